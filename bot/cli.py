@@ -1,0 +1,62 @@
+"""The `siyu` command: serve the bot, and the operators' tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bot.config import ConfigError, load_settings
+from bot.logging_setup import setup_logging
+
+log = logging.getLogger("siyu")
+
+
+def _serve(_: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(os.environ)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"siyu serve: {problem}", file=sys.stderr)
+        return 2
+    setup_logging()
+    from bot.wiring import make_conversation_factory
+
+    try:
+        factory = make_conversation_factory(settings.content_dir)
+    except ValueError as error:
+        print(f"siyu serve: content in {settings.content_dir} is invalid:\n{error}", file=sys.stderr)
+        return 2
+    from bot.app import build_app
+
+    app = build_app(settings, factory)
+    log.info("siyu-bot listening on %s:%d", settings.host, settings.port)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="siyu", description="siyu-bot: 企业微信私域运营机器人 (WeCom bot for private-domain operations)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="启动回调服务 (run the WeCom callback server and workers)")
+    serve.set_defaults(run=_serve)
+    from bot.tools import add_tool_commands
+
+    add_tool_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

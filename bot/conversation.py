@@ -1,0 +1,56 @@
+"""The one interface between the gateway and whatever holds the conversation.
+
+The gateway turns every channel (kf chat, new-contact welcome, kf enter_session, members writing to
+the app, durable timers) into an Inbound for a conversation key; the conversation answers with a Turn.
+Implementations must be idempotent per Inbound.event_id: a redelivered event gets the same Turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class InboundKind(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    VOICE = "voice"
+    VIDEO = "video"
+    FILE = "file"
+    STICKER = "sticker"
+    LOCATION = "location"
+    LINK = "link"
+    OTHER = "other"  # any other message type WeCom may add
+    WELCOME = "welcome"  # a new external contact: the welcome flow's first words
+    ENTER_SESSION = "enter_session"  # a customer opened the kf chat
+    TIMER = "timer"  # a durable timer that the conversation itself set has fired
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    event_id: str
+    kind: InboundKind
+    customer: str  # external_userid, or the member's userid for app messages
+    text: str = ""
+    channel: str = ""  # acquisition channel: contact-me State or kf scene_param
+    at: float = 0.0  # unix seconds when the customer acted
+    data: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message. `text` for text; `attachment` is a WeCom link/miniprogram/image object."""
+
+    text: str = ""
+    attachment: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    messages: list[Outbound] = field(default_factory=list)
+    handover: bool = False  # hand the customer to a human (the bot then stays silent)
+
+
+class Conversation(Protocol):
+    async def respond(self, key: str, inbound: Inbound) -> Turn: ...

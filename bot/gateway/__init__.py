@@ -1,0 +1,1 @@
+"""The WeCom gateway: callback server, durable intake, workers and channel effects."""

@@ -1,0 +1,76 @@
+"""Partitioned durable queue. Events of one conversation always land in the same partition, and a
+partition is consumed by one worker at a time, so each conversation is processed in order."""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from dataclasses import dataclass
+
+from bot.store.base import Entry, Store
+
+PARTITIONS = 16
+GROUP = "siyu-workers"
+DEDUP_TTL_MS = 3 * 24 * 3600 * 1000  # longer than any WeCom retry or kf re-pull window
+
+
+def partition_of(conversation: str) -> int:
+    return zlib.crc32(conversation.encode()) % PARTITIONS
+
+
+def stream_name(partition: int) -> str:
+    return f"siyu:q:{partition}"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str  # stream entry id
+    stream: str
+    kind: str
+    conversation: str
+    data: dict[str, str]
+    received: float
+
+    @property
+    def key(self) -> str:
+        """A stable, unique identity across redeliveries (ids repeat across streams, so both count)."""
+        return f"{self.stream}/{self.id}"
+
+
+def decode(stream: str, entry: Entry) -> Event:
+    fields = entry.fields
+    return Event(
+        id=entry.id,
+        stream=stream,
+        kind=fields.get("kind", ""),
+        conversation=fields.get("conv", ""),
+        data=json.loads(fields.get("data", "{}")),
+        received=float(fields.get("at", "0")),
+    )
+
+
+class Queue:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def setup(self) -> None:
+        for partition in range(PARTITIONS):
+            await self.store.ensure_group(stream_name(partition), GROUP)
+
+    async def put(self, dedup_key: str, kind: str, conversation: str, data: dict[str, str]) -> str | None:
+        """Durably enqueue unless dedup_key was seen; returns the entry id or None for a duplicate."""
+        fields = {
+            "kind": kind,
+            "conv": conversation,
+            "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            "at": f"{time.time():.3f}",
+        }
+        stream = stream_name(partition_of(conversation))
+        return await self.store.enqueue_once(f"siyu:seen:{dedup_key}", DEDUP_TTL_MS, stream, fields)
+
+    async def depth(self) -> int:
+        total = 0
+        for partition in range(PARTITIONS):
+            total += await self.store.backlog(stream_name(partition), GROUP)
+        return total

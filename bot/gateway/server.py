@@ -1,0 +1,149 @@
+"""HTTP face of the gateway: WeCom callbacks, health and metrics.
+
+A callback is verified, decrypted, classified, deduplicated and durably enqueued before the 200 goes
+back; the work happens in the workers. Every failure maps to a 4xx (or 503 when the store is down, so
+that WeCom retries); nothing answers 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.gateway.queue import Queue
+from bot.metrics import Metrics
+from bot.protocol.callback import Callback, Kind, MalformedXML, classify, encrypted_field
+from bot.protocol.crypto import CallbackCipher, CryptoError
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+MAX_SKEW_S = 600
+UNKNOWN_LOG = "siyu:log:unknown_callbacks"
+
+
+class CallbackEndpoint:
+    def __init__(
+        self,
+        cipher: CallbackCipher,
+        queue: Queue,
+        metrics: Metrics,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.cipher = cipher
+        self.queue = queue
+        self.metrics = metrics
+        self.clock = clock
+
+    def _reject(self, kind: str, status: int, reason: str) -> web.Response:
+        self.metrics.callbacks.labels(kind, f"rejected_{status}").inc()
+        log.warning("callback rejected with %d: %s", status, reason)
+        return web.Response(status=status, text=reason)
+
+    def _check_query(self, request: web.Request, *names: str) -> dict[str, str] | str:
+        values = {name: request.query.get(name, "") for name in names}
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            return "missing query parameter " + ", ".join(missing)
+        try:
+            skew = abs(self.clock() - int(values["timestamp"]))
+        except ValueError:
+            return "timestamp is not a number"
+        if skew > MAX_SKEW_S:
+            return "timestamp too far from now"
+        return values
+
+    async def verify_url(self, request: web.Request) -> web.Response:
+        query = self._check_query(request, "msg_signature", "timestamp", "nonce", "echostr")
+        if isinstance(query, str):
+            status = 403 if query.startswith("timestamp too far") else 400
+            return self._reject("url_verification", status, query)
+        try:
+            self.cipher.verify(query["msg_signature"], query["timestamp"], query["nonce"], query["echostr"])
+            plaintext = self.cipher.decrypt(query["echostr"])
+        except CryptoError as error:
+            return self._reject("url_verification", error.status, error.reason)
+        self.metrics.callbacks.labels("url_verification", "ok").inc()
+        return web.Response(text=plaintext)
+
+    async def receive(self, request: web.Request) -> web.Response:
+        query = self._check_query(request, "msg_signature", "timestamp", "nonce")
+        if isinstance(query, str):
+            status = 403 if query.startswith("timestamp too far") else 400
+            return self._reject("unparsed", status, query)
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._reject("unparsed", 413, f"body over {MAX_BODY} bytes")
+        try:
+            encrypted = encrypted_field(body)
+            self.cipher.verify(query["msg_signature"], query["timestamp"], query["nonce"], encrypted)
+            callback = classify(self.cipher.decrypt(encrypted))
+        except CryptoError as error:
+            return self._reject("unparsed", error.status, error.reason)
+        except MalformedXML as error:
+            return self._reject("unparsed", 400, f"malformed XML: {error}")
+        return await self._accept(callback)
+
+    async def _accept(self, callback: Callback) -> web.Response:
+        kind = callback.kind.value
+        if callback.kind in (Kind.UNKNOWN, Kind.APP_EVENT):
+            # acknowledged and kept for operators, but there is nothing to do for it
+            log.info("callback %s (event %r) acknowledged without action", kind, callback.event)
+            self.metrics.callbacks.labels(kind, "ignored").inc()
+            await self.queue.store.lpush_capped(UNKNOWN_LOG, _summary(callback), 1000)
+            return web.Response(status=200)
+        try:
+            entry = await self.queue.put(callback.dedup_key, kind, callback.conversation, callback.fields)
+        except Exception:  # the store is down: make WeCom retry rather than lose the event
+            log.exception("could not enqueue a %s callback", kind)
+            self.metrics.callbacks.labels(kind, "store_error").inc()
+            return web.Response(status=503, text="temporarily unavailable")
+        self.metrics.callbacks.labels(kind, "accepted" if entry else "duplicate").inc()
+        return web.Response(status=200)
+
+
+def _summary(callback: Callback) -> str:
+    keep = ("MsgType", "Event", "ChangeType", "CreateTime")
+    return " ".join(f"{name}={callback.fields[name]}" for name in keep if name in callback.fields)
+
+
+HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]
+
+
+def add_routes(app: web.Application, endpoint: CallbackEndpoint, health: HealthCheck) -> None:
+    async def healthz(_: web.Request) -> web.Response:
+        ok, detail = await health()
+        return web.json_response({"ok": ok, "detail": detail}, status=200 if ok else 503)
+
+    async def metrics(_: web.Request) -> web.Response:
+        try:
+            endpoint.metrics.queue_depth.set(await endpoint.queue.depth())
+        except Exception:  # the gauge keeps its last value when the store does not answer
+            log.warning("queue depth unavailable")
+        body = generate_latest(endpoint.metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/wecom/callback", endpoint.verify_url)
+    app.router.add_post("/wecom/callback", endpoint.receive)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+
+
+@web.middleware
+async def never_500(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A bug must not turn into a 500 that WeCom retries forever; say 503 and log it."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return web.Response(status=503, text="temporarily unavailable")

@@ -1,0 +1,1 @@
+"""WeCom's wire protocol: the callback cipher, callback parsing and the async API client."""

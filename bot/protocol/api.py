@@ -1,0 +1,205 @@
+"""Async WeCom API client on aiohttp (wechatpy's HTTP client blocks, so it is not used).
+
+The access_token lives in the store, shared by every process; one process refreshes it at a time,
+before it expires. Errors come back as WeComError with errcode and errmsg. Tokens and secrets never
+reach the logs: only endpoint names are logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from bot.metrics import Metrics
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+TOKEN_INVALID = frozenset({40001, 40014, 42001})
+RETRY_LATER = frozenset({-1, 45009, 45033})
+TRANSPORT_ERRCODE = -100  # our code for "no answer": timeouts and connection errors
+
+
+class WeComError(Exception):
+    def __init__(self, endpoint: str, errcode: int, errmsg: str) -> None:
+        super().__init__(f"{endpoint}: errcode {errcode}: {errmsg}")
+        self.endpoint = endpoint
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+Json = dict[str, Any]
+
+
+class WeComAPI:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        store: Store,
+        *,
+        base_url: str,
+        corp_id: str,
+        secret: str,
+        metrics: Metrics,
+        timeout_s: float = 8.0,
+        retries: int = 3,
+        backoff_s: float = 0.2,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._session = session
+        self._store = store
+        self._base = base_url.rstrip("/")
+        self._corp_id = corp_id
+        self._secret = secret
+        self._metrics = metrics
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._retries = retries
+        self._backoff = backoff_s
+        self._sleep = sleep
+        digest = hashlib.sha256(secret.encode()).hexdigest()[:12]
+        self._token_key = f"siyu:token:{corp_id}:{digest}"
+        self._owner = uuid.uuid4().hex
+        self._local: tuple[str, float] | None = None  # (token, monotonic deadline): saves a store read
+
+    # -- token -----------------------------------------------------------------------------------
+    async def access_token(self) -> str:
+        if self._local and self._local[1] > time.monotonic():
+            return self._local[0]
+        token = await self._store.get(self._token_key)
+        if token:
+            self._local = (token, time.monotonic() + 60)
+            return token
+        return await self._refresh()
+
+    async def _refresh(self) -> str:
+        lock = self._token_key + ":refresh"
+        for _ in range(200):
+            if await self._store.acquire(lock, self._owner, 15_000):
+                try:
+                    token = await self._store.get(self._token_key)
+                    if token:  # someone refreshed while we waited
+                        return token
+                    body = await self._request(
+                        "gettoken", "GET", params={"corpid": self._corp_id, "corpsecret": self._secret}
+                    )
+                    token = str(body["access_token"])
+                    # refresh 5 minutes before WeCom's expiry (7200 s)
+                    ttl_s = max(60, int(body.get("expires_in", 7200)) - 300)
+                    await self._store.set(self._token_key, token, ttl_ms=ttl_s * 1000)
+                    self._local = (token, time.monotonic() + min(60, ttl_s))
+                    log.info("wecom access token refreshed (valid %d s)", ttl_s)
+                    return token
+                finally:
+                    await self._store.release(lock, self._owner)
+            await self._sleep(0.05)
+            token = await self._store.get(self._token_key)
+            if token:
+                return token
+        raise WeComError("gettoken", TRANSPORT_ERRCODE, "timed out waiting for another process's refresh")
+
+    async def _forget_token(self, bad: str) -> None:
+        self._local = None
+        if await self._store.get(self._token_key) == bad:
+            await self._store.delete(self._token_key)
+
+    # -- calls -----------------------------------------------------------------------------------
+    async def call(self, endpoint: str, payload: Json | None = None) -> Json:
+        """POST payload to /cgi-bin/<endpoint> with the access token, retrying what can be retried."""
+        refreshed = False
+        attempt = 0
+        while True:
+            token = await self.access_token()
+            try:
+                return await self._request(endpoint, "POST", params={"access_token": token}, json=payload)
+            except WeComError as error:
+                if error.errcode in TOKEN_INVALID and not refreshed:
+                    refreshed = True
+                    await self._forget_token(token)
+                    continue
+                if (error.errcode in RETRY_LATER or error.errcode == TRANSPORT_ERRCODE) and (
+                    attempt < self._retries
+                ):
+                    delay = self._backoff * (2**attempt) * (0.5 + random.random())
+                    attempt += 1
+                    log.warning(
+                        "%s failed with %s, retry %d in %.2fs", endpoint, error.errcode, attempt, delay
+                    )
+                    await self._sleep(delay)
+                    continue
+                raise
+
+    async def _request(
+        self, endpoint: str, method: str, *, params: dict[str, str], json: Json | None = None
+    ) -> Json:
+        url = f"{self._base}/cgi-bin/{endpoint}"
+        try:
+            async with self._session.request(
+                method, url, params=params, json=json, timeout=self._timeout
+            ) as response:
+                if response.status != 200:
+                    raise WeComError(endpoint, TRANSPORT_ERRCODE, f"HTTP {response.status}")
+                body: Json = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            self._metrics.api_calls.labels(endpoint, str(TRANSPORT_ERRCODE)).inc()
+            raise WeComError(endpoint, TRANSPORT_ERRCODE, type(error).__name__) from error
+        errcode = int(body.get("errcode", 0))
+        self._metrics.api_calls.labels(endpoint, str(errcode)).inc()
+        if errcode != 0:
+            raise WeComError(endpoint, errcode, str(body.get("errmsg", "")))
+        return body
+
+    # -- the endpoints siyu-bot uses -------------------------------------------------------------
+    async def kf_sync_msg(self, open_kfid: str, cursor: str, token: str, limit: int = 1000) -> Json:
+        payload: Json = {"open_kfid": open_kfid, "limit": limit}
+        if cursor:
+            payload["cursor"] = cursor
+        if token:
+            payload["token"] = token
+        return await self.call("kf/sync_msg", payload)
+
+    async def kf_send_msg(self, touser: str, open_kfid: str, msgid: str, message: Json) -> Json:
+        return await self.call(
+            "kf/send_msg", {"touser": touser, "open_kfid": open_kfid, "msgid": msgid, **message}
+        )
+
+    async def kf_send_msg_on_event(self, code: str, msgid: str, message: Json) -> Json:
+        return await self.call("kf/send_msg_on_event", {"code": code, "msgid": msgid, **message})
+
+    async def kf_service_state(self, open_kfid: str, external_userid: str) -> int:
+        body = await self.call(
+            "kf/service_state/get", {"open_kfid": open_kfid, "external_userid": external_userid}
+        )
+        return int(body.get("service_state", 0))
+
+    async def kf_transfer(
+        self, open_kfid: str, external_userid: str, state: int, servicer_userid: str = ""
+    ) -> Json:
+        payload: Json = {"open_kfid": open_kfid, "external_userid": external_userid, "service_state": state}
+        if servicer_userid:
+            payload["servicer_userid"] = servicer_userid
+        return await self.call("kf/service_state/trans", payload)
+
+    async def send_welcome_msg(self, welcome_code: str, text: str, attachments: list[Json]) -> Json:
+        payload: Json = {"welcome_code": welcome_code}
+        if text:
+            payload["text"] = {"content": text}
+        if attachments:
+            payload["attachments"] = attachments
+        return await self.call("externalcontact/send_welcome_msg", payload)
+
+    async def message_send(self, agent_id: int, touser: str, text: str) -> Json:
+        return await self.call(
+            "message/send",
+            {"touser": touser, "msgtype": "text", "agentid": agent_id, "text": {"content": text}},
+        )
+
+    async def groupchat_get(self, chat_id: str) -> Json:
+        return await self.call("externalcontact/groupchat/get", {"chat_id": chat_id, "need_name": 1})

@@ -1,0 +1,15 @@
+"""Choose the store from configuration."""
+
+from __future__ import annotations
+
+from bot.store.base import Store
+
+
+def open_store(redis_url: str | None) -> Store:
+    if redis_url:
+        from bot.store.redis import RedisStore
+
+        return RedisStore(redis_url)
+    from bot.store.memory import MemoryStore
+
+    return MemoryStore()

@@ -1,0 +1,119 @@
+"""One contract, two backends: the memory store must behave like Redis wherever the bot relies on it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.store.base import Store
+
+
+async def test_get_set_nx_and_ttl(store: Store) -> None:
+    assert await store.get("k") is None
+    assert await store.set("k", "v1")
+    assert not await store.set("k", "v2", nx=True)
+    assert await store.get("k") == "v1"
+    assert await store.set("t", "x", ttl_ms=50)
+    await asyncio.sleep(0.1)
+    assert await store.get("t") is None
+    assert await store.delete("k", "missing") == 1
+
+
+async def test_incr_sets_ttl_only_on_create(store: Store) -> None:
+    assert await store.incr("c", ttl_ms=60) == 1
+    assert await store.incr("c", 2, ttl_ms=60_000) == 3
+    await asyncio.sleep(0.12)
+    assert await store.incr("c") == 1
+
+
+async def test_leases_are_owner_checked(store: Store) -> None:
+    assert await store.acquire("lease", "a", 1000)
+    assert not await store.acquire("lease", "b", 1000)
+    assert not await store.renew("lease", "b", 1000)
+    assert not await store.release("lease", "b")
+    assert await store.renew("lease", "a", 1000)
+    assert await store.release("lease", "a")
+    assert await store.acquire("lease", "b", 50)
+    await asyncio.sleep(0.1)
+    assert await store.acquire("lease", "a", 1000)
+
+
+async def test_hashes(store: Store) -> None:
+    assert await store.hgetall("h") == {}
+    await store.hset("h", {"a": "1", "b": "x"})
+    assert await store.hincrby("h", "a", 2) == 3
+    assert await store.hincrby("h", "new") == 1
+    assert await store.hgetall("h") == {"a": "3", "b": "x", "new": "1"}
+    await store.hset("e", {"a": "1"}, ttl_ms=50)
+    await asyncio.sleep(0.1)
+    assert await store.hgetall("e") == {}
+
+
+async def test_sorted_set_due(store: Store) -> None:
+    await store.zadd("z", "late", 30)
+    await store.zadd("z", "early", 10)
+    await store.zadd("z", "mid", 20)
+    assert await store.zdue("z", 20, 10) == [("early", 10.0), ("mid", 20.0)]
+    assert await store.zdue("z", 100, 1) == [("early", 10.0)]
+    assert await store.zrem("z", "early")
+    assert not await store.zrem("z", "early")
+    assert await store.zdue("missing", 100, 10) == []
+
+
+async def test_capped_list(store: Store) -> None:
+    for i in range(5):
+        await store.lpush_capped("l", str(i), 3)
+    assert await store.lrange("l", 0, -1) == ["4", "3", "2"]
+    assert await store.lrange("l", 0, 0) == ["4"]
+
+
+async def test_enqueue_once_deduplicates_atomically(store: Store) -> None:
+    await store.ensure_group("s", "g")
+    first = await store.enqueue_once("seen:1", 60_000, "s", {"a": "1"})
+    again = await store.enqueue_once("seen:1", 60_000, "s", {"a": "1"})
+    assert first is not None and again is None
+    assert await store.backlog("s", "g") == 1
+
+
+async def test_stream_delivery_ack_and_claim(store: Store) -> None:
+    await store.ensure_group("s", "g")
+    await store.ensure_group("s", "g")  # idempotent
+    for i in range(3):
+        await store.enqueue_once(f"d{i}", 60_000, "s", {"n": str(i)})
+    got = await store.read_group("s", "g", "worker-1", 2, 10)
+    assert [e.fields["n"] for e in got] == ["0", "1"]
+    assert await store.ack("s", "g", got[0].id) == 1
+    # worker-1 "crashes" holding entry 1; worker-2 takes it over before reading new entries
+    claimed = await store.claim_pending("s", "g", "worker-2", 10)
+    assert [e.fields["n"] for e in claimed] == ["1"]
+    rest = await store.read_group("s", "g", "worker-2", 10, 10)
+    assert [e.fields["n"] for e in rest] == ["2"]
+    assert await store.backlog("s", "g") == 2
+    assert await store.ack("s", "g", claimed[0].id, rest[0].id) == 2
+    assert await store.backlog("s", "g") == 0
+    assert await store.read_group("s", "g", "worker-2", 10, 10) == []
+
+
+async def test_read_group_blocks_until_an_entry_arrives(store: Store) -> None:
+    await store.ensure_group("s", "g")
+
+    async def later() -> None:
+        await asyncio.sleep(0.05)
+        await store.enqueue_once("late", 60_000, "s", {"n": "late"})
+
+    task = asyncio.create_task(later())
+    got = await store.read_group("s", "g", "w", 10, 2000)
+    await task
+    assert [e.fields["n"] for e in got] == ["late"]
+
+
+async def test_memory_stream_stays_bounded() -> None:
+    from bot.store.memory import MemoryStore
+
+    mem = MemoryStore()
+    await mem.ensure_group("s", "g")
+    for i in range(3000):
+        await mem.enqueue_once(f"k{i}", 60_000, "s", {"n": str(i)})
+        for entry in await mem.read_group("s", "g", "w", 10, 0):
+            await mem.ack("s", "g", entry.id)
+    assert await mem.backlog("s", "g") == 0
+    assert len(mem._streams["s"].entries) < 1100

@@ -1,0 +1,125 @@
+"""Durable processing: in order per conversation, reclaimed after a crash, finished once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from bot.gateway.queue import PARTITIONS, Event, Queue, partition_of
+from bot.gateway.worker import DEAD_LETTERS, Worker
+from bot.metrics import Metrics
+from bot.store.base import Store
+from tests.gateway_kit import eventually
+
+FAST = {"lease_ms": 600, "block_ms": 30, "retry_delay_s": 0.01}
+
+
+async def test_in_order_per_conversation_and_parallel_across(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    seen: list[tuple[str, str]] = []
+    running = 0
+    peak = 0
+
+    async def handle(event: Event) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.02)
+        seen.append((event.conversation, event.data["n"]))
+        running -= 1
+
+    for n in range(5):
+        for conv in ("a", "b", "c", "d"):
+            await queue.put(f"{conv}{n}", "test", conv, {"n": str(n)})
+    worker = Worker(queue, handle, Metrics(), **FAST)  # type: ignore[arg-type]
+    task = asyncio.create_task(worker.run())
+    await eventually(lambda: len(seen) == 20)
+    await worker.stop()
+    await task
+    for conv in "abcd":
+        assert [n for c, n in seen if c == conv] == ["0", "1", "2", "3", "4"]
+    assert peak > 1
+    assert await queue.depth() == 0
+
+
+async def test_crashed_worker_event_is_reclaimed_and_finished_once(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    started = asyncio.Event()
+    effects: list[str] = []
+
+    async def stuck(event: Event) -> None:
+        started.set()
+        await asyncio.sleep(3600)  # the process dies here, mid-event
+
+    async def finish(event: Event) -> None:
+        effects.append(event.data["n"])
+
+    await queue.put("k1", "test", "conv-1", {"n": "1"})
+    crashed = Worker(queue, stuck, Metrics(), **FAST)  # type: ignore[arg-type]
+    crashed_task = asyncio.create_task(crashed.run())
+    await asyncio.wait_for(started.wait(), 5)
+    # a hard crash: its tasks vanish, nothing is acknowledged, its leases simply expire
+    for task in crashed._tasks.values():
+        task.cancel()
+    crashed._tasks.clear()
+    crashed_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await crashed_task
+    assert await queue.depth() == 1
+    survivor = Worker(queue, finish, Metrics(), **FAST)  # type: ignore[arg-type]
+    survivor_task = asyncio.create_task(survivor.run())
+    await eventually(lambda: effects == ["1"], timeout=8)
+    await asyncio.sleep(0.3)
+    await survivor.stop()
+    await survivor_task
+    assert effects == ["1"]
+    assert await queue.depth() == 0
+
+
+async def test_two_workers_share_partitions(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    handled: dict[str, list[str]] = {"x": [], "y": []}
+    workers = []
+    for name in handled:
+
+        async def handle(event: Event, name: str = name) -> None:
+            handled[name].append(event.conversation)
+
+        workers.append(Worker(queue, handle, Metrics(), **FAST))  # type: ignore[arg-type]
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    await asyncio.sleep(1.0)  # both register and rebalance
+    owned = [set(w._tasks) for w in workers]
+    assert not owned[0] & owned[1]
+    assert len(owned[0] | owned[1]) == PARTITIONS and all(owned)
+    for i in range(40):
+        await queue.put(f"p{i}", "test", f"conv{i}", {})
+    await eventually(lambda: sum(map(len, handled.values())) == 40)
+    for w in workers:
+        await w.stop()
+    await asyncio.gather(*tasks)
+    by_partition = {partition_of(c) for c in handled["x"]} & {partition_of(c) for c in handled["y"]}
+    assert not by_partition
+
+
+async def test_poison_event_is_dead_lettered_not_retried_forever(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    attempts = 0
+
+    async def explode(event: Event) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise RuntimeError("bug")
+
+    await queue.put("poison", "test", "c", {})
+    worker = Worker(queue, explode, Metrics(), **FAST)  # type: ignore[arg-type]
+    task = asyncio.create_task(worker.run())
+    await eventually(lambda: attempts == 4)
+    await asyncio.sleep(0.1)
+    await worker.stop()
+    await task
+    assert await queue.depth() == 0
+    assert "RuntimeError: bug" in (await store.lrange(DEAD_LETTERS, 0, -1))[0]
