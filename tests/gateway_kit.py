@@ -46,8 +46,8 @@ class EchoConversation:
         return Turn([Outbound(text=f"echo {i}: {inbound.text}") for i in range(self.parts)])
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def eventually(check: Callable[[], bool], within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not check():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met in time: {check.__doc__ or ''}")

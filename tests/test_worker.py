@@ -70,7 +70,7 @@ async def test_crashed_worker_event_is_reclaimed_and_finished_once(store: Store)
     assert await queue.depth() == 1
     survivor = Worker(queue, finish, Metrics(), **FAST)  # type: ignore[arg-type]
     survivor_task = asyncio.create_task(survivor.run())
-    await eventually(lambda: effects == ["1"], timeout=8)
+    await eventually(lambda: effects == ["1"], within=8)
     await asyncio.sleep(0.3)
     await survivor.stop()
     await survivor_task

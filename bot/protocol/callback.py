@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
@@ -50,7 +51,7 @@ def parse_xml(text: str | bytes) -> Element:
         raise MalformedXML(str(error)) from error
     if root.tag != "xml":
         raise MalformedXML(f"root element is <{root.tag}>, expected <xml>")
-    return root
+    return cast(Element, root)
 
 
 def flatten(root: Element) -> dict[str, str]:

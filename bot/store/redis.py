@@ -95,7 +95,8 @@ class RedisStore(Store):
         return bool(await self._redis.zrem(key, member))
 
     async def zdue(self, key: str, max_score: float, limit: int) -> list[tuple[str, float]]:
-        raw = await self._redis.zrangebyscore(key, "-inf", max_score, start=0, num=limit, withscores=True)
+        raw = cast(list[tuple[str, float]], await self._redis.zrangebyscore(
+            key, "-inf", max_score, start=0, num=limit, withscores=True))
         return [(str(member), float(score)) for member, score in raw]
 
     async def lpush_capped(self, key: str, value: str, maxlen: int) -> None:
@@ -124,7 +125,8 @@ class RedisStore(Store):
     async def read_group(
         self, stream: str, group: str, consumer: str, count: int, block_ms: int
     ) -> list[Entry]:
-        raw = await self._redis.xreadgroup(group, consumer, {stream: ">"}, count=count, block=block_ms)
+        raw = cast(list[tuple[str, list[Any]]], await self._redis.xreadgroup(
+            group, consumer, {stream: ">"}, count=count, block=block_ms))
         return [entry for _, entries in raw or [] for entry in _entries(entries)]
 
     async def claim_pending(self, stream: str, group: str, consumer: str, count: int) -> list[Entry]:

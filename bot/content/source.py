@@ -1,0 +1,125 @@
+"""YAML with positions: every value remembers where it was written, so errors point at file:line:col.
+
+PyYAML's composed nodes carry marks; they are turned into plain data plus a map from the path of each
+value (("faq", 3, "answer")) to its line and column. Pydantic errors are mapped back through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+Path_ = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class ContentError(ValueError):
+    """One or more problems in content files; nothing from them was loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class Document:
+    file: str
+    data: Any
+    positions: dict[Path_, tuple[int, int]]
+
+    def where(self, path: Path_) -> tuple[int, int]:
+        """The position of path, or of its nearest ancestor that has one."""
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.positions:
+                return self.positions[path[:cut]]
+        return (1, 1)
+
+    def problem(self, path: Path_, message: str) -> Problem:
+        line, col = self.where(path)
+        return Problem(self.file, line, col, message)
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]], file: str) -> Any:
+    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(_plain(key_node, (*path, "<key>"), {}, file))
+            if key in out:
+                line = key_node.start_mark.line + 1
+                raise ContentError([Problem(file, line, key_node.start_mark.column + 1,
+                                            f"重复的键 “{key}” (duplicate key)")])
+            out[key] = _plain(value_node, (*path, key), positions, file)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, (*path, i), positions, file) for i, item in enumerate(node.value)]
+    constructor = yaml.SafeLoader(" ")  # scalars: resolve types the way safe_load does
+    return constructor.construct_object(node)
+
+
+def load_document(path: Path, display: str | None = None) -> Document:
+    file = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ContentError([Problem(file, 1, 1, "文件不是 UTF-8 编码 (file is not UTF-8)")]) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ContentError([Problem(file, line, col, f"YAML 语法错误: {error.problem}")]) from None
+    positions: dict[Path_, tuple[int, int]] = {}
+    data = _plain(node, (), positions, file) if node is not None else None
+    return Document(file, data, positions)
+
+
+def validate(model: type[M], document: Document, data: Any = None, base: Path_ = ()) -> M:
+    """Validate with pydantic; errors come back as Problems at the offending line."""
+    try:
+        return model.model_validate(document.data if data is None else data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc = tuple(part for part in item["loc"]
+                        if not (isinstance(part, str) and part.startswith("function")))
+            where = ".".join(str(p) for p in loc) or "(top level)"
+            problems.append(document.problem((*base, *loc), f"{where}: {_explain(item)}"))
+        raise ContentError(problems) from None
+
+
+_MESSAGES = {
+    "missing": "缺少必填项 (required)",
+    "extra_forbidden": "不认识的字段 (unknown field; check the spelling)",
+    "string_type": "应为文字 (expected text)",
+    "list_type": "应为列表 (expected a list)",
+    "dict_type": "应为映射 (expected a mapping)",
+    "bool_type": "应为 true/false",
+    "int_type": "应为整数 (expected a whole number)",
+    "float_type": "应为数字 (expected a number)",
+}
+
+
+def _explain(item: Any) -> str:
+    kind = str(item.get("type", ""))
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    return str(item.get("msg", "invalid"))

@@ -1,0 +1,1 @@
+"""Customer understanding: normalisation, the knowledge base, intents and fuzzy FAQ matching."""

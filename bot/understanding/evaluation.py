@@ -1,0 +1,94 @@
+"""Measure matching quality on a labelled query set (`siyu eval`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.understanding.matcher import Decision, Result
+
+
+@dataclass
+class LabelledSet:
+    in_scope: list[tuple[str, str]]  # (query, expected FAQ id)
+    out_of_scope: list[str]
+    several: list[tuple[str, list[str]]]
+
+    @classmethod
+    def load(cls, path: Path) -> LabelledSet:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(
+            in_scope=[(str(q), entry) for entry, queries in raw["in_scope"].items() for q in queries],
+            out_of_scope=[str(q) for q in raw["out_of_scope"]],
+            several=[(str(item["q"]), list(item["expect"])) for item in raw.get("several", [])],
+        )
+
+    def __len__(self) -> int:
+        return len(self.in_scope) + len(self.out_of_scope) + len(self.several)
+
+
+@dataclass
+class Report:
+    in_scope: int = 0
+    top1: int = 0
+    clarified: int = 0
+    out_of_scope: int = 0
+    false_answers: int = 0
+    several: int = 0
+    several_ok: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def top1_accuracy(self) -> float:
+        return self.top1 / max(1, self.in_scope)
+
+    @property
+    def false_answer_rate(self) -> float:
+        return self.false_answers / max(1, self.out_of_scope)
+
+    @property
+    def clarify_rate(self) -> float:
+        return self.clarified / max(1, self.in_scope)
+
+    def table(self) -> str:
+        rows = [
+            ("in-scope queries", f"{self.in_scope}"),
+            ("top-1 accuracy (answered, right FAQ)", f"{self.top1_accuracy:.1%}"),
+            ("clarify rate (in-scope)", f"{self.clarify_rate:.1%}"),
+            ("out-of-scope queries", f"{self.out_of_scope}"),
+            ("false answers (out-of-scope answered)", f"{self.false_answer_rate:.1%}"),
+            ("several questions in one message: all answered", f"{self.several_ok}/{self.several}"),
+        ]
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
+
+
+def evaluate(understand: Callable[[str], Result], labelled: LabelledSet) -> Report:
+    report = Report()
+    for query, expected in labelled.in_scope:
+        result = understand(query)
+        report.in_scope += 1
+        if result.decision is Decision.ANSWER and result.answers[:1] == [expected]:
+            report.top1 += 1
+        else:
+            if result.decision is Decision.CLARIFY:
+                report.clarified += 1
+            report.failures.append(f"in-scope  {query!r}: expected {expected}, got {result.decision.value} "
+                                   f"{result.answers} ({result.reason})")
+    for query in labelled.out_of_scope:
+        result = understand(query)
+        report.out_of_scope += 1
+        if result.decision is Decision.ANSWER:
+            report.false_answers += 1
+            report.failures.append(f"out-of-scope {query!r}: answered {result.answers} ({result.reason})")
+    for query, expected_all in labelled.several:
+        result = understand(query)
+        report.several += 1
+        if set(expected_all) <= set(result.answers):
+            report.several_ok += 1
+        else:
+            report.failures.append(f"several {query!r}: expected {expected_all}, got {result.answers}")
+    return report

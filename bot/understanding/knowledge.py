@@ -1,0 +1,171 @@
+"""The knowledge base as operators write it (knowledge/*.yaml), validated with positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.content.source import ContentError, Document, Problem, load_document, validate
+
+REQUIRED_INTENTS = ("affirm", "deny", "cold", "opt_out", "ask_price", "ask_recommendation", "ask_human",
+                    "greeting", "thanks")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _non_blank(values: list[str]) -> list[str]:
+    cleaned = [v.strip() for v in values]
+    if any(not v for v in cleaned):
+        raise ValueError("列表里有空字符串 (an item is empty)")
+    return cleaned
+
+
+class FaqEntry(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    questions: list[str] = Field(min_length=1)
+    keywords: list[str] = []
+    answer: str | None = None
+    answer_key: str | None = None
+    tags: list[str] = []
+    enabled: bool = True
+
+    _blank = field_validator("questions", "keywords")(_non_blank)
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> FaqEntry:
+        if (self.answer is None) == (self.answer_key is None):
+            raise ValueError("answer 和 answer_key 必须且只能写一个 (give exactly one of answer, answer_key)")
+        return self
+
+
+class FaqFile(_Strict):
+    entries: list[FaqEntry]
+
+
+class Intent(_Strict):
+    examples: list[str] = []
+    keywords: list[str] = []
+    description: str = ""
+
+    _blank = field_validator("examples", "keywords")(_non_blank)
+
+    @model_validator(mode="after")
+    def _something(self) -> Intent:
+        if not self.examples and not self.keywords:
+            raise ValueError("意图至少要有 examples 或 keywords (an intent needs examples or keywords)")
+        return self
+
+
+class IntentFile(_Strict):
+    intents: dict[str, Intent]
+
+
+class Product(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    fits: list[str] = Field(min_length=1)
+    pitch: str
+    link: dict[str, str] | None = None
+    miniprogram: dict[str, str] | None = None
+
+    @field_validator("link")
+    @classmethod
+    def _link(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None and not {"title", "url"} <= value.keys():
+            raise ValueError("link 需要 title 和 url")
+        return value
+
+
+class ProductFile(_Strict):
+    products: list[Product]
+
+
+class Thresholds(_Strict):
+    hit: float = Field(72, ge=0, le=100)
+    near_miss: float = Field(55, ge=0, le=100)
+    clarify_margin: float = Field(5, ge=0, le=100)
+    intent: float = Field(85, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.near_miss > self.hit:
+            raise ValueError("near_miss 不能高于 hit (near_miss must not exceed hit)")
+        return self
+
+
+class MatchingFile(_Strict):
+    thresholds: Thresholds = Thresholds()
+    variants: dict[str, str] = {}
+
+
+class Knowledge(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    faq: list[FaqEntry]
+    intents: dict[str, Intent]
+    products: list[Product]
+    thresholds: Thresholds
+    variants: dict[str, str]
+
+    def faq_by_id(self) -> dict[str, FaqEntry]:
+        return {entry.id: entry for entry in self.faq}
+
+
+def _doc(folder: Path, name: str, problems: list[Problem], root: Path) -> Document | None:
+    path = folder / name
+    display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    if not path.exists():
+        problems.append(Problem(display, 1, 1, f"缺少文件 {name} (file is missing)"))
+        return None
+    try:
+        return load_document(path, display)
+    except ContentError as error:
+        problems.extend(error.problems)
+        return None
+
+
+def _check(model: Any, doc: Document | None, problems: list[Problem]) -> Any:
+    if doc is None:
+        return None
+    try:
+        return validate(model, doc)
+    except ContentError as error:
+        problems.extend(error.problems)
+        return None
+
+
+def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
+    """Load and check every knowledge file; raise ContentError listing every problem found."""
+    root = root or folder.parent
+    problems: list[Problem] = []
+    docs = {name: _doc(folder, f"{name}.yaml", problems, root)
+            for name in ("faq", "intents", "products", "matching")}
+    faq: FaqFile | None = _check(FaqFile, docs["faq"], problems)
+    intents: IntentFile | None = _check(IntentFile, docs["intents"], problems)
+    products: ProductFile | None = _check(ProductFile, docs["products"], problems)
+    matching: MatchingFile | None = _check(MatchingFile, docs["matching"], problems)
+    if faq and docs["faq"]:
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(faq.entries):
+            if entry.id in seen:
+                problems.append(docs["faq"].problem(("entries", index, "id"),
+                                                    f"FAQ id “{entry.id}” 重复了 (duplicate id)"))
+            seen[entry.id] = index
+    if intents and docs["intents"]:
+        for name in REQUIRED_INTENTS:
+            if name not in intents.intents:
+                problems.append(docs["intents"].problem(("intents",), f"缺少必需的意图 “{name}”"))
+    if products and docs["products"]:
+        ids = [p.id for p in products.products]
+        for index, product in enumerate(products.products):
+            if ids.count(product.id) > 1:
+                problems.append(docs["products"].problem(("products", index, "id"),
+                                                         f"商品 id “{product.id}” 重复了"))
+    if problems:
+        raise ContentError(problems)
+    assert faq and intents and products and matching
+    return Knowledge(faq=[e for e in faq.entries if e.enabled], intents=intents.intents,
+                     products=products.products, thresholds=matching.thresholds, variants=matching.variants)
