@@ -41,7 +41,8 @@ class Services:
     kf: KfChannel | None = None
     handlers: Handlers | None = None
     workers: list[Worker] = field(default_factory=list)
-    background: list[asyncio.Task[None]] = field(default_factory=list)
+    background: list[asyncio.Task[None]] = field(default_factory=list)  # drained at shutdown
+    auxiliary: list[asyncio.Task[None]] = field(default_factory=list)  # loops cancelled at shutdown
 
 
 APP_SERVICES = web.AppKey("services", Services)
@@ -112,6 +113,10 @@ def build_app(
             services.workers.append(worker)
             services.background.append(asyncio.create_task(worker.run()))
         yield
+        for task in services.auxiliary:
+            task.cancel()
+        if services.auxiliary:
+            await asyncio.wait(services.auxiliary, timeout=5)
         for worker in services.workers:
             await worker.stop()
         if services.background:

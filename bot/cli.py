@@ -27,7 +27,8 @@ def _serve(_: argparse.Namespace) -> int:
     from bot.wiring import make_conversation_factory
 
     try:
-        factory = make_conversation_factory(settings.content_dir)
+        factory = make_conversation_factory(settings.content_dir, settings.persona,
+                                            burst_window=settings.burst_window, timezone=settings.timezone)
     except ValueError as error:
         print(f"siyu serve: content in {settings.content_dir} is invalid:\n{error}", file=sys.stderr)
         return 2

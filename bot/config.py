@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ConfigError(Exception):
@@ -29,6 +30,9 @@ class Settings:
     content_dir: Path
     host: str
     port: int
+    persona: str | None = None
+    burst_window: float = 2.0
+    timezone: str = "Asia/Shanghai"
 
 
 def default_content_dir() -> Path:
@@ -96,6 +100,22 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     else:
         problems.append(f"SIYU_PORT is malformed: expected a port number 1-65535, got {raw_port!r}")
 
+    persona = env.get("SIYU_PERSONA", "").strip() or None
+    if persona and not (content_dir / "persona" / f"{persona}.yaml").is_file():
+        problems.append(f"SIYU_PERSONA is wrong: {content_dir}/persona/{persona}.yaml does not exist")
+    raw_window = env.get("SIYU_BURST_WINDOW", "").strip() or "2"
+    try:
+        burst_window = float(raw_window)
+    except ValueError:
+        burst_window = -1.0
+    if not 0 <= burst_window <= 30:
+        problems.append(f"SIYU_BURST_WINDOW is malformed: expected seconds between 0 and 30, got {raw_window!r}")
+    timezone = env.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"SIYU_TIMEZONE is wrong: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
+
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -109,4 +129,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         content_dir=content_dir,
         host=host,
         port=port,
+        persona=persona,
+        burst_window=burst_window,
+        timezone=timezone,
     )

@@ -44,6 +44,7 @@ class Outbound:
 
     text: str = ""
     attachment: dict[str, Any] | None = None
+    label: str = ""  # what produced it (persona key, faq:<id>, card): for logs, /debug and tests
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,9 @@ def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(_plain(key_node, (*path, "<key>"), {}, file))
+            # keys stay as written: YAML 1.1 would read `on:` and `yes:` as booleans
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(
+                _plain(key_node, (*path, "<key>"), {}, file))
             if key in out:
                 line = key_node.start_mark.line + 1
                 raise ContentError([Problem(file, line, key_node.start_mark.column + 1,

@@ -1,0 +1,1 @@
+"""The dialogue engine: operator-authored flows, voiced by a persona, on the understanding layer."""

@@ -1,0 +1,61 @@
+"""The content in use, and the versions customers in the middle of a flow still run on.
+
+Reloads are validated first and swapped in one assignment: a broken edit never reaches a customer,
+the old content stays, and the error names file and line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+from bot.content.source import ContentError
+from bot.engine.content import Content, content_version, load_content
+
+log = logging.getLogger(__name__)
+KEPT_VERSIONS = 8
+
+
+class Library:
+    def __init__(self, content: Content, persona: str | None = None) -> None:
+        self.persona = persona
+        self._versions: OrderedDict[str, Content] = OrderedDict()
+        self.current = content
+        self._remember(content)
+
+    @classmethod
+    def load(cls, root: Path, persona: str | None = None) -> Library:
+        return cls(load_content(root, persona), persona)
+
+    def _remember(self, content: Content) -> None:
+        self._versions[content.version] = content
+        self._versions.move_to_end(content.version)
+        while len(self._versions) > KEPT_VERSIONS:
+            self._versions.popitem(last=False)
+
+    def version(self, version: str) -> Content | None:
+        return self._versions.get(version)
+
+    def reload(self) -> bool:
+        """Load the content again; True when a new version is in use."""
+        root = self.current.root
+        try:
+            if content_version(root) == self.current.version:
+                return False
+            content = load_content(root, self.persona)
+        except ContentError as error:
+            log.error("content reload refused, the running version %s stays:\n%s", self.current.version, error)
+            return False
+        except OSError as error:
+            log.error("content reload failed (%s), the running version %s stays", error, self.current.version)
+            return False
+        self._remember(content)
+        self.current = content
+        log.info("content version %s in use", content.version)
+        return True
+
+    async def reload_async(self) -> bool:
+        # loading builds indexes: CPU work that must not stall the event loop
+        return await asyncio.get_running_loop().run_in_executor(None, self.reload)

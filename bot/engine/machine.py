@@ -1,0 +1,283 @@
+"""Flows compiled into `transitions` machines, once per content load.
+
+Operators never hand strings to `transitions`: every condition and action is one of ours, built here
+from the parsed flow (an allow-list by construction). One machine per flow is shared by all customers:
+a step sets the machine to the customer's stored state, fires one trigger and reads the result, all
+synchronously, so no two customers ever interleave on it.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from transitions import EventData, Machine
+from transitions import State as MachineState
+
+from bot.engine.flows import Ask, Effects, FlowFile, Target, Transition, When, comparison
+from bot.engine.session import Session
+from bot.understanding.matcher import Decision, Result
+from bot.understanding.normalize import Normalizer
+
+END = "__end__"
+SAID, OTHERWISE, SILENCE, PROCEED, FALLBACK = "said", "otherwise", "silence", "proceed", "fallback"
+_NAME_FRAMES = re.compile(
+    r"^(你可以|可以|就|直接)?(叫我|喊我|我叫|我是|称呼我)"  # 叫我小美
+    r"|(就行|就好|就可以|即可)?[吧哦呀啦呢哈～~!！。.,，]*$"  # …就行吧
+)
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+    "==": operator.eq, "!=": operator.ne,
+}
+
+
+@dataclass
+class Step:
+    """One customer turn as the machines see it. The engine fills it and applies what it collects."""
+
+    session: Session
+    result: Result | None
+    apply: Callable[[Effects], None]
+    enter: Callable[[str, str], None]  # (flow, state) entered
+    score: float = 0.0
+    option: str | None = None
+    switch_flow: str | None = None
+    ended: bool = False
+    why: list[str] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.result.normalized if self.result else ""
+
+
+def holds(when: When | None, session: Session, score: float = 0.0) -> bool:
+    if when is None:
+        return True
+    tags = session.tags
+    if when.tags_any and not any(t in tags for t in when.tags_any):
+        return False
+    if when.tags_all and not all(t in tags for t in when.tags_all):
+        return False
+    if any(t in tags for t in when.tags_none):
+        return False
+    if when.opted_out is not None and when.opted_out != session.opted_out:
+        return False
+    if when.channel and session.channel not in when.channel:
+        return False
+    if when.score is not None and not _compare(score, when.score):
+        return False
+    return all(_slot_holds(session.slots.get(name), expected) for name, expected in when.slot.items())
+
+
+def _compare(value: Any, spec: str) -> bool:
+    parsed = comparison(spec)
+    if parsed is None:
+        return False
+    try:
+        return _COMPARE[parsed[0]](float(value), parsed[1])
+    except (TypeError, ValueError):
+        return False
+
+
+def _slot_holds(value: Any, expected: Any) -> bool:
+    if expected == "set":
+        return value not in (None, "")
+    if expected == "unset":
+        return value in (None, "")
+    if isinstance(expected, str) and comparison(expected) is not None:
+        return _compare(0 if value is None else value, expected)
+    return bool(value == expected)
+
+
+def said_value(text: str) -> str:
+    """What the customer said, without the framing around a name (叫我小美就行 → 小美), at most 20 chars."""
+    cleaned = _NAME_FRAMES.sub("", text.strip()).strip()
+    return (cleaned or text.strip())[:20]
+
+
+class OptionMatcher:
+    """Which option of an ask the customer chose: by number, by a synonym, or by a synonym inside."""
+
+    def __init__(self, ask: Ask, normalize: Normalizer) -> None:
+        self.labels = list(ask.options)
+        self.exact: dict[str, str] = {}
+        self.inside: list[tuple[str, str]] = []
+        for number, (label, synonyms) in enumerate(ask.options.items(), start=1):
+            self.exact[str(number)] = label
+            for phrase in (label, *synonyms):
+                normalized = normalize(phrase)
+                if normalized:
+                    self.exact.setdefault(normalized, label)
+                    if len(normalized) >= 2:
+                        self.inside.append((normalized, label))
+        self.inside.sort(key=lambda item: len(item[0]), reverse=True)
+
+    def choose(self, text: str) -> str | None:
+        if not text:
+            return None
+        if text in self.exact:
+            return self.exact[text]
+        for phrase, label in self.inside:
+            if phrase in text:
+                return label
+        return None
+
+
+class CompiledFlow:
+    def __init__(self, name: str, spec: FlowFile, normalize: Normalizer) -> None:
+        self.name = name
+        self.spec = spec
+        self.normalize = normalize
+        self.options = {s: OptionMatcher(st.ask, normalize) for s, st in spec.states.items() if st.ask}
+        self.silence: dict[str, Transition] = {
+            s: t for s, st in spec.states.items() for t in st.on if t.silence is not None
+        }
+        states = [MachineState(s, on_enter=[self._entered]) for s in spec.states]
+        states.append(MachineState(END))
+        self.machine = Machine(
+            model=None, states=states, initial=spec.start, auto_transitions=False, send_event=True,
+            ignore_invalid_triggers=True, model_attribute="state",
+        )
+        self.cursor = _Cursor()
+        self.machine.add_model(self.cursor, initial=spec.start)
+        self.rule_ids: list[str] = []
+        for source, state in spec.states.items():
+            for index, rule in enumerate(state.on):
+                trigger = SILENCE if rule.silence is not None else OTHERWISE if rule.any else SAID
+                self._add(trigger, source, rule, f"on[{index}]", [self._matcher(source, rule)])
+            for index, target in enumerate(state.next or []):
+                self._add(PROCEED, source, target, f"next[{index}]", [])
+            if state.fallback is not None:
+                self._add(FALLBACK, source, state.fallback, "fallback", [])
+
+    def _add(self, trigger: str, source: str, rule: Target, where: str,
+             conditions: list[Callable[[EventData], bool]]) -> None:
+        when = rule.when
+        rule_id = f"{self.name}.{source}.{where}"
+        self.rule_ids.append(rule_id)
+
+        def condition(event: EventData) -> bool:
+            step: Step = event.kwargs["step"]
+            return holds(when, step.session, step.score)
+
+        def effects(event: EventData) -> None:
+            step: Step = event.kwargs["step"]
+            step.why.append(self._describe(trigger, source, rule))
+            step.fired.append(rule_id)
+            if isinstance(rule, Transition):
+                if rule.option is not None and step.option is not None:
+                    self._save_option(source, step)
+                if rule.save is not None and step.result is not None:
+                    step.session.slots[rule.save] = said_value(step.result.text)
+            step.apply(rule)
+            if rule.flow is not None:
+                step.switch_flow = rule.flow
+            if rule.end or rule.flow is not None:
+                step.ended = True
+
+        dest = rule.goto if rule.goto is not None else END
+        self.machine.add_transition(trigger, source, dest, conditions=[*conditions, condition], before=[effects])
+
+    def _matcher(self, source: str, rule: Transition) -> Callable[[EventData], bool]:
+        normalize = self.normalize
+        kind = rule.trigger
+        if kind == "intent":
+            wanted = set(rule.intent or ())
+
+            def by_intent(event: EventData) -> bool:
+                step: Step = event.kwargs["step"]
+                for name, score in step.result.intents if step.result else ():
+                    if name in wanted:
+                        step.score = score
+                        return True
+                return False
+
+            return by_intent
+        if kind == "faq":
+            ids = set(rule.faq or ())
+
+            def by_faq(event: EventData) -> bool:
+                step: Step = event.kwargs["step"]
+                result = step.result
+                if result is None or result.decision is not Decision.ANSWER:
+                    return False
+                if "any" in ids or ids.intersection(result.answers):
+                    step.score = result.candidates[0].score if result.candidates else 100.0
+                    return True
+                return False
+
+            return by_faq
+        if kind == "keyword":
+            words = [w for w in (normalize(k) for k in rule.keyword or ()) if w]
+
+            def by_keyword(event: EventData) -> bool:
+                step: Step = event.kwargs["step"]
+                if any(w in step.text for w in words):
+                    step.score = 100.0
+                    return True
+                return False
+
+            return by_keyword
+        if kind == "option":
+            labels = set(rule.option or ())
+            matcher = self.options.get(source)
+
+            def by_option(event: EventData) -> bool:
+                step: Step = event.kwargs["step"]
+                chosen = matcher.choose(step.text) if matcher else None
+                if chosen is not None and ("any" in labels or chosen in labels):
+                    step.option, step.score = chosen, 100.0
+                    return True
+                return False
+
+            return by_option
+        if kind == "any":
+            return lambda event: bool(event.kwargs["step"].text)
+        return lambda event: True  # silence: only timers fire this trigger
+
+    def _save_option(self, source: str, step: Step) -> None:
+        ask = self.spec.states[source].ask
+        if ask is None or step.option is None:
+            return
+        if ask.save:
+            step.session.slots[ask.save] = step.option
+        if ask.tag:
+            step.session.add_tags([step.option])
+
+    def _entered(self, event: EventData) -> None:
+        step: Step = event.kwargs["step"]
+        state = event.state.name
+        if state != END:
+            step.enter(self.name, state)
+
+    def _describe(self, trigger: str, source: str, rule: Target) -> str:
+        target = f"flow {rule.flow}" if rule.flow else ("end" if rule.end else rule.goto)
+        detail = ""
+        if isinstance(rule, Transition):
+            detail = f" {rule.trigger}={getattr(rule, rule.trigger)}"
+        if rule.when is not None:
+            detail += f" when {rule.when.model_dump(exclude_defaults=True)}"
+        return f"{self.name}.{source} --{trigger}{detail}--> {target}"
+
+    def fire(self, state: str, trigger: str, step: Step) -> bool:
+        """Fire one trigger from state; True when a transition happened."""
+        if state not in self.spec.states:
+            return False
+        self.machine.set_state(state, model=self.cursor)
+        fired: bool = self.cursor.trigger(trigger, step=step)
+        return fired
+
+    def enter_start(self, step: Step) -> None:
+        self.machine.set_state(self.spec.start, model=self.cursor)
+        step.enter(self.name, self.spec.start)
+
+
+class _Cursor:
+    """The shared model: it only carries the state of the step being run."""
+
+    state: str
+    trigger: Callable[..., bool]

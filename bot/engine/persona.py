@@ -1,0 +1,137 @@
+"""Personas (persona/*.yaml): who speaks, how, and every sentence she may say.
+
+A message key has several variants; the variant is chosen deterministically from the event (so a
+redelivered event says the same thing) and never repeats the one the customer got last time.
+Keys resolve by specificity: `key.<channel>`, then `key.<time of day>`, then `key`.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DAYPARTS = (  # (first hour, name), local time
+    (5, "morning"),
+    (11, "noon"),
+    (14, "afternoon"),
+    (18, "evening"),
+    (23, "night"),
+)
+BUILTIN_VARIABLES = frozenset({"name", "self", "product", "pitch", "first", "second"})
+_EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55]")
+
+
+def daypart(hour: int) -> str:
+    name = "night"
+    for first, part in DAYPARTS:
+        if hour >= first:
+            name = part
+    return name
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Style(_Strict):
+    particles: list[str] = []
+    emoji: list[str] = []
+
+
+class PersonaFile(_Strict):
+    name: str = Field(min_length=1)
+    self_name: str = Field(alias="self", min_length=1)
+    address: str = Field("", description="how she calls a customer whose name she does not know")
+    style: Style = Style()
+    channels: list[str] = []
+    messages: dict[str, list[str]]
+
+    @field_validator("messages")
+    @classmethod
+    def _variants(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key, variants in value.items():
+            if not variants or any(not v.strip() for v in variants):
+                raise ValueError(f"“{key}” 至少要有一条非空的说法 (needs at least one non-empty variant)")
+        return value
+
+
+class Rules(_Strict):
+    """persona/rules.yaml: what the lint refuses in anything the bot says."""
+
+    max_length: int = Field(200, gt=0)
+    hard_sell: list[str] = []
+    absolute_claims: list[str] = []
+
+
+def variables_of(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class Spoken:
+    key: str  # the resolved key, e.g. welcome.live
+    index: int
+    text: str
+
+
+class Persona:
+    def __init__(self, ident: str, spec: PersonaFile) -> None:
+        self.id = ident
+        self.spec = spec
+        self.messages = spec.messages
+
+    def resolve(self, key: str, channel: str, hour: int) -> str | None:
+        for candidate in (f"{key}.{channel}" if channel else "", f"{key}.{daypart(hour)}", key):
+            if candidate and candidate in self.messages:
+                return candidate
+        return None
+
+    def has(self, key: str) -> bool:
+        return key in self.messages or any(k.startswith(key + ".") for k in self.messages)
+
+    def say(self, key: str, *, seed: str, last: int | None, channel: str, hour: int,
+            variables: Mapping[str, Any]) -> Spoken | None:
+        resolved = self.resolve(key, channel, hour)
+        if resolved is None:
+            return None
+        variants = self.messages[resolved]
+        index = zlib.crc32(f"{seed}/{resolved}".encode()) % len(variants)
+        if len(variants) > 1 and index == last:
+            index = (index + 1) % len(variants)
+        values = _Blank(variables)
+        values.setdefault("self", self.spec.self_name)
+        if not values.get("name"):
+            values["name"] = self.spec.address
+        text = variants[index].format_map(values)
+        return Spoken(resolved, index, text)
+
+
+def lint_text(text: str, rules: Rules, palette: Iterable[str]) -> list[str]:
+    """What is wrong with one sentence the bot may say (empty when nothing)."""
+    problems = []
+    rendered_length = len(re.sub(r"\{[^}]*\}", "", text))
+    if rendered_length > rules.max_length:
+        problems.append(f"太长了：{rendered_length} 字，上限 {rules.max_length} (too long)")
+    for phrase in rules.hard_sell:
+        if phrase in text:
+            problems.append(f"强推销用语 “{phrase}” (hard-sell phrase)")
+    for phrase in rules.absolute_claims:
+        if phrase in text:
+            problems.append(f"绝对化用语 “{phrase}”，广告法不允许 (absolute advertising claim)")
+    allowed = set(palette)
+    if allowed:
+        stray = sorted({e for e in _EMOJI.findall(text) if e not in allowed})
+        if stray:
+            problems.append(f"表情 {' '.join(stray)} 不在人设的 style.emoji 里 (emoji outside the palette)")
+    return problems

@@ -1,0 +1,33 @@
+"""Durable timers: a sorted set in the store, due time as score. Shared by the engine (which sets and
+cancels them) and the gateway (whose pump turns due timers into queued events)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.store.base import Store
+
+TIMERS_KEY = "siyu:timers"
+
+
+class Timers:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def schedule(self, due: float, data: dict[str, Any]) -> str:
+        member = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        await self.store.zadd(TIMERS_KEY, member, due)
+        return member
+
+    async def cancel(self, member: str) -> None:
+        await self.store.zrem(TIMERS_KEY, member)
+
+    async def due(self, now: float, limit: int = 200) -> list[tuple[str, dict[str, Any]]]:
+        found = []
+        for member, _ in await self.store.zdue(TIMERS_KEY, now, limit):
+            try:
+                found.append((member, json.loads(member)))
+            except ValueError:
+                await self.cancel(member)  # not ours; never let it block the pump
+        return found

@@ -1,0 +1,77 @@
+"""`siyu chat`: talk to the bot in a terminal as a customer, on the embedded store."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.conversation import InboundKind, Outbound
+from bot.engine.flows import seconds
+from bot.engine.library import Library
+from bot.tools.commands import render
+from bot.tools.simulator import Simulator
+
+HELP = """你现在是顾客，直接打字和机器人聊天。命令：
+  /debug        看当前流程、状态、变量、标签，以及上一轮为什么这样回答
+  /wait 3d      让时间过去（30s 10m 2h 3d），到期的定时消息会发出来
+  /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard）
+  /image /voice /sticker  发一张图片 / 一段语音 / 一个表情包
+  /reset        忘掉这位顾客，从头开始
+  /quit         退出"""
+
+_KINDS = {"/image": InboundKind.IMAGE, "/voice": InboundKind.VOICE, "/sticker": InboundKind.STICKER,
+          "/file": InboundKind.FILE}
+
+
+async def _read_line(prompt: str) -> str | None:
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, input, prompt)
+    except EOFError:
+        return None
+
+
+async def run_chat(library: Library, channel: str) -> int:
+    simulator = Simulator(library, channel=channel)
+    speaker = library.current.personas[library.current.persona_for(channel).id].spec.name
+    print(f"和{speaker}聊天（内容版本 {library.current.version}）。输入 /help 看命令。\n")
+
+    def show(messages: list[Outbound]) -> None:
+        if not messages:
+            print("  （没有回复）")
+        for message in messages:
+            print(render(message, speaker))
+
+    show(await simulator.send(InboundKind.ENTER_SESSION))
+    while True:
+        line = await _read_line("你: ")
+        if line is None or line.strip() in ("/quit", "/exit"):
+            print()
+            return 0
+        command, _, rest = line.strip().partition(" ")
+        if command == "/help":
+            print(HELP)
+        elif command == "/debug":
+            session = await simulator.session()
+            print(f"  流程/状态: {session.flow or '(无)'}.{session.state or '-'}  人设: {session.persona}"
+                  f"  渠道: {session.channel or '-'}  版本: {session.version or '-'}")
+            print(f"  变量: {session.slots}\n  标签: {session.tags}  不再推荐: {session.opted_out}")
+            print(f"  定时: {session.timer or '无'}")
+            for line_of_reason in session.trace:
+                print(f"  为什么: {line_of_reason}")
+        elif command == "/wait":
+            try:
+                show(await simulator.wait(seconds(rest or "1d")))
+            except ValueError as error:
+                print(f"  {error}")
+        elif command == "/reset":
+            await simulator.reset()
+            print("  已忘掉这位顾客。")
+        elif command == "/welcome":
+            await simulator.reset()
+            show(await simulator.send(InboundKind.WELCOME, channel=rest.strip() or channel))
+        elif command in _KINDS:
+            show(await simulator.send(_KINDS[command]))
+        elif command.startswith("/"):
+            print("  不认识的命令，/help 看看有哪些")
+        else:
+            show(await simulator.say(line))
+    return 0

@@ -1,0 +1,133 @@
+"""What each operator command does. Output is for operators: plain, in Chinese where it helps."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from bot.config import content_dir_from
+from bot.content.source import ContentError
+from bot.conversation import Outbound
+from bot.engine.content import Content, load_content
+from bot.engine.library import Library
+
+
+def _content_dir(args: argparse.Namespace) -> Path:
+    raw = getattr(args, "content", None)
+    return Path(raw).expanduser() if raw else content_dir_from(os.environ)
+
+
+def _load(args: argparse.Namespace, persona: str | None = None) -> Content | None:
+    root = _content_dir(args)
+    try:
+        return load_content(root, persona or os.environ.get("SIYU_PERSONA") or None)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} 个问题，内容没有加载 ({root})", file=sys.stderr)
+        return None
+
+
+def check(args: argparse.Namespace) -> int:
+    content = _load(args)
+    if content is None:
+        return 1
+    knowledge = content.understanding.knowledge
+    states = sum(len(f.spec.states) for f in content.flows.values())
+    print(f"OK {content.root} (版本 {content.version}): {len(content.flows)} 个流程 / {states} 个状态, "
+          f"{len(content.personas)} 个人设, {len(knowledge.faq)} 条 FAQ, {len(knowledge.intents)} 个意图, "
+          f"{len(knowledge.products)} 个商品")
+    return 0
+
+
+def render(message: Outbound, speaker: str) -> str:
+    if message.attachment is not None:
+        card = message.attachment
+        return f"{speaker}: [链接] {card.get('title', '')} {card.get('url', '')}"
+    return f"{speaker}: {message.text}"
+
+
+def chat(args: argparse.Namespace) -> int:
+    from bot.tools.chat import run_chat
+
+    content = _load(args, args.persona)
+    if content is None:
+        return 1
+    return asyncio.run(run_chat(Library(content, args.persona), args.channel))
+
+
+def test(args: argparse.Namespace) -> int:
+    from bot.tools.convtest import run_tests
+
+    content = _load(args)
+    if content is None:
+        return 1
+    path = Path(args.path) if args.path else content.root / "flows" / "tests"
+    if not path.exists():
+        print(f"找不到测试 {path}", file=sys.stderr)
+        return 1
+    return asyncio.run(run_tests(Library(content), path, coverage=args.coverage))
+
+
+def diagram(args: argparse.Namespace) -> int:
+    from bot.tools.diagram import mermaid
+
+    content = _load(args)
+    if content is None:
+        return 1
+    flow = content.flows.get(args.flow)
+    if flow is None:
+        print(f"没有流程 “{args.flow}”；有: {', '.join(sorted(content.flows))}", file=sys.stderr)
+        return 1
+    print(mermaid(flow.spec))
+    return 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from bot.understanding.evaluation import LabelledSet
+    from bot.understanding.evaluation import evaluate as run_eval
+
+    content = _load(args)
+    if content is None:
+        return 1
+    labelled_path = Path(args.labelled) if args.labelled else content.root / "tests" / "data" / "eval.yaml"
+    if not labelled_path.exists():
+        print(f"找不到标注集 {labelled_path}；用 --set 指定", file=sys.stderr)
+        return 1
+    report = run_eval(content.understanding.understand, LabelledSet.load(labelled_path))
+    print(report.table())
+    return 0
+
+
+def misses(args: argparse.Namespace) -> int:
+    from bot.engine.engine import NEAR_MISSES
+    from bot.store.factory import open_store
+
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        print("siyu misses 读取的是运行中的机器人记下的数据：请设置 REDIS_URL（内嵌存储只在单个进程里）",
+              file=sys.stderr)
+        return 2
+
+    async def read() -> list[str]:
+        store = open_store(url)
+        try:
+            return await store.lrange(NEAR_MISSES, 0, max(args.limit, 1) - 1)
+        finally:
+            await store.close()
+
+    records = asyncio.run(read())
+    if not records:
+        print("还没有记录到差一点匹配上的问题")
+        return 0
+    for raw in records:
+        record = json.loads(raw)
+        candidates = "  ".join(f"{entry}({score})" for entry, score, _ in record.get("candidates", []))
+        print(f"{record.get('text', '')}\n    候选: {candidates}")
+    print(f"\n共 {len(records)} 条。把顾客的说法加到对应 FAQ 的 questions 里，下次就能直接回答。")
+    return 0
+

@@ -1,0 +1,184 @@
+"""`siyu test`: conversation tests written by operators (flows/tests/*.yaml).
+
+    name: 直播间新客愿意聊
+    channel: live                # optional acquisition channel
+    steps:
+      - event: welcome           # welcome | enter_session
+        expect: [welcome.live, welcome.benefit, welcome.invite]
+      - say: 好呀
+        expect: [icebreak.ask_name]
+      - wait: 1d                 # the clock moves on; due timers fire
+        expect: []               # [] = the bot stays silent
+      - send: image              # image | voice | video | file | sticker
+        expect: [non_text]
+      - say: 包邮吗
+        expect: ["faq:shipping_fee", "~满59"]   # key, faq:<id>, card:<product>, or ~regex on the text
+        state: survey.skin                       # optional checks after the step
+        tags: [油皮]
+        slots: {name: 小美}
+        handover: false
+
+Each test starts from a new customer. `expect` lists every message of the step, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.content.source import ContentError, load_document, validate
+from bot.conversation import InboundKind, Outbound
+from bot.engine.flows import seconds
+from bot.engine.library import Library
+from bot.tools.simulator import Simulator
+
+_SEND = {"image": InboundKind.IMAGE, "voice": InboundKind.VOICE, "video": InboundKind.VIDEO,
+         "file": InboundKind.FILE, "sticker": InboundKind.STICKER, "link": InboundKind.LINK}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TestStep(_Strict):
+    say: str | None = None
+    event: str | None = Field(None, pattern=r"^(welcome|enter_session)$")
+    wait: str | None = None
+    send: str | None = Field(None, pattern=r"^(image|voice|video|file|sticker|link)$")
+    expect: list[str] | None = None
+    state: str | None = None
+    tags: list[str] | None = None
+    slots: dict[str, Any] | None = None
+    handover: bool | None = None
+
+    @field_validator("say", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _one_action(self) -> TestStep:
+        if sum(x is not None for x in (self.say, self.event, self.wait, self.send)) != 1:
+            raise ValueError("每一步写且只写一个动作：say / event / wait / send")
+        if self.wait is not None:
+            seconds(self.wait)
+        return self
+
+
+class TestCase(_Strict):
+    name: str
+    channel: str = ""
+    steps: list[TestStep] = Field(min_length=1)
+
+
+class TestFile(_Strict):
+    tests: list[TestCase] = Field(min_length=1)
+
+
+@dataclass
+class Outcome:
+    file: str
+    name: str
+    failures: list[str] = field(default_factory=list)
+    fired: set[str] = field(default_factory=set)
+
+
+def _matches(expected: str, message: Outbound) -> bool:
+    if expected.startswith("~"):
+        return re.search(expected[1:], message.text) is not None
+    label = message.label
+    return expected == label or label.startswith(expected + ".")
+
+
+async def run_case(library: Library, case: TestCase, file: str, lines: list[int]) -> Outcome:
+    outcome = Outcome(file, case.name)
+    simulator = Simulator(library, channel=case.channel, customer=f"test_{abs(hash(case.name))}",
+                          start=1_767_225_600.0 + 2 * 3600)  # 10:00 in Shanghai: greetings stay stable
+    for number, step in enumerate(case.steps):
+        where = f"{file}:{lines[number]}"
+        if step.say is not None:
+            messages = await simulator.say(step.say)
+        elif step.event is not None:
+            kind = InboundKind.WELCOME if step.event == "welcome" else InboundKind.ENTER_SESSION
+            messages = await simulator.send(kind)
+        elif step.send is not None:
+            messages = await simulator.send(_SEND[step.send])
+        else:
+            messages = await simulator.wait(seconds(step.wait or "0s"))
+        session = await simulator.session()
+        outcome.fired.update(session.fired)
+        handover = bool(session.handover_at) and session.handover_at >= simulator.now
+        got = [m.label or m.text for m in messages]
+        expected = step.expect
+        if expected is not None and (len(expected) != len(messages)
+                                     or not all(_matches(e, m) for e, m in zip(expected, messages, strict=True))):
+            outcome.failures.append(f"{where}: 期望 {step.expect}，实际 {got} "
+                                    f"({' / '.join(m.text for m in messages)})")
+        current = f"{session.flow}.{session.state}" if session.flow else ""
+        if step.state is not None and step.state != current:
+            outside = "(不在流程里)"
+            outcome.failures.append(f"{where}: 期望状态 {step.state or outside}，实际 {current or outside}")
+        if step.tags is not None and not set(step.tags) <= set(session.tags):
+            outcome.failures.append(f"{where}: 期望标签 {step.tags}，实际 {session.tags}")
+        for slot, value in (step.slots or {}).items():
+            if session.slots.get(slot) != value:
+                outcome.failures.append(f"{where}: 期望变量 {slot}={value!r}，实际 {session.slots.get(slot)!r}")
+        if step.handover is not None and step.handover != handover:
+            outcome.failures.append(f"{where}: 期望 handover={step.handover}，实际 {handover}")
+        if outcome.failures:
+            break
+    return outcome
+
+
+def load_cases(path: Path) -> list[tuple[str, TestCase, list[int]]]:
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    problems = []
+    cases = []
+    for file in files:
+        try:
+            document = load_document(file, str(file))
+            parsed = validate(TestFile, document)
+        except ContentError as error:
+            problems.extend(error.problems)
+            continue
+        for index, case in enumerate(parsed.tests):
+            lines = [document.where(("tests", index, "steps", n))[0] for n in range(len(case.steps))]
+            cases.append((str(file), case, lines))
+    if problems:
+        raise ContentError(problems)
+    return cases
+
+
+async def run_tests(library: Library, path: Path, *, coverage: bool = False) -> int:
+    try:
+        cases = load_cases(path)
+    except ContentError as error:
+        print(error)
+        return 1
+    fired: set[str] = set()
+    failed = 0
+    for file, case, lines in cases:
+        outcome = await run_case(library, case, file, lines)
+        fired |= outcome.fired
+        if outcome.failures:
+            failed += 1
+            print(f"FAIL {case.name}")
+            for failure in outcome.failures:
+                print(f"  {failure}")
+        else:
+            print(f"ok   {case.name}")
+    print(f"\n{len(cases) - failed} 通过, {failed} 失败")
+    missing = uncovered(library, fired)
+    rules = sum(len(flow.rule_ids) for flow in library.current.flows.values())
+    print(f"流程规则覆盖: {rules - len(missing)}/{rules}")
+    if coverage and missing:
+        print("没有测试走到的规则:\n  " + "\n  ".join(missing))
+    return 1 if failed or (coverage and missing) else 0
+
+
+def uncovered(library: Library, fired: set[str]) -> list[str]:
+    return [rule for flow in library.current.flows.values() for rule in flow.rule_ids if rule not in fired]
