@@ -247,6 +247,12 @@ class _TurnRun:
 
     # -- what the customer wrote -----------------------------------------------------------------
     def _said(self, text: str) -> None:
+        self._understand_and_answer(text)
+        flow = self.content.flows.get(self.session.flow)
+        if flow is not None and self.session.timer is None:
+            self._arm_silence(flow)  # still waiting in the same state: its silence rule counts from now
+
+    def _understand_and_answer(self, text: str) -> None:
         session = self.session
         result = self.content.understanding.understand(text)
         self.why.append(f"understood: {result.decision} ({result.reason}); intents {result.intents}")

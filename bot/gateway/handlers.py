@@ -267,6 +267,8 @@ class Handlers:
             if await self.kf.human_has_session(open_kfid, customer):
                 return
             await self.kf.deliver(event.key, open_kfid, customer, turn)
+            if turn.handover:
+                await self.kf.hand_over(open_kfid, customer)
         elif event.conversation.startswith("app:"):
             await self._send_app(event.key, event.conversation[4:], turn.messages)
         else:

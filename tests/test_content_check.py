@@ -1,0 +1,97 @@
+"""Operators see their mistakes as file:line:col before customers do; nothing is half-loaded."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.content.source import ContentError
+from bot.engine.content import load_content
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("tests"))
+    return root
+
+
+def problems_after(root: Path, file: str, old: str, new: str) -> list[str]:
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_content(root)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_bundled_content_is_clean() -> None:
+    content = load_content(ROOT)
+    assert set(content.flows) == {"welcome", "icebreak", "survey", "recommend"}
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("flows/survey.yaml", "goto: concern", "goto: concren", "flows/survey.yaml:34:15: goto 指向不存在的状态 “concren”"),
+        ("flows/survey.yaml", "say: survey.skin\n", "say: survey.skn\n", "flows/survey.yaml:23:10: 文案 “survey.skn” 在人设"),
+        ("flows/survey.yaml", "intent: affirm", "intent: afirm", "flows/survey.yaml:9:17: 没有意图 “afirm”"),
+        ("flows/survey.yaml", "option: 想解决", "option: 想解诀", "ask 里没有选项 “想解诀”"),
+        ("flows/welcome.yaml", "flow: icebreak", "flow: icebrake", "flows/welcome.yaml:17:15: 没有流程 “icebrake”"),
+        ("flows/recommend.yaml", "tags_any: [冷淡]", "tags_any: [冷談]", "标签 “冷談” 没有任何流程会打上"),
+        ("flows/recommend.yaml", "{slot: {concern: unset}}", "{slot: {concren: unset}}", "变量 “concren” 没有任何流程会设置"),
+        ("flows/survey.yaml", "      - option: any\n        goto: concern\n", "      - option: any\n        end: true\n",
+         "状态 “concern” 从 start 走不到 (unreachable)"),
+        ("flows/icebreak.yaml", "    say: icebreak.chat\n", "    say: icebreak.chat\n    sya: x\n",
+         "flows/icebreak.yaml:17:10: states.chat.sya: 不认识的字段"),
+        ("flows/icebreak.yaml", "start: ask_name", "start: [ask_name", "flows/icebreak.yaml:4:7: YAML 语法错误"),
+        ("flows/welcome.yaml", "      - silence: 1d", "      - silence: 1 day", "时长写法不对"),
+        ("persona/xiaowanzi.yaml", "慢慢看不着急～", "全网第一，赶紧下单！", "persona/xiaowanzi.yaml:"),
+        ("persona/xiaowanzi.yaml", "  handover:\n", "  handoff:\n", "缺少引擎要用的文案 “handover”"),
+        ("persona/xiaowanzi.yaml", "收到～{skin_type}", "收到～{skintype}", "变量 {skintype} 没有任何流程会设置"),
+        ("knowledge/faq.yaml", "answer: 全场满59元包邮", "answer: 全网最低价，满59元包邮", "knowledge/faq.yaml:"),
+        ("knowledge/intents.yaml", "  opt_out:", "  opt_outt:", "缺少必需的意图 “opt_out”"),
+    ],
+)
+def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, old: str, new: str,
+                                                     expected: str) -> None:
+    problems = problems_after(content, file, old, new)
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_state_waiting_without_rules_is_a_dead_end(content: Path) -> None:
+    problems = problems_after(content, "flows/survey.yaml", "    on:\n      - option: any\n        goto: urgency\n", "")
+    assert any("dead end" in p and "concern" in p for p in problems), problems
+
+
+def test_a_loop_of_next_moves_is_refused(content: Path) -> None:
+    flow = content / "flows" / "loop.yaml"
+    flow.write_text("start: a\nstates:\n  a:\n    next: b\n  b:\n    next: a\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_content(content)
+    assert any("死循环" in str(p) and str(p).startswith("flows/loop.yaml:4:") for p in caught.value.problems)
+
+
+def test_siyu_check_exit_codes(content: Path) -> None:
+    ok = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stdout.startswith("OK")
+    problems_after(content, "flows/survey.yaml", "goto: concern", "goto: nowhere")
+    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "flows/survey.yaml:34:15: goto 指向不存在的状态 “nowhere”" in bad.stderr
+
+
+def test_siyu_diagram_draws_every_rule() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "diagram", "survey"], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.startswith("stateDiagram-v2")
+    assert "urgency --> done: option 想解决" in out
+    assert "done --> flow_recommend" in out

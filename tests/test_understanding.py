@@ -1,0 +1,120 @@
+"""The understanding layer on the bundled knowledge: quality pinned, bad input handled, content checked."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.content.source import ContentError
+from bot.understanding.evaluation import LabelledSet, evaluate
+from bot.understanding.knowledge import load_knowledge
+from bot.understanding.matcher import Decision, Understanding
+from bot.understanding.normalize import Normalizer
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = Path(__file__).parent / "data" / "eval.yaml"
+UNDERSTANDING = Understanding(load_knowledge(ROOT / "knowledge"))
+
+
+def test_labelled_set_is_big_enough_and_a_quarter_out_of_scope() -> None:
+    labelled = LabelledSet.load(EVAL)
+    assert len(labelled) >= 300
+    assert len(labelled.out_of_scope) >= len(labelled) / 4
+    known = {entry.id for entry in UNDERSTANDING.knowledge.faq}
+    assert {expected for _, expected in labelled.in_scope} <= known
+
+
+def test_quality_targets_hold_on_the_labelled_set() -> None:
+    report = evaluate(UNDERSTANDING.understand, LabelledSet.load(EVAL))
+    assert report.top1_accuracy >= 0.90, report.table()
+    assert report.false_answer_rate <= 0.05, report.table()
+
+
+def test_siyu_eval_prints_the_table() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "eval"], capture_output=True, text=True, check=True).stdout
+    assert "top-1" in out.lower() or "准确" in out
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("請問發貨要多久？", "请问发货要多久"),  # traditional → simplified, punctuation
+        ("ＳＦ　包邮吗", "顺丰包邮吗"),  # full width, variants
+        ("好好好好好的", "好的"),  # repeated characters
+        ("加我vx", "加我微信"),  # obfuscations
+        ("退款😭😭到了吗!!!", "退款到了吗"),  # emoji
+        ("", ""),
+    ],
+)
+def test_one_normalisation_for_content_and_input(raw: str, normalized: str) -> None:
+    assert UNDERSTANDING.normalize(raw) == normalized
+
+
+def test_messy_questions_are_understood() -> None:
+    for text, expected in [("請問發貨要多久？", "shipping_time"), ("包邮吗亲😊😊", "shipping_fee"),
+                           ("退货怎么退啊啊啊", "return_policy")]:
+        result = UNDERSTANDING.understand(text)
+        assert result.decision is Decision.ANSWER and result.answers == [expected], (text, result.reason)
+
+
+def test_several_questions_in_one_message_are_all_answered() -> None:
+    result = UNDERSTANDING.understand("包邮吗？支持七天无理由退货吗")
+    assert set(result.answers) == {"shipping_fee", "return_policy"}
+
+
+def test_the_api_returns_intents_candidates_scores_and_normalised_text() -> None:
+    result = UNDERSTANDING.understand("别推了，转人工")
+    assert result.has_intent("opt_out") and result.has_intent("ask_human")
+    result = UNDERSTANDING.understand("满多少包邮")
+    assert result.normalized == "满多少包邮"
+    assert result.candidates[0].entry == "shipping_fee" and result.candidates[0].score >= 72
+    assert result.reason
+
+
+@pytest.mark.parametrize("text", ["", " ", "😀🎉🌸", "？？？！！！", "\x00\x01\x1b[31m", "a" * 5000,
+                                  "我想问" * 1700, "hello 请问 coupon 怎么用 thanks", "\u200b\u200d\ufeff"])
+def test_bad_input_gets_a_decision_never_an_exception(text: str) -> None:
+    result = UNDERSTANDING.understand(text)
+    assert result.decision in (Decision.ANSWER, Decision.CLARIFY, Decision.MISS)
+    assert result.reason
+
+
+def test_two_close_candidates_ask_which_one() -> None:
+    knowledge = load_knowledge(ROOT / "knowledge")
+    understanding = Understanding(knowledge.model_copy(update={
+        "thresholds": knowledge.thresholds.model_copy(update={"clarify_margin": 100})}))
+    result = understanding.understand("包邮吗")
+    assert result.decision is Decision.CLARIFY and len(result.answers) == 2
+
+
+def test_thresholds_are_per_knowledge_base(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", folder)
+    matching = folder / "matching.yaml"
+    matching.write_text(matching.read_text(encoding="utf-8").replace("hit: 72", "hit: 99"), encoding="utf-8")
+    strict = Understanding(load_knowledge(folder))
+    assert strict.thresholds.hit == 99
+    assert strict.understand("发货大概要几天呢").decision is Decision.MISS
+
+
+def test_invalid_knowledge_is_reported_with_lines_and_never_half_loaded(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", folder)
+    faq = folder / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    faq.write_text(text.replace("  - id: shipping_time", "  - id: shipping_courier", 1), encoding="utf-8")
+    products = folder / "products.yaml"
+    products.write_text(products.read_text(encoding="utf-8").replace("    pitch: ", "    pitchh: ", 1), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_knowledge(folder, tmp_path)
+    messages = [str(p) for p in caught.value.problems]
+    assert any(m.startswith("knowledge/faq.yaml:") and "重复" in m for m in messages), messages
+    assert any(m.startswith("knowledge/products.yaml:") for m in messages), messages
+
+
+def test_normalizer_variants_come_from_content() -> None:
+    assert Normalizer({"威信": "微信"})("加威信") == "加微信"
