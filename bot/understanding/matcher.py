@@ -24,8 +24,8 @@ from rapidfuzz import fuzz, process
 from bot.understanding.knowledge import Knowledge, Thresholds
 from bot.understanding.normalize import Normalizer, clauses
 
-CANDIDATES = 40  # strings scored with rapidfuzz per query
-COMMON_POSTINGS = 2000  # a bigram this common adds nothing once candidates are found
+CANDIDATES = 24  # strings scored with rapidfuzz per query
+COMMON_POSTINGS = 400  # a bigram this common adds little once rarer ones have found candidates
 
 
 class Decision(StrEnum):
@@ -109,7 +109,7 @@ class FaqIndex:
         weights: dict[int, float] = defaultdict(float)
         for gram in grams:
             ids = self.postings.get(gram)
-            if not ids or (len(ids) > COMMON_POSTINGS and len(weights) >= CANDIDATES):
+            if not ids or (len(ids) > COMMON_POSTINGS and weights):
                 continue
             weight = self.idf[gram]
             for position in ids:
