@@ -111,8 +111,10 @@ async def main() -> None:
     await runner.cleanup()
     await store.close()
 
+    measured = (("floor (200 only)", floor),
+                (f"POST /wecom/callback ({'redis' if args.redis else 'embedded'})", real))
     rows = [[name, f"{r['count']:,}", f"{r['rate']:,.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}", r["errors"]]
-            for name, r in (("floor (200 only)", floor), (f"POST /wecom/callback ({'redis' if args.redis else 'embedded'})", real))]
+            for name, r in measured]
     print(table(["handler", "requests", "callbacks/s", "ack p50 ms", "ack p99 ms", "non-200"], rows))
     print(f"\nratio to the floor: {real['rate'] / floor['rate']:.2f}  (concurrency {args.concurrency})")
 

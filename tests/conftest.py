@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
 from bot.store.redis import RedisStore
+from tests.fake_wecom import FakeWeCom
 
 TEST_REDIS_URL = os.environ.get("SIYU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -35,3 +36,12 @@ async def redis_store() -> AsyncIterator[RedisStore]:
     backend = await _fresh_redis()
     yield backend
     await backend.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeWeCom]:
+    """A fake WeCom API server on loopback that records calls and injects errors."""
+    server = FakeWeCom()
+    await server.start()
+    yield server
+    await server.stop()

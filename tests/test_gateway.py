@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,14 +17,6 @@ from tests.gateway_kit import EchoConversation, eventually, settings
 from tests.wecom import CORP_ID, VECTORS, callback, event, text_message
 
 FAST = {"lease_ms": 1000, "block_ms": 50, "retry_delay_s": 0.01}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeWeCom]:
-    server = FakeWeCom()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

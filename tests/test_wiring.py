@@ -35,14 +35,6 @@ class Clock:
 
 
 @pytest.fixture
-async def fake() -> Any:
-    server = FakeWeCom()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock()
 
