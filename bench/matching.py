@@ -58,6 +58,7 @@ def main() -> None:
     queries = ([q for q, _ in labelled.in_scope] + labelled.out_of_scope) * 4
     queries = queries[: args.queries]
 
+    Understanding(synthetic_knowledge(10))  # load the conversion tables once, outside the measurements
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         knowledge = synthetic_knowledge(size)

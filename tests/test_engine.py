@@ -52,9 +52,18 @@ async def test_a_burst_of_short_messages_is_answered_once(store: Store) -> None:
     assert await sim.send(InboundKind.TEXT, "包邮吗") == []
     sim.now += 0.7
     assert await sim.send(InboundKind.TEXT, "？") == []
+    assert len(await Timers(store).due(MORNING + 3600)) == 1  # each message replaced the settle timer
     assert await sim.wait(1.0) == []  # 1.0 s after the last message: still typing
     replies = await sim.wait(1.5)
     assert labels(replies) == ["faq:shipping_fee"]
+    assert await sim.wait(60) == []
+
+
+async def test_a_burst_ended_by_a_picture_is_still_answered(store: Store) -> None:
+    sim = Simulator(LIBRARY, store=store, start=MORNING, burst_window=2.0)
+    assert await sim.send(InboundKind.TEXT, "包邮吗") == []
+    replies = await sim.send(InboundKind.IMAGE)
+    assert labels(replies) == ["faq:shipping_fee", "non_text"]
     assert await sim.wait(60) == []
 
 

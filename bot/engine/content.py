@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.source import ContentError, Document, Path_, Problem, load_document, validate
-from bot.engine.flows import FlowFile, State, Target, Transition
+from bot.engine.flows import FlowFile, State, Target, Transition, When
 from bot.engine.machine import CompiledFlow
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules, lint_text, variables_of
 from bot.understanding.knowledge import load_knowledge
@@ -247,10 +247,8 @@ class _Checker:
                 problems.append(doc.problem((*path, "option"), f"ask 里没有选项 “{option}”"))
         return problems
 
-    def _check_when(self, doc: Document, path: Path_, when: object) -> list[Problem]:
-        from bot.engine.flows import When
-
-        if not isinstance(when, When):
+    def _check_when(self, doc: Document, path: Path_, when: When | None) -> list[Problem]:
+        if when is None:
             return []
         problems = []
         for field_name in ("tags_any", "tags_all", "tags_none"):

@@ -198,12 +198,14 @@ class _TurnRun:
                 self._said(self.inbound.text)
         elif kind is InboundKind.STICKER:
             self._cancel_timer()
+            self._answer_pending()  # a burst ended by a sticker is still answered
             if self.persona.has("sticker"):
                 self.say("sticker")
             else:
                 self.why.append("a sticker: silence by design")
         elif kind in _NON_TEXT:
             self._cancel_timer()
+            self._answer_pending()
             self.say("non_text")
         else:
             self.why.append(f"{kind} needs no reply")
@@ -216,13 +218,20 @@ class _TurnRun:
         return {"conv": self.key, "customer": self.inbound.customer, "token": token, "kind": kind}
 
     def _cancel_timer(self) -> None:
+        """Any timer is off once the customer acts (a burst's texts stay in session.pending)."""
         timer = self.session.timer
         if timer is not None:
-            if timer.get("kind") == "settle" and self.inbound.kind is InboundKind.TEXT:
-                return  # the burst goes on: the settle timer is replaced, its texts kept
             if timer.get("member"):
                 self.reply.cancel.append(str(timer["member"]))
             self.session.timer = None
+
+    def _answer_pending(self) -> None:
+        """Answer the texts of a burst, joined, as one turn."""
+        texts = [str(text) for text, _ in self.session.pending]
+        self.session.pending.clear()
+        if texts:
+            self.why.append(f"burst of {len(texts)} message(s) answered as one turn")
+            self._said("，".join(t for t in texts if t.strip()))
 
     def _timer(self) -> None:
         data, timer = self.inbound.data, self.session.timer
@@ -231,12 +240,10 @@ class _TurnRun:
             return
         self.session.timer = None
         if data.get("kind") == "settle":
-            texts = [str(text) for text, _ in self.session.pending]
-            self.session.pending.clear()
-            self.why.append(f"burst of {len(texts)} message(s) answered as one turn")
             if self._handed_over():
+                self.session.pending.clear()
                 return
-            self._said("，".join(t for t in texts if t.strip()) if len(texts) > 1 else (texts[0] if texts else ""))
+            self._answer_pending()
             return
         flow = self.content.flows.get(self.session.flow)
         if flow is None:
@@ -281,7 +288,7 @@ class _TurnRun:
                 self._answer(entry_id)
             return
         if result.decision is Decision.CLARIFY:
-            faq = self.content.understanding.knowledge.faq_by_id()
+            faq = self.content.understanding.faq_by_id
             first, second = (faq[e].questions[0] for e in result.answers[:2])
             self.say("clarify", first=first, second=second)
             return
@@ -325,7 +332,7 @@ class _TurnRun:
         self._end_flow("fallback")
 
     def _answer(self, entry_id: str) -> None:
-        entry = self.content.understanding.knowledge.faq_by_id()[entry_id]
+        entry = self.content.understanding.faq_by_id[entry_id]
         if entry.answer_key:
             self.say(entry.answer_key)
         elif entry.answer:

@@ -272,7 +272,6 @@ class CompiledFlow:
         return fired
 
     def enter_start(self, step: Step) -> None:
-        self.machine.set_state(self.spec.start, model=self.cursor)
         step.enter(self.name, self.spec.start)
 
 

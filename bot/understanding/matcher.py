@@ -197,6 +197,7 @@ class Understanding:
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
+        self.faq_by_id = knowledge.faq_by_id()
         self.thresholds: Thresholds = knowledge.thresholds
         self.normalize = Normalizer(knowledge.variants)
         self.faq = FaqIndex.build(
