@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bot.config import ConfigError, load_settings
-from bot.logging_setup import setup_logging
+from bot.content.location import locate_content
+from bot.logging_setup import settings_summary, setup_logging
 
 log = logging.getLogger("siyu")
 
@@ -24,6 +25,7 @@ def _serve(_: argparse.Namespace) -> int:
             print(f"siyu serve: {problem}", file=sys.stderr)
         return 2
     setup_logging()
+    log.info(settings_summary(settings, locate_content(None, os.environ)))
     from bot.wiring import make_conversation_factory
 
     try:
@@ -36,7 +38,7 @@ def _serve(_: argparse.Namespace) -> int:
 
     app = build_app(settings, factory)
     log.info("siyu-bot listening on %s:%d", settings.host, settings.port)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
     return 0
 
 

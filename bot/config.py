@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.content.location import bundled_content_dir, locate_content
 
 
 class ConfigError(Exception):
@@ -36,16 +37,13 @@ class Settings:
 
 
 def default_content_dir() -> Path:
-    """The sample content: beside the package in a checkout, under <prefix>/share when installed."""
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "flows").is_dir():
-        return checkout
-    return Path(sys.prefix) / "share" / "siyu-bot"
+    """The bundled sample content."""
+    return bundled_content_dir()
 
 
 def content_dir_from(env: Mapping[str, str]) -> Path:
-    raw = env.get("SIYU_CONTENT", "").strip()
-    return Path(raw).expanduser() if raw else default_content_dir()
+    """SIYU_CONTENT, else the current directory when it holds content, else the bundled sample."""
+    return locate_content(None, env).path
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:

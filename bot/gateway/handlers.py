@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.conversation import Conversation, Inbound, InboundKind, Outbound
+from bot.gateway import eventlog
 from bot.gateway.kf import KfChannel, conversation_key
 from bot.gateway.outbox import SENDING, SENT, Outbox, message_id
 from bot.gateway.queue import Event
@@ -74,6 +75,7 @@ class Handlers:
         }
 
     async def handle(self, event: Event) -> None:
+        eventlog.inbound(event)
         handler = self.by_kind.get(event.kind)
         if handler is None:
             log.warning("no handler for queued event kind %r; acknowledged", event.kind)
@@ -105,8 +107,10 @@ class Handlers:
             at=sent_at,
             data={"open_kfid": open_kfid},
         )
-        turn = await self.conversation.respond(conversation_key(open_kfid, customer), inbound)
-        await self.kf.deliver(event.key, open_kfid, customer, turn)
+        key = conversation_key(open_kfid, customer)
+        turn = await self.conversation.respond(key, inbound)
+        sent = await self.kf.deliver(event.key, open_kfid, customer, turn)
+        eventlog.reply("kf", key, turn, sent)
         if turn.handover:
             await self.kf.hand_over(open_kfid, customer)
 
@@ -130,8 +134,10 @@ class Handlers:
                 at=self.clock(),
                 data={"open_kfid": open_kfid},
             )
-            turn = await self.conversation.respond(conversation_key(open_kfid, customer), inbound)
-            await self.kf.welcome_on_enter(event.key, code, turn)
+            key = conversation_key(open_kfid, customer)
+            turn = await self.conversation.respond(key, inbound)
+            sent = await self.kf.welcome_on_enter(event.key, code, turn)
+            eventlog.reply("kf_welcome", key, turn, int(sent))
         elif kind == "msg_send_fail":
             record = {
                 "at": data.get("send_time", ""),
@@ -205,6 +211,7 @@ class Handlers:
             log.info("welcome code already used (another sender or the admin console welcome)")
         await self.outbox.mark(event.key, msgid, SENT)
         self.metrics.outbound.labels("welcome", "sent").inc()
+        eventlog.reply("welcome", event.conversation, turn, 1)
 
     # -- customer groups -------------------------------------------------------------------------
     async def external_chat(self, event: Event) -> None:
@@ -235,12 +242,14 @@ class Handlers:
             at=float(data.get("CreateTime") or self.clock()),
         )
         turn = await self.conversation.respond(event.conversation, inbound)
-        await self._send_app(event.key, member, turn.messages)
+        sent = await self._send_app(event.key, member, turn.messages)
+        eventlog.reply("app", event.conversation, turn, sent)
 
-    async def _send_app(self, event_key: str, member: str, messages: list[Outbound]) -> None:
+    async def _send_app(self, event_key: str, member: str, messages: list[Outbound]) -> int:
         if self.agent_id is None:
             log.warning("WECOM_AGENT_ID is not set: cannot answer members writing to the app")
-            return
+            return 0
+        sent = 0
         statuses = await self.outbox.statuses(event_key)
         for index, message in enumerate(messages):
             msgid = message_id(event_key, index)
@@ -250,6 +259,8 @@ class Handlers:
             await self.api.message_send(self.agent_id, member, message.text)
             await self.outbox.mark(event_key, msgid, SENT)
             self.metrics.outbound.labels("app", "sent").inc()
+            sent += 1
+        return sent
 
     # -- durable timers set by the conversation --------------------------------------------------
     async def timer(self, event: Event) -> None:
@@ -266,10 +277,12 @@ class Handlers:
             _, open_kfid, customer = event.conversation.split(":", 2)
             if await self.kf.human_has_session(open_kfid, customer):
                 return
-            await self.kf.deliver(event.key, open_kfid, customer, turn)
+            sent = await self.kf.deliver(event.key, open_kfid, customer, turn)
+            eventlog.reply("kf", event.conversation, turn, sent)
             if turn.handover:
                 await self.kf.hand_over(open_kfid, customer)
         elif event.conversation.startswith("app:"):
-            await self._send_app(event.key, event.conversation[4:], turn.messages)
+            sent = await self._send_app(event.key, event.conversation[4:], turn.messages)
+            eventlog.reply("app", event.conversation, turn, sent)
         else:
             log.info("timer fired for a conversation without an automatic channel; nothing sent")

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.config import content_dir_from
+from bot.content.location import locate_content
 from bot.content.source import ContentError
 from bot.conversation import Outbound
 from bot.engine.content import Content, load_content
@@ -17,8 +17,10 @@ from bot.engine.library import Library
 
 
 def _content_dir(args: argparse.Namespace) -> Path:
-    raw = getattr(args, "content", None)
-    return Path(raw).expanduser() if raw else content_dir_from(os.environ)
+    """The folder this command works on, said on stderr so the sample is never used by surprise."""
+    location = locate_content(getattr(args, "content", None), os.environ)
+    print(location.describe(), file=sys.stderr)
+    return location.path
 
 
 def _load(args: argparse.Namespace, persona: str | None = None) -> Content | None:

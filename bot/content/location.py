@@ -1,0 +1,60 @@
+"""Which content folder a command uses, and why.
+
+An operator edits content in a folder of their own and runs `siyu check`, `siyu chat`, `siyu serve` there.
+Precedence: `--content DIR` → `SIYU_CONTENT` → the current directory when it holds flows/ persona/ knowledge/
+→ the bundled sample. Every command says on stderr which one it took, so that the sample can never be
+used silently in place of the operator's own files.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+FOLDERS = ("flows", "persona", "knowledge")
+
+OPTION, VARIABLE = "--content", "SIYU_CONTENT"
+CURRENT, BUNDLED = "当前目录 current directory", "自带示例 bundled sample"
+
+
+@dataclass(frozen=True)
+class ContentLocation:
+    path: Path
+    source: str  # OPTION, VARIABLE, CURRENT or BUNDLED
+    note: str = ""  # why the current directory was not used, when it nearly was
+
+    def describe(self) -> str:
+        """The one line every command prints on stderr."""
+        line = f"内容目录: {self.path} ({self.source})"
+        return f"{line}; {self.note}" if self.note else line
+
+
+def bundled_content_dir() -> Path:
+    """The sample content: beside the package in a checkout, under <prefix>/share when installed."""
+    checkout = Path(__file__).resolve().parents[2]
+    if all((checkout / name).is_dir() for name in FOLDERS):
+        return checkout
+    return Path(sys.prefix) / "share" / "siyu-bot"
+
+
+def holds_content(folder: Path) -> bool:
+    return all((folder / name).is_dir() for name in FOLDERS)
+
+
+def locate_content(explicit: str | None, env: Mapping[str, str], cwd: Path | None = None) -> ContentLocation:
+    if explicit:
+        return ContentLocation(Path(explicit).expanduser().resolve(), OPTION)
+    raw = env.get("SIYU_CONTENT", "").strip()
+    if raw:
+        return ContentLocation(Path(raw).expanduser().resolve(), VARIABLE)
+    here = (cwd or Path.cwd()).resolve()
+    if holds_content(here):
+        return ContentLocation(here, CURRENT)
+    present = [name for name in FOLDERS if (here / name).is_dir()]
+    note = ""
+    if present:
+        missing = " ".join(f"{name}/" for name in FOLDERS if name not in present)
+        note = f"当前目录缺少 {missing}，没有使用它 (the current directory lacks {missing})"
+    return ContentLocation(bundled_content_dir(), BUNDLED, note)
