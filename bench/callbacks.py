@@ -1,123 +1,148 @@
-"""Callback intake: callbacks/s and ack latency of POST /wecom/callback, beside a floor handler.
+"""Callback intake: callbacks/s and ack latency of POST /wecom/callback against an aiohttp floor, with wrk.
 
-    python -m bench.callbacks [--seconds 5] [--concurrency 64] [--redis redis://127.0.0.1:6379/14]
+    python -m bench.callbacks [--seconds 5] [--connections 64] [--threads 2] [--rounds 2]
+                              [--redis redis://127.0.0.1:6379/14]
 
-Both servers run on loopback in this process, driven by the same aiohttp client with the same number of
-connections. The real endpoint verifies the signature, decrypts, parses, deduplicates and enqueues
-(workers are off so that only the intake is measured); the floor only answers 200.
+The load comes from wrk (an external load generator, `apt-get install wrk`), not from a Python client in
+the server's process. Each server runs alone in its own process (bench/intake_server.py): the floor, an
+aiohttp handler that reads the body and answers 200, then siyu-bot's real endpoint (verify the signature,
+decrypt, parse, dedupe, enqueue, ack; workers off). Every request is a distinct callback signed and
+encrypted as WeCom does (pre-generated; bench/callbacks.lua), so deduplication never short-cuts the work.
+Floor and real alternate `--rounds` times in the same run; the ratio compares the totals.
+
+With --redis the given database is FLUSHED first: use one of your own.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.request
+from pathlib import Path
 from typing import Any
 
-import aiohttp
-from aiohttp import web
-
-from bench.common import percentile, table
-from bot.app import build_app
-from bot.config import Settings, default_content_dir
-from bot.conversation import Inbound, Turn
+from bench.common import table
+from bench.intake_server import AES_KEY, CORP_ID, TOKEN
 from bot.protocol.crypto import CallbackCipher
-from bot.store.factory import open_store
 
-CORP_ID, TOKEN, AES_KEY = "wwbench0000000001", "benchToken", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
-
-
-class Silent:
-    async def respond(self, key: str, inbound: Inbound) -> Turn:
-        return Turn()
+HERE = Path(__file__).resolve().parent
 
 
-def requests(count: int) -> list[tuple[dict[str, str], str]]:
+def write_bodies(path: Path, count: int) -> None:
+    """count distinct callbacks: app text messages from 500 members, each with its own MsgId and nonce."""
     cipher = CallbackCipher(TOKEN, AES_KEY, CORP_ID)
     now = str(int(time.time()))
-    made = []
-    for n in range(count):
-        plaintext = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[member{n % 500}]]>"
-                     f"</FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                     f"<Content><![CDATA[包邮吗 {n}]]></Content><MsgId>{10**12 + n}</MsgId><AgentID>1</AgentID></xml>")
-        encrypted, signature = cipher.seal(plaintext, now, str(n))
-        body = f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
-        made.append(({"msg_signature": signature, "timestamp": now, "nonce": str(n)}, body))
-    return made
+    run = secrets.randbelow(10**9) * 10**7  # MsgIds never repeat across runs on the same database
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            plaintext = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[member{n % 500}]]>"
+                         f"</FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+                         f"<Content><![CDATA[包邮吗 {n}]]></Content><MsgId>{run + n}</MsgId><AgentID>1</AgentID></xml>")
+            nonce = f"{n}x{run}"
+            encrypted, signature = cipher.seal(plaintext, now, nonce)
+            body = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]>"
+                    "</Encrypt><AgentID><![CDATA[1]]></AgentID></xml>")
+            out.write(f"/wecom/callback?msg_signature={signature}&timestamp={now}&nonce={nonce}\t{body}\n")
 
 
-async def drive(url: str, made: list[tuple[dict[str, str], str]], seconds: float, concurrency: int) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors = 0
-    position = 0
-    deadline = time.perf_counter() + seconds
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def client() -> None:
-            nonlocal position, errors
-            while time.perf_counter() < deadline and position < len(made):
-                query, body = made[position]
-                position += 1
-                started = time.perf_counter()
-                async with session.post(url, params=query, data=body) as response:
-                    await response.read()
-                    if response.status != 200:
-                        errors += 1
-                latencies.append((time.perf_counter() - started) * 1000)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return {"rate": len(latencies) / elapsed, "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
-            "errors": errors, "count": len(latencies)}
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}/wecom/callback"
+def start(kind: str, redis_url: str | None) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.intake_server", kind, str(port)]
+    if redis_url and kind == "real":
+        command += ["--redis", redis_url]
+    server = subprocess.Popen(command, cwd=HERE.parent)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return server, base
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit(f"the {kind} server did not start")
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--concurrency", type=int, default=64)
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def run_wrk(base: str, bodies: Path, args: argparse.Namespace) -> dict[str, Any]:
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "5s",
+               "-s", str(HERE / "callbacks.lua"), base, "--", str(bodies), str(args.threads)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["errors"] = sum(result[k] for k in ("non_2xx", "connect_errors", "read_errors", "write_errors",
+                                               "timeouts"))
+    return result
+
+
+def flush(redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    client.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--bodies", type=int, default=100_000, help="distinct callbacks to pre-generate")
     parser.add_argument("--redis", default=None, help="measure with Redis as the store (default: embedded)")
     args = parser.parse_args()
-    made = requests(int(args.seconds * 12_000))
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install -y wrk)")
 
-    async def floor_handler(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(text="")
-
-    floor_app = web.Application()
-    floor_app.router.add_post("/wecom/callback", floor_handler)
-    runner, url = await serve(floor_app)
-    floor = await drive(url, made, args.seconds, args.concurrency)
-    await runner.cleanup()
-
-    settings = Settings(CORP_ID, TOKEN, AES_KEY, "secret", 1, "http://127.0.0.1:9", args.redis,
-                        default_content_dir(), "127.0.0.1", 0)
-    store = open_store(args.redis)
-    if args.redis:
-        await store._redis.flushdb()  # type: ignore[attr-defined]
-    app = build_app(settings, lambda _: Silent(), store=store, workers=0)
-    runner, url = await serve(app)
-    real = await drive(url, made, args.seconds, args.concurrency)
-    await runner.cleanup()
-    await store.close()
-
-    measured = (("floor (200 only)", floor),
-                (f"POST /wecom/callback ({'redis' if args.redis else 'embedded'})", real))
-    rows = [[name, f"{r['count']:,}", f"{r['rate']:,.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}", r["errors"]]
-            for name, r in measured]
-    print(table(["handler", "requests", "callbacks/s", "ack p50 ms", "ack p99 ms", "non-200"], rows))
-    print(f"\nratio to the floor: {real['rate'] / floor['rate']:.2f}  (concurrency {args.concurrency})")
+    with tempfile.TemporaryDirectory() as scratch:
+        bodies = Path(scratch) / "bodies.tsv"
+        write_bodies(bodies, args.bodies)
+        store = "Redis" if args.redis else "embedded store"
+        rows, totals = [], {"floor": [0.0, 0.0], "real": [0.0, 0.0]}
+        for round_ in range(1, args.rounds + 1):
+            for kind in ("floor", "real"):
+                if kind == "real" and args.redis:
+                    flush(args.redis)
+                server, base = start(kind, args.redis)
+                try:
+                    result = run_wrk(base, bodies, args)
+                finally:
+                    stop(server)
+                totals[kind][0] += result["requests"]
+                totals[kind][1] += result["duration_us"] / 1e6
+                name = "floor (aiohttp, 200 only)" if kind == "floor" else f"POST /wecom/callback, {store}"
+                rows.append([round_, name, f"{result['requests']:,}", f"{result['rate']:,.0f}",
+                             f"{result['p50_us'] / 1000:.2f}", f"{result['p99_us'] / 1000:.2f}",
+                             result["errors"], f"{result['repeated']:,}" if kind == "real" else "-"])
+    print(table(["round", "handler", "requests", "callbacks/s", "ack p50 ms", "ack p99 ms", "errors/non-200",
+                 "repeated bodies"], rows))
+    floor_rate, real_rate = (totals[k][0] / totals[k][1] for k in ("floor", "real"))
+    print(f"\nratio to the floor: {real_rate / floor_rate:.2f}  ({real_rate:,.0f} vs {floor_rate:,.0f} callbacks/s; "
+          f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s; {os.cpu_count()} CPUs shared by wrk, "
+          f"the server{' and Redis' if args.redis else ''})")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

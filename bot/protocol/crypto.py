@@ -1,8 +1,9 @@
 """WeCom's callback cipher (the "安全模式" of self-built apps).
 
-AES-256-CBC primitive and encryption framing come from wechatpy; decryption is checked strictly here
-(base64, block size, PKCS#7 padding, declared length, receiveid) because each failure must map to its
-own HTTP answer and wechatpy's own decrypt accepts malformed input silently.
+Decryption runs on `cryptography` directly (one Cipher per key, a decryptor per message) and is checked
+strictly here (base64, block size, PKCS#7 padding, declared length, receiveid) because each failure must
+map to its own HTTP answer and wechatpy's own decrypt accepts malformed input silently. Encryption (tests,
+passive replies) uses wechatpy's framing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import hmac
 import struct
 
-from wechatpy.crypto.base import WeChatCipher
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from wechatpy.enterprise.crypto import PrpCrypto
 
 BLOCK = 32  # WeCom pads to 32 bytes, not AES's 16
@@ -40,7 +41,7 @@ class CallbackCipher:
         self.token = token
         self.receive_id = receive_id
         self._key = key
-        self._cipher = WeChatCipher(key)
+        self._cipher = Cipher(algorithms.AES(key), modes.CBC(key[:16]))  # WeCom's IV is the key's first half
 
     def verify(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str) -> None:
         expected = signature(self.token, timestamp, nonce, encrypted)
@@ -54,7 +55,8 @@ class CallbackCipher:
             raise CryptoError(400, "ciphertext is not base64") from error
         if not raw or len(raw) % 16:
             raise CryptoError(400, "ciphertext length is not a whole number of AES blocks")
-        plain: bytes = self._cipher.decrypt(raw)
+        decryptor = self._cipher.decryptor()
+        plain = decryptor.update(raw) + decryptor.finalize()
         pad = plain[-1]
         if not 1 <= pad <= BLOCK or plain[-pad:] != bytes([pad]) * pad:
             raise CryptoError(400, "bad padding")

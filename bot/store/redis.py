@@ -8,6 +8,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from bot.store.base import Entry, Store
+from bot.store.coalesce import CoalescedScript
 
 # SET NX then XADD in one step, so a retried callback can never be marked seen without being queued.
 _ENQUEUE_ONCE = """
@@ -41,7 +42,7 @@ class RedisStore(Store):
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
             url, decode_responses=True, health_check_interval=30
         )
-        self._enqueue_once = self._redis.register_script(_ENQUEUE_ONCE)
+        self._enqueue_once = CoalescedScript(self._redis, _ENQUEUE_ONCE)  # concurrent callbacks share a pipeline
         self._renew = self._redis.register_script(_RENEW)
         self._release = self._redis.register_script(_RELEASE)
         self._incr = self._redis.register_script(_INCR)
@@ -112,7 +113,7 @@ class RedisStore(Store):
         self, dedup_key: str, dedup_ttl_ms: int, stream: str, fields: dict[str, str]
     ) -> str | None:
         flat: list[str] = [part for item in fields.items() for part in item]
-        result = await self._enqueue_once(keys=[dedup_key, stream], args=[dedup_ttl_ms, STREAM_MAXLEN, *flat])
+        result = await self._enqueue_once([dedup_key, stream], [dedup_ttl_ms, STREAM_MAXLEN, *flat])
         return cast(str | None, result or None)
 
     async def ensure_group(self, stream: str, group: str) -> None:

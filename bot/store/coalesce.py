@@ -1,0 +1,99 @@
+"""One Redis pipeline per event-loop tick for a script that many requests call at once.
+
+Under load aiohttp runs dozens of callback handlers in the same loop iteration; each used to send its own
+EVALSHA and wait for its own answer, one connection and one round trip apiece. Here the calls made while
+the loop runs one iteration are sent together as one pipeline (no MULTI: each script call stays atomic on
+its own, and one failing call does not fail its neighbours) and every caller gets its own result or error.
+When Redis does not answer, every caller of that batch gets the connection error, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError, ResponseError
+
+Args = Sequence[str | int]
+
+
+class CoalescedScript:
+    def __init__(self, redis: aioredis.Redis, source: str) -> None:
+        self._redis = redis
+        self._source = source
+        self._sha = hashlib.sha1(source.encode()).hexdigest()
+        self._pending: list[tuple[Args, Args, asyncio.Future[Any]]] = []
+
+    async def __call__(self, keys: Args, args: Args) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if not self._pending:  # the first call of this tick: the flush runs once the tick's handlers have run
+            loop.create_task(self._flush()).add_done_callback(_retrieve)
+        self._pending.append((keys, args, future))
+        return await future
+
+    async def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        try:
+            results = await self._run(batch)
+            missing = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
+            if missing:  # Redis restarted or SCRIPT FLUSH: load the script and run those calls again
+                await self._redis.script_load(self._source)
+                again = await self._run([batch[i] for i in missing])
+                for i, result in zip(missing, again, strict=True):
+                    results[i] = result
+        except Exception as error:  # the store is unreachable: every caller of the batch hears it
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        except BaseException:
+            for _, _, future in batch:
+                future.cancel()
+            raise
+        for (_, _, future), result in zip(batch, results, strict=True):
+            if future.done():  # the caller gave up waiting
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _run(self, batch: list[tuple[Args, Args, asyncio.Future[Any]]]) -> list[Any]:
+        """Write every call at once on one pooled connection, then read the answers in order.
+
+        redis-py's Pipeline does the same with more bookkeeping per call, which showed in the profile."""
+        pool = self._redis.connection_pool
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            await connection.send_packed_command(b"".join(
+                _resp((b"EVALSHA", self._sha, len(keys), *keys, *args)) for keys, args, _ in batch))
+            results: list[Any] = []
+            for _ in batch:
+                try:
+                    results.append(await connection.read_response())
+                except ResponseError as error:  # one call's error; the connection is still in step
+                    results.append(error)
+            return results
+        except BaseException:
+            await connection.disconnect()  # answers may still be in flight: never reuse this socket
+            raise
+        finally:
+            await pool.release(connection)
+
+
+def _resp(parts: Sequence[str | int | bytes]) -> bytes:
+    """One command in the Redis protocol (RESP): what redis-py's packer does, without its generality."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        raw = part if isinstance(part, bytes) else str(part).encode()
+        out += (b"$%d\r\n" % len(raw), raw, b"\r\n")
+    return b"".join(out)
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # errors were handed to the callers; keep asyncio from reporting them again
