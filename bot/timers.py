@@ -15,8 +15,13 @@ class Timers:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    @staticmethod
+    def member(data: dict[str, Any]) -> str:
+        """The sorted-set member that stands for a timer (its data, canonically encoded)."""
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
     async def schedule(self, due: float, data: dict[str, Any]) -> str:
-        member = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        member = self.member(data)
         await self.store.zadd(TIMERS_KEY, member, due)
         return member
 

@@ -7,12 +7,12 @@ lock taken before it is loaded, and each event id is answered once (a redelivery
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 from bot.conversation import Inbound, Outbound, Turn
 from bot.engine.content import Content
 from bot.engine.library import Library
-from bot.engine.session import Session, Sessions
+from bot.engine.session import SESSION_TTL_MS, Session, Sessions
 from bot.engine.turn import TurnRun
 from bot.engine.turn_context import Reply, TurnContext
-from bot.store.base import Store
-from bot.timers import Timers
+from bot.store.base import Store, Writes
+from bot.timers import TIMERS_KEY, Timers
 from bot.understanding.matcher import Result
 
 log = logging.getLogger(__name__)
@@ -57,24 +57,36 @@ class Engine:
 
     # -- the Conversation interface --------------------------------------------------------------
     async def respond(self, key: str, inbound: Inbound) -> Turn:
-        async with self._locked(key):
-            session = await self.sessions.load(key)
-            done = session.done_turn(inbound.event_id)
-            if done is not None:
-                return _turn_from(done)
-            reply = Reply()
-            self._turn(key, session, inbound, reply)
-            turn = Turn(messages=reply.messages, handover=reply.handover)
-            for due, data in reply.schedule:  # before the save: a crash leaves a timer that is ignored
-                assert session.timer is not None
-                session.timer["member"] = await self.timers.schedule(due, data)
-            session.remember_turn(inbound.event_id, _turn_to(turn))
-            await self.sessions.save(key, session)
-            for member in reply.cancel:
-                await self.timers.cancel(member)
-            if reply.near_miss is not None:
-                await self._record_near_miss(reply.near_miss)
-            return turn
+        """Two store round trips: lock and load the session, then save everything and unlock."""
+        lock, owner = f"siyu:lock:{key}", uuid.uuid4().hex
+        raw = await self._lock_and_load(key, lock, owner)
+        writes = Writes()
+        try:
+            session = Sessions.decode(raw)
+            done = session.done_turn(inbound.event_id)  # a redelivered event: the same answer, nothing written
+            turn = _turn_from(done) if done is not None else self._respond(key, session, inbound, writes)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the turn's own error is the one to report
+                await self.store.release(lock, owner)
+            raise
+        await self.store.commit_and_release(lock, owner, writes)
+        return turn
+
+    def _respond(self, key: str, session: Session, inbound: Inbound, writes: Writes) -> Turn:
+        reply = Reply()
+        self._turn(key, session, inbound, reply)
+        turn = Turn(messages=reply.messages, handover=reply.handover)
+        for due, data in reply.schedule:
+            assert session.timer is not None
+            session.timer["member"] = Timers.member(data)
+            writes.zadd(TIMERS_KEY, session.timer["member"], due)
+        session.remember_turn(inbound.event_id, _turn_to(turn))
+        writes.set(Sessions.key(key), session.to_json(), ttl_ms=SESSION_TTL_MS)
+        for member in reply.cancel:
+            writes.zrem(TIMERS_KEY, member)
+        if reply.near_miss is not None:
+            writes.lpush_capped(NEAR_MISSES, self._near_miss_record(reply.near_miss), 10_000)
+        return turn
 
     async def reset(self, key: str) -> None:
         session = await self.sessions.load(key)
@@ -82,27 +94,25 @@ class Engine:
             await self.timers.cancel(session.timer.get("member", ""))
         await self.sessions.reset(key)
 
-    @asynccontextmanager
-    async def _locked(self, key: str) -> AsyncIterator[None]:
-        lock, owner = f"siyu:lock:{key}", uuid.uuid4().hex
+    async def _lock_and_load(self, key: str, lock: str, owner: str) -> str | None:
+        """The customer's lock (one turn at a time per customer, across processes) and their session."""
         deadline = time.monotonic() + 10
-        while not await self.store.acquire(lock, owner, LOCK_TTL_MS):
+        while True:
+            taken, raw = await self.store.lock_and_get(lock, owner, LOCK_TTL_MS, Sessions.key(key))
+            if taken:
+                return raw
             if time.monotonic() > deadline:
                 raise Busy(f"customer lock {key} is held")
             await asyncio.sleep(0.02)
-        try:
-            yield
-        finally:
-            await self.store.release(lock, owner)
 
-    async def _record_near_miss(self, result: Result) -> None:
+    def _near_miss_record(self, result: Result) -> str:
         record = {
             "at": round(self.clock(), 3),
             "text": result.text[:200],
             "normalized": result.normalized[:200],
             "candidates": [[c.entry, round(c.score, 1), c.matched] for c in result.candidates[:3]],
         }
-        await self.store.lpush_capped(NEAR_MISSES, json.dumps(record, ensure_ascii=False), 10_000)
+        return json.dumps(record, ensure_ascii=False)
 
     # -- one turn (synchronous: no await between reading and writing the session) ----------------
     def _turn(self, key: str, session: Session, inbound: Inbound, reply: Reply) -> None:

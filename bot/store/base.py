@@ -9,7 +9,7 @@ and streams with consumer groups (the durable intake). Both backends pass one co
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,25 @@ class Entry:
 
     id: str
     fields: dict[str, str]
+
+
+@dataclass
+class Writes:
+    """Writes to apply in one step, in the order they were added (see Store.commit_and_release)."""
+
+    ops: list[tuple[str, str, str, float | None]] = field(default_factory=list)  # (op, key, value, number)
+
+    def set(self, key: str, value: str, *, ttl_ms: int | None = None) -> None:
+        self.ops.append(("set", key, value, ttl_ms))
+
+    def zadd(self, key: str, member: str, score: float) -> None:
+        self.ops.append(("zadd", key, member, score))
+
+    def zrem(self, key: str, member: str) -> None:
+        self.ops.append(("zrem", key, member, None))
+
+    def lpush_capped(self, key: str, value: str, maxlen: int) -> None:
+        self.ops.append(("lpush_capped", key, value, maxlen))
 
 
 class Store(ABC):
@@ -56,6 +75,21 @@ class Store(ABC):
     @abstractmethod
     async def release(self, key: str, owner: str) -> bool:
         """Drop the lease if owner still holds it."""
+
+    # -- one customer's turn in two steps: lock and read, then write and unlock --------------------
+    @abstractmethod
+    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, key: str) -> tuple[bool, str | None]:
+        """Acquire the lease `lock` for owner and, in the same step, read `key`.
+
+        Returns (True, value) when the lease was taken, (False, None) when someone else holds it.
+        """
+
+    @abstractmethod
+    async def commit_and_release(self, lock: str, owner: str, writes: Writes) -> bool:
+        """Apply writes, then drop the lease if owner still holds it, in one step.
+
+        The writes are applied even when the lease expired meanwhile; returns whether it was still held.
+        """
 
     # -- hashes ----------------------------------------------------------------------------------
     @abstractmethod

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from bot.store.base import Entry, Store
+from bot.store.base import Entry, Store, Writes
 
 _T = TypeVar("_T")
 
@@ -112,6 +112,25 @@ class MemoryStore(Store):
             await self.delete(key)
             return True
         return False
+
+    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, key: str) -> tuple[bool, str | None]:
+        if not await self.acquire(lock, owner, ttl_ms):
+            return False, None
+        return True, await self.get(key)
+
+    async def commit_and_release(self, lock: str, owner: str, writes: Writes) -> bool:
+        for op, key, value, number in writes.ops:
+            if op == "set":
+                await self.set(key, value, ttl_ms=None if number is None else int(number))
+            elif op == "zadd":
+                await self.zadd(key, value, float(number or 0))
+            elif op == "zrem":
+                await self.zrem(key, value)
+            elif op == "lpush_capped":
+                await self.lpush_capped(key, value, int(number or 0))
+            else:
+                raise ValueError(f"unknown write {op!r}")
+        return await self.release(lock, owner)
 
     async def hgetall(self, key: str) -> dict[str, str]:
         return dict(self._typed(key, dict, {})) if self._alive(key) else {}

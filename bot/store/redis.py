@@ -7,8 +7,9 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from bot.store.base import Entry, Store
+from bot.store.base import Entry, Store, Writes
 from bot.store.coalesce import CoalescedScript
+from bot.store.turn_scripts import COMMIT_AND_RELEASE, LOCK_AND_GET, commit_arguments, lock_reply
 
 # SET NX then XADD in one step, so a retried callback can never be marked seen without being queued.
 _ENQUEUE_ONCE = """
@@ -46,6 +47,8 @@ class RedisStore(Store):
         self._renew = self._redis.register_script(_RENEW)
         self._release = self._redis.register_script(_RELEASE)
         self._incr = self._redis.register_script(_INCR)
+        self._lock_and_get = self._redis.register_script(LOCK_AND_GET)
+        self._commit_and_release = self._redis.register_script(COMMIT_AND_RELEASE)
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
@@ -73,6 +76,13 @@ class RedisStore(Store):
 
     async def release(self, key: str, owner: str) -> bool:
         return bool(await self._release(keys=[key], args=[owner]))
+
+    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, key: str) -> tuple[bool, str | None]:
+        return lock_reply(await self._lock_and_get(keys=[lock, key], args=[owner, ttl_ms]))
+
+    async def commit_and_release(self, lock: str, owner: str, writes: Writes) -> bool:
+        keys, args = commit_arguments(lock, owner, writes)
+        return bool(await self._commit_and_release(keys=keys, args=args))
 
     async def hgetall(self, key: str) -> dict[str, str]:
         return cast(dict[str, str], await self._redis.hgetall(key))

@@ -1,0 +1,152 @@
+"""An engine turn costs two store round trips (lock+load, save+unlock) and keeps its guarantees.
+
+The lock-and-read and write-and-unlock primitives are checked on both backends, then the engine is run
+through a store that counts calls: every store call is one round trip on Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from bot.conversation import Inbound, InboundKind
+from bot.engine.engine import NEAR_MISSES, Engine
+from bot.engine.library import Library
+from bot.store.base import Store, Writes
+from bot.timers import TIMERS_KEY, Timers
+
+ROOT = Path(__file__).resolve().parent.parent
+MORNING = 1_767_225_600.0 + 2 * 3600
+LIBRARY = Library.load(ROOT)
+
+
+# -- the primitives, on both backends -------------------------------------------------------------
+async def test_lock_and_get_reads_only_for_the_lock_holder(store: Store) -> None:
+    await store.set("session", "S1")
+    assert await store.lock_and_get("lock", "me", 60_000, "session") == (True, "S1")
+    assert await store.lock_and_get("lock", "you", 60_000, "session") == (False, None)
+    assert await store.get("lock") == "me"
+    assert await store.lock_and_get("lock2", "me", 60_000, "missing") == (True, None)
+
+
+async def test_commit_applies_every_write_then_releases_only_its_own_lock(store: Store) -> None:
+    await store.zadd("z", "old", 5)
+    await store.lpush_capped("l", "1", 2)
+    await store.lpush_capped("l", "2", 2)
+    assert (await store.lock_and_get("lock", "me", 60_000, "session"))[0]
+    writes = Writes()
+    writes.set("session", '{"n":"二"}', ttl_ms=60_000)
+    writes.zadd("z", "new", 1_767_225_600.5)
+    writes.zrem("z", "old")
+    writes.lpush_capped("l", "3", 2)
+    writes.set("plain", "x")
+    assert await store.commit_and_release("lock", "me", writes) is True
+    assert await store.get("session") == '{"n":"二"}'
+    assert await store.zdue("z", 2e9, 10) == [("new", 1_767_225_600.5)]
+    assert await store.lrange("l", 0, -1) == ["3", "2"]
+    assert await store.get("plain") == "x"
+    assert await store.get("lock") is None
+
+    assert (await store.lock_and_get("lock", "other", 60_000, "session"))[0]
+    late = Writes()
+    late.set("session", "late")
+    assert await store.commit_and_release("lock", "me", late) is False  # my lease was gone
+    assert await store.get("lock") == "other" and await store.get("session") == "late"
+
+
+async def test_a_session_write_keeps_its_ttl(store: Store) -> None:
+    writes = Writes()
+    writes.set("short", "v", ttl_ms=30)
+    await store.lock_and_get("lock", "me", 60_000, "short")
+    await store.commit_and_release("lock", "me", writes)
+    assert await store.get("short") == "v"
+    for _ in range(200):
+        if await store.get("short") is None:
+            break
+        await asyncio.sleep(0.01)
+    assert await store.get("short") is None
+
+
+# -- the engine through a store that counts its calls --------------------------------------------
+class CountingStore:
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return await method(*args, **kwargs)
+        return counted
+
+
+@pytest.fixture
+def counting(store: Store) -> CountingStore:
+    return CountingStore(store)
+
+
+def engine_on(counting: CountingStore, burst_window: float = 0) -> Engine:
+    return Engine(LIBRARY, cast(Store, counting), burst_window=burst_window, clock=lambda: MORNING)
+
+
+async def turn(engine: Engine, counting: CountingStore, event: str, text: str,
+               kind: InboundKind = InboundKind.TEXT) -> list[str]:
+    counting.calls.clear()
+    await engine.respond("kf:wk:wmRT", Inbound(event, kind, "wmRT", text=text, at=MORNING))
+    return list(counting.calls)
+
+
+async def test_every_kind_of_turn_costs_two_round_trips(counting: CountingStore, store: Store) -> None:
+    engine = engine_on(counting)
+    two = ["lock_and_get", "commit_and_release"]
+    assert await turn(engine, counting, "e1", "", InboundKind.ENTER_SESSION) == two  # a flow starts, a timer is set
+    session = await engine.sessions.load("kf:wk:wmRT")
+    assert session.timer is not None and session.timer.get("member")
+    assert await turn(engine, counting, "e2", "包邮吗") == two  # an FAQ answer; the silence timer is re-armed
+    assert await turn(engine, counting, "e3", "会员积分能抵多少钱呀能不能当现金") == two  # a near miss
+    assert await turn(engine, counting, "e3", "会员积分能抵多少钱呀能不能当现金") == two  # redelivered
+    near = [json.loads(r) for r in await store.lrange(NEAR_MISSES, 0, -1)]
+    assert len(near) == 1 and near[0]["candidates"]
+    members = [m for m, _ in await store.zdue(TIMERS_KEY, 2e10, 10)]
+    session = await engine.sessions.load("kf:wk:wmRT")
+    assert session.timer is not None and members == [session.timer["member"]]  # old timers were cancelled
+    assert session.turns == 3
+
+    burst = engine_on(counting, burst_window=2.0)
+    assert await turn(burst, counting, "e4", "你好") == two  # a settle timer replaces the silence timer
+    assert len(await Timers(store).due(2e10)) == 1
+
+
+async def test_one_turn_at_a_time_per_customer(store: Store) -> None:
+    engine = Engine(LIBRARY, store, burst_window=0, clock=lambda: MORNING)
+    inbounds = [Inbound(f"c{n}", InboundKind.TEXT, "wmC", text="包邮吗", at=MORNING) for n in range(8)]
+    turns = await asyncio.gather(*(engine.respond("kf:wk:wmC", i) for i in inbounds))
+    assert all(t.messages for t in turns)
+    session = await engine.sessions.load("kf:wk:wmC")
+    assert session.turns == 8 and len(session.done) == 8  # no turn overwrote another's session
+    assert await store.get("siyu:lock:kf:wk:wmC") is None
+
+
+async def test_a_held_lock_is_waited_for_and_a_failed_turn_unlocks(store: Store,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Engine(LIBRARY, store, burst_window=0, clock=lambda: MORNING)
+    await store.acquire("siyu:lock:kf:wk:wmH", "another-process", 60_000)
+    waiting = asyncio.create_task(engine.respond("kf:wk:wmH", Inbound("h1", InboundKind.TEXT, "wmH", text="包邮吗")))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+    await store.release("siyu:lock:kf:wk:wmH", "another-process")
+    assert (await waiting).messages
+
+    def boom(*_: Any) -> None:
+        raise RuntimeError("a bug in a turn")
+
+    monkeypatch.setattr(engine, "_turn", boom)
+    with pytest.raises(RuntimeError):
+        await engine.respond("kf:wk:wmH", Inbound("h2", InboundKind.TEXT, "wmH", text="包邮吗"))
+    assert await store.get("siyu:lock:kf:wk:wmH") is None  # the next event is not blocked
