@@ -5,6 +5,9 @@ EVALSHA and wait for its own answer, one connection and one round trip apiece. H
 the loop runs one iteration are sent together as one pipeline (no MULTI: each script call stays atomic on
 its own, and one failing call does not fail its neighbours) and every caller gets its own result or error.
 When Redis does not answer, every caller of that batch gets the connection error, as before.
+
+The engine's two turn scripts go through here too: even alone in a tick, a call written and read directly
+on a pooled connection costs about a third less client CPU than redis-py's command path.
 """
 
 from __future__ import annotations

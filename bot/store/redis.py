@@ -47,8 +47,8 @@ class RedisStore(Store):
         self._renew = self._redis.register_script(_RENEW)
         self._release = self._redis.register_script(_RELEASE)
         self._incr = self._redis.register_script(_INCR)
-        self._lock_and_get = self._redis.register_script(LOCK_AND_GET)
-        self._commit_and_release = self._redis.register_script(COMMIT_AND_RELEASE)
+        self._lock_and_get = CoalescedScript(self._redis, LOCK_AND_GET)
+        self._commit_and_release = CoalescedScript(self._redis, COMMIT_AND_RELEASE)
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
@@ -78,11 +78,11 @@ class RedisStore(Store):
         return bool(await self._release(keys=[key], args=[owner]))
 
     async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, key: str) -> tuple[bool, str | None]:
-        return lock_reply(await self._lock_and_get(keys=[lock, key], args=[owner, ttl_ms]))
+        return lock_reply(await self._lock_and_get([lock, key], [owner, ttl_ms]))
 
     async def commit_and_release(self, lock: str, owner: str, writes: Writes) -> bool:
         keys, args = commit_arguments(lock, owner, writes)
-        return bool(await self._commit_and_release(keys=keys, args=args))
+        return bool(await self._commit_and_release(keys, args))
 
     async def hgetall(self, key: str) -> dict[str, str]:
         return cast(dict[str, str], await self._redis.hgetall(key))
