@@ -11,7 +11,6 @@ so that only intake is measured.
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from aiohttp import web
 
@@ -33,14 +32,13 @@ def floor_app() -> web.Application:
         await request.read()
         return web.Response(text="")
 
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
     app = web.Application()
     app.router.add_post("/wecom/callback", handler)
-    app.router.add_get("/healthz", lambda _: handler_ok())
+    app.router.add_get("/healthz", healthz)
     return app
-
-
-async def handler_ok() -> web.Response:
-    return web.Response(text="ok")
 
 
 def real_app(redis_url: str | None) -> web.Application:
@@ -56,8 +54,7 @@ def main() -> None:
     parser.add_argument("--redis", default=None)
     args = parser.parse_args()
     app = floor_app() if args.kind == "floor" else real_app(args.redis)
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None,
-                loop=asyncio.new_event_loop())
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":
