@@ -86,14 +86,13 @@ class FakeWeCom:
             self._gate = None
 
     async def refuse_connections(self) -> None:
-        if self._site is not None:
-            await self._site.stop()
-            self._site = None
+        """WeCom unreachable: the listening socket and every open connection are closed."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = self._site = None
 
     async def accept_connections(self) -> None:
-        assert self._runner is not None
-        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-        await self._site.start()
+        await self._listen(self.port)
 
     def expire_tokens(self) -> None:
         self.valid_tokens.clear()
@@ -146,15 +145,19 @@ class FakeWeCom:
 
     # -- server ----------------------------------------------------------------------------------
     async def start(self) -> str:
+        await self._listen(0)
+        assert self._site is not None
+        self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        return self.base_url
+
+    async def _listen(self, port: int) -> None:
         app = web.Application()
         app.router.add_route("*", "/cgi-bin/{endpoint:.+}", self._dispatch)
         self._runner = web.AppRunner(app, handler_cancellation=False)
         await self._runner.setup()
-        self._site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
         await self._site.start()
-        self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        return self.base_url
 
     async def stop(self) -> None:
         self.release()
@@ -203,9 +206,7 @@ class FakeWeCom:
                 self.held -= 1
                 self.held_bodies.remove(body)
         handler = getattr(self, "_" + endpoint.replace("/", "_"), None)
-        if handler is None:
-            return web.json_response({"errcode": 0, "errmsg": "ok"})
-        result: dict[str, Any] = handler(body)
+        result: dict[str, Any] = handler(body) if handler is not None else {}
         errcode = int(result.pop("errcode", 0))
         if errcode:
             return web.json_response({"errcode": errcode, "errmsg": result.get("errmsg", "")})

@@ -17,12 +17,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Inbound, Outbound, Turn
+from bot.conversation import ConversationBusy, Inbound, Outbound, Turn
 from bot.engine.content import Content
 from bot.engine.library import Library
-from bot.engine.session import Session, Sessions
+from bot.engine.session import SESSION_TTL_MS, Session, Sessions
 from bot.engine.turn import TurnRun
 from bot.engine.turn_context import Reply, TurnContext
+from bot.retention.tags import customer_tag
 from bot.store.base import Store
 from bot.timers import Timers
 from bot.understanding.matcher import Result
@@ -30,10 +31,10 @@ from bot.understanding.matcher import Result
 log = logging.getLogger(__name__)
 
 NEAR_MISSES = "siyu:log:near_misses"
-LOCK_TTL_MS = 15_000
+LOCK_TTL_MS = 4_000  # a turn takes milliseconds; a process that dies mid-turn holds its customer up this long
 
 
-class Busy(RuntimeError):
+class Busy(ConversationBusy):
     """Another process holds this customer's lock for too long; the event is retried."""
 
 
@@ -46,10 +47,12 @@ class Engine:
         clock: Callable[[], float] = time.time,
         timezone: str = "Asia/Shanghai",
         burst_window: float = 2.0,
+        session_ttl_ms: int = SESSION_TTL_MS,
+        keep_trace: bool = False,
     ) -> None:
         self.library = library
         self.store = store
-        self.sessions = Sessions(store)
+        self.sessions = Sessions(store, ttl_ms=session_ttl_ms, keep_trace=keep_trace)
         self.timers = Timers(store)
         self.clock = clock
         self.zone = ZoneInfo(timezone)
@@ -73,7 +76,7 @@ class Engine:
             for member in reply.cancel:
                 await self.timers.cancel(member)
             if reply.near_miss is not None:
-                await self._record_near_miss(reply.near_miss)
+                await self._record_near_miss(reply.near_miss, inbound.customer)
             return turn
 
     async def reset(self, key: str) -> None:
@@ -95,9 +98,10 @@ class Engine:
         finally:
             await self.store.release(lock, owner)
 
-    async def _record_near_miss(self, result: Result) -> None:
+    async def _record_near_miss(self, result: Result, customer: str) -> None:
         record = {
             "at": round(self.clock(), 3),
+            "customer": customer_tag(customer),  # lets `siyu forget` find it; not the customer id
             "text": result.text[:200],
             "normalized": result.normalized[:200],
             "candidates": [[c.entry, round(c.score, 1), c.matched] for c in result.candidates[:3]],

@@ -8,8 +8,9 @@ from typing import Any
 
 from bot.store.base import Store
 
-SESSION_TTL_MS = 400 * 24 * 3600 * 1000  # a customer who comes back within a year is remembered
+SESSION_TTL_MS = 90 * 24 * 3600 * 1000  # default retention (SIYU_RETAIN_SESSIONS): renewed by every turn
 DONE_KEPT = 16  # turns remembered for redelivered events
+DEBUG_ONLY = ("trace", "fired")  # why the last turn did what it did: for siyu chat /debug and siyu test only
 
 
 @dataclass
@@ -33,8 +34,12 @@ class Session:
     fired: list[str] = field(default_factory=list)  # flow rules the last turn fired (coverage)
     done: list[list[Any]] = field(default_factory=list)  # [event_id, turn] for idempotency
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+    def to_json(self, *, keep_trace: bool = True) -> str:
+        data = asdict(self)
+        if not keep_trace:  # the trace may quote what the customer wrote: it is not kept in production
+            for name in DEBUG_ONLY:
+                data.pop(name)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> Session:
@@ -62,8 +67,10 @@ class Session:
 
 
 class Sessions:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, ttl_ms: int = SESSION_TTL_MS, keep_trace: bool = False) -> None:
         self.store = store
+        self.ttl_ms = ttl_ms
+        self.keep_trace = keep_trace
 
     @staticmethod
     def key(conversation: str) -> str:
@@ -74,7 +81,7 @@ class Sessions:
         return Session.from_json(raw) if raw else Session()
 
     async def save(self, conversation: str, session: Session) -> None:
-        await self.store.set(self.key(conversation), session.to_json(), ttl_ms=SESSION_TTL_MS)
+        await self.store.set(self.key(conversation), session.to_json(keep_trace=self.keep_trace), ttl_ms=self.ttl_ms)
 
     async def reset(self, conversation: str) -> None:
         await self.store.delete(self.key(conversation))
