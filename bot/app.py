@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -13,14 +13,21 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.gateway.connections import ConnectionGuard
+from bot.gateway.deadletters import DeadLetters
+from bot.gateway.epoch import EpochWatch
 from bot.gateway.handlers import Handlers
 from bot.gateway.kf import KfChannel
+from bot.gateway.kf_pull import KfPuller
 from bot.gateway.queue import Queue
-from bot.gateway.server import MAX_BODY, CallbackEndpoint, add_routes, never_500
+from bot.gateway.sender import Sender
+from bot.gateway.server import HEALTH_DEADLINE_S, MAX_BODY, CallbackEndpoint, add_routes, never_500
 from bot.gateway.worker import Worker
+from bot.logging_setup import LogThrottle
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI
 from bot.protocol.crypto import CallbackCipher
+from bot.retention.janitor import Janitor
 from bot.store.base import Store
 from bot.store.factory import open_store
 
@@ -36,9 +43,13 @@ class Services:
     metrics: Metrics
     queue: Queue
     clock: Callable[[], float]
+    epoch: EpochWatch
+    guard: ConnectionGuard
+    dead_letters: DeadLetters
     conversation: Conversation | None = None
     api: WeComAPI | None = None
     kf: KfChannel | None = None
+    sender: Sender | None = None
     handlers: Handlers | None = None
     workers: list[Worker] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # drained at shutdown
@@ -46,6 +57,16 @@ class Services:
 
 
 APP_SERVICES = web.AppKey("services", Services)
+
+
+async def cancel_and_wait(tasks: Iterable[asyncio.Task[None]], within: float = 5.0) -> None:
+    """Cancel until done: a cancellation can be swallowed inside a client library, so ask again."""
+    pending = {task for task in tasks if not task.done()}
+    deadline = time.monotonic() + within
+    while pending and time.monotonic() < deadline:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.2)
 ConversationFactory = Callable[[Services], Conversation]
 
 
@@ -59,32 +80,42 @@ def build_app(
     worker_options: dict[str, float] | None = None,
 ) -> web.Application:
     own_store = store is None
-    the_store = store or open_store(settings.redis_url)
+    limits = settings.limits
+    the_store = store or open_store(settings.redis_url, pool_size=limits.redis_pool)
     if settings.redis_url is None and own_store:
         log.warning(
             "REDIS_URL is not set: using the embedded in-memory store (one process, state is lost on restart)"
         )
     metrics = Metrics()
+    queue = Queue(the_store)
+    epoch = EpochWatch(the_store, queue.setup, metrics, clock=clock)
     services = Services(
-        settings=settings, store=the_store, metrics=metrics, queue=Queue(the_store), clock=clock
+        settings=settings, store=the_store, metrics=metrics, queue=queue, clock=clock, epoch=epoch,
+        guard=ConnectionGuard(limits.max_connections, limits.read_timeout_s),
+        dead_letters=DeadLetters(the_store, clock=clock),
     )
     cipher = CallbackCipher(settings.token, settings.aes_key, settings.corp_id)
-    endpoint = CallbackEndpoint(cipher, services.queue, metrics, clock=clock)
+    endpoint = CallbackEndpoint(cipher, queue, metrics, clock=clock, read_timeout_s=limits.read_timeout_s)
 
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[never_500])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[never_500, services.guard.middleware])
     app[APP_SERVICES] = services
 
     async def health() -> tuple[bool, str]:
         try:
-            if not await the_store.ping():
+            if not await asyncio.wait_for(the_store.ping(), HEALTH_DEADLINE_S):
                 return False, "store does not answer"
         except Exception as error:
             return False, f"store does not answer: {type(error).__name__}"
         if services.conversation is None:
             return False, "content not loaded"
-        return True, "ok"
+        loss = epoch.status()
+        return True, f"ok, but {loss}" if loss else "ok"
 
     add_routes(app, endpoint, health)
+
+    async def recreate_groups() -> None:
+        if not await epoch.check():  # the epoch survived: only the groups went; make them again
+            await queue.setup()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         session = aiohttp.ClientSession()
@@ -95,36 +126,47 @@ def build_app(
             corp_id=settings.corp_id,
             secret=settings.secret,
             metrics=metrics,
+            timeout_s=limits.wecom_timeout_s,
+            rate_limit_pause_max_s=limits.send_retry_max_s,
         )
-        services.kf = KfChannel(the_store, services.api, services.queue, metrics, clock=clock)
+        services.sender = Sender(services.api, services.dead_letters, metrics, clock=clock,
+                                 retry_max_s=limits.send_retry_max_s, concurrency=limits.send_concurrency)
+        puller = KfPuller(the_store, services.api, queue, metrics, clock=clock, max_age_s=limits.kf_max_age_s,
+                          retry_max_s=limits.send_retry_max_s)
+        services.kf = KfChannel(the_store, services.api, puller, services.sender, metrics, clock=clock)
         services.conversation = conversation_factory(services)
         services.handlers = Handlers(
             the_store,
             services.api,
             services.kf,
+            services.sender,
             services.conversation,
             metrics,
             agent_id=settings.agent_id,
             clock=clock,
+            customer_ttl_ms=int(settings.retention.sessions_s * 1000),
         )
-        await services.queue.setup()
+        try:
+            await epoch.start()
+            await queue.setup()
+        except the_store.unavailable as error:  # the workers and the epoch watch catch up when it answers
+            log.warning("the store does not answer at start (%s); retrying in the background", type(error).__name__)
+        services.auxiliary.append(asyncio.create_task(epoch.run()))
+        services.auxiliary.append(asyncio.create_task(Janitor(the_store, settings.retention, clock=clock).run()))
+        services.auxiliary.append(asyncio.create_task(LogThrottle.flush_forever()))
+        options = {"retry_max_s": limits.send_retry_max_s, **(worker_options or {})}
         for _ in range(workers):
-            worker = Worker(services.queue, services.handlers.handle, metrics, **(worker_options or {}))  # type: ignore[arg-type]
+            worker = Worker(queue, services.handlers.handle, metrics, dead_letters=services.dead_letters,
+                            on_group_missing=recreate_groups, **options)  # type: ignore[arg-type]
             services.workers.append(worker)
             services.background.append(asyncio.create_task(worker.run()))
         yield
-        for task in services.auxiliary:
-            task.cancel()
-        if services.auxiliary:
-            await asyncio.wait(services.auxiliary, timeout=5)
+        await cancel_and_wait(services.auxiliary)
         for worker in services.workers:
             await worker.stop()
         if services.background:
-            _, still_running = await asyncio.wait(services.background, timeout=10)
-            for task in still_running:
-                task.cancel()
-            if still_running:
-                await asyncio.wait(still_running, timeout=5)
+            _, still_running = await asyncio.wait(services.background, timeout=15)
+            await cancel_and_wait(still_running)
         await session.close()
         if own_store:
             await the_store.close()

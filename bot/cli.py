@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
 from collections.abc import Sequence
-
-from aiohttp import web
 
 from bot.config import ConfigError, load_settings
 from bot.content.location import locate_content
@@ -24,6 +23,12 @@ def _serve(_: argparse.Namespace) -> int:
         for problem in error.problems:
             print(f"siyu serve: {problem}", file=sys.stderr)
         return 2
+    from bot.gateway.serving import serve, store_problem
+
+    unreachable = asyncio.run(store_problem(settings.redis_url))
+    if unreachable:
+        print(f"siyu serve: {unreachable}", file=sys.stderr)
+        return 2
     setup_logging()
     log.info(settings_summary(settings, locate_content(None, os.environ)))
     from bot.wiring import make_conversation_factory
@@ -34,11 +39,10 @@ def _serve(_: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"siyu serve: content in {settings.content_dir} is invalid:\n{error}", file=sys.stderr)
         return 2
-    from bot.app import build_app
+    from bot.app import APP_SERVICES, build_app
 
     app = build_app(settings, factory)
-    log.info("siyu-bot listening on %s:%d", settings.host, settings.port)
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    asyncio.run(serve(app, settings.host, settings.port, app[APP_SERVICES].guard))
     return 0
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.location import bundled_content_dir, locate_content
+from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
+from bot.retention.policy import Retention
 
 
 class ConfigError(Exception):
@@ -34,6 +36,21 @@ class Settings:
     persona: str | None = None
     burst_window: float = 2.0
     timezone: str = "Asia/Shanghai"
+    limits: Limits = field(default_factory=lambda: Limits())
+    retention: Retention = field(default_factory=Retention)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How siyu serve holds up under faults (docs/gateway.md explains each)."""
+
+    kf_max_age_s: float = 300.0  # without a kf cursor, older messages are recorded, not answered
+    send_retry_max_s: float = 60.0  # the longest wait between two tries of a send WeCom did not take
+    wecom_timeout_s: float = 30.0  # longer than WeCom's slowest answer
+    send_concurrency: int = 8  # sends in flight per process
+    redis_pool: int = 64  # Redis connections per process for commands (blocking reads have their own)
+    max_connections: int = 0  # open client connections per process; 0 = from the open-file limit
+    read_timeout_s: float = 5.0  # time a client has to send a whole request
 
 
 def default_content_dir() -> Path:
@@ -114,6 +131,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"SIYU_TIMEZONE is wrong: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
 
+    limits, retention = _faults(env, problems)
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -130,4 +148,59 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         persona=persona,
         burst_window=burst_window,
         timezone=timezone,
+        limits=limits,
+        retention=retention,
     )
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from "90", "1.5", "5m", "2h" or "30d"; ValueError otherwise."""
+    raw = text.strip().lower()
+    unit = _UNITS.get(raw[-1:], 0.0)
+    number = float(raw[:-1] if unit else raw)
+    if number < 0 or number != number:
+        raise ValueError(text)
+    return number * (unit or 1.0)
+
+
+def _faults(env: Mapping[str, str], problems: list[str]) -> tuple[Limits, Retention]:
+    def duration(name: str, default: float, low: float, high: float) -> float:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = parse_duration(raw)
+        except ValueError:
+            value = -1.0
+        if not low <= value <= high:
+            problems.append(f"{name} is malformed: expected a duration between {low:g} s and {high:g} s "
+                            f"(e.g. 30, 5m, 2h, 7d), got {raw!r}")
+            return default
+        return value
+
+    def count(name: str, default: int, low: int, high: int) -> int:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            problems.append(f"{name} is malformed: expected a whole number between {low} and {high}, got {raw!r}")
+            return default
+        return int(raw)
+
+    limits = Limits(
+        kf_max_age_s=duration("SIYU_KF_MAX_AGE", 300.0, 1, 3 * 86400),
+        send_retry_max_s=duration("SIYU_SEND_RETRY_MAX", 60.0, 0.01, 3600),
+        wecom_timeout_s=duration("SIYU_WECOM_TIMEOUT", 30.0, 0.1, 300),
+        send_concurrency=count("SIYU_SEND_CONCURRENCY", 8, 1, 256),
+        redis_pool=count("SIYU_REDIS_POOL", 64, 4, 10_000),
+        max_connections=count("SIYU_MAX_CONNECTIONS", 0, 0, 1_000_000),
+        read_timeout_s=duration("SIYU_READ_TIMEOUT", 5.0, 0.1, 300),
+    )
+    retention = Retention()
+    for name, attribute in RETENTION_SETTINGS.items():
+        default = getattr(retention, attribute)
+        retention = replace(retention, **{attribute: duration(name, default, 60, 10 * 365 * 86400)})
+    return limits, retention

@@ -53,5 +53,9 @@ class Turn:
     handover: bool = False  # hand the customer to a human (the bot then stays silent)
 
 
+class ConversationBusy(RuntimeError):
+    """Another process is in the middle of this conversation: try again shortly (not a failure)."""
+
+
 class Conversation(Protocol):
     async def respond(self, key: str, inbound: Inbound) -> Turn: ...

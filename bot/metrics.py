@@ -36,6 +36,11 @@ class Metrics:
             ["kind", "outcome"],
             registry=self.registry,
         )
+        self.data_loss = Counter(
+            "siyu_store_data_loss",
+            "Times the store was found to have lost its data (restart without persistence, FLUSHDB, failover)",
+            registry=self.registry,
+        )
         self.outbound = Counter(
             "siyu_outbound_messages",
             "Outbound messages by channel and outcome",

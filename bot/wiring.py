@@ -34,7 +34,8 @@ def make_conversation_factory(content_dir: Path, persona: str | None = None, *, 
 
     def factory(services: Services) -> Conversation:
         engine = Engine(library, services.store, clock=services.clock, timezone=timezone,
-                        burst_window=burst_window)
+                        burst_window=burst_window,
+                        session_ttl_ms=int(services.settings.retention.sessions_s * 1000))
         pump = TimerPump(engine.timers, services.queue, services.clock)
         services.auxiliary.append(asyncio.create_task(pump.run()))
         if hot_reload:

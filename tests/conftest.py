@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -10,6 +12,7 @@ from bot.store.base import Store
 from bot.store.memory import MemoryStore
 from bot.store.redis import RedisStore
 from tests.fake_wecom import FakeWeCom
+from tests.fault_kit import BotProcess, RedisProcess
 
 TEST_REDIS_URL = os.environ.get("SIYU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -45,3 +48,27 @@ async def fake() -> AsyncIterator[FakeWeCom]:
     await server.start()
     yield server
     await server.stop()
+
+
+# -- the fault suite: its own redis-server and `siyu serve` subprocesses --------------------------
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    server = RedisProcess(tmp_path / "redis")
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def bots(tmp_path: Path, fake: FakeWeCom) -> Iterator[Callable[..., BotProcess]]:
+    """Make `siyu serve` processes against the fake WeCom; all are killed at the end of the test."""
+    made: list[BotProcess] = []
+
+    def make(redis_url: str, env: dict[str, str] | None = None, **options: Any) -> BotProcess:
+        bot = BotProcess(tmp_path / f"bot{len(made)}", redis_url, fake.base_url, env, **options)
+        made.append(bot)
+        return bot
+
+    yield make
+    for bot in made:
+        bot.kill()

@@ -1,7 +1,12 @@
 """A fake WeCom API server for tests: a real aiohttp server on loopback.
 
-It implements the endpoints siyu-bot calls, records every call, and can inject any errcode, slowness
-and token expiry. kf messages are queued per open_kfid and served by sync_msg with real cursors.
+It implements the endpoints siyu-bot calls, records every call, and can inject any errcode, slowness,
+outages, refused connections and token expiry. kf messages are queued per open_kfid and served by
+sync_msg with real cursors. Accepted sends are recorded in `delivered`: what a customer would see.
+
+WeCom documents that a kf/send_msg `msgid` must be unique within the kf account, "否则接口返回错误"
+(the errcode is not documented). `unique_msgids` models that; it is off by default so that tests
+measure siyu-bot's own duplicate protection in the worst case (a WeCom that does not check).
 """
 
 from __future__ import annotations
@@ -9,11 +14,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+SEND_ENDPOINTS = frozenset(
+    {"kf/send_msg", "kf/send_msg_on_event", "message/send", "externalcontact/send_welcome_msg"}
+)
+# Not a documented WeCom code: WeCom refuses a repeated msgid without saying which errcode it uses.
+DUPLICATE_MSGID_ERRCODE = 95999
 
 
 @dataclass
@@ -28,6 +39,7 @@ class FakeWeCom:
     corp_id: str = "wx5823bf96d3bd56c7"
     secret: str = "test-secret"
     calls: list[Call] = field(default_factory=list)
+    delivered: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     delays: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     service_states: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -35,8 +47,18 @@ class FakeWeCom:
     valid_tokens: set[str] = field(default_factory=set)
     used_codes: set[str] = field(default_factory=set)
     sent_msgids: set[str] = field(default_factory=set)
+    unique_msgids: bool = False
+    refused: Counter[str] = field(default_factory=Counter)  # errcode answers per msgid during outages
+    outage_codes: dict[str, list[int]] = field(default_factory=dict)  # endpoint -> errcodes, until recover()
+    in_flight: int = 0
+    _gate: asyncio.Event | None = None
+    _held: frozenset[str] = frozenset()
+    held: int = 0
+    held_bodies: list[dict[str, Any]] = field(default_factory=list)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
+    _site: web.TCPSite | None = None
+    port: int = 0
     base_url: str = ""
 
     # -- control ---------------------------------------------------------------------------------
@@ -45,6 +67,32 @@ class FakeWeCom:
 
     def slow(self, endpoint: str, seconds: float, times: int = 1) -> None:
         self.delays[endpoint].extend([seconds] * times)
+
+    def outage(self, endpoint: str, *errcodes: int) -> None:
+        """Answer every call to endpoint with these errcodes in turn until recover()."""
+        self.outage_codes[endpoint] = list(errcodes)
+
+    def recover(self) -> None:
+        self.outage_codes.clear()
+
+    def hold(self, *endpoints: str) -> None:
+        """Calls arrive and wait (WeCom is processing them) until release(); sends by default."""
+        self._held = frozenset(endpoints or SEND_ENDPOINTS)
+        self._gate = asyncio.Event()
+
+    def release(self) -> None:
+        if self._gate is not None:
+            self._gate.set()
+            self._gate = None
+
+    async def refuse_connections(self) -> None:
+        """WeCom unreachable: the listening socket and every open connection are closed."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = self._site = None
+
+    async def accept_connections(self) -> None:
+        await self._listen(self.port)
 
     def expire_tokens(self) -> None:
         self.valid_tokens.clear()
@@ -92,19 +140,27 @@ class FakeWeCom:
     def calls_to(self, endpoint: str) -> list[dict[str, Any]]:
         return [call.body for call in self.calls if call.endpoint == endpoint]
 
+    def delivered_to(self, touser: str) -> list[dict[str, Any]]:
+        return [body for body in self.delivered if body.get("touser") == touser]
+
     # -- server ----------------------------------------------------------------------------------
     async def start(self) -> str:
-        app = web.Application()
-        app.router.add_route("*", "/cgi-bin/{endpoint:.+}", self._dispatch)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        await self._listen(0)
+        assert self._site is not None
+        self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{self.port}"
         return self.base_url
 
+    async def _listen(self, port: int) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/cgi-bin/{endpoint:.+}", self._dispatch)
+        self._runner = web.AppRunner(app, handler_cancellation=False)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
+        await self._site.start()
+
     async def stop(self) -> None:
+        self.release()
         if self._runner:
             await self._runner.cleanup()
 
@@ -114,8 +170,20 @@ class FakeWeCom:
             await request.json() if request.method == "POST" and request.can_read_body else {}
         )
         self.calls.append(Call(endpoint, dict(request.query), body))
+        self.in_flight += 1
+        try:
+            return await self._answer(endpoint, request, body)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, endpoint: str, request: web.Request, body: dict[str, Any]) -> web.Response:
         if self.delays[endpoint]:
             await asyncio.sleep(self.delays[endpoint].popleft())
+        if endpoint in self.outage_codes:
+            codes = self.outage_codes[endpoint]
+            code = codes[self.refused[body.get("msgid", "")] % len(codes)]
+            self.refused[body.get("msgid", "")] += 1
+            return web.json_response({"errcode": code, "errmsg": f"injected {code}"})
         if self.failures[endpoint]:
             code = self.failures[endpoint].popleft()
             return web.json_response({"errcode": code, "errmsg": f"injected {code}"})
@@ -129,10 +197,21 @@ class FakeWeCom:
             )
         if request.query.get("access_token") not in self.valid_tokens:
             return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
+        if endpoint in self._held and self._gate is not None:
+            self.held += 1
+            self.held_bodies.append(body)
+            try:
+                await self._gate.wait()  # WeCom is slow; whatever happens to the caller, the call goes through
+            finally:
+                self.held -= 1
+                self.held_bodies.remove(body)
         handler = getattr(self, "_" + endpoint.replace("/", "_"), None)
-        if handler is None:
-            return web.json_response({"errcode": 0, "errmsg": "ok"})
-        result: dict[str, Any] = handler(body)
+        result: dict[str, Any] = handler(body) if handler is not None else {}
+        errcode = int(result.pop("errcode", 0))
+        if errcode:
+            return web.json_response({"errcode": errcode, "errmsg": result.get("errmsg", "")})
+        if endpoint in SEND_ENDPOINTS:
+            self.delivered.append({"endpoint": endpoint, **body})
         return web.json_response({"errcode": 0, "errmsg": "ok", **result})
 
     # -- endpoints -------------------------------------------------------------------------------
@@ -146,6 +225,8 @@ class FakeWeCom:
 
     def _kf_send_msg(self, body: dict[str, Any]) -> dict[str, Any]:
         msgid = body.get("msgid") or f"auto{next(self._counter)}"
+        if self.unique_msgids and msgid in self.sent_msgids:
+            return {"errcode": DUPLICATE_MSGID_ERRCODE, "errmsg": "msgid already used"}
         self.sent_msgids.add(msgid)
         return {"msgid": msgid}
 

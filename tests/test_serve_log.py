@@ -95,13 +95,15 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
         rf"content {re.escape(str(ROOT))} \(SIYU_CONTENT\), persona default, burst window 0 s, "
         r"time zone Asia/Shanghai, log level INFO",
         r"content version [0-9a-f]{12} loaded from \S+",
-        rf"siyu-bot listening on 127\.0\.0\.1:{port}",
+        r"store epoch \S+ written \(a new or emptied store\)",  # the test starts on an empty database
+        rf"siyu-bot listening on 127\.0\.0\.1:{port} \(at most \d+ client connections, \d+ s to send a request\)",
         rf"in kf conv={sync_tag} event=siyu:q:\d+/\d+-\d+ queued \d+ ms",
         r"wecom access token refreshed \(valid \d+ s\)",
         rf"in kf_event/enter_session conv={kf_tag} event=siyu:q:\d+/\d+-\d+ queued \d+ ms",
         rf"out kf_welcome conv={kf_tag} sent 1 of \d \[[\w.:,]+\]",  # a flow starts: transitions would chatter
         rf"in kf_message/text conv={kf_tag} event=siyu:q:\d+/\d+-\d+ queued \d+ ms",
         rf"out kf conv={kf_tag} sent 1 of 1 \[faq:shipping_fee\]",
+        r"stopping: finishing the work in hand",  # SIGTERM
     ]
     assert len(messages) == len(expected), "\n".join(messages)
     for message, pattern in zip(messages, expected, strict=True):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.store.base import Store
+import pytest
+
+from bot.store.base import GroupMissing, Store
 
 
 async def test_get_set_nx_and_ttl(store: Store) -> None:
@@ -19,9 +21,9 @@ async def test_get_set_nx_and_ttl(store: Store) -> None:
 
 
 async def test_incr_sets_ttl_only_on_create(store: Store) -> None:
-    assert await store.incr("c", ttl_ms=60) == 1
-    assert await store.incr("c", 2, ttl_ms=60_000) == 3
-    await asyncio.sleep(0.12)
+    assert await store.incr("c", ttl_ms=400) == 1
+    assert await store.incr("c", 2, ttl_ms=60_000) == 3  # the first TTL stays
+    await asyncio.sleep(0.5)
     assert await store.incr("c") == 1
 
 
@@ -117,3 +119,54 @@ async def test_memory_stream_stays_bounded() -> None:
             await mem.ack("s", "g", entry.id)
     assert await mem.backlog("s", "g") == 0
     assert len(mem._streams["s"].entries) < 1100
+
+
+async def test_scan_hdel_lrem_ltrim(store: Store) -> None:
+    await store.set("siyu:session:kf:a:wm1", "x")
+    await store.set("siyu:session:kf:b:wm1", "y")
+    await store.set("siyu:session:kf:a:wm2", "z")
+    await store.ensure_group("siyu:q:0", "g")
+    assert sorted(await store.scan("siyu:session:*:wm1")) == ["siyu:session:kf:a:wm1", "siyu:session:kf:b:wm1"]
+    assert await store.scan("siyu:q:*") == ["siyu:q:0"]
+    await store.hset("h", {"a": "1", "b": "2"})
+    assert await store.hdel("h", "a", "missing") == 1
+    assert await store.hgetall("h") == {"b": "2"}
+    for value in ["x", "y", "x", "z"]:
+        await store.lpush_capped("l", value, 10)
+    assert await store.lrem("l", "x") == 2
+    assert await store.lrange("l", 0, -1) == ["z", "y"]
+    await store.ltrim("l", 0, 0)
+    assert await store.lrange("l", 0, -1) == ["z"]
+    assert await store.lrem("missing", "x") == 0
+
+
+async def test_missing_group_raises_group_missing(store: Store) -> None:
+    with pytest.raises(GroupMissing):
+        await store.read_group("nowhere", "g", "w", 10, 10)
+    with pytest.raises(GroupMissing):
+        await store.claim_pending("nowhere", "g", "w", 10)
+
+
+async def test_xrange_and_xdel_acknowledge_what_they_delete(store: Store) -> None:
+    await store.ensure_group("s", "g")
+    ids = [await store.enqueue_once(f"x{i}", 60_000, "s", {"n": str(i)}) for i in range(4)]
+    assert [e.fields["n"] for e in await store.xrange("s")] == ["0", "1", "2", "3"]
+    assert [e.fields["n"] for e in await store.xrange("s", after=str(ids[1]), count=1)] == ["2"]
+    delivered = await store.read_group("s", "g", "w", 2, 10)
+    assert await store.xdel("s", delivered[0].id, str(ids[3])) == 2
+    assert await store.backlog("s", "g") == 2  # entry 1 pending, entry 2 undelivered
+    assert [e.fields["n"] for e in await store.claim_pending("s", "g", "w2", 10)] == ["1"]
+    assert await store.xdel("missing", "1-0") == 0
+
+
+async def test_trim_acked_keeps_what_is_not_yet_done(store: Store) -> None:
+    await store.ensure_group("s", "g")
+    for i in range(6):
+        await store.enqueue_once(f"t{i}", 60_000, "s", {"n": str(i)})
+    got = await store.read_group("s", "g", "w", 4, 10)  # 0-3 delivered, 4-5 not yet
+    await store.ack("s", "g", got[0].id, got[1].id, got[3].id)  # 2 stays pending
+    future_ms = 2**62
+    assert await store.trim_acked("s", "g", future_ms) == 2  # 0 and 1; 3 is behind the pending 2
+    assert [e.fields["n"] for e in await store.xrange("s")] == ["2", "3", "4", "5"]
+    assert await store.trim_acked("s", "g", 0) == 0  # nothing is that old
+    assert await store.trim_acked("missing", "g", future_ms) == 0

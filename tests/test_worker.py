@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from bot.gateway.queue import PARTITIONS, Event, Queue, partition_of
-from bot.gateway.worker import DEAD_LETTERS, Worker
+from bot.gateway.deadletters import DeadLetters
+from bot.gateway.queue import GROUP, PARTITIONS, Event, Queue, partition_of, stream_name
+from bot.gateway.worker import Worker
 from bot.metrics import Metrics
 from bot.store.base import Store
 from tests.gateway_kit import eventually
@@ -90,10 +91,12 @@ async def test_two_workers_share_partitions(store: Store) -> None:
 
         workers.append(Worker(queue, handle, Metrics(), **FAST))  # type: ignore[arg-type]
     tasks = [asyncio.create_task(w.run()) for w in workers]
-    await asyncio.sleep(1.0)  # both register and rebalance
-    owned = [set(w._tasks) for w in workers]
-    assert not owned[0] & owned[1]
-    assert len(owned[0] | owned[1]) == PARTITIONS and all(owned)
+
+    def shared() -> bool:
+        owned = [set(w._tasks) - set(w._leaving) for w in workers]
+        return not owned[0] & owned[1] and len(owned[0] | owned[1]) == PARTITIONS and all(owned)
+
+    await eventually(shared, within=15)  # both register and rebalance, however busy the machine is
     for i in range(40):
         await queue.put(f"p{i}", "test", f"conv{i}", {})
     await eventually(lambda: sum(map(len, handled.values())) == 40)
@@ -122,4 +125,86 @@ async def test_poison_event_is_dead_lettered_not_retried_forever(store: Store) -
     await worker.stop()
     await task
     assert await queue.depth() == 0
-    assert "RuntimeError: bug" in (await store.lrange(DEAD_LETTERS, 0, -1))[0]
+    [(_, letter)] = await DeadLetters(store).list()
+    assert letter.type == "event" and "RuntimeError: bug" in letter.error
+    assert letter.fields["kind"] == "test" and letter.stream == stream_name(partition_of("c"))
+
+
+async def test_a_dead_lettered_event_replays_under_its_own_identity(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    keys: list[str] = []
+    broken = True
+
+    async def handle(event: Event) -> None:
+        keys.append(event.key)
+        if broken:
+            raise RuntimeError("bug")
+
+    await queue.put("once", "test", "conv", {"n": "1"})
+    worker = Worker(queue, handle, Metrics(), **FAST)  # type: ignore[arg-type]
+    task = asyncio.create_task(worker.run())
+    await eventually(lambda: len(keys) == 4)
+    broken = False
+    letters = DeadLetters(store)
+
+    async def requeue(letter: object) -> None:
+        from bot.gateway.deadletters import DeadLetter
+
+        assert isinstance(letter, DeadLetter)
+        await queue.requeue(letter.stream, letter.fields, letter.event)
+
+    async def no_send(endpoint: str, payload: dict[str, object]) -> None:
+        raise AssertionError("nothing to send")
+
+    for _ in range(50):
+        if await letters.list():
+            break
+        await asyncio.sleep(0.02)
+    assert await letters.replay(no_send, requeue) == {"replayed": 1, "expired": 0, "failed": 0}
+    await eventually(lambda: len(keys) == 5)
+    await worker.stop()
+    await task
+    assert keys[-1] == keys[0]  # same identity: its replies keep their msgids
+    assert await letters.list() == []
+
+
+async def test_a_store_outage_is_waited_out_not_counted_as_failures(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    calls = 0
+
+    async def flaky_store(event: Event) -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= 6:
+            raise ConnectionError("store down")
+
+    await queue.put("k", "test", "conv", {})
+    worker = Worker(queue, flaky_store, Metrics(), **FAST, retry_max_s=0.02)  # type: ignore[arg-type]
+    task = asyncio.create_task(worker.run())
+    await eventually(lambda: calls == 7)
+    await worker.stop()
+    await task
+    assert await DeadLetters(store).list() == []  # six failures, but none of them the event's fault
+    assert await queue.depth() == 0
+
+
+async def test_a_vanished_consumer_group_is_recreated(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    seen: list[str] = []
+
+    async def handle(event: Event) -> None:
+        seen.append(event.data["n"])
+
+    worker = Worker(queue, handle, Metrics(), **FAST)  # type: ignore[arg-type]
+    task = asyncio.create_task(worker.run())
+    await queue.put("a", "test", "conv", {"n": "1"})
+    await eventually(lambda: seen == ["1"])
+    await store.delete(*[stream_name(p) for p in range(PARTITIONS)])  # as FLUSHDB leaves it
+    await queue.put("b", "test", "conv", {"n": "2"})  # recreates the stream, not the group
+    await eventually(lambda: seen == ["1", "2"], within=10)
+    await worker.stop()
+    await task
+    assert await store.backlog(stream_name(partition_of("conv")), GROUP) == 0

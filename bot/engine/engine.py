@@ -17,12 +17,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Inbound, Outbound, Turn
+from bot.conversation import ConversationBusy, Inbound, Outbound, Turn
 from bot.engine.content import Content
 from bot.engine.library import Library
 from bot.engine.session import SESSION_TTL_MS, Session, Sessions
 from bot.engine.turn import TurnRun
 from bot.engine.turn_context import Reply, TurnContext
+from bot.retention.tags import customer_tag
 from bot.store.base import Store, Writes
 from bot.timers import TIMERS_KEY, Timers
 from bot.understanding.matcher import Result
@@ -30,10 +31,10 @@ from bot.understanding.matcher import Result
 log = logging.getLogger(__name__)
 
 NEAR_MISSES = "siyu:log:near_misses"
-LOCK_TTL_MS = 15_000
+LOCK_TTL_MS = 4_000  # a turn takes milliseconds; a process that dies mid-turn holds its customer up this long
 
 
-class Busy(RuntimeError):
+class Busy(ConversationBusy):
     """Another process holds this customer's lock for too long; the event is retried."""
 
 
@@ -46,10 +47,12 @@ class Engine:
         clock: Callable[[], float] = time.time,
         timezone: str = "Asia/Shanghai",
         burst_window: float = 2.0,
+        session_ttl_ms: int = SESSION_TTL_MS,
+        keep_trace: bool = False,
     ) -> None:
         self.library = library
         self.store = store
-        self.sessions = Sessions(store)
+        self.sessions = Sessions(store, ttl_ms=session_ttl_ms, keep_trace=keep_trace)
         self.timers = Timers(store)
         self.clock = clock
         self.zone = ZoneInfo(timezone)
@@ -81,11 +84,11 @@ class Engine:
             session.timer["member"] = Timers.member(data)
             writes.zadd(TIMERS_KEY, session.timer["member"], due)
         session.remember_turn(inbound.event_id, _turn_to(turn))
-        writes.set(Sessions.key(key), session.to_json(), ttl_ms=SESSION_TTL_MS)
+        writes.set(Sessions.key(key), self.sessions.encode(session), ttl_ms=self.sessions.ttl_ms)
         for member in reply.cancel:
             writes.zrem(TIMERS_KEY, member)
         if reply.near_miss is not None:
-            writes.lpush_capped(NEAR_MISSES, self._near_miss_record(reply.near_miss), 10_000)
+            writes.lpush_capped(NEAR_MISSES, self._near_miss_record(reply.near_miss, inbound.customer), 10_000)
         return turn
 
     async def reset(self, key: str) -> None:
@@ -105,9 +108,10 @@ class Engine:
                 raise Busy(f"customer lock {key} is held")
             await asyncio.sleep(0.02)
 
-    def _near_miss_record(self, result: Result) -> str:
+    def _near_miss_record(self, result: Result, customer: str) -> str:
         record = {
             "at": round(self.clock(), 3),
+            "customer": customer_tag(customer),  # lets `siyu forget` find it; not the customer id
             "text": result.text[:200],
             "normalized": result.normalized[:200],
             "candidates": [[c.entry, round(c.score, 1), c.matched] for c in result.candidates[:3]],

@@ -8,8 +8,9 @@ from typing import Any
 
 from bot.store.base import Store
 
-SESSION_TTL_MS = 400 * 24 * 3600 * 1000  # a customer who comes back within a year is remembered
+SESSION_TTL_MS = 90 * 24 * 3600 * 1000  # default retention (SIYU_RETAIN_SESSIONS): renewed by every turn
 DONE_KEPT = 16  # turns remembered for redelivered events
+DEBUG_ONLY = ("trace", "fired")  # why the last turn did what it did: for siyu chat /debug and siyu test only
 
 
 @dataclass
@@ -33,11 +34,14 @@ class Session:
     fired: list[str] = field(default_factory=list)  # flow rules the last turn fired (coverage)
     done: list[list[Any]] = field(default_factory=list)  # [event_id, turn] for idempotency
 
-    def to_json(self) -> str:
+    def to_json(self, *, keep_trace: bool = True) -> str:
         # the fields hold only JSON types: a shallow dict is enough (dataclasses.asdict deep-copies everything
         # and was a third of a turn's CPU)
-        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        if not keep_trace:  # the trace may quote what the customer wrote: it is not kept in production
+            for name in DEBUG_ONLY:
+                data.pop(name)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> Session:
@@ -65,8 +69,10 @@ class Session:
 
 
 class Sessions:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, ttl_ms: int = SESSION_TTL_MS, keep_trace: bool = False) -> None:
         self.store = store
+        self.ttl_ms = ttl_ms
+        self.keep_trace = keep_trace
 
     @staticmethod
     def key(conversation: str) -> str:
@@ -80,8 +86,11 @@ class Sessions:
     def decode(raw: str | None) -> Session:
         return Session.from_json(raw) if raw else Session()
 
+    def encode(self, session: Session) -> str:
+        return session.to_json(keep_trace=self.keep_trace)
+
     async def save(self, conversation: str, session: Session) -> None:
-        await self.store.set(self.key(conversation), session.to_json(), ttl_ms=SESSION_TTL_MS)
+        await self.store.set(self.key(conversation), self.encode(session), ttl_ms=self.ttl_ms)
 
     async def reset(self, conversation: str) -> None:
         await self.store.delete(self.key(conversation))

@@ -9,17 +9,19 @@ from collections.abc import Awaitable, Callable
 
 from bot.conversation import Conversation, Inbound, InboundKind, Outbound
 from bot.gateway import eventlog
-from bot.gateway.kf import KfChannel, conversation_key
-from bot.gateway.outbox import SENDING, SENT, Outbox, message_id
+from bot.gateway.kf import WELCOME_CODE_TTL_S, KfChannel, conversation_key
+from bot.gateway.outbox import DEAD, EXPIRED, FINAL, SENDING, SENT, Outbox, message_id
 from bot.gateway.queue import Event
+from bot.gateway.sender import DEAD as DEAD_OUTCOME
+from bot.gateway.sender import EXPIRED_OUTCOME, Send, Sender
 from bot.metrics import Metrics
-from bot.protocol.api import WeComAPI, WeComError
+from bot.protocol.api import WeComAPI
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
 
-WELCOME_CODE_TTL_S = 20
 WELCOME_USED = 41051
+APP_REPLY_WINDOW_S = 24 * 3600  # members writing to the app: no WeCom limit; a day-old answer is useless
 CHURN_LOG = "siyu:log:churn"
 KF_SEND_FAIL_LOG = "siyu:log:kf_send_fail"
 
@@ -50,19 +52,23 @@ class Handlers:
         store: Store,
         api: WeComAPI,
         kf: KfChannel,
+        sender: Sender,
         conversation: Conversation,
         metrics: Metrics,
         *,
         agent_id: int | None,
         clock: Callable[[], float] = time.time,
+        customer_ttl_ms: int = 90 * 24 * 3600 * 1000,
     ) -> None:
         self.store = store
         self.api = api
         self.kf = kf
+        self.sender = sender
         self.conversation = conversation
         self.metrics = metrics
         self.agent_id = agent_id
         self.clock = clock
+        self.customer_ttl_ms = customer_ttl_ms
         self.outbox = Outbox(store)
         self.by_kind: dict[str, Handler] = {
             "kf": self.kf_notification,
@@ -109,7 +115,7 @@ class Handlers:
         )
         key = conversation_key(open_kfid, customer)
         turn = await self.conversation.respond(key, inbound)
-        sent = await self.kf.deliver(event.key, open_kfid, customer, turn)
+        sent = await self.kf.deliver(event.key, open_kfid, customer, turn, wrote_at=sent_at)
         eventlog.reply("kf", key, turn, sent)
         if turn.handover:
             await self.kf.hand_over(open_kfid, customer)
@@ -136,13 +142,15 @@ class Handlers:
             )
             key = conversation_key(open_kfid, customer)
             turn = await self.conversation.respond(key, inbound)
-            sent = await self.kf.welcome_on_enter(event.key, code, turn)
+            sent_at = float(data.get("send_time") or event.received)
+            sent = await self.kf.welcome_on_enter(event.key, code, turn, sent_at)
             eventlog.reply("kf_welcome", key, turn, int(sent))
         elif kind == "msg_send_fail":
             record = {
                 "at": data.get("send_time", ""),
                 "fail_msgid": data.get("fail_msgid", ""),
                 "fail_type": data.get("fail_type", ""),
+                "external_userid": customer,
             }
             await self.store.lpush_capped(KF_SEND_FAIL_LOG, json.dumps(record), 10_000)
             self.metrics.outbound.labels("kf", f"send_fail_{record['fail_type']}").inc()
@@ -172,7 +180,8 @@ class Handlers:
                 "at": data.get("CreateTime", ""),
             }
             await self.store.lpush_capped(CHURN_LOG, json.dumps(record), 100_000)
-            await self.store.hset(f"siyu:customer:{customer}", {"churned_at": record["at"]})
+            await self.store.hset(f"siyu:customer:{customer}", {"churned_at": record["at"]},
+                                  ttl_ms=self.customer_ttl_ms)
             self.metrics.events.labels("external_contact", "churn").inc()
             log.info("a customer deleted an employee: recorded as churn")
         else:
@@ -188,7 +197,8 @@ class Handlers:
             log.warning("new-contact welcome skipped: the 20 s welcome code has expired")
             return
         msgid = message_id(event.key, 0)
-        if (await self.outbox.statuses(event.key)).get(msgid) == SENT:
+        status = (await self.outbox.statuses(event.key)).get(msgid)
+        if status in FINAL:
             return
         inbound = Inbound(
             event_id=event.key,
@@ -202,16 +212,24 @@ class Handlers:
         attachments = [m.attachment for m in turn.messages if m.attachment is not None][:9]
         if not text and not attachments:
             return
+        payload: dict[str, object] = {"welcome_code": code}
+        if text:
+            payload["text"] = {"content": text}
+        if attachments:
+            payload["attachments"] = attachments
+        created = float(event.data.get("CreateTime") or event.received)
+
+        async def code_valid_until() -> float:
+            return created + WELCOME_CODE_TTL_S
+
         await self.outbox.mark(event.key, msgid, SENDING)
-        try:
-            await self.api.send_welcome_msg(code, text, attachments)
-        except WeComError as error:
-            if error.errcode != WELCOME_USED:
-                raise
+        send = Send("welcome", "externalcontact/send_welcome_msg", payload, customer, event.key)
+        result = await self.sender.send(send, code_valid_until, expected=frozenset({WELCOME_USED}))
+        if result.errcode == WELCOME_USED:
             log.info("welcome code already used (another sender or the admin console welcome)")
-        await self.outbox.mark(event.key, msgid, SENT)
-        self.metrics.outbound.labels("welcome", "sent").inc()
-        eventlog.reply("welcome", event.conversation, turn, 1)
+        final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD}.get(result.outcome, SENT)
+        await self.outbox.settle(event.key, msgid, final)
+        eventlog.reply("welcome", event.conversation, turn, int(final == SENT))
 
     # -- customer groups -------------------------------------------------------------------------
     async def external_chat(self, event: Event) -> None:
@@ -224,7 +242,7 @@ class Handlers:
         }
         if data.get("ChangeType") == "dismiss":
             record["dismissed"] = "1"
-        await self.store.hset(f"siyu:group:{chat_id}", record)
+        await self.store.hset(f"siyu:group:{chat_id}", record, ttl_ms=self.customer_ttl_ms)
         if data.get("UpdateDetail") in ("add_member", "del_member"):
             delta = int(data.get("MemChangeCnt") or "0")
             await self.store.hincrby(f"siyu:group:{chat_id}", "member_changes", delta)
@@ -242,24 +260,29 @@ class Handlers:
             at=float(data.get("CreateTime") or self.clock()),
         )
         turn = await self.conversation.respond(event.conversation, inbound)
-        sent = await self._send_app(event.key, member, turn.messages)
+        sent = await self._send_app(event.key, member, turn.messages, event.received)
         eventlog.reply("app", event.conversation, turn, sent)
 
-    async def _send_app(self, event_key: str, member: str, messages: list[Outbound]) -> int:
+    async def _send_app(self, event_key: str, member: str, messages: list[Outbound], received: float) -> int:
         if self.agent_id is None:
             log.warning("WECOM_AGENT_ID is not set: cannot answer members writing to the app")
             return 0
         sent = 0
         statuses = await self.outbox.statuses(event_key)
+
+        async def window() -> float:
+            return received + APP_REPLY_WINDOW_S
+
         for index, message in enumerate(messages):
             msgid = message_id(event_key, index)
-            if statuses.get(msgid) == SENT or not message.text:
+            if statuses.get(msgid) in FINAL or not message.text:
                 continue
             await self.outbox.mark(event_key, msgid, SENDING)
-            await self.api.message_send(self.agent_id, member, message.text)
-            await self.outbox.mark(event_key, msgid, SENT)
-            self.metrics.outbound.labels("app", "sent").inc()
-            sent += 1
+            payload = {"touser": member, "msgtype": "text", "agentid": self.agent_id, "text": {"content": message.text}}
+            result = await self.sender.send(Send("app", "message/send", payload, member, event_key), window)
+            final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD}.get(result.outcome, SENT)
+            await self.outbox.settle(event_key, msgid, final)
+            sent += int(final == SENT)
         return sent
 
     # -- durable timers set by the conversation --------------------------------------------------
@@ -282,7 +305,7 @@ class Handlers:
             if turn.handover:
                 await self.kf.hand_over(open_kfid, customer)
         elif event.conversation.startswith("app:"):
-            sent = await self._send_app(event.key, event.conversation[4:], turn.messages)
+            sent = await self._send_app(event.key, event.conversation[4:], turn.messages, event.received)
             eventlog.reply("app", event.conversation, turn, sent)
         else:
             log.info("timer fired for a conversation without an automatic channel; nothing sent")

@@ -1,36 +1,38 @@
-"""微信客服 (kf): pulling messages with sync_msg and replying within WeCom's limits.
+"""微信客服 (kf): replying within WeCom's limits (pulling is in kf_pull.py).
 
 WeCom allows at most 5 messages within 48 h of the customer's last message; both are tracked per
-customer in the store, and a turn that does not fit is merged into fewer messages.
+customer in the store, and a turn that does not fit is merged into fewer messages. Sends wait out
+WeCom outages until the 48 h window closes (sender.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from bot.conversation import Outbound, Turn
-from bot.gateway.outbox import DROPPED, SENDING, SENT, Outbox, message_id
-from bot.gateway.queue import Queue
+from bot.gateway.kf_pull import KfPuller, conversation_key
+from bot.gateway.outbox import DEAD, DROPPED, EXPIRED, FINAL, SENDING, SENT, Outbox, message_id
+from bot.gateway.sender import DEAD as DEAD_OUTCOME
+from bot.gateway.sender import EXPIRED_OUTCOME, REFUSED, Send, Sender, retry_transient
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI, WeComError
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
 
+__all__ = ["KfChannel", "conversation_key", "fit_budget", "fit_text"]
+
 REPLY_WINDOW_S = 48 * 3600
 REPLY_LIMIT = 5
 TEXT_LIMIT_BYTES = 2048
+WELCOME_CODE_TTL_S = 20
 HUMAN_STATES = frozenset({2, 3})  # queued for a human, or with one
 SESSION_ERRCODE = 95018  # session state does not allow sending
-
-
-def conversation_key(open_kfid: str, external_userid: str) -> str:
-    return f"kf:{open_kfid}:{external_userid}"
+OVER_LIMIT_ERRCODE = 95001  # WeCom's own count of the 5 messages says no
+NOT_ALLOWED = frozenset({SESSION_ERRCODE, OVER_LIMIT_ERRCODE})
 
 
 def fit_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> str:
@@ -59,84 +61,18 @@ def to_kf_payload(message: Outbound) -> dict[str, Any]:
 
 
 class KfChannel:
-    def __init__(
-        self,
-        store: Store,
-        api: WeComAPI,
-        queue: Queue,
-        metrics: Metrics,
-        *,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, store: Store, api: WeComAPI, puller: KfPuller, sender: Sender, metrics: Metrics, *,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.api = api
-        self.queue = queue
+        self.puller = puller
+        self.sender = sender
         self.metrics = metrics
         self.outbox = Outbox(store)
         self.clock = clock
-        self._owner = uuid.uuid4().hex
 
-    # -- pulling ---------------------------------------------------------------------------------
     async def pull(self, open_kfid: str, token: str) -> int:
-        """Pull every new message of this kf account and enqueue each one once; returns how many.
-
-        One pull per open_kfid at a time across all processes; the cursor is stored after the
-        messages it covers are enqueued, so a crash re-pulls and dedup by msgid drops the repeats.
-        """
-        lock = f"siyu:kf:{open_kfid}:pull"
-        for _ in range(600):
-            if await self.store.acquire(lock, self._owner, 30_000):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise TimeoutError(f"kf pull lock for {open_kfid} stayed busy")
-        try:
-            cursor_key = f"siyu:kf:{open_kfid}:cursor"
-            cursor = await self.store.get(cursor_key) or ""
-            queued = 0
-            while True:
-                body = await self.api.kf_sync_msg(open_kfid, cursor, token)
-                for message in body.get("msg_list", []):
-                    queued += await self._enqueue(open_kfid, message)
-                cursor = str(body.get("next_cursor") or cursor)
-                if cursor:
-                    await self.store.set(cursor_key, cursor)
-                await self.store.renew(lock, self._owner, 30_000)
-                if not body.get("has_more"):
-                    return queued
-        finally:
-            await self.store.release(lock, self._owner)
-
-    async def _enqueue(self, open_kfid: str, message: dict[str, Any]) -> int:
-        origin = int(message.get("origin", 0))
-        msgid = str(message.get("msgid", ""))
-        msgtype = str(message.get("msgtype", ""))
-        if origin == 3:
-            customer = str(message.get("external_userid", ""))
-            content = ""
-            if msgtype == "text":
-                content = str(message.get("text", {}).get("content", ""))
-            data = {
-                "open_kfid": open_kfid,
-                "external_userid": customer,
-                "msgid": msgid,
-                "msgtype": msgtype,
-                "content": content,
-                "send_time": str(message.get("send_time", "")),
-            }
-            kind = "kf_message"
-        elif origin == 4 and msgtype == "event":
-            event = message.get("event", {})
-            customer = str(event.get("external_userid", ""))
-            data = {k: str(v) for k, v in event.items() if not isinstance(v, dict | list)}
-            data.update(
-                {"open_kfid": open_kfid, "msgid": msgid, "send_time": str(message.get("send_time", ""))}
-            )
-            kind = "kf_event"
-        else:
-            return 0  # origin 5: what a human agent sent; nothing for the bot to do
-        entry = await self.queue.put(f"kfmsg:{msgid}", kind, conversation_key(open_kfid, customer), data)
-        return 1 if entry else 0
+        return await self.puller.pull(open_kfid, token)
 
     # -- budget ----------------------------------------------------------------------------------
     def _budget_key(self, open_kfid: str, customer: str) -> str:
@@ -156,12 +92,21 @@ class KfChannel:
             return 0
         return max(0, REPLY_LIMIT - int(budget.get("sent", "0")))
 
+    async def window_end(self, open_kfid: str, customer: str, wrote_at: float = 0.0) -> float:
+        budget = await self.store.hgetall(self._budget_key(open_kfid, customer))
+        return max(float(budget.get("last", "0") or 0), wrote_at) + REPLY_WINDOW_S
+
     # -- human hand-over -------------------------------------------------------------------------
     async def human_has_session(self, open_kfid: str, customer: str) -> bool:
         cache = f"siyu:kf:state:{open_kfid}:{customer}"
         cached = await self.store.get(cache)
         if cached is None:
-            state = await self.api.kf_service_state(open_kfid, customer)
+            try:
+                state = await self.api.kf_service_state(open_kfid, customer)
+            except WeComError as error:
+                # kf/send_msg itself refuses (95018) while a human has the session: go on and let it decide
+                log.warning("kf/service_state/get failed (errcode %d); the send will tell", error.errcode)
+                return False
             await self.store.set(cache, str(state), ttl_ms=10_000)
             cached = str(state)
         return int(cached) in HUMAN_STATES
@@ -170,12 +115,17 @@ class KfChannel:
         await self.store.set(f"siyu:kf:state:{open_kfid}:{customer}", str(state), ttl_ms=10_000)
 
     async def hand_over(self, open_kfid: str, customer: str) -> None:
-        await self.api.kf_transfer(open_kfid, customer, 2)
+        async def window() -> float:
+            return await self.window_end(open_kfid, customer)
+
+        await retry_transient(lambda: self.api.kf_transfer(open_kfid, customer, 2), window,
+                              cap=self.sender.retry_max_s, what="kf/service_state/trans", clock=self.clock)
         await self.note_service_state(open_kfid, customer, 2)
         log.info("kf conversation handed to the human queue")
 
     # -- sending ---------------------------------------------------------------------------------
-    async def deliver(self, event_key: str, open_kfid: str, customer: str, turn: Turn) -> int:
+    async def deliver(self, event_key: str, open_kfid: str, customer: str, turn: Turn,
+                      wrote_at: float = 0.0) -> int:
         """Send a turn's messages once each, inside the 5-message / 48 h budget. Returns how many went."""
         statuses = await self.outbox.statuses(event_key)
         if "plan" in statuses:  # a redelivery: follow the plan made the first time
@@ -187,42 +137,55 @@ class KfChannel:
                 outcome = "merged" if plan else "over_budget"
                 self.metrics.outbound.labels("kf", outcome).inc()
                 log.info("kf turn of %d messages fitted into %d", len(turn.messages), plan)
-        messages = fit_budget(turn.messages, plan)
+
+        async def window() -> float:
+            return await self.window_end(open_kfid, customer, wrote_at)
+
         sent = 0
-        for index, message in enumerate(messages):
+        for index, message in enumerate(fit_budget(turn.messages, plan)):
             msgid = message_id(event_key, index)
-            if statuses.get(msgid) in (SENT, DROPPED):
+            status = statuses.get(msgid)
+            if status in FINAL:
                 continue
-            if await self.slots_left(open_kfid, customer) <= 0:
+            uncertain = status == SENDING  # an earlier try may have reached WeCom
+            if not uncertain and await self.slots_left(open_kfid, customer) <= 0:
                 await self.outbox.mark(event_key, msgid, DROPPED)
                 self.metrics.outbound.labels("kf", "over_budget").inc()
                 log.warning("kf reply dropped: 5-message / 48 h budget used up")
                 continue
             await self.outbox.mark(event_key, msgid, SENDING)
-            try:
-                await self.api.kf_send_msg(customer, open_kfid, msgid, to_kf_payload(message))
-            except WeComError as error:
-                if error.errcode != SESSION_ERRCODE:
-                    raise
-                await self.outbox.mark(event_key, msgid, DROPPED)
-                self.metrics.outbound.labels("kf", "session_closed").inc()
-                continue
-            await self.outbox.mark(event_key, msgid, SENT)
-            await self.store.hincrby(self._budget_key(open_kfid, customer), "sent")
-            self.metrics.outbound.labels("kf", "sent").inc()
-            sent += 1
+            payload = {"touser": customer, "open_kfid": open_kfid, "msgid": msgid, **to_kf_payload(message)}
+            result = await self.sender.send(Send("kf", "kf/send_msg", payload, customer, event_key), window,
+                                            uncertain=uncertain, expected=NOT_ALLOWED)
+            if result.outcome == REFUSED:
+                await self.outbox.settle(event_key, msgid, DROPPED)
+                self.metrics.outbound.labels("kf", "session_closed" if result.errcode == SESSION_ERRCODE
+                                             else "over_budget").inc()
+            elif result.outcome in (EXPIRED_OUTCOME, DEAD_OUTCOME):
+                await self.outbox.settle(event_key, msgid, EXPIRED if result.outcome == EXPIRED_OUTCOME else DEAD)
+            else:
+                await self.outbox.settle(event_key, msgid, SENT)
+                await self.store.hincrby(self._budget_key(open_kfid, customer), "sent")
+                sent += 1
         return sent
 
-    async def welcome_on_enter(self, event_key: str, code: str, turn: Turn) -> bool:
+    async def welcome_on_enter(self, event_key: str, code: str, turn: Turn, sent_at: float) -> bool:
         """The enter_session welcome: one message with send_msg_on_event (code valid 20 s, once)."""
         msgid = message_id(event_key, 0)
-        if (await self.outbox.statuses(event_key)).get(msgid) in (SENT, DROPPED):
+        status = (await self.outbox.statuses(event_key)).get(msgid)
+        if status in FINAL:
             return False
         merged = fit_budget(turn.messages, 1)
         if not merged:
             return False
+
+        async def code_valid_until() -> float:
+            return sent_at + WELCOME_CODE_TTL_S
+
         await self.outbox.mark(event_key, msgid, SENDING)
-        await self.api.kf_send_msg_on_event(code, msgid, to_kf_payload(merged[0]))
-        await self.outbox.mark(event_key, msgid, SENT)
-        self.metrics.outbound.labels("kf_welcome", "sent").inc()
-        return True
+        payload = {"code": code, "msgid": msgid, **to_kf_payload(merged[0])}
+        result = await self.sender.send(Send("kf_welcome", "kf/send_msg_on_event", payload, event=event_key),
+                                        code_valid_until, uncertain=status == SENDING)
+        final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD}.get(result.outcome, SENT)
+        await self.outbox.settle(event_key, msgid, final)
+        return final == SENT

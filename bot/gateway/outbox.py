@@ -1,14 +1,26 @@
-"""Idempotent sending: every outbound message gets a deterministic id and is recorded before it is
-sent, so a redelivered event never sends the same message twice."""
+"""Idempotent sending: every outbound message gets a deterministic id and its state is recorded before
+and after it is sent, so a redelivered event never sends a message that is known to have gone out.
+
+States per message: `sending` (the call may be under way: a crash here leaves it uncertain, and the retry
+carries the same kf msgid), then `sent`, `dropped` (not allowed: budget, session), `expired` (its window
+closed while WeCom was unavailable) or `dead` (refused for good; in the dead letters).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
+import time
 
 from bot.store.base import Store
 
-OUTBOX_TTL_MS = 4 * 24 * 3600 * 1000
-SENDING, SENT, DROPPED = "sending", "sent", "dropped"
+log = logging.getLogger(__name__)
+
+OUTBOX_TTL_MS = 4 * 24 * 3600 * 1000  # longer than the kf 48 h window plus retries
+SENDING, SENT, DROPPED, EXPIRED, DEAD = "sending", "sent", "dropped", "expired", "dead"
+FINAL = frozenset({SENT, DROPPED, EXPIRED, DEAD})
+RECORD_PATIENCE_S = 120.0  # how long an outcome that WeCom already gave waits for the store to come back
 
 
 def message_id(event_key: str, index: int) -> str:
@@ -25,3 +37,19 @@ class Outbox:
 
     async def mark(self, event_key: str, msgid: str, status: str) -> None:
         await self.store.hset(f"siyu:outbox:{event_key}", {msgid: status}, ttl_ms=OUTBOX_TTL_MS)
+
+    async def settle(self, event_key: str, msgid: str, status: str) -> None:
+        """Record what WeCom answered. The message is out: if the store is down, wait for it rather than
+        fail (a failure would retry the event and resend the message)."""
+        deadline = time.monotonic() + RECORD_PATIENCE_S
+        delay = 0.1
+        while True:
+            try:
+                await self.mark(event_key, msgid, status)
+                return
+            except self.store.unavailable:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("the store did not answer while recording a sent message; waiting for it")
+                await asyncio.sleep(delay)
+                delay = min(2.0, delay * 2)

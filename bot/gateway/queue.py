@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 import zlib
 from dataclasses import dataclass
 
@@ -31,11 +32,15 @@ class Event:
     conversation: str
     data: dict[str, str]
     received: float
+    replay_of: str = ""  # the key of the dead-lettered event this one replays
+    fields: dict[str, str] | None = None  # the raw stream entry, for dead letters
 
     @property
     def key(self) -> str:
-        """A stable, unique identity across redeliveries (ids repeat across streams, so both count)."""
-        return f"{self.stream}/{self.id}"
+        """A stable, unique identity across redeliveries (ids repeat across streams, so both count).
+
+        A replayed event keeps the identity of the one it replays, so its replies keep their msgids."""
+        return self.replay_of or f"{self.stream}/{self.id}"
 
 
 def decode(stream: str, entry: Entry) -> Event:
@@ -47,6 +52,8 @@ def decode(stream: str, entry: Entry) -> Event:
         conversation=fields.get("conv", ""),
         data=json.loads(fields.get("data", "{}")),
         received=float(fields.get("at", "0")),
+        replay_of=fields.get("replay_of", ""),
+        fields=dict(fields),
     )
 
 
@@ -68,6 +75,11 @@ class Queue:
         }
         stream = stream_name(partition_of(conversation))
         return await self.store.enqueue_once(f"siyu:seen:{dedup_key}", DEDUP_TTL_MS, stream, fields)
+
+    async def requeue(self, stream: str, fields: dict[str, str], original_key: str) -> str | None:
+        """Queue a dead-lettered event again, into its own partition, under its original identity."""
+        again = {**fields, "replay_of": fields.get("replay_of") or original_key}
+        return await self.store.enqueue_once(f"siyu:seen:replay:{uuid.uuid4().hex}", DEDUP_TTL_MS, stream, again)
 
     async def depth(self) -> int:
         total = 0

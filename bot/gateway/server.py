@@ -2,16 +2,20 @@
 
 A callback is verified, decrypted, classified, deduplicated and durably enqueued before the 200 goes
 back; the work happens in the workers. Every failure maps to a 4xx (or 503 when the store is down, so
-that WeCom retries); nothing answers 500.
+that WeCom retries); nothing answers 500. Whatever the store does, a callback is answered within a
+second: the enqueue has a deadline (STORE_DEADLINE_S), and so does reading the body.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.gateway.queue import Queue
@@ -24,6 +28,11 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 MAX_SKEW_S = 600
 UNKNOWN_LOG = "siyu:log:unknown_callbacks"
+STORE_DEADLINE_S = 0.7  # a store that has not taken the event by then, and is not answering, gets a 503
+STORE_ALIVE_S = 0.25  # "answering": it answered some command this recently (it is busy, not frozen)
+STORE_PATIENCE_S = 4.0  # a busy store is waited for, but never past WeCom's 5 s
+HEALTH_DEADLINE_S = 0.5
+CLIENT_GONE = (ConnectionResetError, RequestPayloadError, asyncio.IncompleteReadError)
 
 
 class CallbackEndpoint:
@@ -34,11 +43,16 @@ class CallbackEndpoint:
         metrics: Metrics,
         *,
         clock: Callable[[], float] = time.time,
+        read_timeout_s: float = 5.0,
+        store_deadline_s: float = STORE_DEADLINE_S,
     ) -> None:
         self.cipher = cipher
         self.queue = queue
         self.metrics = metrics
         self.clock = clock
+        self.read_timeout_s = read_timeout_s
+        self.store_deadline_s = store_deadline_s
+        self._store_down: tuple[type[Exception], ...] = (TimeoutError, *queue.store.unavailable)
 
     def _reject(self, kind: str, status: int, reason: str) -> web.Response:
         self.metrics.callbacks.labels(kind, f"rejected_{status}").inc()
@@ -77,9 +91,16 @@ class CallbackEndpoint:
             status = 403 if query.startswith("timestamp too far") else 400
             return self._reject("unparsed", status, query)
         try:
-            body = await request.read()
+            async with asyncio.timeout(self.read_timeout_s):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._reject("unparsed", 413, f"body over {MAX_BODY} bytes")
+        except TimeoutError:
+            return self._reject("unparsed", 408, f"body not received within {self.read_timeout_s:g} s")
+        except CLIENT_GONE:
+            self.metrics.callbacks.labels("unparsed", "client_gone").inc()
+            log.debug("a client went away before its callback body arrived")
+            return web.Response(status=400, text="incomplete body")
         try:
             encrypted = encrypted_field(body)
             self.cipher.verify(query["msg_signature"], query["timestamp"], query["nonce"], encrypted)
@@ -96,11 +117,21 @@ class CallbackEndpoint:
             # acknowledged and kept for operators, but there is nothing to do for it
             log.info("callback %s (event %r) acknowledged without action", kind, callback.event)
             self.metrics.callbacks.labels(kind, "ignored").inc()
-            await self.queue.store.lpush_capped(UNKNOWN_LOG, _summary(callback), 1000)
+            try:
+                await asyncio.wait_for(self.queue.store.lpush_capped(UNKNOWN_LOG, _summary(callback, self.clock()),
+                                                                     1000), self.store_deadline_s)
+            except self._store_down:
+                log.warning("an unknown callback was not kept: the store does not answer")
             return web.Response(status=200)
+        put = self.queue.put(callback.dedup_key, kind, callback.conversation, callback.fields)
         try:
-            entry = await self.queue.put(callback.dedup_key, kind, callback.conversation, callback.fields)
-        except Exception:  # the store is down: make WeCom retry rather than lose the event
+            entry = await self._in_time(put)
+        except self._store_down as error:  # make WeCom retry rather than lose the event
+            log.warning("a callback got 503: the store did not take it within %.1f s (%s)", self.store_deadline_s,
+                        type(error).__name__)
+            self.metrics.callbacks.labels(kind, "store_error").inc()
+            return web.Response(status=503, text="temporarily unavailable")
+        except Exception:
             log.exception("could not enqueue a %s callback", kind)
             self.metrics.callbacks.labels(kind, "store_error").inc()
             return web.Response(status=503, text="temporarily unavailable")
@@ -108,9 +139,27 @@ class CallbackEndpoint:
         return web.Response(status=200)
 
 
-def _summary(callback: Callback) -> str:
+    async def _in_time(self, put: Awaitable[str | None]) -> str | None:
+        """The enqueue, given up (TimeoutError) when the store has not taken it within the deadline and is
+        not answering anyone: frozen or gone. A store busy with a burst of callbacks is waited for."""
+        task = asyncio.ensure_future(put)
+        started = time.monotonic()
+        wait = self.store_deadline_s
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=wait)
+            if done:
+                return task.result()
+            waited = time.monotonic() - started
+            if not self.queue.store.answered_within(STORE_ALIVE_S) or waited >= STORE_PATIENCE_S:
+                task.cancel()
+                raise TimeoutError(f"the store did not take the event in {waited:.1f} s")
+            wait = 0.05
+
+
+def _summary(callback: Callback, now: float) -> str:
     keep = ("MsgType", "Event", "ChangeType", "CreateTime")
-    return " ".join(f"{name}={callback.fields[name]}" for name in keep if name in callback.fields)
+    summary = {name: callback.fields[name] for name in keep if name in callback.fields}
+    return json.dumps({"at": round(now, 3), **summary})
 
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]
@@ -123,9 +172,9 @@ def add_routes(app: web.Application, endpoint: CallbackEndpoint, health: HealthC
 
     async def metrics(_: web.Request) -> web.Response:
         try:
-            endpoint.metrics.queue_depth.set(await endpoint.queue.depth())
+            endpoint.metrics.queue_depth.set(await asyncio.wait_for(endpoint.queue.depth(), HEALTH_DEADLINE_S))
         except Exception:  # the gauge keeps its last value when the store does not answer
-            log.warning("queue depth unavailable")
+            log.warning("queue depth unavailable: the store does not answer")
         body = generate_latest(endpoint.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -144,6 +193,9 @@ async def never_500(
         return await handler(request)
     except web.HTTPException:
         raise
+    except CLIENT_GONE:  # the client left: nobody to answer, nothing went wrong here
+        log.debug("a client went away during %s %s", request.method, request.path)
+        return web.Response(status=400)
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
         return web.Response(status=503, text="temporarily unavailable")

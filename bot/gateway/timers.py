@@ -40,6 +40,8 @@ class TimerPump:
                 await self.pump_once()
             except asyncio.CancelledError:
                 raise
+            except self.queue.store.unavailable as error:
+                log.warning("timer pump waits: the store does not answer (%s)", type(error).__name__)
             except Exception:
                 log.exception("timer pump failed; retrying")
             await asyncio.sleep(self.interval)

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 TOKEN_INVALID = frozenset({40001, 40014, 42001})
 RETRY_LATER = frozenset({-1, 45009, 45033})
+RATE_LIMITED = frozenset({45009, 45033})
 TRANSPORT_ERRCODE = -100  # our code for "no answer": timeouts and connection errors
+DEFAULT_TIMEOUT_S = 30.0  # longer than WeCom's slowest answers: a send that times out may still go through
 
 
 class WeComError(Exception):
@@ -34,6 +36,11 @@ class WeComError(Exception):
         self.endpoint = endpoint
         self.errcode = errcode
         self.errmsg = errmsg
+
+
+def is_transient(error: WeComError) -> bool:
+    """Busy, rate-limited or no answer: the same call may succeed later."""
+    return error.errcode in RETRY_LATER or error.errcode == TRANSPORT_ERRCODE
 
 
 Json = dict[str, Any]
@@ -49,9 +56,10 @@ class WeComAPI:
         corp_id: str,
         secret: str,
         metrics: Metrics,
-        timeout_s: float = 8.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
         retries: int = 3,
         backoff_s: float = 0.2,
+        rate_limit_pause_max_s: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._session = session
@@ -68,6 +76,9 @@ class WeComAPI:
         self._token_key = f"siyu:token:{corp_id}:{digest}"
         self._owner = uuid.uuid4().hex
         self._local: tuple[str, float] | None = None  # (token, monotonic deadline): saves a store read
+        self._paused: dict[str, float] = {}  # endpoint -> monotonic time before which it is rate-limited
+        self._limited: dict[str, int] = {}  # endpoint -> rate-limit answers in a row
+        self._pause_max = rate_limit_pause_max_s
 
     # -- token -----------------------------------------------------------------------------------
     async def access_token(self) -> str:
@@ -111,30 +122,48 @@ class WeComAPI:
             await self._store.delete(self._token_key)
 
     # -- calls -----------------------------------------------------------------------------------
-    async def call(self, endpoint: str, payload: Json | None = None) -> Json:
-        """POST payload to /cgi-bin/<endpoint> with the access token, retrying what can be retried."""
+    async def call(self, endpoint: str, payload: Json | None = None, *, retry: bool = True) -> Json:
+        """POST payload to /cgi-bin/<endpoint> with the access token.
+
+        An expired token is refreshed once. With `retry`, transient failures are retried a few times with
+        backoff; without, they are raised at once for the caller's own patience (see gateway/sender.py).
+        A rate limit (45009, 45033) pauses every call to that endpoint from this process for a while.
+        """
         refreshed = False
         attempt = 0
         while True:
+            await self._wait_if_paused(endpoint)
             token = await self.access_token()
             try:
-                return await self._request(endpoint, "POST", params={"access_token": token}, json=payload)
+                body = await self._request(endpoint, "POST", params={"access_token": token}, json=payload)
+                self._limited.pop(endpoint, None)
+                return body
             except WeComError as error:
                 if error.errcode in TOKEN_INVALID and not refreshed:
                     refreshed = True
                     await self._forget_token(token)
                     continue
-                if (error.errcode in RETRY_LATER or error.errcode == TRANSPORT_ERRCODE) and (
-                    attempt < self._retries
-                ):
-                    delay = self._backoff * (2**attempt) * (0.5 + random.random())
+                delay = self._backoff * (2.0**attempt) * (0.5 + random.random())
+                if error.errcode in RATE_LIMITED:
+                    self._pause(endpoint)
+                if retry and is_transient(error) and attempt < self._retries:
                     attempt += 1
-                    log.warning(
-                        "%s failed with %s, retry %d in %.2fs", endpoint, error.errcode, attempt, delay
-                    )
+                    log.warning("%s failed with errcode %s; retrying", endpoint, error.errcode)
                     await self._sleep(delay)
                     continue
                 raise
+
+    def _pause(self, endpoint: str) -> None:
+        """Rate-limited: every call to this endpoint from this process waits, longer each time in a row."""
+        streak = self._limited.get(endpoint, 0)
+        self._limited[endpoint] = streak + 1
+        pause = min(self._pause_max, 0.5 * 2.0**streak) * (0.5 + random.random() / 2)
+        self._paused[endpoint] = max(self._paused.get(endpoint, 0.0), time.monotonic() + pause)
+
+    async def _wait_if_paused(self, endpoint: str) -> None:
+        until = self._paused.get(endpoint, 0.0)
+        if until > time.monotonic():
+            await self._sleep(until - time.monotonic())
 
     async def _request(
         self, endpoint: str, method: str, *, params: dict[str, str], json: Json | None = None
@@ -157,13 +186,14 @@ class WeComAPI:
         return body
 
     # -- the endpoints siyu-bot uses -------------------------------------------------------------
-    async def kf_sync_msg(self, open_kfid: str, cursor: str, token: str, limit: int = 1000) -> Json:
+    async def kf_sync_msg(self, open_kfid: str, cursor: str, token: str, limit: int = 1000, *,
+                          retry: bool = True) -> Json:
         payload: Json = {"open_kfid": open_kfid, "limit": limit}
         if cursor:
             payload["cursor"] = cursor
         if token:
             payload["token"] = token
-        return await self.call("kf/sync_msg", payload)
+        return await self.call("kf/sync_msg", payload, retry=retry)
 
     async def kf_send_msg(self, touser: str, open_kfid: str, msgid: str, message: Json) -> Json:
         return await self.call(

@@ -1,5 +1,5 @@
 """State storage: one interface, a Redis backend and an embedded in-memory backend."""
 
-from bot.store.base import Entry, Store
+from bot.store.base import Entry, GroupMissing, Store
 
-__all__ = ["Entry", "Store"]
+__all__ = ["Entry", "GroupMissing", "Store"]

@@ -4,6 +4,9 @@ Everything that must survive a restart or be shared between processes goes throu
 key/values with TTLs, leases (owner-checked locks), hashes, sorted sets (timers), capped lists (logs)
 and streams with consumer groups (the durable intake). Both backends pass one contract suite
 (tests/test_store_contract.py).
+
+Errors: a store that does not answer raises ConnectionError / TimeoutError (or the client's own
+subclasses of them); a consumer group that has vanished (the store lost its data) raises GroupMissing.
 """
 
 from __future__ import annotations
@@ -39,12 +42,24 @@ class Writes:
         self.ops.append(("lpush_capped", key, value, maxlen))
 
 
+class GroupMissing(Exception):
+    """The stream or its consumer group does not exist (any more): the store has lost its data."""
+
+
 class Store(ABC):
     """Async storage primitives. Keys are plain strings; callers namespace them."""
+
+    #: what this store raises when it does not answer (a backend adds its client library's own errors)
+    unavailable: tuple[type[Exception], ...] = (ConnectionError, TimeoutError, OSError)
 
     # -- health ----------------------------------------------------------------------------------
     @abstractmethod
     async def ping(self) -> bool: ...
+
+    def answered_within(self, seconds: float) -> bool:
+        """Whether the store answered any command in the last `seconds` (no I/O: a slow caller uses it to
+        tell "the store is frozen" from "the store is busy answering everyone else")."""
+        return True
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -63,6 +78,10 @@ class Store(ABC):
     @abstractmethod
     async def incr(self, key: str, amount: int = 1, *, ttl_ms: int | None = None) -> int:
         """Add to an integer counter; ttl_ms is set when the counter is created."""
+
+    @abstractmethod
+    async def scan(self, pattern: str) -> list[str]:
+        """Keys matching a glob pattern (`*` and `?`), in no particular order. For maintenance, not hot paths."""
 
     # -- leases: a key owned by one holder until it expires ---------------------------------------
     @abstractmethod
@@ -101,6 +120,9 @@ class Store(ABC):
     @abstractmethod
     async def hincrby(self, key: str, field: str, amount: int = 1) -> int: ...
 
+    @abstractmethod
+    async def hdel(self, key: str, *fields: str) -> int: ...
+
     # -- sorted sets (timers) --------------------------------------------------------------------
     @abstractmethod
     async def zadd(self, key: str, member: str, score: float) -> None: ...
@@ -118,6 +140,14 @@ class Store(ABC):
 
     @abstractmethod
     async def lrange(self, key: str, start: int, stop: int) -> list[str]: ...
+
+    @abstractmethod
+    async def lrem(self, key: str, value: str) -> int:
+        """Remove every item equal to value; returns how many went."""
+
+    @abstractmethod
+    async def ltrim(self, key: str, start: int, stop: int) -> None:
+        """Keep only items start..stop (inclusive; negative counts from the end)."""
 
     # -- streams with consumer groups ------------------------------------------------------------
     @abstractmethod
@@ -151,3 +181,18 @@ class Store(ABC):
     @abstractmethod
     async def backlog(self, stream: str, group: str) -> int:
         """Entries not yet acknowledged: undelivered plus pending."""
+
+    @abstractmethod
+    async def xrange(self, stream: str, after: str = "", count: int = 500) -> list[Entry]:
+        """Entries in id order, starting after the id `after` ("" = from the beginning)."""
+
+    @abstractmethod
+    async def xdel(self, stream: str, *ids: str) -> int:
+        """Delete entries, acknowledging them in every group first so that nothing waits for them."""
+
+    @abstractmethod
+    async def trim_acked(self, stream: str, group: str, before_ms: int) -> int:
+        """Delete entries older than before_ms (unix ms) that the group has delivered and acknowledged.
+
+        Entries not yet delivered, or pending, are kept whatever their age. Returns how many went.
+        """

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -24,8 +24,9 @@ Args = Sequence[str | int]
 
 
 class CoalescedScript:
-    def __init__(self, redis: aioredis.Redis, source: str) -> None:
+    def __init__(self, redis: aioredis.Redis, source: str, *, on_answer: Callable[[], None] | None = None) -> None:
         self._redis = redis
+        self._on_answer = on_answer  # told each time Redis answers a batch (health: "Redis is alive")
         self._source = source
         self._sha = hashlib.sha1(source.encode()).hexdigest()
         self._pending: list[tuple[Args, Args, asyncio.Future[Any]]] = []
@@ -57,6 +58,8 @@ class CoalescedScript:
             for _, _, future in batch:
                 future.cancel()
             raise
+        if self._on_answer is not None:
+            self._on_answer()
         for (_, _, future), result in zip(batch, results, strict=True):
             if future.done():  # the caller gave up waiting
                 continue

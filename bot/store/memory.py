@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import bisect
+import fnmatch
 import time
-from dataclasses import dataclass, field
 from typing import TypeVar
 
-from bot.store.base import Entry, Store, Writes
+from bot.store.base import Writes
+from bot.store.memory_streams import MemoryStreams
 
 _T = TypeVar("_T")
 
 
-@dataclass
-class _Group:
-    last_delivered: tuple[int, int] = (0, 0)
-    pending: dict[str, str] = field(default_factory=dict)  # entry id -> consumer
-
-
-@dataclass
-class _Stream:
-    entries: dict[str, dict[str, str]] = field(default_factory=dict)
-    ids: list[tuple[int, int]] = field(default_factory=list)
-    groups: dict[str, _Group] = field(default_factory=dict)
-    last_id: tuple[int, int] = (0, 0)
-
-
-def _parse_id(entry_id: str) -> tuple[int, int]:
-    ms, _, seq = entry_id.partition("-")
-    return int(ms), int(seq)
-
-
-class MemoryStore(Store):
+class MemoryStore(MemoryStreams):
     def __init__(self) -> None:
+        super().__init__()
         self._data: dict[str, object] = {}
         self._expiry: dict[str, float] = {}
-        self._streams: dict[str, _Stream] = {}
-        self._new_entry = asyncio.Event()  # replaced after each set: a broadcast without locks
 
     def _alive(self, key: str) -> bool:
         deadline = self._expiry.get(key)
@@ -98,6 +77,13 @@ class MemoryStore(Store):
             self._set_ttl(key, ttl_ms)
         return current + amount
 
+    async def scan(self, pattern: str) -> list[str]:
+        return [key for key in [*self._data, *self._streams] if self._alive_or_stream(key)
+                and fnmatch.fnmatchcase(key, pattern)]
+
+    def _alive_or_stream(self, key: str) -> bool:
+        return key in self._streams or self._alive(key)
+
     async def acquire(self, key: str, owner: str, ttl_ms: int) -> bool:
         return await self.set(key, owner, ttl_ms=ttl_ms, nx=True)
 
@@ -145,6 +131,12 @@ class MemoryStore(Store):
         table[field] = str(int(table.get(field, "0")) + amount)
         return int(table[field])
 
+    async def hdel(self, key: str, *fields: str) -> int:
+        if not self._alive(key):
+            return 0
+        table: dict[str, str] = self._typed(key, dict, {})
+        return sum(table.pop(name, None) is not None for name in fields)
+
     async def zadd(self, key: str, member: str, score: float) -> None:
         self._typed(key, dict, {})[member] = score
 
@@ -171,93 +163,17 @@ class MemoryStore(Store):
         items: list[str] = self._typed(key, list, [])
         return items[start:] if stop == -1 else items[start : stop + 1]
 
-    # -- streams ---------------------------------------------------------------------------------
-    def _stream(self, name: str) -> _Stream:
-        return self._streams.setdefault(name, _Stream())
-
-    async def enqueue_once(
-        self, dedup_key: str, dedup_ttl_ms: int, stream: str, fields: dict[str, str]
-    ) -> str | None:
-        if not await self.set(dedup_key, "1", ttl_ms=dedup_ttl_ms, nx=True):
-            return None
-        target = self._stream(stream)
-        ms = int(time.time() * 1000)
-        new_id = (ms, 0) if ms > target.last_id[0] else (target.last_id[0], target.last_id[1] + 1)
-        target.last_id = new_id
-        entry_id = f"{new_id[0]}-{new_id[1]}"
-        target.entries[entry_id] = dict(fields)
-        target.ids.append(new_id)
-        self._new_entry.set()
-        self._new_entry = asyncio.Event()
-        return entry_id
-
-    async def ensure_group(self, stream: str, group: str) -> None:
-        self._stream(stream).groups.setdefault(group, _Group())
-
-    def _undelivered(self, target: _Stream, group: _Group, count: int) -> list[Entry]:
-        start = bisect.bisect_right(target.ids, group.last_delivered)
-        out = []
-        for raw in target.ids[start : start + count]:
-            entry_id = f"{raw[0]}-{raw[1]}"
-            out.append(Entry(entry_id, dict(target.entries[entry_id])))
-        return out
-
-    async def read_group(
-        self, stream: str, group: str, consumer: str, count: int, block_ms: int
-    ) -> list[Entry]:
-        target = self._stream(stream)
-        state = target.groups[group]
-        deadline = asyncio.get_running_loop().time() + block_ms / 1000
-        while True:
-            entries = self._undelivered(target, state, count)
-            if entries:
-                state.last_delivered = _parse_id(entries[-1].id)
-                for entry in entries:
-                    state.pending[entry.id] = consumer
-                return entries
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                return []
-            try:
-                await asyncio.wait_for(self._new_entry.wait(), remaining)
-            except TimeoutError:
-                return []
-
-    async def claim_pending(self, stream: str, group: str, consumer: str, count: int) -> list[Entry]:
-        target = self._stream(stream)
-        state = target.groups[group]
-        claimed = sorted(state.pending, key=_parse_id)[:count]
-        for entry_id in claimed:
-            state.pending[entry_id] = consumer
-        return [Entry(i, dict(target.entries[i])) for i in claimed if i in target.entries]
-
-    async def ack(self, stream: str, group: str, *ids: str) -> int:
-        target = self._stream(stream)
-        state = target.groups.get(group)
-        if state is None:
+    async def lrem(self, key: str, value: str) -> int:
+        if not self._alive(key):
             return 0
-        acked = sum(state.pending.pop(entry_id, None) is not None for entry_id in ids)
-        self._trim(target)
-        return acked
+        items: list[str] = self._typed(key, list, [])
+        kept = [item for item in items if item != value]
+        removed = len(items) - len(kept)
+        items[:] = kept
+        return removed
 
-    @staticmethod
-    def _trim(target: _Stream) -> None:
-        """Forget entries every group has delivered and acknowledged, so memory stays bounded."""
-        if len(target.ids) < 1024:
+    async def ltrim(self, key: str, start: int, stop: int) -> None:
+        if not self._alive(key):
             return
-        floor = min((g.last_delivered for g in target.groups.values()), default=(0, 0))
-        pending = {_parse_id(i) for g in target.groups.values() for i in g.pending}
-        cut = bisect.bisect_right(target.ids, floor)
-        if pending:
-            cut = min(cut, bisect.bisect_left(target.ids, min(pending)))
-        for raw in target.ids[:cut]:
-            target.entries.pop(f"{raw[0]}-{raw[1]}", None)
-        del target.ids[:cut]
-
-    async def backlog(self, stream: str, group: str) -> int:
-        target = self._streams.get(stream)
-        if target is None or group not in target.groups:
-            return 0
-        state = target.groups[group]
-        undelivered = len(target.ids) - bisect.bisect_right(target.ids, state.last_delivered)
-        return undelivered + len(state.pending)
+        items: list[str] = self._typed(key, list, [])
+        items[:] = items[start:] if stop == -1 else items[start : stop + 1]

@@ -1,20 +1,33 @@
-"""Redis backend: the shared state of every siyu-bot process serving one brand."""
+"""Redis backend: the shared state of every siyu-bot process serving one brand.
+
+Two connection pools, both blocking (a caller waits for a free connection instead of failing at once):
+one for ordinary commands, one for the workers' blocking stream reads, so that reads parked for a second
+never starve the callbacks. Every command has a socket timeout, so a frozen Redis surfaces as an error
+instead of a hang; callers with a tighter deadline (the callback endpoint) add their own.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.store.base import Entry, Store, Writes
+from bot.store.base import Entry, GroupMissing, Store, Writes
 from bot.store.coalesce import CoalescedScript
 from bot.store.turn_scripts import COMMIT_AND_RELEASE, LOCK_AND_GET, commit_arguments, lock_reply
 
 # SET NX then XADD in one step, so a retried callback can never be marked seen without being queued.
+# No MAXLEN: a backlog (say, during a long WeCom outage) must never be cut; acknowledged entries are
+# trimmed by age instead (trim_acked, run by the janitor).
 _ENQUEUE_ONCE = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+  return redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
 end
 return false
 """
@@ -31,30 +44,82 @@ local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 if v == tonumber(ARGV[1]) and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return v
 """
-STREAM_MAXLEN = 200_000
+_XDEL_ACKED = """
+for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local name
+  for i = 1, #group, 2 do if group[i] == 'name' then name = group[i + 1] end end
+  redis.call('XACK', KEYS[1], name, unpack(ARGV))
+end
+return redis.call('XDEL', KEYS[1], unpack(ARGV))
+"""
+
+COMMAND_TIMEOUT_S = 2.0  # a Redis that has not answered in 2 s is treated as down
+POOL_WAIT_S = 4.0  # how long a command may wait for a free connection (callbacks have their own deadline)
+BLOCKING_READ_TIMEOUT_S = 10.0  # longer than any XREADGROUP BLOCK the workers use
+
+
+class _Timed(aioredis.Redis):
+    """Remembers when Redis last answered a command."""
+
+    last_answer = 0.0
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        result = await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        self.last_answer = time.monotonic()
+        return result
 
 
 def _entries(raw: Any) -> list[Entry]:
     return [Entry(entry_id, dict(fields)) for entry_id, fields in raw if fields is not None]
 
 
+def _id_tuple(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def _missing_group(error: ResponseError) -> bool:
+    return str(error).startswith("NOGROUP")
+
+
 class RedisStore(Store):
-    def __init__(self, url: str) -> None:
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            url, decode_responses=True, health_check_interval=30
-        )
-        self._enqueue_once = CoalescedScript(self._redis, _ENQUEUE_ONCE)  # concurrent callbacks share a pipeline
+    unavailable = (*Store.unavailable, RedisConnectionError, RedisTimeoutError)
+
+    def __init__(self, url: str, *, pool_size: int = 64, blocking_readers: int = 20) -> None:
+        options: dict[str, Any] = {
+            "decode_responses": True,
+            "socket_connect_timeout": 1.0,
+            "health_check_interval": 30,
+            "retry": Retry(NoBackoff(), 1),  # one reconnect: a restarted Redis is used at once
+        }
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=pool_size, timeout=POOL_WAIT_S, socket_timeout=COMMAND_TIMEOUT_S, **options)
+        readers = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=blocking_readers, timeout=BLOCKING_READ_TIMEOUT_S,
+            socket_timeout=BLOCKING_READ_TIMEOUT_S, **options)
+        self._redis = _Timed(connection_pool=pool)
+        self._readers: aioredis.Redis = aioredis.Redis(connection_pool=readers)
+        # concurrent callbacks share a pipeline; the engine's turn scripts take the same lean path
+        self._enqueue_once = CoalescedScript(self._redis, _ENQUEUE_ONCE, on_answer=self._answered)
         self._renew = self._redis.register_script(_RENEW)
         self._release = self._redis.register_script(_RELEASE)
         self._incr = self._redis.register_script(_INCR)
-        self._lock_and_get = CoalescedScript(self._redis, LOCK_AND_GET)
-        self._commit_and_release = CoalescedScript(self._redis, COMMIT_AND_RELEASE)
+        self._xdel_acked = self._redis.register_script(_XDEL_ACKED)
+        self._lock_and_get = CoalescedScript(self._redis, LOCK_AND_GET, on_answer=self._answered)
+        self._commit_and_release = CoalescedScript(self._redis, COMMIT_AND_RELEASE, on_answer=self._answered)
+
+    def _answered(self) -> None:
+        self._redis.last_answer = time.monotonic()  # the batched path bypasses _Timed.execute_command
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
 
+    def answered_within(self, seconds: float) -> bool:
+        return time.monotonic() - self._redis.last_answer < seconds
+
     async def close(self) -> None:
         await self._redis.aclose()
+        await self._readers.aclose()
 
     async def get(self, key: str) -> str | None:
         return cast(str | None, await self._redis.get(key))
@@ -67,6 +132,9 @@ class RedisStore(Store):
 
     async def incr(self, key: str, amount: int = 1, *, ttl_ms: int | None = None) -> int:
         return int(await self._incr(keys=[key], args=[amount, ttl_ms or 0]))
+
+    async def scan(self, pattern: str) -> list[str]:
+        return [str(key) async for key in self._redis.scan_iter(match=pattern, count=1000)]
 
     async def acquire(self, key: str, owner: str, ttl_ms: int) -> bool:
         return bool(await self._redis.set(key, owner, px=ttl_ms, nx=True))
@@ -99,6 +167,9 @@ class RedisStore(Store):
     async def hincrby(self, key: str, field: str, amount: int = 1) -> int:
         return int(await self._redis.hincrby(key, field, amount))
 
+    async def hdel(self, key: str, *fields: str) -> int:
+        return int(await self._redis.hdel(key, *fields)) if fields else 0
+
     async def zadd(self, key: str, member: str, score: float) -> None:
         await self._redis.zadd(key, {member: score})
 
@@ -119,11 +190,17 @@ class RedisStore(Store):
     async def lrange(self, key: str, start: int, stop: int) -> list[str]:
         return cast(list[str], await self._redis.lrange(key, start, stop))
 
+    async def lrem(self, key: str, value: str) -> int:
+        return int(await self._redis.lrem(key, 0, value))
+
+    async def ltrim(self, key: str, start: int, stop: int) -> None:
+        await self._redis.ltrim(key, start, stop)
+
     async def enqueue_once(
         self, dedup_key: str, dedup_ttl_ms: int, stream: str, fields: dict[str, str]
     ) -> str | None:
         flat: list[str] = [part for item in fields.items() for part in item]
-        result = await self._enqueue_once([dedup_key, stream], [dedup_ttl_ms, STREAM_MAXLEN, *flat])
+        result = await self._enqueue_once([dedup_key, stream], [dedup_ttl_ms, *flat])
         return cast(str | None, result or None)
 
     async def ensure_group(self, stream: str, group: str) -> None:
@@ -136,17 +213,27 @@ class RedisStore(Store):
     async def read_group(
         self, stream: str, group: str, consumer: str, count: int, block_ms: int
     ) -> list[Entry]:
-        raw = cast(list[tuple[str, list[Any]]], await self._redis.xreadgroup(
-            group, consumer, {stream: ">"}, count=count, block=block_ms))
+        try:
+            raw = cast(list[tuple[str, list[Any]]], await self._readers.xreadgroup(
+                group, consumer, {stream: ">"}, count=count, block=block_ms))
+        except ResponseError as error:
+            if _missing_group(error):
+                raise GroupMissing(f"{stream}/{group}") from error
+            raise
         return [entry for _, entries in raw or [] for entry in _entries(entries)]
 
     async def claim_pending(self, stream: str, group: str, consumer: str, count: int) -> list[Entry]:
         claimed: list[Entry] = []
         cursor = "0-0"
         while len(claimed) < count:
-            next_cursor, entries, *_ = await self._redis.xautoclaim(
-                stream, group, consumer, min_idle_time=0, start_id=cursor, count=count - len(claimed)
-            )
+            try:
+                next_cursor, entries, *_ = await self._redis.xautoclaim(
+                    stream, group, consumer, min_idle_time=0, start_id=cursor, count=count - len(claimed)
+                )
+            except ResponseError as error:
+                if _missing_group(error):
+                    raise GroupMissing(f"{stream}/{group}") from error
+                raise
             claimed.extend(_entries(entries))
             if next_cursor in ("0-0", b"0-0"):
                 break
@@ -157,12 +244,42 @@ class RedisStore(Store):
         return int(await self._redis.xack(stream, group, *ids)) if ids else 0
 
     async def backlog(self, stream: str, group: str) -> int:
+        info = await self._group_info(stream, group)
+        if info is None:
+            return 0
+        lag = info.get("lag")
+        if lag is None:  # Redis cannot tell after deletions: count what follows the last delivered entry
+            last = str(info.get("last-delivered-id", "0-0"))
+            lag = len(await self._redis.xrange(stream, min=f"({last}", max="+", count=100_000) or [])
+        return int(info.get("pending", 0)) + int(lag)
+
+    async def _group_info(self, stream: str, group: str) -> dict[str, Any] | None:
         try:
             groups = await self._redis.xinfo_groups(stream)
         except ResponseError:
+            return None
+        return next((info for info in groups if info.get("name") == group), None)
+
+    async def xrange(self, stream: str, after: str = "", count: int = 500) -> list[Entry]:
+        start = f"({after}" if after else "-"
+        return _entries(await self._redis.xrange(stream, min=start, max="+", count=count))
+
+    async def xdel(self, stream: str, *ids: str) -> int:
+        if not ids:
             return 0
-        for info in groups:
-            if info.get("name") == group:
-                lag = info.get("lag")
-                return int(info.get("pending", 0)) + (int(lag) if lag is not None else 0)
-        return 0
+        try:
+            return int(await self._xdel_acked(keys=[stream], args=list(ids)))
+        except ResponseError:
+            return 0  # no such stream
+
+    async def trim_acked(self, stream: str, group: str, before_ms: int) -> int:
+        info = await self._group_info(stream, group)
+        if info is None:
+            return 0
+        cutoff = min(_id_tuple(str(info.get("last-delivered-id", "0-0"))), (before_ms, 0))
+        pending = await self._redis.xpending(stream, group)
+        if pending and int(pending.get("pending", 0)) > 0 and pending.get("min"):
+            cutoff = min(cutoff, _id_tuple(str(pending["min"])))
+        if cutoff <= (0, 0):
+            return 0
+        return int(await self._redis.xtrim(stream, minid=f"{cutoff[0]}-{cutoff[1]}", approximate=False))

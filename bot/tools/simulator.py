@@ -21,7 +21,8 @@ class Simulator:
                  channel: str = "", start: float | None = None, burst_window: float = 0.0) -> None:
         self.store = store or MemoryStore()
         self.now = time.time() if start is None else start
-        self.engine = Engine(library, self.store, clock=lambda: self.now, burst_window=burst_window)
+        self.engine = Engine(library, self.store, clock=lambda: self.now, burst_window=burst_window,
+                             keep_trace=True)
         self.customer = customer
         self.key = f"chat:{customer}"
         self.channel = channel

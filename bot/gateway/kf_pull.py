@@ -1,0 +1,152 @@
+"""微信客服 (kf): pulling new messages with sync_msg, once each, in order.
+
+A `kf_msg_or_event` callback only says "there is something new"; the messages come from `kf/sync_msg`
+from the cursor stored per kf account. Pulls of one account never overlap (a lock in the store, held
+briefly and renewed while a pull runs, so a crashed puller holds others up for at most PULL_LOCK_MS), and
+a request to pull that arrives during a pull is never lost: it leaves a flag the running puller takes up.
+
+When the store has no cursor (a first start, or the store lost its data), WeCom returns the last three
+days. Those messages may have been answered already, so any older than `max_age_s` is recorded in
+`siyu:log:kf_unanswered` and not answered. A process that pulled before keeps its last cursor in memory
+and goes on from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from bot.gateway.queue import Queue
+from bot.gateway.sender import retry_transient
+from bot.metrics import Metrics
+from bot.protocol.api import WeComAPI, WeComError
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+PULL_LOCK_MS = 3_000
+UNANSWERED_LOG = "siyu:log:kf_unanswered"
+UNANSWERED_KEPT = 100_000
+PULL_REQUEST_TTL_MS = 24 * 3600 * 1000
+
+
+def conversation_key(open_kfid: str, external_userid: str) -> str:
+    return f"kf:{open_kfid}:{external_userid}"
+
+
+async def _never() -> float:
+    return 0.0
+
+
+class KfPuller:
+    def __init__(self, store: Store, api: WeComAPI, queue: Queue, metrics: Metrics, *,
+                 clock: Callable[[], float] = time.time, max_age_s: float = 300.0,
+                 retry_max_s: float = 60.0) -> None:
+        self.store = store
+        self.api = api
+        self.queue = queue
+        self.metrics = metrics
+        self.clock = clock
+        self.max_age_s = max_age_s
+        self.retry_max_s = retry_max_s
+        self._owner = uuid.uuid4().hex
+        self._cursors: dict[str, str] = {}  # the last cursor this process stored, per kf account
+
+    async def pull(self, open_kfid: str, token: str) -> int:
+        """Pull every new message of this kf account and queue each once; returns how many were queued."""
+        lock, request = f"siyu:kf:{open_kfid}:pull", f"siyu:kf:{open_kfid}:pull_requested"
+        await self.store.set(request, "1", ttl_ms=PULL_REQUEST_TTL_MS)
+        queued = 0
+        while True:
+            if await self.store.acquire(lock, self._owner, PULL_LOCK_MS):
+                renewal = asyncio.create_task(self._renew(lock))
+                try:
+                    while await self.store.delete(request):  # one pull per round of requests
+                        queued += await self._pull_locked(open_kfid, token)
+                finally:
+                    renewal.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await renewal
+                    await self.store.release(lock, self._owner)
+                return queued
+            if await self.store.get(request) is None:
+                return queued  # the running puller took our request and pulls for it
+            await asyncio.sleep(0.05)
+
+    async def _renew(self, lock: str) -> None:
+        while True:
+            await asyncio.sleep(PULL_LOCK_MS / 3000)
+            with contextlib.suppress(Exception):
+                await self.store.renew(lock, self._owner, PULL_LOCK_MS)
+
+    async def _pull_locked(self, open_kfid: str, token: str) -> int:
+        cursor_key = f"siyu:kf:{open_kfid}:cursor"
+        stored = await self.store.get(cursor_key)
+        cursor = stored or self._cursors.get(open_kfid, "")
+        fresh = stored is None  # the store knows nothing: old messages may have been answered already
+        if fresh and cursor:
+            log.warning("the kf cursor was missing from the store; going on from this process's last cursor")
+        queued = 0
+        while True:
+            body = await self._sync(open_kfid, cursor, token)
+            for message in body.get("msg_list", []):
+                queued += await self._take(open_kfid, message, fresh)
+            cursor = str(body.get("next_cursor") or cursor)
+            if cursor:
+                await self.store.set(cursor_key, cursor)
+                self._cursors[open_kfid] = cursor
+            if not body.get("has_more"):
+                return queued
+
+    async def _sync(self, open_kfid: str, cursor: str, token: str) -> dict[str, Any]:
+        async def once() -> dict[str, Any]:
+            nonlocal token
+            try:
+                return await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False)
+            except WeComError as error:
+                if not token or error.errcode < 0 or error.errcode in (45009, 45033):
+                    raise
+                log.info("kf/sync_msg refused the callback token (errcode %d); pulling without it", error.errcode)
+                token = ""  # the token is valid 10 minutes; without one the pull is only rate-limited harder
+                return await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False)
+
+        return await retry_transient(once, _never, cap=self.retry_max_s, what="kf/sync_msg", clock=self.clock)
+
+    async def _take(self, open_kfid: str, message: dict[str, Any], fresh: bool) -> int:
+        origin = int(message.get("origin", 0))
+        msgid = str(message.get("msgid", ""))
+        msgtype = str(message.get("msgtype", ""))
+        send_time = str(message.get("send_time", ""))
+        if origin == 3:
+            customer = str(message.get("external_userid", ""))
+            content = str(message.get("text", {}).get("content", "")) if msgtype == "text" else ""
+            data = {"open_kfid": open_kfid, "external_userid": customer, "msgid": msgid, "msgtype": msgtype,
+                    "content": content, "send_time": send_time}
+            kind = "kf_message"
+        elif origin == 4 and msgtype == "event":
+            event = message.get("event", {})
+            customer = str(event.get("external_userid", ""))
+            data = {k: str(v) for k, v in event.items() if not isinstance(v, dict | list)}
+            data.update({"open_kfid": open_kfid, "msgid": msgid, "send_time": send_time})
+            kind = "kf_event"
+        else:
+            return 0  # origin 5: what a human agent sent; nothing for the bot to do
+        if fresh and send_time and self.clock() - float(send_time) > self.max_age_s:
+            await self._unanswered(open_kfid, customer, msgid, send_time)
+            return 0
+        entry = await self.queue.put(f"kfmsg:{msgid}", kind, conversation_key(open_kfid, customer), data)
+        return 1 if entry else 0
+
+    async def _unanswered(self, open_kfid: str, customer: str, msgid: str, send_time: str) -> None:
+        record = {"at": round(self.clock(), 3), "open_kfid": open_kfid, "external_userid": customer,
+                  "msgid": msgid, "send_time": send_time, "reason": "too old"}
+        await self.store.lpush_capped(UNANSWERED_LOG, json.dumps(record), UNANSWERED_KEPT)
+        self.metrics.events.labels("kf_message", "too_old").inc()
+        log.warning("kf messages older than %d s found without a cursor: recorded in %s, not answered",
+                    self.max_age_s, UNANSWERED_LOG)

@@ -1,0 +1,68 @@
+"""Running `siyu serve`: the app behind the connection guard, until SIGTERM or SIGINT.
+
+aiohttp's own runner is used as is; only the listening socket's protocol factory is wrapped, so that
+every connection is counted and timed (connections.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from urllib.parse import urlsplit, urlunsplit
+
+from aiohttp import web
+
+from bot.gateway.connections import ConnectionGuard
+from bot.store.factory import open_store
+
+log = logging.getLogger(__name__)
+
+STORE_CHECK_S = 3.0
+
+
+def redacted(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.hostname or ""
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+async def store_problem(redis_url: str | None) -> str | None:
+    """One line saying why the store cannot be used, or None when it answers."""
+    if not redis_url:
+        return None
+    store = open_store(redis_url)
+    try:
+        await asyncio.wait_for(store.ping(), STORE_CHECK_S)
+        return None
+    except Exception as error:
+        reason = str(error).split("\n")[0] or type(error).__name__
+        return f"REDIS_URL {redacted(redis_url)} does not answer: {reason}"
+    finally:
+        try:
+            await store.close()
+        except Exception as error:
+            log.debug("closing the store after the check failed: %s", error)
+
+
+async def serve(app: web.Application, host: str, port: int, guard: ConnectionGuard) -> None:
+    runner = web.AppRunner(app, keepalive_timeout=max(guard.read_timeout_s, 5.0), access_log=None)
+    await runner.setup()
+    loop = asyncio.get_running_loop()
+    assert runner.server is not None
+    server = await loop.create_server(guard.factory(runner.server), host, port, backlog=1024,
+                                      reuse_address=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("siyu-bot listening on %s:%d (at most %d client connections, %g s to send a request)",
+             host, port, guard.max_connections, guard.read_timeout_s)
+    try:
+        await stop.wait()
+        log.info("stopping: finishing the work in hand")
+    finally:
+        server.close()
+        await runner.cleanup()

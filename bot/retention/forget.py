@@ -1,0 +1,101 @@
+"""`siyu forget CUSTOMER`: erase one customer everywhere siyu-bot keeps anything about them (PIPL 个人信息
+保护法: a customer may ask to be deleted).
+
+What is erased: sessions and per-customer records of every conversation with them (kf accounts, the
+employee who added them), their budget and service-state records, queued events (processed or not),
+timers, and every log or dead letter that names them or carries their tag. What is not personal stays:
+dedup keys (WeCom message ids), outbox states (message ids and states only), kf cursors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bot.engine.engine import NEAR_MISSES
+from bot.gateway.deadletters import DEAD_LETTERS
+from bot.gateway.queue import PARTITIONS, stream_name
+from bot.retention.janitor import LOGS
+from bot.retention.tags import customer_tag
+from bot.store.base import Store
+from bot.timers import TIMERS_KEY
+
+CUSTOMER_FIELDS = ("external_userid", "ExternalUserID", "FromUserName", "customer", "touser")
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+def _names(value: Any, customer: str, tag: str) -> bool:
+    """Whether a record (parsed JSON) names the customer or carries their tag, at any depth."""
+    if isinstance(value, dict):
+        if value.get("customer") == tag:
+            return True
+        if any(value.get(name) == customer for name in CUSTOMER_FIELDS):
+            return True
+        return any(_names(v, customer, tag) for v in value.values() if isinstance(v, dict | list))
+    if isinstance(value, list):
+        return any(_names(v, customer, tag) for v in value)
+    return False
+
+
+def _conversation_is(conversation: str, customer: str) -> bool:
+    return conversation.rsplit(":", 1)[-1] == customer
+
+
+async def forget(store: Store, customer: str) -> dict[str, int]:
+    """Erase the customer; returns how many records of each kind went."""
+    if not customer.strip():
+        raise ValueError("no customer id given")
+    tag, name = customer_tag(customer), _glob_escape(customer)
+    counts: dict[str, int] = {}
+    keys: set[str] = set()
+    for pattern in (f"siyu:session:*:{name}", f"siyu:kf:budget:*:{name}", f"siyu:kf:state:*:{name}",
+                    f"siyu:lock:*:{name}", f"siyu:customer:{name}"):
+        keys.update(await store.scan(pattern))
+    counts["keys"] = await store.delete(*sorted(keys))
+    counts["queued events"] = await _forget_queued(store, customer, tag)
+    counts["timers"] = await _forget_timers(store, customer)
+    logged = 0
+    for key in (*LOGS, NEAR_MISSES, DEAD_LETTERS):
+        for raw in await store.lrange(key, 0, -1):
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                continue
+            if _names(record, customer, tag):
+                logged += await store.lrem(key, raw)
+    counts["log records"] = logged
+    return counts
+
+
+async def _forget_queued(store: Store, customer: str, tag: str) -> int:
+    removed = 0
+    for partition in range(PARTITIONS):
+        stream, after = stream_name(partition), ""
+        while entries := await store.xrange(stream, after, 500):
+            after = entries[-1].id
+            doomed = []
+            for entry in entries:
+                try:
+                    data = json.loads(entry.fields.get("data", "{}"))
+                except ValueError:
+                    data = {}
+                if _conversation_is(entry.fields.get("conv", ""), customer) or _names(data, customer, tag):
+                    doomed.append(entry.id)
+            removed += await store.xdel(stream, *doomed)
+    return removed
+
+
+async def _forget_timers(store: Store, customer: str) -> int:
+    removed = 0
+    for member, _ in await store.zdue(TIMERS_KEY, float("inf"), 1_000_000):
+        try:
+            data = json.loads(member)
+        except ValueError:
+            continue
+        if data.get("customer") == customer or _conversation_is(str(data.get("conv", "")), customer):
+            removed += int(await store.zrem(TIMERS_KEY, member))
+    return removed
