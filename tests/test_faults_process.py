@@ -226,3 +226,5 @@ async def test_a_client_that_goes_away_mid_upload_is_not_an_error(
         assert (await post_once(http, bot.base, kf_notice("after-drop")))[0] == 200
     text = bot.log_text()
     assert "ERROR" not in text and "Traceback" not in text, text[-3000:]
+    bot.stop()  # SIGTERM: the work in hand is finished and the process exits cleanly
+    assert bot.process is not None and bot.process.returncode == 0, bot.log_text()[-2000:]
