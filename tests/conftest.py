@@ -12,7 +12,7 @@ from bot.store.base import Store
 from bot.store.memory import MemoryStore
 from bot.store.redis import RedisStore
 from tests.fake_wecom import FakeWeCom
-from tests.fault_kit import BotProcess, RedisProcess
+from tests.fault_kit import BotProcess, RedisProcess, need_redis_server
 
 TEST_REDIS_URL = os.environ.get("SIYU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -53,6 +53,7 @@ async def fake() -> AsyncIterator[FakeWeCom]:
 # -- the fault suite: its own redis-server and `siyu serve` subprocesses --------------------------
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    need_redis_server()
     server = RedisProcess(tmp_path / "redis")
     server.start()
     yield server

@@ -46,7 +46,7 @@ class EchoConversation:
         return Turn([Outbound(text=f"echo {i}: {inbound.text}") for i in range(self.parts)])
 
 
-async def eventually(check: Callable[[], bool], within: float = 5.0) -> None:
+async def eventually(check: Callable[[], bool], within: float = 15.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not check():
         if asyncio.get_running_loop().time() > deadline:

@@ -194,6 +194,7 @@ async def test_legit_callbacks_are_answered_within_1_s_while_1000_slow_connectio
         slow = [asyncio.create_task(_slow_client(bot.port, stop, stats)) for _ in range(1100)]
         try:
             await until(lambda: stats["open"] + stats["cut"] >= 1100, what="1,100 slow connections")
+            assert await bot.health(wait=5) == 200  # the server has taken in the flood of connections
             timings = []
             for n in range(20):
                 ledger.write(f"wmLegit{n}")
@@ -226,3 +227,5 @@ async def test_a_client_that_goes_away_mid_upload_is_not_an_error(
         assert (await post_once(http, bot.base, kf_notice("after-drop")))[0] == 200
     text = bot.log_text()
     assert "ERROR" not in text and "Traceback" not in text, text[-3000:]
+    bot.stop()  # SIGTERM: the work in hand is finished and the process exits cleanly
+    assert bot.process is not None and bot.process.returncode == 0, bot.log_text()[-2000:]

@@ -18,7 +18,16 @@ import aiohttp
 import pytest
 
 from tests.fake_wecom import FakeWeCom
-from tests.fault_kit import BotProcess, Ledger, RedisProcess, kf_notice, post_like_wecom, post_once, until
+from tests.fault_kit import (
+    BotProcess,
+    Ledger,
+    RedisProcess,
+    kf_notice,
+    need_redis_server,
+    post_like_wecom,
+    post_once,
+    until,
+)
 
 pytestmark = pytest.mark.faults
 Bots = Callable[..., BotProcess]
@@ -32,8 +41,9 @@ async def settle(check: Callable[[], bool], within: float = 20.0) -> bool:
     return True
 
 
+@pytest.mark.parametrize("how", ["restart without persistence", "FLUSHDB"])
 async def test_redis_losing_its_data_is_detected_recovered_and_nothing_is_answered_twice(
-        private_redis: RedisProcess, bots: Bots, fake: FakeWeCom) -> None:
+        private_redis: RedisProcess, bots: Bots, fake: FakeWeCom, how: str) -> None:
     bot = bots(private_redis.url)
     bot.start()
     await bot.started()
@@ -46,12 +56,17 @@ async def test_redis_losing_its_data_is_detected_recovered_and_nothing_is_answer
         assert (await post_like_wecom(http, bot.base, kf_notice("T-before"))).accepted
         await until(lambda: ledger.answered(before) == 20, what="replies before the loss")
 
-        private_redis.restart_empty()  # no persistence: every key is gone
+        if how == "FLUSHDB":
+            client = private_redis.client()
+            await client.flushdb()
+            await client.aclose()
+        else:
+            private_redis.restart_empty()  # no persistence: every key is gone
         for n, customer in enumerate(after):
             ledger.write(customer)
             await post_like_wecom(http, bot.base, kf_notice(f"T-after-{n}"))
         await settle(lambda: ledger.answered(after) == 20)
-        print("measured", {"before_loss": ledger.summary(before), "after_loss": ledger.summary(after)})
+        print("measured", {"how": how, "before_loss": ledger.summary(before), "after_loss": ledger.summary(after)})
         assert ledger.summary(after) == {"messages": 20, "answered": 20, "duplicates": 0, "lost": 0}
         assert ledger.summary(before) == {"messages": 20, "answered": 20, "duplicates": 0, "lost": 0}
 
@@ -101,6 +116,7 @@ async def test_after_data_loss_and_a_restart_old_kf_messages_are_recorded_not_an
 
 async def test_persistent_redis_restart_loses_nothing(tmp_path: Path, bots: Bots, fake: FakeWeCom) -> None:
     """With AOF (appendfsync everysec) a Redis restart keeps the cursor, dedup keys and epoch."""
+    need_redis_server()
     redis = RedisProcess(tmp_path / "aof", persistent=True)
     redis.start()
     try:
@@ -164,6 +180,7 @@ async def test_frozen_redis_callbacks_and_healthz_answer_within_a_second(
 
 
 async def test_redis_outage_logs_one_line_per_distinct_failure(tmp_path: Path, bots: Bots, fake: FakeWeCom) -> None:
+    need_redis_server()
     redis = RedisProcess(tmp_path / "aof", persistent=True)
     redis.start()
     try:

@@ -208,3 +208,31 @@ async def test_a_vanished_consumer_group_is_recreated(store: Store) -> None:
     await worker.stop()
     await task
     assert await store.backlog(stream_name(partition_of("conv")), GROUP) == 0
+
+
+async def test_a_partition_handed_to_a_new_worker_finishes_its_batch_first(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    release = asyncio.Event()
+    started: list[str] = []
+    finished: list[str] = []
+
+    async def slow(event: Event) -> None:
+        started.append(event.conversation)
+        await release.wait()
+        finished.append(event.conversation)
+
+    first = Worker(queue, slow, Metrics(), **FAST)  # type: ignore[arg-type]
+    first_task = asyncio.create_task(first.run())
+    await eventually(lambda: len(first._tasks) == PARTITIONS)
+    await queue.put("slow", "test", "slow-conv", {})
+    await eventually(lambda: started == ["slow-conv"])
+    second = Worker(queue, slow, Metrics(), **FAST)  # type: ignore[arg-type]
+    second_task = asyncio.create_task(second.run())
+    await eventually(lambda: partition_of("slow-conv") in first._leaving or len(second._tasks) > 0)
+    release.set()  # the batch in hand completes where it started, without being cut
+    await eventually(lambda: len(second._tasks) == PARTITIONS // 2 and len(first._tasks) == PARTITIONS // 2)
+    for worker in (first, second):
+        await worker.stop()
+    await asyncio.gather(first_task, second_task)
+    assert started == ["slow-conv"] and finished == ["slow-conv"]

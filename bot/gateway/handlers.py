@@ -7,43 +7,23 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.conversation import Conversation, Inbound, InboundKind, Outbound
+from bot.conversation import Conversation, Inbound, InboundKind
 from bot.gateway import eventlog
+from bot.gateway.contacts import Contacts, message_kind
 from bot.gateway.kf import WELCOME_CODE_TTL_S, KfChannel, conversation_key
-from bot.gateway.outbox import DEAD, EXPIRED, FINAL, SENDING, SENT, Outbox, message_id
 from bot.gateway.queue import Event
-from bot.gateway.sender import DEAD as DEAD_OUTCOME
-from bot.gateway.sender import EXPIRED_OUTCOME, Send, Sender
+from bot.gateway.sender import Sender
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
 
-WELCOME_USED = 41051
-APP_REPLY_WINDOW_S = 24 * 3600  # members writing to the app: no WeCom limit; a day-old answer is useless
-CHURN_LOG = "siyu:log:churn"
 KF_SEND_FAIL_LOG = "siyu:log:kf_send_fail"
 
-_MESSAGE_KINDS = {
-    "text": InboundKind.TEXT,
-    "image": InboundKind.IMAGE,
-    "voice": InboundKind.VOICE,
-    "video": InboundKind.VIDEO,
-    "file": InboundKind.FILE,
-    "location": InboundKind.LOCATION,
-    "link": InboundKind.LINK,
-    "miniprogram": InboundKind.LINK,
-    "emotion": InboundKind.STICKER,
-    "business_card": InboundKind.OTHER,
-    "channels_shop_product": InboundKind.LINK,
-}
+__all__ = ["Handlers", "message_kind"]
 
 Handler = Callable[[Event], Awaitable[None]]
-
-
-def message_kind(msgtype: str) -> InboundKind:
-    return _MESSAGE_KINDS.get(msgtype, InboundKind.OTHER)
 
 
 class Handlers:
@@ -68,24 +48,24 @@ class Handlers:
         self.metrics = metrics
         self.agent_id = agent_id
         self.clock = clock
-        self.customer_ttl_ms = customer_ttl_ms
-        self.outbox = Outbox(store)
+        self.contacts = Contacts(store, sender, conversation, metrics, agent_id=agent_id, clock=clock,
+                                 customer_ttl_ms=customer_ttl_ms, code_expired=self._expired)
         self.by_kind: dict[str, Handler] = {
             "kf": self.kf_notification,
             "kf_message": self.kf_message,
             "kf_event": self.kf_event,
-            "external_contact": self.external_contact,
-            "external_chat": self.external_chat,
-            "app_message": self.app_message,
+            "external_contact": self.contacts.external_contact,
+            "external_chat": self.contacts.external_chat,
+            "app_message": self.contacts.app_message,
             "timer": self.timer,
         }
 
     async def handle(self, event: Event) -> None:
-        eventlog.inbound(event)
         handler = self.by_kind.get(event.kind)
         if handler is None:
             log.warning("no handler for queued event kind %r; acknowledged", event.kind)
             return
+        eventlog.inbound(event)
         await handler(event)
 
     # -- 微信客服 --------------------------------------------------------------------------------
@@ -166,125 +146,6 @@ class Handlers:
         started = float(sent) if sent else received
         return self.clock() - started > WELCOME_CODE_TTL_S
 
-    # -- new external contacts -------------------------------------------------------------------
-    async def external_contact(self, event: Event) -> None:
-        data = event.data
-        change = data.get("ChangeType", "")
-        customer = data.get("ExternalUserID", "")
-        if change in ("add_external_contact", "add_half_external_contact"):
-            await self._welcome(event, customer)
-        elif change == "del_follow_user":
-            record = {
-                "employee": data.get("UserID", ""),
-                "customer": customer,
-                "at": data.get("CreateTime", ""),
-            }
-            await self.store.lpush_capped(CHURN_LOG, json.dumps(record), 100_000)
-            await self.store.hset(f"siyu:customer:{customer}", {"churned_at": record["at"]},
-                                  ttl_ms=self.customer_ttl_ms)
-            self.metrics.events.labels("external_contact", "churn").inc()
-            log.info("a customer deleted an employee: recorded as churn")
-        else:
-            log.info("external contact change %r recorded without action", change)
-
-    async def _welcome(self, event: Event, customer: str) -> None:
-        code = event.data.get("WelcomeCode", "")
-        if not code:
-            log.info("new contact without a WelcomeCode: WeCom sends no welcome code, nothing to send")
-            return
-        if self._expired(event.data.get("CreateTime", ""), event.received):
-            self.metrics.outbound.labels("welcome", "code_expired").inc()
-            log.warning("new-contact welcome skipped: the 20 s welcome code has expired")
-            return
-        msgid = message_id(event.key, 0)
-        status = (await self.outbox.statuses(event.key)).get(msgid)
-        if status in FINAL:
-            return
-        inbound = Inbound(
-            event_id=event.key,
-            kind=InboundKind.WELCOME,
-            customer=customer,
-            channel=event.data.get("State", ""),
-            at=self.clock(),
-        )
-        turn = await self.conversation.respond(event.conversation, inbound)
-        text = "\n".join(m.text for m in turn.messages if m.text and m.attachment is None)
-        attachments = [m.attachment for m in turn.messages if m.attachment is not None][:9]
-        if not text and not attachments:
-            return
-        payload: dict[str, object] = {"welcome_code": code}
-        if text:
-            payload["text"] = {"content": text}
-        if attachments:
-            payload["attachments"] = attachments
-        created = float(event.data.get("CreateTime") or event.received)
-
-        async def code_valid_until() -> float:
-            return created + WELCOME_CODE_TTL_S
-
-        await self.outbox.mark(event.key, msgid, SENDING)
-        send = Send("welcome", "externalcontact/send_welcome_msg", payload, customer, event.key)
-        result = await self.sender.send(send, code_valid_until, expected=frozenset({WELCOME_USED}))
-        if result.errcode == WELCOME_USED:
-            log.info("welcome code already used (another sender or the admin console welcome)")
-        final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD}.get(result.outcome, SENT)
-        await self.outbox.settle(event.key, msgid, final)
-        eventlog.reply("welcome", event.conversation, turn, int(final == SENT))
-
-    # -- customer groups -------------------------------------------------------------------------
-    async def external_chat(self, event: Event) -> None:
-        data = event.data
-        chat_id = data.get("ChatId", "")
-        record = {
-            "last_change": data.get("ChangeType", ""),
-            "last_detail": data.get("UpdateDetail", ""),
-            "updated_at": data.get("CreateTime", ""),
-        }
-        if data.get("ChangeType") == "dismiss":
-            record["dismissed"] = "1"
-        await self.store.hset(f"siyu:group:{chat_id}", record, ttl_ms=self.customer_ttl_ms)
-        if data.get("UpdateDetail") in ("add_member", "del_member"):
-            delta = int(data.get("MemChangeCnt") or "0")
-            await self.store.hincrby(f"siyu:group:{chat_id}", "member_changes", delta)
-        log.info("customer group change %s/%s recorded", record["last_change"], record["last_detail"])
-
-    # -- members of the corp writing to the app --------------------------------------------------
-    async def app_message(self, event: Event) -> None:
-        data = event.data
-        member = data.get("FromUserName", "")
-        inbound = Inbound(
-            event_id=event.key,
-            kind=message_kind(data.get("MsgType", "")),
-            customer=member,
-            text=data.get("Content", ""),
-            at=float(data.get("CreateTime") or self.clock()),
-        )
-        turn = await self.conversation.respond(event.conversation, inbound)
-        sent = await self._send_app(event.key, member, turn.messages, event.received)
-        eventlog.reply("app", event.conversation, turn, sent)
-
-    async def _send_app(self, event_key: str, member: str, messages: list[Outbound], received: float) -> int:
-        if self.agent_id is None:
-            log.warning("WECOM_AGENT_ID is not set: cannot answer members writing to the app")
-            return 0
-        sent = 0
-        statuses = await self.outbox.statuses(event_key)
-
-        async def window() -> float:
-            return received + APP_REPLY_WINDOW_S
-
-        for index, message in enumerate(messages):
-            msgid = message_id(event_key, index)
-            if statuses.get(msgid) in FINAL or not message.text:
-                continue
-            await self.outbox.mark(event_key, msgid, SENDING)
-            payload = {"touser": member, "msgtype": "text", "agentid": self.agent_id, "text": {"content": message.text}}
-            result = await self.sender.send(Send("app", "message/send", payload, member, event_key), window)
-            final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD}.get(result.outcome, SENT)
-            await self.outbox.settle(event_key, msgid, final)
-            sent += int(final == SENT)
-        return sent
-
     # -- durable timers set by the conversation --------------------------------------------------
     async def timer(self, event: Event) -> None:
         data = event.data
@@ -305,7 +166,7 @@ class Handlers:
             if turn.handover:
                 await self.kf.hand_over(open_kfid, customer)
         elif event.conversation.startswith("app:"):
-            sent = await self._send_app(event.key, event.conversation[4:], turn.messages, event.received)
+            sent = await self.contacts.send_app(event.key, event.conversation[4:], turn.messages, event.received)
             eventlog.reply("app", event.conversation, turn, sent)
         else:
             log.info("timer fired for a conversation without an automatic channel; nothing sent")

@@ -16,7 +16,8 @@ from bot.conversation import Outbound, Turn
 from bot.gateway.kf_pull import KfPuller, conversation_key
 from bot.gateway.outbox import DEAD, DROPPED, EXPIRED, FINAL, SENDING, SENT, Outbox, message_id
 from bot.gateway.sender import DEAD as DEAD_OUTCOME
-from bot.gateway.sender import EXPIRED_OUTCOME, REFUSED, Send, Sender, retry_transient
+from bot.gateway.sender import EXPIRED_OUTCOME, RECONCILED, REFUSED, Send, Sender, retry_transient
+from bot.gateway.sender import SENT as SENT_OUTCOME
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI, WeComError
 from bot.store.base import Store
@@ -182,10 +183,7 @@ class KfChannel:
         async def code_valid_until() -> float:
             return sent_at + WELCOME_CODE_TTL_S
 
-        await self.outbox.mark(event_key, msgid, SENDING)
         payload = {"code": code, "msgid": msgid, **to_kf_payload(merged[0])}
-        result = await self.sender.send(Send("kf_welcome", "kf/send_msg_on_event", payload, event=event_key),
-                                        code_valid_until, uncertain=status == SENDING)
-        final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD}.get(result.outcome, SENT)
-        await self.outbox.settle(event_key, msgid, final)
-        return final == SENT
+        send = Send("kf_welcome", "kf/send_msg_on_event", payload, event=event_key)
+        result = await self.outbox.send_once(self.sender, msgid, send, code_valid_until, status=status)
+        return result.outcome in (SENT_OUTCOME, RECONCILED)

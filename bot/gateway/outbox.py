@@ -13,6 +13,8 @@ import hashlib
 import logging
 import time
 
+from bot.gateway.sender import DEAD as DEAD_OUTCOME
+from bot.gateway.sender import EXPIRED_OUTCOME, Deadline, Result, Send, Sender
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -53,3 +55,14 @@ class Outbox:
                 log.warning("the store did not answer while recording a sent message; waiting for it")
                 await asyncio.sleep(delay)
                 delay = min(2.0, delay * 2)
+
+    async def send_once(self, sender: Sender, msgid: str, send: Send, deadline: Deadline, *, status: str | None,
+                        expected: frozenset[int] = frozenset()) -> Result:
+        """Mark, send (patiently), settle. `status` is what the outbox said before: `sending` means an
+        earlier try may have reached WeCom."""
+        event_key = send.event
+        await self.mark(event_key, msgid, SENDING)
+        result = await sender.send(send, deadline, uncertain=status == SENDING, expected=expected)
+        final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD}.get(result.outcome, SENT)
+        await self.settle(event_key, msgid, final)
+        return result

@@ -3,6 +3,7 @@ partition is consumed by one worker at a time, so each conversation is processed
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -22,6 +23,11 @@ def partition_of(conversation: str) -> int:
 
 def stream_name(partition: int) -> str:
     return f"siyu:q:{partition}"
+
+
+def seen_key(dedup_key: str) -> str:
+    """The dedup marker's key: a digest, because a dedup key can name a customer (contact events)."""
+    return "siyu:seen:" + hashlib.sha1(dedup_key.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +80,7 @@ class Queue:
             "at": f"{time.time():.3f}",
         }
         stream = stream_name(partition_of(conversation))
-        return await self.store.enqueue_once(f"siyu:seen:{dedup_key}", DEDUP_TTL_MS, stream, fields)
+        return await self.store.enqueue_once(seen_key(dedup_key), DEDUP_TTL_MS, stream, fields)
 
     async def requeue(self, stream: str, fields: dict[str, str], original_key: str) -> str | None:
         """Queue a dead-lettered event again, into its own partition, under its original identity."""

@@ -57,7 +57,7 @@ class Backoff:
         self.attempt = 0
 
     def next(self) -> float:
-        delay = min(self.cap, self.base * 2.0**self.attempt) * (0.5 + random.random() / 2)
+        delay = min(self.cap, self.base * 2.0 ** min(self.attempt, 30)) * (0.5 + random.random() / 2)
         self.attempt += 1
         return delay
 

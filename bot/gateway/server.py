@@ -142,18 +142,22 @@ class CallbackEndpoint:
     async def _in_time(self, put: Awaitable[str | None]) -> str | None:
         """The enqueue, given up (TimeoutError) when the store has not taken it within the deadline and is
         not answering anyone: frozen or gone. A store busy with a burst of callbacks is waited for."""
-        task = asyncio.ensure_future(put)
-        started = time.monotonic()
-        wait = self.store_deadline_s
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=wait)
-            if done:
-                return task.result()
-            waited = time.monotonic() - started
-            if not self.queue.store.answered_within(STORE_ALIVE_S) or waited >= STORE_PATIENCE_S:
-                task.cancel()
-                raise TimeoutError(f"the store did not take the event in {waited:.1f} s")
-            wait = 0.05
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async with asyncio.timeout(None) as deadline:
+
+            def check() -> None:
+                busy = self.queue.store.answered_within(STORE_ALIVE_S)
+                if busy and loop.time() - started < STORE_PATIENCE_S:
+                    pending[0] = loop.call_later(0.05, check)
+                else:
+                    deadline.reschedule(loop.time())  # cancels the enqueue: TimeoutError below
+
+            pending = [loop.call_later(self.store_deadline_s, check)]
+            try:
+                return await put
+            finally:
+                pending[0].cancel()
 
 
 def _summary(callback: Callback, now: float) -> str:

@@ -189,7 +189,13 @@ class Worker:
         for entry in entries:
             event = decode(stream, entry)
             by_conversation[event.conversation].append(event)
-        await asyncio.gather(*(self._in_order(stream, events) for events in by_conversation.values()))
+        # every conversation finishes (or fails) before the batch is left: none may run on while its
+        # entries are claimed again
+        results = await asyncio.gather(*(self._in_order(stream, events) for events in by_conversation.values()),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _in_order(self, stream: str, events: list[Event]) -> None:
         for event in events:

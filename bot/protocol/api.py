@@ -157,7 +157,7 @@ class WeComAPI:
         """Rate-limited: every call to this endpoint from this process waits, longer each time in a row."""
         streak = self._limited.get(endpoint, 0)
         self._limited[endpoint] = streak + 1
-        pause = min(self._pause_max, 0.5 * 2.0**streak) * (0.5 + random.random() / 2)
+        pause = min(self._pause_max, 0.5 * 2.0 ** min(streak, 30)) * (0.5 + random.random() / 2)
         self._paused[endpoint] = max(self._paused.get(endpoint, 0.0), time.monotonic() + pause)
 
     async def _wait_if_paused(self, endpoint: str) -> None:

@@ -4,7 +4,7 @@
 What is erased: sessions and per-customer records of every conversation with them (kf accounts, the
 employee who added them), their budget and service-state records, queued events (processed or not),
 timers, and every log or dead letter that names them or carries their tag. What is not personal stays:
-dedup keys (WeCom message ids), outbox states (message ids and states only), kf cursors.
+dedup markers (digests), outbox states (message ids and states only), kf cursors.
 """
 
 from __future__ import annotations

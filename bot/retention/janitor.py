@@ -83,7 +83,10 @@ class Janitor:
     async def run(self) -> None:
         while True:
             try:
-                if await self.store.acquire(LEASE_KEY, self._owner, int(self.interval_s * 1000)):
+                lease_ms = int(self.interval_s * 2000)
+                mine = await self.store.renew(LEASE_KEY, self._owner, lease_ms) or await self.store.acquire(
+                    LEASE_KEY, self._owner, lease_ms)
+                if mine:
                     trimmed = await self.run_once()
                     if any(trimmed.values()):
                         log.info("retention: trimmed %s", ", ".join(f"{k} {v}" for k, v in trimmed.items() if v))

@@ -79,7 +79,8 @@ def _id_tuple(entry_id: str) -> tuple[int, int]:
 
 
 def _missing_group(error: ResponseError) -> bool:
-    return str(error).startswith("NOGROUP")
+    # NOGROUP: no such stream or group; UNBLOCKED: the stream vanished while a read waited on it (FLUSHDB)
+    return str(error).startswith(("NOGROUP", "UNBLOCKED"))
 
 
 class RedisStore(Store):

@@ -1,0 +1,173 @@
+"""New external contacts (the welcome, churn), customer groups, and members of the corp writing to the app."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from bot.conversation import Conversation, Inbound, InboundKind, Outbound
+from bot.gateway import eventlog
+from bot.gateway.kf import WELCOME_CODE_TTL_S
+from bot.gateway.outbox import FINAL, Outbox, message_id
+from bot.gateway.queue import Event
+from bot.gateway.sender import DEAD, EXPIRED_OUTCOME, REFUSED, Send, Sender
+from bot.metrics import Metrics
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+WELCOME_USED = 41051
+APP_REPLY_WINDOW_S = 24 * 3600  # members writing to the app: no WeCom limit; a day-old answer is useless
+CHURN_LOG = "siyu:log:churn"
+
+_MESSAGE_KINDS = {
+    "text": InboundKind.TEXT,
+    "image": InboundKind.IMAGE,
+    "voice": InboundKind.VOICE,
+    "video": InboundKind.VIDEO,
+    "file": InboundKind.FILE,
+    "location": InboundKind.LOCATION,
+    "link": InboundKind.LINK,
+    "miniprogram": InboundKind.LINK,
+    "emotion": InboundKind.STICKER,
+    "business_card": InboundKind.OTHER,
+    "channels_shop_product": InboundKind.LINK,
+}
+_NOT_SENT = frozenset({EXPIRED_OUTCOME, DEAD, REFUSED})
+
+
+def message_kind(msgtype: str) -> InboundKind:
+    return _MESSAGE_KINDS.get(msgtype, InboundKind.OTHER)
+
+
+class Contacts:
+    def __init__(self, store: Store, sender: Sender, conversation: Conversation, metrics: Metrics, *,
+                 agent_id: int | None, clock: Callable[[], float] = time.time, customer_ttl_ms: int,
+                 code_expired: Callable[[str, float], bool]) -> None:
+        self.store = store
+        self.sender = sender
+        self.conversation = conversation
+        self.metrics = metrics
+        self.agent_id = agent_id
+        self.clock = clock
+        self.customer_ttl_ms = customer_ttl_ms
+        self._expired = code_expired
+        self.outbox = Outbox(store)
+
+    # -- new external contacts -------------------------------------------------------------------
+    async def external_contact(self, event: Event) -> None:
+        data = event.data
+        change = data.get("ChangeType", "")
+        customer = data.get("ExternalUserID", "")
+        if change in ("add_external_contact", "add_half_external_contact"):
+            await self._welcome(event, customer)
+        elif change == "del_follow_user":
+            record = {
+                "employee": data.get("UserID", ""),
+                "customer": customer,
+                "at": data.get("CreateTime", ""),
+            }
+            await self.store.lpush_capped(CHURN_LOG, json.dumps(record), 100_000)
+            await self.store.hset(f"siyu:customer:{customer}", {"churned_at": record["at"]},
+                                  ttl_ms=self.customer_ttl_ms)
+            self.metrics.events.labels("external_contact", "churn").inc()
+            log.info("a customer deleted an employee: recorded as churn")
+        else:
+            log.info("external contact change %r recorded without action", change)
+
+    async def _welcome(self, event: Event, customer: str) -> None:
+        code = event.data.get("WelcomeCode", "")
+        if not code:
+            log.info("new contact without a WelcomeCode: WeCom sends no welcome code, nothing to send")
+            return
+        if self._expired(event.data.get("CreateTime", ""), event.received):
+            self.metrics.outbound.labels("welcome", "code_expired").inc()
+            log.warning("new-contact welcome skipped: the 20 s welcome code has expired")
+            return
+        msgid = message_id(event.key, 0)
+        status = (await self.outbox.statuses(event.key)).get(msgid)
+        if status in FINAL:
+            return
+        inbound = Inbound(
+            event_id=event.key,
+            kind=InboundKind.WELCOME,
+            customer=customer,
+            channel=event.data.get("State", ""),
+            at=self.clock(),
+        )
+        turn = await self.conversation.respond(event.conversation, inbound)
+        text = "\n".join(m.text for m in turn.messages if m.text and m.attachment is None)
+        attachments = [m.attachment for m in turn.messages if m.attachment is not None][:9]
+        if not text and not attachments:
+            return
+        payload: dict[str, object] = {"welcome_code": code}
+        if text:
+            payload["text"] = {"content": text}
+        if attachments:
+            payload["attachments"] = attachments
+        created = float(event.data.get("CreateTime") or event.received)
+
+        async def code_valid_until() -> float:
+            return created + WELCOME_CODE_TTL_S
+
+        send = Send("welcome", "externalcontact/send_welcome_msg", payload, customer, event.key)
+        result = await self.outbox.send_once(self.sender, msgid, send, code_valid_until, status=status,
+                                             expected=frozenset({WELCOME_USED}))
+        if result.errcode == WELCOME_USED:
+            log.info("welcome code already used (another sender or the admin console welcome)")
+        eventlog.reply("welcome", event.conversation, turn, int(result.outcome not in _NOT_SENT))
+
+    # -- customer groups -------------------------------------------------------------------------
+    async def external_chat(self, event: Event) -> None:
+        data = event.data
+        chat_id = data.get("ChatId", "")
+        record = {
+            "last_change": data.get("ChangeType", ""),
+            "last_detail": data.get("UpdateDetail", ""),
+            "updated_at": data.get("CreateTime", ""),
+        }
+        if data.get("ChangeType") == "dismiss":
+            record["dismissed"] = "1"
+        await self.store.hset(f"siyu:group:{chat_id}", record, ttl_ms=self.customer_ttl_ms)
+        if data.get("UpdateDetail") in ("add_member", "del_member"):
+            delta = int(data.get("MemChangeCnt") or "0")
+            await self.store.hincrby(f"siyu:group:{chat_id}", "member_changes", delta)
+        log.info("customer group change %s/%s recorded", record["last_change"], record["last_detail"])
+
+    # -- members of the corp writing to the app --------------------------------------------------
+    async def app_message(self, event: Event) -> None:
+        data = event.data
+        member = data.get("FromUserName", "")
+        inbound = Inbound(
+            event_id=event.key,
+            kind=message_kind(data.get("MsgType", "")),
+            customer=member,
+            text=data.get("Content", ""),
+            at=float(data.get("CreateTime") or self.clock()),
+        )
+        turn = await self.conversation.respond(event.conversation, inbound)
+        sent = await self.send_app(event.key, member, turn.messages, event.received)
+        eventlog.reply("app", event.conversation, turn, sent)
+
+    async def send_app(self, event_key: str, member: str, messages: list[Outbound], received: float) -> int:
+        """Send a turn to a member through the app; returns how many messages went out."""
+        if self.agent_id is None:
+            log.warning("WECOM_AGENT_ID is not set: cannot answer members writing to the app")
+            return 0
+        sent = 0
+        statuses = await self.outbox.statuses(event_key)
+
+        async def window() -> float:
+            return received + APP_REPLY_WINDOW_S
+
+        for index, message in enumerate(messages):
+            msgid = message_id(event_key, index)
+            if statuses.get(msgid) in FINAL or not message.text:
+                continue
+            payload = {"touser": member, "msgtype": "text", "agentid": self.agent_id, "text": {"content": message.text}}
+            send = Send("app", "message/send", payload, member, event_key)
+            result = await self.outbox.send_once(self.sender, msgid, send, window, status=statuses.get(msgid))
+            sent += int(result.outcome not in _NOT_SENT)
+        return sent
