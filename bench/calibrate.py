@@ -3,8 +3,11 @@
     python -m bench.calibrate [--content DIR] [--max-false 0.03]
 
 For every `hit` (40-85) and `clarify_margin` (0-10) it runs the tuning set (knowledge/tests/eval.yaml)
-and keeps the pair with the best top-1 accuracy whose false-answer rate stays within --max-false
-(ties: the higher `hit`, then the larger margin, i.e. the more careful one). `near_miss` is then the
+and keeps the pair with the best utility — a right answer counts 1, a numbered choice that holds the
+right entry ½, an in-scope question answered with another entry's answer −1 — whose false-answer rate
+on out-of-scope lines stays within --max-false (ties: the higher `hit`). The margin is then widened as
+long as it costs at most half a point of utility: a numbered choice is the safe answer when an operator
+later adds two near-duplicate entries, which the tuning set cannot show. `near_miss` is then the
 lowest score that still held the right entry first for at least half the in-scope questions below
 `hit`, so `siyu misses` shows questions worth a new phrasing. The held-out set is only reported.
 """
@@ -22,6 +25,7 @@ from bot.understanding.knowledge import Thresholds, load_knowledge
 from bot.understanding.matcher import Analysis, Understanding
 
 ROOT = Path(__file__).resolve().parent.parent
+TOLERANCE = 0.005  # utility a wider clarify margin may cost
 
 
 def main() -> None:
@@ -41,19 +45,19 @@ def main() -> None:
     sets = dict(labelled_sets(root))
     tune = LabelledSet.load(sets["tune"])
     current = understanding.thresholds
-    best: tuple[float, float, float, Thresholds] | None = None
+    utility: dict[tuple[int, int], float] = {}
     for hit in range(40, 86):
         for margin in range(0, 11):
             understanding.thresholds = current.model_copy(update={"hit": hit, "clarify_margin": margin})
             report = evaluate(understanding.understand, tune)
-            if report.false_answer_rate > args.max_false:
-                continue
-            key = (report.top1_accuracy, hit, margin)
-            if best is None or key > best[:3]:
-                best = (*key, understanding.thresholds)
-    if best is None:
+            if report.false_answer_rate <= args.max_false:
+                utility[hit, margin] = report.utility
+    if not utility:
         print(f"no threshold keeps false answers within {args.max_false:.0%}")
         return
+    top, hit, _ = max((value, hit, margin) for (hit, margin), value in utility.items())
+    margin = max(m for (h, m), value in utility.items() if h == hit and value >= top - TOLERANCE)
+    best = (top, hit, margin, current.model_copy(update={"hit": hit, "clarify_margin": margin}))
     chosen = best[3]
     below: list[float] = []
     for query, expected in tune.in_scope:

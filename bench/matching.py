@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def baseline(understanding: Understanding):  # type: ignore[no-untyped-def]
-    strings = understanding.faq.strings
-    owners = understanding.faq.owners
+    strings = [understanding.normalize(text) for text in understanding.index.texts]
+    owners = understanding.index.owners
     hit = understanding.thresholds.hit
 
     def understand(text: str) -> Result:
@@ -35,7 +35,7 @@ def baseline(understanding: Understanding):  # type: ignore[no-untyped-def]
         if best is None or best[1] < hit:
             return Result(text, normalized, Decision.MISS, [], [], [], "baseline miss")
         entry = owners[best[2]]
-        return Result(text, normalized, Decision.ANSWER, [entry], [Candidate(entry, best[1], best[0])], [], "baseline")
+        return Result(text, normalized, Decision.ANSWER, [entry], [Candidate(entry, best[1], best[0], ())], [], "baseline")
 
     return understand
 
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000,100000")
     parser.add_argument("--queries", type=int, default=400)
     args = parser.parse_args()
-    labelled = LabelledSet.load(ROOT / "tests" / "data" / "eval.yaml")
+    labelled = LabelledSet.load(ROOT / "knowledge" / "tests" / "eval.yaml")
     queries = ([q for q, _ in labelled.in_scope] + labelled.out_of_scope) * 4
     queries = queries[: args.queries]
 
@@ -72,7 +72,7 @@ def main() -> None:
         ours = timed(understanding.understand, queries)
         base_queries = queries if size <= 10_000 else queries[:100]
         base = timed(baseline(understanding), base_queries)
-        rows.append([f"{len(understanding.faq.strings):,}", f"{build_s * 1000:.0f} ms", f"{memory_mb:.1f} MB",
+        rows.append([f"{len(understanding.index):,}", f"{build_s * 1000:.0f} ms", f"{memory_mb:.1f} MB",
                      f"{percentile(ours, 50):.3f}", f"{percentile(ours, 99):.3f}",
                      f"{percentile(base, 50):.3f}", f"{percentile(base, 99):.3f}",
                      f"{percentile(base, 50) / max(percentile(ours, 50), 1e-9):.0f}x"])

@@ -49,6 +49,7 @@ class Report:
     top1: int = 0
     clarified: int = 0
     clarified_right: int = 0  # the right entry was one of the two offered
+    wrong_answers: int = 0  # in-scope questions answered with another entry's answer
     out_of_scope: int = 0
     false_answers: int = 0
     several: int = 0
@@ -64,6 +65,11 @@ class Report:
         return self.false_answers / max(1, self.out_of_scope)
 
     @property
+    def utility(self) -> float:
+        """What the calibration maximises: a right answer 1, a choice holding the right one ½, a wrong one −1."""
+        return (self.top1 + self.clarified_right / 2 - self.wrong_answers) / max(1, self.in_scope)
+
+    @property
     def clarify_rate(self) -> float:
         return self.clarified / max(1, self.in_scope)
 
@@ -71,6 +77,7 @@ class Report:
         return [
             ("in-scope queries", f"{self.in_scope}"),
             ("top-1 accuracy (answered, right FAQ)", f"{self.top1_accuracy:.1%}"),
+            ("wrong answers (in-scope, another entry)", f"{self.wrong_answers / max(1, self.in_scope):.1%}"),
             ("clarify rate (in-scope)", f"{self.clarify_rate:.1%} ({self.clarified_right} offered the right one)"),
             ("out-of-scope queries", f"{self.out_of_scope}"),
             ("false answers (out-of-scope answered)", f"{self.false_answer_rate:.1%}"),
@@ -94,6 +101,8 @@ def evaluate(understand: Callable[[str], Result], labelled: LabelledSet) -> Repo
         if result.decision is Decision.CLARIFY:
             report.clarified += 1
             report.clarified_right += expected in result.answers
+        elif result.decision is Decision.ANSWER:
+            report.wrong_answers += 1
         report.failures.append(f"in-scope  {query!r}: expected {expected}, got {result.decision.value} "
                                f"{result.answers} ({result.reason})")
     for query in labelled.out_of_scope:

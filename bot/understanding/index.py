@@ -23,7 +23,9 @@ from operator import itemgetter
 from bot.understanding.analysis import NEGATED, Analysis
 
 CANDIDATES = 32  # phrasings scored exactly per message
-COMMON_POSTINGS = 300  # a feature this common only adds weight to candidates rarer features found
+EXPLAINED = 3  # candidates that carry the words they share with the message
+COMMON_POSTINGS = 300  # a feature used by more phrasings only counts for candidates rarer features found
+COMMON_WALK = 1500  # phrasings looked at when a message has nothing but such common features
 KIND_CLASH = 0.72  # 发货多久 against 怎么发货: same topic, another question
 NEGATION_CLASH = 0.5  # 想退 against 不想退了
 QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" against "how much of p was said"
@@ -117,14 +119,16 @@ class Index:
                 total += weights[fid]
         if not known:
             return []
-        clash = {fid for f in query.features if f.startswith("c|")
+        clash = {fid for f in query.features if f[0] == "c"
                  if (fid := ids.get(_opposite(f))) is not None and _opposite(f) not in query.features}
         gathered: dict[int, float] = {}
         postings = self.postings
         for fid in sorted((f for f in known if f in postings), key=lambda f: len(postings[f])):
             found = postings[fid]
-            if len(found) > COMMON_POSTINGS and len(gathered) >= CANDIDATES:
-                break  # the rest are commoner still; the exact score below counts them anyway
+            if len(found) > COMMON_POSTINGS:
+                if gathered:
+                    break  # the rest are commoner still; the exact score below counts them anyway
+                found = found[:COMMON_WALK]  # a message of common words only: a bounded look
             weight = known[fid]
             for position in found:
                 gathered[position] = gathered.get(position, 0.0) + weight
@@ -140,7 +144,7 @@ class Index:
             shared_by.append((position, shared, sum(weights[f] for f in shared)))
             union.setdefault(self.owners[position], set()).update(shared)
         explained = {owner: sum(weights[f] for f in found) / total for owner, found in union.items()}
-        best: dict[str, Scored] = {}
+        best: dict[str, tuple[float, int, set[int]]] = {}
         for position, shared, matched in shared_by:
             owner = self.owners[position]
             features = self.features[position]
@@ -151,7 +155,12 @@ class Index:
                 score *= KIND_CLASH
             if clash and not clash.isdisjoint(features):
                 score *= NEGATION_CLASH
-            if owner not in best or best[owner].score < score:
-                words = sorted((f for f in shared if self.names[f].startswith("w|")), key=lambda f: -weights[f])
-                best[owner] = Scored(owner, score, self.texts[position], tuple(self.names[f][2:] for f in words))
-        return sorted(best.values(), key=lambda s: s.score, reverse=True)
+            if owner not in best or best[owner][0] < score:
+                best[owner] = (score, position, shared)
+        ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)
+        return [Scored(owner, score, self.texts[position], self._evidence(shared) if rank < EXPLAINED else ())
+                for rank, (owner, (score, position, shared)) in enumerate(ranked)]
+
+    def _evidence(self, shared: set[int]) -> tuple[str, ...]:
+        words = sorted((f for f in shared if self.names[f].startswith("w|")), key=lambda f: -self.weights[f])
+        return tuple(self.names[f][2:] for f in words)

@@ -113,7 +113,7 @@ class Understanding:
                 part_decision, part_answers, _, _ = self.decide(self.search(part)[1])
                 if part_decision is Decision.ANSWER:
                     answered.extend(a for a in part_answers if a not in answered)
-            if len(answered) > 1 or (answered and decision is not Decision.ANSWER):
+            if len(answered) > 1:  # several questions; one clause alone is a fragment, not a question
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} clauses, {len(answered)} answered"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,

@@ -43,10 +43,14 @@ class Sounds:
 
     def __init__(self, confusions: Iterable[str] = ()) -> None:
         self._same: dict[str, str] = {}
+        self._keys: dict[str, str] = {}
         for group in confusions:
             chars = [c for c in group if not c.isspace()]
             for char in chars[1:]:
                 self._same[char] = chars[0]
 
     def key(self, char: str) -> str:
-        return _key(self._same.get(char, char))
+        found = self._keys.get(char)
+        if found is None:
+            found = self._keys[char] = _key(self._same.get(char, char))
+        return found
