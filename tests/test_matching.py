@@ -133,7 +133,7 @@ def test_a_typo_is_only_read_where_words_begin_and_end() -> None:
 
 
 def test_near_misses_are_kept_with_their_candidates() -> None:
-    result = BUNDLED.understand("盒子都压扁了里面也坏了")
+    result = BUNDLED.understand("漏寄了一瓶水")
     assert result.decision is Decision.MISS and result.near_miss and result.candidates, result.reason
 
 

@@ -110,7 +110,8 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         raise ContentError(problems)
 
     understanding = Understanding(knowledge)
-    compiled = {name: CompiledFlow(name, spec, understanding.normalize) for name, (spec, _) in flows.items()}
+    compiled = {name: CompiledFlow(name, spec, understanding.normalize, understanding.understand)
+                for name, (spec, _) in flows.items()}
     return Content(
         root=root,
         version=content_version(root),

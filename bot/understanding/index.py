@@ -30,7 +30,6 @@ KIND_CLASH = 0.72  # 发货多久 against 怎么发货: same topic, another ques
 NEGATION_CLASH = 0.5  # 想退 against 不想退了
 QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" against "how much of p was said"
 UNKNOWN_SHARE = 0.5  # a feature no entry uses (香港, 开车) weighs half the rarest known one
-LENGTH_NORM = 0.75  # BM25's b: a long phrasing is held to saying 75% of its own length, not all of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +90,7 @@ class Index:
         names = list(ids)
         self.names = names
         self.weights = [_rarity(self.entries, n) * factors[_kind(name)] for name, n in zip(names, using, strict=True)]
-        totals = [sum(self.weights[f] for f in fids) or 1.0 for fids in self.features]
-        average = sum(totals) / max(1, len(totals))
-        # BM25's length normalisation: a long phrasing is not held to saying all of itself
-        self.totals = [LENGTH_NORM * t + (1 - LENGTH_NORM) * average for t in totals]
+        self.totals = [sum(self.weights[f] for f in fids) or 1.0 for fids in self.features]
         postings: dict[int, list[int]] = {}
         for position, features in enumerate(self.features):
             for fid in features:
@@ -105,8 +101,12 @@ class Index:
     def __len__(self) -> int:
         return len(self.owners)
 
-    def search(self, query: Analysis) -> list[Scored]:
-        """Every entry a phrasing of which shares evidence with the query, best first."""
+    def positions(self, owner_prefix: str) -> frozenset[int]:
+        return frozenset(p for p, owner in enumerate(self.owners) if owner.startswith(owner_prefix))
+
+    def search(self, query: Analysis, among: frozenset[int] | None = None) -> list[Scored]:
+        """Every entry a phrasing of which shares evidence with the query, best first (only `among`
+        those phrasings when given)."""
         ids, weights = self.ids, self.weights
         known: dict[int, float] = {}
         total = 0.0
@@ -124,7 +124,7 @@ class Index:
         gathered: dict[int, float] = {}
         postings = self.postings
         for fid in sorted((f for f in known if f in postings), key=lambda f: len(postings[f])):
-            found = postings[fid]
+            found = postings[fid] if among is None else [p for p in postings[fid] if p in among]
             if len(found) > COMMON_POSTINGS:
                 if gathered:
                     break  # the rest are commoner still; the exact score below counts them anyway

@@ -17,14 +17,14 @@ from bot.understanding.normalize import Normalizer
 
 @dataclass
 class IntentIndex:
-    exact: dict[str, str]
+    exact: dict[str, list[str]]  # a normalised example → every intent it is an example of
     examples: list[str]
     example_owner: list[str]
     keywords: ahocorasick.Automaton | None
 
     @classmethod
     def build(cls, knowledge: Knowledge, normalize: Normalizer) -> IntentIndex:
-        exact: dict[str, str] = {}
+        exact: dict[str, list[str]] = {}
         examples: list[str] = []
         owners: list[str] = []
         automaton = ahocorasick.Automaton()
@@ -33,7 +33,8 @@ class IntentIndex:
             for example in intent.examples:
                 normalized = normalize(example)
                 if normalized:
-                    exact.setdefault(normalized, name)
+                    if name not in exact.setdefault(normalized, []):
+                        exact[normalized].append(name)
                     examples.append(normalized)
                     owners.append(name)
             for keyword in intent.keywords:
@@ -49,12 +50,12 @@ class IntentIndex:
         if not query:
             return []
         scores: dict[str, float] = {}
-        if query in self.exact:
-            scores[self.exact[query]] = 100.0
+        for name in self.exact.get(query, ()):
+            scores[name] = 100.0  # 嗯 is an example of affirm (嗯嗯) and of cold: both, and the flow decides
         if self.keywords is not None:
             for _, (word, name) in self.keywords.iter(query):
                 scores[name] = max(scores.get(name, 0.0), 90.0 + 10 * len(word) / len(query))
-        if len(query) <= 12 and self.examples:
+        if len(query) <= 12 and self.examples and query not in self.exact:
             for _, score, position in process.extract(query, self.examples, scorer=fuzz.ratio,
                                                       processor=None, limit=5, score_cutoff=threshold):
                 name = self.example_owner[position]

@@ -64,11 +64,21 @@ class IntentFile(_Strict):
     intents: dict[str, Intent]
 
 
+class ProductAnswer(_Strict):
+    """What customers ask about one product right after it is recommended (怎么用, 多少钱, 孕妇能用吗)."""
+
+    questions: list[str] = Field(min_length=1)
+    answer: str
+
+    _blank = field_validator("questions")(_non_blank)
+
+
 class Product(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str
     fits: list[str] = Field(min_length=1)
     pitch: str
+    answers: list[ProductAnswer] = []
     link: dict[str, str] | None = None
     miniprogram: dict[str, str] | None = None
 
@@ -105,8 +115,9 @@ class Language(_Strict):
     negations: list[str] = []  # words that flip the next word (不想 退)
     synonyms: list[list[str]] = []  # each group means one thing; the first word is the canonical one
     confusions: list[str] = []  # each string: characters customers mix up (己已), beyond same-sounding ones
+    question_endings: list[str] = []  # a message ending so is a question (吗, 呢) even with no kind word
 
-    _blank = field_validator("filler", "negations", "confusions")(_non_blank)
+    _blank = field_validator("filler", "negations", "confusions", "question_endings")(_non_blank)
 
     @field_validator("synonyms")
     @classmethod

@@ -46,6 +46,7 @@ class Result:
     near_miss: bool = False
     kinds: frozenset[str] = frozenset()
     words: tuple[str, ...] = ()  # the content words the message was understood by
+    question: bool = False  # asks something: a question kind (多久, 怎么), a question ending (吗) or a ？
 
     def has_intent(self, name: str) -> bool:
         return any(intent == name for intent, _ in self.intents)
@@ -68,6 +69,7 @@ class Understanding:
         self.faq_by_id = knowledge.faq_by_id()
         self.thresholds: Thresholds = knowledge.thresholds
         self.normalize = Normalizer(knowledge.variants)
+        self.question_endings = [e for e in (self.normalize(x) for x in knowledge.language.question_endings) if e]
         with _collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
             vocabulary = {self.normalize(word) for word in self._vocabulary()}
             self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
@@ -78,6 +80,8 @@ class Understanding:
             self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
                                        self.analyze.canonical)
             self.intents = IntentIndex.build(knowledge, self.normalize)
+            self.product_answers = Index(self._product_documents(), FACTORS)
+            self._product_positions: dict[str, frozenset[int]] = {}
 
     def _vocabulary(self) -> Iterator[str]:
         for product in self.knowledge.products:
@@ -94,6 +98,27 @@ class Understanding:
                     analysis = self.analyze(normalized)
                     if not analysis.empty:
                         yield entry.id, text, analysis
+
+    def _product_documents(self) -> Iterator[tuple[str, str, Analysis]]:
+        for product in self.knowledge.products:
+            for number, answer in enumerate(product.answers):
+                for text in answer.questions:
+                    analysis = self.analyze(self.normalize(text))
+                    if not analysis.empty:
+                        yield f"{product.id}#{number}", text, analysis
+
+    def product_answer(self, product_id: str, text: str) -> tuple[int, Scored] | None:
+        """Which of a product's own answers a follow-up asks for (怎么用 right after it was recommended)."""
+        if product_id not in self._product_positions:
+            self._product_positions[product_id] = self.product_answers.positions(product_id + "#")
+        among = self._product_positions[product_id]
+        if not among:
+            return None
+        for scored in self.product_answers.search(self.analyze(self.normalize(text)), among):
+            owner, _, number = scored.entry.partition("#")
+            if owner == product_id and scored.score >= self.thresholds.hit:
+                return int(number), scored
+        return None
 
     def search(self, text: str) -> tuple[Analysis, list[Scored], str]:
         """The best reading of a message (as typed, or with typos corrected) and its candidates."""
@@ -131,7 +156,12 @@ class Understanding:
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} clauses, {len(answered)} answered"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words)
+                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
+
+    def _asks(self, text: str, normalized: str, analysis: Analysis) -> bool:
+        if analysis.kinds or "?" in text or "？" in text:
+            return True
+        return any(normalized.endswith(ending) for ending in self.question_endings)
 
     def decide(self, candidates: list[Scored]) -> tuple[Decision, list[str], str, bool]:
         t = self.thresholds
