@@ -51,7 +51,7 @@ def test_bundled_content_is_clean() -> None:
         ("flows/survey.yaml", "      - option: any\n        goto: concern\n", "      - option: any\n        end: true\n",
          "状态 “concern” 从 start 走不到 (unreachable)"),
         ("flows/icebreak.yaml", "    say: icebreak.chat\n", "    say: icebreak.chat\n    sya: x\n",
-         "flows/icebreak.yaml:17:10: states.chat.sya: 不认识的字段"),
+         "flows/icebreak.yaml:21:10: states.chat.sya: 不认识的字段"),
         ("flows/icebreak.yaml", "start: ask_name", "start: [ask_name", "flows/icebreak.yaml:4:7: YAML 语法错误"),
         ("flows/welcome.yaml", "      - silence: 1d", "      - silence: 1 day", "时长写法不对"),
         ("persona/xiaowanzi.yaml", "慢慢看不着急～", "全网第一，赶紧下单！", "persona/xiaowanzi.yaml:"),

@@ -21,7 +21,7 @@ from bot.understanding.matcher import Understanding
 
 # Keys the engine itself says (the words stay in the persona; only the keys are fixed).
 ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_text", "empty", "greeting",
-               "thanks", "ack", "welcome")
+               "thanks", "ack", "welcome", "unsure")
 DEFAULT_PERSONA = "xiaowanzi"
 
 

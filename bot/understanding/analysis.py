@@ -71,11 +71,13 @@ class _Segmenter:
             for word in words:
                 if len(word) > 1 and word not in self._added:
                     self._added.add(word)
-                    tokenizer.add_word(word)  # frequency chosen by jieba so it stays whole
-                    # the total barely moves, so the other words' costs stand
-                    self._costs[word] = math.log(tokenizer.FREQ[word]) - self._log_total
+                    split = self._score(word)  # the best cut without it: it must beat that to stay whole
+                    tokenizer.add_word(word)
                     for end in range(1, len(word)):
                         self._costs.setdefault(word[:end], None)
+                    # the total barely moves, so the other words' costs stand
+                    own = math.log(tokenizer.FREQ[word]) - self._log_total
+                    self._costs[word] = max(own, split + 1e-6)
 
     def frequency(self, word: str) -> int:
         """How common a word is in the language (jieba's dictionary, with the added words)."""
@@ -92,6 +94,10 @@ class _Segmenter:
             else:
                 words.extend(self._cut_han(run))
         return words
+
+    def _score(self, text: str) -> float:
+        costs = self._costs
+        return sum(costs.get(w) or self._unknown for w in self._cut_han(text))
 
     def _cut_han(self, text: str) -> list[str]:
         costs = self._costs
