@@ -57,7 +57,13 @@ def chat(args: argparse.Namespace) -> int:
     content = _load(args, args.persona)
     if content is None:
         return 1
-    return asyncio.run(run_chat(Library(content, args.persona), args.channel))
+    raw = os.environ.get("SIYU_BURST_WINDOW", "").strip() or "2"
+    try:
+        window = float(raw)
+    except ValueError:
+        print(f"SIYU_BURST_WINDOW 应该是秒数，现在是 {raw!r}", file=sys.stderr)
+        return 2
+    return asyncio.run(run_chat(Library(content, args.persona), args.channel, burst_window=max(0.0, window)))
 
 
 def test(args: argparse.Namespace) -> int:

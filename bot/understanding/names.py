@@ -20,9 +20,9 @@ _TRAILING = re.compile(r"(?:就行|就好|就可以|即可|吧|哦|呀|啦|呢|�
 def name_in(result: Result, understand: Callable[[str], Result]) -> str | None:
     """The name the customer gave, or None when the reply is something else."""
     text = result.normalized
-    if not text or result.question:
-        return None
     framed = _FRAMED.match(text)
+    if not text or "?" in result.text or "？" in result.text or (result.question and not framed):
+        return None  # (你可以叫我Lily reads as a question only because of 可以: the name inside decides)
     name = _TRAILING.sub("", text[framed.end():] if framed else text)
     if not name or len(name) > LONGEST or name.isdigit():
         return None
