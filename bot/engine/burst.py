@@ -34,8 +34,8 @@ def pieces(texts: list[str], understand: Callable[[str], Result]) -> list[str]:
                 rest.append(part)
         if rest:
             found.append("，".join(rest))
-    if not found:
-        return [texts[0] if texts else ""]  # nothing to read: the empty reply says so
+    if len(found) < 2:
+        return found or [texts[0] if texts else ""]  # nothing to read: the empty reply says so
     readings = [(piece, understand(piece)) for piece in found]
     if any(_says_something(result) for _, result in readings):
         # 你好 + 包邮吗 + ？: the question is what the customer wants answered

@@ -59,11 +59,19 @@ class _Segmenter:
         return self._tokenizer
 
     def _recost(self) -> None:
-        """log P(word) for every dictionary word; None for a prefix that is no word by itself."""
+        """log P(word) is looked up as words are met (a cache, not a copy of the 580k-entry dictionary)."""
         assert self._tokenizer is not None
-        log_total = self._log_total = math.log(self._tokenizer.total)
-        self._costs = {w: (math.log(f) - log_total if f else None) for w, f in self._tokenizer.FREQ.items()}
-        self._unknown = -log_total
+        self._log_total = math.log(self._tokenizer.total)
+        self._costs = {}
+        self._unknown = -self._log_total
+
+    def _fill(self, fragment: str) -> float | None:
+        assert self._tokenizer is not None
+        frequency = self._tokenizer.FREQ.get(fragment)
+        cost = _ABSENT if frequency is None else math.log(frequency) - self._log_total if frequency else None
+        if len(self._costs) < COST_CACHE:
+            self._costs[fragment] = cost
+        return cost
 
     def add(self, words: Iterable[str]) -> None:
         with self._lock:
@@ -74,7 +82,7 @@ class _Segmenter:
                     split = self._score(word)  # the best cut without it: it must beat that to stay whole
                     tokenizer.add_word(word)
                     for end in range(1, len(word)):
-                        self._costs.setdefault(word[:end], None)
+                        self._costs.pop(word[:end], None)  # looked up again: now a prefix
                     # the total barely moves, so the other words' costs stand
                     own = math.log(tokenizer.FREQ[word]) - self._log_total
                     self._costs[word] = max(own, split + 1e-6)
@@ -96,8 +104,12 @@ class _Segmenter:
         return words
 
     def _score(self, text: str) -> float:
-        costs = self._costs
-        return sum(costs.get(w) or self._unknown for w in self._cut_han(text))
+        total = 0.0
+        for word in self._cut_han(text):
+            cost = self._costs.get(word, _UNSEEN)
+            cost = self._fill(word) if cost == _UNSEEN else cost
+            total += cost if cost is not None and cost != _ABSENT else self._unknown
+        return total
 
     def _cut_han(self, text: str) -> list[str]:
         costs = self._costs
@@ -105,10 +117,15 @@ class _Segmenter:
         best = [0.0] * (size + 1)
         end = [0] * (size + 1)
         for start in range(size - 1, -1, -1):
-            score, stop = costs.get(text[start]) or self._unknown, start + 1
-            score += best[start + 1]
+            single = costs.get(text[start], _UNSEEN)
+            if single == _UNSEEN:
+                single = self._fill(text[start])
+            score = (single if single is not None and single != _ABSENT else self._unknown) + best[start + 1]
+            stop = start + 1
             for finish in range(start + 2, size + 1):
-                cost = costs.get(text[start:finish], _ABSENT)
+                cost = costs.get(text[start:finish], _UNSEEN)
+                if cost == _UNSEEN:
+                    cost = self._fill(text[start:finish])
                 if cost == _ABSENT:
                     break  # no dictionary word starts like this
                 if cost is not None:
@@ -125,6 +142,8 @@ class _Segmenter:
 
 
 _ABSENT = 1.0  # no log-probability is positive: a fragment no dictionary word starts with
+_UNSEEN = 2.0  # not looked up yet
+COST_CACHE = 500_000
 _RUNS = re.compile(r"[a-z0-9]+|[^a-z0-9]+")
 SEGMENTER = _Segmenter()
 

@@ -10,8 +10,12 @@ Nothing here is a data list: the keys come from pypinyin's readings and these fo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from functools import lru_cache
+
+# Single characters only: pypinyin's phrase dictionary (44 MB resident) is never needed.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
 from pypinyin import Style, lazy_pinyin
 
