@@ -59,6 +59,13 @@ def test_bundled_content_is_clean() -> None:
         ("persona/xiaowanzi.yaml", "收到～{skin_type}", "收到～{skintype}", "变量 {skintype} 没有任何流程会设置"),
         ("knowledge/faq.yaml", "answer: 全场满59元包邮", "answer: 全网最低价，满59元包邮", "knowledge/faq.yaml:"),
         ("knowledge/intents.yaml", "  opt_out:", "  opt_outt:", "缺少必需的意图 “opt_out”"),
+        ("knowledge/matching.yaml", "    - [快递, 包裹, 快件]", "    - [快递]", "knowledge/matching.yaml:"),
+        ("knowledge/matching.yaml", "    - [快递, 包裹, 快件]", "    - [快递]", "每组同义词至少两个词"),
+        ("knowledge/matching.yaml", "    where: [在哪,", "    where: []\n    wher: [在哪,", "没有提示词"),
+        ("knowledge/matching.yaml", "  negations: [", "  negation: [", "不认识的字段"),
+        ("knowledge/products.yaml", "        answer: 舒缓修护精华30ml正装是199元", "        anser: 舒缓修护精华30ml正装是199元",
+         "knowledge/products.yaml:"),
+        ("flows/icebreak.yaml", "      - name: true\n", "      - name: true\n        any: true\n", "只写一个触发条件"),
     ],
 )
 def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, old: str, new: str,
