@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.understanding.analysis import SEGMENTER
 from bot.understanding.correction import Corrector
 from bot.understanding.knowledge import FaqEntry, Knowledge, Language, load_knowledge
 from bot.understanding.matcher import Decision, Understanding
+from bot.understanding.segment import SEGMENTER
 from bot.understanding.sound import Sounds, fold
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.understanding.analysis import FACTORS, NEGATED, SEGMENTER, Analysis, Analyzer
+from bot.understanding.analysis import FACTORS, NEGATED, Analysis, Analyzer
+from bot.understanding.segment import SEGMENTER
 
 __all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
 from bot.understanding.correction import Corrector
