@@ -101,6 +101,13 @@ def test_negation_flips_meaning() -> None:
     assert answered("我不想退货了", both) == ["keep"]
 
 
+def test_an_a_not_a_question_negates_nothing() -> None:
+    for text, entry in [("含不含酒精", "ingredient_alcohol_free"), ("包不包邮", "shipping_fee")]:
+        result = BUNDLED.understand(text)
+        assert result.answers == [entry] and result.question, result.reason
+        assert not any(word.startswith("¬") for word in result.words)
+
+
 def test_synonyms_declared_in_content_count_as_the_same_word() -> None:
     base = KNOWLEDGE.language
     without = _small({"refund": ["退款多久到账"]}, base.model_copy(update={"synonyms": []}))

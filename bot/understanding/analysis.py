@@ -38,6 +38,7 @@ class Analysis:
     words: tuple[str, ...]  # content words after synonyms; negated ones start with ¬
     kinds: frozenset[str]
     features: dict[str, float]  # feature → factor (before rarity)
+    either_or: bool = False  # an A-not-A question (含不含, 包不包邮): asks, and negates nothing
 
     @property
     def empty(self) -> bool:
@@ -103,8 +104,16 @@ class Analyzer:
         negate = False
         position = 0
         single_cues, cue_words, negations, filler = self.single_cues, self.cue_words, self.negations, self.filler
-        for token in SEGMENTER.cut(text):
+        tokens = SEGMENTER.cut(text)
+        either_or = False
+        for index, token in enumerate(tokens):
             start, position = position, position + len(token)
+            if token in negations and 0 < index < len(tokens) - 1 and tokens[index - 1][-1] == tokens[index + 1][0]:
+                either_or = True  # 含 不 含酒精: one question, the first 含 said again by what follows
+                if words and runs[-1] and runs[-1][-1] == self.canonical.get(tokens[index - 1], tokens[index - 1]):
+                    runs[-1].pop()
+                    words.pop()
+                continue
             if token in single_cues:
                 kinds.add(single_cues[token])
             if token in cue_words or (spans and 1 not in outside[start:position]):
@@ -123,7 +132,7 @@ class Analyzer:
                     negate = False
                 words.append(word)
                 runs[-1].append(word)
-        return Analysis(text, tuple(words), frozenset(kinds), self._features(runs))
+        return Analysis(text, tuple(words), frozenset(kinds), self._features(runs), either_or)
 
     def _features(self, runs: list[list[str]]) -> dict[str, float]:
         features: dict[str, float] = {}

@@ -169,7 +169,7 @@ class Understanding:
                       analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
 
     def _asks(self, text: str, normalized: str, analysis: Analysis) -> bool:
-        if analysis.kinds or "?" in text or "？" in text:
+        if analysis.kinds or analysis.either_or or "?" in text or "？" in text:
             return True
         return any(normalized.endswith(ending) for ending in self.question_endings)
 
