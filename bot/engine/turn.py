@@ -131,7 +131,7 @@ class TurnRun:
         state = state_of(flows.current, session.state)
         both = ambiguous(state, result)
         if both is not None:
-            ctx.why.append(f"“{text}” could be {both[0]} or {both[1]}: the question again, lighter")
+            ctx.why.append(f"the reply could be {both[0]} or {both[1]}: the question again, lighter")
             ctx.say(state.reprompt[0] if state is not None and state.reprompt else "unsure")
             return
         in_flow = flows.current is not None
