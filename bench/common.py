@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.understanding.knowledge import FaqEntry, Knowledge, load_knowledge
 
@@ -34,7 +36,7 @@ _FRAMES = ("{a}和{b}可以一起用吗", "{a}适合{b}吗", "{a}怎么搭配{b}
 
 def synthetic_knowledge(size: int, seed: int = 7) -> Knowledge:
     """The bundled knowledge plus synthetic entries until it holds `size` question strings."""
-    base = load_knowledge(__import__("pathlib").Path(__file__).resolve().parent.parent / "knowledge")
+    base = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
     entries = list(base.faq)
     count = sum(len(e.questions) for e in entries)
     rng = random.Random(seed)
@@ -61,3 +63,11 @@ def _trim(entries: list[FaqEntry], size: int) -> list[FaqEntry]:
         kept.append(entry.model_copy(update={"questions": entry.questions[:room]}))
         count += min(room, len(entry.questions))
     return kept
+
+
+def shared_data() -> Path | None:
+    """../shared/data beside the repository (or SIYU_SHARED_DATA); None when absent."""
+    root = Path(__file__).resolve().parent.parent
+    candidates = [Path(os.environ["SIYU_SHARED_DATA"])] if os.environ.get("SIYU_SHARED_DATA") else []
+    candidates += [root.parent / "shared" / "data", root.parent.parent / "shared" / "data"]  # a worktree: wt/x
+    return next((c for c in candidates if c.is_dir()), None)

@@ -102,7 +102,7 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
         rf"in kf_event/enter_session conv={kf_tag} event=siyu:q:\d+/\d+-\d+ queued \d+ ms",
         rf"out kf_welcome conv={kf_tag} sent 1 of \d \[[\w.:,]+\]",  # a flow starts: transitions would chatter
         rf"in kf_message/text conv={kf_tag} event=siyu:q:\d+/\d+-\d+ queued \d+ ms",
-        rf"out kf conv={kf_tag} sent 1 of 1 \[faq:shipping_fee\]",
+        rf"out kf conv={kf_tag} sent 1 of 1 \[faq:shipping_remote\]",
         r"stopping: finishing the work in hand",  # SIGTERM
     ]
     assert len(messages) == len(expected), "\n".join(messages)

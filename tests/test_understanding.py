@@ -10,33 +10,70 @@ from pathlib import Path
 import pytest
 
 from bot.content.source import ContentError
-from bot.understanding.evaluation import LabelledSet, evaluate
+from bot.understanding.evaluation import LabelledSet, evaluate, labelled_sets
 from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Decision, Understanding
 from bot.understanding.normalize import Normalizer
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL = Path(__file__).parent / "data" / "eval.yaml"
+EVAL = ROOT / "knowledge" / "tests" / "eval.yaml"
+HELD_OUT = ROOT / "knowledge" / "tests" / "heldout.yaml"
 UNDERSTANDING = Understanding(load_knowledge(ROOT / "knowledge"))
 
 
-def test_labelled_set_is_big_enough_and_a_quarter_out_of_scope() -> None:
-    labelled = LabelledSet.load(EVAL)
-    assert len(labelled) >= 300
-    assert len(labelled.out_of_scope) >= len(labelled) / 4
+def test_labelled_sets_are_big_enough_and_cover_every_entry() -> None:
+    tune, held = LabelledSet.load(EVAL), LabelledSet.load(HELD_OUT)
+    assert len(tune) >= 300 and len(tune.out_of_scope) >= 60
+    assert len(held) >= 150 and len(held.out_of_scope) >= 30
     known = {entry.id for entry in UNDERSTANDING.knowledge.faq}
-    assert {expected for _, expected in labelled.in_scope} <= known
+    for labelled in (tune, held):
+        assert {expected for _, expected in labelled.in_scope} <= known
+    asked = {expected for _, expected in tune.in_scope}
+    assert known - asked <= {"refund_how"}, known - asked  # every entry is asked about in customers' words
 
 
-def test_quality_targets_hold_on_the_labelled_set() -> None:
-    report = evaluate(UNDERSTANDING.understand, LabelledSet.load(EVAL))
-    assert report.top1_accuracy >= 0.90, report.table()
-    assert report.false_answer_rate <= 0.05, report.table()
+def test_no_labelled_question_is_a_faq_phrasing() -> None:
+    phrasings = {UNDERSTANDING.normalize(q) for entry in UNDERSTANDING.knowledge.faq for q in entry.questions}
+    for labelled in (LabelledSet.load(EVAL), LabelledSet.load(HELD_OUT)):
+        queries = [q for q, _ in labelled.in_scope] + labelled.out_of_scope + [q for q, _ in labelled.several]
+        assert not [q for q in queries if UNDERSTANDING.normalize(q) in phrasings]
 
 
-def test_siyu_eval_prints_the_table() -> None:
+def test_held_out_questions_are_not_in_the_tuning_set() -> None:
+    tune = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(EVAL).in_scope}
+    held = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(HELD_OUT).in_scope}
+    assert not tune & held
+
+
+def test_quality_holds_on_the_tuning_and_held_out_sets() -> None:
+    """Floors a little under what docs/benchmarks.md records, so that a regression fails here."""
+    tune = evaluate(UNDERSTANDING.understand, LabelledSet.load(EVAL))
+    assert tune.top1_accuracy >= 0.80 and tune.false_answer_rate <= 0.03, tune.table()
+    held = evaluate(UNDERSTANDING.understand, LabelledSet.load(HELD_OUT))
+    assert held.top1_accuracy >= 0.82 and held.false_answer_rate <= 0.04, held.table()
+    assert held.wrong_answers <= 2, held.failures
+
+
+def test_siyu_eval_prints_both_sets_out_of_the_box() -> None:
     out = subprocess.run([sys.executable, "-m", "bot", "eval"], capture_output=True, text=True, check=True).stdout
-    assert "top-1" in out.lower() or "准确" in out
+    assert "[tune]" in out and "[held-out]" in out and "top-1" in out
+
+
+def test_siyu_eval_reports_a_missing_or_broken_set(tmp_path: Path) -> None:
+    missing = subprocess.run([sys.executable, "-m", "bot", "eval", "--set", str(tmp_path / "none.yaml")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "找不到标注集" in missing.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("in_scope: [1, 2]\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot", "eval", "--set", str(broken)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "格式不对" in result.stderr
+
+
+def test_labelled_sets_ship_with_the_content() -> None:
+    assert [name for name, _ in labelled_sets(ROOT)] == ["tune", "held-out"]
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"share/siyu-bot/knowledge/tests" = ["knowledge/tests/*.yaml"]' in pyproject
 
 
 @pytest.mark.parametrize(
@@ -71,7 +108,8 @@ def test_the_api_returns_intents_candidates_scores_and_normalised_text() -> None
     assert result.has_intent("opt_out") and result.has_intent("ask_human")
     result = UNDERSTANDING.understand("满多少包邮")
     assert result.normalized == "满多少包邮"
-    assert result.candidates[0].entry == "shipping_fee" and result.candidates[0].score >= 72
+    assert result.candidates[0].entry == "shipping_fee" and result.candidates[0].score >= 67
+    assert {"包", "邮"} <= set(result.candidates[0].evidence)
     assert result.reason
 
 
@@ -87,7 +125,7 @@ def test_two_close_candidates_ask_which_one() -> None:
     knowledge = load_knowledge(ROOT / "knowledge")
     understanding = Understanding(knowledge.model_copy(update={
         "thresholds": knowledge.thresholds.model_copy(update={"clarify_margin": 100})}))
-    result = understanding.understand("包邮吗")
+    result = understanding.understand("退货运费谁出")
     assert result.decision is Decision.CLARIFY and len(result.answers) == 2
 
 
@@ -95,7 +133,7 @@ def test_thresholds_are_per_knowledge_base(tmp_path: Path) -> None:
     folder = tmp_path / "knowledge"
     shutil.copytree(ROOT / "knowledge", folder)
     matching = folder / "matching.yaml"
-    matching.write_text(matching.read_text(encoding="utf-8").replace("hit: 72", "hit: 99"), encoding="utf-8")
+    matching.write_text(matching.read_text(encoding="utf-8").replace("hit: 67", "hit: 99"), encoding="utf-8")
     strict = Understanding(load_knowledge(folder))
     assert strict.thresholds.hit == 99
     assert strict.understand("发货大概要几天呢").decision is Decision.MISS

@@ -96,7 +96,7 @@ async def test_kf_enter_session_welcome_and_a_silence_check_in(client: TestClien
     await eventually(lambda: len(fake.calls_to("kf/send_msg_on_event")) == 1)
     welcome = fake.calls_to("kf/send_msg_on_event")[0]
     assert "小丸子" in welcome["text"]["content"]
-    fake.add_kf_message("wk1", "wmQuiet", "嗯嗯")  # keeps the 48 h window open for the check-in
+    fake.add_kf_message("wk1", "wmQuiet", "好的")  # keeps the 48 h window open for the check-in
     await notify(client, "T5")
     await eventually(lambda: len(texts(fake)) == 1)
     assert "怎么称呼" in texts(fake)[0] or "叫你什么" in texts(fake)[0]

@@ -21,7 +21,7 @@ from bot.understanding.matcher import Understanding
 
 # Keys the engine itself says (the words stay in the persona; only the keys are fixed).
 ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_text", "empty", "greeting",
-               "thanks", "ack", "welcome")
+               "thanks", "ack", "welcome", "unsure")
 DEFAULT_PERSONA = "xiaowanzi"
 
 
@@ -110,7 +110,8 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         raise ContentError(problems)
 
     understanding = Understanding(knowledge)
-    compiled = {name: CompiledFlow(name, spec, understanding.normalize) for name, (spec, _) in flows.items()}
+    compiled = {name: CompiledFlow(name, spec, understanding.normalize, understanding.understand)
+                for name, (spec, _) in flows.items()}
     return Content(
         root=root,
         version=content_version(root),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.engine.burst import Asked
 from bot.engine.flows import Effects, StartOn, seconds
 from bot.engine.machine import PROCEED, CompiledFlow, Step, holds
 from bot.engine.recommend import product_card, recommend
@@ -135,7 +136,9 @@ class FlowRunner:
         spec = self.ctx.content.flows[flow].spec.states[state]
         if spec.recommend:
             recommend(self.ctx)  # first: what she says may name the product
+        said = len(self.ctx.reply.messages)
         self.apply(spec)
+        self.ctx.asked = Asked(flow, state, self.ctx.reply.messages[said:])
         if spec.card:
             product_card(self.ctx)
         if spec.handover:

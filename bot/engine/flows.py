@@ -78,7 +78,7 @@ class Target(Effects):
         return self
 
 
-TRIGGERS = ("intent", "faq", "keyword", "option", "any", "silence")
+TRIGGERS = ("intent", "faq", "keyword", "option", "name", "any", "silence")
 
 
 class Transition(Target):
@@ -86,6 +86,7 @@ class Transition(Target):
     faq: list[str] | None = None  # FAQ ids answered; "any" for any answered question
     keyword: list[str] | None = None
     option: list[str] | None = None  # option labels of the state's ask; "any" for any option
+    name: bool = False  # a plausible name (叫我小雨 → 小雨); questions, yes/no and greetings are not names
     any: bool = False  # any text at all
     silence: str | None = None  # no reply for this long, e.g. 1d
     save: str | None = None  # keep what the customer said in this slot (e.g. what to call them)
@@ -104,7 +105,7 @@ class Transition(Target):
         given = [name for name in TRIGGERS if getattr(self, name) not in (None, False)]
         if len(given) != 1:
             raise ValueError("每条 on 规则要写且只写一个触发条件："
-                             "intent / faq / keyword / option / any / silence")
+                             "intent / faq / keyword / option / name / any / silence")
         return self
 
     @property

@@ -20,6 +20,7 @@ from transitions import State as MachineState
 from bot.engine.flows import Ask, Effects, FlowFile, Target, Transition, When, comparison
 from bot.engine.session import Session
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.names import name_in
 from bot.understanding.normalize import Normalizer
 
 END = "__end__"
@@ -44,6 +45,7 @@ class Step:
     enter: Callable[[str, str], None]  # (flow, state) entered
     score: float = 0.0
     option: str | None = None
+    value: str | None = None  # what a `name` rule read (saved instead of the whole text)
     switch_flow: str | None = None
     ended: bool = False
     why: list[str] = field(default_factory=list)
@@ -128,10 +130,12 @@ class OptionMatcher:
 
 
 class CompiledFlow:
-    def __init__(self, name: str, spec: FlowFile, normalize: Normalizer) -> None:
+    def __init__(self, name: str, spec: FlowFile, normalize: Normalizer,
+                 understand: Callable[[str], Result] | None = None) -> None:
         self.name = name
         self.spec = spec
         self.normalize = normalize
+        self.understand = understand
         self.options = {s: OptionMatcher(st.ask, normalize) for s, st in spec.states.items() if st.ask}
         self.silence: dict[str, Transition] = {
             s: t for s, st in spec.states.items() for t in st.on if t.silence is not None
@@ -172,7 +176,7 @@ class CompiledFlow:
                 if rule.option is not None and step.option is not None:
                     self._save_option(source, step)
                 if rule.save is not None and step.result is not None:
-                    step.session.slots[rule.save] = said_value(step.result.text)
+                    step.session.slots[rule.save] = step.value or said_value(step.result.text)
             step.apply(rule)
             if rule.flow is not None:
                 step.switch_flow = rule.flow
@@ -235,6 +239,19 @@ class CompiledFlow:
                 return False
 
             return by_option
+        if kind == "name":
+            understand = self.understand
+
+            def by_name(event: EventData) -> bool:
+                step: Step = event.kwargs["step"]
+                if step.result is None or understand is None:
+                    return False
+                step.value = name_in(step.result, understand)
+                if step.value:
+                    step.score = 100.0
+                return bool(step.value)
+
+            return by_name
         if kind == "any":
             return lambda event: bool(event.kwargs["step"].text)
         return lambda event: True  # silence: only timers fire this trigger

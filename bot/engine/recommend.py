@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.engine.followup import remember
 from bot.engine.turn_context import TurnContext
 
 
@@ -23,6 +24,7 @@ def recommend(ctx: TurnContext) -> None:
         return
     slots["product"], slots["pitch"] = best.name, best.pitch
     slots["offered"] = [*offered, best.id]
+    remember(session, "product", best.id)  # 怎么用 / 多少钱 next are about it (engine/followup.py)
     ctx.why.append(f"recommend: {best.id} fits {best_fit} tag(s)")
 
 

@@ -21,6 +21,9 @@ class Session:
     persona: str = ""
     channel: str = ""
     slots: dict[str, Any] = field(default_factory=dict)
+    # what the conversation is about, for short follow-ups (engine/followup.py): the last product
+    # recommended, the last FAQ answered, a numbered choice offered — each with the turn it happened on
+    context: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     opted_out: bool = False
     misses: int = 0  # answers not understood in the current state

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.conversation import Inbound, Outbound
+from bot.engine.burst import Asked
 from bot.engine.content import Content
 from bot.engine.persona import Persona
 from bot.engine.session import Session
@@ -39,6 +40,7 @@ class TurnContext:
     now: float
     hour: int  # local hour of `now`, for greetings by time of day
     why: list[str]  # the reasons, shown by /debug and asserted by conversation tests
+    asked: Asked = field(default_factory=Asked)  # what the last state entered asked (engine/burst.py)
 
     @property
     def persona(self) -> Persona:

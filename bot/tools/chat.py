@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from bot.conversation import InboundKind, Outbound
 from bot.engine.flows import seconds
@@ -10,7 +11,9 @@ from bot.engine.library import Library
 from bot.tools.commands import render
 from bot.tools.simulator import Simulator
 
-HELP = """你现在是顾客，直接打字和机器人聊天。命令：
+HELP = """你现在是顾客，直接打字和机器人聊天。像在微信里一样：{window} 秒内连着打的几行算一次连发，
+机器人等你打完再一起回答（和微信客服里一样）。命令：
+  /burst 好呀 | 叫我小雨   一次发出几条消息（用 | 隔开），当作连发
   /debug        看当前流程、状态、变量、标签，以及上一轮为什么这样回答
   /wait 3d      让时间过去（30s 10m 2h 3d），到期的定时消息会发出来
   /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard）
@@ -29,8 +32,11 @@ async def _read_line(prompt: str) -> str | None:
         return None
 
 
-async def run_chat(library: Library, channel: str) -> int:
-    simulator = Simulator(library, channel=channel)
+async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
+                   read_line: Callable[[str], Awaitable[str | None]] = _read_line) -> int:
+    """The terminal conversation. Lines typed within `burst_window` seconds of each other are one burst,
+    answered once when the window passes with nothing typed — the way the kf path answers them."""
+    simulator = Simulator(library, channel=channel, burst_window=burst_window)
     speaker = library.current.personas[library.current.persona_for(channel).id].spec.name
     print(f"和{speaker}聊天（内容版本 {library.current.version}）。输入 /help 看命令。\n")
 
@@ -41,20 +47,41 @@ async def run_chat(library: Library, channel: str) -> int:
             print(render(message, speaker))
 
     show(await simulator.send(InboundKind.ENTER_SESSION))
+    reading: asyncio.Task[str | None] | None = None
+    typing = False  # a burst is open: its messages wait for the window to pass
     while True:
-        line = await _read_line("你: ")
+        if reading is None:
+            reading = asyncio.ensure_future(read_line("你: "))
+        if typing:
+            done, _ = await asyncio.wait({reading}, timeout=burst_window)
+            if not done:  # nothing more within the window: the burst is answered
+                typing = False
+                print()
+                show(await simulator.wait(burst_window))
+                print("你: ", end="", flush=True)  # the prompt the pending read already showed
+                continue
+        line = await reading
+        reading = None
         if line is None or line.strip() in ("/quit", "/exit"):
+            if typing:
+                show(await simulator.wait(burst_window))
             print()
             return 0
         command, _, rest = line.strip().partition(" ")
+        if typing and command.startswith("/"):
+            typing = False
+            show(await simulator.wait(burst_window))  # a command closes the burst first
         if command == "/help":
-            print(HELP)
+            print(HELP.format(window=f"{burst_window:g}"))
+        elif command == "/burst":
+            show(await simulator.burst([t.strip() for t in rest.split("|") if t.strip()],
+                                       window=burst_window or 2.0))
         elif command == "/debug":
             session = await simulator.session()
             print(f"  流程/状态: {session.flow or '(无)'}.{session.state or '-'}  人设: {session.persona}"
                   f"  渠道: {session.channel or '-'}  版本: {session.version or '-'}")
             print(f"  变量: {session.slots}\n  标签: {session.tags}  不再推荐: {session.opted_out}")
-            print(f"  定时: {session.timer or '无'}")
+            print(f"  上下文: {session.context}  定时: {session.timer or '无'}")
             for line_of_reason in session.trace:
                 print(f"  为什么: {line_of_reason}")
         elif command == "/wait":
@@ -72,6 +99,8 @@ async def run_chat(library: Library, channel: str) -> int:
             show(await simulator.send(_KINDS[command]))
         elif command.startswith("/"):
             print("  不认识的命令，/help 看看有哪些")
+        elif burst_window > 0:
+            await simulator.send(InboundKind.TEXT, line)  # answered when the window passes
+            typing = True
         else:
             show(await simulator.say(line))
-    return 0

@@ -59,7 +59,13 @@ def chat(args: argparse.Namespace) -> int:
     content = _load(args, args.persona)
     if content is None:
         return 1
-    return asyncio.run(run_chat(Library(content, args.persona), args.channel))
+    raw = os.environ.get("SIYU_BURST_WINDOW", "").strip() or "2"
+    try:
+        window = float(raw)
+    except ValueError:
+        print(f"SIYU_BURST_WINDOW 应该是秒数，现在是 {raw!r}", file=sys.stderr)
+        return 2
+    return asyncio.run(run_chat(Library(content, args.persona), args.channel, burst_window=max(0.0, window)))
 
 
 def test(args: argparse.Namespace) -> int:
@@ -90,18 +96,31 @@ def diagram(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from bot.understanding.evaluation import LabelledSet
+    from bot.understanding.evaluation import LabelledSet, labelled_sets
     from bot.understanding.evaluation import evaluate as run_eval
 
     content = _load(args)
     if content is None:
         return 1
-    labelled_path = Path(args.labelled) if args.labelled else content.root / "tests" / "data" / "eval.yaml"
-    if not labelled_path.exists():
-        print(f"找不到标注集 {labelled_path}；用 --set 指定", file=sys.stderr)
+    print(f"内容目录: {content.root}")
+    sets = [("labelled", Path(args.labelled))] if args.labelled else labelled_sets(content.root)
+    if not sets:
+        print(f"找不到标注集 {content.root / 'knowledge' / 'tests'}/eval.yaml；用 --set 指定", file=sys.stderr)
         return 1
-    report = run_eval(content.understanding.understand, LabelledSet.load(labelled_path))
-    print(report.table())
+    for name, path in sets:
+        if not path.exists():
+            print(f"找不到标注集 {path}", file=sys.stderr)
+            return 1
+        try:
+            labelled = LabelledSet.load(path)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            print(f"{path}: 标注集格式不对 ({error})", file=sys.stderr)
+            return 1
+        report = run_eval(content.understanding.understand, labelled)
+        print(f"\n[{name}] {path}")
+        print(report.table())
+        if args.failures:
+            print("\n".join(f"  {line}" for line in report.failures))
     return 0
 
 

@@ -7,6 +7,7 @@
         expect: [welcome.live, welcome.benefit, welcome.invite]
       - say: 好呀
         expect: [icebreak.ask_name]
+      - burst: [好呀, 叫我小雨]     # typed within the burst window: answered once, piece by piece
       - wait: 1d                 # the clock moves on; due timers fire
         expect: []               # [] = the bot stays silent
       - send: image              # image | voice | video | file | sticker
@@ -46,6 +47,7 @@ class _Strict(BaseModel):
 
 class TestStep(_Strict):
     say: str | None = None
+    burst: list[str] | None = None  # messages typed within the burst window, answered as one turn
     event: str | None = Field(None, pattern=r"^(welcome|enter_session)$")
     wait: str | None = None
     send: str | None = Field(None, pattern=r"^(image|voice|video|file|sticker|link)$")
@@ -60,10 +62,15 @@ class TestStep(_Strict):
     def _text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
+    @field_validator("burst", mode="before")
+    @classmethod
+    def _texts(cls, value: Any) -> Any:
+        return [cls._text(v) for v in value] if isinstance(value, list) else value
+
     @model_validator(mode="after")
     def _one_action(self) -> TestStep:
-        if sum(x is not None for x in (self.say, self.event, self.wait, self.send)) != 1:
-            raise ValueError("每一步写且只写一个动作：say / event / wait / send")
+        if sum(x is not None for x in (self.say, self.burst, self.event, self.wait, self.send)) != 1:
+            raise ValueError("每一步写且只写一个动作：say / burst / event / wait / send")
         if self.wait is not None:
             seconds(self.wait)
         return self
@@ -102,6 +109,8 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
         where = f"{file}:{lines[number]}"
         if step.say is not None:
             messages = await simulator.say(step.say)
+        elif step.burst is not None:
+            messages = await simulator.burst([str(text) for text in step.burst])
         elif step.event is not None:
             kind = InboundKind.WELCOME if step.event == "welcome" else InboundKind.ENTER_SESSION
             messages = await simulator.send(kind)

@@ -43,6 +43,21 @@ class Simulator:
         messages = await self.send(InboundKind.TEXT, text)
         return messages + await self.wait(0)
 
+    async def burst(self, texts: list[str], window: float = 2.0, gap: float = 0.5) -> list[Outbound]:
+        """Several messages typed within the burst window, `gap` seconds apart: answered once, as the
+        kf path answers them (the engine waits for the burst to settle)."""
+        kept = self.engine.burst_window
+        self.engine.burst_window = window
+        try:
+            messages: list[Outbound] = []
+            for number, text in enumerate(texts):
+                if number:
+                    messages += await self.wait(gap)
+                messages += await self.send(InboundKind.TEXT, text)
+            return messages + await self.wait(window)
+        finally:
+            self.engine.burst_window = kept
+
     async def wait(self, seconds: float) -> list[Outbound]:
         """Move the clock on; every timer that falls due fires in order."""
         self.now += seconds

@@ -1,4 +1,8 @@
-"""Measure matching quality on a labelled query set (`siyu eval`)."""
+"""Measure matching quality on labelled query sets (`siyu eval`, bench/quality.py).
+
+The labelled sets live with the content they test, in knowledge/tests/: `eval.yaml` is the set the
+thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,15 @@ import yaml
 
 from bot.understanding.matcher import Decision, Result
 
+TUNE, HELD_OUT = "eval.yaml", "heldout.yaml"
+
+
+def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
+    """The labelled sets shipped beside a content folder's knowledge, tuning set first."""
+    folder = content_root / "knowledge" / "tests"
+    found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT)]
+    return [(name, path) for name, path in found if path.exists()]
+
 
 @dataclass
 class LabelledSet:
@@ -19,11 +32,11 @@ class LabelledSet:
 
     @classmethod
     def load(cls, path: Path) -> LabelledSet:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return cls(
-            in_scope=[(str(q), entry) for entry, queries in raw["in_scope"].items() for q in queries],
-            out_of_scope=[str(q) for q in raw["out_of_scope"]],
-            several=[(str(item["q"]), list(item["expect"])) for item in raw.get("several", [])],
+            in_scope=[(str(q), entry) for entry, queries in (raw.get("in_scope") or {}).items() for q in queries],
+            out_of_scope=[str(q) for q in raw.get("out_of_scope") or []],
+            several=[(str(item["q"]), list(item["expect"])) for item in raw.get("several") or []],
         )
 
     def __len__(self) -> int:
@@ -35,6 +48,8 @@ class Report:
     in_scope: int = 0
     top1: int = 0
     clarified: int = 0
+    clarified_right: int = 0  # the right entry was one of the two offered
+    wrong_answers: int = 0  # in-scope questions answered with another entry's answer
     out_of_scope: int = 0
     false_answers: int = 0
     several: int = 0
@@ -50,18 +65,27 @@ class Report:
         return self.false_answers / max(1, self.out_of_scope)
 
     @property
+    def utility(self) -> float:
+        """What the calibration maximises: a right answer 1, a choice holding the right one ½, a wrong one −1."""
+        return (self.top1 + self.clarified_right / 2 - self.wrong_answers) / max(1, self.in_scope)
+
+    @property
     def clarify_rate(self) -> float:
         return self.clarified / max(1, self.in_scope)
 
-    def table(self) -> str:
-        rows = [
+    def rows(self) -> list[tuple[str, str]]:
+        return [
             ("in-scope queries", f"{self.in_scope}"),
             ("top-1 accuracy (answered, right FAQ)", f"{self.top1_accuracy:.1%}"),
-            ("clarify rate (in-scope)", f"{self.clarify_rate:.1%}"),
+            ("wrong answers (in-scope, another entry)", f"{self.wrong_answers / max(1, self.in_scope):.1%}"),
+            ("clarify rate (in-scope)", f"{self.clarify_rate:.1%} ({self.clarified_right} offered the right one)"),
             ("out-of-scope queries", f"{self.out_of_scope}"),
             ("false answers (out-of-scope answered)", f"{self.false_answer_rate:.1%}"),
             ("several questions in one message: all answered", f"{self.several_ok}/{self.several}"),
         ]
+
+    def table(self) -> str:
+        rows = self.rows()
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
 
@@ -73,11 +97,14 @@ def evaluate(understand: Callable[[str], Result], labelled: LabelledSet) -> Repo
         report.in_scope += 1
         if result.decision is Decision.ANSWER and result.answers[:1] == [expected]:
             report.top1 += 1
-        else:
-            if result.decision is Decision.CLARIFY:
-                report.clarified += 1
-            report.failures.append(f"in-scope  {query!r}: expected {expected}, got {result.decision.value} "
-                                   f"{result.answers} ({result.reason})")
+            continue
+        if result.decision is Decision.CLARIFY:
+            report.clarified += 1
+            report.clarified_right += expected in result.answers
+        elif result.decision is Decision.ANSWER:
+            report.wrong_answers += 1
+        report.failures.append(f"in-scope  {query!r}: expected {expected}, got {result.decision.value} "
+                               f"{result.answers} ({result.reason})")
     for query in labelled.out_of_scope:
         result = understand(query)
         report.out_of_scope += 1

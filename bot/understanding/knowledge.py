@@ -64,11 +64,21 @@ class IntentFile(_Strict):
     intents: dict[str, Intent]
 
 
+class ProductAnswer(_Strict):
+    """What customers ask about one product right after it is recommended (怎么用, 多少钱, 孕妇能用吗)."""
+
+    questions: list[str] = Field(min_length=1)
+    answer: str
+
+    _blank = field_validator("questions")(_non_blank)
+
+
 class Product(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str
     fits: list[str] = Field(min_length=1)
     pitch: str
+    answers: list[ProductAnswer] = []
     link: dict[str, str] | None = None
     miniprogram: dict[str, str] | None = None
 
@@ -97,9 +107,41 @@ class Thresholds(_Strict):
         return self
 
 
+class Language(_Strict):
+    """How customers talk, declared in content: the matcher's word lists (docs/authoring.md)."""
+
+    filler: list[str] = []  # words that carry no meaning for matching (请问, 一下, 呀)
+    kinds: dict[str, list[str]] = {}  # question kind → cue words (多久 → how_long)
+    negations: list[str] = []  # words that flip the next word (不想 退)
+    synonyms: list[list[str]] = []  # each group means one thing; the first word is the canonical one
+    confusions: list[str] = []  # each string: characters customers mix up (己已), beyond same-sounding ones
+    question_endings: list[str] = []  # a message ending so is a question (吗, 呢) even with no kind word
+
+    _blank = field_validator("filler", "negations", "confusions", "question_endings")(_non_blank)
+
+    @field_validator("synonyms")
+    @classmethod
+    def _groups(cls, groups: list[list[str]]) -> list[list[str]]:
+        for group in groups:
+            if len(group) < 2:
+                raise ValueError("每组同义词至少两个词 (a synonym group needs two words or more)")
+            _non_blank(group)
+        return [[word.strip() for word in group] for group in groups]
+
+    @field_validator("kinds")
+    @classmethod
+    def _cues(cls, kinds: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, cues in kinds.items():
+            if not cues:
+                raise ValueError(f"问题类型 “{name}” 没有提示词 (kind without cue words)")
+            _non_blank(cues)
+        return kinds
+
+
 class MatchingFile(_Strict):
     thresholds: Thresholds = Thresholds()
     variants: dict[str, str] = {}
+    language: Language = Language()
 
 
 class Knowledge(BaseModel):
@@ -109,6 +151,7 @@ class Knowledge(BaseModel):
     products: list[Product]
     thresholds: Thresholds
     variants: dict[str, str]
+    language: Language = Language()
 
     def faq_by_id(self) -> dict[str, FaqEntry]:
         return {entry.id: entry for entry in self.faq}
@@ -168,4 +211,5 @@ def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
         raise ContentError(problems)
     assert faq and intents and products and matching
     return Knowledge(faq=[e for e in faq.entries if e.enabled], intents=intents.intents,
-                     products=products.products, thresholds=matching.thresholds, variants=matching.variants)
+                     products=products.products, thresholds=matching.thresholds, variants=matching.variants,
+                     language=matching.language)

@@ -1,31 +1,32 @@
-"""Keyword + fuzzy matching that stays fast as the knowledge base grows.
+"""What the customer said: intents, FAQ candidates with their evidence, and one decision.
 
-Built once per content load:
-- an inverted index of character bigrams (IDF-weighted) over every normalised question phrasing, so a
-  query only ever scores a few dozen candidates, never the whole base;
-- an Aho-Corasick automaton of FAQ keywords and one of intent keywords (exact, any size, one pass).
-rapidfuzz's WRatio scores the candidates: for short Chinese text without spaces it behaves as
-"ratio, or a scaled partial ratio when one side is much longer", which is what messy queries need.
+Decisions, with the thresholds of knowledge/matching.yaml (scores 0-100, see index.py):
+- answer: the best entry scores ≥ `hit` and leads the next one by ≥ `clarify_margin`;
+- clarify: the best two both reach `hit` but are within the margin — the customer picks 1 or 2;
+- miss: nothing reaches `hit`; from `near_miss` up the message is kept for `siyu misses`.
+A message with several clauses is also matched clause by clause; every clause answered is answered.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
-from operator import itemgetter
 
-import ahocorasick
-from rapidfuzz import fuzz, process
+from bot.understanding.analysis import FACTORS, NEGATED, Analysis, Analyzer
+from bot.understanding.segment import SEGMENTER
 
+__all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
+from bot.understanding.correction import Corrector
+from bot.understanding.index import Index, Scored
+from bot.understanding.intents import IntentIndex
 from bot.understanding.knowledge import Knowledge, Thresholds
 from bot.understanding.normalize import Normalizer, clauses
 
-CANDIDATES = 24  # strings scored with rapidfuzz per query
-COMMON_POSTINGS = 400  # a bigram this common adds little once rarer ones have found candidates
+Candidate = Scored
+CORRECTION_DISCOUNT = 0.97  # a reading with a typo corrected must explain the message better than that
 
 
 class Decision(StrEnum):
@@ -34,211 +35,154 @@ class Decision(StrEnum):
     MISS = "miss"
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    entry: str
-    score: float
-    matched: str  # the phrasing or keyword that matched
-
-
 @dataclass(frozen=True)
 class Result:
     text: str
     normalized: str
     decision: Decision
-    answers: list[str]  # FAQ ids to answer (several when a message asked several things)
+    answers: list[str]  # FAQ ids to answer (several when a message asked several things; two to choose from)
     candidates: list[Candidate]  # best first, at most 3
     intents: list[tuple[str, float]]  # best first
     reason: str
     near_miss: bool = False
+    kinds: frozenset[str] = frozenset()
+    words: tuple[str, ...] = ()  # the content words the message was understood by
+    question: bool = False  # asks something: a question kind (多久, 怎么), a question ending (吗) or a ？
 
     def has_intent(self, name: str) -> bool:
         return any(intent == name for intent, _ in self.intents)
 
 
-def _grams(text: str) -> set[str]:
-    if len(text) < 2:
-        return {text} if text else set()
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
-@dataclass
-class FaqIndex:
-    """Phrasings (normalised) of FAQ entries, with their bigram postings and keywords."""
-
-    strings: list[str] = field(default_factory=list)
-    owners: list[str] = field(default_factory=list)
-    postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    idf: dict[str, float] = field(default_factory=dict)
-    keywords: ahocorasick.Automaton | None = None
-
-    @classmethod
-    def build(cls, phrasings: Iterable[tuple[str, str]], keywords: Iterable[tuple[str, str]],
-              normalize: Normalizer) -> FaqIndex:
-        index = cls()
-        seen: set[tuple[str, str]] = set()
-        for owner, text in phrasings:
-            normalized = normalize(text)
-            if not normalized or (owner, normalized) in seen:
-                continue
-            seen.add((owner, normalized))
-            position = len(index.strings)
-            index.strings.append(normalized)
-            index.owners.append(owner)
-            for gram in _grams(normalized):
-                index.postings[gram].append(position)
-        total = max(1, len(index.strings))
-        index.idf = {g: math.log(1 + total / len(ids)) for g, ids in index.postings.items()}
-        index.postings = dict(index.postings)
-        automaton = ahocorasick.Automaton()
-        found = False
-        for owner, word in keywords:
-            normalized = normalize(word)
-            if normalized:
-                found = True
-                existing = automaton.get(normalized, (normalized, set()))
-                existing[1].add(owner)
-                automaton.add_word(normalized, existing)
-        if found:
-            automaton.make_automaton()
-            index.keywords = automaton
-        return index
-
-    def shortlist(self, query: str) -> list[int]:
-        grams = sorted(_grams(query), key=lambda g: len(self.postings.get(g, ())))
-        weights: dict[int, float] = defaultdict(float)
-        for gram in grams:
-            ids = self.postings.get(gram)
-            if not ids or (len(ids) > COMMON_POSTINGS and weights):
-                continue
-            weight = self.idf[gram]
-            for position in ids:
-                weights[position] += weight
-        if len(weights) <= CANDIDATES:
-            return list(weights)
-        return [p for p, _ in heapq.nlargest(CANDIDATES, weights.items(), key=itemgetter(1))]
-
-    def score(self, query: str) -> list[Candidate]:
-        """Every entry worth considering, best first."""
-        best: dict[str, Candidate] = {}
-        for position in self.shortlist(query):
-            text = self.strings[position]
-            score = fuzz.WRatio(query, text, processor=None)
-            owner = self.owners[position]
-            if owner not in best or best[owner].score < score:
-                best[owner] = Candidate(owner, score, text)
-        if self.keywords is not None:
-            hits: dict[str, str] = {}
-            for _, (word, owners) in self.keywords.iter(query):
-                for owner in owners:
-                    if len(word) > len(hits.get(owner, "")):
-                        hits[owner] = word
-            for owner, word in hits.items():
-                # a keyword is strong evidence; the more of the message it covers, the stronger
-                keyword_score = 72 + 28 * len(word) / max(len(query), 1)
-                current = best.get(owner)
-                if current is None or current.score < keyword_score:
-                    best[owner] = Candidate(owner, keyword_score, word)
-                else:
-                    best[owner] = Candidate(owner, min(100.0, current.score + 6), current.matched)
-        return sorted(best.values(), key=lambda c: c.score, reverse=True)
-
-
-@dataclass
-class IntentIndex:
-    exact: dict[str, str]
-    examples: list[str]
-    example_owner: list[str]
-    keywords: ahocorasick.Automaton | None
-
-    @classmethod
-    def build(cls, knowledge: Knowledge, normalize: Normalizer) -> IntentIndex:
-        exact: dict[str, str] = {}
-        examples: list[str] = []
-        owners: list[str] = []
-        automaton = ahocorasick.Automaton()
-        any_keyword = False
-        for name, intent in knowledge.intents.items():
-            for example in intent.examples:
-                normalized = normalize(example)
-                if normalized:
-                    exact.setdefault(normalized, name)
-                    examples.append(normalized)
-                    owners.append(name)
-            for keyword in intent.keywords:
-                normalized = normalize(keyword)
-                if normalized:
-                    any_keyword = True
-                    automaton.add_word(normalized, (normalized, name))
-        if any_keyword:
-            automaton.make_automaton()
-        return cls(exact, examples, owners, automaton if any_keyword else None)
-
-    def detect(self, query: str, threshold: float) -> list[tuple[str, float]]:
-        if not query:
-            return []
-        scores: dict[str, float] = {}
-        if query in self.exact:
-            scores[self.exact[query]] = 100.0
-        if self.keywords is not None:
-            for _, (word, name) in self.keywords.iter(query):
-                scores[name] = max(scores.get(name, 0.0), 90.0 + 10 * len(word) / len(query))
-        if len(query) <= 12 and self.examples:
-            for _, score, position in process.extract(query, self.examples, scorer=fuzz.ratio,
-                                                      processor=None, limit=5, score_cutoff=threshold):
-                name = self.example_owner[position]
-                scores[name] = max(scores.get(name, 0.0), float(score))
-        return sorted(((n, round(s, 1)) for n, s in scores.items() if s >= threshold),
-                      key=lambda item: item[1], reverse=True)
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Understanding:
-    """What the customer said: intents, FAQ candidates, and a decision with its reasons."""
-
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.faq_by_id = knowledge.faq_by_id()
         self.thresholds: Thresholds = knowledge.thresholds
         self.normalize = Normalizer(knowledge.variants)
-        self.faq = FaqIndex.build(
-            ((e.id, q) for e in knowledge.faq for q in e.questions),
-            ((e.id, k) for e in knowledge.faq for k in e.keywords),
-            self.normalize,
-        )
-        self.intents = IntentIndex.build(knowledge, self.normalize)
+        self.question_endings = [e for e in (self.normalize(x) for x in knowledge.language.question_endings) if e]
+        with _collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
+            vocabulary = {self.normalize(word) for word in self._vocabulary()}
+            self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
+            documents = list(self._documents())
+            self.index = Index(documents, FACTORS)
+            words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
+            words.update(w for group in knowledge.language.synonyms for w in group)
+            self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
+                                       self.analyze.canonical)
+            self.intents = IntentIndex.build(knowledge, self.normalize)
+            self.product_answers = Index(self._product_documents(), FACTORS)
+            self._product_positions: dict[str, frozenset[int]] = {}
+
+    def _vocabulary(self) -> Iterator[str]:
+        for product in self.knowledge.products:
+            yield product.name
+            yield from product.fits
+
+    def _documents(self) -> Iterator[tuple[str, str, Analysis]]:
+        for entry in self.knowledge.faq:
+            seen: set[str] = set()
+            for text in [*entry.questions, *entry.keywords]:
+                normalized = self.normalize(text)
+                if normalized and normalized not in seen:
+                    seen.add(normalized)
+                    analysis = self.analyze(normalized)
+                    if not analysis.empty:
+                        yield entry.id, text, analysis
+
+    def _product_documents(self) -> Iterator[tuple[str, str, Analysis]]:
+        self._kind_only: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        for product in self.knowledge.products:
+            for number, answer in enumerate(product.answers):
+                for text in answer.questions:
+                    analysis = self.analyze(self.normalize(text))
+                    if not analysis.empty:
+                        yield f"{product.id}#{number}", text, analysis
+                    elif analysis.kinds:  # 多少钱: nothing but the kind of question
+                        self._kind_only.setdefault(product.id, []).append((number, analysis.kinds))
+
+    def product_answer(self, product_id: str, text: str) -> tuple[int, Scored] | None:
+        """Which of a product's own answers a follow-up asks for (怎么用 right after it was recommended)."""
+        analysis = self.analyze(self.normalize(text))
+        if analysis.empty:
+            for answer, kinds in self._kind_only.get(product_id, ()):
+                if analysis.kinds and kinds == analysis.kinds:
+                    return answer, Scored(f"{product_id}#{answer}", 100.0, text, ())
+            return None
+        if product_id not in self._product_positions:
+            self._product_positions[product_id] = self.product_answers.positions(product_id + "#")
+        among = self._product_positions[product_id]
+        if not among:
+            return None
+        for scored in self.product_answers.search(analysis, among):
+            owner, _, number = scored.entry.partition("#")
+            if owner == product_id and scored.score >= self.thresholds.hit:
+                return int(number), scored
+        return None
+
+    def search(self, text: str) -> tuple[Analysis, list[Scored], str]:
+        """The best reading of a message (as typed, or with typos corrected) and its candidates."""
+        normalized = self.normalize(text)
+        analysis = self.analyze(normalized)
+        candidates = self.index.search(analysis)
+        corrected, fixes = self.corrector(normalized, SEGMENTER.cut(normalized))
+        if fixes:
+            other = self.analyze(corrected)
+            found = self.index.search(other)
+            if found and (not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
+                heard = "、".join(f"{typed}→{meant}" for typed, meant in fixes)
+                return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence)
+                               for c in found], f"read {heard}; "
+        return analysis, candidates, ""
 
     def understand(self, text: str) -> Result:
         normalized = self.normalize(text)
         intents = self.intents.detect(normalized, self.thresholds.intent)
         if not normalized:
-            return Result(text, normalized, Decision.MISS, [], [], intents,
-                          "nothing to match after normalising")
-        candidates = self.faq.score(normalized)
-        decision, answers, reason, near = self._decide(candidates)
+            return Result(text, normalized, Decision.MISS, [], [], intents, "nothing to match after normalising")
+        analysis, candidates, note = self.search(normalized)
+        decision, answers, reason, near = self.decide(candidates)
+        reason = note + reason
+        if analysis.empty:
+            reason = "only filler words: nothing to match"
         parts = clauses(text)
         if len(parts) > 1:
             answered: list[str] = []
             for part in parts:
-                part_decision, part_answers, _, _ = self._decide(self.faq.score(self.normalize(part)))
+                part_decision, part_answers, _, _ = self.decide(self.search(part)[1])
                 if part_decision is Decision.ANSWER:
                     answered.extend(a for a in part_answers if a not in answered)
-            if len(answered) > 1 or (answered and decision is not Decision.ANSWER):
+            if len(answered) > 1:  # several questions; one clause alone is a fragment, not a question
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} clauses, {len(answered)} answered"
-        return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near)
+        return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
+                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
 
-    def _decide(self, candidates: list[Candidate]) -> tuple[Decision, list[str], str, bool]:
+    def _asks(self, text: str, normalized: str, analysis: Analysis) -> bool:
+        if analysis.kinds or analysis.either_or or "?" in text or "？" in text:
+            return True
+        return any(normalized.endswith(ending) for ending in self.question_endings)
+
+    def decide(self, candidates: list[Scored]) -> tuple[Decision, list[str], str, bool]:
         t = self.thresholds
         if not candidates:
-            return Decision.MISS, [], "no candidate shares any words", False
+            return Decision.MISS, [], "no FAQ shares any words", False
         top = candidates[0]
         second = candidates[1] if len(candidates) > 1 else None
+        why = f"{top.entry} {top.score:.0f} via “{top.matched}” ({'、'.join(top.evidence) or 'characters'})"
         if top.score >= t.hit:
             if second is not None and top.score - second.score < t.clarify_margin:
                 return (Decision.CLARIFY, [top.entry, second.entry],
-                        f"{top.entry} {top.score:.0f} and {second.entry} {second.score:.0f} are too close",
-                        False)
-            reason = f"{top.entry} scored {top.score:.0f} via “{top.matched}”"
-            return Decision.ANSWER, [top.entry], reason, False
-        near = top.score >= t.near_miss
-        return Decision.MISS, [], f"best {top.entry} scored {top.score:.0f} < {t.hit:.0f}", near
+                        f"{why} and {second.entry} {second.score:.0f} are too close", False)
+            return Decision.ANSWER, [top.entry], why, False
+        return Decision.MISS, [], f"{why} < {t.hit:.0f}", top.score >= t.near_miss

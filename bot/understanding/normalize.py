@@ -27,19 +27,12 @@ def _t2s_table() -> dict[int, str]:
     return {ord(k): v for k, v in mapping.items() if len(k) == 1 and len(v) == 1 and k != v}
 
 
-def _keep(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LN"
-
-
-@lru_cache(maxsize=4096)
-def _kept(char: str) -> str:
-    return char if _keep(char) else ""
+_NOT_WORD = re.compile(r"[\W_]+")  # anything but letters and digits: punctuation, emoji, spaces, controls
 
 
 def base_normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text[:MAX_INPUT]).lower().translate(_t2s_table())
-    text = "".join(_kept(c) for c in text)
-    return _REPEATS.sub(r"\1", text)
+    return _REPEATS.sub(r"\1", _NOT_WORD.sub("", text))
 
 
 class Normalizer:

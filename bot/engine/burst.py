@@ -1,0 +1,74 @@
+"""A burst (several messages sent within the window) is understood piece by piece, in order, and
+answered as one turn.
+
+Each message is a piece; a message that opens with short replies (好呀，叫我小雨 / 嗯嗯，我是干皮 /
+不用了，谢谢) is cut at its punctuation so each reply counts on its own, while a message that is one
+question with commas (我在新疆，能发货吗) stays whole. When a later piece answers the question the bot
+asked after an earlier piece (好呀 → 「怎么称呼你？」, then 叫我小雨), that question is dropped from the
+reply: the customer has answered it already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.conversation import Outbound
+from bot.understanding.matcher import Decision, Result
+from bot.understanding.normalize import clauses
+
+
+def pieces(texts: list[str], understand: Callable[[str], Result]) -> list[str]:
+    found: list[str] = []
+    for text in texts:
+        parts = clauses(text)
+        if len(parts) < 2:
+            if text.strip():
+                found.append(text)
+            continue
+        rest: list[str] = []
+        for part in parts:
+            if not rest and _short_reply(understand(part)):
+                found.append(part)
+            else:
+                rest.append(part)
+        if rest:
+            found.append("，".join(rest))
+    if len(found) < 2:
+        return found or [texts[0] if texts else ""]  # nothing to read: the empty reply says so
+    readings = [(piece, understand(piece)) for piece in found]
+    if any(_says_something(result) for _, result in readings):
+        # 你好 + 包邮吗 + ？: the question is what the customer wants answered
+        found = [piece for piece, result in readings if _says_something(result)]
+    return found
+
+
+def _only_hello(result: Result) -> bool:
+    return result.has_intent("greeting") and result.decision is Decision.MISS
+
+
+def _says_something(result: Result) -> bool:
+    """Not just hello, 请问 or ？: something to answer."""
+    return bool(result.words or result.intents or result.kinds) and not _only_hello(result)
+
+
+def _short_reply(result: Result) -> bool:
+    """A reply of its own kind (yes, no, hello, thanks): an intent and nothing the knowledge base answers."""
+    return bool(result.intents) and result.decision is Decision.MISS and not result.question
+
+
+@dataclass
+class Asked:
+    """The messages said on entering a flow state: its question, until the customer answers it."""
+
+    flow: str = ""
+    state: str = ""
+    messages: list[Outbound] = field(default_factory=list)
+
+    def answered_by(self, fired: list[str]) -> bool:
+        prefix = f"{self.flow}.{self.state}.on["
+        return bool(self.flow) and any(rule.startswith(prefix) for rule in fired)
+
+    def drop_from(self, messages: list[Outbound]) -> None:
+        kept = [m for m in messages if all(m is not asked for asked in self.messages)]
+        messages[:] = kept

@@ -1,0 +1,85 @@
+"""What the conversation is about, for short follow-ups: 怎么用 / 好用吗 / 多少钱 / 孕妇能用吗.
+
+session.context keeps, each with the turn it happened on:
+- product: the product last recommended (engine/recommend.py);
+- topic: the FAQ entry last answered;
+- choice: the two entries of a numbered clarifying question, answerable with 1 or 2.
+A short message within RECENT turns of a recommendation is first looked up among that product's own
+answers (knowledge/products.yaml `answers`); one the knowledge base cannot answer by itself is read
+again with the product's name, or the last topic's keyword, in front of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.engine.session import Session
+from bot.understanding.knowledge import Product
+from bot.understanding.matcher import Decision, Result, Understanding
+
+RECENT = 3  # turns during which a product or an answered topic is what a short follow-up is about
+SHORT = 10  # characters (normalised): a longer message says itself what it is about
+SOCIAL = ("greeting", "thanks", "affirm", "deny", "cold")
+_FIRST = {"1", "一", "第一", "第一个", "第1个", "前面那个", "前一个", "上面那个"}
+_SECOND = {"2", "二", "第二", "第二个", "第2个", "后面那个", "后一个", "下面那个"}
+
+
+def remember(session: Session, name: str, value: Any) -> None:
+    session.context[name] = {"value": value, "turn": session.turns}
+
+
+def recent(session: Session, name: str, within: int = RECENT) -> Any:
+    item = session.context.get(name)
+    if not isinstance(item, dict) or session.turns - int(item.get("turn", -RECENT - 1)) > within:
+        return None
+    return item.get("value")
+
+
+def chosen(session: Session, result: Result) -> str | None:
+    """The entry picked from the numbered choice offered on the turn before, if this reply picks one."""
+    offered = recent(session, "choice", within=1)
+    if not offered or len(offered) < 2:
+        return None
+    text = result.normalized
+    if text in _FIRST:
+        return str(offered[0])
+    if text in _SECOND:
+        return str(offered[1])
+    return None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    why: str
+    product: Product | None = None  # answered from the product's own answers …
+    number: int = 0
+    result: Result | None = None  # … or an FAQ read with the context in front
+
+
+def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
+    if not result.normalized or len(result.normalized) > SHORT or not result.question:
+        return None  # a follow-up asks something, briefly
+    if not result.words and any(result.has_intent(name) for name in SOCIAL):
+        return None  # 在吗, 好吗: a social reply, not a question about the product
+    products = {p.id: p for p in understanding.knowledge.products}
+    product = products.get(str(recent(session, "product") or ""))
+    if product is not None:
+        found = understanding.product_answer(product.id, result.text)
+        if found is not None:
+            number, scored = found
+            return FollowUp(f"follow-up about {product.id}: its answer {number} ({scored.score:.0f})",
+                            product=product, number=number)
+    if result.decision is Decision.ANSWER:
+        return None
+    anchors: list[tuple[str, str]] = []
+    if product is not None:
+        anchors.append((product.name, f"product {product.id}"))
+    entry = understanding.faq_by_id.get(str(recent(session, "topic") or ""))
+    if entry is not None:
+        anchors.append(((entry.keywords or entry.questions)[0], f"topic {entry.id}"))
+    for anchor, about in anchors:
+        combined = understanding.understand(anchor + result.normalized)
+        if combined.decision is Decision.ANSWER:
+            return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
+    return None

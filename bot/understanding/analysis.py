@@ -1,0 +1,170 @@
+"""From a normalised message to the evidence the matcher weighs.
+
+A message is cut into words (jieba, with the knowledge base's own vocabulary added so that its words
+stay whole), words are mapped to their synonym group's first word, and every word is classed:
+- filler (请问, 一下, 呀, 吗): no weight at all;
+- a question-kind cue (多久, 怎么, 能不能 …): not evidence of the topic, but the kind of question;
+- a negation (不想, 别 …): the next word becomes its negated form (不想退 → ¬退), so it no longer
+  matches 退 and a clash is visible;
+- otherwise content. Content gives four kinds of features: the word itself, its characters, character
+  pairs across neighbouring content words, and the same pairs as sound keys (pinyin, see sound.py),
+  which is what recovers typos. Each kind has a factor; the index multiplies it by the feature's rarity.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from bot.understanding.knowledge import Language
+from bot.understanding.segment import SEGMENTER
+from bot.understanding.sound import Sounds
+
+NEGATED = "¬"
+# How much one feature of each kind counts before rarity: a whole word is the strongest evidence, a
+# character the weakest; a pair that only sounds the same counts less than the same characters.
+FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4}
+WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    text: str  # normalised
+    words: tuple[str, ...]  # content words after synonyms; negated ones start with ¬
+    kinds: frozenset[str]
+    features: dict[str, float]  # feature → factor (before rarity)
+    either_or: bool = False  # an A-not-A question (含不含, 包不包邮): asks, and negates nothing
+
+    @property
+    def empty(self) -> bool:
+        return not self.features
+
+
+class Analyzer:
+    def __init__(self, language: Language, vocabulary: Iterable[str] = ()) -> None:
+        self.filler = {w for w in language.filler}
+        self.negations = set(language.negations)
+        self.canonical: dict[str, str] = {}
+        for group in language.synonyms:
+            for word in group[1:]:
+                self.canonical.setdefault(word, group[0])
+        self.sounds = Sounds(language.confusions)
+        self._by_word: dict[str, dict[str, float]] = {}
+        self._kinds: ahocorasick.Automaton | None = None
+        cues = [(cue, kind) for kind, words in language.kinds.items() for cue in words]
+        # a one-character cue (能) counts only as a word of its own, never inside another (功能)
+        self.single_cues = {cue: kind for cue, kind in cues if len(cue) == 1}
+        if len(self.single_cues) < len(cues):
+            automaton = ahocorasick.Automaton()
+            for cue, kind in cues:
+                if len(cue) > 1:
+                    automaton.add_word(cue, (len(cue), kind))
+            automaton.make_automaton()
+            self._kinds = automaton
+        self.cue_words = {cue for cue, _ in cues}
+        long_cues = [cue for cue in self.cue_words if len(cue) > 1]
+        own = [w for w in vocabulary if not any(cue in w for cue in long_cues)]  # 什么时候发货 stays apart
+        SEGMENTER.add([*own, *self.filler, *self.negations, *self.cue_words, *self.canonical,
+                       *(group[0] for group in language.synonyms)])
+
+    def kinds(self, text: str) -> tuple[frozenset[str], list[tuple[int, int]]]:
+        """The question kinds a text asks, leftmost-longest cues first, and where the cues are."""
+        if self._kinds is None or not text:
+            return frozenset(), []
+        best: dict[int, tuple[int, str]] = {}
+        for end, (length, kind) in self._kinds.iter(text):
+            start = end - length + 1
+            if start not in best or best[start][0] < length:
+                best[start] = (length, kind)
+        found: set[str] = set()
+        spans: list[tuple[int, int]] = []
+        position = 0
+        for start in sorted(best):
+            if start < position:
+                continue
+            length, kind = best[start]
+            found.add(kind)
+            spans.append((start, start + length))
+            position = start + length
+        return frozenset(found), spans
+
+    def __call__(self, text: str) -> Analysis:
+        found, spans = self.kinds(text)
+        kinds = set(found)
+        outside = bytearray(b"\x01") * len(text)  # 0 where a cue word stands
+        for start, end in spans:
+            outside[start:end] = bytes(end - start)
+        runs: list[list[str]] = [[]]
+        words: list[str] = []
+        negate = False
+        position = 0
+        single_cues, cue_words, negations, filler = self.single_cues, self.cue_words, self.negations, self.filler
+        tokens = SEGMENTER.cut(text)
+        either_or = False
+        for index, token in enumerate(tokens):
+            start, position = position, position + len(token)
+            if token in negations and 0 < index < len(tokens) - 1 and tokens[index - 1][-1] == tokens[index + 1][0]:
+                either_or = True  # 含 不 含酒精: one question, the first 含 said again by what follows
+                if words and runs[-1] and runs[-1][-1] == self.canonical.get(tokens[index - 1], tokens[index - 1]):
+                    runs[-1].pop()
+                    words.pop()
+                continue
+            if token in single_cues:
+                kinds.add(single_cues[token])
+            if token in cue_words or (spans and 1 not in outside[start:position]):
+                runs.append([])
+                negate = False
+            elif token in negations:
+                runs.append([])
+                negate = True
+            elif token in filler:
+                runs.append([])
+            else:
+                word = self.canonical.get(token, token)
+                if negate:
+                    word = NEGATED + word
+                    runs.append([])
+                    negate = False
+                words.append(word)
+                runs[-1].append(word)
+        return Analysis(text, tuple(words), frozenset(kinds), self._features(runs), either_or)
+
+    def _features(self, runs: list[list[str]]) -> dict[str, float]:
+        features: dict[str, float] = {}
+        pair_factor, sound_factor = FACTORS["b"], FACTORS["s"]
+        key = self.sounds.key
+        for run in runs:
+            previous = ""
+            for word in run:
+                features.update(self._word_features(word))
+                if previous and not (previous.isascii() or word.isascii()):  # the pair across two words
+                    mark = NEGATED if previous[0] == NEGATED or word[0] == NEGATED else ""
+                    left, right = previous[-1], word.removeprefix(NEGATED)[0]
+                    features[mark + "b|" + left + right] = pair_factor
+                    features[mark + "s|" + key(left) + " " + key(right)] = sound_factor
+                previous = word
+        return features
+
+    def _word_features(self, word: str) -> dict[str, float]:
+        """A word's own features (itself, its characters, the pairs inside it), kept once computed."""
+        found = self._by_word.get(word)
+        if found is not None:
+            return found
+        mark, bare = (NEGATED, word[1:]) if word[0] == NEGATED else ("", word)
+        key = self.sounds.key
+        found = {mark + "w|" + bare: FACTORS["w"]}
+        if bare.isascii():  # vc, spf, refund: a Latin word is one piece of evidence, its letters none
+            return found
+        for char in bare:
+            found["c|" + mark + char] = FACTORS["c"]
+        for left, right in itertools.pairwise(bare):
+            found[mark + "b|" + left + right] = FACTORS["b"]
+            found[mark + "s|" + key(left) + " " + key(right)] = FACTORS["s"]
+        if len(self._by_word) < WORD_CACHE:
+            self._by_word[word] = found
+        return found

@@ -1,0 +1,81 @@
+"""Hearing a typo as the knowledge base's own word: 推货 → 退货, 积份 → 积分, 敏敢肌 → 敏感肌.
+
+A stretch of 2-4 characters that sounds like a word of the knowledge base (same sound keys, see
+sound.py), is not that word, differs from it in at most half its characters and is no more common in
+the language than it (jieba's word frequencies) is read as that word. The matcher scores both
+readings and keeps the corrected one only when it explains the message better, so a real word that
+happens to sound like a knowledge-base word (加个 / 价格) costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from bot.understanding.sound import Sounds
+
+LONGEST = 4
+
+
+class Corrector:
+    def __init__(self, words: Iterable[str], sounds: Sounds, frequency: Callable[[str], int],
+                 canonical: dict[str, str] | None = None) -> None:
+        canonical = canonical or {}
+        self.sounds = sounds
+        self.frequency = frequency
+        self.known: set[str] = set()
+        self.by_sound: dict[tuple[str, ...], tuple[str, str]] = {}  # sound → (the word, what it means)
+        ambiguous: set[tuple[str, ...]] = set()
+        for word in words:
+            if not 2 <= len(word) <= LONGEST or not all("\u4e00" <= c <= "\u9fff" for c in word):
+                continue
+            self.known.add(word)
+            key = tuple(sounds.key(c) for c in word)
+            meant = canonical.get(word, word)
+            known = self.by_sound.get(key)
+            if known is not None and known[1] != meant:
+                ambiguous.add(key)
+            if known is None or frequency(word) > frequency(known[0]):  # spellings of one word: the usual one
+                self.by_sound[key] = (word, meant)
+        for key in ambiguous:
+            del self.by_sound[key]  # two words sound the same: a typo cannot tell which
+
+    def __call__(self, text: str, words: list[str]) -> tuple[str, list[tuple[str, str]]]:
+        """The text (cut into `words`) with typos read as knowledge-base words, and the (typed, meant) pairs.
+
+        A stretch is only read anew when it starts and ends where words do: 几岁了 is 几岁 + 了, so 岁了
+        is never heard as 碎了."""
+        if not self.by_sound or len(text) < 2:
+            return text, []
+        bounds = {0}
+        position = 0
+        for word in words:
+            position += len(word)
+            bounds.add(position)
+        keys = [self.sounds.key(c) for c in text]
+        out: list[str] = []
+        fixes: list[tuple[str, str]] = []
+        i = 0
+        while i < len(text):
+            typed, meant = self._at(text, keys, i, bounds)
+            if typed != meant:
+                fixes.append((typed, meant))
+            out.append(meant)
+            i += len(typed)
+        return "".join(out), fixes
+
+    def _at(self, text: str, keys: list[str], i: int, bounds: set[int]) -> tuple[str, str]:
+        """The longest known or correctable stretch starting at i, as (typed, meant)."""
+        for length in range(min(LONGEST, len(text) - i), 1, -1):
+            typed = text[i : i + length]
+            if typed in self.known:
+                return typed, typed
+            if i not in bounds or i + length not in bounds:
+                continue
+            found = self.by_sound.get(tuple(keys[i : i + length]))
+            if found is None:
+                continue
+            word, meant = found
+            differ = sum(a != b for a, b in zip(typed, word, strict=True))
+            if differ * 2 <= length and self.frequency(typed) * 2 < max(2, self.frequency(word)):
+                return typed, meant
+        return text[i], text[i]

@@ -1,0 +1,166 @@
+"""Rarity-weighted evidence between a message and every FAQ phrasing (docs/understanding.md).
+
+Every feature (word, character, character pair, sound pair; see analysis.py) weighs
+    rarity × factor,   rarity = ln(1 + (N − n + 0.5) / (n + 0.5))   (BM25's idf)
+where N is the number of FAQ entries and n the number of entries using the feature; a feature no entry
+uses weighs as if one entry did not exist (n = 0). For a message q and a phrasing p:
+    coverage of q = weight(q ∩ p) / weight(q)      how much of what the customer said p explains
+    coverage of p = weight(q ∩ p) / weight(p)      how much of p the customer said
+    score = 100 × √(coverage of q × coverage of p) × kind agreement × negation agreement
+Both coverages are shares, so a score means the same for a 50-entry base and a 50,000-entry one.
+A message reaches only the phrasings that share a feature with it (an inverted index, rarest features
+first), and only the best few are scored exactly.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import itemgetter
+
+from bot.understanding.analysis import NEGATED, Analysis
+
+CANDIDATES = 32  # phrasings scored exactly per message
+EXPLAINED = 3  # candidates that carry the words they share with the message
+COMMON_POSTINGS = 300  # a feature used by more phrasings only counts for candidates rarer features found
+COMMON_WALK = 1500  # phrasings looked at when a message has nothing but such common features
+KIND_CLASH = 0.72  # 发货多久 against 怎么发货: same topic, another question
+NEGATION_CLASH = 0.5  # 想退 against 不想退了
+QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" against "how much of p was said"
+UNKNOWN_SHARE = 0.5  # a feature no entry uses (香港, 开车) weighs half the rarest known one
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    entry: str
+    score: float  # 0-100
+    matched: str  # the phrasing (or keyword) that scored best
+    evidence: tuple[str, ...]  # the words both share, rarest first
+
+
+def _rarity(entries: int, using: int) -> float:
+    return math.log(1 + (entries - using + 0.5) / (using + 0.5))
+
+
+def _kind(feature: str) -> str:
+    return feature.removeprefix(NEGATED)[0]
+
+
+def _opposite(feature: str) -> str:
+    """c|退 ↔ c|¬退: the same character with the other polarity."""
+    if feature.startswith("c|" + NEGATED):
+        return "c|" + feature[3:]
+    return "c|" + NEGATED + feature[2:]
+
+
+class Index:
+    def __init__(self, docs: Iterable[tuple[str, str, Analysis]], factors: dict[str, float]) -> None:
+        """docs: (entry id, original phrasing, its analysis), the phrasings of one entry together."""
+        self.ids: dict[str, int] = {}
+        self.owners: list[str] = []
+        self.texts: list[str] = []
+        self.kinds: list[frozenset[str]] = []
+        self.features: list[tuple[int, ...]] = []
+        using: list[int] = []
+        last_owner: list[int] = []
+        owner_numbers: dict[str, int] = {}
+        ids = self.ids
+        for owner, text, analysis in docs:
+            number = owner_numbers.setdefault(owner, len(owner_numbers))
+            fids = []
+            for feature in analysis.features:
+                fid = ids.get(feature)
+                if fid is None:
+                    fid = ids[feature] = len(using)
+                    using.append(0)
+                    last_owner.append(-1)
+                if last_owner[fid] != number:
+                    last_owner[fid] = number
+                    using[fid] += 1
+                fids.append(fid)
+            self.owners.append(owner)
+            self.texts.append(text)
+            self.kinds.append(analysis.kinds)
+            self.features.append(tuple(fids))
+        self.entries = max(1, len(owner_numbers))
+        self.unknown_rarity = _rarity(self.entries, 0) * UNKNOWN_SHARE
+        self.factors = factors
+        names = list(ids)
+        self.names = names
+        self.weights = [_rarity(self.entries, n) * factors[_kind(name)] for name, n in zip(names, using, strict=True)]
+        self.totals = [sum(self.weights[f] for f in fids) or 1.0 for fids in self.features]
+        postings: dict[int, list[int]] = {}
+        for position, features in enumerate(self.features):
+            for fid in features:
+                if names[fid][0] != "c":  # single characters only refine the exact score
+                    postings.setdefault(fid, []).append(position)
+        self.postings = postings
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+    def positions(self, owner_prefix: str) -> frozenset[int]:
+        return frozenset(p for p, owner in enumerate(self.owners) if owner.startswith(owner_prefix))
+
+    def search(self, query: Analysis, among: frozenset[int] | None = None) -> list[Scored]:
+        """Every entry a phrasing of which shares evidence with the query, best first (only `among`
+        those phrasings when given)."""
+        ids, weights = self.ids, self.weights
+        known: dict[int, float] = {}
+        total = 0.0
+        for feature, factor in query.features.items():
+            fid = ids.get(feature)
+            if fid is None:
+                total += self.unknown_rarity * factor
+            else:
+                known[fid] = weights[fid]
+                total += weights[fid]
+        if not known:
+            return []
+        clash = {fid for f in query.features if f[0] == "c"
+                 if (fid := ids.get(_opposite(f))) is not None and _opposite(f) not in query.features}
+        gathered: dict[int, float] = {}
+        postings = self.postings
+        for fid in sorted((f for f in known if f in postings), key=lambda f: len(postings[f])):
+            found = postings[fid] if among is None else [p for p in postings[fid] if p in among]
+            if len(found) > COMMON_POSTINGS:
+                if gathered:
+                    break  # the rest are commoner still; the exact score below counts them anyway
+                found = found[:COMMON_WALK]  # a message of common words only: a bounded look
+            weight = known[fid]
+            for position in found:
+                gathered[position] = gathered.get(position, 0.0) + weight
+        if len(gathered) > CANDIDATES:
+            shortlist = [p for p, _ in heapq.nlargest(CANDIDATES, gathered.items(), key=itemgetter(1))]
+        else:
+            shortlist = list(gathered)
+        query_ids = set(known)
+        shared_by: list[tuple[int, set[int], float]] = []
+        union: dict[str, set[int]] = {}
+        for position in shortlist:
+            shared = query_ids.intersection(self.features[position])
+            shared_by.append((position, shared, sum(weights[f] for f in shared)))
+            union.setdefault(self.owners[position], set()).update(shared)
+        explained = {owner: sum(weights[f] for f in found) / total for owner, found in union.items()}
+        best: dict[str, tuple[float, int, set[int]]] = {}
+        for position, shared, matched in shared_by:
+            owner = self.owners[position]
+            features = self.features[position]
+            said = min(1.0, matched / self.totals[position])
+            score = 100 * explained[owner] ** QUERY_SHARE * said ** (1 - QUERY_SHARE)
+            kinds = self.kinds[position]
+            if query.kinds and kinds and query.kinds.isdisjoint(kinds):
+                score *= KIND_CLASH
+            if clash and not clash.isdisjoint(features):
+                score *= NEGATION_CLASH
+            if owner not in best or best[owner][0] < score:
+                best[owner] = (score, position, shared)
+        ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)
+        return [Scored(owner, score, self.texts[position], self._evidence(shared) if rank < EXPLAINED else ())
+                for rank, (owner, (score, position, shared)) in enumerate(ranked)]
+
+    def _evidence(self, shared: set[int]) -> tuple[str, ...]:
+        words = sorted((f for f in shared if self.names[f].startswith("w|")), key=lambda f: -self.weights[f])
+        return tuple(self.names[f][2:] for f in words)

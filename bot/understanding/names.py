@@ -1,0 +1,41 @@
+"""Is what the customer said at "what should I call you" a name?
+
+Only a plausible name is kept: short, not a question, not a yes/no/greeting or any other intent, not
+something the knowledge base answers. 叫我小雨 / 我是小雨 / 小雨就行 are understood as 小雨; 我是敏感肌
+is not a name (敏感肌 is what the knowledge base talks about), nor is 好, 你好呀, 优惠卷怎么用不了.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.understanding.matcher import Decision, Result
+
+LONGEST = 8  # characters: 小雨, 阿美, Lily, 王女士 — a sentence is not a name
+_FRAMED = re.compile(r"^(?:你可以|可以|就|直接)?(?:叫我|喊我|我叫|我是|称呼我|我的名字是|名字是)")
+_TRAILING = re.compile(r"(?:就行|就好|就可以|即可|吧|哦|呀|啦|呢|哈|嘛)+$")
+
+
+def name_in(result: Result, understand: Callable[[str], Result]) -> str | None:
+    """The name the customer gave, or None when the reply is something else."""
+    text = result.normalized
+    framed = _FRAMED.match(text)
+    if not text or "?" in result.text or "？" in result.text or (result.question and not framed):
+        return None  # (你可以叫我Lily reads as a question only because of 可以: the name inside decides)
+    name = _TRAILING.sub("", text[framed.end():] if framed else text)
+    if not name or len(name) > LONGEST or name.isdigit():
+        return None
+    if not framed and (result.intents or result.decision is not Decision.MISS):
+        return None  # 好, 不用, 在吗, 包邮吗: an answer of another kind
+    inner = understand(name) if framed else result
+    if inner.intents or inner.decision is not Decision.MISS or inner.question:
+        return None  # 我是敏感肌, 叫我好的: framed, but no name inside
+    return _original(result.text, name)
+
+
+def _original(text: str, name: str) -> str:
+    """The name as the customer typed it (Lily, not lily), when it can be found."""
+    compact = re.sub(r"\s+", "", text)
+    found = re.search(re.escape(name), compact, flags=re.IGNORECASE)
+    return found.group(0) if found else name

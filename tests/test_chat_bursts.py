@@ -1,0 +1,59 @@
+"""`siyu chat` answers a burst the way the kf path does: lines typed within the window are one turn."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.engine.content import load_content
+from bot.engine.library import Library
+from bot.tools.chat import run_chat
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = Library(load_content(ROOT))
+
+
+def typist(lines: list[str], pause_after: set[int]) -> tuple[asyncio.Event, object]:
+    """Lines typed at once, except that after the lines numbered in pause_after the typist stops until
+    released (so the burst window passes with nothing typed)."""
+    release = asyncio.Event()
+    queue = list(lines)
+    typed = 0
+
+    async def read_line(prompt: str) -> str | None:
+        nonlocal typed
+        if typed in pause_after:
+            pause_after.discard(typed)
+            await release.wait()
+            release.clear()
+        if not queue:
+            return None
+        typed += 1
+        return queue.pop(0)
+
+    return release, read_line
+
+
+async def test_lines_typed_within_the_window_are_answered_once(capsys: pytest.CaptureFixture[str]) -> None:
+    release, read_line = typist(["好呀", "叫我小雨", "/quit"], pause_after={2})
+    chat = asyncio.ensure_future(run_chat(LIBRARY, "", burst_window=0.05, read_line=read_line))  # type: ignore[arg-type]
+    out = ""
+    for _ in range(500):  # wait on the condition: the window passed with nothing typed, the burst is answered
+        out += capsys.readouterr().out
+        if "小雨" in out:
+            break
+        await asyncio.sleep(0.01)
+    assert "小雨" in out and "怎么称呼" not in out and "叫你什么" not in out  # asked and answered at once
+    assert "护肤" in out  # and the next question follows
+    release.set()
+    assert await asyncio.wait_for(chat, 5) == 0
+
+
+async def test_a_burst_command_sends_several_messages_as_one(capsys: pytest.CaptureFixture[str]) -> None:
+    _, read_line = typist(["/burst 好呀 | 叫我小雨", "/debug", "/quit"], pause_after=set())
+    assert await run_chat(LIBRARY, "", burst_window=0, read_line=read_line) == 0  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    assert "小雨" in out and "怎么称呼" not in out.split("你好呀")[-1]
+    assert "'name': '小雨'" in out

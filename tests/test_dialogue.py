@@ -1,0 +1,108 @@
+"""The pieces that read a reply in conversation: names, bursts, ambiguity, follow-ups, numbered choices.
+Whole conversations are in flows/tests/understanding.yaml (run by test_engine via siyu test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.conversation import InboundKind
+from bot.engine.burst import pieces
+from bot.engine.content import load_content
+from bot.engine.followup import RECENT, chosen, follow_up, recent, remember
+from bot.engine.library import Library
+from bot.engine.reading import ambiguous, state_of, takes_free_answers
+from bot.engine.session import Session
+from bot.tools.simulator import Simulator
+from bot.understanding.names import name_in
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = load_content(ROOT)
+UNDERSTANDING = CONTENT.understanding
+understand = UNDERSTANDING.understand
+MORNING = 1_767_225_600.0 + 2 * 3600
+
+
+@pytest.mark.parametrize(("said", "name"), [
+    ("小雨", "小雨"), ("叫我小雨", "小雨"), ("我是小雨", "小雨"), ("叫我小雨就行", "小雨"), ("小美吧", "小美"),
+    ("你可以叫我Lily", "Lily"), ("王女士", "王女士"), ("我叫阿May呀", "阿May"),
+])
+def test_a_plausible_name_is_read(said: str, name: str) -> None:
+    assert name_in(understand(said), understand) == name
+
+
+@pytest.mark.parametrize("said", [
+    "好", "好的呀", "嗯", "不用了", "你好呀", "在吗", "谢谢", "优惠卷怎么用不了", "包邮吗", "我是敏感肌",
+    "叫我干嘛", "你叫什么名字？", "我今天心情特别好想和你聊很久很久", "12345", "别推了", "",
+])
+def test_anything_else_is_not_a_name(said: str) -> None:
+    assert name_in(understand(said), understand) is None
+
+
+@pytest.mark.parametrize(("texts", "expected"), [
+    (["好呀", "叫我小雨"], ["好呀", "叫我小雨"]),
+    (["好呀，叫我小雨"], ["好呀", "叫我小雨"]),
+    (["嗯嗯，我是干皮，冬天很干"], ["嗯嗯", "我是干皮，冬天很干"]),
+    (["我在新疆，能发货吗"], ["我在新疆，能发货吗"]),  # one question with a comma stays whole
+    (["你好", "请问", "包邮吗", "？"], ["包邮吗"]),  # hello, 请问 and ？ beside a question need no answer
+    (["你好"], ["你好"]),  # a hello alone is answered
+    ([""], [""]),
+])
+def test_a_burst_is_cut_into_pieces_in_order(texts: list[str], expected: list[str]) -> None:
+    assert pieces(texts, understand) == expected
+
+
+def test_an_ambiguous_reply_is_one_the_state_would_take_two_ways() -> None:
+    invite = state_of(CONTENT.flows["welcome"], "invite")
+    assert ambiguous(invite, understand("嗯")) == ("affirm", "cold")
+    assert ambiguous(invite, understand("好的")) is None
+    assert ambiguous(invite, understand("哦")) is None  # only cold: a clear answer
+    ask_name = state_of(CONTENT.flows["icebreak"], "ask_name")
+    assert ambiguous(ask_name, understand("嗯")) is None  # this state has no rule for yes: 嗯 is plain
+    assert takes_free_answers(state_of(CONTENT.flows["icebreak"], "chat"))
+    assert not takes_free_answers(invite)
+
+
+def test_the_numbered_choice_is_answered_with_1_or_2_on_the_next_turn_only() -> None:
+    session = Session(turns=4)
+    remember(session, "choice", ["points_use", "points_earn"])
+    session.turns = 5
+    assert chosen(session, understand("1")) == "points_use"
+    assert chosen(session, understand("第二个")) == "points_earn"
+    assert chosen(session, understand("包邮吗")) is None
+    session.turns = 6
+    assert chosen(session, understand("2")) is None  # a later 2 is something else (a survey option)
+
+
+def test_context_is_forgotten_after_a_few_turns() -> None:
+    session = Session(turns=1)
+    remember(session, "product", "calm_serum")
+    session.turns = 1 + RECENT
+    assert recent(session, "product") == "calm_serum"
+    session.turns += 1
+    assert recent(session, "product") is None
+
+
+def test_follow_ups_read_the_product_first_then_the_topic() -> None:
+    session = Session(turns=2)
+    remember(session, "product", "night_serum")
+    found = follow_up(session, UNDERSTANDING, understand("孕妇能用吗"))
+    assert found is not None and found.product is not None and found.product.id == "night_serum"
+    assert "A醇" in found.product.answers[found.number].answer
+    assert follow_up(session, UNDERSTANDING, understand("你好")) is None  # not a question about it
+    assert follow_up(session, UNDERSTANDING, understand("我想问问你们的发票怎么开呢谢谢")) is None  # long
+    topic = Session(turns=3)
+    remember(topic, "topic", "ingredient_vc")
+    found = follow_up(topic, UNDERSTANDING, understand("白天能用吗"))
+    assert found is not None and found.result is not None and found.result.answers == ["ingredient_vc"]
+
+
+async def test_a_burst_through_the_engine_is_one_turn_with_the_answered_question_dropped() -> None:
+    sim = Simulator(Library(CONTENT), start=MORNING)
+    await sim.send(InboundKind.WELCOME)
+    replies = await sim.burst(["好呀", "叫我小雨"])
+    assert [m.label for m in replies] == ["icebreak.nice_to_meet", "icebreak.chat"]
+    session = await sim.session()
+    assert session.slots["name"] == "小雨" and (session.flow, session.state) == ("icebreak", "chat")
+    assert any("burst of 2 message(s)" in line for line in session.trace)
