@@ -13,8 +13,10 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.gateway.handlers import Handlers
+from bot.events import EventBus
+from bot.gateway.handlers import Handler, Handlers
 from bot.gateway.kf import KfChannel
+from bot.gateway.kf_link import KfLink
 from bot.gateway.queue import Queue
 from bot.gateway.server import MAX_BODY, CallbackEndpoint, add_routes, never_500
 from bot.gateway.worker import Worker
@@ -40,6 +42,9 @@ class Services:
     api: WeComAPI | None = None
     kf: KfChannel | None = None
     handlers: Handlers | None = None
+    kf_link: KfLink | None = None
+    events: EventBus = field(default_factory=EventBus)  # customer events: the funnel and follow-ups listen
+    extra_handlers: dict[str, Handler] = field(default_factory=dict)  # queued event kinds wiring adds
     workers: list[Worker] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # drained at shutdown
     auxiliary: list[asyncio.Task[None]] = field(default_factory=list)  # loops cancelled at shutdown
@@ -97,6 +102,7 @@ def build_app(
             metrics=metrics,
         )
         services.kf = KfChannel(the_store, services.api, services.queue, metrics, clock=clock)
+        services.kf_link = KfLink(the_store, services.api, url=settings.kf_url, open_kfid=settings.kf_open_kfid)
         services.conversation = conversation_factory(services)
         services.handlers = Handlers(
             the_store,
@@ -106,7 +112,10 @@ def build_app(
             metrics,
             agent_id=settings.agent_id,
             clock=clock,
+            events=services.events,
+            kf_link=services.kf_link,
         )
+        services.handlers.by_kind.update(services.extra_handlers)
         await services.queue.setup()
         for _ in range(workers):
             worker = Worker(services.queue, services.handlers.handle, metrics, **(worker_options or {}))  # type: ignore[arg-type]

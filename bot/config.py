@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ class Settings:
     persona: str | None = None
     burst_window: float = 2.0
     timezone: str = "Asia/Shanghai"
+    kf_url: str | None = None  # the kf link contact welcomes carry (made with scene contact_welcome)
+    kf_open_kfid: str | None = None  # or the kf account to make that link for (kf/add_contact_way)
 
 
 def default_content_dir() -> Path:
@@ -116,6 +119,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"SIYU_TIMEZONE is wrong: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
 
+    kf_url = env.get("SIYU_KF_URL", "").strip() or None
+    if kf_url and (urlparse(kf_url).scheme != "https" or not urlparse(kf_url).netloc):
+        problems.append(f"SIYU_KF_URL is malformed: expected the https:// link of a kf account, got {kf_url!r}")
+    kf_open_kfid = env.get("SIYU_KF_OPEN_KFID", "").strip() or None
+    if kf_open_kfid and not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", kf_open_kfid):
+        problems.append(f"SIYU_KF_OPEN_KFID is malformed: expected an open_kfid like wkXXXX, got {kf_open_kfid!r}")
+
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -132,4 +142,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         persona=persona,
         burst_window=burst_window,
         timezone=timezone,
+        kf_url=kf_url,
+        kf_open_kfid=kf_open_kfid,
     )

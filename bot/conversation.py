@@ -25,6 +25,7 @@ class InboundKind(StrEnum):
     WELCOME = "welcome"  # a new external contact: the welcome flow's first words
     ENTER_SESSION = "enter_session"  # a customer opened the kf chat
     TIMER = "timer"  # a durable timer that the conversation itself set has fired
+    FOLLOWUP = "followup"  # a follow-up step is due: data holds what to say (bot/followups)
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,5 +163,8 @@ class FakeWeCom:
     def _externalcontact_send_welcome_msg(self, body: dict[str, Any]) -> dict[str, Any]:
         return {}
 
+    def _kf_add_contact_way(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"url": f"https://work.weixin.qq.com/kfid/kfc{body['open_kfid']}?enc_scene={body.get('scene', '')}"}
+
     def _externalcontact_groupchat_get(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"group_chat": {"chat_id": body["chat_id"], "name": "group", "member_list": []}}

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content.source import ContentError, Document, Path_, Problem, load_document, validate
-from bot.engine.flows import FlowFile, State, Target, Transition, When
+from bot.engine.flows import Effects, FlowFile, State, Target, Transition, When
 from bot.engine.machine import CompiledFlow
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules, lint_text, variables_of
+from bot.events import FLOW_MARKS
+from bot.followups.plans import FollowupFile, load_plans
 from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Understanding
 
@@ -23,6 +25,7 @@ from bot.understanding.matcher import Understanding
 ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_text", "empty", "greeting",
                "thanks", "ack", "welcome")
 DEFAULT_PERSONA = "xiaowanzi"
+ENGINE_SLOTS = frozenset({"welcome_via"})  # slots the engine sets itself (bot/engine/welcome.py)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Content:
     default_persona: str
     rules: Rules
     flows: dict[str, CompiledFlow]
+    plans: FollowupFile = field(default_factory=FollowupFile)  # knowledge/followups.yaml
 
     def persona_for(self, channel: str) -> Persona:
         for persona in self.personas.values():
@@ -101,6 +105,7 @@ def load_content(root: Path, persona: str | None = None) -> Content:
     slots = checker.slots | BUILTIN_VARIABLES
     for persona_obj, document in personas.values():
         problems.extend(_check_persona(persona_obj, document, rules, checker.keys_used, slots))
+    plans = load_plans(root, {name: p for name, (p, _) in personas.items()}, slots, checker.tags, problems)
     answer_keys = {e.answer_key for e in knowledge.faq if e.answer_key}
     for persona_obj, document in personas.values():
         for key in sorted(answer_keys - persona_obj.messages.keys()):
@@ -119,6 +124,7 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         default_persona=default,
         rules=rules,
         flows=compiled,
+        plans=plans,
     )
 
 
@@ -136,6 +142,11 @@ def _lint_knowledge(root: Path, rules: Rules) -> list[Problem]:
 
 
 Used = dict[str, tuple[str, int, int]]  # persona key -> where a flow first uses it
+
+
+def _check_marks(doc: Document, path: Path_, effects: Effects) -> list[Problem]:
+    return [doc.problem((*path, "mark"), f"mark “{mark}” 不认识；可用 {' / '.join(FLOW_MARKS)}")
+            for mark in effects.mark if mark not in FLOW_MARKS]
 
 
 def _check_persona(persona: Persona, document: Document, rules: Rules, used: Used,
@@ -165,7 +176,7 @@ class _Checker:
         self.faq_ids = faq_ids
         self.flows = flows
         self.keys_used: Used = {}
-        self.slots: set[str] = set()
+        self.slots: set[str] = set(ENGINE_SLOTS)
         self.tags: set[str] = set()
         for spec, _ in flows.values():
             for start_on in spec.start_on:
@@ -197,6 +208,7 @@ class _Checker:
             problems.append(doc.problem(("start",), f"start 指向不存在的状态 “{spec.start}”"))
         for index, start_on in enumerate(spec.start_on):
             self._say(doc, ("start_on", index), start_on.say)
+            problems.extend(_check_marks(doc, ("start_on", index), start_on))
             for intent in start_on.intent or ():
                 if intent not in self.intents:
                     problems.append(doc.problem(("start_on", index, "intent"), f"没有意图 “{intent}”"))
@@ -208,11 +220,13 @@ class _Checker:
             if rule.flow is not None and rule.flow not in self.flows:
                 problems.append(doc.problem((*path, "flow"), f"没有流程 “{rule.flow}” (flows/{rule.flow}.yaml)"))
             self._say(doc, path, rule.say)
+            problems.extend(_check_marks(doc, path, rule))
             problems.extend(self._check_when(doc, (*path, "when"), rule.when))
 
         for state_name, state in states.items():
             base: Path_ = ("states", state_name)
             self._say(doc, base, state.say)
+            problems.extend(_check_marks(doc, base, state))
             self._say(doc, (*base, "reprompt"), state.reprompt)
             for index, rule in enumerate(state.on):
                 path: Path_ = (*base, "on", index)

@@ -20,9 +20,11 @@ from zoneinfo import ZoneInfo
 from bot.conversation import Inbound, Outbound, Turn
 from bot.engine.content import Content
 from bot.engine.library import Library
+from bot.engine.milestones import milestones, pack, snapshot, unpack
 from bot.engine.session import Session, Sessions
 from bot.engine.turn import TurnRun
 from bot.engine.turn_context import Reply, TurnContext
+from bot.events import CustomerEvent, EventBus
 from bot.store.base import Store
 from bot.timers import Timers
 from bot.understanding.matcher import Result
@@ -46,7 +48,9 @@ class Engine:
         clock: Callable[[], float] = time.time,
         timezone: str = "Asia/Shanghai",
         burst_window: float = 2.0,
+        events: EventBus | None = None,
     ) -> None:
+        self.events = events or EventBus()
         self.library = library
         self.store = store
         self.sessions = Sessions(store)
@@ -60,21 +64,29 @@ class Engine:
         async with self._locked(key):
             session = await self.sessions.load(key)
             done = session.done_turn(inbound.event_id)
-            if done is not None:
-                return _turn_from(done)
-            reply = Reply()
-            self._turn(key, session, inbound, reply)
-            turn = Turn(messages=reply.messages, handover=reply.handover)
-            for due, data in reply.schedule:  # before the save: a crash leaves a timer that is ignored
-                assert session.timer is not None
-                session.timer["member"] = await self.timers.schedule(due, data)
-            session.remember_turn(inbound.event_id, _turn_to(turn))
-            await self.sessions.save(key, session)
-            for member in reply.cancel:
-                await self.timers.cancel(member)
-            if reply.near_miss is not None:
-                await self._record_near_miss(reply.near_miss)
-            return turn
+            if done is not None:  # a redelivery: the same turn, and its events told again
+                turn, events = _turn_from(done), unpack(done)
+            else:
+                turn, events = await self._run_turn(key, session, inbound)
+        await self.events.emit(events)  # outside the lock: listeners may take locks of their own
+        return turn
+
+    async def _run_turn(self, key: str, session: Session, inbound: Inbound) -> tuple[Turn, list[CustomerEvent]]:
+        reply, before = Reply(), snapshot(session)
+        self._turn(key, session, inbound, reply)
+        turn = Turn(messages=reply.messages, handover=reply.handover)
+        for due, data in reply.schedule:  # before the save: a crash leaves a timer that is ignored
+            assert session.timer is not None
+            session.timer["member"] = await self.timers.schedule(due, data)
+        events = milestones(key, inbound, before, session, reply, self.clock()) if self.events.active else []
+        remembered = _turn_to(turn) | ({"events": pack(events)} if events else {})
+        session.remember_turn(inbound.event_id, remembered)
+        await self.sessions.save(key, session)
+        for member in reply.cancel:
+            await self.timers.cancel(member)
+        if reply.near_miss is not None:
+            await self._record_near_miss(reply.near_miss)
+        return turn, events
 
     async def reset(self, key: str) -> None:
         session = await self.sessions.load(key)

@@ -132,6 +132,7 @@ class FlowRunner:
     def _enter(self, flow: str, state: str) -> None:
         session = self.ctx.session
         session.flow, session.state, session.misses = flow, state, 0
+        self.ctx.reply.entered.append(f"{flow}.{state}")
         spec = self.ctx.content.flows[flow].spec.states[state]
         if spec.recommend:
             recommend(self.ctx)  # first: what she says may name the product
@@ -151,5 +152,6 @@ class FlowRunner:
             slots[name] = (current if isinstance(current, int | float) else 0) + amount
         session.add_tags(effects.tag)
         session.remove_tags(effects.untag)
+        self.ctx.reply.marks.extend(effects.mark)
         for key in effects.say:
             self.ctx.say(key)

@@ -61,8 +61,9 @@ class Effects(_Strict):
     add: dict[str, int] = {}
     tag: list[str] = []
     untag: list[str] = []
+    mark: list[str] = []  # milestones for the funnel and follow-up plans: surveyed, refused, …
 
-    _effect_lists = field_validator("say", "tag", "untag", mode="before")(_as_list)
+    _effect_lists = field_validator("say", "tag", "untag", "mark", mode="before")(_as_list)
 
 
 class Target(Effects):

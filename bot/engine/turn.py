@@ -8,8 +8,10 @@ opt-out → ask for a human → the current flow's rules → another flow that s
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
+from bot.engine import welcome
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.machine import FALLBACK, OTHERWISE, SAID, SILENCE
+from bot.engine.proactive import followup
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision
 
@@ -30,13 +32,17 @@ class TurnRun:
         kind = ctx.inbound.kind
         if kind is InboundKind.TIMER:
             self._timer()
+        elif kind is InboundKind.FOLLOWUP:
+            followup(ctx)
         elif kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION):
             ctx.cancel_timer()
             session.pending.clear()
             self.flows.end("new welcome")
+            welcome.prepare(ctx)
             event = "welcome" if kind is InboundKind.WELCOME else "enter_session"
             if not self.flows.start_by_event(event):
                 ctx.say(event if ctx.persona.has(event) else "welcome")
+            welcome.kf_card(ctx)
         elif self._handed_over():
             ctx.why.append("handed over to a human: the bot stays silent")
         elif kind is InboundKind.TEXT:

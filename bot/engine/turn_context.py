@@ -25,6 +25,8 @@ class Reply:
     schedule: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     cancel: list[str] = field(default_factory=list)
     near_miss: Result | None = None
+    marks: list[str] = field(default_factory=list)  # milestones flows marked (`mark:`), for the funnel
+    entered: list[str] = field(default_factory=list)  # flow.state entered this turn, in order
 
 
 @dataclass

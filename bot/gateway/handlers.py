@@ -8,7 +8,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.conversation import Conversation, Inbound, InboundKind, Outbound
-from bot.gateway.kf import KfChannel, conversation_key
+from bot.events import ADDED, CHURNED, ENTERED, WELCOMED, CustomerEvent, EventBus
+from bot.gateway.kf import KfChannel, conversation_key, to_kf_payload
+from bot.gateway.kf_link import KfLink
 from bot.gateway.outbox import SENDING, SENT, Outbox, message_id
 from bot.gateway.queue import Event
 from bot.metrics import Metrics
@@ -54,7 +56,11 @@ class Handlers:
         *,
         agent_id: int | None,
         clock: Callable[[], float] = time.time,
+        events: EventBus | None = None,
+        kf_link: KfLink | None = None,
     ) -> None:
+        self.events = events or EventBus()
+        self.kf_link = kf_link
         self.store = store
         self.api = api
         self.kf = kf
@@ -72,6 +78,11 @@ class Handlers:
             "app_message": self.app_message,
             "timer": self.timer,
         }
+
+    async def _tell(self, name: str, customer: str, at: str | float, conversation: str, **extra: str) -> None:
+        """What happened to a customer, for the funnel and the follow-up plans."""
+        when = float(at) if at else self.clock()
+        await self.events.emit([CustomerEvent(name, customer, when, conv=conversation, **extra)])
 
     async def handle(self, event: Event) -> None:
         handler = self.by_kind.get(event.kind)
@@ -115,6 +126,9 @@ class Handlers:
         kind = data.get("event_type", "")
         open_kfid, customer = data.get("open_kfid", ""), data.get("external_userid", "")
         if kind == "enter_session":
+            scene = data.get("scene_param", "") or data.get("scene", "")
+            conversation = conversation_key(open_kfid, customer)
+            await self._tell(ENTERED, customer, data.get("send_time", ""), conversation, channel=scene)
             code = data.get("welcome_code", "")
             if not code:
                 return  # WeCom sends a code only when a welcome is allowed
@@ -126,12 +140,13 @@ class Handlers:
                 event_id=event.key,
                 kind=InboundKind.ENTER_SESSION,
                 customer=customer,
-                channel=data.get("scene_param", "") or data.get("scene", ""),
+                channel=scene,
                 at=self.clock(),
-                data={"open_kfid": open_kfid},
+                data={"open_kfid": open_kfid, "scene": data.get("scene", "")},
             )
-            turn = await self.conversation.respond(conversation_key(open_kfid, customer), inbound)
-            await self.kf.welcome_on_enter(event.key, code, turn)
+            turn = await self.conversation.respond(conversation, inbound)
+            if await self.kf.welcome_on_enter(event.key, code, turn):
+                await self._tell(WELCOMED, customer, self.clock(), conversation, channel=scene)
         elif kind == "msg_send_fail":
             record = {
                 "at": data.get("send_time", ""),
@@ -158,6 +173,8 @@ class Handlers:
         change = data.get("ChangeType", "")
         customer = data.get("ExternalUserID", "")
         if change in ("add_external_contact", "add_half_external_contact"):
+            await self._tell(ADDED, customer, data.get("CreateTime", ""), event.conversation,
+                             staff=data.get("UserID", ""), channel=data.get("State", ""))
             await self._welcome(event, customer)
         elif change == "del_follow_user":
             record = {
@@ -167,6 +184,7 @@ class Handlers:
             }
             await self.store.lpush_capped(CHURN_LOG, json.dumps(record), 100_000)
             await self.store.hset(f"siyu:customer:{customer}", {"churned_at": record["at"]})
+            await self._tell(CHURNED, customer, record["at"], event.conversation, staff=record["employee"])
             self.metrics.events.labels("external_contact", "churn").inc()
             log.info("a customer deleted an employee: recorded as churn")
         else:
@@ -184,16 +202,19 @@ class Handlers:
         msgid = message_id(event.key, 0)
         if (await self.outbox.statuses(event.key)).get(msgid) == SENT:
             return
+        channel = event.data.get("State", "")
+        kf_url = await self.kf_link.for_channel(channel) if self.kf_link else None
         inbound = Inbound(
             event_id=event.key,
             kind=InboundKind.WELCOME,
             customer=customer,
-            channel=event.data.get("State", ""),
+            channel=channel,
             at=self.clock(),
+            data={"kf_url": kf_url} if kf_url else {},
         )
         turn = await self.conversation.respond(event.conversation, inbound)
         text = "\n".join(m.text for m in turn.messages if m.text and m.attachment is None)
-        attachments = [m.attachment for m in turn.messages if m.attachment is not None][:9]
+        attachments = [to_kf_payload(m) for m in turn.messages if m.attachment is not None][:9]
         if not text and not attachments:
             return
         await self.outbox.mark(event.key, msgid, SENDING)
@@ -203,8 +224,11 @@ class Handlers:
             if error.errcode != WELCOME_USED:
                 raise
             log.info("welcome code already used (another sender or the admin console welcome)")
+            await self.outbox.mark(event.key, msgid, SENT)
+            return
         await self.outbox.mark(event.key, msgid, SENT)
         self.metrics.outbound.labels("welcome", "sent").inc()
+        await self._tell(WELCOMED, customer, self.clock(), event.conversation, channel=channel)
 
     # -- customer groups -------------------------------------------------------------------------
     async def external_chat(self, event: Event) -> None:

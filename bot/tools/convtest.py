@@ -3,12 +3,13 @@
     name: 直播间新客愿意聊
     channel: live                # optional acquisition channel
     steps:
-      - event: welcome           # welcome | enter_session
+      - event: enter_session     # see EVENTS below
         expect: [welcome.live, welcome.benefit, welcome.invite]
       - say: 好呀
         expect: [icebreak.ask_name]
-      - wait: 1d                 # the clock moves on; due timers fire
-        expect: []               # [] = the bot stays silent
+      - wait: 1d                 # the clock moves on; due timers and follow-ups fire, each at its time
+        expect: [followup.care]  # [] = the bot stays silent
+        followup: seeds.value    # optional: the follow-up planned next (plan.step; "" = none)
       - send: image              # image | voice | video | file | sticker
         expect: [non_text]
       - say: 包邮吗
@@ -18,12 +19,16 @@
         slots: {name: 小美}
         handover: false
 
-Each test starts from a new customer. `expect` lists every message of the step, in order.
+Each test starts from a new customer at 10:00 local time. `expect` lists every message of the step, in order.
+Events: welcome (a new contact, welcomed with the kf link card), welcome_plain (without a kf link),
+enter_session (the customer opens the kf chat), enter_from_welcome (from the card of a contact welcome),
+purchase (an order or a purchase tag), delete (the customer deletes the staff member).
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,13 +45,16 @@ _SEND = {"image": InboundKind.IMAGE, "voice": InboundKind.VOICE, "video": Inboun
          "file": InboundKind.FILE, "sticker": InboundKind.STICKER, "link": InboundKind.LINK}
 
 
+EVENTS = r"^(welcome|welcome_plain|enter_session|enter_from_welcome|purchase|delete)$"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class TestStep(_Strict):
     say: str | None = None
-    event: str | None = Field(None, pattern=r"^(welcome|enter_session)$")
+    event: str | None = Field(None, pattern=EVENTS)
     wait: str | None = None
     send: str | None = Field(None, pattern=r"^(image|voice|video|file|sticker|link)$")
     expect: list[str] | None = None
@@ -54,6 +62,7 @@ class TestStep(_Strict):
     tags: list[str] | None = None
     slots: dict[str, Any] | None = None
     handover: bool | None = None
+    followup: str | None = None
 
     @field_validator("say", mode="before")
     @classmethod
@@ -96,15 +105,14 @@ def _matches(expected: str, message: Outbound) -> bool:
 
 async def run_case(library: Library, case: TestCase, file: str, lines: list[int]) -> Outcome:
     outcome = Outcome(file, case.name)
-    simulator = Simulator(library, channel=case.channel, customer=f"test_{abs(hash(case.name))}",
+    simulator = Simulator(library, channel=case.channel, customer=f"test_{zlib.crc32(case.name.encode())}",
                           start=1_767_225_600.0 + 2 * 3600)  # 10:00 in Shanghai: greetings stay stable
     for number, step in enumerate(case.steps):
         where = f"{file}:{lines[number]}"
         if step.say is not None:
             messages = await simulator.say(step.say)
         elif step.event is not None:
-            kind = InboundKind.WELCOME if step.event == "welcome" else InboundKind.ENTER_SESSION
-            messages = await simulator.send(kind)
+            messages = await _event(simulator, step.event)
         elif step.send is not None:
             messages = await simulator.send(_SEND[step.send])
         else:
@@ -129,9 +137,21 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
                 outcome.failures.append(f"{where}: 期望变量 {slot}={value!r}，实际 {session.slots.get(slot)!r}")
         if step.handover is not None and step.handover != handover:
             outcome.failures.append(f"{where}: 期望 handover={step.handover}，实际 {handover}")
+        if step.followup is not None and step.followup != (planned := await simulator.next_followup()):
+            outcome.failures.append(f"{where}: 期望下一条跟进 {step.followup or '(没有)'}，实际 {planned or '(没有)'}")
         if outcome.failures:
             break
     return outcome
+
+
+async def _event(simulator: Simulator, event: str) -> list[Outbound]:
+    if event in ("welcome", "welcome_plain"):
+        return await simulator.welcome(kf_link=event == "welcome")
+    if event in ("enter_session", "enter_from_welcome"):
+        return await simulator.enter(from_welcome=event == "enter_from_welcome")
+    if event == "purchase":
+        return await simulator.purchase()
+    return await simulator.delete()
 
 
 def load_cases(path: Path) -> list[tuple[str, TestCase, list[int]]]:
