@@ -7,11 +7,13 @@ durable timers when the clock passes them, exactly as the gateway's timer pump w
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from bot.conversation import Inbound, InboundKind, Outbound
 from bot.engine.engine import Engine
 from bot.engine.library import Library
 from bot.engine.session import Session
+from bot.profile.model import Profile
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
 
@@ -26,11 +28,13 @@ class Simulator:
         self.key = f"chat:{customer}"
         self.channel = channel
         self.sequence = 0
+        self.events: list[str] = []  # every event id sent, in order
 
     def _inbound(self, kind: InboundKind, text: str = "", channel: str = "",
                  data: dict[str, str] | None = None) -> Inbound:
         self.sequence += 1
-        return Inbound(event_id=f"sim/{self.customer}/{self.sequence}", kind=kind, customer=self.customer,
+        self.events.append(f"sim/{self.customer}/{self.sequence}")
+        return Inbound(event_id=self.events[-1], kind=kind, customer=self.customer,
                        text=text, channel=channel, at=self.now, data=data or {})
 
     async def send(self, kind: InboundKind, text: str = "", channel: str | None = None) -> list[Outbound]:
@@ -59,5 +63,14 @@ class Simulator:
     async def session(self) -> Session:
         return await self.engine.sessions.load(self.key)
 
+    async def profile(self) -> Profile:
+        return await self.engine.profiles.load(self.customer)
+
+    async def decisions(self, since: int = 0) -> list[dict[str, Any]]:
+        """Decisions the policy made for the events sent since `since` (an index into self.events), oldest first."""
+        events = set(self.events[since:])
+        return [d for d in reversed(await self.engine.journal.read(self.customer)) if d.get("event") in events]
+
     async def reset(self) -> None:
         await self.engine.reset(self.key)
+        await self.store.delete(self.engine.profiles.key(self.customer), self.engine.journal.key(self.customer))
