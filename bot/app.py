@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.gateway.contacts import ContactEvents
 from bot.gateway.handlers import Handlers
 from bot.gateway.kf import KfChannel
 from bot.gateway.queue import Queue
@@ -23,6 +24,7 @@ from bot.protocol.api import WeComAPI
 from bot.protocol.crypto import CallbackCipher
 from bot.store.base import Store
 from bot.store.factory import open_store
+from bot.tagsync.service import TagSync
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class Services:
     api: WeComAPI | None = None
     kf: KfChannel | None = None
     handlers: Handlers | None = None
+    tags: TagSync | None = None  # set by the conversation factory when it knows the content's codebook
     workers: list[Worker] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # drained at shutdown
     auxiliary: list[asyncio.Task[None]] = field(default_factory=list)  # loops cancelled at shutdown
@@ -106,6 +109,7 @@ def build_app(
             metrics,
             agent_id=settings.agent_id,
             clock=clock,
+            contacts=ContactEvents(the_store, services.tags),
         )
         await services.queue.setup()
         for _ in range(workers):

@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.content.durations import seconds
+
 
 class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
@@ -33,6 +35,7 @@ class Settings:
     persona: str | None = None
     burst_window: float = 2.0
     timezone: str = "Asia/Shanghai"
+    handover_timeout: float = 0.0  # 0: the bot waits until the human ends the kf session
 
 
 def default_content_dir() -> Path:
@@ -110,6 +113,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         burst_window = -1.0
     if not 0 <= burst_window <= 30:
         problems.append(f"SIYU_BURST_WINDOW is malformed: expected seconds between 0 and 30, got {raw_window!r}")
+    raw_handover = env.get("SIYU_HANDOVER_TIMEOUT", "").strip() or "0"
+    handover_timeout = 0.0
+    try:
+        handover_timeout = 0.0 if raw_handover == "0" else float(seconds(raw_handover))
+    except ValueError:
+        problems.append(f"SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration like 12h, got {raw_handover!r}")
     timezone = env.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
     try:
         ZoneInfo(timezone)
@@ -132,4 +141,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         persona=persona,
         burst_window=burst_window,
         timezone=timezone,
+        handover_timeout=handover_timeout,
     )

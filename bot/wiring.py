@@ -12,6 +12,7 @@ from bot.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.library import Library
 from bot.gateway.timers import TimerPump
+from bot.tagsync.service import TagSync
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +28,21 @@ async def watch_content(library: Library) -> None:
 
 
 def make_conversation_factory(content_dir: Path, persona: str | None = None, *, burst_window: float = 2.0,
-                              timezone: str = "Asia/Shanghai", hot_reload: bool = True) -> ConversationFactory:
+                              timezone: str = "Asia/Shanghai", hot_reload: bool = True,
+                              handover_timeout: float = 0.0) -> ConversationFactory:
     """Load the content now (so that start-up fails on bad content) and return the app's factory."""
     library = Library.load(content_dir, persona)
     log.info("content version %s loaded from %s", library.current.version, content_dir)
 
     def factory(services: Services) -> Conversation:
         engine = Engine(library, services.store, clock=services.clock, timezone=timezone,
-                        burst_window=burst_window)
+                        burst_window=burst_window, handover_timeout=handover_timeout)
         pump = TimerPump(engine.timers, services.queue, services.clock)
         services.auxiliary.append(asyncio.create_task(pump.run()))
+        if services.api is not None:  # the profile's tags go to WeCom (and staff changes come back)
+            services.tags = TagSync(services.store, services.api, lambda: library.current.codebook,
+                                    clock=services.clock)
+            services.auxiliary.append(asyncio.create_task(services.tags.run()))
         if hot_reload:
             services.auxiliary.append(asyncio.create_task(watch_content(library)))
             loop = asyncio.get_running_loop()
