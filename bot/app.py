@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.events import EventBus
+from bot.gateway.contacts import ContactEvents
 from bot.gateway.handlers import Handler, Handlers
 from bot.gateway.kf import KfChannel
 from bot.gateway.kf_link import KfLink
@@ -25,6 +26,7 @@ from bot.protocol.api import WeComAPI
 from bot.protocol.crypto import CallbackCipher
 from bot.store.base import Store
 from bot.store.factory import open_store
+from bot.tagsync.service import TagSync
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class Services:
     api: WeComAPI | None = None
     kf: KfChannel | None = None
     handlers: Handlers | None = None
+    tags: TagSync | None = None  # set by the conversation factory when it knows the content's codebook
     kf_link: KfLink | None = None
     events: EventBus = field(default_factory=EventBus)  # customer events: the funnel and follow-ups listen
     extra_handlers: dict[str, Handler] = field(default_factory=dict)  # queued event kinds wiring adds
@@ -112,6 +115,7 @@ def build_app(
             metrics,
             agent_id=settings.agent_id,
             clock=clock,
+            contacts=ContactEvents(the_store, services.tags),
             events=services.events,
             kf_link=services.kf_link,
         )

@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.content.durations import seconds
+
 
 class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
@@ -34,6 +36,7 @@ class Settings:
     persona: str | None = None
     burst_window: float = 2.0
     timezone: str = "Asia/Shanghai"
+    handover_timeout: float = 0.0  # 0: the bot waits until the human ends the kf session
     kf_url: str | None = None  # the kf link contact welcomes carry (made with scene contact_welcome)
     kf_open_kfid: str | None = None  # or the kf account to make that link for (kf/add_contact_way)
 
@@ -113,6 +116,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         burst_window = -1.0
     if not 0 <= burst_window <= 30:
         problems.append(f"SIYU_BURST_WINDOW is malformed: expected seconds between 0 and 30, got {raw_window!r}")
+    raw_handover = env.get("SIYU_HANDOVER_TIMEOUT", "").strip() or "0"
+    handover_timeout = 0.0
+    try:
+        handover_timeout = 0.0 if raw_handover == "0" else float(seconds(raw_handover))
+    except ValueError:
+        problems.append(f"SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration like 12h, got {raw_handover!r}")
     timezone = env.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
     try:
         ZoneInfo(timezone)
@@ -142,6 +151,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         persona=persona,
         burst_window=burst_window,
         timezone=timezone,
+        handover_timeout=handover_timeout,
         kf_url=kf_url,
         kf_open_kfid=kf_open_kfid,
     )

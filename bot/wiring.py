@@ -12,7 +12,7 @@ from bot.app import ConversationFactory, Services
 from bot.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.library import Library
-from bot.followups.facts import SessionView
+from bot.followups.facts import ProfileView
 from bot.followups.listener import FollowupListener
 from bot.followups.plans import FollowupFile
 from bot.followups.pump import KIND, FollowupPump, customer_of_event
@@ -22,6 +22,7 @@ from bot.followups.wecom import WeComDelivery
 from bot.funnel.recorder import FunnelMetrics, FunnelRecorder
 from bot.gateway.queue import Event
 from bot.gateway.timers import TimerPump
+from bot.tagsync.service import TagSync
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +38,21 @@ async def watch_content(library: Library) -> None:
 
 
 def make_conversation_factory(content_dir: Path, persona: str | None = None, *, burst_window: float = 2.0,
-                              timezone: str = "Asia/Shanghai", hot_reload: bool = True) -> ConversationFactory:
+                              timezone: str = "Asia/Shanghai", hot_reload: bool = True,
+                              handover_timeout: float = 0.0) -> ConversationFactory:
     """Load the content now (so that start-up fails on bad content) and return the app's factory."""
     library = Library.load(content_dir, persona)
     log.info("content version %s loaded from %s", library.current.version, content_dir)
 
     def factory(services: Services) -> Conversation:
         store, bus, clock = services.store, services.events, services.clock
-        engine = Engine(library, store, clock=clock, timezone=timezone, burst_window=burst_window, events=bus)
+        engine = Engine(library, store, clock=clock, timezone=timezone, burst_window=burst_window,
+                        handover_timeout=handover_timeout, events=bus)
         pump = TimerPump(engine.timers, services.queue, clock)
         services.auxiliary.append(asyncio.create_task(pump.run()))
+        if services.api is not None:  # the profile's tags go to WeCom (and staff changes come back)
+            services.tags = TagSync(store, services.api, lambda: library.current.codebook, clock=clock)
+            services.auxiliary.append(asyncio.create_task(services.tags.run()))
         add_followups_and_funnel(services, library, engine, timezone)
         if hot_reload:
             services.auxiliary.append(asyncio.create_task(watch_content(library)))
@@ -70,8 +76,9 @@ def add_followups_and_funnel(services: Services, library: Library, engine: Engin
     assert services.api is not None and services.kf is not None
     delivery = WeComDelivery(store, services.api, services.kf, services.metrics, agent_id=services.settings.agent_id,
                              plans=plans, timezone=timezone)
-    followups = FollowUps(plans, store, engine, view=SessionView(store), delivery=delivery, events=bus,
-                          clock=clock, timezone=timezone)
+    view = ProfileView(store, lambda: library.current)
+    followups = FollowUps(plans, store, engine, view=view, delivery=delivery, events=bus, clock=clock,
+                          timezone=timezone)
 
     async def run_followups(event: Event) -> None:
         await followups.run(customer_of_event(event))

@@ -1,7 +1,10 @@
-"""The engine: one customer turn = lock the customer, load the session, run the turn (turn.py), save.
+"""The engine: one customer turn = lock the conversation, load the session and the customer's profile, run
+the turn (turn.py), save both.
 
-Nothing about a customer stays in the process: the session lives in the store, under a per-customer
-lock taken before it is loaded, and each event id is answered once (a redelivery gets the same Turn).
+Nothing about a customer stays in the process: the session and the profile live in the store, each under
+a lock taken before it is loaded, and each event id is answered once (a redelivery gets the same Turn).
+The profile is saved before the session, and remembers the events it took in, so a crash between the two
+saves does not count a message's evidence twice when the event is redelivered.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from bot.engine.session import Session, Sessions
 from bot.engine.turn import TurnRun
 from bot.engine.turn_context import Reply, TurnContext
 from bot.events import CustomerEvent, EventBus
+from bot.policy.journal import Journal
+from bot.profile.model import Profile
+from bot.profile.store import Profiles
 from bot.store.base import Store
 from bot.timers import Timers
 from bot.understanding.matcher import Result
@@ -48,16 +54,20 @@ class Engine:
         clock: Callable[[], float] = time.time,
         timezone: str = "Asia/Shanghai",
         burst_window: float = 2.0,
+        handover_timeout: float = 0.0,
         events: EventBus | None = None,
     ) -> None:
         self.events = events or EventBus()
         self.library = library
         self.store = store
         self.sessions = Sessions(store)
+        self.profiles = Profiles(store)
+        self.journal = Journal(store)
         self.timers = Timers(store)
         self.clock = clock
         self.zone = ZoneInfo(timezone)
         self.burst_window = burst_window
+        self.handover_timeout = handover_timeout
 
     # -- the Conversation interface --------------------------------------------------------------
     async def respond(self, key: str, inbound: Inbound) -> Turn:
@@ -72,13 +82,18 @@ class Engine:
         return turn
 
     async def _run_turn(self, key: str, session: Session, inbound: Inbound) -> tuple[Turn, list[CustomerEvent]]:
-        reply, before = Reply(), snapshot(session)
-        self._turn(key, session, inbound, reply)
+        reply = Reply()
+        async with self.profiles.edit(inbound.customer or key) as profile:
+            before = snapshot(profile)
+            self._turn(key, session, profile, inbound, reply)
+            profile.remember(inbound.event_id)
+            await self.journal.record(profile.customer,
+                                      [{**d.record(), "event": inbound.event_id} for d in reply.decisions])
+        events = milestones(key, inbound, before, session, profile, reply, self.clock()) if self.events.active else []
         turn = Turn(messages=reply.messages, handover=reply.handover)
         for due, data in reply.schedule:  # before the save: a crash leaves a timer that is ignored
             assert session.timer is not None
             session.timer["member"] = await self.timers.schedule(due, data)
-        events = milestones(key, inbound, before, session, reply, self.clock()) if self.events.active else []
         remembered = _turn_to(turn) | ({"events": pack(events)} if events else {})
         session.remember_turn(inbound.event_id, remembered)
         await self.sessions.save(key, session)
@@ -117,7 +132,7 @@ class Engine:
         await self.store.lpush_capped(NEAR_MISSES, json.dumps(record, ensure_ascii=False), 10_000)
 
     # -- one turn (synchronous: no await between reading and writing the session) ----------------
-    def _turn(self, key: str, session: Session, inbound: Inbound, reply: Reply) -> None:
+    def _turn(self, key: str, session: Session, profile: Profile, inbound: Inbound, reply: Reply) -> None:
         now = inbound.at or self.clock()
         session.trace, session.fired = [], []
         content = self._content_for(session)
@@ -125,9 +140,9 @@ class Engine:
             session.persona = content.persona_for(inbound.channel or session.channel).id
         if inbound.channel:
             session.channel = inbound.channel
-        ctx = TurnContext(content=content, key=key, session=session, inbound=inbound, reply=reply, now=now,
-                          hour=self.hour(now), why=list(session.trace))  # trace: a note left by _content_for
-        TurnRun(ctx, burst_window=self.burst_window).run()
+        ctx = TurnContext(content=content, key=key, session=session, profile=profile, inbound=inbound, reply=reply,
+                          now=now, hour=self.hour(now), why=list(session.trace))  # trace: a note from _content_for
+        TurnRun(ctx, burst_window=self.burst_window, handover_timeout=self.handover_timeout).run()
         session.last_seen = max(session.last_seen, now)
         session.turns += 1
 

@@ -12,22 +12,36 @@ from typing import Any
 from bot.conversation import Inbound, InboundKind
 from bot.engine.session import Session
 from bot.engine.turn_context import Reply
-from bot.events import BOT_MESSAGE, HANDOVER, MESSAGE, OPTED_OUT, RECOMMENDED, CustomerEvent
+from bot.events import (
+    BOT_MESSAGE,
+    HANDOVER,
+    MESSAGE,
+    OPTED_OUT,
+    PURCHASED,
+    RECOMMENDED,
+    CustomerEvent,
+)
+from bot.policy.decide import Action
+from bot.profile.model import Profile
 
-_NOT_THE_CUSTOMER = {InboundKind.TIMER, InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.FOLLOWUP}
+_NOT_THE_CUSTOMER = {InboundKind.TIMER, InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.FOLLOWUP,
+                     InboundKind.HANDBACK}
+_NEED = (Action.RECOMMEND, Action.ASK_FIRST)
 
 
 @dataclass(frozen=True)
 class Before:
     opted_out: bool
-    offered: int
+    offers: int
+    refusals: int
+    purchases: int
 
 
-def snapshot(session: Session) -> Before:
-    return Before(session.opted_out, len(session.slots.get("offered") or []))
+def snapshot(profile: Profile) -> Before:
+    return Before(profile.opted_out, len(profile.offers), len(profile.refusals), len(profile.purchases))
 
 
-def milestones(key: str, inbound: Inbound, before: Before, session: Session, reply: Reply,
+def milestones(key: str, inbound: Inbound, before: Before, session: Session, profile: Profile, reply: Reply,
                now: float) -> list[CustomerEvent]:
     if key.startswith("app:") or not inbound.customer:
         return []  # members of the corp talking to the app are not customers
@@ -38,10 +52,17 @@ def milestones(key: str, inbound: Inbound, before: Before, session: Session, rep
     events = []
     if inbound.kind not in _NOT_THE_CUSTOMER:
         events.append(event(MESSAGE, inbound.at or now))
-    events.extend(event(mark) for mark in dict.fromkeys(reply.marks))
-    if len(session.slots.get("offered") or []) > before.offered:
+    marks = list(reply.marks)
+    if any(d.action in _NEED for d in reply.decisions):
+        marks.append("need_shown")  # the policy saw a clear need (or an explicit ask)
+    if len(profile.refusals) > before.refusals:
+        marks.append("refused")
+    events.extend(event(mark) for mark in dict.fromkeys(marks))
+    if len(profile.offers) > before.offers:
         events.append(event(RECOMMENDED))
-    if session.opted_out and not before.opted_out:
+    if len(profile.purchases) > before.purchases:
+        events.append(event(PURCHASED))
+    if profile.opted_out and not before.opted_out:
         events.append(event(OPTED_OUT))
     if reply.handover:
         events.append(event(HANDOVER))

@@ -1,39 +1,52 @@
 """One customer turn: what kind of input it is, what the customer meant, and what the bot does about it.
 
 Order of precedence for what a customer wrote (docs/authoring.md explains it to operators):
-opt-out → ask for a human → the current flow's rules → another flow that starts on it → an FAQ answer
-(the flow resumes) or a clarifying question → greeting/thanks → reprompt, reprompt, fallback.
+(need evidence is read first) opt-out → ask for a human → the current flow's rules → another flow that
+starts on it → a survey question left unanswered long ago, asked again → an FAQ answer (the flow resumes)
+or a clarifying question → greeting/thanks → reprompt, reprompt, fallback; then, outside any flow, the
+policy may start its flow when the message showed need.
 """
 
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import welcome
+from bot.engine import sales, survey, welcome
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.machine import FALLBACK, OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision
 
-HANDOVER_SILENCE_S = 12 * 3600  # after a handover the bot keeps quiet this long unless reset
+HUMAN_DONE = frozenset({"0", "1", "4"})  # kf service_state: new, with the bot, ended — no human has it
+_CUSTOMER_ACTS = frozenset({InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.IMAGE, InboundKind.VOICE,
+                            InboundKind.VIDEO, InboundKind.FILE, InboundKind.LOCATION, InboundKind.LINK,
+                            InboundKind.OTHER, InboundKind.STICKER})
 _NON_TEXT = {InboundKind.IMAGE, InboundKind.VOICE, InboundKind.VIDEO, InboundKind.FILE,
              InboundKind.LOCATION, InboundKind.LINK, InboundKind.OTHER}
 
 
 class TurnRun:
-    def __init__(self, ctx: TurnContext, *, burst_window: float) -> None:
+    def __init__(self, ctx: TurnContext, *, burst_window: float, handover_timeout: float = 0.0) -> None:
         self.ctx = ctx
         self.flows = FlowRunner(ctx)
         self.burst_window = burst_window
+        self.handover_timeout = handover_timeout  # 0: only the human ending the session gives it back
+        self.showed_need = False  # the message being answered showed need (positive evidence)
 
     # -- entry -----------------------------------------------------------------------------------
     def run(self) -> None:
         ctx, session = self.ctx, self.ctx.session
         kind = ctx.inbound.kind
-        if kind is InboundKind.TIMER:
+        if kind in _CUSTOMER_ACTS and ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel):
+            ctx.why.append(f"新的一次会话（第 {ctx.profile.sessions} 次）")
+        if kind is InboundKind.HANDBACK:
+            if ctx.session.handover_at:
+                ctx.session.handover_at = 0.0
+                ctx.why.append("人工结束了会话：机器人接着服务")
+        elif kind is InboundKind.TIMER:
             self._timer()
         elif kind is InboundKind.FOLLOWUP:
-            followup(ctx)
+            followup(ctx, self.flows)
         elif kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION):
             ctx.cancel_timer()
             session.pending.clear()
@@ -69,8 +82,19 @@ class TurnRun:
         session.trace = ctx.why
 
     def _handed_over(self) -> bool:
-        at = self.ctx.session.handover_at
-        return bool(at) and self.ctx.now - at < HANDOVER_SILENCE_S
+        """A human has the conversation until they end it (kf service_state 0/1/4 or session end)."""
+        ctx, session = self.ctx, self.ctx.session
+        if not session.handover_at:
+            return False
+        if ctx.inbound.data.get("service_state") in HUMAN_DONE:
+            ctx.why.append("人工已经结束会话：机器人接着服务")
+        elif self.handover_timeout and ctx.now - session.handover_at >= self.handover_timeout:
+            hours = self.handover_timeout / 3600
+            ctx.why.append(f"转人工已超过 {hours:g} 小时（SIYU_HANDOVER_TIMEOUT）：机器人接着服务")
+        else:
+            return True
+        session.handover_at = 0.0
+        return False
 
     def _answer_pending(self) -> None:
         """Answer the texts of a burst, joined, as one turn."""
@@ -97,12 +121,16 @@ class TurnRun:
 
     # -- what the customer wrote -----------------------------------------------------------------
     def _said(self, text: str) -> None:
+        self.showed_need = False
         self._understand_and_answer(text)
+        self.ctx.profile.seen(self.ctx.now, self.ctx.content.policy.session_gap, self.ctx.session.channel)
+        if self.showed_need and self.flows.current is None and sales.should_start(self.ctx):
+            self.flows.start_by_event(sales.PROACTIVE_START)
         if self.ctx.session.timer is None:
             self.flows.arm_silence()  # still waiting in the same state: its silence rule counts from now
 
     def _understand_and_answer(self, text: str) -> None:
-        ctx, session, flows = self.ctx, self.ctx.session, self.flows
+        ctx, flows = self.ctx, self.flows
         understanding = ctx.content.understanding
         result = understanding.understand(text)
         ctx.why.append(f"understood: {result.decision} ({result.reason}); intents {result.intents}")
@@ -110,11 +138,11 @@ class TurnRun:
             ctx.say("empty")
             return
         if result.has_intent("opt_out"):
-            session.opted_out = True
-            ctx.why.append("opt_out: remembered for good")
+            sales.opt_out(ctx)
             flows.end("opt-out")
             ctx.say("opt_out")
             return
+        self.showed_need = sales.read_message(ctx, result, ctx.now)
         if result.has_intent("ask_human"):
             flows.hand_over("the customer asked for a human")
             return
@@ -122,6 +150,13 @@ class TurnRun:
         if flows.fire(SAID, result):
             return
         if flows.start_by_intent(result):
+            return
+        pending = survey.pending_after_silence(ctx)
+        if pending is not None:
+            if result.decision is Decision.ANSWER:  # their question first, then the pending one
+                for entry_id in result.answers:
+                    self._answer(entry_id)
+            survey.ask_again(ctx, pending)
             return
         if result.decision is Decision.ANSWER:
             for entry_id in result.answers:

@@ -31,6 +31,7 @@ class Job:
     compose: Compose
     now: float
     label: str = ""  # how staff know the customer (their name, else the external_userid)
+    staff: str = ""  # the staff member who owns the customer (profile relation), "" when none
 
 
 @dataclass(frozen=True)

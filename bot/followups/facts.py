@@ -1,32 +1,45 @@
 """What the plans' conditions read about a customer, and whether a proactive offer is allowed now.
 
-Conditions (`when:` of a step) see the customer's tags, slots, opt-out and channel; a `recommend` step
-(and `offer_allowed`) asks the need policy whether a proactive offer may be made now, and why.
+Everything comes from the customer's profile (bot/profile: tags, answers, opt-out, purchases, staff
+relations — one record whichever way the customer came) and the need policy (bot/policy: "may I make a
+proactive offer now, and why?"); slots and channel from the customer's latest conversation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
+from bot.engine.content import Content
 from bot.engine.machine import holds
 from bot.engine.session import Session, Sessions
 from bot.followups.plans import StepWhen
 from bot.followups.record import Record
+from bot.policy.decide import Action, may_offer
+from bot.profile.model import Profile
+from bot.profile.store import Profiles
 from bot.store.base import Store
 
-REFUSAL_COOLDOWN_S = 14 * 86400
+OFFERS = (Action.RECOMMEND, Action.ASK_FIRST)  # what counts as "a proactive offer may be made"
 
 
 @dataclass
 class Facts:
-    tags: list[str] = field(default_factory=list)
-    slots: dict[str, Any] = field(default_factory=dict)
-    opted_out: bool = False
-    channel: str = ""
+    profile: Profile
+    session: Session
 
-    def session(self) -> Session:
-        return Session(tags=list(self.tags), slots=dict(self.slots), opted_out=self.opted_out, channel=self.channel)
+    @property
+    def name(self) -> str:
+        return str(self.session.slots.get("name") or "")
+
+    def staff(self, record: Record) -> str:
+        """The staff member who owns the customer: the one they added last, while the relation lasts."""
+        relations = list(self.profile.staff)
+        last = record.fields.get("staff", "")
+        if last in relations:
+            return last
+        return relations[-1] if relations else ""
 
 
 class CustomerView(Protocol):
@@ -35,45 +48,25 @@ class CustomerView(Protocol):
     async def may_offer(self, record: Record, facts: Facts, now: float) -> tuple[bool, str]: ...
 
 
-def conversations(record: Record) -> list[str]:
-    """The conversation keys this customer has, most recent first."""
-    keys = [record.fields.get("conv", "")]
-    if record.fields.get("kf"):
-        keys.append(f"kf:{record.fields['kf']}:{record.customer}")
-    if record.fields.get("staff"):
-        keys.append(f"ext:{record.fields['staff']}:{record.customer}")
-    return [k for k in dict.fromkeys(keys) if k]
-
-
-class SessionView:
-    """Facts merged from the customer's conversation sessions (kf, contact, terminal)."""
-
-    def __init__(self, store: Store) -> None:
+class ProfileView:
+    def __init__(self, store: Store, content: Callable[[], Content]) -> None:
+        self.profiles = Profiles(store)
         self.sessions = Sessions(store)
+        self.content = content
 
     async def facts(self, record: Record) -> Facts:
-        facts = Facts(channel=record.fields.get("ch", ""))
-        for key in reversed(conversations(record)):  # the most recent conversation wins on slots
-            session = await self.sessions.load(key)
-            facts.tags.extend(t for t in session.tags if t not in facts.tags)
-            facts.slots.update({k: v for k, v in session.slots.items() if v not in (None, "")})
-            facts.opted_out = facts.opted_out or session.opted_out
-            facts.channel = facts.channel or session.channel
-        return facts
+        profile = await self.profiles.load(record.customer)
+        conversation = record.fields.get("conv", "")
+        session = await self.sessions.load(conversation) if conversation else Session()
+        session.channel = session.channel or profile.channel or record.fields.get("ch", "")
+        return Facts(profile, session)
 
     async def may_offer(self, record: Record, facts: Facts, now: float) -> tuple[bool, str]:
-        if facts.opted_out:
-            return False, "说过别推了"
-        refused = record.time("refused")
-        if refused and now - refused < REFUSAL_COOLDOWN_S:
-            return False, "拒绝过，冷却中"
-        if "冷淡" in facts.tags and not facts.slots.get("wants"):
-            return False, "冷淡"
-        need = facts.slots.get("need", 0)
-        if "需求强" in facts.tags or (isinstance(need, int | float) and need >= 2) or facts.slots.get("wants"):
-            return True, "需求明确"
-        return False, "需求还不明确"
+        content = self.content()
+        decision = may_offer(content.policy, content.codebook, content.understanding.knowledge.products,
+                             facts.profile, now, trigger="follow-up")
+        return decision.action in OFFERS, "；".join(decision.reasons) or str(decision.action)
 
 
 def condition_holds(when: StepWhen | None, facts: Facts) -> bool:
-    return holds(when, facts.session())
+    return holds(when, facts.session, facts.profile)

@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.content.durations import seconds
 from bot.content.source import ContentError, Document, Problem, load_document, validate
-from bot.engine.flows import NAME, When, seconds
+from bot.engine.flows import NAME, When
 from bot.engine.persona import Persona
 from bot.events import ADDED, CHURNED, ENTERED, FLOW_MARKS, HANDOVER, MESSAGE, OPTED_OUT, RECOMMENDED, WELCOMED
 
@@ -70,9 +71,9 @@ class Step(_Strict):
     id: str = Field(pattern=NAME)
     after: str = START
     window: str
-    say: str = Field(min_length=1)  # persona key
-    by: str | None = None  # say `<say>.<value of this slot>` when the persona has it (followup.tip.痘痘)
-    recommend: bool = False  # choose a product for the customer first; the step is skipped if none fits
+    say: str | None = None  # persona key
+    by: str | None = None  # say `<say>.<answer>` when the persona has it (followup.tip.痘痘 for concern 痘痘)
+    flow: str | None = None  # open this flow (the recommendation flow asks the need policy); `say` leads into it
     when: StepWhen | None = None
     repeat: str | None = None  # after it is sent, the step comes again this long after the last one
     times: int = Field(1, ge=1, le=52)  # how often in all, with repeat
@@ -102,6 +103,8 @@ class Step(_Strict):
     def _repeat_needs_times(self) -> Step:
         if self.times > 1 and self.repeat is None:
             raise ValueError("写了 times 就要写 repeat（隔多久再来一次）")
+        if self.say is None and self.flow is None:
+            raise ValueError("步骤要写 say（说什么）或 flow（打开哪个流程），至少一个")
         return self
 
     @property
@@ -173,6 +176,7 @@ class PushyAlarm(_Strict):
 class FollowupFile(_Strict):
     quiet_hours: str = "21:00-09:00"
     monthly_group_messages: int | None = Field(None, ge=1, le=31)  # default: as many as the month has days
+    purchase_tags: list[str] = []  # a customer with one of these tags has purchased (e.g. staff set 已购)
     staff_task: str = "【跟进提醒】{reason}\n请在企业微信里发给客户 {customer}：\n{message}"
     pushy_alarm: PushyAlarm = PushyAlarm()
     plans: dict[str, Plan] = {}
@@ -196,7 +200,7 @@ class FollowupFile(_Strict):
 
 
 def load_plans(root: Path, personas: Mapping[str, Persona], slots: Collection[str], tags: Collection[str],
-               problems: list[Problem]) -> FollowupFile:
+               flows: Collection[str], problems: list[Problem]) -> FollowupFile:
     """Parse and cross-check the plans; problems go to `problems` (file:line). No file means no plans."""
     path = root / FILE
     if not path.is_file():
@@ -207,23 +211,29 @@ def load_plans(root: Path, personas: Mapping[str, Persona], slots: Collection[st
     except ContentError as error:
         problems.extend(error.problems)
         return FollowupFile()
-    problems.extend(_cross_check(plans, document, personas, slots, tags))
+    problems.extend(_cross_check(plans, document, personas, slots, tags, flows))
     return plans
 
 
 def _cross_check(plans: FollowupFile, document: Document, personas: Mapping[str, Persona],
-                 slots: Collection[str], tags: Collection[str]) -> list[Problem]:
+                 slots: Collection[str], tags: Collection[str], flows: Collection[str]) -> list[Problem]:
     problems = []
     for name in sorted({n for _, n, _, _ in string.Formatter().parse(plans.staff_task) if n} - TASK_VARIABLES):
         problems.append(document.problem(("staff_task",), f"staff_task 里的变量 {{{name}}} 不认识；可用 "
                                                           f"{', '.join(sorted(TASK_VARIABLES))}"))
+    for index, tag in enumerate(plans.purchase_tags):
+        if tag not in tags:
+            problems.append(document.problem(("purchase_tags", index), f"标签 “{tag}” 没有任何流程或编码本会打上 "
+                                                                       "(knowledge/codebook.yaml groups)"))
     for plan_name, plan in plans.plans.items():
         for index, step in enumerate(plan.steps):
             where = ("plans", plan_name, "steps", index)
             for persona in personas.values():
-                if not persona.has(step.say):
+                if step.say is not None and not persona.has(step.say):
                     problems.append(document.problem((*where, "say"),
                                                      f"文案 “{step.say}” 在人设 {persona.id} 里不存在"))
+            if step.flow is not None and step.flow not in flows:
+                problems.append(document.problem((*where, "flow"), f"没有流程 “{step.flow}” (flows/{step.flow}.yaml)"))
             if step.by is not None and step.by not in slots:
                 problems.append(document.problem((*where, "by"), f"变量 “{step.by}” 没有任何流程会设置 (typo?)"))
             if step.when is not None:

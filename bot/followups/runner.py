@@ -143,10 +143,9 @@ class FollowUps:
                 outcomes.append(Outcome(plan, step.id, "skipped", "conditions"))
                 scheduler.skip(record, plan, due)
             return outcomes
-        if step.recommend or (step.when is not None and step.when.offer_allowed is not None):
+        if step.when is not None and step.when.offer_allowed is not None:
             allowed, why = await self.view.may_offer(record, facts, now)
-            wanted = True if step.recommend else step.when.offer_allowed  # type: ignore[union-attr]
-            if allowed != wanted:
+            if allowed != step.when.offer_allowed:
                 if not scheduler.tomorrow(record, plan, due, now):
                     outcomes.append(Outcome(plan, step.id, "skipped", f"policy: {why}"))
                     scheduler.skip(record, plan, due)
@@ -154,26 +153,26 @@ class FollowUps:
         job: dict[str, str | int] = {"plan": plan, "step": step.id, "e": self._event_id(record, due), "at": round(now)}
         record.fields["job"] = json.dumps(job, separators=(",", ":"))
         await self.records.write(record.customer, {"job": record.fields["job"]})
-        label = str(facts.slots.get("name") or record.customer)
-        by_value = str(facts.slots.get(step.by) or "") if step.by else ""
-        delivered = await self._deliver(record, due, str(job["e"]), now, label=label, by_value=by_value)
+        delivered = await self._deliver(record, due, str(job["e"]), now, label=facts.name,
+                                        staff=facts.staff(record))
         return outcomes + self._apply(record, scheduler, due, delivered, now)
 
     def _event_id(self, record: Record, due: Due) -> str:
         return f"fu:{record.customer}:{due.plan}:{due.step.id}:{due.state.anchor:.0f}:{due.state.sent}"
 
     async def _deliver(self, record: Record, due: Due, event_id: str, now: float, *, label: str = "",
-                       by_value: str = "") -> Delivered:
+                       staff: str = "") -> Delivered:
         step = due.step
 
         async def compose(conversation: str) -> Turn:
-            data = {"plan": due.plan, "step": step.id, "say": step.say, "by": step.by or "", "by_value": by_value,
-                    "recommend": "1" if step.recommend else "", "why": step.why}
+            data = {"plan": due.plan, "step": step.id, "say": step.say or "", "by": step.by or "",
+                    "flow": step.flow or "", "why": step.why}
             inbound = Inbound(event_id=event_id, kind=InboundKind.FOLLOWUP, customer=record.customer, at=now,
                               data=data)
             return await self.conversation.respond(conversation, inbound)
 
-        job = Job(record.customer, due.plan, step, event_id, record, compose, now, label or record.customer)
+        job = Job(record.customer, due.plan, step, event_id, record, compose, now, label or record.customer,
+                  staff or record.fields.get("staff", ""))
         return await self.delivery.send(job)
 
     def _apply(self, record: Record, scheduler: Scheduler, due: Due, delivered: Delivered,
@@ -215,7 +214,9 @@ class FollowUps:
             return []
         due = Due(str(job["plan"]), plan.steps[index], state)
         log.warning("finishing follow-up %s.%s left half delivered by a crash", due.plan, state.step)
-        delivered = await self._deliver(record, due, str(job["e"]), float(job.get("at", now)))
+        facts = await self.view.facts(record)
+        delivered = await self._deliver(record, due, str(job["e"]), float(job.get("at", now)), label=facts.name,
+                                        staff=facts.staff(record))
         return self._apply(record, scheduler, due, delivered, now)
 
     # -- a group-message task waiting for the staff member ---------------------------------------

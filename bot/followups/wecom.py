@@ -99,7 +99,7 @@ class WeComDelivery:
 
     # -- 2. a group-message task the staff member confirms ---------------------------------------
     async def _template(self, job: Job, why_not: list[str]) -> Delivered | None:
-        staff = job.record.fields.get("staff", "")
+        staff = job.staff
         if not staff:
             why_not.append("no staff relation")
             return None
@@ -175,7 +175,7 @@ class WeComDelivery:
 
     # -- 3. a task for the staff member ----------------------------------------------------------
     async def _task(self, job: Job, why_not: list[str]) -> Delivered | None:
-        staff = job.record.fields.get("staff", "")
+        staff = job.staff
         if not staff:
             return None
         if self.agent_id is None:

@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from bot.conversation import Conversation, Inbound, InboundKind, Outbound
 from bot.events import ADDED, CHURNED, ENTERED, WELCOMED, CustomerEvent, EventBus
-from bot.gateway.kf import KfChannel, conversation_key, to_kf_payload
+from bot.gateway.contacts import ContactEvents
+from bot.gateway.kf import HUMAN_STATES, KfChannel, conversation_key, to_kf_payload
 from bot.gateway.kf_link import KfLink
 from bot.gateway.outbox import SENDING, SENT, Outbox, message_id
 from bot.gateway.queue import Event
@@ -56,6 +57,7 @@ class Handlers:
         *,
         agent_id: int | None,
         clock: Callable[[], float] = time.time,
+        contacts: ContactEvents | None = None,
         events: EventBus | None = None,
         kf_link: KfLink | None = None,
     ) -> None:
@@ -69,12 +71,14 @@ class Handlers:
         self.agent_id = agent_id
         self.clock = clock
         self.outbox = Outbox(store)
+        self.contacts = contacts or ContactEvents(store)
         self.by_kind: dict[str, Handler] = {
             "kf": self.kf_notification,
             "kf_message": self.kf_message,
             "kf_event": self.kf_event,
             "external_contact": self.external_contact,
             "external_chat": self.external_chat,
+            "external_tag": self._tag_library,
             "app_message": self.app_message,
             "timer": self.timer,
         }
@@ -105,7 +109,8 @@ class Handlers:
         open_kfid, customer = data["open_kfid"], data["external_userid"]
         sent_at = float(data.get("send_time") or self.clock())
         await self.kf.customer_wrote(open_kfid, customer, sent_at)
-        if await self.kf.human_has_session(open_kfid, customer):
+        state = await self.kf.service_state(open_kfid, customer)
+        if state in HUMAN_STATES:
             log.info("kf message left to the human who has the session")
             return
         inbound = Inbound(
@@ -114,7 +119,7 @@ class Handlers:
             customer=customer,
             text=data.get("content", ""),
             at=sent_at,
-            data={"open_kfid": open_kfid},
+            data={"open_kfid": open_kfid, "service_state": str(state)},  # 0/1/4: no human has it (any more)
         )
         turn = await self.conversation.respond(conversation_key(open_kfid, customer), inbound)
         await self.kf.deliver(event.key, open_kfid, customer, turn)
@@ -160,6 +165,10 @@ class Handlers:
             # 1 taken from the pool, 2 transferred, 3 ended, 4 re-opened: a human is involved or not
             change = data.get("change_type", "")
             await self.kf.note_service_state(open_kfid, customer, 4 if change == "3" else 3)
+            if change == "3":  # the human ended the session: the bot may speak again
+                handback = Inbound(event_id=event.key, kind=InboundKind.HANDBACK, customer=customer,
+                                   at=self.clock(), data={"open_kfid": open_kfid})
+                await self.conversation.respond(conversation_key(open_kfid, customer), handback)
         else:
             log.info("kf event %r recorded without action", kind)
 
@@ -183,12 +192,12 @@ class Handlers:
                 "at": data.get("CreateTime", ""),
             }
             await self.store.lpush_capped(CHURN_LOG, json.dumps(record), 100_000)
-            await self.store.hset(f"siyu:customer:{customer}", {"churned_at": record["at"]})
             await self._tell(CHURNED, customer, record["at"], event.conversation, staff=record["employee"])
             self.metrics.events.labels("external_contact", "churn").inc()
             log.info("a customer deleted an employee: recorded as churn")
-        else:
+        elif change not in ("edit_external_contact", "del_external_contact"):
             log.info("external contact change %r recorded without action", change)
+        await self.contacts.contact_changed(event)  # the profile: relations, churn, staff-set tags
 
     async def _welcome(self, event: Event, customer: str) -> None:
         code = event.data.get("WelcomeCode", "")
@@ -229,6 +238,9 @@ class Handlers:
         await self.outbox.mark(event.key, msgid, SENT)
         self.metrics.outbound.labels("welcome", "sent").inc()
         await self._tell(WELCOMED, customer, self.clock(), event.conversation, channel=channel)
+
+    async def _tag_library(self, event: Event) -> None:
+        await self.contacts.tag_library_changed(event)
 
     # -- customer groups -------------------------------------------------------------------------
     async def external_chat(self, event: Event) -> None:

@@ -157,14 +157,18 @@ class KfChannel:
         return max(0, REPLY_LIMIT - int(budget.get("sent", "0")))
 
     # -- human hand-over -------------------------------------------------------------------------
-    async def human_has_session(self, open_kfid: str, customer: str) -> bool:
+    async def service_state(self, open_kfid: str, customer: str) -> int:
+        """kf service_state (0 new, 1 bot, 2 queued for a human, 3 with a human, 4 ended), cached 10 s."""
         cache = f"siyu:kf:state:{open_kfid}:{customer}"
         cached = await self.store.get(cache)
         if cached is None:
             state = await self.api.kf_service_state(open_kfid, customer)
             await self.store.set(cache, str(state), ttl_ms=10_000)
             cached = str(state)
-        return int(cached) in HUMAN_STATES
+        return int(cached)
+
+    async def human_has_session(self, open_kfid: str, customer: str) -> bool:
+        return await self.service_state(open_kfid, customer) in HUMAN_STATES
 
     async def note_service_state(self, open_kfid: str, customer: str, state: int) -> None:
         await self.store.set(f"siyu:kf:state:{open_kfid}:{customer}", str(state), ttl_ms=10_000)

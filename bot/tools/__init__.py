@@ -1,4 +1,5 @@
-"""Operator tools behind the `siyu` command: check, chat, test, diagram, eval, misses."""
+"""Operator tools behind the `siyu` command: check, chat, test, diagram, eval, misses, profile, why,
+sync-tags."""
 
 from __future__ import annotations
 
@@ -45,3 +46,21 @@ def add_tool_commands(commands: Any) -> None:
     misses = commands.add_parser("misses", help="列出“差一点就匹配上”的顾客问题和候选 FAQ，方便补充问法")
     misses.add_argument("--limit", type=int, default=50, help="最多显示多少条（默认 50）")
     misses.set_defaults(run=run.misses)
+
+    from bot.tools import customers
+
+    profile = commands.add_parser("profile", help="看一位顾客的档案：调研答案、标签、需求证据、推荐记录"
+                                                  "（需要 REDIS_URL）")
+    profile.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
+    content_option(profile)
+    profile.set_defaults(run=customers.profile)
+
+    why = commands.add_parser("why", help="机器人为什么推荐或没推荐：每个决定的原因和证据（需要 REDIS_URL）")
+    why.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
+    why.add_argument("--limit", type=int, default=10, help="最多显示多少个决定（默认 10，最新的在前）")
+    why.set_defaults(run=customers.why)
+
+    sync = commands.add_parser("sync-tags", help="在企业微信里创建编码本的标签（可重复运行），并核对员工改过的标签"
+                                                 "（需要 REDIS_URL、WECOM_CORP_ID、WECOM_SECRET）")
+    content_option(sync)
+    sync.set_defaults(run=customers.sync_tags)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.content.durations import seconds
 from bot.conversation import InboundKind, Outbound
-from bot.engine.flows import seconds
 from bot.engine.library import Library
+from bot.policy.journal import describe
+from bot.profile.report import describe_profile
 from bot.tools.commands import render
 from bot.tools.simulator import Simulator
 
 HELP = """你现在是顾客，直接打字和机器人聊天。命令：
-  /debug        看当前流程、状态、变量、标签，以及上一轮为什么这样回答
+  /debug        看当前流程、状态、变量、顾客档案，上一轮为什么这样回答，以及克制策略最近的决定
   /wait 3d      让时间过去（30s 10m 2h 3d），到期的定时消息会发出来
   /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard）
   /image /voice /sticker  发一张图片 / 一段语音 / 一个表情包
@@ -50,13 +52,17 @@ async def run_chat(library: Library, channel: str) -> int:
         if command == "/help":
             print(HELP)
         elif command == "/debug":
-            session = await simulator.session()
+            session, profile = await simulator.session(), await simulator.profile()
             print(f"  流程/状态: {session.flow or '(无)'}.{session.state or '-'}  人设: {session.persona}"
                   f"  渠道: {session.channel or '-'}  版本: {session.version or '-'}")
-            print(f"  变量: {session.slots}\n  标签: {session.tags}  不再推荐: {session.opted_out}")
-            print(f"  定时: {session.timer or '无'}")
+            print(f"  变量: {session.slots}\n  定时: {session.timer or '无'}")
+            for line_of_profile in describe_profile(profile, library.current.codebook, simulator.now):
+                print(f"  {line_of_profile}")
             for line_of_reason in session.trace:
                 print(f"  为什么: {line_of_reason}")
+            for record in (await simulator.decisions())[-3:]:
+                for line_of_decision in describe(record):
+                    print(f"  策略: {line_of_decision}")
         elif command == "/wait":
             try:
                 show(await simulator.wait(seconds(rest or "1d")))

@@ -3,7 +3,7 @@
     name: 直播间新客愿意聊
     channel: live                # optional acquisition channel
     steps:
-      - event: enter_session     # see EVENTS below
+      - event: enter_session     # see the events below
         expect: [welcome.live, welcome.benefit, welcome.invite]
       - say: 好呀
         expect: [icebreak.ask_name]
@@ -15,14 +15,20 @@
       - say: 包邮吗
         expect: ["faq:shipping_fee", "~满59"]   # key, faq:<id>, card:<product>, or ~regex on the text
         state: survey.skin                       # optional checks after the step
-        tags: [油皮]
+        tags: [油皮]                             # the customer's tags (profile)
         slots: {name: 小美}
         handover: false
+        decision: recommend                      # what the restraint policy decided in this step (its last)
+        why: [主动要, "~急"]                       # each found in the step's reasons (/debug), ~ = regex
+        evidence: [ask, urgent]                  # evidence kinds that counted for that decision
+        codes: {concern: "3", skin: "?"}         # survey answers in the profile ("?" = skipped)
+        profile: {opted_out: true, sessions: 1}  # other profile fields
 
 Each test starts from a new customer at 10:00 local time. `expect` lists every message of the step, in order.
 Events: welcome (a new contact, welcomed with the kf link card), welcome_plain (without a kf link),
 enter_session (the customer opens the kf chat), enter_from_welcome (from the card of a contact welcome),
-purchase (an order or a purchase tag), delete (the customer deletes the staff member).
+handback (the human ended the session), purchase (an order or a purchase tag), delete (the customer deletes
+the staff member).
 """
 
 from __future__ import annotations
@@ -35,17 +41,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.content.durations import seconds
 from bot.content.source import ContentError, load_document, validate
 from bot.conversation import InboundKind, Outbound
-from bot.engine.flows import seconds
 from bot.engine.library import Library
+from bot.profile.model import Profile
 from bot.tools.simulator import Simulator
 
 _SEND = {"image": InboundKind.IMAGE, "voice": InboundKind.VOICE, "video": InboundKind.VIDEO,
          "file": InboundKind.FILE, "sticker": InboundKind.STICKER, "link": InboundKind.LINK}
 
 
-EVENTS = r"^(welcome|welcome_plain|enter_session|enter_from_welcome|purchase|delete)$"
+EVENTS = r"^(welcome|welcome_plain|enter_session|enter_from_welcome|handback|purchase|delete)$"
 
 
 class _Strict(BaseModel):
@@ -63,6 +70,21 @@ class TestStep(_Strict):
     slots: dict[str, Any] | None = None
     handover: bool | None = None
     followup: str | None = None
+    decision: str | None = Field(None, pattern=r"^(recommend|ask_first|light|hold|none)$")
+    why: list[str] | None = None
+    evidence: list[str] | None = None
+    codes: dict[str, str] | None = None
+    profile: dict[str, Any] | None = None
+
+    @field_validator("why", "evidence", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes(cls, value: Any) -> Any:
+        return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else value
 
     @field_validator("say", mode="before")
     @classmethod
@@ -109,6 +131,7 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
                           start=1_767_225_600.0 + 2 * 3600)  # 10:00 in Shanghai: greetings stay stable
     for number, step in enumerate(case.steps):
         where = f"{file}:{lines[number]}"
+        sent_before = len(simulator.events)
         if step.say is not None:
             messages = await simulator.say(step.say)
         elif step.event is not None:
@@ -130,13 +153,16 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
         if step.state is not None and step.state != current:
             outside = "(不在流程里)"
             outcome.failures.append(f"{where}: 期望状态 {step.state or outside}，实际 {current or outside}")
-        if step.tags is not None and not set(step.tags) <= set(session.tags):
-            outcome.failures.append(f"{where}: 期望标签 {step.tags}，实际 {session.tags}")
+        profile = await simulator.profile()
+        if step.tags is not None and not set(step.tags) <= set(profile.tags):
+            outcome.failures.append(f"{where}: 期望标签 {step.tags}，实际 {profile.tags}")
         for slot, value in (step.slots or {}).items():
             if session.slots.get(slot) != value:
                 outcome.failures.append(f"{where}: 期望变量 {slot}={value!r}，实际 {session.slots.get(slot)!r}")
         if step.handover is not None and step.handover != handover:
             outcome.failures.append(f"{where}: 期望 handover={step.handover}，实际 {handover}")
+        outcome.failures += _sales_checks(step, where, session.trace, profile,
+                                          await simulator.decisions(sent_before))
         if step.followup is not None and step.followup != (planned := await simulator.next_followup()):
             outcome.failures.append(f"{where}: 期望下一条跟进 {step.followup or '(没有)'}，实际 {planned or '(没有)'}")
         if outcome.failures:
@@ -149,9 +175,43 @@ async def _event(simulator: Simulator, event: str) -> list[Outbound]:
         return await simulator.welcome(kf_link=event == "welcome")
     if event in ("enter_session", "enter_from_welcome"):
         return await simulator.enter(from_welcome=event == "enter_from_welcome")
+    if event == "handback":
+        return await simulator.send(InboundKind.HANDBACK)
     if event == "purchase":
         return await simulator.purchase()
     return await simulator.delete()
+
+
+def _found(expected: str, lines: list[str]) -> bool:
+    if expected.startswith("~"):
+        return any(re.search(expected[1:], line) for line in lines)
+    return any(expected in line for line in lines)
+
+
+def _sales_checks(step: TestStep, where: str, trace: list[str], profile: Profile,
+                  decisions: list[dict[str, Any]]) -> list[str]:
+    failures = []
+    last = decisions[-1] if decisions else None
+    if step.decision is not None:
+        got = str(last["action"]) if last else "none"
+        if got != step.decision:
+            failures.append(f"{where}: 期望策略决定 {step.decision}，实际 {got} "
+                            f"({'；'.join(last['reasons']) if last else '这一步没有询问策略'})")
+    reasons = [r for d in decisions for r in d.get("reasons", [])] + trace
+    for expected in step.why or ():
+        if not _found(expected, reasons):
+            failures.append(f"{where}: 原因里没有 “{expected}”：{reasons}")
+    counted = {str(e[0]) for e in (last or {}).get("evidence", [])}
+    if step.evidence is not None and not set(step.evidence) <= counted:
+        failures.append(f"{where}: 期望证据 {step.evidence}，实际 {sorted(counted)}")
+    for question, code in (step.codes or {}).items():
+        if profile.codes.get(question) != code:
+            failures.append(f"{where}: 期望 {question}={code}，实际 {profile.codes.get(question)}")
+    for name, value in (step.profile or {}).items():
+        actual = getattr(profile, name, None)
+        if actual != value:
+            failures.append(f"{where}: 期望 profile.{name}={value!r}，实际 {actual!r}")
+    return failures
 
 
 def load_cases(path: Path) -> list[tuple[str, TestCase, list[int]]]:

@@ -9,6 +9,7 @@ are delivered straight to the screen (the WeCom routes are tested against the fa
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from bot.conversation import Inbound, InboundKind, Outbound
 from bot.engine.engine import Engine
@@ -16,11 +17,12 @@ from bot.engine.library import Library
 from bot.engine.session import Session
 from bot.events import ADDED, CHURNED, ENTERED, PURCHASED, WELCOMED, CustomerEvent, EventBus
 from bot.followups.delivery import EMPTY, SENT, Delivered, Job
-from bot.followups.facts import SessionView
+from bot.followups.facts import ProfileView
 from bot.followups.listener import FollowupListener
 from bot.followups.record import DUE_KEY, PlanState, Record, Records, Template, customer_of
 from bot.followups.runner import FollowUps
 from bot.followups.scheduler import Outcome
+from bot.profile.model import Profile
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
 from bot.timers import TIMERS_KEY
@@ -32,11 +34,13 @@ STAFF = "siyu_staff"
 class DirectDelivery:
     """Every follow-up reaches the customer at once, in the one conversation the simulator has."""
 
-    def __init__(self, conversation: str) -> None:
+    def __init__(self, conversation: str, event_ids: list[str]) -> None:
         self.conversation = conversation
+        self.event_ids = event_ids
         self.delivered: list[Outbound] = []
 
     async def send(self, job: Job) -> Delivered:
+        self.event_ids.append(job.event_id)  # its decisions count for the step (siyu test)
         turn = await job.compose(self.conversation)
         if not turn.messages:
             return Delivered(EMPTY, "direct", "nothing to say")
@@ -56,28 +60,30 @@ class DirectDelivery:
 class Simulator:
     def __init__(self, library: Library, *, store: Store | None = None, customer: str = "wm_chat_customer",
                  channel: str = "", start: float | None = None, burst_window: float = 0.0,
-                 timezone: str = "Asia/Shanghai", events: EventBus | None = None) -> None:
+                 timezone: str = "Asia/Shanghai", bus: EventBus | None = None) -> None:
         self.store = store or MemoryStore()
         self.now = time.time() if start is None else start
-        self.events = events or EventBus()
+        self.bus = bus or EventBus()
         self.engine = Engine(library, self.store, clock=lambda: self.now, burst_window=burst_window,
-                             timezone=timezone, events=self.events)
+                             timezone=timezone, events=self.bus)
         self.customer = customer
         self.key = f"chat:{customer}"
         self.channel = channel
         self.sequence = 0
+        self.events: list[str] = []  # every event id sent, in order
         self.records = Records(self.store)
-        self.delivery = DirectDelivery(self.key)
+        self.delivery = DirectDelivery(self.key, self.events)
         self.outcomes: list[Outcome] = []
         self.followups = FollowUps(lambda: library.current.plans, self.store, self.engine,
-                                   view=SessionView(self.store), delivery=self.delivery, events=self.events,
-                                   clock=lambda: self.now, timezone=timezone)
-        self.events.subscribe(FollowupListener(self.records, lambda: library.current.plans))
+                                   view=ProfileView(self.store, lambda: library.current), delivery=self.delivery,
+                                   events=self.bus, clock=lambda: self.now, timezone=timezone)
+        self.bus.subscribe(FollowupListener(self.records, lambda: library.current.plans))
 
     def _inbound(self, kind: InboundKind, text: str = "", channel: str = "",
                  data: dict[str, str] | None = None) -> Inbound:
         self.sequence += 1
-        return Inbound(event_id=f"sim/{self.customer}/{self.sequence}", kind=kind, customer=self.customer,
+        self.events.append(f"sim/{self.customer}/{self.sequence}")
+        return Inbound(event_id=self.events[-1], kind=kind, customer=self.customer,
                        text=text, channel=channel, at=self.now, data=data or {})
 
     async def send(self, kind: InboundKind, text: str = "", channel: str | None = None,
@@ -115,7 +121,7 @@ class Simulator:
         return await self.wait(0)
 
     async def tell(self, name: str, **extra: str) -> None:
-        await self.events.emit([CustomerEvent(name, self.customer, self.now, conv=self.key, channel=self.channel,
+        await self.bus.emit([CustomerEvent(name, self.customer, self.now, conv=self.key, channel=self.channel,
                                               **extra)])
 
     async def wait(self, seconds: float) -> list[Outbound]:
@@ -169,5 +175,14 @@ class Simulator:
                 planned.append((state.planned, f"{name}.{state.step}"))
         return min(planned)[1] if planned else ""
 
+    async def profile(self) -> Profile:
+        return await self.engine.profiles.load(self.customer)
+
+    async def decisions(self, since: int = 0) -> list[dict[str, Any]]:
+        """Decisions the policy made for the events sent since `since` (an index into self.events), oldest first."""
+        events = set(self.events[since:])
+        return [d for d in reversed(await self.engine.journal.read(self.customer)) if d.get("event") in events]
+
     async def reset(self) -> None:
         await self.engine.reset(self.key)
+        await self.store.delete(self.engine.profiles.key(self.customer), self.engine.journal.key(self.customer))

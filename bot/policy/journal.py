@@ -1,0 +1,52 @@
+"""Every decision the policy made for a customer, newest first: `siyu why CUSTOMER`, `/debug`, tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.store.base import Store
+
+KEPT = 20
+TTL_MS = 400 * 24 * 3600 * 1000
+ACTIONS = {"recommend": "推荐", "ask_first": "先问一个问题", "light": "轻轻提一次", "hold": "不推荐"}
+
+
+class Journal:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @staticmethod
+    def key(customer: str) -> str:
+        return f"siyu:why:{customer}"
+
+    async def read(self, customer: str) -> list[dict[str, Any]]:
+        raw = await self.store.get(self.key(customer))
+        return list(json.loads(raw)) if raw else []
+
+    async def record(self, customer: str, records: list[dict[str, Any]]) -> None:
+        """Add decisions (oldest first). The caller holds the customer's profile lock."""
+        if not records:
+            return
+        kept = [*reversed(records), *await self.read(customer)][:KEPT]
+        await self.store.set(self.key(customer), json.dumps(kept, ensure_ascii=False, separators=(",", ":")),
+                             ttl_ms=TTL_MS)
+
+
+def describe(record: dict[str, Any]) -> list[str]:
+    """A decision as lines an operator reads."""
+    action = ACTIONS.get(str(record.get("action")), str(record.get("action")))
+    head = f"{action}"
+    if record.get("product"):
+        head += f" {record['product']}"
+    if record.get("question"):
+        head += f"（问 {record['question']}）"
+    head += f"  需求分 {record.get('need', 0)}"
+    if record.get("trigger"):
+        head += f"  由 {record['trigger']} 询问"
+    lines = [head]
+    lines += [f"  因为: {reason}" for reason in record.get("reasons", [])]
+    evidence = record.get("evidence", [])
+    if evidence:
+        lines.append("  证据: " + "；".join(f"{kind} {float(weight):+g} {detail}" for kind, weight, detail in evidence))
+    return lines
