@@ -18,6 +18,7 @@ from bot.gateway.contacts import ContactEvents
 from bot.gateway.handlers import Handler, Handlers
 from bot.gateway.kf import KfChannel
 from bot.gateway.kf_link import KfLink
+from bot.gateway.orders import OrderIntake
 from bot.gateway.queue import Queue
 from bot.gateway.server import MAX_BODY, CallbackEndpoint, add_routes, never_500
 from bot.gateway.worker import Worker
@@ -93,6 +94,8 @@ def build_app(
         return True, "ok"
 
     add_routes(app, endpoint, health)
+    if settings.order_token:
+        app.router.add_post("/orders", OrderIntake(services.queue, settings.order_token).receive)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         session = aiohttp.ClientSession()

@@ -39,6 +39,7 @@ class Settings:
     handover_timeout: float = 0.0  # 0: the bot waits until the human ends the kf session
     kf_url: str | None = None  # the kf link contact welcomes carry (made with scene contact_welcome)
     kf_open_kfid: str | None = None  # or the kf account to make that link for (kf/add_contact_way)
+    order_token: str | None = None  # enables POST /orders (the shop tells the bot about purchases)
 
 
 def default_content_dir() -> Path:
@@ -135,6 +136,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if kf_open_kfid and not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", kf_open_kfid):
         problems.append(f"SIYU_KF_OPEN_KFID is malformed: expected an open_kfid like wkXXXX, got {kf_open_kfid!r}")
 
+    order_token = env.get("SIYU_ORDER_TOKEN", "").strip() or None
+    if order_token and not re.fullmatch(r"[0-9A-Za-z_\-]{16,128}", order_token):
+        problems.append("SIYU_ORDER_TOKEN is malformed: use 16-128 letters, digits, - or _ (a shared secret)")
+
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -154,4 +159,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         handover_timeout=handover_timeout,
         kf_url=kf_url,
         kf_open_kfid=kf_open_kfid,
+        order_token=order_token,
     )

@@ -20,6 +20,8 @@ from bot.followups.record import Records
 from bot.followups.runner import FollowUps
 from bot.followups.wecom import WeComDelivery
 from bot.funnel.recorder import FunnelMetrics, FunnelRecorder
+from bot.gateway.orders import KIND as ORDER
+from bot.gateway.orders import OrderHandler
 from bot.gateway.queue import Event
 from bot.gateway.timers import TimerPump
 from bot.tagsync.service import TagSync
@@ -84,6 +86,7 @@ def add_followups_and_funnel(services: Services, library: Library, engine: Engin
         await followups.run(customer_of_event(event))
 
     services.extra_handlers[KIND] = run_followups
+    services.extra_handlers[ORDER] = OrderHandler(store, bus, clock)
     services.auxiliary.append(asyncio.create_task(FollowupPump(store, services.queue, clock).run()))
     if services.kf_link is not None and services.kf_link.configured:
         services.auxiliary.append(asyncio.create_task(services.kf_link.warm()))  # ready before the first welcome

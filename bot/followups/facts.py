@@ -47,6 +47,8 @@ class CustomerView(Protocol):
 
     async def may_offer(self, record: Record, facts: Facts, now: float) -> tuple[bool, str]: ...
 
+    async def purchase_tagged(self, record: Record, tags: list[str], now: float) -> bool: ...
+
 
 class ProfileView:
     def __init__(self, store: Store, content: Callable[[], Content]) -> None:
@@ -66,6 +68,16 @@ class ProfileView:
         decision = may_offer(content.policy, content.codebook, content.understanding.knowledge.products,
                              facts.profile, now, trigger="follow-up")
         return decision.action in OFFERS, "；".join(decision.reasons) or str(decision.action)
+
+
+    async def purchase_tagged(self, record: Record, tags: list[str], now: float) -> bool:
+        """A purchase tag (e.g. staff set 已购 in WeCom) makes a purchase; it goes into the profile once."""
+        if not set(tags) & set((await self.profiles.load(record.customer)).tags):
+            return False
+        async with self.profiles.edit(record.customer) as profile:
+            if not profile.purchased:
+                profile.record_purchase("", now)
+        return True
 
 
 def condition_holds(when: StepWhen | None, facts: Facts) -> bool:

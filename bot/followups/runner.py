@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from bot.conversation import Conversation, Inbound, InboundKind, Turn
-from bot.events import FOLLOWUP, MESSAGE, CustomerEvent, EventBus
+from bot.events import FOLLOWUP, MESSAGE, PURCHASED, CustomerEvent, EventBus
 from bot.followups.delivery import (
     CONFIRMED,
     EMPTY,
@@ -75,6 +75,7 @@ class FollowUps:
             before = dict(record.fields)
             scheduler = Scheduler(self.plans(), self.zone)
             outcomes: list[Outcome] = []
+            told = await self._purchase_tagged(record, scheduler.plans, now)
             if record.job is not None:
                 outcomes += await self._finish_job(record, scheduler, now)
             outcomes += await self._settle_template(record, now)
@@ -95,8 +96,16 @@ class FollowUps:
             changes = {k: v for k, v in record.fields.items() if before.get(k) != v and k != "due"}
             await self.records.write(customer, changes)
             await self.records.schedule(record, next_due)
-        await self.events.emit(self._event(record, o, now) for o in outcomes)
+        await self.events.emit([*told, *(self._event(record, o, now) for o in outcomes)])
         return outcomes
+
+    async def _purchase_tagged(self, record: Record, plans: FollowupFile, now: float) -> list[CustomerEvent]:
+        if not plans.purchase_tags or record.time(PURCHASED):
+            return []
+        if not await self.view.purchase_tagged(record, plans.purchase_tags, now):
+            return []
+        record.fields[PURCHASED] = f"{now:.0f}"
+        return [CustomerEvent(PURCHASED, record.customer, now, channel=record.fields.get("ch", ""))]
 
     @asynccontextmanager
     async def _locked(self, customer: str) -> AsyncIterator[None]:

@@ -9,6 +9,7 @@ customer deleted the staff member, or said 别推了 — is put down to the last
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
@@ -127,8 +128,8 @@ class FunnelRecorder:
             counts[field(channel, "furoute", event.outcome, event.key)] = 1
             route = event.key
         else:
-            if event.outcome != "due":
-                counts[field(channel, "fureason", event.outcome, event.key or "-")] = 1
+            if event.outcome != "due":  # reasons carry numbers (3天前): counted without them
+                counts[field(channel, "fureason", event.outcome, re.sub(r"\d+(\.\d+)?", "N", event.key) or "-")] = 1
             route = ""
         self.metrics.followups.labels(event.step, event.outcome, route).inc()
 

@@ -1,5 +1,5 @@
 """Operator tools behind the `siyu` command: check, chat, test, diagram, eval, misses, profile, why,
-sync-tags."""
+sync-tags, report, purchase."""
 
 from __future__ import annotations
 
@@ -64,3 +64,21 @@ def add_tool_commands(commands: Any) -> None:
                                                  "（需要 REDIS_URL、WECOM_CORP_ID、WECOM_SECRET）")
     content_option(sync)
     sync.set_defaults(run=customers.sync_tags)
+
+    from bot.tools import operations
+
+    report = commands.add_parser("report", help="漏斗、跟进和流失（哪一步之后有人删好友或说别推了）；"
+                                                "--html 写一个带图表的网页（需要 REDIS_URL）")
+    report.add_argument("--since", default="7d", help="最近几天（7d、30d）或从哪天起（2026-11-01），默认 7d")
+    report.add_argument("--channel", default=None, help="只看一个渠道（渠道活码的 State 或客服的 scene）")
+    report.add_argument("--html", metavar="FILE", default=None, help="写成一个网页文件（图表，离线可看）")
+    content_option(report)
+    report.set_defaults(run=operations.report)
+
+    purchase = commands.add_parser("purchase", help="告诉机器人一位顾客买了（订单）：结束推销跟进，开始买后关怀"
+                                                    "（需要 REDIS_URL）")
+    purchase.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
+    purchase.add_argument("--order", default=None, help="订单号（同一个订单只算一次）")
+    purchase.add_argument("--product", default=None, help="商品 id（knowledge/products.yaml）")
+    purchase.add_argument("--at", type=float, default=None, help="付款时间（unix 秒），默认现在")
+    purchase.set_defaults(run=operations.purchase)
