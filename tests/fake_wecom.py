@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fake_groupmsg import GroupMessages
+
 
 @dataclass
 class Call:
@@ -24,7 +26,7 @@ class Call:
 
 
 @dataclass
-class FakeWeCom:
+class FakeWeCom(GroupMessages):
     corp_id: str = "wx5823bf96d3bd56c7"
     secret: str = "test-secret"
     calls: list[Call] = field(default_factory=list)

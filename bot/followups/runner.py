@@ -94,6 +94,7 @@ class FollowUps:
             if template is not None:
                 next_due = min(next_due or template.next_check, template.next_check)
             changes = {k: v for k, v in record.fields.items() if before.get(k) != v and k != "due"}
+            changes["job"] = record.fields.get("job", "")  # written on its own while delivering
             await self.records.write(customer, changes)
             await self.records.schedule(record, next_due)
         await self.events.emit([*told, *(self._event(record, o, now) for o in outcomes)])
@@ -189,7 +190,7 @@ class FollowUps:
         plan, step = due.plan, due.step.id
         record.fields["job"] = ""
         if delivered.status == RETRY:
-            if scheduler.later(record, plan, due, delivered.retry_at or now + 60):
+            if scheduler.retry_at(record, plan, due, delivered.retry_at or now + 60):
                 return []
             scheduler.skip(record, plan, due)
             return [Outcome(plan, step, "undeliverable", delivered.detail or "no time left")]
@@ -231,13 +232,15 @@ class FollowUps:
     # -- a group-message task waiting for the staff member ---------------------------------------
     async def _settle_template(self, record: Record, now: float) -> list[Outcome]:
         template = record.template
-        if template is None or template.next_check > now:
+        if template is None:
             return []
         stale = max((record.time(e) for e in (MESSAGE, *ALWAYS_STOP)), default=0.0) > template.created
-        if stale:
+        if stale:  # at once (the listener asks for a look): the staff member must not send something stale
             await self.delivery.cancel(template)
             record.fields["tpl"] = ""
             return [Outcome(template.plan, template.step, "cancelled", "customer acted before staff sent it")]
+        if template.next_check > now:
+            return []
         status = await self.delivery.template_status(template, record.customer)
         if status == CONFIRMED:
             record.fields["tpl"] = ""
@@ -246,7 +249,8 @@ class FollowUps:
             record.fields["tpl"] = ""
             return [Outcome(template.plan, template.step, "undeliverable", status)]
         assert status == WAITING
-        template.checks += 1
+        # after a pause (a restart), the looks that were missed are not made up: one look, one reminder
+        template.checks = sum(1 for after in TEMPLATE_CHECKS if template.created + after <= now)
         if template.checks >= len(TEMPLATE_CHECKS):
             await self.delivery.cancel(template)
             record.fields["tpl"] = ""

@@ -169,6 +169,16 @@ class Scheduler:
         self._save(record, name, state, None)
         return True
 
+    def retry_at(self, record: Record, name: str, due: Due, moment: float) -> bool:
+        """Try the same occurrence again at `moment` (a rate limit said when); False past the window."""
+        window = self.window(record, self.plans.plans[name], due.step, due.state)
+        if window is None or moment > window[1]:
+            return False
+        due.state.tries += 1
+        due.state.planned = moment
+        self._save(record, name, due.state, None)
+        return True
+
     def tomorrow(self, record: Record, name: str, due: Due, now: float) -> bool:
         return self.later(record, name, due, next_local_midnight(now, self.zone))
 

@@ -10,6 +10,7 @@
       - wait: 1d                 # the clock moves on; due timers and follow-ups fire, each at its time
         expect: [followup.care]  # [] = the bot stays silent
         followup: seeds.value    # optional: the follow-up planned next (plan.step; "" = none)
+        sent_between: "09:00-21:00"  # optional: every follow-up of the step went out in these local hours
       - send: image              # image | voice | video | file | sticker
         expect: [non_text]
       - say: 包邮吗
@@ -36,6 +37,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,7 @@ class TestStep(_Strict):
     slots: dict[str, Any] | None = None
     handover: bool | None = None
     followup: str | None = None
+    sent_between: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
     decision: str | None = Field(None, pattern=r"^(recommend|ask_first|light|hold|none)$")
     why: list[str] | None = None
     evidence: list[str] | None = None
@@ -131,7 +134,7 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
                           start=1_767_225_600.0 + 2 * 3600)  # 10:00 in Shanghai: greetings stay stable
     for number, step in enumerate(case.steps):
         where = f"{file}:{lines[number]}"
-        sent_before = len(simulator.events)
+        sent_before, times_before = len(simulator.events), len(simulator.followup_times)
         if step.say is not None:
             messages = await simulator.say(step.say)
         elif step.event is not None:
@@ -165,6 +168,11 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
                                           await simulator.decisions(sent_before))
         if step.followup is not None and step.followup != (planned := await simulator.next_followup()):
             outcome.failures.append(f"{where}: 期望下一条跟进 {step.followup or '(没有)'}，实际 {planned or '(没有)'}")
+        for at in simulator.followup_times[times_before:] if step.sent_between else ():
+            local = datetime.fromtimestamp(at, simulator.engine.zone).strftime("%H:%M")
+            low, high = (step.sent_between or "").split("-")
+            if not (low <= local <= high if low <= high else local >= low or local <= high):
+                outcome.failures.append(f"{where}: 跟进在 {local} 发出，不在 {step.sent_between} 之间")
         if outcome.failures:
             break
     return outcome

@@ -74,6 +74,7 @@ class Simulator:
         self.records = Records(self.store)
         self.delivery = DirectDelivery(self.key, self.events)
         self.outcomes: list[Outcome] = []
+        self.followup_times: list[float] = []  # when each follow-up message went out
         self.followups = FollowUps(lambda: library.current.plans, self.store, self.engine,
                                    view=ProfileView(self.store, lambda: library.current), delivery=self.delivery,
                                    events=self.bus, clock=lambda: self.now, timezone=timezone)
@@ -145,6 +146,7 @@ class Simulator:
                 self.now = max(self.now, first_followup[0])
                 await self.store.zrem(DUE_KEY, first_followup[1])
                 self.outcomes += await self.followups.run(self.customer)
+                self.followup_times += [self.now] * len(self.delivery.delivered)
                 messages += self.delivery.delivered
                 self.delivery.delivered = []
         self.now = target
