@@ -92,7 +92,7 @@ def test_debug_in_siyu_chat_shows_the_profile_and_the_decision() -> None:
 
 async def test_profiles_edit_refuses_when_held_too_long(store: Store) -> None:
     profiles = Profiles(store, wait_s=0.1)
-    assert await store.acquire("siyu:lock:profile:wmL", "someone", 5000)
+    assert await store.acquire(Profiles.lock_key("wmL"), "someone", 5000)
     try:
         async with profiles.edit("wmL"):
             raise AssertionError("must not get the lock")
