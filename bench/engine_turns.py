@@ -22,12 +22,13 @@ from bot.conversation import Inbound, InboundKind
 from bot.engine.content import load_content
 from bot.engine.engine import Engine
 from bot.engine.library import Library
+from bot.policy.decide import decide
 from bot.store.factory import open_store
 from bot.understanding.matcher import Understanding
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = ("包邮吗", "好", "叫我小美", "还行", "可以", "油皮", "长痘", "很困扰", "多少钱", "谢谢", "退货怎么弄",
-            "你好", "啊啊啊", "发什么快递")
+            "你好", "啊啊啊", "发什么快递", "脸上爆痘了 急 有什么推荐", "推荐一下")
 
 
 def rss_mb() -> float:
@@ -75,13 +76,25 @@ async def main() -> None:
         if n + 1 in checkpoints:
             gc.collect()
             memory_rows.append([f"{n + 1:,}", f"{rss_mb():.0f} MB", f"{rss_mb() - start_rss:+.0f} MB"])
+    sizes = []
+    for n in range(0, args.customers, max(1, args.customers // 500)):
+        raw = await store.get(engine.profiles.key(f"wm{n}"))
+        sizes.append(len(raw.encode()) if raw else 0)
+    profile = await engine.profiles.load("wm14")  # one who asked: evidence, an offer, a decision
+    decisions = []
+    for _ in range(5000):
+        started = time.process_time()
+        decide(content.policy, content.codebook, content.understanding.knowledge.products, profile, now)
+        decisions.append((time.process_time() - started) * 1000)
     await store.close()
 
     p50, p99 = percentile(turns, 50), percentile(turns, 99)
     print(table(["measure (CPU ms per turn)", "p50", "p99"], [
         ["understanding only (baseline)", f"{percentile(baseline, 50):.3f}", f"{percentile(baseline, 99):.3f}"],
         [f"full engine turn ({'redis' if args.redis else 'embedded'} store)", f"{p50:.3f}", f"{p99:.3f}"],
+        ["restraint policy decide() alone", f"{percentile(decisions, 50):.3f}", f"{percentile(decisions, 99):.3f}"],
     ]))
+    print(f"\nprofile JSON per customer: mean {sum(sizes) / max(len(sizes), 1):.0f} B, max {max(sizes, default=0)} B")
     print(f"\nratio engine/understanding p50: {p50 / max(percentile(baseline, 50), 1e-9):.1f}x")
     print()
     print(table(["distinct customers", "process RSS", "growth since start"], memory_rows))

@@ -3,7 +3,7 @@
 - externalcontact/add_msg_template: a task for one staff member (sender) to send to customers. Each customer
   takes at most `group_limit` a month (WeCom: as many as the month has days, or the admin's 7 a week / 1 a
   day); a customer over it is in fail_list, and when no customer is left the call fails with 41048.
-  40096 for a customer that is not a contact of the sender (when `relations` is set).
+  40096 for a customer that is not a contact of the sender (once the fake knows any relation).
 - get_groupmsg_send_result: status 0 not sent, 1 sent, 2 not a friend, 3 got another group message.
 - remind_groupmsg_send: WeCom allows 3 reminders per task in 24 h; a 4th is refused here with 45009
   (WeCom does not document the code; the bot never sends a 4th).
@@ -39,7 +39,6 @@ class GroupMessages:
     now: Callable[[], float] = time.time
     group_limit: int = 31
     group_received: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    relations: set[tuple[str, str]] = field(default_factory=set)  # (staff userid, external_userid)
     tasks: dict[str, GroupTask] = field(default_factory=dict)
     app_messages: list[tuple[float, str, str]] = field(default_factory=list)  # (at, member, text) delivered
     dropped_app_messages: int = 0
@@ -61,8 +60,9 @@ class GroupMessages:
             return {"errcode": 40058, "errmsg": "invalid parameter"}
         if not body.get("text") and not body.get("attachments"):
             return {"errcode": 40063, "errmsg": "some parameters are empty"}
-        if self.relations:
-            strangers = [c for c in customers if (sender, c) not in self.relations]
+        relations: dict[str, dict[str, set[str]]] = getattr(self, "relations", {})  # customer → staff → tags
+        if relations:
+            strangers = [c for c in customers if sender not in relations.get(c, {})]
             if len(strangers) == len(customers):
                 return {"errcode": 40096, "errmsg": "invalid external userid"}
         else:

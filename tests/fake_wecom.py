@@ -37,6 +37,9 @@ class FakeWeCom(GroupMessages):
     valid_tokens: set[str] = field(default_factory=set)
     used_codes: set[str] = field(default_factory=set)
     sent_msgids: set[str] = field(default_factory=set)
+    corp_tags: list[dict[str, Any]] = field(default_factory=list)  # tag groups as get_corp_tag_list returns
+    relations: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # customer → staff → tag ids
+    marked: list[dict[str, Any]] = field(default_factory=list)  # mark_tag calls that succeeded
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base_url: str = ""
@@ -91,6 +94,32 @@ class FakeWeCom(GroupMessages):
         )
         return msgid
 
+    # -- customer tags, as staff would change them in the WeCom client -----------------------------
+    def add_relation(self, external_userid: str, userid: str) -> None:
+        self.relations.setdefault(external_userid, {}).setdefault(userid, set())
+
+    def drop_relation(self, external_userid: str, userid: str) -> None:
+        self.relations.get(external_userid, {}).pop(userid, None)
+
+    def tag_id(self, name: str) -> str:
+        return next(t["id"] for g in self.corp_tags for t in g["tag"] if t["name"] == name)
+
+    def tags_of(self, external_userid: str, userid: str) -> set[str]:
+        names = {t["id"]: t["name"] for g in self.corp_tags for t in g["tag"]}
+        return {names[i] for i in self.relations.get(external_userid, {}).get(userid, set())}
+
+    def staff_marks(self, external_userid: str, userid: str, add: tuple[str, ...] = (),
+                    remove: tuple[str, ...] = ()) -> None:
+        """A staff member tags the customer by hand (WeCom sends edit_external_contact for it)."""
+        tags = self.relations[external_userid][userid]
+        tags.update(self.tag_id(n) for n in add)
+        tags.difference_update(self.tag_id(n) for n in remove)
+
+    def delete_tag(self, name: str) -> None:
+        """Someone deletes one of the corp's tags in the admin console."""
+        for group in self.corp_tags:
+            group["tag"] = [t for t in group["tag"] if t["name"] != name]
+
     def calls_to(self, endpoint: str) -> list[dict[str, Any]]:
         return [call.body for call in self.calls if call.endpoint == endpoint]
 
@@ -134,7 +163,10 @@ class FakeWeCom(GroupMessages):
         handler = getattr(self, "_" + endpoint.replace("/", "_"), None)
         if handler is None:
             return web.json_response({"errcode": 0, "errmsg": "ok"})
-        result: dict[str, Any] = handler(body)
+        query = {k: v for k, v in request.query.items() if k != "access_token"}
+        result: dict[str, Any] = handler({**query, **body})
+        if "errcode" in result:
+            return web.json_response(result)
         return web.json_response({"errcode": 0, "errmsg": "ok", **result})
 
     # -- endpoints -------------------------------------------------------------------------------
@@ -170,3 +202,54 @@ class FakeWeCom(GroupMessages):
 
     def _externalcontact_groupchat_get(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"group_chat": {"chat_id": body["chat_id"], "name": "group", "member_list": []}}
+
+    # -- customer tags (externalcontact) -------------------------------------------------------------
+    def _externalcontact_get_corp_tag_list(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"tag_group": [{**g, "tag": [dict(t) for t in g["tag"]]} for g in self.corp_tags]}
+
+    def _externalcontact_add_corp_tag(self, body: dict[str, Any]) -> dict[str, Any]:
+        names = [str(t.get("name", "")) for t in body.get("tag", [])]
+        if not names or not all(names):
+            return {"errcode": 40058, "errmsg": "invalid parameter: tag"}
+        if body.get("group_id"):
+            group = next((g for g in self.corp_tags if g["group_id"] == body["group_id"]), None)
+            if group is None:
+                return {"errcode": 40068, "errmsg": "invalid tagid"}
+        else:
+            group = next((g for g in self.corp_tags if g["group_name"] == body.get("group_name")), None)
+            if group is None:
+                group = {"group_id": f"grp{next(self._counter)}", "group_name": str(body.get("group_name")),
+                         "create_time": int(time.time()), "order": 0, "tag": []}
+                self.corp_tags.append(group)
+        if any(t["name"] in names for t in group["tag"]) or len(set(names)) != len(names):
+            return {"errcode": 40071, "errmsg": "tag name already exists"}
+        created = [{"id": f"et{next(self._counter)}", "name": n, "create_time": int(time.time()), "order": 0}
+                   for n in names]
+        group["tag"].extend(created)
+        return {"tag_group": {k: v for k, v in group.items() if k != "tag"} | {"tag": created}}
+
+    def _externalcontact_mark_tag(self, body: dict[str, Any]) -> dict[str, Any]:
+        relation = self.relations.get(str(body.get("external_userid")), {}).get(str(body.get("userid")))
+        if relation is None:
+            return {"errcode": 84061, "errmsg": "not external contact"}
+        known = {t["id"] for g in self.corp_tags for t in g["tag"]}
+        wanted = [*body.get("add_tag", []), *body.get("remove_tag", [])]
+        if not wanted or any(tag not in known for tag in wanted):
+            return {"errcode": 40068, "errmsg": "invalid tagid"}
+        relation.update(body.get("add_tag", []))
+        relation.difference_update(body.get("remove_tag", []))
+        self.marked.append(body)
+        return {}
+
+    def _externalcontact_get(self, body: dict[str, Any]) -> dict[str, Any]:
+        customer = str(body.get("external_userid", ""))
+        staff = self.relations.get(customer)
+        if not staff:
+            return {"errcode": 84061, "errmsg": "not external contact"}
+        groups = {t["id"]: (g["group_name"], t["name"]) for g in self.corp_tags for t in g["tag"]}
+        follow = [{"userid": userid, "remark": "", "createtime": 0,
+                   "tags": [{"group_name": groups[i][0], "tag_name": groups[i][1], "tag_id": i, "type": 1}
+                            for i in sorted(ids) if i in groups]}
+                  for userid, ids in staff.items()]
+        return {"external_contact": {"external_userid": customer, "name": "customer", "type": 1},
+                "follow_user": follow}

@@ -57,7 +57,7 @@ class Rig:
     async def added(self, customer: str, staff: str = "emp1", channel: str = "live") -> None:
         async with Profiles(self.store).edit(customer) as profile:
             profile.staff.setdefault(staff, [])  # as bot/gateway/contacts.py does on add_external_contact
-        self.fake.relations.add((staff, customer))
+        self.fake.add_relation(customer, staff)
         await self.tell(ADDED, customer, staff=staff, channel=channel, conv=f"ext:{staff}:{customer}")
 
     async def wrote_in_kf(self, customer: str, open_kfid: str = "wk1") -> None:

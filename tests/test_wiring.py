@@ -176,7 +176,8 @@ async def test_content_hot_reload_on_file_change(tmp_path: Path) -> None:
 
 def test_siyu_serve_refuses_bad_configuration_with_one_line_each() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECOM_", "SIYU_", "REDIS_URL"))}
-    env.update(WECOM_CORP_ID="ww1", WECOM_TOKEN="bad token!", WECOM_AES_KEY="short", SIYU_BURST_WINDOW="x")
+    env.update(WECOM_CORP_ID="ww1", WECOM_TOKEN="bad token!", WECOM_AES_KEY="short", SIYU_BURST_WINDOW="x",
+               SIYU_HANDOVER_TIMEOUT="soon")
     result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env,
                             timeout=30)
     assert result.returncode == 2
@@ -185,3 +186,4 @@ def test_siyu_serve_refuses_bad_configuration_with_one_line_each() -> None:
     assert any("WECOM_TOKEN is malformed" in line for line in lines)
     assert any("WECOM_AES_KEY is malformed" in line for line in lines)
     assert any("SIYU_BURST_WINDOW is malformed" in line for line in lines)
+    assert any("SIYU_HANDOVER_TIMEOUT is malformed" in line for line in lines)

@@ -1,21 +1,19 @@
-"""The engine: one customer turn = lock the conversation, load the session and the customer's profile, run
-the turn (turn.py), save both.
+"""The engine: one customer turn = lock the customer, load the conversation's session and the customer's
+profile, run the turn (turn.py), save both.
 
-Nothing about a customer stays in the process: the session and the profile live in the store, each under
-a lock taken before it is loaded, and each event id is answered once (a redelivery gets the same Turn).
-The profile is saved before the session, and remembers the events it took in, so a crash between the two
-saves does not count a message's evidence twice when the event is redelivered.
+Nothing about a customer stays in the process: the session and the profile live in the store, loaded under
+the customer's lock (which covers every conversation the customer has, and every other profile writer),
+and each event id is answered once (a redelivery gets the same Turn). The profile is saved before the
+session and remembers the events it took in, so a crash between the two saves does not count a message's
+evidence twice when the event is redelivered.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +28,7 @@ from bot.engine.turn_context import Reply, TurnContext
 from bot.events import CustomerEvent, EventBus
 from bot.policy.journal import Journal
 from bot.profile.model import Profile
-from bot.profile.store import Profiles
+from bot.profile.store import Profiles, Snapshot
 from bot.store.base import Store
 from bot.timers import Timers
 from bot.understanding.matcher import Result
@@ -38,11 +36,6 @@ from bot.understanding.matcher import Result
 log = logging.getLogger(__name__)
 
 NEAR_MISSES = "siyu:log:near_misses"
-LOCK_TTL_MS = 15_000
-
-
-class Busy(RuntimeError):
-    """Another process holds this customer's lock for too long; the event is retried."""
 
 
 class Engine:
@@ -71,25 +64,29 @@ class Engine:
 
     # -- the Conversation interface --------------------------------------------------------------
     async def respond(self, key: str, inbound: Inbound) -> Turn:
-        async with self._locked(key):
+        customer = inbound.customer or key
+        async with self.profiles.locked(customer):  # the customer's lock covers all their conversations
             session = await self.sessions.load(key)
             done = session.done_turn(inbound.event_id)
             if done is not None:  # a redelivery: the same turn, and its events told again
                 turn, events = _turn_from(done), unpack(done)
             else:
-                turn, events = await self._run_turn(key, session, inbound)
+                turn, events = await self._run_turn(key, customer, session, inbound)
         await self.events.emit(events)  # outside the lock: listeners may take locks of their own
         return turn
 
-    async def _run_turn(self, key: str, session: Session, inbound: Inbound) -> tuple[Turn, list[CustomerEvent]]:
+    async def _run_turn(self, key: str, customer: str, session: Session,
+                        inbound: Inbound) -> tuple[Turn, list[CustomerEvent]]:
+        profile = await self.profiles.load(customer)
+        before, marks = Snapshot.of(profile), snapshot(profile)
         reply = Reply()
-        async with self.profiles.edit(inbound.customer or key) as profile:
-            before = snapshot(profile)
-            self._turn(key, session, profile, inbound, reply)
-            profile.remember(inbound.event_id)
-            await self.journal.record(profile.customer,
-                                      [{**d.record(), "event": inbound.event_id} for d in reply.decisions])
-        events = milestones(key, inbound, before, session, profile, reply, self.clock()) if self.events.active else []
+        self._turn(key, session, profile, inbound, reply)
+        profile.remember(inbound.event_id)
+        await self.profiles.save(profile, before)
+        if reply.decisions:
+            await self.journal.record(customer, [{**d.record(), "event": inbound.event_id}
+                                                 for d in reply.decisions])
+        events = milestones(key, inbound, marks, session, profile, reply, self.clock()) if self.events.active else []
         turn = Turn(messages=reply.messages, handover=reply.handover)
         for due, data in reply.schedule:  # before the save: a crash leaves a timer that is ignored
             assert session.timer is not None
@@ -108,19 +105,6 @@ class Engine:
         if session.timer:
             await self.timers.cancel(session.timer.get("member", ""))
         await self.sessions.reset(key)
-
-    @asynccontextmanager
-    async def _locked(self, key: str) -> AsyncIterator[None]:
-        lock, owner = f"siyu:lock:{key}", uuid.uuid4().hex
-        deadline = time.monotonic() + 10
-        while not await self.store.acquire(lock, owner, LOCK_TTL_MS):
-            if time.monotonic() > deadline:
-                raise Busy(f"customer lock {key} is held")
-            await asyncio.sleep(0.02)
-        try:
-            yield
-        finally:
-            await self.store.release(lock, owner)
 
     async def _record_near_miss(self, result: Result) -> None:
         record = {

@@ -51,16 +51,17 @@ class NeedReader:
             shown = self._shows(kind, text, said)
             if shown:
                 reading.evidence.append(Noted(kind, self.policy.weight(kind), shown))
-        concerns: list[str] = []
+        labels: list[str] = []
         for phrase, question, code in self.mentions:
             if phrase in text and all(q != question for q, _, _ in reading.answers):
                 reading.answers.append((question, code, phrase))
-                label = self.codebook.label(question, code)
-                concerns.append(label)
-                reading.evidence.append(Noted("pain", self.policy.weight("pain"), f"{phrase}→{label}"))
-        for label in concerns:
-            if self._repeated(profile, label, now):
-                reading.evidence.append(Noted("repeat", self.policy.weight("repeat"), f"又说到{label}"))
+                labels.append(self.codebook.label(question, code))
+        if labels:  # one pain per message, however many answers it revealed
+            phrases = "、".join(dict.fromkeys(p for _, _, p in reading.answers))
+            reading.evidence.append(Noted("pain", self.policy.weight("pain"), f"{phrases}→{'/'.join(labels)}"))
+        repeated = [label for label in labels if self._repeated(profile, label, now)]
+        if repeated:
+            reading.evidence.append(Noted("repeat", self.policy.weight("repeat"), f"又说到{'/'.join(repeated)}"))
         silent = self._silence(profile, now)
         if silent:
             reading.evidence.append(Noted("silence", self.policy.weight("silence"), silent))
@@ -77,8 +78,8 @@ class NeedReader:
     def _repeated(self, profile: Profile, label: str, now: float) -> bool:
         """The same concern was brought up before (often enough) and not yet counted as repeated."""
         live = [e for e in profile.evidence if now - float(e[2]) <= self.policy.forget_after]
-        earlier = sum(1 for e in live if e[0] == "pain" and str(e[3]).endswith("→" + label))
-        counted = any(e[0] == "repeat" and str(e[3]).endswith(label) for e in live)
+        earlier = sum(1 for e in live if e[0] == "pain" and label in str(e[3]).rpartition("→")[2].split("/"))
+        counted = any(e[0] == "repeat" and label in str(e[3]).removeprefix("又说到").split("/") for e in live)
         return not counted and earlier + 1 >= self.policy.repeat_times
 
     def _silence(self, profile: Profile, now: float) -> str:

@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.store.base import Store
 
-KEPT = 20
-TTL_MS = 400 * 24 * 3600 * 1000
+KEPT = 10  # about 5 KB per customer who had decisions; the latest are what an operator asks about
+TTL_MS = 180 * 24 * 3600 * 1000
 ACTIONS = {"recommend": "推荐", "ask_first": "先问一个问题", "light": "轻轻提一次", "hold": "不推荐"}
 
 

@@ -53,7 +53,8 @@ class TagPusher:
             if not add and not remove:
                 continue
             try:
-                await self._mark(userid, customer, add, remove, ids, codebook)
+                gone = await self._mark(userid, customer, add, remove, ids, codebook)
+                outcome.missing_in_wecom = sorted({*outcome.missing_in_wecom, *gone})
             except WeComError as error:
                 if error.errcode != NO_RELATION:
                     raise
@@ -72,9 +73,11 @@ class TagPusher:
         return outcome
 
     async def _mark(self, userid: str, customer: str, add: list[str], remove: list[str], ids: dict[str, TagId],
-                    codebook: Codebook) -> None:
+                    codebook: Codebook) -> list[str]:
+        """mark_tag; returns the tags that turned out to be gone from WeCom (add/remove keep what was sent)."""
         try:
             await self.api.mark_tag(userid, customer, [ids[t].id for t in add], [ids[t].id for t in remove])
+            return []
         except WeComError as error:
             if error.errcode != INVALID_TAG:
                 raise
@@ -87,3 +90,4 @@ class TagPusher:
                 await self.api.mark_tag(userid, customer, [fresh[t].id for t in kept_add],
                                         [fresh[t].id for t in kept_remove])
             add[:], remove[:] = kept_add, kept_remove
+            return gone
