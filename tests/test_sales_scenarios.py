@@ -135,6 +135,15 @@ async def test_tags_go_to_wecom_when_the_customer_adds_a_staff_member(client: Te
     await eventually_async(churned)
 
 
+async def handed_over(store: Store, customer: str) -> None:
+    """The gateway finished the transfer (it notes the new state after the reply went out)."""
+
+    async def noted() -> bool:
+        return await store.get(f"siyu:kf:state:wk1:{customer}") == "2"
+
+    await eventually_async(noted)
+
+
 async def _ids_lack(tags: Any, name: str) -> bool:
     return name not in await tags.library.ids()
 
@@ -152,7 +161,7 @@ async def eventually_async(check: Any, within: float = 10.0) -> None:
 async def test_the_bot_speaks_again_only_when_the_human_ends_the_session(client: TestClient, fake: FakeWeCom,
                                                                          store: Store) -> None:
     await say(client, fake, "wmH", "转人工", replies=1)
-    await eventually(lambda: fake.service_states.get(("wk1", "wmH")) == 2)
+    await handed_over(store, "wmH")
     fake.service_states[("wk1", "wmH")] = 3  # a human took it
     await client.app[APP_SERVICES].store.delete("siyu:kf:state:wk1:wmH")
     fake.add_kf_message("wk1", "wmH", "在吗")
@@ -174,6 +183,7 @@ async def test_the_bot_speaks_again_only_when_the_human_ends_the_session(client:
 
 async def test_a_lost_session_end_is_noticed_from_the_service_state(client: TestClient, fake: FakeWeCom) -> None:
     await say(client, fake, "wmL", "转人工", replies=1)
+    await handed_over(client.app[APP_SERVICES].store, "wmL")
     fake.service_states[("wk1", "wmL")] = 1  # the session ended and went back to the bot; the event was lost
     await client.app[APP_SERVICES].store.delete("siyu:kf:state:wk1:wmL")
     replies = await say(client, fake, "wmL", "包邮吗", replies=1)
