@@ -124,17 +124,16 @@ class Records:
         if changes:
             await self.store.hset(record_key(customer), changes, ttl_ms=RECORD_TTL_MS)
 
-    async def schedule(self, record: Record, due: float | None) -> None:
-        """Make `due` the customer's one schedule entry (None: nothing planned)."""
+    async def save(self, record: Record, changes: dict[str, str], due: float | None) -> None:
+        """Write the changed fields and make `due` the customer's one schedule entry (None: nothing planned)."""
         old = record.fields.get("due", "")
         new = f"{record.customer}|{due:.0f}" if due is not None else ""
-        if new:  # also when unchanged: the pump may have taken the entry already
+        if new:  # first, and also when unchanged: the pump may have taken the entry already
             await self.store.zadd(DUE_KEY, new, round(due or 0))
-        if new == old:
-            return
-        await self.write(record.customer, {"due": new})
-        record.fields["due"] = new
-        if old:
+        if new != old:
+            changes["due"] = record.fields["due"] = new
+        await self.write(record.customer, changes)
+        if old and new != old:
             await self.store.zrem(DUE_KEY, old)
 
     async def poke(self, customer: str, at: float) -> None:

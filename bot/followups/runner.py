@@ -95,8 +95,7 @@ class FollowUps:
                 next_due = min(next_due or template.next_check, template.next_check)
             changes = {k: v for k, v in record.fields.items() if before.get(k) != v and k != "due"}
             changes["job"] = record.fields.get("job", "")  # written on its own while delivering
-            await self.records.write(customer, changes)
-            await self.records.schedule(record, next_due)
+            await self.records.save(record, changes, next_due)
         await self.events.emit([*told, *(self._event(record, o, now) for o in outcomes)])
         return outcomes
 

@@ -56,11 +56,15 @@ class FunnelRecorder:
         self.metrics = metrics
         self.zone = ZoneInfo(timezone)
         self.clock = clock
+        self._kept: set[str] = set()
 
     async def __call__(self, event: CustomerEvent) -> None:
         if not event.customer or event.conv.startswith("app:"):
             return
         key = CUSTOMER_KEY + event.customer
+        if event.name == FOLLOWUP:  # the runner tells the channel; nothing else of the record is needed
+            await self._followup(key, event)
+            return
         record = await self.store.hgetall(key)
         channel = record.get("ch", "")
         if not channel and event.channel:
@@ -68,7 +72,7 @@ class FunnelRecorder:
             await self.store.hset(key, {"ch": channel}, ttl_ms=CUSTOMER_TTL_MS)
         counts: dict[str, int] = {}
         stage = STAGE_OF_EVENT.get(event.name)
-        if stage is not None and await self.store.hincrby(key, f"s:{stage}") == 1:
+        if stage is not None and f"s:{stage}" not in record and await self.store.hincrby(key, f"s:{stage}") == 1:
             counts[field(channel, "stage", stage)] = 1
             self.metrics.stages.labels(channel or NO_CHANNEL, stage).inc()
             if stage == "replied":
@@ -79,10 +83,6 @@ class FunnelRecorder:
             await self._bot_message(key, record, channel, event, counts)
         elif event.name in (CHURNED, OPTED_OUT):
             await self._churn(key, record, channel, event, counts)
-        elif event.name == FOLLOWUP:
-            self._followup(channel, event, counts)
-            if event.outcome == "sent":
-                await self.store.hset(key, {"lfu": f"{event.at:.0f}|{event.step}"}, ttl_ms=CUSTOMER_TTL_MS)
         await self._count(event.at, counts)
 
     async def _bot_message(self, key: str, record: dict[str, str], channel: str, event: CustomerEvent,
@@ -122,7 +122,10 @@ class FunnelRecorder:
             await self.store.hset(key, {"lfu": f"{at}|{step}|r"}, ttl_ms=CUSTOMER_TTL_MS)
             counts[field(channel, "fureply", step)] = 1
 
-    def _followup(self, channel: str, event: CustomerEvent, counts: dict[str, int]) -> None:
+    async def _followup(self, key: str, event: CustomerEvent) -> None:
+        channel, counts = event.channel, {}
+        if event.outcome == "sent":
+            await self.store.hset(key, {"lfu": f"{event.at:.0f}|{event.step}"}, ttl_ms=CUSTOMER_TTL_MS)
         counts[field(channel, "fu", event.step, event.outcome)] = 1
         if event.outcome in ("sent", "confirmed"):
             counts[field(channel, "furoute", event.outcome, event.key)] = 1
@@ -132,6 +135,7 @@ class FunnelRecorder:
                 counts[field(channel, "fureason", event.outcome, re.sub(r"\d+(\.\d+)?", "N", event.key) or "-")] = 1
             route = ""
         self.metrics.followups.labels(event.step, event.outcome, route).inc()
+        await self._count(event.at, counts)
 
     async def _count(self, at: float, counts: dict[str, int]) -> None:
         if not counts:
@@ -139,4 +143,6 @@ class FunnelRecorder:
         day = DAY_KEY + local_day(at or self.clock(), self.zone)
         for name, amount in counts.items():
             await self.store.hincrby(day, name, amount)
-        await self.store.hset(day, {"_": "1"}, ttl_ms=DAY_TTL_MS)
+        if day not in self._kept:  # the day's counts expire after 400 days: set once per process and day
+            await self.store.hset(day, {"_": "1"}, ttl_ms=DAY_TTL_MS)
+            self._kept.add(day)
