@@ -177,7 +177,8 @@ async def test_content_hot_reload_on_file_change(tmp_path: Path) -> None:
 def test_siyu_serve_refuses_bad_configuration_with_one_line_each() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECOM_", "SIYU_", "REDIS_URL"))}
     env.update(WECOM_CORP_ID="ww1", WECOM_TOKEN="bad token!", WECOM_AES_KEY="short", SIYU_BURST_WINDOW="x",
-               SIYU_HANDOVER_TIMEOUT="soon")
+               SIYU_HANDOVER_TIMEOUT="soon", SIYU_KF_URL="http://work.weixin.qq.com/kfid/x",
+               SIYU_KF_OPEN_KFID="wk bad!", SIYU_ORDER_TOKEN="short")
     result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env,
                             timeout=30)
     assert result.returncode == 2
@@ -187,3 +188,6 @@ def test_siyu_serve_refuses_bad_configuration_with_one_line_each() -> None:
     assert any("WECOM_AES_KEY is malformed" in line for line in lines)
     assert any("SIYU_BURST_WINDOW is malformed" in line for line in lines)
     assert any("SIYU_HANDOVER_TIMEOUT is malformed" in line for line in lines)
+    assert any("SIYU_KF_URL is malformed" in line for line in lines)
+    assert any("SIYU_KF_OPEN_KFID is malformed" in line for line in lines)
+    assert any("SIYU_ORDER_TOKEN is malformed" in line for line in lines)

@@ -14,8 +14,9 @@ from bot.tools.simulator import Simulator
 
 HELP = """你现在是顾客，直接打字和机器人聊天。命令：
   /debug        看当前流程、状态、变量、顾客档案，上一轮为什么这样回答，以及克制策略最近的决定
-  /wait 3d      让时间过去（30s 10m 2h 3d），到期的定时消息会发出来
-  /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard）
+  /wait 3d      让时间过去（30s 10m 2h 3d），到期的定时消息和跟进（knowledge/followups.yaml）会发出来
+  /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard），跟进计划从这里开始
+  /buy          模拟顾客买了（订单），/delete 模拟顾客删了员工
   /image /voice /sticker  发一张图片 / 一段语音 / 一个表情包
   /reset        忘掉这位顾客，从头开始
   /quit         退出"""
@@ -42,7 +43,7 @@ async def run_chat(library: Library, channel: str) -> int:
         for message in messages:
             print(render(message, speaker))
 
-    show(await simulator.send(InboundKind.ENTER_SESSION))
+    show(await simulator.enter())
     while True:
         line = await _read_line("你: ")
         if line is None or line.strip() in ("/quit", "/exit"):
@@ -55,7 +56,8 @@ async def run_chat(library: Library, channel: str) -> int:
             session, profile = await simulator.session(), await simulator.profile()
             print(f"  流程/状态: {session.flow or '(无)'}.{session.state or '-'}  人设: {session.persona}"
                   f"  渠道: {session.channel or '-'}  版本: {session.version or '-'}")
-            print(f"  变量: {session.slots}\n  定时: {session.timer or '无'}")
+            print(f"  变量: {session.slots}\n  定时: {session.timer or '无'}"
+                  f"  下一条跟进: {await simulator.next_followup() or '无'}")
             for line_of_profile in describe_profile(profile, library.current.codebook, simulator.now):
                 print(f"  {line_of_profile}")
             for line_of_reason in session.trace:
@@ -73,7 +75,10 @@ async def run_chat(library: Library, channel: str) -> int:
             print("  已忘掉这位顾客。")
         elif command == "/welcome":
             await simulator.reset()
-            show(await simulator.send(InboundKind.WELCOME, channel=rest.strip() or channel))
+            simulator.channel = rest.strip() or channel
+            show(await simulator.welcome())
+        elif command in ("/buy", "/delete"):
+            show(await (simulator.purchase() if command == "/buy" else simulator.delete()))
         elif command in _KINDS:
             show(await simulator.send(_KINDS[command]))
         elif command.startswith("/"):

@@ -98,7 +98,9 @@ class Simulator:
         return messages + await self.wait(0)
 
     async def welcome(self, *, kf_link: bool = True) -> list[Outbound]:
-        """A new contact (活码) and its welcome, as the gateway does it."""
+        """A new contact (活码) and its welcome, as the gateway does it (the staff relation goes in the profile)."""
+        async with self.engine.profiles.edit(self.customer) as profile:
+            profile.staff.setdefault(STAFF, [])
         await self.tell(ADDED, staff=STAFF)
         messages = await self.send(InboundKind.WELCOME, data={"kf_url": TEST_KF_URL} if kf_link else {})
         await self.tell(WELCOMED)
