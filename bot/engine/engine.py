@@ -78,7 +78,7 @@ class Engine:
     async def _run_turn(self, key: str, customer: str, session: Session,
                         inbound: Inbound) -> tuple[Turn, list[CustomerEvent]]:
         profile = await self.profiles.load(customer)
-        before, marks = Snapshot.of(profile), snapshot(profile)
+        before, was = Snapshot.of(profile), snapshot(profile)
         reply = Reply()
         self._turn(key, session, profile, inbound, reply)
         profile.remember(inbound.event_id)
@@ -86,7 +86,7 @@ class Engine:
         if reply.decisions:
             await self.journal.record(customer, [{**d.record(), "event": inbound.event_id}
                                                  for d in reply.decisions])
-        events = milestones(key, inbound, marks, session, profile, reply, self.clock()) if self.events.active else []
+        events = milestones(key, inbound, was, session, profile, reply, self.clock()) if self.events.active else []
         turn = Turn(messages=reply.messages, handover=reply.handover)
         for due, data in reply.schedule:  # before the save: a crash leaves a timer that is ignored
             assert session.timer is not None

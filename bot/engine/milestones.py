@@ -1,7 +1,8 @@
 """What a turn means for the funnel and the follow-up plans: the customer events it produced.
 
-Computed from the session before and after the turn and what the turn collected, and remembered with the
-turn, so that a redelivered event tells the same events again (listeners are idempotent).
+Computed from the customer's profile before and after the turn, the policy's decisions and what the turn
+collected (messages, flow marks, states entered), and remembered with the turn, so that a redelivered event
+tells the same events again (listeners are idempotent).
 """
 
 from __future__ import annotations
