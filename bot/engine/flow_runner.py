@@ -119,6 +119,20 @@ class FlowRunner:
         log.error("flow %s moved %d times in one turn; stopped", session.flow, MAX_STEPS)
         self.end("too many moves in one turn")
 
+    def answered_by_profile(self) -> bool:
+        """The message revealed the answer to the state's own question (泛红 at the skin question): move on."""
+        flow = self.current
+        if flow is None:
+            return False
+        known = survey.known_answer(self.ctx, flow.spec.states[self.ctx.session.state])
+        if known is None:
+            return False
+        self.skipping = (flow.name, self.ctx.session.state, known)
+        moved, step = self._skip_known(flow, [])
+        if moved:
+            self.settle(step)
+        return moved
+
     def _skip_known(self, flow: CompiledFlow, say: list[str]) -> tuple[bool, Step]:
         """A question whose answer the profile already has moves on as if answered, unasked."""
         assert self.skipping is not None

@@ -1,7 +1,8 @@
 """One customer turn: what kind of input it is, what the customer meant, and what the bot does about it.
 
 Order of precedence for what a customer wrote (docs/authoring.md explains it to operators):
-(need evidence is read first) opt-out → ask for a human → the current flow's rules → another flow that
+(need evidence is read first) opt-out → ask for a human → the current flow's rules (or its question answered
+by what the message revealed) → another flow that
 starts on it → a survey question left unanswered long ago, asked again → an FAQ answer (the flow resumes)
 or a clarifying question → greeting/thanks → reprompt, reprompt, fallback; then, outside any flow, the
 policy may start its flow when the message showed need.
@@ -147,7 +148,7 @@ class TurnRun:
             flows.hand_over("the customer asked for a human")
             return
         in_flow = flows.current is not None
-        if flows.fire(SAID, result):
+        if flows.fire(SAID, result) or flows.answered_by_profile():
             return
         if flows.start_by_intent(result):
             return
