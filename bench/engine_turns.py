@@ -6,7 +6,9 @@
 Baseline in the same run: understanding alone (the matching every turn does anyway), so the ratio shows
 what the flow machinery, persona and session handling add. CPU is `time.process_time` of this process, so
 with Redis it includes the client's protocol work but not Redis's own. Round trips are counted on a
-separate pass through a store that counts its calls (each call is one round trip on Redis). With Redis the
+separate pass through a store that counts its calls (each call is one round trip on Redis; a turn reads and
+writes the customer's profile too, in the same two calls). Then the restraint policy's decide() alone, on a
+profile with evidence and an offer, and the profile's size in the store. With Redis the
 process keeps nothing per customer, so its memory must stay flat; the embedded store keeps sessions in the
 process by design. With --redis the given database is FLUSHED first: use one of your own.
 """
@@ -26,13 +28,15 @@ from bot.conversation import Inbound, InboundKind
 from bot.engine.content import load_content
 from bot.engine.engine import Engine
 from bot.engine.library import Library
+from bot.policy.decide import decide
+from bot.profile.store import Profiles
 from bot.store.base import Store
 from bot.store.factory import open_store
 from bot.understanding.matcher import Understanding
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = ("包邮吗", "好", "叫我小美", "还行", "可以", "油皮", "长痘", "很困扰", "多少钱", "谢谢", "退货怎么弄",
-            "你好", "啊啊啊", "发什么快递")
+            "你好", "啊啊啊", "发什么快递", "脸上爆痘了 急 有什么推荐", "推荐一下")
 
 
 def rss_mb() -> float:
@@ -119,6 +123,8 @@ async def main() -> None:
     if args.redis:
         backends.append(("Redis store", args.redis))
     memory_rows: list[list[str]] = []
+    sizes: list[int] = []
+    profile = None
     for name, url in backends:
         store = open_store(url)
         if url:
@@ -126,14 +132,30 @@ async def main() -> None:
         customers = args.customers if url else min(args.customers, 20_000)
         turns, rows_memory = await run_turns(library, store, customers, memory=url is not None)
         memory_rows = rows_memory or memory_rows
+        profiles = Profiles(store)
+        sizes = []
+        for n in range(0, customers, max(1, customers // 500)):
+            raw = await store.get(profiles.key(f"wm{n}"))
+            sizes.append(len(raw.encode()) if raw else 0)
+        profile = await profiles.load("wm14")  # one who asked: evidence, an offer, a decision
         trips = await round_trips(library, store)
         await store.close()
         p50, p99 = percentile(turns, 50), percentile(turns, 99)
         rows.append([f"full engine turn, {name}, {customers:,} customers", f"{p50:.3f}", f"{p99:.3f}",
                      f"{p50 / max(base_p50, 1e-9):.1f}x", f"{trips:.2f}"])
+    assert profile is not None
+    now = time.time()
+    decisions = []
+    for _ in range(5000):
+        started = time.process_time()
+        decide(content.policy, content.codebook, content.understanding.knowledge.products, profile, now)
+        decisions.append((time.process_time() - started) * 1000)
+    rows.append(["restraint policy decide() alone", f"{percentile(decisions, 50):.3f}",
+                 f"{percentile(decisions, 99):.3f}", f"{percentile(decisions, 50) / max(base_p50, 1e-9):.2f}x", "0"])
 
     print(table(["measure (CPU ms per turn)", "p50", "p99", "p50 / baseline", "store round trips per turn"],
                 rows))
+    print(f"\nprofile JSON per customer: mean {sum(sizes) / max(len(sizes), 1):.0f} B, max {max(sizes, default=0)} B")
     if memory_rows:
         print()
         print(table(["distinct customers (Redis store)", "process RSS", "growth since start"], memory_rows))

@@ -13,23 +13,29 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.events import EventBus
 from bot.gateway.connections import ConnectionGuard
 from bot.gateway.deadletters import DeadLetters
 from bot.gateway.epoch import EpochWatch
-from bot.gateway.handlers import Handlers
+from bot.gateway.handlers import Handler, Handlers
 from bot.gateway.kf import KfChannel
+from bot.gateway.kf_link import KfLink
 from bot.gateway.kf_pull import KfPuller
+from bot.gateway.orders import OrderIntake
+from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Queue
 from bot.gateway.sender import Sender
 from bot.gateway.server import HEALTH_DEADLINE_S, MAX_BODY, CallbackEndpoint, add_routes, never_500
 from bot.gateway.worker import Worker
 from bot.logging_setup import LogThrottle
 from bot.metrics import Metrics
+from bot.profile.store import Profiles
 from bot.protocol.api import WeComAPI
 from bot.protocol.crypto import CallbackCipher
 from bot.retention.janitor import Janitor
 from bot.store.base import Store
 from bot.store.factory import open_store
+from bot.tagsync.service import TagSync
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +52,16 @@ class Services:
     epoch: EpochWatch
     guard: ConnectionGuard
     dead_letters: DeadLetters
+    profiles: Profiles  # every profile writer outside engine turns uses this (the retention's TTL)
     conversation: Conversation | None = None
     api: WeComAPI | None = None
     kf: KfChannel | None = None
     sender: Sender | None = None
     handlers: Handlers | None = None
+    tags: TagSync | None = None  # set by the conversation factory when it knows the content's codebook
+    kf_link: KfLink | None = None
+    events: EventBus = field(default_factory=EventBus)  # customer events: the funnel and follow-ups listen
+    extra_handlers: dict[str, Handler] = field(default_factory=dict)  # queued event kinds wiring adds
     workers: list[Worker] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # drained at shutdown
     auxiliary: list[asyncio.Task[None]] = field(default_factory=list)  # loops cancelled at shutdown
@@ -93,6 +104,8 @@ def build_app(
         settings=settings, store=the_store, metrics=metrics, queue=queue, clock=clock, epoch=epoch,
         guard=ConnectionGuard(limits.max_connections, limits.read_timeout_s),
         dead_letters=DeadLetters(the_store, clock=clock),
+        profiles=Profiles(the_store, ttl_ms=int(settings.retention.profiles_s * 1000)),
+        events=EventBus(transient=the_store.unavailable),
     )
     cipher = CallbackCipher(settings.token, settings.aes_key, settings.corp_id)
     endpoint = CallbackEndpoint(cipher, queue, metrics, clock=clock, read_timeout_s=limits.read_timeout_s)
@@ -112,6 +125,8 @@ def build_app(
         return True, f"ok, but {loss}" if loss else "ok"
 
     add_routes(app, endpoint, health)
+    if settings.order_token:
+        app.router.add_post("/orders", OrderIntake(services.queue, settings.order_token).receive)
 
     async def recreate_groups() -> None:
         if not await epoch.check():  # the epoch survived: only the groups went; make them again
@@ -134,6 +149,7 @@ def build_app(
         puller = KfPuller(the_store, services.api, queue, metrics, clock=clock, max_age_s=limits.kf_max_age_s,
                           retry_max_s=limits.send_retry_max_s)
         services.kf = KfChannel(the_store, services.api, puller, services.sender, metrics, clock=clock)
+        services.kf_link = KfLink(the_store, services.api, url=settings.kf_url, open_kfid=settings.kf_open_kfid)
         services.conversation = conversation_factory(services)
         services.handlers = Handlers(
             the_store,
@@ -145,7 +161,11 @@ def build_app(
             agent_id=settings.agent_id,
             clock=clock,
             customer_ttl_ms=int(settings.retention.sessions_s * 1000),
+            profile_events=ProfileEvents(the_store, services.tags, services.profiles),
+            events=services.events,
+            kf_link=services.kf_link,
         )
+        services.handlers.by_kind.update(services.extra_handlers)
         try:
             await epoch.start()
             await queue.setup()

@@ -35,7 +35,8 @@ def _serve(_: argparse.Namespace) -> int:
 
     try:
         factory = make_conversation_factory(settings.content_dir, settings.persona,
-                                            burst_window=settings.burst_window, timezone=settings.timezone)
+                                            burst_window=settings.burst_window, timezone=settings.timezone,
+                                            handover_timeout=settings.handover_timeout)
     except ValueError as error:
         print(f"siyu serve: content in {settings.content_dir} is invalid:\n{error}", file=sys.stderr)
         return 2

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.content.durations import seconds
 from bot.content.location import bundled_content_dir, locate_content
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
 from bot.retention.policy import Retention
@@ -36,6 +38,10 @@ class Settings:
     persona: str | None = None
     burst_window: float = 2.0
     timezone: str = "Asia/Shanghai"
+    handover_timeout: float = 0.0  # 0: the bot waits until the human ends the kf session
+    kf_url: str | None = None  # the kf link contact welcomes carry (made with scene contact_welcome)
+    kf_open_kfid: str | None = None  # or the kf account to make that link for (kf/add_contact_way)
+    order_token: str | None = None  # enables POST /orders (the shop tells the bot about purchases)
     limits: Limits = field(default_factory=lambda: Limits())
     retention: Retention = field(default_factory=Retention)
 
@@ -125,11 +131,28 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         burst_window = -1.0
     if not 0 <= burst_window <= 30:
         problems.append(f"SIYU_BURST_WINDOW is malformed: expected seconds between 0 and 30, got {raw_window!r}")
+    raw_handover = env.get("SIYU_HANDOVER_TIMEOUT", "").strip() or "0"
+    handover_timeout = 0.0
+    try:
+        handover_timeout = 0.0 if raw_handover == "0" else float(seconds(raw_handover))
+    except ValueError:
+        problems.append(f"SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration like 12h, got {raw_handover!r}")
     timezone = env.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"SIYU_TIMEZONE is wrong: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
+
+    kf_url = env.get("SIYU_KF_URL", "").strip() or None
+    if kf_url and (urlparse(kf_url).scheme != "https" or not urlparse(kf_url).netloc):
+        problems.append(f"SIYU_KF_URL is malformed: expected the https:// link of a kf account, got {kf_url!r}")
+    kf_open_kfid = env.get("SIYU_KF_OPEN_KFID", "").strip() or None
+    if kf_open_kfid and not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", kf_open_kfid):
+        problems.append(f"SIYU_KF_OPEN_KFID is malformed: expected an open_kfid like wkXXXX, got {kf_open_kfid!r}")
+
+    order_token = env.get("SIYU_ORDER_TOKEN", "").strip() or None
+    if order_token and not re.fullmatch(r"[0-9A-Za-z_\-]{16,128}", order_token):
+        problems.append("SIYU_ORDER_TOKEN is malformed: use 16-128 letters, digits, - or _ (a shared secret)")
 
     limits, retention = _faults(env, problems)
     if problems:
@@ -148,6 +171,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         persona=persona,
         burst_window=burst_window,
         timezone=timezone,
+        handover_timeout=handover_timeout,
+        kf_url=kf_url,
+        kf_open_kfid=kf_open_kfid,
+        order_token=order_token,
         limits=limits,
         retention=retention,
     )

@@ -25,6 +25,8 @@ class InboundKind(StrEnum):
     WELCOME = "welcome"  # a new external contact: the welcome flow's first words
     ENTER_SESSION = "enter_session"  # a customer opened the kf chat
     TIMER = "timer"  # a durable timer that the conversation itself set has fired
+    HANDBACK = "handback"  # the human ended the conversation they had taken over: the bot may speak again
+    FOLLOWUP = "followup"  # a follow-up step is due: data holds what to say (bot/followups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +37,7 @@ class Inbound:
     text: str = ""
     channel: str = ""  # acquisition channel: contact-me State or kf scene_param
     at: float = 0.0  # unix seconds when the customer acted
-    data: dict[str, str] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)  # kf: open_kfid, service_state (as the gateway saw it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""App wiring for `siyu serve`: the engine behind the gateway, its timer pump and content hot reload."""
+"""App wiring for `siyu serve`: the engine behind the gateway, its timer pump, content hot reload, the
+follow-up plans (listener, pump, runner, WeCom delivery) and the funnel recorder on the customer events."""
 
 from __future__ import annotations
 
@@ -11,7 +12,19 @@ from bot.app import ConversationFactory, Services
 from bot.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.library import Library
+from bot.followups.facts import ProfileView
+from bot.followups.listener import FollowupListener
+from bot.followups.plans import FollowupFile
+from bot.followups.pump import KIND, FollowupPump, customer_of_event
+from bot.followups.record import Records
+from bot.followups.runner import FollowUps
+from bot.followups.wecom import WeComDelivery
+from bot.funnel.recorder import FunnelMetrics, FunnelRecorder
+from bot.gateway.orders import KIND as ORDER
+from bot.gateway.orders import OrderHandler
+from bot.gateway.queue import Event
 from bot.gateway.timers import TimerPump
+from bot.tagsync.service import TagSync
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +40,26 @@ async def watch_content(library: Library) -> None:
 
 
 def make_conversation_factory(content_dir: Path, persona: str | None = None, *, burst_window: float = 2.0,
-                              timezone: str = "Asia/Shanghai", hot_reload: bool = True) -> ConversationFactory:
+                              timezone: str = "Asia/Shanghai", hot_reload: bool = True,
+                              handover_timeout: float = 0.0) -> ConversationFactory:
     """Load the content now (so that start-up fails on bad content) and return the app's factory."""
     library = Library.load(content_dir, persona)
     log.info("content version %s loaded from %s", library.current.version, content_dir)
 
     def factory(services: Services) -> Conversation:
-        engine = Engine(library, services.store, clock=services.clock, timezone=timezone,
-                        burst_window=burst_window,
-                        session_ttl_ms=int(services.settings.retention.sessions_s * 1000))
-        pump = TimerPump(engine.timers, services.queue, services.clock)
+        store, bus, clock = services.store, services.events, services.clock
+        retention = services.settings.retention
+        engine = Engine(library, store, clock=clock, timezone=timezone, burst_window=burst_window,
+                        handover_timeout=handover_timeout, events=bus,
+                        session_ttl_ms=int(retention.sessions_s * 1000),
+                        profile_ttl_ms=int(retention.profiles_s * 1000))
+        pump = TimerPump(engine.timers, services.queue, clock)
         services.auxiliary.append(asyncio.create_task(pump.run()))
+        if services.api is not None:  # the profile's tags go to WeCom (and staff changes come back)
+            services.tags = TagSync(store, services.api, lambda: library.current.codebook, clock=clock,
+                                    profiles=services.profiles)
+            services.auxiliary.append(asyncio.create_task(services.tags.run()))
+        add_followups_and_funnel(services, library, engine, timezone)
         if hot_reload:
             services.auxiliary.append(asyncio.create_task(watch_content(library)))
             loop = asyncio.get_running_loop()
@@ -48,3 +70,31 @@ def make_conversation_factory(content_dir: Path, persona: str | None = None, *, 
         return engine
 
     return factory
+
+
+def add_followups_and_funnel(services: Services, library: Library, engine: Engine, timezone: str) -> FollowUps:
+    def plans() -> FollowupFile:
+        return library.current.plans
+
+    store, bus, clock = services.store, services.events, services.clock
+    bus.subscribe(FollowupListener(Records(store), plans))
+    bus.subscribe(FunnelRecorder(store, FunnelMetrics(services.metrics.registry), timezone=timezone, clock=clock))
+    assert services.api is not None and services.kf is not None and services.sender is not None
+    delivery = WeComDelivery(store, services.api, services.kf, services.sender, services.metrics,
+                             agent_id=services.settings.agent_id, plans=plans, timezone=timezone)
+    view = ProfileView(store, lambda: library.current, profiles=services.profiles)
+    followups = FollowUps(plans, store, engine, view=view, delivery=delivery, events=bus, clock=clock,
+                          timezone=timezone)
+
+    async def run_followups(event: Event) -> None:
+        await followups.run(customer_of_event(event))
+
+    services.extra_handlers[KIND] = run_followups
+    services.extra_handlers[ORDER] = OrderHandler(store, bus, clock, profiles=services.profiles)
+    services.auxiliary.append(asyncio.create_task(FollowupPump(store, services.queue, clock).run()))
+    if services.kf_link is not None and services.kf_link.configured:
+        services.auxiliary.append(asyncio.create_task(services.kf_link.warm()))  # ready before the first welcome
+    elif services.kf_link is not None:
+        log.warning("neither SIYU_KF_URL nor SIYU_KF_OPEN_KFID is set: contact welcomes cannot invite customers "
+                    "to the kf chat")
+    return followups

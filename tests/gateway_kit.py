@@ -13,7 +13,7 @@ from tests.wecom import AES_KEY, CORP_ID, TOKEN
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def settings(api_base: str, redis_url: str | None = None) -> Settings:
+def settings(api_base: str, redis_url: str | None = None, **extra: object) -> Settings:
     return Settings(
         corp_id=CORP_ID,
         token=TOKEN,
@@ -25,6 +25,7 @@ def settings(api_base: str, redis_url: str | None = None) -> Settings:
         content_dir=ROOT,
         host="127.0.0.1",
         port=0,
+        **extra,  # type: ignore[arg-type]
     )
 
 

@@ -36,27 +36,46 @@ def problems_after(root: Path, file: str, old: str, new: str) -> list[str]:
 def test_bundled_content_is_clean() -> None:
     content = load_content(ROOT)
     assert set(content.flows) == {"welcome", "icebreak", "survey", "recommend"}
+    assert set(content.codebook.questions) == {"skin", "concern", "goal"} and content.policy.flow == "recommend"
 
 
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
-        ("flows/survey.yaml", "goto: concern", "goto: concren", "flows/survey.yaml:34:15: goto 指向不存在的状态 “concren”"),
-        ("flows/survey.yaml", "say: survey.skin\n", "say: survey.skn\n", "flows/survey.yaml:23:10: 文案 “survey.skn” 在人设"),
-        ("flows/survey.yaml", "intent: affirm", "intent: afirm", "flows/survey.yaml:9:17: 没有意图 “afirm”"),
-        ("flows/survey.yaml", "option: 想解决", "option: 想解诀", "ask 里没有选项 “想解诀”"),
-        ("flows/welcome.yaml", "flow: icebreak", "flow: icebrake", "flows/welcome.yaml:17:15: 没有流程 “icebrake”"),
-        ("flows/recommend.yaml", "tags_any: [冷淡]", "tags_any: [冷談]", "标签 “冷談” 没有任何流程会打上"),
-        ("flows/recommend.yaml", "{slot: {concern: unset}}", "{slot: {concren: unset}}", "变量 “concren” 没有任何流程会设置"),
-        ("flows/survey.yaml", "      - option: any\n        goto: concern\n", "      - option: any\n        end: true\n",
-         "状态 “concern” 从 start 走不到 (unreachable)"),
+        ("flows/survey.yaml", "goto: concern", "goto: concren", "flows/survey.yaml:31:15: goto 指向不存在的状态 “concren”"),
+        ("flows/survey.yaml", "say: survey.skin\n", "say: survey.skn\n", "flows/survey.yaml:27:10: 文案 “survey.skn” 在人设"),
+        ("flows/survey.yaml", "intent: affirm", "intent: afirm", "flows/survey.yaml:13:17: 没有意图 “afirm”"),
+        ("flows/survey.yaml", "      - option: any\n        goto: done", "      - option: 想解诀\n        goto: done",
+         "ask 里没有选项 “想解诀”"),
+        ("flows/survey.yaml", "ask: {code: skin,", "ask: {code: skn,", "flows/survey.yaml:28:17: 编码本里没有题目 “skn”"),
+        ("flows/welcome.yaml", "flow: icebreak", "flow: icebrake", "flows/welcome.yaml:33:15: 没有流程 “icebrake”"),
+        ("flows/recommend.yaml", "when: {slot: {asked: true}}", "when: {slot: {asked: true}, tags_none: [冷談]}",
+         "标签 “冷談” 没有任何流程会打上"),
+        ("flows/recommend.yaml", "{slot: {decision: recommend}}", "{slot: {decison: recommend}}", "变量 “decison” 没有任何流程会设置"),
+        ("flows/recommend.yaml", "evidence: refusal        #", "evidence: refusl        #", "没有证据类型 “refusl”"),
+        ("flows/survey.yaml", "      - option: any\n        goto: concern\n      - option: unknown\n        say: survey.unknown\n"
+         "        goto: concern\n", "      - option: any\n        end: true\n", "状态 “concern” 从 start 走不到 (unreachable)"),
         ("flows/icebreak.yaml", "    say: icebreak.chat\n", "    say: icebreak.chat\n    sya: x\n",
          "flows/icebreak.yaml:21:10: states.chat.sya: 不认识的字段"),
         ("flows/icebreak.yaml", "start: ask_name", "start: [ask_name", "flows/icebreak.yaml:4:7: YAML 语法错误"),
-        ("flows/welcome.yaml", "      - silence: 1d", "      - silence: 1 day", "时长写法不对"),
+        ("flows/welcome.yaml", "      - intent: deny\n", "      - silence: 1 day\n", "时长写法不对"),
+        ("flows/survey.yaml", "mark: surveyed", "mark: surveyd", "mark “surveyd” 不认识"),
+        ("knowledge/followups.yaml", "say: followup.tip\n", "say: followup.tpi\n",
+         "knowledge/followups.yaml:29:14: 文案 “followup.tpi” 在人设 xiaowanzi 里不存在"),
+        ("knowledge/followups.yaml", "window: 4d-7d", "window: 7d-4d", "knowledge/followups.yaml:28:17: plans.seeds.steps.1.window"),
+        ("knowledge/followups.yaml", "by: concern", "by: concren", "knowledge/followups.yaml:30:13: 变量 “concren” 没有任何流程会设置"),
+        ("knowledge/followups.yaml", "tags_none: [冷淡]}\n        why: 加好友后第1天", "tags_none: [冷談]}\n        why: 加好友后第1天",
+         "标签 “冷談” 没有任何流程会打上"),
+        ("knowledge/followups.yaml", "start_on: purchased", "start_on: bought", "start_on 只能是"),
+        ("knowledge/followups.yaml", "quiet_hours: \"21:00-09:00\"", "quiet_hours: \"21:00-25:00\"", "quiet_hours 写法不对"),
+        ("knowledge/followups.yaml", "      - id: value\n", "      - id: care\n", "步骤 id 重复了：care"),
+        ("knowledge/followups.yaml", "请在企业微信里发给客户 {customer}", "请发给 {custmer}", "staff_task 里的变量 {custmer} 不认识"),
+        ("knowledge/followups.yaml", "        after: purchased\n", "        after: paid\n", "after 只能是"),
+        ("knowledge/followups.yaml", "        flow: recommend\n", "        flow: recomend\n", "没有流程 “recomend”"),
+        ("knowledge/followups.yaml", "purchase_tags: [已购]", "purchase_tags: [已够]", "标签 “已够” 没有任何流程或编码本会打上"),
         ("persona/xiaowanzi.yaml", "慢慢看不着急～", "全网第一，赶紧下单！", "persona/xiaowanzi.yaml:"),
         ("persona/xiaowanzi.yaml", "  handover:\n", "  handoff:\n", "缺少引擎要用的文案 “handover”"),
-        ("persona/xiaowanzi.yaml", "收到～{skin_type}", "收到～{skintype}", "变量 {skintype} 没有任何流程会设置"),
+        ("persona/xiaowanzi.yaml", "收到～我都记在", "收到～{skintype}我都记在", "变量 {skintype} 没有任何流程会设置"),
         ("knowledge/faq.yaml", "answer: 全场满59元包邮", "answer: 全网最低价，满59元包邮", "knowledge/faq.yaml:"),
         ("knowledge/intents.yaml", "  opt_out:", "  opt_outt:", "缺少必需的意图 “opt_out”"),
         ("knowledge/matching.yaml", "    - [快递, 包裹, 快件]", "    - [快递]", "knowledge/matching.yaml:"),
@@ -66,6 +85,18 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/products.yaml", "        answer: 舒缓修护精华30ml正装是199元", "        anser: 舒缓修护精华30ml正装是199元",
          "knowledge/products.yaml:"),
         ("flows/icebreak.yaml", "      - name: true\n", "      - name: true\n        any: true\n", "只写一个触发条件"),
+        ("knowledge/products.yaml", "fits: [痘痘, 油皮]", "fits: [痘痘, 油皮肤]", "clear_serum: “油皮肤” 不是编码本里的选项或标签"),
+        ("knowledge/policy.yaml", "  recommend: 3 ", "  recommend: x ", "knowledge/policy.yaml:24:14: need.recommend: 应为数字"),
+        ("knowledge/policy.yaml", "  window: 7d", "  window: 7 days", "knowledge/policy.yaml:29:11: budget.window: Value error, 时长写法不对"),
+        ("knowledge/policy.yaml", "flow: recommend ", "flow: recomend ", "knowledge/policy.yaml:4:7: 没有流程 “recomend”"),
+        ("knowledge/policy.yaml", "concern: concern ", "concern: concren ", "knowledge/policy.yaml:5:10: 编码本里没有题目 “concren”"),
+        ("knowledge/policy.yaml", "  refusal: {weight: -3}", "", "knowledge/policy.yaml:10:3: evidence 缺少 refusal"),
+        ("knowledge/policy.yaml", "intents: [cold]", "intents: [cool]", "knowledge/policy.yaml:18:34: 没有意图 “cool”"),
+        ("knowledge/policy.yaml", "fit: {concern: 3, skin: 2}", "fit: {concern: 3, skn: 2}", "编码本里没有题目 “skn”"),
+        ("knowledge/codebook.yaml", "互动: [新客, 冷淡]", "互动: [新客, 油皮]", "knowledge/codebook.yaml:36:12: 标签 “油皮” 重复了"),
+        ("knowledge/codebook.yaml", "      A: {label", "      A-1: {label", "knowledge/codebook.yaml:31:7: questions.goal.options: Value error, 编码 “A-1”"),
+        ("knowledge/codebook.yaml", "evidence: want}", "evidence: wnat}", "knowledge/codebook.yaml:34:80: knowledge/policy.yaml 里没有证据类型 “wnat”"),
+        ("knowledge/codebook.yaml", "    group: 需求程度", "    group: 肤质", "标签组 “肤质” 已被 skin 使用"),
     ],
 )
 def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, old: str, new: str,
@@ -75,7 +106,9 @@ def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, ol
 
 
 def test_a_state_waiting_without_rules_is_a_dead_end(content: Path) -> None:
-    problems = problems_after(content, "flows/survey.yaml", "    on:\n      - option: any\n        goto: urgency\n", "")
+    rules = ("    on:\n      - option: any\n        goto: goal\n      - option: unknown\n        say: survey.unknown\n"
+             "        goto: goal\n      - intent: stop_asking\n        say: survey.skip\n        end: true\n")
+    problems = problems_after(content, "flows/survey.yaml", rules, "")
     assert any("dead end" in p and "concern" in p for p in problems), problems
 
 
@@ -93,12 +126,12 @@ def test_siyu_check_exit_codes(content: Path) -> None:
     problems_after(content, "flows/survey.yaml", "goto: concern", "goto: nowhere")
     bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
     assert bad.returncode == 1
-    assert "flows/survey.yaml:34:15: goto 指向不存在的状态 “nowhere”" in bad.stderr
+    assert "flows/survey.yaml:31:15: goto 指向不存在的状态 “nowhere”" in bad.stderr
 
 
 def test_siyu_diagram_draws_every_rule() -> None:
     out = subprocess.run([sys.executable, "-m", "bot", "diagram", "survey"], capture_output=True, text=True,
                          check=True).stdout
     assert out.startswith("stateDiagram-v2")
-    assert "urgency --> done: option 想解决" in out
+    assert "goal --> done: option unknown" in out
     assert "done --> flow_recommend" in out

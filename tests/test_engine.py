@@ -67,22 +67,36 @@ async def test_a_burst_ended_by_a_picture_is_still_answered(store: Store) -> Non
     assert await sim.wait(60) == []
 
 
-async def test_silence_timer_is_durable_and_cancelled_when_the_customer_writes(store: Store) -> None:
-    sim = Simulator(LIBRARY, store=store, start=MORNING)
-    await sim.send(InboundKind.WELCOME)
+@pytest.fixture(scope="module")
+def silent_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """The bundled content with a silence rule in welcome.invite: one gentle word after a day of silence."""
+    root = tmp_path_factory.mktemp("silence")
+    for folder in ("flows", "persona", "knowledge"):
+        shutil.copytree(ROOT / folder, root / folder)
+    flow = root / "flows" / "welcome.yaml"
+    text = flow.read_text(encoding="utf-8")
+    flow.write_text(text.replace("      - intent: deny\n", "      - silence: 1d\n        say: welcome.later\n"
+                                 "        end: true\n      - intent: deny\n", 1), encoding="utf-8")
+    return Library.load(root)
+
+
+async def test_silence_timer_is_durable_and_cancelled_when_the_customer_writes(store: Store,
+                                                                               silent_library: Library) -> None:
+    sim = Simulator(silent_library, store=store, start=MORNING)
+    await sim.send(InboundKind.ENTER_SESSION)
     assert len(await Timers(store).due(MORNING + 2 * 86400)) == 1
     # a "restart": a new engine on the same store still fires it
-    restarted = Simulator(LIBRARY, store=store, start=MORNING)
+    restarted = Simulator(silent_library, store=store, start=MORNING)
     restarted.sequence = 100
-    assert labels(await restarted.wait(86400 + 1)) == ["welcome.checkin"]
+    assert labels(await restarted.wait(86400 + 1)) == ["welcome.later"]
 
-    other = Simulator(LIBRARY, store=store, start=MORNING, customer="wmOther")
-    await other.send(InboundKind.WELCOME)
+    other = Simulator(silent_library, store=store, start=MORNING, customer="wmOther")
+    await other.send(InboundKind.ENTER_SESSION)
     await other.wait(12 * 3600)
     await other.say("包邮吗")  # the customer wrote: the silence counts again from now
     assert await other.wait(12 * 3600 + 1) == []  # when the first check-in was due
-    assert labels(await other.wait(12 * 3600)) == ["welcome.checkin"]
-    assert await other.wait(3 * 86400) == []  # one gentle check-in, never more
+    assert labels(await other.wait(12 * 3600)) == ["welcome.later"]
+    assert await other.wait(3 * 86400) == []  # one gentle word, never more
 
 
 async def test_bad_input_gets_a_fitting_reply_or_silence_never_a_crash(store: Store) -> None:

@@ -13,14 +13,18 @@ from aiohttp.test_utils import TestClient
 from bot.app import APP_SERVICES, build_app
 from bot.engine.engine import NEAR_MISSES
 from bot.engine.session import Session
+from bot.followups.record import DUE_KEY
 from bot.gateway.deadletters import DEAD_LETTERS, DeadLetters
 from bot.gateway.queue import GROUP, Queue, partition_of, stream_name
+from bot.policy.journal import Journal
+from bot.profile.store import STAFFED, TAGS_DIRTY, Profiles
 from bot.retention.forget import forget
 from bot.retention.janitor import Janitor
 from bot.retention.policy import Retention
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
 from bot.store.redis import RedisStore
+from bot.tagsync.service import ATTEMPTS, TAGSYNC_LOG
 from bot.wiring import make_conversation_factory
 from tests.fake_wecom import FakeWeCom
 from tests.fault_kit import redis_values
@@ -121,6 +125,19 @@ async def test_forget_erases_one_customer_everywhere_and_nobody_else(
         if await store.lrange("siyu:log:churn", 0, -1):
             break
         await _sleep()
+    fake.add_kf_message("wk1", "wmGone", "脸上爆痘了 急 有什么推荐")  # the profile: evidence, a tag, an offer
+    await _notify(client, "F3")
+    for _ in range(300):
+        if (await Profiles(store).load("wmGone")).offers and await Journal(store).read("wmGone"):
+            break
+        await _sleep()
+    assert "wmGone" in [member for member, _ in await store.zdue(TAGS_DIRTY, 2e10, 100)]
+    # what the tag sync and the follow-ups keep about a customer with a staff relation
+    await store.hset(STAFFED, {"wmGone": "1", "wmStay": "1"})
+    await store.hset(ATTEMPTS, {"wmGone": "2"})
+    await store.lpush_capped(TAGSYNC_LOG, json.dumps({"at": time.time(), "customer": "wmGone", "what": "x"}), 10)
+    await store.zadd(DUE_KEY, f"wmGone|{time.time() + 86400:.0f}", time.time() + 86400)
+    await store.hset("siyu:outbox:fu:wmGone:seeds:care:1:0", {"task": "sent"})
     await client.app[APP_SERVICES].queue.put("late", "kf_message", "kf:wk1:wmGone",
                                              {"external_userid": "wmGone", "content": "还有一句话"})
     await store.lpush_capped("siyu:log:kf_unanswered", json.dumps({"at": time.time(), "external_userid": "wmGone"}),
@@ -134,6 +151,7 @@ async def test_forget_erases_one_customer_everywhere_and_nobody_else(
     assert "wmGone" not in after, after
     assert "你们家东西保质期咋算" not in after and "还有一句话" not in after
     assert "wmStay" in after  # the other customer's session and queue entries are untouched
+    assert (await Profiles(store).load("wmStay")).last_seen and await store.hgetall(STAFFED) == {"wmStay": "1"}
     assert counts["keys"] >= 2 and counts["log records"] >= 4 and counts["queued events"] >= 3
 
 

@@ -43,6 +43,7 @@ async def start_serve(fake: FakeWeCom, port: int) -> asyncio.subprocess.Process:
     env.update(WECOM_CORP_ID=CORP_ID, WECOM_TOKEN=TOKEN, WECOM_AES_KEY=AES_KEY, WECOM_SECRET=fake.secret,
                WECOM_AGENT_ID="1000002", WECOM_API_BASE=fake.base_url, REDIS_URL=TEST_REDIS_URL,
                SIYU_CONTENT=str(ROOT), SIYU_HOST="127.0.0.1", SIYU_PORT=str(port), SIYU_BURST_WINDOW="0",
+               SIYU_KF_URL="https://work.weixin.qq.com/kfid/kfcLOG",  # configured: no start-up warning
                PYTHONPATH=str(ROOT))
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "serve", env=env,
                                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.app import APP_SERVICES, build_app
+from bot.app import build_app
 from bot.engine.library import Library
+from bot.followups.record import Records
 from bot.store.base import Store
 from bot.wiring import make_conversation_factory, watch_content
 from tests.fake_wecom import FakeWeCom
@@ -24,6 +25,7 @@ from tests.wecom import callback, event
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = {"lease_ms": 1000, "block_ms": 50, "retry_delay_s": 0.01}
+KF_URL = "https://work.weixin.qq.com/kfid/kfcBot?enc_scene=contact_welcome"
 
 
 class Clock:
@@ -75,8 +77,11 @@ async def test_a_burst_is_answered_once_through_the_gateway(client: TestClient, 
     assert len(texts(fake)) == 1 and "59" in texts(fake)[0]
 
 
-async def test_new_contact_gets_the_welcome_flows_first_turn_as_one_message(
-        client: TestClient, fake: FakeWeCom) -> None:
+async def test_new_contact_is_welcomed_and_invited_to_the_kf_chat(fake: FakeWeCom, store: Store, clock: Clock,
+                                                                   aiohttp_client: Any) -> None:
+    factory = make_conversation_factory(ROOT, burst_window=0.3, hot_reload=False)
+    app = build_app(settings(fake.base_url, kf_url=KF_URL), factory, store=store, clock=clock, worker_options=FAST)
+    client = await aiohttp_client(app)
     plaintext = event("change_external_contact", ChangeType="add_external_contact", UserID="emp1",
                       ExternalUserID="wmNew", State="live", WelcomeCode="WC1")
     query, body = callback(plaintext)
@@ -85,7 +90,29 @@ async def test_new_contact_gets_the_welcome_flows_first_turn_as_one_message(
     sent = fake.calls_to("externalcontact/send_welcome_msg")[0]
     assert sent["welcome_code"] == "WC1"
     content = sent["text"]["content"]
-    assert content.startswith("直播间来的宝子你好呀") and "券" in content and "回“好”" in content
+    assert content.startswith("直播间来的宝子你好呀") and "券" in content and "卡片" in content
+    assert "回“好”" not in content  # a reply in the staff member's chat would never reach the bot
+    card = sent["attachments"][0]
+    assert card["msgtype"] == "link" and card["link"]["url"] == KF_URL + "&scene_param=live"
+    assert card["link"]["title"] and card["link"]["desc"]
+
+
+async def test_the_kf_link_is_made_once_with_add_contact_way(fake: FakeWeCom, store: Store, clock: Clock,
+                                                             aiohttp_client: Any) -> None:
+    factory = make_conversation_factory(ROOT, burst_window=0.3, hot_reload=False)
+    app = build_app(settings(fake.base_url, kf_open_kfid="wkBot"), factory, store=store, clock=clock,
+                    worker_options=FAST)
+    client = await aiohttp_client(app)
+    for number, state in enumerate(("live", "")):
+        plaintext = event("change_external_contact", ChangeType="add_external_contact", UserID="emp1",
+                          ExternalUserID=f"wmLink{number}", State=state, WelcomeCode=f"WL{number}")
+        query, body = callback(plaintext)
+        assert (await client.post("/wecom/callback", params=query, data=body)).status == 200
+    await eventually(lambda: len(fake.calls_to("externalcontact/send_welcome_msg")) == 2)
+    made = fake.calls_to("kf/add_contact_way")
+    assert made == [{"open_kfid": "wkBot", "scene": "contact_welcome"}]
+    urls = sorted(s["attachments"][0]["link"]["url"] for s in fake.calls_to("externalcontact/send_welcome_msg"))
+    assert urls[0].endswith("enc_scene=contact_welcome") and urls[1].endswith("&scene_param=live")
 
 
 async def test_kf_enter_session_welcome_and_a_silence_check_in(client: TestClient, fake: FakeWeCom,
@@ -102,24 +129,31 @@ async def test_kf_enter_session_welcome_and_a_silence_check_in(client: TestClien
     assert "怎么称呼" in texts(fake)[0] or "叫你什么" in texts(fake)[0]
 
 
-async def test_a_silence_timer_goes_out_through_the_pump(client: TestClient, fake: FakeWeCom, clock: Clock,
-                                                         store: Store) -> None:
-    services = client.app[APP_SERVICES]
-    from bot.timers import Timers
-
+async def test_a_follow_up_goes_out_through_the_pump_in_kf(client: TestClient, fake: FakeWeCom, clock: Clock,
+                                                            store: Store) -> None:
     fake.add_kf_event("wk1", {"event_type": "enter_session", "external_userid": "wmLate",
-                              "welcome_code": "KW2", "scene_param": ""})
+                              "welcome_code": "KW2", "scene_param": "pkgcard"})
     await notify(client, "T6")
     await eventually(lambda: len(fake.calls_to("kf/send_msg_on_event")) == 1)
-    fake.add_kf_message("wk1", "wmLate", "啊啊啊")  # not understood: a reprompt, the flow waits on
+    fake.add_kf_message("wk1", "wmLate", "嗯嗯")  # keeps the 48 h window open for the day-1 care
     await notify(client, "T7")
     await eventually(lambda: len(texts(fake)) == 1)
-    assert len(await Timers(store).due(clock() + 2 * 86400)) == 1  # re-armed from the customer's message
-    clock.offset += 86400 + 5
-    await eventually(lambda: len(texts(fake)) == 2)
-    assert "冒个泡" in texts(fake)[1]
-    session = await services.store.get("siyu:session:kf:wk1:wmLate")
-    assert session is not None and '"state":"checkin"' in session
+    record = Records(store)
+    for _ in range(250):  # the runner plans it once the pump has passed the poke on
+        state = (await record.load("wmLate")).plan("seeds")
+        if state is not None and state.planned:
+            break
+        await asyncio.sleep(0.02)
+    assert state is not None and state.step == "care" and state.planned > clock()
+    clock.offset += state.planned - clock() + 1
+    await eventually(lambda: len(texts(fake)) == 2, within=10)
+    assert "冒个泡" in texts(fake)[1] or "打个招呼" in texts(fake)[1]
+    for _ in range(250):
+        state = (await record.load("wmLate")).plan("seeds")
+        if state is not None and state.step == "value":
+            break
+        await asyncio.sleep(0.02)
+    assert state is not None and state.step == "value" and state.planned > clock()
 
 
 async def test_content_hot_reload_on_file_change(tmp_path: Path) -> None:
@@ -149,7 +183,9 @@ async def test_content_hot_reload_on_file_change(tmp_path: Path) -> None:
 
 def test_siyu_serve_refuses_bad_configuration_with_one_line_each() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECOM_", "SIYU_", "REDIS_URL"))}
-    env.update(WECOM_CORP_ID="ww1", WECOM_TOKEN="bad token!", WECOM_AES_KEY="short", SIYU_BURST_WINDOW="x")
+    env.update(WECOM_CORP_ID="ww1", WECOM_TOKEN="bad token!", WECOM_AES_KEY="short", SIYU_BURST_WINDOW="x",
+               SIYU_HANDOVER_TIMEOUT="soon", SIYU_KF_URL="http://work.weixin.qq.com/kfid/x",
+               SIYU_KF_OPEN_KFID="wk bad!", SIYU_ORDER_TOKEN="short")
     result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env,
                             timeout=30)
     assert result.returncode == 2
@@ -158,3 +194,7 @@ def test_siyu_serve_refuses_bad_configuration_with_one_line_each() -> None:
     assert any("WECOM_TOKEN is malformed" in line for line in lines)
     assert any("WECOM_AES_KEY is malformed" in line for line in lines)
     assert any("SIYU_BURST_WINDOW is malformed" in line for line in lines)
+    assert any("SIYU_HANDOVER_TIMEOUT is malformed" in line for line in lines)
+    assert any("SIYU_KF_URL is malformed" in line for line in lines)
+    assert any("SIYU_KF_OPEN_KFID is malformed" in line for line in lines)
+    assert any("SIYU_ORDER_TOKEN is malformed" in line for line in lines)

@@ -117,6 +117,8 @@ _MESSAGES = {
     "bool_type": "应为 true/false",
     "int_type": "应为整数 (expected a whole number)",
     "float_type": "应为数字 (expected a number)",
+    "float_parsing": "应为数字 (expected a number)",
+    "int_parsing": "应为整数 (expected a whole number)",
 }
 
 

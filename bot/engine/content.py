@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content.source import ContentError, Document, Path_, Problem, load_document, validate
-from bot.engine.flows import FlowFile, State, Target, Transition, When
+from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.engine.checks import FlowChecker, check_persona, check_sales, lint_knowledge
+from bot.engine.flows import FlowFile
 from bot.engine.machine import CompiledFlow
-from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules, lint_text, variables_of
+from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
+from bot.followups.plans import FollowupFile, load_plans
+from bot.policy.evidence import NeedReader
+from bot.policy.spec import Policy, load_policy
+from bot.profile.codebook import Codebook, load_codebook
 from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Understanding
 
-# Keys the engine itself says (the words stay in the persona; only the keys are fixed).
-ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_text", "empty", "greeting",
-               "thanks", "ack", "welcome", "unsure")
 DEFAULT_PERSONA = "xiaowanzi"
 
 
@@ -34,6 +36,10 @@ class Content:
     default_persona: str
     rules: Rules
     flows: dict[str, CompiledFlow]
+    codebook: Codebook
+    policy: Policy
+    need: NeedReader
+    plans: FollowupFile = field(default_factory=FollowupFile)  # knowledge/followups.yaml
 
     def persona_for(self, channel: str) -> Persona:
         for persona in self.personas.values():
@@ -61,6 +67,16 @@ def load_content(root: Path, persona: str | None = None) -> Content:
     knowledge = None
     try:
         knowledge = load_knowledge(root / "knowledge", root)
+    except ContentError as error:
+        problems.extend(error.problems)
+    codebook: Codebook | None = None
+    try:
+        codebook = load_codebook(root / "knowledge", root)
+    except ContentError as error:
+        problems.extend(error.problems)
+    policy: tuple[Policy, Document] | None = None
+    try:
+        policy = load_policy(root / "knowledge", root)
     except ContentError as error:
         problems.extend(error.problems)
 
@@ -95,22 +111,25 @@ def load_content(root: Path, persona: str | None = None) -> Content:
 
     if problems:  # references can only be checked once every file parses
         raise ContentError(problems)
-    assert knowledge is not None
-    checker = _Checker(knowledge.intents.keys(), {e.id for e in knowledge.faq}, flows)
+    assert knowledge is not None and codebook is not None and policy is not None
+    checker = FlowChecker(knowledge.intents.keys(), {e.id for e in knowledge.faq}, flows, codebook, policy[0])
     problems.extend(checker.check_flows())
-    slots = checker.slots | BUILTIN_VARIABLES
+    problems.extend(check_sales(policy, codebook, knowledge, flows, root))
+    slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions)
     for persona_obj, document in personas.values():
-        problems.extend(_check_persona(persona_obj, document, rules, checker.keys_used, slots))
+        problems.extend(check_persona(persona_obj, document, rules, checker.keys_used, slots))
+    plans = load_plans(root, {name: p for name, (p, _) in personas.items()}, slots, checker.tags, set(flows),
+                       problems)
     answer_keys = {e.answer_key for e in knowledge.faq if e.answer_key}
     for persona_obj, document in personas.values():
         for key in sorted(answer_keys - persona_obj.messages.keys()):
             problems.append(document.problem(("messages",), f"知识库引用的文案 “{key}” 在人设里不存在"))
-    problems.extend(_lint_knowledge(root, rules))
+    problems.extend(lint_knowledge(root, rules))
     if problems:
         raise ContentError(problems)
 
     understanding = Understanding(knowledge)
-    compiled = {name: CompiledFlow(name, spec, understanding.normalize, understanding.understand)
+    compiled = {name: CompiledFlow(name, spec, understanding.normalize, codebook, understanding.understand)
                 for name, (spec, _) in flows.items()}
     return Content(
         root=root,
@@ -120,178 +139,8 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         default_persona=default,
         rules=rules,
         flows=compiled,
+        codebook=codebook,
+        policy=policy[0],
+        need=NeedReader(policy[0], codebook, understanding.normalize),
+        plans=plans,
     )
-
-
-def _lint_knowledge(root: Path, rules: Rules) -> list[Problem]:
-    """Answers and pitches are said to customers too: the same lint applies."""
-    problems = []
-    for name, listing, text_field in (("faq", "entries", "answer"), ("products", "products", "pitch")):
-        document = load_document(root / "knowledge" / f"{name}.yaml", f"knowledge/{name}.yaml")
-        for index, item in enumerate(document.data.get(listing) or []):
-            text = item.get(text_field) if isinstance(item, dict) else None
-            if isinstance(text, str):
-                for message in lint_text(text, rules, []):
-                    problems.append(document.problem((listing, index, text_field), f"{item.get('id')}: {message}"))
-    return problems
-
-
-Used = dict[str, tuple[str, int, int]]  # persona key -> where a flow first uses it
-
-
-def _check_persona(persona: Persona, document: Document, rules: Rules, used: Used,
-                   slots: frozenset[str] | set[str]) -> list[Problem]:
-    problems = []
-    for key in ENGINE_KEYS:
-        if not persona.has(key):
-            problems.append(document.problem(("messages",), f"缺少引擎要用的文案 “{key}” (required key)"))
-    for key, variants in persona.messages.items():
-        for index, text in enumerate(variants):
-            where: Path_ = ("messages", key, index)
-            for message in lint_text(text, rules, persona.spec.style.emoji):
-                problems.append(document.problem(where, f"{key}: {message}"))
-            for name in sorted(variables_of(text) - slots):
-                problems.append(document.problem(where, f"{key}: 变量 {{{name}}} 没有任何流程会设置"))
-    for key, (file, line, col) in used.items():
-        if not persona.has(key):
-            problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"))
-    return problems
-
-
-class _Checker:
-    """References and graph checks across flows."""
-
-    def __init__(self, intents: object, faq_ids: set[str], flows: dict[str, tuple[FlowFile, Document]]):
-        self.intents = set(intents)  # type: ignore[call-overload]
-        self.faq_ids = faq_ids
-        self.flows = flows
-        self.keys_used: Used = {}
-        self.slots: set[str] = set()
-        self.tags: set[str] = set()
-        for spec, _ in flows.values():
-            for start_on in spec.start_on:
-                self.slots.update(start_on.set, start_on.add)
-                self.tags.update(start_on.tag)
-            for state in spec.states.values():
-                self.slots.update(rule.save for rule in state.on if rule.save)
-                for effects in (state, *state.on, *(state.next or []), *([state.fallback] if state.fallback else [])):
-                    self.slots.update(effects.set, effects.add)
-                    self.tags.update(effects.tag)
-                if state.ask:
-                    if state.ask.save:
-                        self.slots.add(state.ask.save)
-                    if state.ask.tag:
-                        self.tags.update(state.ask.options)
-                if state.recommend:
-                    self.slots.update(("product", "pitch", "offered"))
-
-    def check_flows(self) -> list[Problem]:
-        problems: list[Problem] = []
-        for name, (spec, doc) in self.flows.items():
-            problems.extend(self._check_flow(name, spec, doc))
-        return problems
-
-    def _check_flow(self, name: str, spec: FlowFile, doc: Document) -> list[Problem]:
-        problems: list[Problem] = []
-        states = spec.states
-        if spec.start not in states:
-            problems.append(doc.problem(("start",), f"start 指向不存在的状态 “{spec.start}”"))
-        for index, start_on in enumerate(spec.start_on):
-            self._say(doc, ("start_on", index), start_on.say)
-            for intent in start_on.intent or ():
-                if intent not in self.intents:
-                    problems.append(doc.problem(("start_on", index, "intent"), f"没有意图 “{intent}”"))
-            problems.extend(self._check_when(doc, ("start_on", index, "when"), start_on.when))
-
-        def target(path: Path_, rule: Target) -> None:
-            if rule.goto is not None and rule.goto not in states:
-                problems.append(doc.problem((*path, "goto"), f"goto 指向不存在的状态 “{rule.goto}”"))
-            if rule.flow is not None and rule.flow not in self.flows:
-                problems.append(doc.problem((*path, "flow"), f"没有流程 “{rule.flow}” (flows/{rule.flow}.yaml)"))
-            self._say(doc, path, rule.say)
-            problems.extend(self._check_when(doc, (*path, "when"), rule.when))
-
-        for state_name, state in states.items():
-            base: Path_ = ("states", state_name)
-            self._say(doc, base, state.say)
-            self._say(doc, (*base, "reprompt"), state.reprompt)
-            for index, rule in enumerate(state.on):
-                path: Path_ = (*base, "on", index)
-                target(path, rule)
-                problems.extend(self._check_trigger(doc, path, rule, state))
-            for index, move in enumerate(state.next or []):
-                target((*base, "next", index), move)
-            if state.fallback is not None:
-                target((*base, "fallback"), state.fallback)
-            waits = state.ask is not None or bool(state.reprompt)
-            if waits and not state.on:
-                problems.append(doc.problem(
-                    base, f"状态 “{state_name}” 在等顾客回答，但没有 on 规则接住回答 (dead end)"))
-            if state.next and state.next[-1].when is not None:
-                problems.append(doc.problem((*base, "next"),
-                                            "next 的最后一条不能带 when，否则条件都不满足时会卡住 (dead end)"))
-        problems.extend(self._graph(name, spec, doc))
-        return problems
-
-    def _check_trigger(self, doc: Document, path: Path_, rule: Transition, state: State) -> list[Problem]:
-        problems = []
-        for intent in rule.intent or ():
-            if intent not in self.intents:
-                problems.append(doc.problem((*path, "intent"), f"没有意图 “{intent}” (knowledge/intents.yaml)"))
-        for faq in rule.faq or ():
-            if faq != "any" and faq not in self.faq_ids:
-                problems.append(doc.problem((*path, "faq"), f"没有 FAQ “{faq}” (knowledge/faq.yaml)"))
-        for option in rule.option or ():
-            if state.ask is None:
-                problems.append(doc.problem((*path, "option"), "这个状态没有 ask，不能按选项跳转"))
-            elif option != "any" and option not in state.ask.options:
-                problems.append(doc.problem((*path, "option"), f"ask 里没有选项 “{option}”"))
-        return problems
-
-    def _check_when(self, doc: Document, path: Path_, when: When | None) -> list[Problem]:
-        if when is None:
-            return []
-        problems = []
-        for field_name in ("tags_any", "tags_all", "tags_none"):
-            for tag in getattr(when, field_name):
-                if tag not in self.tags:
-                    problems.append(doc.problem((*path, field_name), f"标签 “{tag}” 没有任何流程会打上 (typo?)"))
-        for slot in when.slot:
-            if slot not in self.slots:
-                problems.append(doc.problem((*path, "slot"), f"变量 “{slot}” 没有任何流程会设置 (typo?)"))
-        return problems
-
-    def _say(self, doc: Document, path: Path_, keys: list[str]) -> None:
-        for index, key in enumerate(keys):
-            where: Path_ = (*path, "say", index) if path[-1] != "reprompt" else (*path, index)
-            self.keys_used.setdefault(key, (doc.file, *doc.where(where)))
-
-    def _graph(self, name: str, spec: FlowFile, doc: Document) -> list[Problem]:
-        problems = []
-        edges: dict[str, list[str]] = {}
-        for state_name, state in spec.states.items():
-            rules: list[Target] = [*state.on, *(state.next or []), *([state.fallback] if state.fallback else [])]
-            edges[state_name] = [r.goto for r in rules if r.goto is not None]
-        seen, todo = set(), [spec.start]
-        while todo:
-            current = todo.pop()
-            if current in seen or current not in edges:
-                continue
-            seen.add(current)
-            todo.extend(edges[current])
-        for state_name in spec.states:
-            if state_name not in seen:
-                problems.append(doc.problem(("states", state_name),
-                                            f"状态 “{state_name}” 从 start 走不到 (unreachable)"))
-        # a loop made only of `next` would never wait for the customer
-        immediate = {s: [t.goto for t in st.next or [] if t.goto] for s, st in spec.states.items()}
-        for state_name in spec.states:
-            path, current = [state_name], state_name
-            while immediate.get(current):
-                current = immediate[current][0]
-                if current in path:
-                    problems.append(doc.problem(("states", state_name, "next"),
-                                                f"next 形成了死循环: {' → '.join([*path, current])}"))
-                    break
-                path.append(current)
-        return problems

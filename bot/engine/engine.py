@@ -1,28 +1,36 @@
-"""The engine: one customer turn = lock the customer, load the session, run the turn (turn.py), save.
+"""The engine: one customer turn = lock the customer, load the session and the profile, run the turn
+(turn.py), save both.
 
-Nothing about a customer stays in the process: the session lives in the store, under a per-customer
-lock taken before it is loaded, and each event id is answered once (a redelivery gets the same Turn).
+Nothing about a customer stays in the process: the conversation's session and the customer's profile live
+in the store. A turn is two store round trips: the customer's lock is taken and the session and the profile
+are read in one call (`Store.lock_and_get`); everything the turn writes (session, profile, tag feed, policy
+journal, timers, near miss) goes in one `Writes` batch applied with the unlock in one call
+(`Store.commit_and_release`, atomic on Redis). The lock (`siyu:lock:customer:<customer>`) covers every
+conversation the customer has and every other profile writer. Each event id is answered once: a redelivery
+gets the same Turn and tells the same customer events again.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.conversation import ConversationBusy, Inbound, Outbound, Turn
+from bot.conversation import Inbound, Outbound, Turn
 from bot.engine.content import Content
 from bot.engine.library import Library
+from bot.engine.milestones import milestones, pack, snapshot, unpack
 from bot.engine.session import SESSION_TTL_MS, Session, Sessions
 from bot.engine.turn import TurnRun
 from bot.engine.turn_context import Reply, TurnContext
+from bot.events import CustomerEvent, EventBus
+from bot.policy.journal import Journal
+from bot.profile.model import Profile
+from bot.profile.store import PROFILE_TTL_MS, ProfileBusy, Profiles, Snapshot
 from bot.retention.tags import customer_tag
 from bot.store.base import Store, Writes
 from bot.timers import TIMERS_KEY, Timers
@@ -31,10 +39,9 @@ from bot.understanding.matcher import Result
 log = logging.getLogger(__name__)
 
 NEAR_MISSES = "siyu:log:near_misses"
-LOCK_TTL_MS = 4_000  # a turn takes milliseconds; a process that dies mid-turn holds its customer up this long
 
 
-class Busy(ConversationBusy):
+class Busy(ProfileBusy):
     """Another process holds this customer's lock for too long; the event is retried."""
 
 
@@ -47,66 +54,73 @@ class Engine:
         clock: Callable[[], float] = time.time,
         timezone: str = "Asia/Shanghai",
         burst_window: float = 2.0,
+        handover_timeout: float = 0.0,
+        events: EventBus | None = None,
         session_ttl_ms: int = SESSION_TTL_MS,
+        profile_ttl_ms: int = PROFILE_TTL_MS,
         keep_trace: bool = False,
     ) -> None:
+        self.events = events or EventBus()
         self.library = library
         self.store = store
         self.sessions = Sessions(store, ttl_ms=session_ttl_ms, keep_trace=keep_trace)
+        self.profiles = Profiles(store, ttl_ms=profile_ttl_ms)
+        self.journal = Journal(store)
         self.timers = Timers(store)
         self.clock = clock
         self.zone = ZoneInfo(timezone)
         self.burst_window = burst_window
+        self.handover_timeout = handover_timeout
 
     # -- the Conversation interface --------------------------------------------------------------
     async def respond(self, key: str, inbound: Inbound) -> Turn:
-        """Two store round trips: lock and load the session, then save everything and unlock."""
-        lock, owner = f"siyu:lock:{key}", uuid.uuid4().hex
-        raw = await self._lock_and_load(key, lock, owner)
+        """Two store round trips: lock and load session and profile, then save everything and unlock."""
+        customer = inbound.customer or key
+        held = await self.profiles.lock(customer, Sessions.key(key), Profiles.key(customer), busy=Busy)
         writes = Writes()
         try:
-            session = Sessions.decode(raw)
-            done = session.done_turn(inbound.event_id)  # a redelivered event: the same answer, nothing written
-            turn = _turn_from(done) if done is not None else self._respond(key, session, inbound, writes)
+            session = Sessions.decode(held.values[0])
+            done = session.done_turn(inbound.event_id)
+            if done is not None:  # a redelivery: the same turn, its events told again, nothing written
+                turn, events = _turn_from(done), unpack(done)
+            else:
+                profile = Profiles.decode(held.values[1], customer)
+                turn, events = self._respond(key, customer, session, profile, inbound, writes)
         except BaseException:
-            with contextlib.suppress(Exception):  # the turn's own error is the one to report
-                await self.store.release(lock, owner)
+            await self.profiles.release(held)  # the turn's own error is the one to report
             raise
-        await self.store.commit_and_release(lock, owner, writes)
+        await self.store.commit_and_release(held.lock, held.owner, writes)
+        await self.events.emit(events)  # outside the lock: listeners may take locks of their own
         return turn
 
-    def _respond(self, key: str, session: Session, inbound: Inbound, writes: Writes) -> Turn:
+    def _respond(self, key: str, customer: str, session: Session, profile: Profile, inbound: Inbound,
+                 writes: Writes) -> tuple[Turn, list[CustomerEvent]]:
+        before, was = Snapshot.of(profile), snapshot(profile)
         reply = Reply()
-        self._turn(key, session, inbound, reply)
+        self._turn(key, session, profile, inbound, reply)
+        profile.remember(inbound.event_id)
+        self.profiles.write(writes, profile, before)
+        if reply.decisions:
+            self.journal.add(writes, customer, [{**d.record(), "event": inbound.event_id} for d in reply.decisions])
+        events = milestones(key, inbound, was, session, profile, reply, self.clock()) if self.events.active else []
         turn = Turn(messages=reply.messages, handover=reply.handover)
         for due, data in reply.schedule:
             assert session.timer is not None
             session.timer["member"] = Timers.member(data)
             writes.zadd(TIMERS_KEY, session.timer["member"], due)
-        session.remember_turn(inbound.event_id, _turn_to(turn))
+        session.remember_turn(inbound.event_id, _turn_to(turn) | ({"events": pack(events)} if events else {}))
         writes.set(Sessions.key(key), self.sessions.encode(session), ttl_ms=self.sessions.ttl_ms)
         for member in reply.cancel:
             writes.zrem(TIMERS_KEY, member)
         if reply.near_miss is not None:
             writes.lpush_capped(NEAR_MISSES, self._near_miss_record(reply.near_miss, inbound.customer), 10_000)
-        return turn
+        return turn, events
 
     async def reset(self, key: str) -> None:
         session = await self.sessions.load(key)
         if session.timer:
             await self.timers.cancel(session.timer.get("member", ""))
         await self.sessions.reset(key)
-
-    async def _lock_and_load(self, key: str, lock: str, owner: str) -> str | None:
-        """The customer's lock (one turn at a time per customer, across processes) and their session."""
-        deadline = time.monotonic() + 10
-        while True:
-            taken, raw = await self.store.lock_and_get(lock, owner, LOCK_TTL_MS, Sessions.key(key))
-            if taken:
-                return raw
-            if time.monotonic() > deadline:
-                raise Busy(f"customer lock {key} is held")
-            await asyncio.sleep(0.02)
 
     def _near_miss_record(self, result: Result, customer: str) -> str:
         record = {
@@ -119,7 +133,7 @@ class Engine:
         return json.dumps(record, ensure_ascii=False)
 
     # -- one turn (synchronous: no await between reading and writing the session) ----------------
-    def _turn(self, key: str, session: Session, inbound: Inbound, reply: Reply) -> None:
+    def _turn(self, key: str, session: Session, profile: Profile, inbound: Inbound, reply: Reply) -> None:
         now = inbound.at or self.clock()
         session.trace, session.fired = [], []
         content = self._content_for(session)
@@ -127,9 +141,9 @@ class Engine:
             session.persona = content.persona_for(inbound.channel or session.channel).id
         if inbound.channel:
             session.channel = inbound.channel
-        ctx = TurnContext(content=content, key=key, session=session, inbound=inbound, reply=reply, now=now,
-                          hour=self.hour(now), why=list(session.trace))  # trace: a note left by _content_for
-        TurnRun(ctx, burst_window=self.burst_window).run()
+        ctx = TurnContext(content=content, key=key, session=session, profile=profile, inbound=inbound, reply=reply,
+                          now=now, hour=self.hour(now), why=list(session.trace))  # trace: a note from _content_for
+        TurnRun(ctx, burst_window=self.burst_window, handover_timeout=self.handover_timeout).run()
         session.last_seen = max(session.last_seen, now)
         session.turns += 1
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.content.durations import seconds
+from bot.engine import sales, survey
 from bot.engine.burst import Asked
-from bot.engine.flows import Effects, StartOn, seconds
-from bot.engine.machine import PROCEED, CompiledFlow, Step, holds
-from bot.engine.recommend import product_card, recommend
+from bot.engine.conditions import holds
+from bot.engine.flows import Effects, StartOn
+from bot.engine.machine import PROCEED, SAID, CompiledFlow, Step
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
 
@@ -21,14 +23,17 @@ MAX_STEPS = 24  # flow moves in one turn; more means a loop the checker could no
 class FlowRunner:
     def __init__(self, ctx: TurnContext) -> None:
         self.ctx = ctx
+        self.skipping: tuple[str, str, str] | None = None  # (flow, state, known answer) entered quietly
 
     @property
     def current(self) -> CompiledFlow | None:
         return self.ctx.content.flows.get(self.ctx.session.flow)
 
-    def step(self, result: Result | None) -> Step:
-        return Step(session=self.ctx.session, result=result, apply=self.apply, enter=self._enter,
-                    why=self.ctx.why, fired=self.ctx.session.fired)
+    def step(self, result: Result | None, known: str | None = None) -> Step:
+        apply = self.apply if known is None else self._apply_quietly  # an unasked question's rule says nothing
+        return Step(session=self.ctx.session, profile=self.ctx.profile, result=result, apply=apply,
+                    enter=self._enter, choose=self._chosen, known_option=known, why=self.ctx.why,
+                    fired=self.ctx.session.fired)
 
     def fire(self, trigger: str, result: Result | None) -> bool:
         """Fire a trigger in the current flow state and settle; True when a rule fired."""
@@ -55,12 +60,21 @@ class FlowRunner:
             if name == skip:
                 continue
             for rule in flow.spec.start_on:
-                if matches(rule) and holds(rule.when, self.ctx.session):
+                if matches(rule) and holds(rule.when, self.ctx.session, self.ctx.profile):
                     self.ctx.why.append(f"flow {name} starts (start_on {rule.model_dump(exclude_defaults=True)})")
                     self.apply(rule)
                     self._start(flow)
                     return True
         return False
+
+    def start_named(self, name: str) -> bool:
+        """Start a flow by name (a follow-up step that opens a flow); False when there is no such flow."""
+        flow = self.ctx.content.flows.get(name)
+        if flow is None:
+            return False
+        self.ctx.why.append(f"flow {name} starts")
+        self._start(flow)
+        return True
 
     def _start(self, flow: CompiledFlow) -> None:
         self.ctx.cancel_timer()
@@ -92,6 +106,10 @@ class FlowRunner:
                 if not flow.fire(session.state, PROCEED, step):
                     break
                 continue
+            if self.skipping is not None and self.skipping[:2] == (flow.name, session.state):
+                moved, step = self._skip_known(flow, state.say)
+                if moved:
+                    continue
             if state.handover:
                 self.end("handover")
                 return
@@ -102,6 +120,35 @@ class FlowRunner:
             return
         log.error("flow %s moved %d times in one turn; stopped", session.flow, MAX_STEPS)
         self.end("too many moves in one turn")
+
+    def answered_by_profile(self) -> bool:
+        """The message revealed the answer to the state's own question (泛红 at the skin question): move on."""
+        flow = self.current
+        if flow is None:
+            return False
+        known = survey.known_answer(self.ctx, flow.spec.states[self.ctx.session.state])
+        if known is None:
+            return False
+        self.skipping = (flow.name, self.ctx.session.state, known)
+        moved, step = self._skip_known(flow, [])
+        if moved:
+            self.settle(step)
+        return moved
+
+    def _skip_known(self, flow: CompiledFlow, say: list[str]) -> tuple[bool, Step]:
+        """A question whose answer the profile already has moves on as if answered, unasked."""
+        assert self.skipping is not None
+        _, state, known = self.skipping
+        self.skipping = None
+        step = self.step(None, known=known)
+        self.ctx.why.append(f"{flow.name}.{state} 已经知道答案（{known}）：不再问")
+        if flow.fire(state, SAID, step):
+            return True, step
+        self.ctx.why.append("没有规则接这个答案：还是问一下")
+        for key in say:
+            self.ctx.say(key)
+        self.ctx.session.asked_at = self.ctx.now
+        return False, step
 
     def arm_silence(self) -> None:
         """The current state's silence rule counts from now."""
@@ -133,26 +180,45 @@ class FlowRunner:
     def _enter(self, flow: str, state: str) -> None:
         session = self.ctx.session
         session.flow, session.state, session.misses = flow, state, 0
+        self.ctx.reply.entered.append(f"{flow}.{state}")
         spec = self.ctx.content.flows[flow].spec.states[state]
         if spec.recommend:
-            recommend(self.ctx)  # first: what she says may name the product
+            sales.recommend(self.ctx)  # first: what she says may name the product
+        known = survey.known_answer(self.ctx, spec)
         said = len(self.ctx.reply.messages)
-        self.apply(spec)
+        if known is not None:
+            self.skipping = (flow, state, known)
+            self.apply(spec.model_copy(update={"say": []}))  # the question is not asked
+        else:
+            self.apply(spec)
+            if spec.ask is not None:
+                session.asked_at = self.ctx.now
         self.ctx.asked = Asked(flow, state, self.ctx.reply.messages[said:])
         if spec.card:
-            product_card(self.ctx)
+            sales.product_card(self.ctx)
         if spec.handover:
             self.hand_over(f"{flow}.{state} hands over")
             session.flow, session.state = flow, state  # settle() ends it after any `next`
 
+    def _apply_quietly(self, effects: Effects) -> None:
+        self.apply(effects.model_copy(update={"say": []}))
+
+    def _chosen(self, state: str, label: str) -> None:
+        survey.chosen(self.ctx, self.ctx.session.flow, state, label)
+
     def apply(self, effects: Effects) -> None:
-        session = self.ctx.session
-        slots = session.slots
+        ctx = self.ctx
+        slots = ctx.session.slots
         slots.update(effects.set)
         for name, amount in effects.add.items():
             current = slots.get(name, 0)
             slots[name] = (current if isinstance(current, int | float) else 0) + amount
-        session.add_tags(effects.tag)
-        session.remove_tags(effects.untag)
+        for tag in ctx.profile.add_tags(effects.tag):
+            ctx.why.append(f"标签 {tag} 被员工去掉过，机器人不再打")
+        for tag in ctx.profile.remove_tags(effects.untag):
+            ctx.why.append(f"标签 {tag} 是员工设的，机器人不去掉")
+        if effects.evidence:
+            sales.flow_evidence(ctx, effects.evidence)
+        self.ctx.reply.marks.extend(effects.mark)
         for key in effects.say:
-            self.ctx.say(key)
+            ctx.say(key)

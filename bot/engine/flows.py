@@ -7,18 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.content.durations import seconds
+
 Scalar = str | int | float | bool
-_DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _COMPARISON = re.compile(r"^(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)$")
 NAME = r"^[A-Za-z0-9_\-]+$"
-
-
-def seconds(duration: str) -> int:
-    match = _DURATION.match(duration.strip())
-    if not match:
-        raise ValueError(f"时长写法不对：“{duration}”，应为 30s / 10m / 2h / 1d")
-    return int(match.group(1)) * _UNITS[match.group(2)]
 
 
 def comparison(text: str) -> tuple[str, float] | None:
@@ -61,8 +54,10 @@ class Effects(_Strict):
     add: dict[str, int] = {}
     tag: list[str] = []
     untag: list[str] = []
+    evidence: list[str] = []  # need evidence this shows (kinds of knowledge/policy.yaml), e.g. refusal
+    mark: list[str] = []  # milestones for the funnel and follow-up plans: ice_broken, surveyed, accepted, …
 
-    _effect_lists = field_validator("say", "tag", "untag", mode="before")(_as_list)
+    _effect_lists = field_validator("say", "tag", "untag", "evidence", "mark", mode="before")(_as_list)
 
 
 class Target(Effects):
@@ -113,10 +108,20 @@ class Transition(Target):
         return next(name for name in TRIGGERS if getattr(self, name) not in (None, False))
 
 
+UNKNOWN_OPTION = "unknown"  # a codebook question the customer skipped (不知道 / 跳过)
+
+
 class Ask(_Strict):
-    options: dict[str, list[str]] = Field(min_length=1)  # label: what customers say for it
+    code: str | None = None  # a question of knowledge/codebook.yaml: options, codes and tags come from there
+    options: dict[str, list[str]] = {}  # label: what customers say for it (when there is no code)
     save: str | None = None  # slot that gets the chosen label
-    tag: bool = False  # the chosen label also becomes a customer tag
+    tag: bool = False  # the chosen label also becomes a customer tag (always so for a codebook question)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Ask:
+        if (self.code is None) == (not self.options):
+            raise ValueError("ask 要写 code（编码本里的题目）或 options，只能写一个")
+        return self
 
     @field_validator("options", mode="before")
     @classmethod
@@ -129,7 +134,7 @@ class Ask(_Strict):
 class State(Effects):
     ask: Ask | None = None
     handover: bool = False
-    recommend: bool = False  # choose the product that fits the customer's tags best (slot product)
+    recommend: bool = False  # ask the restraint policy (knowledge/policy.yaml): slots decision, product…
     card: bool = False  # send the chosen product's link card after what she says
     next: list[Target] | None = None  # move on at once (first target whose `when` holds)
     on: list[Transition] = []
@@ -166,7 +171,7 @@ class State(Effects):
 class StartOn(Effects):
     """When a customer enters this flow (the effects apply as it starts)."""
 
-    event: str | None = Field(None, pattern=r"^(welcome|enter_session|message)$")
+    event: str | None = Field(None, pattern=r"^(welcome|enter_session|message|need)$")  # need: the policy says so
     intent: list[str] | None = None
     when: When | None = None
 

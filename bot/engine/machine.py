@@ -8,17 +8,18 @@ synchronously, so no two customers ever interleave on it.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from transitions import EventData, Machine
 from transitions import State as MachineState
 
-from bot.engine.flows import Ask, Effects, FlowFile, Target, Transition, When, comparison
+from bot.engine.conditions import holds
+from bot.engine.flows import UNKNOWN_OPTION, Ask, Effects, FlowFile, Target, Transition
 from bot.engine.session import Session
+from bot.profile.codebook import Codebook
+from bot.profile.model import Profile
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.names import name_in
 from bot.understanding.normalize import Normalizer
@@ -29,10 +30,7 @@ _NAME_FRAMES = re.compile(
     r"^(你可以|可以|就|直接)?(叫我|喊我|我叫|我是|称呼我)"  # 叫我小美
     r"|(就行|就好|就可以|即可)?[吧哦呀啦呢哈～~!！。.,，]*$"  # …就行吧
 )
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
-    "==": operator.eq, "!=": operator.ne,
-}
+_CODE_FRAMES = re.compile(r"^(?:我)?(?:选|是|答)?([0-9a-z]{1,3})(?:吧|哦|呀|啊|的|号|项|个|哈)?$")
 
 
 @dataclass
@@ -40,12 +38,15 @@ class Step:
     """One customer turn as the machines see it. The engine fills it and applies what it collects."""
 
     session: Session
+    profile: Profile
     result: Result | None
     apply: Callable[[Effects], None]
     enter: Callable[[str, str], None]  # (flow, state) entered
+    choose: Callable[[str, str], None]  # (state, option label) the customer chose in the state's ask
     score: float = 0.0
     option: str | None = None
     value: str | None = None  # what a `name` rule read (saved instead of the whole text)
+    known_option: str | None = None  # the answer the profile already has: the question is not asked
     switch_flow: str | None = None
     ended: bool = False
     why: list[str] = field(default_factory=list)
@@ -56,45 +57,6 @@ class Step:
         return self.result.normalized if self.result else ""
 
 
-def holds(when: When | None, session: Session, score: float = 0.0) -> bool:
-    if when is None:
-        return True
-    tags = session.tags
-    if when.tags_any and not any(t in tags for t in when.tags_any):
-        return False
-    if when.tags_all and not all(t in tags for t in when.tags_all):
-        return False
-    if any(t in tags for t in when.tags_none):
-        return False
-    if when.opted_out is not None and when.opted_out != session.opted_out:
-        return False
-    if when.channel and session.channel not in when.channel:
-        return False
-    if when.score is not None and not _compare(score, when.score):
-        return False
-    return all(_slot_holds(session.slots.get(name), expected) for name, expected in when.slot.items())
-
-
-def _compare(value: Any, spec: str) -> bool:
-    parsed = comparison(spec)
-    if parsed is None:
-        return False
-    try:
-        return _COMPARE[parsed[0]](float(value), parsed[1])
-    except (TypeError, ValueError):
-        return False
-
-
-def _slot_holds(value: Any, expected: Any) -> bool:
-    if expected == "set":
-        return value not in (None, "")
-    if expected == "unset":
-        return value in (None, "")
-    if isinstance(expected, str) and comparison(expected) is not None:
-        return _compare(0 if value is None else value, expected)
-    return bool(value == expected)
-
-
 def said_value(text: str) -> str:
     """What the customer said, without the framing around a name (叫我小美就行 → 小美), at most 20 chars."""
     cleaned = _NAME_FRAMES.sub("", text.strip()).strip()
@@ -102,14 +64,22 @@ def said_value(text: str) -> str:
 
 
 class OptionMatcher:
-    """Which option of an ask the customer chose: by number, by a synonym, or by a synonym inside."""
+    """Which option of an ask the customer chose: by number or code (3, D, 选D), by a synonym, or by a
+    synonym inside. A codebook question also understands "don't know" answers (the `unknown` option)."""
 
-    def __init__(self, ask: Ask, normalize: Normalizer) -> None:
-        self.labels = list(ask.options)
+    def __init__(self, ask: Ask, normalize: Normalizer, codebook: Codebook) -> None:
+        question = codebook.questions.get(ask.code or "")
+        if question is not None:
+            choices = [(code, o.label, [o.tag_name, *o.answers]) for code, o in question.options.items()]
+            unknown = codebook.unknown
+        else:
+            choices = [(str(n), label, synonyms) for n, (label, synonyms) in enumerate(ask.options.items(), 1)]
+            unknown = []
+        self.labels = [label for _, label, _ in choices]
         self.exact: dict[str, str] = {}
         self.inside: list[tuple[str, str]] = []
-        for number, (label, synonyms) in enumerate(ask.options.items(), start=1):
-            self.exact[str(number)] = label
+        for code, label, synonyms in choices:
+            self.exact[normalize(code) or code] = label
             for phrase in (label, *synonyms):
                 normalized = normalize(phrase)
                 if normalized:
@@ -117,26 +87,32 @@ class OptionMatcher:
                     if len(normalized) >= 2:
                         self.inside.append((normalized, label))
         self.inside.sort(key=lambda item: len(item[0]), reverse=True)
+        self.unknown = sorted({n for n in map(normalize, unknown) if n}, key=len, reverse=True)
 
     def choose(self, text: str) -> str | None:
         if not text:
             return None
         if text in self.exact:
             return self.exact[text]
+        framed = _CODE_FRAMES.match(text)
+        if framed and framed.group(1) in self.exact:
+            return self.exact[framed.group(1)]
         for phrase, label in self.inside:
             if phrase in text:
                 return label
+        if any(phrase in text for phrase in self.unknown):
+            return UNKNOWN_OPTION
         return None
 
 
 class CompiledFlow:
-    def __init__(self, name: str, spec: FlowFile, normalize: Normalizer,
+    def __init__(self, name: str, spec: FlowFile, normalize: Normalizer, codebook: Codebook,
                  understand: Callable[[str], Result] | None = None) -> None:
         self.name = name
         self.spec = spec
         self.normalize = normalize
         self.understand = understand
-        self.options = {s: OptionMatcher(st.ask, normalize) for s, st in spec.states.items() if st.ask}
+        self.options = {s: OptionMatcher(st.ask, normalize, codebook) for s, st in spec.states.items() if st.ask}
         self.silence: dict[str, Transition] = {
             s: t for s, st in spec.states.items() for t in st.on if t.silence is not None
         }
@@ -166,7 +142,7 @@ class CompiledFlow:
 
         def condition(event: EventData) -> bool:
             step: Step = event.kwargs["step"]
-            return holds(when, step.session, step.score)
+            return holds(when, step.session, step.profile, step.score)
 
         def effects(event: EventData) -> None:
             step: Step = event.kwargs["step"]
@@ -174,7 +150,7 @@ class CompiledFlow:
             step.fired.append(rule_id)
             if isinstance(rule, Transition):
                 if rule.option is not None and step.option is not None:
-                    self._save_option(source, step)
+                    step.choose(source, step.option)
                 if rule.save is not None and step.result is not None:
                     step.session.slots[rule.save] = step.value or said_value(step.result.text)
             step.apply(rule)
@@ -232,8 +208,8 @@ class CompiledFlow:
 
             def by_option(event: EventData) -> bool:
                 step: Step = event.kwargs["step"]
-                chosen = matcher.choose(step.text) if matcher else None
-                if chosen is not None and ("any" in labels or chosen in labels):
+                chosen = step.known_option or (matcher.choose(step.text) if matcher else None)
+                if chosen is not None and (chosen in labels or ("any" in labels and chosen != UNKNOWN_OPTION)):
                     step.option, step.score = chosen, 100.0
                     return True
                 return False
@@ -255,15 +231,6 @@ class CompiledFlow:
         if kind == "any":
             return lambda event: bool(event.kwargs["step"].text)
         return lambda event: True  # silence: only timers fire this trigger
-
-    def _save_option(self, source: str, step: Step) -> None:
-        ask = self.spec.states[source].ask
-        if ask is None or step.option is None:
-            return
-        if ask.save:
-            step.session.slots[ask.save] = step.option
-        if ask.tag:
-            step.session.add_tags([step.option])
 
     def _entered(self, event: EventData) -> None:
         step: Step = event.kwargs["step"]

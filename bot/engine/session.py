@@ -1,4 +1,8 @@
-"""Everything the engine knows about one customer lives here, in the store: nothing stays in the process."""
+"""Where one conversation stands (flow, state, slots, timer, burst), in the store: nothing stays in the process.
+
+Facts about the customer — tags, survey answers, opt-out, offers — live in their profile (bot/profile), shared
+by every conversation the customer has (kf, contacts, the app).
+"""
 
 from __future__ import annotations
 
@@ -24,13 +28,12 @@ class Session:
     # what the conversation is about, for short follow-ups (engine/followup.py): the last product
     # recommended, the last FAQ answered, a numbered choice offered — each with the turn it happened on
     context: dict[str, Any] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
-    opted_out: bool = False
     misses: int = 0  # answers not understood in the current state
     last_variant: dict[str, int] = field(default_factory=dict)
     timer: dict[str, Any] | None = None  # {"member", "token", "kind"}
     pending: list[list[Any]] = field(default_factory=list)  # [text, at] waiting for the burst to end
-    handover_at: float = 0.0
+    handover_at: float = 0.0  # a human has the conversation since (0: the bot has it)
+    asked_at: float = 0.0  # when the question of the current state was (last) asked
     last_seen: float = 0.0
     turns: int = 0
     trace: list[str] = field(default_factory=list)  # why the last turn did what it did (/debug)
@@ -51,14 +54,6 @@ class Session:
         data = json.loads(raw)
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
-
-    def add_tags(self, tags: list[str]) -> None:
-        for tag in tags:
-            if tag not in self.tags:
-                self.tags.append(tag)
-
-    def remove_tags(self, tags: list[str]) -> None:
-        self.tags = [t for t in self.tags if t not in tags]
 
     def done_turn(self, event_id: str) -> dict[str, Any] | None:
         for seen, turn in self.done:

@@ -1,49 +1,61 @@
 """One customer turn: what kind of input it is, what the customer meant, and what the bot does about it.
 
-Order of precedence for what a customer wrote (docs/authoring.md explains it to operators):
+Order of precedence for what a customer wrote (docs/authoring.md explains it to operators), after need
+evidence is read from it (docs/policy.md):
 opt-out → ask for a human → 1 or 2 after a numbered choice → an ambiguous reply is asked again, lighter →
-the current flow's rules → a short follow-up about the product or topic just discussed → another flow
-that starts on it → a statement answering the state's open question (its catch-all) → an FAQ answer (the
-flow resumes) or a numbered choice → greeting/thanks → a question we cannot answer is said so, the flow
-waits → reprompt, reprompt, fallback. A burst is read piece by piece in that order (engine/burst.py).
+the current flow's rules (or its question answered by what the message revealed) → a short follow-up about
+the product or topic just discussed → another flow that starts on it → a survey question left unanswered
+long ago, asked again → a statement answering the state's open question (its catch-all) → an FAQ answer
+(the flow resumes) or a numbered choice → greeting/thanks → a question we cannot answer is said so, the flow
+waits → reprompt, reprompt, fallback. A burst is read piece by piece in that order (engine/burst.py); then,
+outside any flow, the policy may start its flow when what the customer wrote showed need (and what it says
+replaces a "not sure" said to a statement: 最近又爆痘了，好烦 is understood as need).
 """
 
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
+from bot.engine import replies, sales, survey, welcome
 from bot.engine.burst import pieces
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import FollowUp, chosen, follow_up, remember
-from bot.engine.machine import FALLBACK, OTHERWISE, SAID, SILENCE
+from bot.engine.followup import chosen, follow_up
+from bot.engine.handover import handback, handed_over
+from bot.engine.machine import OTHERWISE, SAID, SILENCE
+from bot.engine.proactive import followup
 from bot.engine.reading import ambiguous, state_of, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 
-HANDOVER_SILENCE_S = 12 * 3600  # after a handover the bot keeps quiet this long unless reset
+_CUSTOMER_ACTS = frozenset({InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.IMAGE, InboundKind.VOICE,
+                            InboundKind.VIDEO, InboundKind.FILE, InboundKind.LOCATION, InboundKind.LINK,
+                            InboundKind.OTHER, InboundKind.STICKER})
 _NON_TEXT = {InboundKind.IMAGE, InboundKind.VOICE, InboundKind.VIDEO, InboundKind.FILE,
              InboundKind.LOCATION, InboundKind.LINK, InboundKind.OTHER}
 
 
 class TurnRun:
-    def __init__(self, ctx: TurnContext, *, burst_window: float) -> None:
+    def __init__(self, ctx: TurnContext, *, burst_window: float, handover_timeout: float = 0.0) -> None:
         self.ctx = ctx
         self.flows = FlowRunner(ctx)
         self.burst_window = burst_window
+        self.handover_timeout = handover_timeout  # 0: only the human ending the session gives it back
+        self.unsure: list[Outbound] = []  # "not sure" said to a statement outside any flow, this turn
 
     # -- entry -----------------------------------------------------------------------------------
     def run(self) -> None:
         ctx, session = self.ctx, self.ctx.session
         kind = ctx.inbound.kind
-        if kind is InboundKind.TIMER:
+        if kind in _CUSTOMER_ACTS and ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, session.channel):
+            ctx.why.append(f"新的一次会话（第 {ctx.profile.sessions} 次）")
+        if kind is InboundKind.HANDBACK:
+            handback(ctx)
+        elif kind is InboundKind.TIMER:
             self._timer()
+        elif kind is InboundKind.FOLLOWUP:
+            followup(ctx, self.flows)
         elif kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION):
-            ctx.cancel_timer()
-            session.pending.clear()
-            self.flows.end("new welcome")
-            event = "welcome" if kind is InboundKind.WELCOME else "enter_session"
-            if not self.flows.start_by_event(event):
-                ctx.say(event if ctx.persona.has(event) else "welcome")
-        elif self._handed_over():
+            self._welcome(kind)
+        elif handed_over(ctx, self.handover_timeout):
             ctx.why.append("handed over to a human: the bot stays silent")
         elif kind is InboundKind.TEXT:
             ctx.cancel_timer()
@@ -68,9 +80,16 @@ class TurnRun:
             ctx.why.append(f"{kind} needs no reply")
         session.trace = ctx.why
 
-    def _handed_over(self) -> bool:
-        at = self.ctx.session.handover_at
-        return bool(at) and self.ctx.now - at < HANDOVER_SILENCE_S
+    def _welcome(self, kind: InboundKind) -> None:
+        ctx = self.ctx
+        ctx.cancel_timer()
+        ctx.session.pending.clear()
+        self.flows.end("new welcome")
+        welcome.prepare(ctx)
+        event = "welcome" if kind is InboundKind.WELCOME else "enter_session"
+        if not self.flows.start_by_event(event):
+            ctx.say(event if ctx.persona.has(event) else "welcome")
+        welcome.kf_card(ctx)
 
     def _answer_pending(self) -> None:
         """Answer the texts of a burst as one turn."""
@@ -88,7 +107,7 @@ class TurnRun:
             return
         ctx.session.timer = None
         if data.get("kind") == "settle":
-            if self._handed_over():
+            if handed_over(ctx, self.handover_timeout):
                 ctx.session.pending.clear()
                 return
             self._answer_pending()
@@ -98,25 +117,33 @@ class TurnRun:
     # -- what the customer wrote -----------------------------------------------------------------
     def _said(self, texts: list[str]) -> None:
         ctx = self.ctx
-        for number, piece in enumerate(pieces(texts, ctx.content.understanding.understand)):
+        understand = ctx.content.understanding.understand
+        results = [understand(piece) for piece in pieces(texts, understand)]
+        showed_need = sales.read_messages(ctx, results, ctx.now)
+        for number, result in enumerate(results):
             asked, fired = ctx.asked, len(ctx.session.fired)
-            self._understand_and_answer(piece)
+            self._understand_and_answer(result)
             if number and asked.answered_by(ctx.session.fired[fired:]):
                 asked.drop_from(ctx.reply.messages)  # answered within the burst: no need to ask it
+        ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
+        if showed_need and self.flows.current is None and sales.should_start(ctx):
+            said = len(ctx.reply.messages)
+            self.flows.start_by_event(sales.PROACTIVE_START)
+            if self.unsure and len(ctx.reply.messages) > said:  # 最近又爆痘了，好烦: the need is what it said
+                ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not u for u in self.unsure)]
+                ctx.why.append("the statement showed need: the policy's flow answers it instead of “not sure”")
         if ctx.session.timer is None:
             self.flows.arm_silence()  # still waiting in the same state: its silence rule counts from now
 
-    def _understand_and_answer(self, text: str) -> None:
+    def _understand_and_answer(self, result: Result) -> None:
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
         understanding = ctx.content.understanding
-        result = understanding.understand(text)
         ctx.why.append(f"understood: {result.decision} ({result.reason}); intents {result.intents}")
         if not result.normalized:
             ctx.say("empty")
             return
         if result.has_intent("opt_out"):
-            session.opted_out = True
-            ctx.why.append("opt_out: remembered for good")
+            sales.opt_out(ctx)
             flows.end("opt-out")
             ctx.say("opt_out")
             return
@@ -126,7 +153,7 @@ class TurnRun:
         picked = chosen(session, result)
         if picked is not None:
             ctx.why.append(f"picked {picked} from the numbered choice")
-            self._answer(picked)
+            replies.answer(ctx, picked)
             return
         state = state_of(flows.current, session.state)
         both = ambiguous(state, result)
@@ -135,24 +162,27 @@ class TurnRun:
             ctx.say(state.reprompt[0] if state is not None and state.reprompt else "unsure")
             return
         in_flow = flows.current is not None
-        if flows.fire(SAID, result):
+        if flows.fire(SAID, result) or flows.answered_by_profile():
             return
         follow = follow_up(session, understanding, result)
         if follow is not None:
-            self._follow_up(follow)
+            replies.follow_up(ctx, follow)
             return
         if flows.start_by_intent(result):
             return
-        if takes_free_answers(state) and self._free_answer(result) and flows.fire(OTHERWISE, result):
+        pending = survey.pending_after_silence(ctx)
+        if pending is not None:
+            if result.decision is Decision.ANSWER:  # their question first, then the pending one
+                replies.answer_all(ctx, result)
+            survey.ask_again(ctx, pending)
+            return
+        if takes_free_answers(state) and replies.free_answer(result) and flows.fire(OTHERWISE, result):
             return  # a statement answers the state's own open question; an FAQ sharing words does not
         if result.decision is Decision.ANSWER:
-            for entry_id in result.answers:
-                self._answer(entry_id)
+            replies.answer_all(ctx, result)
             return
         if result.decision is Decision.CLARIFY:
-            first, second = (understanding.faq_by_id[e].questions[0] for e in result.answers[:2])
-            remember(session, "choice", result.answers[:2])
-            ctx.say("clarify", first=first, second=second)
+            replies.numbered_choice(ctx, result)
             return
         for smalltalk in ("greeting", "thanks"):
             if result.has_intent(smalltalk):
@@ -170,49 +200,7 @@ class TurnRun:
             ctx.why.append("a question the knowledge base cannot answer: said so, the flow waits where it is")
             ctx.say("fallback")
             return
-        self._not_understood()
-
-    @staticmethod
-    def _free_answer(result: Result) -> bool:
-        """A statement, not a question, a greeting or a thank-you."""
-        social = result.has_intent("greeting") or result.has_intent("thanks")
-        return not result.question and not (social and result.decision is Decision.MISS)
-
-    def _follow_up(self, follow: FollowUp) -> None:
-        ctx = self.ctx
-        ctx.why.append(follow.why)
-        if follow.product is not None:
-            answer = follow.product.answers[follow.number].answer
-            ctx.reply.messages.append(Outbound(text=answer, label=f"product:{follow.product.id}#{follow.number}"))
-            remember(ctx.session, "product", follow.product.id)
-        elif follow.result is not None:
-            for entry_id in follow.result.answers:
-                self._answer(entry_id)
-
-    def _not_understood(self) -> None:
-        ctx, session = self.ctx, self.ctx.session
-        flow = self.flows.current
-        if flow is None or session.state not in flow.spec.states:
-            ctx.say("fallback")
-            return
-        state = flow.spec.states[session.state]
-        session.misses += 1
-        reprompts = [*state.reprompt, "reprompt", "reprompt"][:2]  # always two tries, then fallback
-        if session.misses <= len(reprompts):
-            ctx.why.append(f"not understood ({session.misses}): reprompt")
-            ctx.say(reprompts[session.misses - 1])
-            return
-        ctx.why.append("not understood again: fallback, never a loop")
-        if state.fallback is not None and self.flows.fire(FALLBACK, None):
-            return
-        ctx.say("fallback")
-        self.flows.end("fallback")
-
-    def _answer(self, entry_id: str) -> None:
-        entry = self.ctx.content.understanding.faq_by_id[entry_id]
-        if entry.answer_key:
-            self.ctx.say(entry.answer_key)
-        elif entry.answer:
-            self.ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
-        remember(self.ctx.session, "topic", entry_id)
-        self.ctx.why.append(f"FAQ {entry_id} answered; the flow resumes where it was")
+        said = len(ctx.reply.messages)
+        replies.not_understood(ctx, flows)
+        if not in_flow and not result.question:
+            self.unsure += ctx.reply.messages[said:]

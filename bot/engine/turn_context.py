@@ -12,6 +12,8 @@ from bot.engine.burst import Asked
 from bot.engine.content import Content
 from bot.engine.persona import Persona
 from bot.engine.session import Session
+from bot.policy.decide import Decision
+from bot.profile.model import Profile
 from bot.understanding.matcher import Result
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,9 @@ class Reply:
     schedule: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     cancel: list[str] = field(default_factory=list)
     near_miss: Result | None = None
+    decisions: list[Decision] = field(default_factory=list)  # what the policy answered, for the journal
+    marks: list[str] = field(default_factory=list)  # milestones flows marked (`mark:`), for the funnel
+    entered: list[str] = field(default_factory=list)  # flow.state entered this turn, in order
 
 
 @dataclass
@@ -35,6 +40,7 @@ class TurnContext:
     content: Content
     key: str
     session: Session
+    profile: Profile  # the customer's, shared with their other conversations (locked for this turn)
     inbound: Inbound
     reply: Reply
     now: float
@@ -48,7 +54,9 @@ class TurnContext:
 
     def say(self, key: str, **extra: str) -> None:
         session = self.session
-        variables: dict[str, Any] = {**session.slots, **extra}
+        codebook = self.content.codebook
+        answers = {q: codebook.label(q, self.profile.answered(q)) for q in codebook.questions}
+        variables: dict[str, Any] = {**answers, **session.slots, "options": self._options(), **extra}
         spoken = self.persona.say(key, seed=self.inbound.event_id, last=session.last_variant.get(key),
                                   channel=session.channel, hour=self.hour, variables=variables)
         if spoken is None:
@@ -56,6 +64,21 @@ class TurnContext:
             return
         session.last_variant[key] = spoken.index
         self.reply.messages.append(Outbound(text=spoken.text, label=spoken.key))
+
+    def _options(self) -> str:
+        """{options}: the codes and labels of the current state's codebook question ("1 干皮 2 油皮")."""
+        flow = self.content.flows.get(self.session.flow)
+        state = flow.spec.states.get(self.session.state) if flow else None
+        code = state.ask.code if state is not None and state.ask is not None else None
+        return self.content.codebook.render(code) if code else ""
+
+    def record(self, decision: Decision) -> None:
+        """The policy's answer: kept for the journal (siyu why) and explained in /debug."""
+        self.reply.decisions.append(decision)
+        self.why.append(f"策略 {decision.trigger}: {decision.action}"
+                        + (f" {decision.product.id}" if decision.product else "")
+                        + (f"（问 {decision.question}）" if decision.question else "")
+                        + " — " + "；".join(decision.reasons))
 
     def attach(self, attachment: dict[str, Any], label: str) -> None:
         self.reply.messages.append(Outbound(attachment=attachment, label=label))

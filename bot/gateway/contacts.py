@@ -1,4 +1,9 @@
-"""New external contacts (the welcome, churn), customer groups, and members of the corp writing to the app."""
+"""New external contacts (the welcome with the kf link card, churn, staff relations and tags in the
+profile), customer groups, and members of the corp writing to the app.
+
+What the customer's profile makes of a contact event is in profile_events.py; the funnel and the follow-up
+plans hear `added`, `welcomed` (only once the welcome was sent) and `churned` on the event bus.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,12 @@ import time
 from collections.abc import Callable
 
 from bot.conversation import Conversation, Inbound, InboundKind, Outbound
+from bot.events import ADDED, CHURNED, WELCOMED, CustomerEvent, EventBus
 from bot.gateway import eventlog
-from bot.gateway.kf import WELCOME_CODE_TTL_S
+from bot.gateway.kf import WELCOME_CODE_TTL_S, to_kf_payload
+from bot.gateway.kf_link import KfLink
 from bot.gateway.outbox import FINAL, Outbox, message_id
+from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Event
 from bot.gateway.sender import DEAD, EXPIRED_OUTCOME, REFUSED, Send, Sender
 from bot.metrics import Metrics
@@ -45,7 +53,8 @@ def message_kind(msgtype: str) -> InboundKind:
 class Contacts:
     def __init__(self, store: Store, sender: Sender, conversation: Conversation, metrics: Metrics, *,
                  agent_id: int | None, clock: Callable[[], float] = time.time, customer_ttl_ms: int,
-                 code_expired: Callable[[str, float], bool]) -> None:
+                 code_expired: Callable[[str, float], bool], profile_events: ProfileEvents | None = None,
+                 events: EventBus | None = None, kf_link: KfLink | None = None) -> None:
         self.store = store
         self.sender = sender
         self.conversation = conversation
@@ -55,6 +64,14 @@ class Contacts:
         self.customer_ttl_ms = customer_ttl_ms
         self._expired = code_expired
         self.outbox = Outbox(store)
+        self.profile_events = profile_events or ProfileEvents(store)
+        self.events = events or EventBus()
+        self.kf_link = kf_link
+
+    async def tell(self, name: str, customer: str, at: str | float, conversation: str, **extra: str) -> None:
+        """What happened to a customer, for the funnel and the follow-up plans."""
+        when = float(at) if at else self.clock()
+        await self.events.emit([CustomerEvent(name, customer, when, conv=conversation, **extra)])
 
     # -- new external contacts -------------------------------------------------------------------
     async def external_contact(self, event: Event) -> None:
@@ -62,6 +79,8 @@ class Contacts:
         change = data.get("ChangeType", "")
         customer = data.get("ExternalUserID", "")
         if change in ("add_external_contact", "add_half_external_contact"):
+            await self.tell(ADDED, customer, data.get("CreateTime", ""), event.conversation,
+                             staff=data.get("UserID", ""), channel=data.get("State", ""))
             await self._welcome(event, customer)
         elif change == "del_follow_user":
             record = {
@@ -70,12 +89,15 @@ class Contacts:
                 "at": data.get("CreateTime", ""),
             }
             await self.store.lpush_capped(CHURN_LOG, json.dumps(record), 100_000)
-            await self.store.hset(f"siyu:customer:{customer}", {"churned_at": record["at"]},
-                                  ttl_ms=self.customer_ttl_ms)
+            await self.tell(CHURNED, customer, record["at"], event.conversation, staff=record["employee"])
             self.metrics.events.labels("external_contact", "churn").inc()
             log.info("a customer deleted an employee: recorded as churn")
-        else:
+        elif change not in ("edit_external_contact", "del_external_contact"):
             log.info("external contact change %r recorded without action", change)
+        await self.profile_events.contact_changed(event)  # the profile: relations, churn, staff-set tags
+
+    async def tag_library_changed(self, event: Event) -> None:
+        await self.profile_events.tag_library_changed(event)
 
     async def _welcome(self, event: Event, customer: str) -> None:
         code = event.data.get("WelcomeCode", "")
@@ -90,16 +112,19 @@ class Contacts:
         status = (await self.outbox.statuses(event.key)).get(msgid)
         if status in FINAL:
             return
+        channel = event.data.get("State", "")
+        kf_url = await self.kf_link.for_channel(channel) if self.kf_link else None  # the chat the bot can see
         inbound = Inbound(
             event_id=event.key,
             kind=InboundKind.WELCOME,
             customer=customer,
-            channel=event.data.get("State", ""),
+            channel=channel,
             at=self.clock(),
+            data={"kf_url": kf_url} if kf_url else {},
         )
         turn = await self.conversation.respond(event.conversation, inbound)
         text = "\n".join(m.text for m in turn.messages if m.text and m.attachment is None)
-        attachments = [m.attachment for m in turn.messages if m.attachment is not None][:9]
+        attachments = [to_kf_payload(m) for m in turn.messages if m.attachment is not None][:9]
         if not text and not attachments:
             return
         payload: dict[str, object] = {"welcome_code": code}
@@ -115,9 +140,12 @@ class Contacts:
         send = Send("welcome", "externalcontact/send_welcome_msg", payload, customer, event.key)
         result = await self.outbox.send_once(self.sender, msgid, send, code_valid_until, status=status,
                                              expected=frozenset({WELCOME_USED}))
+        sent = result.outcome not in _NOT_SENT
         if result.errcode == WELCOME_USED:
             log.info("welcome code already used (another sender or the admin console welcome)")
-        eventlog.reply("welcome", event.conversation, turn, int(result.outcome not in _NOT_SENT))
+        elif sent:
+            await self.tell(WELCOMED, customer, self.clock(), event.conversation, channel=channel)
+        eventlog.reply("welcome", event.conversation, turn, int(sent))
 
     # -- customer groups -------------------------------------------------------------------------
     async def external_chat(self, event: Event) -> None:

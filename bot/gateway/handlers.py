@@ -8,9 +8,12 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.conversation import Conversation, Inbound, InboundKind
+from bot.events import ENTERED, WELCOMED, EventBus
 from bot.gateway import eventlog
 from bot.gateway.contacts import Contacts, message_kind
-from bot.gateway.kf import WELCOME_CODE_TTL_S, KfChannel, conversation_key
+from bot.gateway.kf import HUMAN_STATES, WELCOME_CODE_TTL_S, KfChannel, conversation_key
+from bot.gateway.kf_link import KfLink
+from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Event
 from bot.gateway.sender import Sender
 from bot.metrics import Metrics
@@ -39,7 +42,11 @@ class Handlers:
         agent_id: int | None,
         clock: Callable[[], float] = time.time,
         customer_ttl_ms: int = 90 * 24 * 3600 * 1000,
+        profile_events: ProfileEvents | None = None,
+        events: EventBus | None = None,
+        kf_link: KfLink | None = None,
     ) -> None:
+        self.events = events or EventBus()
         self.store = store
         self.api = api
         self.kf = kf
@@ -49,13 +56,15 @@ class Handlers:
         self.agent_id = agent_id
         self.clock = clock
         self.contacts = Contacts(store, sender, conversation, metrics, agent_id=agent_id, clock=clock,
-                                 customer_ttl_ms=customer_ttl_ms, code_expired=self._expired)
+                                 customer_ttl_ms=customer_ttl_ms, code_expired=self._expired,
+                                 profile_events=profile_events, events=self.events, kf_link=kf_link)
         self.by_kind: dict[str, Handler] = {
             "kf": self.kf_notification,
             "kf_message": self.kf_message,
             "kf_event": self.kf_event,
             "external_contact": self.contacts.external_contact,
             "external_chat": self.contacts.external_chat,
+            "external_tag": self.contacts.tag_library_changed,
             "app_message": self.contacts.app_message,
             "timer": self.timer,
         }
@@ -82,16 +91,18 @@ class Handlers:
         open_kfid, customer = data["open_kfid"], data["external_userid"]
         sent_at = float(data.get("send_time") or self.clock())
         await self.kf.customer_wrote(open_kfid, customer, sent_at)
-        if await self.kf.human_has_session(open_kfid, customer):
+        state = await self.kf.service_state(open_kfid, customer)
+        if state in HUMAN_STATES:
             log.info("kf message left to the human who has the session")
             return
+        seen = {"service_state": str(state)} if state >= 0 else {}  # 0/1/4: no human has it (any more)
         inbound = Inbound(
             event_id=event.key,
             kind=message_kind(data.get("msgtype", "")),
             customer=customer,
             text=data.get("content", ""),
             at=sent_at,
-            data={"open_kfid": open_kfid},
+            data={"open_kfid": open_kfid, **seen},
         )
         key = conversation_key(open_kfid, customer)
         turn = await self.conversation.respond(key, inbound)
@@ -105,6 +116,9 @@ class Handlers:
         kind = data.get("event_type", "")
         open_kfid, customer = data.get("open_kfid", ""), data.get("external_userid", "")
         if kind == "enter_session":
+            scene = data.get("scene_param", "") or data.get("scene", "")
+            key = conversation_key(open_kfid, customer)
+            await self.contacts.tell(ENTERED, customer, data.get("send_time", ""), key, channel=scene)
             code = data.get("welcome_code", "")
             if not code:
                 return  # WeCom sends a code only when a welcome is allowed
@@ -116,15 +130,16 @@ class Handlers:
                 event_id=event.key,
                 kind=InboundKind.ENTER_SESSION,
                 customer=customer,
-                channel=data.get("scene_param", "") or data.get("scene", ""),
+                channel=scene,
                 at=self.clock(),
-                data={"open_kfid": open_kfid},
+                data={"open_kfid": open_kfid, "scene": data.get("scene", "")},
             )
-            key = conversation_key(open_kfid, customer)
             turn = await self.conversation.respond(key, inbound)
             sent_at = float(data.get("send_time") or event.received)
             sent = await self.kf.welcome_on_enter(event.key, code, turn, sent_at)
             eventlog.reply("kf_welcome", key, turn, int(sent))
+            if sent:
+                await self.contacts.tell(WELCOMED, customer, self.clock(), key, channel=scene)
         elif kind == "msg_send_fail":
             record = {
                 "at": data.get("send_time", ""),
@@ -139,6 +154,10 @@ class Handlers:
             # 1 taken from the pool, 2 transferred, 3 ended, 4 re-opened: a human is involved or not
             change = data.get("change_type", "")
             await self.kf.note_service_state(open_kfid, customer, 4 if change == "3" else 3)
+            if change == "3":  # the human ended the session: the bot may speak again
+                handback = Inbound(event_id=event.key, kind=InboundKind.HANDBACK, customer=customer,
+                                   at=self.clock(), data={"open_kfid": open_kfid})
+                await self.conversation.respond(conversation_key(open_kfid, customer), handback)
         else:
             log.info("kf event %r recorded without action", kind)
 

@@ -31,6 +31,7 @@ REPLY_LIMIT = 5
 TEXT_LIMIT_BYTES = 2048
 WELCOME_CODE_TTL_S = 20
 HUMAN_STATES = frozenset({2, 3})  # queued for a human, or with one
+UNKNOWN_STATE = -1  # kf/service_state/get failed: neither "a human has it" nor "the human is done"
 SESSION_ERRCODE = 95018  # session state does not allow sending
 OVER_LIMIT_ERRCODE = 95001  # WeCom's own count of the 5 messages says no
 NOT_ALLOWED = frozenset({SESSION_ERRCODE, OVER_LIMIT_ERRCODE})
@@ -98,7 +99,9 @@ class KfChannel:
         return max(float(budget.get("last", "0") or 0), wrote_at) + REPLY_WINDOW_S
 
     # -- human hand-over -------------------------------------------------------------------------
-    async def human_has_session(self, open_kfid: str, customer: str) -> bool:
+    async def service_state(self, open_kfid: str, customer: str) -> int:
+        """kf service_state (0 new, 1 bot, 2 queued for a human, 3 with a human, 4 ended), cached 10 s;
+        UNKNOWN_STATE (-1) when WeCom could not say."""
         cache = f"siyu:kf:state:{open_kfid}:{customer}"
         cached = await self.store.get(cache)
         if cached is None:
@@ -107,10 +110,13 @@ class KfChannel:
             except WeComError as error:
                 # kf/send_msg itself refuses (95018) while a human has the session: go on and let it decide
                 log.warning("kf/service_state/get failed (errcode %d); the send will tell", error.errcode)
-                return False
+                return UNKNOWN_STATE
             await self.store.set(cache, str(state), ttl_ms=10_000)
             cached = str(state)
-        return int(cached) in HUMAN_STATES
+        return int(cached)
+
+    async def human_has_session(self, open_kfid: str, customer: str) -> bool:
+        return await self.service_state(open_kfid, customer) in HUMAN_STATES
 
     async def note_service_state(self, open_kfid: str, customer: str, state: int) -> None:
         await self.store.set(f"siyu:kf:state:{open_kfid}:{customer}", str(state), ttl_ms=10_000)

@@ -12,9 +12,11 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 
 from bot.gateway.sender import DEAD as DEAD_OUTCOME
 from bot.gateway.sender import EXPIRED_OUTCOME, Deadline, Result, Send, Sender
+from bot.gateway.sender import REFUSED as REFUSED_OUTCOME
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -37,17 +39,18 @@ class Outbox:
     async def statuses(self, event_key: str) -> dict[str, str]:
         return await self.store.hgetall(f"siyu:outbox:{event_key}")
 
-    async def mark(self, event_key: str, msgid: str, status: str) -> None:
-        await self.store.hset(f"siyu:outbox:{event_key}", {msgid: status}, ttl_ms=OUTBOX_TTL_MS)
+    async def mark(self, event_key: str, msgid: str, status: str, **extra: str) -> None:
+        await self.store.hset(f"siyu:outbox:{event_key}", {msgid: status, **extra}, ttl_ms=OUTBOX_TTL_MS)
 
-    async def settle(self, event_key: str, msgid: str, status: str) -> None:
-        """Record what WeCom answered. The message is out: if the store is down, wait for it rather than
-        fail (a failure would retry the event and resend the message)."""
+    async def settle(self, event_key: str, msgid: str, status: str, **extra: str) -> None:
+        """Record what WeCom answered (and `extra` fields, such as the id WeCom gave it). The message is out:
+        if the store is down, wait for it rather than fail (a failure would retry the event and resend the
+        message)."""
         deadline = time.monotonic() + RECORD_PATIENCE_S
         delay = 0.1
         while True:
             try:
-                await self.mark(event_key, msgid, status)
+                await self.mark(event_key, msgid, status, **extra)
                 return
             except self.store.unavailable:
                 if time.monotonic() > deadline:
@@ -57,12 +60,14 @@ class Outbox:
                 delay = min(2.0, delay * 2)
 
     async def send_once(self, sender: Sender, msgid: str, send: Send, deadline: Deadline, *, status: str | None,
-                        expected: frozenset[int] = frozenset()) -> Result:
+                        expected: frozenset[int] = frozenset(), refused: str = SENT,
+                        keep: Callable[[Result], dict[str, str]] | None = None) -> Result:
         """Mark, send (patiently), settle. `status` is what the outbox said before: `sending` means an
-        earlier try may have reached WeCom."""
+        earlier try may have reached WeCom. An `expected` refusal is recorded as `refused` (by default as
+        sent: the welcome code was used by someone else); `keep` picks fields of the answer to record."""
         event_key = send.event
         await self.mark(event_key, msgid, SENDING)
         result = await sender.send(send, deadline, uncertain=status == SENDING, expected=expected)
-        final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD}.get(result.outcome, SENT)
-        await self.settle(event_key, msgid, final)
+        final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD, REFUSED_OUTCOME: refused}.get(result.outcome, SENT)
+        await self.settle(event_key, msgid, final, **(keep(result) if keep is not None else {}))
         return result

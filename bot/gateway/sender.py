@@ -46,6 +46,7 @@ class Send:
 class Result:
     outcome: str
     errcode: int = 0
+    body: dict[str, Any] | None = None  # WeCom's answer to a send it took (add_msg_template: msgid, fail_list)
 
 
 class Backoff:
@@ -104,7 +105,7 @@ class Sender:
                 return await self._expired(item, ends)
             try:
                 async with self._slots:
-                    await self.api.call(item.endpoint, item.payload, retry=False)
+                    body = await self.api.call(item.endpoint, item.payload, retry=False)
             except WeComError as error:
                 if is_transient(error):
                     uncertain = uncertain or error.errcode == TRANSPORT_ERRCODE
@@ -130,7 +131,7 @@ class Sender:
                           item.endpoint, error.errcode)
                 return Result(DEAD, error.errcode)
             self.metrics.outbound.labels(item.channel, SENT).inc()
-            return Result(SENT)
+            return Result(SENT, body=body)
 
     async def _expired(self, item: Send, ends: float) -> Result:
         await self.dead_letters.send_failed(item.endpoint, item.payload, "the reply window closed before WeCom "

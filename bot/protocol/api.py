@@ -122,8 +122,9 @@ class WeComAPI:
             await self._store.delete(self._token_key)
 
     # -- calls -----------------------------------------------------------------------------------
-    async def call(self, endpoint: str, payload: Json | None = None, *, retry: bool = True) -> Json:
-        """POST payload to /cgi-bin/<endpoint> with the access token.
+    async def call(self, endpoint: str, payload: Json | None = None, *, retry: bool = True,
+                   query: dict[str, str] | None = None) -> Json:
+        """POST payload (or GET with query) to /cgi-bin/<endpoint> with the access token.
 
         An expired token is refreshed once. With `retry`, transient failures are retried a few times with
         backoff; without, they are raised at once for the caller's own patience (see gateway/sender.py).
@@ -131,11 +132,13 @@ class WeComAPI:
         """
         refreshed = False
         attempt = 0
+        method = "GET" if query is not None else "POST"
         while True:
             await self._wait_if_paused(endpoint)
             token = await self.access_token()
             try:
-                body = await self._request(endpoint, "POST", params={"access_token": token}, json=payload)
+                body = await self._request(endpoint, method, params={**(query or {}), "access_token": token},
+                                           json=payload)
                 self._limited.pop(endpoint, None)
                 return body
             except WeComError as error:
@@ -230,6 +233,43 @@ class WeComAPI:
             "message/send",
             {"touser": touser, "msgtype": "text", "agentid": agent_id, "text": {"content": text}},
         )
+
+    # -- customer tags (externalcontact) ---------------------------------------------------------
+    async def get_corp_tag_list(self) -> list[Json]:
+        body = await self.call("externalcontact/get_corp_tag_list", {})
+        return list(body.get("tag_group", []))
+
+    async def add_corp_tag(self, tags: list[str], *, group_id: str = "", group_name: str = "") -> Json:
+        """Create tags in an existing group (group_id) or a new group (group_name); returns the tag_group."""
+        payload: Json = {"tag": [{"name": name} for name in tags]}
+        if group_id:
+            payload["group_id"] = group_id
+        else:
+            payload["group_name"] = group_name
+        body = await self.call("externalcontact/add_corp_tag", payload)
+        group: Json = body.get("tag_group", {})
+        return group
+
+    async def mark_tag(self, userid: str, external_userid: str, add: list[str], remove: list[str]) -> Json:
+        payload: Json = {"userid": userid, "external_userid": external_userid}
+        if add:
+            payload["add_tag"] = add
+        if remove:
+            payload["remove_tag"] = remove
+        return await self.call("externalcontact/mark_tag", payload)
+
+    async def external_contact(self, external_userid: str) -> list[Json]:
+        """externalcontact/get: every follow_user (staff relation) of the customer, with their tags."""
+        follow: list[Json] = []
+        cursor = ""
+        for _ in range(100):  # 500 relations a page; a customer with more is not a private-domain customer
+            query = {"external_userid": external_userid, **({"cursor": cursor} if cursor else {})}
+            body = await self.call("externalcontact/get", query=query)
+            follow.extend(body.get("follow_user", []))
+            cursor = str(body.get("next_cursor") or "")
+            if not cursor:
+                break
+        return follow
 
     async def groupchat_get(self, chat_id: str) -> Json:
         return await self.call("externalcontact/groupchat/get", {"chat_id": chat_id, "need_name": 1})

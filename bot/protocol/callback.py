@@ -24,6 +24,7 @@ class Kind(StrEnum):
     APP_MESSAGE = "app_message"  # a member of the corp writing to the self-built app
     EXTERNAL_CONTACT = "external_contact"  # change_external_contact
     EXTERNAL_CHAT = "external_chat"  # change_external_chat
+    EXTERNAL_TAG = "external_tag"  # change_external_tag: the corp's tag library changed
     KF = "kf"  # kf_msg_or_event: pull with kf/sync_msg
     APP_EVENT = "app_event"  # app events the bot does not act on (enter_agent, ...)
     UNKNOWN = "unknown"
@@ -131,6 +132,9 @@ def classify(plaintext: str) -> Callback:
             _digest(fields.get("MemChangeList", "")),
         ]
         return Callback(Kind.EXTERNAL_CHAT, fields, "ev:" + ":".join(parts), f"chat:{fields.get('ChatId')}")
+    if event == "change_external_tag":
+        parts = [sender, created, event, fields.get("ChangeType", ""), fields.get("TagType", ""), fields.get("Id", "")]
+        return Callback(Kind.EXTERNAL_TAG, fields, "ev:" + ":".join(parts), "tags:library")
     if event == "kf_msg_or_event":
         # the Token is new for every notification and identical in WeCom's retries of it
         token = fields.get("Token") or _digest(plaintext)

@@ -2,9 +2,12 @@
 保护法: a customer may ask to be deleted).
 
 What is erased: sessions and per-customer records of every conversation with them (kf accounts, the
-employee who added them), their budget and service-state records, queued events (processed or not),
-timers, and every log or dead letter that names them or carries their tag. What is not personal stays:
-dedup markers (digests), outbox states (message ids and states only), kf cursors.
+employee who added them), their profile (tags, survey answers, evidence, offers, purchases), the policy's
+decisions about them, their follow-up record and schedule, their funnel record, their place on the tag feed,
+their budget and service-state records, queued events (processed or not), timers, the outbox states of
+follow-ups addressed to them, and every log or dead letter that names them or carries their tag. What is not
+personal stays: dedup markers (digests), outbox states of replies (message ids and states only), kf cursors,
+the funnel's daily counts (no customer in them).
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ import re
 from typing import Any
 
 from bot.engine.engine import NEAR_MISSES
+from bot.followups.record import DUE_KEY, customer_of
+from bot.funnel.stages import CUSTOMER_KEY
 from bot.gateway.deadletters import DEAD_LETTERS
 from bot.gateway.queue import PARTITIONS, stream_name
+from bot.profile.store import STAFFED, TAGS_DIRTY
 from bot.retention.janitor import LOGS
 from bot.retention.tags import customer_tag
 from bot.store.base import Store
+from bot.tagsync.service import ATTEMPTS
 from bot.timers import TIMERS_KEY
 
 CUSTOMER_FIELDS = ("external_userid", "ExternalUserID", "FromUserName", "customer", "touser")
@@ -53,9 +60,11 @@ async def forget(store: Store, customer: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     keys: set[str] = set()
     for pattern in (f"siyu:session:*:{name}", f"siyu:kf:budget:*:{name}", f"siyu:kf:state:*:{name}",
-                    f"siyu:lock:*:{name}", f"siyu:customer:{name}"):
+                    f"siyu:lock:*:{name}", f"siyu:customer:{name}", f"siyu:profile:{name}", f"siyu:why:{name}",
+                    f"siyu:fu:{name}", f"siyu:fu:lock:{name}", f"{CUSTOMER_KEY}{name}", f"siyu:outbox:fu:{name}:*"):
         keys.update(await store.scan(pattern))
     counts["keys"] = await store.delete(*sorted(keys))
+    counts["index entries"] = await _forget_indexed(store, customer)
     counts["queued events"] = await _forget_queued(store, customer, tag)
     counts["timers"] = await _forget_timers(store, customer)
     logged = 0
@@ -86,6 +95,16 @@ async def _forget_queued(store: Store, customer: str, tag: str) -> int:
                 if _conversation_is(entry.fields.get("conv", ""), customer) or _names(data, customer, tag):
                     doomed.append(entry.id)
             removed += await store.xdel(stream, *doomed)
+    return removed
+
+
+async def _forget_indexed(store: Store, customer: str) -> int:
+    """The customer in the shared indexes: the tag feed, staffed customers, tag retries, follow-ups due."""
+    removed = int(await store.zrem(TAGS_DIRTY, customer))
+    removed += await store.hdel(STAFFED, customer) + await store.hdel(ATTEMPTS, customer)
+    for member, _ in await store.zdue(DUE_KEY, float("inf"), 1_000_000):
+        if customer_of(member) == customer:
+            removed += int(await store.zrem(DUE_KEY, member))
     return removed
 
 

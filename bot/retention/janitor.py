@@ -3,7 +3,8 @@
 - queue streams: entries acknowledged by the workers and older than the queue retention (they carry what
   customers wrote); entries not yet processed are kept whatever their age;
 - operator logs and dead letters (lists, newest first, each record with its time `at`): records older
-  than their retention. Sessions and per-customer records expire by TTL (set when they are written).
+  than their retention. Sessions, profiles and per-customer records expire by TTL (set when they are
+  written).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from bot.gateway.deadletters import DEAD_LETTERS
 from bot.gateway.queue import GROUP, PARTITIONS, stream_name
 from bot.retention.policy import Retention
 from bot.store.base import Store
+from bot.tagsync.service import TAGSYNC_LOG
 
 log = logging.getLogger(__name__)
 
 LOGS = ("siyu:log:churn", "siyu:log:kf_send_fail", "siyu:log:unknown_callbacks", "siyu:log:kf_unanswered",
-        "siyu:log:data_loss")
+        "siyu:log:data_loss", TAGSYNC_LOG)
 LEASE_KEY = "siyu:janitor"
 CHUNK = 200
 

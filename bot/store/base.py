@@ -27,7 +27,8 @@ class Entry:
 class Writes:
     """Writes to apply in one step, in the order they were added (see Store.commit_and_release)."""
 
-    ops: list[tuple[str, str, str, float | None]] = field(default_factory=list)  # (op, key, value, number)
+    # (op, key, value, number): number is a TTL, score or length — or, for hset, the field's value
+    ops: list[tuple[str, str, str, float | str | None]] = field(default_factory=list)
 
     def set(self, key: str, value: str, *, ttl_ms: int | None = None) -> None:
         self.ops.append(("set", key, value, ttl_ms))
@@ -40,6 +41,15 @@ class Writes:
 
     def lpush_capped(self, key: str, value: str, maxlen: int) -> None:
         self.ops.append(("lpush_capped", key, value, maxlen))
+
+    def hset(self, key: str, field_name: str, value: str) -> None:
+        self.ops.append(("hset", key, field_name, value))
+
+    def pexpire(self, key: str, ttl_ms: int) -> None:
+        self.ops.append(("pexpire", key, "", ttl_ms))
+
+    def __bool__(self) -> bool:
+        return bool(self.ops)
 
 
 class GroupMissing(Exception):
@@ -97,10 +107,10 @@ class Store(ABC):
 
     # -- one customer's turn in two steps: lock and read, then write and unlock --------------------
     @abstractmethod
-    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, key: str) -> tuple[bool, str | None]:
-        """Acquire the lease `lock` for owner and, in the same step, read `key`.
+    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, *keys: str) -> tuple[bool, list[str | None]]:
+        """Acquire the lease `lock` for owner and, in the same step, read `keys` (string values).
 
-        Returns (True, value) when the lease was taken, (False, None) when someone else holds it.
+        Returns (True, [value per key]) when the lease was taken, (False, []) when someone else holds it.
         """
 
     @abstractmethod
@@ -109,6 +119,10 @@ class Store(ABC):
 
         The writes are applied even when the lease expired meanwhile; returns whether it was still held.
         """
+
+    @abstractmethod
+    async def apply(self, writes: Writes) -> None:
+        """Apply writes in one step, without a lease (for writers that need no lock)."""
 
     # -- hashes ----------------------------------------------------------------------------------
     @abstractmethod

@@ -99,12 +99,16 @@ class MemoryStore(MemoryStreams):
             return True
         return False
 
-    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, key: str) -> tuple[bool, str | None]:
+    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, *keys: str) -> tuple[bool, list[str | None]]:
         if not await self.acquire(lock, owner, ttl_ms):
-            return False, None
-        return True, await self.get(key)
+            return False, []
+        return True, [await self.get(key) for key in keys]
 
     async def commit_and_release(self, lock: str, owner: str, writes: Writes) -> bool:
+        await self.apply(writes)
+        return await self.release(lock, owner)
+
+    async def apply(self, writes: Writes) -> None:
         for op, key, value, number in writes.ops:
             if op == "set":
                 await self.set(key, value, ttl_ms=None if number is None else int(number))
@@ -114,9 +118,13 @@ class MemoryStore(MemoryStreams):
                 await self.zrem(key, value)
             elif op == "lpush_capped":
                 await self.lpush_capped(key, value, int(number or 0))
+            elif op == "hset":
+                await self.hset(key, {value: str(number)})
+            elif op == "pexpire":
+                if self._alive(key):
+                    self._set_ttl(key, int(number or 0))
             else:
                 raise ValueError(f"unknown write {op!r}")
-        return await self.release(lock, owner)
 
     async def hgetall(self, key: str) -> dict[str, str]:
         return dict(self._typed(key, dict, {})) if self._alive(key) else {}

@@ -20,7 +20,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.store.base import Entry, GroupMissing, Store, Writes
 from bot.store.coalesce import CoalescedScript
-from bot.store.turn_scripts import COMMIT_AND_RELEASE, LOCK_AND_GET, commit_arguments, lock_reply
+from bot.store.turn_scripts import APPLY, COMMIT_AND_RELEASE, LOCK_AND_GET, commit_arguments, lock_reply
 
 # SET NX then XADD in one step, so a retried callback can never be marked seen without being queued.
 # No MAXLEN: a backlog (say, during a long WeCom outage) must never be cut; acknowledged entries are
@@ -108,6 +108,7 @@ class RedisStore(Store):
         self._xdel_acked = self._redis.register_script(_XDEL_ACKED)
         self._lock_and_get = CoalescedScript(self._redis, LOCK_AND_GET, on_answer=self._answered)
         self._commit_and_release = CoalescedScript(self._redis, COMMIT_AND_RELEASE, on_answer=self._answered)
+        self._apply = CoalescedScript(self._redis, APPLY, on_answer=self._answered)
 
     def _answered(self) -> None:
         self._redis.last_answer = time.monotonic()  # the batched path bypasses _Timed.execute_command
@@ -146,12 +147,17 @@ class RedisStore(Store):
     async def release(self, key: str, owner: str) -> bool:
         return bool(await self._release(keys=[key], args=[owner]))
 
-    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, key: str) -> tuple[bool, str | None]:
-        return lock_reply(await self._lock_and_get([lock, key], [owner, ttl_ms]))
+    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, *keys: str) -> tuple[bool, list[str | None]]:
+        return lock_reply(await self._lock_and_get([lock, *keys], [owner, ttl_ms]), len(keys))
 
     async def commit_and_release(self, lock: str, owner: str, writes: Writes) -> bool:
         keys, args = commit_arguments(lock, owner, writes)
         return bool(await self._commit_and_release(keys, args))
+
+    async def apply(self, writes: Writes) -> None:
+        if writes:
+            keys, args = commit_arguments("siyu:apply", "", writes)  # a placeholder lease, never read
+            await self._apply(keys, args)
 
     async def hgetall(self, key: str) -> dict[str, str]:
         return cast(dict[str, str], await self._redis.hgetall(key))

@@ -1,9 +1,10 @@
 """The two Lua scripts of an engine turn on Redis: lock-and-read, then write-and-unlock.
 
 A turn used to cost five round trips (SET NX lock, GET session, SET session, EVAL release, LPUSH near miss,
-plus a ZADD/ZREM per timer). The first script takes the per-customer lock and returns the session in the
-same step; the second applies every write of the turn (session, timers, near-miss log) and releases the
-lock if this owner still holds it. Both run atomically in Redis.
+plus a ZADD/ZREM per timer). The first script takes the customer's lock and returns the session and the
+profile in the same step; the second applies every write of the turn (session, profile, tag feed, policy
+journal, timers, near-miss log) and releases the lock if this owner still holds it. Both run atomically in
+Redis.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from bot.store.base import Writes
 
 LOCK_AND_GET = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return {1, redis.call('GET', KEYS[2])}
+  if #KEYS == 1 then return {1, {}} end
+  return {1, redis.call('MGET', unpack(KEYS, 2))}
 end
-return {0, false}
+return {0, {}}
 """
 
 # ARGV[1] is the owner; then one group per write: op, key index, value, number ('' when there is none).
-COMMIT_AND_RELEASE = """
+_WRITES = """
 local i = 2
 while i <= #ARGV do
   local op, key, value, number = ARGV[i], KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3]
@@ -33,16 +35,28 @@ while i <= #ARGV do
   elseif op == 'lpush_capped' then
     redis.call('LPUSH', key, value)
     redis.call('LTRIM', key, 0, tonumber(number) - 1)
+  elseif op == 'hset' then
+    redis.call('HSET', key, value, number)
+  elseif op == 'pexpire' then
+    redis.call('PEXPIRE', key, number)
   else
     return redis.error_reply('unknown write ' .. op)
   end
   i = i + 4
 end
+"""
+
+COMMIT_AND_RELEASE = _WRITES + """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 1
 end
 return 0
+"""
+
+# the same writes without a lease: KEYS[1] and ARGV[1] are placeholders
+APPLY = _WRITES + """
+return 1
 """
 
 
@@ -59,10 +73,14 @@ def commit_arguments(lock: str, owner: str, writes: Writes) -> tuple[list[str], 
     return keys, args
 
 
-def _number(op: str, number: float) -> str:
+def _number(op: str, number: float | str) -> str:
+    if op == "hset":
+        return str(number)
     return repr(float(number)) if op == "zadd" else str(int(number))
 
 
-def lock_reply(raw: Any) -> tuple[bool, str | None]:
-    taken, value = raw[0], raw[1] if len(raw) > 1 else None
-    return bool(taken), value if taken else None
+def lock_reply(raw: Any, keys: int) -> tuple[bool, list[str | None]]:
+    taken, values = raw[0], list(raw[1]) if len(raw) > 1 and raw[1] else []
+    if not taken:
+        return False, []
+    return True, [*values, *[None] * (keys - len(values))][:keys]

@@ -1,4 +1,5 @@
-"""Operator tools behind the `siyu` command: check, chat, test, diagram, eval, misses, deadletters, forget."""
+"""Operator tools behind the `siyu` command: check, chat, test, diagram, eval, misses, deadletters, forget,
+profile, why, sync-tags, report, purchase."""
 
 from __future__ import annotations
 
@@ -59,3 +60,37 @@ def add_tool_commands(commands: Any) -> None:
     forget = commands.add_parser("forget", help="删除一位顾客的全部数据（个人信息保护法：顾客要求删除时）")
     forget.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid（或成员的 userid）")
     forget.set_defaults(run=operations.forget)
+
+    from bot.tools import customers, funnel
+
+    profile = commands.add_parser("profile", help="看一位顾客的档案：调研答案、标签、需求证据、推荐记录"
+                                                  "（需要 REDIS_URL）")
+    profile.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
+    content_option(profile)
+    profile.set_defaults(run=customers.profile)
+
+    why = commands.add_parser("why", help="机器人为什么推荐或没推荐：每个决定的原因和证据（需要 REDIS_URL）")
+    why.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
+    why.add_argument("--limit", type=int, default=10, help="最多显示多少个决定（默认 10，最新的在前）")
+    why.set_defaults(run=customers.why)
+
+    sync = commands.add_parser("sync-tags", help="在企业微信里创建编码本的标签（可重复运行），并核对员工改过的标签"
+                                                 "（需要 REDIS_URL、WECOM_CORP_ID、WECOM_SECRET）")
+    content_option(sync)
+    sync.set_defaults(run=customers.sync_tags)
+
+    report = commands.add_parser("report", help="漏斗、跟进和流失（哪一步之后有人删好友或说别推了）；"
+                                                "--html 写一个带图表的网页（需要 REDIS_URL）")
+    report.add_argument("--since", default="7d", help="最近几天（7d、30d）或从哪天起（2026-11-01），默认 7d")
+    report.add_argument("--channel", default=None, help="只看一个渠道（渠道活码的 State 或客服的 scene）")
+    report.add_argument("--html", metavar="FILE", default=None, help="写成一个网页文件（图表，离线可看）")
+    content_option(report)
+    report.set_defaults(run=funnel.report)
+
+    purchase = commands.add_parser("purchase", help="告诉机器人一位顾客买了（订单）：结束推销跟进，开始买后关怀"
+                                                    "（需要 REDIS_URL）")
+    purchase.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
+    purchase.add_argument("--order", default=None, help="订单号（同一个订单只算一次）")
+    purchase.add_argument("--product", default=None, help="商品 id（knowledge/products.yaml）")
+    purchase.add_argument("--at", type=float, default=None, help="付款时间（unix 秒），默认现在")
+    purchase.set_defaults(run=funnel.purchase)

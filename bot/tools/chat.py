@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from bot.content.durations import seconds
 from bot.conversation import InboundKind, Outbound
-from bot.engine.flows import seconds
 from bot.engine.library import Library
+from bot.policy.journal import describe
+from bot.profile.report import describe_profile
 from bot.tools.commands import render
 from bot.tools.simulator import Simulator
 
 HELP = """你现在是顾客，直接打字和机器人聊天。像在微信里一样：{window} 秒内连着打的几行算一次连发，
 机器人等你打完再一起回答（和微信客服里一样）。命令：
   /burst 好呀 | 叫我小雨   一次发出几条消息（用 | 隔开），当作连发
-  /debug        看当前流程、状态、变量、标签，以及上一轮为什么这样回答
-  /wait 3d      让时间过去（30s 10m 2h 3d），到期的定时消息会发出来
-  /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard）
+  /debug        看当前流程、状态、变量、上下文、顾客档案，上一轮为什么这样回答，以及克制策略最近的决定
+  /wait 3d      让时间过去（30s 10m 2h 3d），到期的定时消息和跟进（knowledge/followups.yaml）会发出来
+  /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard），跟进计划从这里开始
+  /buy          模拟顾客买了（订单），/delete 模拟顾客删了员工
   /image /voice /sticker  发一张图片 / 一段语音 / 一个表情包
   /reset        忘掉这位顾客，从头开始
   /quit         退出"""
@@ -46,7 +49,7 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
         for message in messages:
             print(render(message, speaker))
 
-    show(await simulator.send(InboundKind.ENTER_SESSION))
+    show(await simulator.enter())
     reading: asyncio.Task[str | None] | None = None
     typing = False  # a burst is open: its messages wait for the window to pass
     while True:
@@ -77,13 +80,18 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             show(await simulator.burst([t.strip() for t in rest.split("|") if t.strip()],
                                        window=burst_window or 2.0))
         elif command == "/debug":
-            session = await simulator.session()
+            session, profile = await simulator.session(), await simulator.profile()
             print(f"  流程/状态: {session.flow or '(无)'}.{session.state or '-'}  人设: {session.persona}"
                   f"  渠道: {session.channel or '-'}  版本: {session.version or '-'}")
-            print(f"  变量: {session.slots}\n  标签: {session.tags}  不再推荐: {session.opted_out}")
-            print(f"  上下文: {session.context}  定时: {session.timer or '无'}")
+            print(f"  变量: {session.slots}\n  上下文: {session.context}  定时: {session.timer or '无'}"
+                  f"  下一条跟进: {await simulator.next_followup() or '无'}")
+            for line_of_profile in describe_profile(profile, library.current.codebook, simulator.now):
+                print(f"  {line_of_profile}")
             for line_of_reason in session.trace:
                 print(f"  为什么: {line_of_reason}")
+            for record in (await simulator.decisions())[-3:]:
+                for line_of_decision in describe(record):
+                    print(f"  策略: {line_of_decision}")
         elif command == "/wait":
             try:
                 show(await simulator.wait(seconds(rest or "1d")))
@@ -94,7 +102,10 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             print("  已忘掉这位顾客。")
         elif command == "/welcome":
             await simulator.reset()
-            show(await simulator.send(InboundKind.WELCOME, channel=rest.strip() or channel))
+            simulator.channel = rest.strip() or channel
+            show(await simulator.welcome())
+        elif command in ("/buy", "/delete"):
+            show(await (simulator.purchase() if command == "/buy" else simulator.delete()))
         elif command in _KINDS:
             show(await simulator.send(_KINDS[command]))
         elif command.startswith("/"):

@@ -3,42 +3,59 @@
     name: 直播间新客愿意聊
     channel: live                # optional acquisition channel
     steps:
-      - event: welcome           # welcome | enter_session
+      - event: enter_session     # see the events below
         expect: [welcome.live, welcome.benefit, welcome.invite]
       - say: 好呀
         expect: [icebreak.ask_name]
       - burst: [好呀, 叫我小雨]     # typed within the burst window: answered once, piece by piece
-      - wait: 1d                 # the clock moves on; due timers fire
-        expect: []               # [] = the bot stays silent
+      - wait: 1d                 # the clock moves on; due timers and follow-ups fire, each at its time
+        expect: [followup.care]  # [] = the bot stays silent
+        followup: seeds.value    # optional: the follow-up planned next (plan.step; "" = none)
+        sent_between: "09:00-21:00"  # optional: every follow-up of the step went out in these local hours
       - send: image              # image | voice | video | file | sticker
         expect: [non_text]
       - say: 包邮吗
         expect: ["faq:shipping_fee", "~满59"]   # key, faq:<id>, card:<product>, or ~regex on the text
         state: survey.skin                       # optional checks after the step
-        tags: [油皮]
+        tags: [油皮]                             # the customer's tags (profile)
         slots: {name: 小美}
         handover: false
+        decision: recommend                      # what the restraint policy decided in this step (its last)
+        why: [主动要, "~急"]                       # each found in the step's reasons (/debug), ~ = regex
+        evidence: [ask, urgent]                  # evidence kinds that counted for that decision
+        codes: {concern: "3", skin: "?"}         # survey answers in the profile ("?" = skipped)
+        profile: {opted_out: true, sessions: 1}  # other profile fields
 
-Each test starts from a new customer. `expect` lists every message of the step, in order.
+Each test starts from a new customer at 10:00 local time. `expect` lists every message of the step, in order.
+Events: welcome (a new contact, welcomed with the kf link card), welcome_plain (without a kf link),
+enter_session (the customer opens the kf chat), enter_from_welcome (from the card of a contact welcome),
+handback (the human ended the session), purchase (an order or a purchase tag), delete (the customer deletes
+the staff member).
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.content.durations import seconds
 from bot.content.source import ContentError, load_document, validate
 from bot.conversation import InboundKind, Outbound
-from bot.engine.flows import seconds
 from bot.engine.library import Library
+from bot.profile.model import Profile
 from bot.tools.simulator import Simulator
 
 _SEND = {"image": InboundKind.IMAGE, "voice": InboundKind.VOICE, "video": InboundKind.VIDEO,
          "file": InboundKind.FILE, "sticker": InboundKind.STICKER, "link": InboundKind.LINK}
+
+
+EVENTS = r"^(welcome|welcome_plain|enter_session|enter_from_welcome|handback|purchase|delete)$"
 
 
 class _Strict(BaseModel):
@@ -48,7 +65,7 @@ class _Strict(BaseModel):
 class TestStep(_Strict):
     say: str | None = None
     burst: list[str] | None = None  # messages typed within the burst window, answered as one turn
-    event: str | None = Field(None, pattern=r"^(welcome|enter_session)$")
+    event: str | None = Field(None, pattern=EVENTS)
     wait: str | None = None
     send: str | None = Field(None, pattern=r"^(image|voice|video|file|sticker|link)$")
     expect: list[str] | None = None
@@ -56,6 +73,23 @@ class TestStep(_Strict):
     tags: list[str] | None = None
     slots: dict[str, Any] | None = None
     handover: bool | None = None
+    followup: str | None = None
+    sent_between: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+    decision: str | None = Field(None, pattern=r"^(recommend|ask_first|light|hold|none)$")
+    why: list[str] | None = None
+    evidence: list[str] | None = None
+    codes: dict[str, str] | None = None
+    profile: dict[str, Any] | None = None
+
+    @field_validator("why", "evidence", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes(cls, value: Any) -> Any:
+        return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else value
 
     @field_validator("say", mode="before")
     @classmethod
@@ -103,17 +137,17 @@ def _matches(expected: str, message: Outbound) -> bool:
 
 async def run_case(library: Library, case: TestCase, file: str, lines: list[int]) -> Outcome:
     outcome = Outcome(file, case.name)
-    simulator = Simulator(library, channel=case.channel, customer=f"test_{abs(hash(case.name))}",
+    simulator = Simulator(library, channel=case.channel, customer=f"test_{zlib.crc32(case.name.encode())}",
                           start=1_767_225_600.0 + 2 * 3600)  # 10:00 in Shanghai: greetings stay stable
     for number, step in enumerate(case.steps):
         where = f"{file}:{lines[number]}"
+        sent_before, times_before = len(simulator.events), len(simulator.followup_times)
         if step.say is not None:
             messages = await simulator.say(step.say)
         elif step.burst is not None:
             messages = await simulator.burst([str(text) for text in step.burst])
         elif step.event is not None:
-            kind = InboundKind.WELCOME if step.event == "welcome" else InboundKind.ENTER_SESSION
-            messages = await simulator.send(kind)
+            messages = await _event(simulator, step.event)
         elif step.send is not None:
             messages = await simulator.send(_SEND[step.send])
         else:
@@ -131,16 +165,70 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
         if step.state is not None and step.state != current:
             outside = "(不在流程里)"
             outcome.failures.append(f"{where}: 期望状态 {step.state or outside}，实际 {current or outside}")
-        if step.tags is not None and not set(step.tags) <= set(session.tags):
-            outcome.failures.append(f"{where}: 期望标签 {step.tags}，实际 {session.tags}")
+        profile = await simulator.profile()
+        if step.tags is not None and not set(step.tags) <= set(profile.tags):
+            outcome.failures.append(f"{where}: 期望标签 {step.tags}，实际 {profile.tags}")
         for slot, value in (step.slots or {}).items():
             if session.slots.get(slot) != value:
                 outcome.failures.append(f"{where}: 期望变量 {slot}={value!r}，实际 {session.slots.get(slot)!r}")
         if step.handover is not None and step.handover != handover:
             outcome.failures.append(f"{where}: 期望 handover={step.handover}，实际 {handover}")
+        outcome.failures += _sales_checks(step, where, session.trace, profile,
+                                          await simulator.decisions(sent_before))
+        if step.followup is not None and step.followup != (planned := await simulator.next_followup()):
+            outcome.failures.append(f"{where}: 期望下一条跟进 {step.followup or '(没有)'}，实际 {planned or '(没有)'}")
+        for at in simulator.followup_times[times_before:] if step.sent_between else ():
+            local = datetime.fromtimestamp(at, simulator.engine.zone).strftime("%H:%M")
+            low, high = (step.sent_between or "").split("-")
+            if not (low <= local <= high if low <= high else local >= low or local <= high):
+                outcome.failures.append(f"{where}: 跟进在 {local} 发出，不在 {step.sent_between} 之间")
         if outcome.failures:
             break
     return outcome
+
+
+async def _event(simulator: Simulator, event: str) -> list[Outbound]:
+    if event in ("welcome", "welcome_plain"):
+        return await simulator.welcome(kf_link=event == "welcome")
+    if event in ("enter_session", "enter_from_welcome"):
+        return await simulator.enter(from_welcome=event == "enter_from_welcome")
+    if event == "handback":
+        return await simulator.send(InboundKind.HANDBACK)
+    if event == "purchase":
+        return await simulator.purchase()
+    return await simulator.delete()
+
+
+def _found(expected: str, lines: list[str]) -> bool:
+    if expected.startswith("~"):
+        return any(re.search(expected[1:], line) for line in lines)
+    return any(expected in line for line in lines)
+
+
+def _sales_checks(step: TestStep, where: str, trace: list[str], profile: Profile,
+                  decisions: list[dict[str, Any]]) -> list[str]:
+    failures = []
+    last = decisions[-1] if decisions else None
+    if step.decision is not None:
+        got = str(last["action"]) if last else "none"
+        if got != step.decision:
+            failures.append(f"{where}: 期望策略决定 {step.decision}，实际 {got} "
+                            f"({'；'.join(last['reasons']) if last else '这一步没有询问策略'})")
+    reasons = [r for d in decisions for r in d.get("reasons", [])] + trace
+    for expected in step.why or ():
+        if not _found(expected, reasons):
+            failures.append(f"{where}: 原因里没有 “{expected}”：{reasons}")
+    counted = {str(e[0]) for e in (last or {}).get("evidence", [])}
+    if step.evidence is not None and not set(step.evidence) <= counted:
+        failures.append(f"{where}: 期望证据 {step.evidence}，实际 {sorted(counted)}")
+    for question, code in (step.codes or {}).items():
+        if profile.codes.get(question) != code:
+            failures.append(f"{where}: 期望 {question}={code}，实际 {profile.codes.get(question)}")
+    for name, value in (step.profile or {}).items():
+        actual = getattr(profile, name, None)
+        if actual != value:
+            failures.append(f"{where}: 期望 profile.{name}={value!r}，实际 {actual!r}")
+    return failures
 
 
 def load_cases(path: Path) -> list[tuple[str, TestCase, list[int]]]:

@@ -1,41 +1,95 @@
 """A customer talking to the engine without WeCom: for `siyu chat`, `siyu test` and the tests.
 
-It drives the real engine on a store (the embedded one by default) with a clock it controls, and fires
-durable timers when the clock passes them, exactly as the gateway's timer pump would.
+It drives the real engine and the real follow-up plans on a store (the embedded one by default) with a
+clock it controls: when the clock moves on, durable timers and due follow-ups fire in time order, each at
+its own moment, exactly as the gateway's timer pump and follow-up pump would make them fire. Follow-ups
+are delivered straight to the screen (the WeCom routes are tested against the fake WeCom).
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from bot.conversation import Inbound, InboundKind, Outbound
 from bot.engine.engine import Engine
 from bot.engine.library import Library
 from bot.engine.session import Session
+from bot.events import ADDED, CHURNED, ENTERED, PURCHASED, WELCOMED, CustomerEvent, EventBus
+from bot.followups.delivery import EMPTY, SENT, Delivered, Job
+from bot.followups.facts import ProfileView
+from bot.followups.listener import FollowupListener
+from bot.followups.record import DUE_KEY, PlanState, Record, Records, Template, customer_of
+from bot.followups.runner import FollowUps
+from bot.followups.scheduler import Outcome
+from bot.profile.model import Profile
 from bot.store.base import Store
 from bot.store.memory import MemoryStore
+from bot.timers import TIMERS_KEY
+
+TEST_KF_URL = "https://work.weixin.qq.com/kfid/kfc_siyu_test"
+STAFF = "siyu_staff"
+
+
+class DirectDelivery:
+    """Every follow-up reaches the customer at once, in the one conversation the simulator has."""
+
+    def __init__(self, conversation: str, event_ids: list[str]) -> None:
+        self.conversation = conversation
+        self.event_ids = event_ids
+        self.delivered: list[Outbound] = []
+
+    async def send(self, job: Job) -> Delivered:
+        self.event_ids.append(job.event_id)  # its decisions count for the step (siyu test)
+        turn = await job.compose(self.conversation)
+        if not turn.messages:
+            return Delivered(EMPTY, "direct", "nothing to say")
+        self.delivered.extend(turn.messages)
+        return Delivered(SENT, "direct", confirmed=True, turn=turn)
+
+    async def template_status(self, template: Template, customer: str) -> str:
+        raise AssertionError("the simulator never creates group-message tasks")
+
+    async def remind(self, template: Template) -> bool:
+        return False
+
+    async def cancel(self, template: Template) -> None:
+        return None
 
 
 class Simulator:
     def __init__(self, library: Library, *, store: Store | None = None, customer: str = "wm_chat_customer",
-                 channel: str = "", start: float | None = None, burst_window: float = 0.0) -> None:
+                 channel: str = "", start: float | None = None, burst_window: float = 0.0,
+                 timezone: str = "Asia/Shanghai", bus: EventBus | None = None) -> None:
         self.store = store or MemoryStore()
         self.now = time.time() if start is None else start
+        self.bus = bus or EventBus()
         self.engine = Engine(library, self.store, clock=lambda: self.now, burst_window=burst_window,
-                             keep_trace=True)
+                             timezone=timezone, events=self.bus, keep_trace=True)
         self.customer = customer
         self.key = f"chat:{customer}"
         self.channel = channel
         self.sequence = 0
+        self.events: list[str] = []  # every event id sent, in order
+        self.records = Records(self.store)
+        self.delivery = DirectDelivery(self.key, self.events)
+        self.outcomes: list[Outcome] = []
+        self.followup_times: list[float] = []  # when each follow-up message went out
+        self.followups = FollowUps(lambda: library.current.plans, self.store, self.engine,
+                                   view=ProfileView(self.store, lambda: library.current), delivery=self.delivery,
+                                   events=self.bus, clock=lambda: self.now, timezone=timezone)
+        self.bus.subscribe(FollowupListener(self.records, lambda: library.current.plans))
 
     def _inbound(self, kind: InboundKind, text: str = "", channel: str = "",
                  data: dict[str, str] | None = None) -> Inbound:
         self.sequence += 1
-        return Inbound(event_id=f"sim/{self.customer}/{self.sequence}", kind=kind, customer=self.customer,
+        self.events.append(f"sim/{self.customer}/{self.sequence}")
+        return Inbound(event_id=self.events[-1], kind=kind, customer=self.customer,
                        text=text, channel=channel, at=self.now, data=data or {})
 
-    async def send(self, kind: InboundKind, text: str = "", channel: str | None = None) -> list[Outbound]:
-        inbound = self._inbound(kind, text, self.channel if channel is None else channel)
+    async def send(self, kind: InboundKind, text: str = "", channel: str | None = None,
+                   data: dict[str, str] | None = None) -> list[Outbound]:
+        inbound = self._inbound(kind, text, self.channel if channel is None else channel, data)
         turn = await self.engine.respond(self.key, inbound)
         return turn.messages
 
@@ -58,22 +112,96 @@ class Simulator:
         finally:
             self.engine.burst_window = kept
 
+    async def welcome(self, *, kf_link: bool = True) -> list[Outbound]:
+        """A new contact (活码) and its welcome, as the gateway does it (the staff relation goes in the profile)."""
+        async with self.engine.profiles.edit(self.customer) as profile:
+            profile.staff.setdefault(STAFF, [])
+        await self.tell(ADDED, staff=STAFF)
+        messages = await self.send(InboundKind.WELCOME, data={"kf_url": TEST_KF_URL} if kf_link else {})
+        await self.tell(WELCOMED)
+        return messages + await self.wait(0)
+
+    async def enter(self, *, from_welcome: bool = False) -> list[Outbound]:
+        """The customer opens the kf chat (from the contact welcome's card, or any other kf link)."""
+        await self.tell(ENTERED)
+        data = {"scene": "contact_welcome"} if from_welcome else {}
+        messages = await self.send(InboundKind.ENTER_SESSION, data=data)
+        await self.tell(WELCOMED)
+        return messages + await self.wait(0)
+
+    async def purchase(self) -> list[Outbound]:
+        await self.tell(PURCHASED)
+        return await self.wait(0)
+
+    async def delete(self) -> list[Outbound]:
+        """The customer deletes the staff member (del_follow_user)."""
+        await self.tell(CHURNED, staff=STAFF)
+        return await self.wait(0)
+
+    async def tell(self, name: str, **extra: str) -> None:
+        await self.bus.emit([CustomerEvent(name, self.customer, self.now, conv=self.key, channel=self.channel,
+                                              **extra)])
+
     async def wait(self, seconds: float) -> list[Outbound]:
-        """Move the clock on; every timer that falls due fires in order."""
-        self.now += seconds
+        """Move the clock on; every timer and follow-up that falls due fires in order, at its own time."""
+        target = self.now + seconds
         messages: list[Outbound] = []
         while True:
-            due = [(m, d) for m, d in await self.engine.timers.due(self.now) if d.get("conv") == self.key]
-            if not due:
-                return messages
-            for member, data in due:
-                await self.engine.timers.cancel(member)
-                turn = await self.engine.respond(
-                    self.key, self._inbound(InboundKind.TIMER, data={k: str(v) for k, v in data.items()}))
-                messages.extend(turn.messages)
+            timers = [(score, member) for member, score in await self.store.zdue(TIMERS_KEY, target, 1000)
+                      if f'"conv":"{self.key}"' in member]
+            followups = [(score, member) for member, score in await self.store.zdue(DUE_KEY, target, 1000)
+                         if customer_of(member) == self.customer]
+            if not timers and not followups:
+                break
+            first_timer = min(timers, default=None)
+            first_followup = min(followups, default=None)
+            if first_timer is not None and (first_followup is None or first_timer[0] <= first_followup[0]):
+                self.now = max(self.now, first_timer[0])
+                messages += await self._fire_timer(first_timer[1])
+            else:
+                assert first_followup is not None
+                self.now = max(self.now, first_followup[0])
+                await self.store.zrem(DUE_KEY, first_followup[1])
+                self.outcomes += await self.followups.run(self.customer)
+                self.followup_times += [self.now] * len(self.delivery.delivered)
+                messages += self.delivery.delivered
+                self.delivery.delivered = []
+        self.now = target
+        return messages
+
+    async def _fire_timer(self, member: str) -> list[Outbound]:
+        found = [data for m, data in await self.engine.timers.due(self.now) if m == member]
+        await self.engine.timers.cancel(member)
+        if not found:
+            return []
+        data = {k: str(v) for k, v in found[0].items()}
+        turn = await self.engine.respond(self.key, self._inbound(InboundKind.TIMER, data=data))
+        return turn.messages
 
     async def session(self) -> Session:
         return await self.engine.sessions.load(self.key)
 
+    async def record(self) -> Record:
+        return await self.records.load(self.customer)
+
+    async def next_followup(self) -> str:
+        """plan.step of the follow-up planned first ("" when none is)."""
+        record = await self.record()
+        planned: list[tuple[float, str]] = []
+        for name in record.plan_names:
+            state = record.plan(name) or PlanState()
+            if state.step and state.planned:
+                planned.append((state.planned, f"{name}.{state.step}"))
+        return min(planned)[1] if planned else ""
+
+    async def profile(self) -> Profile:
+        return await self.engine.profiles.load(self.customer)
+
+    async def decisions(self, since: int = 0) -> list[dict[str, Any]]:
+        """Decisions the policy made for the events sent since `since` (an index into self.events), oldest first."""
+        events = set(self.events[since:])
+        return [d for d in reversed(await self.engine.journal.read(self.customer)) if d.get("event") in events]
+
     async def reset(self) -> None:
         await self.engine.reset(self.key)
+        await self.store.delete(self.engine.profiles.key(self.customer), self.engine.journal.key(self.customer))

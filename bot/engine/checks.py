@@ -1,0 +1,261 @@
+"""Cross-file checks of operator content: references, the flow graph, persona texts, the sales settings.
+
+Each check returns Problems at file:line:col; `load_content` runs them all and refuses content with any.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.source import Document, Path_, Problem, load_document
+from bot.engine.flows import UNKNOWN_OPTION, Effects, FlowFile, State, Target, Transition, When
+from bot.engine.persona import Persona, Rules, lint_text, variables_of
+from bot.events import FLOW_MARKS
+from bot.policy.spec import Policy
+from bot.profile.codebook import Codebook
+from bot.understanding.knowledge import Knowledge
+
+# Keys the engine itself says (the words stay in the persona; only the keys are fixed).
+ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_text", "empty", "greeting",
+               "thanks", "ack", "welcome", "unsure")
+RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id")
+ENGINE_SLOTS = ("welcome_via",)  # slots the engine sets itself (bot/engine/welcome.py)
+
+
+def lint_knowledge(root: Path, rules: Rules) -> list[Problem]:
+    """Answers and pitches are said to customers too: the same lint applies."""
+    problems = []
+    for name, listing, text_field in (("faq", "entries", "answer"), ("products", "products", "pitch")):
+        document = load_document(root / "knowledge" / f"{name}.yaml", f"knowledge/{name}.yaml")
+        for index, item in enumerate(document.data.get(listing) or []):
+            text = item.get(text_field) if isinstance(item, dict) else None
+            if isinstance(text, str):
+                for message in lint_text(text, rules, []):
+                    problems.append(document.problem((listing, index, text_field), f"{item.get('id')}: {message}"))
+    return problems
+
+
+Used = dict[str, tuple[str, int, int]]  # persona key -> where a flow first uses it
+
+
+def check_marks(doc: Document, path: Path_, effects: Effects) -> list[Problem]:
+    return [doc.problem((*path, "mark"), f"mark “{mark}” 不认识；可用 {' / '.join(FLOW_MARKS)}")
+            for mark in effects.mark if mark not in FLOW_MARKS]
+
+
+def check_persona(persona: Persona, document: Document, rules: Rules, used: Used,
+                   slots: frozenset[str] | set[str]) -> list[Problem]:
+    problems = []
+    for key in ENGINE_KEYS:
+        if not persona.has(key):
+            problems.append(document.problem(("messages",), f"缺少引擎要用的文案 “{key}” (required key)"))
+    for key, variants in persona.messages.items():
+        for index, text in enumerate(variants):
+            where: Path_ = ("messages", key, index)
+            for message in lint_text(text, rules, persona.spec.style.emoji):
+                problems.append(document.problem(where, f"{key}: {message}"))
+            for name in sorted(variables_of(text) - slots):
+                problems.append(document.problem(where, f"{key}: 变量 {{{name}}} 没有任何流程会设置"))
+    for key, (file, line, col) in used.items():
+        if not persona.has(key):
+            problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"))
+    return problems
+
+
+class FlowChecker:
+    """References and graph checks across flows."""
+
+    def __init__(self, intents: object, faq_ids: set[str], flows: dict[str, tuple[FlowFile, Document]],
+                 codebook: Codebook, policy: Policy):
+        self.intents = set(intents)  # type: ignore[call-overload]
+        self.faq_ids = faq_ids
+        self.flows = flows
+        self.codebook = codebook
+        self.evidence = set(policy.evidence)
+        self.keys_used: Used = {}
+        self.slots: set[str] = set(ENGINE_SLOTS)
+        self.tags: set[str] = set(codebook.tags)  # codebook tags are set by its questions or by staff
+        for spec, _ in flows.values():
+            for start_on in spec.start_on:
+                self.slots.update(start_on.set, start_on.add)
+                self.tags.update(start_on.tag)
+            for state in spec.states.values():
+                self.slots.update(rule.save for rule in state.on if rule.save)
+                for effects in (state, *state.on, *(state.next or []), *([state.fallback] if state.fallback else [])):
+                    self.slots.update(effects.set, effects.add)
+                    self.tags.update(effects.tag)
+                if state.ask:
+                    if state.ask.save:
+                        self.slots.add(state.ask.save)
+                    if state.ask.tag:
+                        self.tags.update(state.ask.options)
+                if state.recommend:
+                    self.slots.update(RECOMMEND_SLOTS)
+
+    def check_flows(self) -> list[Problem]:
+        problems: list[Problem] = []
+        for name, (spec, doc) in self.flows.items():
+            problems.extend(self._check_flow(name, spec, doc))
+        return problems
+
+    def _check_flow(self, name: str, spec: FlowFile, doc: Document) -> list[Problem]:
+        problems: list[Problem] = []
+        states = spec.states
+        if spec.start not in states:
+            problems.append(doc.problem(("start",), f"start 指向不存在的状态 “{spec.start}”"))
+        for index, start_on in enumerate(spec.start_on):
+            self._say(doc, ("start_on", index), start_on.say)
+            problems.extend(self._check_evidence(doc, ("start_on", index), start_on.evidence))
+            problems.extend(check_marks(doc, ("start_on", index), start_on))
+            for intent in start_on.intent or ():
+                if intent not in self.intents:
+                    problems.append(doc.problem(("start_on", index, "intent"), f"没有意图 “{intent}”"))
+            problems.extend(self._check_when(doc, ("start_on", index, "when"), start_on.when))
+
+        def target(path: Path_, rule: Target) -> None:
+            if rule.goto is not None and rule.goto not in states:
+                problems.append(doc.problem((*path, "goto"), f"goto 指向不存在的状态 “{rule.goto}”"))
+            if rule.flow is not None and rule.flow not in self.flows:
+                problems.append(doc.problem((*path, "flow"), f"没有流程 “{rule.flow}” (flows/{rule.flow}.yaml)"))
+            self._say(doc, path, rule.say)
+            problems.extend(self._check_when(doc, (*path, "when"), rule.when))
+            problems.extend(self._check_evidence(doc, path, rule.evidence))
+            problems.extend(check_marks(doc, path, rule))
+
+        for state_name, state in states.items():
+            base: Path_ = ("states", state_name)
+            self._say(doc, base, state.say)
+            self._say(doc, (*base, "reprompt"), state.reprompt)
+            problems.extend(self._check_evidence(doc, base, state.evidence))
+            problems.extend(check_marks(doc, base, state))
+            if state.ask is not None and state.ask.code is not None and state.ask.code not in self.codebook.questions:
+                problems.append(doc.problem((*base, "ask", "code"),
+                                            f"编码本里没有题目 “{state.ask.code}” (knowledge/codebook.yaml)"))
+            for index, rule in enumerate(state.on):
+                path: Path_ = (*base, "on", index)
+                target(path, rule)
+                problems.extend(self._check_trigger(doc, path, rule, state))
+            for index, move in enumerate(state.next or []):
+                target((*base, "next", index), move)
+            if state.fallback is not None:
+                target((*base, "fallback"), state.fallback)
+            waits = state.ask is not None or bool(state.reprompt)
+            if waits and not state.on:
+                problems.append(doc.problem(
+                    base, f"状态 “{state_name}” 在等顾客回答，但没有 on 规则接住回答 (dead end)"))
+            if state.next and state.next[-1].when is not None:
+                problems.append(doc.problem((*base, "next"),
+                                            "next 的最后一条不能带 when，否则条件都不满足时会卡住 (dead end)"))
+        problems.extend(self._graph(name, spec, doc))
+        return problems
+
+    def _check_trigger(self, doc: Document, path: Path_, rule: Transition, state: State) -> list[Problem]:
+        problems = []
+        for intent in rule.intent or ():
+            if intent not in self.intents:
+                problems.append(doc.problem((*path, "intent"), f"没有意图 “{intent}” (knowledge/intents.yaml)"))
+        for faq in rule.faq or ():
+            if faq != "any" and faq not in self.faq_ids:
+                problems.append(doc.problem((*path, "faq"), f"没有 FAQ “{faq}” (knowledge/faq.yaml)"))
+        for option in rule.option or ():
+            if state.ask is None:
+                problems.append(doc.problem((*path, "option"), "这个状态没有 ask，不能按选项跳转"))
+            elif option != "any" and option not in self._labels(state):
+                problems.append(doc.problem((*path, "option"), f"ask 里没有选项 “{option}”"))
+        return problems
+
+    def _labels(self, state: State) -> set[str]:
+        assert state.ask is not None
+        if state.ask.code is None:
+            return set(state.ask.options)
+        question = self.codebook.questions.get(state.ask.code)
+        if question is None:  # reported once, at ask.code
+            return {UNKNOWN_OPTION, *(r for rule in state.on for r in rule.option or ())}
+        return {o.label for o in question.options.values()} | {UNKNOWN_OPTION}
+
+    def _check_evidence(self, doc: Document, path: Path_, kinds: list[str]) -> list[Problem]:
+        return [doc.problem((*path, "evidence"), f"knowledge/policy.yaml 里没有证据类型 “{kind}”")
+                for kind in kinds if kind not in self.evidence]
+
+    def _check_when(self, doc: Document, path: Path_, when: When | None) -> list[Problem]:
+        if when is None:
+            return []
+        problems = []
+        for field_name in ("tags_any", "tags_all", "tags_none"):
+            for tag in getattr(when, field_name):
+                if tag not in self.tags:
+                    problems.append(doc.problem((*path, field_name), f"标签 “{tag}” 没有任何流程会打上 (typo?)"))
+        for slot in when.slot:
+            if slot not in self.slots:
+                problems.append(doc.problem((*path, "slot"), f"变量 “{slot}” 没有任何流程会设置 (typo?)"))
+        return problems
+
+    def _say(self, doc: Document, path: Path_, keys: list[str]) -> None:
+        for index, key in enumerate(keys):
+            where: Path_ = (*path, "say", index) if path[-1] != "reprompt" else (*path, index)
+            self.keys_used.setdefault(key, (doc.file, *doc.where(where)))
+
+    def _graph(self, name: str, spec: FlowFile, doc: Document) -> list[Problem]:
+        problems = []
+        edges: dict[str, list[str]] = {}
+        for state_name, state in spec.states.items():
+            rules: list[Target] = [*state.on, *(state.next or []), *([state.fallback] if state.fallback else [])]
+            edges[state_name] = [r.goto for r in rules if r.goto is not None]
+        seen, todo = set(), [spec.start]
+        while todo:
+            current = todo.pop()
+            if current in seen or current not in edges:
+                continue
+            seen.add(current)
+            todo.extend(edges[current])
+        for state_name in spec.states:
+            if state_name not in seen:
+                problems.append(doc.problem(("states", state_name),
+                                            f"状态 “{state_name}” 从 start 走不到 (unreachable)"))
+        # a loop made only of `next` would never wait for the customer
+        immediate = {s: [t.goto for t in st.next or [] if t.goto] for s, st in spec.states.items()}
+        for state_name in spec.states:
+            path, current = [state_name], state_name
+            while immediate.get(current):
+                current = immediate[current][0]
+                if current in path:
+                    problems.append(doc.problem(("states", state_name, "next"),
+                                                f"next 形成了死循环: {' → '.join([*path, current])}"))
+                    break
+                path.append(current)
+        return problems
+
+
+def check_sales(policy: tuple[Policy, Document], codebook: Codebook, knowledge: Knowledge,
+                flows: dict[str, tuple[FlowFile, Document]], root: Path) -> list[Problem]:
+    """knowledge/policy.yaml and knowledge/codebook.yaml against each other, the intents and the flows."""
+    spec, doc = policy
+    problems: list[Problem] = []
+    if spec.flow not in flows:
+        problems.append(doc.problem(("flow",), f"没有流程 “{spec.flow}” (flows/{spec.flow}.yaml)"))
+    if spec.concern and spec.concern not in codebook.questions:
+        problems.append(doc.problem(("concern",), f"编码本里没有题目 “{spec.concern}”"))
+    for fitted in spec.fit:
+        if fitted not in codebook.questions:
+            problems.append(doc.problem(("fit", fitted), f"编码本里没有题目 “{fitted}”"))
+    for kind, evidence in spec.evidence.items():
+        for intent in evidence.intents:
+            if intent not in knowledge.intents:
+                problems.append(doc.problem(("evidence", kind, "intents"), f"没有意图 “{intent}”"))
+    vocabulary = set(codebook.tags) | {o.label for q in codebook.questions.values() for o in q.options.values()}
+    if vocabulary:
+        products = load_document(root / "knowledge" / "products.yaml", "knowledge/products.yaml")
+        for index, product in enumerate(knowledge.products):
+            for position, fit in enumerate(product.fits):
+                if fit not in vocabulary:
+                    problems.append(products.problem(("products", index, "fits", position),
+                                                     f"{product.id}: “{fit}” 不是编码本里的选项或标签，永远对不上"))
+    book = root / "knowledge" / "codebook.yaml"
+    if book.exists():
+        book_doc = load_document(book, "knowledge/codebook.yaml")
+        for qid, question in codebook.questions.items():
+            for code, option in question.options.items():
+                if option.evidence is not None and option.evidence not in spec.evidence:
+                    problems.append(book_doc.problem(("questions", qid, "options", code, "evidence"),
+                                                     f"knowledge/policy.yaml 里没有证据类型 “{option.evidence}”"))
+    return problems

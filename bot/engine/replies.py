@@ -1,0 +1,70 @@
+"""What the bot says once turn.py has decided what a message is: an FAQ answer, a follow-up about the
+product or topic just discussed, a numbered choice, or "not understood" (reprompt, reprompt, fallback —
+never a loop)."""
+
+from __future__ import annotations
+
+from bot.conversation import Outbound
+from bot.engine.flow_runner import FlowRunner
+from bot.engine.followup import FollowUp, remember
+from bot.engine.machine import FALLBACK
+from bot.engine.turn_context import TurnContext
+from bot.understanding.matcher import Decision, Result
+
+
+def answer(ctx: TurnContext, entry_id: str) -> None:
+    entry = ctx.content.understanding.faq_by_id[entry_id]
+    if entry.answer_key:
+        ctx.say(entry.answer_key)
+    elif entry.answer:
+        ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
+    remember(ctx.session, "topic", entry_id)
+    ctx.why.append(f"FAQ {entry_id} answered; the flow resumes where it was")
+
+
+def answer_all(ctx: TurnContext, result: Result) -> None:
+    for entry_id in result.answers:
+        answer(ctx, entry_id)
+
+
+def numbered_choice(ctx: TurnContext, result: Result) -> None:
+    """Two FAQ entries fit equally: ask which one, answerable with 1 or 2 (engine/followup.py)."""
+    first, second = (ctx.content.understanding.faq_by_id[e].questions[0] for e in result.answers[:2])
+    remember(ctx.session, "choice", result.answers[:2])
+    ctx.say("clarify", first=first, second=second)
+
+
+def follow_up(ctx: TurnContext, follow: FollowUp) -> None:
+    ctx.why.append(follow.why)
+    if follow.product is not None:
+        text = follow.product.answers[follow.number].answer
+        ctx.reply.messages.append(Outbound(text=text, label=f"product:{follow.product.id}#{follow.number}"))
+        remember(ctx.session, "product", follow.product.id)
+    elif follow.result is not None:
+        answer_all(ctx, follow.result)
+
+
+def free_answer(result: Result) -> bool:
+    """A statement, not a question, a greeting or a thank-you."""
+    social = result.has_intent("greeting") or result.has_intent("thanks")
+    return not result.question and not (social and result.decision is Decision.MISS)
+
+
+def not_understood(ctx: TurnContext, flows: FlowRunner) -> None:
+    session = ctx.session
+    flow = flows.current
+    if flow is None or session.state not in flow.spec.states:
+        ctx.say("fallback")
+        return
+    state = flow.spec.states[session.state]
+    session.misses += 1
+    reprompts = [*state.reprompt, "reprompt", "reprompt"][:2]  # always two tries, then fallback
+    if session.misses <= len(reprompts):
+        ctx.why.append(f"not understood ({session.misses}): reprompt")
+        ctx.say(reprompts[session.misses - 1])
+        return
+    ctx.why.append("not understood again: fallback, never a loop")
+    if state.fallback is not None and flows.fire(FALLBACK, None):
+        return
+    ctx.say("fallback")
+    flows.end("fallback")

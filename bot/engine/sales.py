@@ -1,0 +1,100 @@
+"""Where a turn meets the restraint policy: the engine asks it and records its answer, nothing more.
+
+- every message (a burst: its messages together) is read for need evidence (and survey answers it
+  reveals) before the flows run;
+- a flow state marked `recommend: true` asks the policy; its slots say what it decided:
+  decision (recommend / ask_first / light / hold), question, product, pitch, asked;
+- after a message that showed need, outside any flow, the policy is asked whether to start the
+  policy's flow (`start_on: event: need`);
+- flows report evidence with `evidence: refusal` and the like.
+No product is ever chosen anywhere else, so the policy holds for every flow.
+"""
+
+from __future__ import annotations
+
+from bot.engine.followup import remember
+from bot.engine.turn_context import TurnContext
+from bot.policy.decide import ANSWERED, Action, Decision, decide
+from bot.policy.evidence import apply_reading, note
+from bot.understanding.matcher import Result
+
+PROACTIVE_START = "need"  # the start_on event of the flow the policy starts
+
+
+def read_messages(ctx: TurnContext, results: list[Result], at: float) -> bool:
+    """Read need evidence from what the customer wrote; True when it showed need (positive evidence).
+
+    The messages of a burst are read together, once, like one message: the same pain said twice within
+    a burst is one pain, not a repeat. An opt-out (别推了) is not read for need."""
+    profile, content = ctx.profile, ctx.content
+    if ctx.inbound.event_id in profile.applied:
+        ctx.why.append("这条消息的证据已经记过（重投递）")
+        return False
+    read = [result for result in results if result.normalized and not result.has_intent("opt_out")]
+    if not read:
+        return False
+    text = "，".join(result.normalized for result in read)
+    intents = [name for result in read for name, _ in result.intents]
+    reading = content.need.read(text, intents, profile, at)
+    ctx.why.extend(apply_reading(reading, profile, content.codebook, at))
+    if profile.seen(at, content.policy.session_gap, ctx.session.channel):
+        ctx.why.append(f"新的一次会话（第 {profile.sessions} 次）")
+    return any(item.weight > 0 for item in reading.evidence)
+
+
+def opt_out(ctx: TurnContext) -> None:
+    ctx.profile.opt_out(ctx.now)
+    ctx.why.append("opt_out: 永久记住，不再主动推荐和跟进（顾客主动要时仍回答一次）")
+
+
+def flow_evidence(ctx: TurnContext, kinds: list[str], detail: str = "") -> None:
+    where = detail or f"{ctx.session.flow}.{ctx.session.state}"
+    for kind in kinds:
+        ctx.why.append(note(ctx.profile, ctx.content.policy, kind, ctx.now, where))
+
+
+def ask(ctx: TurnContext, trigger: str) -> Decision:
+    content = ctx.content
+    decision = decide(content.policy, content.codebook, content.understanding.knowledge.products, ctx.profile,
+                      ctx.now, trigger=trigger)
+    ctx.record(decision)
+    return decision
+
+
+def should_start(ctx: TurnContext) -> bool:
+    """After a message that showed need, outside any flow: may the policy's flow start?"""
+    decision = decide(ctx.content.policy, ctx.content.codebook, ctx.content.understanding.knowledge.products,
+                      ctx.profile, ctx.now, trigger="需求检查")
+    if decision.action is Action.HOLD:
+        ctx.record(decision)  # the flow would record its own decision; a hold is recorded here
+        return False
+    ctx.why.append(f"需求检查: {decision.action}，开始 {ctx.content.policy.flow} 流程")
+    return True
+
+
+def recommend(ctx: TurnContext) -> None:
+    """A `recommend: true` state: the policy decides; the decision goes into slots and the profile."""
+    profile, slots = ctx.profile, ctx.session.slots
+    decision = ask(ctx, f"{ctx.session.flow}.{ctx.session.state}")
+    slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
+                 product="", pitch="")
+    if decision.action is Action.RECOMMEND and decision.product is not None:
+        slots["product"], slots["pitch"], slots["product_id"] = \
+            decision.product.name, decision.product.pitch, decision.product.id
+        remember(ctx.session, "product", decision.product.id)  # 怎么用 / 多少钱 next are about it (followup.py)
+        profile.record_offer(decision.product.id, ctx.now, "asked" if decision.asked else "proactive")
+    elif decision.action is Action.LIGHT:
+        profile.light_at = ctx.now
+    if decision.asked and decision.action in (Action.RECOMMEND, Action.HOLD):
+        profile.ask_answered_at = ctx.now  # the ask has had its answer: once
+        profile.relabel_evidence("ask", ANSWERED)
+
+
+def product_card(ctx: TurnContext) -> None:
+    """The link card of the product just recommended, when it has one."""
+    product_id = ctx.session.slots.get("product_id") if ctx.session.slots.get("product") else None
+    for product in ctx.content.understanding.knowledge.products:
+        if product.id == product_id and product.link:
+            card = {"msgtype": "link", "title": product.link["title"], "url": product.link["url"],
+                    "desc": product.link.get("desc", product.pitch)}
+            ctx.attach(card, f"card:{product.id}")

@@ -1,0 +1,71 @@
+"""Survey questions (asks) in a flow: answers by code, label or free text; codebook questions that the
+profile already knows are not asked again; a skipped question is recorded as unknown; a question left
+pending is asked again first when the customer comes back later."""
+
+from __future__ import annotations
+
+from bot.engine.flows import UNKNOWN_OPTION, State
+from bot.engine.sales import flow_evidence
+from bot.engine.turn_context import TurnContext
+from bot.profile.codebook import UNKNOWN
+
+
+def state_spec(ctx: TurnContext, flow: str, state: str) -> State:
+    return ctx.content.flows[flow].spec.states[state]
+
+
+def known_answer(ctx: TurnContext, spec: State) -> str | None:
+    """The option label the profile already has for this codebook question (UNKNOWN_OPTION if skipped)."""
+    if spec.ask is None or not spec.ask.code or not ctx.profile.known(spec.ask.code):
+        return None
+    code = ctx.profile.codes[spec.ask.code]
+    if code == UNKNOWN:
+        return UNKNOWN_OPTION
+    return ctx.content.codebook.label(spec.ask.code, code) or None
+
+
+def chosen(ctx: TurnContext, flow: str, state: str, label: str) -> None:
+    """The customer chose `label` (or it was known): save it where the ask says."""
+    ask = state_spec(ctx, flow, state).ask
+    if ask is None:
+        return
+    profile, codebook = ctx.profile, ctx.content.codebook
+    if ask.code:
+        question = ask.code
+        code = UNKNOWN if label == UNKNOWN_OPTION else codebook.code_of(question, label)
+        if code is None:
+            return
+        if profile.codes.get(question) != code:
+            for note in profile.set_answer(codebook, question, code, "survey"):
+                ctx.why.append(note)
+            ctx.why.append(f"编码本 {question} = {code}" + (f" {label}" if code != UNKNOWN else "（不知道，跳过）"))
+            option = codebook.option(question, code)
+            if option is not None and option.evidence:
+                flow_evidence(ctx, [option.evidence], f"{question}={code}")
+    elif ask.tag:
+        for tag in profile.add_tags([label]):
+            ctx.why.append(f"标签 {tag} 被员工去掉过，机器人不再打")
+    if ask.save:
+        ctx.session.slots[ask.save] = "" if label == UNKNOWN_OPTION else label
+
+
+def pending_after_silence(ctx: TurnContext) -> State | None:
+    """The state whose question the customer left unanswered long enough ago to ask it again first."""
+    session = ctx.session
+    flow = ctx.content.flows.get(session.flow)
+    if flow is None or session.state not in flow.spec.states:
+        return None
+    spec = flow.spec.states[session.state]
+    waited = ctx.now - session.asked_at
+    if spec.ask is None or not session.asked_at or waited < ctx.content.policy.resume_after:
+        return None
+    ctx.why.append(f"顾客隔了 {waited / 3600:.0f} 小时回来，调研问题还没答：先把它再问一次")
+    return spec
+
+
+def ask_again(ctx: TurnContext, spec: State) -> None:
+    if ctx.persona.has("survey.resume"):
+        ctx.say("survey.resume")
+    for key in spec.say:
+        ctx.say(key)
+    ctx.session.asked_at, ctx.session.misses = ctx.now, 0

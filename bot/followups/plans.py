@@ -1,0 +1,252 @@
+"""Follow-up plans (knowledge/followups.yaml) as a schema, checked against the rest of the content.
+
+A plan starts on a customer event, and its steps follow one after the other, each in a window after an
+event (day 4–7 after `added`). docs/authoring.md explains the file to operators; docs/followups.md the design.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.content.durations import seconds
+from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.engine.flows import NAME, When
+from bot.engine.persona import Persona
+from bot.events import ADDED, CHURNED, ENTERED, FLOW_MARKS, HANDOVER, MESSAGE, OPTED_OUT, RECOMMENDED, WELCOMED
+
+FILE = "knowledge/followups.yaml"
+START = "start"  # `after: start`: the moment the plan started
+ANCHORS = (START, ADDED, ENTERED, WELCOMED, MESSAGE, RECOMMENDED, *FLOW_MARKS)
+STARTS = (ADDED, ENTERED, WELCOMED, MESSAGE, RECOMMENDED, *FLOW_MARKS)
+ALWAYS_STOP = (OPTED_OUT, CHURNED, HANDOVER)  # every plan ends for good on these
+STOPS = (*ALWAYS_STOP, *FLOW_MARKS, RECOMMENDED)
+TASK_VARIABLES = frozenset({"customer", "message", "reason", "plan", "step"})
+_WINDOW = re.compile(r"^\s*(\d+\s*[smhd])\s*-\s*(\d+\s*[smhd])\s*$")
+_QUIET = re.compile(r"^\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def window_of(text: str) -> tuple[int, int]:
+    match = _WINDOW.match(text)
+    if not match:
+        raise ValueError(f"window 写法不对：“{text}”，应为 开始-结束，例如 4d-7d、2h-1d")
+    low, high = seconds(match.group(1).replace(" ", "")), seconds(match.group(2).replace(" ", ""))
+    if high <= low:
+        raise ValueError(f"window “{text}” 的结束要晚于开始")
+    return low, high
+
+
+def quiet_of(text: str) -> tuple[int, int] | None:
+    """Minutes after local midnight (start, end) of the quiet hours; None for `none`."""
+    if text.strip().lower() in ("none", "off", ""):
+        return None
+    match = _QUIET.match(text)
+    if not match:
+        raise ValueError(f"quiet_hours 写法不对：“{text}”，应为 21:00-09:00，或 none")
+    start = int(match.group(1)) * 60 + int(match.group(2))
+    end = int(match.group(3)) * 60 + int(match.group(4))
+    if start == end:
+        raise ValueError("quiet_hours 开始和结束不能相同；不要免打扰时段请写 none")
+    return start, end
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StepWhen(When):
+    offer_allowed: bool | None = None  # what the need policy says about a proactive offer right now
+
+
+class Step(_Strict):
+    id: str = Field(pattern=NAME)
+    after: str = START
+    window: str
+    say: str | None = None  # persona key
+    by: str | None = None  # say `<say>.<answer>` when the persona has it (followup.tip.痘痘 for concern 痘痘)
+    flow: str | None = None  # open this flow (the recommendation flow asks the need policy); `say` leads into it
+    when: StepWhen | None = None
+    repeat: str | None = None  # after it is sent, the step comes again this long after the last one
+    times: int = Field(1, ge=1, le=52)  # how often in all, with repeat
+    why: str = ""  # why the customer gets it: told to staff with a task, and shown in reports
+
+    @field_validator("after")
+    @classmethod
+    def _after(cls, value: str) -> str:
+        if value not in ANCHORS:
+            raise ValueError(f"after 只能是 {' / '.join(ANCHORS)}，不是 “{value}”")
+        return value
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        window_of(value)
+        return value
+
+    @field_validator("repeat")
+    @classmethod
+    def _repeat(cls, value: str | None) -> str | None:
+        if value is not None:
+            seconds(value)
+        return value
+
+    @model_validator(mode="after")
+    def _repeat_needs_times(self) -> Step:
+        if self.times > 1 and self.repeat is None:
+            raise ValueError("写了 times 就要写 repeat（隔多久再来一次）")
+        if self.say is None and self.flow is None:
+            raise ValueError("步骤要写 say（说什么）或 flow（打开哪个流程），至少一个")
+        return self
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return window_of(self.window)
+
+    @property
+    def every(self) -> int:
+        return seconds(self.repeat) if self.repeat else 0
+
+
+class Plan(_Strict):
+    description: str = ""
+    start_on: list[str] = Field(min_length=1)
+    stop_on: list[str] = []
+    reanchor: bool = True  # a customer message moves the pending step: its window counts from the message
+    quiet_hours: str | None = None
+    steps: list[Step] = Field(min_length=1)
+
+    _lists = field_validator("start_on", "stop_on", mode="before")(_as_list)
+
+    @field_validator("start_on")
+    @classmethod
+    def _start(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in STARTS:
+                raise ValueError(f"start_on 只能是 {' / '.join(STARTS)}，不是 “{name}”")
+        return value
+
+    @field_validator("stop_on")
+    @classmethod
+    def _stop(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in STOPS:
+                raise ValueError(f"stop_on 只能是 {' / '.join(STOPS)}，不是 “{name}”")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value is not None:
+            quiet_of(value)
+        return value
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> Plan:
+        ids = [step.id for step in self.steps]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"步骤 id 重复了：{', '.join(repeated)}")
+        return self
+
+    def index(self, step_id: str) -> int | None:
+        for number, step in enumerate(self.steps):
+            if step.id == step_id:
+                return number
+        return None
+
+    @property
+    def stops(self) -> tuple[str, ...]:
+        return (*ALWAYS_STOP, *self.stop_on)
+
+
+class PushyAlarm(_Strict):
+    churn_rate: float = Field(0.05, gt=0, le=1)  # deletions + opt-outs per message sent at one step
+    min_sent: int = Field(20, ge=1)  # below this many messages a step is not judged
+
+
+class FollowupFile(_Strict):
+    quiet_hours: str = "21:00-09:00"
+    monthly_group_messages: int | None = Field(None, ge=1, le=31)  # default: as many as the month has days
+    purchase_tags: list[str] = []  # a customer with one of these tags has purchased (e.g. staff set 已购)
+    staff_task: str = "【跟进提醒】{reason}\n请在企业微信里发给客户 {customer}：\n{message}"
+    pushy_alarm: PushyAlarm = PushyAlarm()
+    plans: dict[str, Plan] = {}
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        quiet_of(value)
+        return value
+
+    @field_validator("plans")
+    @classmethod
+    def _names(cls, value: dict[str, Plan]) -> dict[str, Plan]:
+        for name in value:
+            if not re.match(NAME, name):
+                raise ValueError(f"计划名 “{name}” 只能用字母、数字、下划线、连字符")
+        return value
+
+    def quiet(self, plan: Plan) -> tuple[int, int] | None:
+        return quiet_of(plan.quiet_hours if plan.quiet_hours is not None else self.quiet_hours)
+
+
+def load_plans(root: Path, personas: Mapping[str, Persona], slots: Collection[str], tags: Collection[str],
+               flows: Collection[str], problems: list[Problem]) -> FollowupFile:
+    """Parse and cross-check the plans; problems go to `problems` (file:line). No file means no plans."""
+    path = root / FILE
+    if not path.is_file():
+        return FollowupFile()
+    try:
+        document = load_document(path, FILE)
+        plans = validate(FollowupFile, document, document.data if document.data is not None else {})
+    except ContentError as error:
+        problems.extend(error.problems)
+        return FollowupFile()
+    problems.extend(_cross_check(plans, document, personas, slots, tags, flows))
+    return plans
+
+
+def _cross_check(plans: FollowupFile, document: Document, personas: Mapping[str, Persona],
+                 slots: Collection[str], tags: Collection[str], flows: Collection[str]) -> list[Problem]:
+    problems = []
+    for name in sorted({n for _, n, _, _ in string.Formatter().parse(plans.staff_task) if n} - TASK_VARIABLES):
+        problems.append(document.problem(("staff_task",), f"staff_task 里的变量 {{{name}}} 不认识；可用 "
+                                                          f"{', '.join(sorted(TASK_VARIABLES))}"))
+    for index, tag in enumerate(plans.purchase_tags):
+        if tag not in tags:
+            problems.append(document.problem(("purchase_tags", index), f"标签 “{tag}” 没有任何流程或编码本会打上 "
+                                                                       "(knowledge/codebook.yaml groups)"))
+    for plan_name, plan in plans.plans.items():
+        for index, step in enumerate(plan.steps):
+            where = ("plans", plan_name, "steps", index)
+            for persona in personas.values():
+                if step.say is not None and not persona.has(step.say):
+                    problems.append(document.problem((*where, "say"),
+                                                     f"文案 “{step.say}” 在人设 {persona.id} 里不存在"))
+            if step.flow is not None and step.flow not in flows:
+                problems.append(document.problem((*where, "flow"), f"没有流程 “{step.flow}” (flows/{step.flow}.yaml)"))
+            if step.by is not None and step.by not in slots:
+                problems.append(document.problem((*where, "by"), f"变量 “{step.by}” 没有任何流程会设置 (typo?)"))
+            if step.when is not None:
+                for field_name in ("tags_any", "tags_all", "tags_none"):
+                    for tag in getattr(step.when, field_name):
+                        if tag not in tags:
+                            problems.append(document.problem((*where, "when", field_name),
+                                                             f"标签 “{tag}” 没有任何流程会打上 (typo?)"))
+                for slot in step.when.slot:
+                    if slot not in slots:
+                        problems.append(document.problem((*where, "when", "slot"),
+                                                         f"变量 “{slot}” 没有任何流程会设置 (typo?)"))
+            if step.after != START and step.after not in plan.start_on and step.after in plan.stops:
+                problems.append(document.problem((*where, "after"),
+                                                 f"“{step.after}” 会结束这个计划，步骤不能在它之后 (never due)"))
+    return problems

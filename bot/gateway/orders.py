@@ -1,0 +1,104 @@
+"""Orders from the shop: `POST /orders` (enabled by SIYU_ORDER_TOKEN) and `siyu purchase`, both queued.
+
+    POST /orders   Authorization: Bearer <SIYU_ORDER_TOKEN>
+    {"external_userid": "wm…", "order_id": "…", "product": "clear_serum", "paid_at": 1767225600}
+
+An order is queued once per order_id (retries are safe) and handled in order with the customer's other
+events: the purchase goes into the profile, and the `purchased` customer event ends the plans that stop
+on it, starts the after-purchase plan and counts in the funnel.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from aiohttp import web
+
+from bot.events import PURCHASED, CustomerEvent, EventBus
+from bot.gateway.queue import Event, Queue
+from bot.profile.store import Profiles
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+KIND = "order"
+MAX_BODY = 16 * 1024
+
+
+def order_fields(body: object) -> dict[str, str] | str:
+    """The order's fields, or what is wrong with it."""
+    if not isinstance(body, dict):
+        return "expected a JSON object"
+    customer, order_id = body.get("external_userid"), body.get("order_id")
+    if not isinstance(customer, str) or not customer.strip():
+        return "external_userid is missing"
+    if not isinstance(order_id, str | int) or not str(order_id).strip():
+        return "order_id is missing"
+    product = body.get("product", "")
+    if not isinstance(product, str):
+        return "product must be text"
+    paid_at = body.get("paid_at", 0)
+    if not isinstance(paid_at, int | float) or isinstance(paid_at, bool) or paid_at < 0:
+        return "paid_at must be unix seconds"
+    return {"customer": customer.strip(), "order_id": str(order_id).strip(), "product": product.strip(),
+            "paid_at": str(paid_at)}
+
+
+async def queue_order(queue: Queue, fields: dict[str, str]) -> bool:
+    """Queue the order once; False when this order_id was queued before."""
+    entry = await queue.put(f"order:{fields['order_id']}", KIND, f"order:{fields['customer']}", fields)
+    return entry is not None
+
+
+class OrderIntake:
+    def __init__(self, queue: Queue, token: str) -> None:
+        self.queue = queue
+        self.token = token
+
+    async def receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), self.token.encode()):
+            return web.json_response({"ok": False, "error": "wrong or missing bearer token"}, status=401)
+        if (request.content_length or 0) > MAX_BODY:
+            return web.json_response({"ok": False, "error": f"body over {MAX_BODY} bytes"}, status=413)
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return web.json_response({"ok": False, "error": "body is not JSON"}, status=400)
+        fields = order_fields(body)
+        if isinstance(fields, str):
+            return web.json_response({"ok": False, "error": fields}, status=400)
+        try:
+            fresh = await queue_order(self.queue, fields)
+        except self.queue.store.unavailable as error:
+            log.warning("an order was not queued: the store does not answer (%s); 503", type(error).__name__)
+            return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
+        except Exception:
+            log.exception("could not queue an order")
+            return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
+        return web.json_response({"ok": True, "duplicate": not fresh})
+
+
+class OrderHandler:
+    """The queued order: into the profile, then told as a customer event."""
+
+    def __init__(self, store: Store, events: EventBus, clock: Callable[[], float] = time.time, *,
+                 profiles: Profiles | None = None) -> None:
+        self.profiles = profiles or Profiles(store)
+        self.events = events
+        self.clock = clock
+
+    async def __call__(self, event: Event) -> None:
+        data = event.data
+        customer, order_id = data.get("customer", ""), data.get("order_id", "")
+        at = float(data.get("paid_at") or 0) or self.clock()
+        async with self.profiles.edit(customer) as profile:
+            if f"order:{order_id}" not in profile.applied:
+                profile.record_purchase(data.get("product", ""), at)
+                profile.remember(f"order:{order_id}")
+        await self.events.emit([CustomerEvent(PURCHASED, customer, at, conv=event.conversation)])
+        log.info("an order was recorded as a purchase")

@@ -1,0 +1,150 @@
+"""The decision: recommend now, ask one question first, one light mention, or hold back — with reasons.
+
+    decide(policy, codebook, products, profile, now)      # in a conversation: an explicit ask counts
+    may_offer(policy, codebook, products, profile, now)   # a proactive offer (schedulers): asks do not count
+
+An explicit ask is always answered once — also after 别推了, which only ends *proactive* offers — with one
+question first when the concern is unknown. A proactive offer needs a clear need (the evidence of the last
+`need.forget_after`), is never made in the first session (unless `budget.first_session`), waits out the
+cool-down after a refusal, and stays within `budget.offers` per `budget.window`. A cold customer gets one
+light mention, then nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.policy.choose import choose
+from bot.policy.spec import Policy
+from bot.profile.codebook import Codebook
+from bot.profile.model import Profile
+from bot.understanding.knowledge import Product
+
+PERMISSION = "permission"  # ask_first without a survey question: "may I pick one for you?"
+ANSWERED = "ask_done"  # an explicit ask that has had its answer (it still counts as need)
+_COLD = ("cold", "silence", "refusal")
+_WARM = ("ask", ANSWERED, "urgent")
+
+
+class Action(StrEnum):
+    RECOMMEND = "recommend"
+    ASK_FIRST = "ask_first"
+    LIGHT = "light"
+    HOLD = "hold"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reasons: tuple[str, ...]
+    evidence: tuple[tuple[str, float, str], ...]  # what counted: (kind, weight, detail)
+    need: float
+    at: float
+    asked: bool = False  # an explicit ask is being answered
+    product: Product | None = None
+    fit: str = ""  # why this product
+    question: str = ""  # ask_first: the codebook question, or "permission"
+    trigger: str = field(default="", compare=False)  # who asked the policy (flow state, scheduler…)
+
+    @property
+    def allowed(self) -> bool:
+        """Something may be said: an offer, a question, or the light mention."""
+        return self.action is not Action.HOLD
+
+    def record(self) -> dict[str, Any]:
+        return {"at": round(self.at, 1), "trigger": self.trigger, "action": str(self.action),
+                "product": self.product.id if self.product else "", "question": self.question,
+                "asked": self.asked, "need": self.need, "reasons": list(self.reasons),
+                "evidence": [list(e) for e in self.evidence]}
+
+
+def may_offer(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile,
+              now: float, trigger: str = "proactive") -> Decision:
+    """May the bot make a proactive offer to this customer now, and why? (asks are not counted)"""
+    return decide(policy, codebook, products, profile, now, proactive=True, trigger=trigger)
+
+
+def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
+           *, proactive: bool = False, trigger: str = "") -> Decision:
+    live = [e for e in profile.evidence if now - float(e[2]) <= policy.forget_after]
+    counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
+    need = round(sum(float(e[1]) for e in live), 1)
+    reasons: list[str] = []
+
+    def done(action: Action, **extra: Any) -> Decision:
+        return Decision(action, tuple(reasons), counted, need, now, trigger=trigger, **extra)
+
+    concern = policy.concern
+    ask = None if proactive else _open_ask(policy, live, now)
+    if ask is not None:
+        reasons.append(f"顾客主动要推荐（{ask[3]}，{_span(now - float(ask[2]))}前）")
+        if profile.opted_out:
+            reasons.append("说过别推了：这次是顾客自己要的，回答一次，之后仍不主动推")
+        if concern and not profile.known(concern):
+            reasons.append(f"还不知道 {concern}：先问一个问题")
+            return done(Action.ASK_FIRST, asked=True, question=concern)
+        choice = choose(policy, codebook, products, profile)
+        reasons.append(choice.reason)
+        if choice.product is None:
+            return done(Action.HOLD, asked=True)
+        return done(Action.RECOMMEND, asked=True, product=choice.product, fit=choice.reason)
+
+    if profile.opted_out:
+        reasons.append(f"说过别推了（{_span(now - profile.opted_out_at)}前）：不再主动推荐")
+        return done(Action.HOLD)
+    refused = [float(r[1]) for r in profile.refusals if now - float(r[1]) < policy.cooldown]
+    if refused:
+        last = max(refused)
+        reasons.append(f"{_span(now - last)}前拒绝过：冷却中，还要{_span(last + policy.cooldown - now)}")
+        return done(Action.HOLD)
+    cold = sum(1 for e in counted if e[0] in _COLD)
+    if cold > sum(1 for e in counted if e[0] in _WARM):
+        if profile.light_at:
+            reasons.append(f"冷淡，{_span(now - profile.light_at)}前已经轻轻提过一次：不再提")
+            return done(Action.HOLD)
+        if need >= policy.need.light:
+            reasons.append(f"冷淡但有需求（需求分 {need:g} ≥ {policy.need.light:g}）：只轻轻提一次")
+            return done(Action.LIGHT)
+        reasons.append(f"冷淡，需求分 {need:g} < {policy.need.light:g}：不提")
+        return done(Action.HOLD)
+    if profile.sessions <= 1 and not policy.budget.first_session:
+        reasons.append("第一次会话，顾客没有主动要：不主动推荐")
+        return done(Action.HOLD)
+    recent = [o for o in profile.offers if now - float(o[1]) < policy.window]
+    if len(recent) >= policy.budget.offers:
+        reasons.append(f"{policy.spec.budget.window} 内已推荐 {len(recent)} 次（上限 {policy.budget.offers}）")
+        return done(Action.HOLD)
+    if need < policy.need.recommend:
+        reasons.append(f"需求分 {need:g} < {policy.need.recommend:g}：需求还不明确，不推荐")
+        return done(Action.HOLD)
+    reasons.append(f"需求明确（需求分 {need:g} ≥ {policy.need.recommend:g}）")
+    if concern and not profile.known(concern):
+        reasons.append(f"还不知道 {concern}：先问一个问题")
+        return done(Action.ASK_FIRST, question=concern)
+    choice = choose(policy, codebook, products, profile)
+    reasons.append(choice.reason)
+    if choice.product is None:
+        return done(Action.HOLD)
+    urgent = [e for e in live if e[0] == "urgent" and now - float(e[2]) <= policy.ask_valid]
+    if urgent:
+        reasons.append(f"很急（{urgent[-1][3]}）且知道困扰：直接推荐")
+        return done(Action.RECOMMEND, product=choice.product, fit=choice.reason)
+    reasons.append("没有主动要：先问一句要不要帮忙挑")
+    return done(Action.ASK_FIRST, question=PERMISSION, product=choice.product, fit=choice.reason)
+
+
+def _open_ask(policy: Policy, live: list[list[Any]], now: float) -> list[Any] | None:
+    """The latest explicit ask that has not had its answer yet (answered ones are relabelled), if recent."""
+    asks = [e for e in live if e[0] == "ask" and now - float(e[2]) <= policy.ask_valid]
+    return asks[-1] if asks else None
+
+
+def _span(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    for unit, size in (("天", 86400), ("小时", 3600), ("分钟", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}秒"

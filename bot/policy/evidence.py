@@ -1,0 +1,118 @@
+"""Need evidence, read from every message the customer writes.
+
+For: an explicit ask (推荐 / 买哪个 / 帮我挑), urgency (急, 明天要用), a pain that reveals a survey answer
+(爆痘 → 痘痘, 泛红 → 敏感肌: the codebook's `mentions`), the same concern again. Against: a cold reply, silence
+after an offer, a refusal (flows declare refusals with `evidence: refusal`). Weights come from the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from bot.policy.spec import Policy
+from bot.profile.codebook import Codebook
+from bot.profile.model import Profile
+
+Normalize = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Noted:
+    kind: str
+    weight: float
+    detail: str
+
+
+@dataclass
+class Reading:
+    """What one message showed: evidence, and survey answers it revealed (question, code, phrase)."""
+
+    evidence: list[Noted] = field(default_factory=list)
+    answers: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class NeedReader:
+    """Built once per content load (phrases normalised the way messages are)."""
+
+    def __init__(self, policy: Policy, codebook: Codebook, normalize: Normalize) -> None:
+        self.policy = policy
+        self.codebook = codebook
+        self.words = {kind: _normalised(spec.words, normalize) for kind, spec in policy.evidence.items()}
+        self.unless = {kind: _normalised(spec.unless, normalize) for kind, spec in policy.evidence.items()}
+        self.intents = {kind: set(spec.intents) for kind, spec in policy.evidence.items()}
+        self.mentions = [(normalize(p), q, c) for p, q, c in codebook.mentions() if normalize(p)]
+
+    def read(self, text: str, intents: Iterable[str], profile: Profile, now: float) -> Reading:
+        """`text` is normalised; `now` before the profile notes this message (for silence)."""
+        reading = Reading()
+        said = set(intents)
+        for kind in ("ask", "urgent", "cold"):
+            shown = self._shows(kind, text, said)
+            if shown:
+                reading.evidence.append(Noted(kind, self.policy.weight(kind), shown))
+        labels: list[str] = []
+        for phrase, question, code in self.mentions:
+            if phrase in text and all(q != question for q, _, _ in reading.answers):
+                reading.answers.append((question, code, phrase))
+                labels.append(self.codebook.label(question, code))
+        if labels:  # one pain per message, however many answers it revealed
+            phrases = "、".join(dict.fromkeys(p for _, _, p in reading.answers))
+            reading.evidence.append(Noted("pain", self.policy.weight("pain"), f"{phrases}→{'/'.join(labels)}"))
+        repeated = [label for label in labels if self._repeated(profile, label, now)]
+        if repeated:
+            reading.evidence.append(Noted("repeat", self.policy.weight("repeat"), f"又说到{'/'.join(repeated)}"))
+        silent = self._silence(profile, now)
+        if silent:
+            reading.evidence.append(Noted("silence", self.policy.weight("silence"), silent))
+        return reading
+
+    def _shows(self, kind: str, text: str, intents: set[str]) -> str:
+        if any(phrase in text for phrase in self.unless[kind]):
+            return ""
+        hit = next((name for name in self.intents[kind] if name in intents), "")
+        if hit:
+            return hit
+        return next((phrase for phrase in self.words[kind] if phrase in text), "")
+
+    def _repeated(self, profile: Profile, label: str, now: float) -> bool:
+        """The same concern was brought up before (often enough) and not yet counted as repeated."""
+        live = [e for e in profile.evidence if now - float(e[2]) <= self.policy.forget_after]
+        earlier = sum(1 for e in live if e[0] == "pain" and label in str(e[3]).rpartition("→")[2].split("/"))
+        counted = any(e[0] == "repeat" and label in str(e[3]).removeprefix("又说到").split("/") for e in live)
+        return not counted and earlier + 1 >= self.policy.repeat_times
+
+    def _silence(self, profile: Profile, now: float) -> str:
+        """The customer let an offer go unanswered for long (noted once, when they write again)."""
+        if not profile.offers:
+            return ""
+        product, offered_at = profile.offers[-1][0], float(profile.offers[-1][1])
+        unanswered = profile.last_seen <= offered_at
+        if unanswered and now - offered_at >= self.policy.silence_after:
+            return f"推荐{product}后{int((now - offered_at) // 86400)}天没回"
+        return ""
+
+
+def _normalised(phrases: list[str], normalize: Normalize) -> list[str]:
+    return sorted({n for n in (normalize(p) for p in phrases) if n}, key=len, reverse=True)
+
+
+def apply_reading(reading: Reading, profile: Profile, codebook: Codebook, now: float) -> list[str]:
+    """Write a reading into the profile; returns lines for /debug."""
+    notes = []
+    for item in reading.evidence:
+        profile.add_evidence(item.kind, item.weight, now, item.detail)
+        notes.append(f"需求证据 {item.kind} {item.weight:+g}（{item.detail}）")
+    for question, code, phrase in reading.answers:
+        if profile.answered(question) is None:
+            notes += profile.set_answer(codebook, question, code, "said")
+            notes.append(f"从“{phrase}”预填 {question} = {code} {codebook.label(question, code)}")
+    return notes
+
+
+def note(profile: Profile, policy: Policy, kind: str, now: float, detail: str) -> str:
+    """Evidence a flow declares (`evidence: refusal`); a refusal also starts the cool-down."""
+    profile.add_evidence(kind, policy.weight(kind), now, detail)
+    if kind == "refusal":
+        profile.record_refusal(now)
+    return f"需求证据 {kind} {policy.weight(kind):+g}（{detail}）"

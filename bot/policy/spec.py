@@ -1,0 +1,123 @@
+"""knowledge/policy.yaml as a schema: evidence weights, thresholds, budgets (docs/policy.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.content.durations import seconds
+from bot.content.source import ContentError, Document, Problem, load_document, validate
+
+# Evidence kinds the engine itself reads from messages (operators may add their own, used by flows
+# with `evidence: <kind>` and by codebook options).
+ROLES = ("ask", "urgent", "pain", "repeat", "cold", "silence", "refusal")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _listed(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+def _duration(value: str | None) -> str | None:
+    if value is not None:
+        seconds(value)
+    return value
+
+
+class EvidenceKind(_Strict):
+    weight: float = Field(ge=-10, le=10)
+    intents: list[str] = []  # intents (knowledge/intents.yaml) that show it
+    words: list[str] = []  # phrases that show it anywhere in a message
+    unless: list[str] = []  # phrases that cancel the words (不急 is not 急)
+    after: str | None = None  # silence: no reply this long after an offer
+    times: int | None = Field(None, ge=2)  # repeat: the same concern this many times
+
+    _lists = field_validator("intents", "words", "unless", mode="before")(_listed)
+    _after = field_validator("after")(_duration)
+
+
+class Need(_Strict):
+    forget_after: str = "30d"  # evidence older than this no longer counts
+    recommend: float = 3  # need score from which a proactive offer is considered
+    light: float = 2  # need score from which a cold customer gets the one light mention
+
+    _forget = field_validator("forget_after")(_duration)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Need:
+        if self.light > self.recommend:
+            raise ValueError("need.light 不能高于 need.recommend")
+        return self
+
+
+class Budget(_Strict):
+    offers: int = Field(2, ge=0)  # proactive recommendations per customer per window
+    window: str = "7d"
+    cooldown_after_refusal: str = "3d"
+    first_session: bool = False  # may a proactive recommendation come in the first session?
+
+    _durations = field_validator("window", "cooldown_after_refusal")(_duration)
+
+
+class Survey(_Strict):
+    resume_after: str = "2h"  # a pending survey question is asked again when the customer returns later
+
+    _resume = field_validator("resume_after")(_duration)
+
+
+class PolicyFile(_Strict):
+    flow: str  # the flow that makes an offer (its start_on `event: need` runs when the policy sees need)
+    concern: str = ""  # the codebook question a product is chosen by; asked first when unknown
+    session_gap: str = "30m"  # a longer pause starts a new conversation session
+    ask_valid: str = "1d"  # an explicit ask is answered once, within this time
+    evidence: dict[str, EvidenceKind]
+    need: Need = Need()
+    budget: Budget = Budget()
+    fit: dict[str, float] = {}  # codebook question → weight when the product fits its answer
+    fit_other: float = 1  # weight of any other customer tag a product fits
+    survey: Survey = Survey()
+
+    _durations = field_validator("session_gap", "ask_valid")(_duration)
+
+
+class Policy:
+    """The checked policy with its durations in seconds."""
+
+    def __init__(self, spec: PolicyFile) -> None:
+        self.spec = spec
+        self.flow = spec.flow
+        self.concern = spec.concern
+        self.evidence = spec.evidence
+        self.need = spec.need
+        self.budget = spec.budget
+        self.fit = spec.fit
+        self.fit_other = spec.fit_other
+        self.session_gap = seconds(spec.session_gap)
+        self.ask_valid = seconds(spec.ask_valid)
+        self.forget_after = seconds(spec.need.forget_after)
+        self.window = seconds(spec.budget.window)
+        self.cooldown = seconds(spec.budget.cooldown_after_refusal)
+        self.resume_after = seconds(spec.survey.resume_after)
+        self.silence_after = seconds(spec.evidence["silence"].after or "2d")
+        self.repeat_times = spec.evidence["repeat"].times or 2
+
+    def weight(self, kind: str) -> float:
+        return self.evidence[kind].weight
+
+
+def load_policy(folder: Path, root: Path) -> tuple[Policy, Document]:
+    path = folder / "policy.yaml"
+    display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    if not path.exists():
+        raise ContentError([Problem(display, 1, 1, "缺少文件 policy.yaml：克制推荐的规则 (file is missing)")])
+    document = load_document(path, display)
+    spec = validate(PolicyFile, document)
+    missing = [role for role in ROLES if role not in spec.evidence]
+    if missing:
+        raise ContentError([document.problem(("evidence",), f"evidence 缺少 {', '.join(missing)} "
+                                                            "(the engine reads these from every message)")])
+    return Policy(spec), document

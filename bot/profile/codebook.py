@@ -1,0 +1,177 @@
+"""The codebook (knowledge/codebook.yaml): survey questions in the 高姿 style, code → label → WeCom tag.
+
+    unknown: [不知道, 不清楚, 跳过]        # answers that skip one question (recorded as unknown, "?")
+    questions:
+      concern:
+        group: 护肤困扰                    # the WeCom tag group
+        options:
+          "3": {label: 痘痘, answers: [长痘, 闭口], mentions: [爆痘, 冒痘]}
+          D: {label: 想解决, evidence: want}
+    groups:                                # tags that flows set, synced to WeCom as well
+      互动: [新客, 冷淡]
+
+A customer answers with the code (3, D, ｄ), the label, one of `answers`, or words that contain one.
+`mentions` are phrases that reveal the answer in any message (爆痘 → 痘痘): the survey pre-fills them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.content.source import ContentError, Document, Problem, load_document, validate
+
+UNKNOWN = "?"  # the code stored for a question that was asked and skipped
+_CODE = re.compile(r"^[0-9A-Za-z]{1,3}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _listed(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+class Option(_Strict):
+    label: str = Field(min_length=1)
+    tag: str | None = None  # the WeCom tag; the label when not given
+    answers: list[str] = []  # what customers reply for it
+    mentions: list[str] = []  # phrases that reveal it in any message
+    evidence: str | None = None  # a need-evidence kind (knowledge/policy.yaml) that choosing it adds
+
+    _lists = field_validator("answers", "mentions", mode="before")(_listed)
+
+    @property
+    def tag_name(self) -> str:
+        return self.tag or self.label
+
+
+class Question(_Strict):
+    group: str = Field(min_length=1)
+    options: dict[str, Option] = Field(min_length=1)
+
+    @field_validator("options")
+    @classmethod
+    def _codes(cls, value: dict[str, Option]) -> dict[str, Option]:
+        for code in value:
+            if not _CODE.match(code):
+                raise ValueError(f"编码 “{code}” 只能是 1-3 个数字或字母 (codes are digits or letters)")
+        return value
+
+
+class CodebookFile(_Strict):
+    unknown: list[str] = []
+    questions: dict[str, Question] = {}
+    groups: dict[str, list[str]] = {}
+
+    _unknown = field_validator("unknown", mode="before")(_listed)
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    group: str
+    question: str = ""  # "" for a tag of `groups`
+    code: str = ""
+
+
+class Codebook:
+    def __init__(self, spec: CodebookFile) -> None:
+        self.spec = spec
+        self.questions = spec.questions
+        self.unknown = list(spec.unknown)
+        self.tags: dict[str, TagInfo] = {}
+        for qid, question in spec.questions.items():
+            for code, option in question.options.items():
+                self.tags.setdefault(option.tag_name, TagInfo(question.group, qid, code))
+        for group, names in spec.groups.items():
+            for name in names:
+                self.tags.setdefault(name, TagInfo(group))
+
+    @classmethod
+    def empty(cls) -> Codebook:
+        return cls(CodebookFile())
+
+    def option(self, question: str, code: str) -> Option | None:
+        spec = self.questions.get(question)
+        return spec.options.get(code) if spec else None
+
+    def code_of(self, question: str, label: str) -> str | None:
+        spec = self.questions.get(question)
+        for code, option in (spec.options.items() if spec else ()):
+            if option.label == label:
+                return code
+        return None
+
+    def label(self, question: str, code: str | None) -> str:
+        option = self.option(question, code or "")
+        return option.label if option else ""
+
+    def render(self, question: str) -> str:
+        """The options as customers see them: "1 干皮 2 油皮 3 混合肌"."""
+        spec = self.questions.get(question)
+        return " ".join(f"{code} {o.label}" for code, o in spec.options.items()) if spec else ""
+
+    def groups(self) -> dict[str, list[str]]:
+        """Every WeCom tag group and its tags, in file order."""
+        out: dict[str, list[str]] = {}
+        for tag, info in self.tags.items():
+            out.setdefault(info.group, []).append(tag)
+        return out
+
+    def mentions(self) -> list[tuple[str, str, str]]:
+        """(phrase, question, code) for every `mentions` phrase, longest first."""
+        found = [(phrase, qid, code) for qid, q in self.questions.items() for code, o in q.options.items()
+                 for phrase in o.mentions]
+        return sorted(found, key=lambda item: len(item[0]), reverse=True)
+
+
+def load_codebook(folder: Path, root: Path) -> Codebook:
+    """knowledge/codebook.yaml, checked; a missing file is an empty codebook (no survey codes, no tags)."""
+    path = folder / "codebook.yaml"
+    if not path.exists():
+        return Codebook.empty()
+    display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    document = load_document(path, display)
+    spec = validate(CodebookFile, document)
+    problems = _check(spec, document)
+    if problems:
+        raise ContentError(problems)
+    return Codebook(spec)
+
+
+def _check(spec: CodebookFile, doc: Document) -> list[Problem]:
+    problems: list[Problem] = []
+    seen_tags: dict[str, str] = {}
+    groups: dict[str, str] = {}
+
+    def tag(name: str, where: tuple[str | int, ...], owner: str) -> None:
+        if name in seen_tags:
+            problems.append(doc.problem(where, f"标签 “{name}” 重复了（{seen_tags[name]} 里已有），"
+                                               "企业微信里一个标签只能对应一个选项 (duplicate tag)"))
+        seen_tags.setdefault(name, owner)
+
+    for qid, question in spec.questions.items():
+        if not _NAME.match(qid):
+            problems.append(doc.problem(("questions", qid), f"题目 id “{qid}” 只能用小写字母、数字、下划线"))
+        if question.group in groups:
+            problems.append(doc.problem(("questions", qid, "group"),
+                                        f"标签组 “{question.group}” 已被 {groups[question.group]} 使用"))
+        groups.setdefault(question.group, qid)
+        labels: set[str] = set()
+        for code, option in question.options.items():
+            where: tuple[str | int, ...] = ("questions", qid, "options", code)
+            if option.label in labels:
+                problems.append(doc.problem((*where, "label"), f"选项名 “{option.label}” 在这一题里重复了"))
+            labels.add(option.label)
+            tag(option.tag_name, where, qid)
+    for group, names in spec.groups.items():
+        if group in groups:
+            problems.append(doc.problem(("groups", group), f"标签组 “{group}” 已被 {groups[group]} 使用"))
+        for index, name in enumerate(names):
+            tag(name, ("groups", group, index), group)
+    return problems

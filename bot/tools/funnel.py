@@ -1,0 +1,101 @@
+"""`siyu report` (the funnel, follow-ups and churn) and `siyu purchase` (tell the bot about an order)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.config import content_dir_from
+from bot.content.source import ContentError
+from bot.followups.plans import PushyAlarm
+from bot.store.factory import open_store
+
+
+def _store_url(command: str) -> str | None:
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        print(f"siyu {command} 读写的是运行中的机器人的数据：请设置 REDIS_URL（内嵌存储只在单个进程里）",
+              file=sys.stderr)
+    return url or None
+
+
+def _zone() -> ZoneInfo | None:
+    name = os.environ.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"SIYU_TIMEZONE 不对：{name!r} 不是时区名（例如 Asia/Shanghai）", file=sys.stderr)
+        return None
+
+
+def _alarm(args: argparse.Namespace) -> PushyAlarm:
+    """The "too pushy" thresholds of the content in use (the defaults when it cannot be read)."""
+    from bot.engine.content import load_content
+
+    root = Path(args.content).expanduser() if args.content else content_dir_from(os.environ)
+    try:
+        return load_content(root).plans.pushy_alarm
+    except (ContentError, OSError) as error:
+        print(f"内容读不了，按默认阈值报警（{str(error).splitlines()[0]}）", file=sys.stderr)
+        return PushyAlarm()
+
+
+def report(args: argparse.Namespace) -> int:
+    from bot.funnel.html import render_html
+    from bot.funnel.report import Report, days_back, load_report, render_text
+
+    url, zone = _store_url("report"), _zone()
+    if url is None or zone is None:
+        return 2
+    try:
+        days_back(args.since, date.today())
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    alarm = _alarm(args)
+
+    async def read() -> Report:
+        store = open_store(url)
+        try:
+            return await load_report(store, zone, args.since, args.channel, alarm, time.time())
+        finally:
+            await store.close()
+
+    found = asyncio.run(read())
+    if args.html:
+        Path(args.html).write_text(render_html(found), encoding="utf-8")
+        print(f"写好了 {args.html}（{found.first} … {found.last}）")
+    else:
+        print(render_text(found))
+    return 0
+
+
+def purchase(args: argparse.Namespace) -> int:
+    from bot.gateway.orders import order_fields, queue_order
+    from bot.gateway.queue import Queue
+
+    url = _store_url("purchase")
+    if url is None:
+        return 2
+    fields = order_fields({"external_userid": args.customer, "order_id": args.order or f"manual-{time.time_ns()}",
+                           "product": args.product or "", "paid_at": args.at or time.time()})
+    if isinstance(fields, str):
+        print(fields, file=sys.stderr)
+        return 2
+
+    async def send() -> bool:
+        store = open_store(url)
+        try:
+            return await queue_order(Queue(store), fields)
+        finally:
+            await store.close()
+
+    fresh = asyncio.run(send())
+    print(f"订单 {fields['order_id']} " + ("已交给机器人处理" if fresh else "之前已经记过了"))
+    return 0
