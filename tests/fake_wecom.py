@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fake_wecom_groups import FakeError, FakeGroups
+
 
 @dataclass
 class Call:
@@ -24,7 +26,7 @@ class Call:
 
 
 @dataclass
-class FakeWeCom:
+class FakeWeCom(FakeGroups):
     corp_id: str = "wx5823bf96d3bd56c7"
     secret: str = "test-secret"
     calls: list[Call] = field(default_factory=list)
@@ -132,7 +134,10 @@ class FakeWeCom:
         handler = getattr(self, "_" + endpoint.replace("/", "_"), None)
         if handler is None:
             return web.json_response({"errcode": 0, "errmsg": "ok"})
-        result: dict[str, Any] = handler(body)
+        try:
+            result: dict[str, Any] = handler(body)
+        except FakeError as error:
+            return web.json_response({"errcode": error.errcode, "errmsg": error.errmsg})
         return web.json_response({"errcode": 0, "errmsg": "ok", **result})
 
     # -- endpoints -------------------------------------------------------------------------------
@@ -162,6 +167,3 @@ class FakeWeCom:
 
     def _externalcontact_send_welcome_msg(self, body: dict[str, Any]) -> dict[str, Any]:
         return {}
-
-    def _externalcontact_groupchat_get(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"group_chat": {"chat_id": body["chat_id"], "name": "group", "member_list": []}}
