@@ -7,10 +7,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 import aiohttp
 
+from bot.enforcement.audit import Audit
+from bot.enforcement.ladder import Strikes
+from bot.enforcement.notices import Notifier
+from bot.enforcement.pipeline import Finding, Judge, Moderation
+from bot.enforcement.tagging import Tagger
 from bot.engine.content import load_content
+from bot.group_messages.observed import Observed
 from bot.groups.content import GroupContent, load_groups
 from bot.groups.events import GroupEvents
 from bot.groups.ratelimit import RateLimit
@@ -95,3 +102,54 @@ def member_event(chat_id: str, detail: str, members: list[str], last: str, curre
         "LastMemVer": last, "CurMemVer": current,
         ("JoinScene" if detail == "add_member" else "QuitScene"): str(scene),
     }
+
+
+# -- moderation --------------------------------------------------------------------------------------
+@dataclass
+class ModerationStack:
+    groups: GroupStack
+    moderation: Moderation
+    notifier: Notifier
+    strikes: Strikes
+    tagger: Tagger
+    audit: Audit
+
+
+class WordJudge:
+    """A stand-in detector for the ladder tests (the real detector has its own tests): a few phrases."""
+
+    RULES: ClassVar[dict[str, tuple[str, str, str, str]]] = {"加我微信": ("contact_invite", "contact", "warn", "low"), "刷单": ("ad_strong", "ad", "warn", "low"),
+             "转账到": ("fraud_words", "fraud", "alert", "high"), "http": ("link", "link", "warn", "low"),
+             "骂人": ("abuse", "abuse", "warn", "medium"), "只记": ("quiet", "ad", "record", "medium"),
+             "刷屏": ("flood", "flood", "warn", "low")}
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    async def __call__(self, observed: Observed, role: str) -> Finding:
+        self.seen.append((observed.msgid, role))
+        for phrase, (rule, category, action, severity) in self.RULES.items():
+            if phrase in observed.text:
+                return Finding(True, rule, category, action, severity, f"命中“{phrase}”", label=category)
+        return Finding(False)
+
+
+@asynccontextmanager
+async def moderation_stack(store: Store, fake: FakeWeCom, judge: Judge | None = None, *,
+                           content: GroupContent | None = None, agent_id: int | None = 1000002,
+                           clock: Clock | None = None) -> AsyncIterator[ModerationStack]:
+    clock = clock or Clock()
+    fake.clock = clock
+    the_content = content or sample_groups()
+    async with group_stack(store, fake, content=the_content, clock=clock) as stack:
+        audit = Audit(store, lambda: the_content.ladder.audit_retention_days, clock)
+        notifier = Notifier(store, stack.groups_api, agent_id, lambda: the_content.ladder.notices, audit, clock)
+        strikes, tagger = Strikes(store), Tagger(stack.groups_api, store)
+        moderation = Moderation(store, stack.registry, stack.reconciler, stack.stats, lambda: the_content,
+                                judge or WordJudge(), strikes, notifier, tagger, audit, clock)
+        yield ModerationStack(stack, moderation, notifier, strikes, tagger, audit)
+
+
+def said(msgid: str, chat_id: str, sender: str, text: str, at: float, **extra: object) -> Observed:
+    fields: dict[str, object] = {"source": "msgaudit", **extra}
+    return Observed(msgid=msgid, chat_id=chat_id, sender=sender, sent_at=at, text=text, **fields)  # type: ignore[arg-type]
