@@ -18,6 +18,7 @@ from bot.gateway.kf import KfChannel
 from bot.gateway.queue import Queue
 from bot.gateway.server import MAX_BODY, CallbackEndpoint, add_routes, never_500
 from bot.gateway.worker import Worker
+from bot.group_service import GroupService, build_group_service
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI
 from bot.protocol.crypto import CallbackCipher
@@ -40,6 +41,7 @@ class Services:
     api: WeComAPI | None = None
     kf: KfChannel | None = None
     handlers: Handlers | None = None
+    groups: GroupService | None = None  # customer groups; the conversation factory may build it with content
     workers: list[Worker] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # drained at shutdown
     auxiliary: list[asyncio.Task[None]] = field(default_factory=list)  # loops cancelled at shutdown
@@ -107,6 +109,11 @@ def build_app(
             agent_id=settings.agent_id,
             clock=clock,
         )
+        if services.groups is None:  # no group content: groups are registered, not moderated
+            services.groups = build_group_service(the_store, services.api, services.queue, metrics, settings,
+                                                  lambda: None, clock=clock)
+        services.handlers.by_kind.update(services.groups.by_kind)
+        services.auxiliary.extend(asyncio.create_task(loop) for loop in services.groups.loops())
         await services.queue.setup()
         for _ in range(workers):
             worker = Worker(services.queue, services.handlers.handle, metrics, **(worker_options or {}))  # type: ignore[arg-type]

@@ -6,10 +6,12 @@ import base64
 import binascii
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.groups.settings import GroupSettings, load_group_settings
 
 
 class ConfigError(Exception):
@@ -33,6 +35,7 @@ class Settings:
     persona: str | None = None
     burst_window: float = 2.0
     timezone: str = "Asia/Shanghai"
+    groups: GroupSettings = field(default_factory=GroupSettings)
 
 
 def default_content_dir() -> Path:
@@ -116,6 +119,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"SIYU_TIMEZONE is wrong: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
 
+    groups = load_group_settings(env, problems)
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -132,4 +136,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         persona=persona,
         burst_window=burst_window,
         timezone=timezone,
+        groups=groups,
     )

@@ -1,4 +1,7 @@
-"""What each queued event does. Every effect is idempotent per event (see outbox.py)."""
+"""What each queued event does. Every effect is idempotent per event (see outbox.py).
+
+Customer-group events (external_chat, msgaudit, hit_keyword, group_message) are handled by
+bot/group_service.py, whose handlers the app adds to `by_kind`."""
 
 from __future__ import annotations
 
@@ -68,7 +71,6 @@ class Handlers:
             "kf_message": self.kf_message,
             "kf_event": self.kf_event,
             "external_contact": self.external_contact,
-            "external_chat": self.external_chat,
             "app_message": self.app_message,
             "timer": self.timer,
         }
@@ -205,23 +207,6 @@ class Handlers:
             log.info("welcome code already used (another sender or the admin console welcome)")
         await self.outbox.mark(event.key, msgid, SENT)
         self.metrics.outbound.labels("welcome", "sent").inc()
-
-    # -- customer groups -------------------------------------------------------------------------
-    async def external_chat(self, event: Event) -> None:
-        data = event.data
-        chat_id = data.get("ChatId", "")
-        record = {
-            "last_change": data.get("ChangeType", ""),
-            "last_detail": data.get("UpdateDetail", ""),
-            "updated_at": data.get("CreateTime", ""),
-        }
-        if data.get("ChangeType") == "dismiss":
-            record["dismissed"] = "1"
-        await self.store.hset(f"siyu:group:{chat_id}", record)
-        if data.get("UpdateDetail") in ("add_member", "del_member"):
-            delta = int(data.get("MemChangeCnt") or "0")
-            await self.store.hincrby(f"siyu:group:{chat_id}", "member_changes", delta)
-        log.info("customer group change %s/%s recorded", record["last_change"], record["last_detail"])
 
     # -- members of the corp writing to the app --------------------------------------------------
     async def app_message(self, event: Event) -> None:
