@@ -33,14 +33,24 @@ def _load(args: argparse.Namespace, persona: str | None = None) -> Content | Non
 
 
 def check(args: argparse.Namespace) -> int:
+    from bot.groups.library import GroupLibrary
+
     content = _load(args)
     if content is None:
+        return 1
+    try:
+        groups = GroupLibrary.load(content).current
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} 个问题，内容没有加载 ({content.root})", file=sys.stderr)
         return 1
     knowledge = content.understanding.knowledge
     states = sum(len(f.spec.states) for f in content.flows.values())
     print(f"OK {content.root} (版本 {content.version}): {len(content.flows)} 个流程 / {states} 个状态, "
           f"{len(content.personas)} 个人设, {len(knowledge.faq)} 条 FAQ, {len(knowledge.intents)} 个意图, "
-          f"{len(knowledge.products)} 个商品")
+          f"{len(knowledge.products)} 个商品"
+          + (f", {len(groups.types.types)} 种客户群 / {len(groups.welcome_texts)} 条入群欢迎语" if groups else ""))
     return 0
 
 
