@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.conversation import Inbound, Outbound, Turn
+from bot.enforcement.blacklist import restraint
 from bot.engine.content import Content
 from bot.engine.library import Library
 from bot.engine.session import Session, Sessions
@@ -62,6 +63,7 @@ class Engine:
             done = session.done_turn(inbound.event_id)
             if done is not None:
                 return _turn_from(done)
+            session.restrained = await restraint(self.store, inbound.customer) or ""
             reply = Reply()
             self._turn(key, session, inbound, reply)
             turn = Turn(messages=reply.messages, handover=reply.handover)
