@@ -33,8 +33,12 @@ class RateLimit:
             now = self.clock()
             minute = math.floor(now / 60)
             used = await self.store.incr(f"siyu:rl:{self.name}:{minute}", ttl_ms=120_000)
+            if math.floor(self.clock() / 60) != minute:
+                continue  # the minute turned while the store answered: count the call in the new one
             if used <= self.per_minute:
                 return
-            pause = (minute + 1) * 60 - now + 0.01
+            pause = (minute + 1) * 60 - self.clock() + 0.01  # read again: the store call took time
+            if pause <= 0:
+                continue
             self.waited_s += pause
             await self.sleep(pause)

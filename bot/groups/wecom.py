@@ -52,7 +52,7 @@ class GroupAPI:
 
     # -- group welcome templates ---------------------------------------------------------------------
     async def welcome_add(self, template: Json) -> str:
-        body = await self.api.call("externalcontact/group_welcome_template/add", {**template, "notify": 0})
+        body = await self.api.call("externalcontact/group_welcome_template/add", {**template, "notify": 1})
         return str(body["template_id"])
 
     async def welcome_edit(self, template_id: str, template: Json) -> None:
