@@ -34,7 +34,7 @@ from bot.store.base import Store
 from bot.store.factory import open_store
 from tests.fake_wecom import FakeWeCom
 
-NAMES = "晓婷 阿杰 小美 王姐 李娜 周周 可可 大伟 思思 婷婷 陈哥 丽丽 小鱼 慧慧 飞飞 豆豆".split()
+NAMES = ("晓婷", "阿杰", "小美", "王姐", "李娜", "周周", "可可", "大伟", "思思", "婷婷", "陈哥", "丽丽")
 
 
 class SyntheticWeCom(FakeWeCom):
@@ -62,8 +62,8 @@ class SyntheticWeCom(FakeWeCom):
                             "join_time": 1_700_000_000 + n, "join_scene": rng.choice((1, 2, 3)),
                             "name": rng.choice(NAMES), "group_nickname": ""})
         return {"group_chat": {"chat_id": chat_id, "name": f"护肤日常{index}群", "owner": f"owner{index % 300:04d}",
-                               "create_time": 1_700_000_000, "notice": "群公告：文明交流，不发广告", "member_list": members,
-                               "admin_list": [], "member_version": f"{index:032x}"}}
+                               "create_time": 1_700_000_000, "notice": "群公告：文明交流，不发广告",
+                               "member_list": members, "admin_list": [], "member_version": f"{index:032x}"}}
 
 
 class VirtualClock:
@@ -126,7 +126,8 @@ async def memory(store: Store, url: str, groups: int, members: int) -> list[list
         await raw.delete(key)
     await raw.aclose()
     n = len(sample)
-    return [["packed member list (siyu-bot)", f"{ours / n / 1024:.1f} KB", f"{ours / n * groups / 2**20:,.0f} MB", "1.00"],
+    return [["packed member list (siyu-bot)", f"{ours / n / 1024:.1f} KB", f"{ours / n * groups / 2**20:,.0f} MB",
+             "1.00"],
             ["one hash field per member (baseline)", f"{baseline / n / 1024:.1f} KB",
              f"{baseline / n * groups / 2**20:,.0f} MB", f"{baseline / ours:.2f}"]]
 
@@ -135,7 +136,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--groups", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=200)
-    parser.add_argument("--per-minute", type=int, default=3000, help="groupchat/get budget (SIYU_GROUPS_API_PER_MINUTE)")
+    parser.add_argument("--per-minute", type=int, default=3000,
+                        help="groupchat/get budget (SIYU_GROUPS_API_PER_MINUTE)")
     parser.add_argument("--redis", help="a Redis database of its own (it is flushed); default: the embedded store")
     args = parser.parse_args()
     if args.redis:
