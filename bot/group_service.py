@@ -155,7 +155,7 @@ def build_group_service(store: Store, api: Caller, queue: Queue, metrics: Metric
         current = content()
         return float(getattr(current.ladder, name)) if current else default
 
-    stats = GroupStats(store, ladder_value("attribution_minutes", DEFAULT_ATTRIBUTION_S / 60) * 60)
+    stats = GroupStats(store, lambda: ladder_value("attribution_minutes", DEFAULT_ATTRIBUTION_S / 60) * 60)
     per_minute = settings.groups.api_per_minute
     reconciler = Reconciler(groups_api, registry, stats, content,
                             get_limit=RateLimit(store, "groupchat_get", per_minute, clock=clock),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.groups.registry import EXTERNAL, Member
@@ -45,9 +46,14 @@ class Leave:
 
 
 class GroupStats:
-    def __init__(self, store: Store, attribution_s: float = 1800) -> None:
+    def __init__(self, store: Store, attribution_s: float | Callable[[], float] = 1800) -> None:
         self.store = store
-        self.attribution_s = attribution_s
+        self._attribution = attribution_s
+
+    @property
+    def attribution_s(self) -> float:
+        """The window, read on every use so that a content reload applies at once."""
+        return float(self._attribution()) if callable(self._attribution) else float(self._attribution)
 
     async def incident(self, chat_id: str, kind: str, at: float, ref: str = "") -> None:
         record = json.dumps({"kind": kind, "ref": ref, "at": round(at, 3)}, separators=(",", ":"))
