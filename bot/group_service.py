@@ -9,6 +9,7 @@ lost, and WeCom keeps archived messages only a few days), and the periodic full 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -69,6 +70,9 @@ class GroupService:
     by_kind: dict[str, Handler] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # a notification wakes the puller beside the workers: a long pull must not hold up the partition
+        # the notification was queued in (kf customers share it)
+        self.wake_msgaudit = asyncio.Event()
         self.by_kind = {"external_chat": self.external_chat, "msgaudit": self.msgaudit_notify,
                         "hit_keyword": self.hit_keyword, GROUP_MESSAGE: self.group_message}
 
@@ -92,9 +96,7 @@ class GroupService:
         if self.msgaudit is None:
             log.warning("msgaudit_notify received but 会话内容存档 is not configured (SIYU_MSGAUDIT_SDK); ignored")
             return
-        report = await self.msgaudit.pull_report()
-        log.info("msgaudit pull: %d seen, %d customer-group messages queued, seq %d", report.seen, report.queued,
-                 report.seq)
+        self.wake_msgaudit.set()
 
     async def hit_keyword(self, event: Event) -> None:
         queued = await self.hits.pull(event.data.get("Token", ""))
@@ -108,14 +110,27 @@ class GroupService:
     def loops(self) -> list[Coroutine[Any, Any, None]]:
         loops: list[Coroutine[Any, Any, None]] = [self.notifier.run()]
         if self.msgaudit is not None and self.settings.groups.msgaudit is not None:
-            loops.append(self._every(self.settings.groups.msgaudit.interval_s, self._timed_pull, "msgaudit pull"))
+            loops.append(self._msgaudit_loop(self.settings.groups.msgaudit.interval_s))
         if self.settings.groups.sync_hours > 0:
             loops.append(self._every(300, self._maybe_full_sync, "group reconcile", first_after=60))
         return loops
 
-    async def _timed_pull(self) -> None:
+    async def _msgaudit_loop(self, interval_s: float) -> None:
+        """Pull on every msgaudit_notify and at least every interval (a notification can be lost)."""
         assert self.msgaudit is not None
-        await self.msgaudit.pull_report()
+        while True:
+            self.wake_msgaudit.clear()
+            try:
+                report = await self.msgaudit.pull_report()
+                if report.seen:
+                    log.info("msgaudit pull: %d seen, %d customer-group messages queued, %d undecryptable, seq %d",
+                             report.seen, report.queued, report.undecryptable, report.seq)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("msgaudit pull failed (%s); trying again in %.0f s", error, interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake_msgaudit.wait(), interval_s)
 
     async def _maybe_full_sync(self) -> None:
         last = float(await self.store.get(LAST_SYNC) or 0)

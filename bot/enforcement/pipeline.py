@@ -191,16 +191,7 @@ class Moderation:
         recipients = ([group.owner] if "owner" in spec.notify and group.owner else []) + (
             spec.staff if "staff" in spec.notify else [])
         strike_id = f"{observed.source}:{observed.msgid}"
-        kind = "alert" if "alert" in step.actions else "removal" if "ask_removal" in step.actions else (
-            "notice" if "notify_owner" in step.actions else "")
-        if kind:
-            targets = list(dict.fromkeys(recipients + (ladder.notices.alert_to if kind == "alert" else [])))
-            for userid in targets:
-                await self.notifier.add(userid, Notice(f"{strike_id}:{kind}", kind, fields), urgent=kind == "alert")
-            results[kind] = ",".join(targets) or "nobody to tell"
-            if kind == "alert":
-                for userid in targets:
-                    await self.notifier.flush_recipient(userid)
+        # the blacklist and the tag first: the alert says they are done
         if "tag" in step.actions:
             try:
                 results["tag"] = await self.tagger.tag(observed.sender, group.owner, ladder.tag)
@@ -212,4 +203,14 @@ class Moderation:
                 "at": round(observed.sent_at or self.clock(), 3), "reason": f"{finding.category} in {group.name}",
                 "chat_id": group.chat_id, "rule": finding.rule, "category": finding.category}, self.clock())
             results["blacklist"] = "added" if fresh else "already"
+        kind = "alert" if "alert" in step.actions else "removal" if "ask_removal" in step.actions else (
+            "notice" if "notify_owner" in step.actions else "")
+        if kind:
+            targets = list(dict.fromkeys(recipients + (ladder.notices.alert_to if kind == "alert" else [])))
+            for userid in targets:
+                await self.notifier.add(userid, Notice(f"{strike_id}:{kind}", kind, fields), urgent=kind == "alert")
+            results[kind] = ",".join(targets) or "nobody to tell"
+            if kind == "alert":
+                for userid in targets:
+                    await self.notifier.flush_recipient(userid)
         return results
