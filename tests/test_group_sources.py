@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +274,26 @@ async def test_msgaudit_end_to_end_through_the_ctypes_binding(stub_library: Path
     report = await source.pull_report()
     assert (report.queued, report.seq) == (1, 41)
     assert (sink.seen[0].sender, sink.seen[0].text) == ("wmSpam", "加V看福利 vx123456")
+
+
+def test_siyu_serve_refuses_a_wrong_msgaudit_setup_with_one_line_each(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECOM_", "SIYU_", "REDIS_URL"))}
+    env.update(WECOM_CORP_ID="ww1", WECOM_TOKEN="QDG6eK", WECOM_AES_KEY="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+               WECOM_SECRET="s", SIYU_MSGAUDIT_SDK=str(tmp_path / "missing.so"),
+               SIYU_MSGAUDIT_KEYS=f"1:{tmp_path}/nokey.pem,x", SIYU_GROUPS_API_PER_MINUTE="20000")
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert any(f"SIYU_MSGAUDIT_SDK is wrong: {tmp_path}/missing.so is not a file" in line for line in lines)
+    assert any("SIYU_MSGAUDIT_SECRET is not set" in line for line in lines)
+    assert any("SIYU_MSGAUDIT_KEYS: cannot read key version 1" in line for line in lines)
+    assert any("SIYU_MSGAUDIT_KEYS is malformed: expected version:path, got 'x'" in line for line in lines)
+    assert any("SIYU_GROUPS_API_PER_MINUTE is malformed" in line for line in lines)
+    (tmp_path / "fake.so").write_text("not a library")
+    env.update(SIYU_MSGAUDIT_SDK=str(tmp_path / "fake.so"), SIYU_MSGAUDIT_SECRET="x",
+               SIYU_MSGAUDIT_KEYS=f"1:{pem(tmp_path, 1)}", SIYU_GROUPS_API_PER_MINUTE="100")
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "siyu serve: SIYU_MSGAUDIT_SDK is wrong: cannot load the WeCom Finance SDK" in result.stderr
