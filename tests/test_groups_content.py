@@ -128,3 +128,17 @@ def test_siyu_check_reports_groups_problems(content_dir: Path) -> None:
                             text=True, timeout=60)
     assert result.returncode == 1
     assert "groups/types.yaml:40:17: flash: ladder.yaml 里没有审核方案 “harsh”" in result.stderr
+
+
+def test_categories_are_checked_against_the_detection_rules(content_dir: Path) -> None:
+    content = load_content(content_dir)
+    categories = {"ad", "contact", "link", "fraud", "gambling", "porn", "illegal", "abuse", "flood"}
+    assert load_groups(content.root, content.personas, content.rules, None, categories) is not None
+    edit(content_dir, "ladder.yaml", "    severe: [fraud, porn, gambling, illegal]\n  strict",
+         "    severe: [fraud, scam]\n  strict")
+    edit(content_dir, "ladder.yaml", "keyword_rules: {}", "keyword_rules:\n  r1: {name: 骗子, category: swindle}")
+    with pytest.raises(ContentError) as raised:
+        load_groups(content.root, content.personas, content.rules, None, categories)
+    problems = [str(p) for p in raised.value.problems]
+    assert any("profiles.standard.severe: 没有类别 “scam”" in p for p in problems)
+    assert any("keyword_rules.r1: 没有类别 “swindle”" in p for p in problems)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import string
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -74,9 +74,12 @@ def _version(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules,
-                default_persona: str | None = None) -> GroupContent | None:
-    """Load root/groups/; None when the folder does not exist. Raises ContentError on any problem."""
+def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules, default_persona: str | None = None,
+                categories: Collection[str] | None = None) -> GroupContent | None:
+    """Load root/groups/; None when the folder does not exist. Raises ContentError on any problem.
+
+    categories: the detection categories of knowledge/moderation.yaml, when known, to check references.
+    """
     folder = root / FOLDER
     if not folder.is_dir():
         return None
@@ -96,6 +99,8 @@ def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules,
     if problems or types is None or ladder is None:
         raise ContentError(problems or [Problem(FOLDER, 1, 1, "groups/ 无法加载")])
     problems.extend(_check_ladder(ladder, documents["ladder"]))
+    if categories is not None:
+        problems.extend(_check_categories(ladder, documents["ladder"], set(categories)))
     texts = {}
     persona = personas.get(types.persona or default_persona or "") if personas else None
     if types.persona and types.persona not in personas:
@@ -161,6 +166,22 @@ def _check_ladder(ladder: LadderFile, doc: Document) -> list[Problem]:
     for index, step in enumerate(ladder.ladder.steps):
         if not step:
             problems.append(doc.problem(("ladder", "steps", index), f"第 {index + 1} 次违规没有写任何动作"))
+    return problems
+
+
+def _check_categories(ladder: LadderFile, doc: Document, categories: set[str]) -> list[Problem]:
+    """Profiles and keyword rules name categories of knowledge/moderation.yaml (rule names may be ignored too)."""
+    known = " ".join(sorted(categories))
+    problems = []
+    for name, profile in ladder.profiles.items():
+        for index, category in enumerate(profile.severe):
+            if category not in categories:
+                message = f"profiles.{name}.severe: 没有类别 “{category}”；knowledge/moderation.yaml 里有: {known}"
+                problems.append(doc.problem(("profiles", name, "severe", index), message))
+    for rule_id, rule in ladder.keyword_rules.items():
+        if rule.category not in categories:
+            problems.append(doc.problem(("keyword_rules", rule_id, "category"),
+                                        f"keyword_rules.{rule_id}: 没有类别 “{rule.category}”；可用: {known}"))
     return problems
 
 

@@ -22,14 +22,14 @@ class GroupLibrary:
     @classmethod
     def load(cls, content: Content) -> GroupLibrary:
         """Raises ContentError, so that start-up refuses broken group content."""
-        return cls(load_groups(content.root, content.personas, content.rules, content.default_persona))
+        return cls(_load(content))
 
     def get(self) -> GroupContent | None:
         return self.current
 
     def reload(self, content: Content) -> bool:
         try:
-            loaded = load_groups(content.root, content.personas, content.rules, content.default_persona)
+            loaded = _load(content)
         except ContentError as error:
             log.error("groups/ reload refused, the running version stays:\n%s", error)
             return False
@@ -45,3 +45,10 @@ class GroupLibrary:
     @staticmethod
     def folder(root: Path) -> Path:
         return root / "groups"
+
+
+def _load(content: Content) -> GroupContent | None:
+    detector = getattr(content, "moderation", None)  # knowledge/moderation.yaml, when the content has it
+    spec = getattr(detector, "spec", None)
+    categories = set(spec.categories) if spec is not None else None
+    return load_groups(content.root, content.personas, content.rules, content.default_persona, categories)
