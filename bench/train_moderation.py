@@ -36,9 +36,20 @@ from bot.moderation.text import TextNormalizer
 ORDERS = (1, 2, 3)
 
 
-def normalizer(content: Path) -> TextNormalizer:
-    spec = validate(ModerationFile, load_document(content / "knowledge" / "moderation.yaml"))
-    return TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants)
+class Reader:
+    """Reads a message the way the detector hands it to the model (normalised, ignored words removed)."""
+
+    def __init__(self, content: Path) -> None:
+        spec = validate(ModerationFile, load_document(content / "knowledge" / "moderation.yaml"))
+        self.normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants)
+        ignore = spec.model.ignore if spec.model else []
+        self.ignore = [w for w in (self.normalizer.word(word) for word in ignore) if w]
+
+    def __call__(self, text: str) -> str:
+        compact = self.normalizer.fold(text).compact
+        for word in self.ignore:
+            compact = compact.replace(word, "")
+        return compact
 
 
 def own_normal_messages(content: Path) -> list[str]:
@@ -60,10 +71,10 @@ def own_normal_messages(content: Path) -> list[str]:
 Example = tuple[frozenset[str], int, float]  # features, label, sample weight
 
 
-def examples(items: Sequence[tuple[str, bool, float]], normalize: TextNormalizer) -> list[Example]:
+def examples(items: Sequence[tuple[str, bool, float]], read: Reader) -> list[Example]:
     out = []
     for text, spam, weight in items:
-        grams = frozenset(ngrams(normalize.fold(text).compact, ORDERS))
+        grams = frozenset(ngrams(read(text), ORDERS))
         if grams:
             out.append((grams, int(spam), weight))
     return out
@@ -110,9 +121,9 @@ def train_lr(train: list[Example], features: set[str], epochs: int, l2: float, s
     return NgramModel(kept, bias, ORDERS)
 
 
-def bands(model: NgramModel, validation: list[tuple[str, bool]], normalize: TextNormalizer) -> list[str]:
+def bands(model: NgramModel, validation: list[tuple[str, bool]], read: Reader) -> list[str]:
     """Probability at which validation personal messages would be flagged at 2%, 0.5%, 0.1%, 0.02%."""
-    scored = [(model.probability(normalize.fold(text).compact), spam) for text, spam in validation]
+    scored = [(model.probability(read(text)), spam) for text, spam in validation]
     ham = sorted((p for p, spam in scored if not spam), reverse=True)
     spam_scores = [p for p, spam in scored if spam]
     lines = []
@@ -138,18 +149,18 @@ def main() -> None:
         print("../shared/data/moderation/ is not here: nothing to train on (the shipped model stays as it is).")
         return
     started = time.perf_counter()
-    normalize = normalizer(args.content)
+    read = Reader(args.content)
     sms = load_sms("train")
     own_ham = own_normal_messages(args.content)
     dev: list[Labelled] = load_own("dev")
     items = [(unmask_for_training(item), item.spam, 1.0) for item in sms]
     items += [(text, False, args.own_weight) for text in own_ham]
     items += [(item.text, item.spam, args.own_weight) for item in dev]
-    train = examples(items, normalize)
+    train = examples(items, read)
     features = without_digits(select_features(train, args.features, args.min_df))
     model = train_lr(train, features, args.epochs, args.l2, args.seed)
     validation = [(unmask_for_training(item), item.spam) for item in load_sms("validation")]
-    report = bands(model, validation, normalize)
+    report = bands(model, validation, read)
     spam_count = sum(1 for item in sms if item.spam)
     header = [
         "siyu-bot moderation model: logistic regression over character 1-3-grams of the normalised message.",

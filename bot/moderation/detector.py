@@ -100,6 +100,8 @@ class Detector:
         for name, rule in spec.msgtypes.items():
             self._rule(f"msgtype_{name}", rule.category, rule.max or rule.weight)
         self.model = content.model if spec.model else None
+        self._model_ignore = [w for w in (self.normalizer.word(word) for word in spec.model.ignore) if w] \
+            if spec.model else []
         if spec.model:
             self._rule("model", spec.model.category, max(b.weight for b in spec.model.bands))
         for name in ("flood", "repeat"):
@@ -161,11 +163,18 @@ class Detector:
         return [Evidence(f"msgtype_{kind}", rule.category, rule.weight, kind, shown,
                          "非员工发送的消息类型")]
 
+    def model_input(self, compact: str) -> str:
+        """What the model reads: the compact text without the words it is told to ignore."""
+        for word in self._model_ignore:
+            if word in compact:
+                compact = compact.replace(word, "")
+        return compact
+
     def _model_evidence(self, folded: Folded) -> list[Evidence]:
         spec = self.spec.model
         if self.model is None or spec is None or len(folded.compact) < spec.min_length:
             return []
-        logit, present = self.model.logit(folded.compact)
+        logit, present = self.model.logit(self.model_input(folded.compact))
         probability = sigmoid(logit)
         weight = 0
         for band in spec.bands:

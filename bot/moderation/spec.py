@@ -140,6 +140,7 @@ class Model(_Strict):
     category: str
     min_length: int = Field(6, ge=1)  # shorter messages carry too little evidence
     bands: list[Band] = Field(min_length=1)
+    ignore: list[str] = []  # words removed before the model reads a message (the rules judge them)
     top: int = Field(5, ge=1, le=20)  # n-grams quoted in the explanation
 
     @field_validator("bands")
