@@ -65,11 +65,10 @@ class Detector:
             if lines is None:
                 continue
             self._rule(lexicon.id, "", lexicon.max)  # its category is that of the word that matched
-            for line in lines:
-                mapping = lexicon.categories.get(line.category, lexicon.default)
-                if mapping is None:
-                    continue
-                normal = self.normalizer.word(line.word)
+            mapped = [(line, lexicon.categories.get(line.category, lexicon.default)) for line in lines]
+            mapped = [(line, mapping) for line, mapping in mapped if mapping is not None]
+            normals = self.normalizer.words([line.word for line, _ in mapped])
+            for (line, mapping), normal in zip(mapped, normals, strict=True):
                 latin = _is_latin(normal)
                 if len(normal) < (lexicon.latin_min_length if latin else lexicon.min_length):
                     continue
@@ -196,20 +195,20 @@ class Detector:
         violation = score >= self.threshold and score > 0
         if not violation:
             return Verdict(False, None, None, None, None, score, self.threshold, items, normalized)
-        order = {item.rule: index for index, item in reversed(list(enumerate(items)))}
+        # each rule's category is that of its strongest evidence (a lexicon spans several categories)
+        strongest: dict[str, Evidence] = {}
+        for item in items:
+            if item.rule not in strongest or item.weight > strongest[item.rule].weight:
+                strongest[item.rule] = item
+        order = {rule: index for index, rule in enumerate(strongest)}
 
         def strength(rule: str) -> tuple[int, int, int]:
-            category = self.spec.categories.get(self._category_of(rule, items))
+            category = self.spec.categories.get(strongest[rule].category)
             rank = category.severity.rank if category else 0
             return contributions[rule], rank, -order[rule]
 
         decider = max((rule for rule in contributions if contributions[rule] > 0), key=strength)
-        name = self._category_of(decider, items)
+        name = strongest[decider].category
         category = self.spec.categories.get(name)
         return Verdict(True, decider, name, category.action if category else None,
                        category.severity if category else None, score, self.threshold, items, normalized)
-
-    def _category_of(self, rule: str, items: tuple[Evidence, ...]) -> str:
-        """The category of a rule's strongest evidence (a lexicon spans several categories)."""
-        best = max((item for item in items if item.rule == rule), key=lambda item: item.weight, default=None)
-        return best.category if best is not None else self._categories.get(rule, "")

@@ -15,6 +15,7 @@ Digits are read as 0 (a phone number and a price look alike to the model; the ru
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import ahocorasick
 from bot.content.source import ContentError, Problem
 
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_second = operator.itemgetter(1)
 MAX_READ = 300  # compact characters the model reads; enough for any advert, bounded time for a pasted essay
 
 
@@ -40,6 +42,7 @@ class NgramModel:
     _automaton: ahocorasick.Automaton = field(init=False, repr=False, compare=False)
     _grams: list[str] = field(init=False, repr=False, compare=False)
     _values: list[float] = field(init=False, repr=False, compare=False)
+    _reads_digits: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         grams = [g for g in self.weights if len(g) in self.orders]
@@ -51,18 +54,22 @@ class NgramModel:
         object.__setattr__(self, "_automaton", automaton)
         object.__setattr__(self, "_grams", grams)
         object.__setattr__(self, "_values", [self.weights[g] for g in grams])
+        object.__setattr__(self, "_reads_digits", any("0" in g for g in grams))
 
     def logit(self, compact: str) -> tuple[float, set[int]]:
         """The log-odds that the message is an advert, and which of the model's n-grams it contains."""
         if not self._grams:
             return self.bias, set()
-        present = {index for _, index in self._automaton.iter(compact[:MAX_READ].translate(_DIGITS_TO_ZERO))}
+        text = compact[:MAX_READ]
+        if self._reads_digits:
+            text = text.translate(_DIGITS_TO_ZERO)
+        present = set(map(_second, self._automaton.iter(text)))  # all in C: no bytecode per n-gram
         return self.bias + sum(map(self._values.__getitem__, present)), present
 
     def strongest(self, present: set[int], count: int) -> list[tuple[str, float]]:
         """The n-grams that pushed hardest towards “advert”, for the explanation."""
-        pushing = sorted((i for i in present if self._values[i] > 0), key=self._values.__getitem__, reverse=True)
-        return [(self._grams[i], self._values[i]) for i in pushing[:count]]
+        top = sorted(present, key=self._values.__getitem__)[-count:]
+        return [(self._grams[i], self._values[i]) for i in reversed(top) if self._values[i] > 0]
 
     def probability(self, compact: str) -> float:
         return sigmoid(self.logit(compact)[0])

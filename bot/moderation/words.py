@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -30,40 +31,44 @@ class WordEntry:
     latin: bool
 
 
-@dataclass(frozen=True, slots=True)
-class LexiconLine:
+class LexiconLine(NamedTuple):
     word: str
     category: str
     line: int
 
 
 def read_lexicon(path: Path, display: str) -> list[LexiconLine]:
-    """A `word<TAB>category` file; blank lines and # comments are skipped."""
+    """A `word<TAB>category` file; blank lines and # comments are skipped. Tens of thousands of lines: kept
+    to plain string operations."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ContentError([Problem(display, 1, 1, "文件不是 UTF-8 编码 (file is not UTF-8)")]) from None
     lines: list[LexiconLine] = []
     problems: list[Problem] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
+    make = LexiconLine._make
+    for number, raw in enumerate(text.split("\n"), start=1):
         word, tab, category = raw.partition("\t")
-        if not tab or not word.strip() or not category.strip() or "\t" in category:
-            problems.append(Problem(display, number, 1, "每行应为 词<TAB>类别 (expected word<TAB>category)"))
-            if len(problems) >= 20:
-                break
+        if not tab:
+            if raw.strip() and not raw.lstrip().startswith("#"):
+                problems.append(Problem(display, number, 1, "每行应为 词<TAB>类别 (expected word<TAB>category)"))
             continue
-        lines.append(LexiconLine(word.strip(), category.strip(), number))
+        if raw[:1] == "#":
+            continue
+        word, category = word.strip(), category.strip()
+        if not word or not category or "\t" in category:
+            problems.append(Problem(display, number, 1, "每行应为 词<TAB>类别 (expected word<TAB>category)"))
+            continue
+        lines.append(make((word, category, number)))
     if problems:
-        raise ContentError(problems)
+        raise ContentError(problems[:20])
     return lines
 
 
 class WordMatcher:
     def __init__(self, normalizer: TextNormalizer) -> None:
         self._normalizer = normalizer
-        self._entries: dict[str, dict[str, WordEntry]] = {}  # normalised word → rule → entry
+        self._entries: dict[str, tuple[WordEntry, ...]] = {}  # normalised word → one entry per rule
         self._safe: set[str] = set()
         self._automaton: ahocorasick.Automaton | None = None
 
@@ -71,7 +76,11 @@ class WordMatcher:
         """Add one word; returns its normalised form ("" when nothing is left to match)."""
         normal = self._normalizer.word(word) if normal is None else normal
         if normal:
-            self._entries.setdefault(normal, {}).setdefault(entry.rule, entry)
+            existing = self._entries.get(normal)
+            if existing is None:
+                self._entries[normal] = (entry,)
+            elif all(e.rule != entry.rule for e in existing):
+                self._entries[normal] = (*existing, entry)
         return normal
 
     def add_safe(self, words: Iterable[str]) -> None:
@@ -80,7 +89,7 @@ class WordMatcher:
     def build(self) -> None:
         automaton = ahocorasick.Automaton()
         for normal, entries in self._entries.items():
-            automaton.add_word(normal, (normal, tuple(entries.values())))
+            automaton.add_word(normal, (normal, entries))
         for normal in self._safe:
             if normal not in self._entries:
                 automaton.add_word(normal, (normal, ()))
