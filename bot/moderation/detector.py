@@ -13,8 +13,9 @@ from bot.moderation.links import LinkRule, allowed, host_of
 from bot.moderation.load import ModerationContent
 from bot.moderation.message import TEXT_TYPES, Evidence, Message, Role, Verdict
 from bot.moderation.model import sigmoid
+from bot.moderation.spec import LexiconCategory
 from bot.moderation.text import Folded, TextNormalizer
-from bot.moderation.words import WordEntry, WordMatcher
+from bot.moderation.words import LexiconLine, WordEntry, WordMatcher
 
 
 def _is_latin(word: str) -> bool:
@@ -65,8 +66,11 @@ class Detector:
             if lines is None:
                 continue
             self._rule(lexicon.id, "", lexicon.max)  # its category is that of the word that matched
-            mapped = [(line, lexicon.categories.get(line.category, lexicon.default)) for line in lines]
-            mapped = [(line, mapping) for line, mapping in mapped if mapping is not None]
+            mapped: list[tuple[LexiconLine, LexiconCategory]] = []
+            for line in lines:
+                mapping = lexicon.categories.get(line.category, lexicon.default)
+                if mapping is not None:
+                    mapped.append((line, mapping))
             normals = self.normalizer.words([line.word for line, _ in mapped])
             for (line, mapping), normal in zip(mapped, normals, strict=True):
                 latin = _is_latin(normal)
