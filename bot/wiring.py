@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.app import ConversationFactory, Services
 from bot.conversation import Conversation
+from bot.enforcement.detector_judge import DetectorJudge
 from bot.engine.engine import Engine
 from bot.engine.library import Library
 from bot.gateway.timers import TimerPump
@@ -47,7 +48,9 @@ def make_conversation_factory(content_dir: Path, persona: str | None = None, *, 
         services.auxiliary.append(asyncio.create_task(pump.run()))
         assert services.api is not None
         services.groups = build_group_service(services.store, services.api, services.queue, services.metrics,
-                                              services.settings, groups.get, clock=services.clock)
+                                              services.settings, groups.get, clock=services.clock,
+                                              judge=DetectorJudge(lambda: library.current.moderation, services.store,
+                                                                  services.clock))
         if hot_reload:
             services.auxiliary.append(asyncio.create_task(watch_content(library, groups)))
             loop = asyncio.get_running_loop()

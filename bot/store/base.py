@@ -78,6 +78,15 @@ class Store(ABC):
     async def zdue(self, key: str, max_score: float, limit: int) -> list[tuple[str, float]]:
         """Members with score <= max_score, lowest first."""
 
+    @abstractmethod
+    async def window_add(self, key: str, member: str, now_ms: int, window_ms: int) -> int:
+        """A sliding window (flood and repeat counting): record member at now_ms (a member already there
+        moves to now_ms), forget members at or before now_ms - window_ms, and return how many remain.
+
+        Time is the caller's (message time, an injected clock), not the store's; the key itself expires
+        window_ms after the last write so an idle window costs nothing.
+        """
+
     # -- capped lists (logs read by operators) ---------------------------------------------------
     @abstractmethod
     async def lpush_capped(self, key: str, value: str, maxlen: int) -> None: ...

@@ -141,6 +141,15 @@ class MemoryStore(Store):
         due = sorted(((s, m) for m, s in members.items() if s <= max_score))[:limit]
         return [(m, s) for s, m in due]
 
+    async def window_add(self, key: str, member: str, now_ms: int, window_ms: int) -> int:
+        members: dict[str, float] = self._typed(key, dict, {})
+        members[member] = float(now_ms)
+        floor = now_ms - window_ms
+        for old in [m for m, score in members.items() if score <= floor]:
+            del members[old]
+        self._set_ttl(key, window_ms)
+        return len(members)
+
     async def lpush_capped(self, key: str, value: str, maxlen: int) -> None:
         items: list[str] = self._typed(key, list, [])
         items.insert(0, value)

@@ -29,6 +29,12 @@ local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 if v == tonumber(ARGV[1]) and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return v
 """
+_WINDOW_ADD = """
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[3]))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return redis.call('ZCARD', KEYS[1])
+"""
 STREAM_MAXLEN = 200_000
 
 
@@ -45,6 +51,7 @@ class RedisStore(Store):
         self._renew = self._redis.register_script(_RENEW)
         self._release = self._redis.register_script(_RELEASE)
         self._incr = self._redis.register_script(_INCR)
+        self._window_add = self._redis.register_script(_WINDOW_ADD)
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
@@ -98,6 +105,9 @@ class RedisStore(Store):
         raw = cast(list[tuple[str, float]], await self._redis.zrangebyscore(
             key, "-inf", max_score, start=0, num=limit, withscores=True))
         return [(str(member), float(score)) for member, score in raw]
+
+    async def window_add(self, key: str, member: str, now_ms: int, window_ms: int) -> int:
+        return int(await self._window_add(keys=[key], args=[member, now_ms, window_ms]))
 
     async def lpush_capped(self, key: str, value: str, maxlen: int) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -1,5 +1,5 @@
-"""Operator tools behind the `siyu` command: check, chat, test, diagram, eval, misses, sync, groups,
-moderation."""
+"""Operator tools behind the `siyu` command: check, chat, test, diagram, eval, misses, moderate, sync,
+groups, moderation."""
 
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ def add_tool_commands(commands: Any) -> None:
     misses = commands.add_parser("misses", help="列出“差一点就匹配上”的顾客问题和候选 FAQ，方便补充问法")
     misses.add_argument("--limit", type=int, default=50, help="最多显示多少条（默认 50）")
     misses.set_defaults(run=run.misses)
+
+    moderate = commands.add_parser(
+        "moderate", help="按群审核规则判断消息：每行一条，输出每行一个 JSON（violation、rule、category、证据）",
+        description="每行一条消息（文件或标准输入），当作普通群里普通顾客发的消息来判断，行与行之间没有状态"
+                    "（不算刷屏、不算跨群重复）。按输入顺序每行输出一个 JSON 对象；退出码 0。")
+    moderate.add_argument("file", nargs="?", metavar="FILE", help="消息文件（UTF-8，每行一条），默认标准输入")
+    content_option(moderate)
+    moderate.add_argument("--json", dest="structured", action="store_true",
+                          help="每行是一个 JSON 消息对象：text、msgtype、role、url、appid（试名片、小程序、员工豁免）")
+    moderate.set_defaults(run=run.moderate)
 
     from bot.tools import groups as group_tools
 

@@ -51,6 +51,13 @@ def check(args: argparse.Namespace) -> int:
           f"{len(content.personas)} 个人设, {len(knowledge.faq)} 条 FAQ, {len(knowledge.intents)} 个意图, "
           f"{len(knowledge.products)} 个商品"
           + (f", {len(groups.types.types)} 种客户群 / {len(groups.welcome_texts)} 条入群欢迎语" if groups else ""))
+    if content.moderation is not None:
+        detector = content.moderation
+        model = "，带统计模型" if detector.model is not None else ""
+        print(f"   群审核: {len(detector.spec.words)} 组词 / {len(detector.words)} 个词{model}"
+              f"（{detector.content.file}）")
+    else:
+        print("   群审核: 没有 knowledge/moderation.yaml，客户群消息不审核")
     return 0
 
 
@@ -111,6 +118,12 @@ def evaluate(args: argparse.Namespace) -> int:
     report = run_eval(content.understanding.understand, LabelledSet.load(labelled_path))
     print(report.table())
     return 0
+
+
+def moderate(args: argparse.Namespace) -> int:
+    from bot.tools.moderate import run as run_moderate
+
+    return run_moderate(_content_dir(args), args.file, args.structured)
 
 
 def misses(args: argparse.Namespace) -> int:
