@@ -166,7 +166,7 @@ class Lexicon(_Strict):
     default: LexiconCategory | None = None  # categories not listed; None → their words are ignored
     min_length: int = Field(2, ge=1)  # shorter words (买, 钱) are dropped
     latin_min_length: int = Field(3, ge=1)  # latin words shorter than this are dropped; others need word edges
-    max: int = Field(2, ge=0, le=100)  # the lexicon alone stays below the threshold unless raised
+    max: int = Field(1, ge=0, le=100)  # a bought lexicon only nudges: everyday words fill them (see benchmarks)
 
 
 class Exempt(_Strict):
