@@ -128,7 +128,7 @@ class Detector:
 
     # -- judging ---------------------------------------------------------------------------------
     def exempt_reason(self, message: Message) -> str:
-        if message.role.value in self.spec.exempt.roles and message.role is not Role.CUSTOMER:
+        if message.role is not Role.CUSTOMER and message.role.value in self.spec.exempt.roles:
             return "员工" if message.role is Role.STAFF else "白名单成员"
         if message.sender and message.sender in self.spec.exempt.members:
             return "白名单成员 (exempt.members)"
