@@ -88,7 +88,7 @@ def select_features(train: list[Example], count: int, min_df: int) -> set[str]:
         df[label].update(grams)
         totals[label] += weight
     scores = {}
-    for gram in df[0].keys() | df[1].keys():
+    for gram in sorted(df[0].keys() | df[1].keys()):  # sorted: the same model whatever the hash seed
         both = df[0][gram] + df[1][gram]
         if both < min_df:
             continue
@@ -106,7 +106,7 @@ def without_digits(features: set[str]) -> set[str]:
 def train_lr(train: list[Example], features: set[str], epochs: int, l2: float, seed: int) -> NgramModel:
     weights: dict[str, float] = dict.fromkeys(features, 0.0)
     bias = 0.0
-    rows = [([g for g in grams if g in features], label, weight) for grams, label, weight in train]
+    rows = [(sorted(g for g in grams if g in features), label, weight) for grams, label, weight in train]
     rng = random.Random(seed)
     for epoch in range(epochs):
         rng.shuffle(rows)

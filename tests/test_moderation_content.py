@@ -179,3 +179,14 @@ def test_a_lexicon_may_live_outside_the_content_folder(content: Path, tmp_path: 
     loaded = load_moderation(content / "knowledge", content)
     assert loaded is not None
     assert Detector(loaded).judge_text("陪聊服务").category == "porn"
+
+
+def test_by_default_a_bought_lexicon_only_nudges(content: Path) -> None:
+    (content / "knowledge" / "bought.tsv").write_text("陪聊服务\t色情\n", encoding="utf-8")
+    with (content / MODERATION).open("a", encoding="utf-8") as out:
+        out.write("\nlexicons:\n  - id: bought\n    file: bought.tsv\n    default: {category: porn, weight: 3}\n")
+    loaded = load_moderation(content / "knowledge", content)
+    assert loaded is not None
+    verdict = Detector(loaded).judge_text("提供陪聊服务")
+    assert not verdict.violation and verdict.score == 1  # capped by the lexicon's default max of 1
+    assert Detector(loaded).judge_text("陪聊服务，加我微信").violation  # together with an invitation

@@ -13,9 +13,14 @@ from bot.moderation.links import LinkRule, allowed, host_of
 from bot.moderation.load import ModerationContent
 from bot.moderation.message import TEXT_TYPES, Evidence, Message, Role, Verdict
 from bot.moderation.model import sigmoid
-from bot.moderation.spec import LexiconCategory
+from bot.moderation.spec import Lexicon, LexiconCategory, ModerationFile, Weighted
 from bot.moderation.text import Folded, TextNormalizer
 from bot.moderation.words import LexiconLine, WordEntry, WordMatcher
+
+
+def _cap_of(rule: Weighted, *weights: int) -> int:
+    """A rule's `max`, or by default the most one of its signals weighs."""
+    return rule.max if rule.max is not None else max(weights)
 
 
 def _is_latin(word: str) -> bool:
@@ -52,73 +57,78 @@ class Detector:
         self.normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants)
         self._caps: dict[str, int] = {}
         self._requires = {words.id: frozenset(words.requires) for words in spec.words if words.requires}
-        self._categories: dict[str, str] = {}
         self.words = WordMatcher(self.normalizer)
-        for words in spec.words:
-            self._rule(words.id, words.category, words.weight if words.max is None else words.max)
-            for word in words.words:
-                normal = self.normalizer.word(word)
-                self.words.add(word, WordEntry(words.id, words.category, words.weight, _is_latin(normal)), normal)
         self.lexicon_words = 0
-        shared: dict[tuple[str, str, int, bool], WordEntry] = {}  # 51k words share a handful of entries
+        self._add_word_lists(spec)
         for lexicon in spec.lexicons:
-            lines = content.lexicons.get(lexicon.id)
-            if lines is None:
-                continue
-            self._rule(lexicon.id, "", lexicon.max)  # its category is that of the word that matched
-            mapped: list[tuple[LexiconLine, LexiconCategory]] = []
-            for line in lines:
-                mapping = lexicon.categories.get(line.category, lexicon.default)
-                if mapping is not None:
-                    mapped.append((line, mapping))
-            normals = self.normalizer.words([line.word for line, _ in mapped])
-            for (line, mapping), normal in zip(mapped, normals, strict=True):
-                latin = _is_latin(normal)
-                if len(normal) < (lexicon.latin_min_length if latin else lexicon.min_length):
-                    continue
-                key = (lexicon.id, mapping.category, mapping.weight, latin)
-                entry = shared.get(key) or shared.setdefault(key, WordEntry(*key))
-                self.words.add(line.word, entry, normal)
-                self.lexicon_words += 1
+            if lexicon.id in content.lexicons:
+                self._add_lexicon(lexicon, content.lexicons[lexicon.id])
         self.words.add_safe(spec.safe_words)
         self.words.build()
-
-        self.contacts = ContactHandles(spec.contacts, self.normalizer) if spec.contacts else None
-        if spec.contacts:
-            self._rule(ContactHandles.RULE, spec.contacts.category,
-                       spec.contacts.max or max(spec.contacts.weight, spec.contacts.letters_only_weight))
-        self.invite = Invitations(spec.invite, self.normalizer) if spec.invite else None
-        if spec.invite:
-            self._rule(Invitations.RULE, spec.invite.category, spec.invite.max or spec.invite.weight)
-        self.phones = PhoneNumbers(spec.phones, self.normalizer) if spec.phones else None
-        if spec.phones:
-            p = spec.phones
-            self._rule(PhoneNumbers.RULE, p.category, p.max or max(p.weight, p.disguised_weight, p.service_weight))
-            self._rule(PhoneNumbers.CUE_RULE, p.category, p.cue_weight)
-        self.links = LinkRule(spec.links) if spec.links else None
-        if spec.links:
-            self._rule(LinkRule.RULE, spec.links.category, spec.links.max or spec.links.weight)
-            self._rule(LinkRule.SHOP_CODE_RULE, spec.links.category, spec.links.shop_code_weight)
-            self._rule(LinkRule.EMAIL_RULE, spec.links.category, spec.links.email_weight)
-        for name, rule in spec.msgtypes.items():
-            self._rule(f"msgtype_{name}", rule.category, rule.max or rule.weight)
+        self._add_detectors(spec)
         self.model = content.model if spec.model else None
         self._model_ignore = [w for w in (self.normalizer.word(word) for word in spec.model.ignore) if w] \
             if spec.model else []
+
+    def _add_word_lists(self, spec: ModerationFile) -> None:
+        for words in spec.words:
+            self._cap(words.id, _cap_of(words, words.weight))
+            for word in words.words:
+                normal = self.normalizer.word(word)
+                self.words.add(word, WordEntry(words.id, words.category, words.weight, _is_latin(normal)), normal)
+
+    def _add_lexicon(self, lexicon: Lexicon, lines: list[LexiconLine]) -> None:
+        self._cap(lexicon.id, lexicon.max)  # its category is that of the word that matched
+        mapped: list[tuple[LexiconLine, LexiconCategory]] = []
+        for line in lines:
+            mapping = lexicon.categories.get(line.category, lexicon.default)
+            if mapping is not None:
+                mapped.append((line, mapping))
+        shared: dict[tuple[str, str, int, bool], WordEntry] = {}  # 51k words share a handful of entries
+        normals = self.normalizer.words([line.word for line, _ in mapped])
+        for (line, mapping), normal in zip(mapped, normals, strict=True):
+            latin = _is_latin(normal)
+            if len(normal) < (lexicon.latin_min_length if latin else lexicon.min_length):
+                continue
+            key = (lexicon.id, mapping.category, mapping.weight, latin)
+            entry = shared.get(key) or shared.setdefault(key, WordEntry(*key))
+            self.words.add(line.word, entry, normal)
+            self.lexicon_words += 1
+
+    def _add_detectors(self, spec: ModerationFile) -> None:
+        self.contacts = ContactHandles(spec.contacts, self.normalizer) if spec.contacts else None
+        if spec.contacts:
+            c = spec.contacts
+            self._cap(ContactHandles.RULE, _cap_of(c, c.weight, c.letters_only_weight))
+        self.invite = Invitations(spec.invite, self.normalizer) if spec.invite else None
+        if spec.invite:
+            self._cap(Invitations.RULE, _cap_of(spec.invite, spec.invite.weight))
+        self.phones = PhoneNumbers(spec.phones, self.normalizer) if spec.phones else None
+        if spec.phones:
+            p = spec.phones
+            self._cap(PhoneNumbers.RULE, _cap_of(p, p.weight, p.disguised_weight, p.service_weight))
+            self._cap(PhoneNumbers.CUE_RULE, p.cue_weight)
+        self.links = LinkRule(spec.links) if spec.links else None
+        if spec.links:
+            self._cap(LinkRule.RULE, _cap_of(spec.links, spec.links.weight))
+            self._cap(LinkRule.SHOP_CODE_RULE, spec.links.shop_code_weight)
+            self._cap(LinkRule.EMAIL_RULE, spec.links.email_weight)
+        for name, rule in spec.msgtypes.items():
+            self._cap(f"msgtype_{name}", _cap_of(rule, rule.weight))
         if spec.model:
-            self._rule("model", spec.model.category, max(b.weight for b in spec.model.bands))
+            self._cap("model", max(b.weight for b in spec.model.bands))
         for name in ("flood", "repeat"):
             stateful = getattr(spec, name)
             if stateful is not None:
-                self._rule(name, stateful.category, stateful.max or stateful.weight)
+                self._cap(name, _cap_of(stateful, stateful.weight))
 
-    def _rule(self, rule: str, category: str, cap: int) -> None:
+    def _cap(self, rule: str, cap: int) -> None:
+        """The most a rule adds to a message's score."""
         self._caps[rule] = cap
-        self._categories[rule] = category
 
     # -- judging ---------------------------------------------------------------------------------
     def exempt_reason(self, message: Message) -> str:
-        if message.role.value in self.spec.exempt.roles and message.role is not Role.CUSTOMER:
+        if message.role is not Role.CUSTOMER and message.role.value in self.spec.exempt.roles:
             return "员工" if message.role is Role.STAFF else "白名单成员"
         if message.sender and message.sender in self.spec.exempt.members:
             return "白名单成员 (exempt.members)"

@@ -1,21 +1,20 @@
 """Normalisation that undoes the evasions of group ads, and remembers where every character came from.
 
-Steps, each cheap (translate tables and regular expressions, no per-character Python work on the hot
-path beyond one list comprehension):
+Steps, each a C-level pass (translate tables, regular expressions, automata):
 
 1. fold, one character to one character: NFKC (full-width → half-width, ① → 1, ⓥ → v), lower case,
    traditional → simplified, any digit-like character (❶, 𝟙) → its ASCII digit, and the operator's
    `symbols` (➕ → 加, 🛰 → v);
-2. digit runs: digits and Chinese numerals (一二三 壹贰叁 幺 〇) joined across spaces, symbols and emoji
-   (“1 3 8”, “①③⑧”, “1️⃣3️⃣8️⃣”, “一三八”); a run of 5+ digits is written as ASCII digits in the compact form
-   and remembers whether it was disguised;
+2. numbers (`digits.py`): digits and Chinese numerals joined across spaces, symbols and emoji; a run of
+   Chinese numerals is written as ASCII digits in the compact form, and every run remembers its disguise;
 3. stand-alone ASCII tokens from `tokens` (“v”, “q” alone → 微信, qq: “V领” stays);
 4. compact form: only letters and digits (spaces, punctuation, emoji and invisible characters between the
    characters of a word are gone, so 兼 ❤ 职 → 兼职);
 5. `variants`, longest first, in one Aho-Corasick pass (威信/薇信/vx/weixin → 微信, jianzhi → 兼职).
 
-`Folded` keeps, for each compact character, the span of the original it came from, so evidence can quote
-the customer's own characters and say which steps changed them.
+`Folded` can map each compact character back to the span of the original it came from, so evidence quotes
+the customer's own characters and says which steps changed them; the map is built only when a rule found
+something.
 """
 
 from __future__ import annotations
@@ -27,36 +26,15 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
+from bot.moderation.digits import CHINESE_DIGITS, DigitRun, digit_runs
 from bot.understanding.normalize import _t2s_table
 
 MAX_INPUT = 1000  # characters judged; a longer paste is judged on its start
 
-CHINESE_DIGITS = {c: str(d) for d, chars in enumerate(
-    ("零〇○", "一壹幺", "二贰貳", "三叁參", "四肆", "五伍", "六陆陸", "七柒", "八捌", "九玖")) for c in chars}
-_TO_DIGITS = str.maketrans(CHINESE_DIGITS)
-_ANY_CHINESE_DIGIT = re.compile(f"[{''.join(CHINESE_DIGITS)}]")
-_DIGIT_RUN = re.compile(r"[0-9](?:[\W_]*[0-9])*")
 _ASCII_WORD = re.compile(r"[a-z]+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _ALNUM = re.compile(r"[^\W_]+")
 _NOT_ALNUM_KEEP_NEWLINE = re.compile(r"[^\w\n]|_")
-# separators people use when they write a number normally; anything else inside a number is a disguise
-_PLAIN_SEPARATORS = frozenset(" -‐–—.,，。:：、/()（）")
-
-
-def _trim(folded: str, start: int, end: int) -> tuple[int, int]:
-    """Drop Chinese numerals that begin or end a word rather than a number: 一直, 七天, 第一 ."""
-    while (end - 1 > start and folded[end - 1] in CHINESE_DIGITS and end < len(folded) and folded[end].isalpha()
-           and folded[end - 2] not in CHINESE_DIGITS):
-        end -= 1
-        while end > start and not folded[end - 1].isalnum():
-            end -= 1
-    while (start < end and folded[start] in CHINESE_DIGITS and start > 0 and folded[start - 1].isalpha()
-           and start + 1 < end and not folded[start + 1].isalnum()):
-        start += 1
-        while start < end and not folded[start].isalnum():
-            start += 1
-    return start, end
 
 
 class _FoldTable(dict[int, str]):
@@ -92,14 +70,6 @@ class _FoldTable(dict[int, str]):
         if len(lowered) != 1:
             return normal
         return self._t2s.get(ord(lowered), lowered)
-
-
-@dataclass(frozen=True, slots=True)
-class DigitRun:
-    digits: str
-    start: int  # span in the original text
-    end: int
-    disguise: str  # "" when written plainly, else how: 中文数字, emoji/圈数字, 逐位分隔, 夹杂符号
 
 
 @dataclass
@@ -214,7 +184,7 @@ class TextNormalizer:
         if self._symbols is not None:
             for match in self._symbols.finditer(original):
                 changes.append((match.start(), match.end(), f"{match.group()}→{folded[match.start()]}"))
-        runs = self._digit_runs(original, folded, changes)
+        runs = digit_runs(original, folded, changes)
         joined = folded
         if any(run.disguise == "中文数字" for run in runs):
             chars = list(folded)
@@ -243,34 +213,6 @@ class TextNormalizer:
 
         return Folded(original, folded, _splice_text(compact, pieces) if pieces else compact, runs, changes,
                       build_index)
-
-    @staticmethod
-    def _digit_runs(original: str, folded: str, changes: list[tuple[int, int, str]]) -> list[DigitRun]:
-        view = folded.translate(_TO_DIGITS) if _ANY_CHINESE_DIGIT.search(folded) else folded
-        runs = []
-        for match in _DIGIT_RUN.finditer(view):
-            start, end = _trim(folded, *match.span())
-            if start >= end:
-                continue
-            digits = "".join(c for c in view[start:end] if "0" <= c <= "9")
-            disguise = ""
-            if len(digits) >= 5:
-                written = original[start:end]
-                separators = {c for c in folded[start:end] if not c.isalnum()}
-                if any(c in CHINESE_DIGITS for c in folded[start:end]):
-                    disguise = "中文数字"
-                elif "\u20e3" in written:
-                    disguise = "emoji数字"
-                elif any(c.isdigit() and not ("0" <= c <= "9" or "０" <= c <= "９") for c in written):
-                    disguise = "emoji/圈数字"
-                elif len(re.findall(r"[0-9]+", view[start:end])) >= 5:
-                    disguise = "逐位分隔"
-                elif separators - _PLAIN_SEPARATORS:
-                    disguise = "夹杂符号"
-                if disguise:
-                    changes.append((start, end, f"数字还原({disguise})"))
-            runs.append(DigitRun(digits, start, end, disguise))
-        return runs
 
     def _tokens_in(self, original: str, folded: str,
                    changes: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
