@@ -23,6 +23,7 @@ from bot.gateway.queue import Queue
 from bot.gateway.sender import Sender
 from bot.gateway.server import HEALTH_DEADLINE_S, MAX_BODY, CallbackEndpoint, add_routes, never_500
 from bot.gateway.worker import Worker
+from bot.group_service import GroupService, build_group_service
 from bot.logging_setup import LogThrottle
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI
@@ -51,6 +52,7 @@ class Services:
     kf: KfChannel | None = None
     sender: Sender | None = None
     handlers: Handlers | None = None
+    groups: GroupService | None = None  # customer groups; the conversation factory may build it with content
     workers: list[Worker] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # drained at shutdown
     auxiliary: list[asyncio.Task[None]] = field(default_factory=list)  # loops cancelled at shutdown
@@ -146,6 +148,10 @@ def build_app(
             clock=clock,
             customer_ttl_ms=int(settings.retention.sessions_s * 1000),
         )
+        if services.groups is None:  # no group content: groups are registered, not moderated
+            services.groups = build_group_service(the_store, services.api, queue, metrics,
+                                                  settings, lambda: None, clock=clock)
+        services.handlers.by_kind.update(services.groups.by_kind)
         try:
             await epoch.start()
             await queue.setup()
@@ -154,6 +160,7 @@ def build_app(
         services.auxiliary.append(asyncio.create_task(epoch.run()))
         services.auxiliary.append(asyncio.create_task(Janitor(the_store, settings.retention, clock=clock).run()))
         services.auxiliary.append(asyncio.create_task(LogThrottle.flush_forever()))
+        services.auxiliary.extend(asyncio.create_task(loop) for loop in services.groups.loops())
         options = {"retry_max_s": limits.send_retry_max_s, **(worker_options or {})}
         for _ in range(workers):
             worker = Worker(queue, services.handlers.handle, metrics, dead_letters=services.dead_letters,

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.location import bundled_content_dir, locate_content
+from bot.groups.settings import GroupSettings, load_group_settings
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
 from bot.retention.policy import Retention
 
@@ -38,6 +39,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     limits: Limits = field(default_factory=lambda: Limits())
     retention: Retention = field(default_factory=Retention)
+    groups: GroupSettings = field(default_factory=GroupSettings)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         problems.append(f"SIYU_TIMEZONE is wrong: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
 
     limits, retention = _faults(env, problems)
+    groups = load_group_settings(env, problems)
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -150,6 +153,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         timezone=timezone,
         limits=limits,
         retention=retention,
+        groups=groups,
     )
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fake_wecom_groups import FakeError, FakeGroups
+
 SEND_ENDPOINTS = frozenset(
     {"kf/send_msg", "kf/send_msg_on_event", "message/send", "externalcontact/send_welcome_msg"}
 )
@@ -35,7 +37,7 @@ class Call:
 
 
 @dataclass
-class FakeWeCom:
+class FakeWeCom(FakeGroups):
     corp_id: str = "wx5823bf96d3bd56c7"
     secret: str = "test-secret"
     calls: list[Call] = field(default_factory=list)
@@ -206,7 +208,10 @@ class FakeWeCom:
                 self.held -= 1
                 self.held_bodies.remove(body)
         handler = getattr(self, "_" + endpoint.replace("/", "_"), None)
-        result: dict[str, Any] = handler(body) if handler is not None else {}
+        try:
+            result: dict[str, Any] = handler(body) if handler is not None else {}
+        except FakeError as error:  # the group endpoints raise WeCom's refusals
+            return web.json_response({"errcode": error.errcode, "errmsg": error.errmsg})
         errcode = int(result.pop("errcode", 0))
         if errcode:
             return web.json_response({"errcode": errcode, "errmsg": result.get("errmsg", "")})
@@ -243,6 +248,3 @@ class FakeWeCom:
 
     def _externalcontact_send_welcome_msg(self, body: dict[str, Any]) -> dict[str, Any]:
         return {}
-
-    def _externalcontact_groupchat_get(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"group_chat": {"chat_id": body["chat_id"], "name": "group", "member_list": []}}

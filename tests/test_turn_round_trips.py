@@ -14,6 +14,7 @@ from typing import Any, cast
 import pytest
 
 from bot.conversation import Inbound, InboundKind
+from bot.enforcement import blacklist
 from bot.engine.engine import NEAR_MISSES, Engine
 from bot.engine.library import Library
 from bot.store.base import Store, Writes
@@ -31,6 +32,15 @@ async def test_lock_and_get_reads_only_for_the_lock_holder(store: Store) -> None
     assert await store.lock_and_get("lock", "you", 60_000, "session") == (False, None)
     assert await store.get("lock") == "me"
     assert await store.lock_and_get("lock2", "me", 60_000, "missing") == (True, None)
+
+
+async def test_lock_and_get_many_reads_every_key_in_the_same_step(store: Store) -> None:
+    await store.set("session", "S1")
+    await store.set("listed", "L")
+    assert await store.lock_and_get_many("lock", "me", 60_000, ["session", "missing", "listed"]) == (
+        True, ["S1", None, "L"])
+    assert await store.lock_and_get_many("lock", "you", 60_000, ["session", "listed"]) == (False, [None, None])
+    assert await store.lock_and_get_many("lock3", "me", 60_000, ["missing"]) == (True, [None])
 
 
 async def test_commit_applies_every_write_then_releases_only_its_own_lock(store: Store) -> None:
@@ -104,7 +114,7 @@ async def turn(engine: Engine, counting: CountingStore, event: str, text: str,
 
 async def test_every_kind_of_turn_costs_two_round_trips(counting: CountingStore, store: Store) -> None:
     engine = engine_on(counting)
-    two = ["lock_and_get", "commit_and_release"]
+    two = ["lock_and_get_many", "commit_and_release"]
     assert await turn(engine, counting, "e1", "", InboundKind.ENTER_SESSION) == two  # a flow starts, a timer is set
     session = await engine.sessions.load("kf:wk:wmRT")
     assert session.timer is not None and session.timer.get("member")
@@ -121,6 +131,16 @@ async def test_every_kind_of_turn_costs_two_round_trips(counting: CountingStore,
     burst = engine_on(counting, burst_window=2.0)
     assert await turn(burst, counting, "e4", "你好") == two  # a settle timer replaces the silence timer
     assert len(await Timers(store).due(2e10)) == 1
+
+
+async def test_the_group_blacklist_is_read_in_the_first_round_trip(counting: CountingStore, store: Store) -> None:
+    engine = engine_on(counting)
+    await blacklist.add(store, "wmRT", {"reason": "ads in 护肤日常1群"}, MORNING)
+    assert await turn(engine, counting, "b1", "推荐一下") == ["lock_and_get_many", "commit_and_release"]
+    assert (await engine.sessions.load("kf:wk:wmRT")).restrained == "blacklisted: ads in 护肤日常1群"
+    await blacklist.remove(store, "wmRT")
+    assert await turn(engine, counting, "b2", "包邮吗") == ["lock_and_get_many", "commit_and_release"]
+    assert (await engine.sessions.load("kf:wk:wmRT")).restrained == ""  # lifted: read afresh every turn
 
 
 async def test_one_turn_at_a_time_per_customer(store: Store) -> None:

@@ -16,6 +16,8 @@ from bot.content.source import ContentError, Document, Path_, Problem, load_docu
 from bot.engine.flows import FlowFile, State, Target, Transition, When
 from bot.engine.machine import CompiledFlow
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules, lint_text, variables_of
+from bot.moderation.detector import Detector
+from bot.moderation.load import ModerationContent, load_moderation
 from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Understanding
 
@@ -34,6 +36,7 @@ class Content:
     default_persona: str
     rules: Rules
     flows: dict[str, CompiledFlow]
+    moderation: Detector | None = None  # knowledge/moderation.yaml; None when the file is absent
 
     def persona_for(self, channel: str) -> Persona:
         for persona in self.personas.values():
@@ -52,6 +55,7 @@ def content_version(root: Path) -> str:
 def _content_files(root: Path) -> Iterator[Path]:
     for folder in ("flows", "persona", "knowledge"):
         yield from (root / folder).glob("*.yaml")
+    yield from (root / "knowledge").glob("*.tsv")  # the moderation model
 
 
 def load_content(root: Path, persona: str | None = None) -> Content:
@@ -93,6 +97,12 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         except ContentError as error:
             problems.extend(error.problems)
 
+    moderation: ModerationContent | None = None
+    try:
+        moderation = load_moderation(root / "knowledge", root)
+    except ContentError as error:
+        problems.extend(error.problems)
+
     if problems:  # references can only be checked once every file parses
         raise ContentError(problems)
     assert knowledge is not None
@@ -120,6 +130,7 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         default_persona=default,
         rules=rules,
         flows=compiled,
+        moderation=Detector(moderation) if moderation is not None else None,
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.conversation import ConversationBusy, Inbound, Outbound, Turn
+from bot.enforcement import blacklist
 from bot.engine.content import Content
 from bot.engine.library import Library
 from bot.engine.session import SESSION_TTL_MS, Session, Sessions
@@ -62,11 +63,14 @@ class Engine:
     async def respond(self, key: str, inbound: Inbound) -> Turn:
         """Two store round trips: lock and load the session, then save everything and unlock."""
         lock, owner = f"siyu:lock:{key}", uuid.uuid4().hex
-        raw = await self._lock_and_load(key, lock, owner)
+        raw, listed = await self._lock_and_load(key, lock, owner, inbound.customer)
         writes = Writes()
         try:
             session = Sessions.decode(raw)
             done = session.done_turn(inbound.event_id)  # a redelivered event: the same answer, nothing written
+            # the group blacklist (docs/groups.md): why nothing may be marketed to this customer, read in
+            # the same round trip as the session; recommendation and any proactive policy check it
+            session.restrained = blacklist.restraint_of(listed) or ""
             turn = _turn_from(done) if done is not None else self._respond(key, session, inbound, writes)
         except BaseException:
             with contextlib.suppress(Exception):  # the turn's own error is the one to report
@@ -97,13 +101,15 @@ class Engine:
             await self.timers.cancel(session.timer.get("member", ""))
         await self.sessions.reset(key)
 
-    async def _lock_and_load(self, key: str, lock: str, owner: str) -> str | None:
-        """The customer's lock (one turn at a time per customer, across processes) and their session."""
+    async def _lock_and_load(self, key: str, lock: str, owner: str, customer: str) -> tuple[str | None, str | None]:
+        """The customer's lock (one turn at a time per customer, across processes), their session and
+        their blacklist record, in one store call."""
         deadline = time.monotonic() + 10
+        reads = [Sessions.key(key), blacklist.key(customer)] if customer else [Sessions.key(key)]
         while True:
-            taken, raw = await self.store.lock_and_get(lock, owner, LOCK_TTL_MS, Sessions.key(key))
+            taken, values = await self.store.lock_and_get_many(lock, owner, LOCK_TTL_MS, reads)
             if taken:
-                return raw
+                return values[0], values[1] if customer else None
             if time.monotonic() > deadline:
                 raise Busy(f"customer lock {key} is held")
             await asyncio.sleep(0.02)

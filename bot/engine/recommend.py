@@ -13,6 +13,9 @@ def recommend(ctx: TurnContext) -> None:
     if session.opted_out:
         ctx.why.append("recommend: the customer opted out, no product")
         return
+    if session.restrained:
+        ctx.why.append(f"recommend: no product, the customer is {session.restrained}")
+        return
     offered = set(slots.get("offered") or [])
     best, best_fit = None, 0
     for product in ctx.content.understanding.knowledge.products:

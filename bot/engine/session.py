@@ -26,6 +26,7 @@ class Session:
     context: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     opted_out: bool = False
+    restrained: str = ""  # why nothing may be marketed or recommended (the group blacklist); set every turn
     misses: int = 0  # answers not understood in the current state
     last_variant: dict[str, int] = field(default_factory=dict)
     timer: dict[str, Any] | None = None  # {"member", "token", "kind"}

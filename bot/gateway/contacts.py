@@ -1,4 +1,6 @@
-"""New external contacts (the welcome, churn), customer groups, and members of the corp writing to the app."""
+"""New external contacts (the welcome, churn) and members of the corp writing to the app.
+
+Customer groups (change_external_chat) are bot/group_service.py's: the registry in bot/groups/."""
 
 from __future__ import annotations
 
@@ -118,23 +120,6 @@ class Contacts:
         if result.errcode == WELCOME_USED:
             log.info("welcome code already used (another sender or the admin console welcome)")
         eventlog.reply("welcome", event.conversation, turn, int(result.outcome not in _NOT_SENT))
-
-    # -- customer groups -------------------------------------------------------------------------
-    async def external_chat(self, event: Event) -> None:
-        data = event.data
-        chat_id = data.get("ChatId", "")
-        record = {
-            "last_change": data.get("ChangeType", ""),
-            "last_detail": data.get("UpdateDetail", ""),
-            "updated_at": data.get("CreateTime", ""),
-        }
-        if data.get("ChangeType") == "dismiss":
-            record["dismissed"] = "1"
-        await self.store.hset(f"siyu:group:{chat_id}", record, ttl_ms=self.customer_ttl_ms)
-        if data.get("UpdateDetail") in ("add_member", "del_member"):
-            delta = int(data.get("MemChangeCnt") or "0")
-            await self.store.hincrby(f"siyu:group:{chat_id}", "member_changes", delta)
-        log.info("customer group change %s/%s recorded", record["last_change"], record["last_detail"])
 
     # -- members of the corp writing to the app --------------------------------------------------
     async def app_message(self, event: Event) -> None:
