@@ -171,7 +171,8 @@ def build_group_service(store: Store, api: Caller, sender: Sender, queue: Queue,
         current = content()
         return float(getattr(current.ladder, name)) if current else default
 
-    stats = GroupStats(store, lambda: ladder_value("attribution_minutes", DEFAULT_ATTRIBUTION_S / 60) * 60)
+    stats = GroupStats(store, lambda: ladder_value("attribution_minutes", DEFAULT_ATTRIBUTION_S / 60) * 60,
+                       lambda: int(ladder_value("audit_retention_days", DEFAULT_RETENTION_DAYS)))
     per_minute = settings.groups.api_per_minute
     reconciler = Reconciler(groups_api, registry, stats, content,
                             get_limit=RateLimit(store, "groupchat_get", per_minute, clock=clock),
@@ -204,7 +205,7 @@ def build_group_service(store: Store, api: Caller, sender: Sender, queue: Queue,
         except FinanceSdkError as error:
             log.error("会话内容存档 is off: %s", error)
     if sdk is not None and settings.groups.msgaudit is not None:
-        msgaudit = MsgAuditSource(sdk, settings.groups.msgaudit.keys, store, sink, is_customer_group)
+        msgaudit = MsgAuditSource(sdk, settings.groups.msgaudit.keys, store, sink, is_customer_group, clock=clock)
     return GroupService(groups_api, registry, stats, reconciler, GroupEvents(registry, reconciler, stats), audit,
                         notifier, moderation, HitKeywordSource(groups_api, store, sink), msgaudit, metrics, settings,
                         store, clock)

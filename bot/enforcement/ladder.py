@@ -27,6 +27,11 @@ def strikes_key(customer: str) -> str:
     return f"siyu:strikes:{customer}"
 
 
+def decision_key(strike_id: str) -> str:
+    """The step taken for one strike (source:msgid), kept for redeliveries."""
+    return f"siyu:strike:decided:{strike_id}"
+
+
 @dataclass(frozen=True)
 class Step:
     strike: int  # this violation's number within the window (1 = first)
@@ -52,8 +57,8 @@ class Strikes:
 
     async def strike(self, customer: str, strike_id: str, at: float, ladder: Ladder, *, severe: bool,
                      suggested: str) -> Step:
-        decision_key = f"siyu:strike:decided:{strike_id}"
-        lock = f"siyu:strikes:{customer}:lock"
+        decided = decision_key(strike_id)
+        lock = f"{strikes_key(customer)}:lock"
         for _ in range(1000):
             if await self.store.acquire(lock, self.owner, LEASE_MS):
                 break
@@ -61,7 +66,7 @@ class Strikes:
         else:
             raise TimeoutError(f"strike lease of {customer} is held elsewhere")
         try:
-            known = await self.store.get(decision_key)
+            known = await self.store.get(decided)
             if known:
                 data = json.loads(known)
                 return Step(int(data["strike"]), bool(data["severe"]), tuple(data["actions"]))
@@ -71,7 +76,7 @@ class Strikes:
             count = await self.store.window_add(strikes_key(customer), strike_id, int(at * 1000), window_ms)
             step = Step(max(1, count), severe, actions_for(ladder, max(1, count), severe, suggested))
             record = {"strike": step.strike, "severe": severe, "actions": list(step.actions)}
-            await self.store.set(decision_key, json.dumps(record), ttl_ms=DECISION_TTL_MS)
+            await self.store.set(decided, json.dumps(record), ttl_ms=DECISION_TTL_MS)
             return step
         finally:
             await self.store.release(lock, self.owner)
