@@ -6,9 +6,9 @@ Data, read at training time and never copied into the repository:
 - ../shared/data/moderation/spam_sms.txt and ham_sms.txt, the `train` split only (bench/moderation_data.py:
   70% by a hash of each line; `validation` 10% picks the probability bands; `test` 20% is never used here);
 - the project's own writing as extra normal messages: the customer questions in knowledge/faq.yaml and
-  knowledge/intents.yaml and tests/data/eval.yaml (what customers of a brand really ask: prices, discounts,
-  shipping — the SMS personal messages have none of that), and tests/data/moderation/group_chat_dev.tsv
-  (both labels). group_chat_holdout.tsv is never used.
+  knowledge/intents.yaml and knowledge/tests/eval.yaml, the matcher's tuning set (what customers of a
+  brand really ask: prices, discounts, shipping — the SMS personal messages have none of that), and
+  tests/data/moderation/group_chat_dev.tsv (both labels). group_chat_holdout.tsv is never used.
 
 Messages are normalised exactly as the detector does (knowledge/moderation.yaml `normalize`), digits read as
 0. Pure Python, no numpy: about a minute on one core. The file it writes records the data sizes and the
@@ -61,7 +61,8 @@ def own_normal_messages(content: Path) -> list[str]:
     intents = yaml.safe_load((content / "knowledge" / "intents.yaml").read_text(encoding="utf-8"))
     for intent in intents.get("intents", {}).values():
         texts.extend(intent.get("examples", []))
-    evaluation = yaml.safe_load((ROOT / "tests" / "data" / "eval.yaml").read_text(encoding="utf-8"))
+    # the matcher's tuning set only: its held-out set (heldout.yaml) stays unseen by every model
+    evaluation = yaml.safe_load((content / "knowledge" / "tests" / "eval.yaml").read_text(encoding="utf-8"))
     for section in evaluation.values():
         groups = section.values() if isinstance(section, dict) else [section]
         texts.extend(q for group in groups if isinstance(group, list) for q in group if isinstance(q, str))

@@ -149,7 +149,7 @@ def build_app(
             customer_ttl_ms=int(settings.retention.sessions_s * 1000),
         )
         if services.groups is None:  # no group content: groups are registered, not moderated
-            services.groups = build_group_service(the_store, services.api, queue, metrics,
+            services.groups = build_group_service(the_store, services.api, services.sender, queue, metrics,
                                                   settings, lambda: None, clock=clock)
         services.handlers.by_kind.update(services.groups.by_kind)
         try:

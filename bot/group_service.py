@@ -24,6 +24,7 @@ from bot.enforcement.notices import Notifier
 from bot.enforcement.pipeline import Finding, Judge, Moderation
 from bot.enforcement.tagging import Tagger
 from bot.gateway.queue import Event, Queue
+from bot.gateway.sender import Sender
 from bot.group_messages.finance_sdk import FinanceSdk, FinanceSdkError
 from bot.group_messages.hit_keyword import HitKeywordSource
 from bot.group_messages.msgaudit import MsgAuditSource, Sdk
@@ -160,8 +161,8 @@ class GroupService:
             await asyncio.sleep(seconds)
 
 
-def build_group_service(store: Store, api: Caller, queue: Queue, metrics: Metrics, settings: Settings,
-                        content: Callable[[], GroupContent | None], *, judge: Judge | None = None,
+def build_group_service(store: Store, api: Caller, sender: Sender, queue: Queue, metrics: Metrics,
+                        settings: Settings, content: Callable[[], GroupContent | None], *, judge: Judge | None = None,
                         sdk: Sdk | None = None, clock: Callable[[], float] = time.time) -> GroupService:
     groups_api = GroupAPI(api)
     registry = Registry(store)
@@ -170,7 +171,8 @@ def build_group_service(store: Store, api: Caller, queue: Queue, metrics: Metric
         current = content()
         return float(getattr(current.ladder, name)) if current else default
 
-    stats = GroupStats(store, lambda: ladder_value("attribution_minutes", DEFAULT_ATTRIBUTION_S / 60) * 60)
+    stats = GroupStats(store, lambda: ladder_value("attribution_minutes", DEFAULT_ATTRIBUTION_S / 60) * 60,
+                       lambda: int(ladder_value("audit_retention_days", DEFAULT_RETENTION_DAYS)))
     per_minute = settings.groups.api_per_minute
     reconciler = Reconciler(groups_api, registry, stats, content,
                             get_limit=RateLimit(store, "groupchat_get", per_minute, clock=clock),
@@ -183,7 +185,7 @@ def build_group_service(store: Store, api: Caller, queue: Queue, metrics: Metric
             raise RuntimeError("no groups/ content: nothing to tell owners")
         return current.ladder.notices
 
-    notifier = Notifier(store, groups_api, settings.agent_id, notices, audit, clock)
+    notifier = Notifier(store, sender, settings.agent_id, notices, audit, clock)
     moderation = Moderation(store, registry, reconciler, stats, content, judge or _no_detector, Strikes(store),
                             notifier, Tagger(groups_api, store), audit, clock)
     sink = QueueSink(queue)
@@ -203,7 +205,7 @@ def build_group_service(store: Store, api: Caller, queue: Queue, metrics: Metric
         except FinanceSdkError as error:
             log.error("会话内容存档 is off: %s", error)
     if sdk is not None and settings.groups.msgaudit is not None:
-        msgaudit = MsgAuditSource(sdk, settings.groups.msgaudit.keys, store, sink, is_customer_group)
+        msgaudit = MsgAuditSource(sdk, settings.groups.msgaudit.keys, store, sink, is_customer_group, clock=clock)
     return GroupService(groups_api, registry, stats, reconciler, GroupEvents(registry, reconciler, stats), audit,
                         notifier, moderation, HitKeywordSource(groups_api, store, sink), msgaudit, metrics, settings,
                         store, clock)

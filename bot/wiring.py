@@ -47,9 +47,9 @@ def make_conversation_factory(content_dir: Path, persona: str | None = None, *, 
                         session_ttl_ms=int(services.settings.retention.sessions_s * 1000))
         pump = TimerPump(engine.timers, services.queue, services.clock)
         services.auxiliary.append(asyncio.create_task(pump.run()))
-        assert services.api is not None
-        services.groups = build_group_service(services.store, services.api, services.queue, services.metrics,
-                                              services.settings, groups.get, clock=services.clock,
+        assert services.api is not None and services.sender is not None
+        services.groups = build_group_service(services.store, services.api, services.sender, services.queue,
+                                              services.metrics, services.settings, groups.get, clock=services.clock,
                                               judge=DetectorJudge(lambda: library.current.moderation, services.store,
                                                                   services.clock))
         if hot_reload:

@@ -17,6 +17,8 @@ from bot.enforcement.notices import Notifier
 from bot.enforcement.pipeline import Finding, Judge, Moderation
 from bot.enforcement.tagging import Tagger
 from bot.engine.content import load_content
+from bot.gateway.deadletters import DeadLetters
+from bot.gateway.sender import Sender
 from bot.group_messages.observed import Observed
 from bot.groups.content import GroupContent, load_groups
 from bot.groups.events import GroupEvents
@@ -113,6 +115,7 @@ class ModerationStack:
     strikes: Strikes
     tagger: Tagger
     audit: Audit
+    sender: Sender
 
 
 class WordJudge:
@@ -143,11 +146,13 @@ async def moderation_stack(store: Store, fake: FakeWeCom, judge: Judge | None = 
     the_content = content or sample_groups()
     async with group_stack(store, fake, content=the_content, clock=clock) as stack:
         audit = Audit(store, lambda: the_content.ladder.audit_retention_days, clock)
-        notifier = Notifier(store, stack.groups_api, agent_id, lambda: the_content.ladder.notices, audit, clock)
+        # issue 8's patient sender, waiting on the test's clock (a busy WeCom costs no real time)
+        sender = Sender(stack.api, DeadLetters(store, clock=clock), Metrics(), clock=clock, sleep=clock.sleep)
+        notifier = Notifier(store, sender, agent_id, lambda: the_content.ladder.notices, audit, clock)
         strikes, tagger = Strikes(store), Tagger(stack.groups_api, store)
         moderation = Moderation(store, stack.registry, stack.reconciler, stack.stats, lambda: the_content,
                                 judge or WordJudge(), strikes, notifier, tagger, audit, clock)
-        yield ModerationStack(stack, moderation, notifier, strikes, tagger, audit)
+        yield ModerationStack(stack, moderation, notifier, strikes, tagger, audit, sender)
 
 
 def said(msgid: str, chat_id: str, sender: str, text: str, at: float, **extra: object) -> Observed:

@@ -62,9 +62,10 @@ async def test_group_callbacks_flow_to_the_registry_and_moderation(fake: FakeWeC
     echo = EchoConversation()
 
     def factory(services: Services) -> EchoConversation:
-        assert services.api is not None
-        services.groups = build_group_service(services.store, services.api, services.queue, services.metrics,
-                                              the_settings, sample_groups, judge=WordJudge(), sdk=sdk)
+        assert services.api is not None and services.sender is not None
+        services.groups = build_group_service(services.store, services.api, services.sender, services.queue,
+                                              services.metrics, the_settings, sample_groups, judge=WordJudge(),
+                                              sdk=sdk)
         return echo
 
     app = build_app(the_settings, factory, store=store, worker_options=FAST)

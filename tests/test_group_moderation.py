@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from bot.enforcement import blacklist
 from bot.groups.content import GroupContent
+from bot.protocol.api import WeComError
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
 from tests.groups_kit import T0, WordJudge, member_event, moderation_stack, said, sample_groups
@@ -215,3 +218,30 @@ async def test_a_staff_broadcast_and_a_flood_are_incidents_too(store: Store, fak
         assert (await groups.stats.for_group("wrB"))["left_after_broadcast"] == 1
         await stack.moderation.handle(said("f1", "wrA", "wmSpam", "刷屏刷屏", clock()))
         assert await groups.stats.cause_of_leave("wrA", clock() + 5) == "moderation"  # the latest incident
+
+
+async def test_a_busy_wecom_is_waited_out_by_the_worker_not_recorded_as_a_failure(store: Store,
+                                                                                 fake: FakeWeCom) -> None:
+    """Transient WeCom failures leave the pipeline (the worker waits and tries the message again); every
+    step is idempotent, so the second try acts once."""
+    seed(fake)
+    fake.add_group("wrX", "护肤日常9群", "anna", ["wmSpam"])
+    async with moderation_stack(store, fake) as stack:
+        clock, mod = stack.groups.clock, stack.moderation
+        await stack.groups.reconciler.sync_all()
+        fake.outage("externalcontact/mark_tag", -1)
+        with pytest.raises(WeComError):
+            await mod.handle(said("m1", "wrA", "wmSpam", "先转账到这个卡号", clock()))
+        fake.recover()
+        assert await mod.handle(said("m1", "wrA", "wmSpam", "先转账到这个卡号", clock())) == "acted"
+        assert len(fake.messages_to("anna")) == 1 and fake.customer_tags[("bob", "wmSpam")]
+        [decision] = await stack.audit.read(days=1, limit=5, kinds={"decision"})
+        assert decision["strike"] == 1 and decision["results"]["tag"] == "tagged:bob"
+        # a group the registry has not met, while WeCom is busy: not taken for a non-customer group
+        await store.delete("siyu:grp:wrX", "siyu:grp:wrX:m")
+        fake.outage("externalcontact/groupchat/get", -1)
+        with pytest.raises(WeComError):
+            await mod.handle(said("m2", "wrX", "wmNice", "今天天气真好", clock()))
+        assert await store.get("siyu:grp:wrX:notcustomer") is None
+        fake.recover()
+        assert await mod.handle(said("m2", "wrX", "wmNice", "今天天气真好", clock())) == "clean"

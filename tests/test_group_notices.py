@@ -1,13 +1,20 @@
-"""Owner notices batched into digests under WeCom's 30/minute per member; tags; the audit's retention."""
+"""Owner notices batched into digests under WeCom's 30/minute per member, sent through issue 8's patient
+sender and outbox (exactly once where the outbox can tell); tags; the audit's retention."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 
-from bot.enforcement.notices import Notice, pending_key
+from bot.enforcement.digest import ABOUT
+from bot.enforcement.notices import MESSAGE, NOTICE_WINDOW_S, Notice, notice_key, pending_key
+from bot.gateway.deadletters import DeadLetters
 from bot.groups.spec import TagSpec
+from bot.retention.tags import customer_tag
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
+from tests.gateway_kit import eventually
 from tests.groups_kit import moderation_stack, said, sample_groups
 
 SPEC = TagSpec(group="社群风控", name="违规")
@@ -94,20 +101,87 @@ async def test_a_violation_storm_never_exceeds_wecom_limits(store: Store, fake: 
         assert covered == 40 and len(texts) < 20  # every notice delivered, in far fewer messages
 
 
-async def test_notices_wait_when_wecom_is_busy_and_are_dropped_without_an_agent(store: Store, fake: FakeWeCom) -> None:
+async def test_a_busy_wecom_is_waited_out_by_the_patient_sender(store: Store, fake: FakeWeCom) -> None:
     async with moderation_stack(store, fake) as stack:
         await stack.notifier.add("anna", notice(1, "alert"))
-        fake.fail("message/send", -1, times=4)  # the client's own retries exhausted
-        assert await stack.notifier.flush() == 0
-        assert await store.zdue(pending_key("anna"), float("inf"), 10) != []
-        stack.groups.clock.advance(61)
+        started = stack.groups.clock()
+        fake.fail("message/send", -1, times=4)  # WeCom busy: issue 8's sender waits, then it goes once
         assert await stack.notifier.flush() == 1
+        assert stack.groups.clock() > started  # the waits ran on the test's clock
+        assert len(fake.messages_to("anna")) == 1 and len(fake.calls_to("message/send")) == 5
+        assert await store.zdue(pending_key("anna"), float("inf"), 10) == []
+        assert await stack.notifier.outbox.statuses(notice_key("msgaudit:m1:alert")) == {MESSAGE: "sent"}
+        assert await DeadLetters(store).list() == []
+
+
+async def test_without_an_agent_notices_are_recorded_as_undelivered(store: Store, fake: FakeWeCom) -> None:
     async with moderation_stack(store, fake, agent_id=None) as stack:
         await stack.notifier.add("bob", notice(2, "alert"))
         assert await stack.notifier.flush() == 0
         assert await store.zdue(pending_key("bob"), float("inf"), 10) == []
         [record] = await stack.audit.read(days=1, limit=5, kinds={"notice_undelivered"})
         assert record["why"] == "WECOM_AGENT_ID is not set"
+        assert fake.calls_to("message/send") == []
+
+
+async def test_a_notice_wecom_took_is_never_sent_again(store: Store, fake: FakeWeCom) -> None:
+    async with moderation_stack(store, fake) as stack:
+        notifier = stack.notifier
+        await notifier.add("anna", notice(1, "alert"))
+        assert await notifier.flush() == 1
+        await notifier.add("anna", notice(1, "alert"))  # a redelivered decision adds the same notice again
+        assert await notifier.flush() == 0
+        # a crash after WeCom took notice 2 and the outbox said so, before it left the waiting set
+        await notifier.add("anna", notice(2, "alert"))
+        await notifier.outbox.settle(notice_key("msgaudit:m2:alert"), MESSAGE, "sent")
+        assert await notifier.flush() == 0
+        assert await store.zdue(pending_key("anna"), float("inf"), 10) == []
+        # a crash during the send of notice 3: uncertain, and message/send takes no msgid, so it goes again
+        await notifier.add("anna", notice(3, "alert"))
+        await notifier.outbox.mark(notice_key("msgaudit:m3:alert"), MESSAGE, "sending")
+        assert await notifier.flush() == 1
+        assert [t.split("加我微信 ")[1][:1] for t in fake.messages_to("anna")] == ["1", "3"]
+
+
+async def test_a_refused_notice_is_dead_lettered_whole_and_not_retried(store: Store, fake: FakeWeCom) -> None:
+    async with moderation_stack(store, fake) as stack:
+        about = notice(7, "alert")
+        await stack.notifier.add("anna", Notice(about.id, about.kind, {**about.fields, ABOUT: customer_tag("wm7")}))
+        fake.fail("message/send", 81013)  # no such member, or not in the app's visible range
+        assert await stack.notifier.flush() == 0
+        [(_, letter)] = await DeadLetters(store).list()
+        assert letter.status == "dead" and letter.endpoint == "message/send" and "81013" in letter.error
+        assert letter.payload["touser"] == "anna" and "加我微信 7" in letter.payload["text"]["content"]
+        assert letter.about == [customer_tag("wm7")]
+        [record] = await stack.audit.read(days=1, limit=5, kinds={"notice_failed"})
+        assert record["errcode"] == 81013 and record["notices"] == ["msgaudit:m7:alert"]
+        assert await stack.notifier.flush() == 0 and len(fake.calls_to("message/send")) == 1
+
+
+async def test_a_notice_whose_day_has_passed_is_recorded_as_expired_not_sent_late(store: Store,
+                                                                                  fake: FakeWeCom) -> None:
+    async with moderation_stack(store, fake) as stack:
+        await stack.notifier.add("anna", notice(8))
+        stack.groups.clock.advance(NOTICE_WINDOW_S + 120)  # nothing could be sent for a day
+        assert await stack.notifier.flush() == 0
+        assert fake.calls_to("message/send") == []
+        [(_, letter)] = await DeadLetters(store).list()
+        assert letter.status == "expired"
+        assert [r["kind"] for r in await stack.audit.read(days=2, limit=5)] == ["notice_expired"]
+
+
+async def test_the_loop_sends_to_each_member_beside_the_workers(store: Store, fake: FakeWeCom) -> None:
+    async with moderation_stack(store, fake) as stack:
+        loop = asyncio.create_task(stack.notifier.run(interval=0.01))
+        try:
+            await stack.notifier.add("anna", notice(1, "alert"))
+            await stack.notifier.add("bob", notice(2, "alert"))
+            await eventually(lambda: len(fake.app_messages) == 2)
+            assert {m["touser"] for m in fake.app_messages} == {"anna", "bob"}
+        finally:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
 
 
 async def test_tagging_finds_an_employee_who_has_the_customer(store: Store, fake: FakeWeCom) -> None:

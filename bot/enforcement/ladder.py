@@ -1,10 +1,12 @@
 """The strike ladder: a customer's violations across every group, counted within a window.
 
 Strikes live in one sorted set per customer (`siyu:strikes:<external_userid>`, member = the message's
-strike id, score = when it was sent), so a redelivered message never strikes twice and a strike in any
-group counts in all of them. Under a per-customer lease, a new strike is added, strikes older than the
-window are dropped, and the count decides the step; the step taken for a message is stored with it, so
-a redelivery takes the same actions again (each of them idempotent) rather than the next step.
+strike id, score = when it was sent, in ms), so a redelivered message never strikes twice and a strike in
+any group counts in all of them. The set is the store's sliding window (`window_add`): under a
+per-customer lease a new strike is added, strikes older than the window are dropped, the count decides
+the step, and the set expires a window after the customer's last strike. The step taken for a message
+is stored with it, so a redelivery takes the same actions again (each of them idempotent) rather than
+the next step.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ DECISION_TTL_MS = 40 * 24 * 3600 * 1000  # longer than any redelivery
 
 def strikes_key(customer: str) -> str:
     return f"siyu:strikes:{customer}"
+
+
+def decision_key(strike_id: str) -> str:
+    """The step taken for one strike (source:msgid), kept for redeliveries."""
+    return f"siyu:strike:decided:{strike_id}"
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,8 @@ class Strikes:
 
     async def strike(self, customer: str, strike_id: str, at: float, ladder: Ladder, *, severe: bool,
                      suggested: str) -> Step:
-        decision_key = f"siyu:strike:decided:{strike_id}"
-        lock = f"siyu:strikes:{customer}:lock"
+        decided = decision_key(strike_id)
+        lock = f"{strikes_key(customer)}:lock"
         for _ in range(1000):
             if await self.store.acquire(lock, self.owner, LEASE_MS):
                 break
@@ -59,22 +66,22 @@ class Strikes:
         else:
             raise TimeoutError(f"strike lease of {customer} is held elsewhere")
         try:
-            known = await self.store.get(decision_key)
+            known = await self.store.get(decided)
             if known:
                 data = json.loads(known)
                 return Step(int(data["strike"]), bool(data["severe"]), tuple(data["actions"]))
-            key = strikes_key(customer)
-            await self.store.zadd(key, strike_id, at)
-            window_start = at - ladder.window_days * 86400
-            for old, _ in await self.store.zdue(key, window_start, 1000):
-                await self.store.zrem(key, old)
-            count = len(await self.store.zdue(key, at, 100_000))
+            # the store's sliding window: strikes older than the window go, and the set itself expires a
+            # window after the customer's last strike (nothing about them outlives it)
+            window_ms = int(ladder.window_days * 86400 * 1000)
+            count = await self.store.window_add(strikes_key(customer), strike_id, int(at * 1000), window_ms)
             step = Step(max(1, count), severe, actions_for(ladder, max(1, count), severe, suggested))
             record = {"strike": step.strike, "severe": severe, "actions": list(step.actions)}
-            await self.store.set(decision_key, json.dumps(record), ttl_ms=DECISION_TTL_MS)
+            await self.store.set(decided, json.dumps(record), ttl_ms=DECISION_TTL_MS)
             return step
         finally:
             await self.store.release(lock, self.owner)
 
     async def history(self, customer: str) -> list[tuple[str, float]]:
-        return await self.store.zdue(strikes_key(customer), float("inf"), 10_000)
+        """(strike id, sent at in epoch seconds), oldest first."""
+        strikes = await self.store.zdue(strikes_key(customer), float("inf"), 10_000)
+        return [(strike, ms / 1000) for strike, ms in strikes]

@@ -6,71 +6,63 @@ hourly cap) in shared counters and never sends past it. Notices wait per recipie
 (`siyu:notices:<userid>`, scored by when they are due); `siyu:notices:due` says who has something due.
 A non-urgent notice waits `wait_seconds` for company; alerts are due at once and always go alone. When
 more than `digest_after` ordinary notices are waiting, or more than the budget allows, they go as one
-digest. A notice is removed only after WeCom accepted it (at-least-once: a crash between the two sends
-it again).
+digest (digest.py).
+
+Sending is issue 8's (docs/gateway.md "Sending"): the patient Sender waits out WeCom busy, rate limits and
+transport failures until the notice's window closes (a day after it was due; then it is recorded as
+`expired`), and a refusal that retrying cannot fix goes to the dead letters with its payload. Each
+notice's state is kept in the outbox (`siyu:outbox:notice:<id>`: `sending` before the call, then `sent`,
+`dead` or `expired`), so a notice WeCom took is never sent again: not after a crash between the send and
+its removal from the waiting set, not when a redelivered decision adds it again. message/send takes no
+msgid, so the one window left is a process dying after WeCom took a notice and before the outbox recorded
+it: that notice goes out again (at most `SIYU_SEND_CONCURRENCY` per crash).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
+import functools
 import logging
 import math
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from bot.enforcement.audit import Audit
+from bot.enforcement.digest import ABOUT, Notice, plan
+from bot.gateway.outbox import DEAD, EXPIRED, FINAL, SENDING, SENT, Outbox
+from bot.gateway.sender import DEAD as DEAD_OUTCOME
+from bot.gateway.sender import EXPIRED_OUTCOME, Send, Sender
 from bot.groups.spec import Notices
-from bot.groups.wecom import GroupAPI
-from bot.protocol.api import RETRY_LATER, TRANSPORT_ERRCODE, WeComError
 from bot.store.base import Store
+
+__all__ = ["DUE", "Notice", "Notifier", "notice_key", "pending_key"]
 
 log = logging.getLogger(__name__)
 
 DUE = "siyu:notices:due"
 HOURLY_LIMIT = 1000  # WeCom: app messages to one member per hour
-TEXT_LIMIT = 2048  # message/send text.content, bytes
-RETRY_S = 60
+NOTICE_WINDOW_S = 24 * 3600.0  # an owner notice a day late is no use: give up, record it as expired
+LEASE_MS = 30_000  # one process sends to a member at a time; renewed while a patient send waits
+MESSAGE = "message"  # the one message of a notice, as its outbox field
 
 
 def pending_key(userid: str) -> str:
     return f"siyu:notices:{userid}"
 
 
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-@dataclass(frozen=True)
-class Notice:
-    id: str  # unique per notice: a redelivered decision adds the same member, not a second one
-    kind: str  # notice | removal | alert
-    fields: dict[str, str] = field(default_factory=dict)
-
-    def member(self) -> str:
-        return json.dumps({"id": self.id, "kind": self.kind, "fields": self.fields}, ensure_ascii=False,
-                          sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def parse(cls, member: str) -> Notice:
-        data = json.loads(member)
-        return cls(str(data["id"]), str(data["kind"]), dict(data.get("fields") or {}))
-
-
-def fit(text: str, limit: int = TEXT_LIMIT) -> str:
-    raw = text.encode()
-    return text if len(raw) <= limit else raw[: limit - 3].decode(errors="ignore") + "…"
+def notice_key(notice_id: str) -> str:
+    """The notice's outbox event key (`siyu:outbox:notice:<id>`)."""
+    return f"notice:{notice_id}"
 
 
 class Notifier:
-    def __init__(self, store: Store, api: GroupAPI, agent_id: int | None, settings: Callable[[], Notices],
+    def __init__(self, store: Store, sender: Sender, agent_id: int | None, settings: Callable[[], Notices],
                  audit: Audit, clock: Callable[[], float] = time.time) -> None:
         self.store = store
-        self.api = api
+        self.sender = sender
+        self.outbox = Outbox(store)
         self.agent_id = agent_id
         self.settings = settings
         self.audit = audit
@@ -85,7 +77,7 @@ class Notifier:
         await self.store.zadd(DUE, recipient, earliest[0][1] if earliest else due)
 
     async def flush(self) -> int:
-        """Send what is due for everyone; returns how many app messages went out."""
+        """Send what is due for everyone, one member after the other; returns how many messages went out."""
         sent = 0
         for recipient, _ in await self.store.zdue(DUE, self.clock(), 500):
             sent += await self.flush_recipient(recipient)
@@ -93,12 +85,22 @@ class Notifier:
 
     async def flush_recipient(self, recipient: str) -> int:
         lock = f"{pending_key(recipient)}:lock"
-        if not await self.store.acquire(lock, self.owner, 30_000):
-            return 0  # another process is sending to this member right now
+        if not await self.store.acquire(lock, self.owner, LEASE_MS):
+            return 0  # another process (or the loop) is sending to this member right now
+        keeper = asyncio.create_task(self._keep(lock))
         try:
             return await self._flush(recipient)
         finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
             await self.store.release(lock, self.owner)
+
+    async def _keep(self, lock: str) -> None:
+        while True:
+            await asyncio.sleep(LEASE_MS / 3000)
+            with contextlib.suppress(*self.store.unavailable):
+                await self.store.renew(lock, self.owner, LEASE_MS)
 
     async def _flush(self, recipient: str) -> int:
         pending = await self.store.zdue(pending_key(recipient), float("inf"), 1000)
@@ -117,22 +119,16 @@ class Notifier:
             await self.store.zrem(DUE, recipient)
             log.warning("%d moderation notices not sent: WECOM_AGENT_ID is not set", len(pending))
             return 0
+        states = {m: await self._state(m) for m, _ in pending}
+        for member, state in states.items():
+            if state in FINAL:  # WeCom took it (or it was given up) before: never again
+                await self.store.zrem(pending_key(recipient), member)
+        waiting = [(m, due) for m, due in pending if states[m] not in FINAL]
+        due_of = dict(waiting)
         sent = 0
-        for members, text in self._plan(pending, await self._budget(recipient, now)):
-            try:
-                await self.api.app_message(self.agent_id, recipient, text)
-            except WeComError as error:
-                if error.errcode in RETRY_LATER or error.errcode == TRANSPORT_ERRCODE:
-                    await self.store.zadd(DUE, recipient, now + RETRY_S)
-                    log.warning("app message to a group owner failed with %s; retrying later", error.errcode)
-                    return sent
-                await self.audit.record("notice_failed", to=recipient, errcode=error.errcode,
-                                        notices=[Notice.parse(m).id for m in members])
-            else:
-                await self._spend(recipient, now)
-                sent += 1
-                await self.audit.record("notice_sent", to=recipient, digest=len(members) > 1,
-                                        notices=[Notice.parse(m).id for m in members])
+        for members, text in plan([m for m, _ in waiting], await self._budget(recipient, now), self.settings()):
+            uncertain = any(states[m] == SENDING for m in members)
+            sent += await self._send(recipient, members, text, min(due_of[m] for m in members), uncertain)
             for member in members:
                 await self.store.zrem(pending_key(recipient), member)
         left = await self.store.zdue(pending_key(recipient), float("inf"), 1)
@@ -142,38 +138,34 @@ class Notifier:
             await self.store.zrem(DUE, recipient)
         return sent
 
-    def _plan(self, pending: list[tuple[str, float]], budget: int) -> list[tuple[list[str], str]]:
-        """(notices, text) messages to send now: alerts alone first, then the rest alone or as one digest."""
-        settings = self.settings()
-        texts = settings.texts
-        plan: list[tuple[list[str], str]] = []
-        alerts = [m for m, _ in pending if Notice.parse(m).kind == "alert"]
-        others = [m for m, _ in pending if Notice.parse(m).kind != "alert"]
-        for member in alerts[:budget]:
-            plan.append(([member], self.render(Notice.parse(member))))
-        room = budget - len(plan)
-        if room <= 0 or not others:
-            return plan
-        if len(others) <= min(settings.digest_after, room):
-            plan.extend(([m], self.render(Notice.parse(m))) for m in others)
-            return plan
-        lines: list[str] = []
-        for member in others:
-            line = texts.digest_line.format_map(_Blank(Notice.parse(member).fields))
-            trial = texts.digest.format_map(_Blank(count=len(others), lines="\n".join([*lines, line]), more=""))
-            if len(trial.encode()) > TEXT_LIMIT - 200:
-                break
-            lines.append(line)
-        more = len(others) - len(lines)
-        tail = texts.digest_more.format_map(_Blank(more=more)) if more else ""
-        digest = texts.digest.format_map(_Blank(count=len(others), lines="\n".join(lines), more=tail))
-        plan.append((others, fit(digest)))
-        return plan
+    async def _state(self, member: str) -> str | None:
+        return (await self.outbox.statuses(notice_key(Notice.parse(member).id))).get(MESSAGE)
 
-    def render(self, notice: Notice) -> str:
-        texts = self.settings().texts
-        template = {"alert": texts.alert, "removal": texts.removal}.get(notice.kind, texts.notice)
-        return fit(template.format_map(_Blank(notice.fields)))
+    async def _send(self, recipient: str, members: list[str], text: str, due: float, uncertain: bool) -> int:
+        """One app message through the patient Sender, its notices marked in the outbox around it."""
+        assert self.agent_id is not None
+        notices = [Notice.parse(m) for m in members]
+        ids = [n.id for n in notices]
+        for notice_id in ids:
+            await self.outbox.mark(notice_key(notice_id), MESSAGE, SENDING)
+
+        async def window() -> float:
+            return due + NOTICE_WINDOW_S
+
+        payload = {"touser": recipient, "msgtype": "text", "agentid": self.agent_id, "text": {"content": text}}
+        about = tuple(sorted({n.fields[ABOUT] for n in notices if n.fields.get(ABOUT)}))
+        result = await self.sender.send(Send("notice", "message/send", payload, event=notice_key(ids[0]),
+                                             about=about), window, uncertain=uncertain)
+        final = {EXPIRED_OUTCOME: EXPIRED, DEAD_OUTCOME: DEAD}.get(result.outcome, SENT)
+        for notice_id in ids:
+            await self.outbox.settle(notice_key(notice_id), MESSAGE, final)
+        if final != SENT:
+            kind = "notice_failed" if final == DEAD else "notice_expired"
+            await self.audit.record(kind, to=recipient, errcode=result.errcode, notices=ids)
+            return 0
+        await self._spend(recipient, self.clock())
+        await self.audit.record("notice_sent", to=recipient, digest=len(members) > 1, notices=ids)
+        return 1
 
     async def _budget(self, recipient: str, now: float) -> int:
         minute = await self.store.get(self._minute_key(recipient, now))
@@ -193,13 +185,33 @@ class Notifier:
         return f"siyu:notices:rate:{recipient}:h{math.floor(now / 3600)}"
 
     async def run(self, interval: float = 1.0) -> None:
-        while True:
-            try:
-                await self.flush()
-            except asyncio.CancelledError:
-                raise
-            except self.store.unavailable as error:  # one line, not a traceback a second (docs/gateway.md)
-                log.warning("moderation notices wait: the store does not answer (%s)", type(error).__name__)
-            except Exception:
-                log.exception("sending moderation notices failed; retrying")
-            await asyncio.sleep(interval)
+        """Beside the workers: each member with something due gets a task of their own, so that a patient
+        send to one (WeCom busy) holds up nobody else."""
+        active: dict[str, asyncio.Task[int]] = {}
+        try:
+            while True:
+                try:
+                    for recipient, _ in await self.store.zdue(DUE, self.clock(), 500):
+                        if recipient not in active:
+                            active[recipient] = task = asyncio.create_task(self.flush_recipient(recipient))
+                            task.add_done_callback(functools.partial(self._finished, active, recipient))
+                except asyncio.CancelledError:
+                    raise
+                except self.store.unavailable as error:  # one line, not a traceback a second (docs/gateway.md)
+                    log.warning("moderation notices wait: the store does not answer (%s)", type(error).__name__)
+                except Exception:
+                    log.exception("sending moderation notices failed; retrying")
+                await asyncio.sleep(interval)
+        finally:
+            for task in active.values():
+                task.cancel()
+
+    def _finished(self, active: dict[str, asyncio.Task[int]], recipient: str, task: asyncio.Task[int]) -> None:
+        active.pop(recipient, None)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if isinstance(error, self.store.unavailable):
+            log.warning("moderation notices wait: the store does not answer (%s)", type(error).__name__)
+        elif error is not None:
+            log.error("sending moderation notices failed; retrying: %r", error)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from bot.enforcement import blacklist
 from bot.enforcement.audit import Audit, excerpt
+from bot.enforcement.digest import ABOUT, Notice
 from bot.enforcement.ladder import Step, Strikes
-from bot.enforcement.notices import Notice, Notifier
+from bot.enforcement.notices import Notifier
 from bot.enforcement.tagging import Tagger
 from bot.group_messages.observed import Observed
 from bot.groups.content import GroupContent
@@ -25,7 +26,8 @@ from bot.groups.reconcile import Reconciler
 from bot.groups.registry import EMPLOYEE, Group, Registry, member_type_of
 from bot.groups.spec import GroupType
 from bot.groups.stats import GroupStats
-from bot.protocol.api import WeComError
+from bot.protocol.api import WeComError, is_transient
+from bot.retention.tags import customer_tag
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -135,6 +137,8 @@ class Moderation:
         try:  # a group the registry has not met yet (its create event was lost): fetch it
             await self.reconciler.reconcile(chat_id)
         except WeComError as error:
+            if is_transient(error):
+                raise  # WeCom busy or unreachable: the worker waits and tries the message again
             await self.store.set(f"siyu:grp:{chat_id}:notcustomer", str(error.errcode), ttl_ms=NOT_CUSTOMER_TTL_MS)
             await self.audit.record("unknown_group", chat_id=chat_id, errcode=error.errcode)
             return None
@@ -186,7 +190,7 @@ class Moderation:
                   "rule": finding.rule, "category": finding.label or finding.category,
                   "explanation": finding.explanation.splitlines()[0] if finding.explanation else "",
                   "strike": str(step.strike), "window_days": str(ladder.ladder.window_days),
-                  "suggestion": suggestion}
+                  "suggestion": suggestion, ABOUT: customer_tag(observed.sender)}
         results: dict[str, str] = {}
         recipients = ([group.owner] if "owner" in spec.notify and group.owner else []) + (
             spec.staff if "staff" in spec.notify else [])
@@ -196,6 +200,8 @@ class Moderation:
             try:
                 results["tag"] = await self.tagger.tag(observed.sender, group.owner, ladder.tag)
             except WeComError as error:
+                if is_transient(error):
+                    raise  # waited out by the worker; the strike and the tag are idempotent
                 results["tag"] = f"failed:{error.errcode}"
                 log.warning("tagging a violating customer failed: %s", error)
         if "blacklist" in step.actions:

@@ -23,6 +23,11 @@ TAG_KEY = "siyu:modtag"  # {"group", "name", "id"}
 TAGGED_TTL_MS = 30 * 24 * 3600 * 1000
 
 
+def done_key(customer: str) -> str:
+    """Marks a customer tagged (the employee who tagged them), so a repeat costs no WeCom call."""
+    return f"siyu:modtag:done:{customer}"
+
+
 class Tagger:
     def __init__(self, api: GroupAPI, store: Store) -> None:
         self.api = api
@@ -63,8 +68,7 @@ class Tagger:
 
     async def tag(self, customer: str, owner: str, spec: TagSpec) -> str:
         """Tag the customer; returns the outcome: tagged:<employee>, already, or no_relation."""
-        done_key = f"siyu:modtag:done:{customer}"
-        if await self.store.get(done_key):
+        if await self.store.get(done_key(customer)):
             return "already"
         tag_id = await self.tag_id(spec)
         tried: list[str] = []
@@ -80,7 +84,7 @@ class Tagger:
                 continue
             if employee is None:
                 return "no_relation"
-            await self.store.set(done_key, employee, ttl_ms=TAGGED_TTL_MS)
+            await self.store.set(done_key(customer), employee, ttl_ms=TAGGED_TTL_MS)
             return f"tagged:{employee}"
         return "no_relation"
 

@@ -15,7 +15,7 @@ from typing import Any
 from bot.group_messages.exclusive import Exclusive
 from bot.group_messages.observed import Observed
 from bot.groups.wecom import GroupAPI
-from bot.protocol.api import RETRY_LATER, WeComError
+from bot.protocol.api import WeComError, is_transient
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class HitKeywordSource:
                 try:
                     page = await self.api.hit_messages(token, cursor)
                 except WeComError as error:
-                    if not token or error.errcode in RETRY_LATER:
+                    if not token or is_transient(error):  # the client retried these already
                         raise
                     log.info("keyword hits: the event's token was refused (%s); reading without it", error.errcode)
                     token = ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -102,8 +103,9 @@ class MsgAuditSource:
     name = "msgaudit"
 
     def __init__(self, sdk: Sdk, keys: KeyRing, store: Store, sink: Sink, is_customer_group: CustomerGroupCheck,
-                 *, batch: int = BATCH) -> None:
+                 *, batch: int = BATCH, clock: Callable[[], float] = time.time) -> None:
         self.sdk = sdk
+        self.clock = clock
         self.keys = keys
         self.store = store
         self.sink = sink
@@ -156,7 +158,7 @@ class MsgAuditSource:
         except (CannotDecrypt, FinanceSdkError, ValueError) as error:
             report.undecryptable += 1
             record = {"seq": item.get("seq"), "msgid": item.get("msgid"), "publickey_ver": item.get("publickey_ver"),
-                      "error": str(error)[:200]}
+                      "error": str(error)[:200], "at": round(self.clock(), 3)}  # `at`: the janitor trims by it
             await self.store.lpush_capped(UNDECRYPTABLE_LOG, json.dumps(record), 10_000)
             log.warning("msgaudit message at seq %s could not be decrypted: %s", item.get("seq"), error)
             return

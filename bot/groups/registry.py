@@ -18,6 +18,7 @@ from typing import Any
 from bot.store.base import Store
 
 INDEX = "siyu:grp:index"  # sorted set of every chat id ever seen, scored by first sight
+DISMISSED_INDEX = "siyu:grp:dismissed"  # dismissed chat ids by dismissal time: the janitor drops them later
 LOCK_TTL_MS = 15_000
 EMPLOYEE, EXTERNAL = 1, 2
 LIVE, DISMISSED = "live", "dismissed"
@@ -173,6 +174,18 @@ class Registry:
                 "version": version, "members": str(len(members)), "updated_at": f"{updated_at:.3f}"})
             return diff
 
+    async def remove_member(self, chat_id: str, userid: str) -> bool:
+        """Forget one member without counting a leave (siyu forget); False when they were not listed."""
+        if userid not in await self.members(chat_id):
+            return False
+        async with self._locked(chat_id):
+            members = await self.members(chat_id)
+            if members.pop(userid, None) is None:
+                return False
+            await self.store.set(members_key(chat_id), _pack(members))
+            await self.store.hset(group_key(chat_id), {"members": str(len(members))})
+            return True
+
     async def mark_dismissed(self, chat_id: str, at: float) -> Diff:
         async with self._locked(chat_id):
             members = await self.members(chat_id)
@@ -180,6 +193,7 @@ class Registry:
                 "status": DISMISSED, "members": "0", "dismissed_at": f"{at:.3f}"})
             await self.store.delete(members_key(chat_id))
             await self.store.zadd(INDEX, chat_id, at)
+            await self.store.zadd(DISMISSED_INDEX, chat_id, at)
             return Diff(left=list(members.values()))
 
     def _locked(self, chat_id: str) -> _Lease:

@@ -5,6 +5,10 @@ attribution window; a leave within that window is counted against the latest inc
 (`left_after_moderation`, `left_after_flood`, `left_after_broadcast`), else as `left_quietly`. Only
 registry transitions are counted (see Registry's Diff), so a redelivered or reconciled change never
 counts twice.
+
+Per-type day counters (`siyu:gstat:t:<type>:<day>`) are kept as long as the moderation audit
+(ladder.yaml `audit_retention_days`): the first count of a new day deletes the days that have just
+passed it. Per-group counters live and go with their group (cleanup.py).
 """
 
 from __future__ import annotations
@@ -46,9 +50,12 @@ class Leave:
 
 
 class GroupStats:
-    def __init__(self, store: Store, attribution_s: float | Callable[[], float] = 1800) -> None:
+    def __init__(self, store: Store, attribution_s: float | Callable[[], float] = 1800,
+                 retention_days: Callable[[], int] = lambda: 90) -> None:
         self.store = store
         self._attribution = attribution_s
+        self.retention_days = retention_days
+        self._pruned_day = ""
 
     @property
     def attribution_s(self) -> float:
@@ -93,11 +100,23 @@ class GroupStats:
         return leaves
 
     async def _count(self, chat_id: str, type_id: str, at: float, counts: dict[str, int]) -> None:
+        await self._prune(at)
         day_key = type_stats_key(type_id or "unknown", _day(at))
         for name, amount in counts.items():
             await self.store.hincrby(group_stats_key(chat_id), name, amount)
             await self.store.hincrby(day_key, name, amount)
         await self.store.hset(TYPES_SEEN, {type_id or "unknown": "1"})
+
+    async def _prune(self, now: float) -> None:
+        today = _day(now)
+        if today == self._pruned_day:
+            return
+        self._pruned_day = today
+        keep = self.retention_days()
+        stale = [_day(now - (keep + back) * 86400) for back in range(31)]
+        doomed = [type_stats_key(t, day) for t in await self.store.hgetall(TYPES_SEEN) for day in stale]
+        if doomed:
+            await self.store.delete(*doomed)
 
     async def for_group(self, chat_id: str) -> dict[str, int]:
         return {k: int(v) for k, v in (await self.store.hgetall(group_stats_key(chat_id))).items()}

@@ -1,7 +1,8 @@
-"""The WeCom endpoints for customer groups, tags and staff notices, on top of WeComAPI.call.
+"""The WeCom endpoints for customer groups, tags and keyword hits, on top of WeComAPI.call.
 
 Kept apart from bot/protocol/api.py so that this capability adds no weight to the shared client;
-errors are WeComError with WeCom's errcode (retryable ones are already retried by the client).
+errors are WeComError with WeCom's errcode (transient ones are already retried a few times by the
+client). Owner notices are messages and go through the patient Sender instead (enforcement/notices.py).
 """
 
 from __future__ import annotations
@@ -96,8 +97,3 @@ class GroupAPI:
         if cursor:
             payload["cursor"] = cursor
         return await self.api.call("chatdata/keyword/get_hit_msg_list", payload)
-
-    # -- telling staff ---------------------------------------------------------------------------------
-    async def app_message(self, agent_id: int, userid: str, text: str) -> None:
-        await self.api.call("message/send", {"touser": userid, "msgtype": "text", "agentid": agent_id,
-                                             "text": {"content": text}})
