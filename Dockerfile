@@ -7,6 +7,7 @@ COPY bot ./bot
 COPY flows ./flows
 COPY persona ./persona
 COPY knowledge ./knowledge
+COPY groups ./groups
 RUN pip install . && useradd --create-home --uid 10001 siyu && rm -rf /src
 
 USER siyu

@@ -27,6 +27,7 @@ from bot.gateway.queue import Queue
 from bot.gateway.sender import Sender
 from bot.gateway.server import HEALTH_DEADLINE_S, MAX_BODY, CallbackEndpoint, add_routes, never_500
 from bot.gateway.worker import Worker
+from bot.group_service import GroupService, build_group_service
 from bot.logging_setup import LogThrottle
 from bot.metrics import Metrics
 from bot.profile.store import Profiles
@@ -62,6 +63,7 @@ class Services:
     kf_link: KfLink | None = None
     events: EventBus = field(default_factory=EventBus)  # customer events: the funnel and follow-ups listen
     extra_handlers: dict[str, Handler] = field(default_factory=dict)  # queued event kinds wiring adds
+    groups: GroupService | None = None  # customer groups; the conversation factory may build it with content
     workers: list[Worker] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # drained at shutdown
     auxiliary: list[asyncio.Task[None]] = field(default_factory=list)  # loops cancelled at shutdown
@@ -166,6 +168,10 @@ def build_app(
             kf_link=services.kf_link,
         )
         services.handlers.by_kind.update(services.extra_handlers)
+        if services.groups is None:  # no group content: groups are registered, not moderated
+            services.groups = build_group_service(the_store, services.api, services.sender, queue, metrics,
+                                                  settings, lambda: None, clock=clock)
+        services.handlers.by_kind.update(services.groups.by_kind)
         try:
             await epoch.start()
             await queue.setup()
@@ -174,6 +180,7 @@ def build_app(
         services.auxiliary.append(asyncio.create_task(epoch.run()))
         services.auxiliary.append(asyncio.create_task(Janitor(the_store, settings.retention, clock=clock).run()))
         services.auxiliary.append(asyncio.create_task(LogThrottle.flush_forever()))
+        services.auxiliary.extend(asyncio.create_task(loop) for loop in services.groups.loops())
         options = {"retry_max_s": limits.send_retry_max_s, **(worker_options or {})}
         for _ in range(workers):
             worker = Worker(queue, services.handlers.handle, metrics, dead_letters=services.dead_letters,

@@ -23,6 +23,14 @@ def _serve(_: argparse.Namespace) -> int:
         for problem in error.problems:
             print(f"siyu serve: {problem}", file=sys.stderr)
         return 2
+    if settings.groups.msgaudit is not None:  # a wrong library is a configuration mistake: say so now
+        from bot.group_messages.finance_sdk import FinanceSdkError, load_library
+
+        try:
+            load_library(settings.groups.msgaudit.sdk_path)
+        except FinanceSdkError as error:
+            print(f"siyu serve: SIYU_MSGAUDIT_SDK is wrong: {error}", file=sys.stderr)
+            return 2
     from bot.gateway.serving import serve, store_problem
 
     unreachable = asyncio.run(store_problem(settings.redis_url))

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.durations import seconds
 from bot.content.location import bundled_content_dir, locate_content
+from bot.groups.settings import GroupSettings, load_group_settings
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
 from bot.retention.policy import Retention
 
@@ -44,6 +45,7 @@ class Settings:
     order_token: str | None = None  # enables POST /orders (the shop tells the bot about purchases)
     limits: Limits = field(default_factory=lambda: Limits())
     retention: Retention = field(default_factory=Retention)
+    groups: GroupSettings = field(default_factory=GroupSettings)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         problems.append("SIYU_ORDER_TOKEN is malformed: use 16-128 letters, digits, - or _ (a shared secret)")
 
     limits, retention = _faults(env, problems)
+    groups = load_group_settings(env, problems)
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -177,6 +180,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         order_token=order_token,
         limits=limits,
         retention=retention,
+        groups=groups,
     )
 
 

@@ -8,8 +8,8 @@
 - remind_groupmsg_send: WeCom allows 3 reminders per task in 24 h; a 4th is refused here with 45009
   (WeCom does not document the code; the bot never sends a 4th).
 - cancel_groupmsg_send: the staff member can no longer send the task.
-- message/send: WeCom drops messages to a member beyond 30 a minute or 1,000 an hour without an error;
-  the fake does the same and counts them in `dropped_app_messages`.
+(message/send, app messages to staff, is fake_wecom_groups.py's: WeCom drops messages to a member beyond
+30 a minute or 1,000 an hour without an error, and so does the fake.)
 """
 
 from __future__ import annotations
@@ -40,8 +40,6 @@ class GroupMessages:
     group_limit: int = 31
     group_received: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     tasks: dict[str, GroupTask] = field(default_factory=dict)
-    app_messages: list[tuple[float, str, str]] = field(default_factory=list)  # (at, member, text) delivered
-    dropped_app_messages: int = 0
     _task_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def confirm(self, msgid: str, status: int = 1) -> None:
@@ -101,12 +99,3 @@ class GroupMessages:
             return {"errcode": 40058, "errmsg": "invalid msgid"}
         task.cancelled = True
         return {}
-
-    def _message_send(self, body: dict[str, Any]) -> dict[str, Any]:
-        member, now = str(body.get("touser", "")), self.now()
-        to_member = [at for at, who, _ in self.app_messages if who == member]
-        if sum(1 for at in to_member if now - at < 60) >= 30 or sum(1 for at in to_member if now - at < 3600) >= 1000:
-            self.dropped_app_messages += 1  # silently, as WeCom does
-            return {"invaliduser": ""}
-        self.app_messages.append((now, member, str(body.get("text", {}).get("content", ""))))
-        return {"invaliduser": ""}

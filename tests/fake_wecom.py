@@ -22,6 +22,7 @@ from aiohttp import web
 
 from tests.fake_groupmsg import GroupMessages
 from tests.fake_tags import CustomerTags
+from tests.fake_wecom_groups import FakeError, FakeGroups
 
 SEND_ENDPOINTS = frozenset(
     {"kf/send_msg", "kf/send_msg_on_event", "message/send", "externalcontact/send_welcome_msg"}
@@ -38,7 +39,7 @@ class Call:
 
 
 @dataclass
-class FakeWeCom(GroupMessages, CustomerTags):
+class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     corp_id: str = "wx5823bf96d3bd56c7"
     secret: str = "test-secret"
     calls: list[Call] = field(default_factory=list)
@@ -209,10 +210,11 @@ class FakeWeCom(GroupMessages, CustomerTags):
                 self.held -= 1
                 self.held_bodies.remove(body)
         handler = getattr(self, "_" + endpoint.replace("/", "_"), None)
-        if handler is None:
-            return web.json_response({"errcode": 0, "errmsg": "ok"})
         query = {k: v for k, v in request.query.items() if k != "access_token"}
-        result: dict[str, Any] = handler({**query, **body})
+        try:
+            result: dict[str, Any] = handler({**query, **body}) if handler is not None else {}
+        except FakeError as error:  # the group endpoints raise WeCom's refusals
+            return web.json_response({"errcode": error.errcode, "errmsg": error.errmsg})
         errcode = int(result.pop("errcode", 0))
         if errcode:
             return web.json_response({"errcode": errcode, "errmsg": result.get("errmsg", "")})
@@ -252,6 +254,3 @@ class FakeWeCom(GroupMessages, CustomerTags):
 
     def _kf_add_contact_way(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"url": f"https://work.weixin.qq.com/kfid/kfc{body['open_kfid']}?enc_scene={body.get('scene', '')}"}
-
-    def _externalcontact_groupchat_get(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"group_chat": {"chat_id": body["chat_id"], "name": "group", "member_list": []}}

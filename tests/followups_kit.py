@@ -86,7 +86,7 @@ class Rig:
 async def rig(store: Store, fake: FakeWeCom, *, agent_id: int | None = 1000002,
               library: Library = LIBRARY) -> AsyncIterator[Rig]:
     clock = Clock()
-    fake.now = clock
+    fake.now = fake.clock = clock
     metrics = Metrics()
     bus = EventBus()
     async with aiohttp.ClientSession() as session:

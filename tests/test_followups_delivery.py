@@ -88,7 +88,8 @@ async def test_route_3_when_the_monthly_quota_is_used_a_task_goes_to_the_staff_m
         outcomes = await r.run_at_planned("wmQuota")
         assert fake.calls_to("externalcontact/add_msg_template") == []
         assert [(o.outcome, o.detail) for o in outcomes] == [("due", ""), ("sent", "task")]
-        (_, member, text), = fake.app_messages
+        message, = fake.app_messages
+        member, text = message["touser"], message["text"]["content"]
         assert member == "emp3" and "wmQuota" in text and "第1天的关怀" in text and "皮肤" in text
 
 
@@ -138,9 +139,9 @@ async def test_tasks_to_one_staff_member_stay_within_30_a_minute(store: Store, f
         r.clock.now = latest  # everything is due at once
         for customer in customers:
             await r.followups.run(customer)
-        assert len(fake.app_messages) == 30 and fake.dropped_app_messages == 0
+        assert len(fake.app_messages) == 30 and fake.dropped_messages == []
         r.clock.now += 61
         for customer in customers:
             await r.followups.run(customer)
-        assert len(fake.app_messages) == 35 and fake.dropped_app_messages == 0
-        assert len({text for _, _, text in fake.app_messages}) == 35  # one task per customer, none twice
+        assert len(fake.app_messages) == 35 and fake.dropped_messages == []
+        assert len({m["text"]["content"] for m in fake.app_messages}) == 35  # one task per customer, none twice

@@ -364,28 +364,6 @@ async def test_member_app_message_answered_with_message_send(client: TestClient,
     assert sent["text"]["content"] == "echo 0: 试试小丸子"
 
 
-async def test_group_change_is_recorded(client: TestClient) -> None:
-    assert (
-        await post(
-            client,
-            event(
-                "change_external_chat",
-                ChatId="wrChat",
-                ChangeType="update",
-                UpdateDetail="add_member",
-                MemChangeCnt="2",
-            ),
-        )
-        == 200
-    )
-    store = client.app[APP_SERVICES].store
-    for _ in range(100):
-        if (await store.hgetall("siyu:group:wrChat")).get("member_changes") == "2":
-            break
-        await asyncio.sleep(0.02)
-    assert (await store.hgetall("siyu:group:wrChat"))["member_changes"] == "2"
-
-
 # -- health and metrics --------------------------------------------------------------------------
 async def test_healthz_and_metrics(client: TestClient) -> None:
     assert (await client.get("/healthz")).status == 200

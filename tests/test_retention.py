@@ -11,11 +11,17 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import APP_SERVICES, build_app
+from bot.enforcement import blacklist
 from bot.engine.engine import NEAR_MISSES
 from bot.engine.session import Session
 from bot.followups.record import DUE_KEY
 from bot.gateway.deadletters import DEAD_LETTERS, DeadLetters
 from bot.gateway.queue import GROUP, Queue, partition_of, stream_name
+from bot.group_messages.msgaudit import UNDECRYPTABLE_LOG
+from bot.group_messages.observed import QueueSink
+from bot.groups.registry import Member
+from bot.groups.stats import GroupStats
+from bot.moderation.activity import flood_key, repeat_key
 from bot.policy.journal import Journal
 from bot.profile.store import STAFFED, TAGS_DIRTY, Profiles
 from bot.retention.forget import forget
@@ -29,6 +35,7 @@ from bot.wiring import make_conversation_factory
 from tests.fake_wecom import FakeWeCom
 from tests.fault_kit import redis_values
 from tests.gateway_kit import eventually, settings
+from tests.groups_kit import group_stack, moderation_stack, said
 from tests.wecom import callback, event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,3 +190,71 @@ async def test_siyu_forget_command(redis_store: RedisStore) -> None:
         stderr=asyncio.subprocess.STDOUT)
     await asyncio.wait_for(without_redis.communicate(), 60)
     assert without_redis.returncode == 2
+
+
+# -- customer groups ---------------------------------------------------------------------------------
+async def test_forget_erases_a_customer_from_group_moderation_too(store: Store, fake: FakeWeCom) -> None:
+    fake.add_group("wrA", "护肤日常1群", "anna", ["wmGone", "wmStay"])
+    fake.relations.update({"wmGone": {"anna": set()}, "wmStay": {"anna": set()}})
+    async with moderation_stack(store, fake) as stack:
+        clock, mod = stack.groups.clock, stack.moderation
+        await stack.groups.reconciler.sync_all()
+        fake.fail("message/send", 81013)  # the alert about wmGone is refused: a dead letter naming them
+        for n, who in enumerate(("wmGone", "wmStay")):  # severe at once: strike, alert, blacklist, tag
+            assert await mod.handle(said(f"g{n}a", "wrA", who, "先转账到这个卡号 秘密口令", clock())) == "acted"
+        for n, who in enumerate(("wmGone", "wmStay")):
+            # strike 2, whose removal notice waits for company (nothing is due: no flush takes it along)
+            assert await mod.handle(said(f"g{n}b", "wrA", who, "加我微信 秘密口令二", clock())) == "acted"
+            await store.window_add(flood_key("wrA", who), f"g{n}b", int(clock() * 1000), 60_000)
+            await store.window_add(repeat_key(who, "加我微信"), "wrA", int(clock() * 1000), 600_000)
+            await QueueSink(Queue(store))(said(f"g{n}c", "wrA", who, "还在排队的 秘密口令三", clock()))
+        assert len(await DeadLetters(store).list()) == 1 and await store.scan("siyu:modtag:done:*")
+        before = await _everything(store)
+        assert "wmGone" in before and "秘密口令" in before
+
+        counts = await forget(store, "wmGone")
+
+        after = await _everything(store)
+        assert "wmGone" not in after, after
+        assert "秘密口令" in after and after.count("秘密口令") == before.count("秘密口令") // 2  # wmStay's stay
+        assert counts["audit records"] == 2 and counts["owner notices"] == 1 and counts["group memberships"] == 1
+        assert await blacklist.restraint(store, "wmGone") is None and await blacklist.restraint(store, "wmStay")
+        assert len(await stack.strikes.history("wmStay")) == 2 and await stack.strikes.history("wmGone") == []
+        assert set(await stack.groups.registry.members("wrA")) == {"anna", "wmStay"}
+        await stack.groups.clock.sleep(120)
+        assert await stack.notifier.flush() == 1  # wmStay's removal notice still goes
+        assert "wmGone" not in fake.messages_to("anna")[-1]
+
+
+async def test_the_janitor_drops_dismissed_groups_and_old_undecryptable_records(store: Store,
+                                                                             fake: FakeWeCom) -> None:
+    fake.add_group("wrOld", "快闪第1期", "anna", ["wmA"])
+    fake.add_group("wrLive", "护肤日常1群", "anna", ["wmB"])
+    async with group_stack(store, fake) as stack:
+        await stack.reconciler.sync_all()
+        await stack.stats.incident("wrOld", "broadcast", stack.clock())
+        del fake.groups["wrOld"]
+        await stack.reconciler.sync_all()  # gone from WeCom's listing: dismissed now
+        assert (await stack.registry.get("wrOld")).status == "dismissed"  # type: ignore[union-attr]
+        now = stack.clock()
+        await store.lpush_capped(UNDECRYPTABLE_LOG, json.dumps({"seq": 1, "at": now - 40 * 86400}), 10)
+        await store.lpush_capped(UNDECRYPTABLE_LOG, json.dumps({"seq": 2, "at": now}), 10)
+        today = await Janitor(store, Retention(), clock=lambda: now).run_once()
+        assert today[UNDECRYPTABLE_LOG] == 1 and len(await store.lrange(UNDECRYPTABLE_LOG, 0, -1)) == 1
+        soon = await Janitor(store, Retention(), clock=lambda: now + 89 * 86400).run_once()
+        assert soon["dismissed groups"] == 0 and await stack.registry.get("wrOld") is not None
+        later = await Janitor(store, Retention(), clock=lambda: now + 91 * 86400).run_once()
+        assert later["dismissed groups"] == 1
+        assert await stack.registry.get("wrOld") is None and await store.scan("siyu:grp:wrOld*") == []
+        assert await store.scan("siyu:gstat:g:wrOld") == []
+        assert await stack.registry.chat_ids() == ["wrLive"] and await stack.registry.get("wrLive") is not None
+
+
+async def test_group_counts_per_day_are_kept_as_long_as_the_audit(store: Store) -> None:
+    stats = GroupStats(store, 1800, retention_days=lambda: 90)
+    day0 = 1_700_000_000.0
+    await stats.joined("wrA", "daily", [Member("wmA", 2)], day0)
+    assert (await stats.for_types(1, day0))["daily"]["joins"] == 1
+    await stats.joined("wrA", "daily", [Member("wmB", 2)], day0 + 95 * 86400)  # a new day, past the retention
+    assert (await stats.for_types(200, day0 + 95 * 86400))["daily"]["joins"] == 1
+    assert (await stats.for_group("wrA"))["joins"] == 2  # the group's own total stays with the group

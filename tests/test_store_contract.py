@@ -170,3 +170,19 @@ async def test_trim_acked_keeps_what_is_not_yet_done(store: Store) -> None:
     assert [e.fields["n"] for e in await store.xrange("s")] == ["2", "3", "4", "5"]
     assert await store.trim_acked("s", "g", 0) == 0  # nothing is that old
     assert await store.trim_acked("missing", "g", future_ms) == 0
+
+
+async def test_sliding_windows_count_what_is_inside_them(store: Store) -> None:
+    assert await store.window_add("w", "a", 1_000, 500) == 1
+    assert await store.window_add("w", "b", 1_200, 500) == 2
+    assert await store.window_add("w", "a", 1_300, 500) == 2  # a member moves, it is not counted twice
+    assert await store.window_add("w", "c", 1_700, 500) == 2  # b (1,200) has left the window
+    assert await store.window_add("w", "d", 1_790, 500) == 3  # a at 1,300 is still inside
+    assert await store.window_add("w", "e", 1_800, 500) == 3  # a at exactly 1,800 - 500 has left
+    assert await store.window_add("other", "a", 1_800, 500) == 1
+
+
+async def test_an_idle_window_expires(store: Store) -> None:
+    assert await store.window_add("idle", "a", 1_000, 50) == 1
+    await asyncio.sleep(0.12)
+    assert await store.window_add("idle", "b", 1_000, 60_000) == 1

@@ -15,6 +15,7 @@ from typing import Any, cast
 import pytest
 
 from bot.conversation import Inbound, InboundKind
+from bot.enforcement import blacklist
 from bot.engine.engine import NEAR_MISSES, Busy, Engine
 from bot.engine.library import Library
 from bot.policy.journal import Journal
@@ -28,15 +29,13 @@ LIBRARY = Library.load(ROOT)
 
 
 # -- the primitives, on both backends -------------------------------------------------------------
-async def test_lock_and_get_reads_only_for_the_lock_holder(store: Store) -> None:
+async def test_lock_and_get_many_reads_every_key_in_the_same_step(store: Store) -> None:
     await store.set("session", "S1")
-    await store.set("profile", "P1")
-    assert await store.lock_and_get("lock", "me", 60_000, "session") == (True, ["S1"])
-    assert await store.lock_and_get("lock", "you", 60_000, "session", "profile") == (False, [])
-    assert await store.get("lock") == "me"
-    assert await store.lock_and_get("lock2", "me", 60_000, "missing", "profile", "session") == (
-        True, [None, "P1", "S1"])
-    assert await store.lock_and_get("lock3", "me", 60_000) == (True, [])
+    await store.set("listed", "L")
+    assert await store.lock_and_get_many("lock", "me", 60_000, ["session", "missing", "listed"]) == (
+        True, ["S1", None, "L"])
+    assert await store.lock_and_get_many("lock", "you", 60_000, ["session", "listed"]) == (False, [None, None])
+    assert await store.lock_and_get_many("lock3", "me", 60_000, ["missing"]) == (True, [None])
 
 
 async def test_commit_applies_every_write_then_releases_only_its_own_lock(store: Store) -> None:
@@ -122,7 +121,7 @@ async def turn(engine: Engine, counting: CountingStore, event: str, text: str,
 
 async def test_every_kind_of_turn_costs_two_round_trips(counting: CountingStore, store: Store) -> None:
     engine = engine_on(counting)
-    two = ["lock_and_get", "commit_and_release"]
+    two = ["lock_and_get_many", "commit_and_release"]
     assert await turn(engine, counting, "e1", "", InboundKind.ENTER_SESSION) == two  # a flow starts
     assert (await engine.profiles.load("wmRT")).first_seen == MORNING  # the profile was written in it
     assert await turn(engine, counting, "e2", "包邮吗") == two  # an FAQ answer
@@ -145,7 +144,7 @@ async def test_every_kind_of_turn_costs_two_round_trips(counting: CountingStore,
 async def test_a_turn_that_reads_and_changes_the_profile_costs_two_round_trips(counting: CountingStore,
                                                                                store: Store) -> None:
     engine = engine_on(counting)
-    two = ["lock_and_get", "commit_and_release"]
+    two = ["lock_and_get_many", "commit_and_release"]
     # need evidence, a pre-filled survey answer and its tag, the policy's decision, an offer
     assert await turn(engine, counting, "p1", "脸上爆痘了 急 有什么推荐") == two
     profile = await Profiles(store).load("wmRT")
@@ -166,10 +165,20 @@ async def test_a_profile_edit_outside_a_turn_costs_two_round_trips_and_keeps_the
     async with profiles.edit("wmE") as profile:
         profile.staff["emp1"] = []
         profile.add_tags(["油皮"])
-    assert counting.calls == ["lock_and_get", "commit_and_release"]
+    assert counting.calls == ["lock_and_get_many", "commit_and_release"]
     assert await store.hgetall(STAFFED) == {"wmE": "1"}
     assert [member for member, _ in await store.zdue(TAGS_DIRTY, 2e10, 10)] == ["wmE"]
     assert await store.get(Profiles.lock_key("wmE")) is None
+
+
+async def test_the_group_blacklist_is_read_in_the_first_round_trip(counting: CountingStore, store: Store) -> None:
+    engine = engine_on(counting)
+    await blacklist.add(store, "wmRT", {"reason": "ads in 护肤日常1群"}, MORNING)
+    assert await turn(engine, counting, "b1", "推荐一下") == ["lock_and_get_many", "commit_and_release"]
+    assert (await engine.sessions.load("kf:wk:wmRT")).restrained == "blacklisted: ads in 护肤日常1群"
+    await blacklist.remove(store, "wmRT")
+    assert await turn(engine, counting, "b2", "包邮吗") == ["lock_and_get_many", "commit_and_release"]
+    assert (await engine.sessions.load("kf:wk:wmRT")).restrained == ""  # lifted: read afresh every turn
 
 
 async def test_one_turn_at_a_time_per_customer_across_their_conversations(store: Store) -> None:

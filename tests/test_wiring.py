@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import build_app
 from bot.engine.library import Library
 from bot.followups.record import Records
+from bot.groups.library import GroupLibrary
 from bot.store.base import Store
 from bot.wiring import make_conversation_factory, watch_content
 from tests.fake_wecom import FakeWeCom
@@ -162,7 +163,7 @@ async def test_content_hot_reload_on_file_change(tmp_path: Path) -> None:
         shutil.copytree(ROOT / folder, root / folder)
     library = Library.load(root)
     version = library.current.version
-    watcher = asyncio.create_task(watch_content(library))
+    watcher = asyncio.create_task(watch_content(library, GroupLibrary.load(library.current)))
     await asyncio.sleep(0.3)  # usually enough for the watcher to start; the loop below copes when it is not
     faq = root / "knowledge" / "faq.yaml"
     changed = faq.read_text(encoding="utf-8").replace("满59元包邮", "满49元包邮")

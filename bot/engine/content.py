@@ -18,6 +18,8 @@ from bot.engine.flows import FlowFile
 from bot.engine.machine import CompiledFlow
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
 from bot.followups.plans import FollowupFile, load_plans
+from bot.moderation.detector import Detector
+from bot.moderation.load import ModerationContent, load_moderation
 from bot.policy.evidence import NeedReader
 from bot.policy.spec import Policy, load_policy
 from bot.profile.codebook import Codebook, load_codebook
@@ -40,6 +42,7 @@ class Content:
     policy: Policy
     need: NeedReader
     plans: FollowupFile = field(default_factory=FollowupFile)  # knowledge/followups.yaml
+    moderation: Detector | None = None  # knowledge/moderation.yaml; None when the file is absent
 
     def persona_for(self, channel: str) -> Persona:
         for persona in self.personas.values():
@@ -58,6 +61,7 @@ def content_version(root: Path) -> str:
 def _content_files(root: Path) -> Iterator[Path]:
     for folder in ("flows", "persona", "knowledge"):
         yield from (root / folder).glob("*.yaml")
+    yield from (root / "knowledge").glob("*.tsv")  # the moderation model
 
 
 def load_content(root: Path, persona: str | None = None) -> Content:
@@ -109,6 +113,12 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         except ContentError as error:
             problems.extend(error.problems)
 
+    moderation: ModerationContent | None = None
+    try:
+        moderation = load_moderation(root / "knowledge", root)
+    except ContentError as error:
+        problems.extend(error.problems)
+
     if problems:  # references can only be checked once every file parses
         raise ContentError(problems)
     assert knowledge is not None and codebook is not None and policy is not None
@@ -143,4 +153,5 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         policy=policy[0],
         need=NeedReader(policy[0], codebook, understanding.normalize),
         plans=plans,
+        moderation=Detector(moderation) if moderation is not None else None,
     )

@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.conversation import Inbound, Outbound, Turn
+from bot.enforcement import blacklist
 from bot.engine.content import Content
 from bot.engine.library import Library
 from bot.engine.milestones import milestones, pack, snapshot, unpack
@@ -74,12 +75,19 @@ class Engine:
 
     # -- the Conversation interface --------------------------------------------------------------
     async def respond(self, key: str, inbound: Inbound) -> Turn:
-        """Two store round trips: lock and load session and profile, then save everything and unlock."""
+        """Two store round trips: lock and load session, profile and blacklist record, then save everything
+        and unlock."""
         customer = inbound.customer or key
-        held = await self.profiles.lock(customer, Sessions.key(key), Profiles.key(customer), busy=Busy)
+        reads = [Sessions.key(key), Profiles.key(customer)]
+        if inbound.customer:
+            reads.append(blacklist.key(inbound.customer))
+        held = await self.profiles.lock(customer, *reads, busy=Busy)
         writes = Writes()
         try:
             session = Sessions.decode(held.values[0])
+            # the group blacklist (docs/groups.md): why nothing may be marketed to this customer, read in the
+            # same round trip as the session; the restraint policy holds every recommendation back for it
+            session.restrained = blacklist.restraint_of(held.values[2] if len(held.values) > 2 else None) or ""
             done = session.done_turn(inbound.event_id)
             if done is not None:  # a redelivery: the same turn, its events told again, nothing written
                 turn, events = _turn_from(done), unpack(done)

@@ -56,7 +56,7 @@ def flow_evidence(ctx: TurnContext, kinds: list[str], detail: str = "") -> None:
 def ask(ctx: TurnContext, trigger: str) -> Decision:
     content = ctx.content
     decision = decide(content.policy, content.codebook, content.understanding.knowledge.products, ctx.profile,
-                      ctx.now, trigger=trigger)
+                      ctx.now, trigger=trigger, restrained=ctx.session.restrained)
     ctx.record(decision)
     return decision
 
@@ -64,7 +64,7 @@ def ask(ctx: TurnContext, trigger: str) -> Decision:
 def should_start(ctx: TurnContext) -> bool:
     """After a message that showed need, outside any flow: may the policy's flow start?"""
     decision = decide(ctx.content.policy, ctx.content.codebook, ctx.content.understanding.knowledge.products,
-                      ctx.profile, ctx.now, trigger="需求检查")
+                      ctx.profile, ctx.now, trigger="需求检查", restrained=ctx.session.restrained)
     if decision.action is Action.HOLD:
         ctx.record(decision)  # the flow would record its own decision; a hold is recorded here
         return False

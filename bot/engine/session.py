@@ -28,6 +28,7 @@ class Session:
     # what the conversation is about, for short follow-ups (engine/followup.py): the last product
     # recommended, the last FAQ answered, a numbered choice offered — each with the turn it happened on
     context: dict[str, Any] = field(default_factory=dict)
+    restrained: str = ""  # why nothing may be marketed or recommended (the group blacklist); set every turn
     misses: int = 0  # answers not understood in the current state
     last_variant: dict[str, int] = field(default_factory=dict)
     timer: dict[str, Any] | None = None  # {"member", "token", "kind"}

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.enforcement import blacklist
 from bot.engine.conditions import holds
 from bot.engine.content import Content
 from bot.engine.session import Session, Sessions
@@ -52,6 +53,7 @@ class CustomerView(Protocol):
 
 class ProfileView:
     def __init__(self, store: Store, content: Callable[[], Content], *, profiles: Profiles | None = None) -> None:
+        self.store = store
         self.profiles = profiles or Profiles(store)
         self.sessions = Sessions(store)
         self.content = content
@@ -61,14 +63,14 @@ class ProfileView:
         conversation = record.fields.get("conv", "")
         session = await self.sessions.load(conversation) if conversation else Session()
         session.channel = session.channel or profile.channel or record.fields.get("ch", "")
+        session.restrained = blacklist.restraint_of(await self.store.get(blacklist.key(record.customer))) or ""
         return Facts(profile, session)
 
     async def may_offer(self, record: Record, facts: Facts, now: float) -> tuple[bool, str]:
         content = self.content()
         decision = may_offer(content.policy, content.codebook, content.understanding.knowledge.products,
-                             facts.profile, now, trigger="follow-up")
+                             facts.profile, now, trigger="follow-up", restrained=facts.session.restrained)
         return decision.action in OFFERS, "；".join(decision.reasons) or str(decision.action)
-
 
     async def purchase_tagged(self, record: Record, tags: list[str], now: float) -> bool:
         """A purchase tag (e.g. staff set 已购 in WeCom) makes a purchase; it goes into the profile once."""

@@ -1,8 +1,9 @@
 """New external contacts (the welcome with the kf link card, churn, staff relations and tags in the
-profile), customer groups, and members of the corp writing to the app.
+profile) and members of the corp writing to the app.
 
 What the customer's profile makes of a contact event is in profile_events.py; the funnel and the follow-up
-plans hear `added`, `welcomed` (only once the welcome was sent) and `churned` on the event bus.
+plans hear `added`, `welcomed` (only once the welcome was sent) and `churned` on the event bus. Customer
+groups (change_external_chat) are bot/group_service.py's: the registry in bot/groups/.
 """
 
 from __future__ import annotations
@@ -146,23 +147,6 @@ class Contacts:
         elif sent:
             await self.tell(WELCOMED, customer, self.clock(), event.conversation, channel=channel)
         eventlog.reply("welcome", event.conversation, turn, int(sent))
-
-    # -- customer groups -------------------------------------------------------------------------
-    async def external_chat(self, event: Event) -> None:
-        data = event.data
-        chat_id = data.get("ChatId", "")
-        record = {
-            "last_change": data.get("ChangeType", ""),
-            "last_detail": data.get("UpdateDetail", ""),
-            "updated_at": data.get("CreateTime", ""),
-        }
-        if data.get("ChangeType") == "dismiss":
-            record["dismissed"] = "1"
-        await self.store.hset(f"siyu:group:{chat_id}", record, ttl_ms=self.customer_ttl_ms)
-        if data.get("UpdateDetail") in ("add_member", "del_member"):
-            delta = int(data.get("MemChangeCnt") or "0")
-            await self.store.hincrby(f"siyu:group:{chat_id}", "member_changes", delta)
-        log.info("customer group change %s/%s recorded", record["last_change"], record["last_detail"])
 
     # -- members of the corp writing to the app --------------------------------------------------
     async def app_message(self, event: Event) -> None:

@@ -37,6 +37,7 @@ class DeadLetter:
     error: str
     at: float
     customer: str = ""  # customer_tag(...), never the id itself
+    about: list[str] = field(default_factory=list)  # tags of other customers the payload speaks of
     endpoint: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
     deadline: float = 0.0  # unix seconds; 0 = no window
@@ -63,10 +64,11 @@ class DeadLetters:
         await self.store.lpush_capped(DEAD_LETTERS, letter.to_json(), MAX_DEAD_LETTERS)
 
     async def send_failed(self, endpoint: str, payload: dict[str, Any], error: str, *, status: str = DEAD,
-                          deadline: float = 0.0, customer: str = "", event: str = "") -> None:
+                          deadline: float = 0.0, customer: str = "", event: str = "",
+                          about: tuple[str, ...] = ()) -> None:
         await self.add(DeadLetter(type="send", status=status, error=error[:500], at=self.clock(),
                                   customer=customer_tag(customer) if customer else "", endpoint=endpoint,
-                                  payload=payload, deadline=deadline, event=event))
+                                  payload=payload, deadline=deadline, event=event, about=list(about)))
 
     async def event_failed(self, stream: str, event: str, fields: dict[str, str], error: str,
                            customer: str = "") -> None:

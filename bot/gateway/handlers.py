@@ -1,4 +1,7 @@
-"""What each queued event does. Every effect is idempotent per event (see outbox.py)."""
+"""What each queued event does. Every effect is idempotent per event (see outbox.py).
+
+Customer-group events (external_chat, msgaudit, hit_keyword, group_message) are handled by
+bot/group_service.py, whose handlers the app adds to `by_kind`."""
 
 from __future__ import annotations
 
@@ -63,7 +66,6 @@ class Handlers:
             "kf_message": self.kf_message,
             "kf_event": self.kf_event,
             "external_contact": self.contacts.external_contact,
-            "external_chat": self.contacts.external_chat,
             "external_tag": self.contacts.tag_library_changed,
             "app_message": self.contacts.app_message,
             "timer": self.timer,

@@ -40,6 +40,7 @@ class Send:
     payload: dict[str, Any]
     customer: str = ""
     event: str = ""
+    about: tuple[str, ...] = ()  # customer tags of whom the message speaks (an owner notice): siyu forget
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class Sender:
                              item.endpoint, error.errcode)
                     return Result(RECONCILED, error.errcode)
                 await self.dead_letters.send_failed(item.endpoint, item.payload, str(error), deadline=ends,
-                                                    customer=item.customer, event=item.event)
+                                                    customer=item.customer, event=item.event, about=item.about)
                 self.metrics.outbound.labels(item.channel, DEAD).inc()
                 log.error("%s refused for good (errcode %d): kept in the dead letters (siyu deadletters)",
                           item.endpoint, error.errcode)
@@ -136,7 +137,7 @@ class Sender:
     async def _expired(self, item: Send, ends: float) -> Result:
         await self.dead_letters.send_failed(item.endpoint, item.payload, "the reply window closed before WeCom "
                                             "accepted the message", status=EXPIRED, deadline=ends,
-                                            customer=item.customer, event=item.event)
+                                            customer=item.customer, event=item.event, about=item.about)
         self.metrics.outbound.labels(item.channel, EXPIRED_OUTCOME).inc()
         log.warning("%s not sent: its reply window closed while WeCom was unavailable (recorded as expired)",
                     item.endpoint)

@@ -62,13 +62,15 @@ class Decision:
 
 
 def may_offer(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile,
-              now: float, trigger: str = "proactive") -> Decision:
+              now: float, trigger: str = "proactive", restrained: str = "") -> Decision:
     """May the bot make a proactive offer to this customer now, and why? (asks are not counted)"""
-    return decide(policy, codebook, products, profile, now, proactive=True, trigger=trigger)
+    return decide(policy, codebook, products, profile, now, proactive=True, trigger=trigger, restrained=restrained)
 
 
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
-           *, proactive: bool = False, trigger: str = "") -> Decision:
+           *, proactive: bool = False, trigger: str = "", restrained: str = "") -> Decision:
+    """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
+    docs/groups.md): it holds back every offer, an explicit ask included."""
     live = [e for e in profile.evidence if now - float(e[2]) <= policy.forget_after]
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
     need = round(sum(float(e[1]) for e in live), 1)
@@ -79,6 +81,9 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
 
     concern = policy.concern
     ask = None if proactive else _open_ask(policy, live, now)
+    if restrained:
+        reasons.append(f"客户群黑名单（{restrained}）：不推荐任何商品")
+        return done(Action.HOLD, asked=ask is not None)
     if ask is not None:
         reasons.append(f"顾客主动要推荐（{ask[3]}，{_span(now - float(ask[2]))}前）")
         if profile.opted_out:

@@ -92,7 +92,7 @@ class Profiles:
         lock, owner = self.lock_key(customer), uuid.uuid4().hex
         deadline = time.monotonic() + self.wait_s
         while True:
-            taken, values = await self.store.lock_and_get(lock, owner, LOCK_TTL_MS, *keys)
+            taken, values = await self.store.lock_and_get_many(lock, owner, LOCK_TTL_MS, keys)
             if taken:
                 return Held(lock, owner, values)
             if time.monotonic() > deadline:

@@ -26,6 +26,8 @@ class Kind(StrEnum):
     EXTERNAL_CHAT = "external_chat"  # change_external_chat
     EXTERNAL_TAG = "external_tag"  # change_external_tag: the corp's tag library changed
     KF = "kf"  # kf_msg_or_event: pull with kf/sync_msg
+    MSGAUDIT = "msgaudit"  # msgaudit_notify: new archived messages, pull with the Finance SDK
+    HIT_KEYWORD = "hit_keyword"  # a 数据与智能专区 keyword rule was hit: read get_hit_msg_list
     APP_EVENT = "app_event"  # app events the bot does not act on (enter_agent, ...)
     UNKNOWN = "unknown"
 
@@ -101,6 +103,9 @@ def encrypted_field(body: bytes) -> str:
 
 def classify(plaintext: str) -> Callback:
     fields = flatten(parse_xml(plaintext))
+    if fields.get("InfoType") == "hit_keyword":  # the 会话存档接口授权 form: no MsgType, a Token
+        token = fields.get("Token") or _digest(plaintext)
+        return Callback(Kind.HIT_KEYWORD, fields, f"hitkw:{token}", "hitkw")
     msg_type = fields.get("MsgType", "")
     if not msg_type:
         raise MalformedXML("no <MsgType> element")
@@ -139,6 +144,11 @@ def classify(plaintext: str) -> Callback:
         # the Token is new for every notification and identical in WeCom's retries of it
         token = fields.get("Token") or _digest(plaintext)
         return Callback(Kind.KF, fields, f"kf:{token}", f"kfsync:{fields.get('OpenKfId', '')}")
+    if event == "msgaudit_notify":  # at most one every 15 s; a pull reads everything new anyway
+        return Callback(Kind.MSGAUDIT, fields, f"msgaudit:{created}:{_digest(plaintext)}", "msgaudit")
+    if event == "hit_keyword":
+        token = fields.get("Token") or _digest(plaintext)
+        return Callback(Kind.HIT_KEYWORD, fields, f"hitkw:{token}", "hitkw")
     kind = Kind.APP_EVENT if event in _APP_EVENTS else Kind.UNKNOWN
     return Callback(kind, fields, f"ev:{_digest(plaintext)}", f"app:{sender}")
 

@@ -4,10 +4,11 @@
 What is erased: sessions and per-customer records of every conversation with them (kf accounts, the
 employee who added them), their profile (tags, survey answers, evidence, offers, purchases), the policy's
 decisions about them, their follow-up record and schedule, their funnel record, their place on the tag feed,
-their budget and service-state records, queued events (processed or not), timers, the outbox states of
-follow-ups addressed to them, and every log or dead letter that names them or carries their tag. What is not
-personal stays: dedup markers (digests), outbox states of replies (message ids and states only), kf cursors,
-the funnel's daily counts (no customer in them).
+their budget and service-state records, queued events (processed or not, their group messages included),
+timers, the outbox states of follow-ups addressed to them, every log or dead letter that names them or carries
+their tag, and what customer-group moderation keeps about them (forget_groups.py). What is not personal
+stays: dedup markers (digests), outbox states of replies (message ids and states only), kf cursors, counts
+(the funnel's daily counts have no customer in them).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from bot.funnel.stages import CUSTOMER_KEY
 from bot.gateway.deadletters import DEAD_LETTERS
 from bot.gateway.queue import PARTITIONS, stream_name
 from bot.profile.store import STAFFED, TAGS_DIRTY
+from bot.retention.forget_groups import forget_in_groups
 from bot.retention.janitor import LOGS
 from bot.retention.tags import customer_tag
 from bot.store.base import Store
 from bot.tagsync.service import ATTEMPTS
 from bot.timers import TIMERS_KEY
 
-CUSTOMER_FIELDS = ("external_userid", "ExternalUserID", "FromUserName", "customer", "touser")
+CUSTOMER_FIELDS = ("external_userid", "ExternalUserID", "FromUserName", "customer", "touser", "sender")
 
 
 def _glob_escape(text: str) -> str:
@@ -38,14 +40,25 @@ def _glob_escape(text: str) -> str:
 def _names(value: Any, customer: str, tag: str) -> bool:
     """Whether a record (parsed JSON) names the customer or carries their tag, at any depth."""
     if isinstance(value, dict):
-        if value.get("customer") == tag:
+        about = value.get("about")  # the tags of the customers an owner notice speaks of
+        if value.get("customer") == tag or about == tag or (isinstance(about, list) and tag in about):
             return True
         if any(value.get(name) == customer for name in CUSTOMER_FIELDS):
             return True
-        return any(_names(v, customer, tag) for v in value.values() if isinstance(v, dict | list))
+        return any(_names(_nested(v), customer, tag) for v in value.values())
     if isinstance(value, list):
         return any(_names(v, customer, tag) for v in value)
     return False
+
+
+def _nested(value: Any) -> Any:
+    """JSON kept as text inside a record (a group message inside a queued or dead-lettered event)."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _conversation_is(conversation: str, customer: str) -> bool:
@@ -77,6 +90,7 @@ async def forget(store: Store, customer: str) -> dict[str, int]:
             if _names(record, customer, tag):
                 logged += await store.lrem(key, raw)
     counts["log records"] = logged
+    counts.update(await forget_in_groups(store, customer, tag, name, lambda record: _names(record, customer, tag)))
     return counts
 
 

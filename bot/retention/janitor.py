@@ -4,7 +4,9 @@
   customers wrote); entries not yet processed are kept whatever their age;
 - operator logs and dead letters (lists, newest first, each record with its time `at`): records older
   than their retention. Sessions, profiles and per-customer records expire by TTL (set when they are
-  written).
+  written);
+- customer groups dismissed longer ago than the session retention (their facts and counts).
+The moderation audit and the group counters per day prune themselves (enforcement/audit.py, groups/stats.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from collections.abc import Callable
 from bot.engine.engine import NEAR_MISSES
 from bot.gateway.deadletters import DEAD_LETTERS
 from bot.gateway.queue import GROUP, PARTITIONS, stream_name
+from bot.group_messages.msgaudit import UNDECRYPTABLE_LOG
+from bot.groups.cleanup import drop_dismissed
 from bot.retention.policy import Retention
 from bot.store.base import Store
 from bot.tagsync.service import TAGSYNC_LOG
@@ -26,7 +30,7 @@ from bot.tagsync.service import TAGSYNC_LOG
 log = logging.getLogger(__name__)
 
 LOGS = ("siyu:log:churn", "siyu:log:kf_send_fail", "siyu:log:unknown_callbacks", "siyu:log:kf_unanswered",
-        "siyu:log:data_loss", TAGSYNC_LOG)
+        "siyu:log:data_loss", TAGSYNC_LOG, UNDECRYPTABLE_LOG)
 LEASE_KEY = "siyu:janitor"
 CHUNK = 200
 
@@ -63,6 +67,7 @@ class Janitor:
         trimmed["queue"] = queue
         for key, age in self._ages().items():
             trimmed[key] = await self.trim_log(key, now - age)
+        trimmed["dismissed groups"] = await drop_dismissed(self.store, now - self.retention.sessions_s)
         return trimmed
 
     async def trim_log(self, key: str, cutoff: float) -> int:

@@ -12,6 +12,7 @@ subclasses of them); a consumer group that has vanished (the store lost its data
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -106,11 +107,22 @@ class Store(ABC):
         """Drop the lease if owner still holds it."""
 
     # -- one customer's turn in two steps: lock and read, then write and unlock --------------------
-    @abstractmethod
-    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, *keys: str) -> tuple[bool, list[str | None]]:
-        """Acquire the lease `lock` for owner and, in the same step, read `keys` (string values).
+    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, key: str) -> tuple[bool, str | None]:
+        """Acquire the lease `lock` for owner and, in the same step, read `key`.
 
         Returns (True, [value per key]) when the lease was taken, (False, []) when someone else holds it.
+        """
+        taken, values = await self.lock_and_get_many(lock, owner, ttl_ms, [key])
+        return taken, values[0]
+
+    @abstractmethod
+    async def lock_and_get_many(self, lock: str, owner: str, ttl_ms: int,
+                                keys: Sequence[str]) -> tuple[bool, list[str | None]]:
+        """Acquire the lease `lock` for owner and, in the same step, read every key (string values).
+
+        Returns (True, values in the order of keys) when the lease was taken, (False, [None, ...]) when
+        someone else holds it. The engine reads a customer's session and what else a turn must know about
+        them (the group blacklist) this way, in one round trip.
         """
 
     @abstractmethod
@@ -147,6 +159,15 @@ class Store(ABC):
     @abstractmethod
     async def zdue(self, key: str, max_score: float, limit: int) -> list[tuple[str, float]]:
         """Members with score <= max_score, lowest first."""
+
+    @abstractmethod
+    async def window_add(self, key: str, member: str, now_ms: int, window_ms: int) -> int:
+        """A sliding window (flood and repeat counting): record member at now_ms (a member already there
+        moves to now_ms), forget members at or before now_ms - window_ms, and return how many remain.
+
+        Time is the caller's (message time, an injected clock), not the store's; the key itself expires
+        window_ms after the last write so an idle window costs nothing.
+        """
 
     # -- capped lists (logs read by operators) ---------------------------------------------------
     @abstractmethod

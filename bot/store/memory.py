@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import time
+from collections.abc import Sequence
 from typing import TypeVar
 
 from bot.store.base import Writes
@@ -99,9 +100,10 @@ class MemoryStore(MemoryStreams):
             return True
         return False
 
-    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, *keys: str) -> tuple[bool, list[str | None]]:
+    async def lock_and_get_many(self, lock: str, owner: str, ttl_ms: int,
+                                keys: Sequence[str]) -> tuple[bool, list[str | None]]:
         if not await self.acquire(lock, owner, ttl_ms):
-            return False, []
+            return False, [None] * len(keys)
         return True, [await self.get(key) for key in keys]
 
     async def commit_and_release(self, lock: str, owner: str, writes: Writes) -> bool:
@@ -159,6 +161,15 @@ class MemoryStore(MemoryStreams):
         members: dict[str, float] = self._typed(key, dict, {})
         due = sorted(((s, m) for m, s in members.items() if s <= max_score))[:limit]
         return [(m, s) for s, m in due]
+
+    async def window_add(self, key: str, member: str, now_ms: int, window_ms: int) -> int:
+        members: dict[str, float] = self._typed(key, dict, {})
+        members[member] = float(now_ms)
+        floor = now_ms - window_ms
+        for old in [m for m, score in members.items() if score <= floor]:
+            del members[old]
+        self._set_ttl(key, window_ms)
+        return len(members)
 
     async def lpush_capped(self, key: str, value: str, maxlen: int) -> None:
         items: list[str] = self._typed(key, list, [])

@@ -9,6 +9,7 @@ instead of a hang; callers with a tighter deadline (the callback endpoint) add t
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any, cast
 
 import redis.asyncio as aioredis
@@ -51,6 +52,12 @@ for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
   redis.call('XACK', KEYS[1], name, unpack(ARGV))
 end
 return redis.call('XDEL', KEYS[1], unpack(ARGV))
+"""
+_WINDOW_ADD = """
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[3]))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return redis.call('ZCARD', KEYS[1])
 """
 
 COMMAND_TIMEOUT_S = 2.0  # a Redis that has not answered in 2 s is treated as down
@@ -106,6 +113,7 @@ class RedisStore(Store):
         self._release = self._redis.register_script(_RELEASE)
         self._incr = self._redis.register_script(_INCR)
         self._xdel_acked = self._redis.register_script(_XDEL_ACKED)
+        self._window_add = self._redis.register_script(_WINDOW_ADD)
         self._lock_and_get = CoalescedScript(self._redis, LOCK_AND_GET, on_answer=self._answered)
         self._commit_and_release = CoalescedScript(self._redis, COMMIT_AND_RELEASE, on_answer=self._answered)
         self._apply = CoalescedScript(self._redis, APPLY, on_answer=self._answered)
@@ -147,7 +155,8 @@ class RedisStore(Store):
     async def release(self, key: str, owner: str) -> bool:
         return bool(await self._release(keys=[key], args=[owner]))
 
-    async def lock_and_get(self, lock: str, owner: str, ttl_ms: int, *keys: str) -> tuple[bool, list[str | None]]:
+    async def lock_and_get_many(self, lock: str, owner: str, ttl_ms: int,
+                                keys: Sequence[str]) -> tuple[bool, list[str | None]]:
         return lock_reply(await self._lock_and_get([lock, *keys], [owner, ttl_ms]), len(keys))
 
     async def commit_and_release(self, lock: str, owner: str, writes: Writes) -> bool:
@@ -187,6 +196,9 @@ class RedisStore(Store):
         raw = cast(list[tuple[str, float]], await self._redis.zrangebyscore(
             key, "-inf", max_score, start=0, num=limit, withscores=True))
         return [(str(member), float(score)) for member, score in raw]
+
+    async def window_add(self, key: str, member: str, now_ms: int, window_ms: int) -> int:
+        return int(await self._window_add(keys=[key], args=[member, now_ms, window_ms]))
 
     async def lpush_capped(self, key: str, value: str, maxlen: int) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:

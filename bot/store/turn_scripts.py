@@ -13,12 +13,14 @@ from typing import Any
 
 from bot.store.base import Writes
 
+# KEYS[1] is the lock; every further key is read (GET) once the lock is taken.
 LOCK_AND_GET = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  if #KEYS == 1 then return {1, {}} end
-  return {1, redis.call('MGET', unpack(KEYS, 2))}
+  local reply = {1}
+  for i = 2, #KEYS do reply[i] = redis.call('GET', KEYS[i]) end
+  return reply
 end
-return {0, {}}
+return {0}
 """
 
 # ARGV[1] is the owner; then one group per write: op, key index, value, number ('' when there is none).
@@ -79,8 +81,8 @@ def _number(op: str, number: float | str) -> str:
     return repr(float(number)) if op == "zadd" else str(int(number))
 
 
-def lock_reply(raw: Any, keys: int) -> tuple[bool, list[str | None]]:
-    taken, values = raw[0], list(raw[1]) if len(raw) > 1 and raw[1] else []
-    if not taken:
-        return False, []
-    return True, [*values, *[None] * (keys - len(values))][:keys]
+def lock_reply(raw: Any, count: int) -> tuple[bool, list[str | None]]:
+    """(taken, one value per key read): Redis turns the script's false (a missing key) into nil."""
+    taken = bool(raw[0])
+    values: list[str | None] = list(raw[1:]) if taken else []
+    return taken, (values + [None] * count)[:count]

@@ -35,14 +35,31 @@ def _load(args: argparse.Namespace, persona: str | None = None) -> Content | Non
 
 
 def check(args: argparse.Namespace) -> int:
+    from bot.groups.library import GroupLibrary
+
     content = _load(args)
     if content is None:
+        return 1
+    try:
+        groups = GroupLibrary.load(content).current
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} 个问题，内容没有加载 ({content.root})", file=sys.stderr)
         return 1
     knowledge = content.understanding.knowledge
     states = sum(len(f.spec.states) for f in content.flows.values())
     print(f"OK {content.root} (版本 {content.version}): {len(content.flows)} 个流程 / {states} 个状态, "
           f"{len(content.personas)} 个人设, {len(knowledge.faq)} 条 FAQ, {len(knowledge.intents)} 个意图, "
-          f"{len(knowledge.products)} 个商品")
+          f"{len(knowledge.products)} 个商品"
+          + (f", {len(groups.types.types)} 种客户群 / {len(groups.welcome_texts)} 条入群欢迎语" if groups else ""))
+    if content.moderation is not None:
+        detector = content.moderation
+        model = "，带统计模型" if detector.model is not None else ""
+        print(f"   群审核: {len(detector.spec.words)} 组词 / {len(detector.words)} 个词{model}"
+              f"（{detector.content.file}）")
+    else:
+        print("   群审核: 没有 knowledge/moderation.yaml，客户群消息不审核")
     return 0
 
 
@@ -122,6 +139,12 @@ def evaluate(args: argparse.Namespace) -> int:
         if args.failures:
             print("\n".join(f"  {line}" for line in report.failures))
     return 0
+
+
+def moderate(args: argparse.Namespace) -> int:
+    from bot.tools.moderate import run as run_moderate
+
+    return run_moderate(_content_dir(args), args.file, args.structured)
 
 
 def misses(args: argparse.Namespace) -> int:

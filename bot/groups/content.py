@@ -1,0 +1,216 @@
+"""groups/types.yaml and groups/ladder.yaml, loaded and cross-checked as one unit.
+
+Either both load and every reference resolves, or nothing is used and each problem is reported as
+file:line:col. A content folder without groups/ is valid: groups are then registered but not moderated.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import string
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.engine.persona import Persona, Rules, lint_text
+from bot.groups.spec import (
+    NICKNAME,
+    WELCOME_MAX_BYTES,
+    GroupType,
+    LadderFile,
+    NoticeTexts,
+    Profile,
+    TypesFile,
+)
+
+FOLDER = "groups"
+M = TypeVar("M", bound=BaseModel)
+NOTICE_FIELDS = frozenset({"customer", "group", "group_type", "what", "rule", "category", "explanation",
+                           "strike", "window_days", "suggestion", "count", "lines", "more"})
+
+
+@dataclass(frozen=True)
+class GroupContent:
+    types: TypesFile
+    ladder: LadderFile
+    welcome_texts: dict[str, str]  # type id → the welcome text as sent (persona variables filled in)
+    version: str
+
+    def type_of(self, chat_id: str, name: str, owner: str) -> str:
+        """The group type: by chat id, then by name, then by owner, else the default."""
+        for type_id, spec in self.types.types.items():
+            if chat_id in spec.match.chat_ids:
+                return type_id
+        for type_id, spec in self.types.types.items():
+            if name and any(_name_matches(pattern, name) for pattern in spec.match.names):
+                return type_id
+        for type_id, spec in self.types.types.items():
+            if owner and owner in spec.match.owners:
+                return type_id
+        return self.types.default
+
+    def group_type(self, type_id: str) -> GroupType:
+        return self.types.types.get(type_id) or self.types.types[self.types.default]
+
+    def profile(self, type_id: str) -> Profile:
+        return self.ladder.profiles[self.group_type(type_id).moderation]
+
+
+def _name_matches(pattern: str, name: str) -> bool:
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatchcase(name, pattern)
+    return pattern in name
+
+
+def _version(folder: Path) -> str:
+    digest = hashlib.sha1()
+    for path in sorted(folder.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules, default_persona: str | None = None,
+                categories: Collection[str] | None = None) -> GroupContent | None:
+    """Load root/groups/; None when the folder does not exist. Raises ContentError on any problem.
+
+    categories: the detection categories of knowledge/moderation.yaml, when known, to check references.
+    """
+    folder = root / FOLDER
+    if not folder.is_dir():
+        return None
+    problems: list[Problem] = []
+    documents: dict[str, Document] = {}
+    for name in ("types", "ladder"):
+        path = folder / f"{name}.yaml"
+        if not path.exists():
+            problems.append(Problem(f"{FOLDER}/{name}.yaml", 1, 1, f"缺少文件 {name}.yaml (file is missing)"))
+            continue
+        try:
+            documents[name] = load_document(path, f"{FOLDER}/{name}.yaml")
+        except ContentError as error:
+            problems.extend(error.problems)
+    types = _validated(TypesFile, documents.get("types"), problems)
+    ladder = _validated(LadderFile, documents.get("ladder"), problems)
+    if problems or types is None or ladder is None:
+        raise ContentError(problems or [Problem(FOLDER, 1, 1, "groups/ 无法加载")])
+    problems.extend(_check_ladder(ladder, documents["ladder"]))
+    if categories is not None:
+        problems.extend(_check_categories(ladder, documents["ladder"], set(categories)))
+    texts = {}
+    persona = personas.get(types.persona or default_persona or "") if personas else None
+    if types.persona and types.persona not in personas:
+        problems.append(documents["types"].problem(("persona",), f"没有人设 persona/{types.persona}.yaml"))
+    problems.extend(_check_types(types, ladder, documents["types"]))
+    for type_id, spec in types.types.items():
+        if spec.welcome is not None:
+            text, found = _welcome_text(type_id, spec, persona, rules, documents["types"])
+            texts[type_id] = text
+            problems.extend(found)
+    if problems:
+        raise ContentError(problems)
+    return GroupContent(types=types, ladder=ladder, welcome_texts=texts, version=_version(folder))
+
+
+def _validated(model: type[M], document: Document | None, problems: list[Problem]) -> M | None:
+    if document is None:
+        return None
+    try:
+        return validate(model, document)
+    except ContentError as error:
+        problems.extend(error.problems)
+        return None
+
+
+def _check_types(types: TypesFile, ladder: LadderFile, doc: Document) -> list[Problem]:
+    problems = []
+    if types.default not in types.types:
+        problems.append(doc.problem(("default",), f"default 指向不存在的群类型 “{types.default}”"))
+    seen_chats: dict[str, str] = {}
+    for type_id, spec in types.types.items():
+        base = ("types", type_id)
+        if spec.moderation not in ladder.profiles:
+            problems.append(doc.problem((*base, "moderation"),
+                                        f"{type_id}: ladder.yaml 里没有审核方案 “{spec.moderation}”"))
+        for index, pattern in enumerate(spec.match.names):
+            if not pattern.strip("*? "):
+                problems.append(doc.problem((*base, "match", "names", index),
+                                            f"{type_id}: 群名规则 “{pattern}” 会匹配所有群，请写具体一点"))
+        for index, chat_id in enumerate(spec.match.chat_ids):
+            if chat_id in seen_chats:
+                problems.append(doc.problem((*base, "match", "chat_ids", index),
+                                            f"{type_id}: 群 {chat_id} 已经属于类型 “{seen_chats[chat_id]}”"))
+            seen_chats[chat_id] = type_id
+        if "staff" in spec.notify and not spec.staff:
+            problems.append(doc.problem((*base, "notify"), f"{type_id}: notify 里有 staff，但没有写 staff 名单"))
+    return problems
+
+
+def _check_ladder(ladder: LadderFile, doc: Document) -> list[Problem]:
+    problems = []
+    for key in NoticeTexts.model_fields:
+        text = getattr(ladder.notices.texts, key)
+        for name in sorted(_fields_of(text) - NOTICE_FIELDS):
+            problems.append(doc.problem(("notices", "texts", key),
+                                        f"notices.texts.{key}: 不认识的变量 {{{name}}}；可用: "
+                                        + " ".join(sorted(NOTICE_FIELDS))))
+    actions = {"notify_owner", "ask_removal", "tag", "alert", "blacklist"}
+    for key in ladder.suggestions:
+        if key not in actions:
+            problems.append(doc.problem(("suggestions", key), f"suggestions: 没有动作 “{key}”；可用: "
+                                        + " ".join(sorted(actions))))
+    for index, step in enumerate(ladder.ladder.steps):
+        if not step:
+            problems.append(doc.problem(("ladder", "steps", index), f"第 {index + 1} 次违规没有写任何动作"))
+    return problems
+
+
+def _check_categories(ladder: LadderFile, doc: Document, categories: set[str]) -> list[Problem]:
+    """Profiles and keyword rules name categories of knowledge/moderation.yaml (rule names may be ignored too)."""
+    known = " ".join(sorted(categories))
+    problems = []
+    for name, profile in ladder.profiles.items():
+        for index, category in enumerate(profile.severe):
+            if category not in categories:
+                message = f"profiles.{name}.severe: 没有类别 “{category}”；knowledge/moderation.yaml 里有: {known}"
+                problems.append(doc.problem(("profiles", name, "severe", index), message))
+    for rule_id, rule in ladder.keyword_rules.items():
+        if rule.category not in categories:
+            problems.append(doc.problem(("keyword_rules", rule_id, "category"),
+                                        f"keyword_rules.{rule_id}: 没有类别 “{rule.category}”；可用: {known}"))
+    return problems
+
+
+def _fields_of(text: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:
+        return {"<花括号不成对>"}
+
+
+def _welcome_text(type_id: str, spec: GroupType, persona: Persona | None, rules: Rules,
+                  doc: Document) -> tuple[str, list[Problem]]:
+    assert spec.welcome is not None
+    where = ("types", type_id, "welcome", "text")
+    raw = spec.welcome.text
+    problems = []
+    unknown = _fields_of(raw) - {"self"}
+    for name in sorted(unknown):
+        problems.append(doc.problem(where, f"{type_id}: 欢迎语里只能用 {{self}} 和 {NICKNAME}，不认识 {{{name}}}"))
+    text = raw.replace("{self}", persona.spec.self_name if persona else "") if not unknown else raw
+    lowered = text.replace(NICKNAME, "")
+    if "%nickname%" in lowered.lower():
+        problems.append(doc.problem(where, f"{type_id}: 昵称占位符要写成 {NICKNAME}（大小写敏感）"))
+    size = len(text.encode())
+    if size > WELCOME_MAX_BYTES:
+        problems.append(doc.problem(where, f"{type_id}: 欢迎语 {size} 字节，企业微信上限 {WELCOME_MAX_BYTES} 字节"))
+    # the welcome is the persona talking: the same lint as everything she says, minus the chat length cap
+    group_rules = rules.model_copy(update={"max_length": 10**6})
+    palette = persona.spec.style.emoji if persona else []
+    for message in lint_text(text, group_rules, palette):
+        problems.append(doc.problem(where, f"{type_id}: {message}"))
+    return text, problems

@@ -1,0 +1,139 @@
+"""Ways to take a customer out of the group: contact handles, invitations, phone numbers.
+
+All three read the normalised form (`Folded`), so 威 ❤ 信：dd-5566, ➕🛰：mm8866, ＶＸ同号 and
+一三八一二三四五六七八 reach them already undone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.moderation.message import Evidence
+from bot.moderation.spec import Contacts, Invite, Phones
+from bot.moderation.text import Folded, TextNormalizer
+
+# a WeChat id starts with a letter (6-20 letters, digits, _ and -; the compact form keeps letters and digits);
+# a QQ number or a phone used as a WeChat id is 5-12 digits
+_ID = r"(?P<id>[a-z][a-z0-9]{5,19}|[0-9]{5,12})(?![a-z0-9])"
+_MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"0[1-9][0-9]{8,10}")
+_SERVICE = re.compile(r"[48]00[0-9]{7}")
+
+
+def _alternation(normalizer: TextNormalizer, words: Iterable[str]) -> str:
+    normal = sorted({w for w in (normalizer.word(word) for word in words) if w}, key=len, reverse=True)
+    return "|".join(re.escape(w) for w in normal)
+
+
+class ContactHandles:
+    """微信/qq/好友 + id (fillers such as 号 是 同号 between), a solo marker glued to an id, or id + 同微."""
+
+    RULE = "contact_id"
+
+    def __init__(self, spec: Contacts, normalizer: TextNormalizer) -> None:
+        self.spec = spec
+        markers = _alternation(normalizer, spec.markers)
+        fillers = _alternation(normalizer, spec.fillers)
+        fill = f"(?:{fillers})*" if fillers else ""
+        patterns = [f"(?:{markers})+{fill}{_ID}"]
+        solo = _alternation(normalizer, spec.solo_markers)
+        if solo:
+            patterns.append(f"(?:{solo}){_ID}")
+        after = _alternation(normalizer, spec.after_markers)
+        if after:
+            patterns.append(f"(?<![a-z0-9])(?P<id>[a-z][a-z0-9]{{5,19}}|[0-9]{{5,12}}){fill}(?:{after})")
+        self._patterns = [re.compile(p) for p in patterns]
+
+    def find(self, folded: Folded) -> list[Evidence]:
+        found: list[Evidence] = []
+        seen: set[str] = set()
+        for pattern in self._patterns:
+            for match in pattern.finditer(folded.compact):
+                handle = match.group("id")
+                if handle in seen:
+                    continue
+                seen.add(handle)
+                first, last = folded.span(*match.span())
+                letters_only = not any(c.isdigit() for c in handle)
+                weight = self.spec.letters_only_weight if letters_only else self.spec.weight
+                note = "联系方式标记+账号"
+                how = folded.how(first, last)
+                found.append(Evidence(self.RULE, self.spec.category, weight, match.group(),
+                                      folded.original[first:last], f"{note}; {how}" if how else note, (first, last)))
+        return found
+
+
+class Invitations:
+    """加我微信, 添加个人好友, 联系本人QQ: a verb, fillers, a target (the id is not needed)."""
+
+    RULE = "invite"
+
+    def __init__(self, spec: Invite, normalizer: TextNormalizer) -> None:
+        self.spec = spec
+        verbs = _alternation(normalizer, spec.verbs)
+        fillers = _alternation(normalizer, spec.fillers)
+        latin = [t for t in spec.targets if normalizer.word(t).isascii()]
+        targets = _alternation(normalizer, [t for t in spec.targets if t not in latin])
+        # a latin target (v) must end there: 加vc精华 is not an invitation
+        latin_targets = _alternation(normalizer, latin)
+        alternatives = [t for t in (targets, f"(?:{latin_targets})(?![a-z])" if latin_targets else "") if t]
+        fill = f"(?:{fillers}){{0,3}}" if fillers else ""
+        self._pattern = re.compile(f"(?:{verbs}){fill}(?:{'|'.join(alternatives)})")
+
+    def find(self, folded: Folded) -> list[Evidence]:
+        found: list[Evidence] = []
+        for match in self._pattern.finditer(folded.compact):
+            first, last = folded.span(*match.span())
+            found.append(Evidence(self.RULE, self.spec.category, self.spec.weight, match.group(),
+                                  folded.original[first:last], folded.how(first, last), (first, last)))
+            break  # one invitation is enough evidence; more add nothing
+        return found
+
+
+class PhoneNumbers:
+    """Mainland mobiles, landlines and 400/800 numbers among the digit runs; disguised ones weigh more."""
+
+    RULE = "phone"
+    CUE_RULE = "phone_cue"
+
+    def __init__(self, spec: Phones, normalizer: TextNormalizer) -> None:
+        self.spec = spec
+        self._allow = {re.sub(r"\D", "", n) for n in spec.allow}
+        cues = _alternation(normalizer, spec.cues)
+        self._cues = re.compile(cues) if cues else None
+
+    def find(self, folded: Folded) -> list[Evidence]:
+        found: list[Evidence] = []
+        for run in folded.runs:
+            digits = run.digits
+            if len(digits) < 7 or digits in self._allow:
+                continue
+            kind = ""
+            if _MOBILE.fullmatch(digits):
+                kind = "手机号"
+            elif _SERVICE.fullmatch(digits):
+                kind = "400/800 号码"
+            elif _LANDLINE.fullmatch(digits):
+                kind = "座机号"
+            elif run.disguise:
+                kind = "伪装的长数字"
+            if not kind:
+                continue
+            if run.disguise and kind == "伪装的长数字":
+                weight, note = self.spec.weight, f"{kind}: {run.disguise}"
+            elif run.disguise:
+                weight, note = self.spec.disguised_weight, f"{kind}，伪装写法: {run.disguise}"
+            elif kind == "400/800 号码":
+                weight, note = self.spec.service_weight, kind
+            else:
+                weight, note = self.spec.weight, kind
+            found.append(Evidence(self.RULE, self.spec.category, weight, digits,
+                                  folded.original[run.start:run.end], note, (run.start, run.end)))
+        if found and self._cues is not None:
+            cue = self._cues.search(folded.compact)
+            if cue is not None:
+                first, last = folded.span(*cue.span())
+                found.append(Evidence(self.CUE_RULE, self.spec.category, self.spec.cue_weight, cue.group(),
+                                      folded.original[first:last], "号码旁的招揽词", (first, last)))
+        return found
