@@ -154,6 +154,20 @@ def test_may_offer_is_the_proactive_question_and_ignores_an_ask() -> None:
     assert asked_anyway.action is Action.RECOMMEND and any("回答一次" in r for r in asked_anyway.reasons)
 
 
+def test_a_blacklisted_customer_is_offered_nothing_even_when_asking_or_urgent() -> None:
+    profile = returning(concern="3")
+    profile.add_evidence("want", 3, NOW - DAY, "goal=D")
+    profile.add_evidence("urgent", 2, NOW, "急")
+    assert decide(POLICY, CODEBOOK, PRODUCTS, profile, NOW).action is Action.RECOMMEND
+    listed = "blacklisted: ads in 护肤日常1群"
+    proactive = decide(POLICY, CODEBOOK, PRODUCTS, profile, NOW, restrained=listed)
+    assert proactive.action is Action.HOLD and not proactive.asked and "客户群黑名单" in proactive.reasons[0]
+    assert not may_offer(POLICY, CODEBOOK, PRODUCTS, profile, NOW, restrained=listed).allowed
+    profile.add_evidence("ask", 3, NOW, "ask_recommendation")
+    asked = decide(POLICY, CODEBOOK, PRODUCTS, profile, NOW, restrained=listed)
+    assert asked.action is Action.HOLD and asked.asked and asked.product is None  # answered: nothing fits
+
+
 def test_a_cold_customer_gets_one_light_mention_then_nothing() -> None:
     profile = returning(concern="3")
     profile.add_evidence("cold", -1, NOW - 60, "cold")
