@@ -4,6 +4,7 @@ reads the blacklist), and an explicit ask is answered without a product — whil
 
 from __future__ import annotations
 
+from bot.conversation import Outbound
 from bot.enforcement import blacklist
 from bot.store.base import Store
 from bot.tools.simulator import Simulator
@@ -22,8 +23,8 @@ async def _surveyed(store: Store, customer: str) -> Simulator:
     return sim
 
 
-def _labels(messages: list[object]) -> list[str]:
-    return [str(getattr(m, "label", "")) for m in messages]
+def _labels(messages: list[Outbound]) -> list[str]:
+    return [m.label for m in messages]
 
 
 async def test_a_blacklisted_customer_gets_no_offer_from_a_follow_up_plan(store: Store) -> None:
