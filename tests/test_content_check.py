@@ -135,3 +135,37 @@ def test_siyu_diagram_draws_every_rule() -> None:
     assert out.startswith("stateDiagram-v2")
     assert "goal --> done: option unknown" in out
     assert "done --> flow_recommend" in out
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("knowledge/codebook.yaml", "questions:", "questions: [", "knowledge/codebook.yaml:"),
+        ("knowledge/policy.yaml", "concern: concern ", "concern: [concern ", "knowledge/policy.yaml:6:1:"),
+        ("knowledge/followups.yaml", "quiet_hours: \"21:00-09:00\"", "quiet_hours: \"21:00-09:00", "knowledge/followups.yaml:"),
+    ],
+)
+def test_broken_yaml_in_the_sales_files_is_reported_with_file_and_line(content: Path, file: str, old: str,
+                                                                       new: str, expected: str) -> None:
+    problems = problems_after(content, file, old, new)
+    assert len(problems) == 1 and problems[0].startswith(expected) and "YAML 语法错误" in problems[0], problems
+    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    assert bad.returncode == 1 and problems[0] in bad.stderr
+
+
+def test_a_missing_policy_is_named_a_missing_codebook_is_pointed_at_and_no_followups_means_no_plans(
+        content: Path) -> None:
+    policy = content / "knowledge" / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.unlink()
+    assert problems_after(content, "flows/icebreak.yaml", "", "") == [
+        "knowledge/policy.yaml:1:1: 缺少文件 policy.yaml：克制推荐的规则 (file is missing)"]
+    policy.write_text(text, encoding="utf-8")
+    (content / "knowledge" / "followups.yaml").unlink()
+    assert load_content(content).plans.plans == {}  # the bot never writes first
+    (content / "knowledge" / "codebook.yaml").unlink()
+    with pytest.raises(ContentError) as caught:
+        load_content(content)
+    problems = [str(p) for p in caught.value.problems]
+    assert "knowledge/policy.yaml:5:10: 编码本里没有题目 “concern”" in problems, problems
+    assert all("编码本" in p for p in problems), problems
