@@ -72,6 +72,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/followups.yaml", "请在企业微信里发给客户 {customer}", "请发给 {custmer}", "staff_task 里的变量 {custmer} 不认识"),
         ("knowledge/followups.yaml", "        after: purchased\n", "        after: paid\n", "after 只能是"),
         ("knowledge/followups.yaml", "        flow: recommend\n", "        flow: recomend\n", "没有流程 “recomend”"),
+        ("knowledge/followups.yaml", "{tags_none: [冷淡], offer_allowed: true}", "{need: \"3\", offer_allowed: true}",
+         "knowledge/followups.yaml:37:22: plans.seeds.steps.2.when.need: Value error, need 写法不对"),
         ("knowledge/followups.yaml", "purchase_tags: [已购]", "purchase_tags: [已够]", "标签 “已够” 没有任何流程或编码本会打上"),
         ("persona/xiaowanzi.yaml", "慢慢看不着急～", "全网第一，赶紧下单！", "persona/xiaowanzi.yaml:"),
         ("persona/xiaowanzi.yaml", "  handover:\n", "  handoff:\n", "缺少引擎要用的文案 “handover”"),

@@ -149,7 +149,7 @@ class FollowUps:
             postpone(now, "quiet hours")
             return outcomes
         facts = await self.view.facts(record)
-        if not condition_holds(step.when, facts):
+        if not condition_holds(step.when, facts, now):
             if not scheduler.tomorrow(record, plan, due, now):
                 outcomes.append(Outcome(plan, step.id, "skipped", "conditions"))
                 scheduler.skip(record, plan, due)
