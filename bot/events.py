@@ -20,6 +20,7 @@ FLOW_MARKS = ("ice_broken", "surveyed", "need_shown", "accepted", "refused", "pu
 ADDED, ENTERED, WELCOMED, MESSAGE = "added", "entered", "welcomed", "message"
 RECOMMENDED, PURCHASED, OPTED_OUT, HANDOVER, CHURNED = "recommended", "purchased", "opted_out", "handover", "churned"
 BOT_MESSAGE, FOLLOWUP = "bot_message", "followup"
+FOLLOWUP_STEP = "followup:"  # a bot_message's step when a follow-up spoke: followup:<plan>.<step>
 EVENT_NAMES = frozenset({ADDED, ENTERED, WELCOMED, MESSAGE, RECOMMENDED, OPTED_OUT, HANDOVER, CHURNED,
                          BOT_MESSAGE, FOLLOWUP, *FLOW_MARKS})
 

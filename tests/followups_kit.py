@@ -91,7 +91,8 @@ async def rig(store: Store, fake: FakeWeCom, *, agent_id: int | None = 1000002,
     bus = EventBus()
     async with aiohttp.ClientSession() as session:
         api = WeComAPI(session, store, base_url=fake.base_url, corp_id=fake.corp_id, secret=fake.secret,
-                       metrics=metrics, backoff_s=0.0)
+                       metrics=metrics, backoff_s=0.0,
+                       rate_limit_pause_max_s=0.05)  # WeCom's rate limits are waited out, briefly
         sender = Sender(api, DeadLetters(store, clock=clock), metrics, clock=clock, retry_max_s=0.05)
         kf = KfChannel(store, api, KfPuller(store, api, Queue(store), metrics, clock=clock), sender, metrics,
                        clock=clock)

@@ -72,6 +72,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/followups.yaml", "请在企业微信里发给客户 {customer}", "请发给 {custmer}", "staff_task 里的变量 {custmer} 不认识"),
         ("knowledge/followups.yaml", "        after: purchased\n", "        after: paid\n", "after 只能是"),
         ("knowledge/followups.yaml", "        flow: recommend\n", "        flow: recomend\n", "没有流程 “recomend”"),
+        ("knowledge/followups.yaml", "{tags_none: [冷淡], offer_allowed: true}", "{need: \"3\", offer_allowed: true}",
+         "knowledge/followups.yaml:37:22: plans.seeds.steps.2.when.need: Value error, need 写法不对"),
         ("knowledge/followups.yaml", "purchase_tags: [已购]", "purchase_tags: [已够]", "标签 “已够” 没有任何流程或编码本会打上"),
         ("persona/xiaowanzi.yaml", "慢慢看不着急～", "全网第一，赶紧下单！", "persona/xiaowanzi.yaml:"),
         ("persona/xiaowanzi.yaml", "  handover:\n", "  handoff:\n", "缺少引擎要用的文案 “handover”"),
@@ -135,3 +137,37 @@ def test_siyu_diagram_draws_every_rule() -> None:
     assert out.startswith("stateDiagram-v2")
     assert "goal --> done: option unknown" in out
     assert "done --> flow_recommend" in out
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("knowledge/codebook.yaml", "questions:", "questions: [", "knowledge/codebook.yaml:"),
+        ("knowledge/policy.yaml", "concern: concern ", "concern: [concern ", "knowledge/policy.yaml:6:1:"),
+        ("knowledge/followups.yaml", "quiet_hours: \"21:00-09:00\"", "quiet_hours: \"21:00-09:00", "knowledge/followups.yaml:"),
+    ],
+)
+def test_broken_yaml_in_the_sales_files_is_reported_with_file_and_line(content: Path, file: str, old: str,
+                                                                       new: str, expected: str) -> None:
+    problems = problems_after(content, file, old, new)
+    assert len(problems) == 1 and problems[0].startswith(expected) and "YAML 语法错误" in problems[0], problems
+    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    assert bad.returncode == 1 and problems[0] in bad.stderr
+
+
+def test_a_missing_policy_is_named_a_missing_codebook_is_pointed_at_and_no_followups_means_no_plans(
+        content: Path) -> None:
+    policy = content / "knowledge" / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.unlink()
+    assert problems_after(content, "flows/icebreak.yaml", "", "") == [
+        "knowledge/policy.yaml:1:1: 缺少文件 policy.yaml：克制推荐的规则 (file is missing)"]
+    policy.write_text(text, encoding="utf-8")
+    (content / "knowledge" / "followups.yaml").unlink()
+    assert load_content(content).plans.plans == {}  # the bot never writes first
+    (content / "knowledge" / "codebook.yaml").unlink()
+    with pytest.raises(ContentError) as caught:
+        load_content(content)
+    problems = [str(p) for p in caught.value.problems]
+    assert "knowledge/policy.yaml:5:10: 编码本里没有题目 “concern”" in problems, problems
+    assert all("编码本" in p for p in problems), problems

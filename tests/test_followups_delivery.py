@@ -3,6 +3,9 @@ group-message quota, reminders, the staff member's confirmation, and app-message
 
 from __future__ import annotations
 
+import pytest
+
+from bot.followups.ratelimit import MemberRateLimit
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
 from tests.followups_kit import rig
@@ -145,3 +148,22 @@ async def test_tasks_to_one_staff_member_stay_within_30_a_minute(store: Store, f
             await r.followups.run(customer)
         assert len(fake.app_messages) == 35 and fake.dropped_messages == []
         assert len({m["text"]["content"] for m in fake.app_messages}) == 35  # one task per customer, none twice
+
+
+async def test_the_app_message_limit_is_a_sliding_minute_and_hour(store: Store) -> None:
+    limit = MemberRateLimit(store)
+    start = 1_767_225_600.0 + 59.5  # half a second before a clock minute ends
+    assert [await limit.take("empA", start) for _ in range(30)] == [0.0] * 30
+    retry = await limit.take("empA", start + 1)  # a new clock minute, but not 60 seconds later
+    assert retry == pytest.approx(start + 60, abs=0.01)
+    assert await limit.take("empB", start + 1) == 0.0  # another member has a limit of their own
+    assert await limit.take("empA", start + 60) == 0.0
+    now, sent = start + 60, 31
+    while sent < 1000:  # 30 a minute until the hour's 1,000 are used
+        now += 60
+        for _ in range(min(30, 1000 - sent)):
+            assert await limit.take("empA", now) == 0.0
+            sent += 1
+    now += 60
+    assert await limit.take("empA", now) == pytest.approx(start + 3600, abs=0.01)  # the first of the hour ages out
+    assert await limit.take("empA", start + 3600 + 0.01) == 0.0

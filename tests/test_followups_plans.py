@@ -129,3 +129,28 @@ async def test_a_crash_in_the_middle_of_a_delivery_finishes_it_once(store: Store
         assert len(fake.sent_msgids) == 1 and len(fake.delivered) == 1
         assert (await r.records.load("wmCrash")).job is None
         assert (await r.plan("wmCrash")).step == "value"
+
+
+NEED_PLAN = """
+plans:
+  nudge:
+    start_on: added
+    steps:
+      - {id: tip, window: 1d-2d, say: followup.tip, when: {need: ">= 3", purchased: false}}
+"""
+
+
+async def test_a_step_can_ask_for_a_need_score_and_no_purchase(tmp_path: Path, store: Store) -> None:
+    library = Library.load(content_with(tmp_path, NEED_PLAN))
+    sent: dict[str, list[str]] = {}
+    for customer, said, bought in (("wmNeed", "脸上爆痘了 急", False), ("wmCalm", "在的", False),
+                                   ("wmBought", "脸上爆痘了 急", True)):
+        sim = Simulator(library, store=store, customer=customer, start=MORNING)
+        await sim.welcome()
+        await sim.say(said)  # 爆痘 (pain +1) and 急 (urgent +2): need 3
+        if bought:
+            await sim.purchase()
+        sent[customer] = labels(await sim.wait(3 * 86400))
+        if not sent[customer]:
+            assert [(o.step, o.detail) for o in sim.outcomes if o.outcome == "skipped"] == [("tip", "conditions")]
+    assert sent == {"wmNeed": ["followup.tip"], "wmCalm": [], "wmBought": []}

@@ -23,7 +23,7 @@ from bot.events import EventBus
 from bot.followups.plans import PushyAlarm
 from bot.funnel.html import render_html
 from bot.funnel.recorder import FunnelMetrics, FunnelRecorder
-from bot.funnel.report import Report, load_report, render_text
+from bot.funnel.report import Report, bound, load_report, render_text
 from bot.store.base import Store
 from bot.tools.simulator import Simulator
 from tests.conftest import TEST_REDIS_URL
@@ -100,6 +100,25 @@ async def test_a_redelivered_turn_is_not_counted_twice_and_first_response_is_mea
     assert report.sent == {"faq:shipping_fee": 1}
     assert report.total("replied") == 1
     assert report.first_response() == {"n": 1, "mean": 3.0, "p50": 5.0, "p90": 5.0}
+
+
+async def test_first_response_is_the_answer_to_a_message_never_a_follow_up(store: Store) -> None:
+    sim = Simulator(LIBRARY, store=store, customer="wmQuiet", start=MORNING)
+    recorded(sim, store, CollectorRegistry())
+    await sim.welcome()
+    assert await sim.say("嗯") == []  # a cold word gets no answer, by design
+    assert [m.label for m in await sim.wait(2 * DAY)] == ["followup.care"]  # a follow-up answers nothing
+    report = await load_report(store, ZONE, "7d", None, PushyAlarm(), sim.now)
+    assert not report.first_response()
+    sim.now += 60
+    assert [m.label for m in await sim.say("包邮吗")] == ["faq:shipping_fee"]  # answered in the same second
+    report = await load_report(store, ZONE, "7d", None, PushyAlarm(), sim.now)
+    assert report.first_response() == {"n": 1, "mean": 0.0, "p50": 1.0, "p90": 1.0}
+    assert "P50 ≤ 1 秒" in render_text(report)
+
+
+def test_a_first_response_past_the_last_bucket_reads_as_more_than_a_day() -> None:
+    assert bound(float("inf")) == "> 86400" and bound(5.0) == "≤ 5"
 
 
 async def test_a_reply_within_48_hours_of_a_follow_up_counts_for_that_step(store: Store) -> None:

@@ -31,12 +31,12 @@ def holds(when: When | None, session: Session, profile: Profile, score: float = 
         return False
     if when.channel and session.channel not in when.channel:
         return False
-    if when.score is not None and not _compare(score, when.score):
+    if when.score is not None and not compare(score, when.score):
         return False
     return all(_slot_holds(session.slots.get(name), expected) for name, expected in when.slot.items())
 
 
-def _compare(value: Any, spec: str) -> bool:
+def compare(value: Any, spec: str) -> bool:
     parsed = comparison(spec)
     if parsed is None:
         return False
@@ -52,5 +52,5 @@ def _slot_holds(value: Any, expected: Any) -> bool:
     if expected == "unset":
         return value in (None, "")
     if isinstance(expected, str) and comparison(expected) is not None:
-        return _compare(0 if value is None else value, expected)
+        return compare(0 if value is None else value, expected)
     return bool(value == expected)

@@ -15,6 +15,7 @@ from bot.engine.session import Session
 from bot.engine.turn_context import Reply
 from bot.events import (
     BOT_MESSAGE,
+    FOLLOWUP_STEP,
     HANDOVER,
     MESSAGE,
     OPTED_OUT,
@@ -75,7 +76,7 @@ def milestones(key: str, inbound: Inbound, before: Before, session: Session, pro
 def _step(inbound: Inbound, session: Session, reply: Reply) -> str:
     """Which step of the conversation spoke: a follow-up step, the flow state entered, or what was said."""
     if inbound.kind is InboundKind.FOLLOWUP:
-        return f"followup:{inbound.data.get('plan', '')}.{inbound.data.get('step', '')}"
+        return f"{FOLLOWUP_STEP}{inbound.data.get('plan', '')}.{inbound.data.get('step', '')}"
     if reply.entered:
         return reply.entered[-1]
     if session.flow:

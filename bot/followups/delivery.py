@@ -17,6 +17,7 @@ from bot.followups.record import Record, Template
 SENT, UNDELIVERABLE, RETRY, EMPTY = "sent", "undeliverable", "retry", "empty"
 # What a group-message task turned into (get_groupmsg_send_result status).
 WAITING, CONFIRMED, NOT_FRIEND, QUOTA = "waiting", "confirmed", "not_friend", "quota"
+UNKNOWN = "unknown"  # a task's result WeCom did not tell (an error): looked at again soon
 
 Compose = Callable[[str], Awaitable[Turn]]  # conversation key → the step's messages, in the persona's voice
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.enforcement import blacklist
-from bot.engine.conditions import holds
+from bot.engine.conditions import compare, holds
 from bot.engine.content import Content
 from bot.engine.session import Session, Sessions
 from bot.followups.plans import StepWhen
@@ -29,6 +29,11 @@ OFFERS = (Action.RECOMMEND, Action.ASK_FIRST)  # what counts as "a proactive off
 class Facts:
     profile: Profile
     session: Session
+    forget_after: float = 30 * 86400.0  # the policy's: evidence older than this no longer counts
+
+    def need(self, now: float) -> float:
+        """The need score now, as the policy counts it (docs/policy.md)."""
+        return round(sum(float(e[1]) for e in self.profile.evidence if now - float(e[2]) <= self.forget_after), 1)
 
     @property
     def name(self) -> str:
@@ -64,7 +69,7 @@ class ProfileView:
         session = await self.sessions.load(conversation) if conversation else Session()
         session.channel = session.channel or profile.channel or record.fields.get("ch", "")
         session.restrained = blacklist.restraint_of(await self.store.get(blacklist.key(record.customer))) or ""
-        return Facts(profile, session)
+        return Facts(profile, session, self.content().policy.forget_after)
 
     async def may_offer(self, record: Record, facts: Facts, now: float) -> tuple[bool, str]:
         content = self.content()
@@ -82,5 +87,11 @@ class ProfileView:
         return True
 
 
-def condition_holds(when: StepWhen | None, facts: Facts) -> bool:
+def condition_holds(when: StepWhen | None, facts: Facts, now: float) -> bool:
+    if when is None:
+        return True
+    if when.purchased is not None and when.purchased != facts.profile.purchased:
+        return False
+    if when.need is not None and not compare(facts.need(now), when.need):
+        return False
     return holds(when, facts.session, facts.profile)

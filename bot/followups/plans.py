@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.content.durations import seconds
 from bot.content.source import ContentError, Document, Problem, load_document, validate
-from bot.engine.flows import NAME, When
+from bot.engine.flows import NAME, When, comparison
 from bot.engine.persona import Persona
 from bot.events import ADDED, CHURNED, ENTERED, FLOW_MARKS, HANDOVER, MESSAGE, OPTED_OUT, RECOMMENDED, WELCOMED
 
@@ -65,6 +65,15 @@ class _Strict(BaseModel):
 
 class StepWhen(When):
     offer_allowed: bool | None = None  # what the need policy says about a proactive offer right now
+    need: str | None = None  # the need score now (knowledge/policy.yaml), e.g. ">= 2"
+    purchased: bool | None = None  # bought anything (an order, a purchase tag)
+
+    @field_validator("need")
+    @classmethod
+    def _need(cls, value: str | None) -> str | None:
+        if value is not None and comparison(value) is None:
+            raise ValueError(f"need 写法不对：“{value}”，例如 \">= 2\"")
+        return value
 
 
 class Step(_Strict):

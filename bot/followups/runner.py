@@ -27,6 +27,7 @@ from bot.followups.delivery import (
     QUOTA,
     RETRY,
     SENT,
+    UNKNOWN,
     WAITING,
     Delivered,
     Delivery,
@@ -46,6 +47,7 @@ MAX_PASSES = 12
 # when to look at a group-message task after it was created, and at which looks to remind the staff member
 TEMPLATE_CHECKS = (3600, 4 * 3600, 24 * 3600, 48 * 3600, 72 * 3600)
 TEMPLATE_REMIND = frozenset({1, 2, 3})  # at most one reminder per look, so never more than 3 in 24 h
+TEMPLATE_RETRY_S = 600.0  # WeCom did not answer a look at a task's result: the next look
 
 
 class FollowupBusy(ConversationBusy):
@@ -147,7 +149,7 @@ class FollowUps:
             postpone(now, "quiet hours")
             return outcomes
         facts = await self.view.facts(record)
-        if not condition_holds(step.when, facts):
+        if not condition_holds(step.when, facts, now):
             if not scheduler.tomorrow(record, plan, due, now):
                 outcomes.append(Outcome(plan, step.id, "skipped", "conditions"))
                 scheduler.skip(record, plan, due)
@@ -247,13 +249,17 @@ class FollowUps:
         if status in (NOT_FRIEND, QUOTA):
             record.fields["tpl"] = ""
             return [Outcome(template.plan, template.step, "undeliverable", status)]
-        assert status == WAITING
+        assert status in (WAITING, UNKNOWN)
         # after a pause (a restart), the looks that were missed are not made up: one look, one reminder
         template.checks = sum(1 for after in TEMPLATE_CHECKS if template.created + after <= now)
         if template.checks >= len(TEMPLATE_CHECKS):
             await self.delivery.cancel(template)
             record.fields["tpl"] = ""
             return [Outcome(template.plan, template.step, "cancelled", "staff did not send it in 3 days")]
+        if status == UNKNOWN:  # the task stays; no reminder on a guess; looked at again soon
+            template.next_check = min(now + TEMPLATE_RETRY_S, template.created + TEMPLATE_CHECKS[-1])
+            record.fields["tpl"] = template.encode()
+            return []
         recent = [at for at in template.reminds if now - at < 86400]
         if template.checks in TEMPLATE_REMIND and len(recent) < 3 and await self.delivery.remind(template):
             template.reminds = [*recent, now]

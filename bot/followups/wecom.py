@@ -31,6 +31,7 @@ from bot.followups.delivery import (
     RETRY,
     SENT,
     UNDELIVERABLE,
+    UNKNOWN,
     WAITING,
     Delivered,
     Job,
@@ -167,7 +168,11 @@ class WeComDelivery:
             payload: dict[str, Any] = {"msgid": template.msgid, "userid": template.sender, "limit": 1000}
             if cursor:
                 payload["cursor"] = cursor
-            body = await self.api.call("externalcontact/get_groupmsg_send_result", payload)
+            try:
+                body = await self.api.call("externalcontact/get_groupmsg_send_result", payload)
+            except WeComError as error:  # busy past the client's retries, or refused: the task is kept
+                log.warning("looking at a group-message task's result failed: errcode %s", error.errcode)
+                return UNKNOWN
             for item in body.get("send_list", []):
                 if item.get("external_userid") == customer:
                     return _SEND_STATUS.get(int(item.get("status", 0)), WAITING)

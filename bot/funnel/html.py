@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 
-from bot.funnel.report import Report, render_text
+from bot.funnel.report import Report, bound, render_text
 
 _STYLE = """
 body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:24px;color:#222;background:#fafafa}
@@ -77,7 +77,7 @@ def render_html(report: Report) -> str:
     frt = report.first_response()
     rate = report.reply_rate()
     summary = ("回复率 " + (f"{rate:.1%}" if rate is not None else "-") + " · 首次响应 "
-               + (f"平均 {frt['mean']:.1f} 秒，P90 ≤ {frt['p90']:g} 秒" if frt else "-"))
+               + (f"平均 {frt['mean']:.1f} 秒，P90 {bound(frt['p90'])} 秒" if frt else "-"))
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>{_STYLE}</style></head>

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from bot.events import BOT_MESSAGE, CHURNED, FOLLOWUP, MESSAGE, OPTED_OUT, CustomerEvent
+from bot.events import BOT_MESSAGE, CHURNED, FOLLOWUP, FOLLOWUP_STEP, MESSAGE, OPTED_OUT, CustomerEvent
 from bot.followups.windows import local_day
 from bot.funnel.stages import (
     ATTRIBUTION_S,
@@ -75,8 +75,8 @@ class FunnelRecorder:
         if stage is not None and f"s:{stage}" not in record and await self.store.hincrby(key, f"s:{stage}") == 1:
             counts[field(channel, "stage", stage)] = 1
             self.metrics.stages.labels(channel or NO_CHANNEL, stage).inc()
-            if stage == "replied":
-                await self.store.hset(key, {"fm": f"{event.at:.3f}"}, ttl_ms=CUSTOMER_TTL_MS)
+        if event.name == MESSAGE and "s:first_response" not in record:  # the message the first answer answers
+            await self.store.hset(key, {"fm": f"{event.at:.3f}"}, ttl_ms=CUSTOMER_TTL_MS)
         if event.name == MESSAGE:
             await self._reply_to_followup(key, record, channel, event, counts)
         elif event.name == BOT_MESSAGE:
@@ -94,7 +94,8 @@ class FunnelRecorder:
         counts[field(channel, "sent", event.step)] = 1
         self.metrics.messages.labels(event.step).inc()
         first = float(record.get("fm") or 0)
-        if first and event.at >= first and await self.store.hincrby(key, "s:first_response") == 1:
+        answer = not event.step.startswith(FOLLOWUP_STEP)  # a scheduled follow-up answers nothing
+        if first and answer and event.at >= first and await self.store.hincrby(key, "s:first_response") == 1:
             seconds = max(0.0, event.at - first)
             counts[field(channel, "frt", "n")] = 1
             counts[field(channel, "frt", "sum")] = round(seconds)

@@ -80,6 +80,11 @@ class Report:
                 "churn": self.churn_rows(), "alarm": self.alarm.model_dump()}
 
 
+def bound(seconds: float) -> str:
+    """A quantile's bucket bound as read: "≤ 5", or "> 86400" past the last bucket."""
+    return f"≤ {seconds:g}" if seconds != float("inf") else f"> {FRT_BUCKETS[-1]}"
+
+
 def _quantile(buckets: Counts, q: float) -> float:
     """Upper bound of the histogram bucket holding the q-quantile (seconds)."""
     target, seen = q * buckets.get("n", 0), 0
@@ -180,8 +185,8 @@ def render_text(report: Report) -> str:
     frt = report.first_response()
     rate = report.reply_rate()
     out += ["", "回复率（回过消息 / 发了欢迎语）: " + (f"{rate:.1%}" if rate is not None else "-"),
-            "首次响应时间: " + (f"{frt['n']:.0f} 位顾客，平均 {frt['mean']:.1f} 秒，P50 ≤ {frt['p50']:g} 秒，"
-                           f"P90 ≤ {frt['p90']:g} 秒" if frt else "-")]
+            "首次响应时间: " + (f"{frt['n']:.0f} 位顾客，平均 {frt['mean']:.1f} 秒，P50 {bound(frt['p50'])} 秒，"
+                           f"P90 {bound(frt['p90'])} 秒" if frt else "-")]
     names = {"due": "到期", "sent": "已发出", "confirmed": "已确认", "cancelled": "取消", "undeliverable": "发不出",
              "skipped": "跳过", "dropped": "作废"}
     rows = [[step, *(str(counts.get(o, 0)) for o in OUTCOMES), str(report.replies.get(step, 0))]

@@ -129,7 +129,10 @@ class Simulator:
         await self.tell(WELCOMED)
         return messages + await self.wait(0)
 
-    async def purchase(self) -> list[Outbound]:
+    async def purchase(self, product: str = "") -> list[Outbound]:
+        """An order, as POST /orders tells it: the purchase goes into the profile, then the event."""
+        async with self.engine.profiles.edit(self.customer) as profile:
+            profile.record_purchase(product, self.now)
         await self.tell(PURCHASED)
         return await self.wait(0)
 
