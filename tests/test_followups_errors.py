@@ -98,3 +98,31 @@ async def test_a_failed_look_at_a_tasks_result_loses_nothing(store: Store, fake:
         r.clock.now += 3 * 3600
         assert ("confirmed", "template") in _summary(await r.followups.run("wmLook"))
         assert (await r.records.load("wmLook")).template is None and len(fake.tasks) == 1
+
+
+async def test_a_task_whose_result_wecom_never_gives_is_stopped_without_claiming_it_was_not_sent(
+        store: Store, fake: FakeWeCom) -> None:
+    async with rig(store, fake) as r:
+        await r.added("wmDark", staff="emp7")
+        await r.run_at_planned("wmDark")
+        fake.fail("externalcontact/get_groupmsg_send_result", 40003, times=1000)  # never an answer
+        outcomes: list[Outcome] = []
+        for _ in range(12):
+            r.clock.now += 8 * 3600
+            outcomes += await r.followups.run("wmDark")
+        cancelled = [o.detail for o in outcomes if o.outcome == "cancelled" and o.step == "care"]
+        assert cancelled == ["WeCom did not say in 3 days whether staff sent it"]
+        assert next(iter(fake.tasks.values())).cancelled and fake.calls_to("externalcontact/remind_groupmsg_send") == []
+
+
+async def test_a_task_wecom_refuses_to_stop_is_reported_as_still_sendable(store: Store, fake: FakeWeCom) -> None:
+    async with rig(store, fake) as r:
+        await r.added("wmStuck")
+        await r.run_at_planned("wmStuck")
+        r.clock.now += 600
+        fake.fail("externalcontact/cancel_groupmsg_send", 40003)
+        await r.wrote_in_kf("wmStuck")
+        outcomes = await r.followups.run("wmStuck")
+        assert [o.detail for o in outcomes if o.outcome == "cancelled" and o.step == "care"] == [
+            "customer acted before staff sent it; stopping the task failed (errcode 40003): staff may still send it"]
+        assert not next(iter(fake.tasks.values())).cancelled

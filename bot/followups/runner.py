@@ -237,9 +237,10 @@ class FollowUps:
             return []
         stale = max((record.time(e) for e in (MESSAGE, *ALWAYS_STOP)), default=0.0) > template.created
         if stale:  # at once (the listener asks for a look): the staff member must not send something stale
-            await self.delivery.cancel(template)
+            failed = await self.delivery.cancel(template)
             record.fields["tpl"] = ""
-            return [Outcome(template.plan, template.step, "cancelled", "customer acted before staff sent it")]
+            return [Outcome(template.plan, template.step, "cancelled",
+                            _joined("customer acted before staff sent it", failed))]
         if template.next_check > now:
             return []
         status = await self.delivery.template_status(template, record.customer)
@@ -253,9 +254,11 @@ class FollowUps:
         # after a pause (a restart), the looks that were missed are not made up: one look, one reminder
         template.checks = sum(1 for after in TEMPLATE_CHECKS if template.created + after <= now)
         if template.checks >= len(TEMPLATE_CHECKS):
-            await self.delivery.cancel(template)
+            failed = await self.delivery.cancel(template)
             record.fields["tpl"] = ""
-            return [Outcome(template.plan, template.step, "cancelled", "staff did not send it in 3 days")]
+            why = ("staff did not send it in 3 days" if status == WAITING
+                   else "WeCom did not say in 3 days whether staff sent it")  # never claim what was not seen
+            return [Outcome(template.plan, template.step, "cancelled", _joined(why, failed))]
         if status == UNKNOWN:  # the task stays; no reminder on a guess; looked at again soon
             template.next_check = min(now + TEMPLATE_RETRY_S, template.created + TEMPLATE_CHECKS[-1])
             record.fields["tpl"] = template.encode()
@@ -266,3 +269,7 @@ class FollowUps:
         template.next_check = template.created + TEMPLATE_CHECKS[template.checks]
         record.fields["tpl"] = template.encode()
         return []
+
+
+def _joined(why: str, failed: str) -> str:
+    return f"{why}; {failed}" if failed else why

@@ -189,11 +189,14 @@ class WeComDelivery:
             return False
         return True
 
-    async def cancel(self, template: Template) -> None:
+    async def cancel(self, template: Template) -> str:
+        """Stop the task; "" when WeCom stopped it, else why not (the staff member may still send it)."""
         try:
             await self.api.call("externalcontact/cancel_groupmsg_send", {"msgid": template.msgid})
         except WeComError as error:
             log.warning("stopping a stale group-message task failed: errcode %s", error.errcode)
+            return f"stopping the task failed (errcode {error.errcode}): staff may still send it"
+        return ""
 
     # -- 3. a task for the staff member ----------------------------------------------------------
     async def _task(self, job: Job, why_not: list[str]) -> Delivered | None:

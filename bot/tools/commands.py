@@ -150,11 +150,10 @@ def moderate(args: argparse.Namespace) -> int:
 def misses(args: argparse.Namespace) -> int:
     from bot.engine.engine import NEAR_MISSES
     from bot.store.factory import open_store
+    from bot.tools.running import running_store_url
 
-    url = os.environ.get("REDIS_URL", "").strip()
-    if not url:
-        print("siyu misses 读取的是运行中的机器人记下的数据：请设置 REDIS_URL（内嵌存储只在单个进程里）",
-              file=sys.stderr)
+    url = running_store_url("misses")
+    if url is None:
         return 2
 
     async def read() -> list[str]:

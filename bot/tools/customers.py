@@ -21,19 +21,11 @@ from bot.store.base import Store
 from bot.store.factory import open_store
 from bot.tagsync.service import TagSync
 from bot.tools.commands import _load
-
-
-def _store_url(command: str) -> str | None:
-    url = os.environ.get("REDIS_URL", "").strip()
-    if not url:
-        print(f"siyu {command} 读写的是运行中的机器人的数据：请设置 REDIS_URL（内嵌存储只在单个进程里）",
-              file=sys.stderr)
-        return None
-    return url
+from bot.tools.running import running_store_url
 
 
 def profile(args: argparse.Namespace) -> int:
-    url, content = _store_url("profile"), _load(args)
+    url, content = running_store_url("profile"), _load(args)
     if url is None or content is None:
         return 2 if url is None else 1
 
@@ -50,7 +42,7 @@ def profile(args: argparse.Namespace) -> int:
 
 
 def why(args: argparse.Namespace) -> int:
-    url = _store_url("why")
+    url = running_store_url("why")
     if url is None:
         return 2
 
@@ -77,7 +69,7 @@ async def _with_store(url: str, job: object) -> int:
 
 
 def sync_tags(args: argparse.Namespace) -> int:
-    url, content = _store_url("sync-tags"), _load(args)
+    url, content = running_store_url("sync-tags"), _load(args)
     missing = [name for name in ("WECOM_CORP_ID", "WECOM_SECRET") if not os.environ.get(name, "").strip()]
     for name in missing:
         print(f"siyu sync-tags: {name} is not set", file=sys.stderr)

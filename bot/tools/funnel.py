@@ -15,14 +15,7 @@ from bot.config import content_dir_from
 from bot.content.source import ContentError
 from bot.followups.plans import PushyAlarm
 from bot.store.factory import open_store
-
-
-def _store_url(command: str) -> str | None:
-    url = os.environ.get("REDIS_URL", "").strip()
-    if not url:
-        print(f"siyu {command} 读写的是运行中的机器人的数据：请设置 REDIS_URL（内嵌存储只在单个进程里）",
-              file=sys.stderr)
-    return url or None
+from bot.tools.running import running_store_url
 
 
 def _zone() -> ZoneInfo | None:
@@ -50,7 +43,7 @@ def report(args: argparse.Namespace) -> int:
     from bot.funnel.html import render_html
     from bot.funnel.report import Report, days_back, load_report, render_text
 
-    url, zone = _store_url("report"), _zone()
+    url, zone = running_store_url("report"), _zone()
     if url is None or zone is None:
         return 2
     try:
@@ -80,7 +73,7 @@ def purchase(args: argparse.Namespace) -> int:
     from bot.gateway.orders import order_fields, queue_order
     from bot.gateway.queue import Queue
 
-    url = _store_url("purchase")
+    url = running_store_url("purchase")
     if url is None:
         return 2
     fields = order_fields({"external_userid": args.customer, "order_id": args.order or f"manual-{time.time_ns()}",

@@ -12,15 +12,7 @@ from bot.config import ConfigError, load_settings
 from bot.gateway.deadletters import DeadLetter, DeadLetters
 from bot.store.base import Store
 from bot.store.factory import open_store
-
-
-def _redis_url(command: str) -> str | None:
-    url = os.environ.get("REDIS_URL", "").strip()
-    if not url:
-        print(f"siyu {command} 读取的是运行中的机器人的数据：请设置 REDIS_URL（内嵌存储只在单个进程里）",
-              file=sys.stderr)
-        return None
-    return url
+from bot.tools.running import running_store_url
 
 
 def _age(seconds: float) -> str:
@@ -44,7 +36,7 @@ def _describe(letter: DeadLetter, now: float) -> str:
 
 
 def deadletters(args: argparse.Namespace) -> int:
-    url = _redis_url("deadletters")
+    url = running_store_url("deadletters")
     if url is None:
         return 2
     if args.replay:
@@ -102,7 +94,7 @@ async def _replay(url: str, api_base: str, corp_id: str, secret: str) -> dict[st
 
 
 def forget(args: argparse.Namespace) -> int:
-    url = _redis_url("forget")
+    url = running_store_url("forget")
     if url is None:
         return 2
     from bot.retention.forget import forget as erase

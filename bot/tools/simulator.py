@@ -53,8 +53,8 @@ class DirectDelivery:
     async def remind(self, template: Template) -> bool:
         return False
 
-    async def cancel(self, template: Template) -> None:
-        return None
+    async def cancel(self, template: Template) -> str:
+        return ""
 
 
 class Simulator:
