@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.content.durations import seconds
+from bot.content.schema import Strict
 
 Scalar = str | int | float | bool
 _COMPARISON = re.compile(r"^(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)$")
@@ -23,11 +24,8 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-
-class When(_Strict):
+class When(Strict):
     """Conditions, all of which must hold."""
 
     tags_any: list[str] = []
@@ -48,7 +46,7 @@ class When(_Strict):
         return value
 
 
-class Effects(_Strict):
+class Effects(Strict):
     say: list[str] = []
     set: dict[str, Scalar] = {}
     add: dict[str, int] = {}
@@ -111,7 +109,7 @@ class Transition(Target):
 UNKNOWN_OPTION = "unknown"  # a codebook question the customer skipped (不知道 / 跳过)
 
 
-class Ask(_Strict):
+class Ask(Strict):
     code: str | None = None  # a question of knowledge/codebook.yaml: options, codes and tags come from there
     options: dict[str, list[str]] = {}  # label: what customers say for it (when there is no code)
     save: str | None = None  # slot that gets the chosen label
@@ -178,7 +176,7 @@ class StartOn(Effects):
     _start_lists = field_validator("intent", mode="before")(_as_list)
 
 
-class FlowFile(_Strict):
+class FlowFile(Strict):
     description: str = ""
     start: str
     start_on: list[StartOn] = []

@@ -14,7 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from bot.content.schema import Strict
 
 DAYPARTS = (  # (first hour, name), local time
     (5, "morning"),
@@ -35,16 +37,13 @@ def daypart(hour: int) -> str:
     return name
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-
-class Style(_Strict):
+class Style(Strict):
     particles: list[str] = []
     emoji: list[str] = []
 
 
-class PersonaFile(_Strict):
+class PersonaFile(Strict):
     name: str = Field(min_length=1)
     self_name: str = Field(alias="self", min_length=1)
     address: str = Field("", description="how she calls a customer whose name she does not know")
@@ -61,7 +60,7 @@ class PersonaFile(_Strict):
         return value
 
 
-class Rules(_Strict):
+class Rules(Strict):
     """persona/rules.yaml: what the lint refuses in anything the bot says."""
 
     max_length: int = Field(200, gt=0)

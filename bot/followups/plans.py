@@ -12,9 +12,10 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.content.durations import seconds
+from bot.content.schema import Strict
 from bot.content.source import ContentError, Document, Problem, load_document, validate
 from bot.engine.flows import NAME, When, comparison
 from bot.engine.persona import Persona
@@ -59,9 +60,6 @@ def quiet_of(text: str) -> tuple[int, int] | None:
     return start, end
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
 
 class StepWhen(When):
     offer_allowed: bool | None = None  # what the need policy says about a proactive offer right now
@@ -76,7 +74,7 @@ class StepWhen(When):
         return value
 
 
-class Step(_Strict):
+class Step(Strict):
     id: str = Field(pattern=NAME)
     after: str = START
     window: str
@@ -125,7 +123,7 @@ class Step(_Strict):
         return seconds(self.repeat) if self.repeat else 0
 
 
-class Plan(_Strict):
+class Plan(Strict):
     description: str = ""
     start_on: list[str] = Field(min_length=1)
     stop_on: list[str] = []
@@ -177,12 +175,12 @@ class Plan(_Strict):
         return (*ALWAYS_STOP, *self.stop_on)
 
 
-class PushyAlarm(_Strict):
+class PushyAlarm(Strict):
     churn_rate: float = Field(0.05, gt=0, le=1)  # deletions + opt-outs per message sent at one step
     min_sent: int = Field(20, ge=1)  # below this many messages a step is not judged
 
 
-class FollowupFile(_Strict):
+class FollowupFile(Strict):
     quiet_hours: str = "21:00-09:00"
     monthly_group_messages: int | None = Field(None, ge=1, le=31)  # default: as many as the month has days
     purchase_tags: list[str] = []  # a customer with one of these tags has purchased (e.g. staff set 已购)

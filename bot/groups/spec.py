@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from bot.content.schema import Strict
 
 WELCOME_MAX_BYTES = 3000  # group_welcome_template text.content
 NICKNAME = "%NICKNAME%"
 ATTACHMENT_KINDS = ("image", "link", "miniprogram", "file", "video")
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _byte_limit(value: str, limit: int, what: str) -> str:
@@ -25,7 +24,7 @@ def _byte_limit(value: str, limit: int, what: str) -> str:
 
 
 # -- types.yaml -----------------------------------------------------------------------------------
-class Match(_Strict):
+class Match(Strict):
     """How a group is recognised: its chat id, then its name, then its owner."""
 
     chat_ids: list[str] = []
@@ -33,7 +32,7 @@ class Match(_Strict):
     owners: list[str] = []
 
 
-class Image(_Strict):
+class Image(Strict):
     media_id: str = ""
     pic_url: str = ""
 
@@ -44,7 +43,7 @@ class Image(_Strict):
         return self
 
 
-class Link(_Strict):
+class Link(Strict):
     title: str = Field(min_length=1)
     url: str = Field(pattern=r"^https?://")
     picurl: str = ""
@@ -61,7 +60,7 @@ class Link(_Strict):
         return _byte_limit(value, 512, "link.desc ")
 
 
-class MiniProgram(_Strict):
+class MiniProgram(Strict):
     title: str = Field(min_length=1)
     pic_media_id: str = Field(min_length=1)
     appid: str = Field(min_length=1)
@@ -73,11 +72,11 @@ class MiniProgram(_Strict):
         return _byte_limit(value, 64, "miniprogram.title ")
 
 
-class Media(_Strict):
+class Media(Strict):
     media_id: str = Field(min_length=1)
 
 
-class Welcome(_Strict):
+class Welcome(Strict):
     """One group_welcome_template: a text (with %NICKNAME%) and at most one attachment."""
 
     text: str = ""
@@ -108,7 +107,7 @@ class Welcome(_Strict):
         return body
 
 
-class GroupType(_Strict):
+class GroupType(Strict):
     name: str = Field(min_length=1)
     match: Match = Match()
     welcome: Welcome | None = None
@@ -118,7 +117,7 @@ class GroupType(_Strict):
     notify: list[Literal["owner", "staff"]] = ["owner"]
 
 
-class TypesFile(_Strict):
+class TypesFile(Strict):
     default: str
     persona: str | None = None  # whose voice the welcomes are in: {self} and the emoji palette
     types: dict[str, GroupType] = Field(min_length=1)
@@ -137,7 +136,7 @@ Action = Literal["notify_owner", "ask_removal", "tag", "alert", "blacklist"]
 SeverityName = Literal["low", "medium", "high"]
 
 
-class Profile(_Strict):
+class Profile(Strict):
     """How strictly one type of group is moderated."""
 
     enabled: bool = True
@@ -146,18 +145,18 @@ class Profile(_Strict):
     min_severity: SeverityName = "low"  # verdicts below it are recorded, not acted on
 
 
-class Ladder(_Strict):
+class Ladder(Strict):
     window_days: int = Field(30, ge=1, le=365)
     steps: list[list[Action]] = Field(min_length=1)  # step N = the actions of strike N (the last repeats)
     severe: list[Action]
 
 
-class TagSpec(_Strict):
+class TagSpec(Strict):
     group: str = Field(min_length=1, max_length=30)
     name: str = Field(min_length=1, max_length=30)
 
 
-class NoticeTexts(_Strict):
+class NoticeTexts(Strict):
     notice: str
     removal: str
     alert: str
@@ -166,7 +165,7 @@ class NoticeTexts(_Strict):
     digest_more: str
 
 
-class Notices(_Strict):
+class Notices(Strict):
     per_minute: int = Field(20, ge=1, le=30)  # WeCom drops app messages over 30/min to one member
     digest_after: int = Field(3, ge=1)  # more pending notices than this for one person → one digest
     wait_seconds: int = Field(60, ge=0, le=3600)  # how long a non-urgent notice waits for others
@@ -174,14 +173,14 @@ class Notices(_Strict):
     texts: NoticeTexts
 
 
-class KeywordRule(_Strict):
+class KeywordRule(Strict):
     name: str = Field(min_length=1)
     category: str = Field(min_length=1)
     severity: SeverityName = "medium"
     action: Literal["record", "warn", "remove", "alert"] = "warn"
 
 
-class LadderFile(_Strict):
+class LadderFile(Strict):
     profiles: dict[str, Profile] = Field(min_length=1)
     ladder: Ladder
     tag: TagSpec

@@ -10,31 +10,23 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from bot.content.schema import Strict, non_blank
 from bot.moderation.message import Action, Severity
 
 RULE_ID = r"^[a-z][a-z0-9_]*$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _non_blank(values: list[str]) -> list[str]:
-    cleaned = [v.strip() for v in values]
-    if any(not v for v in cleaned):
-        raise ValueError("列表里有空字符串 (an item is empty)")
-    return cleaned
-
-
-class Category(_Strict):
+class Category(Strict):
     label: str  # what operators and owners read: 广告引流, 诈骗 …
     action: Action
     severity: Severity
 
 
-class Weighted(_Strict):
+class Weighted(Strict):
     category: str
     weight: int = Field(ge=0, le=100)
     max: int | None = Field(None, ge=0, le=100)  # cap of the rule's total; default: its weight
@@ -46,10 +38,10 @@ class WordList(Weighted):
     requires: list[str] = []  # count only when one of these rules also found something (context words)
     note: str = ""
 
-    _blank = field_validator("words")(_non_blank)
+    _blank = field_validator("words")(non_blank)
 
 
-class Normalize(_Strict):
+class Normalize(Strict):
     symbols: dict[str, str] = {}  # one character → one character, before anything else (➕ → 加)
     tokens: dict[str, str] = {}  # a stand-alone latin token → its meaning (v → 微信)
     variants: dict[str, str] = {}  # anywhere in the compact text, longest first (威信 → 微信)
@@ -80,7 +72,7 @@ class Contacts(Weighted):
     after_markers: list[str] = []  # after an id or a phone number: 同微, 同微信
     letters_only_weight: int = Field(2, ge=0, le=100)  # an id without digits (could be an English word)
 
-    _blank = field_validator("markers", "solo_markers", "fillers", "after_markers")(_non_blank)
+    _blank = field_validator("markers", "solo_markers", "fillers", "after_markers")(non_blank)
 
 
 class Invite(Weighted):
@@ -90,7 +82,7 @@ class Invite(Weighted):
     fillers: list[str] = []
     targets: list[str] = Field(min_length=1)
 
-    _blank = field_validator("verbs", "fillers", "targets")(_non_blank)
+    _blank = field_validator("verbs", "fillers", "targets")(non_blank)
 
 
 class Phones(Weighted):
@@ -102,7 +94,7 @@ class Phones(Weighted):
     cues: list[str] = []  # words that make a number an advert when near it: 咨询, 热线, 致电
     cue_weight: int = Field(1, ge=0, le=100)
 
-    _blank = field_validator("allow", "cues")(_non_blank)
+    _blank = field_validator("allow", "cues")(non_blank)
 
 
 class Links(Weighted):
@@ -111,7 +103,7 @@ class Links(Weighted):
     shop_code_weight: int = Field(3, ge=0, le=100)  # 淘口令 ￥Ab12Cd34￥
     email_weight: int = Field(2, ge=0, le=100)
 
-    _blank = field_validator("allow", "tlds")(_non_blank)
+    _blank = field_validator("allow", "tlds")(non_blank)
 
 
 class MsgTypeRule(Weighted):
@@ -130,12 +122,12 @@ class Repeat(Weighted):
     min_length: int = Field(8, ge=1)  # shorter messages (收到, 谢谢老师) repeat innocently
 
 
-class Band(_Strict):
+class Band(Strict):
     probability: float = Field(gt=0, lt=1)
     weight: int = Field(ge=0, le=100)
 
 
-class Model(_Strict):
+class Model(Strict):
     file: str  # relative to knowledge/
     category: str
     min_length: int = Field(6, ge=1)  # shorter messages carry too little evidence
@@ -151,12 +143,12 @@ class Model(_Strict):
         return value
 
 
-class LexiconCategory(_Strict):
+class LexiconCategory(Strict):
     category: str
     weight: int = Field(ge=0, le=100)
 
 
-class Lexicon(_Strict):
+class Lexicon(Strict):
     """An operator-supplied word list, one `word<TAB>category` a line (for example a purchased lexicon)."""
 
     id: str = Field(pattern=RULE_ID)
@@ -169,7 +161,7 @@ class Lexicon(_Strict):
     max: int = Field(1, ge=0, le=100)  # a bought lexicon only nudges: everyday words fill them (see benchmarks)
 
 
-class Exempt(_Strict):
+class Exempt(Strict):
     roles: list[str] = ["staff", "allowlisted"]
     members: list[str] = []  # userids / external_userids never judged
 
@@ -182,8 +174,8 @@ class Exempt(_Strict):
         return value
 
 
-class ModerationFile(_Strict):
-    _blank = field_validator("safe_words")(_non_blank)
+class ModerationFile(Strict):
+    _blank = field_validator("safe_words")(non_blank)
 
     threshold: int = Field(ge=1, le=100)
     categories: dict[str, Category] = Field(min_length=1)

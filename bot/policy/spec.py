@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.content.durations import seconds
+from bot.content.schema import Strict
 from bot.content.source import ContentError, Document, Problem, load_document, validate
 
 # Evidence kinds the engine itself reads from messages (operators may add their own, used by flows
 # with `evidence: <kind>` and by codebook options).
 ROLES = ("ask", "urgent", "pain", "repeat", "cold", "silence", "refusal")
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _listed(value: object) -> object:
@@ -28,7 +26,7 @@ def _duration(value: str | None) -> str | None:
     return value
 
 
-class EvidenceKind(_Strict):
+class EvidenceKind(Strict):
     weight: float = Field(ge=-10, le=10)
     intents: list[str] = []  # intents (knowledge/intents.yaml) that show it
     words: list[str] = []  # phrases that show it anywhere in a message
@@ -40,7 +38,7 @@ class EvidenceKind(_Strict):
     _after = field_validator("after")(_duration)
 
 
-class Need(_Strict):
+class Need(Strict):
     forget_after: str = "30d"  # evidence older than this no longer counts
     recommend: float = 3  # need score from which a proactive offer is considered
     light: float = 2  # need score from which a cold customer gets the one light mention
@@ -54,7 +52,7 @@ class Need(_Strict):
         return self
 
 
-class Budget(_Strict):
+class Budget(Strict):
     offers: int = Field(2, ge=0)  # proactive recommendations per customer per window
     window: str = "7d"
     cooldown_after_refusal: str = "3d"
@@ -63,13 +61,13 @@ class Budget(_Strict):
     _durations = field_validator("window", "cooldown_after_refusal")(_duration)
 
 
-class Survey(_Strict):
+class Survey(Strict):
     resume_after: str = "2h"  # a pending survey question is asked again when the customer returns later
 
     _resume = field_validator("resume_after")(_duration)
 
 
-class PolicyFile(_Strict):
+class PolicyFile(Strict):
     flow: str  # the flow that makes an offer (its start_on `event: need` runs when the policy sees need)
     concern: str = ""  # the codebook question a product is chosen by; asked first when unknown
     session_gap: str = "30m"  # a longer pause starts a new conversation session

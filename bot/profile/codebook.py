@@ -20,8 +20,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from bot.content.schema import Strict
 from bot.content.source import ContentError, Document, Problem, load_document, validate
 
 UNKNOWN = "?"  # the code stored for a question that was asked and skipped
@@ -29,15 +30,12 @@ _CODE = re.compile(r"^[0-9A-Za-z]{1,3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
 
 def _listed(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-class Option(_Strict):
+class Option(Strict):
     label: str = Field(min_length=1)
     tag: str | None = None  # the WeCom tag; the label when not given
     answers: list[str] = []  # what customers reply for it
@@ -51,7 +49,7 @@ class Option(_Strict):
         return self.tag or self.label
 
 
-class Question(_Strict):
+class Question(Strict):
     group: str = Field(min_length=1)
     options: dict[str, Option] = Field(min_length=1)
 
@@ -64,7 +62,7 @@ class Question(_Strict):
         return value
 
 
-class CodebookFile(_Strict):
+class CodebookFile(Strict):
     unknown: list[str] = []
     questions: dict[str, Question] = {}
     groups: dict[str, list[str]] = {}

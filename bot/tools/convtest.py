@@ -42,9 +42,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.content.durations import seconds
+from bot.content.schema import Strict
 from bot.content.source import ContentError, load_document, validate
 from bot.conversation import InboundKind, Outbound
 from bot.engine.library import Library
@@ -58,11 +59,8 @@ _SEND = {"image": InboundKind.IMAGE, "voice": InboundKind.VOICE, "video": Inboun
 EVENTS = r"^(welcome|welcome_plain|enter_session|enter_from_welcome|handback|purchase|delete)$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class TestStep(_Strict):
+class TestStep(Strict):
     say: str | None = None
     burst: list[str] | None = None  # messages typed within the burst window, answered as one turn
     event: str | None = Field(None, pattern=EVENTS)
@@ -110,13 +108,13 @@ class TestStep(_Strict):
         return self
 
 
-class TestCase(_Strict):
+class TestCase(Strict):
     name: str
     channel: str = ""
     steps: list[TestStep] = Field(min_length=1)
 
 
-class TestFile(_Strict):
+class TestFile(Strict):
     tests: list[TestCase] = Field(min_length=1)
 
 

@@ -7,24 +7,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.content.schema import Strict, non_blank
 from bot.content.source import ContentError, Document, Problem, load_document, validate
 
 REQUIRED_INTENTS = ("affirm", "deny", "cold", "opt_out", "ask_price", "ask_recommendation", "ask_human",
                     "greeting", "thanks")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _non_blank(values: list[str]) -> list[str]:
-    cleaned = [v.strip() for v in values]
-    if any(not v for v in cleaned):
-        raise ValueError("列表里有空字符串 (an item is empty)")
-    return cleaned
-
-
-class FaqEntry(_Strict):
+class FaqEntry(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     questions: list[str] = Field(min_length=1)
     keywords: list[str] = []
@@ -33,7 +25,7 @@ class FaqEntry(_Strict):
     tags: list[str] = []
     enabled: bool = True
 
-    _blank = field_validator("questions", "keywords")(_non_blank)
+    _blank = field_validator("questions", "keywords")(non_blank)
 
     @model_validator(mode="after")
     def _one_answer(self) -> FaqEntry:
@@ -42,16 +34,16 @@ class FaqEntry(_Strict):
         return self
 
 
-class FaqFile(_Strict):
+class FaqFile(Strict):
     entries: list[FaqEntry]
 
 
-class Intent(_Strict):
+class Intent(Strict):
     examples: list[str] = []
     keywords: list[str] = []
     description: str = ""
 
-    _blank = field_validator("examples", "keywords")(_non_blank)
+    _blank = field_validator("examples", "keywords")(non_blank)
 
     @model_validator(mode="after")
     def _something(self) -> Intent:
@@ -60,20 +52,20 @@ class Intent(_Strict):
         return self
 
 
-class IntentFile(_Strict):
+class IntentFile(Strict):
     intents: dict[str, Intent]
 
 
-class ProductAnswer(_Strict):
+class ProductAnswer(Strict):
     """What customers ask about one product right after it is recommended (怎么用, 多少钱, 孕妇能用吗)."""
 
     questions: list[str] = Field(min_length=1)
     answer: str
 
-    _blank = field_validator("questions")(_non_blank)
+    _blank = field_validator("questions")(non_blank)
 
 
-class Product(_Strict):
+class Product(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str
     fits: list[str] = Field(min_length=1)
@@ -90,11 +82,11 @@ class Product(_Strict):
         return value
 
 
-class ProductFile(_Strict):
+class ProductFile(Strict):
     products: list[Product]
 
 
-class Thresholds(_Strict):
+class Thresholds(Strict):
     hit: float = Field(72, ge=0, le=100)
     near_miss: float = Field(55, ge=0, le=100)
     clarify_margin: float = Field(5, ge=0, le=100)
@@ -107,7 +99,7 @@ class Thresholds(_Strict):
         return self
 
 
-class Language(_Strict):
+class Language(Strict):
     """How customers talk, declared in content: the matcher's word lists (docs/authoring.md)."""
 
     filler: list[str] = []  # words that carry no meaning for matching (请问, 一下, 呀)
@@ -117,7 +109,7 @@ class Language(_Strict):
     confusions: list[str] = []  # each string: characters customers mix up (己已), beyond same-sounding ones
     question_endings: list[str] = []  # a message ending so is a question (吗, 呢) even with no kind word
 
-    _blank = field_validator("filler", "negations", "confusions", "question_endings")(_non_blank)
+    _blank = field_validator("filler", "negations", "confusions", "question_endings")(non_blank)
 
     @field_validator("synonyms")
     @classmethod
@@ -125,7 +117,7 @@ class Language(_Strict):
         for group in groups:
             if len(group) < 2:
                 raise ValueError("每组同义词至少两个词 (a synonym group needs two words or more)")
-            _non_blank(group)
+            non_blank(group)
         return [[word.strip() for word in group] for group in groups]
 
     @field_validator("kinds")
@@ -134,11 +126,11 @@ class Language(_Strict):
         for name, cues in kinds.items():
             if not cues:
                 raise ValueError(f"问题类型 “{name}” 没有提示词 (kind without cue words)")
-            _non_blank(cues)
+            non_blank(cues)
         return kinds
 
 
-class MatchingFile(_Strict):
+class MatchingFile(Strict):
     thresholds: Thresholds = Thresholds()
     variants: dict[str, str] = {}
     language: Language = Language()

@@ -1,0 +1,19 @@
+"""What every content file's schema shares: unknown keys are mistakes, and read values never change."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Strict(BaseModel):
+    """A content model: a key the schema does not know is reported (a typo is never silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def non_blank(values: list[str]) -> list[str]:
+    """A list of words or phrases, each stripped; an empty one is an operator's mistake."""
+    cleaned = [v.strip() for v in values]
+    if any(not v for v in cleaned):
+        raise ValueError("列表里有空字符串 (an item is empty)")
+    return cleaned
