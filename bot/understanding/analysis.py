@@ -27,6 +27,7 @@ NEGATED = "¬"
 # How much one feature of each kind counts before rarity: a whole word is the strongest evidence, a
 # character the weakest; a pair that only sounds the same counts less than the same characters.
 FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4}
+FUNCTION_SHARE = float(__import__("os").environ.get("FS", "0.3"))  # an unknown function word's weight, as a share of an unknown content word's
 WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
 
 
@@ -54,6 +55,7 @@ class Analyzer:
             for word in group[1:]:
                 self.canonical.setdefault(word, group[0])
         self.sounds = Sounds(language.confusions)
+        self.known: frozenset[str] = frozenset()  # the words the knowledge base uses (set once it is indexed)
         self._by_word: dict[str, dict[str, float]] = {}
         self._kinds: ahocorasick.Automaton | None = None
         cues = [(cue, kind) for kind, words in language.kinds.items() for cue in words]
@@ -104,7 +106,7 @@ class Analyzer:
         negate = False
         position = 0
         single_cues, cue_words, negations, filler = self.single_cues, self.cue_words, self.negations, self.filler
-        tokens = SEGMENTER.cut(text)
+        tokens = self._tokens(text, spans)
         either_or = False
         for index, token in enumerate(tokens):
             start, position = position, position + len(token)
@@ -134,6 +136,42 @@ class Analyzer:
                 runs[-1].append(word)
         return Analysis(text, tuple(words), frozenset(kinds), self._features(runs), either_or)
 
+    def _tokens(self, text: str, spans: list[tuple[int, int]]) -> list[str]:
+        """Words, with a question cue always a word of its own (怎样才能 is 怎样 + 才能, 怎么样 stays whole),
+        and a word the knowledge base never uses cut around one it does (礼盒装 → 礼盒 + 装)."""
+        tokens = SEGMENTER.cut(text)
+        if self.known:
+            tokens = [piece for token in tokens for piece in self._around_known(token)]
+        if not spans:
+            return tokens
+        pieces: list[str] = []
+        position = 0
+        for token in tokens:
+            end = position + len(token)
+            inside = [(max(s, position), min(e, end)) for s, e in spans if s < end and e > position]
+            if inside and (inside[0][0] > position or inside[-1][1] < end):
+                cuts = sorted({position, end, *(edge for span in inside for edge in span)})
+                parts = [text[a:b] for a, b in itertools.pairwise(cuts)]
+                if all(len(part) > 1 for part in parts):  # 怎样才能 → 怎样 + 才能; 怎么样 stays whole
+                    pieces.extend(parts)
+                    position = end
+                    continue
+            pieces.append(token)
+            position = end
+        return pieces
+
+    def _around_known(self, token: str) -> list[str]:
+        """礼盒装 → 礼盒 + 装, 团购价 → 团购 + 价: the longest knowledge-base word at either end of a word the
+        knowledge base never uses, when what is left is a word of its own or one character."""
+        known, canonical = self.known, self.canonical
+        if len(token) < 3 or token.isascii() or canonical.get(token, token) in known:
+            return [token]
+        for size in range(len(token) - 1, 1, -1):
+            for head, tail in ((token[:size], token[size:]), (token[-size:], token[:-size])):
+                if canonical.get(head, head) in known and (len(tail) == 1 or SEGMENTER.frequency(tail)):
+                    return [head, tail] if token.startswith(head) else [tail, head]
+        return [token]
+
     def _features(self, runs: list[list[str]]) -> dict[str, float]:
         features: dict[str, float] = {}
         pair_factor, sound_factor = FACTORS["b"], FACTORS["s"]
@@ -157,14 +195,16 @@ class Analyzer:
             return found
         mark, bare = (NEGATED, word[1:]) if word[0] == NEGATED else ("", word)
         key = self.sounds.key
-        found = {mark + "w|" + bare: FACTORS["w"]}
+        # how much the word says when the knowledge base never uses it: a function word (一般, 到底) little
+        say = FUNCTION_SHARE if SEGMENTER.function_word(bare) else 1.0
+        found = {mark + "w|" + bare: FACTORS["w"] * say}
         if bare.isascii():  # vc, spf, refund: a Latin word is one piece of evidence, its letters none
             return found
         for char in bare:
-            found["c|" + mark + char] = FACTORS["c"]
+            found["c|" + mark + char] = FACTORS["c"] * say
         for left, right in itertools.pairwise(bare):
-            found[mark + "b|" + left + right] = FACTORS["b"]
-            found[mark + "s|" + key(left) + " " + key(right)] = FACTORS["s"]
+            found[mark + "b|" + left + right] = FACTORS["b"] * say
+            found[mark + "s|" + key(left) + " " + key(right)] = FACTORS["s"] * say
         if len(self._by_word) < WORD_CACHE:
             self._by_word[word] = found
         return found

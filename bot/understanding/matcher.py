@@ -77,6 +77,7 @@ class Understanding:
             documents = list(self._documents())
             self.index = Index(documents, FACTORS)
             words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
+            self.analyze.known = frozenset(words)
             words.update(w for group in knowledge.language.synonyms for w in group)
             self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
                                        self.analyze.canonical)
@@ -141,8 +142,8 @@ class Understanding:
             found = self.index.search(other)
             if found and (not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
                 heard = "、".join(f"{typed}→{meant}" for typed, meant in fixes)
-                return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence)
-                               for c in found], f"read {heard}; "
+                return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence, c.explained,
+                                      c.said) for c in found], f"read {heard}; "
         return analysis, candidates, ""
 
     def understand(self, text: str) -> Result:
