@@ -177,15 +177,17 @@ class Analyzer:
         pair_factor, sound_factor = FACTORS["b"], FACTORS["s"]
         key = self.sounds.key
         for run in runs:
-            previous = ""
+            previous, said = "", 1.0
             for word in run:
-                features.update(self._word_features(word))
+                own = self._word_features(word)
+                features.update(own)
+                says = min(said, own[next(iter(own))])  # a pair with a function word says as little as it
                 if previous and not (previous.isascii() or word.isascii()):  # the pair across two words
                     mark = NEGATED if previous[0] == NEGATED or word[0] == NEGATED else ""
                     left, right = previous[-1], word.removeprefix(NEGATED)[0]
-                    features[mark + "b|" + left + right] = pair_factor
-                    features[mark + "s|" + key(left) + " " + key(right)] = sound_factor
-                previous = word
+                    features[mark + "b|" + left + right] = pair_factor * says
+                    features[mark + "s|" + key(left) + " " + key(right)] = sound_factor * says
+                previous, said = word, own[next(iter(own))]
         return features
 
     def _word_features(self, word: str) -> dict[str, float]:

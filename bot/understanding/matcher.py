@@ -89,6 +89,14 @@ class Understanding:
         for product in self.knowledge.products:
             yield product.name
             yield from product.fits
+        language = self.knowledge.language
+        grammar = {*language.negations, *language.filler, *(cue for cues in language.kinds.values() for cue in cues)}
+        for entry in self.knowledge.faq:  # a keyword the dictionary only knows as characters (美白, 包邮)
+            for keyword in entry.keywords:
+                word = self.normalize(keyword)
+                if (len(word) == 2 and not word.isascii() and all(len(w) == 1 for w in SEGMENTER.cut(word))
+                        and not any(char in grammar for char in word)):
+                    yield word
 
     def _documents(self) -> Iterator[tuple[str, str, Analysis]]:
         for entry in self.knowledge.faq:
