@@ -27,7 +27,7 @@ NEGATED = "¬"
 # How much one feature of each kind counts before rarity: a whole word is the strongest evidence, a
 # character the weakest; a pair that only sounds the same counts less than the same characters.
 FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4}
-FUNCTION_SHARE = float(__import__("os").environ.get("FS", "0.3"))  # an unknown function word's weight, as a share of an unknown content word's
+FUNCTION_SHARE = 0.3  # an unknown function word's weight, as a share of an unknown content word's
 WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
 
 

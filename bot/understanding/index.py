@@ -28,8 +28,8 @@ COMMON_POSTINGS = 300  # a feature used by more phrasings only counts for candid
 COMMON_WALK = 1500  # phrasings looked at when a message has nothing but such common features
 KIND_CLASH = 0.72  # 发货多久 against 怎么发货: same topic, another question
 NEGATION_CLASH = 0.5  # 想退 against 不想退了
-QUERY_SHARE = float(__import__("os").environ.get("QS", "0.5"))  # weight of "how much of the message the entry explains" against "how much of p was said"
-UNKNOWN_SHARE = float(__import__("os").environ.get("US", "0.5"))  # a feature no entry uses (香港, 开车) weighs half the rarest known one
+QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" against "how much of p was said"
+UNKNOWN_SHARE = 0.5  # a feature no entry uses (香港, 开车) weighs half the rarest known one
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,6 @@ class Scored:
     score: float  # 0-100
     matched: str  # the phrasing (or keyword) that scored best
     evidence: tuple[str, ...]  # the words both share, rarest first
-    explained: float = 1.0  # the share of the message's weight the entry explains
-    said: float = 1.0  # the share of the matched phrasing's weight the message said
 
 
 def _rarity(entries: int, using: int) -> float:
@@ -146,7 +144,7 @@ class Index:
             shared_by.append((position, shared, sum(weights[f] for f in shared)))
             union.setdefault(self.owners[position], set()).update(shared)
         explained = {owner: sum(weights[f] for f in found) / total for owner, found in union.items()}
-        best: dict[str, tuple[float, int, set[int], float]] = {}
+        best: dict[str, tuple[float, int, set[int]]] = {}
         for position, shared, matched in shared_by:
             owner = self.owners[position]
             features = self.features[position]
@@ -158,11 +156,10 @@ class Index:
             if clash and not clash.isdisjoint(features):
                 score *= NEGATION_CLASH
             if owner not in best or best[owner][0] < score:
-                best[owner] = (score, position, shared, said)
+                best[owner] = (score, position, shared)
         ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)
-        return [Scored(owner, score, self.texts[position], self._evidence(shared) if rank < EXPLAINED else (),
-                       explained[owner], said)
-                for rank, (owner, (score, position, shared, said)) in enumerate(ranked)]
+        return [Scored(owner, score, self.texts[position], self._evidence(shared) if rank < EXPLAINED else ())
+                for rank, (owner, (score, position, shared)) in enumerate(ranked)]
 
     def _evidence(self, shared: set[int]) -> tuple[str, ...]:
         words = sorted((f for f in shared if self.names[f].startswith("w|")), key=lambda f: -self.weights[f])

@@ -150,8 +150,8 @@ class Understanding:
             found = self.index.search(other)
             if found and (not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
                 heard = "、".join(f"{typed}→{meant}" for typed, meant in fixes)
-                return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence, c.explained,
-                                      c.said) for c in found], f"read {heard}; "
+                return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence)
+                               for c in found], f"read {heard}; "
         return analysis, candidates, ""
 
     def understand(self, text: str) -> Result:

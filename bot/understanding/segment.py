@@ -137,7 +137,7 @@ class _Segmenter:
 # jieba's parts of speech that name no topic: adverbs (d, ad, dg, df), pronouns (r …), numerals and measure
 # words (m, mq, mg, q), locality, time and place words (f, t, tg, s), prepositions, conjunctions,
 # particles, modal words, interjections and onomatopoeia (p, c, u …, y, e, o), affixes (k, h)
-FUNCTION_TAGS = frozenset((__import__("os").environ.get("XT", "") + " d ad dg df r rr rz rg m mq mg q f t tg s p c u ul uv ud uj uz ug y e o k h").split())
+FUNCTION_TAGS = frozenset("d ad dg df r rr rz rg m mq mg q f t tg s p c u ul uv ud uj uz ug y e o k h".split())
 _ABSENT = 1.0  # no log-probability is positive: a fragment no dictionary word starts with
 _UNSEEN = 2.0  # not looked up yet
 COST_CACHE = 500_000
