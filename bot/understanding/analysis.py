@@ -27,7 +27,6 @@ NEGATED = "¬"
 # How much one feature of each kind counts before rarity: a whole word is the strongest evidence, a
 # character the weakest; a pair that only sounds the same counts less than the same characters.
 FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4}
-FUNCTION_SHARE = 0.3  # an unknown function word's weight, as a share of an unknown content word's
 WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
 
 
@@ -177,17 +176,15 @@ class Analyzer:
         pair_factor, sound_factor = FACTORS["b"], FACTORS["s"]
         key = self.sounds.key
         for run in runs:
-            previous, said = "", 1.0
+            previous = ""
             for word in run:
-                own = self._word_features(word)
-                features.update(own)
-                says = min(said, own[next(iter(own))])  # a pair with a function word says as little as it
+                features.update(self._word_features(word))
                 if previous and not (previous.isascii() or word.isascii()):  # the pair across two words
                     mark = NEGATED if previous[0] == NEGATED or word[0] == NEGATED else ""
                     left, right = previous[-1], word.removeprefix(NEGATED)[0]
-                    features[mark + "b|" + left + right] = pair_factor * says
-                    features[mark + "s|" + key(left) + " " + key(right)] = sound_factor * says
-                previous, said = word, own[next(iter(own))]
+                    features[mark + "b|" + left + right] = pair_factor
+                    features[mark + "s|" + key(left) + " " + key(right)] = sound_factor
+                previous = word
         return features
 
     def _word_features(self, word: str) -> dict[str, float]:
@@ -197,16 +194,14 @@ class Analyzer:
             return found
         mark, bare = (NEGATED, word[1:]) if word[0] == NEGATED else ("", word)
         key = self.sounds.key
-        # how much the word says when the knowledge base never uses it: a function word (一般, 到底) little
-        say = FUNCTION_SHARE if SEGMENTER.function_word(bare) else 1.0
-        found = {mark + "w|" + bare: FACTORS["w"] * say}
+        found = {mark + "w|" + bare: FACTORS["w"]}
         if bare.isascii():  # vc, spf, refund: a Latin word is one piece of evidence, its letters none
             return found
         for char in bare:
-            found["c|" + mark + char] = FACTORS["c"] * say
+            found["c|" + mark + char] = FACTORS["c"]
         for left, right in itertools.pairwise(bare):
-            found[mark + "b|" + left + right] = FACTORS["b"] * say
-            found[mark + "s|" + key(left) + " " + key(right)] = FACTORS["s"] * say
+            found[mark + "b|" + left + right] = FACTORS["b"]
+            found[mark + "s|" + key(left) + " " + key(right)] = FACTORS["s"]
         if len(self._by_word) < WORD_CACHE:
             self._by_word[word] = found
         return found

@@ -25,7 +25,6 @@ class _Segmenter:
         self._added: set[str] = set()
         self._costs: dict[str, float | None] = {}
         self._unknown = self._log_total = 0.0
-        self._function: frozenset[str] | None = None
 
     def _ready(self) -> jieba.Tokenizer:
         if self._tokenizer is None:
@@ -64,21 +63,6 @@ class _Segmenter:
                     # the total barely moves, so the other words' costs stand
                     own = math.log(tokenizer.FREQ[word]) - self._log_total
                     self._costs[word] = max(own, split + 1e-6)
-
-    def function_word(self, word: str) -> bool:
-        """A word that carries no topic in the language (an adverb, pronoun, numeral, measure word, time
-        or place word, preposition, conjunction, particle …), by the part of speech jieba's dictionary
-        gives it: 一般, 大概, 到底, 以后, 今天, 一批."""
-        if self._function is None:
-            with self._lock:
-                found: set[str] = set()
-                with self._ready().get_dict_file() as lines:
-                    for line in lines:
-                        parts = line.decode("utf-8").split()
-                        if len(parts) == 3 and parts[2] in FUNCTION_TAGS:
-                            found.add(parts[0])
-                self._function = frozenset(found)
-        return word in self._function
 
     def frequency(self, word: str) -> int:
         """How common a word is in the language (jieba's dictionary, with the added words)."""
@@ -134,10 +118,6 @@ class _Segmenter:
         return words
 
 
-# jieba's parts of speech that name no topic: adverbs (d, ad, dg, df), pronouns (r …), numerals and measure
-# words (m, mq, mg, q), locality, time and place words (f, t, tg, s), prepositions, conjunctions,
-# particles, modal words, interjections and onomatopoeia (p, c, u …, y, e, o), affixes (k, h)
-FUNCTION_TAGS = frozenset("d ad dg df r rr rz rg m mq mg q f t tg s p c u ul uv ud uj uz ug y e o k h".split())
 _ABSENT = 1.0  # no log-probability is positive: a fragment no dictionary word starts with
 _UNSEEN = 2.0  # not looked up yet
 COST_CACHE = 500_000
