@@ -90,7 +90,8 @@ class Understanding:
             yield product.name
             yield from product.fits
         language = self.knowledge.language
-        grammar = {*language.negations, *language.filler, *(cue for cues in language.kinds.values() for cue in cues)}
+        grammar = {*language.negations, *language.filler, *(cue for cues in language.kinds.values() for cue in cues),
+                   *(word for group in language.synonyms for word in group)}  # 爆痘 keeps 痘 (→ 痘痘) apart
         for entry in self.knowledge.faq:  # a keyword the dictionary only knows as characters (美白, 包邮)
             for keyword in entry.keywords:
                 word = self.normalize(keyword)
