@@ -139,6 +139,19 @@ def test_a_typo_is_only_read_where_words_begin_and_end() -> None:
     assert answered("我想加个微信") == []  # 加个 sounds like 价格 but explains nothing better
 
 
+def test_a_question_cue_inside_a_longer_word_is_still_a_cue() -> None:
+    analysis = BUNDLED.analyze(BUNDLED.normalize("怎样才能多拿点积分"))
+    assert "how" in analysis.kinds and "才能" in analysis.words and "怎样才能" not in analysis.words
+    assert "怎么样" in BUNDLED.analyze("美白效果怎么样").words  # 样 alone would be no word: kept whole
+
+
+def test_words_of_the_knowledge_base_stay_whole() -> None:
+    assert BUNDLED.analyze("有美白的吗").words == ("美白",)  # a keyword jieba only knows as 美 + 白
+    assert BUNDLED.analyze("我家空调坏了").words[-1] == "坏"  # 坏了 holds a filler: never one word
+    assert BUNDLED.analyze("有没有礼盒装").words == ("礼盒", "装")  # cut around the base's 礼盒
+    assert BUNDLED.analyze("礼盒").words == ("礼盒",)
+
+
 def test_near_misses_are_kept_with_their_candidates() -> None:
     result = BUNDLED.understand("漏寄了一瓶水")
     assert result.decision is Decision.MISS and result.near_miss and result.candidates, result.reason

@@ -54,6 +54,7 @@ class Analyzer:
             for word in group[1:]:
                 self.canonical.setdefault(word, group[0])
         self.sounds = Sounds(language.confusions)
+        self.known: frozenset[str] = frozenset()  # the words the knowledge base uses (set once it is indexed)
         self._by_word: dict[str, dict[str, float]] = {}
         self._kinds: ahocorasick.Automaton | None = None
         cues = [(cue, kind) for kind, words in language.kinds.items() for cue in words]
@@ -104,7 +105,7 @@ class Analyzer:
         negate = False
         position = 0
         single_cues, cue_words, negations, filler = self.single_cues, self.cue_words, self.negations, self.filler
-        tokens = SEGMENTER.cut(text)
+        tokens = self._tokens(text, spans)
         either_or = False
         for index, token in enumerate(tokens):
             start, position = position, position + len(token)
@@ -133,6 +134,42 @@ class Analyzer:
                 words.append(word)
                 runs[-1].append(word)
         return Analysis(text, tuple(words), frozenset(kinds), self._features(runs), either_or)
+
+    def _tokens(self, text: str, spans: list[tuple[int, int]]) -> list[str]:
+        """Words, with a question cue always a word of its own (怎样才能 is 怎样 + 才能, 怎么样 stays whole),
+        and a word the knowledge base never uses cut around one it does (礼盒装 → 礼盒 + 装)."""
+        tokens = SEGMENTER.cut(text)
+        if self.known:
+            tokens = [piece for token in tokens for piece in self._around_known(token)]
+        if not spans:
+            return tokens
+        pieces: list[str] = []
+        position = 0
+        for token in tokens:
+            end = position + len(token)
+            inside = [(max(s, position), min(e, end)) for s, e in spans if s < end and e > position]
+            if inside and (inside[0][0] > position or inside[-1][1] < end):
+                cuts = sorted({position, end, *(edge for span in inside for edge in span)})
+                parts = [text[a:b] for a, b in itertools.pairwise(cuts)]
+                if all(len(part) > 1 for part in parts):  # 怎样才能 → 怎样 + 才能; 怎么样 stays whole
+                    pieces.extend(parts)
+                    position = end
+                    continue
+            pieces.append(token)
+            position = end
+        return pieces
+
+    def _around_known(self, token: str) -> list[str]:
+        """礼盒装 → 礼盒 + 装, 团购价 → 团购 + 价: the longest knowledge-base word at either end of a word the
+        knowledge base never uses, when what is left is a word of its own or one character."""
+        known, canonical = self.known, self.canonical
+        if len(token) < 3 or token.isascii() or canonical.get(token, token) in known:
+            return [token]
+        for size in range(len(token) - 1, 1, -1):
+            for head, tail in ((token[:size], token[size:]), (token[-size:], token[:-size])):
+                if canonical.get(head, head) in known and (len(tail) == 1 or SEGMENTER.frequency(tail)):
+                    return [head, tail] if token.startswith(head) else [tail, head]
+        return [token]
 
     def _features(self, runs: list[list[str]]) -> dict[str, float]:
         features: dict[str, float] = {}

@@ -77,6 +77,7 @@ class Understanding:
             documents = list(self._documents())
             self.index = Index(documents, FACTORS)
             words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
+            self.analyze.known = frozenset(words)
             words.update(w for group in knowledge.language.synonyms for w in group)
             self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
                                        self.analyze.canonical)
@@ -88,6 +89,15 @@ class Understanding:
         for product in self.knowledge.products:
             yield product.name
             yield from product.fits
+        language = self.knowledge.language
+        grammar = {*language.negations, *language.filler, *(cue for cues in language.kinds.values() for cue in cues),
+                   *(word for group in language.synonyms for word in group)}  # 爆痘 keeps 痘 (→ 痘痘) apart
+        for entry in self.knowledge.faq:  # a keyword the dictionary only knows as characters (美白, 包邮)
+            for keyword in entry.keywords:
+                word = self.normalize(keyword)
+                if (len(word) == 2 and not word.isascii() and all(len(w) == 1 for w in SEGMENTER.cut(word))
+                        and not any(char in grammar for char in word)):
+                    yield word
 
     def _documents(self) -> Iterator[tuple[str, str, Analysis]]:
         for entry in self.knowledge.faq:
