@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from typing import Any
 
@@ -388,3 +389,20 @@ async def test_healthz_is_503_when_the_store_is_down(client: TestClient) -> None
 
     services.store.ping = down  # type: ignore[method-assign]
     assert (await client.get("/healthz")).status == 503
+
+
+async def test_accepted_callbacks_leave_no_reference_cycles_behind(fake: FakeWeCom, store: Store,
+                                                                  aiohttp_client: Any) -> None:
+    """Garbage in cycles waits for the collector's full pass, which stops the process (serving.py)."""
+    app = build_app(settings(fake.base_url), lambda _: EchoConversation(), store=store, workers=0)
+    client = await aiohttp_client(app)
+    assert await post(client, text_message("u", "warm", "1")) == 200
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(2, 52):
+            assert await post(client, text_message("u", f"hi {n}", str(n))) == 200
+        in_cycles = gc.collect()
+    finally:
+        gc.enable()
+    assert in_cycles < 50  # a self-referring deadline closure left 19 objects per callback
