@@ -92,8 +92,11 @@ class CallbackEndpoint:
             status = 403 if query.startswith("timestamp too far") else 400
             return self._reject("unparsed", status, query)
         try:
-            async with asyncio.timeout(self.read_timeout_s):
+            if request.content.is_eof():  # the whole body came with the headers: nothing to wait for
                 body = await request.read()
+            else:
+                async with asyncio.timeout(self.read_timeout_s):
+                    body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._reject("unparsed", 413, f"body over {MAX_BODY} bytes")
         except TimeoutError:
