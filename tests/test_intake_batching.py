@@ -189,3 +189,13 @@ async def test_batches_go_to_the_database_of_the_url(own_redis: OwnRedis) -> Non
         probe = aioredis.Redis.from_url(own_redis.url.removesuffix("/0") + f"/{db}")
         assert await probe.xlen("s3") == expected
         await probe.aclose()
+
+
+def test_a_store_used_from_a_second_event_loop_connects_again(own_redis: OwnRedis) -> None:
+    store = RedisStore(own_redis.url)
+
+    async def enqueue(n: int) -> str | None:
+        return await store.enqueue_once(f"seen:loop{n}", 60_000, "s", {"n": str(n)})
+
+    assert asyncio.run(enqueue(1)) and asyncio.run(enqueue(2))  # the first loop's connection ended with it
+    asyncio.run(store.close())

@@ -49,6 +49,7 @@ class _Batch:
 class _Protocol(asyncio.Protocol):
     def __init__(self, timeout_s: float) -> None:
         self.timeout_s = timeout_s
+        self.loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
         self.reader = hiredis.Reader(encoding="utf-8", replyError=BaseParser.parse_error)
         self.batches: deque[_Batch] = deque()
@@ -120,6 +121,7 @@ class LeanConnection:
         self._unix = unix
         self._protocol: _Protocol | None = None
         self._lock = asyncio.Lock()  # concurrent callers wait for the same connect
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def for_client(cls, client: aioredis.Redis) -> LeanConnection | None:
@@ -134,11 +136,14 @@ class LeanConnection:
 
     async def call(self, payload: bytes, count: int) -> list[Any]:
         protocol = self._protocol
-        if protocol is None or protocol.lost is not None:
+        if protocol is None or protocol.lost is not None or protocol.loop is not asyncio.get_running_loop():
             protocol = await self._connected()
         return await protocol.send(payload, count)
 
     async def _connected(self) -> _Protocol:
+        loop = asyncio.get_running_loop()
+        if self._lock_loop is not loop:  # a store used from another event loop (a CLI run after another)
+            self._lock, self._lock_loop, self._protocol = asyncio.Lock(), loop, None
         async with self._lock:
             protocol = self._protocol
             if protocol is None or protocol.lost is not None:
@@ -177,5 +182,5 @@ class LeanConnection:
 
     async def close(self) -> None:
         protocol, self._protocol = self._protocol, None
-        if protocol is not None and protocol.transport is not None:
-            protocol.transport.close()
+        if protocol is not None and protocol.transport is not None and not protocol.loop.is_closed():
+            protocol.transport.close()  # (one made on a loop that has ended went with it)
