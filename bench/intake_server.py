@@ -5,7 +5,8 @@
 
 `floor` is an aiohttp app whose handler reads the body and answers 200: the least any aiohttp callback
 endpoint can cost. `real` is siyu-bot's app (verify, decrypt, parse, dedupe, enqueue, ack) with workers off,
-so that only intake is measured.
+so that only intake is measured. Both settle their heap after start-up as `siyu serve` does
+(bot/gateway/serving.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aiohttp import web
 from bot.app import build_app
 from bot.config import Settings, default_content_dir
 from bot.conversation import Inbound, Turn
+from bot.gateway.serving import settle_heap
 from bot.store.factory import open_store
 
 CORP_ID, TOKEN, AES_KEY = "wwbench0000000001", "benchToken", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
@@ -54,6 +56,7 @@ def main() -> None:
     parser.add_argument("--redis", default=None)
     args = parser.parse_args()
     app = floor_app() if args.kind == "floor" else real_app(args.redis)
+    app.cleanup_ctx.append(settle_heap)
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 

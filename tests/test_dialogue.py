@@ -51,6 +51,7 @@ def test_anything_else_is_not_a_name(said: str) -> None:
 ])
 def test_a_burst_is_cut_into_pieces_in_order(texts: list[str], expected: list[str]) -> None:
     assert pieces(texts, understand) == expected
+    assert pieces(texts, understand, CONTENT.understanding.has_intents) == expected  # what a turn passes
 
 
 def test_an_ambiguous_reply_is_one_the_state_would_take_two_ways() -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import APP_SERVICES, build_app
+from bot.config import Limits
 from bot.gateway.server import UNKNOWN_LOG
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
@@ -388,3 +390,46 @@ async def test_healthz_is_503_when_the_store_is_down(client: TestClient) -> None
 
     services.store.ping = down  # type: ignore[method-assign]
     assert (await client.get("/healthz")).status == 503
+
+
+async def test_accepted_callbacks_leave_no_reference_cycles_behind(fake: FakeWeCom, store: Store,
+                                                                  aiohttp_client: Any) -> None:
+    """Garbage in cycles waits for the collector's full pass, which stops the process (serving.py)."""
+    app = build_app(settings(fake.base_url), lambda _: EchoConversation(), store=store, workers=0)
+    client = await aiohttp_client(app)
+    assert await post(client, text_message("u", "warm", "1")) == 200
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(2, 52):
+            assert await post(client, text_message("u", f"hi {n}", str(n))) == 200
+        in_cycles = gc.collect()
+    finally:
+        gc.enable()
+    assert in_cycles < 50  # a self-referring deadline closure left 19 objects per callback
+
+
+async def test_a_body_that_stops_arriving_gets_408_and_a_whole_one_is_read_at_once(fake: FakeWeCom,
+                                                                                     store: Store) -> None:
+    app = build_app(settings(fake.base_url, limits=Limits(read_timeout_s=0.3)), lambda _: EchoConversation(),
+                    store=store, workers=0)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        query, body = callback(text_message("u", "slow", "408"))
+        path = "/wecom/callback?" + "&".join(f"{k}={v}" for k, v in query.items())
+        head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body.encode())}\r\n\r\n").encode()
+
+        async def answer(sent: bytes) -> bytes:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(sent)
+            status = await asyncio.wait_for(reader.readline(), 3)
+            writer.close()
+            return status
+
+        started = time.monotonic()
+        assert b" 408 " in await answer(head + body.encode()[:20])  # the rest never comes
+        assert 0.3 <= time.monotonic() - started < 2
+        assert b" 200 " in await answer(head + body.encode())
+    finally:
+        await server.close()

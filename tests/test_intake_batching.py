@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.app import build_app
-from bot.store.redis import RedisStore
+from bot.store.redis import COMMAND_TIMEOUT_S, RedisStore
 from tests.gateway_kit import EchoConversation, settings
 from tests.wecom import callback, text_message
 
@@ -94,9 +95,10 @@ async def connected_clients(url: str) -> int:
 
 async def test_two_hundred_concurrent_enqueues_share_a_connection_and_get_their_own_ids(
         store: RedisStore, own_redis: OwnRedis) -> None:
+    before = await connected_clients(own_redis.url)  # the pooled connection that created the group
     ids = await asyncio.gather(*(store.enqueue_once(f"seen:{n}", 60_000, "s", {"n": str(n)}) for n in range(200)))
     assert all(ids) and len(set(ids)) == 200
-    assert await connected_clients(own_redis.url) == 1  # one pipeline, not one connection per callback
+    assert await connected_clients(own_redis.url) == before + 1  # one pipeline, not one connection per callback
     assert await store.backlog("s", "g") == 200
     entries = await store.read_group("s", "g", "c", 500, 0)
     assert [e.fields["n"] for e in entries] == [str(n) for n in range(200)]  # in call order
@@ -161,3 +163,39 @@ async def test_callbacks_answer_503_while_redis_is_down_and_200_once_it_is_back(
     assert sum([await probe.xlen(f"siyu:q:{p}") for p in range(16)]) == 40  # each retried callback once
     await probe.aclose()
     await store.close()
+
+
+async def test_a_frozen_redis_fails_the_batch_with_a_timeout_and_the_next_call_connects_again(
+        store: RedisStore, own_redis: OwnRedis) -> None:
+    assert await store.enqueue_once("seen:warm", 60_000, "s", {"n": "warm"})
+    own_redis.signal(signal.SIGSTOP)
+    started = time.monotonic()
+    results = await asyncio.gather(*(store.enqueue_once(f"seen:{n}", 60_000, "s", {"n": str(n)}) for n in range(5)),
+                                   return_exceptions=True)
+    waited = time.monotonic() - started
+    own_redis.signal(signal.SIGCONT)
+    assert all(isinstance(result, RedisTimeoutError) for result in results)
+    assert COMMAND_TIMEOUT_S <= waited < COMMAND_TIMEOUT_S + 1.5
+    assert await store.enqueue_once("seen:after", 60_000, "s", {"n": "after"})  # a fresh connection
+
+
+async def test_batches_go_to_the_database_of_the_url(own_redis: OwnRedis) -> None:
+    store = RedisStore(own_redis.url.removesuffix("/0") + "/3")
+    try:
+        assert await store.enqueue_once("seen:db3", 60_000, "s3", {"n": "1"})
+    finally:
+        await store.close()
+    for db, expected in ((3, 1), (0, 0)):
+        probe = aioredis.Redis.from_url(own_redis.url.removesuffix("/0") + f"/{db}")
+        assert await probe.xlen("s3") == expected
+        await probe.aclose()
+
+
+def test_a_store_used_from_a_second_event_loop_connects_again(own_redis: OwnRedis) -> None:
+    store = RedisStore(own_redis.url)
+
+    async def enqueue(n: int) -> str | None:
+        return await store.enqueue_once(f"seen:loop{n}", 60_000, "s", {"n": str(n)})
+
+    assert asyncio.run(enqueue(1)) and asyncio.run(enqueue(2))  # the first loop's connection ended with it
+    asyncio.run(store.close())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from bot.protocol.callback import MalformedXML, classify, encrypted_field, parse_xml
+from bot.protocol.callback import MalformedXML, _flat_fields, classify, encrypted_field, flatten, parse_xml, read_fields
 from tests.wecom import text_message
 
 ATTACKS = [
@@ -78,3 +80,54 @@ def test_the_envelope_fast_path_reads_what_the_parser_reads(body: bytes) -> None
 def test_envelopes_the_fast_path_refuses_still_meet_the_parser(body: bytes) -> None:
     with pytest.raises(MalformedXML):
         encrypted_field(body)
+
+
+def _reading(text: str) -> dict[str, str] | str:
+    try:
+        return flatten(parse_xml(text))
+    except MalformedXML:
+        return "malformed"
+
+
+def _fast_reading(text: str) -> dict[str, str] | str:
+    try:
+        return read_fields(text)
+    except MalformedXML:
+        return "malformed"
+
+
+PIECES = ["a", "包邮吗", " ", "\n", "\t", "\r", "\r\n", "]", "]]", "]]>", ">", "<", "&", "&amp;", "&#20013;", "<![CDATA[",
+          "\x01", "\x0b", "\ufffe", "\u3000", "\ud83d\ude00", "😀", "<B>x</B>", "<!-- c -->", "<?pi x?>", "'", '"']
+NAMES = ["MsgType", "Content", "A", "_x", "a1", "a-b", "a.b", "名", "1a", "xml"]
+
+
+def _random_document(chance: random.Random) -> str:
+    def content() -> str:
+        text = "".join(chance.choice(PIECES) for _ in range(chance.randrange(4)))
+        return f"<![CDATA[{text}]]>" if chance.random() < 0.5 else text
+
+    elements = []
+    for _ in range(chance.randrange(5)):
+        name = chance.choice(NAMES)
+        close = name if chance.random() < 0.95 else chance.choice(NAMES)
+        space = chance.choice(["", "", " ", "\n  ", "\r\n", "x"])
+        elements.append(f"{space}<{name}>{content()}</{close}>")
+    head = chance.choice(["<xml>"] * 8 + [" <xml>", '<?xml version="1.0"?><xml>', "<xml a='1'>", "\ufeff<xml>", "<XML>"])
+    tail = chance.choice(["</xml>"] * 8 + ["</xml>\n", "</xml>x", "", "</xml><!-- c -->", "\n</xml>"])
+    return head + "".join(elements) + tail
+
+
+def test_the_flat_reading_is_the_parsers_reading_on_random_documents() -> None:
+    chance = random.Random(8)
+    fast = 0
+    for _ in range(20_000):
+        document = _random_document(chance)
+        assert _fast_reading(document) == _reading(document), document
+        fast += _flat_fields(document) is not None
+    assert fast > 2_000  # the fast reading did take part
+
+
+def test_a_wecom_message_is_read_without_the_parser() -> None:
+    plaintext = text_message("wmUser", "包邮吗？<>&]] 😀", "1")
+    assert _flat_fields(plaintext) == flatten(parse_xml(plaintext))
+    assert classify(plaintext).fields["Content"] == "包邮吗？<>&]] 😀"

@@ -18,7 +18,10 @@ from bot.understanding.matcher import Decision, Result
 from bot.understanding.normalize import clauses
 
 
-def pieces(texts: list[str], understand: Callable[[str], Result]) -> list[str]:
+def pieces(texts: list[str], understand: Callable[[str], Result],
+           has_intents: Callable[[str], bool] | None = None) -> list[str]:
+    """The pieces to answer, in order. `has_intents` (Understanding.has_intents) spares the full reading of
+    a clause that cannot be a short reply: one has an intent."""
     found: list[str] = []
     for text in texts:
         parts = clauses(text)
@@ -28,7 +31,7 @@ def pieces(texts: list[str], understand: Callable[[str], Result]) -> list[str]:
             continue
         rest: list[str] = []
         for part in parts:
-            if not rest and _short_reply(understand(part)):
+            if not rest and (has_intents is None or has_intents(part)) and _short_reply(understand(part)):
                 found.append(part)
             else:
                 rest.append(part)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.store.base import Store
+from bot.store.codec import dumps
 
 SESSION_TTL_MS = 90 * 24 * 3600 * 1000  # default retention (SIYU_RETAIN_SESSIONS): renewed by every turn
 DONE_KEPT = 16  # turns remembered for redelivered events
@@ -48,7 +49,7 @@ class Session:
         if not keep_trace:  # the trace may quote what the customer wrote: it is not kept in production
             for name in DEBUG_ONLY:
                 data.pop(name)
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return dumps(data)
 
     @classmethod
     def from_json(cls, raw: str) -> Session:

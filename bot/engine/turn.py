@@ -117,8 +117,9 @@ class TurnRun:
     # -- what the customer wrote -----------------------------------------------------------------
     def _said(self, texts: list[str]) -> None:
         ctx = self.ctx
-        understand = ctx.content.understanding.understand
-        results = [understand(piece) for piece in pieces(texts, understand)]
+        understanding = ctx.content.understanding
+        understand = understanding.understand
+        results = [understand(piece) for piece in pieces(texts, understand, understanding.has_intents)]
         showed_need = sales.read_messages(ctx, results, ctx.now)
         for number, result in enumerate(results):
             asked, fired = ctx.asked, len(ctx.session.fired)

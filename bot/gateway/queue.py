@@ -11,6 +11,7 @@ import zlib
 from dataclasses import dataclass
 
 from bot.store.base import Entry, Store
+from bot.store.codec import dumps
 
 PARTITIONS = 16
 GROUP = "siyu-workers"
@@ -76,7 +77,7 @@ class Queue:
         fields = {
             "kind": kind,
             "conv": conversation,
-            "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            "data": dumps(data),
             "at": f"{time.time():.3f}",
         }
         stream = stream_name(partition_of(conversation))

@@ -2,13 +2,22 @@
 
 aiohttp's own runner is used as is; only the listening socket's protocol factory is wrapped, so that
 every connection is counted and timed (connections.py).
+
+Once the app has started (content loaded, indexes built), what is alive is moved out of the cyclic
+collector's reach (`gc.freeze`). Under load, objects of requests in flight keep reaching the oldest
+generation, and each full collection then walked the whole start-up heap: 30-120 ms with the process
+stopped, about once a second at 5,000 callbacks/s, which set the ack p99. Frozen objects are still freed by
+reference counting; only reference cycles among them are never collected, which bounds what this keeps to
+the start-up content version once a reload has retired it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
@@ -48,7 +57,15 @@ async def store_problem(redis_url: str | None) -> str | None:
             log.debug("closing the store after the check failed: %s", error)
 
 
+async def settle_heap(_: web.Application) -> AsyncIterator[None]:
+    """A cleanup context appended after the app's own: collect once, then freeze what start-up made."""
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 async def serve(app: web.Application, host: str, port: int, guard: ConnectionGuard) -> None:
+    app.cleanup_ctx.append(settle_heap)
     runner = web.AppRunner(app, keepalive_timeout=max(guard.read_timeout_s, 5.0), access_log=None)
     await runner.setup()
     loop = asyncio.get_running_loop()

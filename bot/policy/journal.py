@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.store.base import Store, Writes
+from bot.store.codec import dumps
 
 KEPT = 10  # about 5 KB per customer who had decisions; the latest are what an operator asks about
 TTL_MS = 180 * 24 * 3600 * 1000
@@ -29,7 +30,7 @@ class Journal:
         """Add decisions (oldest first) to a write batch; the caller holds the customer's lock."""
         key = self.key(customer)
         for record in records:
-            writes.lpush_capped(key, json.dumps(record, ensure_ascii=False, separators=(",", ":")), KEPT)
+            writes.lpush_capped(key, dumps(record), KEPT)
         if records:
             writes.pexpire(key, TTL_MS)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.profile.codebook import UNKNOWN, Codebook
+from bot.store.codec import dumps
 
 SCHEMA = 1
 EVIDENCE_KEPT = 16
@@ -48,7 +49,7 @@ class Profile:
     def to_json(self) -> str:
         # vars(), not asdict(): every field is already plain JSON data, and asdict's deep copy costs more
         # than the rest of a turn
-        return json.dumps(vars(self), ensure_ascii=False, separators=(",", ":"))
+        return dumps(vars(self))
 
     @classmethod
     def from_json(cls, raw: str) -> Profile:

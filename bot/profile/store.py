@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from bot.conversation import ConversationBusy
 from bot.profile.model import Profile
 from bot.store.base import Store, Writes
+from bot.store.codec import dumps
 
 PROFILE_TTL_MS = 400 * 24 * 3600 * 1000  # default retention (SIYU_RETAIN_PROFILES): renewed by every write
 LOCK_TTL_MS = 4_000  # a turn takes milliseconds; a process that dies holding it holds the customer up this long
@@ -46,8 +46,7 @@ class Snapshot:
 
 
 def _facts(profile: Profile) -> str:
-    return json.dumps({k: v for k, v in vars(profile).items() if k not in ("last_seen", "applied")},
-                      ensure_ascii=False, sort_keys=True)
+    return dumps({k: v for k, v in vars(profile).items() if k not in ("last_seen", "applied")}, sort_keys=True)
 
 
 class ProfileBusy(ConversationBusy):

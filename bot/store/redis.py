@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.store.base import Entry, GroupMissing, Store, Writes
 from bot.store.coalesce import CoalescedScript
+from bot.store.lean import LeanConnection
 from bot.store.turn_scripts import APPLY, COMMIT_AND_RELEASE, LOCK_AND_GET, commit_arguments, lock_reply
 
 # SET NX then XADD in one step, so a retried callback can never be marked seen without being queued.
@@ -108,15 +109,19 @@ class RedisStore(Store):
         self._redis = _Timed(connection_pool=pool)
         self._readers: aioredis.Redis = aioredis.Redis(connection_pool=readers)
         # concurrent callbacks share a pipeline; the engine's turn scripts take the same lean path
-        self._enqueue_once = CoalescedScript(self._redis, _ENQUEUE_ONCE, on_answer=self._answered)
+        self._lean = LeanConnection.for_client(self._redis)
+        self._enqueue_once = self._batched(_ENQUEUE_ONCE)
         self._renew = self._redis.register_script(_RENEW)
         self._release = self._redis.register_script(_RELEASE)
         self._incr = self._redis.register_script(_INCR)
         self._xdel_acked = self._redis.register_script(_XDEL_ACKED)
         self._window_add = self._redis.register_script(_WINDOW_ADD)
-        self._lock_and_get = CoalescedScript(self._redis, LOCK_AND_GET, on_answer=self._answered)
-        self._commit_and_release = CoalescedScript(self._redis, COMMIT_AND_RELEASE, on_answer=self._answered)
-        self._apply = CoalescedScript(self._redis, APPLY, on_answer=self._answered)
+        self._lock_and_get = self._batched(LOCK_AND_GET)
+        self._commit_and_release = self._batched(COMMIT_AND_RELEASE)
+        self._apply = self._batched(APPLY)
+
+    def _batched(self, source: str) -> CoalescedScript:
+        return CoalescedScript(self._redis, source, on_answer=self._answered, lean=self._lean)
 
     def _answered(self) -> None:
         self._redis.last_answer = time.monotonic()  # the batched path bypasses _Timed.execute_command
@@ -128,6 +133,8 @@ class RedisStore(Store):
         return time.monotonic() - self._redis.last_answer < seconds
 
     async def close(self) -> None:
+        if self._lean is not None:
+            await self._lean.close()
         await self._redis.aclose()
         await self._readers.aclose()
 

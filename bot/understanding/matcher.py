@@ -178,6 +178,10 @@ class Understanding:
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
                       analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
 
+    def has_intents(self, text: str) -> bool:
+        """Whether understand(text) finds an intent, without matching the text against the FAQ."""
+        return bool(self.intents.detect(self.normalize(text), self.thresholds.intent))
+
     def _asks(self, text: str, normalized: str, analysis: Analysis) -> bool:
         if analysis.kinds or analysis.either_or or "?" in text or "？" in text:
             return True
