@@ -13,6 +13,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
+import re
 import time
 from collections.abc import Callable
 
@@ -29,23 +31,46 @@ KIND = "order"
 MAX_BODY = 16 * 1024
 
 
-def order_fields(body: object) -> dict[str, str] | str:
-    """The order's fields, or what is wrong with it."""
+CUSTOMER_ID = re.compile(r"[A-Za-z0-9_.@-]{1,128}")  # external_userid (wm…/wo…) or a member's userid
+MAX_ID = 128  # order_id and product
+FUTURE_SLACK_S = 3600  # the shop's clock may run ahead a little; more is a mistake (milliseconds, a typo)
+
+
+def order_fields(body: object, now: float | None = None) -> dict[str, str] | str:
+    """The order's fields, or what is wrong with it. Everything queued here can be stored and used as is:
+    an id that keys and logs can carry, a finite paid_at that is not in the future."""
     if not isinstance(body, dict):
         return "expected a JSON object"
     customer, order_id = body.get("external_userid"), body.get("order_id")
-    if not isinstance(customer, str) or not customer.strip():
+    if customer is None or (isinstance(customer, str) and not customer.strip()):
         return "external_userid is missing"
-    if not isinstance(order_id, str | int) or not str(order_id).strip():
+    if not isinstance(customer, str) or not CUSTOMER_ID.fullmatch(customer.strip()):
+        return "external_userid must be a WeCom id (1-128 letters, digits, _ - . @)"
+    if order_id is None or (isinstance(order_id, str) and not order_id.strip()):
         return "order_id is missing"
+    if isinstance(order_id, bool) or not isinstance(order_id, str | int):
+        return "order_id must be text or a whole number"
+    order = str(order_id).strip()
+    if len(order) > MAX_ID or not order.isprintable():
+        return f"order_id must be at most {MAX_ID} printable characters"
     product = body.get("product", "")
     if not isinstance(product, str):
         return "product must be text"
+    if len(product.strip()) > MAX_ID or not product.isprintable():
+        return f"product must be at most {MAX_ID} printable characters"
     paid_at = body.get("paid_at", 0)
-    if not isinstance(paid_at, int | float) or isinstance(paid_at, bool) or paid_at < 0:
+    if not isinstance(paid_at, int | float) or isinstance(paid_at, bool) or not math.isfinite(paid_at) or paid_at < 0:
         return "paid_at must be unix seconds"
-    return {"customer": customer.strip(), "order_id": str(order_id).strip(), "product": product.strip(),
-            "paid_at": str(paid_at)}
+    now = time.time() if now is None else now
+    if 1e12 <= paid_at <= (now + FUTURE_SLACK_S) * 1000:
+        return "paid_at must be unix seconds, not milliseconds"
+    if paid_at > now + FUTURE_SLACK_S:
+        return "paid_at is in the future"
+    return {"customer": customer.strip(), "order_id": order, "product": product.strip(), "paid_at": str(paid_at)}
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
 
 
 async def queue_order(queue: Queue, fields: dict[str, str]) -> bool:
@@ -63,11 +88,15 @@ class OrderIntake:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), self.token.encode()):
             return web.json_response({"ok": False, "error": "wrong or missing bearer token"}, status=401)
+        too_big = web.json_response({"ok": False, "error": f"body over {MAX_BODY} bytes"}, status=413)
         if (request.content_length or 0) > MAX_BODY:
-            return web.json_response({"ok": False, "error": f"body over {MAX_BODY} bytes"}, status=413)
-        try:
-            body = json.loads(await request.read())
-        except ValueError:
+            return too_big
+        raw = await request.content.read(MAX_BODY + 1)  # a chunked body declares no length
+        if len(raw) > MAX_BODY:
+            return too_big
+        try:  # NaN/Infinity are not JSON; nesting deep enough to exhaust the parser is not an order either
+            body = json.loads(raw, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
             return web.json_response({"ok": False, "error": "body is not JSON"}, status=400)
         fields = order_fields(body)
         if isinstance(fields, str):

@@ -1,0 +1,77 @@
+"""POST /orders against what a careless or hostile shop sends: every bad body gets a 4xx that says what is
+wrong (never a 5xx the shop would retry forever), and nothing of it is queued."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.app import build_app
+from bot.gateway.queue import Queue
+from bot.store.base import Store
+from bot.wiring import make_conversation_factory
+from tests.fake_wecom import FakeWeCom
+from tests.followups_kit import ROOT
+from tests.gateway_kit import settings
+
+TOKEN = "shop-secret-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+async def client(fake: FakeWeCom, store: Store, aiohttp_client: Any) -> TestClient:
+    factory = make_conversation_factory(ROOT, burst_window=0, hot_reload=False)
+    app = build_app(settings(fake.base_url, order_token=TOKEN), factory, store=store, workers=0)  # nothing consumed: the queue shows what was put
+    return await aiohttp_client(app)
+
+
+async def queued(store: Store) -> int:
+    return int(await Queue(store).depth())
+
+
+NOW = int(time.time())
+
+
+@pytest.mark.parametrize(("raw", "error"), [
+    (b'{"external_userid":"wm1","order_id":"1","paid_at":NaN}', "not JSON"),
+    (b'{"external_userid":"wm1","order_id":"1","paid_at":Infinity}', "not JSON"),
+    (b'{"external_userid":"wm1","order_id":"1","paid_at":1e300}', "future"),
+    (f'{{"external_userid":"wm1","order_id":"1","paid_at":{NOW * 1000}}}'.encode(), "milliseconds"),
+    (f'{{"external_userid":"wm1","order_id":"1","paid_at":{NOW + 86400}}}'.encode(), "future"),
+    (b'[' * 5000 + b']' * 5000, "not JSON"),
+    (b'{"external_userid":"wm|1\\n","order_id":"1"}', "external_userid"),
+    (b'{"external_userid":"' + b"a" * 15000 + b'","order_id":"1"}', "external_userid"),
+    (b'{"external_userid":"wm1","order_id":7.5}', "order_id must be"),
+    (b'{"external_userid":"wm1","order_id":true}', "order_id must be"),
+    (b'{"external_userid":"wm1","order_id":"' + b"9" * 300 + b'"}', "order_id"),
+    (b'{"external_userid":"wm1","order_id":"1","product":"' + b"p" * 300 + b'"}', "product"),
+])
+async def test_a_broken_order_is_refused_with_its_reason_and_queues_nothing(client: TestClient, store: Store,
+                                                                            raw: bytes, error: str) -> None:
+    response = await client.post("/orders", data=raw, headers=AUTH)
+    answer = await response.json()
+    assert response.status == 400, answer
+    assert error in answer["error"]
+    assert await queued(store) == 0
+
+
+async def test_a_chunked_body_over_the_cap_is_refused_like_a_declared_one(client: TestClient, store: Store) -> None:
+    async def chunks() -> Any:
+        yield b'{"external_userid":"wm1","order_id":"1","pad":"' + b"x" * 40_000 + b'"}'
+
+    response = await client.post("/orders", data=chunks(), headers=AUTH)
+    assert response.status == 413 and "16384" in (await response.json())["error"]
+    assert await queued(store) == 0
+
+
+async def test_the_same_order_posted_twenty_times_at_once_is_queued_once(client: TestClient, store: Store) -> None:
+    body = {"external_userid": "wmC", "order_id": "C1", "product": "clear_serum"}
+    responses = await asyncio.gather(*[client.post("/orders", json=body, headers=AUTH) for _ in range(20)])
+    answers = [await r.json() for r in responses]
+    assert all(r.status == 200 for r in responses)
+    assert sorted(a["duplicate"] for a in answers) == [False] + [True] * 19
+    assert await queued(store) == 1
