@@ -225,9 +225,7 @@ def load_plans(root: Path, personas: Mapping[str, Persona], slots: Collection[st
 def _cross_check(plans: FollowupFile, document: Document, personas: Mapping[str, Persona],
                  slots: Collection[str], tags: Collection[str], flows: Collection[str]) -> list[Problem]:
     problems = []
-    for name in sorted({n for _, n, _, _ in string.Formatter().parse(plans.staff_task) if n} - TASK_VARIABLES):
-        problems.append(document.problem(("staff_task",), f"staff_task 里的变量 {{{name}}} 不认识；可用 "
-                                                          f"{', '.join(sorted(TASK_VARIABLES))}"))
+    problems.extend(_check_staff_task(plans.staff_task, document))
     for index, tag in enumerate(plans.purchase_tags):
         if tag not in tags:
             problems.append(document.problem(("purchase_tags", index), f"标签 “{tag}” 没有任何流程或编码本会打上 "
@@ -257,3 +255,23 @@ def _cross_check(plans: FollowupFile, document: Document, personas: Mapping[str,
                 problems.append(document.problem((*where, "after"),
                                                  f"“{step.after}” 会结束这个计划，步骤不能在它之后 (never due)"))
     return problems
+
+
+def _check_staff_task(template: str, document: Document) -> list[Problem]:
+    """staff_task is filled with str.format when a task goes out: anything format would refuse then (an
+    unknown or dotted name, a lone brace, a conversion or spec that text does not take) is refused now."""
+    where = ("staff_task",)
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as error:
+        return [document.problem(where, f"staff_task 的花括号不对（{error}）；"
+                                        "变量写成 {reason}，花括号本身写成 {{ }}")]
+    unknown = sorted(names - TASK_VARIABLES)
+    if unknown:
+        known = ", ".join(sorted(TASK_VARIABLES))
+        return [document.problem(where, f"staff_task 里的变量 {{{name}}} 不认识；可用 {known}") for name in unknown]
+    try:
+        template.format(**{name: "x" for name in TASK_VARIABLES})
+    except (ValueError, KeyError, IndexError, AttributeError) as error:
+        return [document.problem(where, f"staff_task 填不进去：{error}")]
+    return []

@@ -1,0 +1,39 @@
+"""Hot reload of semantically broken content into a running `siyu serve`: the broken file is refused with
+file:line in the log, the running content keeps serving, and later good edits are still picked up."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.store.base import Store
+from tests.conftest import TEST_REDIS_URL
+from tests.fault_kit import BotProcess, until
+from tests.gateway_kit import ROOT
+
+
+def versions_in_use(bot: BotProcess) -> list[str]:
+    return re.findall(r"content version (\w+) in use", bot.log_text())
+
+
+async def test_broken_followups_are_refused_with_file_and_line_and_later_edits_still_reload(
+        tmp_path: Path, redis_store: Store, bots: Callable[..., BotProcess]) -> None:
+    content = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge", "groups"):
+        shutil.copytree(ROOT / folder, content / folder)
+    bot = bots(TEST_REDIS_URL, {"SIYU_CONTENT": str(content)})
+    bot.start()
+    await bot.started()
+    await asyncio.sleep(1.0)  # the file watcher starts after the server
+    plans = content / "knowledge" / "followups.yaml"
+    good = plans.read_text(encoding="utf-8")
+    plans.write_text(good.replace("{reason}", "{reasons"), encoding="utf-8")  # not a format string any more
+    await until(lambda: "knowledge/followups.yaml:12" in bot.log_text(), 15, "the refusal naming file:line")
+    assert bot.process is not None and bot.process.poll() is None and await bot.health() == 200
+    assert versions_in_use(bot) == []
+    plans.write_text(good.replace("第1天的关怀", "第一天的关怀"), encoding="utf-8")  # a good edit
+    await until(lambda: len(versions_in_use(bot)) == 1, 15, "the good edit in use")
+    assert "Traceback" not in bot.log_text()
