@@ -33,8 +33,13 @@ log = logging.getLogger(__name__)
 
 
 async def reload_all(library: Library, groups: GroupLibrary) -> None:
-    await library.reload_async()
-    groups.reload(library.current)  # groups/ is checked against the personas now in use
+    """Reload content; whatever goes wrong, the running content stays and the watcher goes on (broken
+    content is refused with file:line by the loaders; anything else is a bug, logged with its traceback)."""
+    try:
+        await library.reload_async()
+        groups.reload(library.current)  # groups/ is checked against the personas now in use
+    except Exception:
+        log.exception("content reload failed, the running version %s stays", library.current.version)
 
 
 async def watch_content(library: Library, groups: GroupLibrary) -> None:

@@ -8,11 +8,18 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+import bot.engine.library as library_module
+from bot.engine.library import Library
+from bot.groups.library import GroupLibrary
 from bot.store.base import Store
+from bot.wiring import watch_content
 from tests.conftest import TEST_REDIS_URL
 from tests.fault_kit import BotProcess, until
-from tests.gateway_kit import ROOT
+from tests.gateway_kit import ROOT, eventually
 
 
 def versions_in_use(bot: BotProcess) -> list[str]:
@@ -37,3 +44,32 @@ async def test_broken_followups_are_refused_with_file_and_line_and_later_edits_s
     plans.write_text(good.replace("第1天的关怀", "第一天的关怀"), encoding="utf-8")  # a good edit
     await until(lambda: len(versions_in_use(bot)) == 1, 15, "the good edit in use")
     assert "Traceback" not in bot.log_text()
+
+
+async def test_a_loader_bug_during_a_reload_keeps_the_content_and_the_watcher(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    root = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge"):
+        shutil.copytree(ROOT / folder, root / folder)
+    library = Library.load(root)
+    version = library.current.version
+    real_load = library_module.load_content
+
+    def broken_load(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a checker bug")
+
+    monkeypatch.setattr(library_module, "load_content", broken_load)
+    watcher = asyncio.create_task(watch_content(library, GroupLibrary.load(library.current)))
+    faq = root / "knowledge" / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    for attempt in range(20):  # the watcher starts when it starts: write again until it has seen a change
+        faq.write_text(text.replace("满59元包邮", f"满{40 + attempt}元包邮"), encoding="utf-8")
+        await asyncio.sleep(1.0)
+        if "a checker bug" in caplog.text:
+            break
+    assert "content reload failed" in caplog.text and library.current.version == version
+    assert not watcher.done()
+    monkeypatch.setattr(library_module, "load_content", real_load)
+    faq.write_text(text.replace("满59元包邮", "满39元包邮"), encoding="utf-8")
+    await eventually(lambda: library.current.version != version, within=10)
+    watcher.cancel()
