@@ -104,6 +104,10 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/codebook.yaml", "      A: {label", "      A-1: {label", "knowledge/codebook.yaml:31:7: questions.goal.options: Value error, 编码 “A-1”"),
         ("knowledge/codebook.yaml", "evidence: want}", "evidence: wnat}", "knowledge/codebook.yaml:34:80: knowledge/policy.yaml 里没有证据类型 “wnat”"),
         ("knowledge/codebook.yaml", "    group: 需求程度", "    group: 肤质", "标签组 “肤质” 已被 skin 使用"),
+        ("knowledge/codebook.yaml", "answers: [油, 出油", "answers: [干, 出油",
+         "knowledge/codebook.yaml:16:34: “干” 在 skin 的选项 1 和 2 里都有"),
+        ("knowledge/codebook.yaml", "answers: [油, 出油", "answers: [干皮, 出油", "“干皮” 在 skin 的选项 1 和 2 里都有"),
+        ("knowledge/codebook.yaml", "mentions: [大油田", "mentions: [脸很干", "“脸很干” 在 skin 的选项 1 和 2 里都有"),
     ],
 )
 def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, old: str, new: str,
