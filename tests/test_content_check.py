@@ -71,6 +71,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/followups.yaml", "      - id: value\n", "      - id: care\n", "步骤 id 重复了：care"),
         ("knowledge/followups.yaml", "请在企业微信里发给客户 {customer}", "请发给 {custmer}", "staff_task 里的变量 {custmer} 不认识"),
         ("knowledge/followups.yaml", "        after: purchased\n", "        after: paid\n", "after 只能是"),
+        ("knowledge/followups.yaml", "repeat: 30d", "repeat: 0s", "knowledge/followups.yaml:42:17: plans.seeds.steps.3.repeat"),
+        ("knowledge/followups.yaml", "repeat: 30d", "repeat: 12h", "repeat “12h” 太短"),
         ("knowledge/followups.yaml", "{reason}", "{reasons", "knowledge/followups.yaml:12:13: staff_task 的花括号不对"),
         ("knowledge/followups.yaml", "{reason}", "{reason!z}", "knowledge/followups.yaml:12:13: staff_task 填不进去"),
         ("knowledge/followups.yaml", "{reason}", "{reason:d}", "knowledge/followups.yaml:12:13: staff_task 填不进去"),

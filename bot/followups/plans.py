@@ -25,6 +25,7 @@ FILE = "knowledge/followups.yaml"
 START = "start"  # `after: start`: the moment the plan started
 ANCHORS = (START, ADDED, ENTERED, WELCOMED, MESSAGE, RECOMMENDED, *FLOW_MARKS)
 STARTS = (ADDED, ENTERED, WELCOMED, MESSAGE, RECOMMENDED, *FLOW_MARKS)
+DAY_S = 24 * 3600
 ALWAYS_STOP = (OPTED_OUT, CHURNED, HANDOVER)  # every plan ends for good on these
 STOPS = (*ALWAYS_STOP, *FLOW_MARKS, RECOMMENDED)
 TASK_VARIABLES = frozenset({"customer", "message", "reason", "plan", "step"})
@@ -102,8 +103,8 @@ class Step(Strict):
     @field_validator("repeat")
     @classmethod
     def _repeat(cls, value: str | None) -> str | None:
-        if value is not None:
-            seconds(value)
+        if value is not None and seconds(value) < DAY_S:  # a customer gets at most one proactive message a day
+            raise ValueError(f"repeat “{value}” 太短：每位顾客每天最多一条主动消息，至少写 1d")
         return value
 
     @model_validator(mode="after")
