@@ -75,3 +75,14 @@ async def test_the_same_order_posted_twenty_times_at_once_is_queued_once(client:
     assert all(r.status == 200 for r in responses)
     assert sorted(a["duplicate"] for a in answers) == [False] + [True] * 19
     assert await queued(store) == 1
+
+
+async def test_one_order_id_for_two_customers_is_not_swallowed_as_a_duplicate(client: TestClient,
+                                                                              store: Store) -> None:
+    """A shop with order numbers per store front, or a retry that corrects a mistyped customer: the second
+    customer's purchase must not be answered 'duplicate' and lost."""
+    first = await client.post("/orders", json={"external_userid": "wmTypo", "order_id": "S1"}, headers=AUTH)
+    second = await client.post("/orders", json={"external_userid": "wmRight", "order_id": "S1"}, headers=AUTH)
+    again = await client.post("/orders", json={"external_userid": "wmRight", "order_id": "S1"}, headers=AUTH)
+    assert [(await r.json())["duplicate"] for r in (first, second, again)] == [False, False, True]
+    assert await queued(store) == 2

@@ -74,8 +74,11 @@ def _no_constant(name: str) -> object:
 
 
 async def queue_order(queue: Queue, fields: dict[str, str]) -> bool:
-    """Queue the order once; False when this order_id was queued before."""
-    entry = await queue.put(f"order:{fields['order_id']}", KIND, f"order:{fields['customer']}", fields)
+    """Queue the order once per customer and order_id; False when it was queued before. The customer is part
+    of the key: the same order number for another customer (a second store front, a corrected id) is
+    another purchase, not a retry."""
+    key = f"order:{fields['customer']}:{fields['order_id']}"  # customer ids carry no ':' (CUSTOMER_ID)
+    entry = await queue.put(key, KIND, f"order:{fields['customer']}", fields)
     return entry is not None
 
 
