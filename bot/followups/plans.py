@@ -26,6 +26,7 @@ START = "start"  # `after: start`: the moment the plan started
 ANCHORS = (START, ADDED, ENTERED, WELCOMED, MESSAGE, RECOMMENDED, *FLOW_MARKS)
 STARTS = (ADDED, ENTERED, WELCOMED, MESSAGE, RECOMMENDED, *FLOW_MARKS)
 DAY_S = 24 * 3600
+LONGEST_S = 400 * DAY_S  # follow-up records are kept 400 d after their last change (docs/gateway.md)
 ALWAYS_STOP = (OPTED_OUT, CHURNED, HANDOVER)  # every plan ends for good on these
 STOPS = (*ALWAYS_STOP, *FLOW_MARKS, RECOMMENDED)
 TASK_VARIABLES = frozenset({"customer", "message", "reason", "plan", "step"})
@@ -44,6 +45,8 @@ def window_of(text: str) -> tuple[int, int]:
     low, high = seconds(match.group(1).replace(" ", "")), seconds(match.group(2).replace(" ", ""))
     if high <= low:
         raise ValueError(f"window “{text}” 的结束要晚于开始")
+    if high > LONGEST_S:  # a follow-up record lives 400 d after its last change; later never comes
+        raise ValueError(f"window “{text}” 太长：最多 {LONGEST_S // DAY_S}d（跟进记录只保存这么久）")
     return low, high
 
 
@@ -105,6 +108,8 @@ class Step(Strict):
     def _repeat(cls, value: str | None) -> str | None:
         if value is not None and seconds(value) < DAY_S:  # a customer gets at most one proactive message a day
             raise ValueError(f"repeat “{value}” 太短：每位顾客每天最多一条主动消息，至少写 1d")
+        if value is not None and seconds(value) > LONGEST_S:
+            raise ValueError(f"repeat “{value}” 太长：最多 {LONGEST_S // DAY_S}d（跟进记录只保存这么久）")
         return value
 
     @model_validator(mode="after")
