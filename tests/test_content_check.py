@@ -100,6 +100,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/products.yaml", "fits: [痘痘, 油皮]", "fits: [痘痘, 油皮肤]", "clear_serum: “油皮肤” 不是编码本里的选项或标签"),
         ("knowledge/policy.yaml", "  recommend: 3 ", "  recommend: x ", "knowledge/policy.yaml:24:14: need.recommend: 应为数字"),
         ("knowledge/policy.yaml", "  window: 7d", "  window: 7 days", "knowledge/policy.yaml:29:11: budget.window: Value error, 时长写法不对"),
+        ("knowledge/policy.yaml", "  recommend: 3 ", "  recommend: .inf ", "knowledge/policy.yaml:24:14: need.recommend"),
+        ("knowledge/followups.yaml", "churn_rate: 0.05", "churn_rate: .nan", "knowledge/followups.yaml:14:15: pushy_alarm.churn_rate"),
         ("knowledge/policy.yaml", "flow: recommend ", "flow: recomend ", "knowledge/policy.yaml:4:7: 没有流程 “recomend”"),
         ("knowledge/policy.yaml", "concern: concern ", "concern: concren ", "knowledge/policy.yaml:5:10: 编码本里没有题目 “concren”"),
         ("knowledge/policy.yaml", "  refusal: {weight: -3}", "", "knowledge/policy.yaml:10:3: evidence 缺少 refusal"),
