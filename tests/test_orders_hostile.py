@@ -86,3 +86,16 @@ async def test_one_order_id_for_two_customers_is_not_swallowed_as_a_duplicate(cl
     again = await client.post("/orders", json={"external_userid": "wmRight", "order_id": "S1"}, headers=AUTH)
     assert [(await r.json())["duplicate"] for r in (first, second, again)] == [False, False, True]
     assert await queued(store) == 2
+
+
+async def test_an_order_arriving_in_many_small_chunks_is_read_whole(client: TestClient, store: Store) -> None:
+    body = b'{"external_userid": "wmSlow", "order_id": "SL1", "product": "clear_serum", "note": "' + b"n" * 8000 + b'"}'
+
+    async def trickle() -> Any:
+        for start in range(0, len(body), 500):
+            yield body[start:start + 500]
+            await asyncio.sleep(0.005)
+
+    response = await client.post("/orders", data=trickle(), headers=AUTH)
+    assert response.status == 200, await response.text()
+    assert await queued(store) == 1

@@ -94,7 +94,10 @@ class OrderIntake:
         too_big = web.json_response({"ok": False, "error": f"body over {MAX_BODY} bytes"}, status=413)
         if (request.content_length or 0) > MAX_BODY:
             return too_big
-        raw = await request.content.read(MAX_BODY + 1)  # a chunked body declares no length
+        try:  # the whole body (a chunked one declares no length), bounded by the app's client_max_size
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return too_big
         if len(raw) > MAX_BODY:
             return too_big
         try:  # NaN/Infinity are not JSON; nesting deep enough to exhaust the parser is not an order either
