@@ -128,7 +128,7 @@ def build_app(
 
     add_routes(app, endpoint, health)
     if settings.order_token:
-        app.router.add_post("/orders", OrderIntake(services.queue, settings.order_token).receive)
+        app.router.add_post("/orders", OrderIntake(services.queue, settings.order_token, limits.read_timeout_s).receive)
 
     async def recreate_groups() -> None:
         if not await epoch.check():  # the epoch survived: only the groups went; make them again

@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import build_app
+from bot.config import Limits
 from bot.gateway.queue import Queue
 from bot.store.base import Store
 from bot.wiring import make_conversation_factory
@@ -99,3 +100,18 @@ async def test_an_order_arriving_in_many_small_chunks_is_read_whole(client: Test
     response = await client.post("/orders", data=trickle(), headers=AUTH)
     assert response.status == 200, await response.text()
     assert await queued(store) == 1
+
+
+async def test_a_body_that_never_arrives_gets_408_within_the_read_timeout(fake: FakeWeCom, store: Store,
+                                                                         aiohttp_server: Any) -> None:
+    quick = settings(fake.base_url, order_token=TOKEN, limits=Limits(read_timeout_s=0.5))
+    server = await aiohttp_server(build_app(quick, lambda _: None, store=store, workers=0))  # type: ignore[arg-type,return-value]
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(f"POST /orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                 "Content-Length: 100\r\n\r\n{".encode())
+    await writer.drain()
+    started = time.monotonic()
+    answer = await asyncio.wait_for(reader.read(1000), 5)
+    assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 2
+    writer.close()
+    assert await queued(store) == 0

@@ -10,6 +10,7 @@ on it, starts the after-purchase plan and counts in the funnel.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -83,9 +84,10 @@ async def queue_order(queue: Queue, fields: dict[str, str]) -> bool:
 
 
 class OrderIntake:
-    def __init__(self, queue: Queue, token: str) -> None:
+    def __init__(self, queue: Queue, token: str, read_timeout_s: float = 5.0) -> None:
         self.queue = queue
         self.token = token
+        self.read_timeout_s = read_timeout_s
 
     async def receive(self, request: web.Request) -> web.Response:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -95,9 +97,13 @@ class OrderIntake:
         if (request.content_length or 0) > MAX_BODY:
             return too_big
         try:  # the whole body (a chunked one declares no length), bounded by the app's client_max_size
-            raw = await request.read()
+            async with asyncio.timeout(self.read_timeout_s):  # the connection guard leaves bodies to endpoints
+                raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return too_big
+        except TimeoutError:
+            return web.json_response({"ok": False, "error": f"body not received within {self.read_timeout_s:g} s"},
+                                     status=408)
         if len(raw) > MAX_BODY:
             return too_big
         try:  # NaN/Infinity are not JSON; nesting deep enough to exhaust the parser is not an order either
