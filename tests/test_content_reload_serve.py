@@ -4,6 +4,7 @@ file:line in the log, the running content keeps serving, and later good edits ar
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import shutil
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import pytest
 import bot.engine.library as library_module
 from bot.engine.library import Library
 from bot.groups.library import GroupLibrary
+from bot.logging_setup import DISTINCT, LogThrottle
 from bot.store.base import Store
 from bot.wiring import watch_content
 from tests.conftest import TEST_REDIS_URL
@@ -35,12 +37,20 @@ async def test_broken_followups_are_refused_with_file_and_line_and_later_edits_s
     bot.start()
     await bot.started()
     await asyncio.sleep(1.0)  # the file watcher starts after the server
-    plans = content / "knowledge" / "followups.yaml"
-    good = plans.read_text(encoding="utf-8")
-    plans.write_text(good.replace("{reason}", "{reasons"), encoding="utf-8")  # not a format string any more
-    await until(lambda: "knowledge/followups.yaml:12" in bot.log_text(), 15, "the refusal naming file:line")
-    assert bot.process is not None and bot.process.poll() is None and await bot.health() == 200
+    broken = [("codebook.yaml", '"2": {label: 油皮', '"1": {label: 油皮', "knowledge/codebook.yaml:16:7"),  # a code twice
+              ("policy.yaml", "  window: 7d", "  window: 0d", "knowledge/policy.yaml:29:11"),  # the budget off
+              ("followups.yaml", "{reason}", "{reasons", "knowledge/followups.yaml:12:13")]  # not a format string
+    for name, old, new, where in broken:
+        path = content / "knowledge" / name
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        await until(lambda where=where: where in bot.log_text(), 15, f"the refusal naming {where}")  # type: ignore[misc]
+        assert bot.process is not None and bot.process.poll() is None and await bot.health() == 200
+        if name != "followups.yaml":
+            path.write_text(text, encoding="utf-8")  # back as it was: the version in use stays the same
     assert versions_in_use(bot) == []
+    plans = content / "knowledge" / "followups.yaml"
+    good = (ROOT / "knowledge" / "followups.yaml").read_text(encoding="utf-8")
     plans.write_text(good.replace("第1天的关怀", "第一天的关怀"), encoding="utf-8")  # a good edit
     await until(lambda: len(versions_in_use(bot)) == 1, 15, "the good edit in use")
     assert "Traceback" not in bot.log_text()
@@ -73,3 +83,24 @@ async def test_a_loader_bug_during_a_reload_keeps_the_content_and_the_watcher(
     faq.write_text(text.replace("满59元包邮", "满39元包邮"), encoding="utf-8")
     await eventually(lambda: library.current.version != version, within=10)
     watcher.cancel()
+
+
+def test_two_different_content_refusals_within_the_throttle_interval_both_reach_the_log() -> None:
+    throttle = LogThrottle(interval_s=10, clock=lambda: 0.0)
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("siyu.test.distinct")
+    handler = Keep()
+    handler.addFilter(throttle)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        for where in ("codebook.yaml:16:7", "policy.yaml:29:11", "policy.yaml:29:11"):
+            logger.error("content reload refused:\n%s", where, extra=DISTINCT)
+    finally:
+        logger.removeHandler(handler)
+    assert records == ["content reload refused:\ncodebook.yaml:16:7", "content reload refused:\npolicy.yaml:29:11"]
