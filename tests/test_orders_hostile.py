@@ -115,3 +115,14 @@ async def test_a_body_that_never_arrives_gets_408_within_the_read_timeout(fake: 
     assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 2
     writer.close()
     assert await queued(store) == 0
+
+
+@pytest.mark.parametrize(("header", "status"), [
+    (f"bearer {TOKEN}", 200), (f"BEARER  {TOKEN}", 200), (f"Basic {TOKEN}", 401), ("Bearer", 401), ("", 401),
+    (f"Bearer {TOKEN}x", 401), ("Bearer 中文", 401),
+])
+async def test_the_bearer_scheme_is_case_insensitive_and_anything_else_is_401(client: TestClient, header: str,
+                                                                              status: int) -> None:
+    response = await client.post("/orders", json={"external_userid": "wmAuth", "order_id": "A1"},
+                                 headers={"Authorization": header})
+    assert response.status == status, await response.text()

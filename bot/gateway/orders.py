@@ -90,8 +90,8 @@ class OrderIntake:
         self.read_timeout_s = read_timeout_s
 
     async def receive(self, request: web.Request) -> web.Response:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), self.token.encode()):
+        scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), self.token.encode()):
             return web.json_response({"ok": False, "error": "wrong or missing bearer token"}, status=401)
         too_big = web.json_response({"ok": False, "error": f"body over {MAX_BODY} bytes"}, status=413)
         if (request.content_length or 0) > MAX_BODY:
