@@ -74,6 +74,7 @@ def make_conversation_factory(content_dir: Path, persona: str | None = None, *, 
                                     profiles=services.profiles)
             services.auxiliary.append(asyncio.create_task(services.tags.run()))
         add_followups_and_funnel(services, library, engine, timezone)
+        services.products = lambda: {p.id for p in library.current.understanding.knowledge.products}
         assert services.api is not None and services.sender is not None
         services.groups = build_group_service(services.store, services.api, services.sender, services.queue,
                                               services.metrics, services.settings, groups.get, clock=services.clock,

@@ -126,3 +126,19 @@ async def test_the_bearer_scheme_is_case_insensitive_and_anything_else_is_401(cl
     response = await client.post("/orders", json={"external_userid": "wmAuth", "order_id": "A1"},
                                  headers={"Authorization": header})
     assert response.status == status, await response.text()
+
+
+async def test_an_unknown_product_is_recorded_and_the_answer_says_the_catalogue_lacks_it(
+        client: TestClient, store: Store) -> None:
+    """A shop that sends its own SKU instead of a products.yaml id loses no order, but is told: otherwise the
+    bought product is never excluded from later recommendations and nobody notices."""
+    unknown = await client.post("/orders", json={"external_userid": "wmSku", "order_id": "K1", "product": "CS-30ML"},
+                                headers=AUTH)
+    known = await client.post("/orders", json={"external_userid": "wmSku", "order_id": "K2",
+                                               "product": "clear_serum"}, headers=AUTH)
+    none = await client.post("/orders", json={"external_userid": "wmSku", "order_id": "K3"}, headers=AUTH)
+    answer = await unknown.json()
+    assert unknown.status == 200 and answer["ok"] and "CS-30ML" in answer["warning"]
+    assert "knowledge/products.yaml" in answer["warning"]
+    assert "warning" not in await known.json() and "warning" not in await none.json()
+    assert await queued(store) == 3

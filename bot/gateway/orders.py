@@ -17,7 +17,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from aiohttp import web
 
@@ -84,10 +84,12 @@ async def queue_order(queue: Queue, fields: dict[str, str]) -> bool:
 
 
 class OrderIntake:
-    def __init__(self, queue: Queue, token: str, read_timeout_s: float = 5.0) -> None:
+    def __init__(self, queue: Queue, token: str, read_timeout_s: float = 5.0, *,
+                 catalogue: Callable[[], Collection[str] | None] = lambda: None) -> None:
         self.queue = queue
         self.token = token
         self.read_timeout_s = read_timeout_s
+        self.catalogue = catalogue  # product ids of the content in use (None: not known yet)
 
     async def receive(self, request: web.Request) -> web.Response:
         scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
@@ -121,7 +123,14 @@ class OrderIntake:
         except Exception:
             log.exception("could not queue an order")
             return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
-        return web.json_response({"ok": True, "duplicate": not fresh})
+        answer: dict[str, object] = {"ok": True, "duplicate": not fresh}
+        known = self.catalogue()
+        if fields["product"] and known is not None and fields["product"] not in known:
+            # recorded all the same (an order is never lost), but the product cannot be excluded from later
+            # recommendations: the shop should send the ids of knowledge/products.yaml
+            answer["warning"] = f"product {fields['product']!r} is not in knowledge/products.yaml"
+            log.warning("an order names a product that is not in knowledge/products.yaml")
+        return web.json_response(answer)
 
 
 class OrderHandler:
