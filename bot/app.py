@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -64,6 +64,7 @@ class Services:
     events: EventBus = field(default_factory=EventBus)  # customer events: the funnel and follow-ups listen
     extra_handlers: dict[str, Handler] = field(default_factory=dict)  # queued event kinds wiring adds
     groups: GroupService | None = None  # customer groups; the conversation factory may build it with content
+    products: Callable[[], Collection[str]] | None = None  # product ids of the content in use (set by wiring)
     workers: list[Worker] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)  # drained at shutdown
     auxiliary: list[asyncio.Task[None]] = field(default_factory=list)  # loops cancelled at shutdown
@@ -128,7 +129,11 @@ def build_app(
 
     add_routes(app, endpoint, health)
     if settings.order_token:
-        app.router.add_post("/orders", OrderIntake(services.queue, settings.order_token).receive)
+        def catalogue() -> Collection[str] | None:
+            return services.products() if services.products else None
+
+        orders = OrderIntake(services.queue, settings.order_token, limits.read_timeout_s, catalogue=catalogue)
+        app.router.add_post("/orders", orders.receive)
 
     async def recreate_groups() -> None:
         if not await epoch.check():  # the epoch survived: only the groups went; make them again

@@ -70,7 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.run(args)
+    from redis.exceptions import ConnectionError as RedisDown
+    from redis.exceptions import TimeoutError as RedisSlow
+
+    try:
+        result: int = args.run(args)
+    except (RedisDown, RedisSlow) as error:  # the commands that read the running bot's store
+        print(f"siyu {args.command}: Redis 不应答（REDIS_URL 对吗？Redis 在运行吗？）: {error}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -40,8 +40,13 @@ class _Seen:
     repeats: int = 0
 
 
+DISTINCT = {"siyu_distinct": True}  # `extra=` for records whose arguments are the news (file:line of a refusal)
+
+
 class LogThrottle(logging.Filter):
-    """Lets the first of each distinct warning or error through per interval and counts the rest."""
+    """Lets the first of each distinct warning or error through per interval and counts the rest. Records
+    are alike when their template is (the same failure with another id or count); with `extra=DISTINCT`,
+    only when their whole message is."""
 
     active: LogThrottle | None = None
 
@@ -55,7 +60,8 @@ class LogThrottle(logging.Filter):
         if record.levelno < logging.WARNING or getattr(record, "siyu_summary", False):
             return True
         error = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
-        key = (record.name, record.levelno, str(record.msg), error)
+        text = record.getMessage() if getattr(record, "siyu_distinct", False) else str(record.msg)
+        key = (record.name, record.levelno, text, error)
         now = self.clock()
         seen = self._seen.get(key)
         if seen is not None and now - seen.since < self.interval_s:

@@ -33,8 +33,13 @@ log = logging.getLogger(__name__)
 
 
 async def reload_all(library: Library, groups: GroupLibrary) -> None:
-    await library.reload_async()
-    groups.reload(library.current)  # groups/ is checked against the personas now in use
+    """Reload content; whatever goes wrong, the running content stays and the watcher goes on (broken
+    content is refused with file:line by the loaders; anything else is a bug, logged with its traceback)."""
+    try:
+        await library.reload_async()
+        groups.reload(library.current)  # groups/ is checked against the personas now in use
+    except Exception:
+        log.exception("content reload failed, the running version %s stays", library.current.version)
 
 
 async def watch_content(library: Library, groups: GroupLibrary) -> None:
@@ -69,6 +74,7 @@ def make_conversation_factory(content_dir: Path, persona: str | None = None, *, 
                                     profiles=services.profiles)
             services.auxiliary.append(asyncio.create_task(services.tags.run()))
         add_followups_and_funnel(services, library, engine, timezone)
+        services.products = lambda: {p.id for p in library.current.understanding.knowledge.products}
         assert services.api is not None and services.sender is not None
         services.groups = build_group_service(services.store, services.api, services.sender, services.queue,
                                               services.metrics, services.settings, groups.get, clock=services.clock,

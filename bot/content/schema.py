@@ -6,9 +6,10 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Strict(BaseModel):
-    """A content model: a key the schema does not know is reported (a typo is never silently ignored)."""
+    """A content model: a key the schema does not know is reported (a typo is never silently ignored), and
+    .inf / .nan are not numbers an operator means (a threshold of .inf silently turns a rule off)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def non_blank(values: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.content.source import ContentError
 from bot.engine.content import Content, content_version, load_content
+from bot.logging_setup import DISTINCT
 
 log = logging.getLogger(__name__)
 KEPT_VERSIONS = 8
@@ -46,10 +47,12 @@ class Library:
                 return False
             content = load_content(root, self.persona)
         except ContentError as error:
-            log.error("content reload refused, the running version %s stays:\n%s", self.current.version, error)
+            log.error("content reload refused, the running version %s stays:\n%s", self.current.version, error,
+                      extra=DISTINCT)
             return False
         except OSError as error:
-            log.error("content reload failed (%s), the running version %s stays", error, self.current.version)
+            log.error("content reload failed (%s), the running version %s stays", error, self.current.version,
+                      extra=DISTINCT)
             return False
         self._remember(content)
         self.current = content

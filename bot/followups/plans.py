@@ -25,6 +25,8 @@ FILE = "knowledge/followups.yaml"
 START = "start"  # `after: start`: the moment the plan started
 ANCHORS = (START, ADDED, ENTERED, WELCOMED, MESSAGE, RECOMMENDED, *FLOW_MARKS)
 STARTS = (ADDED, ENTERED, WELCOMED, MESSAGE, RECOMMENDED, *FLOW_MARKS)
+DAY_S = 24 * 3600
+LONGEST_S = 400 * DAY_S  # follow-up records are kept 400 d after their last change (docs/gateway.md)
 ALWAYS_STOP = (OPTED_OUT, CHURNED, HANDOVER)  # every plan ends for good on these
 STOPS = (*ALWAYS_STOP, *FLOW_MARKS, RECOMMENDED)
 TASK_VARIABLES = frozenset({"customer", "message", "reason", "plan", "step"})
@@ -43,6 +45,8 @@ def window_of(text: str) -> tuple[int, int]:
     low, high = seconds(match.group(1).replace(" ", "")), seconds(match.group(2).replace(" ", ""))
     if high <= low:
         raise ValueError(f"window “{text}” 的结束要晚于开始")
+    if high > LONGEST_S:  # a follow-up record lives 400 d after its last change; later never comes
+        raise ValueError(f"window “{text}” 太长：最多 {LONGEST_S // DAY_S}d（跟进记录只保存这么久）")
     return low, high
 
 
@@ -102,8 +106,10 @@ class Step(Strict):
     @field_validator("repeat")
     @classmethod
     def _repeat(cls, value: str | None) -> str | None:
-        if value is not None:
-            seconds(value)
+        if value is not None and seconds(value) < DAY_S:  # a customer gets at most one proactive message a day
+            raise ValueError(f"repeat “{value}” 太短：每位顾客每天最多一条主动消息，至少写 1d")
+        if value is not None and seconds(value) > LONGEST_S:
+            raise ValueError(f"repeat “{value}” 太长：最多 {LONGEST_S // DAY_S}d（跟进记录只保存这么久）")
         return value
 
     @model_validator(mode="after")
@@ -225,9 +231,7 @@ def load_plans(root: Path, personas: Mapping[str, Persona], slots: Collection[st
 def _cross_check(plans: FollowupFile, document: Document, personas: Mapping[str, Persona],
                  slots: Collection[str], tags: Collection[str], flows: Collection[str]) -> list[Problem]:
     problems = []
-    for name in sorted({n for _, n, _, _ in string.Formatter().parse(plans.staff_task) if n} - TASK_VARIABLES):
-        problems.append(document.problem(("staff_task",), f"staff_task 里的变量 {{{name}}} 不认识；可用 "
-                                                          f"{', '.join(sorted(TASK_VARIABLES))}"))
+    problems.extend(_check_staff_task(plans.staff_task, document))
     for index, tag in enumerate(plans.purchase_tags):
         if tag not in tags:
             problems.append(document.problem(("purchase_tags", index), f"标签 “{tag}” 没有任何流程或编码本会打上 "
@@ -257,3 +261,23 @@ def _cross_check(plans: FollowupFile, document: Document, personas: Mapping[str,
                 problems.append(document.problem((*where, "after"),
                                                  f"“{step.after}” 会结束这个计划，步骤不能在它之后 (never due)"))
     return problems
+
+
+def _check_staff_task(template: str, document: Document) -> list[Problem]:
+    """staff_task is filled with str.format when a task goes out: anything format would refuse then (an
+    unknown or dotted name, a lone brace, a conversion or spec that text does not take) is refused now."""
+    where = ("staff_task",)
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as error:
+        return [document.problem(where, f"staff_task 的花括号不对（{error}）；"
+                                        "变量写成 {reason}，花括号本身写成 {{ }}")]
+    unknown = sorted(names - TASK_VARIABLES)
+    if unknown:
+        known = ", ".join(sorted(TASK_VARIABLES))
+        return [document.problem(where, f"staff_task 里的变量 {{{name}}} 不认识；可用 {known}") for name in unknown]
+    try:
+        template.format(**{name: "x" for name in TASK_VARIABLES})
+    except (ValueError, KeyError, IndexError, AttributeError) as error:
+        return [document.problem(where, f"staff_task 填不进去：{error}")]
+    return []

@@ -22,6 +22,7 @@ from bot.gateway.outbox import FINAL, Outbox, message_id
 from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Event
 from bot.gateway.sender import DEAD, EXPIRED_OUTCOME, REFUSED, Send, Sender
+from bot.gateway.times import unix_time
 from bot.metrics import Metrics
 from bot.store.base import Store
 
@@ -71,7 +72,7 @@ class Contacts:
 
     async def tell(self, name: str, customer: str, at: str | float, conversation: str, **extra: str) -> None:
         """What happened to a customer, for the funnel and the follow-up plans."""
-        when = float(at) if at else self.clock()
+        when = unix_time(at, self.clock())
         await self.events.emit([CustomerEvent(name, customer, when, conv=conversation, **extra)])
 
     # -- new external contacts -------------------------------------------------------------------
@@ -133,7 +134,7 @@ class Contacts:
             payload["text"] = {"content": text}
         if attachments:
             payload["attachments"] = attachments
-        created = float(event.data.get("CreateTime") or event.received)
+        created = unix_time(event.data.get("CreateTime"), event.received)
 
         async def code_valid_until() -> float:
             return created + WELCOME_CODE_TTL_S
@@ -157,7 +158,7 @@ class Contacts:
             kind=message_kind(data.get("MsgType", "")),
             customer=member,
             text=data.get("Content", ""),
-            at=float(data.get("CreateTime") or self.clock()),
+            at=unix_time(data.get("CreateTime"), self.clock()),
         )
         turn = await self.conversation.respond(event.conversation, inbound)
         sent = await self.send_app(event.key, member, turn.messages, event.received)

@@ -19,6 +19,7 @@ from bot.gateway.kf_link import KfLink
 from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Event
 from bot.gateway.sender import Sender
+from bot.gateway.times import unix_time
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI
 from bot.store.base import Store
@@ -91,7 +92,7 @@ class Handlers:
     async def kf_message(self, event: Event) -> None:
         data = event.data
         open_kfid, customer = data["open_kfid"], data["external_userid"]
-        sent_at = float(data.get("send_time") or self.clock())
+        sent_at = unix_time(data.get("send_time"), self.clock())
         await self.kf.customer_wrote(open_kfid, customer, sent_at)
         state = await self.kf.service_state(open_kfid, customer)
         if state in HUMAN_STATES:
@@ -137,7 +138,7 @@ class Handlers:
                 data={"open_kfid": open_kfid, "scene": data.get("scene", "")},
             )
             turn = await self.conversation.respond(key, inbound)
-            sent_at = float(data.get("send_time") or event.received)
+            sent_at = unix_time(data.get("send_time"), event.received)
             sent = await self.kf.welcome_on_enter(event.key, code, turn, sent_at)
             eventlog.reply("kf_welcome", key, turn, int(sent))
             if sent:
@@ -164,7 +165,7 @@ class Handlers:
             log.info("kf event %r recorded without action", kind)
 
     def _expired(self, sent: str, received: float) -> bool:
-        started = float(sent) if sent else received
+        started = unix_time(sent, received)
         return self.clock() - started > WELCOME_CODE_TTL_S
 
     # -- durable timers set by the conversation --------------------------------------------------

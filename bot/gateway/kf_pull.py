@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.gateway.queue import Queue
 from bot.gateway.sender import retry_transient
+from bot.gateway.times import unix_time
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI, WeComError
 from bot.store.base import Store
@@ -137,7 +138,7 @@ class KfPuller:
             kind = "kf_event"
         else:
             return 0  # origin 5: what a human agent sent; nothing for the bot to do
-        if fresh and send_time and self.clock() - float(send_time) > self.max_age_s:
+        if fresh and send_time and self.clock() - unix_time(send_time, self.clock()) > self.max_age_s:
             await self._unanswered(open_kfid, customer, msgid, send_time)
             return 0
         entry = await self.queue.put(f"kfmsg:{msgid}", kind, conversation_key(open_kfid, customer), data)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from bot.gateway.queue import Event
+from bot.gateway.times import unix_time
 from bot.profile.store import Profiles
 from bot.store.base import Store
 from bot.tagsync.service import TagSync
@@ -42,7 +43,7 @@ class ProfileEvents:
             async with self.profiles.edit(customer) as profile:
                 profile.staff.pop(userid, None)
                 if change == "del_follow_user" and not profile.churned_at:
-                    profile.churned_at = float(data.get("CreateTime") or event.received)
+                    profile.churned_at = unix_time(data.get("CreateTime"), event.received)
 
     async def tag_library_changed(self, event: Event) -> None:
         if self.tags is None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.content.source import ContentError
 from bot.engine.content import Content
 from bot.groups.content import GroupContent, load_groups
+from bot.logging_setup import DISTINCT
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,10 @@ class GroupLibrary:
         try:
             loaded = _load(content)
         except ContentError as error:
-            log.error("groups/ reload refused, the running version stays:\n%s", error)
+            log.error("groups/ reload refused, the running version stays:\n%s", error, extra=DISTINCT)
             return False
         except OSError as error:
-            log.error("groups/ reload failed (%s), the running version stays", error)
+            log.error("groups/ reload failed (%s), the running version stays", error, extra=DISTINCT)
             return False
         changed = (loaded.version if loaded else "") != (self.current.version if self.current else "")
         self.current = loaded

@@ -26,6 +26,15 @@ def _duration(value: str | None) -> str | None:
     return value
 
 
+def _positive(value: str | None) -> str | None:
+    """A span that means nothing at 0: no evidence would count (forget_after), no ask be answered (ask_valid),
+    the offer budget would never apply (budget.window), every message be a new session, every return a
+    silence."""
+    if value is not None and seconds(value) <= 0:
+        raise ValueError(f"时长 “{value}” 不能是 0")
+    return value
+
+
 class EvidenceKind(Strict):
     weight: float = Field(ge=-10, le=10)
     intents: list[str] = []  # intents (knowledge/intents.yaml) that show it
@@ -35,7 +44,7 @@ class EvidenceKind(Strict):
     times: int | None = Field(None, ge=2)  # repeat: the same concern this many times
 
     _lists = field_validator("intents", "words", "unless", mode="before")(_listed)
-    _after = field_validator("after")(_duration)
+    _after = field_validator("after")(_positive)
 
 
 class Need(Strict):
@@ -43,7 +52,7 @@ class Need(Strict):
     recommend: float = 3  # need score from which a proactive offer is considered
     light: float = 2  # need score from which a cold customer gets the one light mention
 
-    _forget = field_validator("forget_after")(_duration)
+    _forget = field_validator("forget_after")(_positive)
 
     @model_validator(mode="after")
     def _ordered(self) -> Need:
@@ -58,7 +67,8 @@ class Budget(Strict):
     cooldown_after_refusal: str = "3d"
     first_session: bool = False  # may a proactive recommendation come in the first session?
 
-    _durations = field_validator("window", "cooldown_after_refusal")(_duration)
+    _window = field_validator("window")(_positive)
+    _cooldown = field_validator("cooldown_after_refusal")(_duration)
 
 
 class Survey(Strict):
@@ -79,7 +89,7 @@ class PolicyFile(Strict):
     fit_other: float = 1  # weight of any other customer tag a product fits
     survey: Survey = Survey()
 
-    _durations = field_validator("session_gap", "ask_valid")(_duration)
+    _durations = field_validator("session_gap", "ask_valid")(_positive)
 
 
 class Policy:

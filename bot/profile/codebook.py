@@ -167,9 +167,28 @@ def _check(spec: CodebookFile, doc: Document) -> list[Problem]:
                 problems.append(doc.problem((*where, "label"), f"选项名 “{option.label}” 在这一题里重复了"))
             labels.add(option.label)
             tag(option.tag_name, where, qid)
+        problems.extend(_ambiguous(qid, question, doc))
     for group, names in spec.groups.items():
         if group in groups:
             problems.append(doc.problem(("groups", group), f"标签组 “{group}” 已被 {groups[group]} 使用"))
         for index, name in enumerate(names):
             tag(name, ("groups", group, index), group)
+    return problems
+
+
+def _ambiguous(qid: str, question: Question, doc: Document) -> list[Problem]:
+    """A phrase that two options of one question both claim: the customer's answer would silently go to
+    whichever comes first. Labels and answers are one namespace (a reply to the question), mentions another
+    (any message)."""
+    problems: list[Problem] = []
+    for fields in (("answers",), ("mentions",)):
+        owner: dict[str, str] = {option.label.casefold(): code for code, option in question.options.items()}
+        for code, option in question.options.items():
+            for name in fields:
+                for index, phrase in enumerate(getattr(option, name)):
+                    first = owner.setdefault(str(phrase).casefold(), code)
+                    if first != code:
+                        problems.append(doc.problem(("questions", qid, "options", code, name, index),
+                                                    f"“{phrase}” 在 {qid} 的选项 {first} 和 {code} 里都有，"
+                                                    "顾客这样说时分不清是哪一个 (ambiguous)"))
     return problems

@@ -7,6 +7,17 @@ import argparse
 from typing import Any
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts such as --limit: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数（至少 1）：{text}")
+    return value
+
+
 def add_tool_commands(commands: Any) -> None:
     from bot.tools import commands as run
 
@@ -46,7 +57,7 @@ def add_tool_commands(commands: Any) -> None:
     evaluate.set_defaults(run=run.evaluate)
 
     misses = commands.add_parser("misses", help="列出“差一点就匹配上”的顾客问题和候选 FAQ，方便补充问法")
-    misses.add_argument("--limit", type=int, default=50, help="最多显示多少条（默认 50）")
+    misses.add_argument("--limit", type=positive_int, default=50, help="最多显示多少条（默认 50）")
     misses.set_defaults(run=run.misses)
 
     from bot.tools import operations
@@ -54,7 +65,7 @@ def add_tool_commands(commands: Any) -> None:
     dead = commands.add_parser("deadletters",
                                help="列出放弃发送的消息（死信，含完整内容）；--replay 补发仍在回复窗口内的")
     dead.add_argument("--replay", action="store_true", help="补发：窗口已关闭的记为 expired，成功的从列表删除")
-    dead.add_argument("--limit", type=int, default=200, help="最多列出多少条（默认 200）")
+    dead.add_argument("--limit", type=positive_int, default=200, help="最多列出多少条（默认 200）")
     dead.set_defaults(run=operations.deadletters)
 
     forget = commands.add_parser("forget", help="删除一位顾客的全部数据（个人信息保护法：顾客要求删除时）")
@@ -71,7 +82,7 @@ def add_tool_commands(commands: Any) -> None:
 
     why = commands.add_parser("why", help="机器人为什么推荐或没推荐：每个决定的原因和证据（需要 REDIS_URL）")
     why.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
-    why.add_argument("--limit", type=int, default=10, help="最多显示多少个决定（默认 10，最新的在前）")
+    why.add_argument("--limit", type=positive_int, default=10, help="最多显示多少个决定（默认 10，最新的在前）")
     why.set_defaults(run=customers.why)
 
     sync = commands.add_parser("sync-tags", help="在企业微信里创建编码本的标签（可重复运行），并核对员工改过的标签"
@@ -127,7 +138,7 @@ def add_tool_commands(commands: Any) -> None:
     moderation_commands = moderation.add_subparsers(dest="moderation_command", required=True, metavar="COMMAND")
     log = moderation_commands.add_parser("log", help="审核记录：每个判定和每个动作，最新的在前")
     log.add_argument("--days", type=int, default=7, help="最近几天（默认 7）")
-    log.add_argument("--limit", type=int, default=50, help="最多显示多少条（默认 50）")
+    log.add_argument("--limit", type=positive_int, default=50, help="最多显示多少条（默认 50）")
     log.add_argument("--customer", metavar="ID", help="只看这位顾客（external_userid）或收到通知的员工")
     log.add_argument("--group", metavar="CHAT_ID_OR_NAME", help="只看这个群")
     log.add_argument("--kind", action="append", help="只看这种记录（decision、notice_sent……，可写多次）")

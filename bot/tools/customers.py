@@ -49,6 +49,9 @@ def why(args: argparse.Namespace) -> int:
     async def read(store: Store) -> int:
         records = await Journal(store).read(args.customer)
         if not records:
+            if await store.get(Profiles.key(args.customer)) is None:
+                print(f"没有顾客 {args.customer} 的档案（external_userid 写对了吗？）", file=sys.stderr)
+                return 1
             print(f"还没有为顾客 {args.customer} 做过推荐决定")
             return 0
         for record in records[: args.limit]:

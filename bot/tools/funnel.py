@@ -62,7 +62,11 @@ def report(args: argparse.Namespace) -> int:
 
     found = asyncio.run(read())
     if args.html:
-        Path(args.html).write_text(render_html(found), encoding="utf-8")
+        try:
+            Path(args.html).write_text(render_html(found), encoding="utf-8")
+        except OSError as error:
+            print(f"写不了 {args.html}：{error.strerror or error}", file=sys.stderr)
+            return 2
         print(f"写好了 {args.html}（{found.first} … {found.last}）")
     else:
         print(render_text(found))

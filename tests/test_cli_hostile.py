@@ -1,0 +1,59 @@
+"""Operator commands given bad arguments or a store that does not answer: one clear line on stderr, a
+sensible exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.store.base import Store
+from tests.conftest import TEST_REDIS_URL
+
+DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def siyu(*args: str, redis_url: str = TEST_REDIS_URL) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                          env={**env, "REDIS_URL": redis_url}, timeout=60)
+
+
+def one_clear_line(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("内容目录")]
+    assert len(lines) == 1, result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+
+
+@pytest.mark.parametrize("command", [["purchase", "wm1"], ["report"], ["why", "wm1"], ["profile", "wm1"],
+                                     ["misses"], ["deadletters"], ["forget", "wm1"]])
+def test_a_store_that_does_not_answer_is_one_line_and_exit_code_2(command: list[str]) -> None:
+    result = siyu(*command, redis_url=DOWN)
+    assert result.returncode == 2
+    one_clear_line(result, "Redis", "127.0.0.1:1")
+
+
+@pytest.mark.parametrize("target", ["missing-folder/report.html", "."])
+def test_report_html_to_a_path_that_cannot_be_written_says_so(redis_store: Store, tmp_path: Path,
+                                                             target: str) -> None:
+    result = siyu("report", "--html", str(tmp_path / target))
+    assert result.returncode == 2
+    one_clear_line(result, str(tmp_path / target))
+
+
+def test_why_for_a_customer_the_bot_never_saw_is_an_error_like_profile(redis_store: Store) -> None:
+    for command in ("why", "profile"):
+        result = siyu(command, "wmNobody")
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert "wmNobody" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["why", "wm1"], ["misses"], ["deadletters"], ["moderation", "log"]])
+@pytest.mark.parametrize("limit", ["0", "-3"])
+def test_a_limit_below_one_is_refused(command: list[str], limit: str) -> None:
+    result = siyu(*command, "--limit", limit)
+    assert result.returncode == 2 and "--limit" in result.stderr and "Traceback" not in result.stderr

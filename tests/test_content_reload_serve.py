@@ -1,0 +1,106 @@
+"""Hot reload of semantically broken content into a running `siyu serve`: the broken file is refused with
+file:line in the log, the running content keeps serving, and later good edits are still picked up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bot.engine.library as library_module
+from bot.engine.library import Library
+from bot.groups.library import GroupLibrary
+from bot.logging_setup import DISTINCT, LogThrottle
+from bot.store.base import Store
+from bot.wiring import watch_content
+from tests.conftest import TEST_REDIS_URL
+from tests.fault_kit import BotProcess, until
+from tests.gateway_kit import ROOT, eventually
+
+
+def versions_in_use(bot: BotProcess) -> list[str]:
+    return re.findall(r"content version (\w+) in use", bot.log_text())
+
+
+async def test_broken_followups_are_refused_with_file_and_line_and_later_edits_still_reload(
+        tmp_path: Path, redis_store: Store, bots: Callable[..., BotProcess]) -> None:
+    content = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge", "groups"):
+        shutil.copytree(ROOT / folder, content / folder)
+    bot = bots(TEST_REDIS_URL, {"SIYU_CONTENT": str(content)})
+    bot.start()
+    await bot.started()
+    await asyncio.sleep(1.0)  # the file watcher starts after the server
+    broken = [("codebook.yaml", '"2": {label: 油皮', '"1": {label: 油皮', "knowledge/codebook.yaml:16:7"),  # a code twice
+              ("policy.yaml", "  window: 7d", "  window: 0d", "knowledge/policy.yaml:29:11"),  # the budget off
+              ("followups.yaml", "{reason}", "{reasons", "knowledge/followups.yaml:12:13")]  # not a format string
+    for name, old, new, where in broken:
+        path = content / "knowledge" / name
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        await until(lambda where=where: where in bot.log_text(), 15, f"the refusal naming {where}")  # type: ignore[misc]
+        assert bot.process is not None and bot.process.poll() is None and await bot.health() == 200
+        if name != "followups.yaml":
+            path.write_text(text, encoding="utf-8")  # back as it was: the version in use stays the same
+    assert versions_in_use(bot) == []
+    plans = content / "knowledge" / "followups.yaml"
+    good = (ROOT / "knowledge" / "followups.yaml").read_text(encoding="utf-8")
+    plans.write_text(good.replace("第1天的关怀", "第一天的关怀"), encoding="utf-8")  # a good edit
+    await until(lambda: len(versions_in_use(bot)) == 1, 15, "the good edit in use")
+    assert "Traceback" not in bot.log_text()
+
+
+async def test_a_loader_bug_during_a_reload_keeps_the_content_and_the_watcher(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    root = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge"):
+        shutil.copytree(ROOT / folder, root / folder)
+    library = Library.load(root)
+    version = library.current.version
+    real_load = library_module.load_content
+
+    def broken_load(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a checker bug")
+
+    monkeypatch.setattr(library_module, "load_content", broken_load)
+    watcher = asyncio.create_task(watch_content(library, GroupLibrary.load(library.current)))
+    faq = root / "knowledge" / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    for attempt in range(20):  # the watcher starts when it starts: write again until it has seen a change
+        faq.write_text(text.replace("满59元包邮", f"满{40 + attempt}元包邮"), encoding="utf-8")
+        await asyncio.sleep(1.0)
+        if "a checker bug" in caplog.text:
+            break
+    assert "content reload failed" in caplog.text and library.current.version == version
+    assert not watcher.done()
+    monkeypatch.setattr(library_module, "load_content", real_load)
+    faq.write_text(text.replace("满59元包邮", "满39元包邮"), encoding="utf-8")
+    await eventually(lambda: library.current.version != version, within=10)
+    watcher.cancel()
+
+
+def test_two_different_content_refusals_within_the_throttle_interval_both_reach_the_log() -> None:
+    throttle = LogThrottle(interval_s=10, clock=lambda: 0.0)
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("siyu.test.distinct")
+    handler = Keep()
+    handler.addFilter(throttle)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        for where in ("codebook.yaml:16:7", "policy.yaml:29:11", "policy.yaml:29:11"):
+            logger.error("content reload refused:\n%s", where, extra=DISTINCT)
+    finally:
+        logger.removeHandler(handler)
+    assert records == ["content reload refused:\ncodebook.yaml:16:7", "content reload refused:\npolicy.yaml:29:11"]
