@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import build_app
 from bot.gateway.contacts import CHURN_LOG
 from bot.gateway.deadletters import DeadLetters
+from bot.gateway.eventlog import UNKNOWN_LOG
 from bot.profile.store import Profiles
 from bot.store.base import Store
 from bot.wiring import make_conversation_factory
@@ -61,6 +62,24 @@ async def test_a_create_time_that_is_not_a_number_loses_neither_churn_nor_welcom
     assert (await Profiles(store).load("wmOdd")).staff == {}
     assert await DeadLetters(store).list() == []
 
+
+async def test_a_contact_change_without_a_customer_is_kept_for_the_operator_not_recorded_as_customer_nobody(
+        client: TestClient, store: Store, fake: FakeWeCom) -> None:
+    for change in ("del_follow_user", "add_external_contact"):
+        assert await post(client, event("change_external_contact", ChangeType=change, UserID="emp1",
+                                        WelcomeCode="WNONE", CreateTime="1767225600")) == 200
+
+    async def kept() -> bool:
+        return len(await store.lrange(UNKNOWN_LOG, 0, -1)) == 2
+
+    for _ in range(300):
+        if await kept():
+            break
+        await asyncio.sleep(0.02)
+    assert await kept()
+    assert "no ExternalUserID" in (await store.lrange(UNKNOWN_LOG, 0, -1))[0]
+    assert await store.lrange(CHURN_LOG, 0, -1) == [] and fake.calls_to("externalcontact/send_welcome_msg") == []
+    assert await store.get(Profiles.key("")) is None and await DeadLetters(store).list() == []
 
 
 async def test_kf_messages_and_events_with_a_garbled_send_time_are_still_answered_and_recorded(

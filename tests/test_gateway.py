@@ -406,7 +406,9 @@ async def test_accepted_callbacks_leave_no_reference_cycles_behind(fake: FakeWeC
         in_cycles = gc.collect()
     finally:
         gc.enable()
-    assert in_cycles < 50  # a self-referring deadline closure left 19 objects per callback
+    # a self-referring deadline closure left 19 objects per callback (950 here); a few unrelated cycles (a
+    # timeout's traceback on a loaded machine, a reconnect) must not fail the test
+    assert in_cycles < 250
 
 
 async def test_a_body_that_stops_arriving_gets_408_and_a_whole_one_is_read_at_once(fake: FakeWeCom,

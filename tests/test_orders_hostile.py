@@ -142,3 +142,20 @@ async def test_an_unknown_product_is_recorded_and_the_answer_says_the_catalogue_
     assert "knowledge/products.yaml" in answer["warning"]
     assert "warning" not in await known.json() and "warning" not in await none.json()
     assert await queued(store) == 3
+
+
+async def test_an_order_the_store_cannot_take_gets_a_503_with_retry_after_and_the_retry_counts_once(
+        client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    order = {"external_userid": "wmDown", "order_id": "D1", "paid_at": NOW}
+    real = store.enqueue_once
+
+    async def down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the store does not answer")
+
+    monkeypatch.setattr(store, "enqueue_once", down)
+    refused = await client.post("/orders", json=order, headers=AUTH)
+    assert refused.status == 503 and refused.headers["Retry-After"] == "5" and await queued(store) == 0
+    monkeypatch.setattr(store, "enqueue_once", real)
+    taken = await client.post("/orders", json=order, headers=AUTH)
+    again = await client.post("/orders", json=order, headers=AUTH)
+    assert taken.status == again.status == 200 and (await again.json())["duplicate"] and await queued(store) == 1

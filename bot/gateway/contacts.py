@@ -16,6 +16,7 @@ from collections.abc import Callable
 from bot.conversation import Conversation, Inbound, InboundKind, Outbound
 from bot.events import ADDED, CHURNED, WELCOMED, CustomerEvent, EventBus
 from bot.gateway import eventlog
+from bot.gateway.eventlog import UNKNOWN_LOG
 from bot.gateway.kf import WELCOME_CODE_TTL_S, to_kf_payload
 from bot.gateway.kf_link import KfLink
 from bot.gateway.outbox import FINAL, Outbox, message_id
@@ -80,6 +81,12 @@ class Contacts:
         data = event.data
         change = data.get("ChangeType", "")
         customer = data.get("ExternalUserID", "")
+        if not customer:  # nothing can be done for nobody: kept for the operator, never a record of customer ""
+            log.warning("external contact change %r without ExternalUserID: kept in %s", change, UNKNOWN_LOG)
+            kept = {"kind": "external_contact", "change": change, "employee": data.get("UserID", ""),
+                    "at": self.clock(), "why": "no ExternalUserID"}
+            await self.store.lpush_capped(UNKNOWN_LOG, json.dumps(kept), 1000)
+            return
         if change in ("add_external_contact", "add_half_external_contact"):
             await self.tell(ADDED, customer, data.get("CreateTime", ""), event.conversation,
                              staff=data.get("UserID", ""), channel=data.get("State", ""))

@@ -14,6 +14,8 @@ from bot.conversation import Turn
 from bot.gateway.queue import Event
 from bot.logging_setup import conversation_tag
 
+UNKNOWN_LOG = "siyu:log:unknown_callbacks"  # callbacks and events the bot cannot act on, kept for operators
+
 log = logging.getLogger("siyu.traffic")
 
 _TYPE_FIELD = {"kf_message": "msgtype", "app_message": "MsgType", "kf_event": "event_type",

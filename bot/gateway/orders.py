@@ -35,6 +35,7 @@ MAX_BODY = 16 * 1024
 CUSTOMER_ID = re.compile(r"[A-Za-z0-9_.@-]{1,128}")  # external_userid (wm…/wo…) or a member's userid
 MAX_ID = 128  # order_id and product
 FUTURE_SLACK_S = 3600  # the shop's clock may run ahead a little; more is a mistake (milliseconds, a typo)
+RETRY_LATER = {"Retry-After": "5"}  # a 503: the store did not take the order; the shop retries it (one per order_id)
 
 
 def order_fields(body: object, now: float | None = None) -> dict[str, str] | str:
@@ -119,10 +120,12 @@ class OrderIntake:
             fresh = await queue_order(self.queue, fields)
         except self.queue.store.unavailable as error:
             log.warning("an order was not queued: the store does not answer (%s); 503", type(error).__name__)
-            return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
+            return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503,
+                                     headers=RETRY_LATER)
         except Exception:
             log.exception("could not queue an order")
-            return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
+            return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503,
+                                     headers=RETRY_LATER)
         answer: dict[str, object] = {"ok": True, "duplicate": not fresh}
         known = self.catalogue()
         if fields["product"] and known is not None and fields["product"] not in known:

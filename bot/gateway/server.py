@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.gateway.eventlog import UNKNOWN_LOG
 from bot.gateway.queue import Queue
 from bot.metrics import Metrics
 from bot.protocol.callback import Callback, Kind, MalformedXML, classify, encrypted_field
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 MAX_SKEW_S = 600
-UNKNOWN_LOG = "siyu:log:unknown_callbacks"
 STORE_DEADLINE_S = 0.7  # a store that has not taken the event by then, and is not answering, gets a 503
 STORE_ALIVE_S = 0.25  # "answering": it answered some command this recently (it is busy, not frozen)
 STORE_PATIENCE_S = 4.0  # a busy store is waited for, but never past WeCom's 5 s
