@@ -30,6 +30,7 @@ KIND_CLASH = 0.72  # 发货多久 against 怎么发货: same topic, another ques
 NEGATION_CLASH = 0.5  # 想退 against 不想退了
 QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" against "how much of p was said"
 UNKNOWN_SHARE = 0.5  # a feature no entry uses (香港, 开车) weighs half the rarest known one
+CEILING_MARGIN = 1e-9  # relative: far above the rounding of a sum of a few dozen weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +98,34 @@ class Index:
                 if names[fid][0] != "c":  # single characters only refine the exact score
                     postings.setdefault(fid, []).append(position)
         self.postings = postings
+        # the smallest total weight of a phrasing each feature reaches (see ceiling)
+        self.lightest = {fid: min(self.totals[p] for p in found) for fid, found in postings.items()}
 
     def __len__(self) -> int:
         return len(self.owners)
 
     def positions(self, owner_prefix: str) -> frozenset[int]:
         return frozenset(p for p, owner in enumerate(self.owners) if owner.startswith(owner_prefix))
+
+    def ceiling(self, query: Analysis) -> float:
+        """A score no phrasing reaches for this query in search(): at most all of the query's known evidence
+        is explained, and a phrasing says no more than that share of its own weight (the lightest phrasing
+        a posting of the query reaches). Exact arithmetic bounds search's; the margin covers its rounding."""
+        ids, weights, lightest = self.ids, self.weights, self.lightest
+        known = total = 0.0
+        lightest_reached = math.inf
+        for feature, factor in query.features.items():
+            fid = ids.get(feature)
+            if fid is None:
+                total += self.unknown_rarity * factor
+            else:
+                known += weights[fid]
+                total += weights[fid]
+                lightest_reached = min(lightest_reached, lightest.get(fid, math.inf))
+        if lightest_reached == math.inf:
+            return 0.0  # no posting reached: search() finds nothing
+        explained, said = known / total, min(1.0, known / lightest_reached)
+        return 100 * explained ** QUERY_SHARE * said ** (1 - QUERY_SHARE) * (1 + CEILING_MARGIN)
 
     def search(self, query: Analysis, among: frozenset[int] | None = None) -> list[Scored]:
         """Every entry a phrasing of which shares evidence with the query, best first (only `among`
