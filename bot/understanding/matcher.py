@@ -143,9 +143,10 @@ class Understanding:
     def search(self, text: str) -> tuple[Analysis, list[Scored], str]:
         """The best reading of a message (as typed, or with typos corrected) and its candidates."""
         normalized = self.normalize(text)
-        analysis = self.analyze(normalized)
+        words = SEGMENTER.cut(normalized)
+        analysis = self.analyze(normalized, words)
         candidates = self.index.search(analysis)
-        corrected, fixes = self.corrector(normalized, SEGMENTER.cut(normalized))
+        corrected, fixes = self.corrector(normalized, words)
         if fixes:
             other = self.analyze(corrected)
             found = self.index.search(other)
@@ -181,21 +182,22 @@ class Understanding:
         readings = []
         for part in parts:
             normalized = self.normalize(part)
-            readings.append((part, normalized, self.analyze(normalized)))
+            words = SEGMENTER.cut(normalized)
+            readings.append((part, normalized, words, self.analyze(normalized, words)))
         hit = self.thresholds.hit
-        possible = [self.index.ceiling(analysis) >= hit for _, _, analysis in readings]
+        possible = [self.index.ceiling(analysis) >= hit for _, _, _, analysis in readings]
         unsure = [number for number, can in enumerate(possible) if not can]
         for left, number in enumerate(unsure):
             if sum(possible) + len(unsure) - left <= 1:
                 return []
-            _, normalized, _ = readings[number]
-            corrected, fixes = self.corrector(normalized, SEGMENTER.cut(normalized))
+            _, normalized, words, _ = readings[number]
+            corrected, fixes = self.corrector(normalized, words)
             if fixes:
                 possible[number] = self.index.ceiling(self.analyze(corrected)) * CORRECTION_DISCOUNT >= hit
         if sum(possible) <= 1:
             return []
         answered: list[str] = []
-        for (part, _, _), can in zip(readings, possible, strict=True):
+        for (part, _, _, _), can in zip(readings, possible, strict=True):
             if can:
                 decision, answers, _, _ = self.decide(self.search(part)[1])
                 if decision is Decision.ANSWER:
