@@ -123,7 +123,8 @@ class Index:
         if lightest_reached == math.inf:
             return 0.0  # no posting reached: search() finds nothing
         explained, said = known / total, min(1.0, known / lightest_reached)
-        return 100 * explained ** QUERY_SHARE * said ** (1 - QUERY_SHARE) * (1 + CEILING_MARGIN)
+        ceiling: float = 100 * explained ** QUERY_SHARE * said ** (1 - QUERY_SHARE) * (1 + CEILING_MARGIN)
+        return ceiling
 
     def search(self, query: Analysis, among: frozenset[int] | None = None) -> list[Scored]:
         """Every entry a phrasing of which shares evidence with the query, best first (only `among`
