@@ -4,7 +4,8 @@ Decisions, with the thresholds of knowledge/matching.yaml (scores 0-100, see ind
 - answer: the best entry scores ≥ `hit` and leads the next one by ≥ `clarify_margin`;
 - clarify: the best two both reach `hit` but are within the margin — the customer picks 1 or 2;
 - miss: nothing reaches `hit`; from `near_miss` up the message is kept for `siyu misses`.
-A message with several clauses is also matched clause by clause; every clause answered is answered.
+A message with several clauses is also matched clause by clause; every clause answered is answered (when two
+or more are; clauses that cannot reach `hit`, by Index.ceiling, are not searched).
 """
 
 from __future__ import annotations
