@@ -94,7 +94,8 @@ class Analyzer:
             position = start + length
         return frozenset(found), spans
 
-    def __call__(self, text: str) -> Analysis:
+    def __call__(self, text: str, cut: list[str] | None = None) -> Analysis:
+        """`cut`: SEGMENTER.cut(text) when the caller has it already (it is only read)."""
         found, spans = self.kinds(text)
         kinds = set(found)
         outside = bytearray(b"\x01") * len(text)  # 0 where a cue word stands
@@ -105,7 +106,7 @@ class Analyzer:
         negate = False
         position = 0
         single_cues, cue_words, negations, filler = self.single_cues, self.cue_words, self.negations, self.filler
-        tokens = self._tokens(text, spans)
+        tokens = self._tokens(text, spans, cut)
         either_or = False
         for index, token in enumerate(tokens):
             start, position = position, position + len(token)
@@ -135,10 +136,10 @@ class Analyzer:
                 runs[-1].append(word)
         return Analysis(text, tuple(words), frozenset(kinds), self._features(runs), either_or)
 
-    def _tokens(self, text: str, spans: list[tuple[int, int]]) -> list[str]:
+    def _tokens(self, text: str, spans: list[tuple[int, int]], cut: list[str] | None = None) -> list[str]:
         """Words, with a question cue always a word of its own (怎样才能 is 怎样 + 才能, 怎么样 stays whole),
         and a word the knowledge base never uses cut around one it does (礼盒装 → 礼盒 + 装)."""
-        tokens = SEGMENTER.cut(text)
+        tokens = SEGMENTER.cut(text) if cut is None else cut
         if self.known:
             tokens = [piece for token in tokens for piece in self._around_known(token)]
         if not spans:

@@ -14,11 +14,9 @@ first), and only the best few are scored exactly.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
 
 from bot.understanding.analysis import NEGATED, Analysis
 
@@ -30,6 +28,7 @@ KIND_CLASH = 0.72  # 发货多久 against 怎么发货: same topic, another ques
 NEGATION_CLASH = 0.5  # 想退 against 不想退了
 QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" against "how much of p was said"
 UNKNOWN_SHARE = 0.5  # a feature no entry uses (香港, 开车) weighs half the rarest known one
+CEILING_MARGIN = 1e-9  # relative: far above the rounding of a sum of a few dozen weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +96,35 @@ class Index:
                 if names[fid][0] != "c":  # single characters only refine the exact score
                     postings.setdefault(fid, []).append(position)
         self.postings = postings
+        # the smallest total weight of a phrasing each feature reaches (see ceiling)
+        self.lightest = {fid: min(self.totals[p] for p in found) for fid, found in postings.items()}
 
     def __len__(self) -> int:
         return len(self.owners)
 
     def positions(self, owner_prefix: str) -> frozenset[int]:
         return frozenset(p for p, owner in enumerate(self.owners) if owner.startswith(owner_prefix))
+
+    def ceiling(self, query: Analysis) -> float:
+        """A score no phrasing reaches for this query in search(): at most all of the query's known evidence
+        is explained, and a phrasing says no more than that share of its own weight (the lightest phrasing
+        a posting of the query reaches). Exact arithmetic bounds search's; the margin covers its rounding."""
+        ids, weights, lightest = self.ids, self.weights, self.lightest
+        known = total = 0.0
+        lightest_reached = math.inf
+        for feature, factor in query.features.items():
+            fid = ids.get(feature)
+            if fid is None:
+                total += self.unknown_rarity * factor
+            else:
+                known += weights[fid]
+                total += weights[fid]
+                lightest_reached = min(lightest_reached, lightest.get(fid, math.inf))
+        if lightest_reached == math.inf:
+            return 0.0  # no posting reached: search() finds nothing
+        explained, said = known / total, min(1.0, known / lightest_reached)
+        ceiling: float = 100 * explained ** QUERY_SHARE * said ** (1 - QUERY_SHARE) * (1 + CEILING_MARGIN)
+        return ceiling
 
     def search(self, query: Analysis, among: frozenset[int] | None = None) -> list[Scored]:
         """Every entry a phrasing of which shares evidence with the query, best first (only `among`
@@ -130,35 +152,48 @@ class Index:
                     break  # the rest are commoner still; the exact score below counts them anyway
                 found = found[:COMMON_WALK]  # a message of common words only: a bounded look
             weight = known[fid]
-            for position in found:
-                gathered[position] = gathered.get(position, 0.0) + weight
-        if len(gathered) > CANDIDATES:
-            shortlist = [p for p, _ in heapq.nlargest(CANDIDATES, gathered.items(), key=itemgetter(1))]
-        else:
-            shortlist = list(gathered)
+            if gathered:
+                add = gathered.get
+                for position in found:
+                    gathered[position] = add(position, 0.0) + weight
+            else:
+                gathered = dict.fromkeys(found, weight)  # 0.0 + weight, in the same order
+        # heapq.nlargest's documented equivalent (ties keep their order), and faster at any size here
+        shortlist = sorted(gathered, key=gathered.__getitem__, reverse=True)[:CANDIDATES] \
+            if len(gathered) > CANDIDATES else list(gathered)
+        # Sums run over the same sets in the same order as ever, so every score is the same to the last bit.
+        weight_of = weights.__getitem__
+        owners, features, totals, kinds_of = self.owners, self.features, self.totals, self.kinds
         query_ids = set(known)
-        shared_by: list[tuple[int, set[int], float]] = []
+        shared_by: list[tuple[int, str, set[int], float]] = []
         union: dict[str, set[int]] = {}
         for position in shortlist:
-            shared = query_ids.intersection(self.features[position])
-            shared_by.append((position, shared, sum(weights[f] for f in shared)))
-            union.setdefault(self.owners[position], set()).update(shared)
-        explained = {owner: sum(weights[f] for f in found) / total for owner, found in union.items()}
+            shared = query_ids.intersection(features[position])
+            owner = owners[position]
+            shared_by.append((position, owner, shared, sum(map(weight_of, shared))))
+            found_by = union.get(owner)
+            if found_by is None:
+                union[owner] = set(shared)
+            else:
+                found_by.update(shared)
+        explained = {owner: sum(map(weight_of, found)) / total for owner, found in union.items()}
         best: dict[str, tuple[float, int, set[int]]] = {}
-        for position, shared, matched in shared_by:
-            owner = self.owners[position]
-            features = self.features[position]
-            said = min(1.0, matched / self.totals[position])
+        query_kinds = query.kinds
+        for position, owner, shared, matched in shared_by:
+            said = min(1.0, matched / totals[position])
             score = 100 * explained[owner] ** QUERY_SHARE * said ** (1 - QUERY_SHARE)
-            kinds = self.kinds[position]
-            if query.kinds and kinds and query.kinds.isdisjoint(kinds):
-                score *= KIND_CLASH
-            if clash and not clash.isdisjoint(features):
+            if query_kinds:
+                kinds = kinds_of[position]
+                if kinds and query_kinds.isdisjoint(kinds):
+                    score *= KIND_CLASH
+            if clash and not clash.isdisjoint(features[position]):
                 score *= NEGATION_CLASH
-            if owner not in best or best[owner][0] < score:
+            held = best.get(owner)
+            if held is None or held[0] < score:
                 best[owner] = (score, position, shared)
         ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)
-        return [Scored(owner, score, self.texts[position], self._evidence(shared) if rank < EXPLAINED else ())
+        texts = self.texts
+        return [Scored(owner, score, texts[position], self._evidence(shared) if rank < EXPLAINED else ())
                 for rank, (owner, (score, position, shared)) in enumerate(ranked)]
 
     def _evidence(self, shared: set[int]) -> tuple[str, ...]:

@@ -4,7 +4,8 @@ Decisions, with the thresholds of knowledge/matching.yaml (scores 0-100, see ind
 - answer: the best entry scores ≥ `hit` and leads the next one by ≥ `clarify_margin`;
 - clarify: the best two both reach `hit` but are within the margin — the customer picks 1 or 2;
 - miss: nothing reaches `hit`; from `near_miss` up the message is kept for `siyu misses`.
-A message with several clauses is also matched clause by clause; every clause answered is answered.
+A message with several clauses is also matched clause by clause; every clause answered is answered (when two
+or more are; clauses that cannot reach `hit`, by Index.ceiling, are not searched).
 """
 
 from __future__ import annotations
@@ -143,9 +144,10 @@ class Understanding:
     def search(self, text: str) -> tuple[Analysis, list[Scored], str]:
         """The best reading of a message (as typed, or with typos corrected) and its candidates."""
         normalized = self.normalize(text)
-        analysis = self.analyze(normalized)
+        words = SEGMENTER.cut(normalized)
+        analysis = self.analyze(normalized, words)
         candidates = self.index.search(analysis)
-        corrected, fixes = self.corrector(normalized, SEGMENTER.cut(normalized))
+        corrected, fixes = self.corrector(normalized, words)
         if fixes:
             other = self.analyze(corrected)
             found = self.index.search(other)
@@ -167,16 +169,41 @@ class Understanding:
             reason = "only filler words: nothing to match"
         parts = clauses(text)
         if len(parts) > 1:
-            answered: list[str] = []
-            for part in parts:
-                part_decision, part_answers, _, _ = self.decide(self.search(part)[1])
-                if part_decision is Decision.ANSWER:
-                    answered.extend(a for a in part_answers if a not in answered)
+            answered = self._clauses_answered(parts)
             if len(answered) > 1:  # several questions; one clause alone is a fragment, not a question
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} clauses, {len(answered)} answered"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
                       analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
+
+    def _clauses_answered(self, parts: list[str]) -> list[str]:
+        """The entries a message's clauses answer, in order; [] when at most one clause can be answered (that
+        one alone would not count), found without searching: no reading of the other clauses, as typed or
+        with typos corrected, can reach `hit` (Index.ceiling)."""
+        readings = []
+        for part in parts:
+            normalized = self.normalize(part)
+            words = SEGMENTER.cut(normalized)
+            readings.append((part, normalized, words, self.analyze(normalized, words)))
+        hit = self.thresholds.hit
+        possible = [self.index.ceiling(analysis) >= hit for _, _, _, analysis in readings]
+        unsure = [number for number, can in enumerate(possible) if not can]
+        for left, number in enumerate(unsure):
+            if sum(possible) + len(unsure) - left <= 1:
+                return []
+            _, normalized, words, _ = readings[number]
+            corrected, fixes = self.corrector(normalized, words)
+            if fixes:
+                possible[number] = self.index.ceiling(self.analyze(corrected)) * CORRECTION_DISCOUNT >= hit
+        if sum(possible) <= 1:
+            return []
+        answered: list[str] = []
+        for (part, _, _, _), can in zip(readings, possible, strict=True):
+            if can:
+                decision, answers, _, _ = self.decide(self.search(part)[1])
+                if decision is Decision.ANSWER:
+                    answered.extend(a for a in answers if a not in answered)
+        return answered
 
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""
