@@ -16,7 +16,7 @@ from bot.engine.content import load_content
 from bot.metrics import Metrics
 from bot.profile.codebook import Codebook
 from bot.profile.store import TAGS_DIRTY, Profiles
-from bot.protocol.api import WeComAPI
+from bot.protocol.api import WeComAPI, WeComError
 from bot.store.base import Store
 from bot.tagsync.library import TAG_IDS
 from bot.tagsync.service import TAGSYNC_LOG, TagSync
@@ -198,6 +198,20 @@ async def test_a_tag_deleted_in_wecom_40068_rereads_ids_and_marks_the_rest(fake:
     assert any("痘痘" in line and "sync-tags" in line for line in logged)
     await sync.reconcile()  # the operator runs siyu sync-tags: the tag is back and written
     assert fake.tags_of("wmT", "emp1") == {"油皮", "痘痘"}
+
+
+async def test_a_tag_library_change_wecom_refuses_to_show_is_noted_and_the_ids_stay(
+        fake: FakeWeCom, sync: TagSync, store: Store) -> None:
+    await sync.reconcile()
+    before = await sync.library.ids()
+    fake.fail("externalcontact/get_corp_tag_list", 48002)  # no permission, for good: retrying cannot help
+    await sync.library_changed()
+    assert await sync.library.ids() == before
+    logged = [json.loads(r) for r in await store.lrange(TAGSYNC_LOG, 0, -1)]
+    assert logged[0]["what"].endswith("errcode 48002") and "customer" not in logged[0]
+    fake.fail("externalcontact/get_corp_tag_list", 45033, times=10)  # busy past the client's retries
+    with pytest.raises(WeComError):  # raised: the queued event is retried, not noted as done
+        await sync.library_changed()
 
 
 async def test_busy_errors_are_retried_later_and_nothing_is_lost_or_marked_twice(

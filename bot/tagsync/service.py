@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from bot.conversation import ConversationBusy
 from bot.profile.codebook import Codebook
 from bot.profile.store import STAFFED, Profiles
-from bot.protocol.api import WeComAPI, WeComError
+from bot.protocol.api import WeComAPI, WeComError, is_transient
 from bot.store.base import Store
 from bot.tagsync.library import LibraryReport, TagLibrary
 from bot.tagsync.pull import PullOutcome, TagPuller
@@ -102,8 +102,18 @@ class TagSync:
         await self.pull(customer)
 
     async def library_changed(self) -> None:
-        """change_external_tag: someone changed the corp's tags; read our ids again."""
-        await self.library.refresh(self.api, self.codebook())
+        """change_external_tag: someone changed the corp's tags; read our ids again.
+
+        WeCom busy or silent: raised, so the event is retried. Refused for good (no permission, say): noted in
+        the tag-sync log; the ids read before stay in use and the next event or `siyu sync-tags` reads them."""
+        try:
+            await self.library.refresh(self.api, self.codebook())
+        except WeComError as error:
+            if is_transient(error):
+                raise
+            await self._note("", f"tag library not read again: {error.endpoint} errcode {error.errcode}")
+            log.warning("change_external_tag: reading the tag library was refused (errcode %s); noted in %s",
+                        error.errcode, TAGSYNC_LOG)
 
     # -- the pump --------------------------------------------------------------------------------
     async def pump_once(self, limit: int = 50) -> int:
@@ -131,7 +141,7 @@ class TagSync:
         log.warning("tag push failed (%s); retry %d in %.0fs", why, attempts, delay)
 
     async def _note(self, customer: str, what: str) -> None:
-        record = {"at": round(self.clock(), 1), "customer": customer, "what": what}
+        record = {"at": round(self.clock(), 1), **({"customer": customer} if customer else {}), "what": what}
         await self.store.lpush_capped(TAGSYNC_LOG, json.dumps(record, ensure_ascii=False), 10_000)
 
     async def run(self, interval: float = 1.0) -> None:
