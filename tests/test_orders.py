@@ -101,14 +101,16 @@ async def test_siyu_purchase_queues_the_order_for_the_running_bot(redis_store: S
 
     first = await asyncio.to_thread(siyu, "wmCli", "--order", "A1", "--product", "clear_serum")
     again = await asyncio.to_thread(siyu, "wmCli", "--order", "A1")
-    assert first.returncode == 0 and "已交给机器人处理" in first.stdout
+    assert first.returncode == 0 and "已交给机器人处理" in first.stdout and first.stderr.count("不在") == 0
     assert again.returncode == 0 and "之前已经记过了" in again.stdout
+    sku = await asyncio.to_thread(siyu, "wmCli", "--order", "A2", "--product", "CS-30ML")
+    assert sku.returncode == 0 and "已交给机器人处理" in sku.stdout and "CS-30ML" in sku.stderr  # kept, and said
     queue = Queue(redis_store)
     await queue.setup()
     from bot.gateway.queue import partition_of
 
     entries = await redis_store.read_group(stream_name(partition_of("order:wmCli")), "siyu-workers", "t", 10, 10)
-    assert [e.fields["kind"] for e in entries] == ["order"]
+    assert [e.fields["kind"] for e in entries] == ["order", "order"]
 
 
 async def test_a_purchase_tag_set_by_staff_counts_as_a_purchase(store: Store, fake: FakeWeCom) -> None:

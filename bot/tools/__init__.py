@@ -104,6 +104,7 @@ def add_tool_commands(commands: Any) -> None:
     purchase.add_argument("--order", default=None, help="订单号（同一个订单只算一次）")
     purchase.add_argument("--product", default=None, help="商品 id（knowledge/products.yaml）")
     purchase.add_argument("--at", type=float, default=None, help="付款时间（unix 秒），默认现在")
+    content_option(purchase)
     purchase.set_defaults(run=funnel.purchase)
 
     moderate = commands.add_parser(

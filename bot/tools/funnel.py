@@ -95,4 +95,20 @@ def purchase(args: argparse.Namespace) -> int:
 
     fresh = asyncio.run(send())
     print(f"订单 {fields['order_id']} " + ("已交给机器人处理" if fresh else "之前已经记过了"))
+    if fields["product"]:
+        _warn_unknown_product(args, fields["product"])
     return 0
+
+
+def _warn_unknown_product(args: argparse.Namespace, product: str) -> None:
+    """Like POST /orders: an id the catalogue lacks is recorded anyway, but the operator hears of it."""
+    from bot.understanding.knowledge import load_knowledge
+
+    root = Path(args.content).expanduser() if args.content else content_dir_from(os.environ)
+    try:
+        known = {p.id for p in load_knowledge(root / "knowledge", root).products}
+    except (ContentError, OSError):
+        return  # the order is recorded; an unreadable catalogue is siyu check's to report
+    if product not in known:
+        print(f"注意：商品 “{product}” 不在 knowledge/products.yaml 里（已照样记下；商品 id 写错了吗？）",
+              file=sys.stderr)
