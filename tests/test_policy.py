@@ -9,7 +9,7 @@ import pytest
 
 from bot.engine.content import load_content
 from bot.policy.choose import choose
-from bot.policy.decide import ANSWERED, PERMISSION, Action, decide, may_offer
+from bot.policy.decide import ANSWERED, PERMISSION, Action, decide, may_offer, need_score
 from bot.policy.evidence import apply_reading
 from bot.policy.journal import KEPT, Journal, describe
 from bot.policy.spec import Policy
@@ -77,6 +77,8 @@ def test_silence_after_an_offer_counts_against_and_old_evidence_is_forgotten() -
     old = returning(concern="3")
     old.add_evidence("want", 3, NOW - 40 * DAY, "goal=D")
     assert decide(POLICY, CODEBOOK, PRODUCTS, old, NOW).need == 0
+    old.add_evidence("pain", 1, NOW - DAY, "长痘→痘痘")
+    assert decide(POLICY, CODEBOOK, PRODUCTS, old, NOW).need == need_score(old, NOW, POLICY.forget_after) == 1
 
 
 def test_a_mention_never_overrides_a_survey_answer_and_nothing_overrides_staff() -> None:

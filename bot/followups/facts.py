@@ -17,7 +17,7 @@ from bot.engine.content import Content
 from bot.engine.session import Session, Sessions
 from bot.followups.plans import StepWhen
 from bot.followups.record import Record
-from bot.policy.decide import Action, may_offer
+from bot.policy.decide import Action, may_offer, need_score
 from bot.profile.model import Profile
 from bot.profile.store import Profiles
 from bot.store.base import Store
@@ -33,7 +33,7 @@ class Facts:
 
     def need(self, now: float) -> float:
         """The need score now, as the policy counts it (docs/policy.md)."""
-        return round(sum(float(e[1]) for e in self.profile.evidence if now - float(e[2]) <= self.forget_after), 1)
+        return need_score(self.profile, now, self.forget_after)
 
     @property
     def name(self) -> str:

@@ -67,13 +67,23 @@ def may_offer(policy: Policy, codebook: Codebook, products: Sequence[Product], p
     return decide(policy, codebook, products, profile, now, proactive=True, trigger=trigger, restrained=restrained)
 
 
+def live_evidence(profile: Profile, now: float, forget_after: float) -> list[list[Any]]:
+    """The evidence that still counts (the last `need.forget_after`)."""
+    return [e for e in profile.evidence if now - float(e[2]) <= forget_after]
+
+
+def need_score(profile: Profile, now: float, forget_after: float) -> float:
+    """The customer's need now: the sum of the weights of the evidence that still counts."""
+    return round(sum(float(e[1]) for e in live_evidence(profile, now, forget_after)), 1)
+
+
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
            *, proactive: bool = False, trigger: str = "", restrained: str = "") -> Decision:
     """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
     docs/groups.md): it holds back every offer, an explicit ask included."""
-    live = [e for e in profile.evidence if now - float(e[2]) <= policy.forget_after]
+    live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
-    need = round(sum(float(e[1]) for e in live), 1)
+    need = need_score(profile, now, policy.forget_after)
     reasons: list[str] = []
 
     def done(action: Action, **extra: Any) -> Decision:

@@ -51,7 +51,9 @@ def check(args: argparse.Namespace) -> int:
     states = sum(len(f.spec.states) for f in content.flows.values())
     print(f"OK {content.root} (版本 {content.version}): {len(content.flows)} 个流程 / {states} 个状态, "
           f"{len(content.personas)} 个人设, {len(knowledge.faq)} 条 FAQ, {len(knowledge.intents)} 个意图, "
-          f"{len(knowledge.products)} 个商品"
+          f"{len(knowledge.products)} 个商品, {len(content.codebook.questions)} 道调研题 / "
+          f"{len(content.codebook.tags)} 个企业微信标签, 克制推荐流程 {content.policy.flow}, "
+          f"{len(content.plans.plans)} 个跟进计划"
           + (f", {len(groups.types.types)} 种客户群 / {len(groups.welcome_texts)} 条入群欢迎语" if groups else ""))
     if content.moderation is not None:
         detector = content.moderation
