@@ -24,10 +24,9 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import ahocorasick
-
 from bot.moderation.digits import CHINESE_DIGITS, DigitRun, digit_runs
 from bot.understanding.normalize import _t2s_table
+from bot.variants import Variants, splice
 
 MAX_INPUT = 1000  # characters judged; a longer paste is judged on its start
 
@@ -132,14 +131,6 @@ def _positions(joined: str) -> tuple[list[int], list[int]]:
     return starts, [i + 1 for i in starts]
 
 
-def _splice_text(compact: str, pieces: list[tuple[int, int, str]]) -> str:
-    out, position = [], 0
-    for start, end, canonical in pieces:
-        out.append(compact[position:start])
-        out.append(canonical)
-        position = end
-    out.append(compact[position:])
-    return "".join(out)
 
 
 class TextNormalizer:
@@ -148,33 +139,22 @@ class TextNormalizer:
         self._fold = _FoldTable(symbols or {})
         self._symbols = re.compile("|".join(map(re.escape, symbols))) if symbols else None
         self._tokens = {k.lower(): v for k, v in (tokens or {}).items()}
-        self._variants: ahocorasick.Automaton | None = None
-        pairs = {self.word(k, variants=False): self.word(v, variants=False) for k, v in (variants or {}).items()}
-        pairs = {k: v for k, v in pairs.items() if k and k != v}
-        if pairs:
-            automaton = ahocorasick.Automaton()
-            for variant, canonical in pairs.items():
-                automaton.add_word(variant, (len(variant), canonical))
-            automaton.make_automaton()
-            self._variants = automaton
+        self._variants = Variants({self.word(k, variants=False): self.word(v, variants=False)
+                                   for k, v in (variants or {}).items()})
 
     def word(self, text: str, *, variants: bool = True) -> str:
         """Normalise a word from content the way messages are normalised (without the index bookkeeping)."""
         compact = _NOT_ALNUM.sub("", text.translate(self._fold))
-        if variants and self._variants is not None and compact:
-            pieces = self._replacements(compact)
-            if pieces:
-                compact = _splice_text(compact, pieces)
+        if variants and self._variants:
+            compact = self._variants.replace(compact)
         return compact
 
     def words(self, words: list[str]) -> list[str]:
         """`word` for many words at once (a 51k-word lexicon): one translate, one substitution, one pass."""
         joined = "\n".join(w.replace("\n", " ") for w in words).translate(self._fold)
         compact = _NOT_ALNUM_KEEP_NEWLINE.sub("", joined)
-        if self._variants is not None:
-            pieces = self._replacements(compact)
-            if pieces:
-                compact = _splice_text(compact, pieces)
+        if self._variants:
+            compact = self._variants.replace(compact)
         return compact.split("\n")
 
     def fold(self, text: str) -> Folded:
@@ -200,10 +180,10 @@ class TextNormalizer:
         if tokens:  # rare: tokens change the compact form, so the index is needed now
             starts, ends = _positions(joined)
             compact, starts, ends = self._splice_tokens(tokens, compact, starts, ends)
-            pieces = self._replacements(compact) if self._variants is not None and compact else []
+            pieces = self._variants.pieces(compact)
             compact, starts, ends = self._splice(compact, starts, ends, pieces, changes)
             return Folded(original, folded, compact, runs, changes, None, starts, ends)
-        pieces = self._replacements(compact) if self._variants is not None and compact else []
+        pieces = self._variants.pieces(compact)
         base = compact
 
         def build_index() -> tuple[list[int], list[int]]:
@@ -211,7 +191,7 @@ class TextNormalizer:
             _, starts, ends = self._splice(base, starts, ends, pieces, changes)
             return starts, ends
 
-        return Folded(original, folded, _splice_text(compact, pieces) if pieces else compact, runs, changes,
+        return Folded(original, folded, splice(compact, pieces) if pieces else compact, runs, changes,
                       build_index)
 
     def _tokens_in(self, original: str, folded: str,
@@ -254,23 +234,6 @@ class TextNormalizer:
             new_ends.append(last)
         return "".join(out), new_starts, new_ends
 
-    def _replacements(self, compact: str) -> list[tuple[int, int, str]]:
-        assert self._variants is not None
-        best: dict[int, tuple[int, str]] = {}
-        for end, (length, canonical) in self._variants.iter(compact):
-            start = end - length + 1
-            if start not in best or best[start][0] < length:
-                best[start] = (length, canonical)
-        pieces = []
-        position = 0
-        for start in sorted(best):
-            if start < position:
-                continue
-            length, canonical = best[start]
-            pieces.append((start, start + length, canonical))
-            position = start + length
-        return pieces
-
     @staticmethod
     def _splice(compact: str, starts: list[int], ends: list[int], pieces: list[tuple[int, int, str]],
                 changes: list[tuple[int, int, str]]) -> tuple[str, list[int], list[int]]:
@@ -290,4 +253,4 @@ class TextNormalizer:
             position = end
         new_starts.extend(starts[position:])
         new_ends.extend(ends[position:])
-        return _splice_text(compact, pieces), new_starts, new_ends
+        return splice(compact, pieces), new_starts, new_ends

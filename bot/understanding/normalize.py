@@ -13,8 +13,9 @@ import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 
-import ahocorasick
 import zhconv.zhconv as _zhconv
+
+from bot.variants import Variants
 
 _REPEATS = re.compile(r"(.)\1+")
 MAX_INPUT = 500  # characters looked at; a 5,000-character paste is cut, not scanned
@@ -37,43 +38,11 @@ def base_normalize(text: str) -> str:
 
 class Normalizer:
     def __init__(self, variants: Mapping[str, str] | None = None) -> None:
-        self._automaton: ahocorasick.Automaton | None = None
-        pairs = {base_normalize(k): base_normalize(v) for k, v in (variants or {}).items()}
-        pairs = {k: v for k, v in pairs.items() if k and k != v}
-        if pairs:
-            automaton = ahocorasick.Automaton()
-            for variant, canonical in pairs.items():
-                automaton.add_word(variant, (len(variant), canonical))
-            automaton.make_automaton()
-            self._automaton = automaton
+        self._variants = Variants({base_normalize(k): base_normalize(v) for k, v in (variants or {}).items()})
 
     def __call__(self, text: str) -> str:
         normalized = base_normalize(text)
-        if self._automaton is None or not normalized:
-            return normalized
-        return self._replace(normalized)
-
-    def _replace(self, text: str) -> str:
-        assert self._automaton is not None
-        # choose leftmost-longest matches, without overlaps
-        best: dict[int, tuple[int, str]] = {}
-        for end, (length, canonical) in self._automaton.iter(text):
-            start = end - length + 1
-            if start not in best or best[start][0] < length:
-                best[start] = (length, canonical)
-        if not best:
-            return text
-        out: list[str] = []
-        position = 0
-        for start in sorted(best):
-            if start < position:
-                continue
-            length, canonical = best[start]
-            out.append(text[position:start])
-            out.append(canonical)
-            position = start + length
-        out.append(text[position:])
-        return "".join(out)
+        return self._variants.replace(normalized) if self._variants else normalized
 
 
 _CLAUSE = re.compile(r"[?？!！。；;，,\s]+")
