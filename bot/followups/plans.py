@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bot.content.durations import seconds
 from bot.content.schema import Strict
@@ -139,20 +139,13 @@ class Plan(Strict):
 
     _lists = field_validator("start_on", "stop_on", mode="before")(_as_list)
 
-    @field_validator("start_on")
+    @field_validator("start_on", "stop_on")
     @classmethod
-    def _start(cls, value: list[str]) -> list[str]:
+    def _events(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        allowed = STARTS if info.field_name == "start_on" else STOPS
         for name in value:
-            if name not in STARTS:
-                raise ValueError(f"start_on 只能是 {' / '.join(STARTS)}，不是 “{name}”")
-        return value
-
-    @field_validator("stop_on")
-    @classmethod
-    def _stop(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if name not in STOPS:
-                raise ValueError(f"stop_on 只能是 {' / '.join(STOPS)}，不是 “{name}”")
+            if name not in allowed:
+                raise ValueError(f"{info.field_name} 只能是 {' / '.join(allowed)}，不是 “{name}”")
         return value
 
     @field_validator("quiet_hours")
