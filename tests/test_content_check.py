@@ -67,6 +67,7 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/followups.yaml", "tags_none: [冷淡]}\n        why: 加好友后第1天", "tags_none: [冷談]}\n        why: 加好友后第1天",
          "标签 “冷談” 没有任何流程会打上"),
         ("knowledge/followups.yaml", "start_on: purchased", "start_on: bought", "start_on 只能是"),
+        ("knowledge/followups.yaml", "stop_on: [purchased]", "stop_on: [bought]", "stop_on 只能是"),
         ("knowledge/followups.yaml", "quiet_hours: \"21:00-09:00\"", "quiet_hours: \"21:00-25:00\"", "quiet_hours 写法不对"),
         ("knowledge/followups.yaml", "      - id: value\n", "      - id: care\n", "步骤 id 重复了：care"),
         ("knowledge/followups.yaml", "请在企业微信里发给客户 {customer}", "请发给 {custmer}", "staff_task 里的变量 {custmer} 不认识"),
