@@ -126,4 +126,6 @@ def _explain(item: Any) -> str:
     kind = str(item.get("type", ""))
     if kind in _MESSAGES:
         return _MESSAGES[kind]
+    if kind == "value_error" and "error" in item.get("ctx", {}):
+        return str(item["ctx"]["error"])  # our own message, without pydantic's "Value error, " prefix
     return str(item.get("msg", "invalid"))
