@@ -102,6 +102,10 @@ async def test_siyu_purchase_queues_the_order_for_the_running_bot(redis_store: S
     first = await asyncio.to_thread(siyu, "wmCli", "--order", "A1", "--product", "clear_serum")
     again = await asyncio.to_thread(siyu, "wmCli", "--order", "A1")
     assert first.returncode == 0 and "已交给机器人处理" in first.stdout and first.stderr.count("不在") == 0
+    assert "还不认识顾客 “wmCli”" in first.stderr  # recorded anyway, and said
+    await redis_store.set(Profiles.key("wmKnown"), "{}")
+    known = await asyncio.to_thread(siyu, "wmKnown", "--order", "K1")
+    assert known.returncode == 0 and "还不认识" not in known.stderr
     assert again.returncode == 0 and "之前已经记过了" in again.stdout
     sku = await asyncio.to_thread(siyu, "wmCli", "--order", "A2", "--product", "CS-30ML")
     assert sku.returncode == 0 and "已交给机器人处理" in sku.stdout and "CS-30ML" in sku.stderr  # kept, and said
@@ -110,7 +114,7 @@ async def test_siyu_purchase_queues_the_order_for_the_running_bot(redis_store: S
     from bot.gateway.queue import partition_of
 
     entries = await redis_store.read_group(stream_name(partition_of("order:wmCli")), "siyu-workers", "t", 10, 10)
-    assert [e.fields["kind"] for e in entries] == ["order", "order"]
+    assert [e.fields["kind"] for e in entries] == ["order", "order"]  # wmCli's two; wmKnown's is elsewhere
 
 
 async def test_a_purchase_tag_set_by_staff_counts_as_a_purchase(store: Store, fake: FakeWeCom) -> None:

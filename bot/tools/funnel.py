@@ -86,15 +86,20 @@ def purchase(args: argparse.Namespace) -> int:
         print(fields, file=sys.stderr)
         return 2
 
-    async def send() -> bool:
+    async def send() -> tuple[bool, bool]:
+        from bot.profile.store import Profiles
+
         store = open_store(url)
         try:
-            return await queue_order(Queue(store), fields)
+            known = await store.get(Profiles.key(fields["customer"])) is not None
+            return await queue_order(Queue(store), fields), known
         finally:
             await store.close()
 
-    fresh = asyncio.run(send())
+    fresh, known = asyncio.run(send())
     print(f"订单 {fields['order_id']} " + ("已交给机器人处理" if fresh else "之前已经记过了"))
+    if not known:  # still recorded: a shop may report an order before the customer ever writes
+        print(f"注意：机器人还不认识顾客 “{fields['customer']}”（没有档案；顾客 ID 写错了吗？）", file=sys.stderr)
     if fields["product"]:
         _warn_unknown_product(args, fields["product"])
     return 0
