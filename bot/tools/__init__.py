@@ -36,6 +36,11 @@ def add_tool_commands(commands: Any) -> None:
     content_option(chat)
     chat.add_argument("--channel", default="", help="顾客来自的渠道（渠道活码的 State），如 live、pkgcard")
     chat.add_argument("--persona", default=None, help="人设文件名（persona/ 下，不带 .yaml）")
+    chat.add_argument("--store", metavar="REDIS_URL", default=None,
+                      help="把对话、档案、推荐原因和漏斗写进这个 Redis（请用单独的库，如 redis://127.0.0.1:6379/9），"
+                           "之后可以用 siyu profile / why / report 看；默认只在内存里")
+    chat.add_argument("--customer", default="wm_chat_customer",
+                      help="扮演的顾客 ID（配合 --store），默认 wm_chat_customer")
     chat.set_defaults(run=run.chat)
 
     test = commands.add_parser("test", help="运行对话测试（YAML：顾客说什么、小丸子该回什么）")

@@ -36,10 +36,11 @@ async def _read_line(prompt: str) -> str | None:
 
 
 async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
-                   read_line: Callable[[str], Awaitable[str | None]] = _read_line) -> int:
+                   read_line: Callable[[str], Awaitable[str | None]] = _read_line, *,
+                   simulator: Simulator | None = None) -> int:
     """The terminal conversation. Lines typed within `burst_window` seconds of each other are one burst,
     answered once when the window passes with nothing typed — the way the kf path answers them."""
-    simulator = Simulator(library, channel=channel, burst_window=burst_window)
+    simulator = simulator or Simulator(library, channel=channel, burst_window=burst_window)
     speaker = library.current.personas[library.current.persona_for(channel).id].spec.name
     print(f"和{speaker}聊天（内容版本 {library.current.version}）。输入 /help 看命令。\n")
 

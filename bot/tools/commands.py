@@ -84,7 +84,37 @@ def chat(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"SIYU_BURST_WINDOW 应该是秒数，现在是 {raw!r}", file=sys.stderr)
         return 2
-    return asyncio.run(run_chat(Library(content, args.persona), args.channel, burst_window=max(0.0, window)))
+    library = Library(content, args.persona)
+    if not args.store:
+        return asyncio.run(run_chat(library, args.channel, burst_window=max(0.0, window)))
+    return asyncio.run(_chat_on_store(library, args, max(0.0, window)))
+
+
+async def _chat_on_store(library: Library, args: argparse.Namespace, window: float) -> int:
+    """`siyu chat --store URL`: the conversation, the profile, the policy's decisions and the funnel go to
+    that Redis, so `siyu profile / why / report` can be tried without WeCom (use a store of its own)."""
+    from bot.funnel.recorder import FunnelMetrics, FunnelRecorder
+    from bot.metrics import Metrics
+    from bot.store.factory import open_store
+    from bot.tools.chat import run_chat
+    from bot.tools.simulator import Simulator
+
+    store = open_store(args.store)
+    try:
+        try:
+            answering = await store.ping()
+        except store.unavailable:
+            answering = False
+        if not answering:
+            print(f"siyu chat --store: Redis 不应答（{args.store}）", file=sys.stderr)
+            return 2
+        simulator = Simulator(library, store=store, customer=args.customer, channel=args.channel,
+                              burst_window=window)
+        simulator.bus.subscribe(FunnelRecorder(store, FunnelMetrics(Metrics().registry),
+                                               clock=lambda: simulator.now))
+        return await run_chat(library, args.channel, burst_window=window, simulator=simulator)
+    finally:
+        await store.close()
 
 
 def test(args: argparse.Namespace) -> int:
