@@ -139,6 +139,7 @@ class CompiledFlow:
         when = rule.when
         rule_id = f"{self.name}.{source}.{where}"
         self.rule_ids.append(rule_id)
+        description = self._describe(trigger, source, rule)  # for /debug and the trace; static, so built once
 
         def condition(event: EventData) -> bool:
             step: Step = event.kwargs["step"]
@@ -146,7 +147,7 @@ class CompiledFlow:
 
         def effects(event: EventData) -> None:
             step: Step = event.kwargs["step"]
-            step.why.append(self._describe(trigger, source, rule))
+            step.why.append(description)
             step.fired.append(rule_id)
             if isinstance(rule, Transition):
                 if rule.option is not None and step.option is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +13,7 @@ from bot.engine.persona import Persona
 from bot.engine.session import Session
 from bot.policy.decide import Decision
 from bot.profile.model import Profile
+from bot.store.tokens import unique_token
 from bot.understanding.matcher import Result
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class TurnContext:
     # -- the one timer a session has (a burst settling, or a flow state's silence rule) -------------
     def set_timer(self, kind: str, due: float) -> None:
         self.cancel_timer()
-        token = uuid.uuid4().hex[:16]
+        token = unique_token()
         self.session.timer = {"token": token, "kind": kind}
         data = {"conv": self.key, "customer": self.inbound.customer, "token": token, "kind": kind}
         self.reply.schedule.append((due, data))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from bot.conversation import ConversationBusy
 from bot.profile.model import Profile
 from bot.store.base import Store, Writes
 from bot.store.codec import dumps
+from bot.store.tokens import unique_token
 
 PROFILE_TTL_MS = 400 * 24 * 3600 * 1000  # default retention (SIYU_RETAIN_PROFILES): renewed by every write
 LOCK_TTL_MS = 4_000  # a turn takes milliseconds; a process that dies holding it holds the customer up this long
@@ -88,7 +88,7 @@ class Profiles:
     # -- the customer's lock ---------------------------------------------------------------------
     async def lock(self, customer: str, *keys: str, busy: type[ProfileBusy] = ProfileBusy) -> Held:
         """Take the customer's lock and read `keys` in the same store call; waits up to wait_s."""
-        lock, owner = self.lock_key(customer), uuid.uuid4().hex
+        lock, owner = self.lock_key(customer), unique_token()
         deadline = time.monotonic() + self.wait_s
         while True:
             taken, values = await self.store.lock_and_get_many(lock, owner, LOCK_TTL_MS, keys)
