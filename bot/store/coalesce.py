@@ -24,6 +24,7 @@ from redis.exceptions import NoScriptError, ResponseError
 from bot.store.lean import LeanConnection, command
 
 Args = Sequence[str | int]
+Batch = list[tuple[Args, Args, "asyncio.Future[Any]"]]
 
 
 class CoalescedScript:
@@ -34,20 +35,44 @@ class CoalescedScript:
         self._on_answer = on_answer  # told each time Redis answers a batch (health: "Redis is alive")
         self._source = source
         self._sha = hashlib.sha1(source.encode()).hexdigest()
-        self._pending: list[tuple[Args, Args, asyncio.Future[Any]]] = []
+        self._pending: Batch = []
 
     async def __call__(self, keys: Args, args: Args) -> Any:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         if not self._pending:  # the first call of this tick: the flush runs once the tick's handlers have run
-            loop.create_task(self._flush()).add_done_callback(_retrieve)
+            loop.call_soon(self._flush_soon)
         self._pending.append((keys, args, future))
         return await future
 
-    async def _flush(self) -> None:
+    def _flush_soon(self) -> None:
+        """Write the tick's batch. On an open lean connection the answers are handed out by a callback (no
+        task per batch: most turns write two batches); otherwise the `_flush` coroutine connects first."""
         batch, self._pending = self._pending, []
+        sent = self._lean.send_if_connected(self._payload(batch), len(batch)) if self._lean is not None else None
+        if sent is None:
+            asyncio.get_running_loop().create_task(self._flush(batch)).add_done_callback(_retrieve)
+        else:
+            sent.add_done_callback(lambda answered: self._answered(batch, answered))
+
+    def _answered(self, batch: Batch, answered: asyncio.Future[list[Any]]) -> None:
+        if answered.cancelled():
+            _cancel(batch)
+            return
+        error = answered.exception()
+        if error is not None:
+            _fail(batch, error)
+            return
+        results = answered.result()
+        if any(isinstance(result, NoScriptError) for result in results):  # rare: Redis lost its scripts
+            asyncio.get_running_loop().create_task(self._flush(batch, results)).add_done_callback(_retrieve)
+            return
+        self._hand_out(batch, results)
+
+    async def _flush(self, batch: Batch, results: list[Any] | None = None) -> None:
         try:
-            results = await self._run(batch)
+            if results is None:
+                results = await self._run(batch)
             missing = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
             if missing:  # Redis restarted or SCRIPT FLUSH: load the script and run those calls again
                 await self._redis.script_load(self._source)
@@ -55,14 +80,14 @@ class CoalescedScript:
                 for i, result in zip(missing, again, strict=True):
                     results[i] = result
         except Exception as error:  # the store is unreachable: every caller of the batch hears it
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
+            _fail(batch, error)
             return
         except BaseException:
-            for _, _, future in batch:
-                future.cancel()
+            _cancel(batch)
             raise
+        self._hand_out(batch, results)
+
+    def _hand_out(self, batch: Batch, results: list[Any]) -> None:
         if self._on_answer is not None:
             self._on_answer()
         for (_, _, future), result in zip(batch, results, strict=True):
@@ -73,9 +98,12 @@ class CoalescedScript:
             else:
                 future.set_result(result)
 
-    async def _run(self, batch: list[tuple[Args, Args, asyncio.Future[Any]]]) -> list[Any]:
+    def _payload(self, batch: Batch) -> bytes:
+        return b"".join(command((b"EVALSHA", self._sha, len(keys), *keys, *args)) for keys, args, _ in batch)
+
+    async def _run(self, batch: Batch) -> list[Any]:
         """Write every call at once, then read the answers in order (an error reply is that call's own)."""
-        payload = b"".join(command((b"EVALSHA", self._sha, len(keys), *keys, *args)) for keys, args, _ in batch)
+        payload = self._payload(batch)
         if self._lean is not None:
             return await self._lean.call(payload, len(batch))
         pool = self._redis.connection_pool
@@ -94,6 +122,17 @@ class CoalescedScript:
             raise
         finally:
             await pool.release(connection)
+
+
+def _fail(batch: Batch, error: BaseException) -> None:
+    for _, _, future in batch:
+        if not future.done():
+            future.set_exception(error)
+
+
+def _cancel(batch: Batch) -> None:
+    for _, _, future in batch:
+        future.cancel()
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:

@@ -134,6 +134,13 @@ class LeanConnection:
             return cls(options, unix=False)
         return None
 
+    def send_if_connected(self, payload: bytes, count: int) -> asyncio.Future[list[Any]] | None:
+        """Write a batch when the connection is open on this loop; None when `call` must connect first."""
+        protocol = self._protocol
+        if protocol is None or protocol.lost is not None or protocol.loop is not asyncio.get_running_loop():
+            return None
+        return protocol.send(payload, count)
+
     async def call(self, payload: bytes, count: int) -> list[Any]:
         protocol = self._protocol
         if protocol is None or protocol.lost is not None or protocol.loop is not asyncio.get_running_loop():
