@@ -59,9 +59,9 @@ class FlowRunner:
         for name, flow in self.ctx.content.flows.items():
             if name == skip:
                 continue
-            for rule in flow.spec.start_on:
+            for rule, description in flow.start_on:
                 if matches(rule) and holds(rule.when, self.ctx.session, self.ctx.profile):
-                    self.ctx.why.append(f"flow {name} starts (start_on {rule.model_dump(exclude_defaults=True)})")
+                    self.ctx.why.append(description)
                     self.apply(rule)
                     self._start(flow)
                     return True

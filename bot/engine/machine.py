@@ -125,6 +125,8 @@ class CompiledFlow:
         self.cursor = _Cursor()
         self.machine.add_model(self.cursor, initial=spec.start)
         self.rule_ids: list[str] = []
+        self.start_on = [(rule, f"flow {name} starts (start_on {rule.model_dump(exclude_defaults=True)})")
+                         for rule in spec.start_on]  # with its trace line, built once
         for source, state in spec.states.items():
             for index, rule in enumerate(state.on):
                 trigger = SILENCE if rule.silence is not None else OTHERWISE if rule.any else SAID
