@@ -16,10 +16,10 @@ from bot.engine.content import load_content
 from bot.metrics import Metrics
 from bot.profile.codebook import Codebook
 from bot.profile.store import TAGS_DIRTY, Profiles
-from bot.protocol.api import WeComAPI, WeComError
+from bot.protocol.api import WeComAPI
 from bot.store.base import Store
 from bot.tagsync.library import TAG_IDS
-from bot.tagsync.service import TAGSYNC_LOG, TagSync
+from bot.tagsync.service import LIBRARY_STALE, RETRY_LIBRARY_S, TAGSYNC_LOG, TagSync
 from tests.conftest import TEST_REDIS_URL
 from tests.fake_wecom import FakeWeCom
 
@@ -201,17 +201,58 @@ async def test_a_tag_deleted_in_wecom_40068_rereads_ids_and_marks_the_rest(fake:
 
 
 async def test_a_tag_library_change_wecom_refuses_to_show_is_noted_and_the_ids_stay(
-        fake: FakeWeCom, sync: TagSync, store: Store) -> None:
+        fake: FakeWeCom, sync: TagSync, store: Store, clock: Clock) -> None:
     await sync.reconcile()
     before = await sync.library.ids()
     fake.fail("externalcontact/get_corp_tag_list", 48002)  # no permission, for good: retrying cannot help
     await sync.library_changed()
+    assert await sync.refresh_library_if_stale()
     assert await sync.library.ids() == before
     logged = [json.loads(r) for r in await store.lrange(TAGSYNC_LOG, 0, -1)]
     assert logged[0]["what"].endswith("errcode 48002") and "customer" not in logged[0]
-    fake.fail("externalcontact/get_corp_tag_list", 45033, times=10)  # busy past the client's retries
-    with pytest.raises(WeComError):  # raised: the queued event is retried, not noted as done
+    assert await store.get(LIBRARY_STALE) is None  # noted once, not asked again and again
+
+    fake.outage("externalcontact/get_corp_tag_list", 45033)  # busy past the client's retries
+    await sync.library_changed()
+    assert not await sync.refresh_library_if_stale()
+    assert await store.get(LIBRARY_STALE) is not None  # kept: the change is not forgotten
+    calls = len(fake.calls_to("externalcontact/get_corp_tag_list"))
+    clock.now += RETRY_LIBRARY_S - 1
+    assert not await sync.refresh_library_if_stale()  # and WeCom is not asked again at once
+    assert len(fake.calls_to("externalcontact/get_corp_tag_list")) == calls
+    fake.recover()
+    fake.delete_tag("痘痘")
+    clock.now += 2
+    assert await sync.refresh_library_if_stale()
+    assert "痘痘" not in await sync.library.ids() and await store.get(LIBRARY_STALE) is None
+
+
+async def test_fifty_tag_library_changes_read_the_library_once(fake: FakeWeCom, sync: TagSync, store: Store) -> None:
+    await sync.reconcile()
+    calls = len(fake.calls_to("externalcontact/get_corp_tag_list"))
+    fake.delete_tag("痘痘")
+    for _ in range(50):  # an admin edits the tag library: one event per tag
         await sync.library_changed()
+    assert len(fake.calls_to("externalcontact/get_corp_tag_list")) == calls  # the events only mark it
+    await sync.pump_once()
+    await sync.pump_once()
+    assert len(fake.calls_to("externalcontact/get_corp_tag_list")) == calls + 1
+    assert "痘痘" not in await sync.library.ids()
+
+
+async def test_a_tag_library_change_during_the_read_is_read_again(fake: FakeWeCom, sync: TagSync,
+                                                                  store: Store) -> None:
+    await sync.reconcile()
+    await sync.library_changed()
+    fake.slow("externalcontact/get_corp_tag_list", 0.3)
+    reading = asyncio.create_task(sync.refresh_library_if_stale())
+    await asyncio.sleep(0.1)
+    fake.delete_tag("痘痘")  # changed while the first read is on its way
+    await sync.library_changed()
+    assert await reading
+    assert await store.get(LIBRARY_STALE) is not None  # the second change is still to be read
+    assert await sync.refresh_library_if_stale()
+    assert "痘痘" not in await sync.library.ids()
 
 
 async def test_busy_errors_are_retried_later_and_nothing_is_lost_or_marked_twice(

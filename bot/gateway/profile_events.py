@@ -50,5 +50,5 @@ class ProfileEvents:
             log.info("change_external_tag: no tag sync configured; nothing to refresh")
             return
         await self.tags.library_changed()
-        log.info("change_external_tag %s/%s: our tag ids read again", event.data.get("ChangeType", ""),
+        log.info("change_external_tag %s/%s: the tag pump reads our tag ids again", event.data.get("ChangeType", ""),
                  event.data.get("TagType", ""))

@@ -22,6 +22,7 @@ from bot.profile.codebook import Codebook
 from bot.profile.store import STAFFED, Profiles
 from bot.protocol.api import WeComAPI, WeComError, is_transient
 from bot.store.base import Store
+from bot.store.tokens import unique_token
 from bot.tagsync.library import LibraryReport, TagLibrary
 from bot.tagsync.pull import PullOutcome, TagPuller
 from bot.tagsync.push import PushOutcome, TagPusher
@@ -32,6 +33,9 @@ TAGSYNC_LOG = "siyu:log:tagsync"
 ATTEMPTS = "siyu:tags:attempts"
 LEASE_MS = 60_000
 MAX_DELAY_S = 3600.0
+LIBRARY_STALE = "siyu:tags:library_stale"  # a change_external_tag came: the pump reads our tag ids again
+LIBRARY_STALE_TTL_MS = 7 * 24 * 3600 * 1000  # a mark no pump ever took (no serve running) does not linger
+RETRY_LIBRARY_S = 30.0
 
 
 class Busy(ConversationBusy):
@@ -59,6 +63,7 @@ class TagSync:
         self.codebook = codebook
         self.clock = clock
         self._owner = uuid.uuid4().hex
+        self._library_retry_at = 0.0  # after a busy WeCom, the library is read again from then on
 
     @asynccontextmanager
     async def _lease(self, customer: str, wait_s: float = 10.0) -> AsyncIterator[None]:
@@ -102,22 +107,39 @@ class TagSync:
         await self.pull(customer)
 
     async def library_changed(self) -> None:
-        """change_external_tag: someone changed the corp's tags; read our ids again.
+        """change_external_tag: someone changed the corp's tags. Marked, not read at once: an admin who edits
+        fifty tags sends fifty events, and the pump reads the library once for all of them."""
+        await self.store.set(LIBRARY_STALE, unique_token(), ttl_ms=LIBRARY_STALE_TTL_MS)
 
-        WeCom busy or silent: raised, so the event is retried. Refused for good (no permission, say): noted in
-        the tag-sync log; the ids read before stay in use and the next event or `siyu sync-tags` reads them."""
+    async def refresh_library_if_stale(self) -> bool:
+        """Read our tag ids again when a change_external_tag came since the last read; True when read.
+
+        WeCom busy or silent: the mark stays and the next pass tries again (after RETRY_LIBRARY_S). Refused
+        for good (no permission, say): noted in the tag-sync log; the ids read before stay in use, and the
+        next event or `siyu sync-tags` reads them."""
+        mark = await self.store.get(LIBRARY_STALE)
+        if mark is None or self.clock() < self._library_retry_at:
+            return False
         try:
             await self.library.refresh(self.api, self.codebook())
         except WeComError as error:
             if is_transient(error):
-                raise
+                self._library_retry_at = self.clock() + RETRY_LIBRARY_S
+                log.warning("tag library not read again (errcode %s); retrying in %.0fs", error.errcode,
+                            RETRY_LIBRARY_S)
+                return False
             await self._note("", f"tag library not read again: {error.endpoint} errcode {error.errcode}")
             log.warning("change_external_tag: reading the tag library was refused (errcode %s); noted in %s",
                         error.errcode, TAGSYNC_LOG)
+        self._library_retry_at = 0.0
+        await self.store.release(LIBRARY_STALE, mark)  # kept when another change came during the read
+        return True
 
     # -- the pump --------------------------------------------------------------------------------
     async def pump_once(self, limit: int = 50) -> int:
-        """Push every customer whose tags changed; returns how many were done."""
+        """Read the tag library again if it changed, then push every customer whose tags changed; returns
+        how many customers were done."""
+        await self.refresh_library_if_stale()
         done = 0
         for customer in await self.profiles.dirty(self.clock(), limit):
             try:
