@@ -99,6 +99,14 @@ def test_follow_ups_read_the_product_first_then_the_topic() -> None:
     assert found is not None and found.result is not None and found.result.answers == ["ingredient_vc"]
 
 
+def test_a_follow_up_the_topic_does_not_speak_of_does_not_repeat_its_answer() -> None:
+    topic = Session(turns=3)
+    remember(topic, "topic", "sensitive_skin")
+    assert follow_up(topic, UNDERSTANDING, understand("多少钱啊")) is None  # 敏感肌 + 多少钱: not that answer again
+    found = follow_up(topic, UNDERSTANDING, understand("能用吗"))  # 敏感肌能用吗 is one of its own questions
+    assert found is not None and found.result is not None and found.result.answers == ["sensitive_skin"]
+
+
 async def test_a_burst_through_the_engine_is_one_turn_with_the_answered_question_dropped() -> None:
     sim = Simulator(Library(CONTENT), start=MORNING)
     await sim.send(InboundKind.ENTER_SESSION)  # the kf chat: the welcome waits for 好 (a contact welcome does not)

@@ -72,14 +72,27 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
                             product=product, number=number)
     if result.decision is Decision.ANSWER:
         return None
-    anchors: list[tuple[str, str]] = []
+    anchors: list[tuple[str, str, str]] = []
     if product is not None:
-        anchors.append((product.name, f"product {product.id}"))
+        anchors.append((product.name, f"product {product.id}", ""))
     entry = understanding.faq_by_id.get(str(recent(session, "topic") or ""))
     if entry is not None:
-        anchors.append(((entry.keywords or entry.questions)[0], f"topic {entry.id}"))
-    for anchor, about in anchors:
+        anchors.append(((entry.keywords or entry.questions)[0], f"topic {entry.id}", entry.id))
+    for anchor, about, answered in anchors:
         combined = understanding.understand(anchor + result.normalized)
-        if combined.decision is Decision.ANSWER:
-            return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
+        if combined.decision is not Decision.ANSWER:
+            continue
+        if combined.answers == [answered] and not _adds_to(understanding, answered, result):
+            continue  # 敏感肌 → 多少钱: only the topic's own answer again, which does not answer it
+        return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
     return None
+
+
+def _adds_to(understanding: Understanding, entry_id: str, result: Result) -> bool:
+    """Whether a follow-up asks something the entry itself speaks of: one of its words is in the entry's
+    questions or answer, or it asks a kind of question the entry's questions ask (VC → 白天能用吗)."""
+    entry = understanding.faq_by_id[entry_id]
+    texts = [understanding.normalize(text) for text in (*entry.questions, entry.answer or "")]
+    if any(word in text for word in result.words for text in texts):
+        return True
+    return any(result.kinds & understanding.analyze(text).kinds for text in texts[:-1])
