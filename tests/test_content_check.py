@@ -88,6 +88,7 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/followups.yaml", "purchase_tags: [已购]", "purchase_tags: [已够]", "标签 “已够” 没有任何流程或编码本会打上"),
         ("persona/xiaowanzi.yaml", "慢慢看不着急～", "全网第一，赶紧下单！", "persona/xiaowanzi.yaml:"),
         ("persona/xiaowanzi.yaml", "  handover:\n", "  handoff:\n", "缺少引擎要用的文案 “handover”"),
+        ("persona/xiaowanzi.yaml", "  care:\n", "  cares:\n", "缺少引擎要用的文案 “care”"),  # care.痘痘 is not enough
         ("persona/xiaowanzi.yaml", "收到～我都记在", "收到～{skintype}我都记在", "变量 {skintype} 没有任何流程会设置"),
         ("knowledge/faq.yaml", "answer: 全场满59元包邮", "answer: 全网最低价，满59元包邮", "knowledge/faq.yaml:"),
         ("knowledge/intents.yaml", "  opt_out:", "  opt_outt:", "缺少必需的意图 “opt_out”"),
