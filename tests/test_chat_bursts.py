@@ -1,8 +1,12 @@
-"""`siyu chat` answers a burst the way the kf path does: lines typed within the window are one turn."""
+"""`siyu chat` answers a burst the way the kf path does: lines typed within the window are one turn; lines
+piped in (stdin not a terminal) are one turn each, in order, and `/burst a | b` is the way to send a burst."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +61,35 @@ async def test_a_burst_command_sends_several_messages_as_one(capsys: pytest.Capt
     out = capsys.readouterr().out
     assert "小雨" in out and "怎么称呼" not in out.split("你好呀")[-1]
     assert "'name': '小雨'" in out
+
+
+def chat_piped(lines: str) -> str:
+    """`printf … | siyu chat` as an operator runs it: stdin is a pipe, the default burst window."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
+    done = subprocess.run([sys.executable, "-m", "bot", "chat"], input=lines, capture_output=True, text=True,
+                          env={**env, "SIYU_BURST_WINDOW": "2"}, timeout=90, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def said(key: str) -> str:
+    persona = LIBRARY.current.personas["xiaowanzi"]
+    variants = persona.messages[key]
+    assert len(variants) == 1, key  # one wording: the transcript can be checked for it
+    return variants[0]
+
+
+def test_piped_lines_are_one_turn_each_in_order() -> None:
+    out = chat_piped("你好\n叫我小雨\n")
+    hello_back = out.index(said("welcome.hello_back"))  # 你好 answered on its own: a burst would drop it
+    assert out.index("你: 你好") < hello_back < out.index("你: 叫我小雨") < out.index(said("welcome.reprompt"))
+
+
+def test_piped_yes_then_a_name_is_asked_then_answered_and_a_burst_command_is_still_a_burst() -> None:
+    out = chat_piped("好\n叫我小雨\n/burst 还是爆痘 | 用了还是不行\n/quit\n")
+    asked = [out.find(text) for text in LIBRARY.current.personas["xiaowanzi"].messages["icebreak.ask_name"]]
+    assert max(asked) > 0  # 好 was its own turn: the name was asked (a burst would not ask it)
+    assert max(asked) < out.index("你: 叫我小雨") < out.index("小雨", out.index("你: 叫我小雨") + 6)
+    after_burst = out[out.index("你: /burst"):]
+    care = LIBRARY.current.personas["xiaowanzi"].messages["care.痘痘"]
+    assert sum(after_burst.count(text) for text in care) == 1  # the two lines of the burst: one turn

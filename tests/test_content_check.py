@@ -88,6 +88,7 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/followups.yaml", "purchase_tags: [已购]", "purchase_tags: [已够]", "标签 “已够” 没有任何流程或编码本会打上"),
         ("persona/xiaowanzi.yaml", "慢慢看不着急～", "全网第一，赶紧下单！", "persona/xiaowanzi.yaml:"),
         ("persona/xiaowanzi.yaml", "  handover:\n", "  handoff:\n", "缺少引擎要用的文案 “handover”"),
+        ("persona/xiaowanzi.yaml", "  care:\n", "  cares:\n", "缺少引擎要用的文案 “care”"),  # care.痘痘 is not enough
         ("persona/xiaowanzi.yaml", "收到～我都记在", "收到～{skintype}我都记在", "变量 {skintype} 没有任何流程会设置"),
         ("knowledge/faq.yaml", "answer: 全场满59元包邮", "answer: 全网最低价，满59元包邮", "knowledge/faq.yaml:"),
         ("knowledge/intents.yaml", "  opt_out:", "  opt_outt:", "缺少必需的意图 “opt_out”"),
@@ -191,3 +192,44 @@ def test_a_missing_policy_is_named_a_missing_codebook_is_pointed_at_and_no_follo
     problems = [str(p) for p in caught.value.problems]
     assert "knowledge/policy.yaml:5:10: 编码本里没有题目 “concern”" in problems, problems
     assert all("编码本" in p for p in problems), problems
+
+
+UNITS = "单位写 s（秒）、m（分钟）、h（小时）或 d（天），例如 3d、12h、30m"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where", "what"),
+    [
+        ("flows/welcome.yaml", "  invite:\n    on:\n", "  invite:\n    on:\n      - silence: 3\n        end: true\n",
+         "flows/welcome.yaml:32:18: states.invite.on.0.silence:", "时长 “3” 缺少单位"),
+        ("flows/welcome.yaml", "  invite:\n    on:\n", "  invite:\n    on:\n      - silence: \"3\"\n        end: true\n",
+         "flows/welcome.yaml:32:18: states.invite.on.0.silence:", "时长 “3” 缺少单位"),
+        ("knowledge/policy.yaml", "session_gap: 30m ", "session_gap: 30 ", "knowledge/policy.yaml:6:14: session_gap:",
+         "时长 “30” 缺少单位"),
+        ("knowledge/policy.yaml", "after: 2d}", "after: 2}", "knowledge/policy.yaml:19:32: evidence.silence.after:",
+         "时长 “2” 缺少单位"),
+        ("knowledge/policy.yaml", "forget_after: 30d", "forget_after: 30", "knowledge/policy.yaml:23:17:",
+         "时长 “30” 缺少单位"),
+        ("knowledge/followups.yaml", "repeat: 30d", "repeat: 30", "knowledge/followups.yaml:42:17:",
+         "时长 “30” 缺少单位"),
+        ("knowledge/followups.yaml", "window: 3d-5d", "window: 3-5", "knowledge/followups.yaml:51:17:",
+         "window “3-5” 缺少单位"),
+        ("knowledge/followups.yaml", "window: 3d-5d", "window: 3", "knowledge/followups.yaml:51:17:",
+         "window “3” 缺少单位"),
+        ("knowledge/followups.yaml", "after: purchased", "after: 3", "knowledge/followups.yaml:50:16:",
+         "after 是从哪个事件算起"),
+    ],
+)
+def test_a_bare_number_for_a_duration_says_a_unit_is_needed_and_which(content: Path, file: str, old: str, new: str,
+                                                                       where: str, what: str) -> None:
+    problems = problems_after(content, file, old, new)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(where) and what in problems[0] and UNITS in problems[0], problems
+    assert "应为文字" not in problems[0]  # not pydantic's "expected text"
+
+
+def test_siyu_check_tells_the_operator_which_units_a_duration_takes(content: Path) -> None:
+    problems_after(content, "knowledge/followups.yaml", "repeat: 30d", "repeat: 30")
+    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert f"knowledge/followups.yaml:42:17: plans.seeds.steps.3.repeat: 时长 “30” 缺少单位：{UNITS}" in bad.stderr

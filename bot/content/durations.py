@@ -1,15 +1,46 @@
-"""Durations as operators write them: 30s, 10m, 2h, 1d."""
+"""Durations as operators write them: 30s, 10m, 2h, 1d — always with a unit.
+
+`Duration` is the field type of every duration in content (flows, knowledge/policy.yaml,
+knowledge/followups.yaml): a bare number (`silence: 3`, which YAML reads as a number) is refused with a
+message that says a unit is needed and which ones, instead of pydantic's "expected text".
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator
 
 _DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+UNITS = "单位写 s（秒）、m（分钟）、h（小时）或 d（天），例如 3d、12h、30m"
+
+
+def missing_unit(value: object) -> str:
+    return f"时长 “{value}” 缺少单位：{UNITS}"
 
 
 def seconds(duration: str) -> int:
-    match = _DURATION.match(duration.strip())
+    text = str(duration).strip()
+    if _NUMBER.match(text):
+        raise ValueError(missing_unit(text))
+    match = _DURATION.match(text)
     if not match:
-        raise ValueError(f"时长写法不对：“{duration}”，应为 30s / 10m / 2h / 1d")
+        raise ValueError(f"时长写法不对：“{duration}”，{UNITS}")
     return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(missing_unit(value))
+    return value
+
+
+def _checked(value: str) -> str:
+    seconds(value)
+    return value
+
+
+Duration = Annotated[str, BeforeValidator(_not_a_number), AfterValidator(_checked)]

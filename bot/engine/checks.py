@@ -17,7 +17,8 @@ from bot.understanding.knowledge import Knowledge
 
 # Keys the engine itself says (the words stay in the persona; only the keys are fixed).
 ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_text", "empty", "greeting",
-               "thanks", "ack", "welcome", "unsure")
+               "thanks", "ack", "welcome", "unsure", "care")
+BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
 RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id")
 ENGINE_SLOTS = ("welcome_via",)  # slots the engine sets itself (bot/engine/welcome.py)
 
@@ -47,7 +48,7 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
                    slots: frozenset[str] | set[str]) -> list[Problem]:
     problems = []
     for key in ENGINE_KEYS:
-        if not persona.has(key):
+        if not persona.has(key) or (key in BY_CONCERN and key not in persona.messages):
             problems.append(document.problem(("messages",), f"缺少引擎要用的文案 “{key}” (required key)"))
     for key, variants in persona.messages.items():
         for index, text in enumerate(variants):

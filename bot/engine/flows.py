@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.content.durations import seconds
+from bot.content.durations import Duration
 from bot.content.schema import Strict
 
 Scalar = str | int | float | bool
@@ -81,17 +81,10 @@ class Transition(Target):
     option: list[str] | None = None  # option labels of the state's ask; "any" for any option
     name: bool = False  # a plausible name (叫我小雨 → 小雨); questions, yes/no and greetings are not names
     any: bool = False  # any text at all
-    silence: str | None = None  # no reply for this long, e.g. 1d
+    silence: Duration | None = None  # no reply for this long, e.g. 1d
     save: str | None = None  # keep what the customer said in this slot (e.g. what to call them)
 
     _trigger_lists = field_validator("intent", "faq", "keyword", "option", mode="before")(_as_list)
-
-    @field_validator("silence")
-    @classmethod
-    def _silence(cls, value: str | None) -> str | None:
-        if value is not None:
-            seconds(value)
-        return value
 
     @model_validator(mode="after")
     def _one_trigger(self) -> Transition:

@@ -64,7 +64,11 @@ def not_understood(ctx: TurnContext, flows: FlowRunner) -> None:
         ctx.say(reprompts[session.misses - 1])
         return
     ctx.why.append("not understood again: fallback, never a loop")
+    said = len(ctx.reply.messages)
     if state.fallback is not None and flows.fire(FALLBACK, None):
+        if flows.current is None and len(ctx.reply.messages) == said:  # `fallback: {end: true}`: not silence
+            ctx.why.append("the fallback rule ended the flow without a word: fallback said")
+            ctx.say("fallback")
         return
     ctx.say("fallback")
     flows.end("fallback")

@@ -6,16 +6,18 @@ opt-out → ask for a human → 1 or 2 after a numbered choice → an ambiguous 
 the current flow's rules (or its question answered by what the message revealed) → a short follow-up about
 the product or topic just discussed → another flow that starts on it → a survey question left unanswered
 long ago, asked again → a statement answering the state's open question (its catch-all) → an FAQ answer
-(the flow resumes) or a numbered choice → greeting/thanks → a question we cannot answer is said so, the flow
-waits → reprompt, reprompt, fallback. A burst is read piece by piece in that order (engine/burst.py); then,
-outside any flow, the policy may start its flow when what the customer wrote showed need (and what it says
-replaces a "not sure" said to a statement: 最近又爆痘了，好烦 is understood as need).
+(the flow resumes) → a complaint gets care (engine/care.py) → a numbered choice → greeting/thanks → a question
+we cannot answer is said so, the flow waits → reprompt, reprompt, fallback. A flow that ends without a word
+does not swallow the message: it is read again as outside any flow. A burst is read piece by piece in that
+order (engine/burst.py); then, outside any flow, the policy may start its flow when what the customer wrote
+showed need — not when the customer was just answering that flow — (and what it says replaces a "not sure"
+said to a statement).
 """
 
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import replies, sales, survey, welcome
+from bot.engine import care, replies, sales, survey, welcome
 from bot.engine.burst import pieces
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import chosen, follow_up
@@ -121,24 +123,36 @@ class TurnRun:
         understand = understanding.understand
         results = [understand(piece) for piece in pieces(texts, understand, understanding.has_intents)]
         showed_need = sales.read_messages(ctx, results, ctx.now)
+        answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         for number, result in enumerate(results):
             asked, fired = ctx.asked, len(ctx.session.fired)
             self._understand_and_answer(result)
             if number and asked.answered_by(ctx.session.fired[fired:]):
                 asked.drop_from(ctx.reply.messages)  # answered within the burst: no need to ask it
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
-        if showed_need and self.flows.current is None and sales.should_start(ctx):
-            said = len(ctx.reply.messages)
-            self.flows.start_by_event(sales.PROACTIVE_START)
-            if self.unsure and len(ctx.reply.messages) > said:  # 最近又爆痘了，好烦: the need is what it said
-                ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not u for u in self.unsure)]
-                ctx.why.append("the statement showed need: the policy's flow answers it instead of “not sure”")
+        if showed_need and self.flows.current is None:
+            self._need_shown(answering)
         if ctx.session.timer is None:
             self.flows.arm_silence()  # still waiting in the same state: its silence rule counts from now
 
+    def _need_shown(self, answering: bool) -> None:
+        """Outside any flow after a message that showed need: the policy may start its flow — but not right
+        after the customer answered that flow (还是爆痘 to an offer is not asked 要不要我帮你挑 again)."""
+        ctx = self.ctx
+        if answering:
+            ctx.why.append(f"the customer was answering the {ctx.content.policy.flow} flow: it does not start again "
+                           "in the same turn")
+            return
+        if not sales.should_start(ctx):
+            return
+        said = len(ctx.reply.messages)
+        self.flows.start_by_event(sales.PROACTIVE_START)
+        if self.unsure and len(ctx.reply.messages) > said:  # 最近又爆痘了，好烦: the need is what it said
+            ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not u for u in self.unsure)]
+            ctx.why.append("the statement showed need: the policy's flow answers it instead of “not sure”")
+
     def _understand_and_answer(self, result: Result) -> None:
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
-        understanding = ctx.content.understanding
         ctx.why.append(f"understood: {result.decision} ({result.reason}); intents {result.intents}")
         if not result.normalized:
             ctx.say("empty")
@@ -162,14 +176,28 @@ class TurnRun:
             ctx.why.append(f"the reply could be {both[0]} or {both[1]}: the question again, lighter")
             ctx.say(state.reprompt[0] if state is not None and state.reprompt else "unsure")
             return
-        in_flow = flows.current is not None
-        if flows.fire(SAID, result) or flows.answered_by_profile():
+        said = len(ctx.reply.messages)
+        if (flows.fire(SAID, result) or flows.answered_by_profile()) and self._answered(said):
             return
-        follow = follow_up(session, understanding, result)
+        self._beyond_the_rules(result, said)
+
+    def _answered(self, said: int) -> bool:
+        """A flow took the message: it is answered — unless the flow ended without a word. A rule that lets the
+        customer go (`any: true → end`) does not swallow what she said: the other rules answer it, as outside
+        any flow."""
+        if self.flows.current is not None or len(self.ctx.reply.messages) > said:
+            return True
+        self.ctx.why.append("the flow ended without a word: the message is answered as outside any flow")
+        return False
+
+    def _beyond_the_rules(self, result: Result, said: int) -> None:
+        """What the current state's own rules did not take (or a flow let go of without a word)."""
+        ctx, session, flows = self.ctx, self.ctx.session, self.flows
+        follow = follow_up(session, ctx.content.understanding, result)
         if follow is not None:
             replies.follow_up(ctx, follow)
             return
-        if flows.start_by_intent(result):
+        if flows.start_by_intent(result) and self._answered(said):
             return
         pending = survey.pending_after_silence(ctx)
         if pending is not None:
@@ -177,10 +205,18 @@ class TurnRun:
                 replies.answer_all(ctx, result)
             survey.ask_again(ctx, pending)
             return
+        state = state_of(flows.current, session.state)
         if takes_free_answers(state) and replies.free_answer(result) and flows.fire(OTHERWISE, result):
+            if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow
+                self._beyond_the_rules(result, said)
             return  # a statement answers the state's own open question; an FAQ sharing words does not
-        if result.decision is Decision.ANSWER:
+        in_flow = flows.current is not None
+        concern = care.complaint(ctx, result)
+        if result.decision is Decision.ANSWER and (concern is None or not care.sells(ctx, result)):
             replies.answer_all(ctx, result)
+            return
+        if concern is not None:  # 还是爆痘, 最近又爆痘了 好烦: care, never a product, never "not sure"
+            care.comfort(ctx, result, concern)
             return
         if result.decision is Decision.CLARIFY:
             replies.numbered_choice(ctx, result)
@@ -201,7 +237,7 @@ class TurnRun:
             ctx.why.append("a question the knowledge base cannot answer: said so, the flow waits where it is")
             ctx.say("fallback")
             return
-        said = len(ctx.reply.messages)
+        before = len(ctx.reply.messages)
         replies.not_understood(ctx, flows)
         if not in_flow and not result.question:
-            self.unsure += ctx.reply.messages[said:]
+            self.unsure += ctx.reply.messages[before:]

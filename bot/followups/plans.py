@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from bot.content.durations import seconds
+from bot.content.durations import UNITS, Duration, seconds
 from bot.content.schema import Strict
 from bot.content.source import ContentError, Document, Problem, load_document, validate
 from bot.engine.flows import NAME, When, comparison
@@ -31,6 +31,7 @@ ALWAYS_STOP = (OPTED_OUT, CHURNED, HANDOVER)  # every plan ends for good on thes
 STOPS = (*ALWAYS_STOP, *FLOW_MARKS, RECOMMENDED)
 TASK_VARIABLES = frozenset({"customer", "message", "reason", "plan", "step"})
 _WINDOW = re.compile(r"^\s*(\d+\s*[smhd])\s*-\s*(\d+\s*[smhd])\s*$")
+_BARE_WINDOW = re.compile(r"^\s*\d+\s*[smhd]?\s*-\s*\d+\s*[smhd]?\s*$")  # 3-5, 3d-5: a unit is missing
 _QUIET = re.compile(r"^\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*$")
 
 
@@ -41,6 +42,8 @@ def _as_list(value: Any) -> Any:
 def window_of(text: str) -> tuple[int, int]:
     match = _WINDOW.match(text)
     if not match:
+        if _BARE_WINDOW.match(text):
+            raise ValueError(f"window “{text}” 缺少单位：开始和结束都要带单位，{UNITS}，如 4d-7d")
         raise ValueError(f"window 写法不对：“{text}”，应为 开始-结束，例如 4d-7d、2h-1d")
     low, high = seconds(match.group(1).replace(" ", "")), seconds(match.group(2).replace(" ", ""))
     if high <= low:
@@ -86,9 +89,24 @@ class Step(Strict):
     by: str | None = None  # say `<say>.<answer>` when the persona has it (followup.tip.痘痘 for concern 痘痘)
     flow: str | None = None  # open this flow (the recommendation flow asks the need policy); `say` leads into it
     when: StepWhen | None = None
-    repeat: str | None = None  # after it is sent, the step comes again this long after the last one
+    repeat: Duration | None = None  # after it is sent, the step comes again this long after the last one
     times: int = Field(1, ge=1, le=52)  # how often in all, with repeat
     why: str = ""  # why the customer gets it: told to staff with a task, and shown in reports
+
+    @field_validator("after", mode="before")
+    @classmethod
+    def _after_is_an_event(cls, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):  # after: 3 meant "3 days after"
+            raise ValueError(f"after 是从哪个事件算起（{' / '.join(ANCHORS)}），不是时长；“{value}”之后多久请写在 "
+                             f"window 里，{UNITS}，如 window: 3d-5d")
+        return value
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window_is_text(cls, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(f"window “{value}” 缺少单位：应为 开始-结束，{UNITS}，如 4d-7d")
+        return value
 
     @field_validator("after")
     @classmethod

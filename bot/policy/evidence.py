@@ -67,6 +67,12 @@ class NeedReader:
             reading.evidence.append(Noted("silence", self.policy.weight("silence"), silent))
         return reading
 
+    def concerns(self, text: str) -> list[str]:
+        """Labels of the policy's concern question the normalised text mentions (爆痘 → 痘痘), longest first."""
+        found = (self.codebook.label(question, code) for phrase, question, code in self.mentions
+                 if question == self.policy.concern and phrase in text)
+        return list(dict.fromkeys(label for label in found if label))
+
     def _shows(self, kind: str, text: str, intents: set[str]) -> str:
         if any(phrase in text for phrase in self.unless[kind]):
             return ""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.content.durations import seconds
+from bot.content.durations import Duration, seconds
 from bot.content.schema import Strict
 from bot.content.source import ContentError, Document, Problem, load_document, validate
 
@@ -18,12 +18,6 @@ ROLES = ("ask", "urgent", "pain", "repeat", "cold", "silence", "refusal")
 
 def _listed(value: object) -> object:
     return [value] if isinstance(value, str) else value
-
-
-def _duration(value: str | None) -> str | None:
-    if value is not None:
-        seconds(value)
-    return value
 
 
 def _positive(value: str | None) -> str | None:
@@ -40,7 +34,7 @@ class EvidenceKind(Strict):
     intents: list[str] = []  # intents (knowledge/intents.yaml) that show it
     words: list[str] = []  # phrases that show it anywhere in a message
     unless: list[str] = []  # phrases that cancel the words (不急 is not 急)
-    after: str | None = None  # silence: no reply this long after an offer
+    after: Duration | None = None  # silence: no reply this long after an offer
     times: int | None = Field(None, ge=2)  # repeat: the same concern this many times
 
     _lists = field_validator("intents", "words", "unless", mode="before")(_listed)
@@ -48,7 +42,7 @@ class EvidenceKind(Strict):
 
 
 class Need(Strict):
-    forget_after: str = "30d"  # evidence older than this no longer counts
+    forget_after: Duration = "30d"  # evidence older than this no longer counts
     recommend: float = 3  # need score from which a proactive offer is considered
     light: float = 2  # need score from which a cold customer gets the one light mention
 
@@ -63,25 +57,22 @@ class Need(Strict):
 
 class Budget(Strict):
     offers: int = Field(2, ge=0)  # proactive recommendations per customer per window
-    window: str = "7d"
-    cooldown_after_refusal: str = "3d"
+    window: Duration = "7d"
+    cooldown_after_refusal: Duration = "3d"
     first_session: bool = False  # may a proactive recommendation come in the first session?
 
     _window = field_validator("window")(_positive)
-    _cooldown = field_validator("cooldown_after_refusal")(_duration)
 
 
 class Survey(Strict):
-    resume_after: str = "2h"  # a pending survey question is asked again when the customer returns later
-
-    _resume = field_validator("resume_after")(_duration)
+    resume_after: Duration = "2h"  # a pending survey question is asked again when the customer returns later
 
 
 class PolicyFile(Strict):
     flow: str  # the flow that makes an offer (its start_on `event: need` runs when the policy sees need)
     concern: str = ""  # the codebook question a product is chosen by; asked first when unknown
-    session_gap: str = "30m"  # a longer pause starts a new conversation session
-    ask_valid: str = "1d"  # an explicit ask is answered once, within this time
+    session_gap: Duration = "30m"  # a longer pause starts a new conversation session
+    ask_valid: Duration = "1d"  # an explicit ask is answered once, within this time
     evidence: dict[str, EvidenceKind]
     need: Need = Need()
     budget: Budget = Budget()

@@ -37,9 +37,13 @@ async def _read_line(prompt: str) -> str | None:
 
 async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                    read_line: Callable[[str], Awaitable[str | None]] = _read_line, *,
-                   simulator: Simulator | None = None) -> int:
+                   simulator: Simulator | None = None, piped: bool = False) -> int:
     """The terminal conversation. Lines typed within `burst_window` seconds of each other are one burst,
-    answered once when the window passes with nothing typed — the way the kf path answers them."""
+    answered once when the window passes with nothing typed — the way the kf path answers them.
+
+    `piped` (stdin is not a terminal: `printf '你好\n叫我小雨\n' | siyu chat`): the lines all arrive at once,
+    but each is one turn, in order, as if typed one after another with a pause; `/burst a | b` still sends a
+    burst. Each line is echoed after its prompt, so the transcript reads like the conversation."""
     simulator = simulator or Simulator(library, channel=channel, burst_window=burst_window)
     speaker = library.current.personas[library.current.persona_for(channel).id].spec.name
     print(f"和{speaker}聊天（内容版本 {library.current.version}）。输入 /help 看命令。\n")
@@ -66,6 +70,8 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                 continue
         line = await reading
         reading = None
+        if piped and line is not None:
+            print(line)  # the prompt is on screen, the piped line is not
         if line is None or line.strip() in ("/quit", "/exit"):
             if typing:
                 show(await simulator.wait(burst_window))
@@ -111,8 +117,8 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             show(await simulator.send(_KINDS[command]))
         elif command.startswith("/"):
             print("  不认识的命令，/help 看看有哪些")
-        elif burst_window > 0:
+        elif burst_window > 0 and not piped:
             await simulator.send(InboundKind.TEXT, line)  # answered when the window passes
             typing = True
-        else:
-            show(await simulator.say(line))
+        else:  # one turn: the line, then a pause as long as the burst window
+            show(await simulator.send(InboundKind.TEXT, line) + await simulator.wait(burst_window))

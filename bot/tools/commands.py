@@ -86,8 +86,16 @@ def chat(args: argparse.Namespace) -> int:
         return 2
     library = Library(content, args.persona)
     if not args.store:
-        return asyncio.run(run_chat(library, args.channel, burst_window=max(0.0, window)))
+        return asyncio.run(run_chat(library, args.channel, burst_window=max(0.0, window), piped=_piped()))
     return asyncio.run(_chat_on_store(library, args, max(0.0, window)))
+
+
+def _piped() -> bool:
+    """stdin is not a terminal (lines piped in): each line is one turn, not one burst."""
+    try:
+        return not sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return True
 
 
 async def _chat_on_store(library: Library, args: argparse.Namespace, window: float) -> int:
@@ -112,7 +120,7 @@ async def _chat_on_store(library: Library, args: argparse.Namespace, window: flo
                               burst_window=window)
         simulator.bus.subscribe(FunnelRecorder(store, FunnelMetrics(Metrics().registry),
                                                clock=lambda: simulator.now))
-        return await run_chat(library, args.channel, burst_window=window, simulator=simulator)
+        return await run_chat(library, args.channel, burst_window=window, simulator=simulator, piped=_piped())
     finally:
         await store.close()
 

@@ -1,0 +1,61 @@
+"""A complaint is met with care, never with a sale.
+
+A complaint is a statement — not a question, not a hello, a thank-you or a yes — that tells of a skin problem:
+it mentions an option of the policy's concern question (爆痘 → 痘痘, the codebook's `mentions`), or it carries
+the optional `complaint` intent (还是不行, 没效果; knowledge/intents.yaml), about the concern the profile knows.
+It gets, in this order:
+- the FAQ answer that fits, when it names no catalogue product (care from the knowledge base);
+- else the persona's `care.<concern>` (care.痘痘), else `care` (her empathy line).
+Whether a product follows is the restraint policy's decision alone (engine/sales.py), never the side effect of
+an FAQ answer that happens to name one: 还是爆痘 right after an offer, or 最近又爆痘了 好烦 after 别推了, must
+not bring the product back.
+"""
+
+from __future__ import annotations
+
+from bot.engine import replies
+from bot.engine.turn_context import TurnContext
+from bot.understanding.matcher import Decision, Result
+
+COMPLAINT = "complaint"  # the optional intent of knowledge/intents.yaml
+CARE = "care"  # the persona key (care.<concern label> first)
+_NOT_A_COMPLAINT = ("greeting", "thanks", "affirm")
+
+
+def complaint(ctx: TurnContext, result: Result) -> str | None:
+    """The concern label a complaint is about ("" when not known); None when the message is no complaint."""
+    if result.question or any(result.has_intent(name) for name in _NOT_A_COMPLAINT):
+        return None
+    said = ctx.content.need.concerns(result.normalized)
+    if said:
+        return said[0]
+    if not result.has_intent(COMPLAINT):
+        return None
+    question = ctx.content.policy.concern
+    return ctx.content.codebook.label(question, ctx.profile.answered(question)) if question else ""
+
+
+def sells(ctx: TurnContext, result: Result) -> bool:
+    """One of the FAQ answers the message would get names a product of the catalogue."""
+    names = [p.name for p in ctx.content.understanding.knowledge.products if p.name]
+    for entry_id in result.answers:
+        entry = ctx.content.understanding.faq_by_id[entry_id]
+        texts = [entry.answer] if entry.answer else ctx.persona.messages.get(entry.answer_key or "", [])
+        if any(name in text for text in texts for name in names):
+            return True
+    return False
+
+
+def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
+    """Answer a complaint: the knowledge base's answer when it sells nothing, else the persona's care."""
+    if result.decision is Decision.ANSWER and not sells(ctx, result):
+        ctx.why.append(f"a complaint ({concern or '困扰不明'}): the FAQ answer names no product")
+        replies.answer_all(ctx, result)
+        return
+    if result.decision is Decision.ANSWER:
+        ctx.why.append("a complaint: the FAQ answer names a product, so care instead (products are the policy's)")
+    elif result.near_miss:
+        ctx.reply.near_miss = result
+    key = f"{CARE}.{concern}" if concern and ctx.persona.has(f"{CARE}.{concern}") else CARE
+    ctx.why.append(f"a complaint ({concern or '困扰不明'}): {key}, nothing sold; the flow, if any, waits where it is")
+    ctx.say(key)
