@@ -11,7 +11,7 @@ reply: the customer has answered it already.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.conversation import Outbound
 from bot.understanding.matcher import Decision, Result
@@ -42,8 +42,22 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
     readings = [(piece, understand(piece)) for piece in found]
     if any(_says_something(result) for _, result in readings):
         # 你好 + 包邮吗 + ？: the question is what the customer wants answered
-        found = [piece for piece, result in readings if _says_something(result)]
-    return found
+        readings = [(piece, result) for piece, result in readings if _says_something(result)]
+    # 哦哦 + 那敏感肌呢: a noise of listening before something said is not an answer of its own
+    kept = [(piece, result) for number, (piece, result) in enumerate(readings)
+            if not (_listening(result) and any(not _listening(later) for _, later in readings[number + 1:]))]
+    return [piece for piece, _ in kept]
+
+
+def engaged(results: list[Result]) -> list[Result]:
+    """嗯嗯 + 我是干皮: a 嗯 that could be yes or cold, followed by more in the same turn, is a yes — the
+    customer goes on talking."""
+    out = list(results)
+    for number, result in enumerate(out[:-1]):
+        names = {name for name, _ in result.intents}
+        if names == {"cold", "affirm"} and not result.words:
+            out[number] = replace(result, intents=[i for i in result.intents if i[0] != "cold"])
+    return out
 
 
 def _only_hello(result: Result) -> bool:
@@ -56,8 +70,15 @@ def _says_something(result: Result) -> bool:
 
 
 def _short_reply(result: Result) -> bool:
-    """A reply of its own kind (yes, no, hello, thanks): an intent and nothing the knowledge base answers."""
-    return bool(result.intents) and result.decision is Decision.MISS and not result.question
+    """A reply of its own kind (yes, no, hello, thanks): an intent and nothing the knowledge base answers.
+    A greeting asked as a question (在吗, 在不在) is one too."""
+    return bool(result.intents) and result.decision is Decision.MISS and (not result.question or _only_hello(result))
+
+
+def _listening(result: Result) -> bool:
+    """哦, 噢: cold and nothing else, no yes in it."""
+    names = {name for name, _ in result.intents}
+    return names == {"cold"} and not result.words and result.decision is Decision.MISS
 
 
 @dataclass

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from bot.engine.session import Session
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result, Understanding
+from bot.understanding.naming import ProductNames
+
+_NAMES: WeakKeyDictionary[Understanding, ProductNames] = WeakKeyDictionary()  # one per content version
 
 RECENT = 3  # turns during which a product or an answered topic is what a short follow-up is about
 SHORT = 10  # characters (normalised): a longer message says itself what it is about
@@ -58,8 +62,17 @@ class FollowUp:
 
 
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
-    if not result.normalized or len(result.normalized) > SHORT or not result.question:
-        return None  # a follow-up asks something, briefly
+    if not result.normalized or not result.question:
+        return None  # a follow-up asks something
+    named = _product_names(understanding).named(result.normalized)
+    if named is not None and named.rest:  # 舒缓修护精华多少钱: that product's own answer, whatever came before
+        found = understanding.product_answer(named.product.id, named.rest)
+        if found is not None:
+            number, scored = found
+            return FollowUp(f"asks about {named.product.id} by name: its answer {number} ({scored.score:.0f})",
+                            product=named.product, number=number)
+    if len(result.normalized) > SHORT:
+        return None  # a longer message says itself what it is about
     if not result.words and any(result.has_intent(name) for name in SOCIAL):
         return None  # 在吗, 好吗: a social reply, not a question about the product
     products = {p.id: p for p in understanding.knowledge.products}
@@ -86,6 +99,13 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             continue  # 敏感肌 → 多少钱: only the topic's own answer again, which does not answer it
         return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
     return None
+
+
+def _product_names(understanding: Understanding) -> ProductNames:
+    names = _NAMES.get(understanding)
+    if names is None:
+        names = _NAMES[understanding] = ProductNames(understanding.knowledge.products, understanding.normalize)
+    return names
 
 
 def _adds_to(understanding: Understanding, entry_id: str, result: Result) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
 from bot.engine import care, replies, sales, survey, welcome
-from bot.engine.burst import pieces
+from bot.engine.burst import engaged, pieces
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import chosen, follow_up
 from bot.engine.handover import handback, handed_over
@@ -121,7 +121,7 @@ class TurnRun:
         ctx = self.ctx
         understanding = ctx.content.understanding
         understand = understanding.understand
-        results = [understand(piece) for piece in pieces(texts, understand, understanding.has_intents)]
+        results = engaged([understand(piece) for piece in pieces(texts, understand, understanding.has_intents)])
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         for number, result in enumerate(results):

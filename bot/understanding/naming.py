@@ -1,0 +1,72 @@
+"""Which product a message names: 舒缓修护精华多少钱, 水杨酸精华孕妇能用吗, 控油乳液怎么用.
+
+A message names a product when pieces of the product's name (two characters or more each) cover four of
+its characters (舒缓 + 精华), or three that no other product's name has (水杨酸), or the whole name; and no
+other product is named as much. 修护精华, which two names share, names neither; 控油 alone names nothing (a
+customer asking how to control oil asks about oil). `rest` is the message without the name, so that the
+product's own answers (knowledge/products.yaml `answers`) are looked up with what was asked about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.understanding.knowledge import Product
+
+ENOUGH = 4  # characters of a name said
+ENOUGH_OWN = 3  # … or this many in one piece no other name has
+
+
+@dataclass(frozen=True)
+class Named:
+    product: Product
+    rest: str  # the normalised message without the product's name
+
+
+class ProductNames:
+    def __init__(self, products: Sequence[Product], normalize: Callable[[str], str]) -> None:
+        self._names = [(product, name) for product in products if len(name := normalize(product.name)) >= 2]
+
+    def named(self, normalized: str) -> Named | None:
+        scored = self._scored(normalized)
+        if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return None
+        _, product, name, pieces = scored[0]
+        rest = normalized
+        for start, end in sorted(pieces, key=lambda piece: piece[1] - piece[0], reverse=True):
+            rest = rest.replace(name[start:end], "")
+        if self._scored(rest):
+            return None  # 舒缓修护精华和水杨酸精华哪个好: two products, compared
+        return Named(product, rest)
+
+    def _scored(self, text: str) -> list[tuple[int, Product, str, list[tuple[int, int]]]]:
+        scored = []
+        for product, name in self._names:
+            pieces = _pieces_said(name, text)
+            covered = len({i for start, end in pieces for i in range(start, end)})
+            own = any(end - start >= ENOUGH_OWN and not self._elsewhere(name[start:end], product)
+                      for start, end in pieces)
+            if name in text or covered >= ENOUGH or own:
+                scored.append((len(name) * 2 if name in text else covered, product, name, pieces))
+        scored.sort(key=lambda item: item[0], reverse=True)
+        return scored
+
+    def _elsewhere(self, piece: str, product: Product) -> bool:
+        return any(piece in name for other, name in self._names if other.id != product.id)
+
+
+def _pieces_said(name: str, text: str) -> list[tuple[int, int]]:
+    """The longest pieces of `name` (two characters or more) that `text` contains, as (start, end)."""
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    while start < len(name) - 1:
+        end = len(name)
+        while end - start >= 2 and name[start:end] not in text:
+            end -= 1
+        if end - start >= 2:
+            pieces.append((start, end))
+            start = end
+        else:
+            start += 1
+    return pieces
