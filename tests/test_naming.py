@@ -46,4 +46,6 @@ def test_a_question_about_a_named_product_gets_its_own_answer_without_a_recommen
     found = follow_up(Session(turns=5), UNDERSTANDING, UNDERSTANDING.understand("水杨酸精华孕妇能用吗"))
     assert found is not None and found.product is not None and found.product.id == "clear_serum"
     assert "孕期" in found.product.answers[found.number].answer
-    assert follow_up(Session(turns=5), UNDERSTANDING, UNDERSTANDING.understand("舒缓修护精华")) is None  # no question
+    about = follow_up(Session(turns=5), UNDERSTANDING, UNDERSTANDING.understand("舒缓修护精华"))  # nothing asked
+    assert about is not None and about.about and about.product is not None and about.product.id == "calm_serum"
+    assert follow_up(Session(turns=5), UNDERSTANDING, UNDERSTANDING.understand("我用过舒缓修护精华")) is None

@@ -59,20 +59,26 @@ class FollowUp:
     product: Product | None = None  # answered from the product's own answers …
     number: int = 0
     result: Result | None = None  # … or an FAQ read with the context in front
+    about: bool = False  # the product named and nothing asked: what it is (persona `product.about`)
 
 
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
-    if not result.normalized or not result.question:
-        return None  # a follow-up asks something
+    if not result.normalized:
+        return None
     named = _product_names(understanding).named(result.normalized)
-    if named is not None and named.rest:  # 舒缓修护精华多少钱: that product's own answer, whatever came before
-        found = understanding.product_answer(named.product.id, named.rest)
+    # 舒缓修护精华多少钱: that product's own answer; 多少钱 → (which one?) → 舒缓修护精华: the same
+    asked = (named.rest if named is not None and result.question else "") or str(
+        recent(session, "open_question", within=1) or "")
+    if named is not None and not asked and (not named.rest or understanding.analyze(named.rest).empty):
+        return FollowUp(f"names {named.product.id} and nothing else", product=named.product, about=True)
+    if named is not None and asked:
+        found = understanding.product_answer(named.product.id, asked)
         if found is not None:
             number, scored = found
             return FollowUp(f"asks about {named.product.id} by name: its answer {number} ({scored.score:.0f})",
                             product=named.product, number=number)
-    if len(result.normalized) > SHORT:
-        return None  # a longer message says itself what it is about
+    if len(result.normalized) > SHORT or not result.question:
+        return None  # a follow-up asks something, briefly; a longer message says itself what it is about
     if not result.words and any(result.has_intent(name) for name in SOCIAL):
         return None  # 在吗, 好吗: a social reply, not a question about the product
     products = {p.id: p for p in understanding.knowledge.products}

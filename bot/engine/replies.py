@@ -36,7 +36,11 @@ def numbered_choice(ctx: TurnContext, result: Result) -> None:
 
 def follow_up(ctx: TurnContext, follow: FollowUp) -> None:
     ctx.why.append(follow.why)
-    if follow.product is not None:
+    if follow.product is not None and follow.about:
+        ctx.say("product.about" if ctx.persona.has("product.about") else "fallback",
+                product=follow.product.name, pitch=follow.product.pitch)
+        remember(ctx.session, "product", follow.product.id)
+    elif follow.product is not None:
         text = follow.product.answers[follow.number].answer
         ctx.reply.messages.append(Outbound(text=text, label=f"product:{follow.product.id}#{follow.number}"))
         remember(ctx.session, "product", follow.product.id)

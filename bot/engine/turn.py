@@ -20,7 +20,7 @@ from bot.conversation import InboundKind, Outbound
 from bot.engine import care, replies, sales, survey, welcome
 from bot.engine.burst import engaged, pieces
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import chosen, follow_up
+from bot.engine.followup import chosen, follow_up, remember
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
@@ -224,6 +224,11 @@ class TurnRun:
         for smalltalk in ("greeting", "thanks"):
             if result.has_intent(smalltalk):
                 ctx.say(smalltalk)
+                return
+        for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
+            if ctx.persona.has(f"intent.{name}"):
+                ctx.say(f"intent.{name}")
+                remember(session, "open_question", result.normalized)  # 舒缓修护精华, next: its price
                 return
         if not in_flow and result.has_intent("cold"):
             ctx.why.append("a cold answer outside any flow: silence by design")
