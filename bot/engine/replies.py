@@ -54,11 +54,12 @@ def free_answer(result: Result) -> bool:
     return not result.question and not (social and result.decision is Decision.MISS)
 
 
-def not_understood(ctx: TurnContext, flows: FlowRunner) -> None:
+def not_understood(ctx: TurnContext, flows: FlowRunner, *, question: bool = True) -> None:
     session = ctx.session
     flow = flows.current
     if flow is None or session.state not in flow.spec.states:
-        ctx.say("fallback")
+        # 我用过舒缓修护精华: a statement nothing took is not "a question that stumps me"
+        ctx.say("statement.unclear" if not question and ctx.persona.has("statement.unclear") else "fallback")
         return
     state = flow.spec.states[session.state]
     session.misses += 1

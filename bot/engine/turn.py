@@ -243,6 +243,6 @@ class TurnRun:
             ctx.say("fallback")
             return
         before = len(ctx.reply.messages)
-        replies.not_understood(ctx, flows)
+        replies.not_understood(ctx, flows, question=result.question)
         if not in_flow and not result.question:
             self.unsure += ctx.reply.messages[before:]
