@@ -93,7 +93,7 @@ class Index:
         postings: dict[int, list[int]] = {}
         for position, features in enumerate(self.features):
             for fid in features:
-                if names[fid][0] != "c":  # single characters only refine the exact score
+                if names[fid][0] not in "ck":  # single characters and question kinds only refine the score
                     postings.setdefault(fid, []).append(position)
         self.postings = postings
         # the smallest total weight of a phrasing each feature reaches (see ceiling)
