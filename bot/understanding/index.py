@@ -1,6 +1,6 @@
 """Rarity-weighted evidence between a message and every FAQ phrasing (docs/understanding.md).
 
-Every feature (word, character, character pair, sound pair; see analysis.py) weighs
+Every feature (word, character, character pair, sound pair, question kind; see analysis.py) weighs
     rarity × factor,   rarity = ln(1 + (N − n + 0.5) / (n + 0.5))   (BM25's idf)
 where N is the number of FAQ entries and n the number of entries using the feature; a feature no entry
 uses weighs as if one entry did not exist (n = 0). For a message q and a phrasing p:
