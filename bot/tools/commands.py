@@ -62,7 +62,19 @@ def check(args: argparse.Namespace) -> int:
               f"（{detector.content.file}）")
     else:
         print("   群审核: 没有 knowledge/moderation.yaml，客户群消息不审核")
+    _faq_warnings(content)
     return 0
+
+
+def _faq_warnings(content: Content) -> None:
+    """Near-duplicate FAQ entries: not an error (the content loads), but customers asking would get a choice."""
+    from bot.understanding.overlaps import overlap_warnings
+
+    warnings = overlap_warnings(content.understanding, content.root / "knowledge" / "faq.yaml", "knowledge/faq.yaml")
+    if warnings:
+        print(f"   FAQ: {len(warnings)} 处问法机器人分不开（不影响加载）")
+        for warning in warnings:
+            print(warning)
 
 
 def render(message: Outbound, speaker: str) -> str:

@@ -9,6 +9,9 @@ stay whole), words are mapped to their synonym group's first word, and every wor
 - otherwise content. Content gives four kinds of features: the word itself, its characters, character
   pairs across neighbouring content words, and the same pairs as sound keys (pinyin, see sound.py),
   which is what recovers typos. Each kind has a factor; the index multiplies it by the feature's rarity.
+The question kinds asked are features too (k|how_long): what is asked is part of what is said, so a
+message and a phrasing that ask the same kind share that evidence, and one that asks a kind the other
+does not leaves it unexplained or unsaid. They only refine a score: no phrasing is found by its kind.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from bot.understanding.sound import Sounds
 NEGATED = "¬"
 # How much one feature of each kind counts before rarity: a whole word is the strongest evidence, a
 # character the weakest; a pair that only sounds the same counts less than the same characters.
-FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4}
+# A question kind asked (多久 → how_long) weighs between a pair of characters and a whole word.
+FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4, "k": 0.75}
+KIND = "k|"
 WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
 
 
@@ -42,7 +47,8 @@ class Analysis:
 
     @property
     def empty(self) -> bool:
-        return not self.features
+        """Nothing to match: no content word (a question kind alone, 多少钱, says no topic)."""
+        return len(self.features) == len(self.kinds)
 
 
 class Analyzer:
@@ -134,7 +140,11 @@ class Analyzer:
                     negate = False
                 words.append(word)
                 runs[-1].append(word)
-        return Analysis(text, tuple(words), frozenset(kinds), self._features(runs), either_or)
+        features = self._features(runs)
+        kind_factor = FACTORS["k"]
+        for kind in kinds:
+            features[KIND + kind] = kind_factor
+        return Analysis(text, tuple(words), frozenset(kinds), features, either_or)
 
     def _tokens(self, text: str, spans: list[tuple[int, int]], cut: list[str] | None = None) -> list[str]:
         """Words, with a question cue always a word of its own (怎样才能 is 怎样 + 才能, 怎么样 stays whole),

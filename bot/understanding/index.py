@@ -1,6 +1,6 @@
 """Rarity-weighted evidence between a message and every FAQ phrasing (docs/understanding.md).
 
-Every feature (word, character, character pair, sound pair; see analysis.py) weighs
+Every feature (word, character, character pair, sound pair, question kind; see analysis.py) weighs
     rarity × factor,   rarity = ln(1 + (N − n + 0.5) / (n + 0.5))   (BM25's idf)
 where N is the number of FAQ entries and n the number of entries using the feature; a feature no entry
 uses weighs as if one entry did not exist (n = 0). For a message q and a phrasing p:
@@ -93,7 +93,7 @@ class Index:
         postings: dict[int, list[int]] = {}
         for position, features in enumerate(self.features):
             for fid in features:
-                if names[fid][0] != "c":  # single characters only refine the exact score
+                if names[fid][0] not in "ck":  # single characters and question kinds only refine the score
                     postings.setdefault(fid, []).append(position)
         self.postings = postings
         # the smallest total weight of a phrasing each feature reaches (see ceiling)

@@ -1,0 +1,77 @@
+"""FAQ entries the matcher cannot tell apart: `siyu check` warns about them, at the phrasing's line.
+
+A phrasing an operator wrote for one entry should, asked word for word, be answered by that entry. When
+another entry comes within `clarify_margin` of it, the customer who asks exactly that gets a numbered
+choice between two entries that read the same to the matcher; when another entry wins, they get its answer.
+Either the two entries are one question (merge them) or what tells them apart is not in the words the
+matcher reads (a filler word such as 得, a negation with nothing after it): the warning shows both
+readings. The matcher keeps offering the choice: it cannot know which of two answers the operator meant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content.source import Document, Problem, load_document
+from bot.understanding.matcher import Decision, Understanding
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    entry: str  # the entry the phrasing belongs to
+    index: int  # which of its questions
+    phrasing: str
+    other: str  # the entry that competes for it
+    other_phrasing: str  # the other entry's phrasing (or keyword) that matched
+    score: float  # the entry's own score
+    other_score: float
+    answered_by_other: bool  # asked word for word, the customer gets the other entry's answer
+
+
+def overlaps(understanding: Understanding) -> list[Overlap]:
+    """Each pair of entries that one of their own questions cannot tell apart, once, in file order."""
+    found: list[Overlap] = []
+    pairs: set[frozenset[str]] = set()
+    for entry in understanding.knowledge.faq:
+        for index, text in enumerate(entry.questions):
+            candidates = understanding.search(text)[1]
+            decision, answers, _, _ = understanding.decide(candidates)
+            if decision is Decision.MISS or answers == [entry.id]:
+                continue  # a miss is a phrasing the matcher cannot read at all: not an overlap
+            other = next((c for c in candidates[:2] if c.entry != entry.id), None)
+            if other is None or frozenset((entry.id, other.entry)) in pairs:
+                continue
+            pairs.add(frozenset((entry.id, other.entry)))
+            own = next((c.score for c in candidates if c.entry == entry.id), 0.0)
+            found.append(Overlap(entry.id, index, text, other.entry, other.matched, own, other.score,
+                                 decision is Decision.ANSWER))
+    return found
+
+
+def _reading(understanding: Understanding, text: str) -> str:
+    analysis = understanding.analyze(understanding.normalize(text))
+    words = "、".join(dict.fromkeys(analysis.words)) or "（没有词）"
+    return words + (f" [{'、'.join(sorted(analysis.kinds))}]" if analysis.kinds else "")
+
+
+def overlap_warnings(understanding: Understanding, faq_file: Path, display: str) -> list[Problem]:
+    """The overlaps as warnings at the line of the phrasing (knowledge/faq.yaml:line:col: …)."""
+    found = overlaps(understanding)
+    if not found:
+        return []
+    document: Document = load_document(faq_file, display)
+    rows = {item.get("id"): number for number, item in enumerate(document.data.get("entries") or [])
+            if isinstance(item, dict)}
+    warnings = []
+    for overlap in found:
+        outcome = (f"机器人会答 {overlap.other} 的答案（{overlap.other_score:.0f} 分，它自己 {overlap.score:.0f} 分）"
+                   if overlap.answered_by_other else
+                   f"机器人只能请他二选一（{overlap.score:.0f} / {overlap.other_score:.0f} 分）")
+        message = (f"提醒: {overlap.entry} 的 “{overlap.phrasing}” 和 {overlap.other} 的 “{overlap.other_phrasing}” "
+                   f"分不开，顾客照这句问，{outcome}。机器人读到的是 "
+                   f"{_reading(understanding, overlap.phrasing)} / {_reading(understanding, overlap.other_phrasing)}；"
+                   f"是同一个问题就合并成一条，不是就把不同之处写进问法")
+        path = ("entries", rows.get(overlap.entry, 0), "questions", overlap.index)
+        warnings.append(document.problem(path, message))
+    return warnings

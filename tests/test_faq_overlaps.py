@@ -1,0 +1,66 @@
+"""`siyu check` tells operators about FAQ entries the matcher cannot tell apart, at the phrasing's line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.engine.content import load_content
+from bot.understanding.overlaps import overlaps
+
+ROOT = Path(__file__).resolve().parent.parent
+TWINS = """  - id: gift_card_use
+    questions: [礼品卡怎么用, 礼品卡在哪里用]
+    answer: 结算时选“礼品卡”就能抵扣～
+  - id: gift_card_how
+    questions: [礼品卡要怎么用呀]
+    answer: 礼品卡在“我的-卡券”里～
+"""
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("tests"))
+    return root
+
+
+def _add_twins(root: Path) -> int:
+    """Two entries whose questions read the same (要, 呀 are filler; 礼品 is 礼物); the line of the first one's questions."""
+    faq = root / "knowledge" / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    if not text.endswith("\n"):
+        text += "\n"
+    faq.write_text(text + TWINS, encoding="utf-8")
+    return text.count("\n") + 2
+
+
+def test_two_entries_that_read_the_same_are_one_warning_at_the_phrasing(content: Path) -> None:
+    line = _add_twins(content)
+    found = [o for o in overlaps(load_content(content).understanding) if "gift_card_use" in (o.entry, o.other)]
+    assert len(found) == 1, found  # once per pair, from the first entry in file order
+    twin = found[0]
+    assert (twin.entry, twin.index, twin.other) == ("gift_card_use", 0, "gift_card_how")
+    assert not twin.answered_by_other and twin.score == pytest.approx(twin.other_score)
+
+    out = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("OK"), out.stderr  # a warning, not an error
+    warning = next(w for w in out.stdout.splitlines() if "gift_card_use" in w)
+    assert warning.startswith(f"knowledge/faq.yaml:{line}:"), warning
+    assert "“礼品卡怎么用”" in warning and "gift_card_how 的 “礼品卡要怎么用呀”" in warning
+    assert "二选一" in warning and "礼物、卡、用 [how] / 礼物、卡、用 [how]" in warning, warning
+
+
+def test_entries_their_own_questions_tell_apart_are_not_warned_about(content: Path) -> None:
+    understanding = load_content(content).understanding
+    before = {(o.entry, o.other) for o in overlaps(understanding)}
+    faq = content / "knowledge" / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8") + TWINS.replace("礼品卡要怎么用呀", "礼品卡多少钱一张"),
+                   encoding="utf-8")
+    after = {(o.entry, o.other) for o in overlaps(load_content(content).understanding)}
+    assert after == before  # 多少钱一张 is another question: nothing new to warn about
