@@ -110,6 +110,8 @@ async def main() -> None:
     big = Understanding(synthetic_knowledge(10_000))
     object.__setattr__(content, "understanding", big)  # same flows and persona, a 10k-string knowledge base
     library = Library(content)
+    gc.collect()
+    gc.freeze()  # as `siyu serve` does once started (bot/gateway/serving.py): content stays out of collections
 
     baseline = []
     for n in range(5000):
