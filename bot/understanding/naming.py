@@ -27,6 +27,10 @@ class Named:
 class ProductNames:
     def __init__(self, products: Sequence[Product], normalize: Callable[[str], str]) -> None:
         self._names = [(product, name) for product in products if len(name := normalize(product.name)) >= 2]
+        self._pairs: dict[str, set[int]] = {}  # two characters of a name → the names that have them
+        for number, (_, name) in enumerate(self._names):
+            for start in range(len(name) - 1):
+                self._pairs.setdefault(name[start:start + 2], set()).add(number)
 
     def named(self, normalized: str) -> Named | None:
         scored = self._scored(normalized)
@@ -41,8 +45,16 @@ class ProductNames:
         return Named(product, rest)
 
     def _scored(self, text: str) -> list[tuple[int, Product, str, list[tuple[int, int]]]]:
+        hits: dict[int, int] = {}
+        pairs = self._pairs
+        for start in range(len(text) - 1):
+            for number in pairs.get(text[start:start + 2], ()):
+                hits[number] = hits.get(number, 0) + 1
         scored = []
-        for product, name in self._names:
+        for number, count in hits.items():
+            product, name = self._names[number]
+            if count < 2 and name not in text:  # three characters in one piece, or four in two: two pairs
+                continue
             pieces = _pieces_said(name, text)
             covered = len({i for start, end in pieces for i in range(start, end)})
             own = any(end - start >= ENOUGH_OWN and not self._elsewhere(name[start:end], product)
