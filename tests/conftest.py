@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,13 @@ def bots(tmp_path: Path, fake: FakeWeCom) -> Iterator[Callable[..., BotProcess]]
     yield make
     for bot in made:
         bot.kill()
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A copy of the bundled content (without its tests) that a test may edit."""
+    root = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge"):
+        shutil.copytree(Path(__file__).resolve().parent.parent / folder, root / folder,
+                        ignore=shutil.ignore_patterns("tests"))
+    return root

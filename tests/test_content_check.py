@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,14 +12,6 @@ from bot.content.source import ContentError
 from bot.engine.content import load_content
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    for folder in ("flows", "persona", "knowledge"):
-        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("tests"))
-    return root
 
 
 def problems_after(root: Path, file: str, old: str, new: str) -> list[str]:

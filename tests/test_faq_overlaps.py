@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,14 +19,6 @@ TWINS = """  - id: gift_card_use
     questions: [礼品卡要怎么用呀]
     answer: 礼品卡在“我的-卡券”里～
 """
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    for folder in ("flows", "persona", "knowledge"):
-        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("tests"))
-    return root
 
 
 def _add_twins(root: Path) -> int:

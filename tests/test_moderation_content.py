@@ -3,7 +3,6 @@ lexicons (word<TAB>category files) load with their categories mapped."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +14,6 @@ from bot.engine.content import load_content
 from bot.moderation import Detector, load_moderation
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    for folder in ("flows", "persona", "knowledge"):
-        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("tests"))
-    return root
 
 
 def edit(root: Path, file: str, old: str, new: str) -> None:
