@@ -35,6 +35,7 @@ from bot.gateway.outbox import DEAD, EXPIRED, FINAL, SENDING, SENT, Outbox
 from bot.gateway.sender import DEAD as DEAD_OUTCOME
 from bot.gateway.sender import EXPIRED_OUTCOME, Send, Sender
 from bot.groups.spec import Notices
+from bot.loops import pause
 from bot.store.base import Store
 
 __all__ = ["DUE", "Notice", "Notifier", "notice_key", "pending_key"]
@@ -201,7 +202,7 @@ class Notifier:
                     log.warning("moderation notices wait: the store does not answer (%s)", type(error).__name__)
                 except Exception:
                     log.exception("sending moderation notices failed; retrying")
-                await asyncio.sleep(interval)
+                await pause(interval)
         finally:
             for task in active.values():
                 task.cancel()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from bot.followups.record import DUE_KEY, customer_of
 from bot.gateway.queue import Event, Queue
+from bot.loops import pause
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class FollowupPump:
                 log.warning("follow-up pump waits: the store does not answer (%s)", type(error).__name__)
             except Exception:
                 log.exception("follow-up pump failed; retrying")
-            await asyncio.sleep(self.interval)
+            await pause(self.interval)
 
 
 def customer_of_event(event: Event) -> str:

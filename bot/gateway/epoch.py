@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+from bot.loops import pause
 from bot.metrics import Metrics
 from bot.store.base import Store
 
@@ -88,7 +89,7 @@ class EpochWatch:
                 log.warning("epoch check skipped: the store does not answer (%s)", type(error).__name__)
             except Exception:
                 log.exception("epoch check failed")
-            await asyncio.sleep(self.interval_s)
+            await pause(self.interval_s)
 
     def status(self) -> str:
         if not self.losses or self.last_loss_at is None:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 
 from bot.gateway.queue import Queue
+from bot.loops import pause
 from bot.timers import Timers
 
 log = logging.getLogger(__name__)
@@ -44,4 +45,4 @@ class TimerPump:
                 log.warning("timer pump waits: the store does not answer (%s)", type(error).__name__)
             except Exception:
                 log.exception("timer pump failed; retrying")
-            await asyncio.sleep(self.interval)
+            await pause(self.interval)

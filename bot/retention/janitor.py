@@ -23,6 +23,7 @@ from bot.gateway.deadletters import DEAD_LETTERS
 from bot.gateway.queue import GROUP, PARTITIONS, stream_name
 from bot.group_messages.msgaudit import UNDECRYPTABLE_LOG
 from bot.groups.cleanup import drop_dismissed
+from bot.loops import pause
 from bot.retention.policy import Retention
 from bot.store.base import Store
 from bot.tagsync.service import TAGSYNC_LOG
@@ -103,4 +104,4 @@ class Janitor:
                 log.warning("retention round skipped: the store does not answer (%s)", type(error).__name__)
             except Exception:
                 log.exception("retention round failed")
-            await asyncio.sleep(self.interval_s)
+            await pause(self.interval_s)

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from bot.conversation import ConversationBusy
+from bot.loops import pause
 from bot.profile.codebook import Codebook
 from bot.profile.store import STAFFED, Profiles
 from bot.protocol.api import WeComAPI, WeComError, is_transient
@@ -176,7 +177,7 @@ class TagSync:
                 log.warning("tag pump waits: the store does not answer (%s)", type(error).__name__)
             except Exception:
                 log.exception("tag pump failed; retrying")
-            await asyncio.sleep(interval)
+            await pause(interval)
 
     # -- siyu sync-tags --------------------------------------------------------------------------
     async def reconcile(self) -> ReconcileReport:
