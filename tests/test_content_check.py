@@ -224,3 +224,17 @@ def test_siyu_check_tells_the_operator_which_units_a_duration_takes(content: Pat
     bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
     assert bad.returncode == 1
     assert f"knowledge/followups.yaml:42:17: plans.seeds.steps.3.repeat: 时长 “30” 缺少单位：{UNITS}" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        ("start: ask_name", "start: ask_name\n\tx: 1", "Tab"),
+        ("start: ask_name", "start: ask_name: x", "第二个“: ”"),
+        ("start: ask_name", "start: [ask_name", "方括号 [ ] 没有配对"),
+        ("start: ask_name", "start: \"ask_name", "引号没有配对"),
+    ],
+)
+def test_a_yaml_syntax_error_says_in_chinese_what_to_look_for(content: Path, old: str, new: str, hint: str) -> None:
+    problems = problems_after(content, "flows/icebreak.yaml", old, new)
+    assert len(problems) == 1 and "YAML 语法错误" in problems[0] and hint in problems[0], problems

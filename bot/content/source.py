@@ -77,6 +77,28 @@ def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]
     return constructor.construct_object(node)
 
 
+# PyYAML's own words, then what an operator should look for (the original stays in brackets)
+_HINTS = (
+    ("mapping values are not allowed", "一行里有第二个“: ”：文字里带冒号就整句加引号，或者检查缩进"),
+    ("expected ',' or ']'", "方括号 [ ] 没有配对：少了 ]，或者文字里带逗号、括号要加引号"),
+    ("expected ',' or '}'", "花括号 { } 没有配对：少了 }"),
+    ("expected <block end>", "缩进没有对齐：同一层的字段要用同样多的空格开头"),
+    ("quoted scalar", "引号没有配对：少了结尾的引号"),
+)
+
+
+def _yaml_hint(error: yaml.MarkedYAMLError, text: str) -> str:
+    mark = error.problem_mark or error.context_mark
+    lines = text.splitlines()
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+        return f"这一行有 Tab，YAML 只认空格缩进：把 Tab 换成空格 ({error.problem})"
+    said = f"{error.context or ''} {error.problem or ''}".strip()
+    for found, hint in _HINTS:
+        if found in said:
+            return f"{hint} ({error.problem})"
+    return str(error.problem)
+
+
 def load_document(path: Path, display: str | None = None) -> Document:
     file = display or str(path)
     try:
@@ -88,7 +110,7 @@ def load_document(path: Path, display: str | None = None) -> Document:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ContentError([Problem(file, line, col, f"YAML 语法错误: {error.problem}")]) from None
+        raise ContentError([Problem(file, line, col, f"YAML 语法错误: {_yaml_hint(error, text)}")]) from None
     positions: dict[Path_, tuple[int, int]] = {}
     data = _plain(node, (), positions, file) if node is not None else None
     return Document(file, data, positions)

@@ -5,7 +5,7 @@ Each message is a piece; a message that opens with short replies (好呀，叫�
 不用了，谢谢) is cut at its punctuation so each reply counts on its own, while a message that is one
 question with commas (我在新疆，能发货吗) stays whole. When a later piece answers the question the bot
 asked after an earlier piece (好呀 → 「怎么称呼你？」, then 叫我小雨), that question is dropped from the
-reply: the customer has answered it already.
+reply: the customer has answered it already. The same message sent twice in a row (好 好 好) is one piece.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
                 rest.append(part)
         if rest:
             found.append("，".join(rest))
+    # 好 + 好 + 好, 在吗 + 在吗: the same message sent again in a burst is said once, not answered again
+    found = [piece for number, piece in enumerate(found)
+             if not number or piece.strip() != found[number - 1].strip()]
     if len(found) < 2:
         return found or [texts[0] if texts else ""]  # nothing to read: the empty reply says so
     readings = [(piece, understand(piece)) for piece in found]
