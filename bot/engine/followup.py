@@ -66,17 +66,14 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     if not result.normalized:
         return None
     named = _product_names(understanding).named(result.normalized)
-    # 舒缓修护精华多少钱: that product's own answer; 多少钱 → (which one?) → 舒缓修护精华: the same
-    asked = (named.rest if named is not None and result.question else "") or str(
-        recent(session, "open_question", within=1) or "")
-    if named is not None and not asked and (not named.rest or understanding.analyze(named.rest).empty):
-        return FollowUp(f"names {named.product.id} and nothing else", product=named.product, about=True)
-    if named is not None and asked:
-        found = understanding.product_answer(named.product.id, asked)
-        if found is not None:
-            number, scored = found
-            return FollowUp(f"asks about {named.product.id} by name: its answer {number} ({scored.score:.0f})",
-                            product=named.product, number=number)
+    if named is not None:  # 舒缓修护精华多少钱; or 多少钱 → (which one?) → 舒缓修护精华
+        own = named.rest if result.question else ""
+        for asked in (own, str(recent(session, "open_question", within=1) or "")):
+            found = _answered_by(understanding, named.product, asked, "by name") if asked else None
+            if found is not None:
+                return found
+        if not own and (not named.rest or understanding.analyze(named.rest).empty):
+            return FollowUp(f"names {named.product.id} and nothing else", product=named.product, about=True)
     if len(result.normalized) > SHORT or not result.question:
         return None  # a follow-up asks something, briefly; a longer message says itself what it is about
     if not result.words and any(result.has_intent(name) for name in SOCIAL):
@@ -84,11 +81,9 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     products = {p.id: p for p in understanding.knowledge.products}
     product = products.get(str(recent(session, "product") or ""))
     if product is not None:
-        found = understanding.product_answer(product.id, result.text)
+        found = _answered_by(understanding, product, result.text, "follow-up")
         if found is not None:
-            number, scored = found
-            return FollowUp(f"follow-up about {product.id}: its answer {number} ({scored.score:.0f})",
-                            product=product, number=number)
+            return found
     if result.decision is Decision.ANSWER:
         return None
     anchors: list[tuple[str, str, str]] = []
@@ -105,6 +100,16 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             continue  # 敏感肌 → 多少钱: only the topic's own answer again, which does not answer it
         return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
     return None
+
+
+def _answered_by(understanding: Understanding, product: Product, asked: str, how: str) -> FollowUp | None:
+    """The product's own answer (knowledge/products.yaml `answers`) to what was asked, if it has one."""
+    found = understanding.product_answer(product.id, asked)
+    if found is None:
+        return None
+    number, scored = found
+    return FollowUp(f"{how} about {product.id}: its answer {number} ({scored.score:.0f})", product=product,
+                    number=number)
 
 
 def _product_names(understanding: Understanding) -> ProductNames:

@@ -228,7 +228,8 @@ class TurnRun:
         for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
             if ctx.persona.has(f"intent.{name}"):
                 ctx.say(f"intent.{name}")
-                remember(session, "open_question", result.normalized)  # 舒缓修护精华, next: its price
+                if result.question:  # 多少钱 → (which one?) → 舒缓修护精华: its price
+                    remember(session, "open_question", result.normalized)
                 return
         if not in_flow and result.has_intent("cold"):
             ctx.why.append("a cold answer outside any flow: silence by design")
