@@ -33,6 +33,7 @@ NEGATED = "¬"
 FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4, "k": 0.75}
 KIND = "k|"
 WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
+_PARTICLES = frozenset("了完过的")  # what splits a verb-object word: 付完款, 下的单, 发了货
 
 
 
@@ -62,6 +63,7 @@ class Analyzer:
         self.sounds = Sounds(language.confusions)
         self.known: frozenset[str] = frozenset()  # the words the knowledge base uses (set once it is indexed)
         self._by_word: dict[str, dict[str, float]] = {}
+        self.minor = SEGMENTER.minor_words()
         self._kinds: ahocorasick.Automaton | None = None
         cues = [(cue, kind) for kind, words in language.kinds.items() for cue in words]
         # a one-character cue (能) counts only as a word of its own, never inside another (功能)
@@ -113,11 +115,15 @@ class Analyzer:
         position = 0
         single_cues, cue_words, negations, filler = self.single_cues, self.cue_words, self.negations, self.filler
         tokens = self._tokens(text, spans, cut)
+        known = self.known
+        minor = self.minor if known else frozenset()
         either_or = False
         for index, token in enumerate(tokens):
             start, position = position, position + len(token)
-            if token in negations and 0 < index < len(tokens) - 1 and tokens[index - 1][-1] == tokens[index + 1][0]:
-                either_or = True  # 含 不 含酒精: one question, the first 含 said again by what follows
+            if token in negations and 0 < index < len(tokens) - 1 and tokens[index - 1][-1] in (
+                    tokens[index + 1][0], token[-1]):
+                # 含 不 含酒精, 还有 没有 货: one question, the verb said again after the negation or inside it
+                either_or = True
                 if words and runs[-1] and runs[-1][-1] == self.canonical.get(tokens[index - 1], tokens[index - 1]):
                     runs[-1].pop()
                     words.pop()
@@ -130,8 +136,8 @@ class Analyzer:
             elif token in negations:
                 runs.append([])
                 negate = True
-            elif token in filler:
-                runs.append([])
+            elif token in filler or (token in minor and token not in self.canonical and token not in known):
+                runs.append([])  # a quantity, time or function word the knowledge base never uses (一瓶, 昨天, 从)
             else:
                 word = self.canonical.get(token, token)
                 if negate:
@@ -151,7 +157,7 @@ class Analyzer:
         and a word the knowledge base never uses cut around one it does (礼盒装 → 礼盒 + 装)."""
         tokens = SEGMENTER.cut(text) if cut is None else cut
         if self.known:
-            tokens = [piece for token in tokens for piece in self._around_known(token)]
+            tokens = self._rejoin([piece for token in tokens for piece in self._around_known(token)])
         if not spans:
             return tokens
         pieces: list[str] = []
@@ -169,6 +175,27 @@ class Analyzer:
             pieces.append(token)
             position = end
         return pieces
+
+    def _rejoin(self, tokens: list[str]) -> list[str]:
+        """A verb-object word split by an aspect particle is one word again: 付完款 → 付款, 下的单 → 下单,
+        发了货 → 发货 (only for words the knowledge base uses)."""
+        if len(tokens) < 3:
+            return tokens
+        known, canonical = self.known, self.canonical
+        joined: list[str] = []
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            if (index + 2 < len(tokens) and len(token) == 1 and tokens[index + 1] in _PARTICLES
+                    and len(tokens[index + 2]) == 1):
+                word = token + tokens[index + 2]
+                if canonical.get(word, word) in known:
+                    joined.append(word)
+                    index += 3
+                    continue
+            joined.append(token)
+            index += 1
+        return joined
 
     def _around_known(self, token: str) -> list[str]:
         """礼盒装 → 礼盒 + 装, 团购价 → 团购 + 价: the longest knowledge-base word at either end of a word the
