@@ -207,3 +207,16 @@ def test_a_not_a_with_you_mei_you_asks_and_negates_nothing() -> None:
 @pytest.mark.parametrize("text", ["寄到成都大概要几天", "到上海要多长时间"])
 def test_a_city_is_one_word_for_delivery_questions(text: str) -> None:
     assert answered(text) == ["shipping_arrival"], BUNDLED.understand(text).reason
+
+
+def test_a_base_word_the_dictionary_cut_across_two_words_is_read_whole() -> None:
+    assert "团购" in BUNDLED.understand("团购价多少").words  # jieba: 团 + 购价
+
+
+@pytest.mark.parametrize("text", ["几点了", "我要去上班了", "我老公又加班"])
+def test_chit_chat_with_a_time_question_or_a_person_is_not_an_faq_answer(text: str) -> None:
+    assert answered(text) == [], BUNDLED.understand(text).reason
+
+
+def test_a_negated_function_word_keeps_its_negation() -> None:
+    assert "¬对" in BUNDLED.understand("规格不对").words  # 对 is a preposition too, but 不对 is "wrong"

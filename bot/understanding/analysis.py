@@ -76,6 +76,7 @@ class Analyzer:
             automaton.make_automaton()
             self._kinds = automaton
         self.cue_words = {cue for cue, _ in cues}
+        self.grammar = self.filler | self.negations | self.cue_words  # words never re-cut with their neighbours
         long_cues = [cue for cue in self.cue_words if len(cue) > 1]
         own = [w for w in vocabulary if not any(cue in w for cue in long_cues)]  # 什么时候发货 stays apart
         SEGMENTER.add([*own, *self.filler, *self.negations, *self.cue_words, *self.canonical,
@@ -114,6 +115,7 @@ class Analyzer:
         negate = False
         position = 0
         single_cues, cue_words, negations, filler = self.single_cues, self.cue_words, self.negations, self.filler
+        canonical = self.canonical
         tokens = self._tokens(text, spans, cut)
         known = self.known
         minor = self.minor if known else frozenset()
@@ -136,8 +138,8 @@ class Analyzer:
             elif token in negations:
                 runs.append([])
                 negate = True
-            elif token in filler or (token in minor and token not in self.canonical and token not in known):
-                runs.append([])  # a quantity, time or function word the knowledge base never uses (一瓶, 昨天, 从)
+            elif token in filler or (token in minor and not negate and token not in canonical and token not in known):
+                runs.append([])  # a quantity, time or function word the base never uses (一瓶, 昨天, 从)
             else:
                 word = self.canonical.get(token, token)
                 if negate:
@@ -177,15 +179,25 @@ class Analyzer:
         return pieces
 
     def _rejoin(self, tokens: list[str]) -> list[str]:
-        """A verb-object word split by an aspect particle is one word again: 付完款 → 付款, 下的单 → 下单,
-        发了货 → 发货 (only for words the knowledge base uses)."""
-        if len(tokens) < 3:
+        """A knowledge-base word the dictionary cut apart is one word again: split by an aspect particle
+        (付完款 → 付款, 下的单 → 下单, 发了货 → 发货), or across two words the base never uses (团 + 购价 →
+        团购 + 价)."""
+        if len(tokens) < 2:
             return tokens
         known, canonical = self.known, self.canonical
         joined: list[str] = []
         index = 0
         while index < len(tokens):
             token = tokens[index]
+            if index + 1 < len(tokens) and len(token) + len(tokens[index + 1]) <= 4:
+                following = tokens[index + 1]
+                if not (canonical.get(token, token) in known or canonical.get(following, following) in known
+                        or token in self.grammar or following in self.grammar):
+                    pieces = self._around_known(token + following)
+                    if len(pieces) == 2 and pieces[0] != token:
+                        joined.extend(pieces)
+                        index += 2
+                        continue
             if (index + 2 < len(tokens) and len(token) == 1 and tokens[index + 1] in _PARTICLES
                     and len(tokens[index + 2]) == 1):
                 word = token + tokens[index + 2]
