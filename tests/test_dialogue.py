@@ -34,7 +34,7 @@ def test_a_plausible_name_is_read(said: str, name: str) -> None:
 
 @pytest.mark.parametrize("said", [
     "好", "好的呀", "嗯", "不用了", "你好呀", "在吗", "谢谢", "优惠卷怎么用不了", "包邮吗", "我是敏感肌",
-    "叫我干嘛", "你叫什么名字？", "我今天心情特别好想和你聊很久很久", "12345", "别推了", "",
+    "叫我干嘛", "干皮", "油皮", "你叫什么名字？", "我今天心情特别好想和你聊很久很久", "12345", "别推了", "",
 ])
 def test_anything_else_is_not_a_name(said: str) -> None:
     assert name_in(understand(said), understand) is None
