@@ -19,6 +19,8 @@ def answer(ctx: TurnContext, entry_id: str) -> None:
     elif entry.answer:
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
     remember(ctx.session, "topic", entry_id)
+    if entry.handover:
+        ctx.reply.handover_after = entry_id
     ctx.why.append(f"FAQ {entry_id} answered; the flow resumes where it was")
 
 

@@ -130,6 +130,9 @@ class TurnRun:
             if number and asked.answered_by(ctx.session.fired[fired:]):
                 asked.drop_from(ctx.reply.messages)  # answered within the burst: no need to ask it
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
+        if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
+            self.flows.hand_over(f"FAQ {ctx.reply.handover_after} needs a person to follow up", say=False)
+            return
         if showed_need and self.flows.current is None:
             self._need_shown(answering)
         if ctx.session.timer is None:
