@@ -196,11 +196,11 @@ class TurnRun:
     def _beyond_the_rules(self, result: Result, said: int) -> None:
         """What the current state's own rules did not take (or a flow let go of without a word)."""
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
+        if flows.start_by_intent(result) and self._answered(said):
+            return  # 有什么推荐的吗 right after the dry-skin answer starts the recommendation, not that answer again
         follow = follow_up(session, ctx.content.understanding, result)
         if follow is not None:
             replies.follow_up(ctx, follow)
-            return
-        if flows.start_by_intent(result) and self._answered(said):
             return
         pending = survey.pending_after_silence(ctx)
         if pending is not None:
@@ -216,7 +216,7 @@ class TurnRun:
         in_flow = flows.current is not None
         concern = care.complaint(ctx, result)
         if result.decision is Decision.ANSWER and (concern is None or not care.sells(ctx, result)):
-            replies.answer_all(ctx, result)
+            replies.answer_all(ctx, result, asked_again=True)
             return
         if concern is not None:  # 还是爆痘, 最近又爆痘了 好烦: care, never a product, never "not sure"
             care.comfort(ctx, result, concern)
