@@ -220,3 +220,8 @@ def test_chit_chat_with_a_time_question_or_a_person_is_not_an_faq_answer(text: s
 
 def test_a_negated_function_word_keeps_its_negation() -> None:
     assert "¬对" in BUNDLED.understand("规格不对").words  # 对 is a preposition too, but 不对 is "wrong"
+
+
+@pytest.mark.parametrize(("text", "entry"), [("日本能寄吗", "shipping_remote"), ("是不是韩国产的", "origin")])
+def test_a_foreign_country_is_one_word(text: str, entry: str) -> None:
+    assert answered(text) == [entry], BUNDLED.understand(text).reason
