@@ -5,9 +5,9 @@
 For every `hit` (40-85) and `clarify_margin` (0-10) it runs the tuning set (knowledge/tests/eval.yaml)
 and keeps the pair with the best utility — a right answer counts 1, a numbered choice that holds the
 right entry ½, an in-scope question answered with another entry's answer −1 — whose false-answer rate
-on out-of-scope lines stays within --max-false (ties: the higher `hit`). The margin is then widened as
-long as it costs at most half a point of utility: a numbered choice is the safe answer when an operator
-later adds two near-duplicate entries, which the tuning set cannot show. `near_miss` is then the
+on out-of-scope lines stays within --max-false (ties: the higher `hit`, then the wider margin; the
+utility already prices a numbered choice against a wrong answer, and `siyu check` warns about entries
+too alike to tell apart, which a wider margin used to guard against). `near_miss` is then the
 lowest score that still held the right entry first for at least half the in-scope questions below
 `hit`, so `siyu misses` shows questions worth a new phrasing. A pair is only chosen if the operator's
 conversation tests (flows/tests, as `siyu test` runs them) still pass with it; the best pairs that broke
@@ -31,7 +31,7 @@ from bot.understanding.knowledge import Thresholds, load_knowledge
 from bot.understanding.matcher import Analysis, Understanding
 
 ROOT = Path(__file__).resolve().parent.parent
-TOLERANCE = 0.005  # utility a wider clarify margin may cost
+TOLERANCE = 0.0  # utility a wider clarify margin may cost: none (ties go to the wider margin)
 
 
 class Conversations:
@@ -68,8 +68,8 @@ def main() -> None:
     search = understanding.search
 
     @cache
-    def cached(text: str) -> tuple[Analysis, list[Scored], str]:
-        return search(text)
+    def cached(text: str, *, marked: bool = False) -> tuple[Analysis, list[Scored], str]:
+        return search(text, marked=marked)
 
     understanding.search = cached  # type: ignore[method-assign]
     sets = dict(labelled_sets(root))

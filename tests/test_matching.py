@@ -225,3 +225,21 @@ def test_a_negated_function_word_keeps_its_negation() -> None:
 @pytest.mark.parametrize(("text", "entry"), [("日本能寄吗", "shipping_remote"), ("是不是韩国产的", "origin")])
 def test_a_foreign_country_is_one_word(text: str, entry: str) -> None:
     assert answered(text) == [entry], BUNDLED.understand(text).reason
+
+
+@pytest.mark.parametrize("text", [
+    "你在干什么呢",  # 干什么 asks what for: not 干 as in dry skin
+    "不是吧你",  # 不是 negates: not the wrong-item phrasing 不是我买的
+    "我已经到了",  # says something; 几天到 asks
+    "我到杭州了，换了新号码",  # news in two clauses, not two questions
+    "收到了谢谢",  # an acknowledgement
+    "周末去接孩子",  # a child mentioned, not asked about
+])
+def test_chit_chat_is_not_answered_with_an_faq(text: str) -> None:
+    assert answered(text) == [], BUNDLED.understand(text).reason
+
+
+def test_a_statement_fits_a_phrasing_that_asks_less_than_a_question_does() -> None:
+    statement = BUNDLED.understand("快递到了").candidates
+    question = BUNDLED.understand("快递到了吗").candidates
+    assert statement and question and statement[0].score < question[0].score

@@ -141,16 +141,18 @@ class Understanding:
                 return int(number), scored
         return None
 
-    def search(self, text: str) -> tuple[Analysis, list[Scored], str]:
-        """The best reading of a message (as typed, or with typos corrected) and its candidates."""
+    def search(self, text: str, *, marked: bool = False) -> tuple[Analysis, list[Scored], str]:
+        """The best reading of a message (as typed, or with typos corrected) and its candidates. `marked`:
+        the message as typed had a question mark (normalising removes it)."""
         normalized = self.normalize(text)
         words = SEGMENTER.cut(normalized)
         analysis = self.analyze(normalized, words)
-        candidates = self.index.search(analysis)
+        statement = not (marked or self._asks(text, normalized, analysis))
+        candidates = self.index.search(analysis, statement=statement)
         corrected, fixes = self.corrector(normalized, words)
         if fixes:
             other = self.analyze(corrected)
-            found = self.index.search(other)
+            found = self.index.search(other, statement=statement)
             if found and (not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
                 heard = "、".join(f"{typed}→{meant}" for typed, meant in fixes)
                 return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence)
@@ -162,7 +164,7 @@ class Understanding:
         intents = self.intents.detect(normalized, self.thresholds.intent)
         if not normalized:
             return Result(text, normalized, Decision.MISS, [], [], intents, "nothing to match after normalising")
-        analysis, candidates, note = self.search(normalized)
+        analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text)
         decision, answers, reason, near = self.decide(candidates)
         reason = note + reason
         if analysis.empty:
@@ -198,8 +200,8 @@ class Understanding:
         if sum(possible) <= 1:
             return []
         answered: list[str] = []
-        for (part, _, _, _), can in zip(readings, possible, strict=True):
-            if can:
+        for (part, normalized, _, analysis), can in zip(readings, possible, strict=True):
+            if can and self._asks(part, normalized, analysis):  # 到广州了，这是新号: news, not two questions
                 decision, answers, _, _ = self.decide(self.search(part)[1])
                 if decision is Decision.ANSWER:
                     answered.extend(a for a in answers if a not in answered)
