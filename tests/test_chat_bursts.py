@@ -85,6 +85,13 @@ def test_piped_lines_are_one_turn_each_in_order() -> None:
     assert out.index("你: 你好") < hello_back < out.index("你: 叫我小雨") < out.index(said("welcome.reprompt"))
 
 
+def test_piped_chat_ends_with_the_last_answer_not_a_prompt_nobody_will_answer() -> None:
+    out = chat_piped("你好\n油皮\n")
+    lines = out.rstrip("\n").splitlines()
+    assert lines[-1].startswith("小丸子: "), lines[-3:]
+    assert [line for line in lines if line.startswith("你:")] == ["你: 你好", "你: 油皮"]
+
+
 def test_piped_yes_then_a_name_is_asked_then_answered_and_a_burst_command_is_still_a_burst() -> None:
     out = chat_piped("好\n叫我小雨\n/burst 还是爆痘 | 用了还是不行\n/quit\n")
     asked = [out.find(text) for text in LIBRARY.current.personas["xiaowanzi"].messages["icebreak.ask_name"]]
