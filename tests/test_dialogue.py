@@ -107,6 +107,21 @@ def test_a_follow_up_the_topic_does_not_speak_of_does_not_repeat_its_answer() ->
     assert found is not None and found.result is not None and found.result.answers == ["sensitive_skin"]
 
 
+def test_a_follow_up_asked_differently_from_every_question_of_the_topic_is_read_on_its_own() -> None:
+    topic = Session(turns=3)
+    remember(topic, "topic", "oily_skin")
+    assert follow_up(topic, UNDERSTANDING, understand("怎么用")) is None  # 油皮用什么 asks what, not how
+    found = follow_up(topic, UNDERSTANDING, understand("有什么办法"))  # 大油田怎么控油 asks just that
+    assert found is not None and found.result is not None and found.result.answers == ["oily_skin"]
+
+
+async def test_a_topic_asked_about_again_is_said_in_its_other_wording() -> None:
+    sim = Simulator(Library(CONTENT), start=MORNING)
+    first, again = await sim.say("油皮"), await sim.say("有什么办法")
+    assert [m.label for m in first] == [m.label for m in again] == ["faq.oily_skin"]
+    assert first[0].text != again[0].text
+
+
 async def test_a_burst_through_the_engine_is_one_turn_with_the_answered_question_dropped() -> None:
     sim = Simulator(Library(CONTENT), start=MORNING)
     await sim.send(InboundKind.ENTER_SESSION)  # the kf chat: the welcome waits for 好 (a contact welcome does not)
