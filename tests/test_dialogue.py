@@ -122,6 +122,16 @@ async def test_a_topic_asked_about_again_is_said_in_its_other_wording() -> None:
     assert first[0].text != again[0].text
 
 
+async def test_the_welcome_never_says_the_same_line_twice_in_a_row_to_what_it_cannot_place() -> None:
+    sim = Simulator(Library(CONTENT), start=MORNING)
+    await sim.send(InboundKind.ENTER_SESSION)
+    said = [await sim.say(text) for text in ("嗯嗯", "今天天气不错", "在吗", "你好")]
+    texts = [[m.text for m in replies] for replies in said]
+    assert [m.label for replies in said for m in replies] == [
+        "welcome.reprompt", "welcome.reprompt", "welcome.hello_back", "welcome.hello_back"]
+    assert all(before != after for before, after in zip(texts, texts[1:], strict=False)), texts
+
+
 async def test_a_burst_through_the_engine_is_one_turn_with_the_answered_question_dropped() -> None:
     sim = Simulator(Library(CONTENT), start=MORNING)
     await sim.send(InboundKind.ENTER_SESSION)  # the kf chat: the welcome waits for 好 (a contact welcome does not)
