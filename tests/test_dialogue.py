@@ -117,10 +117,12 @@ def test_a_follow_up_asked_differently_from_every_question_of_the_topic_is_read_
     assert found is not None and found.result is not None and found.result.answers == ["oily_skin"]
 
 
-async def test_a_topic_asked_about_again_is_said_in_its_other_wording() -> None:
+@pytest.mark.parametrize(("said", "entry"), [("油皮", "oily_skin"), ("脸很干起皮", "dry_skin"),
+                                             ("我是混油皮", "combo_skin")])
+async def test_a_skin_topic_asked_about_again_is_said_in_its_other_wording(said: str, entry: str) -> None:
     sim = Simulator(Library(CONTENT), start=MORNING)
-    first, again = await sim.say("油皮"), await sim.say("有什么办法")
-    assert [m.label for m in first] == [m.label for m in again] == ["faq.oily_skin"]
+    first, again = await sim.say(said), await sim.say("有什么办法")
+    assert [m.label for m in first] == [m.label for m in again] == [f"faq.{entry}"]
     assert first[0].text != again[0].text
 
 
