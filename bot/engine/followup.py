@@ -1,7 +1,8 @@
 """What the conversation is about, for short follow-ups: 怎么用 / 好用吗 / 多少钱 / 孕妇能用吗.
 
 session.context keeps, each with the turn it happened on:
-- product: the product last recommended (engine/sales.py);
+- product: the product last recommended (engine/sales.py), named by the customer, or named in full by the FAQ
+  answer just given (engine/replies.py: 我们的水杨酸控痘精华适合闭口粉刺, then 怎么用);
 - topic: the FAQ entry last answered;
 - choice: the two entries of a numbered clarifying question, answerable with 1 or 2.
 A short message within RECENT turns of a recommendation is first looked up among that product's own

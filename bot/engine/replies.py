@@ -14,12 +14,18 @@ from bot.understanding.matcher import Decision, Result
 
 def answer(ctx: TurnContext, entry_id: str) -> None:
     entry = ctx.content.understanding.faq_by_id[entry_id]
+    said = len(ctx.reply.messages)
     if entry.answer_key:
         ctx.say(entry.answer_key)
     elif entry.answer:
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
     remember(ctx.session, "topic", entry_id)
     ctx.why.append(f"FAQ {entry_id} answered; the flow resumes where it was")
+    text = "".join(message.text for message in ctx.reply.messages[said:])
+    named = [p for p in ctx.content.understanding.knowledge.products if p.name and p.name in text]
+    if len(named) == 1:  # 我们的水杨酸控痘精华适合闭口粉刺: 怎么用 / 多少钱 next are about it (followup.py)
+        remember(ctx.session, "product", named[0].id)
+        ctx.why.append(f"the answer names {named[0].id}: short follow-ups are about it")
 
 
 def answer_all(ctx: TurnContext, result: Result) -> None:
