@@ -35,7 +35,7 @@ def test_a_plausible_name_is_read(said: str, name: str) -> None:
 
 @pytest.mark.parametrize("said", [
     "好", "好的呀", "嗯", "不用了", "你好呀", "在吗", "谢谢", "优惠卷怎么用不了", "包邮吗", "我是敏感肌",
-    "叫我干嘛", "你叫什么名字？", "我今天心情特别好想和你聊很久很久", "12345", "别推了", "",
+    "叫我干嘛", "干皮", "油皮", "你叫什么名字？", "我今天心情特别好想和你聊很久很久", "12345", "别推了", "",
     "但是我不懂护肤", "你猜", "我也不知道", "还没想好",  # a sentence, not a name: filler, a negation
 ])
 def test_anything_else_is_not_a_name(said: str) -> None:
@@ -117,8 +117,7 @@ def test_a_follow_up_asked_differently_from_every_question_of_the_topic_is_read_
     assert found is not None and found.result is not None and found.result.answers == ["oily_skin"]
 
 
-@pytest.mark.parametrize(("said", "entry"), [("油皮", "oily_skin"), ("脸很干起皮", "dry_skin"),
-                                             ("我是混油皮", "combo_skin")])
+@pytest.mark.parametrize(("said", "entry"), [("油皮", "oily_skin"), ("我是混油皮", "combo_skin")])
 async def test_a_skin_topic_asked_about_again_is_said_in_its_other_wording(said: str, entry: str) -> None:
     sim = Simulator(Library(CONTENT), start=MORNING)
     first, again = await sim.say(said), await sim.say("有什么办法")

@@ -87,6 +87,8 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             return found
     if result.decision is Decision.ANSWER:
         return None
+    if not result.words and result.intents:
+        return None  # 你们怎么回事 (angry) after an answer: the intent speaks, not the topic's answer again
     anchors: list[tuple[str, str, str]] = []
     if product is not None:
         anchors.append((product.name, f"product {product.id}", ""))

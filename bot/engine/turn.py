@@ -130,6 +130,9 @@ class TurnRun:
             if number and asked.answered_by(ctx.session.fired[fired:]):
                 asked.drop_from(ctx.reply.messages)  # answered within the burst: no need to ask it
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
+        if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
+            self.flows.hand_over(f"FAQ {ctx.reply.handover_after} needs a person to follow up", say=False)
+            return
         if showed_need and self.flows.current is None:
             self._need_shown(answering)
         if ctx.session.timer is None:
@@ -194,7 +197,7 @@ class TurnRun:
         """What the current state's own rules did not take (or a flow let go of without a word)."""
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
         if flows.start_by_intent(result) and self._answered(said):
-            return  # 推荐什么 right after 我是干皮 asks for a recommendation, not about dry skin again
+            return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
         follow = follow_up(session, ctx.content.understanding, result)
         if follow is not None:
             replies.follow_up(ctx, follow)
@@ -213,7 +216,7 @@ class TurnRun:
         in_flow = flows.current is not None
         concern = care.complaint(ctx, result)
         if result.decision is Decision.ANSWER and (concern is None or not care.sells(ctx, result)):
-            replies.answer_all(ctx, result)
+            replies.answer_all(ctx, result, asked_again=True)
             return
         if concern is not None:  # 还是爆痘, 最近又爆痘了 好烦: care, never a product, never "not sure"
             care.comfort(ctx, result, concern)
