@@ -3,8 +3,8 @@
 Order of precedence for what a customer wrote (docs/authoring.md explains it to operators), after need
 evidence is read from it (docs/policy.md):
 opt-out → ask for a human → 1 or 2 after a numbered choice → an ambiguous reply is asked again, lighter →
-the current flow's rules (or its question answered by what the message revealed) → a short follow-up about
-the product or topic just discussed → another flow that starts on it → a survey question left unanswered
+the current flow's rules (or its question answered by what the message revealed) → another flow that starts on
+it → a short follow-up about the product or topic just discussed → a survey question left unanswered
 long ago, asked again → a statement answering the state's open question (its catch-all) → an FAQ answer
 (the flow resumes) → a complaint gets care (engine/care.py) → a numbered choice → greeting/thanks → a question
 we cannot answer is said so, the flow waits → reprompt, reprompt, fallback. A flow that ends without a word
@@ -197,7 +197,7 @@ class TurnRun:
         """What the current state's own rules did not take (or a flow let go of without a word)."""
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
         if flows.start_by_intent(result) and self._answered(said):
-            return  # 有什么推荐的吗 right after the dry-skin answer starts the recommendation, not that answer again
+            return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
         follow = follow_up(session, ctx.content.understanding, result)
         if follow is not None:
             replies.follow_up(ctx, follow)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.understanding.analysis import NEGATED
 from bot.understanding.matcher import Decision, Result
 
 LONGEST = 8  # characters: 小雨, 阿美, Lily, 王女士 — a sentence is not a name
@@ -32,7 +33,18 @@ def name_in(result: Result, understand: Callable[[str], Result]) -> str | None:
     inner = understand(name) if framed else result
     if inner.intents or _talks_about(inner) or inner.question:
         return None  # 我是敏感肌, 叫我好的: framed, but no name inside
+    if not _all_named(inner, name):
+        return None  # 但是我不懂护肤, 你猜, 还没想好: a sentence (filler words, a negation), not a name
     return _original(result.text, name)
+
+
+def _all_named(reading: Result, name: str) -> bool:
+    """Every character of the name is in a content word, none negated: a name holds no filler word (我, 但是,
+    也), no negation and no question cue. (Lengths, not characters: a synonym is read as its group's first
+    word, of the same length or close to it.)"""
+    if any(word.startswith(NEGATED) for word in reading.words):
+        return False
+    return sum(len(word) for word in reading.words) >= len(name)
 
 
 def _talks_about(result: Result) -> bool:
