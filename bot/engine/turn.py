@@ -125,6 +125,9 @@ class TurnRun:
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         for number, result in enumerate(results):
+            if number and _says_again(results[number - 1], result):
+                ctx.why.append(f"“{result.text}” says what the piece before it said: answered once")
+                continue
             asked, fired = ctx.asked, len(ctx.session.fired)
             self._understand_and_answer(result)
             if number and asked.answered_by(ctx.session.fired[fired:]):
@@ -250,3 +253,11 @@ class TurnRun:
         replies.not_understood(ctx, flows, question=result.question)
         if not in_flow and not result.question:
             self.unsure += ctx.reply.messages[before:]
+
+
+def _says_again(before: Result, result: Result) -> bool:
+    """在开会 晚点聊: two pieces of one burst that say the same (the same intents, no question, no FAQ
+    answer) get one reply."""
+    return (bool(result.intents) and not result.question and not before.question
+            and result.decision is Decision.MISS and before.decision is Decision.MISS
+            and {name for name, _ in result.intents} == {name for name, _ in before.intents})
