@@ -45,8 +45,12 @@ def test_the_ceiling_is_tight_enough_to_rule_out_clauses() -> None:
 
 
 def _every_clause_searched(understanding: Understanding, parts: list[str]) -> list[str]:
+    """The clauses that ask, each searched (a clause that only says something is not one of the questions)."""
     answered: list[str] = []
     for part in parts:
+        normalized = understanding.normalize(part)
+        if not understanding._asks(part, normalized, understanding.analyze(normalized)):
+            continue
         decision, answers, _, _ = understanding.decide(understanding.search(part)[1])
         if decision is Decision.ANSWER:
             answered.extend(a for a in answers if a not in answered)

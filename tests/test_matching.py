@@ -243,3 +243,8 @@ def test_a_statement_fits_a_phrasing_that_asks_less_than_a_question_does() -> No
     statement = BUNDLED.understand("快递到了").candidates
     question = BUNDLED.understand("快递到了吗").candidates
     assert statement and question and statement[0].score < question[0].score
+
+
+def test_a_question_word_anywhere_asks() -> None:
+    assert BUNDLED.understand("有没有赠品").question  # 有没有 at the start: a question, though it ends in 赠品
+    assert answered("有没有赠品，还有积分怎么用") == ["gift_with_purchase", "points_use"]

@@ -72,6 +72,7 @@ class Understanding:
         self.thresholds: Thresholds = knowledge.thresholds
         self.normalize = Normalizer(knowledge.variants)
         self.question_endings = [e for e in (self.normalize(x) for x in knowledge.language.question_endings) if e]
+        self.question_words = [w for w in (self.normalize(x) for x in knowledge.language.question_words) if w]
         with _collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
             vocabulary = {self.normalize(word) for word in self._vocabulary()}
             self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
@@ -214,7 +215,8 @@ class Understanding:
     def _asks(self, text: str, normalized: str, analysis: Analysis) -> bool:
         if analysis.kinds or analysis.either_or or "?" in text or "？" in text:
             return True
-        return any(normalized.endswith(ending) for ending in self.question_endings)
+        return (any(normalized.endswith(ending) for ending in self.question_endings)
+                or any(word in normalized for word in self.question_words))
 
     def decide(self, candidates: list[Scored]) -> tuple[Decision, list[str], str, bool]:
         t = self.thresholds
