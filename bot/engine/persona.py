@@ -89,6 +89,9 @@ class Persona:
         self.id = ident
         self.spec = spec
         self.messages = spec.messages
+        # what has() answers yes to: every key, and every part of one before a dot (intent for intent.price)
+        self._known = frozenset(key[:end] for key in self.messages
+                                for end in [*(i for i, char in enumerate(key) if char == "."), len(key)])
 
     def resolve(self, key: str, channel: str, hour: int) -> str | None:
         for candidate in (f"{key}.{channel}" if channel else "", f"{key}.{daypart(hour)}", key):
@@ -97,7 +100,8 @@ class Persona:
         return None
 
     def has(self, key: str) -> bool:
-        return key in self.messages or any(k.startswith(key + ".") for k in self.messages)
+        """Whether the persona has the key itself or a more specific one (`key.<channel>`, `key.<answer>`)."""
+        return key in self._known
 
     def say(self, key: str, *, seed: str, last: int | None, channel: str, hour: int,
             variables: Mapping[str, Any]) -> Spoken | None:
