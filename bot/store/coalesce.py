@@ -34,7 +34,7 @@ class CoalescedScript:
         self._lean = lean
         self._on_answer = on_answer  # told each time Redis answers a batch (health: "Redis is alive")
         self._source = source
-        self._sha = hashlib.sha1(source.encode()).hexdigest()
+        self._evalsha = (b"EVALSHA", hashlib.sha1(source.encode()).hexdigest().encode())  # encoded once
         self._pending: Batch = []
 
     async def __call__(self, keys: Args, args: Args) -> Any:
@@ -93,7 +93,7 @@ class CoalescedScript:
                 future.set_result(result)
 
     def _payload(self, batch: Batch) -> bytes:
-        return b"".join(command((b"EVALSHA", self._sha, len(keys), *keys, *args)) for keys, args, _ in batch)
+        return b"".join(command((*self._evalsha, len(keys), *keys, *args)) for keys, args, _ in batch)
 
     async def _run(self, batch: Batch) -> list[Any]:
         """Write every call at once, then read the answers in order (an error reply is that call's own)."""

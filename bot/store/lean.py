@@ -27,13 +27,19 @@ from redis.asyncio.connection import Connection, UnixDomainSocketConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+_LENGTHS = [b"$%d\r\n" % size for size in range(1024)]  # the length line of a short bulk string, made once
+
 
 def command(parts: Sequence[str | int | bytes]) -> bytes:
     """One command in the Redis protocol (RESP): what redis-py's packer does, without its generality."""
     out = [b"*%d\r\n" % len(parts)]
+    append, lengths = out.append, _LENGTHS
     for part in parts:
-        raw = part if isinstance(part, bytes) else str(part).encode()
-        out += (b"$%d\r\n" % len(raw), raw, b"\r\n")
+        raw = part.encode() if type(part) is str else part if isinstance(part, bytes) else str(part).encode()
+        size = len(raw)
+        append(lengths[size] if size < 1024 else b"$%d\r\n" % size)
+        append(raw)
+        append(b"\r\n")
     return b"".join(out)
 
 
