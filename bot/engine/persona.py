@@ -72,9 +72,23 @@ def variables_of(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
+class _Values:
+    """What a message's {placeholders} read, looked up only for the ones it has: the variables, then `self`
+    (the persona's own name) when they have none, `name` as the persona's address when they have no name,
+    and "" for anything else."""
+
+    __slots__ = ("address", "self_name", "variables")
+
+    def __init__(self, variables: Mapping[str, Any], self_name: str, address: str) -> None:
+        self.variables, self.self_name, self.address = variables, self_name, address
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "name":
+            return self.variables.get("name") or self.address
+        try:
+            return self.variables[key]
+        except KeyError:
+            return self.self_name if key == "self" else ""
 
 
 @dataclass(frozen=True)
@@ -112,11 +126,7 @@ class Persona:
         index = zlib.crc32(f"{seed}/{resolved}".encode()) % len(variants)
         if len(variants) > 1 and index == last:
             index = (index + 1) % len(variants)
-        values = _Blank(variables)
-        values.setdefault("self", self.spec.self_name)
-        if not values.get("name"):
-            values["name"] = self.spec.address
-        text = variants[index].format_map(values)
+        text = variants[index].format_map(_Values(variables, self.spec.self_name, self.spec.address))
         return Spoken(resolved, index, text)
 
 
