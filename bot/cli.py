@@ -68,7 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+PIPE_CLOSED = 141  # what a shell reports for a tool that the reader of its output stopped (128 + SIGPIPE)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        result = _main(argv)
+        sys.stdout.flush()  # what is still buffered goes now, where a closed pipe can be caught
+    except BrokenPipeError:  # `siyu check | head -1`: the reader has all it wanted; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's own flush at exit must not fail again
+        os.close(devnull)
+        return PIPE_CLOSED
+    return result
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     from redis.exceptions import ConnectionError as RedisDown
     from redis.exceptions import TimeoutError as RedisSlow

@@ -72,17 +72,24 @@ def chat_piped(lines: str) -> str:
     return done.stdout
 
 
-def said(key: str) -> str:
-    persona = LIBRARY.current.personas["xiaowanzi"]
-    variants = persona.messages[key]
-    assert len(variants) == 1, key  # one wording: the transcript can be checked for it
-    return variants[0]
+def said(out: str, key: str) -> int:
+    """Where the transcript has the persona's line for `key`, in whichever of its wordings."""
+    found = [out.find(text) for text in LIBRARY.current.personas["xiaowanzi"].messages[key]]
+    assert max(found) >= 0, key
+    return min(at for at in found if at >= 0)
 
 
 def test_piped_lines_are_one_turn_each_in_order() -> None:
     out = chat_piped("你好\n叫我小雨\n")
-    hello_back = out.index(said("welcome.hello_back"))  # 你好 answered on its own: a burst would drop it
-    assert out.index("你: 你好") < hello_back < out.index("你: 叫我小雨") < out.index(said("welcome.reprompt"))
+    hello_back = said(out, "welcome.hello_back")  # 你好 answered on its own: a burst would drop it
+    assert out.index("你: 你好") < hello_back < out.index("你: 叫我小雨") < said(out, "welcome.reprompt")
+
+
+def test_piped_chat_ends_with_the_last_answer_not_a_prompt_nobody_will_answer() -> None:
+    out = chat_piped("你好\n油皮\n")
+    lines = out.rstrip("\n").splitlines()
+    assert lines[-1].startswith("小丸子: "), lines[-3:]
+    assert [line for line in lines if line.startswith("你:")] == ["你: 你好", "你: 油皮"]
 
 
 def test_piped_yes_then_a_name_is_asked_then_answered_and_a_burst_command_is_still_a_burst() -> None:

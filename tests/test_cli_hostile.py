@@ -57,3 +57,18 @@ def test_why_for_a_customer_the_bot_never_saw_is_an_error_like_profile(redis_sto
 def test_a_limit_below_one_is_refused(command: list[str], limit: str) -> None:
     result = siyu(*command, "--limit", limit)
     assert result.returncode == 2 and "--limit" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["eval"]])
+def test_output_into_a_closed_pipe_ends_quietly(command: list[str]) -> None:
+    """`siyu check | head -1`: the reader stopped reading; no BrokenPipe traceback, the shell's 141."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
+    try:
+        done = subprocess.run([sys.executable, "-m", "bot", *command], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, env=env, timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert done.returncode == 141

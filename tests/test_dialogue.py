@@ -3,6 +3,7 @@ Whole conversations are in flows/tests/understanding.yaml (run by test_engine vi
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,8 @@ def test_a_plausible_name_is_read(said: str, name: str) -> None:
 
 @pytest.mark.parametrize("said", [
     "好", "好的呀", "嗯", "不用了", "你好呀", "在吗", "谢谢", "优惠卷怎么用不了", "包邮吗", "我是敏感肌",
-    "叫我干嘛", "你叫什么名字？", "我今天心情特别好想和你聊很久很久", "12345", "别推了", "",
+    "叫我干嘛", "干皮", "油皮", "你叫什么名字？", "我今天心情特别好想和你聊很久很久", "12345", "别推了", "",
+    "但是我不懂护肤", "你猜", "我也不知道", "还没想好",  # a sentence, not a name: filler, a negation
 ])
 def test_anything_else_is_not_a_name(said: str) -> None:
     assert name_in(understand(said), understand) is None
@@ -106,6 +108,32 @@ def test_a_follow_up_the_topic_does_not_speak_of_does_not_repeat_its_answer() ->
     assert follow_up(topic, UNDERSTANDING, understand("多少钱啊")) is None  # 敏感肌 + 多少钱: not that answer again
     found = follow_up(topic, UNDERSTANDING, understand("能用吗"))  # 敏感肌能用吗 is one of its own questions
     assert found is not None and found.result is not None and found.result.answers == ["sensitive_skin"]
+
+
+def test_a_follow_up_asked_differently_from_every_question_of_the_topic_is_read_on_its_own() -> None:
+    topic = Session(turns=3)
+    remember(topic, "topic", "oily_skin")
+    assert follow_up(topic, UNDERSTANDING, understand("怎么用")) is None  # 油皮用什么 asks what, not how
+    found = follow_up(topic, UNDERSTANDING, understand("有什么办法"))  # 大油田怎么控油 asks just that
+    assert found is not None and found.result is not None and found.result.answers == ["oily_skin"]
+
+
+@pytest.mark.parametrize(("said", "entry"), [("油皮", "oily_skin"), ("我是混油皮", "combo_skin")])
+async def test_a_skin_topic_asked_about_again_is_said_in_its_other_wording(said: str, entry: str) -> None:
+    sim = Simulator(Library(CONTENT), start=MORNING)
+    first, again = await sim.say(said), await sim.say("有什么办法")
+    assert [m.label for m in first] == [m.label for m in again] == [f"faq.{entry}"]
+    assert first[0].text != again[0].text
+
+
+async def test_the_welcome_never_says_the_same_line_twice_in_a_row_to_what_it_cannot_place() -> None:
+    sim = Simulator(Library(CONTENT), start=MORNING)
+    await sim.send(InboundKind.ENTER_SESSION)
+    said = [await sim.say(text) for text in ("嗯嗯", "今天天气不错", "在吗", "你好")]
+    texts = [[m.text for m in replies] for replies in said]
+    assert [m.label for replies in said for m in replies] == [
+        "welcome.reprompt", "welcome.reprompt", "welcome.hello_back", "welcome.hello_back"]
+    assert all(before != after for before, after in pairwise(texts)), texts
 
 
 async def test_a_burst_through_the_engine_is_one_turn_with_the_answered_question_dropped() -> None:

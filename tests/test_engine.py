@@ -196,3 +196,16 @@ async def test_nothing_about_customers_stays_in_the_process(store: Store) -> Non
         await engine.respond(f"kf:wk:c{n}", Inbound(f"e{n}", InboundKind.TEXT, f"c{n}", text="包邮吗", at=MORNING))
     assert vars(engine) == before
     assert cursors == {name: set(vars(flow.cursor)) for name, flow in LIBRARY.current.flows.items()}
+
+
+async def test_an_faq_a_person_must_follow_up_hands_over_after_its_answer(store: Store) -> None:
+    engine = Engine(LIBRARY, store, burst_window=0)
+    key = "kf:wk:wmBroken"
+    said = Inbound("ev/b1", InboundKind.TEXT, "wmBroken", text="收到的瓶子碎了", at=MORNING)
+    turn = await engine.respond(key, said)
+    assert turn.handover and labels(turn.messages) == ["faq.damaged_item"]  # the answer, not the handover line
+    photo = await engine.respond(key, Inbound("ev/b2", InboundKind.IMAGE, "wmBroken", at=MORNING + 30))
+    assert photo.messages == [] and not photo.handover  # the photo is for the person now
+    asked = Inbound("ev/b3", InboundKind.TEXT, "wmShip", text="包邮吗", at=MORNING)
+    plain = await engine.respond("kf:wk:wmShip", asked)
+    assert not plain.handover and labels(plain.messages) == ["faq:shipping_fee"]

@@ -183,6 +183,11 @@ async def test_kf_five_message_budget_merges_and_stops(
     fake.add_kf_message("wk1", "wmB", "first")
     await post(client, event("kf_msg_or_event", Token="A", OpenKfId="wk1"))
     await eventually(lambda: len(fake.calls_to("kf/send_msg")) == 3)
+    # WeCom records a call before the worker reads its answer and counts it: wait for the count, not the call
+    deadline = asyncio.get_running_loop().time() + 15
+    while await services.kf.slots_left("wk1", "wmB") != 2:
+        assert asyncio.get_running_loop().time() < deadline, "the third send was never counted"
+        await asyncio.sleep(0.02)
     # the same customer message answered by two more timers' worth of turns: 2 slots left
     from bot.conversation import Outbound, Turn
 

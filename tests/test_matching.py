@@ -153,7 +153,7 @@ def test_words_of_the_knowledge_base_stay_whole() -> None:
 
 
 def test_near_misses_are_kept_with_their_candidates() -> None:
-    result = BUNDLED.understand("漏寄了一瓶水")
+    result = BUNDLED.understand("钱多久能退回我卡里")
     assert result.decision is Decision.MISS and result.near_miss and result.candidates, result.reason
 
 
@@ -181,3 +181,65 @@ def test_decisions_mean_the_same_at_any_knowledge_base_size() -> None:
     for text in questions:
         small_result, big_result = BUNDLED.understand(text), big.understand(text)
         assert (small_result.decision, small_result.answers) == (big_result.decision, big_result.answers), text
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("付完款一般隔多久发出", "付款"),  # a verb-object word split by 完
+    ("刚下的单不要了", "下单"),  # split by 的
+])
+def test_a_split_verb_object_word_is_read_whole(text: str, word: str) -> None:
+    assert word in BUNDLED.understand(text).words
+
+
+def test_quantities_times_and_prepositions_the_base_never_uses_say_nothing() -> None:
+    words = BUNDLED.understand("昨天从你们家买了一瓶").words
+    assert not {"昨天", "从", "一瓶"} & set(words), words
+    assert "今天" in BUNDLED.understand("今天能发货吗").words  # the base uses 今天: still evidence
+    assert "孕妇" in BUNDLED.understand("孕期可以擦吗").words  # 孕期 is a declared synonym, not a time word
+
+
+def test_a_not_a_with_you_mei_you_asks_and_negates_nothing() -> None:
+    result = BUNDLED.understand("这个还有没有货")
+    assert result.question and not any(w.startswith("¬") for w in result.words), result.words
+    assert answered("这个还有没有货") == ["stock"]
+
+
+@pytest.mark.parametrize("text", ["寄到成都大概要几天", "到上海要多长时间"])
+def test_a_city_is_one_word_for_delivery_questions(text: str) -> None:
+    assert answered(text) == ["shipping_arrival"], BUNDLED.understand(text).reason
+
+
+def test_a_base_word_the_dictionary_cut_across_two_words_is_read_whole() -> None:
+    assert "团购" in BUNDLED.understand("团购价多少").words  # jieba: 团 + 购价
+
+
+@pytest.mark.parametrize("text", ["几点了", "我要去上班了", "我老公又加班"])
+def test_chit_chat_with_a_time_question_or_a_person_is_not_an_faq_answer(text: str) -> None:
+    assert answered(text) == [], BUNDLED.understand(text).reason
+
+
+def test_a_negated_function_word_keeps_its_negation() -> None:
+    assert "¬对" in BUNDLED.understand("规格不对").words  # 对 is a preposition too, but 不对 is "wrong"
+
+
+@pytest.mark.parametrize(("text", "entry"), [("日本能寄吗", "shipping_remote"), ("是不是韩国产的", "origin")])
+def test_a_foreign_country_is_one_word(text: str, entry: str) -> None:
+    assert answered(text) == [entry], BUNDLED.understand(text).reason
+
+
+@pytest.mark.parametrize("text", [
+    "你在干什么呢",  # 干什么 asks what for: not 干 as in dry skin
+    "不是吧你",  # 不是 negates: not the wrong-item phrasing 不是我买的
+    "我已经到了",  # says something; 几天到 asks
+    "我到杭州了，换了新号码",  # news in two clauses, not two questions
+    "收到了谢谢",  # an acknowledgement
+    "周末去接孩子",  # a child mentioned, not asked about
+])
+def test_chit_chat_is_not_answered_with_an_faq(text: str) -> None:
+    assert answered(text) == [], BUNDLED.understand(text).reason
+
+
+def test_a_statement_fits_a_phrasing_that_asks_less_than_a_question_does() -> None:
+    statement = BUNDLED.understand("快递到了").candidates
+    question = BUNDLED.understand("快递到了吗").candidates
+    assert statement and question and statement[0].score < question[0].score

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Inbound, Outbound, Turn
+from bot.conversation import Inbound, InboundKind, Outbound, Turn
 from bot.enforcement import blacklist
 from bot.engine.content import Content
 from bot.engine.library import Library
@@ -153,7 +153,8 @@ class Engine:
                           now=now, hour=self.hour(now), why=list(session.trace))  # trace: a note from _content_for
         TurnRun(ctx, burst_window=self.burst_window, handover_timeout=self.handover_timeout).run()
         session.last_seen = max(session.last_seen, now)
-        session.turns += 1
+        if not (inbound.kind is InboundKind.TEXT and session.pending):
+            session.turns += 1  # a message waiting for its burst to end is not a turn: the burst's answer is
 
     def _content_for(self, session: Session) -> Content:
         current = self.library.current

@@ -169,9 +169,10 @@ class FlowRunner:
         session.flow = session.state = ""
         session.misses = 0
 
-    def hand_over(self, why: str) -> None:
+    def hand_over(self, why: str, *, say: bool = True) -> None:
         self.ctx.why.append(f"handover: {why}")
-        self.ctx.say("handover")
+        if say:
+            self.ctx.say("handover")
         self.ctx.reply.handover = True
         self.ctx.session.handover_at = self.ctx.now
         self.end("handover")

@@ -1,7 +1,8 @@
 """What the conversation is about, for short follow-ups: 怎么用 / 好用吗 / 多少钱 / 孕妇能用吗.
 
 session.context keeps, each with the turn it happened on:
-- product: the product last recommended (engine/sales.py);
+- product: the product last recommended (engine/sales.py), named by the customer, or named in full by the FAQ
+  answer just given (engine/replies.py: 我们的水杨酸控痘精华适合闭口粉刺, then 怎么用);
 - topic: the FAQ entry last answered;
 - choice: the two entries of a numbered clarifying question, answerable with 1 or 2.
 A short message within RECENT turns of a recommendation is first looked up among that product's own
@@ -86,6 +87,8 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             return found
     if result.decision is Decision.ANSWER:
         return None
+    if not result.words and result.intents:
+        return None  # 你们怎么回事 (angry) after an answer: the intent speaks, not the topic's answer again
     anchors: list[tuple[str, str, str]] = []
     if product is not None:
         anchors.append((product.name, f"product {product.id}", ""))
@@ -120,10 +123,20 @@ def _product_names(understanding: Understanding) -> ProductNames:
 
 
 def _adds_to(understanding: Understanding, entry_id: str, result: Result) -> bool:
-    """Whether a follow-up asks something the entry itself speaks of: one of its words is in the entry's
-    questions or answer, or it asks a kind of question the entry's questions ask (VC → 白天能用吗)."""
+    """Whether the entry speaks of what a follow-up asks: its answer says one of the follow-up's words, or one
+    of its questions asks the same thing — the same kind of question (if the follow-up asks one) about one of
+    the follow-up's words that the knowledge base knows (敏感肌能用吗 for 能用吗; 怎么辨别真假 for 怎么证明, whose
+    证明 the base never uses, so the kind decides; 毛孔粗大怎么办 for 有什么办法). A known word asked another way
+    is something else: 油皮用什么 asks what to use, not 怎么用."""
     entry = understanding.faq_by_id[entry_id]
-    texts = [understanding.normalize(text) for text in (*entry.questions, entry.answer or "")]
-    if any(word in text for word in result.words for text in texts):
+    answer = understanding.normalize(entry.answer or "")
+    if answer and any(word in answer for word in result.words):
         return True
-    return any(result.kinds & understanding.analyze(text).kinds for text in texts[:-1])
+    known = {word for word in result.words if word in understanding.analyze.known}
+    for question in entry.questions:
+        asked = understanding.analyze(understanding.normalize(question))
+        if result.kinds and not result.kinds & asked.kinds:
+            continue
+        if not known or known & set(asked.words):
+            return True
+    return False

@@ -26,6 +26,7 @@ from bot.understanding.normalize import Normalizer
 
 END = "__end__"
 SAID, OTHERWISE, SILENCE, PROCEED, FALLBACK = "said", "otherwise", "silence", "proceed", "fallback"
+_NEGATING = "不没别"  # a synonym right after one of these is negated, not chosen
 _NAME_FRAMES = re.compile(
     r"^(你可以|可以|就|直接)?(叫我|喊我|我叫|我是|称呼我)"  # 叫我小美
     r"|(就行|就好|就可以|即可)?[吧哦呀啦呢哈～~!！。.,，]*$"  # …就行吧
@@ -65,9 +66,11 @@ def said_value(text: str) -> str:
 
 class OptionMatcher:
     """Which option of an ask the customer chose: by number or code (3, D, 选D), by a synonym, or by a
-    synonym inside. A codebook question also understands "don't know" answers (the `unknown` option)."""
+    synonym inside, or by every word of one said (想好好解决一下 has 解决, the word of 想解决; 不想解决 has
+    not). A codebook question also understands "don't know" answers (the `unknown` option)."""
 
-    def __init__(self, ask: Ask, normalize: Normalizer, codebook: Codebook) -> None:
+    def __init__(self, ask: Ask, normalize: Normalizer, codebook: Codebook,
+                 understand: Callable[[str], Result] | None = None) -> None:
         question = codebook.questions.get(ask.code or "")
         if question is not None:
             choices = [(code, o.label, [o.tag_name, *o.answers]) for code, o in question.options.items()]
@@ -88,8 +91,14 @@ class OptionMatcher:
                         self.inside.append((normalized, label))
         self.inside.sort(key=lambda item: len(item[0]), reverse=True)
         self.unknown = sorted({n for n in map(normalize, unknown) if n}, key=len, reverse=True)
+        self.by_words: list[tuple[frozenset[str], str]] = []
+        if understand is not None:
+            for phrase, label in self.inside:
+                words = frozenset(understand(phrase).words)
+                if any(len(word) > 1 for word in words):  # 还好 is 还 alone: too little to go by
+                    self.by_words.append((words, label))
 
-    def choose(self, text: str) -> str | None:
+    def choose(self, text: str, words: tuple[str, ...] = ()) -> str | None:
         if not text:
             return None
         if text in self.exact:
@@ -98,10 +107,16 @@ class OptionMatcher:
         if framed and framed.group(1) in self.exact:
             return self.exact[framed.group(1)]
         for phrase, label in self.inside:
-            if phrase in text:
+            at = text.find(phrase)
+            if at >= 0 and not (at and text[at - 1] in _NEGATING):  # 不想解决 is not 想解决
                 return label
         if any(phrase in text for phrase in self.unknown):
             return UNKNOWN_OPTION
+        if words:
+            said = set(words)
+            found = {label for needed, label in self.by_words if needed <= said}
+            if len(found) == 1:
+                return found.pop()
         return None
 
 
@@ -112,7 +127,8 @@ class CompiledFlow:
         self.spec = spec
         self.normalize = normalize
         self.understand = understand
-        self.options = {s: OptionMatcher(st.ask, normalize, codebook) for s, st in spec.states.items() if st.ask}
+        self.options = {s: OptionMatcher(st.ask, normalize, codebook, understand)
+                        for s, st in spec.states.items() if st.ask}
         self.silence: dict[str, Transition] = {
             s: t for s, st in spec.states.items() for t in st.on if t.silence is not None
         }
@@ -211,7 +227,8 @@ class CompiledFlow:
 
             def by_option(event: EventData) -> bool:
                 step: Step = event.kwargs["step"]
-                chosen = step.known_option or (matcher.choose(step.text) if matcher else None)
+                words = step.result.words if step.result else ()
+                chosen = step.known_option or (matcher.choose(step.text, words) if matcher else None)
                 if chosen is not None and (chosen in labels or ("any" in labels and chosen != UNKNOWN_OPTION)):
                     step.option, step.score = chosen, 100.0
                     return True

@@ -6,25 +6,39 @@ from __future__ import annotations
 
 from bot.conversation import Outbound
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import FollowUp, remember
+from bot.engine.followup import FollowUp, recent, remember
 from bot.engine.machine import FALLBACK
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 
 
-def answer(ctx: TurnContext, entry_id: str) -> None:
+def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False) -> None:
+    """asked_again: the message itself matched the entry (not a follow-up read with the topic in front, which
+    asks something its answer holds: 有A醇吗 → 白天能用吗), so the same entry just answered is not said again."""
     entry = ctx.content.understanding.faq_by_id[entry_id]
-    if entry.answer_key:
+    said = len(ctx.reply.messages)
+    if (asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
+            and ctx.persona.has("faq.again")):
+        ctx.say("faq.again")  # 发什么快递 → 能发顺丰吗: the one answer it has was just said; not word for word again
+        ctx.why.append(f"FAQ {entry_id} was the answer just given: said so instead of repeating it")
+    elif entry.answer_key:
         ctx.say(entry.answer_key)
     elif entry.answer:
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
     remember(ctx.session, "topic", entry_id)
+    if entry.handover:
+        ctx.reply.handover_after = entry_id
     ctx.why.append(f"FAQ {entry_id} answered; the flow resumes where it was")
+    text = "".join(message.text for message in ctx.reply.messages[said:])
+    named = [p for p in ctx.content.understanding.knowledge.products if p.name and p.name in text]
+    if len(named) == 1:  # 我们的水杨酸控痘精华适合闭口粉刺: 怎么用 / 多少钱 next are about it (followup.py)
+        remember(ctx.session, "product", named[0].id)
+        ctx.why.append(f"the answer names {named[0].id}: short follow-ups are about it")
 
 
-def answer_all(ctx: TurnContext, result: Result) -> None:
+def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -> None:
     for entry_id in result.answers:
-        answer(ctx, entry_id)
+        answer(ctx, entry_id, asked_again=asked_again)
 
 
 def numbered_choice(ctx: TurnContext, result: Result) -> None:

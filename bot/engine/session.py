@@ -37,7 +37,7 @@ class Session:
     handover_at: float = 0.0  # a human has the conversation since (0: the bot has it)
     asked_at: float = 0.0  # when the question of the current state was (last) asked
     last_seen: float = 0.0
-    turns: int = 0
+    turns: int = 0  # events handled, except a message still waiting for its burst window (the burst counts once)
     trace: list[str] = field(default_factory=list)  # why the last turn did what it did (/debug)
     fired: list[str] = field(default_factory=list)  # flow rules the last turn fired (coverage)
     done: list[list[Any]] = field(default_factory=list)  # [event_id, turn] for idempotency

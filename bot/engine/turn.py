@@ -3,8 +3,8 @@
 Order of precedence for what a customer wrote (docs/authoring.md explains it to operators), after need
 evidence is read from it (docs/policy.md):
 opt-out → ask for a human → 1 or 2 after a numbered choice → an ambiguous reply is asked again, lighter →
-the current flow's rules (or its question answered by what the message revealed) → a short follow-up about
-the product or topic just discussed → another flow that starts on it → a survey question left unanswered
+the current flow's rules (or its question answered by what the message revealed) → another flow that starts on
+it → a short follow-up about the product or topic just discussed → a survey question left unanswered
 long ago, asked again → a statement answering the state's open question (its catch-all) → an FAQ answer
 (the flow resumes) → a complaint gets care (engine/care.py) → a numbered choice → greeting/thanks → a question
 we cannot answer is said so, the flow waits → reprompt, reprompt, fallback. A flow that ends without a word
@@ -134,11 +134,17 @@ class TurnRun:
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         for number, result in enumerate(results):
+            if number and _says_again(results[number - 1], result):
+                ctx.why.append(f"“{result.text}” says what the piece before it said: answered once")
+                continue
             asked, fired = ctx.asked, len(ctx.session.fired)
             self._understand_and_answer(result)
             if number and asked.answered_by(ctx.session.fired[fired:]):
                 asked.drop_from(ctx.reply.messages)  # answered within the burst: no need to ask it
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
+        if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
+            self.flows.hand_over(f"FAQ {ctx.reply.handover_after} needs a person to follow up", say=False)
+            return
         if showed_need and self.flows.current is None:
             self._need_shown(answering)
         if ctx.session.timer is None:
@@ -202,11 +208,11 @@ class TurnRun:
     def _beyond_the_rules(self, result: Result, said: int) -> None:
         """What the current state's own rules did not take (or a flow let go of without a word)."""
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
+        if flows.start_by_intent(result) and self._answered(said):
+            return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
         follow = follow_up(session, ctx.content.understanding, result)
         if follow is not None:
             replies.follow_up(ctx, follow)
-            return
-        if flows.start_by_intent(result) and self._answered(said):
             return
         pending = survey.pending_after_silence(ctx)
         if pending is not None:
@@ -222,7 +228,7 @@ class TurnRun:
         in_flow = flows.current is not None
         concern = care.complaint(ctx, result)
         if result.decision is Decision.ANSWER and (concern is None or not care.sells(ctx, result)):
-            replies.answer_all(ctx, result)
+            replies.answer_all(ctx, result, asked_again=True)
             return
         if concern is not None:  # 还是爆痘, 最近又爆痘了 好烦: care, never a product, never "not sure"
             care.comfort(ctx, result, concern)
@@ -256,3 +262,11 @@ class TurnRun:
         replies.not_understood(ctx, flows, question=result.question)
         if not in_flow and not result.question:
             self.unsure += ctx.reply.messages[before:]
+
+
+def _says_again(before: Result, result: Result) -> bool:
+    """在开会 晚点聊: two pieces of one burst that say the same (the same intents, no question, no FAQ
+    answer) get one reply."""
+    return (bool(result.intents) and not result.question and not before.question
+            and result.decision is Decision.MISS and before.decision is Decision.MISS
+            and {name for name, _ in result.intents} == {name for name, _ in before.intents})

@@ -32,6 +32,7 @@ class Reply:
     decisions: list[Decision] = field(default_factory=list)  # what the policy answered, for the journal
     marks: list[str] = field(default_factory=list)  # milestones flows marked (`mark:`), for the funnel
     entered: list[str] = field(default_factory=list)  # flow.state entered this turn, in order
+    handover_after: str = ""  # an FAQ entry answered that a person must follow up (`handover: true`)
 
 
 class _Variables(Mapping[str, Any]):

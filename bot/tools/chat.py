@@ -43,7 +43,8 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
 
     `piped` (stdin is not a terminal: `printf '你好\n叫我小雨\n' | siyu chat`): the lines all arrive at once,
     but each is one turn, in order, as if typed one after another with a pause; `/burst a | b` still sends a
-    burst. Each line is echoed after its prompt, so the transcript reads like the conversation."""
+    burst. Each line is printed after the prompt once it is read (not the prompt before the read), so the
+    transcript reads like the conversation and does not end with a prompt nobody will answer."""
     simulator = simulator or Simulator(library, channel=channel, burst_window=burst_window)
     speaker = library.current.personas[library.current.persona_for(channel).id].spec.name
     print(f"和{speaker}聊天（内容版本 {library.current.version}）。输入 /help 看命令。\n")
@@ -59,7 +60,7 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
     typing = False  # a burst is open: its messages wait for the window to pass
     while True:
         if reading is None:
-            reading = asyncio.ensure_future(read_line("你: "))
+            reading = asyncio.ensure_future(read_line("" if piped else "你: "))
         if typing:
             done, _ = await asyncio.wait({reading}, timeout=burst_window)
             if not done:  # nothing more within the window: the burst is answered
@@ -71,11 +72,12 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
         line = await reading
         reading = None
         if piped and line is not None:
-            print(line)  # the prompt is on screen, the piped line is not
+            print(f"你: {line}")  # the piped line is not on screen: prompt and line together
         if line is None or line.strip() in ("/quit", "/exit"):
             if typing:
                 show(await simulator.wait(burst_window))
-            print()
+            if not piped:
+                print()  # after the prompt the terminal shows
             return 0
         command, _, rest = line.strip().partition(" ")
         if typing and command.startswith("/"):

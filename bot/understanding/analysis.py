@@ -33,6 +33,7 @@ NEGATED = "¬"
 FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4, "k": 0.75}
 KIND = "k|"
 WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
+_PARTICLES = frozenset("了完过的")  # what splits a verb-object word: 付完款, 下的单, 发了货
 
 
 
@@ -62,6 +63,7 @@ class Analyzer:
         self.sounds = Sounds(language.confusions)
         self.known: frozenset[str] = frozenset()  # the words the knowledge base uses (set once it is indexed)
         self._by_word: dict[str, dict[str, float]] = {}
+        self.minor = SEGMENTER.minor_words()
         self._kinds: ahocorasick.Automaton | None = None
         cues = [(cue, kind) for kind, words in language.kinds.items() for cue in words]
         # a one-character cue (能) counts only as a word of its own, never inside another (功能)
@@ -74,6 +76,7 @@ class Analyzer:
             automaton.make_automaton()
             self._kinds = automaton
         self.cue_words = {cue for cue, _ in cues}
+        self.grammar = self.filler | self.negations | self.cue_words  # words never re-cut with their neighbours
         long_cues = [cue for cue in self.cue_words if len(cue) > 1]
         own = [w for w in vocabulary if not any(cue in w for cue in long_cues)]  # 什么时候发货 stays apart
         SEGMENTER.add([*own, *self.filler, *self.negations, *self.cue_words, *self.canonical,
@@ -112,12 +115,17 @@ class Analyzer:
         negate = False
         position = 0
         single_cues, cue_words, negations, filler = self.single_cues, self.cue_words, self.negations, self.filler
+        canonical = self.canonical
         tokens = self._tokens(text, spans, cut)
+        known = self.known
+        minor = self.minor if known else frozenset()
         either_or = False
         for index, token in enumerate(tokens):
             start, position = position, position + len(token)
-            if token in negations and 0 < index < len(tokens) - 1 and tokens[index - 1][-1] == tokens[index + 1][0]:
-                either_or = True  # 含 不 含酒精: one question, the first 含 said again by what follows
+            if token in negations and 0 < index < len(tokens) - 1 and tokens[index - 1][-1] in (
+                    tokens[index + 1][0], token[-1]):
+                # 含 不 含酒精, 还有 没有 货: one question, the verb said again after the negation or inside it
+                either_or = True
                 if words and runs[-1] and runs[-1][-1] == self.canonical.get(tokens[index - 1], tokens[index - 1]):
                     runs[-1].pop()
                     words.pop()
@@ -130,8 +138,8 @@ class Analyzer:
             elif token in negations:
                 runs.append([])
                 negate = True
-            elif token in filler:
-                runs.append([])
+            elif token in filler or (token in minor and not negate and token not in canonical and token not in known):
+                runs.append([])  # a quantity, time or function word the base never uses (一瓶, 昨天, 从)
             else:
                 word = self.canonical.get(token, token)
                 if negate:
@@ -151,7 +159,7 @@ class Analyzer:
         and a word the knowledge base never uses cut around one it does (礼盒装 → 礼盒 + 装)."""
         tokens = SEGMENTER.cut(text) if cut is None else cut
         if self.known:
-            tokens = [piece for token in tokens for piece in self._around_known(token)]
+            tokens = self._rejoin([piece for token in tokens for piece in self._around_known(token)])
         if not spans:
             return tokens
         pieces: list[str] = []
@@ -169,6 +177,37 @@ class Analyzer:
             pieces.append(token)
             position = end
         return pieces
+
+    def _rejoin(self, tokens: list[str]) -> list[str]:
+        """A knowledge-base word the dictionary cut apart is one word again: split by an aspect particle
+        (付完款 → 付款, 下的单 → 下单, 发了货 → 发货), or across two words the base never uses (团 + 购价 →
+        团购 + 价)."""
+        if len(tokens) < 2:
+            return tokens
+        known, canonical = self.known, self.canonical
+        joined: list[str] = []
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            if index + 1 < len(tokens) and len(token) + len(tokens[index + 1]) <= 4:
+                following = tokens[index + 1]
+                if not (canonical.get(token, token) in known or canonical.get(following, following) in known
+                        or token in self.grammar or following in self.grammar):
+                    pieces = self._around_known(token + following)
+                    if len(pieces) == 2 and pieces[0] != token:
+                        joined.extend(pieces)
+                        index += 2
+                        continue
+            if (index + 2 < len(tokens) and len(token) == 1 and tokens[index + 1] in _PARTICLES
+                    and len(tokens[index + 2]) == 1):
+                word = token + tokens[index + 2]
+                if canonical.get(word, word) in known:
+                    joined.append(word)
+                    index += 3
+                    continue
+            joined.append(token)
+            index += 1
+        return joined
 
     def _around_known(self, token: str) -> list[str]:
         """礼盒装 → 礼盒 + 装, 团购价 → 团购 + 价: the longest knowledge-base word at either end of a word the

@@ -26,6 +26,7 @@ COMMON_POSTINGS = 300  # a feature used by more phrasings only counts for candid
 COMMON_WALK = 1500  # phrasings looked at when a message has nothing but such common features
 KIND_CLASH = 0.72  # 发货多久 against 怎么发货: same topic, another question
 NEGATION_CLASH = 0.5  # 想退 against 不想退了
+STATEMENT_CLASH = 0.85  # 我到了 (says something) against 几天到 (asks): measured on real personal SMS
 QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" against "how much of p was said"
 UNKNOWN_SHARE = 0.5  # a feature no entry uses (香港, 开车) weighs half the rarest known one
 CEILING_MARGIN = 1e-9  # relative: far above the rounding of a sum of a few dozen weights
@@ -126,9 +127,10 @@ class Index:
         ceiling: float = 100 * explained ** QUERY_SHARE * said ** (1 - QUERY_SHARE) * (1 + CEILING_MARGIN)
         return ceiling
 
-    def search(self, query: Analysis, among: frozenset[int] | None = None) -> list[Scored]:
+    def search(self, query: Analysis, among: frozenset[int] | None = None, *, statement: bool = False) -> list[Scored]:
         """Every entry a phrasing of which shares evidence with the query, best first (only `among`
-        those phrasings when given)."""
+        those phrasings when given). `statement`: the message asks nothing, so a phrasing that asks a kind
+        of question (几天到) fits it less than one that does not (到货了)."""
         ids, weights = self.ids, self.weights
         known: dict[int, float] = {}
         total = 0.0
@@ -186,6 +188,8 @@ class Index:
                 kinds = kinds_of[position]
                 if kinds and query_kinds.isdisjoint(kinds):
                     score *= KIND_CLASH
+            elif statement and kinds_of[position]:
+                score *= STATEMENT_CLASH
             if clash and not clash.isdisjoint(features[position]):
                 score *= NEGATION_CLASH
             held = best.get(owner)

@@ -24,6 +24,7 @@ class FaqEntry(Strict):
     answer_key: str | None = None
     tags: list[str] = []
     enabled: bool = True
+    handover: bool = False  # a person must follow up (photos, an order number): answered, then handed over
 
     _blank = field_validator("questions", "keywords")(non_blank)
 

@@ -141,23 +141,27 @@ class Understanding:
                 return int(number), scored
         return None
 
-    def search(self, text: str) -> tuple[Analysis, list[Scored], str]:
-        """The best reading of a message (as typed, or with typos corrected) and its candidates."""
+    def search(self, text: str, *, marked: bool = False) -> tuple[Analysis, list[Scored], str]:
+        """The best reading of a message (as typed, or with typos corrected) and its candidates. `marked`:
+        the message as typed had a question mark (normalising removes it)."""
         normalized = self.normalize(text)
         words = SEGMENTER.cut(normalized)
-        return self._search(normalized, words, self.analyze(normalized, words))
+        analysis = self.analyze(normalized, words)
+        statement = not (marked or self._asks(text, normalized, analysis))
+        return self._search(normalized, words, analysis, statement)
 
-    def _search(self, normalized: str, words: list[str], analysis: Analysis,
+    def _search(self, normalized: str, words: list[str], analysis: Analysis, statement: bool,
                 corrected: tuple[str, list[tuple[str, str]], Analysis | None] | None = None,
                 ) -> tuple[Analysis, list[Scored], str]:
-        """search() of a text already read: `normalized`, cut into `words`, and its analysis; `corrected`: what
-        the corrector made of it and that reading's analysis, when the caller has them already."""
-        candidates = self.index.search(analysis)
+        """search() of a text already read: `normalized`, cut into `words`, its analysis and whether it is a
+        statement; `corrected`: what the corrector made of it and that reading's analysis, when the caller
+        has them already."""
+        candidates = self.index.search(analysis, statement=statement)
         text, fixes, other = corrected or (*self.corrector(normalized, words), None)
         if fixes:
             if other is None:
                 other = self.analyze(text)
-            found = self.index.search(other)
+            found = self.index.search(other, statement=statement)
             if found and (not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
                 heard = "、".join(f"{typed}→{meant}" for typed, meant in fixes)
                 return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence)
@@ -169,7 +173,7 @@ class Understanding:
         intents = self.intents.detect(normalized, self.thresholds.intent)
         if not normalized:
             return Result(text, normalized, Decision.MISS, [], [], intents, "nothing to match after normalising")
-        analysis, candidates, note = self.search(normalized)
+        analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text)
         decision, answers, reason, near = self.decide(candidates)
         reason = note + reason
         if analysis.empty:
@@ -192,15 +196,15 @@ class Understanding:
         for part in parts:
             normalized = self.normalize(part)
             words = SEGMENTER.cut(normalized)
-            readings.append((normalized, words, self.analyze(normalized, words)))
+            readings.append((part, normalized, words, self.analyze(normalized, words)))
         hit = self.thresholds.hit
-        possible = [self.index.ceiling(analysis) >= hit for _, _, analysis in readings]
+        possible = [self.index.ceiling(analysis) >= hit for _, _, _, analysis in readings]
         corrections: dict[int, tuple[str, list[tuple[str, str]], Analysis | None]] = {}
         unsure = [number for number, can in enumerate(possible) if not can]
         for left, number in enumerate(unsure):
             if sum(possible) + len(unsure) - left <= 1:
                 return []
-            normalized, words, _ = readings[number]
+            _, normalized, words, _ = readings[number]
             corrected, fixes = self.corrector(normalized, words)
             other = self.analyze(corrected) if fixes else None
             corrections[number] = (corrected, fixes, other)
@@ -209,9 +213,10 @@ class Understanding:
         if sum(possible) <= 1:
             return []
         answered: list[str] = []
-        for number, ((normalized, words, analysis), can) in enumerate(zip(readings, possible, strict=True)):
-            if can:
-                found = self._search(normalized, words, analysis, corrections.get(number))[1]
+        for number, ((part, normalized, words, analysis), can) in enumerate(zip(readings, possible, strict=True)):
+            if can and self._asks(part, normalized, analysis):  # 到广州了，这是新号: news, not two questions
+                # search(part), without reading it again: it asks, so it is no statement
+                found = self._search(normalized, words, analysis, False, corrections.get(number))[1]
                 decision, answers, _, _ = self.decide(found)
                 if decision is Decision.ANSWER:
                     answered.extend(a for a in answers if a not in answered)

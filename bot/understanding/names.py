@@ -1,8 +1,9 @@
 """Is what the customer said at "what should I call you" a name?
 
 Only a plausible name is kept: short, not a question, not a yes/no/greeting or any other intent, not
-something the knowledge base answers. 叫我小雨 / 我是小雨 / 小雨就行 are understood as 小雨; 我是敏感肌
-is not a name (敏感肌 is what the knowledge base talks about), nor is 好, 你好呀, 优惠卷怎么用不了.
+something the knowledge base answers with every word of it. 叫我小雨 / 我是小雨 / 小雨就行 are understood as
+小雨; 我是敏感肌 is not a name (敏感肌 is what the knowledge base talks about), nor is 好, 你好呀,
+优惠卷怎么用不了.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.understanding.analysis import NEGATED
 from bot.understanding.matcher import Decision, Result
 
 LONGEST = 8  # characters: 小雨, 阿美, Lily, 王女士 — a sentence is not a name
@@ -26,12 +28,32 @@ def name_in(result: Result, understand: Callable[[str], Result]) -> str | None:
     name = _TRAILING.sub("", text[framed.end():] if framed else text)
     if not name or len(name) > LONGEST or name.isdigit():
         return None
-    if not framed and (result.intents or result.decision is not Decision.MISS):
-        return None  # 好, 不用, 在吗, 包邮吗: an answer of another kind
+    if not framed and (result.intents or _talks_about(result)):
+        return None  # 好, 不用, 在吗, 干皮: an answer of another kind
     inner = understand(name) if framed else result
-    if inner.intents or inner.decision is not Decision.MISS or inner.question:
+    if inner.intents or _talks_about(inner) or inner.question:
         return None  # 我是敏感肌, 叫我好的: framed, but no name inside
+    if not _all_named(inner, name):
+        return None  # 但是我不懂护肤, 你猜, 还没想好: a sentence (filler words, a negation), not a name
     return _original(result.text, name)
+
+
+def _all_named(reading: Result, name: str) -> bool:
+    """Every character of the name is in a content word, none negated: a name holds no filler word (我, 但是,
+    也), no negation and no question cue. (Lengths, not characters: a synonym is read as its group's first
+    word, of the same length or close to it.)"""
+    if any(word.startswith(NEGATED) for word in reading.words):
+        return False
+    return sum(len(word) for word in reading.words) >= len(name)
+
+
+def _talks_about(result: Result) -> bool:
+    """The knowledge base answers the reply with every word of it (干皮, 敏感肌), not just one character a
+    name happens to share with a phrasing (小美: 小 as in 小的)."""
+    if result.decision is Decision.MISS:
+        return False
+    shared = set(result.candidates[0].evidence) if result.candidates else set()
+    return not shared or all(word in shared for word in result.words)
 
 
 def _original(text: str, name: str) -> str:

@@ -25,6 +25,7 @@ class _Segmenter:
         self._added: set[str] = set()
         self._costs: dict[str, float | None] = {}
         self._unknown = self._log_total = 0.0
+        self._minor: frozenset[str] | None = None
 
     def _ready(self) -> jieba.Tokenizer:
         if self._tokenizer is None:
@@ -63,6 +64,23 @@ class _Segmenter:
                     # the total barely moves, so the other words' costs stand
                     own = math.log(tokenizer.FREQ[word]) - self._log_total
                     self._costs[word] = max(own, split + 1e-6)
+
+    def minor_words(self) -> frozenset[str]:
+        """Words jieba's dictionary tags as quantities, times, prepositions, conjunctions or particles
+        (一瓶, 一批, 昨天, 下午, 从, 另外): they rarely say what a question is about. Read once."""
+        if self._minor is None:
+            with self._lock:
+                tokenizer = self._ready()
+                found = set()
+                with tokenizer.get_dict_file() as lines:
+                    for line in lines:
+                        parts = line.split()
+                        if len(parts) == 3 and parts[2] in _MINOR_TAGS:
+                            word = parts[0].decode("utf-8")
+                            if len(word) > 1 or parts[2] in _MINOR_SINGLE:  # 卷 and 点 may be typos or topics
+                                found.add(word)
+                self._minor = frozenset(found)
+        return self._minor
 
     def frequency(self, word: str) -> int:
         """How common a word is in the language (jieba's dictionary, with the added words)."""
@@ -118,6 +136,8 @@ class _Segmenter:
         return words
 
 
+_MINOR_TAGS = (b"m", b"t", b"p", b"c", b"u")  # jieba's part-of-speech tags
+_MINOR_SINGLE = (b"p", b"c", b"u")  # one-character prepositions, conjunctions and particles: 从, 和, 的
 _ABSENT = 1.0  # no log-probability is positive: a fragment no dictionary word starts with
 _UNSEEN = 2.0  # not looked up yet
 COST_CACHE = 500_000
