@@ -16,6 +16,7 @@ from bot.engine.library import Library
 from bot.engine.reading import ambiguous, state_of, takes_free_answers
 from bot.engine.session import Session
 from bot.tools.simulator import Simulator
+from bot.understanding.matcher import Result
 from bot.understanding.names import name_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +144,21 @@ async def test_a_burst_through_the_engine_is_one_turn_with_the_answered_question
     session = await sim.session()
     assert session.slots["name"] == "小雨" and (session.flow, session.state) == ("icebreak", "chat")
     assert any("burst of 2 message(s)" in line for line in session.trace)
+
+
+async def test_a_turn_reads_each_piece_of_a_message_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """好的，谢谢，包邮吗 is cut into three pieces, the pieces are weighed, then answered: each is understood once
+    in the turn (it was understood up to three times), and the answer is the same."""
+    content = load_content(ROOT)
+    read: list[str] = []
+    original = content.understanding.understand
+
+    def counted(text: str) -> Result:
+        read.append(text)
+        return original(text)
+
+    monkeypatch.setattr(content.understanding, "understand", counted)
+    sim = Simulator(Library(content), start=MORNING)
+    replies = await sim.say("好的，谢谢，包邮吗")
+    assert sorted(read) == sorted(["好的", "谢谢", "包邮吗"])
+    assert [m.label for m in replies] == ["ack", "thanks", "faq:shipping_fee"]

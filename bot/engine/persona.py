@@ -72,9 +72,23 @@ def variables_of(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
+class _Values:
+    """What a message's {placeholders} read, looked up only for the ones it has: the variables, then `self`
+    (the persona's own name) when they have none, `name` as the persona's address when they have no name,
+    and "" for anything else."""
+
+    __slots__ = ("address", "self_name", "variables")
+
+    def __init__(self, variables: Mapping[str, Any], self_name: str, address: str) -> None:
+        self.variables, self.self_name, self.address = variables, self_name, address
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "name":
+            return self.variables.get("name") or self.address
+        try:
+            return self.variables[key]
+        except KeyError:
+            return self.self_name if key == "self" else ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,9 @@ class Persona:
         self.id = ident
         self.spec = spec
         self.messages = spec.messages
+        # what has() answers yes to: every key, and every part of one before a dot (intent for intent.price)
+        self._known = frozenset(key[:end] for key in self.messages
+                                for end in [*(i for i, char in enumerate(key) if char == "."), len(key)])
 
     def resolve(self, key: str, channel: str, hour: int) -> str | None:
         for candidate in (f"{key}.{channel}" if channel else "", f"{key}.{daypart(hour)}", key):
@@ -97,7 +114,8 @@ class Persona:
         return None
 
     def has(self, key: str) -> bool:
-        return key in self.messages or any(k.startswith(key + ".") for k in self.messages)
+        """Whether the persona has the key itself or a more specific one (`key.<channel>`, `key.<answer>`)."""
+        return key in self._known
 
     def say(self, key: str, *, seed: str, last: int | None, channel: str, hour: int,
             variables: Mapping[str, Any]) -> Spoken | None:
@@ -108,11 +126,7 @@ class Persona:
         index = zlib.crc32(f"{seed}/{resolved}".encode()) % len(variants)
         if len(variants) > 1 and index == last:
             index = (index + 1) % len(variants)
-        values = _Blank(variables)
-        values.setdefault("self", self.spec.self_name)
-        if not values.get("name"):
-            values["name"] = self.spec.address
-        text = variants[index].format_map(values)
+        text = variants[index].format_map(_Values(variables, self.spec.self_name, self.spec.address))
         return Spoken(resolved, index, text)
 
 

@@ -120,7 +120,16 @@ class TurnRun:
     def _said(self, texts: list[str]) -> None:
         ctx = self.ctx
         understanding = ctx.content.understanding
-        understand = understanding.understand
+        readings: dict[str, Result] = {}
+
+        def understand(text: str) -> Result:
+            """understand(text) once per turn: pieces() reads a short reply to cut it off (好呀，叫我小雨), reads
+            every piece again to weigh them, and each piece kept is answered — the same text, the same Result."""
+            result = readings.get(text)
+            if result is None:
+                result = readings[text] = understanding.understand(text)
+            return result
+
         results = engaged([understand(piece) for piece in pieces(texts, understand, understanding.has_intents)])
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)

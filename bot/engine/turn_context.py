@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,34 @@ class Reply:
     handover_after: str = ""  # an FAQ entry answered that a person must follow up (`handover: true`)
 
 
+class _Variables(Mapping[str, Any]):
+    """What a persona message may say, looked up when it does (most say nothing of it): `extra` first, then
+    {options}, the session's slots, and each codebook question's answer label (a question unanswered: "")."""
+
+    def __init__(self, ctx: TurnContext, extra: dict[str, str]) -> None:
+        self.ctx, self.extra = ctx, extra
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.extra:
+            return self.extra[name]
+        if name == "options":
+            return self.ctx._options()
+        ctx = self.ctx
+        if name in ctx.session.slots:
+            return ctx.session.slots[name]
+        codebook = ctx.content.codebook
+        if name in codebook.questions:
+            return codebook.label(name, ctx.profile.answered(name))
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        ctx = self.ctx
+        return iter(dict.fromkeys([*ctx.content.codebook.questions, *ctx.session.slots, "options", *self.extra]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass
 class TurnContext:
     """The customer's session and the content version this turn runs on, and the turn's own output."""
@@ -55,11 +84,8 @@ class TurnContext:
 
     def say(self, key: str, **extra: str) -> None:
         session = self.session
-        codebook = self.content.codebook
-        answers = {q: codebook.label(q, self.profile.answered(q)) for q in codebook.questions}
-        variables: dict[str, Any] = {**answers, **session.slots, "options": self._options(), **extra}
         spoken = self.persona.say(key, seed=self.inbound.event_id, last=session.last_variant.get(key),
-                                  channel=session.channel, hour=self.hour, variables=variables)
+                                  channel=session.channel, hour=self.hour, variables=_Variables(self, extra))
         if spoken is None:
             log.error("persona %s has no message %r", self.persona.id, key)
             return

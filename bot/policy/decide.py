@@ -74,7 +74,11 @@ def live_evidence(profile: Profile, now: float, forget_after: float) -> list[lis
 
 def need_score(profile: Profile, now: float, forget_after: float) -> float:
     """The customer's need now: the sum of the weights of the evidence that still counts."""
-    return round(sum(float(e[1]) for e in live_evidence(profile, now, forget_after)), 1)
+    return _need(live_evidence(profile, now, forget_after))
+
+
+def _need(live: list[list[Any]]) -> float:
+    return round(sum(float(e[1]) for e in live), 1)
 
 
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
@@ -83,7 +87,7 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     docs/groups.md): it holds back every offer, an explicit ask included."""
     live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
-    need = need_score(profile, now, policy.forget_after)
+    need = _need(live)  # need_score's, from the evidence just read
     reasons: list[str] = []
 
     def done(action: Action, **extra: Any) -> Decision:

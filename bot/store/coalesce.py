@@ -34,7 +34,7 @@ class CoalescedScript:
         self._lean = lean
         self._on_answer = on_answer  # told each time Redis answers a batch (health: "Redis is alive")
         self._source = source
-        self._sha = hashlib.sha1(source.encode()).hexdigest()
+        self._evalsha = (b"EVALSHA", hashlib.sha1(source.encode()).hexdigest().encode())  # encoded once
         self._pending: Batch = []
 
     async def __call__(self, keys: Args, args: Args) -> Any:
@@ -46,28 +46,22 @@ class CoalescedScript:
         return await future
 
     def _flush_soon(self) -> None:
-        """Write the tick's batch. On an open lean connection the answers are handed out by a callback (no
-        task per batch: most turns write two batches); otherwise the `_flush` coroutine connects first."""
+        """Write the tick's batch. On an open lean connection the answers are handed out by the protocol as
+        they arrive (no task and no future per batch: most turns write two batches); otherwise the
+        `_flush` coroutine connects first."""
         batch, self._pending = self._pending, []
-        sent = self._lean.send_if_connected(self._payload(batch), len(batch)) if self._lean is not None else None
-        if sent is None:
+        if self._lean is None or not self._lean.send_if_connected(
+                self._payload(batch), len(batch), lambda outcome: self._answered(batch, outcome)):
             asyncio.get_running_loop().create_task(self._flush(batch)).add_done_callback(_retrieve)
-        else:
-            sent.add_done_callback(lambda answered: self._answered(batch, answered))
 
-    def _answered(self, batch: Batch, answered: asyncio.Future[list[Any]]) -> None:
-        if answered.cancelled():
-            _cancel(batch)
+    def _answered(self, batch: Batch, outcome: list[Any] | Exception) -> None:
+        if isinstance(outcome, Exception):
+            _fail(batch, outcome)
             return
-        error = answered.exception()
-        if error is not None:
-            _fail(batch, error)
+        if any(isinstance(result, NoScriptError) for result in outcome):  # rare: Redis lost its scripts
+            asyncio.get_running_loop().create_task(self._flush(batch, outcome)).add_done_callback(_retrieve)
             return
-        results = answered.result()
-        if any(isinstance(result, NoScriptError) for result in results):  # rare: Redis lost its scripts
-            asyncio.get_running_loop().create_task(self._flush(batch, results)).add_done_callback(_retrieve)
-            return
-        self._hand_out(batch, results)
+        self._hand_out(batch, outcome)
 
     async def _flush(self, batch: Batch, results: list[Any] | None = None) -> None:
         try:
@@ -99,7 +93,7 @@ class CoalescedScript:
                 future.set_result(result)
 
     def _payload(self, batch: Batch) -> bytes:
-        return b"".join(command((b"EVALSHA", self._sha, len(keys), *keys, *args)) for keys, args, _ in batch)
+        return b"".join(command((*self._evalsha, len(keys), *keys, *args)) for keys, args, _ in batch)
 
     async def _run(self, batch: Batch) -> list[Any]:
         """Write every call at once, then read the answers in order (an error reply is that call's own)."""

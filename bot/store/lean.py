@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import hiredis
@@ -27,23 +27,49 @@ from redis.asyncio.connection import Connection, UnixDomainSocketConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+_LENGTHS = [b"$%d\r\n" % size for size in range(1024)]  # the length line of a short bulk string, made once
+
 
 def command(parts: Sequence[str | int | bytes]) -> bytes:
     """One command in the Redis protocol (RESP): what redis-py's packer does, without its generality."""
     out = [b"*%d\r\n" % len(parts)]
+    append, lengths = out.append, _LENGTHS
     for part in parts:
-        raw = part if isinstance(part, bytes) else str(part).encode()
-        out += (b"$%d\r\n" % len(raw), raw, b"\r\n")
+        raw = part.encode() if type(part) is str else part if isinstance(part, bytes) else str(part).encode()
+        size = len(raw)
+        append(lengths[size] if size < 1024 else b"$%d\r\n" % size)
+        append(raw)
+        append(b"\r\n")
     return b"".join(out)
 
 
-class _Batch:
-    __slots__ = ("count", "future", "replies")
+Answered = Callable[[list[Any] | Exception], None]
 
-    def __init__(self, count: int, future: asyncio.Future[list[Any]]) -> None:
+
+class _Batch:
+    """A batch written, waiting for its `count` replies: handed to a future (`call`), or to a callback
+    straight from the protocol (`send_if_connected`: no future, no extra loop iteration per batch)."""
+
+    __slots__ = ("answered", "count", "future", "replies")
+
+    def __init__(self, count: int, future: asyncio.Future[list[Any]] | None, answered: Answered | None) -> None:
         self.count = count
         self.future = future
+        self.answered = answered
         self.replies: list[Any] = []
+
+    def settle(self, loop: asyncio.AbstractEventLoop, outcome: list[Any] | Exception) -> None:
+        future, answered = self.future, self.answered
+        if answered is not None:
+            try:
+                answered(outcome)
+            except Exception as error:  # as a future's done-callback would: reported, the protocol goes on
+                loop.call_exception_handler({"message": "Redis batch callback failed", "exception": error})
+        elif future is not None and not future.done():
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
 
 class _Protocol(asyncio.Protocol):
@@ -61,19 +87,26 @@ class _Protocol(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def send(self, payload: bytes, count: int) -> asyncio.Future[list[Any]]:
-        assert self.transport is not None
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[Any]] = loop.create_future()
-        if not self.batches:
-            self._heard = loop.time()
-            if self._watch is None:
-                self._watch = loop.call_at(self._heard + self.timeout_s, self._check)
-        self.batches.append(_Batch(count, future))
-        self.transport.write(payload)
+        future: asyncio.Future[list[Any]] = self.loop.create_future()
+        self._write(payload, _Batch(count, future, None))
         return future
 
+    def send_to(self, payload: bytes, count: int, answered: Answered) -> None:
+        """Like send, but `answered` gets the replies (or the connection's error) from the protocol itself."""
+        self._write(payload, _Batch(count, None, answered))
+
+    def _write(self, payload: bytes, batch: _Batch) -> None:
+        assert self.transport is not None
+        if not self.batches:
+            self._heard = self.loop.time()
+            if self._watch is None:
+                self._watch = self.loop.call_at(self._heard + self.timeout_s, self._check)
+        self.batches.append(batch)
+        self.transport.write(payload)
+
     def data_received(self, data: bytes) -> None:
-        self._heard = asyncio.get_running_loop().time()
+        loop = self.loop
+        self._heard = loop.time()
         reader, batches = self.reader, self.batches
         reader.feed(data)
         while batches:
@@ -84,8 +117,7 @@ class _Protocol(asyncio.Protocol):
             batch.replies.append(reply)
             if len(batch.replies) == batch.count:
                 batches.popleft()
-                if not batch.future.done():
-                    batch.future.set_result(batch.replies)
+                batch.settle(loop, batch.replies)
 
     def _check(self) -> None:
         self._watch = None
@@ -108,9 +140,7 @@ class _Protocol(asyncio.Protocol):
             self._watch.cancel()
             self._watch = None
         while self.batches:
-            future = self.batches.popleft().future
-            if not future.done():
-                future.set_exception(error)
+            self.batches.popleft().settle(self.loop, error)
 
 
 class LeanConnection:
@@ -134,12 +164,14 @@ class LeanConnection:
             return cls(options, unix=False)
         return None
 
-    def send_if_connected(self, payload: bytes, count: int) -> asyncio.Future[list[Any]] | None:
-        """Write a batch when the connection is open on this loop; None when `call` must connect first."""
+    def send_if_connected(self, payload: bytes, count: int, answered: Answered) -> bool:
+        """Write a batch when the connection is open on this loop, `answered` getting its replies or the
+        connection's error from the protocol; False (nothing written) when `call` must connect first."""
         protocol = self._protocol
         if protocol is None or protocol.lost is not None or protocol.loop is not asyncio.get_running_loop():
-            return None
-        return protocol.send(payload, count)
+            return False
+        protocol.send_to(payload, count, answered)
+        return True
 
     async def call(self, payload: bytes, count: int) -> list[Any]:
         protocol = self._protocol

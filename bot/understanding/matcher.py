@@ -149,10 +149,19 @@ class Understanding:
         words = SEGMENTER.cut(normalized)
         analysis = self.analyze(normalized, words)
         statement = not (marked or self._asks(text, normalized, analysis))
+        return self._search(normalized, words, analysis, statement)
+
+    def _search(self, normalized: str, words: list[str], analysis: Analysis, statement: bool,
+                corrected: tuple[str, list[tuple[str, str]], Analysis | None] | None = None,
+                ) -> tuple[Analysis, list[Scored], str]:
+        """search() of a text already read: `normalized`, cut into `words`, its analysis and whether it is a
+        statement; `corrected`: what the corrector made of it and that reading's analysis, when the caller
+        has them already."""
         candidates = self.index.search(analysis, statement=statement)
-        corrected, fixes = self.corrector(normalized, words)
+        text, fixes, other = corrected or (*self.corrector(normalized, words), None)
         if fixes:
-            other = self.analyze(corrected)
+            if other is None:
+                other = self.analyze(text)
             found = self.index.search(other, statement=statement)
             if found and (not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
                 heard = "、".join(f"{typed}→{meant}" for typed, meant in fixes)
@@ -182,7 +191,8 @@ class Understanding:
     def _clauses_answered(self, parts: list[str]) -> list[str]:
         """The entries a message's clauses answer, in order; [] when at most one clause can be answered (that
         one alone would not count), found without searching: no reading of the other clauses, as typed or
-        with typos corrected, can reach `hit` (Index.ceiling)."""
+        with typos corrected, can reach `hit` (Index.ceiling). A clause searched is not read again: its
+        normalised text, words, analysis and any correction made for its ceiling are searched as they are."""
         readings = []
         for part in parts:
             normalized = self.normalize(part)
@@ -190,20 +200,25 @@ class Understanding:
             readings.append((part, normalized, words, self.analyze(normalized, words)))
         hit = self.thresholds.hit
         possible = [self.index.ceiling(analysis) >= hit for _, _, _, analysis in readings]
+        corrections: dict[int, tuple[str, list[tuple[str, str]], Analysis | None]] = {}
         unsure = [number for number, can in enumerate(possible) if not can]
         for left, number in enumerate(unsure):
             if sum(possible) + len(unsure) - left <= 1:
                 return []
             _, normalized, words, _ = readings[number]
             corrected, fixes = self.corrector(normalized, words)
-            if fixes:
-                possible[number] = self.index.ceiling(self.analyze(corrected)) * CORRECTION_DISCOUNT >= hit
+            other = self.analyze(corrected) if fixes else None
+            corrections[number] = (corrected, fixes, other)
+            if other is not None:
+                possible[number] = self.index.ceiling(other) * CORRECTION_DISCOUNT >= hit
         if sum(possible) <= 1:
             return []
         answered: list[str] = []
-        for (part, normalized, _, analysis), can in zip(readings, possible, strict=True):
+        for number, ((part, normalized, words, analysis), can) in enumerate(zip(readings, possible, strict=True)):
             if can and self._asks(part, normalized, analysis):  # 到广州了，这是新号: news, not two questions
-                decision, answers, _, _ = self.decide(self.search(part)[1])
+                # search(part), without reading it again: it asks, so it is no statement
+                found = self._search(normalized, words, analysis, False, corrections.get(number))[1]
+                decision, answers, _, _ = self.decide(found)
                 if decision is Decision.ANSWER:
                     answered.extend(a for a in answers if a not in answered)
         return answered
