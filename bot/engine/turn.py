@@ -254,7 +254,9 @@ class TurnRun:
             return
         if result.near_miss:
             ctx.reply.near_miss = result
-        if result.question and takes_free_answers(state):  # its catch-all must not take the question
+        waits_for_a_reply = state is not None and state.ask is None and bool(result.words)  # "reply 好"
+        if result.question and (takes_free_answers(state) or waits_for_a_reply):
+            # a catch-all must not take the question, nor a reprompt to reply 好 answer it (量子力学怎么学)
             ctx.why.append("a question the knowledge base cannot answer: said so, the flow waits where it is")
             ctx.say("fallback")
             return
