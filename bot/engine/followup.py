@@ -76,6 +76,14 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
                 return found
         if not own and (not named.rest or understanding.analyze(named.rest).empty):
             return FollowUp(f"names {named.product.id} and nothing else", product=named.product, about=True)
+    if named is None and "price" in result.kinds:  # 防晒多少钱: prices are the products', and one is a 防晒
+        for word in result.words:
+            holder = _product_names(understanding).only_holder(word)
+            asked = result.normalized.replace(word, "")
+            found = _answered_by(understanding, holder, asked, "price of the one product named so") \
+                if holder is not None else None
+            if found is not None:
+                return found
     if len(result.normalized) > SHORT or not result.question:
         return None  # a follow-up asks something, briefly; a longer message says itself what it is about
     if not result.words and any(result.has_intent(name) for name in SOCIAL):

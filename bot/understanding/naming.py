@@ -64,6 +64,12 @@ class ProductNames:
         scored.sort(key=lambda item: item[0], reverse=True)
         return scored
 
+    def only_holder(self, word: str) -> Product | None:
+        """The one product whose name holds `word` (two characters or more): 防晒 in 轻透日常防晒; None when no
+        name or several names hold it (精华)."""
+        holders = [product for product, name in self._names if len(word) >= 2 and word in name]
+        return holders[0] if len(holders) == 1 else None
+
     def _elsewhere(self, piece: str, product: Product) -> bool:
         return any(piece in name for other, name in self._names if other.id != product.id)
 
