@@ -49,3 +49,10 @@ def test_a_question_about_a_named_product_gets_its_own_answer_without_a_recommen
     about = follow_up(Session(turns=5), UNDERSTANDING, UNDERSTANDING.understand("舒缓修护精华"))  # nothing asked
     assert about is not None and about.about and about.product is not None and about.product.id == "calm_serum"
     assert follow_up(Session(turns=5), UNDERSTANDING, UNDERSTANDING.understand("我用过舒缓修护精华")) is None
+
+
+def test_the_one_product_a_word_belongs_to() -> None:
+    sunscreen = NAMES.only_holder("防晒")
+    assert sunscreen is not None and sunscreen.id == "daily_sunscreen"
+    assert NAMES.only_holder("精华") is None  # several names hold it
+    assert NAMES.only_holder("晒") is None  # one character names nothing
