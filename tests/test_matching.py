@@ -248,3 +248,7 @@ def test_a_statement_fits_a_phrasing_that_asks_less_than_a_question_does() -> No
 def test_a_question_word_anywhere_asks() -> None:
     assert BUNDLED.understand("有没有赠品").question  # 有没有 at the start: a question, though it ends in 赠品
     assert answered("有没有赠品，还有积分怎么用") == ["gift_with_purchase", "points_use"]
+
+
+def test_a_word_of_letters_and_characters_the_base_uses_stays_whole() -> None:
+    assert "a醇" in BUNDLED.understand("A醇和烟酰胺能一起用吗").words  # the segmenter cut a / 醇和

@@ -79,6 +79,8 @@ class Analyzer:
         self.grammar = self.filler | self.negations | self.cue_words  # words never re-cut with their neighbours
         long_cues = [cue for cue in self.cue_words if len(cue) > 1]
         own = [w for w in vocabulary if not any(cue in w for cue in long_cues)]  # 什么时候发货 stays apart
+        # a word of Latin letters and characters (a醇) is cut in two by the segmenter: joined again
+        self.mixed = frozenset(w for w in own if not w.isascii() and any(c.isascii() for c in w))
         SEGMENTER.add([*own, *self.filler, *self.negations, *self.cue_words, *self.canonical,
                        *(group[0] for group in language.synonyms)])
 
@@ -158,6 +160,8 @@ class Analyzer:
         """Words, with a question cue always a word of its own (怎样才能 is 怎样 + 才能, 怎么样 stays whole),
         and a word the knowledge base never uses cut around one it does (礼盒装 → 礼盒 + 装)."""
         tokens = SEGMENTER.cut(text) if cut is None else cut
+        if self.mixed and len(tokens) > 1:
+            tokens = self._mixed(tokens)
         if self.known:
             tokens = self._rejoin([piece for token in tokens for piece in self._around_known(token)])
         if not spans:
@@ -177,6 +181,29 @@ class Analyzer:
             pieces.append(token)
             position = end
         return pieces
+
+    def _mixed(self, tokens: list[str]) -> list[str]:
+        """a + 醇 → a醇 when the knowledge base uses a醇 (also a + 醇和 → a醇 + 和)."""
+        joined: list[str] = []
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if following and token.isascii() != following.isascii():
+                for size in range(len(following), 0, -1):
+                    if token + following[:size] in self.mixed:
+                        joined.append(token + following[:size])
+                        if following[size:]:
+                            joined.append(following[size:])
+                        index += 2
+                        break
+                else:
+                    joined.append(token)
+                    index += 1
+                continue
+            joined.append(token)
+            index += 1
+        return joined
 
     def _rejoin(self, tokens: list[str]) -> list[str]:
         """A knowledge-base word the dictionary cut apart is one word again: split by an aspect particle
