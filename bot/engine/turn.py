@@ -233,8 +233,8 @@ class TurnRun:
         if concern is not None:  # 还是爆痘, 最近又爆痘了 好烦: care, never a product, never "not sure"
             care.comfort(ctx, result, concern)
             return
-        if result.decision is Decision.CLARIFY:
-            replies.numbered_choice(ctx, result)
+        if result.decision is Decision.CLARIFY and (result.question or not result.intents):
+            replies.numbered_choice(ctx, result)  # 好的收到 (an answer, not a question) gets no menu of two
             return
         for smalltalk in ("greeting", "thanks"):
             if result.has_intent(smalltalk):
