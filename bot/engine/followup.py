@@ -42,6 +42,12 @@ def recent(session: Session, name: str, within: int = RECENT) -> Any:
     return item.get("value")
 
 
+def answered_last_turn(session: Session) -> bool:
+    """The bot's last turn (not this one) answered an FAQ question."""
+    item = session.context.get("topic")
+    return isinstance(item, dict) and session.turns - int(item.get("turn", -RECENT - 1)) == 1
+
+
 def chosen(session: Session, result: Result) -> str | None:
     """The entry picked from the numbered choice offered on the turn before, if this reply picks one."""
     offered = recent(session, "choice", within=1)

@@ -20,7 +20,7 @@ from bot.conversation import InboundKind, Outbound
 from bot.engine import care, replies, sales, survey, welcome
 from bot.engine.burst import engaged, pieces
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import chosen, follow_up, remember
+from bot.engine.followup import answered_last_turn, chosen, follow_up, remember
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
@@ -186,6 +186,11 @@ class TurnRun:
             replies.answer(ctx, picked)
             return
         state = state_of(flows.current, session.state)
+        if state is not None and _acknowledges(result) and answered_last_turn(session):
+            ctx.why.append("a bare yes right after an FAQ answer acknowledges the answer, not the flow's question "
+                           "asked before it: the flow waits")
+            ctx.say("ack")
+            return
         both = ambiguous(state, result)
         if both is not None:
             ctx.why.append(f"the reply could be {both[0]} or {both[1]}: the question again, lighter")
@@ -272,3 +277,10 @@ def _says_again(before: Result, result: Result) -> bool:
     return (bool(result.intents) and not result.question and not before.question
             and result.decision is Decision.MISS and before.decision is Decision.MISS
             and {name for name, _ in result.intents} == {name for name, _ in before.intents})
+
+
+def _acknowledges(result: Result) -> bool:
+    """好的 / 嗯嗯 / 好的收到: yes and nothing else."""
+    return (result.has_intent("affirm") and not result.words and not result.question
+            and result.decision is Decision.MISS)
+
