@@ -20,7 +20,7 @@ from bot.conversation import InboundKind, Outbound
 from bot.engine import care, replies, sales, survey, welcome
 from bot.engine.burst import engaged, pieces
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import answered_last_turn, chosen, follow_up, remember
+from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
@@ -80,6 +80,8 @@ class TurnRun:
             ctx.say("non_text")
         else:
             ctx.why.append(f"{kind} needs no reply")
+        if any(message.label == "fallback" for message in ctx.reply.messages):
+            remember(session, "offered_human", True)  # the fallback asks whether she wants a person
         session.trace = ctx.why
 
     def _welcome(self, kind: InboundKind) -> None:
@@ -179,6 +181,9 @@ class TurnRun:
             return
         if result.has_intent("ask_human"):
             flows.hand_over("the customer asked for a human")
+            return
+        if recent(session, "offered_human", within=1) and _acknowledges(result):
+            flows.hand_over("the customer said yes to the fallback's offer of a person")
             return
         picked = chosen(session, result)
         if picked is not None:
