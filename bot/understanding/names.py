@@ -57,7 +57,7 @@ def _talks_about(result: Result) -> bool:
 
 
 def _original(text: str, name: str) -> str:
-    """The name as the customer typed it (Lily, not lily), when it can be found."""
+    """The name as the customer typed it (Lily, not lily; 甜甜, which normalising made 甜), when it can be found."""
     compact = re.sub(r"\s+", "", text)
-    found = re.search(re.escape(name), compact, flags=re.IGNORECASE)
+    found = re.search("".join(re.escape(char) + "+" for char in name), compact, flags=re.IGNORECASE)
     return found.group(0) if found else name
