@@ -28,7 +28,7 @@ MORNING = 1_767_225_600.0 + 2 * 3600
 
 @pytest.mark.parametrize(("said", "name"), [
     ("小雨", "小雨"), ("叫我小雨", "小雨"), ("我是小雨", "小雨"), ("叫我小雨就行", "小雨"), ("小美吧", "小美"),
-    ("你可以叫我Lily", "Lily"), ("王女士", "王女士"), ("我叫阿May呀", "阿May"),
+    ("我叫甜甜", "甜甜"), ("叫我莉莉就好", "莉莉"), ("你可以叫我Lily", "Lily"), ("王女士", "王女士"), ("我叫阿May呀", "阿May"),
 ])
 def test_a_plausible_name_is_read(said: str, name: str) -> None:
     assert name_in(understand(said), understand) == name
