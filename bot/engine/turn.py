@@ -135,12 +135,20 @@ class TurnRun:
         results = engaged([understand(piece) for piece in pieces(texts, understand, understanding.has_intents)])
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
+        reprompted: list[Outbound] = []  # "say that again" to a piece of this burst
         for number, result in enumerate(results):
             if number and _says_again(results[number - 1], result):
                 ctx.why.append(f"“{result.text}” says what the piece before it said: answered once")
                 continue
             asked, fired = ctx.asked, len(ctx.session.fired)
+            misses, said = ctx.session.misses, len(ctx.reply.messages)
             self._understand_and_answer(result)
+            if ctx.session.misses > misses:
+                reprompted += ctx.reply.messages[said:]
+            elif reprompted and len(ctx.session.fired) > fired:  # 我叫 + 小雨: the second piece answers it
+                ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not r for r in reprompted)]
+                reprompted = []
+                ctx.why.append("a later piece of the burst answered what an earlier one did not: no reprompt")
             if number and asked.answered_by(ctx.session.fired[fired:]):
                 asked.drop_from(ctx.reply.messages)  # answered within the burst: no need to ask it
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
