@@ -99,3 +99,11 @@ class Asked:
     def drop_from(self, messages: list[Outbound]) -> None:
         kept = [m for m in messages if all(m is not asked for asked in self.messages)]
         messages[:] = kept
+
+
+def says_again(before: Result, result: Result) -> bool:
+    """在开会 晚点聊: two pieces of one burst that say the same (the same intents, no question, no FAQ
+    answer) get one reply."""
+    return (bool(result.intents) and not result.question and not before.question
+            and result.decision is Decision.MISS and before.decision is Decision.MISS
+            and {name for name, _ in result.intents} == {name for name, _ in before.intents})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bot.engine.flows import State
 from bot.engine.machine import CompiledFlow
-from bot.understanding.matcher import Result
+from bot.understanding.matcher import Decision, Result
 
 TIE = 1.0  # intent scores this close are a tie
 
@@ -37,3 +37,9 @@ def ambiguous(state: State | None, result: Result) -> tuple[str, str] | None:
 
 def takes_free_answers(state: State | None) -> bool:
     return state is not None and any(rule.any for rule in state.on)
+
+
+def acknowledges(result: Result) -> bool:
+    """好的 / 嗯嗯 / 好的收到: yes and nothing else."""
+    return (result.has_intent("affirm") and not result.words and not result.question
+            and result.decision is Decision.MISS)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
 from bot.engine import care, replies, sales, survey, welcome
-from bot.engine.burst import engaged, pieces
+from bot.engine.burst import engaged, pieces, says_again
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
-from bot.engine.reading import ambiguous, state_of, takes_free_answers
+from bot.engine.reading import acknowledges, ambiguous, state_of, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 
@@ -137,7 +137,7 @@ class TurnRun:
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         reprompted: list[Outbound] = []  # "say that again" to a piece of this burst
         for number, result in enumerate(results):
-            if number and _says_again(results[number - 1], result):
+            if number and says_again(results[number - 1], result):
                 ctx.why.append(f"“{result.text}” says what the piece before it said: answered once")
                 continue
             asked, fired = ctx.asked, len(ctx.session.fired)
@@ -190,7 +190,7 @@ class TurnRun:
         if result.has_intent("ask_human"):
             flows.hand_over("the customer asked for a human")
             return
-        if recent(session, "offered_human", within=1) and _acknowledges(result):
+        if recent(session, "offered_human", within=1) and acknowledges(result):
             flows.hand_over("the customer said yes to the fallback's offer of a person")
             return
         picked = chosen(session, result)
@@ -199,7 +199,7 @@ class TurnRun:
             replies.answer(ctx, picked)
             return
         state = state_of(flows.current, session.state)
-        if state is not None and _acknowledges(result) and answered_last_turn(session):
+        if state is not None and acknowledges(result) and answered_last_turn(session):
             ctx.why.append("a bare yes right after an FAQ answer acknowledges the answer, not the flow's question "
                            "asked before it: the flow waits")
             ctx.say("ack")
@@ -282,18 +282,4 @@ class TurnRun:
         replies.not_understood(ctx, flows, question=result.question)
         if not in_flow and not result.question:
             self.unsure += ctx.reply.messages[before:]
-
-
-def _says_again(before: Result, result: Result) -> bool:
-    """在开会 晚点聊: two pieces of one burst that say the same (the same intents, no question, no FAQ
-    answer) get one reply."""
-    return (bool(result.intents) and not result.question and not before.question
-            and result.decision is Decision.MISS and before.decision is Decision.MISS
-            and {name for name, _ in result.intents} == {name for name, _ in before.intents})
-
-
-def _acknowledges(result: Result) -> bool:
-    """好的 / 嗯嗯 / 好的收到: yes and nothing else."""
-    return (result.has_intent("affirm") and not result.words and not result.question
-            and result.decision is Decision.MISS)
 
