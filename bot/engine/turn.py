@@ -278,6 +278,9 @@ class TurnRun:
             ctx.why.append("a question the knowledge base cannot answer: said so, the flow waits where it is")
             ctx.say("fallback")
             return
+        if not in_flow and not result.question and ctx.reply.messages:
+            ctx.why.append("a statement nothing understood, after a reply in this turn: no 'I am listening' too")
+            return  # 别推了 我就问问: the opt-out line answers the burst
         before = len(ctx.reply.messages)
         replies.not_understood(ctx, flows, question=result.question)
         if not in_flow and not result.question:
