@@ -47,8 +47,8 @@ def test_bundled_content_is_clean() -> None:
         ("flows/survey.yaml", "      - option: any\n        goto: concern\n      - option: unknown\n        say: survey.unknown\n"
          "        goto: concern\n", "      - option: any\n        end: true\n", "状态 “concern” 从 start 走不到 (unreachable)"),
         ("flows/icebreak.yaml", "    say: icebreak.chat\n", "    say: icebreak.chat\n    sya: x\n",
-         "flows/icebreak.yaml:21:10: states.chat.sya: 不认识的字段"),
-        ("flows/icebreak.yaml", "start: ask_name", "start: [ask_name", "flows/icebreak.yaml:4:7: YAML 语法错误"),
+         "flows/icebreak.yaml:26:10: states.chat.sya: 不认识的字段"),
+        ("flows/icebreak.yaml", "start: hello", "start: [hello", "flows/icebreak.yaml:4:7: YAML 语法错误"),
         ("flows/welcome.yaml", "      - intent: deny\n", "      - silence: 1 day\n", "时长写法不对"),
         ("flows/survey.yaml", "mark: surveyed", "mark: surveyd", "mark “surveyd” 不认识"),
         ("knowledge/followups.yaml", "say: followup.tip\n", "say: followup.tpi\n",
@@ -229,10 +229,10 @@ def test_siyu_check_tells_the_operator_which_units_a_duration_takes(content: Pat
 @pytest.mark.parametrize(
     ("old", "new", "hint"),
     [
-        ("start: ask_name", "start: ask_name\n\tx: 1", "Tab"),
-        ("start: ask_name", "start: ask_name: x", "第二个“: ”"),
-        ("start: ask_name", "start: [ask_name", "方括号 [ ] 没有配对"),
-        ("start: ask_name", "start: \"ask_name", "引号没有配对"),
+        ("start: hello", "start: hello\n\tx: 1", "Tab"),
+        ("start: hello", "start: hello: x", "第二个“: ”"),
+        ("start: hello", "start: [hello", "方括号 [ ] 没有配对"),
+        ("start: hello", "start: \"hello", "引号没有配对"),
     ],
 )
 def test_a_yaml_syntax_error_says_in_chinese_what_to_look_for(content: Path, old: str, new: str, hint: str) -> None:

@@ -146,7 +146,7 @@ async def test_a_flow_in_progress_finishes_on_its_version_and_a_vanished_state_r
     await sim.say("好")
     started_on = (await sim.session()).version
     survey = root / "flows" / "icebreak.yaml"
-    renamed = survey.read_text(encoding="utf-8").replace("start: ask_name", "start: ask_nick")
+    renamed = survey.read_text(encoding="utf-8").replace("goto: ask_name", "goto: ask_nick")
     survey.write_text(renamed.replace("  ask_name:\n", "  ask_nick:\n"), encoding="utf-8")
     assert library.reload()
     assert library.current.version != started_on

@@ -27,6 +27,7 @@ from bot.engine.proactive import followup
 from bot.engine.reading import acknowledges, ambiguous, state_of, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.names import told_name
 
 _CUSTOMER_ACTS = frozenset({InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.IMAGE, InboundKind.VOICE,
                             InboundKind.VIDEO, InboundKind.FILE, InboundKind.LOCATION, InboundKind.LINK,
@@ -253,6 +254,11 @@ class TurnRun:
             return
         if result.decision is Decision.CLARIFY and (result.question or not result.intents):
             replies.numbered_choice(ctx, result)  # 好的收到 (an answer, not a question) gets no menu of two
+            return
+        told = told_name(result, ctx.content.understanding.understand) if ctx.persona.has("name.saved") else None
+        if told:  # 叫我小雨 before she was asked: kept (the icebreak then does not ask it)
+            ctx.session.slots["name"] = told
+            ctx.say("name.saved")
             return
         for smalltalk in ("greeting", "thanks"):
             if result.has_intent(smalltalk):

@@ -16,6 +16,7 @@ from bot.understanding.matcher import Decision, Result
 
 LONGEST = 8  # characters: 小雨, 阿美, Lily, 王女士 — a sentence is not a name
 _FRAMED = re.compile(r"^(?:你可以|可以|就|直接)?(?:叫我|喊我|我叫|我是|称呼我|我的名字是|名字是)")
+_TOLD = re.compile(r"^(?:你可以|可以|就|直接)?(?:叫我|喊我|我叫|称呼我|我的名字是|名字是)")
 _TRAILING = re.compile(r"(?:就行|就好|就可以|即可|吧|哦|呀|啦|呢|哈|嘛)+$")
 
 
@@ -36,6 +37,14 @@ def name_in(result: Result, understand: Callable[[str], Result]) -> str | None:
     if not _all_named(inner, name):
         return None  # 但是我不懂护肤, 你猜, 还没想好: a sentence (filler words, a negation), not a name
     return _original(result.text, name)
+
+
+def told_name(result: Result, understand: Callable[[str], Result]) -> str | None:
+    """A name the customer gave without being asked, in words that can mean nothing else: 叫我小雨, 我叫小雨
+    (not 我是…: 我是学生 is no name)."""
+    if not _TOLD.match(result.normalized):
+        return None
+    return name_in(result, understand)
 
 
 def _all_named(reading: Result, name: str) -> bool:
