@@ -62,6 +62,12 @@ def follow_up(ctx: TurnContext, follow: FollowUp) -> None:
         answer_all(ctx, follow.result)
 
 
+def needs_a_person(ctx: TurnContext, result: Result) -> bool:
+    """The message is answered by an FAQ entry a person must follow up (收到的瓶子碎了): never small talk."""
+    faq = ctx.content.understanding.faq_by_id
+    return result.decision is Decision.ANSWER and any(faq[entry].handover for entry in result.answers)
+
+
 def free_answer(result: Result) -> bool:
     """A statement, not a question, a greeting or a thank-you."""
     social = result.has_intent("greeting") or result.has_intent("thanks")
