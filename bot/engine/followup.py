@@ -82,7 +82,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
                 return found
         if not own and (not named.rest or understanding.analyze(named.rest).empty):
             return FollowUp(f"names {named.product.id} and nothing else", product=named.product, about=True)
-    if named is None and "price" in result.kinds:  # 防晒多少钱: prices are the products', and one is a 防晒
+    if named is None and result.has_intent("ask_price"):  # 防晒多少钱: prices are the products', one is a 防晒
         topic = str(recent(session, "topic") or "")
         words = result.words or ((_topic_word(understanding, topic),) if topic in understanding.faq_by_id else ())
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒

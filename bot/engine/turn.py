@@ -2,12 +2,15 @@
 
 Order of precedence for what a customer wrote (docs/authoring.md explains it to operators), after need
 evidence is read from it (docs/policy.md):
-opt-out → ask for a human → 1 or 2 after a numbered choice → an ambiguous reply is asked again, lighter →
+opt-out → ask for a human (or yes right after the fallback's offer of one) → 1 or 2 after a numbered choice →
+a bare yes right after an FAQ answer acknowledges it → an ambiguous reply is asked again, lighter →
 the current flow's rules (or its question answered by what the message revealed) → another flow that starts on
 it → a short follow-up about the product or topic just discussed → a survey question left unanswered
-long ago, asked again → a statement answering the state's open question (its catch-all) → an FAQ answer
-(the flow resumes) → a complaint gets care (engine/care.py) → a numbered choice → greeting/thanks → a question
-we cannot answer is said so, the flow waits → reprompt, reprompt, fallback. A flow that ends without a word
+long ago, asked again → a statement answering the state's open question (its catch-all; never an after-sales
+case that needs a person) → an FAQ answer (the flow resumes; one that needs a person hands over at the end of
+the turn) → a complaint gets care (engine/care.py) → a numbered choice (for a question) → a name given unasked →
+greeting/thanks → a question we cannot answer is said so, the flow waits → reprompt, reprompt, fallback. A flow
+that ends without a word
 does not swallow the message: it is read again as outside any flow. A burst is read piece by piece in that
 order (engine/burst.py); then, outside any flow, the policy may start its flow when what the customer wrote
 showed need — not when the customer was just answering that flow — (and what it says replaces a "not sure"
@@ -292,4 +295,3 @@ class TurnRun:
         replies.not_understood(ctx, flows, question=result.question)
         if not in_flow and not result.question:
             self.unsure += ctx.reply.messages[before:]
-
