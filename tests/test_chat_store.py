@@ -40,3 +40,14 @@ async def test_the_chat_shows_in_the_funnel_report(redis_store: Store) -> None:
     assert report.returncode == 0, report.stderr
     new_customers = next(line for line in report.stdout.splitlines() if line.startswith("新客"))
     assert new_customers.split("）", 1)[1].split()[0] == "1"  # 新客（加好友 / 进客服）  1  100% …
+
+
+async def test_a_second_chat_on_the_same_store_carries_the_conversation_on(redis_store: Store) -> None:
+    first = await asyncio.to_thread(siyu, "chat", "--store", TEST_REDIS_URL, "--customer", "wmAgain",
+                                    stdin="包邮吗\n/quit\n")
+    second = await asyncio.to_thread(siyu, "chat", "--store", TEST_REDIS_URL, "--customer", "wmAgain",
+                                     stdin="几天能到\n/quit\n")
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    answer = second.stdout.split("你: 几天能到", 1)[1]
+    assert "隔天到" in answer and "没有回复" not in answer  # not taken for a redelivery of the first run's turn
+    assert "首单立减" not in second.stdout.split("你: 几天能到", 1)[0]  # the welcome is not replayed

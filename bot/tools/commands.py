@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from bot.content.location import locate_content
@@ -129,7 +130,7 @@ async def _chat_on_store(library: Library, args: argparse.Namespace, window: flo
             print(f"siyu chat --store: Redis 不应答（{args.store}）", file=sys.stderr)
             return 2
         simulator = Simulator(library, store=store, customer=args.customer, channel=args.channel,
-                              burst_window=window)
+                              burst_window=window, run=f"{time.time_ns()}/")  # a new run carries the story on
         simulator.bus.subscribe(FunnelRecorder(store, FunnelMetrics(Metrics().registry),
                                                clock=lambda: simulator.now))
         return await run_chat(library, args.channel, burst_window=window, simulator=simulator, piped=_piped())

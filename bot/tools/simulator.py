@@ -60,7 +60,7 @@ class DirectDelivery:
 class Simulator:
     def __init__(self, library: Library, *, store: Store | None = None, customer: str = "wm_chat_customer",
                  channel: str = "", start: float | None = None, burst_window: float = 0.0,
-                 timezone: str = "Asia/Shanghai", bus: EventBus | None = None) -> None:
+                 timezone: str = "Asia/Shanghai", bus: EventBus | None = None, run: str = "") -> None:
         self.store = store or MemoryStore()
         self.now = time.time() if start is None else start
         self.bus = bus or EventBus()
@@ -70,6 +70,8 @@ class Simulator:
         self.key = f"chat:{customer}"
         self.channel = channel
         self.sequence = 0
+        # event ids must not repeat across runs on a kept store (the engine answers a repeated id as a redelivery)
+        self.run = run
         self.events: list[str] = []  # every event id sent, in order
         self.records = Records(self.store)
         self.delivery = DirectDelivery(self.key, self.events)
@@ -83,7 +85,7 @@ class Simulator:
     def _inbound(self, kind: InboundKind, text: str = "", channel: str = "",
                  data: dict[str, str] | None = None) -> Inbound:
         self.sequence += 1
-        self.events.append(f"sim/{self.customer}/{self.sequence}")
+        self.events.append(f"sim/{self.customer}/{self.run}{self.sequence}")
         return Inbound(event_id=self.events[-1], kind=kind, customer=self.customer,
                        text=text, channel=channel, at=self.now, data=data or {})
 
