@@ -111,6 +111,8 @@ def test_bundled_content_is_clean() -> None:
          "knowledge/codebook.yaml:16:34: “干” 在 skin 的选项 1 和 2 里都有"),
         ("knowledge/codebook.yaml", "answers: [油, 出油", "answers: [干皮, 出油", "“干皮” 在 skin 的选项 1 和 2 里都有"),
         ("knowledge/codebook.yaml", "mentions: [大油田", "mentions: [脸很干", "“脸很干” 在 skin 的选项 1 和 2 里都有"),
+        ("persona/xiaowanzi.yaml", "想更懂你的皮肤一点，", "想更懂你的皮肤一点{name，", "survey.intro: 花括号没有配对"),
+        ("knowledge/faq.yaml", "answer: 全场满59元包邮", "answer: 全场满59元{name}包邮", "shipping_fee: 这里的 { } 会原样发给顾客"),
     ],
 )
 def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, old: str, new: str,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.content.source import Document, Path_, Problem, load_document
 from bot.engine.flows import UNKNOWN_OPTION, Effects, FlowFile, State, Target, Transition, When
-from bot.engine.persona import Persona, Rules, lint_text, variables_of
+from bot.engine.persona import Persona, Rules, braces_pair, lint_text, variables_of
 from bot.events import FLOW_MARKS
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
@@ -33,6 +33,9 @@ def lint_knowledge(root: Path, rules: Rules) -> list[Problem]:
             if isinstance(text, str):
                 for message in lint_text(text, rules, []):
                     problems.append(document.problem((listing, index, text_field), f"{item.get('id')}: {message}"))
+                if "{" in text or "}" in text:  # only persona messages fill {variables}; this goes out as written
+                    problems.append(document.problem((listing, index, text_field), f"{item.get('id')}: "
+                                    "这里的 { } 会原样发给顾客（变量只在人设文案里填）：要用变量请改用 answer_key"))
     return problems
 
 
@@ -55,6 +58,9 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
             where: Path_ = ("messages", key, index)
             for message in lint_text(text, rules, persona.spec.style.emoji):
                 problems.append(document.problem(where, f"{key}: {message}"))
+            if not braces_pair(text):
+                problems.append(document.problem(where, f"{key}: 花括号没有配对：变量写成 {{name}}，"
+                                                        "要原样显示花括号就写两个 {{ 或 }}"))
             for name in sorted(variables_of(text) - slots):
                 problems.append(document.problem(where, f"{key}: 变量 {{{name}}} 没有任何流程会设置"))
     for key, (file, line, col) in used.items():

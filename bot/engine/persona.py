@@ -69,7 +69,19 @@ class Rules(Strict):
 
 
 def variables_of(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    """The {placeholders} a message reads; none when its braces do not pair (braces_pair says so)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:
+        return set()
+
+
+def braces_pair(text: str) -> bool:
+    try:
+        list(string.Formatter().parse(text))
+    except ValueError:
+        return False
+    return True
 
 
 class _Values:
