@@ -93,6 +93,11 @@ def _main(argv: Sequence[str] | None) -> int:
     except (RedisDown, RedisSlow) as error:  # the commands that read the running bot's store
         print(f"siyu {args.command}: Redis 不应答（REDIS_URL 对吗？Redis 在运行吗？）: {error}", file=sys.stderr)
         return 2
+    except ValueError as error:
+        if "Redis URL" not in str(error):  # redis-py's words for a URL it cannot read
+            raise
+        print(f"siyu {args.command}: Redis 地址写得不对（应当像 redis://127.0.0.1:6379/0）: {error}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -72,3 +72,17 @@ def test_output_into_a_closed_pipe_ends_quietly(command: list[str]) -> None:
         os.close(write_end)
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
     assert done.returncode == 141
+
+
+@pytest.mark.parametrize("command", [["misses"], ["report"], ["profile", "wm1"]])
+def test_a_malformed_redis_url_is_one_line_and_exit_code_2(command: list[str]) -> None:
+    result = siyu(*command, redis_url="notaurl")
+    assert result.returncode == 2
+    one_clear_line(result, "Redis 地址写得不对")
+
+
+def test_chat_input_that_is_not_utf8_is_read_not_a_traceback() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
+    result = subprocess.run([sys.executable, "-m", "bot", "chat"], input="\xff坏字节\n包邮吗\n".encode("latin-1",
+                            "ignore") + "坏字节\n包邮吗\n".encode("gbk"), capture_output=True, env=env, timeout=60)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr.decode("utf-8", "replace")

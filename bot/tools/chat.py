@@ -30,9 +30,11 @@ _KINDS = {"/image": InboundKind.IMAGE, "/voice": InboundKind.VOICE, "/sticker": 
 
 async def _read_line(prompt: str) -> str | None:
     try:
-        return await asyncio.get_running_loop().run_in_executor(None, input, prompt)
+        line = await asyncio.get_running_loop().run_in_executor(None, input, prompt)
     except EOFError:
         return None
+    # bytes that are not UTF-8 (a GBK terminal) arrive as surrogates: shown as �, never a traceback
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
