@@ -252,3 +252,23 @@ def test_a_question_word_anywhere_asks() -> None:
 
 def test_a_word_of_letters_and_characters_the_base_uses_stays_whole() -> None:
     assert "a醇" in BUNDLED.understand("A醇和烟酰胺能一起用吗").words  # the segmenter cut a / 醇和
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("发票能开吗，上次直播间买的面霜精华防晒洗面奶，发票怎么开", "invoice"),
+    ("多久发货，我在广州上班，周末要出差去北京，什么时候发货", "shipping_time"),
+    ("孕妇能用吗，我老婆怀孕五个月了脸上干燥起皮，孕期可以用吗", "pregnancy_safe"),
+])
+def test_a_question_asked_twice_in_other_words_is_answered(text: str, entry: str) -> None:
+    """The story between the two askings dilutes the whole message below `hit`; two clauses that each
+    answer the same entry are as sure as two that answer two entries."""
+    assert BUNDLED.understand(text).candidates[0].score < BUNDLED.thresholds.hit
+    assert answered(text) == [entry], BUNDLED.understand(text).reason
+
+
+@pytest.mark.parametrize(("text", "plain"), [
+    ("包邮吗 求解答", "包邮吗"), ("包邮吗 帮个忙吧", "包邮吗"), ("多久发货呀 谢谢啦", "多久发货呀"),
+    ("各位亲 包邮吗", "包邮吗"),
+])
+def test_thanks_and_pleas_weigh_nothing(text: str, plain: str) -> None:
+    assert BUNDLED.understand(text).candidates[0].score == BUNDLED.understand(plain).candidates[0].score

@@ -182,15 +182,16 @@ class Understanding:
         parts = clauses(text)
         if len(parts) > 1:
             answered = self._clauses_answered(parts)
-            if len(answered) > 1:  # several questions; one clause alone is a fragment, not a question
+            if answered and answered != answers:  # several clauses answered; one alone is a fragment
                 decision, answers, near = Decision.ANSWER, answered, False
-                reason = f"{len(parts)} clauses, {len(answered)} answered"
+                reason = f"{len(parts)} clauses, {len(answered)} entries answered"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
                       analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
 
     def _clauses_answered(self, parts: list[str]) -> list[str]:
-        """The entries a message's clauses answer, in order; [] when at most one clause can be answered (that
-        one alone would not count), found without searching: no reading of the other clauses, as typed or
+        """The entries a message's clauses answer, in order; [] unless at least two clauses are answered (one
+        alone would not count; two that ask the same entry in other words do). At most one clause that can
+        be answered is found without searching: no reading of the other clauses, as typed or
         with typos corrected, can reach `hit` (Index.ceiling). A clause searched is not read again: its
         normalised text, words, analysis and any correction made for its ceiling are searched as they are."""
         readings = []
@@ -214,14 +215,16 @@ class Understanding:
         if sum(possible) <= 1:
             return []
         answered: list[str] = []
+        clauses_answered = 0
         for number, ((part, normalized, words, analysis), can) in enumerate(zip(readings, possible, strict=True)):
             if can and self._asks(part, normalized, analysis):  # 到广州了，这是新号: news, not two questions
                 # search(part), without reading it again: it asks, so it is no statement
                 found = self._search(normalized, words, analysis, False, corrections.get(number))[1]
                 decision, answers, _, _ = self.decide(found)
                 if decision is Decision.ANSWER:
+                    clauses_answered += 1
                     answered.extend(a for a in answers if a not in answered)
-        return answered
+        return answered if clauses_answered > 1 else []
 
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""
