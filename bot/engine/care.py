@@ -5,7 +5,8 @@ it mentions an option of the policy's concern question (爆痘 → 痘痘, the c
 the optional `complaint` intent (还是不行, 没效果; knowledge/intents.yaml), about the concern the profile knows.
 It gets, in this order:
 - the FAQ answer that fits, when it names no catalogue product (care from the knowledge base);
-- else the persona's `care.<concern>` (care.痘痘), else `care` (her empathy line).
+- else the persona's `care.<concern>` (care.痘痘), else `care` (her empathy line), then the answer to the one
+  clause that asks for something (用了两次 感觉没效果 想退: the return policy), when there is one.
 Whether a product follows is the restraint policy's decision alone (engine/sales.py), never the side effect of
 an FAQ answer that happens to name one: 还是爆痘 right after an offer, or 最近又爆痘了 好烦 after 别推了, must
 not bring the product back.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from bot.engine import replies
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.normalize import clauses
 
 COMPLAINT = "complaint"  # the optional intent of knowledge/intents.yaml
 CARE = "care"  # the persona key (care.<concern label> first)
@@ -59,3 +61,23 @@ def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     key = f"{CARE}.{concern}" if concern and ctx.persona.has(f"{CARE}.{concern}") else CARE
     ctx.why.append(f"a complaint ({concern or '困扰不明'}): {key}, nothing sold; the flow, if any, waits where it is")
     ctx.say(key)
+    asked = _clause_answered(ctx, result)
+    if asked is not None:  # 用了两次 感觉没效果 想退: care, then what she asked for
+        ctx.why.append(f"and one of its clauses asks {'、'.join(asked.answers)}")
+        replies.answer_all(ctx, asked)
+
+
+def _clause_answered(ctx: TurnContext, result: Result) -> Result | None:
+    """The one clause of a complaint that asks for something the knowledge base answers without naming a
+    product (想退), if any; a clause that is itself the complaint (脸上老是泛红) is not. Outside a complaint a
+    lone clause is a fragment (到广州了，这是新号); here the rest of the message is its story."""
+    if result.decision is Decision.ANSWER:
+        return None
+    parts = clauses(result.text)
+    if len(parts) < 2:
+        return None
+    found = [r for r in map(ctx.content.understanding.understand, parts)
+             if r.decision is Decision.ANSWER and complaint(ctx, r) is None]  # 脸上老是泛红 tells, 想退 asks
+    if len(found) != 1 or sells(ctx, found[0]):
+        return None
+    return found[0]
