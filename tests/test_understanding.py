@@ -156,3 +156,15 @@ def test_invalid_knowledge_is_reported_with_lines_and_never_half_loaded(tmp_path
 
 def test_normalizer_variants_come_from_content() -> None:
     assert Normalizer({"威信": "微信"})("加威信") == "加微信"
+
+
+def test_an_intents_unless_words_cancel_its_keywords_not_its_examples() -> None:
+    knowledge = UNDERSTANDING.knowledge
+    intents = dict(knowledge.intents)
+    intents["opt_out"] = intents["opt_out"].model_copy(update={"keywords": ["别推"], "unless": ["太贵"],
+                                                               "examples": ["别推太贵"]})
+    understanding = Understanding(knowledge.model_copy(update={"intents": intents}))
+    assert understanding.understand("别推了").has_intent("opt_out")
+    assert not understanding.understand("别推荐太贵的，我是学生").has_intent("opt_out")
+    assert understanding.understand("别推太贵").has_intent("opt_out")  # an example is the whole message
+    assert not UNDERSTANDING.understand("痘痘烦死了").has_intent("opt_out")  # venting, in the sample

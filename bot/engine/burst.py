@@ -107,3 +107,9 @@ def says_again(before: Result, result: Result) -> bool:
     return (bool(result.intents) and not result.question and not before.question
             and result.decision is Decision.MISS and before.decision is Decision.MISS
             and {name for name, _ in result.intents} == {name for name, _ in before.intents})
+
+
+def without_acks(messages: list[Outbound]) -> list[Outbound]:
+    """好 + 那我下单了: 「收到～」 to the 好 is noise beside the answer to the rest; an ack stands only alone."""
+    said = [m for m in messages if m.label != "ack"]
+    return said if said else messages

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
 from bot.engine import care, replies, sales, survey, welcome
-from bot.engine.burst import engaged, pieces, says_again
+from bot.engine.burst import engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
 from bot.engine.handover import handback, handed_over
@@ -46,6 +46,7 @@ class TurnRun:
         self.burst_window = burst_window
         self.handover_timeout = handover_timeout  # 0: only the human ending the session gives it back
         self.unsure: list[Outbound] = []  # "not sure" said to a statement outside any flow, this turn
+        self.pieces = 1  # how many pieces this turn answers (a burst, or 好 + 那我下单了 cut from one message)
 
     # -- entry -----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -137,6 +138,7 @@ class TurnRun:
             return result
 
         results = engaged([understand(piece) for piece in pieces(texts, understand, understanding.has_intents)])
+        self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         reprompted: list[Outbound] = []  # "say that again" to a piece of this burst
@@ -155,6 +157,7 @@ class TurnRun:
                 ctx.why.append("a later piece of the burst answered what an earlier one did not: no reprompt")
             if number and asked.answered_by(ctx.session.fired[fired:]):
                 asked.drop_from(ctx.reply.messages)  # answered within the burst: no need to ask it
+        ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
             self.flows.hand_over(f"FAQ {ctx.reply.handover_after} needs a person to follow up", say=False)
@@ -194,7 +197,8 @@ class TurnRun:
         if result.has_intent("ask_human"):
             flows.hand_over("the customer asked for a human")
             return
-        if recent(session, "offered_human", within=1) and acknowledges(result):
+        if recent(session, "offered_human", within=1) and acknowledges(result) and self.pieces == 1:
+            # 好 + 那我下单了 says yes to something else: only a yes and nothing more takes the offer
             flows.hand_over("the customer said yes to the fallback's offer of a person")
             return
         picked = chosen(session, result)

@@ -1,7 +1,9 @@
 """Intents: what kind of move a short reply is (yes, no, a greeting, stop) — from content examples.
 
-An exact example scores 100; a keyword inside the message 90-100 by how much of it the keyword covers;
-otherwise `fuzz.ratio` against the examples for messages up to 12 characters. Kept at `intent` or more.
+An exact example scores 100; a keyword inside the message 90-100 by how much of it the keyword covers,
+unless one of the intent's `unless` words is in the message too (别推荐太贵的 narrows a recommendation, it does
+not opt out); otherwise `fuzz.ratio` against the examples for messages up to 12 characters. Kept at `intent`
+or more.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class IntentIndex:
     examples: list[str]
     example_owner: list[str]
     keywords: ahocorasick.Automaton | None
+    unless: dict[str, tuple[str, ...]]  # intent → words that cancel its keywords
 
     @classmethod
     def build(cls, knowledge: Knowledge, normalize: Normalizer) -> IntentIndex:
@@ -29,7 +32,11 @@ class IntentIndex:
         owners: list[str] = []
         automaton = ahocorasick.Automaton()
         any_keyword = False
+        unless: dict[str, tuple[str, ...]] = {}
         for name, intent in knowledge.intents.items():
+            words = tuple(w for w in map(normalize, intent.unless) if w)
+            if words:
+                unless[name] = words
             for example in intent.examples:
                 normalized = normalize(example)
                 if normalized:
@@ -44,7 +51,7 @@ class IntentIndex:
                     automaton.add_word(normalized, (normalized, name))
         if any_keyword:
             automaton.make_automaton()
-        return cls(exact, examples, owners, automaton if any_keyword else None)
+        return cls(exact, examples, owners, automaton if any_keyword else None, unless)
 
     def detect(self, query: str, threshold: float) -> list[tuple[str, float]]:
         if not query:
@@ -54,7 +61,8 @@ class IntentIndex:
             scores[name] = 100.0  # 嗯 is an example of affirm (嗯嗯) and of cold: both, and the flow decides
         if self.keywords is not None:
             for _, (word, name) in self.keywords.iter(query):
-                scores[name] = max(scores.get(name, 0.0), 90.0 + 10 * len(word) / len(query))
+                if not any(other in query for other in self.unless.get(name, ())):
+                    scores[name] = max(scores.get(name, 0.0), 90.0 + 10 * len(word) / len(query))
         if len(query) <= 12 and self.examples and query not in self.exact:
             for _, score, position in process.extract(query, self.examples, scorer=fuzz.ratio,
                                                       processor=None, limit=5, score_cutoff=threshold):

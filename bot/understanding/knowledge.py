@@ -42,9 +42,10 @@ class FaqFile(Strict):
 class Intent(Strict):
     examples: list[str] = []
     keywords: list[str] = []
+    unless: list[str] = []  # words that, anywhere in the message, make its keywords not count (别推 + 太贵的)
     description: str = ""
 
-    _blank = field_validator("examples", "keywords")(non_blank)
+    _blank = field_validator("examples", "keywords", "unless")(non_blank)
 
     @model_validator(mode="after")
     def _something(self) -> Intent:
