@@ -2,7 +2,9 @@
 
 session.context keeps, each with the turn it happened on:
 - product: the product last recommended (engine/sales.py), named by the customer, or named in full by the FAQ
-  answer just given (engine/replies.py: 我们的水杨酸控痘精华适合闭口粉刺, then 怎么用);
+  answer just given (engine/replies.py: 我们的水杨酸控痘精华适合闭口粉刺, then 怎么用) — unless another was
+  recommended within RECENT turns (`recommended`): 这个会不会闷痘 right after 舒缓修护精华 is about it, and the
+  acne answer that names the salicylic serum does not make 怎么用 next about that one;
 - topic: the FAQ entry last answered;
 - choice: the two entries of a numbered clarifying question, answerable with 1 or 2.
 A short message within RECENT turns of a recommendation is first looked up among that product's own

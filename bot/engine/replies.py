@@ -31,7 +31,10 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False) -> Non
     ctx.why.append(f"FAQ {entry_id} answered; the flow resumes where it was")
     text = "".join(message.text for message in ctx.reply.messages[said:])
     named = [p for p in ctx.content.understanding.knowledge.products if p.name and p.name in text]
-    if len(named) == 1:  # 我们的水杨酸控痘精华适合闭口粉刺: 怎么用 / 多少钱 next are about it (followup.py)
+    recommended = recent(ctx.session, "recommended")
+    if len(named) == 1 and recommended not in (None, named[0].id):
+        ctx.why.append(f"the answer names {named[0].id}, but {recommended} was just recommended: still about it")
+    elif len(named) == 1:  # 我们的水杨酸控痘精华适合闭口粉刺: 怎么用 / 多少钱 next are about it (followup.py)
         remember(ctx.session, "product", named[0].id)
         ctx.why.append(f"the answer names {named[0].id}: short follow-ups are about it")
 

@@ -82,6 +82,7 @@ def recommend(ctx: TurnContext) -> None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id
         remember(ctx.session, "product", decision.product.id)  # 怎么用 / 多少钱 next are about it (followup.py)
+        remember(ctx.session, "recommended", decision.product.id)  # an FAQ answer naming another does not replace it
         profile.record_offer(decision.product.id, ctx.now, "asked" if decision.asked else "proactive")
     elif decision.action is Action.LIGHT:
         profile.light_at = ctx.now
