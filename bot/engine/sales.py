@@ -19,27 +19,28 @@ from bot.policy.evidence import apply_reading, note
 from bot.understanding.matcher import Result
 
 PROACTIVE_START = "need"  # the start_on event of the flow the policy starts
+URGENT = "urgent"  # the evidence role of an urgent need (bot/policy/spec.py ROLES)
 
 
-def read_messages(ctx: TurnContext, results: list[Result], at: float) -> bool:
-    """Read need evidence from what the customer wrote; True when it showed need (positive evidence).
+def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozenset[str]:
+    """Read need evidence from what the customer wrote; the kinds of positive evidence it showed (need).
 
     The messages of a burst are read together, once, like one message: the same pain said twice within
     a burst is one pain, not a repeat. An opt-out (别推了) is not read for need."""
     profile, content = ctx.profile, ctx.content
     if ctx.inbound.event_id in profile.applied:
         ctx.why.append("这条消息的证据已经记过（重投递）")
-        return False
+        return frozenset()
     read = [result for result in results if result.normalized and not result.has_intent("opt_out")]
     if not read:
-        return False
+        return frozenset()
     text = "，".join(result.normalized for result in read)
     intents = [name for result in read for name, _ in result.intents]
     reading = content.need.read(text, intents, profile, at)
     ctx.why.extend(apply_reading(reading, profile, content.codebook, at))
     if profile.seen(at, content.policy.session_gap, ctx.session.channel):
         ctx.why.append(f"新的一次会话（第 {profile.sessions} 次）")
-    return any(item.weight > 0 for item in reading.evidence)
+    return frozenset(item.kind for item in reading.evidence if item.weight > 0)
 
 
 def opt_out(ctx: TurnContext) -> None:

@@ -13,8 +13,8 @@ greeting/thanks → a question we cannot answer is said so, the flow waits → r
 that ends without a word
 does not swallow the message: it is read again as outside any flow. A burst is read piece by piece in that
 order (engine/burst.py); then, outside any flow, the policy may start its flow when what the customer wrote
-showed need — not when the customer was just answering that flow — (and what it says replaces a "not sure"
-said to a statement).
+showed need — not when the customer was just answering that flow; an urgent need does not wait for the end of
+another flow — (and what it says replaces a "not sure" said to a statement).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class TurnRun:
         elif kind is InboundKind.FOLLOWUP:
             followup(ctx, self.flows)
         elif kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION):
-            self._welcome(kind)
+            welcome.start(self.ctx, self.flows, kind)
         elif handed_over(ctx, self.handover_timeout):
             ctx.why.append("handed over to a human: the bot stays silent")
         elif kind is InboundKind.TEXT:
@@ -88,17 +88,6 @@ class TurnRun:
         if any(message.label == "fallback" for message in ctx.reply.messages):
             remember(session, "offered_human", True)  # the fallback asks whether she wants a person
         session.trace = ctx.why
-
-    def _welcome(self, kind: InboundKind) -> None:
-        ctx = self.ctx
-        ctx.cancel_timer()
-        ctx.session.pending.clear()
-        self.flows.end("new welcome")
-        welcome.prepare(ctx)
-        event = "welcome" if kind is InboundKind.WELCOME else "enter_session"
-        if not self.flows.start_by_event(event):
-            ctx.say(event if ctx.persona.has(event) else "welcome")
-        welcome.kf_card(ctx)
 
     def _answer_pending(self) -> None:
         """Answer the texts of a burst as one turn."""
@@ -162,14 +151,15 @@ class TurnRun:
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
             self.flows.hand_over(f"FAQ {ctx.reply.handover_after} needs a person to follow up", say=False)
             return
-        if showed_need and self.flows.current is None:
-            self._need_shown(answering)
+        if showed_need and (self.flows.current is None or (sales.URGENT in showed_need
+                                                           and ctx.session.flow != ctx.content.policy.flow)):
+            self._need_shown(answering)  # an urgent need does not wait for the welcome's 回“好”
         if ctx.session.timer is None:
             self.flows.arm_silence()  # still waiting in the same state: its silence rule counts from now
 
     def _need_shown(self, answering: bool) -> None:
-        """Outside any flow after a message that showed need: the policy may start its flow — but not right
-        after the customer answered that flow (还是爆痘 to an offer is not asked 要不要我帮你挑 again)."""
+        """Outside any flow (or in one, for an urgent need) after a message that showed need: the policy may
+        start its flow — not right after the customer answered it (还是爆痘 to an offer is not asked again)."""
         ctx = self.ctx
         if answering:
             ctx.why.append(f"the customer was answering the {ctx.content.policy.flow} flow: it does not start again "
@@ -177,6 +167,8 @@ class TurnRun:
             return
         if not sales.should_start(ctx):
             return
+        if self.flows.current is not None:
+            self.flows.end("an urgent need comes first")
         said = len(ctx.reply.messages)
         self.flows.start_by_event(sales.PROACTIVE_START)
         if self.unsure and len(ctx.reply.messages) > said:  # 最近又爆痘了，好烦: the need is what it said

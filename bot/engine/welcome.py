@@ -9,12 +9,29 @@ of a contact welcome: scene `contact_welcome`), `kf_link` (a contact welcome tha
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.conversation import InboundKind
 from bot.engine.turn_context import TurnContext
+
+if TYPE_CHECKING:
+    from bot.engine.flow_runner import FlowRunner
 
 WELCOME_VIA = "welcome_via"
 CONTACT_SCENE = "contact_welcome"  # the kf link scene used in contact welcomes (bot/gateway/kf_link.py)
 CARD_TITLE, CARD_DESC = "kf_card.title", "kf_card.desc"
+
+
+def start(ctx: TurnContext, flows: FlowRunner, kind: InboundKind) -> None:
+    """A new contact or a kf session opened: whatever was going on ends, the welcome flow (or message) starts."""
+    ctx.cancel_timer()
+    ctx.session.pending.clear()
+    flows.end("new welcome")
+    prepare(ctx)
+    event = "welcome" if kind is InboundKind.WELCOME else "enter_session"
+    if not flows.start_by_event(event):
+        ctx.say(event if ctx.persona.has(event) else "welcome")
+    kf_card(ctx)
 
 
 def prepare(ctx: TurnContext) -> None:
