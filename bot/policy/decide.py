@@ -5,8 +5,9 @@
 
 An explicit ask is always answered once — also after 别推了, which only ends *proactive* offers — with one
 question first when the concern is unknown. A proactive offer needs a clear need (the evidence of the last
-`need.forget_after`), is never made in the first session (unless `budget.first_session`, or the need is
-urgent: 明天要拍照 冒了好几颗痘 cannot wait for a next visit), waits out the
+`need.forget_after`), is never made in the first session (unless `budget.first_session`, or evidence whose
+kind says `first_session: true` was shown within `ask_valid`: 明天要拍照 冒了好几颗痘 cannot wait for a next
+visit), waits out the
 cool-down after a refusal, and stays within `budget.offers` per `budget.window`. A cold customer gets one
 light mention, then nothing.
 """
@@ -130,12 +131,14 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
             return done(Action.LIGHT)
         reasons.append(f"冷淡，需求分 {need:g} < {policy.need.light:g}：不提")
         return done(Action.HOLD)
-    urgent = [e for e in live if e[0] == "urgent" and now - float(e[2]) <= policy.ask_valid]
     if profile.sessions <= 1 and not policy.budget.first_session:
-        if not urgent:
+        pressing = [e for e in live if now - float(e[2]) <= policy.ask_valid
+                    and e[0] in policy.evidence and policy.evidence[e[0]].first_session]
+        if not pressing:
             reasons.append("第一次会话，顾客没有主动要：不主动推荐")
             return done(Action.HOLD)
-        reasons.append("第一次会话，但很急：急事不等下一次")
+        reasons.append(f"第一次会话，但顾客说了{pressing[-1][3]}（{pressing[-1][0]}）：不等下一次")
+    urgent = [e for e in live if e[0] == "urgent" and now - float(e[2]) <= policy.ask_valid]
     recent = [o for o in profile.offers if now - float(o[1]) < policy.window]
     if len(recent) >= policy.budget.offers:
         reasons.append(f"{policy.spec.budget.window} 内已推荐 {len(recent)} 次（上限 {policy.budget.offers}）")

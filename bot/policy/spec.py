@@ -36,6 +36,7 @@ class EvidenceKind(Strict):
     unless: list[str] = []  # phrases that cancel the words (不急 is not 急)
     after: Duration | None = None  # silence: no reply this long after an offer
     times: int | None = Field(None, ge=2)  # repeat: the same concern this many times
+    first_session: bool = False  # shown within ask_valid, a proactive offer need not wait for a next session
 
     _lists = field_validator("intents", "words", "unless", mode="before")(_listed)
     _after = field_validator("after")(_positive)
