@@ -38,7 +38,7 @@ async def test_broken_followups_are_refused_with_file_and_line_and_later_edits_s
     await bot.started()
     await asyncio.sleep(1.0)  # the file watcher starts after the server
     broken = [("codebook.yaml", '"2": {label: 油皮', '"1": {label: 油皮', "knowledge/codebook.yaml:16:7"),  # a code twice
-              ("policy.yaml", "  window: 7d", "  window: 0d", "knowledge/policy.yaml:29:11"),  # the budget off
+              ("policy.yaml", "  window: 7d", "  window: 0d", "knowledge/policy.yaml:30:11"),  # the budget off
               ("followups.yaml", "{reason}", "{reasons", "knowledge/followups.yaml:12:13")]  # not a format string
     for name, old, new, where in broken:
         path = content / "knowledge" / name
@@ -99,8 +99,8 @@ def test_two_different_content_refusals_within_the_throttle_interval_both_reach_
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        for where in ("codebook.yaml:16:7", "policy.yaml:29:11", "policy.yaml:29:11"):
+        for where in ("codebook.yaml:16:7", "policy.yaml:30:11", "policy.yaml:30:11"):
             logger.error("content reload refused:\n%s", where, extra=DISTINCT)
     finally:
         logger.removeHandler(handler)
-    assert records == ["content reload refused:\ncodebook.yaml:16:7", "content reload refused:\npolicy.yaml:29:11"]
+    assert records == ["content reload refused:\ncodebook.yaml:16:7", "content reload refused:\npolicy.yaml:30:11"]
