@@ -13,6 +13,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.schema import Strict
+from bot.content.typos import colon_problems, comma_problems, syntax_colon
+
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
@@ -110,10 +113,33 @@ def load_document(path: Path, display: str | None = None) -> Document:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        context = error.context_mark.line if error.context_mark is not None else None
+        colon = syntax_colon(text, mark.line, context, field_names()) if mark else None
+        if colon is not None:  # answer：好的 — the colon typed with a Chinese input method
+            raise ContentError([Problem(file, colon[0], colon[1], f"YAML 语法错误: {colon[2]}")]) from None
         raise ContentError([Problem(file, line, col, f"YAML 语法错误: {_yaml_hint(error, text)}")]) from None
+    if node is None:
+        return Document(file, None, {})
+    typos = comma_problems(node) + colon_problems(node, text, field_names())
+    if typos:
+        raise ContentError([Problem(file, *spot) for spot in typos])
     positions: dict[Path_, tuple[int, int]] = {}
-    data = _plain(node, (), positions, file) if node is not None else None
+    data = _plain(node, (), positions, file)
     return Document(file, data, positions)
+
+
+def field_names() -> frozenset[str]:
+    """Every field name (and alias) of the content schemas, to tell a field typed with `：` from text."""
+    names: set[str] = set()
+    todo: list[type[BaseModel]] = [Strict]
+    while todo:
+        model = todo.pop()
+        todo.extend(model.__subclasses__())
+        for name, info in model.model_fields.items():
+            names.add(name)
+            if info.alias:
+                names.add(info.alias)
+    return frozenset(names)
 
 
 def validate(model: type[M], document: Document, data: Any = None, base: Path_ = ()) -> M:
