@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.messages import empty_file, explain
 from bot.content.schema import Strict
 from bot.content.typos import colon_problems, comma_problems, syntax_colon
 
@@ -144,6 +145,9 @@ def field_names() -> frozenset[str]:
 
 def validate(model: type[M], document: Document, data: Any = None, base: Path_ = ()) -> M:
     """Validate with pydantic; errors come back as Problems at the offending line."""
+    if data is None and document.data is None and not base:  # an empty file, or one of comments only
+        required = [info.alias or name for name, info in model.model_fields.items() if info.is_required()]
+        raise ContentError([document.problem((), empty_file(required))])
     try:
         return model.model_validate(document.data if data is None else data)
     except ValidationError as error:
@@ -151,29 +155,6 @@ def validate(model: type[M], document: Document, data: Any = None, base: Path_ =
         for item in error.errors():
             loc = tuple(part for part in item["loc"]
                         if not (isinstance(part, str) and part.startswith("function")))
-            where = ".".join(str(p) for p in loc) or "(top level)"
-            problems.append(document.problem((*base, *loc), f"{where}: {_explain(item)}"))
+            where = ".".join(str(p) for p in loc) or "（整个文件）"
+            problems.append(document.problem((*base, *loc), f"{where}: {explain(item)}"))
         raise ContentError(problems) from None
-
-
-_MESSAGES = {
-    "missing": "缺少必填项 (required)",
-    "extra_forbidden": "不认识的字段 (unknown field; check the spelling)",
-    "string_type": "应为文字 (expected text)",
-    "list_type": "应为列表 (expected a list)",
-    "dict_type": "应为映射 (expected a mapping)",
-    "bool_type": "应为 true/false",
-    "int_type": "应为整数 (expected a whole number)",
-    "float_type": "应为数字 (expected a number)",
-    "float_parsing": "应为数字 (expected a number)",
-    "int_parsing": "应为整数 (expected a whole number)",
-}
-
-
-def _explain(item: Any) -> str:
-    kind = str(item.get("type", ""))
-    if kind in _MESSAGES:
-        return _MESSAGES[kind]
-    if kind == "value_error" and "error" in item.get("ctx", {}):
-        return str(item["ctx"]["error"])  # our own message, without pydantic's "Value error, " prefix
-    return str(item.get("msg", "invalid"))
