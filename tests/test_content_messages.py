@@ -74,3 +74,9 @@ def test_siyu_test_says_what_is_wrong_with_a_test_file_in_chinese(content: Path,
             "enter_from_welcome / handback / purchase / delete，现在写的是 “hello”") in run.stdout, run.stdout
     assert "decision: 只能是 recommend / ask_first / light / hold / none，现在写的是 “maybe”" in run.stdout
     assert not any(word in run.stdout for word in ENGLISH), run.stdout
+
+
+def test_a_missing_answer_key_is_reported_at_the_faq_line_that_names_it(content: Path) -> None:
+    problems = problems_after(content, "knowledge/faq.yaml", "answer_key: faq.damaged_item", "answer_key: faq.damaged")
+    assert problems == ["knowledge/faq.yaml:55:17: damaged_item: answer_key “faq.damaged” 在人设 xiaowanzi 里没有这条文案"
+                        "（persona/xiaowanzi.yaml 的 messages 里加上它，或者改成已有的名字）"], problems
