@@ -21,8 +21,12 @@ HELP = """你现在是顾客，直接打字和机器人聊天。像在微信里�
   /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard），跟进计划从这里开始
   /buy          模拟顾客买了（订单），/delete 模拟顾客删了员工
   /image /voice /sticker  发一张图片 / 一段语音 / 一个表情包
+  /handback     转人工之后（会显示「（已转人工…）」，机器人不再回答），模拟人工结束会话：顾客交回机器人
   /reset        忘掉这位顾客，从头开始
   /quit         退出"""
+
+HANDED_OVER = "  （已转人工：之后顾客的消息由人工客服回复，机器人不再回答；输入 /handback 模拟人工结束会话）"
+STILL_HANDED = "  （已转人工，机器人不回复；/handback 把顾客交回机器人）"
 
 _KINDS = {"/image": InboundKind.IMAGE, "/voice": InboundKind.VOICE, "/sticker": InboundKind.STICKER,
           "/file": InboundKind.FILE}
@@ -51,13 +55,20 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
     speaker = library.current.personas[library.current.persona_for(channel).id].spec.name
     print(f"和{speaker}聊天（内容版本 {library.current.version}）。输入 /help 看命令。\n")
 
-    def show(messages: list[Outbound]) -> None:
-        if not messages:
-            print("  （没有回复）")
+    handed = False  # a human has the customer: the bot stays silent until /handback
+
+    async def show(messages: list[Outbound]) -> None:
+        nonlocal handed
         for message in messages:
             print(render(message, speaker))
+        now_handed = bool((await simulator.session()).handover_at)
+        if now_handed and not handed:
+            print(HANDED_OVER)
+        elif not messages:
+            print(STILL_HANDED if now_handed else "  （没有回复）")
+        handed = now_handed
 
-    show(await simulator.enter())
+    await show(await simulator.enter())
     reading: asyncio.Task[str | None] | None = None
     typing = False  # a burst is open: its messages wait for the window to pass
     while True:
@@ -68,7 +79,7 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             if not done:  # nothing more within the window: the burst is answered
                 typing = False
                 print()
-                show(await simulator.wait(burst_window))
+                await show(await simulator.wait(burst_window))
                 print("你: ", end="", flush=True)  # the prompt the pending read already showed
                 continue
         line = await reading
@@ -77,18 +88,18 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             print(f"你: {line}")  # the piped line is not on screen: prompt and line together
         if line is None or line.strip() in ("/quit", "/exit"):
             if typing:
-                show(await simulator.wait(burst_window))
+                await show(await simulator.wait(burst_window))
             if not piped:
                 print()  # after the prompt the terminal shows
             return 0
         command, _, rest = line.strip().partition(" ")
         if typing and command.startswith("/"):
             typing = False
-            show(await simulator.wait(burst_window))  # a command closes the burst first
+            await show(await simulator.wait(burst_window))  # a command closes the burst first
         if command == "/help":
             print(HELP.format(window=f"{burst_window:g}"))
         elif command == "/burst":
-            show(await simulator.burst([t.strip() for t in rest.split("|") if t.strip()],
+            await show(await simulator.burst([t.strip() for t in rest.split("|") if t.strip()],
                                        window=burst_window or 2.0))
         elif command == "/debug":
             session, profile = await simulator.session(), await simulator.profile()
@@ -105,24 +116,34 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                     print(f"  策略: {line_of_decision}")
         elif command == "/wait":
             try:
-                show(await simulator.wait(seconds(rest or "1d")))
+                await show(await simulator.wait(seconds(rest or "1d")))
             except ValueError as error:
                 print(f"  {error}")
+        elif command == "/handback":
+            if not handed:
+                print("  （现在没有转人工：机器人正在回答，不用 /handback）")
+            else:
+                messages = await simulator.send(InboundKind.HANDBACK)
+                handed = bool((await simulator.session()).handover_at)
+                print("  （人工结束了会话：顾客交回机器人，接下来的消息机器人回答）")
+                for message in messages:
+                    print(render(message, speaker))
         elif command == "/reset":
             await simulator.reset()
+            handed = False
             print("  已忘掉这位顾客。")
         elif command == "/welcome":
             await simulator.reset()
             simulator.channel = rest.strip() or channel
-            show(await simulator.welcome())
+            await show(await simulator.welcome())
         elif command in ("/buy", "/delete"):
-            show(await (simulator.purchase() if command == "/buy" else simulator.delete()))
+            await show(await (simulator.purchase() if command == "/buy" else simulator.delete()))
         elif command in _KINDS:
-            show(await simulator.send(_KINDS[command]))
+            await show(await simulator.send(_KINDS[command]))
         elif command.startswith("/"):
             print("  不认识的命令，/help 看看有哪些")
         elif burst_window > 0 and not piped:
             await simulator.send(InboundKind.TEXT, line)  # answered when the window passes
             typing = True
         else:  # one turn: the line, then a pause as long as the burst window
-            show(await simulator.send(InboundKind.TEXT, line) + await simulator.wait(burst_window))
+            await show(await simulator.send(InboundKind.TEXT, line) + await simulator.wait(burst_window))
