@@ -55,3 +55,10 @@ def test_the_help_names_handback() -> None:
     from bot.tools.chat import HELP
 
     assert "/handback" in HELP
+
+
+async def test_a_question_repeated_in_a_burst_command_is_answered_once(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript(["/burst 包邮吗 | 几天能到 | 包邮吗", "/burst 运费多少 | 几天能到 | 包邮吗？"], capsys)
+    for line in ("/burst 包邮吗 | 几天能到 | 包邮吗", "/burst 运费多少 | 几天能到 | 包邮吗？"):
+        said = "\n".join(after(out, line))
+        assert said.count("满59元包邮") == 1 and said.count("隔天到") == 1, said
