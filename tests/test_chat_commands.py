@@ -62,3 +62,19 @@ async def test_a_question_repeated_in_a_burst_command_is_answered_once(capsys: p
     for line in ("/burst 包邮吗 | 几天能到 | 包邮吗", "/burst 运费多少 | 几天能到 | 包邮吗？"):
         said = "\n".join(after(out, line))
         assert said.count("满59元包邮") == 1 and said.count("隔天到") == 1, said
+
+
+async def test_wait_without_a_duration_says_how_to_write_one(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript(["/wait", "/wait 3", "/wait 2h"], capsys)
+    assert after(out, "/wait") == ["  /wait 后面写要过去多久，例如 /wait 30m、/wait 2h、/wait 3d（s 秒、m 分钟、h 小时、d 天）"]
+    assert after(out, "/wait 3") == ["  时长 “3” 缺少单位：单位写 s（秒）、m（分钟）、h（小时）或 d（天），例如 3d、12h、30m"]
+    assert after(out, "/wait 2h") == ["  （过了 2h：这段时间没有到期的消息或跟进）"]
+
+
+async def test_a_blank_line_is_not_sent_as_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript([" \t  ", "", "/burst", "包邮吗"], capsys)
+    blank = ["  （空消息不会发出去：微信里也发不了只有空格的消息。输入 /help 看命令）"]
+    assert after(out, " \t  ") == blank and after(out, "") == blank, out
+    assert after(out, "/burst") == ["  /burst 后面写几条消息，用 | 隔开，例如 /burst 好呀 | 叫我小雨"]
+    assert not any("表情" in line for line in out), out  # not answered as a sticker or an empty message
+    assert any("满59元包邮" in line for line in after(out, "包邮吗"))

@@ -17,7 +17,7 @@ HELP = """你现在是顾客，直接打字和机器人聊天。像在微信里�
 机器人等你打完再一起回答（和微信客服里一样）。命令：
   /burst 好呀 | 叫我小雨   一次发出几条消息（用 | 隔开），当作连发
   /debug        看当前流程、状态、变量、上下文、顾客档案，上一轮为什么这样回答，以及克制策略最近的决定
-  /wait 3d      让时间过去（30s 10m 2h 3d），到期的定时消息和跟进（knowledge/followups.yaml）会发出来
+  /wait 3d      让时间过去（30s 10m 2h 3d，一定要写多久），到期的定时消息和跟进（knowledge/followups.yaml）会发出来
   /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard），跟进计划从这里开始
   /buy          模拟顾客买了（订单），/delete 模拟顾客删了员工
   /image /voice /sticker  发一张图片 / 一段语音 / 一个表情包
@@ -27,6 +27,9 @@ HELP = """你现在是顾客，直接打字和机器人聊天。像在微信里�
 
 HANDED_OVER = "  （已转人工：之后顾客的消息由人工客服回复，机器人不再回答；输入 /handback 模拟人工结束会话）"
 STILL_HANDED = "  （已转人工，机器人不回复；/handback 把顾客交回机器人）"
+
+BLANK = "  （空消息不会发出去：微信里也发不了只有空格的消息。输入 /help 看命令）"
+WAIT_USAGE = "  /wait 后面写要过去多久，例如 /wait 30m、/wait 2h、/wait 3d（s 秒、m 分钟、h 小时、d 天）"
 
 _KINDS = {"/image": InboundKind.IMAGE, "/voice": InboundKind.VOICE, "/sticker": InboundKind.STICKER,
           "/file": InboundKind.FILE}
@@ -39,6 +42,23 @@ async def _read_line(prompt: str) -> str | None:
         return None
     # bytes that are not UTF-8 (a GBK terminal) arrive as surrogates: shown as �, never a traceback
     return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+async def _wait(simulator: Simulator, duration: str, show: Callable[[list[Outbound]], Awaitable[None]]) -> None:
+    """/wait 3d: the clock moves on; what fell due is shown, or a line that says the time passed quietly."""
+    if not duration:
+        print(WAIT_USAGE)
+        return
+    try:
+        waited = seconds(duration)
+    except ValueError as error:
+        print(f"  {error}")
+        return
+    messages = await simulator.wait(waited)
+    if messages or (await simulator.session()).handover_at:
+        await show(messages)
+    else:
+        print(f"  （过了 {duration}：这段时间没有到期的消息或跟进）")
 
 
 async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
@@ -92,15 +112,22 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             if not piped:
                 print()  # after the prompt the terminal shows
             return 0
+        if not line.strip():  # Enter alone, or only spaces and tabs: WeChat sends no such message either
+            print(BLANK)
+            continue
         command, _, rest = line.strip().partition(" ")
+        rest = rest.strip()
         if typing and command.startswith("/"):
             typing = False
             await show(await simulator.wait(burst_window))  # a command closes the burst first
         if command == "/help":
             print(HELP.format(window=f"{burst_window:g}"))
         elif command == "/burst":
-            await show(await simulator.burst([t.strip() for t in rest.split("|") if t.strip()],
-                                       window=burst_window or 2.0))
+            texts = [t.strip() for t in rest.split("|") if t.strip()]
+            if texts:
+                await show(await simulator.burst(texts, window=burst_window or 2.0))
+            else:
+                print("  /burst 后面写几条消息，用 | 隔开，例如 /burst 好呀 | 叫我小雨")
         elif command == "/debug":
             session, profile = await simulator.session(), await simulator.profile()
             print(f"  流程/状态: {session.flow or '(无)'}.{session.state or '-'}  人设: {session.persona}"
@@ -115,10 +142,7 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                 for line_of_decision in describe(record):
                     print(f"  策略: {line_of_decision}")
         elif command == "/wait":
-            try:
-                await show(await simulator.wait(seconds(rest or "1d")))
-            except ValueError as error:
-                print(f"  {error}")
+            await _wait(simulator, rest, show)
         elif command == "/handback":
             if not handed:
                 print("  （现在没有转人工：机器人正在回答，不用 /handback）")
