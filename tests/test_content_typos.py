@@ -95,3 +95,8 @@ def test_a_list_item_written_with_a_full_width_colon_is_pointed_at(content: Path
         load_content(content)
     problems = [str(p) for p in caught.value.problems]
     assert problems == [f"knowledge/faq.yaml:{lines + 1}:5: “answer” 后面是{COLON}（冒号后再空一格），比如 answer: …"]
+
+
+def test_a_moderation_phrase_with_a_comma_is_not_a_typo(content: Path) -> None:
+    edit(content, "knowledge/moderation.yaml", "safe_words: [小姐姐,", "safe_words: [小姐姐，小姐妹,")
+    load_content(content)

@@ -16,12 +16,14 @@ import yaml
 
 Spot = tuple[int, int, str]  # line, column (1-based) and the message
 
-# lists whose items are single words, names or ids: a full-width comma inside one item is always a typo
+# lists of knowledge and flows whose items are single words, names or ids: a full-width comma inside one item
+# is always a typo. (Moderation word lists are left alone: their matching drops punctuation, so 加我，私聊 there
+# is the phrase 加我私聊, not a mistake.)
 WORD_LISTS = frozenset({
-    "keywords", "keyword", "words", "safe_words", "tags", "fits", "options", "tags_any", "tags_all", "tags_none",
-    "purchase_tags", "intent", "faq", "option", "say", "mark", "channels", "stop_on", "evidence",
+    "keywords", "keyword", "tags", "fits", "options", "tags_any", "tags_all", "tags_none", "purchase_tags",
+    "intent", "faq", "option", "say", "mark", "channels", "stop_on", "evidence",
 })
-_LIST_NAMES = {"keywords": "关键词", "keyword": "关键词", "words": "词", "safe_words": "词"}
+_LIST_NAMES = {"keywords": "关键词", "keyword": "关键词"}
 
 _FIELD = r"[A-Za-z_][A-Za-z0-9_.]*"
 _COLON_LINE = re.compile(rf"^[ \t]*(?:-[ \t]+)?({_FIELD})[ \t]*：")  # answer：好的 / - id：x
