@@ -101,3 +101,30 @@ def test_every_content_command_says_which_folder(tmp_path: Path) -> None:
     diagram = siyu("diagram", "survey", "--content", str(mine), cwd=elsewhere)
     assert diagram.returncode == 0 and diagram.stdout.startswith("stateDiagram")
     assert content_lines(diagram.stderr) == [f"内容目录: {mine.resolve()} ({OPTION})"]
+
+
+def test_check_of_a_folder_that_is_not_there_says_so_in_one_line(tmp_path: Path) -> None:
+    missing, empty = tmp_path / "nope", tmp_path / "empty"
+    empty.mkdir()
+    for args in (("check", str(missing)), ("check", "--content", str(missing))):
+        result = siyu(*args, cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [f"找不到内容目录 {missing}（{OPTION}）：路径写对了吗？"], result.stderr
+    result = siyu("check", str(empty), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"{empty} 不是内容目录：里面没有 flows/ persona/ knowledge/（{OPTION}）"]
+    result = siyu("chat", cwd=tmp_path, env={"SIYU_CONTENT": str(missing)}, stdin="/quit\n")
+    assert result.returncode == 1 and result.stderr.splitlines() == [
+        f"找不到内容目录 {missing}（{VARIABLE}）：路径写对了吗？"]
+
+
+def test_check_takes_content_like_the_other_commands(tmp_path: Path) -> None:
+    mine = copy_content(tmp_path / "shop")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = siyu("check", "--content", str(mine), cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert content_lines(result.stderr) == [f"内容目录: {mine.resolve()} ({OPTION})"]
+    assert siyu("check", str(mine), cwd=elsewhere).returncode == 0  # the folder as an argument still works
+    both = siyu("check", str(mine), "--content", str(elsewhere), cwd=elsewhere)
+    assert both.returncode == 2 and "只写一个" in both.stderr

@@ -50,6 +50,8 @@ def test_anything_else_is_not_a_name(said: str) -> None:
     (["我在新疆，能发货吗"], ["我在新疆，能发货吗"]),  # one question with a comma stays whole
     (["你好", "请问", "包邮吗", "？"], ["包邮吗"]),  # hello, 请问 and ？ beside a question need no answer
     (["你好"], ["你好"]),  # a hello alone is answered
+    (["包邮吗", "几天能到", "包邮吗"], ["包邮吗", "几天能到"]),  # asked again in the same burst: answered once
+    (["包邮吗", "几天能到", "包邮吗？"], ["包邮吗", "几天能到"]),
     ([""], [""]),
 ])
 def test_a_burst_is_cut_into_pieces_in_order(texts: list[str], expected: list[str]) -> None:

@@ -185,6 +185,15 @@ async def test_siyu_forget_command(redis_store: RedisStore) -> None:
     assert process.returncode == 0 and "wmCli" in out.decode(), out.decode()
     assert await redis_store.get("siyu:session:kf:wk1:wmCli") is None
     assert await redis_store.get("siyu:session:kf:wk1:wmOther") == "{}"
+    assert out.decode().splitlines()[-1] == "已删除顾客 wmCli 的全部数据：keys 1"  # what went, not every zero
+    for customer in ("wmCli", "nobody"):  # forgotten already, or never known: nothing stored, and it says so
+        again = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "forget", customer, env={**env, "REDIS_URL": TEST_REDIS_URL},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        said, _ = await asyncio.wait_for(again.communicate(), 60)
+        assert again.returncode == 0
+        assert said.decode().splitlines() == [f"没有顾客 {customer} 的任何数据，没有要删除的"
+                                              "（顾客 ID 写对了吗？应为 external_userid，如 wm…）"], said.decode()
     without_redis = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "forget", "wmCli", env=env, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT)

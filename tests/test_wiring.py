@@ -78,6 +78,16 @@ async def test_a_burst_is_answered_once_through_the_gateway(client: TestClient, 
     assert len(texts(fake)) == 1 and "59" in texts(fake)[0]
 
 
+async def test_a_question_repeated_within_a_kf_burst_is_answered_once(client: TestClient, fake: FakeWeCom) -> None:
+    for text in ("包邮吗", "几天能到", "包邮吗", "运费多少"):
+        fake.add_kf_message("wk1", "wmTwice", text)
+    await notify(client, "T4")
+    await eventually(lambda: len(texts(fake)) >= 1)
+    await asyncio.sleep(0.8)
+    said = "\n".join(texts(fake))
+    assert said.count("满59元包邮") == 1 and said.count("隔天到") == 1, said
+
+
 async def test_new_contact_is_welcomed_and_invited_to_the_kf_chat(fake: FakeWeCom, store: Store, clock: Clock,
                                                                    aiohttp_client: Any) -> None:
     factory = make_conversation_factory(ROOT, burst_window=0.3, hot_reload=False)

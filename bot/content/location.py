@@ -25,6 +25,17 @@ class ContentLocation:
     source: str  # OPTION, VARIABLE, CURRENT or BUNDLED
     note: str = ""  # why the current directory was not used, when it nearly was
 
+    def unusable(self) -> str:
+        """Why this folder cannot be content at all, in one line ("" when it can be read): a folder that does not
+        exist, or holds none of flows/ persona/ knowledge/, would otherwise be a page of "缺少文件"."""
+        if not self.path.exists():
+            return f"找不到内容目录 {self.path}（{self.source}）：路径写对了吗？"
+        if not self.path.is_dir():
+            return f"内容目录 {self.path} 不是文件夹（{self.source}）"
+        if not any((self.path / name).is_dir() for name in FOLDERS):
+            return f"{self.path} 不是内容目录：里面没有 flows/ persona/ knowledge/（{self.source}）"
+        return ""
+
     def describe(self) -> str:
         """The one line every command prints on stderr."""
         line = f"内容目录: {self.path} ({self.source})"

@@ -13,6 +13,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.messages import empty_file, explain
+from bot.content.schema import Strict
+from bot.content.typos import colon_problems, comma_problems, syntax_colon
+
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
@@ -110,14 +114,40 @@ def load_document(path: Path, display: str | None = None) -> Document:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        context = error.context_mark.line if error.context_mark is not None else None
+        colon = syntax_colon(text, mark.line, context, field_names()) if mark else None
+        if colon is not None:  # answer：好的 — the colon typed with a Chinese input method
+            raise ContentError([Problem(file, colon[0], colon[1], f"YAML 语法错误: {colon[2]}")]) from None
         raise ContentError([Problem(file, line, col, f"YAML 语法错误: {_yaml_hint(error, text)}")]) from None
+    if node is None:
+        return Document(file, None, {})
+    typos = comma_problems(node) + colon_problems(node, text, field_names())
+    if typos:
+        raise ContentError([Problem(file, *spot) for spot in typos])
     positions: dict[Path_, tuple[int, int]] = {}
-    data = _plain(node, (), positions, file) if node is not None else None
+    data = _plain(node, (), positions, file)
     return Document(file, data, positions)
+
+
+def field_names() -> frozenset[str]:
+    """Every field name (and alias) of the content schemas, to tell a field typed with `：` from text."""
+    names: set[str] = set()
+    todo: list[type[BaseModel]] = [Strict]
+    while todo:
+        model = todo.pop()
+        todo.extend(model.__subclasses__())
+        for name, info in model.model_fields.items():
+            names.add(name)
+            if info.alias:
+                names.add(info.alias)
+    return frozenset(names)
 
 
 def validate(model: type[M], document: Document, data: Any = None, base: Path_ = ()) -> M:
     """Validate with pydantic; errors come back as Problems at the offending line."""
+    if data is None and document.data is None and not base:  # an empty file, or one of comments only
+        required = [info.alias or name for name, info in model.model_fields.items() if info.is_required()]
+        raise ContentError([document.problem((), empty_file(required))])
     try:
         return model.model_validate(document.data if data is None else data)
     except ValidationError as error:
@@ -125,29 +155,6 @@ def validate(model: type[M], document: Document, data: Any = None, base: Path_ =
         for item in error.errors():
             loc = tuple(part for part in item["loc"]
                         if not (isinstance(part, str) and part.startswith("function")))
-            where = ".".join(str(p) for p in loc) or "(top level)"
-            problems.append(document.problem((*base, *loc), f"{where}: {_explain(item)}"))
+            where = ".".join(str(p) for p in loc) or "（整个文件）"
+            problems.append(document.problem((*base, *loc), f"{where}: {explain(item)}"))
         raise ContentError(problems) from None
-
-
-_MESSAGES = {
-    "missing": "缺少必填项 (required)",
-    "extra_forbidden": "不认识的字段 (unknown field; check the spelling)",
-    "string_type": "应为文字 (expected text)",
-    "list_type": "应为列表 (expected a list)",
-    "dict_type": "应为映射 (expected a mapping)",
-    "bool_type": "应为 true/false",
-    "int_type": "应为整数 (expected a whole number)",
-    "float_type": "应为数字 (expected a number)",
-    "float_parsing": "应为数字 (expected a number)",
-    "int_parsing": "应为整数 (expected a whole number)",
-}
-
-
-def _explain(item: Any) -> str:
-    kind = str(item.get("type", ""))
-    if kind in _MESSAGES:
-        return _MESSAGES[kind]
-    if kind == "value_error" and "error" in item.get("ctx", {}):
-        return str(item["ctx"]["error"])  # our own message, without pydantic's "Value error, " prefix
-    return str(item.get("msg", "invalid"))

@@ -5,7 +5,8 @@ Each message is a piece; a message that opens with short replies (好呀，叫�
 不用了，谢谢) is cut at its punctuation so each reply counts on its own, while a message that is one
 question with commas (我在新疆，能发货吗) stays whole. When a later piece answers the question the bot
 asked after an earlier piece (好呀 → 「怎么称呼你？」, then 叫我小雨), that question is dropped from the
-reply: the customer has answered it already. The same message sent twice in a row (好 好 好) is one piece.
+reply: the customer has answered it already. The same message sent twice in one burst (好 好 好, or 包邮吗 几天能到
+包邮吗) is one piece, answered where it was first sent.
 """
 
 from __future__ import annotations
@@ -37,9 +38,15 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
                 rest.append(part)
         if rest:
             found.append("，".join(rest))
-    # 好 + 好 + 好, 在吗 + 在吗: the same message sent again in a burst is said once, not answered again
-    found = [piece for number, piece in enumerate(found)
-             if not number or piece.strip() != found[number - 1].strip()]
+    # 好 + 好 + 好, 在吗 + 在吗, 包邮吗 + 几天能到 + 包邮吗: the same message sent again anywhere in a burst is
+    # said once, not answered again
+    seen: set[str] = set()
+    once: list[str] = []
+    for piece in found:
+        if _same(piece) not in seen:
+            seen.add(_same(piece))
+            once.append(piece)
+    found = once
     if len(found) < 2:
         return found or [texts[0] if texts else ""]  # nothing to read: the empty reply says so
     readings = [(piece, understand(piece)) for piece in found]
@@ -50,6 +57,11 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
     kept = [(piece, result) for number, (piece, result) in enumerate(readings)
             if not (_listening(result) and any(not _listening(later) for _, later in readings[number + 1:]))]
     return [piece for piece, _ in kept]
+
+
+def _same(piece: str) -> str:
+    """What makes two pieces the same message: 包邮吗 and 包邮吗？ are."""
+    return piece.strip().rstrip("？?！!。.～~ 　")
 
 
 def engaged(results: list[Result]) -> list[Result]:
@@ -99,6 +111,13 @@ class Asked:
     def drop_from(self, messages: list[Outbound]) -> None:
         kept = [m for m in messages if all(m is not asked for asked in self.messages)]
         messages[:] = kept
+
+
+def answered_before(earlier: list[Result], result: Result) -> bool:
+    """包邮吗 + 几天能到 + 运费多少: a piece whose FAQ answer an earlier piece of the burst already got is not
+    answered a second time in the same turn."""
+    given = {faq for before in earlier if before.decision is Decision.ANSWER for faq in before.answers}
+    return result.decision is Decision.ANSWER and bool(result.answers) and set(result.answers) <= given
 
 
 def says_again(before: Result, result: Result) -> bool:

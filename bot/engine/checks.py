@@ -23,22 +23,6 @@ RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product
 ENGINE_SLOTS = ("welcome_via",)  # slots the engine sets itself (bot/engine/welcome.py)
 
 
-def lint_knowledge(root: Path, rules: Rules) -> list[Problem]:
-    """Answers and pitches are said to customers too: the same lint applies."""
-    problems = []
-    for name, listing, text_field in (("faq", "entries", "answer"), ("products", "products", "pitch")):
-        document = load_document(root / "knowledge" / f"{name}.yaml", f"knowledge/{name}.yaml")
-        for index, item in enumerate(document.data.get(listing) or []):
-            text = item.get(text_field) if isinstance(item, dict) else None
-            if isinstance(text, str):
-                for message in lint_text(text, rules, []):
-                    problems.append(document.problem((listing, index, text_field), f"{item.get('id')}: {message}"))
-                if "{" in text or "}" in text:  # only persona messages fill {variables}; this goes out as written
-                    problems.append(document.problem((listing, index, text_field), f"{item.get('id')}: "
-                                    "这里的 { } 会原样发给顾客（变量只在人设文案里填）：要用变量请改用 answer_key"))
-    return problems
-
-
 Used = dict[str, tuple[str, int, int]]  # persona key -> where a flow first uses it
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content.source import ContentError, Document, Problem, load_document, validate
-from bot.engine.checks import FlowChecker, check_persona, check_sales, lint_knowledge
+from bot.engine.checks import FlowChecker, check_persona, check_sales
 from bot.engine.flows import FlowFile
+from bot.engine.knowledge_checks import check_answer_keys, lint_knowledge
 from bot.engine.machine import CompiledFlow
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
 from bot.followups.plans import FollowupFile, load_plans
@@ -130,10 +131,7 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         problems.extend(check_persona(persona_obj, document, rules, checker.keys_used, slots))
     plans = load_plans(root, {name: p for name, (p, _) in personas.items()}, slots, checker.tags, set(flows),
                        problems)
-    answer_keys = {e.answer_key for e in knowledge.faq if e.answer_key}
-    for persona_obj, document in personas.values():
-        for key in sorted(answer_keys - persona_obj.messages.keys()):
-            problems.append(document.problem(("messages",), f"知识库引用的文案 “{key}” 在人设里不存在"))
+    problems.extend(check_answer_keys(root, [p for p, _ in personas.values()]))
     problems.extend(lint_knowledge(root, rules))
     if problems:
         raise ContentError(problems)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
 from bot.engine import care, replies, sales, survey, welcome
-from bot.engine.burst import engaged, pieces, says_again, without_acks
+from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
 from bot.engine.handover import handback, handed_over
@@ -134,6 +134,9 @@ class TurnRun:
         for number, result in enumerate(results):
             if number and says_again(results[number - 1], result):
                 ctx.why.append(f"“{result.text}” says what the piece before it said: answered once")
+                continue
+            if answered_before(results[:number], result):
+                ctx.why.append(f"“{result.text}” asks what an earlier piece asked: answered once")
                 continue
             asked, fired = ctx.asked, len(ctx.session.fired)
             misses, said = ctx.session.misses, len(ctx.reply.messages)

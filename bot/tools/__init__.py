@@ -23,10 +23,9 @@ def add_tool_commands(commands: Any) -> None:
 
     def content_option(parser: argparse.ArgumentParser, positional: bool = False) -> None:
         help_text = "内容目录（含 flows/ persona/ knowledge/），默认 SIYU_CONTENT 或自带的示例"
-        if positional:
-            parser.add_argument("content", nargs="?", metavar="DIR", help=help_text)
-        else:
-            parser.add_argument("--content", metavar="DIR", help=help_text)
+        if positional:  # siyu check DIR: kept beside --content DIR
+            parser.add_argument("folder", nargs="?", metavar="DIR", help=f"{help_text}；同 --content DIR")
+        parser.add_argument("--content", metavar="DIR", help=help_text)
 
     check = commands.add_parser("check", help="检查流程、人设、知识库：格式、引用、死状态（出错时退出码 1）")
     content_option(check, positional=True)

@@ -17,12 +17,19 @@ HELP = """你现在是顾客，直接打字和机器人聊天。像在微信里�
 机器人等你打完再一起回答（和微信客服里一样）。命令：
   /burst 好呀 | 叫我小雨   一次发出几条消息（用 | 隔开），当作连发
   /debug        看当前流程、状态、变量、上下文、顾客档案，上一轮为什么这样回答，以及克制策略最近的决定
-  /wait 3d      让时间过去（30s 10m 2h 3d），到期的定时消息和跟进（knowledge/followups.yaml）会发出来
+  /wait 3d      让时间过去（30s 10m 2h 3d，一定要写多久），到期的定时消息和跟进（knowledge/followups.yaml）会发出来
   /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard），跟进计划从这里开始
   /buy          模拟顾客买了（订单），/delete 模拟顾客删了员工
   /image /voice /sticker  发一张图片 / 一段语音 / 一个表情包
+  /handback     转人工之后（会显示「（已转人工…）」，机器人不再回答），模拟人工结束会话：顾客交回机器人
   /reset        忘掉这位顾客，从头开始
   /quit         退出"""
+
+HANDED_OVER = "  （已转人工：之后顾客的消息由人工客服回复，机器人不再回答；输入 /handback 模拟人工结束会话）"
+STILL_HANDED = "  （已转人工，机器人不回复；/handback 把顾客交回机器人）"
+
+BLANK = "  （空消息不会发出去：微信里也发不了只有空格的消息。输入 /help 看命令）"
+WAIT_USAGE = "  /wait 后面写要过去多久，例如 /wait 30m、/wait 2h、/wait 3d（s 秒、m 分钟、h 小时、d 天）"
 
 _KINDS = {"/image": InboundKind.IMAGE, "/voice": InboundKind.VOICE, "/sticker": InboundKind.STICKER,
           "/file": InboundKind.FILE}
@@ -35,6 +42,23 @@ async def _read_line(prompt: str) -> str | None:
         return None
     # bytes that are not UTF-8 (a GBK terminal) arrive as surrogates: shown as �, never a traceback
     return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+async def _wait(simulator: Simulator, duration: str, show: Callable[[list[Outbound]], Awaitable[None]]) -> None:
+    """/wait 3d: the clock moves on; what fell due is shown, or a line that says the time passed quietly."""
+    if not duration:
+        print(WAIT_USAGE)
+        return
+    try:
+        waited = seconds(duration)
+    except ValueError as error:
+        print(f"  {error}")
+        return
+    messages = await simulator.wait(waited)
+    if messages or (await simulator.session()).handover_at:
+        await show(messages)
+    else:
+        print(f"  （过了 {duration}：这段时间没有到期的消息或跟进）")
 
 
 async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
@@ -51,13 +75,20 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
     speaker = library.current.personas[library.current.persona_for(channel).id].spec.name
     print(f"和{speaker}聊天（内容版本 {library.current.version}）。输入 /help 看命令。\n")
 
-    def show(messages: list[Outbound]) -> None:
-        if not messages:
-            print("  （没有回复）")
+    handed = False  # a human has the customer: the bot stays silent until /handback
+
+    async def show(messages: list[Outbound]) -> None:
+        nonlocal handed
         for message in messages:
             print(render(message, speaker))
+        now_handed = bool((await simulator.session()).handover_at)
+        if now_handed and not handed:
+            print(HANDED_OVER)
+        elif not messages:
+            print(STILL_HANDED if now_handed else "  （没有回复）")
+        handed = now_handed
 
-    show(await simulator.enter())
+    await show(await simulator.enter())
     reading: asyncio.Task[str | None] | None = None
     typing = False  # a burst is open: its messages wait for the window to pass
     while True:
@@ -68,7 +99,7 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             if not done:  # nothing more within the window: the burst is answered
                 typing = False
                 print()
-                show(await simulator.wait(burst_window))
+                await show(await simulator.wait(burst_window))
                 print("你: ", end="", flush=True)  # the prompt the pending read already showed
                 continue
         line = await reading
@@ -77,19 +108,26 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             print(f"你: {line}")  # the piped line is not on screen: prompt and line together
         if line is None or line.strip() in ("/quit", "/exit"):
             if typing:
-                show(await simulator.wait(burst_window))
+                await show(await simulator.wait(burst_window))
             if not piped:
                 print()  # after the prompt the terminal shows
             return 0
+        if not line.strip():  # Enter alone, or only spaces and tabs: WeChat sends no such message either
+            print(BLANK)
+            continue
         command, _, rest = line.strip().partition(" ")
+        rest = rest.strip()
         if typing and command.startswith("/"):
             typing = False
-            show(await simulator.wait(burst_window))  # a command closes the burst first
+            await show(await simulator.wait(burst_window))  # a command closes the burst first
         if command == "/help":
             print(HELP.format(window=f"{burst_window:g}"))
         elif command == "/burst":
-            show(await simulator.burst([t.strip() for t in rest.split("|") if t.strip()],
-                                       window=burst_window or 2.0))
+            texts = [t.strip() for t in rest.split("|") if t.strip()]
+            if texts:
+                await show(await simulator.burst(texts, window=burst_window or 2.0))
+            else:
+                print("  /burst 后面写几条消息，用 | 隔开，例如 /burst 好呀 | 叫我小雨")
         elif command == "/debug":
             session, profile = await simulator.session(), await simulator.profile()
             print(f"  流程/状态: {session.flow or '(无)'}.{session.state or '-'}  人设: {session.persona}"
@@ -104,25 +142,32 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                 for line_of_decision in describe(record):
                     print(f"  策略: {line_of_decision}")
         elif command == "/wait":
-            try:
-                show(await simulator.wait(seconds(rest or "1d")))
-            except ValueError as error:
-                print(f"  {error}")
+            await _wait(simulator, rest, show)
+        elif command == "/handback":
+            if not handed:
+                print("  （现在没有转人工：机器人正在回答，不用 /handback）")
+            else:
+                messages = await simulator.send(InboundKind.HANDBACK)
+                handed = bool((await simulator.session()).handover_at)
+                print("  （人工结束了会话：顾客交回机器人，接下来的消息机器人回答）")
+                for message in messages:
+                    print(render(message, speaker))
         elif command == "/reset":
             await simulator.reset()
+            handed = False
             print("  已忘掉这位顾客。")
         elif command == "/welcome":
             await simulator.reset()
             simulator.channel = rest.strip() or channel
-            show(await simulator.welcome())
+            await show(await simulator.welcome())
         elif command in ("/buy", "/delete"):
-            show(await (simulator.purchase() if command == "/buy" else simulator.delete()))
+            await show(await (simulator.purchase() if command == "/buy" else simulator.delete()))
         elif command in _KINDS:
-            show(await simulator.send(_KINDS[command]))
+            await show(await simulator.send(_KINDS[command]))
         elif command.startswith("/"):
             print("  不认识的命令，/help 看看有哪些")
         elif burst_window > 0 and not piped:
             await simulator.send(InboundKind.TEXT, line)  # answered when the window passes
             typing = True
         else:  # one turn: the line, then a pause as long as the burst window
-            show(await simulator.send(InboundKind.TEXT, line) + await simulator.wait(burst_window))
+            await show(await simulator.send(InboundKind.TEXT, line) + await simulator.wait(burst_window))

@@ -17,15 +17,22 @@ from bot.engine.content import Content, load_content
 from bot.engine.library import Library
 
 
-def _content_dir(args: argparse.Namespace) -> Path:
-    """The folder this command works on, said on stderr so the sample is never used by surprise."""
+def _content_dir(args: argparse.Namespace) -> Path | None:
+    """The folder this command works on, said on stderr so the sample is never used by surprise; None (and one
+    line saying why) when that folder is missing or holds no content at all."""
     location = locate_content(getattr(args, "content", None), os.environ)
+    problem = location.unusable()
+    if problem:
+        print(problem, file=sys.stderr)
+        return None
     print(location.describe(), file=sys.stderr)
     return location.path
 
 
 def _load(args: argparse.Namespace, persona: str | None = None) -> Content | None:
     root = _content_dir(args)
+    if root is None:
+        return None
     try:
         return load_content(root, persona or os.environ.get("SIYU_PERSONA") or None)
     except ContentError as error:
@@ -38,6 +45,12 @@ def _load(args: argparse.Namespace, persona: str | None = None) -> Content | Non
 def check(args: argparse.Namespace) -> int:
     from bot.groups.library import GroupLibrary
 
+    if args.folder:  # `siyu check DIR`, the same as `siyu check --content DIR`
+        if args.content and Path(args.content).resolve() != Path(args.folder).resolve():
+            print(f"siyu check: 内容目录写了两个（{args.folder} 和 --content {args.content}），只写一个",
+                  file=sys.stderr)
+            return 2
+        args.content = args.folder
     content = _load(args)
     if content is None:
         return 1
@@ -197,7 +210,8 @@ def evaluate(args: argparse.Namespace) -> int:
 def moderate(args: argparse.Namespace) -> int:
     from bot.tools.moderate import run as run_moderate
 
-    return run_moderate(_content_dir(args), args.file, args.structured)
+    root = _content_dir(args)
+    return 1 if root is None else run_moderate(root, args.file, args.structured)
 
 
 def misses(args: argparse.Namespace) -> int:

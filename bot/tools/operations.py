@@ -107,6 +107,9 @@ def forget(args: argparse.Namespace) -> int:
             await store.close()
 
     counts = asyncio.run(run())
-    summary = "，".join(f"{kind} {count}" for kind, count in counts.items())
+    if not any(counts.values()):  # exit 0 all the same: nothing is kept about this id, which is what was asked
+        print(f"没有顾客 {args.customer} 的任何数据，没有要删除的（顾客 ID 写对了吗？应为 external_userid，如 wm…）")
+        return 0
+    summary = "，".join(f"{kind} {count}" for kind, count in counts.items() if count)
     print(f"已删除顾客 {args.customer} 的全部数据：{summary}")
     return 0

@@ -1,0 +1,103 @@
+"""Pydantic's validation errors said in the operator's words (Chinese), with what was written where it helps.
+
+`handover: ture` is “应为 true 或 false（写的是 “ture”）”, not “Input should be a valid boolean”; an empty file
+says it is empty and which fields it needs. A kind of error not listed here keeps pydantic's words, after a
+Chinese lead, so no message is English alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_PLAIN = {
+    "missing": "缺少必填项 (required)",
+    "extra_forbidden": "不认识的字段 (unknown field; check the spelling)",
+    "string_type": "应为文字 (expected text)",
+    "list_type": "应为列表 (expected a list)",
+    "set_type": "应为列表 (expected a list)",
+    "tuple_type": "应为列表 (expected a list)",
+    "dict_type": "应为映射：一行一个“字段: 值” (expected a mapping)",
+    "model_type": "应为映射：一行一个“字段: 值” (expected a mapping)",
+    "model_attributes_type": "应为映射：一行一个“字段: 值” (expected a mapping)",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "int_type": "应为整数 (expected a whole number)",
+    "int_parsing": "应为整数 (expected a whole number)",
+    "int_from_float": "应为整数，不能带小数 (expected a whole number)",
+    "float_type": "应为数字 (expected a number)",
+    "float_parsing": "应为数字 (expected a number)",
+    "finite_number": "应为普通的数字（不能是 .inf 或 .nan）",
+    "none_required": "这里不用写值",
+}
+
+_BOUNDS = {
+    "greater_than": ("gt", "应大于 {}"),
+    "greater_than_equal": ("ge", "应不小于 {}"),
+    "less_than": ("lt", "应小于 {}"),
+    "less_than_equal": ("le", "应不大于 {}"),
+}
+
+_TYPE_NAMES = {type(None): "空的", bool: "true/false", int: "数字", float: "数字", str: "文字", list: "列表",
+               dict: "映射"}
+
+
+def explain(item: Any) -> str:
+    """One pydantic error item (from ValidationError.errors()) as the operator should read it."""
+    kind = str(item.get("type", ""))
+    ctx = item.get("ctx") or {}
+    value = item.get("input")
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])  # our own message, without pydantic's "Value error, " prefix
+    if kind in _PLAIN:
+        said, _, english = _PLAIN[kind].partition(" (")
+        return said + _written(kind, value) + (f" ({english}" if english else "")
+    if kind in _BOUNDS:
+        name, text = _BOUNDS[kind]
+        return text.format(ctx.get(name)) + _written(kind, value)
+    if kind == "too_short":
+        size = ctx.get("min_length", 1)
+        if not ctx.get("actual_length"):
+            return f"不能是空的：至少要写 {size} 项"
+        return f"至少要写 {size} 项（现在只有 {ctx.get('actual_length')} 项）"
+    if kind == "too_long":
+        return f"最多写 {ctx.get('max_length')} 项（现在有 {ctx.get('actual_length')} 项）"
+    if kind == "string_too_short":
+        return "不能是空的" if ctx.get("min_length", 1) <= 1 else f"至少要写 {ctx.get('min_length')} 个字"
+    if kind == "string_too_long":
+        return f"太长了：最多 {ctx.get('max_length')} 个字"
+    if kind in ("literal_error", "enum"):
+        return f"只能是 {_choices(str(ctx.get('expected', '')))}" + _written(kind, value)
+    if kind == "string_pattern_mismatch":
+        choices = re.fullmatch(r"\^\(([\w|]+)\)\$", str(ctx.get("pattern", "")))
+        if choices:
+            return f"只能是 {' / '.join(choices.group(1).split('|'))}" + _written(kind, value)
+        if str(ctx.get("pattern", "")).startswith("^https?://"):
+            return "应为网址，以 https:// 或 http:// 开头" + _written(kind, value)
+        return f"写法不对（应符合 {ctx.get('pattern')}）" + _written(kind, value)
+    return f"格式不对 ({item.get('msg', 'invalid')})"
+
+
+def empty_file(required: list[str]) -> str:
+    """The message for a file with nothing in it (or only comments)."""
+    needs = f"：至少要写 {'、'.join(f'{name}:' for name in required)}" if required else ""
+    return f"文件是空的{needs}"
+
+
+def _choices(expected: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" as a / b / c."""
+    return " / ".join(part.strip(" '\"") for part in re.split(r",| or ", expected) if part.strip(" '\""))
+
+
+def _written(kind: str, value: Any) -> str:
+    """What was written instead, when it tells the operator more (ture, 三, a list where text belongs)."""
+    if kind in ("missing", "extra_forbidden"):
+        return ""
+    if isinstance(value, str):
+        return f"，现在写的是 “{value}”" if len(value) <= 40 else ""
+    if isinstance(value, bool):
+        return f"，现在写的是 {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"，现在写的是 {value}"
+    name = _TYPE_NAMES.get(type(value))
+    return f"，现在是{name}" if name else ""

@@ -1,0 +1,43 @@
+"""Checks of the knowledge files against the persona: what an FAQ answer says, and the persona messages an FAQ
+entry names (answer_key), each reported at the line of knowledge/ that has the mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.source import Problem, load_document
+from bot.engine.persona import Persona, Rules, lint_text
+
+
+def lint_knowledge(root: Path, rules: Rules) -> list[Problem]:
+    """Answers and pitches are said to customers too: the same lint applies."""
+    problems = []
+    for name, listing, text_field in (("faq", "entries", "answer"), ("products", "products", "pitch")):
+        document = load_document(root / "knowledge" / f"{name}.yaml", f"knowledge/{name}.yaml")
+        for index, item in enumerate(document.data.get(listing) or []):
+            text = item.get(text_field) if isinstance(item, dict) else None
+            if isinstance(text, str):
+                for message in lint_text(text, rules, []):
+                    problems.append(document.problem((listing, index, text_field), f"{item.get('id')}: {message}"))
+                if "{" in text or "}" in text:  # only persona messages fill {variables}; this goes out as written
+                    problems.append(document.problem((listing, index, text_field), f"{item.get('id')}: "
+                                    "这里的 { } 会原样发给顾客（变量只在人设文案里填）：要用变量请改用 answer_key"))
+    return problems
+
+
+def check_answer_keys(root: Path, personas: list[Persona]) -> list[Problem]:
+    """An FAQ entry's answer_key must be a message of every persona (any of them may answer it): reported at
+    the faq.yaml line that names it, where the typo usually is."""
+    document = load_document(root / "knowledge" / "faq.yaml", "knowledge/faq.yaml")
+    problems = []
+    for index, item in enumerate(document.data.get("entries") or []):
+        key = item.get("answer_key") if isinstance(item, dict) else None
+        if not isinstance(key, str) or not key or item.get("enabled") is False:  # a disabled entry never answers
+            continue
+        for persona in personas:
+            if key not in persona.messages:
+                problems.append(document.problem(
+                    ("entries", index, "answer_key"),
+                    f"{item.get('id')}: answer_key “{key}” 在人设 {persona.id} 里没有这条文案"
+                    f"（persona/{persona.id}.yaml 的 messages 里加上它，或者改成已有的名字）"))
+    return problems

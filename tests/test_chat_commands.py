@@ -1,0 +1,80 @@
+"""`siyu chat` commands an operator tries first: a handover shows, /handback gives the customer back to the
+bot, and /wait without a duration or a line of blanks get a clear answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine.content import load_content
+from bot.engine.library import Library
+from bot.tools.chat import HANDED_OVER, run_chat
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = Library(load_content(ROOT))
+
+
+async def transcript(lines: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:
+    queue = list(lines)
+
+    async def read_line(prompt: str) -> str | None:
+        return queue.pop(0) if queue else None
+
+    assert await run_chat(LIBRARY, "", burst_window=0, read_line=read_line, piped=True) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def after(out: list[str], line: str) -> list[str]:
+    """What the chat printed after the customer's line, up to the next line of theirs."""
+    start = out.index(f"你: {line}") + 1
+    rest = out[start:]
+    end = next((n for n, text in enumerate(rest) if text.startswith("你: ")), len(rest))
+    return rest[:end]
+
+
+async def test_a_handover_is_shown_and_handback_gives_the_customer_back(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript(["转人工", "你好", "/handback", "包邮吗"], capsys)
+    assert after(out, "转人工")[-1] == HANDED_OVER
+    assert after(out, "你好") == ["  （已转人工，机器人不回复；/handback 把顾客交回机器人）"]
+    assert after(out, "/handback") == ["  （人工结束了会话：顾客交回机器人，接下来的消息机器人回答）"]
+    assert any("满59元包邮" in line for line in after(out, "包邮吗")), out
+
+
+async def test_an_faq_that_hands_over_shows_the_marker_too(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript(["收到的瓶子碎了"], capsys)
+    assert after(out, "收到的瓶子碎了")[-1] == HANDED_OVER, out
+
+
+async def test_handback_without_a_handover_says_there_is_none(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript(["/handback"], capsys)
+    assert after(out, "/handback") == ["  （现在没有转人工：机器人正在回答，不用 /handback）"]
+
+
+def test_the_help_names_handback() -> None:
+    from bot.tools.chat import HELP
+
+    assert "/handback" in HELP
+
+
+async def test_a_question_repeated_in_a_burst_command_is_answered_once(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript(["/burst 包邮吗 | 几天能到 | 包邮吗", "/burst 运费多少 | 几天能到 | 包邮吗？"], capsys)
+    for line in ("/burst 包邮吗 | 几天能到 | 包邮吗", "/burst 运费多少 | 几天能到 | 包邮吗？"):
+        said = "\n".join(after(out, line))
+        assert said.count("满59元包邮") == 1 and said.count("隔天到") == 1, said
+
+
+async def test_wait_without_a_duration_says_how_to_write_one(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript(["/wait", "/wait 3", "/wait 2h"], capsys)
+    assert after(out, "/wait") == ["  /wait 后面写要过去多久，例如 /wait 30m、/wait 2h、/wait 3d（s 秒、m 分钟、h 小时、d 天）"]
+    assert after(out, "/wait 3") == ["  时长 “3” 缺少单位：单位写 s（秒）、m（分钟）、h（小时）或 d（天），例如 3d、12h、30m"]
+    assert after(out, "/wait 2h") == ["  （过了 2h：这段时间没有到期的消息或跟进）"]
+
+
+async def test_a_blank_line_is_not_sent_as_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript([" \t  ", "", "/burst", "包邮吗"], capsys)
+    blank = ["  （空消息不会发出去：微信里也发不了只有空格的消息。输入 /help 看命令）"]
+    assert after(out, " \t  ") == blank and after(out, "") == blank, out
+    assert after(out, "/burst") == ["  /burst 后面写几条消息，用 | 隔开，例如 /burst 好呀 | 叫我小雨"]
+    assert not any("表情" in line for line in out), out  # not answered as a sticker or an empty message
+    assert any("满59元包邮" in line for line in after(out, "包邮吗"))

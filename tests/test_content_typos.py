@@ -1,0 +1,102 @@
+"""Full-width punctuation from a Chinese input method, where YAML needs `,` and `:`: reported at file:line in
+Chinese, instead of one silent keyword “包邮，运费” or PyYAML's English."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.content.source import ContentError
+from bot.engine.content import load_content
+
+
+def edit(root: Path, file: str, old: str, new: str) -> None:
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def problems_after(root: Path, file: str, old: str, new: str) -> list[str]:
+    edit(root, file, old, new)
+    with pytest.raises(ContentError) as caught:
+        load_content(root)
+    return [str(p) for p in caught.value.problems]
+
+
+COMMA = "全角逗号「，」"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where"),
+    [
+        ("knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [包邮，运费,", "knowledge/faq.yaml:27:16: keywords: 关键词"),
+        ("knowledge/faq.yaml", "tags: [物流]\n  - id: shipping_time", "tags: [物流，订单]\n  - id: shipping_time",
+         "knowledge/faq.yaml:9:12: tags: tags 列表"),
+        ("knowledge/intents.yaml", "keywords: [好的呀, 可以呀,", "keywords: [好的呀，可以呀,", "knowledge/intents.yaml:9:16:"),
+        ("knowledge/products.yaml", "fits: [痘痘, 油皮]", "fits: [痘痘，油皮]", "knowledge/products.yaml:"),
+    ],
+)
+def test_a_full_width_comma_in_a_list_of_words_is_reported_where_it_was_typed(content: Path, file: str, old: str,
+                                                                              new: str, where: str) -> None:
+    problems = problems_after(content, file, old, new)
+    assert len(problems) == 1 and problems[0].startswith(where) and COMMA in problems[0], problems
+    assert "YAML 列表要用半角逗号 , 分开" in problems[0]
+
+
+def test_siyu_check_reports_the_full_width_comma_and_fails(content: Path) -> None:
+    edit(content, "knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [包邮，运费,")
+    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "knowledge/faq.yaml:27:16: keywords: 关键词里有全角逗号「，」（“包邮，运费” 会被当成一项）" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        # a question may be one sentence with a comma; quoted text is written on purpose
+        ("knowledge/faq.yaml", "questions: [包邮吗,", "questions: [我在新疆，包邮吗,"),
+        ("knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [\"包邮，运费\", 运费,"),
+        ("knowledge/intents.yaml", "examples: [好, 好的,", "examples: [好的，收到, 好的,"),
+        ("persona/xiaowanzi.yaml", "  welcome:\n", "  welcome.tip:\n    - Tips：记得防晒\n    - 注意：早晚都要涂\n  welcome:\n"),
+    ],
+)
+def test_full_width_punctuation_in_sentences_is_left_alone(content: Path, file: str, old: str, new: str) -> None:
+    edit(content, file, old, new)
+    load_content(content)
+
+
+COLON = "全角冒号「：」：字段名后面要用半角冒号 :"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where"),
+    [
+        ("knowledge/faq.yaml", "    answer: 全场满59元", "    answer：全场满59元", "knowledge/faq.yaml:28:5: YAML 语法错误: “answer”"),
+        ("knowledge/faq.yaml", "  - id: shipping_fee", "  - id：shipping_fee", "knowledge/faq.yaml:25:5: YAML 语法错误: “id”"),
+        ("flows/icebreak.yaml", "start: hello", "start：hello", "flows/icebreak.yaml:3:1: YAML 语法错误: “start”"),
+    ],
+)
+def test_a_full_width_colon_after_a_field_name_is_reported_in_chinese(content: Path, file: str, old: str, new: str,
+                                                                      where: str) -> None:
+    problems = problems_after(content, file, old, new)
+    assert len(problems) == 1 and problems[0].startswith(where) and COLON in problems[0], problems
+    assert "could not find" not in problems[0]
+
+
+def test_a_list_item_written_with_a_full_width_colon_is_pointed_at(content: Path) -> None:
+    path = content / "knowledge" / "faq.yaml"
+    lines = path.read_text(encoding="utf-8").count("\n")
+    path.write_text(path.read_text(encoding="utf-8") + "  - answer：好的\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_content(content)
+    problems = [str(p) for p in caught.value.problems]
+    assert problems == [f"knowledge/faq.yaml:{lines + 1}:5: “answer” 后面是{COLON}（冒号后再空一格），比如 answer: …"]
+
+
+def test_a_moderation_phrase_with_a_comma_is_not_a_typo(content: Path) -> None:
+    edit(content, "knowledge/moderation.yaml", "safe_words: [小姐姐,", "safe_words: [小姐姐，小姐妹,")
+    load_content(content)
