@@ -10,18 +10,9 @@ import pytest
 
 from bot.content.source import ContentError
 from bot.engine.content import load_content
+from tests.content_kit import problems_after
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def problems_after(root: Path, file: str, old: str, new: str) -> list[str]:
-    path = root / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(ContentError) as caught:
-        load_content(root)
-    return [str(p) for p in caught.value.problems]
 
 
 def test_bundled_content_is_clean() -> None:

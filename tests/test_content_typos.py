@@ -11,21 +11,7 @@ import pytest
 
 from bot.content.source import ContentError
 from bot.engine.content import load_content
-
-
-def edit(root: Path, file: str, old: str, new: str) -> None:
-    path = root / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems_after(root: Path, file: str, old: str, new: str) -> list[str]:
-    edit(root, file, old, new)
-    with pytest.raises(ContentError) as caught:
-        load_content(root)
-    return [str(p) for p in caught.value.problems]
-
+from tests.content_kit import edit, problems_after
 
 COMMA = "全角逗号「，」"
 

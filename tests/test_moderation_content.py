@@ -12,15 +12,9 @@ import pytest
 from bot.content.source import ContentError
 from bot.engine.content import load_content
 from bot.moderation import Detector, load_moderation
+from tests.content_kit import edit
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def edit(root: Path, file: str, old: str, new: str) -> None:
-    path = root / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def problems(root: Path) -> list[str]:
