@@ -8,6 +8,7 @@ from bot.conversation import Outbound
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import FollowUp, recent, remember
 from bot.engine.machine import FALLBACK
+from bot.engine.quote import part_answering
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 
@@ -51,7 +52,8 @@ def numbered_choice(ctx: TurnContext, result: Result) -> None:
     ctx.say("clarify", first=first, second=second)
 
 
-def follow_up(ctx: TurnContext, follow: FollowUp) -> None:
+def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
+    """`message`: what the customer wrote (an FAQ follow-up is read with the topic in front of it)."""
     ctx.why.append(follow.why)
     if follow.product is not None and follow.about:
         ctx.say("product.about" if ctx.persona.has("product.about") else "fallback",
@@ -61,8 +63,23 @@ def follow_up(ctx: TurnContext, follow: FollowUp) -> None:
         text = follow.product.answers[follow.number].answer
         ctx.reply.messages.append(Outbound(text=text, label=f"product:{follow.product.id}#{follow.number}"))
         remember(ctx.session, "product", follow.product.id)
-    elif follow.result is not None:
+    elif follow.result is not None and not _quoted(ctx, follow.result, message):
         answer_all(ctx, follow.result)
+
+
+def _quoted(ctx: TurnContext, result: Result, message: str) -> bool:
+    """敷完要洗脸吗 right after the mask answer: the part of it that says so (persona `faq.quote`), not all of it."""
+    just = recent(ctx.session, "topic", within=1)
+    if result.answers != [just] or not ctx.persona.has("faq.quote"):
+        return False
+    entry = ctx.content.understanding.faq_by_id[just]
+    part = part_answering(ctx.content.understanding, entry.answer, message) if entry.answer else None
+    if part is None:
+        return False
+    ctx.say("faq.quote", part=part)
+    remember(ctx.session, "topic", just)
+    ctx.why.append(f"the answer just given ({just}) says it: quoted the part that does")
+    return True
 
 
 def needs_a_person(ctx: TurnContext, result: Result) -> bool:

@@ -236,7 +236,7 @@ class TurnRun:
             return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
         follow = follow_up(session, ctx.content.understanding, result)
         if follow is not None:
-            replies.follow_up(ctx, follow)
+            replies.follow_up(ctx, follow, result.text)
             return
         pending = survey.pending_after_silence(ctx)
         if pending is not None:
