@@ -231,3 +231,8 @@ def test_siyu_check_tells_the_operator_which_units_a_duration_takes(content: Pat
 def test_a_yaml_syntax_error_says_in_chinese_what_to_look_for(content: Path, old: str, new: str, hint: str) -> None:
     problems = problems_after(content, "flows/icebreak.yaml", old, new)
     assert len(problems) == 1 and "YAML 语法错误" in problems[0] and hint in problems[0], problems
+
+
+def test_an_unknown_question_kind_in_not_asked_as_is_reported(content: Path) -> None:
+    problems = problems_after(content, "knowledge/faq.yaml", "not_asked_as: [can]", "not_asked_as: [cna]")
+    assert any("knowledge/faq.yaml:" in p and "没有问题类型 “cna”" in p for p in problems), problems

@@ -278,3 +278,15 @@ def test_thanks_and_pleas_weigh_nothing(text: str, plain: str) -> None:
 def test_what_asks_anywhere_in_a_clause() -> None:
     """你们发什么快递 is a question (什么 is a question word), so the three clauses are three questions."""
     assert answered("你们发什么快递 多久能到 包邮不") == ["shipping_courier", "shipping_arrival", "shipping_fee"]
+
+
+def test_a_typo_reading_must_be_a_sure_one() -> None:
+    """脸又泛红了 is no typo of 脸油: the corrected reading reached the oily-skin answer at 64, just `hit`."""
+    assert answered("脸又泛红了") != ["oily_skin"], BUNDLED.understand("脸又泛红了").reason
+
+
+@pytest.mark.parametrize(("text", "entry"), [("会不会刺痛啊", "irritation_risk"), ("用了会过敏吗", "irritation_risk"),
+                                             ("用完脸上刺痛", "allergy_after_use"), ("我过敏了", "allergy_after_use")])
+def test_an_entry_is_not_asked_as_the_kinds_it_declares(text: str, entry: str) -> None:
+    """allergy_after_use (hands over) is `not_asked_as: [can]`: 会不会刺痛 is asked before buying."""
+    assert answered(text) == [entry], BUNDLED.understand(text).reason

@@ -25,6 +25,7 @@ class FaqEntry(Strict):
     tags: list[str] = []
     enabled: bool = True
     handover: bool = False  # a person must follow up (photos, an order number): answered, then handed over
+    not_asked_as: list[str] = []  # question kinds it never answers (会不会刺痛 asks before buying: not an allergy)
 
     _blank = field_validator("questions", "keywords")(non_blank)
 
@@ -192,6 +193,12 @@ def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
                 problems.append(docs["faq"].problem(("entries", index, "id"),
                                                     f"FAQ id “{entry.id}” 重复了 (duplicate id)"))
             seen[entry.id] = index
+    if faq and docs["faq"] and matching:
+        for index, entry in enumerate(faq.entries):
+            for number, kind in enumerate(entry.not_asked_as):
+                if kind not in matching.language.kinds:
+                    problems.append(docs["faq"].problem(("entries", index, "not_asked_as", number),
+                                                        f"matching.yaml 的 kinds 里没有问题类型 “{kind}”"))
     if intents and docs["intents"]:
         for name in REQUIRED_INTENTS:
             if name not in intents.intents:

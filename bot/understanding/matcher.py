@@ -69,6 +69,7 @@ class Understanding:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.faq_by_id = knowledge.faq_by_id()
+        self._not_asked_as = {e.id: frozenset(e.not_asked_as) for e in knowledge.faq if e.not_asked_as}
         self.thresholds: Thresholds = knowledge.thresholds
         self.normalize = Normalizer(knowledge.variants)
         self.question_endings = [e for e in (self.normalize(x) for x in knowledge.language.question_endings) if e]
@@ -157,17 +158,25 @@ class Understanding:
         """search() of a text already read: `normalized`, cut into `words`, its analysis and whether it is a
         statement; `corrected`: what the corrector made of it and that reading's analysis, when the caller
         has them already."""
-        candidates = self.index.search(analysis, statement=statement)
+        candidates = self._askable(self.index.search(analysis, statement=statement), analysis)
         text, fixes, other = corrected or (*self.corrector(normalized, words), None)
         if fixes:
             if other is None:
                 other = self.analyze(text)
-            found = self.index.search(other, statement=statement)
-            if found and (not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
+            found = self._askable(self.index.search(other, statement=statement), other)
+            sure = self.thresholds.hit + self.thresholds.clarify_margin  # 脸又泛红 read as 脸油 reached 64 only
+            if found and found[0].score * CORRECTION_DISCOUNT >= sure and (
+                    not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
                 heard = "、".join(f"{typed}→{meant}" for typed, meant in fixes)
                 return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence)
                                for c in found], f"read {heard}; "
         return analysis, candidates, ""
+
+    def _askable(self, candidates: list[Scored], analysis: Analysis) -> list[Scored]:
+        """Without the entries that never answer this kind of question (`not_asked_as`)."""
+        if not self._not_asked_as or not analysis.kinds:
+            return candidates
+        return [c for c in candidates if not (self._not_asked_as.get(c.entry, frozenset()) & analysis.kinds)]
 
     def understand(self, text: str) -> Result:
         normalized = self.normalize(text)
