@@ -113,10 +113,15 @@ def test_an_ask_is_answered_once_and_the_first_question_comes_first() -> None:
 def test_proactive_offers_respect_first_session_cooldown_budget_and_need() -> None:
     first = Profile(customer="wm", sessions=1)
     first.set_answer(CODEBOOK, "concern", "3", "survey")
-    first.add_evidence("want", 3, NOW, "goal=D")
+    first.add_evidence("pain", 1, NOW, "长痘→痘痘")
+    first.add_evidence("repeat", 1, NOW, "痘痘")
+    first.add_evidence("pain", 1, NOW, "爆痘→痘痘")
     held = decide(POLICY, CODEBOOK, PRODUCTS, first, NOW)
     assert held.action is Action.HOLD and "第一次会话" in held.reasons[0]
     assert decide(with_policy(first_session=True), CODEBOOK, PRODUCTS, first, NOW).action is Action.ASK_FIRST
+    first.add_evidence("want", 3, NOW, "goal=D")  # the sample marks want first_session: said, it need not wait
+    wanted = decide(POLICY, CODEBOOK, PRODUCTS, first, NOW)
+    assert wanted.action is Action.ASK_FIRST and any("goal=D" in reason for reason in wanted.reasons)
 
     weak = returning(concern="3")
     weak.add_evidence("pain", 1, NOW, "长痘→痘痘")

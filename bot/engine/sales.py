@@ -62,12 +62,16 @@ def ask(ctx: TurnContext, trigger: str) -> Decision:
     return decision
 
 
-def should_start(ctx: TurnContext) -> bool:
-    """After a message that showed need, outside any flow: may the policy's flow start?"""
+def should_start(ctx: TurnContext, *, asking: bool = False) -> bool:
+    """After a message that showed need, outside any flow: may the policy's flow start? `asking`: the reply
+    already asks her something (回 1 或 2): a question of the policy's waits — one question a turn."""
     decision = decide(ctx.content.policy, ctx.content.codebook, ctx.content.understanding.knowledge.products,
                       ctx.profile, ctx.now, trigger="需求检查", restrained=ctx.session.restrained)
     if decision.action is Action.HOLD:
         ctx.record(decision)  # the flow would record its own decision; a hold is recorded here
+        return False
+    if asking and decision.action is Action.ASK_FIRST:
+        ctx.why.append("this turn already asks her to pick 1 or 2: the policy's question waits")
         return False
     ctx.why.append(f"需求检查: {decision.action}，开始 {ctx.content.policy.flow} 流程")
     return True

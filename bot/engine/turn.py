@@ -168,10 +168,7 @@ class TurnRun:
             ctx.why.append(f"the customer was answering the {ctx.content.policy.flow} flow: it does not start again "
                            "in the same turn")
             return
-        if any(message.label == "clarify" for message in ctx.reply.messages):
-            ctx.why.append("this turn already asks her to pick 1 or 2: the policy's flow waits")  # one question a turn
-            return
-        if not sales.should_start(ctx):
+        if not sales.should_start(ctx, asking=any(message.label == "clarify" for message in ctx.reply.messages)):
             return
         if self.flows.current is not None:
             self.flows.end("an urgent need comes first")
