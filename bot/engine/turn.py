@@ -147,8 +147,8 @@ class TurnRun:
                 ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not r for r in reprompted)]
                 reprompted = []
                 ctx.why.append("a later piece of the burst answered what an earlier one did not: no reprompt")
-            if number and asked.answered_by(ctx.session.fired[fired:]):
-                asked.drop_from(ctx.reply.messages)  # answered within the burst: no need to ask it
+            if number and (asked.answered_by(ctx.session.fired[fired:]) or (asked.flow and not ctx.session.flow)):
+                asked.drop_from(ctx.reply.messages)  # answered, or its flow ended (好的 + 不用推荐了), in the burst
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
