@@ -114,7 +114,8 @@ def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, ol
 
 def test_a_state_waiting_without_rules_is_a_dead_end(content: Path) -> None:
     rules = ("    on:\n      - option: any\n        goto: goal\n      - option: unknown\n        say: survey.unknown\n"
-             "        goto: goal\n      - intent: stop_asking\n        say: survey.skip\n        end: true\n")
+             "        goto: goal\n      - intent: stop_asking\n        say: survey.skip\n        end: true\n"
+             "      - option: someone_else\n        say: survey.someone_else\n        goto: concern\n")
     problems = problems_after(content, "flows/survey.yaml", rules, "")
     assert any("dead end" in p and "concern" in p for p in problems), problems
 

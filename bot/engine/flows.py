@@ -100,6 +100,8 @@ class Transition(Target):
 
 
 UNKNOWN_OPTION = "unknown"  # a codebook question the customer skipped (不知道 / 跳过)
+SOMEONE_ELSE = "someone_else"  # the answer was about someone else (我老公油皮): nothing of hers is chosen
+PSEUDO_OPTIONS = frozenset({UNKNOWN_OPTION, SOMEONE_ELSE})  # not chosen by `option: any`
 
 
 class Ask(Strict):

@@ -12,6 +12,7 @@
 
 A customer answers with the code (3, D, ｄ), the label, one of `answers`, or words that contain one.
 `mentions` are phrases that reveal the answer in any message (爆痘 → 痘痘): the survey pre-fills them.
+`others` name other people (老公, 我妈): what a message says about them is not her answer (profile/others.py).
 """
 
 from __future__ import annotations
@@ -64,10 +65,11 @@ class Question(Strict):
 
 class CodebookFile(Strict):
     unknown: list[str] = []
+    others: list[str] = []  # other people (老公, 我妈): what is said about them is not her answer
     questions: dict[str, Question] = {}
     groups: dict[str, list[str]] = {}
 
-    _unknown = field_validator("unknown", mode="before")(_listed)
+    _unknown = field_validator("unknown", "others", mode="before")(_listed)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Codebook:
         self.spec = spec
         self.questions = spec.questions
         self.unknown = list(spec.unknown)
+        self.others = list(spec.others)
         self.tags: dict[str, TagInfo] = {}
         for qid, question in spec.questions.items():
             for code, option in question.options.items():
