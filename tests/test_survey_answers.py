@@ -1,4 +1,5 @@
-"""Reading survey answers in the customer's words: whose skin it is (the codebook's `others`).
+"""Reading survey answers in the customer's words: whose skin it is (the codebook's `others`), and an answer
+that needs a little inference (an option's `together`: 夏天油冬天干 → 混合肌).
 Whole conversations are in flows/tests/survey.yaml (run by test_engine via siyu test)."""
 
 from __future__ import annotations
@@ -7,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.source import ContentError
 from bot.engine.content import load_content
 from bot.engine.flows import SOMEONE_ELSE, UNKNOWN_OPTION
 from bot.engine.options import OptionMatcher
+from bot.profile.codebook import load_codebook
 from bot.profile.model import Profile
 from bot.profile.others import Others
 
@@ -69,3 +72,24 @@ def test_a_mention_about_someone_else_pre_fills_nothing() -> None:
     assert theirs.answers == [] and all(item.kind != "pain" for item in theirs.evidence)
     hers = need.read(normalize("我脸上老爆痘，我闺蜜也是"), [], Profile(), 0.0)
     assert [(q, c) for q, c, _ in hers.answers] == [("concern", "3")]
+
+
+@pytest.mark.parametrize(("said", "chosen"), [
+    ("夏天油冬天干", "混合肌"), ("T区油两颊干", "混合肌"), ("t区出油，两颊干", "混合肌"), ("额头油 脸颊干", "混合肌"),
+    ("冬天干夏天油", "混合肌"), ("夏天出油冬天起皮", "混合肌"),
+    ("夏天不出油，冬天很干", "干皮"),  # 不出油: only one of the two said
+    ("油皮，冬天有点干", "油皮"),  # she names an option herself: as she says
+    ("不油也不干", None),
+    ("油皮", "油皮"), ("很干", "干皮"), ("出油", "油皮"),  # one kind alone, as before
+])
+def test_together_reads_an_answer_that_needs_a_little_inference(said: str, chosen: str | None) -> None:
+    assert choose("skin", said) == chosen
+
+
+def test_together_needs_two_groups(tmp_path: Path) -> None:
+    (tmp_path / "codebook.yaml").write_text(
+        'questions:\n  skin:\n    group: 肤质\n    options:\n      "3": {label: 混合肌, together: [[油, 干]]}\n',
+        encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_codebook(tmp_path, tmp_path)
+    assert any("together 至少写两组" in str(problem) for problem in caught.value.problems)

@@ -46,6 +46,10 @@ class OptionMatcher:
                         self.inside.append((normalized, label))
         self.inside.sort(key=lambda item: len(item[0]), reverse=True)
         self.unknown = sorted({n for n in map(normalize, unknown) if n}, key=len, reverse=True)
+        options = question.options.values() if question is not None else ()
+        self.together = [(option.label, [[n for n in map(normalize, group) if n] for group in option.together])
+                         for option in options if option.together]
+        self.said_labels = [(n, label) for label in self.labels if (n := normalize(label))]
         self.by_words: list[tuple[frozenset[str], str]] = []
         if understand is not None:
             for phrase, label in self.inside:
@@ -73,6 +77,9 @@ class OptionMatcher:
         framed = _CODE_FRAMES.match(text)
         if framed and framed.group(1) in self.exact:
             return self.exact[framed.group(1)]
+        inferred = self._together(text, words)
+        if inferred is not None:
+            return inferred
         for phrase, label in self.inside:
             at = text.find(phrase)
             if at >= 0 and not (at and text[at - 1] in _NEGATING):  # 不想解决 is not 想解决
@@ -85,3 +92,27 @@ class OptionMatcher:
             if len(found) == 1:
                 return found.pop()
         return None
+
+    def _together(self, text: str, words: tuple[str, ...]) -> str | None:
+        """An option whose `together` groups each have a word said (夏天油冬天干: 油 and 干 → 混合肌) — unless
+        the reply names exactly one option itself (油皮，冬天有点干 is 油皮, as she says)."""
+        if not self.together:
+            return None
+        named = {label for phrase, label in self.said_labels if _said(phrase, text, words)}
+        if len(named) == 1:
+            return None
+        for label, groups in self.together:
+            if all(any(_said(phrase, text, words) for phrase in group) for group in groups):
+                return label
+        return None
+
+
+def _said(phrase: str, text: str, words: tuple[str, ...]) -> bool:
+    """A word of the reply (negated words, ¬油, are not), or a longer phrase inside it not right after 不/没/别.
+    One character must be a whole word: 干 is not said in 干净."""
+    if phrase in words:
+        return True
+    if len(phrase) < 2:
+        return False
+    at = text.find(phrase)
+    return at >= 0 and not (at and text[at - 1] in _NEGATING)
