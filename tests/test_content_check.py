@@ -24,12 +24,13 @@ def test_bundled_content_is_clean() -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
-        ("flows/survey.yaml", "goto: concern", "goto: concren", "flows/survey.yaml:31:15: goto 指向不存在的状态 “concren”"),
-        ("flows/survey.yaml", "say: survey.skin\n", "say: survey.skn\n", "flows/survey.yaml:27:10: 文案 “survey.skn” 在人设"),
+        ("flows/survey.yaml", "goto: concern", "goto: concren", "flows/survey.yaml:34:15: goto 指向不存在的状态 “concren”"),
+        ("flows/survey.yaml", "say: survey.skin\n", "say: survey.skn\n", "flows/survey.yaml:30:10: 文案 “survey.skn” 在人设"),
         ("flows/survey.yaml", "intent: affirm", "intent: afirm", "flows/survey.yaml:13:17: 没有意图 “afirm”"),
         ("flows/survey.yaml", "      - option: any\n        goto: done", "      - option: 想解诀\n        goto: done",
          "ask 里没有选项 “想解诀”"),
-        ("flows/survey.yaml", "ask: {code: skin,", "ask: {code: skn,", "flows/survey.yaml:28:17: 编码本里没有题目 “skn”"),
+        ("flows/survey.yaml", "ask: {code: skin,", "ask: {code: skn,", "flows/survey.yaml:31:17: 编码本里没有题目 “skn”"),
+        ("flows/survey.yaml", "reveals: any", "reveals: [skn]", "flows/survey.yaml:22:18: 编码本里没有题目 “skn”"),
         ("flows/welcome.yaml", "flow: icebreak", "flow: icebrake", "flows/welcome.yaml:33:15: 没有流程 “icebrake”"),
         ("flows/recommend.yaml", "when: {slot: {asked: true}}", "when: {slot: {asked: true}, tags_none: [冷談]}",
          "标签 “冷談” 没有任何流程会打上"),
@@ -134,7 +135,7 @@ def test_siyu_check_exit_codes(content: Path) -> None:
     problems_after(content, "flows/survey.yaml", "goto: concern", "goto: nowhere")
     bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
     assert bad.returncode == 1
-    assert "flows/survey.yaml:31:15: goto 指向不存在的状态 “nowhere”" in bad.stderr
+    assert "flows/survey.yaml:34:15: goto 指向不存在的状态 “nowhere”" in bad.stderr
 
 
 def test_siyu_diagram_draws_every_rule() -> None:

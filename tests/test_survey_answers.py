@@ -93,3 +93,15 @@ def test_together_needs_two_groups(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         load_codebook(tmp_path, tmp_path)
     assert any("together 至少写两组" in str(problem) for problem in caught.value.problems)
+
+
+@pytest.mark.parametrize(("said", "questions"), [
+    ("我是油皮 想控油", {"skin"}),
+    ("我干皮，最近爆痘", {"skin", "concern"}),
+    ("我是油皮，怎么控油？", set()),  # a question of hers, not an answer to ours
+    ("我老公脸上老爆痘", set()),  # someone else's
+    ("好呀", set()),
+])
+def test_a_statement_reveals_the_questions_its_mentions_answer(said: str, questions: set[str]) -> None:
+    revealed = CONTENT.flows["survey"].revealed
+    assert revealed.questions(CONTENT.understanding.understand(said)) == questions

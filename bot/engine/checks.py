@@ -148,6 +148,9 @@ class FlowChecker:
         for faq in rule.faq or ():
             if faq != "any" and faq not in self.faq_ids:
                 problems.append(doc.problem((*path, "faq"), f"没有 FAQ “{faq}” (knowledge/faq.yaml)"))
+        for question in rule.reveals or ():
+            if question != "any" and question not in self.codebook.questions:
+                problems.append(doc.problem((*path, "reveals"), f"编码本里没有题目 “{question}”"))
         for option in rule.option or ():
             if state.ask is None:
                 problems.append(doc.problem((*path, "option"), "这个状态没有 ask，不能按选项跳转"))

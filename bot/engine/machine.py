@@ -17,7 +17,7 @@ from transitions import State as MachineState
 
 from bot.engine.conditions import holds
 from bot.engine.flows import PSEUDO_OPTIONS, SOMEONE_ELSE, Effects, FlowFile, Target, Transition
-from bot.engine.options import OptionMatcher
+from bot.engine.options import OptionMatcher, Revealed
 from bot.engine.session import Session
 from bot.profile.codebook import Codebook
 from bot.profile.model import Profile
@@ -72,6 +72,7 @@ class CompiledFlow:
         self.understand = understand
         self.options = {s: OptionMatcher(st.ask, normalize, codebook, understand)
                         for s, st in spec.states.items() if st.ask}
+        self.revealed = Revealed(normalize, codebook)
         self.silence: dict[str, Transition] = {
             s: t for s, st in spec.states.items() for t in st.on if t.silence is not None
         }
@@ -191,6 +192,19 @@ class CompiledFlow:
                 return bool(step.value)
 
             return by_name
+        if kind == "reveals":
+            questions = set(rule.reveals or ())
+            revealed = self.revealed
+
+            def by_reveals(event: EventData) -> bool:
+                step: Step = event.kwargs["step"]
+                found = revealed.questions(step.result) if step.result else set()
+                if found and ("any" in questions or found & questions):
+                    step.score = 100.0
+                    return True
+                return False
+
+            return by_reveals
         if kind == "any":
             return lambda event: bool(event.kwargs["step"].text)
         return lambda event: True  # silence: only timers fire this trigger

@@ -116,3 +116,19 @@ def _said(phrase: str, text: str, words: tuple[str, ...]) -> bool:
         return False
     at = text.find(phrase)
     return at >= 0 and not (at and text[at - 1] in _NEGATING)
+
+
+class Revealed:
+    """Which codebook questions a statement answers by itself, in words that mean the same anywhere (the
+    options' `mentions`: 我是油皮 → skin, 最近爆痘 → concern), about her (not 我老公油皮). The `reveals` rule:
+    asked 可以问你几个小问题吗, 我是油皮 想控油 is a yes (the answers are recorded before the rules run)."""
+
+    def __init__(self, normalize: Normalizer, codebook: Codebook) -> None:
+        self.mentions = [(n, question) for phrase, question, _ in codebook.mentions() if (n := normalize(phrase))]
+        self.others = Others(codebook.others, normalize)
+
+    def questions(self, result: Result) -> set[str]:
+        if result.question:
+            return set()  # 我是油皮，怎么控油: a question to answer, not an answer to ours
+        hers = self.others.split(result.normalized)[0]
+        return {question for phrase, question in self.mentions if phrase in hers}
