@@ -24,12 +24,13 @@ def test_bundled_content_is_clean() -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
-        ("flows/survey.yaml", "goto: concern", "goto: concren", "flows/survey.yaml:31:15: goto 指向不存在的状态 “concren”"),
-        ("flows/survey.yaml", "say: survey.skin\n", "say: survey.skn\n", "flows/survey.yaml:27:10: 文案 “survey.skn” 在人设"),
+        ("flows/survey.yaml", "goto: concern", "goto: concren", "flows/survey.yaml:34:15: goto 指向不存在的状态 “concren”"),
+        ("flows/survey.yaml", "say: survey.skin\n", "say: survey.skn\n", "flows/survey.yaml:30:10: 文案 “survey.skn” 在人设"),
         ("flows/survey.yaml", "intent: affirm", "intent: afirm", "flows/survey.yaml:13:17: 没有意图 “afirm”"),
         ("flows/survey.yaml", "      - option: any\n        goto: done", "      - option: 想解诀\n        goto: done",
          "ask 里没有选项 “想解诀”"),
-        ("flows/survey.yaml", "ask: {code: skin,", "ask: {code: skn,", "flows/survey.yaml:28:17: 编码本里没有题目 “skn”"),
+        ("flows/survey.yaml", "ask: {code: skin,", "ask: {code: skn,", "flows/survey.yaml:31:17: 编码本里没有题目 “skn”"),
+        ("flows/survey.yaml", "reveals: any", "reveals: [skn]", "flows/survey.yaml:22:18: 编码本里没有题目 “skn”"),
         ("flows/welcome.yaml", "flow: icebreak", "flow: icebrake", "flows/welcome.yaml:33:15: 没有流程 “icebrake”"),
         ("flows/recommend.yaml", "when: {slot: {asked: true}}", "when: {slot: {asked: true}, tags_none: [冷談]}",
          "标签 “冷談” 没有任何流程会打上"),
@@ -38,7 +39,7 @@ def test_bundled_content_is_clean() -> None:
         ("flows/survey.yaml", "      - option: any\n        goto: concern\n      - option: unknown\n        say: survey.unknown\n"
          "        goto: concern\n", "      - option: any\n        end: true\n", "状态 “concern” 从 start 走不到 (unreachable)"),
         ("flows/icebreak.yaml", "    say: icebreak.chat\n", "    say: icebreak.chat\n    sya: x\n",
-         "flows/icebreak.yaml:26:10: states.chat.sya: 不认识的字段"),
+         "flows/icebreak.yaml:43:10: states.chat.sya: 不认识的字段"),
         ("flows/icebreak.yaml", "start: hello", "start: [hello", "flows/icebreak.yaml:4:7: YAML 语法错误"),
         ("flows/welcome.yaml", "      - intent: deny\n", "      - silence: 1 day\n", "时长写法不对"),
         ("flows/survey.yaml", "mark: surveyed", "mark: surveyd", "mark “surveyd” 不认识"),
@@ -114,7 +115,8 @@ def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, ol
 
 def test_a_state_waiting_without_rules_is_a_dead_end(content: Path) -> None:
     rules = ("    on:\n      - option: any\n        goto: goal\n      - option: unknown\n        say: survey.unknown\n"
-             "        goto: goal\n      - intent: stop_asking\n        say: survey.skip\n        end: true\n")
+             "        goto: goal\n      - intent: stop_asking\n        say: survey.skip\n        end: true\n"
+             "      - option: someone_else\n        say: survey.someone_else\n        goto: concern\n")
     problems = problems_after(content, "flows/survey.yaml", rules, "")
     assert any("dead end" in p and "concern" in p for p in problems), problems
 
@@ -133,7 +135,7 @@ def test_siyu_check_exit_codes(content: Path) -> None:
     problems_after(content, "flows/survey.yaml", "goto: concern", "goto: nowhere")
     bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
     assert bad.returncode == 1
-    assert "flows/survey.yaml:31:15: goto 指向不存在的状态 “nowhere”" in bad.stderr
+    assert "flows/survey.yaml:34:15: goto 指向不存在的状态 “nowhere”" in bad.stderr
 
 
 def test_siyu_diagram_draws_every_rule() -> None:

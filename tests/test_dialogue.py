@@ -38,6 +38,9 @@ def test_a_plausible_name_is_read(said: str, name: str) -> None:
     "好", "好的呀", "嗯", "不用了", "你好呀", "在吗", "谢谢", "优惠卷怎么用不了", "包邮吗", "我是敏感肌",
     "叫我干嘛", "干皮", "油皮", "你叫什么名字？", "我今天心情特别好想和你聊很久很久", "12345", "别推了", "",
     "但是我不懂护肤", "你猜", "我也不知道", "还没想好",  # a sentence, not a name: filler, a negation
+    # refusals, teasing, "call me anything" and requests: intents of knowledge/intents.yaml, not names
+    "讲个笑话", "讲个笑话吧", "唱首歌", "给我讲个故事", "猜猜看", "猜猜我是谁", "都行", "无所谓", "随便叫", "叫什么都行",
+    "秘密", "先不说",
 ])
 def test_anything_else_is_not_a_name(said: str) -> None:
     assert name_in(understand(said), understand) is None

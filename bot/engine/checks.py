@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.content.source import Document, Path_, Problem, load_document
-from bot.engine.flows import UNKNOWN_OPTION, Effects, FlowFile, State, Target, Transition, When
+from bot.engine.flows import PSEUDO_OPTIONS, SOMEONE_ELSE, Effects, FlowFile, State, Target, Transition, When
 from bot.engine.persona import Persona, Rules, braces_pair, lint_text, variables_of
 from bot.events import FLOW_MARKS
 from bot.policy.spec import Policy
@@ -148,6 +148,9 @@ class FlowChecker:
         for faq in rule.faq or ():
             if faq != "any" and faq not in self.faq_ids:
                 problems.append(doc.problem((*path, "faq"), f"没有 FAQ “{faq}” (knowledge/faq.yaml)"))
+        for question in rule.reveals or ():
+            if question != "any" and question not in self.codebook.questions:
+                problems.append(doc.problem((*path, "reveals"), f"编码本里没有题目 “{question}”"))
         for option in rule.option or ():
             if state.ask is None:
                 problems.append(doc.problem((*path, "option"), "这个状态没有 ask，不能按选项跳转"))
@@ -158,11 +161,11 @@ class FlowChecker:
     def _labels(self, state: State) -> set[str]:
         assert state.ask is not None
         if state.ask.code is None:
-            return set(state.ask.options)
+            return set(state.ask.options) | {SOMEONE_ELSE}
         question = self.codebook.questions.get(state.ask.code)
         if question is None:  # reported once, at ask.code
-            return {UNKNOWN_OPTION, *(r for rule in state.on for r in rule.option or ())}
-        return {o.label for o in question.options.values()} | {UNKNOWN_OPTION}
+            return {*PSEUDO_OPTIONS, *(r for rule in state.on for r in rule.option or ())}
+        return {o.label for o in question.options.values()} | PSEUDO_OPTIONS
 
     def _check_evidence(self, doc: Document, path: Path_, kinds: list[str]) -> list[Problem]:
         return [doc.problem((*path, "evidence"), f"knowledge/policy.yaml 里没有证据类型 “{kind}”")

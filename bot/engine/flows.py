@@ -71,7 +71,7 @@ class Target(Effects):
         return self
 
 
-TRIGGERS = ("intent", "faq", "keyword", "option", "name", "any", "silence")
+TRIGGERS = ("intent", "faq", "keyword", "option", "name", "reveals", "any", "silence")
 
 
 class Transition(Target):
@@ -80,18 +80,19 @@ class Transition(Target):
     keyword: list[str] | None = None
     option: list[str] | None = None  # option labels of the state's ask; "any" for any option
     name: bool = False  # a plausible name (叫我小雨 → 小雨); questions, yes/no and greetings are not names
+    reveals: list[str] | None = None  # a statement that reveals answers to these codebook questions ("any")
     any: bool = False  # any text at all
     silence: Duration | None = None  # no reply for this long, e.g. 1d
     save: str | None = None  # keep what the customer said in this slot (e.g. what to call them)
 
-    _trigger_lists = field_validator("intent", "faq", "keyword", "option", mode="before")(_as_list)
+    _trigger_lists = field_validator("intent", "faq", "keyword", "option", "reveals", mode="before")(_as_list)
 
     @model_validator(mode="after")
     def _one_trigger(self) -> Transition:
         given = [name for name in TRIGGERS if getattr(self, name) not in (None, False)]
         if len(given) != 1:
             raise ValueError("每条 on 规则要写且只写一个触发条件："
-                             "intent / faq / keyword / option / name / any / silence")
+                             "intent / faq / keyword / option / name / reveals / any / silence")
         return self
 
     @property
@@ -100,6 +101,8 @@ class Transition(Target):
 
 
 UNKNOWN_OPTION = "unknown"  # a codebook question the customer skipped (不知道 / 跳过)
+SOMEONE_ELSE = "someone_else"  # the answer was about someone else (我老公油皮): nothing of hers is chosen
+PSEUDO_OPTIONS = frozenset({UNKNOWN_OPTION, SOMEONE_ELSE})  # not chosen by `option: any`
 
 
 class Ask(Strict):

@@ -16,7 +16,8 @@ from transitions import EventData, Machine
 from transitions import State as MachineState
 
 from bot.engine.conditions import holds
-from bot.engine.flows import UNKNOWN_OPTION, Ask, Effects, FlowFile, Target, Transition
+from bot.engine.flows import PSEUDO_OPTIONS, SOMEONE_ELSE, Effects, FlowFile, Target, Transition
+from bot.engine.options import OptionMatcher, Revealed
 from bot.engine.session import Session
 from bot.profile.codebook import Codebook
 from bot.profile.model import Profile
@@ -26,12 +27,10 @@ from bot.understanding.normalize import Normalizer
 
 END = "__end__"
 SAID, OTHERWISE, SILENCE, PROCEED, FALLBACK = "said", "otherwise", "silence", "proceed", "fallback"
-_NEGATING = "不没别"  # a synonym right after one of these is negated, not chosen
 _NAME_FRAMES = re.compile(
     r"^(你可以|可以|就|直接)?(叫我|喊我|我叫|我是|称呼我)"  # 叫我小美
     r"|(就行|就好|就可以|即可)?[吧哦呀啦呢哈～~!！。.,，]*$"  # …就行吧
 )
-_CODE_FRAMES = re.compile(r"^(?:我)?(?:选|是|答)?([0-9a-z]{1,3})(?:吧|哦|呀|啊|的|号|项|个|哈)?$")
 
 
 @dataclass
@@ -64,62 +63,6 @@ def said_value(text: str) -> str:
     return (cleaned or text.strip())[:20]
 
 
-class OptionMatcher:
-    """Which option of an ask the customer chose: by number or code (3, D, 选D), by a synonym, or by a
-    synonym inside, or by every word of one said (想好好解决一下 has 解决, the word of 想解决; 不想解决 has
-    not). A codebook question also understands "don't know" answers (the `unknown` option)."""
-
-    def __init__(self, ask: Ask, normalize: Normalizer, codebook: Codebook,
-                 understand: Callable[[str], Result] | None = None) -> None:
-        question = codebook.questions.get(ask.code or "")
-        if question is not None:
-            choices = [(code, o.label, [o.tag_name, *o.answers]) for code, o in question.options.items()]
-            unknown = codebook.unknown
-        else:
-            choices = [(str(n), label, synonyms) for n, (label, synonyms) in enumerate(ask.options.items(), 1)]
-            unknown = []
-        self.labels = [label for _, label, _ in choices]
-        self.exact: dict[str, str] = {}
-        self.inside: list[tuple[str, str]] = []
-        for code, label, synonyms in choices:
-            self.exact[normalize(code) or code] = label
-            for phrase in (label, *synonyms):
-                normalized = normalize(phrase)
-                if normalized:
-                    self.exact.setdefault(normalized, label)
-                    if len(normalized) >= 2:
-                        self.inside.append((normalized, label))
-        self.inside.sort(key=lambda item: len(item[0]), reverse=True)
-        self.unknown = sorted({n for n in map(normalize, unknown) if n}, key=len, reverse=True)
-        self.by_words: list[tuple[frozenset[str], str]] = []
-        if understand is not None:
-            for phrase, label in self.inside:
-                words = frozenset(understand(phrase).words)
-                if any(len(word) > 1 for word in words):  # 还好 is 还 alone: too little to go by
-                    self.by_words.append((words, label))
-
-    def choose(self, text: str, words: tuple[str, ...] = ()) -> str | None:
-        if not text:
-            return None
-        if text in self.exact:
-            return self.exact[text]
-        framed = _CODE_FRAMES.match(text)
-        if framed and framed.group(1) in self.exact:
-            return self.exact[framed.group(1)]
-        for phrase, label in self.inside:
-            at = text.find(phrase)
-            if at >= 0 and not (at and text[at - 1] in _NEGATING):  # 不想解决 is not 想解决
-                return label
-        if any(phrase in text for phrase in self.unknown):
-            return UNKNOWN_OPTION
-        if words:
-            said = set(words)
-            found = {label for needed, label in self.by_words if needed <= said}
-            if len(found) == 1:
-                return found.pop()
-        return None
-
-
 class CompiledFlow:
     def __init__(self, name: str, spec: FlowFile, normalize: Normalizer, codebook: Codebook,
                  understand: Callable[[str], Result] | None = None) -> None:
@@ -129,6 +72,7 @@ class CompiledFlow:
         self.understand = understand
         self.options = {s: OptionMatcher(st.ask, normalize, codebook, understand)
                         for s, st in spec.states.items() if st.ask}
+        self.revealed = Revealed(normalize, codebook)
         self.silence: dict[str, Transition] = {
             s: t for s, st in spec.states.items() for t in st.on if t.silence is not None
         }
@@ -168,7 +112,7 @@ class CompiledFlow:
             step.why.append(description)
             step.fired.append(rule_id)
             if isinstance(rule, Transition):
-                if rule.option is not None and step.option is not None:
+                if rule.option is not None and step.option not in (None, SOMEONE_ELSE):
                     step.choose(source, step.option)
                 if rule.save is not None and step.result is not None:
                     step.session.slots[rule.save] = step.value or said_value(step.result.text)
@@ -229,7 +173,7 @@ class CompiledFlow:
                 step: Step = event.kwargs["step"]
                 words = step.result.words if step.result else ()
                 chosen = step.known_option or (matcher.choose(step.text, words) if matcher else None)
-                if chosen is not None and (chosen in labels or ("any" in labels and chosen != UNKNOWN_OPTION)):
+                if chosen is not None and (chosen in labels or ("any" in labels and chosen not in PSEUDO_OPTIONS)):
                     step.option, step.score = chosen, 100.0
                     return True
                 return False
@@ -248,6 +192,19 @@ class CompiledFlow:
                 return bool(step.value)
 
             return by_name
+        if kind == "reveals":
+            questions = set(rule.reveals or ())
+            revealed = self.revealed
+
+            def by_reveals(event: EventData) -> bool:
+                step: Step = event.kwargs["step"]
+                found = revealed.questions(step.result) if step.result else set()
+                if found and ("any" in questions or found & questions):
+                    step.score = 100.0
+                    return True
+                return False
+
+            return by_reveals
         if kind == "any":
             return lambda event: bool(event.kwargs["step"].text)
         return lambda event: True  # silence: only timers fire this trigger

@@ -1,8 +1,9 @@
 """Need evidence, read from every message the customer writes.
 
 For: an explicit ask (推荐 / 买哪个 / 帮我挑), urgency (急, 明天要用), a pain that reveals a survey answer
-(爆痘 → 痘痘, 泛红 → 敏感肌: the codebook's `mentions`), the same concern again. Against: a cold reply, silence
-after an offer, a refusal (flows declare refusals with `evidence: refusal`). Weights come from the policy.
+(爆痘 → 痘痘, 泛红 → 敏感肌: the codebook's `mentions`; not what is said about someone else, 我闺蜜老爆痘), the
+same concern again. Against: a cold reply, silence after an offer, a refusal (flows declare refusals with
+`evidence: refusal`). Weights come from the policy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
 from bot.profile.model import Profile
+from bot.profile.others import Others
 
 Normalize = Callable[[str], str]
 
@@ -42,6 +44,7 @@ class NeedReader:
         self.unless = {kind: _normalised(spec.unless, normalize) for kind, spec in policy.evidence.items()}
         self.intents = {kind: set(spec.intents) for kind, spec in policy.evidence.items()}
         self.mentions = [(normalize(p), q, c) for p, q, c in codebook.mentions() if normalize(p)]
+        self.others = Others(codebook.others, normalize)
 
     def read(self, text: str, intents: Iterable[str], profile: Profile, now: float) -> Reading:
         """`text` is normalised; `now` before the profile notes this message (for silence)."""
@@ -52,8 +55,9 @@ class NeedReader:
             if shown:
                 reading.evidence.append(Noted(kind, self.policy.weight(kind), shown))
         labels: list[str] = []
+        hers = self.others.split(text)[0]  # 我闺蜜老爆痘 is not her pain, nor her answer
         for phrase, question, code in self.mentions:
-            if phrase in text and all(q != question for q, _, _ in reading.answers):
+            if phrase in hers and all(q != question for q, _, _ in reading.answers):
                 reading.answers.append((question, code, phrase))
                 labels.append(self.codebook.label(question, code))
         if labels:  # one pain per message, however many answers it revealed

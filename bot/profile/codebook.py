@@ -10,8 +10,10 @@
     groups:                                # tags that flows set, synced to WeCom as well
       互动: [新客, 冷淡]
 
-A customer answers with the code (3, D, ｄ), the label, one of `answers`, or words that contain one.
+A customer answers with the code (3, D, ｄ), the label, one of `answers`, or words that contain one;
+`together` (groups of words, one of each said: 夏天油冬天干 → 混合肌) reads an answer that needs a little inference.
 `mentions` are phrases that reveal the answer in any message (爆痘 → 痘痘): the survey pre-fills them.
+`others` name other people (老公, 我妈): what a message says about them is not her answer (profile/others.py).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Option(Strict):
     tag: str | None = None  # the WeCom tag; the label when not given
     answers: list[str] = []  # what customers reply for it
     mentions: list[str] = []  # phrases that reveal it in any message
+    together: list[list[str]] = []  # groups of words: one of each said in a reply chooses it (油 + 干 → 混合肌)
     evidence: str | None = None  # a need-evidence kind (knowledge/policy.yaml) that choosing it adds
 
     _lists = field_validator("answers", "mentions", mode="before")(_listed)
@@ -64,10 +67,11 @@ class Question(Strict):
 
 class CodebookFile(Strict):
     unknown: list[str] = []
+    others: list[str] = []  # other people (老公, 我妈): what is said about them is not her answer
     questions: dict[str, Question] = {}
     groups: dict[str, list[str]] = {}
 
-    _unknown = field_validator("unknown", mode="before")(_listed)
+    _unknown = field_validator("unknown", "others", mode="before")(_listed)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Codebook:
         self.spec = spec
         self.questions = spec.questions
         self.unknown = list(spec.unknown)
+        self.others = list(spec.others)
         self.tags: dict[str, TagInfo] = {}
         for qid, question in spec.questions.items():
             for code, option in question.options.items():
@@ -168,6 +173,10 @@ def _check(spec: CodebookFile, doc: Document) -> list[Problem]:
             labels.add(option.label)
             tag(option.tag_name, where, qid)
         problems.extend(_ambiguous(qid, question, doc))
+        for code, option in question.options.items():
+            if option.together and (len(option.together) < 2 or not all(option.together)):
+                problems.append(doc.problem(("questions", qid, "options", code, "together"),
+                                            "together 至少写两组说法，每组至少一个（如 [[油, 出油], [干, 起皮]]）"))
     for group, names in spec.groups.items():
         if group in groups:
             problems.append(doc.problem(("groups", group), f"标签组 “{group}” 已被 {groups[group]} 使用"))

@@ -23,7 +23,7 @@
         decision: recommend                      # what the restraint policy decided in this step (its last)
         why: [主动要, "~急"]                       # each found in the step's reasons (/debug), ~ = regex
         evidence: [ask, urgent]                  # evidence kinds that counted for that decision
-        codes: {concern: "3", skin: "?"}         # survey answers in the profile ("?" = skipped)
+        codes: {concern: "3", skin: "?"}         # survey answers in the profile ("?" = skipped, null = none)
         profile: {opted_out: true, sessions: 1}  # other profile fields
 
 Each test starts from a new customer at 10:00 local time. `expect` lists every message of the step, in order.
@@ -76,7 +76,7 @@ class TestStep(Strict):
     decision: str | None = Field(None, pattern=r"^(recommend|ask_first|light|hold|none)$")
     why: list[str] | None = None
     evidence: list[str] | None = None
-    codes: dict[str, str] | None = None
+    codes: dict[str, str | None] | None = None
     profile: dict[str, Any] | None = None
 
     @field_validator("why", "evidence", mode="before")
@@ -87,7 +87,7 @@ class TestStep(Strict):
     @field_validator("codes", mode="before")
     @classmethod
     def _codes(cls, value: Any) -> Any:
-        return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else value
+        return {k: None if v is None else str(v) for k, v in value.items()} if isinstance(value, dict) else value
 
     @field_validator("say", mode="before")
     @classmethod

@@ -1,0 +1,107 @@
+"""Reading survey answers in the customer's words: whose skin it is (the codebook's `others`), and an answer
+that needs a little inference (an option's `together`: 夏天油冬天干 → 混合肌).
+Whole conversations are in flows/tests/survey.yaml (run by test_engine via siyu test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.source import ContentError
+from bot.engine.content import load_content
+from bot.engine.flows import SOMEONE_ELSE, UNKNOWN_OPTION
+from bot.engine.options import OptionMatcher
+from bot.profile.codebook import load_codebook
+from bot.profile.model import Profile
+from bot.profile.others import Others
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = load_content(ROOT)
+normalize = CONTENT.understanding.normalize
+PEOPLE = Others(["老公", "我妈", "妈妈", "闺蜜"], normalize)
+
+
+def matcher(state: str) -> OptionMatcher:
+    return CONTENT.flows["survey"].options[state]
+
+
+def choose(state: str, said: str) -> str | None:
+    result = CONTENT.understanding.understand(said)
+    return matcher(state).choose(result.normalized, result.words)
+
+
+@pytest.mark.parametrize(("said", "hers", "theirs"), [
+    ("我是干皮", "我是干皮", ""),  # nobody else named
+    ("我老公油皮", "", "我老公油皮"),
+    ("我妈是干皮", "", "我妈是干皮"),
+    ("我是干皮我老公油皮", "我是干皮", "我老公油皮"),
+    ("我老公是干皮我是油皮", "我是油皮", "我老公是干皮"),
+    ("我和我老公都是油皮", "我和我老公都是油皮", ""),  # joined by 和: hers too
+    ("老公和我都是干皮", "我都是干皮", "老公和"),  # 我 is named last
+    ("我妈说我是干皮", "我是干皮", "我妈说"),
+    ("油皮跟我老公一样", "油皮跟我老公一样", ""),
+])
+def test_what_is_said_about_someone_else_is_told_apart(said: str, hers: str, theirs: str) -> None:
+    assert PEOPLE.split(normalize(said)) == (hers, theirs)
+
+
+def test_no_others_listed_means_everything_is_hers() -> None:
+    assert Others([], normalize).split("我老公油皮") == ("我老公油皮", "")
+
+
+@pytest.mark.parametrize(("state", "said", "chosen"), [
+    ("skin", "我老公油皮", SOMEONE_ELSE),
+    ("skin", "我妈是干皮", SOMEONE_ELSE),
+    ("skin", "我男朋友是油皮", SOMEONE_ELSE),
+    ("skin", "我老公是干皮，我是油皮", "油皮"),
+    ("skin", "我和我老公都是油皮", "油皮"),
+    ("skin", "我妈说我是干皮", "干皮"),
+    ("skin", "我老公油皮，我不知道", UNKNOWN_OPTION),
+    ("skin", "油皮", "油皮"),  # unchanged without anyone else
+    ("concern", "我闺蜜长痘", SOMEONE_ELSE),
+    ("concern", "我老公最近好多闭口", SOMEONE_ELSE),
+])
+def test_an_answer_about_someone_else_is_not_hers(state: str, said: str, chosen: str) -> None:
+    assert choose(state, said) == chosen
+
+
+def test_a_mention_about_someone_else_pre_fills_nothing() -> None:
+    need = CONTENT.need
+    theirs = need.read(normalize("我闺蜜脸上老爆痘"), [], Profile(), 0.0)
+    assert theirs.answers == [] and all(item.kind != "pain" for item in theirs.evidence)
+    hers = need.read(normalize("我脸上老爆痘，我闺蜜也是"), [], Profile(), 0.0)
+    assert [(q, c) for q, c, _ in hers.answers] == [("concern", "3")]
+
+
+@pytest.mark.parametrize(("said", "chosen"), [
+    ("夏天油冬天干", "混合肌"), ("T区油两颊干", "混合肌"), ("t区出油，两颊干", "混合肌"), ("额头油 脸颊干", "混合肌"),
+    ("冬天干夏天油", "混合肌"), ("夏天出油冬天起皮", "混合肌"),
+    ("夏天不出油，冬天很干", "干皮"),  # 不出油: only one of the two said
+    ("油皮，冬天有点干", "油皮"),  # she names an option herself: as she says
+    ("不油也不干", None),
+    ("油皮", "油皮"), ("很干", "干皮"), ("出油", "油皮"),  # one kind alone, as before
+])
+def test_together_reads_an_answer_that_needs_a_little_inference(said: str, chosen: str | None) -> None:
+    assert choose("skin", said) == chosen
+
+
+def test_together_needs_two_groups(tmp_path: Path) -> None:
+    (tmp_path / "codebook.yaml").write_text(
+        'questions:\n  skin:\n    group: 肤质\n    options:\n      "3": {label: 混合肌, together: [[油, 干]]}\n',
+        encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_codebook(tmp_path, tmp_path)
+    assert any("together 至少写两组" in str(problem) for problem in caught.value.problems)
+
+
+@pytest.mark.parametrize(("said", "questions"), [
+    ("我是油皮 想控油", {"skin"}),
+    ("我干皮，最近爆痘", {"skin", "concern"}),
+    ("我是油皮，怎么控油？", set()),  # a question of hers, not an answer to ours
+    ("我老公脸上老爆痘", set()),  # someone else's
+    ("好呀", set()),
+])
+def test_a_statement_reveals_the_questions_its_mentions_answer(said: str, questions: set[str]) -> None:
+    revealed = CONTENT.flows["survey"].revealed
+    assert revealed.questions(CONTENT.understanding.understand(said)) == questions
