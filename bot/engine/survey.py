@@ -59,11 +59,12 @@ def pending_after_silence(ctx: TurnContext) -> State | None:
     waited = ctx.now - session.asked_at
     if spec.ask is None or not session.asked_at or waited < ctx.content.policy.resume_after:
         return None
-    ctx.why.append(f"顾客隔了 {waited / 3600:.0f} 小时回来，调研问题还没答：先把它再问一次")
     return spec
 
 
 def ask_again(ctx: TurnContext, spec: State) -> None:
+    waited = ctx.now - ctx.session.asked_at
+    ctx.why.append(f"顾客隔了 {waited / 3600:.0f} 小时回来，调研问题还没答：先把它再问一次")
     if ctx.persona.has("survey.resume"):
         ctx.say("survey.resume")
     for key in spec.say:
