@@ -45,7 +45,7 @@ class TurnRun:
         self.flows = FlowRunner(ctx)
         self.burst_window = burst_window
         self.handover_timeout = handover_timeout  # 0: only the human ending the session gives it back
-        self.unsure: list[Outbound] = []  # "not sure" said to a statement outside any flow, this turn
+        self.unsure: list[Outbound] = []  # "not sure" (or a reprompt) said to a statement, this turn
         self.pieces = 1  # how many pieces this turn answers (a burst, or 好 + 那我下单了 cut from one message)
 
     # -- entry -----------------------------------------------------------------------------------
@@ -295,5 +295,5 @@ class TurnRun:
             return  # 别推了 我就问问: the opt-out line answers the burst
         before = len(ctx.reply.messages)
         replies.not_understood(ctx, flows, question=result.question)
-        if not in_flow and not result.question:
+        if not result.question:  # a reprompt too, when an urgent need ends the flow that made it
             self.unsure += ctx.reply.messages[before:]
