@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from bot.understanding.analysis import NEGATED
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.normalize import clauses
 
 LONGEST = 8  # characters: 小雨, 阿美, Lily, 王女士 — a sentence is not a name
 _FRAMED = re.compile(r"^(?:你可以|可以|就|直接)?(?:叫我|喊我|我叫|我是|称呼我|我的名字是|名字是)")
@@ -24,6 +25,12 @@ def name_in(result: Result, understand: Callable[[str], Result]) -> str | None:
     """The name the customer gave, or None when the reply is something else."""
     text = result.normalized
     framed = _FRAMED.match(text)
+    parts = clauses(result.text)
+    if framed and len(parts) > 1:  # 叫我小鹿 学生党: the name is the first clause's, the rest is about her
+        first = understand(parts[0])
+        if _FRAMED.match(first.normalized):
+            result, text = first, first.normalized
+            framed = _FRAMED.match(text)
     if not text or "?" in result.text or "？" in result.text or (result.question and not framed):
         return None  # (你可以叫我Lily reads as a question only because of 可以: the name inside decides)
     name = _TRAILING.sub("", text[framed.end():] if framed else text)
