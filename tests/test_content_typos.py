@@ -22,7 +22,7 @@ COMMA = "全角逗号「，」"
         ("knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [包邮，运费,", "knowledge/faq.yaml:27:16: keywords: 关键词"),
         ("knowledge/faq.yaml", "tags: [物流]\n  - id: shipping_time", "tags: [物流，订单]\n  - id: shipping_time",
          "knowledge/faq.yaml:9:12: tags: tags 列表"),
-        ("knowledge/intents.yaml", "keywords: [好的呀, 可以呀,", "keywords: [好的呀，可以呀,", "knowledge/intents.yaml:9:16:"),
+        ("knowledge/intents.yaml", "keywords: [好的呀, 可以呀,", "keywords: [好的呀，可以呀,", "knowledge/intents.yaml:10:16:"),
         ("knowledge/products.yaml", "fits: [痘痘, 油皮]", "fits: [痘痘，油皮]", "knowledge/products.yaml:"),
     ],
 )
