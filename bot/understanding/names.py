@@ -36,8 +36,8 @@ def name_in(result: Result, understand: Callable[[str], Result]) -> str | None:
     name = _TRAILING.sub("", text[framed.end():] if framed else text)
     if not name or len(name) > LONGEST or name.isdigit():
         return None
-    if not framed and (result.intents or _talks_about(result)):
-        return None  # 好, 不用, 在吗, 干皮: an answer of another kind
+    if result.intents or (not framed and _talks_about(result)):
+        return None  # 好, 不用, 在吗, 干皮, 我是学生 (self_intro): an answer of another kind
     inner = understand(name) if framed else result
     if inner.intents or _talks_about(inner) or inner.question:
         return None  # 我是敏感肌, 叫我好的: framed, but no name inside
