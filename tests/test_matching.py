@@ -290,3 +290,8 @@ def test_a_typo_reading_must_be_a_sure_one() -> None:
 def test_an_entry_is_not_asked_as_the_kinds_it_declares(text: str, entry: str) -> None:
     """allergy_after_use (hands over) is `not_asked_as: [can]`: 会不会刺痛 is asked before buying."""
     assert answered(text) == [entry], BUNDLED.understand(text).reason
+
+
+def test_a_bare_worry_is_not_taken_for_the_sunscreen() -> None:
+    """会闷痘吗 with nothing in view is not about the sunscreen (the keyword 防晒闷痘 made it so, at 71)."""
+    assert answered("会闷痘吗") != ["our_sunscreen"] and answered("防晒会闷痘吗") == ["our_sunscreen"]
