@@ -17,10 +17,12 @@ RETINOL = "夜间修护精华含0.1%A醇，第一次用建议隔天晚上用、�
 
 def test_the_clauses_that_say_what_was_asked_are_quoted() -> None:
     assert part_answering(UNDERSTANDING, MASK, "敷完要洗脸吗") == "敷完轻拍吸收，不用再洗脸～"
+    # 白天一定要防晒 holds 白天, not whether to use it: the run grows to the clause that says how it is used
+    assert part_answering(UNDERSTANDING, RETINOL, "白天能用吗") == "第一次用建议隔天晚上用、从少量开始建立耐受，白天一定要防晒哦"
 
 
 @pytest.mark.parametrize(("answer", "message"), [
-    (RETINOL, "白天能用吗"),  # 白天一定要防晒 holds 白天, not whether to use it then: the whole answer
+    (MASK, "洗完要敷吗"),  # 洗完, a word she used, is nowhere in the answer: nothing quoted
     (MASK, "哪个牌子好"),  # nothing of it is in the answer
     (MASK, "吗？"),  # nothing asked
     ("敷完轻拍吸收，不用再洗脸～", "敷完要洗脸吗"),  # the whole answer says it: no part to quote

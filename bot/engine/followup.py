@@ -84,9 +84,11 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
                 return found
         if not own and (not named.rest or understanding.analyze(named.rest).empty):
             return FollowUp(f"names {named.product.id} and nothing else", product=named.product, about=True)
+    in_view = _later(session, "product", "topic")  # 多少钱 right after a recommendation: that product's
     if named is None and result.has_intent("ask_price"):  # 防晒多少钱: prices are the products', one is a 防晒
         topic = str(recent(session, "topic") or "")
-        words = result.words or ((_topic_word(understanding, topic),) if topic in understanding.faq_by_id else ())
+        words = result.words or ((_topic_word(understanding, topic),)
+                                 if topic in understanding.faq_by_id and not in_view else ())
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒
             holder = _product_names(understanding).only_holder(word)
             asked = result.normalized.replace(word, "")
@@ -122,6 +124,14 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             continue  # 敏感肌 → 多少钱: only the topic's own answer again, which does not answer it
         return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
     return None
+
+
+def _later(session: Session, name: str, other: str) -> bool:
+    """Context `name` is recent and was set on the same turn as `other` or after it."""
+    mine, theirs = session.context.get(name), session.context.get(other)
+    if recent(session, name) is None or not isinstance(mine, dict):
+        return False
+    return not isinstance(theirs, dict) or int(mine.get("turn", 0)) >= int(theirs.get("turn", 0))
 
 
 def _answered_by(understanding: Understanding, product: Product, asked: str, how: str) -> FollowUp | None:

@@ -3,9 +3,9 @@ answer which says it, instead of the whole answer word for word again.
 
 The part is the run of the answer's clauses (cut at its punctuation) from the first to the last clause that
 holds what the customer asked about: a word of her message of two characters or more, or two of its single
-characters; grammar (filler, cue and negation words of matching.yaml) does not count. None when no clause
-holds it, when the run is the whole answer, or when the run leaves out a word she used (白天能用吗 after the
-retinol answer: 白天一定要防晒 says nothing about using it in the day — the whole answer does).
+characters; grammar (filler, cue and negation words of matching.yaml) does not count. The run grows to the
+nearest clause holding any other word she used (能发顺丰吗: 默认发中通，需要顺丰的话下单备注一下就好). None when no
+clause holds it, when a word she used is nowhere in the answer, or when the run is most of the answer.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 from bot.understanding.matcher import Understanding
 from bot.understanding.segment import SEGMENTER
 
+MOST = 0.6  # a run longer than this share of the answer is no part of it
 _CLAUSE_END = re.compile(r"(?<=[，,；;。！!？?～~])")
 
 
@@ -25,12 +26,20 @@ def part_answering(understanding: Understanding, answer: str, message: str) -> s
         return None
     clauses = [c for c in _CLAUSE_END.split(answer) if c.strip()]
     holding = [n for n, clause in enumerate(clauses) if _holds(clause, words)]
-    if not holding or (holding[0] == 0 and holding[-1] == len(clauses) - 1):
+    if not holding:
         return None
-    part = "".join(clauses[holding[0]:holding[-1] + 1]).strip()
-    if not all(word in part for word in words):  # 白天能用吗: 白天一定要防晒 holds 白天, not whether to use it
+    first, last = holding[0], holding[-1]
+    for word in words:  # 能发顺丰吗: 顺丰 is in 需要顺丰的话…, 发 in 默认发中通 before it — both clauses
+        if not any(word in clause for clause in clauses[first:last + 1]):
+            near = [n for n, clause in enumerate(clauses) if word in clause]
+            if not near:
+                return None  # the answer does not say it at all
+            nearest = min(near, key=lambda n: min(abs(n - first), abs(n - last)))
+            first, last = min(first, nearest), max(last, nearest)
+    part = "".join(clauses[first:last + 1]).strip().rstrip("，,；;、")
+    if len(part) > MOST * len(answer):  # most of the answer: not a part of it (faq.again says so instead)
         return None
-    return part.rstrip("，,；;")
+    return part
 
 
 def _holds(clause: str, words: list[str]) -> bool:

@@ -41,6 +41,8 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False) -> Non
 
 
 def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -> None:
+    if asked_again and _quoted(ctx, result, result.text):  # 敷完要洗脸吗 asked in words the mask entry knows
+        return
     for entry_id in result.answers:
         answer(ctx, entry_id, asked_again=asked_again)
 

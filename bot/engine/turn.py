@@ -289,11 +289,11 @@ class TurnRun:
             # a catch-all must not take the question, nor a reprompt to reply 好 answer it (量子力学怎么学)
             ctx.why.append("a question the knowledge base cannot answer: said so, the flow waits where it is")
             ctx.say("fallback")
+            self.unsure.append(ctx.reply.messages[-1])  # 怎么办啊 with an urgent need: the offer answers it
             return
         if not in_flow and not result.question and ctx.reply.messages:
             ctx.why.append("a statement nothing understood, after a reply in this turn: no 'I am listening' too")
             return  # 别推了 我就问问: the opt-out line answers the burst
         before = len(ctx.reply.messages)
         replies.not_understood(ctx, flows, question=result.question)
-        if not result.question:  # a reprompt too, when an urgent need ends the flow that made it
-            self.unsure += ctx.reply.messages[before:]
+        self.unsure += ctx.reply.messages[before:]  # a reprompt or "not sure": the policy's flow may answer it
