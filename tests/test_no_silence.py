@@ -124,10 +124,14 @@ async def test_a_complaint_with_no_known_concern_gets_the_persona_s_empathy_line
     assert labels(await sim.say("用了还是不行")) == ["care"]
 
 
-async def test_a_question_about_the_problem_is_still_answered_as_a_question(store: Store) -> None:
+async def test_a_question_about_the_problem_after_opting_out_gets_care_not_a_product(store: Store) -> None:
+    """Before 别推了 the acne answer (which names the salicylic serum) answers 最近老爆痘怎么办; after it, her
+    question gets the persona's care for 痘痘 — advice, no product (a QA tryout read the FAQ text as a push)."""
     sim = Simulator(LIBRARY, store=store, start=MORNING)
+    assert labels(await sim.say("最近老爆痘怎么办")) == ["faq:acne_skin"]
     await sim.say("别推了")
-    assert labels(await sim.say("最近老爆痘怎么办")) == ["faq:acne_skin"]  # she asked: the answer is hers
+    replies = await sim.say("最近老爆痘怎么办")
+    assert labels(replies) == ["care.痘痘"] and "精华" not in replies[0].text
 
 
 # -- every state of every flow ----------------------------------------------------------------------
