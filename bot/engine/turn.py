@@ -238,7 +238,8 @@ class TurnRun:
         pending = survey.pending_after_silence(ctx)
         if pending is not None and result.question and result.words and result.decision is not Decision.ANSWER:
             session.asked_at = ctx.now  # 用了有点干 正常吗 on her return: said so, not the old question over it
-            return ctx.say("fallback")
+            ctx.say("fallback")
+            return
         if pending is not None:
             if result.decision is Decision.ANSWER:  # their question first, then the pending one
                 replies.answer_all(ctx, result)
