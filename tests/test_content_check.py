@@ -238,3 +238,8 @@ def test_a_yaml_syntax_error_says_in_chinese_what_to_look_for(content: Path, old
 def test_an_unknown_question_kind_in_not_asked_as_is_reported(content: Path) -> None:
     problems = problems_after(content, "knowledge/faq.yaml", "not_asked_as: [can]", "not_asked_as: [cna]")
     assert any("knowledge/faq.yaml:" in p and "没有问题类型 “cna”" in p for p in problems), problems
+
+
+def test_an_unless_word_inside_a_keyword_of_its_intent_is_reported(content: Path) -> None:
+    problems = problems_after(content, "knowledge/intents.yaml", "unless: [太贵, 贵的,", "unless: [别推, 太贵, 贵的,")
+    assert any("knowledge/intents.yaml:" in p and "unless 里的 “别推” 就在关键词 “别推” 里" in p for p in problems), problems

@@ -24,6 +24,8 @@ COMMA = "全角逗号「，」"
          "knowledge/faq.yaml:9:12: tags: tags 列表"),
         ("knowledge/intents.yaml", "keywords: [好的呀, 可以呀,", "keywords: [好的呀，可以呀,", "knowledge/intents.yaml:10:16:"),
         ("knowledge/products.yaml", "fits: [痘痘, 油皮]", "fits: [痘痘，油皮]", "knowledge/products.yaml:"),
+        ("knowledge/intents.yaml", "unless: [太贵, 贵的,", "unless: [太贵，贵的,", "knowledge/intents.yaml:"),
+        ("knowledge/policy.yaml", "unless: [不急, 不用急,", "unless: [不急，不用急,", "knowledge/policy.yaml:"),
     ],
 )
 def test_a_full_width_comma_in_a_list_of_words_is_reported_where_it_was_typed(content: Path, file: str, old: str,
@@ -86,3 +88,8 @@ def test_a_list_item_written_with_a_full_width_colon_is_pointed_at(content: Path
 def test_a_moderation_phrase_with_a_comma_is_not_a_typo(content: Path) -> None:
     edit(content, "knowledge/moderation.yaml", "safe_words: [小姐姐,", "safe_words: [小姐姐，小姐妹,")
     load_content(content)
+
+
+def test_a_list_comma_typed_as_a_dunhao_is_reported_too(content: Path) -> None:
+    problems = problems_after(content, "knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [包邮、运费,")
+    assert len(problems) == 1 and problems[0].startswith("knowledge/faq.yaml:27:16:") and "顿号「、」" in problems[0]

@@ -21,7 +21,7 @@ Spot = tuple[int, int, str]  # line, column (1-based) and the message
 # is the phrase 加我私聊, not a mistake.)
 WORD_LISTS = frozenset({
     "keywords", "keyword", "tags", "fits", "options", "tags_any", "tags_all", "tags_none", "purchase_tags",
-    "intent", "faq", "option", "say", "mark", "channels", "stop_on", "evidence",
+    "intent", "faq", "option", "say", "mark", "channels", "stop_on", "evidence", "unless", "not_asked_as",
 })
 _LIST_NAMES = {"keywords": "关键词", "keyword": "关键词"}
 
@@ -35,15 +35,17 @@ def colon_message(field: str) -> str:
 
 
 def comma_problems(node: yaml.Node) -> list[Spot]:
-    """Unquoted items of a [flow list] of words that hold a full-width comma."""
+    """Unquoted items of a [flow list] of words that hold a full-width comma or a 、."""
     problems = []
     for key, value in _keyed(node, ""):
         if key in WORD_LISTS and isinstance(value, yaml.SequenceNode) and value.flow_style:
             for item in value.value:
-                if isinstance(item, yaml.ScalarNode) and not item.style and "，" in item.value:
+                comma = next((c for c in "，、" if c in item.value), None)
+                if isinstance(item, yaml.ScalarNode) and not item.style and comma:
                     what = _LIST_NAMES.get(key, f"{key} 列表")
+                    name = "全角逗号" if comma == "，" else "顿号"
                     problems.append((item.start_mark.line + 1, item.start_mark.column + 1,
-                                            f"{key}: {what}里有全角逗号「，」（“{item.value}” 会被当成一项）："
+                                            f"{key}: {what}里有{name}「{comma}」（“{item.value}” 会被当成一项）："
                                             "YAML 列表要用半角逗号 , 分开"))
     return problems
 

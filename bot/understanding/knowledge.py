@@ -200,6 +200,13 @@ def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
                     problems.append(docs["faq"].problem(("entries", index, "not_asked_as", number),
                                                         f"matching.yaml 的 kinds 里没有问题类型 “{kind}”"))
     if intents and docs["intents"]:
+        for name, intent in intents.intents.items():
+            for number, word in enumerate(intent.unless):
+                cancelled = [keyword for keyword in intent.keywords if word in keyword]
+                if cancelled:  # 人工 in unless and in the keyword 人工客服: that keyword can never count
+                    problems.append(docs["intents"].problem(
+                        ("intents", name, "unless", number),
+                        f"unless 里的 “{word}” 就在关键词 “{cancelled[0]}” 里：这个关键词永远不会算"))
         for name in REQUIRED_INTENTS:
             if name not in intents.intents:
                 problems.append(docs["intents"].problem(("intents",), f"缺少必需的意图 “{name}”"))
