@@ -61,7 +61,7 @@ def test_skipping_clauses_answers_as_searching_every_clause_would() -> None:
     messages = [q for q in QUERIES if len(clauses(q)) > 1]
     messages += ["，".join(pair) for pair in itertools.combinations(QUERIES[::9], 2)]
     messages += ["脸上爆痘了 急 有什么推荐", "包邮吗？几天能到", "急 急 急", "推货 怎么弄，敏敢肌能用吗"]
-    several = 0
+    several = single = 0
     for message in messages:
         parts = clauses(message)
         expected = _every_clause_searched(BUNDLED, parts)
@@ -71,4 +71,8 @@ def test_skipping_clauses_answers_as_searching_every_clause_would() -> None:
             several += 1
         else:
             assert len(got) <= 1, message
+        alone = BUNDLED._clauses_answered(parts, least=1)  # a message about the shop: one clause may answer it
+        assert alone == expected, message
+        single += len(expected) == 1
     assert several > 20
+    assert single > 20

@@ -295,3 +295,22 @@ def test_an_entry_is_not_asked_as_the_kinds_it_declares(text: str, entry: str) -
 def test_a_bare_worry_is_not_taken_for_the_sunscreen() -> None:
     """会闷痘吗 with nothing in view is not about the sunscreen (the keyword 防晒闷痘 made it so, at 71)."""
     assert answered("会闷痘吗") != ["our_sunscreen"] and answered("防晒会闷痘吗") == ["our_sunscreen"]
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("快递小哥打电话说放门卫了 签收了 还能退吗", "return_policy"),  # the story around a question about the shop
+    ("朋友送的 没拆封 能换吗", "exchange_policy"),
+    ("精华用了一半 瓶子有点漏 能换吗", "exchange_policy"),
+])
+def test_one_clause_that_asks_answers_a_message_about_the_shop(text: str, entry: str) -> None:
+    whole = BUNDLED.decide(BUNDLED.search(text)[1])[0]
+    assert whole is not Decision.ANSWER  # the whole message says too much else to reach `hit`
+    assert answered(text) == [entry], BUNDLED.understand(text).reason
+
+
+@pytest.mark.parametrize("text", [
+    "明天同学聚会 好久没见了 你几点到",  # half of its words are the shop's (到, 几点): not more than half
+    "爸妈今晚过来吃饭 记得买菜 还有货吗",
+])
+def test_one_clause_alone_does_not_answer_a_message_about_something_else(text: str) -> None:
+    assert answered(text) == [], BUNDLED.understand(text).reason

@@ -1,7 +1,9 @@
 """Measure matching quality on labelled query sets (`siyu eval`, bench/quality.py).
 
 The labelled sets live with the content they test, in knowledge/tests/: `eval.yaml` is the set the
-thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare.
+thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare, and
+`fresh.yaml` was written blind (by someone who had not seen the knowledge) in customers' own words: its lines
+never go into the content, so it says how real phrasing fares.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import yaml
 
 from bot.understanding.matcher import Decision, Result
 
-TUNE, HELD_OUT = "eval.yaml", "heldout.yaml"
+TUNE, HELD_OUT, FRESH = "eval.yaml", "heldout.yaml", "fresh.yaml"
 
 
 def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
     """The labelled sets shipped beside a content folder's knowledge, tuning set first."""
     folder = content_root / "knowledge" / "tests"
-    found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT)]
+    found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT), ("fresh", folder / FRESH)]
     return [(name, path) for name, path in found if path.exists()]
 
 

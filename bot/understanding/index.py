@@ -103,6 +103,13 @@ class Index:
     def __len__(self) -> int:
         return len(self.owners)
 
+    def known_share(self, query: Analysis) -> float:
+        """The share of the query's content words that some phrasing uses (negated or not)."""
+        words = [word.removeprefix(NEGATED) for word in query.words]
+        ids = self.ids
+        known = sum(1 for word in words if "w|" + word in ids or "w|" + NEGATED + word in ids)
+        return known / len(words) if words else 0.0
+
     def positions(self, owner_prefix: str) -> frozenset[int]:
         return frozenset(p for p, owner in enumerate(self.owners) if owner.startswith(owner_prefix))
 

@@ -5,7 +5,9 @@ Decisions, with the thresholds of knowledge/matching.yaml (scores 0-100, see ind
 - clarify: the best two both reach `hit` but are within the margin — the customer picks 1 or 2;
 - miss: nothing reaches `hit`; from `near_miss` up the message is kept for `siyu misses`.
 A message with several clauses is also matched clause by clause; every clause answered is answered (when two
-or more are; clauses that cannot reach `hit`, by Index.ceiling, are not searched).
+or more are; clauses that cannot reach `hit`, by Index.ceiling, are not searched). When the message as a whole
+is not answered, one asking clause alone is, if the message talks the shop's language: more than SHOP_TALK of its
+words are words the knowledge uses (拆了试了一次感觉不适合我 还能退不 — not 下班了过来找我，我请你吃饭).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.understanding.normalize import Normalizer, clauses
 
 Candidate = Scored
 CORRECTION_DISCOUNT = 0.97  # a reading with a typo corrected must explain the message better than that
+SHOP_TALK = 0.5  # a message answered by one clause alone: more than this share of its words are the knowledge's
 
 
 class Decision(StrEnum):
@@ -190,17 +193,18 @@ class Understanding:
             reason = "only filler words: nothing to match"
         parts = clauses(text)
         if len(parts) > 1:
-            answered = self._clauses_answered(parts)
-            if answered and answered != answers:  # several clauses answered; one alone is a fragment
+            alone = decision is not Decision.ANSWER and self.index.known_share(analysis) > SHOP_TALK
+            answered = self._clauses_answered(parts, least=1 if alone else 2)
+            if answered and answered != answers:
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} clauses, {len(answered)} entries answered"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
                       analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
 
-    def _clauses_answered(self, parts: list[str]) -> list[str]:
-        """The entries a message's clauses answer, in order; [] unless at least two clauses are answered (one
-        alone would not count; two that ask the same entry in other words do). At most one clause that can
-        be answered is found without searching: no reading of the other clauses, as typed or
+    def _clauses_answered(self, parts: list[str], least: int = 2) -> list[str]:
+        """The entries a message's clauses answer, in order; [] unless at least `least` clauses are answered
+        (two that ask the same entry in other words count as two). Fewer than `least` clauses that can be
+        answered are found without searching: no reading of the other clauses, as typed or
         with typos corrected, can reach `hit` (Index.ceiling). A clause searched is not read again: its
         normalised text, words, analysis and any correction made for its ceiling are searched as they are."""
         readings = []
@@ -213,7 +217,7 @@ class Understanding:
         corrections: dict[int, tuple[str, list[tuple[str, str]], Analysis | None]] = {}
         unsure = [number for number, can in enumerate(possible) if not can]
         for left, number in enumerate(unsure):
-            if sum(possible) + len(unsure) - left <= 1:
+            if sum(possible) + len(unsure) - left < least:
                 return []
             _, normalized, words, _ = readings[number]
             corrected, fixes = self.corrector(normalized, words)
@@ -221,7 +225,7 @@ class Understanding:
             corrections[number] = (corrected, fixes, other)
             if other is not None:
                 possible[number] = self.index.ceiling(other) * CORRECTION_DISCOUNT >= hit
-        if sum(possible) <= 1:
+        if sum(possible) < least:
             return []
         answered: list[str] = []
         clauses_answered = 0
@@ -233,7 +237,7 @@ class Understanding:
                 if decision is Decision.ANSWER:
                     clauses_answered += 1
                     answered.extend(a for a in answers if a not in answered)
-        return answered if clauses_answered > 1 else []
+        return answered if clauses_answered >= least else []
 
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""
