@@ -22,6 +22,7 @@ from bot.engine.session import Session
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result, Understanding
 from bot.understanding.naming import ProductNames
+from bot.understanding.normalize import clauses
 
 _NAMES: WeakKeyDictionary[Understanding, ProductNames] = WeakKeyDictionary()  # one per content version
 _TOPICS: WeakKeyDictionary[Understanding, dict[str, str]] = WeakKeyDictionary()
@@ -70,6 +71,8 @@ class FollowUp:
     number: int = 0
     result: Result | None = None  # … or an FAQ read with the context in front
     about: bool = False  # the product named and nothing asked: what it is (persona `product.about`)
+    steps: tuple[int | str, ...] = ()  # several questions about the product named: its answers (numbers) and
+    # FAQ entries (ids) for the ones it has no answer to, in the order asked
 
 
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
@@ -77,6 +80,9 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         return None
     named = _product_names(understanding).named(result.normalized)
     if named is not None:  # 舒缓修护精华多少钱; or 多少钱 → (which one?) → 舒缓修护精华
+        several = _each_question(understanding, named.product, result) if result.question else None
+        if several is not None:
+            return several
         own = named.rest if result.question else ""
         for asked in (own, str(recent(session, "open_question", within=1) or "")):
             found = _answered_by(understanding, named.product, asked, "by name") if asked else None
@@ -124,6 +130,32 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             continue  # 敏感肌 → 多少钱: only the topic's own answer again, which does not answer it
         return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
     return None
+
+
+def _each_question(understanding: Understanding, product: Product, result: Result) -> FollowUp | None:
+    """你们的舒缓精华会不会刺激 孕妇可以用吗 多少钱: every clause answered, by the product's own answer where it
+    has one (its price, whether it suits pregnancy), else by the FAQ; None unless two or more are answered
+    and one of them by the product."""
+    names = _product_names(understanding)
+    steps: list[int | str] = []
+    for part in clauses(result.text):
+        normalized = understanding.normalize(part)
+        named = names.named(normalized)
+        asked = named.rest if named is not None and named.product.id == product.id else normalized
+        found = understanding.product_answer(product.id, asked) if asked else None
+        if found is not None:
+            step: int | str = found[0]
+        else:
+            reading = understanding.understand(asked) if asked else None
+            if reading is None or reading.decision is not Decision.ANSWER:
+                continue
+            step = reading.answers[0]
+        if step not in steps:
+            steps.append(step)
+    if len(steps) < 2 or not any(isinstance(step, int) for step in steps):
+        return None
+    return FollowUp(f"{len(steps)} questions about {product.id} (named): each answered", product=product,
+                    steps=tuple(steps))
 
 
 def _later(session: Session, name: str, other: str) -> bool:

@@ -61,6 +61,14 @@ def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
         ctx.say("product.about" if ctx.persona.has("product.about") else "fallback",
                 product=follow.product.name, pitch=follow.product.pitch)
         remember(ctx.session, "product", follow.product.id)
+    elif follow.product is not None and follow.steps:
+        for step in follow.steps:
+            if isinstance(step, int):
+                product_answer = follow.product.answers[step].answer
+                ctx.reply.messages.append(Outbound(text=product_answer, label=f"product:{follow.product.id}#{step}"))
+            else:
+                answer(ctx, step)
+        remember(ctx.session, "product", follow.product.id)
     elif follow.product is not None:
         text = follow.product.answers[follow.number].answer
         ctx.reply.messages.append(Outbound(text=text, label=f"product:{follow.product.id}#{follow.number}"))
