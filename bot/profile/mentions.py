@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from bot.profile.codebook import Codebook
 from bot.profile.others import Others
-from bot.understanding.phrases import Phrases
+from bot.understanding.phrases import Phrases, Said
 
 
 class Mentions:
@@ -28,20 +28,19 @@ class Mentions:
 
     def found(self, text: str) -> list[tuple[str, str, str]]:
         """(phrase, question, code) for every mention the normalised text says, about anyone, longest first."""
-        said = self.phrases.read(text)
-        return [(phrase, question, code) for phrase, question, code in self.mentions if phrase in said]
+        return self._mentioned(self.phrases.read(text))
 
     def answers(self, text: str) -> list[tuple[str, str, str]]:
         """(question, code, phrase): one answer per question the normalised text reveals about her."""
-        hers = self.others.split(text)[0]
+        said = self.phrases.read(self.others.split(text)[0])
         found: dict[str, tuple[str, str, str]] = {}
-        for phrase, question, code in self.found(hers):
+        for phrase, question, code in self._mentioned(said):
             found.setdefault(question, (question, code, phrase))
-        said = self.phrases.read(hers)
         for question, code, groups in self.together:
-            if question in found:
-                continue
             words = [next((word for word in group if word in said), "") for group in groups]
-            if all(words):
+            if question not in found and all(words):
                 found[question] = (question, code, "+".join(words))
         return list(found.values())
+
+    def _mentioned(self, said: Said) -> list[tuple[str, str, str]]:
+        return [(phrase, question, code) for phrase, question, code in self.mentions if phrase in said]
