@@ -305,7 +305,7 @@ def test_a_bare_worry_is_not_taken_for_the_sunscreen() -> None:
 def test_one_clause_that_asks_answers_a_message_about_the_shop(text: str, entry: str) -> None:
     whole = BUNDLED.decide(BUNDLED.search(text)[1])[0]
     assert whole is not Decision.ANSWER  # the whole message says too much else to reach `hit`
-    assert answered(text) == [entry], BUNDLED.understand(text).reason
+    assert entry in answered(text), BUNDLED.understand(text).reason  # (a story clause beside it may be too)
 
 
 @pytest.mark.parametrize("text", [

@@ -99,9 +99,36 @@ def test_together_needs_two_groups(tmp_path: Path) -> None:
     ("我是油皮 想控油", {"skin"}),
     ("我干皮，最近爆痘", {"skin", "concern"}),
     ("我是油皮，怎么控油？", set()),  # a question of hers, not an answer to ours
+    ("可以，我是油皮", {"skin"}),  # 可以 holds the cue of "can", but it is her yes
+    ("可以 夏天油冬天干", {"skin"}),  # `together` reveals too
+    ("我是油皮，可以吗", set()),  # 可以吗 asks
     ("我老公脸上老爆痘", set()),  # someone else's
     ("好呀", set()),
 ])
 def test_a_statement_reveals_the_questions_its_mentions_answer(said: str, questions: set[str]) -> None:
     revealed = CONTENT.flows["survey"].revealed
     assert revealed.questions(CONTENT.understanding.understand(said)) == questions
+
+
+@pytest.mark.parametrize(("said", "chosen"), [
+    ("洗完脸很干净", None),  # 很干 is not said in 很干净: its 干 belongs to 干净
+    ("脸很干", "干皮"),
+    ("平时不怎么出油", None), ("不太出油", None), ("不怎么会出油", None), ("不是很出油", None),  # negated
+    ("特别出油", "油皮"),  # the 别 of 特别 negates nothing
+])
+def test_an_answer_is_said_as_whole_words_and_not_negated(said: str, chosen: str | None) -> None:
+    assert choose("skin", said) == chosen
+
+
+@pytest.mark.parametrize(("said", "answers"), [
+    ("洗完脸很干净", []),  # 脸很干 is not in it
+    ("我脸很干", [("skin", "1")]),
+    ("我不是油皮", []),
+    ("夏天油冬天干", [("skin", "3")]),  # `together` fills a slot from any message, as at the skin question
+    ("夏天不油冬天干", []),
+    ("我老公夏天油冬天干", []),
+    ("油皮，冬天有点干", [("skin", "2")]),  # a mention of hers comes first
+])
+def test_mentions_are_read_like_answers(said: str, answers: list[tuple[str, str]]) -> None:
+    reading = CONTENT.need.read(normalize(said), [], Profile(), 0.0)
+    assert [(q, c) for q, c, _ in reading.answers] == answers

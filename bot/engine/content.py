@@ -26,6 +26,7 @@ from bot.policy.spec import Policy, load_policy
 from bot.profile.codebook import Codebook, load_codebook
 from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Understanding
+from bot.understanding.phrases import BUILTIN_NEGATIONS, Phrases
 
 DEFAULT_PERSONA = "xiaowanzi"
 
@@ -137,7 +138,10 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         raise ContentError(problems)
 
     understanding = Understanding(knowledge)
-    compiled = {name: CompiledFlow(name, spec, understanding.normalize, codebook, understanding.understand)
+    language = knowledge.language
+    phrases = Phrases(understanding.normalize, language.negations or BUILTIN_NEGATIONS, language.filler)
+    compiled = {name: CompiledFlow(name, spec, understanding.normalize, codebook, understanding.understand,
+                                   phrases)
                 for name, (spec, _) in flows.items()}
     return Content(
         root=root,
@@ -149,7 +153,7 @@ def load_content(root: Path, persona: str | None = None) -> Content:
         flows=compiled,
         codebook=codebook,
         policy=policy[0],
-        need=NeedReader(policy[0], codebook, understanding.normalize),
+        need=NeedReader(policy[0], codebook, understanding.normalize, phrases),
         plans=plans,
         moderation=Detector(moderation) if moderation is not None else None,
     )

@@ -24,6 +24,7 @@ from bot.profile.model import Profile
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.names import name_in
 from bot.understanding.normalize import Normalizer
+from bot.understanding.phrases import Phrases
 
 END = "__end__"
 SAID, OTHERWISE, SILENCE, PROCEED, FALLBACK = "said", "otherwise", "silence", "proceed", "fallback"
@@ -65,14 +66,14 @@ def said_value(text: str) -> str:
 
 class CompiledFlow:
     def __init__(self, name: str, spec: FlowFile, normalize: Normalizer, codebook: Codebook,
-                 understand: Callable[[str], Result] | None = None) -> None:
+                 understand: Callable[[str], Result] | None = None, phrases: Phrases | None = None) -> None:
         self.name = name
         self.spec = spec
         self.normalize = normalize
         self.understand = understand
-        self.options = {s: OptionMatcher(st.ask, normalize, codebook, understand)
+        self.options = {s: OptionMatcher(st.ask, normalize, codebook, understand, phrases)
                         for s, st in spec.states.items() if st.ask}
-        self.revealed = Revealed(normalize, codebook)
+        self.revealed = Revealed(normalize, codebook, phrases, understand)
         self.silence: dict[str, Transition] = {
             s: t for s, st in spec.states.items() for t in st.on if t.silence is not None
         }

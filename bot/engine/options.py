@@ -1,6 +1,7 @@
 """Which option of a survey question (a state's `ask`) the customer chose.
 
-By number or code (3, D, 选D), by a synonym, by a synonym inside the reply, or by every word of one said
+By number or code (3, D, 选D), by a synonym, by a synonym said inside the reply (as whole words, not negated:
+很干 is not said in 很干净, 出油 not in 不怎么出油; understanding/phrases.py), or by every word of one said
 (想好好解决一下 has 解决, the word of 想解决; 不想解决 has not). A codebook question also understands "don't
 know" (the `unknown` option). An answer about someone else (我老公油皮: the codebook's `others`) is not hers:
 it is the `someone_else` option, and only what she says about herself chooses a real one.
@@ -13,18 +14,20 @@ from collections.abc import Callable
 
 from bot.engine.flows import SOMEONE_ELSE, UNKNOWN_OPTION, Ask
 from bot.profile.codebook import Codebook
+from bot.profile.mentions import Mentions
 from bot.profile.others import Others
-from bot.understanding.matcher import Result
-from bot.understanding.normalize import Normalizer
+from bot.understanding.matcher import Decision, Result
+from bot.understanding.normalize import Normalizer, clauses
+from bot.understanding.phrases import Phrases, Said
 
-_NEGATING = "不没别"  # a synonym right after one of these is negated, not chosen
 _CODE_FRAMES = re.compile(r"^(?:我)?(?:选|是|答)?([0-9a-z]{1,3})(?:吧|哦|呀|啊|的|号|项|个|哈)?$")
 
 
 class OptionMatcher:
     def __init__(self, ask: Ask, normalize: Normalizer, codebook: Codebook,
-                 understand: Callable[[str], Result] | None = None) -> None:
+                 understand: Callable[[str], Result] | None = None, phrases: Phrases | None = None) -> None:
         question = codebook.questions.get(ask.code or "")
+        self.phrases = phrases or Phrases(normalize)
         if question is not None:
             choices = [(code, o.label, [o.tag_name, *o.answers]) for code, o in question.options.items()]
             unknown = codebook.unknown
@@ -77,58 +80,60 @@ class OptionMatcher:
         framed = _CODE_FRAMES.match(text)
         if framed and framed.group(1) in self.exact:
             return self.exact[framed.group(1)]
-        inferred = self._together(text, words)
+        said = self.phrases.read(text)
+        inferred = self._together(said)
         if inferred is not None:
             return inferred
         for phrase, label in self.inside:
-            at = text.find(phrase)
-            if at >= 0 and not (at and text[at - 1] in _NEGATING):  # 不想解决 is not 想解决
+            if phrase in said:  # 不想解决 is not 想解决, 很干净 is not 很干
                 return label
         if any(phrase in text for phrase in self.unknown):
             return UNKNOWN_OPTION
         if words:
-            said = set(words)
-            found = {label for needed, label in self.by_words if needed <= said}
+            found = {label for needed, label in self.by_words if needed <= set(words)}
             if len(found) == 1:
                 return found.pop()
         return None
 
-    def _together(self, text: str, words: tuple[str, ...]) -> str | None:
+    def _together(self, said: Said) -> str | None:
         """An option whose `together` groups each have a word said (夏天油冬天干: 油 and 干 → 混合肌) — unless
         the reply names exactly one option itself (油皮，冬天有点干 is 油皮, as she says)."""
         if not self.together:
             return None
-        named = {label for phrase, label in self.said_labels if _said(phrase, text, words)}
+        named = {label for phrase, label in self.said_labels if phrase in said}
         if len(named) == 1:
             return None
         for label, groups in self.together:
-            if all(any(_said(phrase, text, words) for phrase in group) for group in groups):
+            if all(any(phrase in said for phrase in group) for group in groups):
                 return label
         return None
 
 
-def _said(phrase: str, text: str, words: tuple[str, ...]) -> bool:
-    """A word of the reply (negated words, ¬油, are not), or a longer phrase inside it not right after 不/没/别.
-    One character must be a whole word: 干 is not said in 干净."""
-    if phrase in words:
-        return True
-    if len(phrase) < 2:
-        return False
-    at = text.find(phrase)
-    return at >= 0 and not (at and text[at - 1] in _NEGATING)
-
-
 class Revealed:
     """Which codebook questions a statement answers by itself, in words that mean the same anywhere (the
-    options' `mentions`: 我是油皮 → skin, 最近爆痘 → concern), about her (not 我老公油皮). The `reveals` rule:
-    asked 可以问你几个小问题吗, 我是油皮 想控油 is a yes (the answers are recorded before the rules run)."""
+    options' `mentions` and `together`: 我是油皮 → skin, 最近爆痘 → concern), about her (not 我老公油皮;
+    profile/mentions.py). The `reveals` rule: asked 可以问你几个小问题吗, 我是油皮 想控油 is a yes (the answers are
+    recorded before the rules run)."""
 
-    def __init__(self, normalize: Normalizer, codebook: Codebook) -> None:
-        self.mentions = [(n, question) for phrase, question, _ in codebook.mentions() if (n := normalize(phrase))]
-        self.others = Others(codebook.others, normalize)
+    def __init__(self, normalize: Normalizer, codebook: Codebook, phrases: Phrases | None = None,
+                 understand: Callable[[str], Result] | None = None) -> None:
+        self.mentions = Mentions(codebook, normalize, phrases or Phrases(normalize))
+        self.understand = understand
 
     def questions(self, result: Result) -> set[str]:
-        if result.question:
+        if self._asks(result):
             return set()  # 我是油皮，怎么控油: a question to answer, not an answer to ours
-        hers = self.others.split(result.normalized)[0]
-        return {question for phrase, question in self.mentions if phrase in hers}
+        return {question for question, _, _ in self.mentions.answers(result.normalized)}
+
+    def _asks(self, result: Result) -> bool:
+        """A question of hers; 可以，我是油皮 is none: the clause that asks is a bare yes (可以 holds the cue of
+        "can"), so the message is a yes and her skin."""
+        parts = clauses(result.text)
+        if not result.question or self.understand is None or len(parts) < 2:
+            return result.question
+        return any(r.question and not _yes_or_no(r) for r in map(self.understand, parts))
+
+
+def _yes_or_no(result: Result) -> bool:
+    return (result.has_intent("affirm") or result.has_intent("deny")) and not result.words \
+        and result.decision is Decision.MISS

@@ -70,3 +70,22 @@ def ask_again(ctx: TurnContext, spec: State) -> None:
     for key in spec.say:
         ctx.say(key)
     ctx.session.asked_at, ctx.session.misses = ctx.now, 0
+
+
+def ask_lightly(ctx: TurnContext) -> None:
+    """An FAQ was answered while a question of the flow waits (包邮吗 at the skin question): the question
+    again in the same turn, lighter (the state's first `reprompt`, else its own words) — unless the state
+    was entered this turn (its question is in the reply) or the reply already asks her something (a
+    numbered choice, the offer of a person): one question a turn."""
+    session = ctx.session
+    flow = ctx.content.flows.get(session.flow)
+    spec = flow.spec.states.get(session.state) if flow is not None else None
+    if spec is None or spec.ask is None or f"{session.flow}.{session.state}" in ctx.reply.entered:
+        return
+    if any("？" in message.text or "?" in message.text for message in ctx.reply.messages):
+        ctx.why.append("the reply already asks her something: the pending question waits (one question a turn)")
+        return
+    ctx.why.append(f"after the answer, the pending question of {session.flow}.{session.state} again, lighter")
+    for key in spec.reprompt[:1] or spec.say:
+        ctx.say(key)
+    session.asked_at = ctx.now

@@ -8,7 +8,8 @@ the current flow's rules (or its question answered by what the message revealed)
 it → a short follow-up about the product or topic just discussed → a survey question left unanswered
 long ago, asked again → a statement answering the state's open question (its catch-all; never an after-sales
 case that needs a person) → an FAQ answer (the flow resumes; one that needs a person hands over at the end of
-the turn) → a complaint gets care (engine/care.py) → a numbered choice (for a question) → a name given unasked →
+the turn; a question of the flow still waiting is then asked again, lighter, unless the reply already asks
+something) → a complaint gets care (engine/care.py) → a numbered choice (for a question) → a name given unasked →
 greeting/thanks → a question we cannot answer is said so, the flow waits → reprompt, reprompt, fallback. A flow
 that ends without a word
 does not swallow the message: it is read again as outside any flow. A burst is read piece by piece in that
@@ -47,6 +48,7 @@ class TurnRun:
         self.handover_timeout = handover_timeout  # 0: only the human ending the session gives it back
         self.unsure: list[Outbound] = []  # "not sure" (or a reprompt) said to a statement, this turn
         self.pieces = 1  # how many pieces this turn answers (a burst, or 好 + 那我下单了 cut from one message)
+        self.answered = False  # an FAQ was answered while the flow waits (its question is asked again after)
 
     # -- entry -----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -154,6 +156,8 @@ class TurnRun:
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
             self.flows.hand_over(f"FAQ {ctx.reply.handover_after} needs a person to follow up", say=False)
             return
+        if self.answered:
+            survey.ask_lightly(ctx)
         if showed_need and (self.flows.current is None or (sales.URGENT in showed_need
                                                            and ctx.session.flow != ctx.content.policy.flow)):
             self._need_shown(answering)  # an urgent need does not wait for the welcome's 回“好”
@@ -200,6 +204,7 @@ class TurnRun:
         if picked is not None:
             ctx.why.append(f"picked {picked} from the numbered choice")
             replies.answer(ctx, picked)
+            self.answered = True
             return
         state = state_of(flows.current, session.state)
         if state is not None and acknowledges(result) and answered_last_turn(session):
@@ -234,6 +239,7 @@ class TurnRun:
         follow = follow_up(session, ctx.content.understanding, result)
         if follow is not None:
             replies.follow_up(ctx, follow, result.text)
+            self.answered = True
             return
         pending = survey.pending_after_silence(ctx)
         if pending is not None and result.question and result.words and result.decision is not Decision.ANSWER:
@@ -255,6 +261,7 @@ class TurnRun:
         concern = care.complaint(ctx, result)
         if result.decision is Decision.ANSWER and (concern is None or not care.sells(ctx, result)):
             replies.answer_all(ctx, result, asked_again=True)
+            self.answered = True
             return
         if concern is not None:  # 还是爆痘, 最近又爆痘了 好烦: care, never a product, never "not sure"
             care.comfort(ctx, result, concern)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
+from bot.profile.mentions import Mentions
 from bot.profile.model import Profile
-from bot.profile.others import Others
+from bot.understanding.phrases import Phrases
 
 Normalize = Callable[[str], str]
 
@@ -37,14 +38,14 @@ class Reading:
 class NeedReader:
     """Built once per content load (phrases normalised the way messages are)."""
 
-    def __init__(self, policy: Policy, codebook: Codebook, normalize: Normalize) -> None:
+    def __init__(self, policy: Policy, codebook: Codebook, normalize: Normalize,
+                 phrases: Phrases | None = None) -> None:
         self.policy = policy
         self.codebook = codebook
         self.words = {kind: _normalised(spec.words, normalize) for kind, spec in policy.evidence.items()}
         self.unless = {kind: _normalised(spec.unless, normalize) for kind, spec in policy.evidence.items()}
         self.intents = {kind: set(spec.intents) for kind, spec in policy.evidence.items()}
-        self.mentions = [(normalize(p), q, c) for p, q, c in codebook.mentions() if normalize(p)]
-        self.others = Others(codebook.others, normalize)
+        self.mentions = Mentions(codebook, normalize, phrases or Phrases(normalize))
 
     def read(self, text: str, intents: Iterable[str], profile: Profile, now: float) -> Reading:
         """`text` is normalised; `now` before the profile notes this message (for silence)."""
@@ -54,12 +55,8 @@ class NeedReader:
             shown = self._shows(kind, text, said)
             if shown:
                 reading.evidence.append(Noted(kind, self.policy.weight(kind), shown))
-        labels: list[str] = []
-        hers = self.others.split(text)[0]  # 我闺蜜老爆痘 is not her pain, nor her answer
-        for phrase, question, code in self.mentions:
-            if phrase in hers and all(q != question for q, _, _ in reading.answers):
-                reading.answers.append((question, code, phrase))
-                labels.append(self.codebook.label(question, code))
+        reading.answers = self.mentions.answers(text)  # 我闺蜜老爆痘 is not her pain, nor her answer
+        labels = [self.codebook.label(question, code) for question, code, _ in reading.answers]
         if labels:  # one pain per message, however many answers it revealed
             phrases = "、".join(dict.fromkeys(p for _, _, p in reading.answers))
             reading.evidence.append(Noted("pain", self.policy.weight("pain"), f"{phrases}→{'/'.join(labels)}"))
@@ -73,8 +70,8 @@ class NeedReader:
 
     def concerns(self, text: str) -> list[str]:
         """Labels of the policy's concern question the normalised text mentions (爆痘 → 痘痘), longest first."""
-        found = (self.codebook.label(question, code) for phrase, question, code in self.mentions
-                 if question == self.policy.concern and phrase in text)
+        found = (self.codebook.label(question, code) for _, question, code in self.mentions.found(text)
+                 if question == self.policy.concern)
         return list(dict.fromkeys(label for label in found if label))
 
     def _shows(self, kind: str, text: str, intents: set[str]) -> str:

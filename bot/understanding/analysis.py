@@ -73,6 +73,9 @@ class Analyzer:
             for cue, kind in cues:
                 if len(cue) > 1:
                     automaton.add_word(cue, (len(cue), kind))
+            for negation in language.negations:  # 不怎么 holds the cue 怎么 but asks nothing: a negation
+                if any(cue in negation for cue, _ in cues if len(cue) > 1):
+                    automaton.add_word(negation, (len(negation), ""))
             automaton.make_automaton()
             self._kinds = automaton
         self.cue_words = {cue for cue, _ in cues}
@@ -100,8 +103,9 @@ class Analyzer:
             if start < position:
                 continue
             length, kind = best[start]
-            found.add(kind)
-            spans.append((start, start + length))
+            if kind:
+                found.add(kind)
+                spans.append((start, start + length))
             position = start + length
         return frozenset(found), spans
 

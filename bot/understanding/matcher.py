@@ -31,6 +31,7 @@ from bot.understanding.normalize import Normalizer, clauses
 Candidate = Scored
 CORRECTION_DISCOUNT = 0.97  # a reading with a typo corrected must explain the message better than that
 SHOP_TALK = 0.5  # a message answered by one clause alone: more than this share of its words are the knowledge's
+WHOLE_PHRASING = 99.95  # a score that says all of a phrasing and nothing more
 
 
 class Decision(StrEnum):
@@ -193,18 +194,22 @@ class Understanding:
             reason = "only filler words: nothing to match"
         parts = clauses(text)
         if len(parts) > 1:
-            alone = decision is not Decision.ANSWER and self.index.known_share(analysis) > SHOP_TALK
-            answered = self._clauses_answered(parts, least=1 if alone else 2)
+            missed = decision is not Decision.ANSWER
+            alone = missed and self.index.known_share(analysis) > SHOP_TALK
+            answered = self._clauses_answered(parts, least=1 if alone else 2, stories=missed)
             if answered and answered != answers:
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} clauses, {len(answered)} entries answered"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
                       analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
 
-    def _clauses_answered(self, parts: list[str], least: int = 2) -> list[str]:
+    def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
         """The entries a message's clauses answer, in order; [] unless at least `least` clauses are answered
-        (two that ask the same entry in other words count as two). Fewer than `least` clauses that can be
-        answered are found without searching: no reading of the other clauses, as typed or
+        (two that ask the same entry in other words count as two) and one of them asks: a question, or a
+        request that says one of its entry's questions and nothing more (我要退款). With `stories` (the whole
+        message was not answered), a statement answered right beside it counts too: 买了一周了还没发货 我要退款
+        gets the shipping answer and the refund one; 到广州了，这是新号 asks nothing. Fewer than `least` clauses
+        that can be answered are found without searching: no reading of the other clauses, as typed or
         with typos corrected, can reach `hit` (Index.ceiling). A clause searched is not read again: its
         normalised text, words, analysis and any correction made for its ceiling are searched as they are."""
         readings = []
@@ -227,17 +232,21 @@ class Understanding:
                 possible[number] = self.index.ceiling(other) * CORRECTION_DISCOUNT >= hit
         if sum(possible) < least:
             return []
-        answered: list[str] = []
-        clauses_answered = 0
+        told: dict[int, tuple[bool, list[str]]] = {}  # clause answered → (asks, its entries)
         for number, ((part, normalized, words, analysis), can) in enumerate(zip(readings, possible, strict=True)):
-            if can and self._asks(part, normalized, analysis):  # 到广州了，这是新号: news, not two questions
-                # search(part), without reading it again: it asks, so it is no statement
-                found = self._search(normalized, words, analysis, False, corrections.get(number))[1]
+            if can:
+                asks = self._asks(part, normalized, analysis)
+                # search(part), without reading it again
+                found = self._search(normalized, words, analysis, not asks, corrections.get(number))[1]
                 decision, answers, _, _ = self.decide(found)
                 if decision is Decision.ANSWER:
-                    clauses_answered += 1
-                    answered.extend(a for a in answers if a not in answered)
-        return answered if clauses_answered >= least else []
+                    told[number] = (asks or self._requests(found[0]), answers)
+        return _counted(told, stories, least)
+
+    def _requests(self, best: Scored) -> bool:
+        """A statement that says one of its entry's questions and nothing more asks it (我要退款); a keyword
+        said whole does not (太贵了，不买了 is no question)."""
+        return best.score >= WHOLE_PHRASING and best.matched in self.faq_by_id[best.entry].questions
 
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""
@@ -262,3 +271,17 @@ class Understanding:
                         f"{why} and {second.entry} {second.score:.0f} are too close", False)
             return Decision.ANSWER, [top.entry], why, False
         return Decision.MISS, [], f"{why} < {t.hit:.0f}", top.score >= t.near_miss
+
+
+def _counted(told: dict[int, tuple[bool, list[str]]], stories: bool, least: int) -> list[str]:
+    """The entries of the clauses that ask, and with `stories` of a statement right beside one (a story told
+    with the question); [] unless `least` clauses count and one asks (到广州了，这是新号 is news)."""
+    asking = {number for number, (asks, _) in told.items() if asks}
+    counted = [number for number in sorted(told)
+               if number in asking or (stories and {number - 1, number + 1} & asking)]
+    if not asking or len(counted) < least:
+        return []
+    answered: list[str] = []
+    for number in counted:
+        answered.extend(a for a in told[number][1] if a not in answered)
+    return answered

@@ -1,0 +1,46 @@
+"""What a message reveals about her skin, anywhere in a conversation: the codebook's `mentions` (爆痘 → 痘痘)
+and `together` (夏天油冬天干 → 混合肌), each phrase said as whole words and not negated
+(understanding/phrases.py), and only what she says about herself (not 我老公油皮, profile/others.py).
+
+The same reading fills the survey before it asks (engine/sales.py), lets a reply to "may I ask" answer a
+question (the `reveals` rule) and tells a complaint's concern (engine/care.py). A question one of its
+`mentions` answers is not inferred from `together` (油皮，冬天有点干 is 油皮, as she says).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.profile.codebook import Codebook
+from bot.profile.others import Others
+from bot.understanding.phrases import Phrases, Said
+
+
+class Mentions:
+    def __init__(self, codebook: Codebook, normalize: Callable[[str], str], phrases: Phrases) -> None:
+        self.mentions = [(n, question, code) for phrase, question, code in codebook.mentions()
+                         if (n := normalize(phrase))]
+        self.together = [(question, code, [[n for n in map(normalize, group) if n] for group in option.together])
+                         for question, spec in codebook.questions.items()
+                         for code, option in spec.options.items() if option.together]
+        self.others = Others(codebook.others, normalize)
+        self.phrases = phrases
+
+    def found(self, text: str) -> list[tuple[str, str, str]]:
+        """(phrase, question, code) for every mention the normalised text says, about anyone, longest first."""
+        return self._mentioned(self.phrases.read(text))
+
+    def answers(self, text: str) -> list[tuple[str, str, str]]:
+        """(question, code, phrase): one answer per question the normalised text reveals about her."""
+        said = self.phrases.read(self.others.split(text)[0])
+        found: dict[str, tuple[str, str, str]] = {}
+        for phrase, question, code in self._mentioned(said):
+            found.setdefault(question, (question, code, phrase))
+        for question, code, groups in self.together:
+            words = [next((word for word in group if word in said), "") for group in groups]
+            if question not in found and all(words):
+                found[question] = (question, code, "+".join(words))
+        return list(found.values())
+
+    def _mentioned(self, said: Said) -> list[tuple[str, str, str]]:
+        return [(phrase, question, code) for phrase, question, code in self.mentions if phrase in said]
