@@ -1,4 +1,5 @@
-"""When the customer wants less of the bot: her data deleted, no more questions, or no for now.
+"""When the customer wants less of the bot: her data deleted, no more offers (别推了), a person instead (转人工),
+no more questions, or no for now.
 
 Three optional intents of knowledge/intents.yaml, used by the engine by name (like `complaint`):
 - `forget_me` (把我的信息都删了): she opts out exactly as with 别推了, and the conversation goes to a person, with
@@ -23,6 +24,22 @@ FORGET_ME = "forget_me"
 ANNOYED = "annoyed"
 
 
+def stops(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
+    """What comes before anything else, in this order: her data deleted, 别推了, a person, a rude or fed-up message
+    (滚 to the fallback's offer of a person is no yes to it)."""
+    if forget_me(ctx, flows, result):
+        return True
+    if result.has_intent("opt_out"):
+        sales.opt_out(ctx)
+        flows.end("opt-out")
+        ctx.say("opt_out")
+        return True
+    if result.has_intent("ask_human"):
+        flows.hand_over("the customer asked for a human")
+        return True
+    return annoyed(ctx, flows, result)
+
+
 def forget_me(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
     """She asked for her data to be deleted: opt out, tell her, hand over with the reason."""
     if not result.has_intent(FORGET_ME):
@@ -44,9 +61,9 @@ def annoyed(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
     return True
 
 
-def refused_in_view(ctx: TurnContext, result: Result) -> None:
+def refused_in_view(ctx: TurnContext, result: Result, in_flow: bool) -> None:
     """Outside any flow: a no while a product is in view is a refusal of it (the cool-down starts)."""
-    if result.question or not REFUSALS.intersection(name for name, _ in result.intents):
+    if in_flow or result.question or not REFUSALS.intersection(name for name, _ in result.intents):
         return
     product = recent(ctx.session, "recommended") or recent(ctx.session, "product")
     if product:

@@ -10,12 +10,12 @@ it → a short follow-up about the product or topic just discussed → a survey 
 long ago, asked again → a statement answering the state's open question (its catch-all; never an after-sales
 case that needs a person) → an FAQ answer (the flow resumes; one that needs a person hands over at the end of
 the turn) → a complaint gets care (engine/care.py) → a numbered choice (for a question) → a name given unasked →
-greeting/thanks → a question we cannot answer is said so, the flow waits → reprompt, reprompt, fallback. A flow
-that ends without a word
-does not swallow the message: it is read again as outside any flow. A burst is read piece by piece in that
-order (engine/burst.py); then, outside any flow, the policy may start its flow when what the customer wrote
-showed need — not when the customer was just answering that flow; an urgent need does not wait for the end of
-another flow — (and what it says replaces a "not sure" said to a statement).
+greeting/thanks (outside a flow, a no about the product in view is a refusal) → a question we cannot answer is
+said so, the flow waits → reprompt, reprompt, fallback. A flow that ends without a word does not swallow the
+message: it is read again as outside any flow. A burst is read piece by piece in that order (engine/burst.py);
+then, outside any flow, the policy may start its flow when what the customer wrote showed need — not when the
+customer was just answering that flow; an urgent need does not wait for the end of another flow — (and what it
+says replaces a "not sure" said to a statement).
 """
 
 from __future__ import annotations
@@ -185,17 +185,7 @@ class TurnRun:
         if not result.normalized:
             ctx.say("empty")
             return
-        if backoff.forget_me(ctx, flows, result):  # 把我的信息都删了: opted out, and a person deletes it
-            return
-        if result.has_intent("opt_out"):
-            sales.opt_out(ctx)
-            flows.end("opt-out")
-            ctx.say("opt_out")
-            return
-        if result.has_intent("ask_human"):
-            flows.hand_over("the customer asked for a human")
-            return
-        if backoff.annoyed(ctx, flows, result):  # 滚, 你怎么老问问题: sorry, and no more questions (nor a person)
+        if backoff.stops(ctx, flows, result):  # 把我的信息都删了, 别推了, 转人工, 滚: engine/backoff.py
             return
         if recent(session, "offered_human", within=1) and acknowledges(result) and self.pieces == 1:
             # 好 + 那我下单了 says yes to something else: only a yes and nothing more takes the offer
@@ -276,8 +266,7 @@ class TurnRun:
             if result.has_intent(smalltalk):
                 ctx.say(smalltalk)
                 return
-        if not in_flow:
-            backoff.refused_in_view(ctx, result)  # 算了 不买了 about the product just discussed: a refusal
+        backoff.refused_in_view(ctx, result, in_flow)  # 算了 不买了 about the product just discussed: a refusal
         for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
             if ctx.persona.has(f"intent.{name}"):
                 ctx.say(f"intent.{name}")
