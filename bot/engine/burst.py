@@ -18,6 +18,8 @@ from bot.conversation import Outbound
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.normalize import clauses
 
+BUYING = ("will_buy", "ordered")  # optional intents of knowledge/intents.yaml: she has decided to buy
+
 
 def pieces(texts: list[str], understand: Callable[[str], Result],
            has_intents: Callable[[str], bool] | None = None) -> list[str]:
@@ -66,13 +68,23 @@ def _same(piece: str) -> str:
 
 def engaged(results: list[Result]) -> list[Result]:
     """嗯嗯 + 我是干皮: a 嗯 that could be yes or cold, followed by more in the same turn, is a yes — the
-    customer goes on talking."""
+    customer goes on talking. 行 + 我去买: a bare yes right before a decision to buy is that decision, said once."""
     out = list(results)
     for number, result in enumerate(out[:-1]):
         names = {name for name, _ in result.intents}
         if names == {"cold", "affirm"} and not result.words:
             out[number] = replace(result, intents=[i for i in result.intents if i[0] != "cold"])
-    return out
+    return [result for number, result in enumerate(out)
+            if not (number + 1 < len(out) and _bare_yes(result) and _buys(out[number + 1]))]
+
+
+def _bare_yes(result: Result) -> bool:
+    return ({name for name, _ in result.intents} <= {"affirm", "cold"} and result.has_intent("affirm")
+            and result.decision is Decision.MISS and not result.question)
+
+
+def _buys(result: Result) -> bool:
+    return any(result.has_intent(name) for name in BUYING) and not result.question
 
 
 def _only_hello(result: Result) -> bool:

@@ -2,7 +2,8 @@
 
 Order of precedence for what a customer wrote (docs/authoring.md explains it to operators), after need
 evidence is read from it (docs/policy.md):
-opt-out → ask for a human (or yes right after the fallback's offer of one) → 1 or 2 after a numbered choice →
+a request to delete her data (opt-out + a person) → opt-out → ask for a human → rude or fed up (sorry, the flow
+ends: engine/backoff.py) → yes right after the fallback's offer of a person → 1 or 2 after a numbered choice →
 a bare yes right after an FAQ answer acknowledges it → an ambiguous reply is asked again, lighter →
 the current flow's rules (or its question answered by what the message revealed) → another flow that starts on
 it → a short follow-up about the product or topic just discussed → a survey question left unanswered
@@ -10,18 +11,18 @@ long ago, asked again → a statement answering the state's open question (its c
 case that needs a person) → an FAQ answer (the flow resumes; one that needs a person hands over at the end of
 the turn; a question of the flow still waiting is then asked again, lighter, unless the reply already asks
 something) → a complaint gets care (engine/care.py) → a numbered choice (for a question) → a name given unasked →
-greeting/thanks → a question we cannot answer is said so, the flow waits → reprompt, reprompt, fallback. A flow
-that ends without a word
-does not swallow the message: it is read again as outside any flow. A burst is read piece by piece in that
-order (engine/burst.py); then, outside any flow, the policy may start its flow when what the customer wrote
-showed need — not when the customer was just answering that flow; an urgent need does not wait for the end of
-another flow — (and what it says replaces a "not sure" said to a statement).
+greeting/thanks (outside a flow, a no about the product in view is a refusal) → a question we cannot answer is
+said so, the flow waits → reprompt, reprompt, fallback. A flow that ends without a word does not swallow the
+message: it is read again as outside any flow. A burst is read piece by piece in that order (engine/burst.py);
+then, outside any flow, the policy may start its flow when what the customer wrote showed need — not when the
+customer was just answering that flow; an urgent need does not wait for the end of another flow — (and what it
+says replaces a "not sure" said to a statement).
 """
 
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import care, replies, sales, survey, welcome
+from bot.engine import backoff, care, replies, sales, survey, welcome
 from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
@@ -188,13 +189,7 @@ class TurnRun:
         if not result.normalized:
             ctx.say("empty")
             return
-        if result.has_intent("opt_out"):
-            sales.opt_out(ctx)
-            flows.end("opt-out")
-            ctx.say("opt_out")
-            return
-        if result.has_intent("ask_human"):
-            flows.hand_over("the customer asked for a human")
+        if backoff.stops(ctx, flows, result):  # 把我的信息都删了, 别推了, 转人工, 滚: engine/backoff.py
             return
         if recent(session, "offered_human", within=1) and acknowledges(result) and self.pieces == 1:
             # 好 + 那我下单了 says yes to something else: only a yes and nothing more takes the offer
@@ -278,6 +273,7 @@ class TurnRun:
             if result.has_intent(smalltalk):
                 ctx.say(smalltalk)
                 return
+        backoff.refused_in_view(ctx, result, in_flow)  # 算了 不买了 about the product just discussed: a refusal
         for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
             if ctx.persona.has(f"intent.{name}"):
                 ctx.say(f"intent.{name}")

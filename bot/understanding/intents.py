@@ -3,7 +3,7 @@
 An exact example scores 100; a keyword inside the message 90-100 by how much of it the keyword covers,
 unless one of the intent's `unless` words is in the message too (别推荐太贵的 narrows a recommendation, it does
 not opt out); otherwise `fuzz.ratio` against the examples for messages up to 12 characters. Kept at `intent`
-or more.
+or more. `remainder` is what a message says besides some intents' own words (先不买了谢谢 without 不买了).
 """
 
 from __future__ import annotations
@@ -70,3 +70,15 @@ class IntentIndex:
                 scores[name] = max(scores.get(name, 0.0), float(score))
         return sorted(((n, round(s, 1)) for n, s in scores.items() if s >= threshold),
                       key=lambda item: item[1], reverse=True)
+
+    def remainder(self, query: str, names: set[str]) -> str:
+        """The message without the words by which `names` were detected in it: "" when it is one of their
+        examples, or was found by its likeness to one (a short message: all of it is that move)."""
+        if any(name in names for name in self.exact.get(query, ())):
+            return ""
+        rest = query
+        if self.keywords is not None:
+            for _, (word, name) in self.keywords.iter(query):
+                if name in names and not any(other in query for other in self.unless.get(name, ())):
+                    rest = rest.replace(word, "")
+        return "" if rest == query else rest

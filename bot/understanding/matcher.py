@@ -8,6 +8,8 @@ A message with several clauses is also matched clause by clause; every clause an
 or more are; clauses that cannot reach `hit`, by Index.ceiling, are not searched). When the message as a whole
 is not answered, one asking clause alone is, if the message talks the shop's language: more than SHOP_TALK of its
 words are words the knowledge uses (拆了试了一次感觉不适合我 还能退不 — not 下班了过来找我，我请你吃饭).
+A refusal (the `deny` or `later` intent: 不买了, 先不用) is answered from the FAQ only for what it says besides the
+refusal's own words: 那我不买了 shares its characters with 不是我买的 (发错货), but it is no after-sales case.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ Candidate = Scored
 CORRECTION_DISCOUNT = 0.97  # a reading with a typo corrected must explain the message better than that
 SHOP_TALK = 0.5  # a message answered by one clause alone: more than this share of its words are the knowledge's
 WHOLE_PHRASING = 99.95  # a score that says all of a phrasing and nothing more
+REFUSALS = frozenset({"deny", "later"})  # intents that say no (不买了, 先不用): the FAQ answers only what else is said
 
 
 class Decision(StrEnum):
@@ -200,6 +203,10 @@ class Understanding:
             if answered and answered != answers:
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} clauses, {len(answered)} entries answered"
+        refusing = sorted(REFUSALS.intersection(name for name, _ in intents))
+        if refusing and decision is not Decision.MISS and not self._asks_besides(normalized, set(refusing)):
+            decision, answers, near = Decision.MISS, [], False  # 不买了 is no 不是我买的, whatever their characters
+            reason = f"a refusal ({'、'.join(refusing)}) and nothing else the FAQ answers; not {reason}"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
                       analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
 
@@ -247,6 +254,11 @@ class Understanding:
         """A statement that says one of its entry's questions and nothing more asks it (我要退款); a keyword
         said whole does not (太贵了，不买了 is no question)."""
         return best.score >= WHOLE_PHRASING and best.matched in self.faq_by_id[best.entry].questions
+
+    def _asks_besides(self, normalized: str, refusals: set[str]) -> bool:
+        """Whether what a refusal says besides its own words is answered (瓶子碎了 不要了: the broken bottle is)."""
+        rest = self.intents.remainder(normalized, refusals)
+        return bool(rest) and self.decide(self.search(rest)[1])[0] is not Decision.MISS
 
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""

@@ -1,0 +1,70 @@
+"""When the customer wants less of the bot: her data deleted, no more offers (别推了), a person instead (转人工),
+no more questions, or no for now.
+
+Three optional intents of knowledge/intents.yaml, used by the engine by name (like `complaint`):
+- `forget_me` (把我的信息都删了): she opts out exactly as with 别推了, and the conversation goes to a person, with
+  the intent's `description` as the reason in the trace — a person must delete her data (`siyu forget CUSTOMER`
+  erases it everywhere); the persona's `intent.forget_me` tells her so (else the `opt_out` line);
+- `annoyed` (滚, 你是傻逼吗, 你怎么老问问题): a short apology (`intent.annoyed`), and the current flow ends, so
+  no question of it is asked again — not a reprompt, not "not sure", not the offer of a person;
+- a refusal outside any flow (the `deny` or `later` intent: 算了 不买了, 那我等双十一再买) while a product is in
+  view (recommended or asked about in the last turns) is the customer's no to it: a `refusal` is recorded, so
+  the policy's cool-down starts, as it does for a no to the recommendation flow's offer.
+"""
+
+from __future__ import annotations
+
+from bot.engine import sales
+from bot.engine.flow_runner import FlowRunner
+from bot.engine.followup import recent
+from bot.engine.turn_context import TurnContext
+from bot.understanding.matcher import REFUSALS, Result
+
+FORGET_ME = "forget_me"
+ANNOYED = "annoyed"
+
+
+def stops(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
+    """What comes before anything else, in this order: her data deleted, 别推了, a person, a rude or fed-up message
+    (滚 to the fallback's offer of a person is no yes to it)."""
+    if forget_me(ctx, flows, result):
+        return True
+    if result.has_intent("opt_out"):
+        sales.opt_out(ctx)
+        flows.end("opt-out")
+        ctx.say("opt_out")
+        return True
+    if result.has_intent("ask_human"):
+        flows.hand_over("the customer asked for a human")
+        return True
+    return annoyed(ctx, flows, result)
+
+
+def forget_me(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
+    """She asked for her data to be deleted: opt out, tell her, hand over with the reason."""
+    if not result.has_intent(FORGET_ME):
+        return False
+    sales.opt_out(ctx)
+    flows.end("the customer asked for her data to be deleted")
+    ctx.say(f"intent.{FORGET_ME}" if ctx.persona.has(f"intent.{FORGET_ME}") else "opt_out")
+    intent = ctx.content.understanding.knowledge.intents.get(FORGET_ME)
+    flows.hand_over(f"{FORGET_ME}: {intent.description if intent is not None else ''}".rstrip(": "), say=False)
+    return True
+
+
+def annoyed(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
+    """Rude or fed up: apologise and stop asking (the current flow ends)."""
+    if not result.has_intent(ANNOYED) or not ctx.persona.has(f"intent.{ANNOYED}"):
+        return False
+    flows.end("the customer is annoyed: no more questions")
+    ctx.say(f"intent.{ANNOYED}")
+    return True
+
+
+def refused_in_view(ctx: TurnContext, result: Result, in_flow: bool) -> None:
+    """Outside any flow: a no while a product is in view is a refusal of it (the cool-down starts)."""
+    if in_flow or result.question or not REFUSALS.intersection(name for name, _ in result.intents):
+        return
+    product = recent(ctx.session, "recommended") or recent(ctx.session, "product")
+    if product:
+        sales.flow_evidence(ctx, ["refusal"], f"不在流程里说不要（{product}）")
