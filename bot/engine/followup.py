@@ -78,7 +78,7 @@ class FollowUp:
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
     if not result.normalized:
         return None
-    named = _product_names(understanding).named(result.normalized)
+    named = _product_names(understanding).named(result.heard)  # 防嗮霜 read as 防晒: names what she meant
     if named is not None:  # 舒缓修护精华多少钱; or 多少钱 → (which one?) → 舒缓修护精华
         several = _each_question(understanding, named.product, result) if result.question else None
         if several is not None:
@@ -97,7 +97,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
                                  if topic in understanding.faq_by_id and not in_view else ())
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒
             holder = _product_names(understanding).only_holder(word)
-            asked = result.normalized.replace(word, "")
+            asked = result.heard.replace(word, "")
             found = _answered_by(understanding, holder, asked, "price of the one product named so") \
                 if holder is not None else None
             if found is not None:

@@ -53,6 +53,12 @@ class Result:
     kinds: frozenset[str] = frozenset()
     words: tuple[str, ...] = ()  # the content words the message was understood by
     question: bool = False  # asks something: a question kind (多久, 怎么), a question ending (吗) or a ？
+    read: str = ""  # the normalised text as understood: with typos corrected (防嗮霜 → 防晒) when they were
+
+    @property
+    def heard(self) -> str:
+        """What the customer meant to type: the corrected reading, else the normalised text."""
+        return self.read or self.normalized
 
     def has_intent(self, name: str) -> bool:
         return any(intent == name for intent, _ in self.intents)
@@ -201,7 +207,7 @@ class Understanding:
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} clauses, {len(answered)} entries answered"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
+                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis), analysis.text)
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
         """The entries a message's clauses answer, in order; [] unless at least `least` clauses are answered
