@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.conversation import Outbound
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import FollowUp, recent, remember
+from bot.engine.followup import ASKED, FollowUp, recent, remember
 from bot.engine.machine import FALLBACK
 from bot.engine.quote import part_answering
 from bot.engine.turn_context import TurnContext
@@ -41,6 +41,8 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False) -> Non
 
 
 def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -> None:
+    if result.question:  # 孕妇能用吗, then 那A醇呢 asks it again (engine/followup.py)
+        remember(ctx.session, ASKED, result.heard)
     if asked_again and _quoted(ctx, result, result.text):  # 敷完要洗脸吗 asked in words the mask entry knows
         return
     for entry_id in result.answers:
@@ -73,8 +75,13 @@ def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
         text = follow.product.answers[follow.number].answer
         ctx.reply.messages.append(Outbound(text=text, label=f"product:{follow.product.id}#{follow.number}"))
         remember(ctx.session, "product", follow.product.id)
+    elif follow.part and ctx.persona.has("faq.case") and follow.result is not None:
+        ctx.say("faq.case", part=follow.part)  # 那A醇呢: the part of the answer just given about A醇
+        remember(ctx.session, "topic", follow.result.answers[0])
     elif follow.result is not None and not _quoted(ctx, follow.result, message):
         answer_all(ctx, follow.result)
+    if follow.asked:  # 那视黄醇呢 next asks the same question again, not the one read with A醇
+        remember(ctx.session, ASKED, follow.asked)
 
 
 def _quoted(ctx: TurnContext, result: Result, message: str) -> bool:

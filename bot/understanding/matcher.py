@@ -84,6 +84,7 @@ class Understanding:
         self.normalize = Normalizer(knowledge.variants)
         self.question_endings = [e for e in (self.normalize(x) for x in knowledge.language.question_endings) if e]
         self.question_words = [w for w in (self.normalize(x) for x in knowledge.language.question_words) if w]
+        self.ellipsis = [e for e in (self.normalize(x) for x in knowledge.language.ellipsis) if e]
         with _collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
             vocabulary = {self.normalize(word) for word in self._vocabulary()}
             self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
@@ -253,6 +254,14 @@ class Understanding:
         """A statement that says one of its entry's questions and nothing more asks it (我要退款); a keyword
         said whole does not (太贵了，不买了 is no question)."""
         return best.score >= WHOLE_PHRASING and best.matched in self.faq_by_id[best.entry].questions
+
+    def elided(self, result: Result) -> str:
+        """What an elliptical question asks about (那A醇呢 → 那a醇: the question just answered, about A醇); "" when
+        the message is no such question: no `ellipsis` ending, no content word, or a question of its own (怎么用呢)."""
+        ending = next((e for e in self.ellipsis if result.heard.endswith(e)), "")
+        if not ending or not result.words or result.kinds:
+            return ""
+        return result.heard.removesuffix(ending)
 
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""
