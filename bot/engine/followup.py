@@ -85,7 +85,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     again = _elided(session, understanding, result)
     if again is not None:
         return again
-    named = _product_names(understanding).named(result.heard)  # 防嗮霜 read as 防晒: names what she meant
+    named = product_names(understanding).named(result.heard)  # 防嗮霜 read as 防晒: names what she meant
     if named is not None:  # 舒缓修护精华多少钱; or 多少钱 → (which one?) → 舒缓修护精华
         several = _each_question(understanding, named.product, result) if result.question else None
         if several is not None:
@@ -103,7 +103,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         words = result.words or ((_topic_word(understanding, topic),)
                                  if topic in understanding.faq_by_id and not in_view else ())
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒
-            holder = _product_names(understanding).only_holder(word)
+            holder = product_names(understanding).only_holder(word)
             asked = result.heard.replace(word, "")
             found = _answered_by(understanding, holder, asked, "price of the one product named so") \
                 if holder is not None else None
@@ -146,7 +146,7 @@ def _each_question(understanding: Understanding, product: Product, result: Resul
     """你们的舒缓精华会不会刺激 孕妇可以用吗 多少钱: every clause answered, by the product's own answer where it
     has one (its price, whether it suits pregnancy), else by the FAQ; None unless two or more are answered
     and one of them by the product."""
-    names = _product_names(understanding)
+    names = product_names(understanding)
     steps: list[int | str] = []
     for part in clauses(result.text):
         normalized = understanding.normalize(part)
@@ -177,7 +177,7 @@ def _elided(session: Session, understanding: Understanding, result: Result) -> F
     if not subject or not asked:
         return None
     why = f"an elliptical question: “{asked}” again, about {subject}"
-    names = _product_names(understanding)
+    names = product_names(understanding)
     named = names.named(subject)
     if named is not None and (found := _answered_by(understanding, named.product, asked, why)) is not None:
         return found
@@ -226,7 +226,7 @@ def _answered_by(understanding: Understanding, product: Product, asked: str, how
                     number=number, asked=asked)
 
 
-def _product_names(understanding: Understanding) -> ProductNames:
+def product_names(understanding: Understanding) -> ProductNames:
     names = _NAMES.get(understanding)
     if names is None:
         names = _NAMES[understanding] = ProductNames(understanding.knowledge.products, understanding.normalize)

@@ -17,7 +17,7 @@ from bot.understanding.matcher import Understanding
 from bot.understanding.segment import SEGMENTER
 
 MOST = 0.6  # a run longer than this share of the answer is no part of it
-_CLAUSE_END = re.compile(r"(?<=[，,；;。！!？?～~])")
+CLAUSE_END = re.compile(r"(?<=[，,；;。！!？?～~])")
 _SENTENCE_END = re.compile(r"(?<=[；;。！!？?～~])")
 
 
@@ -26,7 +26,7 @@ def part_answering(understanding: Understanding, answer: str, message: str) -> s
     words = [w for w in SEGMENTER.cut(understanding.normalize(message)) if w not in grammar and w.strip()]
     if not words:
         return None
-    clauses = [c for c in _CLAUSE_END.split(answer) if c.strip()]
+    clauses = [c for c in CLAUSE_END.split(answer) if c.strip()]
     said = [understanding.normalize(clause) for clause in clauses]  # 那A醇呢 is read as a醇
     holding = [n for n, clause in enumerate(said) if _holds(clause, words)]
     if not holding:
