@@ -74,6 +74,7 @@ class Product(Strict):
     fits: list[str] = Field(min_length=1)
     pitch: str
     answers: list[ProductAnswer] = []
+    price: float | None = Field(None, gt=0)  # yuan; a budget (knowledge/policy.yaml `price`) leaves it out when over
     link: dict[str, str] | None = None
     miniprogram: dict[str, str] | None = None
 
