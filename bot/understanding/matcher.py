@@ -257,9 +257,10 @@ class Understanding:
 
     def elided(self, result: Result) -> str:
         """What an elliptical question asks about (那A醇呢 → 那a醇: the question just answered, about A醇); "" when
-        the message is no such question: no `ellipsis` ending, no content word, or a question of its own (怎么用呢)."""
+        the message is no such question: no `ellipsis` ending, no word the knowledge base knows (那明天呢), or a
+        question of its own (怎么用呢)."""
         ending = next((e for e in self.ellipsis if result.heard.endswith(e)), "")
-        if not ending or not result.words or result.kinds:
+        if not ending or result.kinds or not any(word in self.analyze.known for word in result.words):
             return ""
         return result.heard.removesuffix(ending)
 
