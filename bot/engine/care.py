@@ -1,6 +1,6 @@
 """A complaint is met with care, never with a sale.
 
-A complaint is a statement — not a question (unless she said 别推了), not a hello, a thank-you or a yes — that
+A complaint is a statement — not a question, not a hello, a thank-you or a yes — that
 tells of a skin problem:
 it mentions an option of the policy's concern question (爆痘 → 痘痘, the codebook's `mentions`), or it carries
 the optional `complaint` intent (还是不行, 没效果; knowledge/intents.yaml), about the concern the profile knows.
@@ -27,8 +27,8 @@ _NOT_A_COMPLAINT = ("greeting", "thanks", "affirm")
 
 def complaint(ctx: TurnContext, result: Result) -> str | None:
     """The concern label a complaint is about ("" when not known); None when the message is no complaint."""
-    if (result.question and not ctx.profile.opted_out) or any(result.has_intent(name) for name in _NOT_A_COMPLAINT):
-        return None  # after 别推了, 痘痘怎么办 is met like a complaint too: no answer that names a product
+    if result.question or any(result.has_intent(name) for name in _NOT_A_COMPLAINT):
+        return None  # after 别推了, 痘痘怎么办 is answered, without the clause naming a product (engine/replies.py)
     said = ctx.content.need.concerns(result.normalized)
     if said:
         return said[0]

@@ -19,7 +19,7 @@ from bot.understanding.knowledge import Knowledge
 ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_text", "empty", "greeting",
                "thanks", "ack", "welcome", "unsure", "care")
 BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
-RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id")
+RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget")
 ENGINE_SLOTS = ("welcome_via",)  # slots the engine sets itself (bot/engine/welcome.py)
 
 

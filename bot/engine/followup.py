@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from bot.engine.quote import case_answering, part_answering
 from bot.engine.session import Session
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result, Understanding
@@ -27,6 +28,7 @@ from bot.understanding.normalize import clauses
 _NAMES: WeakKeyDictionary[Understanding, ProductNames] = WeakKeyDictionary()  # one per content version
 _TOPICS: WeakKeyDictionary[Understanding, dict[str, str]] = WeakKeyDictionary()
 
+ASKED = "asked"  # context: the question the last answer answered, as read (那A醇呢 asks it again)
 RECENT = 3  # turns during which a product or an answered topic is what a short follow-up is about
 SHORT = 10  # characters (normalised): a longer message says itself what it is about
 SOCIAL = ("greeting", "thanks", "affirm", "deny", "cold")
@@ -73,12 +75,17 @@ class FollowUp:
     about: bool = False  # the product named and nothing asked: what it is (persona `product.about`)
     steps: tuple[int | str, ...] = ()  # several questions about the product named: its answers (numbers) and
     # FAQ entries (ids) for the ones it has no answer to, in the order asked
+    asked: str = ""  # what was asked (of a product: its name left out), for 那A醇呢 next
+    part: str = ""  # the part of the answer just given that answers it (engine/quote.py)
 
 
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
     if not result.normalized:
         return None
-    named = _product_names(understanding).named(result.normalized)
+    again = _elided(session, understanding, result)
+    if again is not None:
+        return again
+    named = product_names(understanding).named(result.heard)  # 防嗮霜 read as 防晒: names what she meant
     if named is not None:  # 舒缓修护精华多少钱; or 多少钱 → (which one?) → 舒缓修护精华
         several = _each_question(understanding, named.product, result) if result.question else None
         if several is not None:
@@ -96,12 +103,15 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         words = result.words or ((_topic_word(understanding, topic),)
                                  if topic in understanding.faq_by_id and not in_view else ())
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒
-            holder = _product_names(understanding).only_holder(word)
-            asked = result.normalized.replace(word, "")
+            holder = product_names(understanding).only_holder(word)
+            asked = result.heard.replace(word, "")
             found = _answered_by(understanding, holder, asked, "price of the one product named so") \
                 if holder is not None else None
             if found is not None:
                 return found
+    case = _case(session, understanding, result)
+    if case is not None:
+        return case
     if len(result.normalized) > SHORT or not result.question:
         return None  # a follow-up asks something, briefly; a longer message says itself what it is about
     if not result.words and any(result.has_intent(name) for name in SOCIAL):
@@ -136,7 +146,7 @@ def _each_question(understanding: Understanding, product: Product, result: Resul
     """你们的舒缓精华会不会刺激 孕妇可以用吗 多少钱: every clause answered, by the product's own answer where it
     has one (its price, whether it suits pregnancy), else by the FAQ; None unless two or more are answered
     and one of them by the product."""
-    names = _product_names(understanding)
+    names = product_names(understanding)
     steps: list[int | str] = []
     for part in clauses(result.text):
         normalized = understanding.normalize(part)
@@ -158,6 +168,46 @@ def _each_question(understanding: Understanding, product: Product, result: Resul
                     steps=tuple(steps))
 
 
+def _elided(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
+    """那A醇呢 right after 孕妇能用吗 was answered: that question again, about A醇 — the product the subject names
+    answers from its own answers (那烟酰胺精华呢); else the part of the answer just given that speaks of the
+    subject (但含A醇的夜间精华建议孕期…); else the one product whose name holds it (那防晒呢); else the FAQ
+    that the question read with the subject matches."""
+    subject, asked = understanding.elided(result), str(recent(session, ASKED, within=1) or "")
+    if not subject or not asked:
+        return None
+    why = f"an elliptical question: “{asked}” again, about {subject}"
+    names = product_names(understanding)
+    named = names.named(subject)
+    if named is not None and (found := _answered_by(understanding, named.product, asked, why)) is not None:
+        return found
+    again = understanding.understand(subject + asked)
+    topic = understanding.faq_by_id.get(str(recent(session, "topic", within=1) or ""))
+    if again.answers == [getattr(topic, "id", None)] and topic is not None and topic.answer:
+        part = part_answering(understanding, topic.answer, subject)
+        if part is not None:
+            return FollowUp(f"{why}: the answer just given speaks of it", result=again, part=part, asked=asked)
+    for word in result.words:
+        holder = names.only_holder(word)
+        if holder is not None and (found := _answered_by(understanding, holder, asked, why)) is not None:
+            return found
+    if again.decision is Decision.ANSWER:
+        return FollowUp(f"{why}: {again.reason}", result=again, asked=asked)
+    return None
+
+
+def _case(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
+    """刚下的 还没发货 right after 没发货前可以…；已经发货的话…: she says which case of that answer is hers."""
+    topic = understanding.faq_by_id.get(str(recent(session, "topic", within=1) or ""))
+    if result.question or topic is None or not topic.answer:
+        return None
+    part = case_answering(understanding, topic.answer, result.heard)
+    if part is None:
+        return None
+    again = Result(result.text, result.normalized, Decision.ANSWER, [topic.id], [], result.intents, "her case")
+    return FollowUp(f"a statement of which case of {topic.id} is hers", result=again, part=part)
+
+
 def _later(session: Session, name: str, other: str) -> bool:
     """Context `name` is recent and was set on the same turn as `other` or after it."""
     mine, theirs = session.context.get(name), session.context.get(other)
@@ -173,10 +223,10 @@ def _answered_by(understanding: Understanding, product: Product, asked: str, how
         return None
     number, scored = found
     return FollowUp(f"{how} about {product.id}: its answer {number} ({scored.score:.0f})", product=product,
-                    number=number)
+                    number=number, asked=asked)
 
 
-def _product_names(understanding: Understanding) -> ProductNames:
+def product_names(understanding: Understanding) -> ProductNames:
     names = _NAMES.get(understanding)
     if names is None:
         names = _NAMES[understanding] = ProductNames(understanding.knowledge.products, understanding.normalize)

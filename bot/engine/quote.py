@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
+from bot.understanding.analysis import NEGATED
 from bot.understanding.matcher import Understanding
 from bot.understanding.segment import SEGMENTER
 
 MOST = 0.6  # a run longer than this share of the answer is no part of it
-_CLAUSE_END = re.compile(r"(?<=[，,；;。！!？?～~])")
+CLAUSE_END = re.compile(r"(?<=[，,；;。！!？?～~])")
+_SENTENCE_END = re.compile(r"(?<=[；;。！!？?～~])")
 
 
 def part_answering(understanding: Understanding, answer: str, message: str) -> str | None:
@@ -24,14 +26,15 @@ def part_answering(understanding: Understanding, answer: str, message: str) -> s
     words = [w for w in SEGMENTER.cut(understanding.normalize(message)) if w not in grammar and w.strip()]
     if not words:
         return None
-    clauses = [c for c in _CLAUSE_END.split(answer) if c.strip()]
-    holding = [n for n, clause in enumerate(clauses) if _holds(clause, words)]
+    clauses = [c for c in CLAUSE_END.split(answer) if c.strip()]
+    said = [understanding.normalize(clause) for clause in clauses]  # 那A醇呢 is read as a醇
+    holding = [n for n, clause in enumerate(said) if _holds(clause, words)]
     if not holding:
         return None
     first, last = holding[0], holding[-1]
     for word in words:  # 能发顺丰吗: 顺丰 is in 需要顺丰的话…, 发 in 默认发中通 before it — both clauses
-        if not any(word in clause for clause in clauses[first:last + 1]):
-            near = [n for n, clause in enumerate(clauses) if word in clause]
+        if not any(word in clause for clause in said[first:last + 1]):
+            near = [n for n, clause in enumerate(said) if word in clause]
             if not near:
                 return None  # the answer does not say it at all
             nearest = min(near, key=lambda n: min(abs(n - first), abs(n - last)))
@@ -45,3 +48,19 @@ def part_answering(understanding: Understanding, answer: str, message: str) -> s
 def _holds(clause: str, words: list[str]) -> bool:
     found = [w for w in words if w in clause]
     return any(len(w) >= 2 for w in found) or len(found) >= 2
+
+
+def case_answering(understanding: Understanding, answer: str, message: str) -> str | None:
+    """The case of an answer that speaks of two (没发货前可以…；已经发货的话…) which a statement says she is in
+    (刚下的 还没发货): the sentence holding a word of hers (two characters or more) said the way she said it,
+    negated or not, when another sentence holds it the other way. None when the answer has no such cases."""
+    words = [w for w in understanding.analyze(understanding.normalize(message)).words
+             if len(w.removeprefix(NEGATED)) >= 2]
+    sentences = [s for s in _SENTENCE_END.split(answer) if s.strip()]
+    read = [set(understanding.analyze(understanding.normalize(s)).words) for s in sentences]
+    for word in words:
+        flipped = word.removeprefix(NEGATED) if word.startswith(NEGATED) else NEGATED + word
+        mine = [n for n, said in enumerate(read) if word in said and flipped not in said]
+        if len(mine) == 1 and any(flipped in said for said in read):
+            return sentences[mine[0]].strip().rstrip("，,；;。～~")
+    return None

@@ -4,18 +4,21 @@ never a loop)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.conversation import Outbound
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import FollowUp, recent, remember
+from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
 from bot.engine.machine import FALLBACK
-from bot.engine.quote import part_answering
+from bot.engine.quote import CLAUSE_END, part_answering
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 
 
-def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False) -> None:
+def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked: Result | None = None) -> None:
     """asked_again: the message itself matched the entry (not a follow-up read with the topic in front, which
-    asks something its answer holds: 有A醇吗 → 白天能用吗), so the same entry just answered is not said again."""
+    asks something its answer holds: 有A醇吗 → 白天能用吗), so the same entry just answered is not said again.
+    `asked`: what she wrote (after 别推了, a product she named herself may be in the answer)."""
     entry = ctx.content.understanding.faq_by_id[entry_id]
     said = len(ctx.reply.messages)
     if (asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
@@ -26,6 +29,8 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False) -> Non
         ctx.say(entry.answer_key)
     elif entry.answer:
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
+    if ctx.profile.opted_out:
+        _unsold(ctx, said, asked)
     remember(ctx.session, "topic", entry_id)
     if entry.handover:
         ctx.reply.handover_after = entry_id
@@ -41,10 +46,36 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False) -> Non
 
 
 def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -> None:
+    if result.question:  # 孕妇能用吗, then 那A醇呢 asks it again (engine/followup.py)
+        remember(ctx.session, ASKED, result.heard)
     if asked_again and _quoted(ctx, result, result.text):  # 敷完要洗脸吗 asked in words the mask entry knows
         return
     for entry_id in result.answers:
-        answer(ctx, entry_id, asked_again=asked_again)
+        answer(ctx, entry_id, asked_again=asked_again, asked=result)
+
+
+def _unsold(ctx: TurnContext, said: int, asked: Result | None) -> None:
+    """After 别推了 an answer names no product she did not ask about: its clauses that name one in full (我们的
+    水杨酸控痘精华适合闭口粉刺) are left out, the rest of the advice stays (docs/policy.md)."""
+    understanding = ctx.content.understanding
+    hers = set()
+    if asked is not None:
+        names = product_names(understanding)
+        named = names.named(asked.heard)
+        hers = {named.product.id} if named is not None else set()
+        hers |= {p.id for word in asked.words if (p := names.only_holder(word)) is not None}
+    selling = [p.name for p in understanding.knowledge.products if p.name and p.id not in hers]
+    messages = ctx.reply.messages
+    for number in range(said, len(messages)):
+        message = messages[number]
+        clauses = [c for c in CLAUSE_END.split(message.text) if c.strip()]
+        kept = "".join(c for c in clauses if not any(name in c for name in selling)).strip().rstrip("，,；;、")
+        if kept != message.text.strip():
+            messages[number] = replace(message, text=kept) if kept else replace(message, text="", label="")
+            ctx.why.append(f"said 别推了: the clauses of {message.label} that name a product are left out")
+    messages[said:] = [m for m in messages[said:] if m.text or m.attachment]
+    if len(messages) == said:  # every clause named one: her care line instead, never silence
+        ctx.say("care")
 
 
 def numbered_choice(ctx: TurnContext, result: Result) -> None:
@@ -73,8 +104,13 @@ def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
         text = follow.product.answers[follow.number].answer
         ctx.reply.messages.append(Outbound(text=text, label=f"product:{follow.product.id}#{follow.number}"))
         remember(ctx.session, "product", follow.product.id)
+    elif follow.part and ctx.persona.has("faq.case") and follow.result is not None:
+        ctx.say("faq.case", part=follow.part)  # 那A醇呢: the part of the answer just given about A醇
+        remember(ctx.session, "topic", follow.result.answers[0])
     elif follow.result is not None and not _quoted(ctx, follow.result, message):
         answer_all(ctx, follow.result)
+    if follow.asked:  # 那视黄醇呢 next asks the same question again, not the one read with A醇
+        remember(ctx.session, ASKED, follow.asked)
 
 
 def _quoted(ctx: TurnContext, result: Result, message: str) -> bool:

@@ -12,7 +12,7 @@ No product is ever chosen anywhere else, so the policy holds for every flow.
 
 from __future__ import annotations
 
-from bot.engine.followup import remember
+from bot.engine.followup import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.decide import ANSWERED, Action, Decision, decide
 from bot.policy.evidence import apply_reading, note
@@ -20,6 +20,7 @@ from bot.understanding.matcher import Result
 
 PROACTIVE_START = "need"  # the start_on event of the flow the policy starts
 URGENT = "urgent"  # the evidence role of an urgent need (bot/policy/spec.py ROLES)
+SOMEONE_ELSE = "someone_else"  # context: survey answers this turn's message gave about another person
 
 
 def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozenset[str]:
@@ -38,6 +39,8 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     intents = [name for result in read for name, _ in result.intents]
     reading = content.need.read(text, intents, profile, at)
     ctx.why.extend(apply_reading(reading, profile, content.codebook, at))
+    if reading.theirs:  # 送男朋友 油皮: an ask in this turn is for him (never saved as hers)
+        remember(ctx.session, SOMEONE_ELSE, reading.theirs)
     if profile.seen(at, content.policy.session_gap, ctx.session.channel):
         ctx.why.append(f"新的一次会话（第 {profile.sessions} 次）")
     return frozenset(item.kind for item in reading.evidence if item.weight > 0)
@@ -57,7 +60,8 @@ def flow_evidence(ctx: TurnContext, kinds: list[str], detail: str = "") -> None:
 def ask(ctx: TurnContext, trigger: str) -> Decision:
     content = ctx.content
     decision = decide(content.policy, content.codebook, content.understanding.knowledge.products, ctx.profile,
-                      ctx.now, trigger=trigger, restrained=ctx.session.restrained)
+                      ctx.now, trigger=trigger, restrained=ctx.session.restrained,
+                      someone_else=recent(ctx.session, SOMEONE_ELSE, within=0))
     ctx.record(decision)
     return decision
 
@@ -82,7 +86,7 @@ def recommend(ctx: TurnContext) -> None:
     profile, slots = ctx.profile, ctx.session.slots
     decision = ask(ctx, f"{ctx.session.flow}.{ctx.session.state}")
     slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
-                 product="", pitch="")
+                 product="", pitch="", over_budget=decision.over_budget)
     if decision.action is Action.RECOMMEND and decision.product is not None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id

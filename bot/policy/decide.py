@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.policy.choose import choose
+from bot.policy.price import price_limit
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
 from bot.profile.model import Profile
@@ -49,6 +50,7 @@ class Decision:
     product: Product | None = None
     fit: str = ""  # why this product
     question: str = ""  # ask_first: the codebook question, or "permission"
+    over_budget: bool = False  # hold: a product fitted, but costs more than she wants to pay
     trigger: str = field(default="", compare=False)  # who asked the policy (flow state, scheduler…)
 
     @property
@@ -84,9 +86,11 @@ def _need(live: list[list[Any]]) -> float:
 
 
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
-           *, proactive: bool = False, trigger: str = "", restrained: str = "") -> Decision:
+           *, proactive: bool = False, trigger: str = "", restrained: str = "",
+           someone_else: dict[str, str] | None = None) -> Decision:
     """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
-    docs/groups.md): it holds back every offer, an explicit ask included."""
+    docs/groups.md): it holds back every offer, an explicit ask included. `someone_else`: survey answers the
+    ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them."""
     live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
     need = _need(live)  # need_score's, from the evidence just read
@@ -97,6 +101,10 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
 
     concern = policy.concern
     ask = None if proactive else _open_ask(policy, live, now)
+    fresh = profile.budget and now - float(profile.budget[1]) <= policy.forget_after
+    limit = price_limit(profile.budget, profile.offers, products) if fresh else None
+    if limit is not None:
+        reasons.append(f"价格：{profile.budget[2]}（{limit:.0f}元以内）")
     if restrained:
         reasons.append(f"客户群黑名单（{restrained}）：不推荐任何商品")
         return done(Action.HOLD, asked=ask is not None)
@@ -104,13 +112,17 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         reasons.append(f"顾客主动要推荐（{ask[3]}，{_span(now - float(ask[2]))}前）")
         if profile.opted_out:
             reasons.append("说过别推了：这次是顾客自己要的，回答一次，之后仍不主动推")
-        if concern and not profile.known(concern):
+        if someone_else:
+            said = "、".join(codebook.label(q, code) for q, code in someone_else.items())
+            reasons.append(f"给别人挑：按 TA 的情况（{said}），不按她自己的档案")
+        elif concern and not profile.known(concern):
             reasons.append(f"还不知道 {concern}：先问一个问题")
             return done(Action.ASK_FIRST, asked=True, question=concern)
-        choice = choose(policy, codebook, products, profile)
+        choice = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None)
         reasons.append(choice.reason)
         if choice.product is None:
-            return done(Action.HOLD, asked=True)
+            # she set a price: nothing within it is what to say (太贵了 when nothing else fits either)
+            return done(Action.HOLD, asked=True, over_budget=choice.over_budget or limit is not None)
         return done(Action.RECOMMEND, asked=True, product=choice.product, fit=choice.reason)
 
     if profile.opted_out:
@@ -150,7 +162,7 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     if concern and not profile.known(concern):
         reasons.append(f"还不知道 {concern}：先问一个问题")
         return done(Action.ASK_FIRST, question=concern)
-    choice = choose(policy, codebook, products, profile)
+    choice = choose(policy, codebook, products, profile, limit=limit)
     reasons.append(choice.reason)
     if choice.product is None:
         return done(Action.HOLD)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from bot.policy.price import CHEAPER, budget_in
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
 from bot.profile.mentions import Mentions
@@ -33,6 +34,8 @@ class Reading:
 
     evidence: list[Noted] = field(default_factory=list)
     answers: list[tuple[str, str, str]] = field(default_factory=list)
+    theirs: dict[str, str] = field(default_factory=dict)  # question → code said of someone else (送男朋友 油皮)
+    budget: tuple[float, str] | None = None  # (most yuan, or CHEAPER; what she said): bot/policy/price.py
 
 
 class NeedReader:
@@ -46,6 +49,8 @@ class NeedReader:
         self.unless = {kind: _normalised(spec.unless, normalize) for kind, spec in policy.evidence.items()}
         self.intents = {kind: set(spec.intents) for kind, spec in policy.evidence.items()}
         self.mentions = Mentions(codebook, normalize, phrases or Phrases(normalize))
+        self.limits = _normalised(policy.price.limit, normalize)
+        self.cheaper = _normalised(policy.price.cheaper, normalize)
 
     def read(self, text: str, intents: Iterable[str], profile: Profile, now: float) -> Reading:
         """`text` is normalised; `now` before the profile notes this message (for silence)."""
@@ -57,6 +62,8 @@ class NeedReader:
                 reading.evidence.append(Noted(kind, self.policy.weight(kind), shown))
         reading.answers = self.mentions.answers(text)  # 我闺蜜老爆痘 is not her pain, nor her answer
         labels = [self.codebook.label(question, code) for question, code, _ in reading.answers]
+        reading.theirs = self.mentions.theirs(text)  # 送男朋友 油皮: what a product for him should fit
+        reading.budget = self._budget(text, asked=any(e.kind == "ask" for e in reading.evidence))
         if labels:  # one pain per message, however many answers it revealed
             phrases = "、".join(dict.fromkeys(p for _, _, p in reading.answers))
             reading.evidence.append(Noted("pain", self.policy.weight("pain"), f"{phrases}→{'/'.join(labels)}"))
@@ -73,6 +80,13 @@ class NeedReader:
         found = (self.codebook.label(question, code) for _, question, code in self.mentions.found(text)
                  if question == self.policy.concern)
         return list(dict.fromkeys(label for label in found if label))
+
+    def _budget(self, text: str, asked: bool) -> tuple[float, str] | None:
+        said = budget_in(text, self.limits)
+        if said is not None:
+            return said, f"预算{said:g}元"
+        cheaper = next((word for word in self.cheaper if word in text), "") if asked else ""
+        return (CHEAPER, f"要更便宜的（{cheaper}）") if cheaper else None
 
     def _shows(self, kind: str, text: str, intents: set[str]) -> str:
         if any(phrase in text for phrase in self.unless[kind]):
@@ -110,6 +124,9 @@ def apply_reading(reading: Reading, profile: Profile, codebook: Codebook, now: f
     for item in reading.evidence:
         profile.add_evidence(item.kind, item.weight, now, item.detail)
         notes.append(f"需求证据 {item.kind} {item.weight:+g}（{item.detail}）")
+    if reading.budget is not None:
+        profile.budget = [reading.budget[0], now, reading.budget[1]]
+        notes.append(f"价格：{reading.budget[1]}")
     for question, code, phrase in reading.answers:
         if profile.answered(question) is None:
             notes += profile.set_answer(codebook, question, code, "said")

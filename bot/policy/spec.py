@@ -65,6 +65,13 @@ class Budget(Strict):
     _window = field_validator("window")(_positive)
 
 
+class Price(Strict):
+    limit: list[str] = []  # a sum said with one of these words is her budget (预算一百以内, 200以下)
+    cheaper: list[str] = []  # in an explicit ask: cheaper than the products offered (有没有便宜点的, 都太贵了)
+
+    _lists = field_validator("limit", "cheaper", mode="before")(_listed)
+
+
 class Survey(Strict):
     resume_after: Duration = "2h"  # a pending survey question is asked again when the customer returns later
 
@@ -80,6 +87,7 @@ class PolicyFile(Strict):
     fit: dict[str, float] = {}  # codebook question → weight when the product fits its answer
     fit_other: float = 1  # weight of any other customer tag a product fits
     survey: Survey = Survey()
+    price: Price = Price()
 
     _durations = field_validator("session_gap", "ask_valid")(_positive)
 
@@ -96,6 +104,7 @@ class Policy:
         self.budget = spec.budget
         self.fit = spec.fit
         self.fit_other = spec.fit_other
+        self.price = spec.price
         self.session_gap = seconds(spec.session_gap)
         self.ask_valid = seconds(spec.ask_valid)
         self.forget_after = seconds(spec.need.forget_after)

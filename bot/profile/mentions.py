@@ -42,5 +42,13 @@ class Mentions:
                 found[question] = (question, code, "+".join(words))
         return list(found.values())
 
+    def theirs(self, text: str) -> dict[str, str]:
+        """question → code the normalised text says about someone else (送男朋友 油皮: skin 油皮), not about her."""
+        _, theirs = self.others.split(text)
+        found: dict[str, str] = {}
+        for _, question, code in self._mentioned(self.phrases.read(theirs)) if theirs else ():
+            found.setdefault(question, code)
+        return found
+
     def _mentioned(self, said: Said) -> list[tuple[str, str, str]]:
         return [(phrase, question, code) for phrase, question, code in self.mentions if phrase in said]

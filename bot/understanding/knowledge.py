@@ -74,6 +74,7 @@ class Product(Strict):
     fits: list[str] = Field(min_length=1)
     pitch: str
     answers: list[ProductAnswer] = []
+    price: float | None = Field(None, gt=0)  # yuan; a budget (knowledge/policy.yaml `price`) leaves it out when over
     link: dict[str, str] | None = None
     miniprogram: dict[str, str] | None = None
 
@@ -112,8 +113,10 @@ class Language(Strict):
     confusions: list[str] = []  # each string: characters customers mix up (己已), beyond same-sounding ones
     question_endings: list[str] = []  # a message ending so is a question (吗, 呢) even with no kind word
     question_words: list[str] = []  # a message holding one anywhere is a question (有没有赠品, 是不是正品)
+    ellipsis: list[str] = []  # 那A醇呢: a message ending so asks the question just answered again, about A醇
 
-    _blank = field_validator("filler", "negations", "confusions", "question_endings", "question_words")(non_blank)
+    _blank = field_validator("filler", "negations", "confusions", "question_endings", "question_words",
+                             "ellipsis")(non_blank)
 
     @field_validator("synonyms")
     @classmethod

@@ -56,6 +56,12 @@ class Result:
     kinds: frozenset[str] = frozenset()
     words: tuple[str, ...] = ()  # the content words the message was understood by
     question: bool = False  # asks something: a question kind (多久, 怎么), a question ending (吗) or a ？
+    read: str = ""  # the normalised text as understood: with typos corrected (防嗮霜 → 防晒) when they were
+
+    @property
+    def heard(self) -> str:
+        """What the customer meant to type: the corrected reading, else the normalised text."""
+        return self.read or self.normalized
 
     def has_intent(self, name: str) -> bool:
         return any(intent == name for intent, _ in self.intents)
@@ -81,6 +87,7 @@ class Understanding:
         self.normalize = Normalizer(knowledge.variants)
         self.question_endings = [e for e in (self.normalize(x) for x in knowledge.language.question_endings) if e]
         self.question_words = [w for w in (self.normalize(x) for x in knowledge.language.question_words) if w]
+        self.ellipsis = [e for e in (self.normalize(x) for x in knowledge.language.ellipsis) if e]
         with _collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
             vocabulary = {self.normalize(word) for word in self._vocabulary()}
             self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
@@ -208,7 +215,7 @@ class Understanding:
             decision, answers, near = Decision.MISS, [], False  # 不买了 is no 不是我买的, whatever their characters
             reason = f"a refusal ({'、'.join(refusing)}) and nothing else the FAQ answers; not {reason}"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis))
+                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis), analysis.text)
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
         """The entries a message's clauses answer, in order; [] unless at least `least` clauses are answered
@@ -259,6 +266,15 @@ class Understanding:
         """Whether what a refusal says besides its own words is answered (瓶子碎了 不要了: the broken bottle is)."""
         rest = self.intents.remainder(normalized, refusals)
         return bool(rest) and self.decide(self.search(rest)[1])[0] is not Decision.MISS
+
+    def elided(self, result: Result) -> str:
+        """What an elliptical question asks about (那A醇呢 → 那a醇: the question just answered, about A醇); "" when
+        the message is no such question: no `ellipsis` ending, no word the knowledge base knows (那明天呢), or a
+        question of its own (怎么用呢)."""
+        ending = next((e for e in self.ellipsis if result.heard.endswith(e)), "")
+        if not ending or result.kinds or not any(word in self.analyze.known for word in result.words):
+            return ""
+        return result.heard.removesuffix(ending)
 
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""

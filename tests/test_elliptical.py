@@ -1,0 +1,38 @@
+"""The turn after an FAQ answer: 那A醇呢 asks the question just answered again, about A醇; a statement says which
+case of a two-case answer is hers (engine/followup.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.conversation import Outbound
+from bot.engine.library import Library
+from bot.store.base import Store
+from bot.tools.simulator import Simulator
+
+ROOT = Path(__file__).resolve().parents[1]
+MORNING = 1_767_225_600.0 + 2 * 3600  # 10:00 in Shanghai
+LIBRARY = Library.load(ROOT)
+
+
+def labels(messages: list[Outbound]) -> list[str]:
+    return [m.label for m in messages]
+
+
+async def test_an_elliptical_question_about_a_word_the_base_does_not_know_is_no_follow_up(store: Store) -> None:
+    sim = Simulator(LIBRARY, store=store, start=MORNING)
+    assert labels(await sim.say("孕妇能用吗")) == ["faq:pregnancy_safe"]
+    assert "faq:pregnancy_safe" not in labels(await sim.say("那明天呢"))
+
+
+async def test_an_elliptical_question_long_after_the_answer_is_read_on_its_own(store: Store) -> None:
+    sim = Simulator(LIBRARY, store=store, start=MORNING)
+    await sim.say("孕妇能用吗")
+    await sim.say("包邮吗")
+    assert labels(await sim.say("那A醇呢")) == ["faq:ingredient_retinol"]
+
+
+async def test_a_statement_that_names_no_case_of_the_answer_is_read_on_its_own(store: Store) -> None:
+    sim = Simulator(LIBRARY, store=store, start=MORNING)
+    await sim.say("怎么取消订单")
+    assert labels(await sim.say("我的快递到哪了")) == ["faq:order_status"]
