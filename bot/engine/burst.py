@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.conversation import Outbound
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.names import told_name
 from bot.understanding.normalize import clauses
 
 
@@ -31,8 +32,10 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
                 found.append(text)
             continue
         rest: list[str] = []
-        for part in parts:
-            if not rest and (has_intents is None or has_intents(part)) and _short_reply(understand(part)):
+        named = _named_then_asks(parts, understand)
+        for number, part in enumerate(parts):
+            if not rest and ((number == 0 and named) or ((has_intents is None or has_intents(part))
+                                                         and _short_reply(understand(part)))):
                 found.append(part)
             else:
                 rest.append(part)
@@ -57,6 +60,13 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
     kept = [(piece, result) for number, (piece, result) in enumerate(readings)
             if not (_listening(result) and any(not _listening(later) for _, later in readings[number + 1:]))]
     return [piece for piece, _ in kept]
+
+
+def _named_then_asks(parts: list[str], understand: Callable[[str], Result]) -> bool:
+    """我叫小雨 想问下防晒怎么选: a name told in so many words, then a question — two pieces, both answered
+    (叫我小鹿 学生党 stays one: the rest is about her, not a question)."""
+    return (len(parts) > 1 and told_name(understand(parts[0]), understand) is not None
+            and understand("，".join(parts[1:])).question)
 
 
 def _same(piece: str) -> str:
@@ -111,6 +121,15 @@ class Asked:
     def drop_from(self, messages: list[Outbound]) -> None:
         kept = [m for m in messages if all(m is not asked for asked in self.messages)]
         messages[:] = kept
+
+    def move_to_end(self, messages: list[Outbound]) -> bool:
+        """我叫小雨 + 想问下防晒怎么选: the question asked after the name goes after the answer to hers."""
+        mine = [m for m in messages if any(m is asked for asked in self.messages)]
+        if not mine or messages[-len(mine):] == mine:
+            return False
+        self.drop_from(messages)
+        messages.extend(mine)
+        return True
 
 
 def answered_before(earlier: list[Result], result: Result) -> bool:

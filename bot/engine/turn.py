@@ -10,11 +10,11 @@ long ago, asked again → a statement answering the state's open question (its c
 case that needs a person) → an FAQ answer (the flow resumes; one that needs a person hands over at the end of
 the turn) → a complaint gets care (engine/care.py) → a numbered choice (for a question) → a name given unasked →
 greeting/thanks → a question we cannot answer is said so, the flow waits → reprompt, reprompt, fallback. A flow
-that ends without a word
-does not swallow the message: it is read again as outside any flow. A burst is read piece by piece in that
-order (engine/burst.py); then, outside any flow, the policy may start its flow when what the customer wrote
-showed need — not when the customer was just answering that flow; an urgent need does not wait for the end of
-another flow — (and what it says replaces a "not sure" said to a statement).
+that ends without a word does not swallow the message: it is read again as outside any flow. A burst is read
+piece by piece in that order (engine/burst.py; a flow's question asked for one piece goes after the answer to a
+question in a later one: 我叫小雨 想问下防晒怎么选); then, outside any flow, the policy may start its flow when
+what the customer wrote showed need — not when the customer was just answering that flow; an urgent need does
+not wait for the end of another flow — (and what it says replaces a "not sure" said to a statement).
 """
 
 from __future__ import annotations
@@ -149,6 +149,9 @@ class TurnRun:
                 ctx.why.append("a later piece of the burst answered what an earlier one did not: no reprompt")
             if number and (asked.answered_by(ctx.session.fired[fired:]) or (asked.flow and not ctx.session.flow)):
                 asked.drop_from(ctx.reply.messages)  # answered, or its flow ended (好的 + 不用推荐了), in the burst
+            elif number and result.question and said < len(ctx.reply.messages) and asked.move_to_end(
+                    ctx.reply.messages):
+                ctx.why.append(f"{asked.flow}.{asked.state} asks again after the answer to “{result.text}”")
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
