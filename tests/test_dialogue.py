@@ -88,6 +88,7 @@ def test_a_reply_mostly_made_of_the_flows_own_words_is_not_a_name() -> None:
 def test_a_name_told_then_a_question_are_two_pieces_a_name_then_news_is_one() -> None:
     has_intents = CONTENT.understanding.has_intents
     assert pieces(["我叫小雨 想问下防晒怎么选"], understand, has_intents) == ["我叫小雨", "想问下防晒怎么选"]
+    assert pieces(["我姓李 防晒多少钱"], understand, has_intents) == ["我姓李", "防晒多少钱"]
     assert pieces(["叫我小鹿 学生党"], understand, has_intents) == ["叫我小鹿，学生党"]
     assert pieces(["不用叫名字 直接说事吧 我想问敏感肌用什么"], understand, has_intents) == [
         "不用叫名字", "直接说事吧", "我想问敏感肌用什么"]

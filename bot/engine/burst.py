@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.conversation import Outbound
 from bot.understanding.matcher import Decision, Result
-from bot.understanding.names import told_name
+from bot.understanding.names import introduces
 from bot.understanding.normalize import clauses
 
 
@@ -63,9 +63,9 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
 
 
 def _named_then_asks(parts: list[str], understand: Callable[[str], Result]) -> bool:
-    """我叫小雨 想问下防晒怎么选: a name told in so many words, then a question — two pieces, both answered
+    """我叫小雨 想问下防晒怎么选, 我姓李 防晒多少钱: a name told in so many words, then a question — two pieces
     (叫我小鹿 学生党 stays one: the rest is about her, not a question)."""
-    return (len(parts) > 1 and told_name(understand(parts[0]), understand) is not None
+    return (len(parts) > 1 and introduces(understand(parts[0]), understand)
             and understand("，".join(parts[1:])).question)
 
 
@@ -122,10 +122,11 @@ class Asked:
         kept = [m for m in messages if all(m is not asked for asked in self.messages)]
         messages[:] = kept
 
-    def move_to_end(self, messages: list[Outbound]) -> bool:
-        """我叫小雨 + 想问下防晒怎么选: the question asked after the name goes after the answer to hers."""
+    def move_to_end(self, messages: list[Outbound], flow: str, state: str) -> bool:
+        """我叫小雨 + 想问下防晒怎么选: the question asked after the name goes after the answer to hers — while the
+        flow still waits in that state (a question that started another flow asks its own)."""
         mine = [m for m in messages if any(m is asked for asked in self.messages)]
-        if not mine or messages[-len(mine):] == mine:
+        if (flow, state) != (self.flow, self.state) or not mine or messages[-len(mine):] == mine:
             return False
         self.drop_from(messages)
         messages.extend(mine)

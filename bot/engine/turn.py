@@ -147,10 +147,10 @@ class TurnRun:
                 ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not r for r in reprompted)]
                 reprompted = []
                 ctx.why.append("a later piece of the burst answered what an earlier one did not: no reprompt")
-            if number and (asked.answered_by(ctx.session.fired[fired:]) or (asked.flow and not ctx.session.flow)):
-                asked.drop_from(ctx.reply.messages)  # answered, or its flow ended (好的 + 不用推荐了), in the burst
+            if number and (asked.answered_by(ctx.session.fired[fired:]) or ctx.session.flow != asked.flow):
+                asked.drop_from(ctx.reply.messages)  # answered, its flow ended (好的 + 不用推荐了) or gave way
             elif number and result.question and said < len(ctx.reply.messages) and asked.move_to_end(
-                    ctx.reply.messages):
+                    ctx.reply.messages, ctx.session.flow, ctx.session.state):
                 ctx.why.append(f"{asked.flow}.{asked.state} asks again after the answer to “{result.text}”")
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)

@@ -75,6 +75,12 @@ def told_name(result: Result, understand: Callable[[str], Result]) -> str | None
     return name_in(result, understand)
 
 
+def introduces(result: Result, understand: Callable[[str], Result]) -> bool:
+    """The clause tells her name or surname in so many words (我叫小雨, 大家都叫我胖胖, 我姓李): what follows it in
+    the same message is something else."""
+    return told_name(result, understand) is not None or _SURNAME.match(result.normalized) is not None
+
+
 def surname_in(result: Result) -> str | None:
     """我姓李, 免贵姓欧阳, or a single character (李) with nothing else in it: the surname, else None."""
     text = result.normalized
