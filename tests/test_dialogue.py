@@ -7,17 +7,19 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.conversation import InboundKind
 from bot.engine.burst import pieces
 from bot.engine.content import load_content
 from bot.engine.followup import RECENT, chosen, follow_up, recent, remember
 from bot.engine.library import Library
+from bot.engine.persona import Persona, PersonaFile
 from bot.engine.reading import ambiguous, state_of, takes_free_answers
 from bot.engine.session import Session
 from bot.tools.simulator import Simulator
 from bot.understanding.matcher import Result
-from bot.understanding.names import name_in
+from bot.understanding.names import mostly, name_in, surname_in
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = load_content(ROOT)
@@ -29,6 +31,10 @@ MORNING = 1_767_225_600.0 + 2 * 3600
 @pytest.mark.parametrize(("said", "name"), [
     ("小雨", "小雨"), ("叫我小雨", "小雨"), ("我是小雨", "小雨"), ("叫我小雨就行", "小雨"), ("小美吧", "小美"),
     ("我叫甜甜", "甜甜"), ("叫我莉莉就好", "莉莉"), ("你可以叫我Lily", "Lily"), ("王女士", "王女士"), ("我叫阿May呀", "阿May"),
+    # nicknames in common framings: "call me" may name a word the shop knows (宝宝), a nickname word anything short
+    ("你就叫我宝宝吧", "宝宝"), ("都叫我胖胖", "胖胖"), ("大家都叫我小鹿", "小鹿"), ("朋友一般叫我阿May", "阿May"),
+    ("网名叫奶茶不加糖", "奶茶不加糖"), ("网名是奶茶不加糖", "奶茶不加糖"), ("我的昵称是Momo", "Momo"), ("我名字叫小雨", "小雨"),
+    ("小懒猫", "小懒猫"),
 ])
 def test_a_plausible_name_is_read(said: str, name: str) -> None:
     assert name_in(understand(said), understand) == name
@@ -41,6 +47,9 @@ def test_a_plausible_name_is_read(said: str, name: str) -> None:
     # refusals, teasing, "call me anything" and requests: intents of knowledge/intents.yaml, not names
     "讲个笑话", "讲个笑话吧", "唱首歌", "给我讲个故事", "猜猜看", "猜猜我是谁", "都行", "无所谓", "随便叫", "叫什么都行",
     "秘密", "先不说",
+    # refusals of the name (the no_name intent), and what she is rather than what she is called
+    "不想告诉你名字", "名字就不说了", "关你屁事", "我叫什么不重要", "不用叫名字", "我是学生", "我是学生党", "我是宝妈",
+    "叫我宝宝用的那个", "都叫我干嘛",
 ])
 def test_anything_else_is_not_a_name(said: str) -> None:
     assert name_in(understand(said), understand) is None
@@ -60,6 +69,37 @@ def test_anything_else_is_not_a_name(said: str) -> None:
 def test_a_burst_is_cut_into_pieces_in_order(texts: list[str], expected: list[str]) -> None:
     assert pieces(texts, understand) == expected
     assert pieces(texts, understand, CONTENT.understanding.has_intents) == expected  # what a turn passes
+
+
+@pytest.mark.parametrize(("said", "surname"), [
+    ("我姓李", "李"), ("免贵姓欧阳", "欧阳"), ("姓王就行", "王"), ("陈", "陈"), ("陳", "陳"),
+    ("甜甜", None), ("小雨", None), ("好", None), ("嗯", None), ("我姓李叫我小李就行", None), ("？", None),
+])
+def test_a_surname_alone_is_read_as_one(said: str, surname: str | None) -> None:
+    assert surname_in(understand(said)) == surname
+
+
+def test_a_reply_mostly_made_of_the_flows_own_words_is_not_a_name() -> None:
+    words = ["抹抹", "随便", "认真", "懒"]
+    assert mostly(words, "随便抹抹派") and mostly(words, "认真派") and mostly(words, "懒")
+    assert not mostly(words, "小懒猫") and not mostly(words, "小雨") and not mostly(words, "")
+
+
+def test_a_name_told_then_a_question_are_two_pieces_a_name_then_news_is_one() -> None:
+    has_intents = CONTENT.understanding.has_intents
+    assert pieces(["我叫小雨 想问下防晒怎么选"], understand, has_intents) == ["我叫小雨", "想问下防晒怎么选"]
+    assert pieces(["我姓李 防晒多少钱"], understand, has_intents) == ["我姓李", "防晒多少钱"]
+    assert pieces(["叫我小鹿 学生党"], understand, has_intents) == ["叫我小鹿，学生党"]
+    assert pieces(["不用叫名字 直接说事吧 我想问敏感肌用什么"], understand, has_intents) == [
+        "不用叫名字", "直接说事吧", "我想问敏感肌用什么"]
+
+
+def test_the_persona_says_how_to_call_a_customer_by_her_surname() -> None:
+    persona = CONTENT.personas[CONTENT.default_persona]
+    assert persona.by_surname("李") == "李女士"
+    assert Persona("p", persona.spec.model_copy(update={"surname": ""})).by_surname("李") is None
+    with pytest.raises(ValidationError, match="surname"):
+        PersonaFile.model_validate({"name": "a", "self": "a", "messages": {"x": ["y"]}, "surname": "女士"})
 
 
 def test_an_ambiguous_reply_is_one_the_state_would_take_two_ways() -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.conversation import Outbound
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.names import introduces
 from bot.understanding.normalize import clauses
 
 BUYING = ("will_buy", "ordered")  # optional intents of knowledge/intents.yaml: she has decided to buy
@@ -33,8 +34,10 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
                 found.append(text)
             continue
         rest: list[str] = []
-        for part in parts:
-            if not rest and (has_intents is None or has_intents(part)) and _short_reply(understand(part)):
+        named = _named_then_asks(parts, understand)
+        for number, part in enumerate(parts):
+            if not rest and ((number == 0 and named) or ((has_intents is None or has_intents(part))
+                                                         and _short_reply(understand(part)))):
                 found.append(part)
             else:
                 rest.append(part)
@@ -59,6 +62,13 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
     kept = [(piece, result) for number, (piece, result) in enumerate(readings)
             if not (_listening(result) and any(not _listening(later) for _, later in readings[number + 1:]))]
     return [piece for piece, _ in kept]
+
+
+def _named_then_asks(parts: list[str], understand: Callable[[str], Result]) -> bool:
+    """我叫小雨 想问下防晒怎么选, 我姓李 防晒多少钱: a name told in so many words, then a question — two pieces
+    (叫我小鹿 学生党 stays one: the rest is about her, not a question)."""
+    return (len(parts) > 1 and introduces(understand(parts[0]), understand)
+            and understand("，".join(parts[1:])).question)
 
 
 def _same(piece: str) -> str:
@@ -123,6 +133,16 @@ class Asked:
     def drop_from(self, messages: list[Outbound]) -> None:
         kept = [m for m in messages if all(m is not asked for asked in self.messages)]
         messages[:] = kept
+
+    def move_to_end(self, messages: list[Outbound], flow: str, state: str) -> bool:
+        """我叫小雨 + 想问下防晒怎么选: the question asked after the name goes after the answer to hers — while the
+        flow still waits in that state (a question that started another flow asks its own)."""
+        mine = [m for m in messages if any(m is asked for asked in self.messages)]
+        if (flow, state) != (self.flow, self.state) or not mine or messages[-len(mine):] == mine:
+            return False
+        self.drop_from(messages)
+        messages.extend(mine)
+        return True
 
 
 def answered_before(earlier: list[Result], result: Result) -> bool:

@@ -33,7 +33,7 @@ class FlowRunner:
         apply = self.apply if known is None else self._apply_quietly  # an unasked question's rule says nothing
         return Step(session=self.ctx.session, profile=self.ctx.profile, result=result, apply=apply,
                     enter=self._enter, choose=self._chosen, known_option=known, why=self.ctx.why,
-                    fired=self.ctx.session.fired)
+                    fired=self.ctx.session.fired, by_surname=self.ctx.persona.by_surname)
 
     def fire(self, trigger: str, result: Result | None) -> bool:
         """Fire a trigger in the current flow state and settle; True when a rule fired."""

@@ -22,7 +22,7 @@ from bot.engine.session import Session
 from bot.profile.codebook import Codebook
 from bot.profile.model import Profile
 from bot.understanding.matcher import Decision, Result
-from bot.understanding.names import name_in
+from bot.understanding.names import mostly, name_in, surname_in
 from bot.understanding.normalize import Normalizer
 from bot.understanding.phrases import Phrases
 
@@ -47,6 +47,7 @@ class Step:
     score: float = 0.0
     option: str | None = None
     value: str | None = None  # what a `name` rule read (saved instead of the whole text)
+    by_surname: Callable[[str], str | None] = lambda surname: None  # 李 → 李女士 (the persona's `surname`)
     known_option: str | None = None  # the answer the profile already has: the question is not asked
     switch_flow: str | None = None
     ended: bool = False
@@ -182,12 +183,16 @@ class CompiledFlow:
             return by_option
         if kind == "name":
             understand = self.understand
+            # the flow's own keywords (精简, 抹抹, 步骤): a reply mostly made of them answers one of its questions
+            vocabulary = [w for w in (normalize(k) for st in self.spec.states.values() for r in st.on
+                                      for k in r.keyword or ()) if w]
 
             def by_name(event: EventData) -> bool:
                 step: Step = event.kwargs["step"]
-                if step.result is None or understand is None:
+                if step.result is None or understand is None or mostly(vocabulary, step.text):
                     return False
-                step.value = name_in(step.result, understand)
+                surname = surname_in(step.result)
+                step.value = (step.by_surname(surname) if surname else None) or name_in(step.result, understand)
                 if step.value:
                     step.score = 100.0
                 return bool(step.value)

@@ -47,9 +47,18 @@ class PersonaFile(Strict):
     name: str = Field(min_length=1)
     self_name: str = Field(alias="self", min_length=1)
     address: str = Field("", description="how she calls a customer whose name she does not know")
+    surname: str = Field("", description="how she calls a customer who gave only her surname (我姓李): "
+                                         "{surname} is replaced, e.g. {surname}女士; empty: a surname alone is no name")
     style: Style = Style()
     channels: list[str] = []
     messages: dict[str, list[str]]
+
+    @field_validator("surname")
+    @classmethod
+    def _surname(cls, value: str) -> str:
+        if value and variables_of(value) != {"surname"}:
+            raise ValueError("要写成 {surname} 加称呼，比如 {surname}女士 (write {surname} and a title)")
+        return value
 
     @field_validator("messages")
     @classmethod
@@ -124,6 +133,10 @@ class Persona:
             if candidate and candidate in self.messages:
                 return candidate
         return None
+
+    def by_surname(self, surname: str) -> str | None:
+        """李 → 李女士 (the persona's `surname`); None when the persona does not say how."""
+        return self.spec.surname.format(surname=surname) if self.spec.surname else None
 
     def has(self, key: str) -> bool:
         """Whether the persona has the key itself or a more specific one (`key.<channel>`, `key.<answer>`)."""

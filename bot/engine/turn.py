@@ -13,7 +13,8 @@ the turn; a question of the flow still waiting is then asked again, lighter, unl
 something) → a complaint gets care (engine/care.py) → a numbered choice (for a question) → a name given unasked →
 greeting/thanks (outside a flow, a no about the product in view is a refusal) → a question we cannot answer is
 said so, the flow waits → reprompt, reprompt, fallback. A flow that ends without a word does not swallow the
-message: it is read again as outside any flow. A burst is read piece by piece in that order (engine/burst.py);
+message: it is read again as outside any flow. A burst is read piece by piece in that order (engine/burst.py; a
+flow's question asked for one piece goes after the answer to a question in a later one: 我叫小雨 想问下防晒怎么选);
 then, outside any flow, the policy may start its flow when what the customer wrote showed need — not when the
 customer was just answering that flow; an urgent need does not wait for the end of another flow — (and what it
 says replaces a "not sure" said to a statement).
@@ -150,8 +151,11 @@ class TurnRun:
                 ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not r for r in reprompted)]
                 reprompted = []
                 ctx.why.append("a later piece of the burst answered what an earlier one did not: no reprompt")
-            if number and (asked.answered_by(ctx.session.fired[fired:]) or (asked.flow and not ctx.session.flow)):
-                asked.drop_from(ctx.reply.messages)  # answered, or its flow ended (好的 + 不用推荐了), in the burst
+            if number and (asked.answered_by(ctx.session.fired[fired:]) or ctx.session.flow != asked.flow):
+                asked.drop_from(ctx.reply.messages)  # answered, its flow ended (好的 + 不用推荐了) or gave way
+            elif number and result.question and said < len(ctx.reply.messages) and asked.move_to_end(
+                    ctx.reply.messages, ctx.session.flow, ctx.session.state):
+                ctx.why.append(f"{asked.flow}.{asked.state} asks again after the answer to “{result.text}”")
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
