@@ -168,3 +168,11 @@ def test_a_bad_regex_in_a_conversation_test_is_one_line_not_a_crash(content: Pat
     assert run.returncode == 1
     assert "Traceback" not in run.stderr, run.stderr
     assert f"{tmp_path / 'bad.yaml'}:5:17: tests.0.steps.0.expect: “~[abc” 不是能用的正则" in run.stdout, run.stdout
+
+
+def test_a_missing_persona_key_names_the_key_that_was_probably_meant(content: Path) -> None:
+    problems = problems_after(content, "persona/xiaowanzi.yaml", "  fallback:", "  fallbak:")
+    assert any("缺少引擎要用的文案 “fallback”" in p and "messages 里有 “fallbak”，是不是它写错了？" in p
+               for p in problems), problems
+    problems = problems_after(content, "knowledge/followups.yaml", "say: followup.care", "say: followup.caer")
+    assert any("文案 “followup.caer” 在人设 xiaowanzi 里不存在（人设里有 “followup.care”" in p for p in problems), problems

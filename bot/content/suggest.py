@@ -28,3 +28,9 @@ def one_of(name: str, valid: Iterable[str]) -> str:
     if len(names) <= LIST_MANY:
         return f"可以写：{' / '.join(names)}"
     return f"可以写的有 {len(names)} 个，例如 {' / '.join(names[:CLOSEST])}"
+
+
+def misspelt(name: str, written: Iterable[str], where: str) -> str:
+    """“（messages 里有 “fallbak”，是不是它写错了？）” when `where` holds a name close to the missing one."""
+    close = difflib.get_close_matches(name, list(written), n=1, cutoff=0.75)
+    return f"（{where}里有 “{close[0]}”，是不是它写错了？）" if close else ""

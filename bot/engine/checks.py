@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bot.content.source import Document, Path_, Problem
-from bot.content.suggest import one_of
+from bot.content.suggest import misspelt, one_of
 from bot.engine.flows import PSEUDO_OPTIONS, SOMEONE_ELSE, Effects, FlowFile, State, Target, Transition, When
 from bot.engine.persona import Persona, Rules, braces_pair, lint_text, variables_of
 from bot.events import FLOW_MARKS
@@ -38,7 +38,8 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
     for key in ENGINE_KEYS:
         if not persona.has(key) or (key in BY_CONCERN and key not in persona.messages):
             problems.append(document.problem(("messages",), f"缺少引擎要用的文案 “{key}”：机器人自己会说这句，"
-                                                            "messages 里要有它"))
+                                                            "messages 里要有它"
+                                                            f"{misspelt(key, persona.messages, 'messages ')}"))
     for key, variants in persona.messages.items():
         for index, text in enumerate(variants):
             where: Path_ = ("messages", key, index)
@@ -51,7 +52,8 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
                 problems.append(document.problem(where, f"{key}: 变量 {{{name}}} 没有任何流程会设置"))
     for key, (file, line, col) in used.items():
         if not persona.has(key):
-            problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"))
+            problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"
+                                                  f"{misspelt(key, persona.messages, '人设')}"))
     return problems
 
 

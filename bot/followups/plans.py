@@ -17,7 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from bot.content.durations import UNITS, Duration, seconds
 from bot.content.schema import Strict
 from bot.content.source import ContentError, Document, Problem, load_document, validate
-from bot.content.suggest import one_of
+from bot.content.suggest import misspelt, one_of
 from bot.engine.flows import NAME, When, comparison
 from bot.engine.persona import Persona
 from bot.events import ADDED, CHURNED, ENTERED, FLOW_MARKS, HANDOVER, MESSAGE, OPTED_OUT, RECOMMENDED, WELCOMED
@@ -256,7 +256,8 @@ def _cross_check(plans: FollowupFile, document: Document, personas: Mapping[str,
             for persona in personas.values():
                 if step.say is not None and not persona.has(step.say):
                     problems.append(document.problem((*where, "say"),
-                                                     f"文案 “{step.say}” 在人设 {persona.id} 里不存在"))
+                                                     f"文案 “{step.say}” 在人设 {persona.id} 里不存在"
+                                                     f"{misspelt(step.say, persona.messages, '人设')}"))
             if step.flow is not None and step.flow not in flows:
                 problems.append(document.problem((*where, "flow"), f"没有流程 “{step.flow}”"
                                                                    f"（没有 flows/{step.flow}.yaml）；"
