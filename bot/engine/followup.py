@@ -79,11 +79,12 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     if named is not None:  # 舒缓修护精华多少钱; or 多少钱 → (which one?) → 舒缓修护精华
         own = named.rest if result.question else ""
         for asked in (own, str(recent(session, "open_question", within=1) or "")):
-            found = _answered_by(understanding, named.product, asked, "by name") if asked else None
+            found = _answered_by(understanding, named.product, asked, "点名问") if asked else None
             if found is not None:
                 return found
         if not own and (not named.rest or understanding.analyze(named.rest).empty):
-            return FollowUp(f"names {named.product.id} and nothing else", product=named.product, about=True)
+            return FollowUp(f"只说了商品 {named.product.id} 的名字：说 product.about", product=named.product,
+                            about=True)
     in_view = _later(session, "product", "topic")  # 多少钱 right after a recommendation: that product's
     if named is None and result.has_intent("ask_price"):  # 防晒多少钱: prices are the products', one is a 防晒
         topic = str(recent(session, "topic") or "")
@@ -92,7 +93,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒
             holder = _product_names(understanding).only_holder(word)
             asked = result.normalized.replace(word, "")
-            found = _answered_by(understanding, holder, asked, "price of the one product named so") \
+            found = _answered_by(understanding, holder, asked, "问的是名字里有这个词的那一款的价格") \
                 if holder is not None else None
             if found is not None:
                 return found
@@ -103,7 +104,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     products = {p.id: p for p in understanding.knowledge.products}
     product = products.get(str(recent(session, "product") or ""))
     if product is not None:
-        found = _answered_by(understanding, product, result.text, "follow-up")
+        found = _answered_by(understanding, product, result.text, "追问")
         if found is not None:
             return found
     if result.decision is Decision.ANSWER:
@@ -112,17 +113,17 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         return None  # 你们怎么回事 (angry) after an answer: the intent speaks, not the topic's answer again
     anchors: list[tuple[str, str, str]] = []
     if product is not None:
-        anchors.append((product.name, f"product {product.id}", ""))
+        anchors.append((product.name, f"商品 {product.id}", ""))
     entry = understanding.faq_by_id.get(str(recent(session, "topic") or ""))
     if entry is not None:
-        anchors.append((_topic_word(understanding, entry.id), f"topic {entry.id}", entry.id))
+        anchors.append((_topic_word(understanding, entry.id), f"话题 {entry.id}", entry.id))
     for anchor, about, answered in anchors:
         combined = understanding.understand(anchor + result.normalized)
         if combined.decision is not Decision.ANSWER:
             continue
         if combined.answers == [answered] and not _adds_to(understanding, answered, result):
             continue  # 敏感肌 → 多少钱: only the topic's own answer again, which does not answer it
-        return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
+        return FollowUp(f"带上{about}再读一次：{combined.reason}", result=combined)
     return None
 
 
@@ -140,7 +141,7 @@ def _answered_by(understanding: Understanding, product: Product, asked: str, how
     if found is None:
         return None
     number, scored = found
-    return FollowUp(f"{how} about {product.id}: its answer {number} ({scored.score:.0f})", product=product,
+    return FollowUp(f"{how} {product.id}：用它的第 {number} 条 answers（{scored.score:.0f} 分）", product=product,
                     number=number)
 
 
