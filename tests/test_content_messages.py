@@ -176,3 +176,9 @@ def test_a_missing_persona_key_names_the_key_that_was_probably_meant(content: Pa
                for p in problems), problems
     problems = problems_after(content, "knowledge/followups.yaml", "say: followup.care", "say: followup.caer")
     assert any("文案 “followup.caer” 在人设 xiaowanzi 里不存在（人设里有 “followup.care”" in p for p in problems), problems
+
+
+def test_a_wrong_start_is_one_line_not_every_state_unreachable(content: Path) -> None:
+    problems = problems_after(content, "flows/survey.yaml", "start: intro", "start: intr")
+    assert problems == ["flows/survey.yaml:8:8: start 指向不存在的状态 “intr”；是不是 intro？"
+                        "可以写：concern / done / goal / intro / skin"], problems

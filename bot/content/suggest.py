@@ -22,6 +22,8 @@ def one_of(name: str, valid: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, names, n=CLOSEST, cutoff=0.5)
     if len(names) <= LIST_ALL:
         listed = f"可以写：{' / '.join(names)}"
+        if close and len(names) == 1:
+            return f"是不是 {close[0]}？"
         return f"是不是 {close[0]}？{listed}" if close else listed
     if close:
         return f"是不是 {' / '.join(close)}？"

@@ -230,7 +230,7 @@ class FlowChecker:
                 continue
             seen.add(current)
             todo.extend(edges[current])
-        for state_name in spec.states:
+        for state_name in spec.states if spec.start in spec.states else ():  # a wrong start is reported once
             if state_name not in seen:
                 problems.append(doc.problem(("states", state_name),
                                             f"状态 “{state_name}” 从 start 走不到：没有哪条 goto 通向它"))
