@@ -188,7 +188,7 @@ async def test_a_burst_through_the_engine_is_one_turn_with_the_answered_question
     assert [m.label for m in replies] == ["icebreak.nice_to_meet", "icebreak.chat"]
     session = await sim.session()
     assert session.slots["name"] == "小雨" and (session.flow, session.state) == ("icebreak", "chat")
-    assert any("burst of 2 message(s)" in line for line in session.trace)
+    assert any("连发的 2 条消息一起回答一次" in line for line in session.trace)
 
 
 async def test_a_turn_reads_each_piece_of_a_message_once(monkeypatch: pytest.MonkeyPatch) -> None:

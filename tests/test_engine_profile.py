@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,7 +69,7 @@ async def test_siyu_profile_and_siyu_why_read_a_running_bots_store(redis_store: 
                               timeout=60)
 
     shown = (await asyncio.to_thread(run, "profile", "wmP")).stdout
-    assert "skin=2 油皮(said)" in shown and "concern=3 痘痘(said)" in shown and "goal=未问" in shown
+    assert "skin=2 油皮（顾客自己说的）" in shown and "concern=3 痘痘（顾客自己说的）" in shown and "goal=未问" in shown
     assert "需求证据: ask_done +3" in shown and "推荐过: clear_serum" in shown and "还没有添加员工" in shown
     why = (await asyncio.to_thread(run, "why", "wmP")).stdout
     assert "推荐 clear_serum" in why and "因为: 顾客主动要推荐" in why and "证据: ask +3" in why
@@ -85,7 +86,7 @@ def test_debug_in_siyu_chat_shows_the_profile_and_the_decision() -> None:
     out = subprocess.run([sys.executable, "-m", "bot", "chat"], input=lines, capture_output=True, text=True,
                          timeout=60).stdout
     assert "水杨酸控痘精华" in out
-    assert "调研: skin=未问  concern=3 痘痘(said)" in out
+    assert "调研: skin=未问  concern=3 痘痘（顾客自己说的）" in out
     assert "策略: 推荐 clear_serum" in out and "策略:   因为: 顾客主动要推荐" in out
     assert "为什么: 需求证据 urgent +2（急）" in out
 
@@ -111,3 +112,18 @@ async def test_a_handover_timeout_is_a_safety_net_only_when_configured(store: St
     assert [m.label for m in resumed.messages] == ["greeting"]
     session = await timed.sessions.load("kf:wk1:wmT")
     assert session.handover_at == 0 and any("SIYU_HANDOVER_TIMEOUT" in line for line in session.trace)
+
+
+def test_debug_in_siyu_chat_is_in_the_operators_words() -> None:
+    """Every line /debug prints is Chinese (content names such as recommend.gate or clear_serum aside): the
+    reasons, the rules that fired, what was understood, the state, variables and context."""
+    turns = ["你好", "好呀", "叫我小雨", "/burst 我是油皮 | 最近老爆痘 急", "推荐一下", "好用吗", "包邮吗", "能发顺丰吗",
+             "还是爆痘", "嗯", "量子力学怎么学", "asdfgh", "qwerty", "别推了", "/image", "转人工"]
+    lines = "".join(f"{turn}\n/debug\n" for turn in turns) + "/quit\n"
+    out = subprocess.run([sys.executable, "-m", "bot", "chat"], input=lines, capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "SIYU_BURST_WINDOW": "0"}).stdout
+    shown = [line for line in out.splitlines() if line.startswith("  ") and not line.startswith("  （")]
+    assert any(line.startswith("  为什么: 理解：") for line in shown), out
+    english = [line for line in shown if re.search(r"\b[A-Za-z]{2,} [A-Za-z]{2,}\b", line)
+               or re.search(r"[{(]'|\(said\)|\(proactive\)", line)]
+    assert not english, english

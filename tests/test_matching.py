@@ -32,7 +32,7 @@ def answered(text: str, understanding: Understanding = BUNDLED) -> list[str]:
 def test_typos_and_homophones(text: str, entry: str) -> None:
     result = BUNDLED.understand(text)
     assert result.answers == [entry] and result.decision is Decision.ANSWER, result.reason
-    assert result.reason.startswith("read "), result.reason  # the reason says how it was heard
+    assert result.reason.startswith("读成 "), result.reason  # the reason says how it was heard
 
 
 def test_a_typo_in_a_close_call_still_offers_the_right_entry_first() -> None:

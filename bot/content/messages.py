@@ -1,8 +1,8 @@
 """Pydantic's validation errors said in the operator's words (Chinese), with what was written where it helps.
 
 `handover: ture` is “应为 true 或 false（写的是 “ture”）”, not “Input should be a valid boolean”; an empty file
-says it is empty and which fields it needs. A kind of error not listed here keeps pydantic's words, after a
-Chinese lead, so no message is English alone.
+says it is empty and which fields it needs. A kind of error not listed here is “格式不对” with what was written:
+pydantic's English is never shown (an operator cannot act on it).
 """
 
 from __future__ import annotations
@@ -11,24 +11,32 @@ import re
 from typing import Any
 
 _PLAIN = {
-    "missing": "缺少必填项 (required)",
-    "extra_forbidden": "不认识的字段 (unknown field; check the spelling)",
-    "string_type": "应为文字 (expected text)",
-    "list_type": "应为列表 (expected a list)",
-    "set_type": "应为列表 (expected a list)",
-    "tuple_type": "应为列表 (expected a list)",
-    "dict_type": "应为映射：一行一个“字段: 值” (expected a mapping)",
-    "model_type": "应为映射：一行一个“字段: 值” (expected a mapping)",
-    "model_attributes_type": "应为映射：一行一个“字段: 值” (expected a mapping)",
+    "missing": "缺少必填项",
+    "extra_forbidden": "不认识的字段",
+    "string_type": "应为文字",
+    "list_type": "应为列表|写成 [a, b]，或者每行一个“- a”",
+    "set_type": "应为列表|写成 [a, b]，或者每行一个“- a”",
+    "tuple_type": "应为列表|写成 [a, b]，或者每行一个“- a”",
+    "dict_type": "应为映射：一行一个“字段: 值”",
+    "model_type": "应为映射：一行一个“字段: 值”",
+    "model_attributes_type": "应为映射：一行一个“字段: 值”",
     "bool_type": "应为 true 或 false",
     "bool_parsing": "应为 true 或 false",
-    "int_type": "应为整数 (expected a whole number)",
-    "int_parsing": "应为整数 (expected a whole number)",
-    "int_from_float": "应为整数，不能带小数 (expected a whole number)",
-    "float_type": "应为数字 (expected a number)",
-    "float_parsing": "应为数字 (expected a number)",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数，不能带小数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
     "finite_number": "应为普通的数字（不能是 .inf 或 .nan）",
     "none_required": "这里不用写值",
+}
+
+# the patterns of ids and times in the schemas, in words (a regular expression means nothing to an operator)
+_PATTERNS = {
+    r"^[a-z0-9_]+$": "只能用小写英文字母、数字和下划线 _",
+    r"^[a-z][a-z0-9_]*$": "只能用小写英文字母、数字和下划线 _，并以字母开头",
+    r"^[A-Za-z0-9_\-]+$": "只能用英文字母、数字、下划线 _ 和减号 -",
+    r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$": "时段写成 09:00-21:00",
 }
 
 _BOUNDS = {
@@ -50,8 +58,8 @@ def explain(item: Any) -> str:
     if kind == "value_error" and "error" in ctx:
         return str(ctx["error"])  # our own message, without pydantic's "Value error, " prefix
     if kind in _PLAIN:
-        said, _, english = _PLAIN[kind].partition(" (")
-        return said + _written(kind, value) + (f" ({english}" if english else "")
+        said, _, hint = _PLAIN[kind].partition("|")
+        return said + _written(kind, value) + (f"；{hint}" if hint else "")
     if kind in _BOUNDS:
         name, text = _BOUNDS[kind]
         return text.format(ctx.get(name)) + _written(kind, value)
@@ -74,8 +82,9 @@ def explain(item: Any) -> str:
             return f"只能是 {' / '.join(choices.group(1).split('|'))}" + _written(kind, value)
         if str(ctx.get("pattern", "")).startswith("^https?://"):
             return "应为网址，以 https:// 或 http:// 开头" + _written(kind, value)
-        return f"写法不对（应符合 {ctx.get('pattern')}）" + _written(kind, value)
-    return f"格式不对 ({item.get('msg', 'invalid')})"
+        said = _PATTERNS.get(str(ctx.get("pattern", "")), "写法不对")
+        return said + _written(kind, value)
+    return "格式不对" + _written(kind, value)
 
 
 def empty_file(required: list[str]) -> str:

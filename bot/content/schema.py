@@ -16,5 +16,5 @@ def non_blank(values: list[str]) -> list[str]:
     """A list of words or phrases, each stripped; an empty one is an operator's mistake."""
     cleaned = [v.strip() for v in values]
     if any(not v for v in cleaned):
-        raise ValueError("列表里有空字符串 (an item is empty)")
+        raise ValueError("列表里有一项是空的：删掉它，或者写上内容")
     return cleaned

@@ -13,8 +13,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.fields import describe, fields_at
 from bot.content.messages import empty_file, explain
 from bot.content.schema import Strict
+from bot.content.suggest import one_of
 from bot.content.typos import colon_problems, comma_problems, syntax_colon
 
 Path_ = tuple[str | int, ...]
@@ -35,9 +37,10 @@ class Problem:
 class ContentError(ValueError):
     """One or more problems in content files; nothing from them was loaded."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], note: str = "") -> None:
         self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        self.note = note  # one line for the operator: which checks were left out because a file did not load
+        super().__init__("\n".join([*(str(p) for p in self.problems), *([note] if note else [])]))
 
 
 @dataclass
@@ -72,7 +75,7 @@ def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]
             if key in out:
                 line = key_node.start_mark.line + 1
                 raise ContentError([Problem(file, line, key_node.start_mark.column + 1,
-                                            f"重复的键 “{key}” (duplicate key)")])
+                                            f"重复的键 “{key}”：同一层里这个字段写了两次，只留一个")])
             out[key] = _plain(value_node, (*path, key), positions, file)
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -81,13 +84,22 @@ def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]
     return constructor.construct_object(node)
 
 
-# PyYAML's own words, then what an operator should look for (the original stays in brackets)
+# PyYAML's own words → what an operator should look for (PyYAML's English is not shown: it says nothing to them)
 _HINTS = (
     ("mapping values are not allowed", "一行里有第二个“: ”：文字里带冒号就整句加引号，或者检查缩进"),
     ("expected ',' or ']'", "方括号 [ ] 没有配对：少了 ]，或者文字里带逗号、括号要加引号"),
     ("expected ',' or '}'", "花括号 { } 没有配对：少了 }"),
     ("expected <block end>", "缩进没有对齐：同一层的字段要用同样多的空格开头"),
     ("quoted scalar", "引号没有配对：少了结尾的引号"),
+    ("did not find expected key", "缩进没有对齐，或者一行既不是“字段: 值”也不是“- 一项”：检查这一行和上一行的开头"),
+    ("could not find expected ':'", "这一行少了“: ”，或者上面的多行文字缩进不够"),
+    ("did not find expected node content", "这里少了内容：方括号或花括号里多了逗号，或者值还没写完"),
+    ("undefined alias", "* 开头的写法在 YAML 里有特殊意思：文字以 * 开头就整句加引号"),
+    ("cannot start any token", "这个字符（@ ` 等）不能放在开头：整句加引号"),
+    ("did not find expected '-' indicator", "列表的缩进没有对齐：每一项“- ”要对齐"),
+    ("did not find expected alphabetic or numeric character", "& 或 * 后面要有名字：文字里带它们就整句加引号"),
+    ("found unknown escape character", "双引号里的 \\ 不对：要写 \\ 本身就改用单引号"),
+    ("found unexpected end of stream", "文件在一句话中间结束了：少了结尾的引号或括号"),
 )
 
 
@@ -95,12 +107,12 @@ def _yaml_hint(error: yaml.MarkedYAMLError, text: str) -> str:
     mark = error.problem_mark or error.context_mark
     lines = text.splitlines()
     if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
-        return f"这一行有 Tab，YAML 只认空格缩进：把 Tab 换成空格 ({error.problem})"
+        return "这一行有 Tab，YAML 只认空格缩进：把 Tab 换成空格"
     said = f"{error.context or ''} {error.problem or ''}".strip()
     for found, hint in _HINTS:
         if found in said:
-            return f"{hint} ({error.problem})"
-    return str(error.problem)
+            return hint
+    return "这里的写法 YAML 读不懂：看看这一行和上一行的缩进、冒号、引号和括号"
 
 
 def load_document(path: Path, display: str | None = None) -> Document:
@@ -108,7 +120,7 @@ def load_document(path: Path, display: str | None = None) -> Document:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ContentError([Problem(file, 1, 1, "文件不是 UTF-8 编码 (file is not UTF-8)")]) from None
+        raise ContentError([Problem(file, 1, 1, "文件不是 UTF-8 编码：用编辑器另存为 UTF-8")]) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
@@ -148,13 +160,17 @@ def validate(model: type[M], document: Document, data: Any = None, base: Path_ =
     if data is None and document.data is None and not base:  # an empty file, or one of comments only
         required = [info.alias or name for name, info in model.model_fields.items() if info.is_required()]
         raise ContentError([document.problem((), empty_file(required))])
+    given = document.data if data is None else data
     try:
-        return model.model_validate(document.data if data is None else data)
+        return model.model_validate(given)
     except ValidationError as error:
         problems = []
         for item in error.errors():
             loc = tuple(part for part in item["loc"]
                         if not (isinstance(part, str) and part.startswith("function")))
-            where = ".".join(str(p) for p in loc) or "（整个文件）"
-            problems.append(document.problem((*base, *loc), f"{where}: {explain(item)}"))
+            where = describe(loc, given) or "（整个文件）"
+            said = explain(item)
+            if item.get("type") == "extra_forbidden" and loc:  # tag: for tags: — name the field that was meant
+                said += f" “{loc[-1]}”；{one_of(str(loc[-1]), fields_at(model, loc[:-1]) or [])}"
+            problems.append(document.problem((*base, *loc), f"{where}: {said}"))
         raise ContentError(problems) from None

@@ -31,11 +31,11 @@ def stops(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
         return True
     if result.has_intent("opt_out"):
         sales.opt_out(ctx)
-        flows.end("opt-out")
+        flows.end("顾客说了别推了")
         ctx.say("opt_out")
         return True
     if result.has_intent("ask_human"):
-        flows.hand_over("the customer asked for a human")
+        flows.hand_over("顾客要人工")
         return True
     return annoyed(ctx, flows, result)
 
@@ -45,7 +45,7 @@ def forget_me(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
     if not result.has_intent(FORGET_ME):
         return False
     sales.opt_out(ctx)
-    flows.end("the customer asked for her data to be deleted")
+    flows.end("顾客要删掉她的信息")
     ctx.say(f"intent.{FORGET_ME}" if ctx.persona.has(f"intent.{FORGET_ME}") else "opt_out")
     intent = ctx.content.understanding.knowledge.intents.get(FORGET_ME)
     flows.hand_over(f"{FORGET_ME}: {intent.description if intent is not None else ''}".rstrip(": "), say=False)
@@ -56,7 +56,7 @@ def annoyed(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
     """Rude or fed up: apologise and stop asking (the current flow ends)."""
     if not result.has_intent(ANNOYED) or not ctx.persona.has(f"intent.{ANNOYED}"):
         return False
-    flows.end("the customer is annoyed: no more questions")
+    flows.end("顾客烦了：不再问问题")
     ctx.say(f"intent.{ANNOYED}")
     return True
 

@@ -52,19 +52,19 @@ def sells(ctx: TurnContext, result: Result) -> bool:
 def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     """Answer a complaint: the knowledge base's answer when it sells nothing, else the persona's care."""
     if result.decision is Decision.ANSWER and not sells(ctx, result):
-        ctx.why.append(f"a complaint ({concern or '困扰不明'}): the FAQ answer names no product")
+        ctx.why.append(f"诉苦（{concern or '困扰不明'}）：FAQ 的回答不提商品，用它回答")
         replies.answer_all(ctx, result)
         return
     if result.decision is Decision.ANSWER:
-        ctx.why.append("a complaint: the FAQ answer names a product, so care instead (products are the policy's)")
+        ctx.why.append("诉苦：FAQ 的回答提到了商品，改说关心的话（推不推商品由克制策略决定）")
     elif result.near_miss:
         ctx.reply.near_miss = result
     key = f"{CARE}.{concern}" if concern and ctx.persona.has(f"{CARE}.{concern}") else CARE
-    ctx.why.append(f"a complaint ({concern or '困扰不明'}): {key}, nothing sold; the flow, if any, waits where it is")
+    ctx.why.append(f"诉苦（{concern or '困扰不明'}）：说 {key}，不推销；流程停在原地")
     ctx.say(key)
     asked = _clause_answered(ctx, result)
     if asked is not None:  # 用了两次 感觉没效果 想退: care, then what she asked for
-        ctx.why.append(f"and one of its clauses asks {'、'.join(asked.answers)}")
+        ctx.why.append(f"其中一句在问 {'、'.join(asked.answers)}：关心之后再回答它")
         replies.answer_all(ctx, asked)
 
 

@@ -5,15 +5,15 @@ Each check returns Problems at file:line:col; `load_content` runs them all and r
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Collection
 
-from bot.content.source import Document, Path_, Problem, load_document
+from bot.content.source import Document, Path_, Problem
+from bot.content.suggest import misspelt, one_of
 from bot.engine.flows import PSEUDO_OPTIONS, SOMEONE_ELSE, Effects, FlowFile, State, Target, Transition, When
 from bot.engine.persona import Persona, Rules, braces_pair, lint_text, variables_of
 from bot.events import FLOW_MARKS
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
-from bot.understanding.knowledge import Knowledge
 
 # Keys the engine itself says (the words stay in the persona; only the keys are fixed).
 ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_text", "empty", "greeting",
@@ -32,11 +32,14 @@ def check_marks(doc: Document, path: Path_, effects: Effects) -> list[Problem]:
 
 
 def check_persona(persona: Persona, document: Document, rules: Rules, used: Used,
-                   slots: frozenset[str] | set[str]) -> list[Problem]:
+                   slots: frozenset[str] | set[str] | None) -> list[Problem]:
+    """slots None: a flow or the codebook did not load, so which variables exist is not known (not checked)."""
     problems = []
     for key in ENGINE_KEYS:
         if not persona.has(key) or (key in BY_CONCERN and key not in persona.messages):
-            problems.append(document.problem(("messages",), f"缺少引擎要用的文案 “{key}” (required key)"))
+            problems.append(document.problem(("messages",), f"缺少引擎要用的文案 “{key}”：机器人自己会说这句，"
+                                                            "messages 里要有它"
+                                                            f"{misspelt(key, persona.messages, 'messages ')}"))
     for key, variants in persona.messages.items():
         for index, text in enumerate(variants):
             where: Path_ = ("messages", key, index)
@@ -45,27 +48,37 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
             if not braces_pair(text):
                 problems.append(document.problem(where, f"{key}: 花括号没有配对：变量写成 {{name}}，"
                                                         "要原样显示花括号就写两个 {{ 或 }}"))
-            for name in sorted(variables_of(text) - slots):
+            for name in sorted(variables_of(text) - slots) if slots is not None else ():
                 problems.append(document.problem(where, f"{key}: 变量 {{{name}}} 没有任何流程会设置"))
     for key, (file, line, col) in used.items():
         if not persona.has(key):
-            problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"))
+            problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"
+                                                  f"{misspelt(key, persona.messages, '人设')}"))
     return problems
 
 
 class FlowChecker:
-    """References and graph checks across flows."""
+    """References and graph checks across flows.
 
-    def __init__(self, intents: object, faq_ids: set[str], flows: dict[str, tuple[FlowFile, Document]],
-                 codebook: Codebook, policy: Policy):
-        self.intents = set(intents)  # type: ignore[call-overload]
+    A part given as None did not load (its own problems are reported): references into it are not checked, and
+    neither are variables and tags when a flow file (`flow_files` lists every one on disk) or the codebook did
+    not load, since that file may be the one that sets them.
+    """
+
+    def __init__(self, intents: Collection[str] | None, faq_ids: set[str] | None,
+                 flows: dict[str, tuple[FlowFile, Document]], codebook: Codebook | None, policy: Policy | None,
+                 flow_files: Collection[str] | None = None):
+        self.intents = set(intents) if intents is not None else None
         self.faq_ids = faq_ids
         self.flows = flows
+        self.flow_files = set(flow_files) if flow_files is not None else set(flows)
         self.codebook = codebook
-        self.evidence = set(policy.evidence)
+        self.evidence = set(policy.evidence) if policy is not None else None
+        self.complete = codebook is not None and self.flow_files <= set(flows)  # every setter of slots/tags loaded
         self.keys_used: Used = {}
         self.slots: set[str] = set(ENGINE_SLOTS)
-        self.tags: set[str] = set(codebook.tags)  # codebook tags are set by its questions or by staff
+        # codebook tags are set by its questions or by staff
+        self.tags: set[str] = set(codebook.tags) if codebook is not None else set()
         for spec, _ in flows.values():
             for start_on in spec.start_on:
                 self.slots.update(start_on.set, start_on.add)
@@ -93,21 +106,25 @@ class FlowChecker:
         problems: list[Problem] = []
         states = spec.states
         if spec.start not in states:
-            problems.append(doc.problem(("start",), f"start 指向不存在的状态 “{spec.start}”"))
+            problems.append(doc.problem(("start",), f"start 指向不存在的状态 “{spec.start}”；"
+                                                    f"{one_of(spec.start, states)}"))
         for index, start_on in enumerate(spec.start_on):
             self._say(doc, ("start_on", index), start_on.say)
             problems.extend(self._check_evidence(doc, ("start_on", index), start_on.evidence))
             problems.extend(check_marks(doc, ("start_on", index), start_on))
             for intent in start_on.intent or ():
-                if intent not in self.intents:
-                    problems.append(doc.problem(("start_on", index, "intent"), f"没有意图 “{intent}”"))
+                if self.intents is not None and intent not in self.intents:
+                    problems.append(doc.problem(("start_on", index, "intent"), f"没有意图 “{intent}”"
+                                                f"（knowledge/intents.yaml）；{one_of(intent, self.intents)}"))
             problems.extend(self._check_when(doc, ("start_on", index, "when"), start_on.when))
 
         def target(path: Path_, rule: Target) -> None:
             if rule.goto is not None and rule.goto not in states:
-                problems.append(doc.problem((*path, "goto"), f"goto 指向不存在的状态 “{rule.goto}”"))
-            if rule.flow is not None and rule.flow not in self.flows:
-                problems.append(doc.problem((*path, "flow"), f"没有流程 “{rule.flow}” (flows/{rule.flow}.yaml)"))
+                problems.append(doc.problem((*path, "goto"), f"goto 指向不存在的状态 “{rule.goto}”；"
+                                                             f"{one_of(rule.goto, states)}"))
+            if rule.flow is not None and rule.flow not in self.flow_files:
+                problems.append(doc.problem((*path, "flow"), f"没有流程 “{rule.flow}”（没有 flows/{rule.flow}.yaml）；"
+                                                             f"{one_of(rule.flow, self.flow_files)}"))
             self._say(doc, path, rule.say)
             problems.extend(self._check_when(doc, (*path, "when"), rule.when))
             problems.extend(self._check_evidence(doc, path, rule.evidence))
@@ -119,9 +136,11 @@ class FlowChecker:
             self._say(doc, (*base, "reprompt"), state.reprompt)
             problems.extend(self._check_evidence(doc, base, state.evidence))
             problems.extend(check_marks(doc, base, state))
-            if state.ask is not None and state.ask.code is not None and state.ask.code not in self.codebook.questions:
-                problems.append(doc.problem((*base, "ask", "code"),
-                                            f"编码本里没有题目 “{state.ask.code}” (knowledge/codebook.yaml)"))
+            code = state.ask.code if state.ask is not None else None
+            if code is not None and self.codebook is not None and code not in self.codebook.questions:
+                problems.append(doc.problem((*base, "ask", "code"), f"编码本里没有题目 “{code}”"
+                                                                    f"（knowledge/codebook.yaml）；"
+                                                                    f"{one_of(code, self.codebook.questions)}"))
             for index, rule in enumerate(state.on):
                 path: Path_ = (*base, "on", index)
                 target(path, rule)
@@ -133,55 +152,64 @@ class FlowChecker:
             waits = state.ask is not None or bool(state.reprompt)
             if waits and not state.on:
                 problems.append(doc.problem(
-                    base, f"状态 “{state_name}” 在等顾客回答，但没有 on 规则接住回答 (dead end)"))
+                    base, f"状态 “{state_name}” 在等顾客回答，但没有 on 规则接住回答：顾客回什么都走不下去"))
             if state.next and state.next[-1].when is not None:
                 problems.append(doc.problem((*base, "next"),
-                                            "next 的最后一条不能带 when，否则条件都不满足时会卡住 (dead end)"))
+                                            "next 的最后一条不能带 when，否则条件都不满足时会卡住"))
         problems.extend(self._graph(name, spec, doc))
         return problems
 
     def _check_trigger(self, doc: Document, path: Path_, rule: Transition, state: State) -> list[Problem]:
         problems = []
         for intent in rule.intent or ():
-            if intent not in self.intents:
-                problems.append(doc.problem((*path, "intent"), f"没有意图 “{intent}” (knowledge/intents.yaml)"))
+            if self.intents is not None and intent not in self.intents:
+                problems.append(doc.problem((*path, "intent"), f"没有意图 “{intent}”（knowledge/intents.yaml）；"
+                                                               f"{one_of(intent, self.intents)}"))
         for faq in rule.faq or ():
-            if faq != "any" and faq not in self.faq_ids:
-                problems.append(doc.problem((*path, "faq"), f"没有 FAQ “{faq}” (knowledge/faq.yaml)"))
+            if self.faq_ids is not None and faq != "any" and faq not in self.faq_ids:
+                problems.append(doc.problem((*path, "faq"), f"没有 FAQ “{faq}”（knowledge/faq.yaml）；"
+                                                            f"{one_of(faq, self.faq_ids)}"))
         for question in rule.reveals or ():
-            if question != "any" and question not in self.codebook.questions:
-                problems.append(doc.problem((*path, "reveals"), f"编码本里没有题目 “{question}”"))
+            if self.codebook is not None and question != "any" and question not in self.codebook.questions:
+                problems.append(doc.problem((*path, "reveals"), f"编码本里没有题目 “{question}”；"
+                                                                f"{one_of(question, self.codebook.questions)}"))
         for option in rule.option or ():
             if state.ask is None:
                 problems.append(doc.problem((*path, "option"), "这个状态没有 ask，不能按选项跳转"))
-            elif option != "any" and option not in self._labels(state):
-                problems.append(doc.problem((*path, "option"), f"ask 里没有选项 “{option}”"))
+            elif option != "any" and (labels := self._labels(state)) is not None and option not in labels:
+                problems.append(doc.problem((*path, "option"), f"ask 里没有选项 “{option}”；{one_of(option, labels)}"))
         return problems
 
-    def _labels(self, state: State) -> set[str]:
+    def _labels(self, state: State) -> set[str] | None:
         assert state.ask is not None
         if state.ask.code is None:
             return set(state.ask.options) | {SOMEONE_ELSE}
+        if self.codebook is None:  # the codebook did not load
+            return None
         question = self.codebook.questions.get(state.ask.code)
         if question is None:  # reported once, at ask.code
             return {*PSEUDO_OPTIONS, *(r for rule in state.on for r in rule.option or ())}
         return {o.label for o in question.options.values()} | PSEUDO_OPTIONS
 
     def _check_evidence(self, doc: Document, path: Path_, kinds: list[str]) -> list[Problem]:
-        return [doc.problem((*path, "evidence"), f"knowledge/policy.yaml 里没有证据类型 “{kind}”")
-                for kind in kinds if kind not in self.evidence]
+        known = self.evidence
+        return [doc.problem((*path, "evidence"), f"knowledge/policy.yaml 里没有证据类型 “{kind}”；"
+                                                 f"{one_of(kind, known)}")
+                for kind in kinds if known is not None and kind not in known]
 
     def _check_when(self, doc: Document, path: Path_, when: When | None) -> list[Problem]:
-        if when is None:
+        if when is None or not self.complete:
             return []
         problems = []
         for field_name in ("tags_any", "tags_all", "tags_none"):
             for tag in getattr(when, field_name):
                 if tag not in self.tags:
-                    problems.append(doc.problem((*path, field_name), f"标签 “{tag}” 没有任何流程会打上 (typo?)"))
+                    problems.append(doc.problem((*path, field_name), f"标签 “{tag}” 没有任何流程会打上，编码本里也没有"
+                                                                     f"（写错了吗？）；{one_of(tag, self.tags)}"))
         for slot in when.slot:
             if slot not in self.slots:
-                problems.append(doc.problem((*path, "slot"), f"变量 “{slot}” 没有任何流程会设置 (typo?)"))
+                problems.append(doc.problem((*path, "slot"), f"变量 “{slot}” 没有任何流程会设置（写错了吗？）；"
+                                                             f"{one_of(slot, self.slots)}"))
         return problems
 
     def _say(self, doc: Document, path: Path_, keys: list[str]) -> None:
@@ -202,10 +230,10 @@ class FlowChecker:
                 continue
             seen.add(current)
             todo.extend(edges[current])
-        for state_name in spec.states:
+        for state_name in spec.states if spec.start in spec.states else ():  # a wrong start is reported once
             if state_name not in seen:
                 problems.append(doc.problem(("states", state_name),
-                                            f"状态 “{state_name}” 从 start 走不到 (unreachable)"))
+                                            f"状态 “{state_name}” 从 start 走不到：没有哪条 goto 通向它"))
         # a loop made only of `next` would never wait for the customer
         immediate = {s: [t.goto for t in st.next or [] if t.goto] for s, st in spec.states.items()}
         for state_name in spec.states:
@@ -218,38 +246,3 @@ class FlowChecker:
                     break
                 path.append(current)
         return problems
-
-
-def check_sales(policy: tuple[Policy, Document], codebook: Codebook, knowledge: Knowledge,
-                flows: dict[str, tuple[FlowFile, Document]], root: Path) -> list[Problem]:
-    """knowledge/policy.yaml and knowledge/codebook.yaml against each other, the intents and the flows."""
-    spec, doc = policy
-    problems: list[Problem] = []
-    if spec.flow not in flows:
-        problems.append(doc.problem(("flow",), f"没有流程 “{spec.flow}” (flows/{spec.flow}.yaml)"))
-    if spec.concern and spec.concern not in codebook.questions:
-        problems.append(doc.problem(("concern",), f"编码本里没有题目 “{spec.concern}”"))
-    for fitted in spec.fit:
-        if fitted not in codebook.questions:
-            problems.append(doc.problem(("fit", fitted), f"编码本里没有题目 “{fitted}”"))
-    for kind, evidence in spec.evidence.items():
-        for intent in evidence.intents:
-            if intent not in knowledge.intents:
-                problems.append(doc.problem(("evidence", kind, "intents"), f"没有意图 “{intent}”"))
-    vocabulary = set(codebook.tags) | {o.label for q in codebook.questions.values() for o in q.options.values()}
-    if vocabulary:
-        products = load_document(root / "knowledge" / "products.yaml", "knowledge/products.yaml")
-        for index, product in enumerate(knowledge.products):
-            for position, fit in enumerate(product.fits):
-                if fit not in vocabulary:
-                    problems.append(products.problem(("products", index, "fits", position),
-                                                     f"{product.id}: “{fit}” 不是编码本里的选项或标签，永远对不上"))
-    book = root / "knowledge" / "codebook.yaml"
-    if book.exists():
-        book_doc = load_document(book, "knowledge/codebook.yaml")
-        for qid, question in codebook.questions.items():
-            for code, option in question.options.items():
-                if option.evidence is not None and option.evidence not in spec.evidence:
-                    problems.append(book_doc.problem(("questions", qid, "options", code, "evidence"),
-                                                     f"knowledge/policy.yaml 里没有证据类型 “{option.evidence}”"))
-    return problems

@@ -12,23 +12,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content.source import ContentError, Document, Problem, load_document, validate
-from bot.engine.checks import FlowChecker, check_persona, check_sales
-from bot.engine.flows import FlowFile
-from bot.engine.knowledge_checks import check_answer_keys, lint_knowledge
+from bot.content.source import ContentError
+from bot.engine.draft import DEFAULT_PERSONA, Draft, read_draft
 from bot.engine.machine import CompiledFlow
-from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
-from bot.followups.plans import FollowupFile, load_plans
+from bot.engine.persona import Persona, Rules
+from bot.followups.plans import FollowupFile
 from bot.moderation.detector import Detector
-from bot.moderation.load import ModerationContent, load_moderation
 from bot.policy.evidence import NeedReader
-from bot.policy.spec import Policy, load_policy
-from bot.profile.codebook import Codebook, load_codebook
-from bot.understanding.knowledge import load_knowledge
+from bot.policy.spec import Policy
+from bot.profile.codebook import Codebook
+from bot.understanding.knowledge import assemble_knowledge
 from bot.understanding.matcher import Understanding
 from bot.understanding.phrases import BUILTIN_NEGATIONS, Phrases
 
-DEFAULT_PERSONA = "xiaowanzi"
+__all__ = ["DEFAULT_PERSONA", "Content", "build_content", "content_version", "load_content"]
 
 
 @dataclass(frozen=True)
@@ -67,76 +64,18 @@ def _content_files(root: Path) -> Iterator[Path]:
 
 
 def load_content(root: Path, persona: str | None = None) -> Content:
-    """Load root/{knowledge,persona,flows}; raise ContentError with every problem found."""
-    root = root.resolve()
-    problems: list[Problem] = []
-    knowledge = None
-    try:
-        knowledge = load_knowledge(root / "knowledge", root)
-    except ContentError as error:
-        problems.extend(error.problems)
-    codebook: Codebook | None = None
-    try:
-        codebook = load_codebook(root / "knowledge", root)
-    except ContentError as error:
-        problems.extend(error.problems)
-    policy: tuple[Policy, Document] | None = None
-    try:
-        policy = load_policy(root / "knowledge", root)
-    except ContentError as error:
-        problems.extend(error.problems)
+    """Load root/{knowledge,persona,flows}; raise ContentError with every problem found (draft.py)."""
+    return build_content(read_draft(root, persona))
 
-    personas: dict[str, tuple[Persona, Document]] = {}
-    rules = Rules()
-    for path in sorted((root / "persona").glob("*.yaml")):
-        display = str(path.relative_to(root))
-        try:
-            document = load_document(path, display)
-            if path.stem == "rules":
-                rules = validate(Rules, document)
-            else:
-                personas[path.stem] = (Persona(path.stem, validate(PersonaFile, document)), document)
-        except ContentError as error:
-            problems.extend(error.problems)
-    if not personas and not any(p.file.startswith("persona") for p in problems):
-        problems.append(Problem("persona/", 1, 1, "没有人设文件 (no persona/*.yaml)"))
-    default = persona or (DEFAULT_PERSONA if DEFAULT_PERSONA in personas else min(personas, default=""))
-    if persona and persona not in personas and personas:
-        problems.append(Problem("persona/", 1, 1, f"SIYU_PERSONA={persona}: 没有 persona/{persona}.yaml"))
 
-    flows: dict[str, tuple[FlowFile, Document]] = {}
-    flow_paths = sorted((root / "flows").glob("*.yaml"))
-    if not flow_paths:
-        problems.append(Problem("flows/", 1, 1, "没有流程文件 (no flows/*.yaml)"))
-    for path in flow_paths:
-        try:
-            document = load_document(path, str(path.relative_to(root)))
-            flows[path.stem] = (validate(FlowFile, document), document)
-        except ContentError as error:
-            problems.extend(error.problems)
-
-    moderation: ModerationContent | None = None
-    try:
-        moderation = load_moderation(root / "knowledge", root)
-    except ContentError as error:
-        problems.extend(error.problems)
-
-    if problems:  # references can only be checked once every file parses
-        raise ContentError(problems)
-    assert knowledge is not None and codebook is not None and policy is not None
-    checker = FlowChecker(knowledge.intents.keys(), {e.id for e in knowledge.faq}, flows, codebook, policy[0])
-    problems.extend(checker.check_flows())
-    problems.extend(check_sales(policy, codebook, knowledge, flows, root))
-    slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions)
-    for persona_obj, document in personas.values():
-        problems.extend(check_persona(persona_obj, document, rules, checker.keys_used, slots))
-    plans = load_plans(root, {name: p for name, (p, _) in personas.items()}, slots, checker.tags, set(flows),
-                       problems)
-    problems.extend(check_answer_keys(root, [p for p, _ in personas.values()]))
-    problems.extend(lint_knowledge(root, rules))
-    if problems:
-        raise ContentError(problems)
-
+def build_content(draft: Draft) -> Content:
+    """The content of a draft that has no problems; ContentError (with every problem) otherwise."""
+    if draft.problems:
+        raise ContentError(draft.problems, draft.note())
+    knowledge = assemble_knowledge(draft.knowledge)
+    codebook, policy, flows, personas, rules = draft.codebook, draft.policy, draft.flows, draft.personas, draft.rules
+    assert codebook is not None and policy is not None
+    root, default, plans, moderation = draft.root, draft.default_persona, draft.plans, draft.moderation
     understanding = Understanding(knowledge)
     language = knowledge.language
     phrases = Phrases(understanding.normalize, language.negations or BUILTIN_NEGATIONS, language.filler)

@@ -167,7 +167,7 @@ class Engine:
         if flow is None or session.state not in flow.spec.states:
             log.warning("stored flow state %s.%s no longer exists after a content change; restarting at a "
                         "safe point", session.flow, session.state)
-            session.trace = [f"{session.flow}.{session.state} 已不存在 (content changed): 流程重新开始"]
+            session.trace = [f"{session.flow}.{session.state} 已不存在（内容改过了）：流程重新开始"]
             session.state = flow.spec.start if flow is not None else ""
             session.flow = session.flow if flow is not None else ""
         session.version = current.version

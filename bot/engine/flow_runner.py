@@ -72,7 +72,7 @@ class FlowRunner:
         flow = self.ctx.content.flows.get(name)
         if flow is None:
             return False
-        self.ctx.why.append(f"flow {name} starts")
+        self.ctx.why.append(f"流程 {name} 开始")
         self._start(flow)
         return True
 
@@ -96,7 +96,7 @@ class FlowRunner:
                 step = flow_step
                 continue
             if step.ended:
-                self.end("the flow ended")
+                self.end("走到了 end")
                 return
             flow = self.current
             if flow is None:
@@ -111,15 +111,15 @@ class FlowRunner:
                 if moved:
                     continue
             if state.handover:
-                self.end("handover")
+                self.end("转人工")
                 return
             if not state.on:
-                self.end(f"{flow.name}.{session.state} has no rules: the flow is done")
+                self.end(f"{flow.name}.{session.state} 没有规则，流程走完了")
                 return
             self.arm_silence()
             return
         log.error("flow %s moved %d times in one turn; stopped", session.flow, MAX_STEPS)
-        self.end("too many moves in one turn")
+        self.end("一轮里跳转太多次（可能是 next 绕圈）")
 
     def answered_by_profile(self) -> bool:
         """The message revealed the answer to the state's own question (泛红 at the skin question): move on."""
@@ -159,23 +159,23 @@ class FlowRunner:
         if rule is None or rule.silence is None:
             return
         self.ctx.set_timer("silence", self.ctx.now + seconds(rule.silence))
-        self.ctx.why.append(f"waiting: after {rule.silence} of silence {flow.name}.{self.ctx.session.state} moves on")
+        self.ctx.why.append(f"等顾客回复：{rule.silence} 没回就从 {flow.name}.{self.ctx.session.state} 往下走")
 
     def end(self, why: str) -> None:
         session = self.ctx.session
         if session.flow:
-            self.ctx.why.append(f"flow {session.flow} ends: {why}")
+            self.ctx.why.append(f"流程 {session.flow} 结束：{why}")
         self.ctx.cancel_timer()
         session.flow = session.state = ""
         session.misses = 0
 
     def hand_over(self, why: str, *, say: bool = True) -> None:
-        self.ctx.why.append(f"handover: {why}")
+        self.ctx.why.append(f"转人工：{why}")
         if say:
             self.ctx.say("handover")
         self.ctx.reply.handover = True
         self.ctx.session.handover_at = self.ctx.now
-        self.end("handover")
+        self.end("转人工")
 
     # -- states ----------------------------------------------------------------------------------
     def _enter(self, flow: str, state: str) -> None:
@@ -198,7 +198,7 @@ class FlowRunner:
         if spec.card:
             sales.product_card(self.ctx)
         if spec.handover:
-            self.hand_over(f"{flow}.{state} hands over")
+            self.hand_over(f"{flow}.{state} 写了 handover: true")
             session.flow, session.state = flow, state  # settle() ends it after any `next`
 
     def _apply_quietly(self, effects: Effects) -> None:

@@ -67,7 +67,7 @@ class Target(Effects):
     @model_validator(mode="after")
     def _one_target(self) -> Target:
         if sum((self.goto is not None, self.flow is not None, self.end)) != 1:
-            raise ValueError("goto、flow、end 必须且只能写一个 (give exactly one of goto, flow, end)")
+            raise ValueError("goto、flow、end 必须且只能写一个")
         return self
 
 
@@ -156,9 +156,9 @@ class State(Effects):
     @model_validator(mode="after")
     def _one_silence(self) -> State:
         if sum(1 for t in self.on if t.silence is not None) > 1:
-            raise ValueError("一个状态最多一条 silence 规则 (one silence rule per state)")
+            raise ValueError("一个状态最多一条 silence 规则")
         if self.next and self.on:
-            raise ValueError("写了 next 的状态会立刻离开，不能再写 on (a state with next cannot wait)")
+            raise ValueError("写了 next 的状态会立刻离开，不能再写 on（它不等顾客回答）")
         return self
 
 

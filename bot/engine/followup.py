@@ -92,11 +92,12 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             return several
         own = named.rest if result.question else ""
         for asked in (own, str(recent(session, "open_question", within=1) or "")):
-            found = _answered_by(understanding, named.product, asked, "by name") if asked else None
+            found = _answered_by(understanding, named.product, asked, "点名问") if asked else None
             if found is not None:
                 return found
         if not own and (not named.rest or understanding.analyze(named.rest).empty):
-            return FollowUp(f"names {named.product.id} and nothing else", product=named.product, about=True)
+            return FollowUp(f"只说了商品 {named.product.id} 的名字：说 product.about", product=named.product,
+                            about=True)
     in_view = _later(session, "product", "topic")  # 多少钱 right after a recommendation: that product's
     if named is None and result.has_intent("ask_price"):  # 防晒多少钱: prices are the products', one is a 防晒
         topic = str(recent(session, "topic") or "")
@@ -105,7 +106,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒
             holder = product_names(understanding).only_holder(word)
             asked = result.heard.replace(word, "")
-            found = _answered_by(understanding, holder, asked, "price of the one product named so") \
+            found = _answered_by(understanding, holder, asked, "问的是名字里有这个词的那一款的价格") \
                 if holder is not None else None
             if found is not None:
                 return found
@@ -119,7 +120,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     products = {p.id: p for p in understanding.knowledge.products}
     product = products.get(str(recent(session, "product") or ""))
     if product is not None:
-        found = _answered_by(understanding, product, result.text, "follow-up")
+        found = _answered_by(understanding, product, result.text, "追问")
         if found is not None:
             return found
     if result.decision is Decision.ANSWER:
@@ -128,17 +129,17 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         return None  # 你们怎么回事 (angry) after an answer: the intent speaks, not the topic's answer again
     anchors: list[tuple[str, str, str]] = []
     if product is not None:
-        anchors.append((product.name, f"product {product.id}", ""))
+        anchors.append((product.name, f"商品 {product.id}", ""))
     entry = understanding.faq_by_id.get(str(recent(session, "topic") or ""))
     if entry is not None:
-        anchors.append((_topic_word(understanding, entry.id), f"topic {entry.id}", entry.id))
+        anchors.append((_topic_word(understanding, entry.id), f"话题 {entry.id}", entry.id))
     for anchor, about, answered in anchors:
         combined = understanding.understand(anchor + result.normalized)
         if combined.decision is not Decision.ANSWER:
             continue
         if combined.answers == [answered] and not _adds_to(understanding, answered, result):
             continue  # 敏感肌 → 多少钱: only the topic's own answer again, which does not answer it
-        return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
+        return FollowUp(f"带上{about}再读一次：{combined.reason}", result=combined)
     return None
 
 
@@ -164,7 +165,7 @@ def _each_question(understanding: Understanding, product: Product, result: Resul
             steps.append(step)
     if len(steps) < 2 or not any(isinstance(step, int) for step in steps):
         return None
-    return FollowUp(f"{len(steps)} questions about {product.id} (named): each answered", product=product,
+    return FollowUp(f"点名问 {product.id} 的 {len(steps)} 个问题：每个都回答", product=product,
                     steps=tuple(steps))
 
 
@@ -176,7 +177,7 @@ def _elided(session: Session, understanding: Understanding, result: Result) -> F
     subject, asked = understanding.elided(result), str(recent(session, ASKED, within=1) or "")
     if not subject or not asked:
         return None
-    why = f"an elliptical question: “{asked}” again, about {subject}"
+    why = f"省略的问法：把“{asked}”换成问 {subject}"
     names = product_names(understanding)
     named = names.named(subject)
     if named is not None and (found := _answered_by(understanding, named.product, asked, why)) is not None:
@@ -186,7 +187,7 @@ def _elided(session: Session, understanding: Understanding, result: Result) -> F
     if again.answers == [getattr(topic, "id", None)] and topic is not None and topic.answer:
         part = part_answering(understanding, topic.answer, subject)
         if part is not None:
-            return FollowUp(f"{why}: the answer just given speaks of it", result=again, part=part, asked=asked)
+            return FollowUp(f"{why}：刚给的回答里说到了它", result=again, part=part, asked=asked)
     for word in result.words:
         holder = names.only_holder(word)
         if holder is not None and (found := _answered_by(understanding, holder, asked, why)) is not None:
@@ -204,8 +205,8 @@ def _case(session: Session, understanding: Understanding, result: Result) -> Fol
     part = case_answering(understanding, topic.answer, result.heard)
     if part is None:
         return None
-    again = Result(result.text, result.normalized, Decision.ANSWER, [topic.id], [], result.intents, "her case")
-    return FollowUp(f"a statement of which case of {topic.id} is hers", result=again, part=part)
+    again = Result(result.text, result.normalized, Decision.ANSWER, [topic.id], [], result.intents, "她的情况")
+    return FollowUp(f"她说的是 {topic.id} 里的哪一种情况", result=again, part=part)
 
 
 def _later(session: Session, name: str, other: str) -> bool:
@@ -222,7 +223,7 @@ def _answered_by(understanding: Understanding, product: Product, asked: str, how
     if found is None:
         return None
     number, scored = found
-    return FollowUp(f"{how} about {product.id}: its answer {number} ({scored.score:.0f})", product=product,
+    return FollowUp(f"{how} {product.id}：用它的第 {number} 条 answers（{scored.score:.0f} 分）", product=product,
                     number=number, asked=asked)
 
 

@@ -3,16 +3,19 @@ entry names (answer_key), each reported at the line of knowledge/ that has the m
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from bot.content.source import Problem, load_document
 from bot.engine.persona import Persona, Rules, lint_text
 
 
-def lint_knowledge(root: Path, rules: Rules) -> list[Problem]:
-    """Answers and pitches are said to customers too: the same lint applies."""
+def lint_knowledge(root: Path, rules: Rules, files: Collection[str] = ("faq", "products")) -> list[Problem]:
+    """Answers and pitches are said to customers too: the same lint applies (to those of `files` that loaded)."""
     problems = []
     for name, listing, text_field in (("faq", "entries", "answer"), ("products", "products", "pitch")):
+        if name not in files:
+            continue
         document = load_document(root / "knowledge" / f"{name}.yaml", f"knowledge/{name}.yaml")
         for index, item in enumerate(document.data.get(listing) or []):
             text = item.get(text_field) if isinstance(item, dict) else None

@@ -28,6 +28,13 @@ from bot.understanding.phrases import Phrases
 
 END = "__end__"
 SAID, OTHERWISE, SILENCE, PROCEED, FALLBACK = "said", "otherwise", "silence", "proceed", "fallback"
+def _plain(data: object) -> str:
+    """{'slot': {'decision': 'recommend'}} as the operator wrote it: {slot: {decision: recommend}}."""
+    return str(data).replace("'", "").replace("True", "true").replace("False", "false")
+
+
+_TRIGGERS = {SAID: "顾客说的对上了", OTHERWISE: "顾客说了别的（any）", SILENCE: "顾客没回", PROCEED: "next 立刻走",
+             FALLBACK: "没听懂三次，按 fallback"}
 _NAME_FRAMES = re.compile(
     r"^(你可以|可以|就|直接)?(叫我|喊我|我叫|我是|称呼我)"  # 叫我小美
     r"|(就行|就好|就可以|即可)?[吧哦呀啦呢哈～~!！。.,，]*$"  # …就行吧
@@ -87,7 +94,7 @@ class CompiledFlow:
         self.cursor = _Cursor()
         self.machine.add_model(self.cursor, initial=spec.start)
         self.rule_ids: list[str] = []
-        self.start_on = [(rule, f"flow {name} starts (start_on {rule.model_dump(exclude_defaults=True)})")
+        self.start_on = [(rule, f"流程 {name} 开始（start_on {_plain(rule.model_dump(exclude_defaults=True))}）")
                          for rule in spec.start_on]  # with its trace line, built once
         for source, state in spec.states.items():
             for index, rule in enumerate(state.on):
@@ -222,13 +229,15 @@ class CompiledFlow:
             step.enter(self.name, state)
 
     def _describe(self, trigger: str, source: str, rule: Target) -> str:
-        target = f"flow {rule.flow}" if rule.flow else ("end" if rule.end else rule.goto)
+        """welcome.invite：顾客说了 intent: greeting → invite — a rule as the operator wrote it, for /debug."""
+        target = f"流程 {rule.flow}" if rule.flow else ("结束流程" if rule.end else rule.goto)
         detail = ""
         if isinstance(rule, Transition):
-            detail = f" {rule.trigger}={getattr(rule, rule.trigger)}"
+            value = getattr(rule, rule.trigger)
+            detail = f" {rule.trigger}: {', '.join(map(str, value)) if isinstance(value, list) else _plain(value)}"
         if rule.when is not None:
-            detail += f" when {rule.when.model_dump(exclude_defaults=True)}"
-        return f"{self.name}.{source} --{trigger}{detail}--> {target}"
+            detail += f"，条件 {_plain(rule.when.model_dump(exclude_defaults=True))}"
+        return f"{self.name}.{source}：{_TRIGGERS.get(trigger, trigger)}{detail} → {target}"
 
     def fire(self, state: str, trigger: str, step: Step) -> bool:
         """Fire one trigger from state; True when a transition happened."""

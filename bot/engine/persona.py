@@ -65,7 +65,7 @@ class PersonaFile(Strict):
     def _variants(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for key, variants in value.items():
             if not variants or any(not v.strip() for v in variants):
-                raise ValueError(f"“{key}” 至少要有一条非空的说法 (needs at least one non-empty variant)")
+                raise ValueError(f"“{key}” 至少要有一条不是空的说法")
         return value
 
 
@@ -160,16 +160,16 @@ def lint_text(text: str, rules: Rules, palette: Iterable[str]) -> list[str]:
     problems = []
     rendered_length = len(re.sub(r"\{[^}]*\}", "", text))
     if rendered_length > rules.max_length:
-        problems.append(f"太长了：{rendered_length} 字，上限 {rules.max_length} (too long)")
+        problems.append(f"太长了：{rendered_length} 字，上限 {rules.max_length} 字")
     for phrase in rules.hard_sell:
         if phrase in text:
-            problems.append(f"强推销用语 “{phrase}” (hard-sell phrase)")
+            problems.append(f"强推销用语 “{phrase}”：顾客会觉得被催着买")
     for phrase in rules.absolute_claims:
         if phrase in text:
-            problems.append(f"绝对化用语 “{phrase}”，广告法不允许 (absolute advertising claim)")
+            problems.append(f"绝对化用语 “{phrase}”，广告法不允许")
     allowed = set(palette)
     if allowed:
         stray = sorted({e for e in _EMOJI.findall(text) if e not in allowed})
         if stray:
-            problems.append(f"表情 {' '.join(stray)} 不在人设的 style.emoji 里 (emoji outside the palette)")
+            problems.append(f"表情 {' '.join(stray)} 不在人设的 style.emoji 里")
     return problems

@@ -14,16 +14,16 @@ from bot.engine.turn_context import TurnContext
 
 def followup(ctx: TurnContext, flows: FlowRunner) -> None:
     data = ctx.inbound.data
-    where = f"follow-up {data.get('plan', '')}.{data.get('step', '')}"
+    where = f"跟进 {data.get('plan', '')}.{data.get('step', '')}"
     first = len(ctx.reply.messages)
     flow = data.get("flow", "")
     if flow:
-        flows.end("a follow-up opens another flow")
+        flows.end("跟进要打开另一个流程")
         if not flows.start_named(flow):
-            ctx.why.append(f"{where}: no flow {flow}, nothing is said")
+            ctx.why.append(f"{where}: 没有流程 {flow}，什么都不说")
             return
         if len(ctx.reply.messages) == first:
-            ctx.why.append(f"{where}: flow {flow} says nothing now, so neither does the follow-up")
+            ctx.why.append(f"{where}: 流程 {flow} 现在不说话，跟进也不说")
             return
     key = data.get("say", "")
     if key:

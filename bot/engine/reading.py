@@ -43,3 +43,12 @@ def acknowledges(result: Result) -> bool:
     """好的 / 嗯嗯 / 好的收到: yes and nothing else."""
     return (result.has_intent("affirm") and not result.words and not result.question
             and result.decision is Decision.MISS)
+
+
+_DECIDED = {Decision.ANSWER: "能回答", Decision.CLARIFY: "两条分不开，请顾客选", Decision.MISS: "知识库里没有"}
+
+
+def understood(result: Result) -> str:
+    """What the knowledge base made of a message, as /debug shows it to an operator."""
+    intents = "、".join(f"{name} {score:.0f}" for name, score in result.intents) or "无"
+    return f"理解：{_DECIDED.get(result.decision, str(result.decision))}（{result.reason}）；意图：{intents}"

@@ -24,7 +24,7 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     if (asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
             and ctx.persona.has("faq.again")):
         ctx.say("faq.again")  # 发什么快递 → 能发顺丰吗: the one answer it has was just said; not word for word again
-        ctx.why.append(f"FAQ {entry_id} was the answer just given: said so instead of repeating it")
+        ctx.why.append(f"FAQ {entry_id} 刚回答过：说“就是上面这条”，不再原样发一遍")
     elif entry.answer_key:
         ctx.say(entry.answer_key)
     elif entry.answer:
@@ -34,15 +34,15 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     remember(ctx.session, "topic", entry_id)
     if entry.handover:
         ctx.reply.handover_after = entry_id
-    ctx.why.append(f"FAQ {entry_id} answered; the flow resumes where it was")
+    ctx.why.append(f"回答了 FAQ {entry_id}；流程停在原地，接着等")
     text = "".join(message.text for message in ctx.reply.messages[said:])
     named = [p for p in ctx.content.understanding.knowledge.products if p.name and p.name in text]
     recommended = recent(ctx.session, "recommended")
     if len(named) == 1 and recommended not in (None, named[0].id):
-        ctx.why.append(f"the answer names {named[0].id}, but {recommended} was just recommended: still about it")
+        ctx.why.append(f"回答里提到 {named[0].id}，但刚推荐的是 {recommended}：追问还算它的")
     elif len(named) == 1:  # 我们的水杨酸控痘精华适合闭口粉刺: 怎么用 / 多少钱 next are about it (followup.py)
         remember(ctx.session, "product", named[0].id)
-        ctx.why.append(f"the answer names {named[0].id}: short follow-ups are about it")
+        ctx.why.append(f"回答里提到 {named[0].id}：接下来的简短追问算它的")
 
 
 def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -> None:
@@ -72,7 +72,7 @@ def _unsold(ctx: TurnContext, said: int, asked: Result | None) -> None:
         kept = "".join(c for c in clauses if not any(name in c for name in selling)).strip().rstrip("，,；;、")
         if kept != message.text.strip():
             messages[number] = replace(message, text=kept) if kept else replace(message, text="", label="")
-            ctx.why.append(f"said 别推了: the clauses of {message.label} that name a product are left out")
+            ctx.why.append(f"说过别推了：{message.label} 里点名商品的分句不说")
     messages[said:] = [m for m in messages[said:] if m.text or m.attachment]
     if len(messages) == said:  # every clause named one: her care line instead, never silence
         ctx.say("care")
@@ -124,7 +124,7 @@ def _quoted(ctx: TurnContext, result: Result, message: str) -> bool:
         return False
     ctx.say("faq.quote", part=part)
     remember(ctx.session, "topic", just)
-    ctx.why.append(f"the answer just given ({just}) says it: quoted the part that does")
+    ctx.why.append(f"刚才的回答（{just}）里说过：只引出说到的那几句")
     return True
 
 
@@ -151,15 +151,15 @@ def not_understood(ctx: TurnContext, flows: FlowRunner, *, question: bool = True
     session.misses += 1
     reprompts = [*state.reprompt, "reprompt", "reprompt"][:2]  # always two tries, then fallback
     if session.misses <= len(reprompts):
-        ctx.why.append(f"not understood ({session.misses}): reprompt")
+        ctx.why.append(f"没听懂（第 {session.misses} 次）：说 reprompt 再问")
         ctx.say(reprompts[session.misses - 1])
         return
-    ctx.why.append("not understood again: fallback, never a loop")
+    ctx.why.append("又没听懂：说 fallback，不无限追问")
     said = len(ctx.reply.messages)
     if state.fallback is not None and flows.fire(FALLBACK, None):
         if flows.current is None and len(ctx.reply.messages) == said:  # `fallback: {end: true}`: not silence
-            ctx.why.append("the fallback rule ended the flow without a word: fallback said")
+            ctx.why.append("fallback 规则结束了流程却没说话：说 fallback")
             ctx.say("fallback")
         return
     ctx.say("fallback")
-    flows.end("fallback")
+    flows.end("没听懂三次，说 fallback")

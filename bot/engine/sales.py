@@ -16,6 +16,7 @@ from bot.engine.followup import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.decide import ANSWERED, Action, Decision, decide
 from bot.policy.evidence import apply_reading, note
+from bot.policy.journal import ACTIONS
 from bot.understanding.matcher import Result
 
 PROACTIVE_START = "need"  # the start_on event of the flow the policy starts
@@ -75,9 +76,10 @@ def should_start(ctx: TurnContext, *, asking: bool = False) -> bool:
         ctx.record(decision)  # the flow would record its own decision; a hold is recorded here
         return False
     if asking and decision.action is Action.ASK_FIRST:
-        ctx.why.append("this turn already asks her to pick 1 or 2: the policy's question waits")
+        ctx.why.append("这一轮已经请顾客回 1 或 2 选一个：克制策略的问题先等一等")
         return False
-    ctx.why.append(f"需求检查: {decision.action}，开始 {ctx.content.policy.flow} 流程")
+    ctx.why.append(f"需求检查: {ACTIONS.get(decision.action, decision.action)}（{decision.action}），"
+                   f"开始 {ctx.content.policy.flow} 流程")
     return True
 
 

@@ -83,9 +83,9 @@ def ask_lightly(ctx: TurnContext) -> None:
     if spec is None or spec.ask is None or f"{session.flow}.{session.state}" in ctx.reply.entered:
         return
     if any("？" in message.text or "?" in message.text for message in ctx.reply.messages):
-        ctx.why.append("the reply already asks her something: the pending question waits (one question a turn)")
+        ctx.why.append("这一轮已经在问她别的了：没答的调研问题先等等（一轮只问一个）")
         return
-    ctx.why.append(f"after the answer, the pending question of {session.flow}.{session.state} again, lighter")
+    ctx.why.append(f"回答完，把 {session.flow}.{session.state} 的问题轻一点再问一次")
     for key in spec.reprompt[:1] or spec.say:
         ctx.say(key)
     session.asked_at = ctx.now

@@ -30,7 +30,7 @@ from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, r
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
-from bot.engine.reading import acknowledges, ambiguous, state_of, takes_free_answers
+from bot.engine.reading import acknowledges, ambiguous, state_of, takes_free_answers, understood
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.names import told_name
@@ -67,13 +67,13 @@ class TurnRun:
         elif kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION):
             welcome.start(self.ctx, self.flows, kind)
         elif handed_over(ctx, self.handover_timeout):
-            ctx.why.append("handed over to a human: the bot stays silent")
+            ctx.why.append("已转人工：机器人不说话")
         elif kind is InboundKind.TEXT:
             ctx.cancel_timer()
             if self.burst_window > 0:
                 session.pending.append([ctx.inbound.text, ctx.now])
                 ctx.set_timer("settle", ctx.now + self.burst_window)
-                ctx.why.append("waiting for the burst to end before answering")
+                ctx.why.append("等顾客把连发的几条发完再一起回答")
             else:
                 self._said([ctx.inbound.text])
         elif kind is InboundKind.STICKER:
@@ -82,13 +82,13 @@ class TurnRun:
             if ctx.persona.has("sticker"):
                 ctx.say("sticker")
             else:
-                ctx.why.append("a sticker: silence by design")
+                ctx.why.append("表情包：人设里没有 sticker，故意不回")
         elif kind in _NON_TEXT:
             ctx.cancel_timer()
             self._answer_pending()
             ctx.say("non_text")
         else:
-            ctx.why.append(f"{kind} needs no reply")
+            ctx.why.append(f"{kind} 不用回复")
         if any(message.label == "fallback" for message in ctx.reply.messages):
             remember(session, "offered_human", True)  # the fallback asks whether she wants a person
         session.trace = ctx.why
@@ -98,14 +98,14 @@ class TurnRun:
         texts = [str(text) for text, _ in self.ctx.session.pending]
         self.ctx.session.pending.clear()
         if texts:
-            self.ctx.why.append(f"burst of {len(texts)} message(s) answered as one turn")
+            self.ctx.why.append(f"连发的 {len(texts)} 条消息一起回答一次")
             self._said(texts)
 
     def _timer(self) -> None:
         ctx = self.ctx
         data, timer = ctx.inbound.data, ctx.session.timer
         if timer is None or data.get("token") != timer.get("token"):
-            ctx.why.append("a timer that was cancelled fired: ignored")
+            ctx.why.append("一个已经取消的计时到了：不管它")
             return
         ctx.session.timer = None
         if data.get("kind") == "settle":
@@ -137,10 +137,10 @@ class TurnRun:
         reprompted: list[Outbound] = []  # "say that again" to a piece of this burst
         for number, result in enumerate(results):
             if number and says_again(results[number - 1], result):
-                ctx.why.append(f"“{result.text}” says what the piece before it said: answered once")
+                ctx.why.append(f"“{result.text}” 和前面一条说的一样：只回答一次")
                 continue
             if answered_before(results[:number], result):
-                ctx.why.append(f"“{result.text}” asks what an earlier piece asked: answered once")
+                ctx.why.append(f"“{result.text}” 和前面一条问的是同一件事：只回答一次")
                 continue
             asked, fired = ctx.asked, len(ctx.session.fired)
             misses, said = ctx.session.misses, len(ctx.reply.messages)
@@ -150,16 +150,16 @@ class TurnRun:
             elif reprompted and len(ctx.session.fired) > fired:  # 我叫 + 小雨: the second piece answers it
                 ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not r for r in reprompted)]
                 reprompted = []
-                ctx.why.append("a later piece of the burst answered what an earlier one did not: no reprompt")
+                ctx.why.append("连发里后面一条答了前面没答的：不再追问")
             if number and (asked.answered_by(ctx.session.fired[fired:]) or ctx.session.flow != asked.flow):
                 asked.drop_from(ctx.reply.messages)  # answered, its flow ended (好的 + 不用推荐了) or gave way
             elif number and result.question and said < len(ctx.reply.messages) and asked.move_to_end(
                     ctx.reply.messages, ctx.session.flow, ctx.session.state):
-                ctx.why.append(f"{asked.flow}.{asked.state} asks again after the answer to “{result.text}”")
+                ctx.why.append(f"答完“{result.text}”，再问一次 {asked.flow}.{asked.state}")
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
-            self.flows.hand_over(f"FAQ {ctx.reply.handover_after} needs a person to follow up", say=False)
+            self.flows.hand_over(f"FAQ {ctx.reply.handover_after} 要人接着处理", say=False)
             return
         if self.answered:
             survey.ask_lightly(ctx)
@@ -174,22 +174,21 @@ class TurnRun:
         start its flow — not right after the customer answered it (还是爆痘 to an offer is not asked again)."""
         ctx = self.ctx
         if answering:
-            ctx.why.append(f"the customer was answering the {ctx.content.policy.flow} flow: it does not start again "
-                           "in the same turn")
+            ctx.why.append(f"顾客在回 {ctx.content.policy.flow} 流程的话：这一轮不再重新开始它")
             return
         if not sales.should_start(ctx, asking=any(message.label == "clarify" for message in ctx.reply.messages)):
             return
         if self.flows.current is not None:
-            self.flows.end("an urgent need comes first")
+            self.flows.end("很急的需求优先")
         said = len(ctx.reply.messages)
         self.flows.start_by_event(sales.PROACTIVE_START)
         if self.unsure and len(ctx.reply.messages) > said:  # 最近又爆痘了，好烦: the need is what it said
             ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not u for u in self.unsure)]
-            ctx.why.append("the statement showed need: the policy's flow answers it instead of “not sure”")
+            ctx.why.append("这句话显示出需求：由克制策略的流程回答，不说“不太确定”")
 
     def _understand_and_answer(self, result: Result) -> None:
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
-        ctx.why.append(f"understood: {result.decision} ({result.reason}); intents {result.intents}")
+        ctx.why.append(understood(result))
         if not result.normalized:
             ctx.say("empty")
             return
@@ -197,23 +196,22 @@ class TurnRun:
             return
         if recent(session, "offered_human", within=1) and acknowledges(result) and self.pieces == 1:
             # 好 + 那我下单了 says yes to something else: only a yes and nothing more takes the offer
-            flows.hand_over("the customer said yes to the fallback's offer of a person")
+            flows.hand_over("问她要不要转人工，她说要")
             return
         picked = chosen(session, result)
         if picked is not None:
-            ctx.why.append(f"picked {picked} from the numbered choice")
+            ctx.why.append(f"顾客从编号里选了 {picked}")
             replies.answer(ctx, picked)
             self.answered = True
             return
         state = state_of(flows.current, session.state)
         if state is not None and acknowledges(result) and answered_last_turn(session):
-            ctx.why.append("a bare yes right after an FAQ answer acknowledges the answer, not the flow's question "
-                           "asked before it: the flow waits")
+            ctx.why.append("刚答完 FAQ 后的一句“好的”是听到了回答，不是同意流程里更早的问题：流程先等着")
             ctx.say("ack")
             return
         both = ambiguous(state, result)
         if both is not None:
-            ctx.why.append(f"the reply could be {both[0]} or {both[1]}: the question again, lighter")
+            ctx.why.append(f"这句回答既像 {both[0]} 又像 {both[1]}：不猜，把问题轻一点再问一次")
             ctx.say(state.reprompt[0] if state is not None and state.reprompt else "unsure")
             return
         said = len(ctx.reply.messages)
@@ -227,7 +225,7 @@ class TurnRun:
         any flow."""
         if self.flows.current is not None or len(self.ctx.reply.messages) > said:
             return True
-        self.ctx.why.append("the flow ended without a word: the message is answered as outside any flow")
+        self.ctx.why.append("流程结束了却一句话没说：这句话按不在流程里再回答一次")
         return False
 
     def _beyond_the_rules(self, result: Result, said: int) -> None:
@@ -285,7 +283,7 @@ class TurnRun:
                     remember(session, "open_question", result.normalized)
                 return
         if not in_flow and result.has_intent("cold"):
-            ctx.why.append("a cold answer outside any flow: silence by design")
+            ctx.why.append("不在流程里的冷淡回答（嗯/哦）：故意不回（克制）")
             return
         if not in_flow and (result.has_intent("affirm") or result.has_intent("deny")):
             ctx.say("ack")
@@ -295,12 +293,12 @@ class TurnRun:
         waits_for_a_reply = state is not None and state.ask is None and bool(result.words)  # "reply 好"
         if result.question and (takes_free_answers(state) or waits_for_a_reply):
             # a catch-all must not take the question, nor a reprompt to reply 好 answer it (量子力学怎么学)
-            ctx.why.append("a question the knowledge base cannot answer: said so, the flow waits where it is")
+            ctx.why.append("知识库答不了这个问题：老实说不确定，流程停在原地")
             ctx.say("fallback")
             self.unsure.append(ctx.reply.messages[-1])  # 怎么办啊 with an urgent need: the offer answers it
             return
         if not in_flow and not result.question and ctx.reply.messages:
-            ctx.why.append("a statement nothing understood, after a reply in this turn: no 'I am listening' too")
+            ctx.why.append("这一轮已经回过话了，没听懂的这句陈述不再说“我在听”")
             return  # 别推了 我就问问: the opt-out line answers the burst
         before = len(ctx.reply.messages)
         replies.not_understood(ctx, flows, question=result.question)

@@ -13,6 +13,7 @@ from bot.engine.content import Content
 from bot.engine.persona import Persona
 from bot.engine.session import Session
 from bot.policy.decide import Decision
+from bot.policy.journal import ACTIONS
 from bot.profile.model import Profile
 from bot.store.tokens import unique_token
 from bot.understanding.matcher import Result
@@ -102,7 +103,7 @@ class TurnContext:
     def record(self, decision: Decision) -> None:
         """The policy's answer: kept for the journal (siyu why) and explained in /debug."""
         self.reply.decisions.append(decision)
-        self.why.append(f"策略 {decision.trigger}: {decision.action}"
+        self.why.append(f"策略 {decision.trigger}: {ACTIONS.get(decision.action, decision.action)}（{decision.action}）"
                         + (f" {decision.product.id}" if decision.product else "")
                         + (f"（问 {decision.question}）" if decision.question else "")
                         + " — " + "；".join(decision.reasons))

@@ -26,7 +26,7 @@ def start(ctx: TurnContext, flows: FlowRunner, kind: InboundKind) -> None:
     """A new contact or a kf session opened: whatever was going on ends, the welcome flow (or message) starts."""
     ctx.cancel_timer()
     ctx.session.pending.clear()
-    flows.end("new welcome")
+    flows.end("新的欢迎")
     prepare(ctx)
     event = "welcome" if kind is InboundKind.WELCOME else "enter_session"
     if not flows.start_by_event(event):
@@ -50,7 +50,7 @@ def kf_card(ctx: TurnContext) -> None:
     if not title:
         return
     ctx.attach({"msgtype": "link", "title": title, "desc": desc, "url": url}, "kf_card")
-    ctx.why.append("contact welcome: the kf link card invites the customer to chat with the bot")
+    ctx.why.append("加好友的欢迎语：带上微信客服卡片，请顾客到客服会话里聊")
 
 
 def _text(ctx: TurnContext, key: str) -> str:

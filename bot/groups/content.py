@@ -17,6 +17,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.content.suggest import one_of
 from bot.engine.persona import Persona, Rules, lint_text
 from bot.groups.spec import (
     NICKNAME,
@@ -75,10 +76,13 @@ def _version(folder: Path) -> str:
 
 
 def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules, default_persona: str | None = None,
-                categories: Collection[str] | None = None) -> GroupContent | None:
+                categories: Collection[str] | None = None,
+                persona_files: Collection[str] | None = None) -> GroupContent | None:
     """Load root/groups/; None when the folder does not exist. Raises ContentError on any problem.
 
     categories: the detection categories of knowledge/moderation.yaml, when known, to check references.
+    persona_files: every persona/*.yaml by name, when some did not load (`siyu check` of broken content): a
+    reference to one of them is not reported as missing.
     """
     folder = root / FOLDER
     if not folder.is_dir():
@@ -88,7 +92,7 @@ def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules, defau
     for name in ("types", "ladder"):
         path = folder / f"{name}.yaml"
         if not path.exists():
-            problems.append(Problem(f"{FOLDER}/{name}.yaml", 1, 1, f"缺少文件 {name}.yaml (file is missing)"))
+            problems.append(Problem(f"{FOLDER}/{name}.yaml", 1, 1, f"缺少文件 {name}.yaml"))
             continue
         try:
             documents[name] = load_document(path, f"{FOLDER}/{name}.yaml")
@@ -103,7 +107,7 @@ def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules, defau
         problems.extend(_check_categories(ladder, documents["ladder"], set(categories)))
     texts = {}
     persona = personas.get(types.persona or default_persona or "") if personas else None
-    if types.persona and types.persona not in personas:
+    if types.persona and types.persona not in (personas if persona_files is None else persona_files):
         problems.append(documents["types"].problem(("persona",), f"没有人设 persona/{types.persona}.yaml"))
     problems.extend(_check_types(types, ladder, documents["types"]))
     for type_id, spec in types.types.items():
@@ -129,7 +133,8 @@ def _validated(model: type[M], document: Document | None, problems: list[Problem
 def _check_types(types: TypesFile, ladder: LadderFile, doc: Document) -> list[Problem]:
     problems = []
     if types.default not in types.types:
-        problems.append(doc.problem(("default",), f"default 指向不存在的群类型 “{types.default}”"))
+        problems.append(doc.problem(("default",), f"default 指向不存在的群类型 “{types.default}”；"
+                                                 f"{one_of(types.default, types.types)}"))
     seen_chats: dict[str, str] = {}
     for type_id, spec in types.types.items():
         base = ("types", type_id)

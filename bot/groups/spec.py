@@ -19,7 +19,7 @@ ATTACHMENT_KINDS = ("image", "link", "miniprogram", "file", "video")
 def _byte_limit(value: str, limit: int, what: str) -> str:
     size = len(value.encode())
     if size > limit:
-        raise ValueError(f"{what}太长：{size} 字节，上限 {limit} (too long)")
+        raise ValueError(f"{what}太长：{size} 字节，上限 {limit} 字节")
     return value
 
 
@@ -92,7 +92,7 @@ class Welcome(Strict):
         if len(attached) > 1:
             raise ValueError(f"入群欢迎语只能带一个附件，这里有 {len(attached)} 个: {', '.join(attached)}")
         if not self.text.strip() and not attached:
-            raise ValueError("欢迎语要有 text 或一个附件 (text or one attachment)")
+            raise ValueError("欢迎语要有 text 或一个附件")
         return self
 
     def payload(self, text: str) -> dict[str, Any]:
@@ -127,7 +127,7 @@ class TypesFile(Strict):
     def _ids(cls, value: dict[str, GroupType]) -> dict[str, GroupType]:
         for key in value:
             if not key.replace("_", "").isalnum() or not key.isascii() or key != key.lower():
-                raise ValueError(f"类型 id “{key}” 只能用小写字母、数字和下划线 (type ids are [a-z0-9_])")
+                raise ValueError(f"类型 id “{key}” 只能用小写英文字母、数字和下划线 _")
         return value
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content.source import ContentError, Document, Path_, Problem, load_document, validate
+from bot.content.suggest import one_of
 from bot.moderation.model import NgramModel, load_model
 from bot.moderation.spec import ModerationFile
 from bot.moderation.text import TextNormalizer
@@ -81,7 +82,8 @@ def _cross_check(spec: ModerationFile, document: Document) -> list[Problem]:
 
     def category(path: Path_, name: str) -> None:
         if name not in categories:
-            problems.append(document.problem(path, f"没有类别 “{name}” (categories 里没有定义)"))
+            problems.append(document.problem(path, f"没有类别 “{name}”：categories 里没有定义它；"
+                                                   f"{one_of(name, categories)}"))
 
     normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants)
     seen_ids: dict[str, Path_] = {}
@@ -91,7 +93,7 @@ def _cross_check(spec: ModerationFile, document: Document) -> list[Problem]:
         if words.id in RESERVED_IDS or words.id.startswith("msgtype_"):
             problems.append(document.problem((*where, "id"), f"“{words.id}” 是内置规则的名字，请换一个 id"))
         if words.id in seen_ids:
-            problems.append(document.problem((*where, "id"), f"规则 id “{words.id}” 重复了 (duplicate id)"))
+            problems.append(document.problem((*where, "id"), f"规则 id “{words.id}” 重复了：每条规则的 id 要不一样"))
         seen_ids[words.id] = where
         seen_words: set[str] = set()
         for position, word in enumerate(words.words):

@@ -95,7 +95,7 @@ def load_model(path: Path, display: str) -> NgramModel:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ContentError([Problem(display, 1, 1, "文件不是 UTF-8 编码 (file is not UTF-8)")]) from None
+        raise ContentError([Problem(display, 1, 1, "文件不是 UTF-8 编码：用编辑器另存为 UTF-8")]) from None
     problems: list[Problem] = []
     weights: dict[str, float] = {}
     bias: float | None = None
@@ -105,7 +105,7 @@ def load_model(path: Path, display: str) -> NgramModel:
             continue
         fields = (line[2:].strip() if line.startswith("#!") else line).split("\t")
         if len(fields) != 2:
-            problems.append(Problem(display, number, 1, "每行应为 n-gram<TAB>权重 (expected two fields)"))
+            problems.append(Problem(display, number, 1, "每行应为 n-gram<TAB>权重：两项，中间一个 Tab"))
             continue
         key, value = fields
         try:
@@ -116,13 +116,13 @@ def load_model(path: Path, display: str) -> NgramModel:
             elif line.startswith("#!") and key == "bias":
                 bias = float(value)
             elif line.startswith("#!"):
-                problems.append(Problem(display, number, 3, f"不认识的设置 “{key}” (orders, bias)"))
+                problems.append(Problem(display, number, 3, f"不认识的设置 “{key}”：只能是 orders 或 bias"))
             else:
                 weights[key] = float(value)
         except ValueError:
             problems.append(Problem(display, number, len(key) + 2, f"“{value}” 不是有效的数值"))
     if not orders:
-        problems.append(Problem(display, 1, 1, "缺少 #! orders 行 (n-gram lengths)"))
+        problems.append(Problem(display, 1, 1, "缺少 #! orders 行（写 n-gram 的长度）"))
     if bias is None:
         problems.append(Problem(display, 1, 1, "缺少 #! bias 行"))
     if problems:

@@ -43,7 +43,7 @@ def read_lexicon(path: Path, display: str) -> list[LexiconLine]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ContentError([Problem(display, 1, 1, "文件不是 UTF-8 编码 (file is not UTF-8)")]) from None
+        raise ContentError([Problem(display, 1, 1, "文件不是 UTF-8 编码：用编辑器另存为 UTF-8")]) from None
     lines: list[LexiconLine] = []
     problems: list[Problem] = []
     make = LexiconLine._make
@@ -51,13 +51,13 @@ def read_lexicon(path: Path, display: str) -> list[LexiconLine]:
         word, tab, category = raw.partition("\t")
         if not tab:
             if raw.strip() and not raw.lstrip().startswith("#"):
-                problems.append(Problem(display, number, 1, "每行应为 词<TAB>类别 (expected word<TAB>category)"))
+                problems.append(Problem(display, number, 1, "每行应为 词<TAB>类别：两项，中间一个 Tab"))
             continue
         if raw[:1] == "#":
             continue
         word, category = word.strip(), category.strip()
         if not word or not category or "\t" in category:
-            problems.append(Problem(display, number, 1, "每行应为 词<TAB>类别 (expected word<TAB>category)"))
+            problems.append(Problem(display, number, 1, "每行应为 词<TAB>类别：两项，中间一个 Tab"))
             continue
         lines.append(make((word, category, number)))
     if problems:

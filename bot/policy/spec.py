@@ -122,11 +122,11 @@ def load_policy(folder: Path, root: Path) -> tuple[Policy, Document]:
     path = folder / "policy.yaml"
     display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     if not path.exists():
-        raise ContentError([Problem(display, 1, 1, "缺少文件 policy.yaml：克制推荐的规则 (file is missing)")])
+        raise ContentError([Problem(display, 1, 1, "缺少文件 policy.yaml：克制推荐的规则写在这个文件里")])
     document = load_document(path, display)
     spec = validate(PolicyFile, document)
     missing = [role for role in ROLES if role not in spec.evidence]
     if missing:
-        raise ContentError([document.problem(("evidence",), f"evidence 缺少 {', '.join(missing)} "
-                                                            "(the engine reads these from every message)")])
+        raise ContentError([document.problem(("evidence",), f"evidence 缺少 {', '.join(missing)}"
+                                                            "：机器人每条消息都要读这几种证据")])
     return Policy(spec), document

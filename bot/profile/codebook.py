@@ -61,7 +61,7 @@ class Question(Strict):
     def _codes(cls, value: dict[str, Option]) -> dict[str, Option]:
         for code in value:
             if not _CODE.match(code):
-                raise ValueError(f"编码 “{code}” 只能是 1-3 个数字或字母 (codes are digits or letters)")
+                raise ValueError(f"编码 “{code}” 只能是 1-3 个数字或字母")
         return value
 
 
@@ -155,7 +155,7 @@ def _check(spec: CodebookFile, doc: Document) -> list[Problem]:
     def tag(name: str, where: tuple[str | int, ...], owner: str) -> None:
         if name in seen_tags:
             problems.append(doc.problem(where, f"标签 “{name}” 重复了（{seen_tags[name]} 里已有），"
-                                               "企业微信里一个标签只能对应一个选项 (duplicate tag)"))
+                                               "企业微信里一个标签只能对应一个选项"))
         seen_tags.setdefault(name, owner)
 
     for qid, question in spec.questions.items():
@@ -199,5 +199,5 @@ def _ambiguous(qid: str, question: Question, doc: Document) -> list[Problem]:
                     if first != code:
                         problems.append(doc.problem(("questions", qid, "options", code, name, index),
                                                     f"“{phrase}” 在 {qid} 的选项 {first} 和 {code} 里都有，"
-                                                    "顾客这样说时分不清是哪一个 (ambiguous)"))
+                                                    "顾客这样说时分不清是哪一个"))
     return problems

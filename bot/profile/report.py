@@ -21,9 +21,10 @@ def describe_profile(profile: Profile, codebook: Codebook, now: float) -> list[s
         if code is None:
             answers.append(f"{question}=未问")
         elif code == UNKNOWN:
-            answers.append(f"{question}=不知道({profile.sources.get(question, '')})")
+            answers.append(f"{question}=不知道（{_source(profile.sources.get(question, ''))}）")
         else:
-            answers.append(f"{question}={code} {codebook.label(question, code)}({profile.sources.get(question, '')})")
+            answers.append(f"{question}={code} {codebook.label(question, code)}"
+                           f"（{_source(profile.sources.get(question, ''))}）")
     if answers:
         lines.append("调研: " + "  ".join(answers))
     human = "  ".join(f"{'+' if sign == '+' else '-'}{tag}" for tag, sign in profile.human.items())
@@ -37,13 +38,23 @@ def describe_profile(profile: Profile, codebook: Codebook, now: float) -> list[s
     for title, rows in (("推荐过", profile.offers), ("拒绝过", profile.refusals), ("买过", profile.purchases)):
         if rows:
             lines.append(f"{title}: " + "；".join(f"{row[0]} {_when(float(row[1]))}"
-                                                 + (f" ({row[2]})" if len(row) > 2 else "") for row in rows))
+                                                 + (f"（{_HOW.get(row[2], row[2])}）" if len(row) > 2 else "")
+                                                 for row in rows))
     if profile.staff:
         lines.append("企业微信: " + "；".join(f"员工 {userid}: {' '.join(tags) or '无标签'}"
                                           for userid, tags in profile.staff.items()))
     else:
         lines.append("企业微信: 还没有添加员工（只在微信客服里聊过），标签先记在本地")
     return lines
+
+
+# where an answer came from, and how an offer was made, in the operator's words (stored as English codes)
+_SOURCES = {"said": "顾客自己说的", "survey": "调研时答的", "staff": "员工打的标签"}
+_HOW = {"proactive": "主动推荐", "asked": "顾客要的"}
+
+
+def _source(source: str) -> str:
+    return _SOURCES.get(source, source or "来源不明")
 
 
 def _ago(now: float, at: float) -> str:

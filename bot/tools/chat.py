@@ -11,6 +11,7 @@ from bot.engine.library import Library
 from bot.policy.journal import describe
 from bot.profile.report import describe_profile
 from bot.tools.commands import render
+from bot.tools.debug_view import state_lines
 from bot.tools.simulator import Simulator
 
 HELP = """你现在是顾客，直接打字和机器人聊天。像在微信里一样：{window} 秒内连着打的几行算一次连发，
@@ -130,10 +131,8 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                 print("  /burst 后面写几条消息，用 | 隔开，例如 /burst 好呀 | 叫我小雨")
         elif command == "/debug":
             session, profile = await simulator.session(), await simulator.profile()
-            print(f"  流程/状态: {session.flow or '(无)'}.{session.state or '-'}  人设: {session.persona}"
-                  f"  渠道: {session.channel or '-'}  版本: {session.version or '-'}")
-            print(f"  变量: {session.slots}\n  上下文: {session.context}  定时: {session.timer or '无'}"
-                  f"  下一条跟进: {await simulator.next_followup() or '无'}")
+            for line_of_state in state_lines(session, await simulator.next_followup() or ""):
+                print(f"  {line_of_state}")
             for line_of_profile in describe_profile(profile, library.current.codebook, simulator.now):
                 print(f"  {line_of_profile}")
             for line_of_reason in session.trace:

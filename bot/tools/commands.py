@@ -36,14 +36,20 @@ def _load(args: argparse.Namespace, persona: str | None = None) -> Content | Non
     try:
         return load_content(root, persona or os.environ.get("SIYU_PERSONA") or None)
     except ContentError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(error.problems)} 个问题，内容没有加载 ({root})", file=sys.stderr)
+        _report(error, root)
         return None
 
 
+def _report(error: ContentError, root: Path) -> None:
+    for problem in error.problems:
+        print(problem, file=sys.stderr)
+    if error.note:
+        print(error.note, file=sys.stderr)
+    print(f"{len(error.problems)} 个问题，内容没有加载 ({root})", file=sys.stderr)
+
+
 def check(args: argparse.Namespace) -> int:
-    from bot.groups.library import GroupLibrary
+    from bot.tools.checking import check_all
 
     if args.folder:  # `siyu check DIR`, the same as `siyu check --content DIR`
         if args.content and Path(args.content).resolve() != Path(args.folder).resolve():
@@ -51,15 +57,13 @@ def check(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         args.content = args.folder
-    content = _load(args)
-    if content is None:
+    root = _content_dir(args)
+    if root is None:
         return 1
     try:
-        groups = GroupLibrary.load(content).current
+        content, groups = check_all(root, os.environ.get("SIYU_PERSONA") or None)
     except ContentError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(error.problems)} 个问题，内容没有加载 ({content.root})", file=sys.stderr)
+        _report(error, root)
         return 1
     knowledge = content.understanding.knowledge
     states = sum(len(f.spec.states) for f in content.flows.values())

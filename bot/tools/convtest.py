@@ -59,7 +59,6 @@ _SEND = {"image": InboundKind.IMAGE, "voice": InboundKind.VOICE, "video": Inboun
 EVENTS = r"^(welcome|welcome_plain|enter_session|enter_from_welcome|handback|purchase|delete)$"
 
 
-
 class TestStep(Strict):
     say: str | None = None
     burst: list[str] | None = None  # messages typed within the burst window, answered as one turn
@@ -83,6 +82,18 @@ class TestStep(Strict):
     @classmethod
     def _listed(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("expect", "why")
+    @classmethod
+    def _patterns(cls, value: list[str] | None) -> list[str] | None:
+        for item in value or []:
+            if item.startswith("~"):
+                try:
+                    re.compile(item[1:])
+                except re.error as error:  # said when the file is read, not as a crash in the middle of a run
+                    raise ValueError(f"“{item}” 不是能用的正则（第 {(error.pos or 0) + 2} 个字附近）：括号 ( [ {{ "
+                                     "要配对；要找这些符号本身，在前面加 \\") from None
+        return value
 
     @field_validator("codes", mode="before")
     @classmethod

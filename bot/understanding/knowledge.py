@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.content.schema import Strict, non_blank
 from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.content.suggest import one_of
 
 REQUIRED_INTENTS = ("affirm", "deny", "cold", "opt_out", "ask_price", "ask_recommendation", "ask_human",
                     "greeting", "thanks")
-
-
 
 
 class FaqEntry(Strict):
@@ -32,7 +32,7 @@ class FaqEntry(Strict):
     @model_validator(mode="after")
     def _one_answer(self) -> FaqEntry:
         if (self.answer is None) == (self.answer_key is None):
-            raise ValueError("answer 和 answer_key 必须且只能写一个 (give exactly one of answer, answer_key)")
+            raise ValueError("answer 和 answer_key 必须且只能写一个")
         return self
 
 
@@ -51,7 +51,7 @@ class Intent(Strict):
     @model_validator(mode="after")
     def _something(self) -> Intent:
         if not self.examples and not self.keywords:
-            raise ValueError("意图至少要有 examples 或 keywords (an intent needs examples or keywords)")
+            raise ValueError("意图至少要有 examples 或 keywords")
         return self
 
 
@@ -99,7 +99,7 @@ class Thresholds(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
         if self.near_miss > self.hit:
-            raise ValueError("near_miss 不能高于 hit (near_miss must not exceed hit)")
+            raise ValueError("near_miss 不能高于 hit")
         return self
 
 
@@ -123,7 +123,7 @@ class Language(Strict):
     def _groups(cls, groups: list[list[str]]) -> list[list[str]]:
         for group in groups:
             if len(group) < 2:
-                raise ValueError("每组同义词至少两个词 (a synonym group needs two words or more)")
+                raise ValueError("每组同义词至少两个词")
             non_blank(group)
         return [[word.strip() for word in group] for group in groups]
 
@@ -132,7 +132,7 @@ class Language(Strict):
     def _cues(cls, kinds: dict[str, list[str]]) -> dict[str, list[str]]:
         for name, cues in kinds.items():
             if not cues:
-                raise ValueError(f"问题类型 “{name}” 没有提示词 (kind without cue words)")
+                raise ValueError(f"问题类型 “{name}” 没有提示词：至少写一个词")
             non_blank(cues)
         return kinds
 
@@ -160,7 +160,7 @@ def _doc(folder: Path, name: str, problems: list[Problem], root: Path) -> Docume
     path = folder / name
     display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     if not path.exists():
-        problems.append(Problem(display, 1, 1, f"缺少文件 {name} (file is missing)"))
+        problems.append(Problem(display, 1, 1, f"缺少文件 {name}"))
         return None
     try:
         return load_document(path, display)
@@ -179,10 +179,18 @@ def _check(model: Any, doc: Document | None, problems: list[Problem]) -> Any:
         return None
 
 
-def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
-    """Load and check every knowledge file; raise ContentError listing every problem found."""
-    root = root or folder.parent
-    problems: list[Problem] = []
+@dataclass
+class KnowledgeParts:
+    """Each knowledge file that parsed and passed its schema, or None (its problems are in the list)."""
+
+    faq: FaqFile | None
+    intents: IntentFile | None
+    products: ProductFile | None
+    matching: MatchingFile | None
+
+
+def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> KnowledgeParts:
+    """Every knowledge file on its own: a broken one does not hide the problems of the others."""
     docs = {name: _doc(folder, f"{name}.yaml", problems, root)
             for name in ("faq", "intents", "products", "matching")}
     faq: FaqFile | None = _check(FaqFile, docs["faq"], problems)
@@ -190,37 +198,63 @@ def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
     products: ProductFile | None = _check(ProductFile, docs["products"], problems)
     matching: MatchingFile | None = _check(MatchingFile, docs["matching"], problems)
     if faq and docs["faq"]:
-        seen: dict[str, int] = {}
-        for index, entry in enumerate(faq.entries):
-            if entry.id in seen:
-                problems.append(docs["faq"].problem(("entries", index, "id"),
-                                                    f"FAQ id “{entry.id}” 重复了 (duplicate id)"))
-            seen[entry.id] = index
-    if faq and docs["faq"] and matching:
-        for index, entry in enumerate(faq.entries):
-            for number, kind in enumerate(entry.not_asked_as):
-                if kind not in matching.language.kinds:
-                    problems.append(docs["faq"].problem(("entries", index, "not_asked_as", number),
-                                                        f"matching.yaml 的 kinds 里没有问题类型 “{kind}”"))
+        problems.extend(_faq_problems(faq, docs["faq"], matching))
     if intents and docs["intents"]:
-        for name, intent in intents.intents.items():
-            for number, word in enumerate(intent.unless):
-                cancelled = [keyword for keyword in intent.keywords if word in keyword]
-                if cancelled:  # 人工 in unless and in the keyword 人工客服: that keyword can never count
-                    problems.append(docs["intents"].problem(
-                        ("intents", name, "unless", number),
-                        f"unless 里的 “{word}” 就在关键词 “{cancelled[0]}” 里：这个关键词永远不会算"))
-        for name in REQUIRED_INTENTS:
-            if name not in intents.intents:
-                problems.append(docs["intents"].problem(("intents",), f"缺少必需的意图 “{name}”"))
+        problems.extend(_intent_problems(intents, docs["intents"]))
     if products and docs["products"]:
         ids = [p.id for p in products.products]
         for index, product in enumerate(products.products):
             if ids.count(product.id) > 1:
                 problems.append(docs["products"].problem(("products", index, "id"),
-                                                         f"商品 id “{product.id}” 重复了"))
+                                                         f"商品 id “{product.id}” 重复了：每款商品的 id 要不一样"))
+    return KnowledgeParts(faq, intents, products, matching)
+
+
+def _faq_problems(faq: FaqFile, doc: Document, matching: MatchingFile | None) -> list[Problem]:
+    problems = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(faq.entries):
+        if entry.id in seen:
+            problems.append(doc.problem(("entries", index, "id"),
+                                        f"FAQ id “{entry.id}” 重复了：每条 FAQ 的 id 要不一样"))
+        seen[entry.id] = index
+    if matching is None:  # kinds unknown: matching.yaml did not load
+        return problems
+    kinds = matching.language.kinds
+    for index, entry in enumerate(faq.entries):
+        for number, kind in enumerate(entry.not_asked_as):
+            if kind not in kinds:
+                problems.append(doc.problem(("entries", index, "not_asked_as", number),
+                                            f"matching.yaml 的 kinds 里没有问题类型 “{kind}”；{one_of(kind, kinds)}"))
+    return problems
+
+
+def _intent_problems(intents: IntentFile, doc: Document) -> list[Problem]:
+    problems = []
+    for name, intent in intents.intents.items():
+        for number, word in enumerate(intent.unless):
+            cancelled = [keyword for keyword in intent.keywords if word in keyword]
+            if cancelled:  # 人工 in unless and in the keyword 人工客服: that keyword can never count
+                problems.append(doc.problem(
+                    ("intents", name, "unless", number),
+                    f"unless 里的 “{word}” 就在关键词 “{cancelled[0]}” 里：这个关键词永远不会算"))
+    for name in REQUIRED_INTENTS:
+        if name not in intents.intents:
+            problems.append(doc.problem(("intents",), f"缺少必需的意图 “{name}”"))
+    return problems
+
+
+def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
+    """Load and check every knowledge file; raise ContentError listing every problem found."""
+    problems: list[Problem] = []
+    parts = read_knowledge(folder, root or folder.parent, problems)
     if problems:
         raise ContentError(problems)
+    return assemble_knowledge(parts)
+
+
+def assemble_knowledge(parts: KnowledgeParts) -> Knowledge:
+    faq, intents, products, matching = parts.faq, parts.intents, parts.products, parts.matching
     assert faq and intents and products and matching
     return Knowledge(faq=[e for e in faq.entries if e.enabled], intents=intents.intents,
                      products=products.products, thresholds=matching.thresholds, variants=matching.variants,

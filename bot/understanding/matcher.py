@@ -183,7 +183,7 @@ class Understanding:
                     not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
                 heard = "、".join(f"{typed}→{meant}" for typed, meant in fixes)
                 return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence)
-                               for c in found], f"read {heard}; "
+                               for c in found], f"读成 {heard}；"
         return analysis, candidates, ""
 
     def _askable(self, candidates: list[Scored], analysis: Analysis) -> list[Scored]:
@@ -196,12 +196,12 @@ class Understanding:
         normalized = self.normalize(text)
         intents = self.intents.detect(normalized, self.thresholds.intent)
         if not normalized:
-            return Result(text, normalized, Decision.MISS, [], [], intents, "nothing to match after normalising")
+            return Result(text, normalized, Decision.MISS, [], [], intents, "去掉标点、空格后什么都不剩")
         analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text)
         decision, answers, reason, near = self.decide(candidates)
         reason = note + reason
         if analysis.empty:
-            reason = "only filler words: nothing to match"
+            reason = "只有不计分的词（请问、呀这类），没什么可匹配的"
         parts = clauses(text)
         if len(parts) > 1:
             missed = decision is not Decision.ANSWER
@@ -209,11 +209,11 @@ class Understanding:
             answered = self._clauses_answered(parts, least=1 if alone else 2, stories=missed)
             if answered and answered != answers:
                 decision, answers, near = Decision.ANSWER, answered, False
-                reason = f"{len(parts)} clauses, {len(answered)} entries answered"
+                reason = f"{len(parts)} 句话，回答了其中 {len(answered)} 条"
         refusing = sorted(REFUSALS.intersection(name for name, _ in intents))
         if refusing and decision is not Decision.MISS and not self._asks_besides(normalized, set(refusing)):
             decision, answers, near = Decision.MISS, [], False  # 不买了 is no 不是我买的, whatever their characters
-            reason = f"a refusal ({'、'.join(refusing)}) and nothing else the FAQ answers; not {reason}"
+            reason = f"是拒绝（{'、'.join(refusing)}），此外没有 FAQ 能答的话；不按“{reason}”回答"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
                       analysis.kinds, analysis.words, self._asks(text, normalized, analysis), analysis.text)
 
@@ -289,16 +289,17 @@ class Understanding:
     def decide(self, candidates: list[Scored]) -> tuple[Decision, list[str], str, bool]:
         t = self.thresholds
         if not candidates:
-            return Decision.MISS, [], "no FAQ shares any words", False
+            return Decision.MISS, [], "没有哪条 FAQ 和这句话有共同的词", False
         top = candidates[0]
         second = candidates[1] if len(candidates) > 1 else None
-        why = f"{top.entry} {top.score:.0f} via “{top.matched}” ({'、'.join(top.evidence) or 'characters'})"
+        shared = "、".join(top.evidence) or "只有零散的字"
+        why = f"{top.entry} {top.score:.0f} 分，最像问法“{top.matched}”（共同的词：{shared}）"
         if top.score >= t.hit:
             if second is not None and top.score - second.score < t.clarify_margin:
                 return (Decision.CLARIFY, [top.entry, second.entry],
-                        f"{why} and {second.entry} {second.score:.0f} are too close", False)
+                        f"{why}，和 {second.entry} {second.score:.0f} 分太接近：请顾客选", False)
             return Decision.ANSWER, [top.entry], why, False
-        return Decision.MISS, [], f"{why} < {t.hit:.0f}", top.score >= t.near_miss
+        return Decision.MISS, [], f"{why}，不到直接回答的 {t.hit:.0f} 分", top.score >= t.near_miss
 
 
 def _counted(told: dict[int, tuple[bool, list[str]]], stories: bool, least: int) -> list[str]:

@@ -1,0 +1,142 @@
+"""Every content file read on its own, then cross-checked with whatever did load: one `siyu check` run reports
+the syntax errors of each broken file together with the schema and reference problems of all the others.
+
+A file that did not load (a YAML syntax error, a schema error, missing) is listed in `unread`; references into
+it are not checked this time (they would all look wrong), and `note()` says so in one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.engine.checks import FlowChecker, check_persona
+from bot.engine.flows import FlowFile
+from bot.engine.knowledge_checks import check_answer_keys, lint_knowledge
+from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
+from bot.engine.sales_checks import check_sales
+from bot.followups.plans import FollowupFile, load_plans
+from bot.moderation.load import ModerationContent, load_moderation
+from bot.policy.spec import Policy, load_policy
+from bot.profile.codebook import Codebook, load_codebook
+from bot.understanding.knowledge import KnowledgeParts, read_knowledge
+
+DEFAULT_PERSONA = "xiaowanzi"
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Draft:
+    root: Path
+    knowledge: KnowledgeParts
+    codebook: Codebook | None
+    policy: tuple[Policy, Document] | None
+    personas: dict[str, tuple[Persona, Document]]
+    rules: Rules
+    flows: dict[str, tuple[FlowFile, Document]]
+    moderation: ModerationContent | None
+    default_persona: str = ""
+    plans: FollowupFile = field(default_factory=FollowupFile)
+    problems: list[Problem] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # files that did not load, as shown to operators
+
+    def note(self) -> str:
+        """One line for the operator when some checks were left out because a file did not load ("" if none)."""
+        if not self.unread:
+            return ""
+        return (f"没读通的文件：{'、'.join(sorted(set(self.unread)))}。别的文件里引用它们的地方（意图、FAQ、状态、"
+                "文案、标签、变量……）这次没有检查，改好这些文件后再运行一次 siyu check")
+
+
+def _attempt(load: Callable[[], T], problems: list[Problem], unread: list[str], file: str) -> T | None:
+    try:
+        return load()
+    except ContentError as error:
+        problems.extend(error.problems)
+        unread.append(file)
+        return None
+
+
+def _read(model: type[M], path: Path, root: Path, problems: list[Problem], unread: list[str]
+          ) -> tuple[M, Document] | None:
+    display = str(path.relative_to(root))
+    try:
+        document = load_document(path, display)
+        return validate(model, document), document
+    except ContentError as error:
+        problems.extend(error.problems)
+        unread.append(display)
+        return None
+
+
+def read_draft(root: Path, persona: str | None = None) -> Draft:
+    """Read and check everything under root; every problem found is in .problems (nothing is raised)."""
+    root = root.resolve()
+    problems: list[Problem] = []
+    unread: list[str] = []
+    knowledge = read_knowledge(root / "knowledge", root, problems)
+    for name in ("faq", "intents", "products", "matching"):
+        if getattr(knowledge, name) is None:
+            unread.append(f"knowledge/{name}.yaml")
+    codebook = _attempt(lambda: load_codebook(root / "knowledge", root), problems, unread, "knowledge/codebook.yaml")
+    policy = _attempt(lambda: load_policy(root / "knowledge", root), problems, unread, "knowledge/policy.yaml")
+
+    personas: dict[str, tuple[Persona, Document]] = {}
+    rules: Rules | None = Rules()
+    for path in sorted((root / "persona").glob("*.yaml")):
+        if path.stem == "rules":
+            read_rules = _read(Rules, path, root, problems, unread)
+            rules = read_rules[0] if read_rules is not None else None
+        elif (read := _read(PersonaFile, path, root, problems, unread)) is not None:
+            personas[path.stem] = (Persona(path.stem, read[0]), read[1])
+    if not personas and not any(p.file.startswith("persona") for p in problems):
+        problems.append(Problem("persona/", 1, 1, "没有人设文件：persona/ 里至少要有一个 .yaml"))
+    default = persona or (DEFAULT_PERSONA if DEFAULT_PERSONA in personas else min(personas, default=""))
+    persona_files = {path.stem for path in (root / "persona").glob("*.yaml")}
+    if persona and persona not in persona_files and persona_files:
+        problems.append(Problem("persona/", 1, 1, f"SIYU_PERSONA={persona}: 没有 persona/{persona}.yaml"))
+
+    flows: dict[str, tuple[FlowFile, Document]] = {}
+    flow_paths = sorted((root / "flows").glob("*.yaml"))
+    if not flow_paths:
+        problems.append(Problem("flows/", 1, 1, "没有流程文件：flows/ 里至少要有一个 .yaml"))
+    for path in flow_paths:
+        if (flow := _read(FlowFile, path, root, problems, unread)) is not None:
+            flows[path.stem] = flow
+
+    moderation = _attempt(lambda: load_moderation(root / "knowledge", root), problems, unread,
+                          "knowledge/moderation.yaml")
+    draft = Draft(root, knowledge, codebook, policy, personas, rules or Rules(), flows, moderation, default,
+                  problems=problems, unread=unread)
+    _cross_check(draft, {path.stem for path in flow_paths}, rules is not None)
+    return draft
+
+
+def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
+    """References between files, skipping those into a file that did not load."""
+    knowledge, codebook, problems = draft.knowledge, draft.codebook, draft.problems
+    intents = set(knowledge.intents.intents) if knowledge.intents is not None else None
+    faq_ids = {e.id for e in knowledge.faq.entries if e.enabled} if knowledge.faq is not None else None
+    policy = draft.policy[0] if draft.policy is not None else None
+    checker = FlowChecker(intents, faq_ids, draft.flows, codebook, policy, flow_files)
+    problems.extend(checker.check_flows())
+    if draft.policy is not None:
+        products = knowledge.products.products if knowledge.products is not None else None
+        problems.extend(check_sales(draft.policy, codebook, intents, products, flow_files, draft.root))
+    slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions) if checker.complete and codebook else None
+    for persona_obj, document in draft.personas.values():
+        problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots))
+    personas = {name: p for name, (p, _) in draft.personas.items()}
+    tags = checker.tags if checker.complete else None
+    draft.plans = load_plans(draft.root, personas, slots, tags, flow_files, problems)
+    if knowledge.faq is not None:
+        problems.extend(check_answer_keys(draft.root, list(personas.values())))
+    if rules_read:
+        loaded = [name for name in ("faq", "products") if getattr(knowledge, name) is not None]
+        problems.extend(lint_knowledge(draft.root, draft.rules, loaded))

@@ -1,0 +1,58 @@
+"""knowledge/policy.yaml and knowledge/codebook.yaml against each other, the intents, the products and the flows.
+
+A part given as None did not load (its own problems are reported): what refers to it is not checked this time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+from bot.content.source import Document, Problem, load_document
+from bot.content.suggest import one_of
+from bot.policy.spec import Policy
+from bot.profile.codebook import Codebook
+from bot.understanding.knowledge import Product
+
+
+def check_sales(policy: tuple[Policy, Document], codebook: Codebook | None, intents: Collection[str] | None,
+                products: list[Product] | None, flow_files: Collection[str], root: Path) -> list[Problem]:
+    spec, doc = policy
+    problems: list[Problem] = []
+    if spec.flow not in flow_files:
+        problems.append(doc.problem(("flow",), f"没有流程 “{spec.flow}”（没有 flows/{spec.flow}.yaml）；"
+                                               f"{one_of(spec.flow, flow_files)}"))
+    for kind, evidence in spec.evidence.items():
+        for intent in evidence.intents:
+            if intents is not None and intent not in intents:
+                problems.append(doc.problem(("evidence", kind, "intents"),
+                                            f"没有意图 “{intent}”（knowledge/intents.yaml）；"
+                                            f"{one_of(intent, intents)}"))
+    if codebook is None:
+        return problems
+    questions = codebook.questions
+    if spec.concern and spec.concern not in questions:
+        problems.append(doc.problem(("concern",), f"编码本里没有题目 “{spec.concern}”；"
+                                                  f"{one_of(spec.concern, questions)}"))
+    for fitted in spec.fit:
+        if fitted not in questions:
+            problems.append(doc.problem(("fit", fitted), f"编码本里没有题目 “{fitted}”；{one_of(fitted, questions)}"))
+    vocabulary = set(codebook.tags) | {o.label for q in questions.values() for o in q.options.values()}
+    if vocabulary and products is not None:
+        listing = load_document(root / "knowledge" / "products.yaml", "knowledge/products.yaml")
+        for index, product in enumerate(products):
+            for position, fit in enumerate(product.fits):
+                if fit not in vocabulary:
+                    problems.append(listing.problem(("products", index, "fits", position),
+                                                    f"{product.id}: “{fit}” 不是编码本里的选项或标签，永远对不上；"
+                                                    f"{one_of(fit, vocabulary)}"))
+    book = root / "knowledge" / "codebook.yaml"
+    if book.exists():
+        book_doc = load_document(book, "knowledge/codebook.yaml")
+        for qid, question in questions.items():
+            for code, option in question.options.items():
+                if option.evidence is not None and option.evidence not in spec.evidence:
+                    problems.append(book_doc.problem(("questions", qid, "options", code, "evidence"),
+                                                     f"knowledge/policy.yaml 里没有证据类型 “{option.evidence}”；"
+                                                     f"{one_of(option.evidence, spec.evidence)}"))
+    return problems
