@@ -154,7 +154,7 @@ def test_words_of_the_knowledge_base_stay_whole() -> None:
 
 
 def test_near_misses_are_kept_with_their_candidates() -> None:
-    result = BUNDLED.understand("钱多久能退回我卡里")
+    result = BUNDLED.understand("除了这里还在哪卖")
     assert result.decision is Decision.MISS and result.near_miss and result.candidates, result.reason
 
 
