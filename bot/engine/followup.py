@@ -14,7 +14,7 @@ again with the product's name, or the last topic's keyword, in front of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -75,7 +75,11 @@ class FollowUp:
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
     if not result.normalized:
         return None
-    named = _product_names(understanding).named(result.normalized)
+    follows = _follows(session, understanding, result)
+    if follows is not None:
+        return follows
+    named = _product_names(understanding).named(result.normalized) or (
+        _product_names(understanding).named(result.heard) if result.heard else None)  # 保时水: 保湿水
     if named is not None:  # 舒缓修护精华多少钱; or 多少钱 → (which one?) → 舒缓修护精华
         own = named.rest if result.question else ""
         for asked in (own, str(recent(session, "open_question", within=1) or "")):
@@ -123,6 +127,19 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         if combined.answers == [answered] and not _adds_to(understanding, answered, result):
             continue  # 敏感肌 → 多少钱: only the topic's own answer again, which does not answer it
         return FollowUp(f"follow-up read with {about}: {combined.reason}", result=combined)
+    return None
+
+
+def _follows(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
+    """都五天了 right after 怎么还没到: the entry that `follows` the topic just answered with this intent
+    (knowledge/faq.yaml `follows`), when the message is not an answer of its own."""
+    topic = recent(session, "topic")
+    if topic is None or result.decision is Decision.ANSWER:
+        return None
+    for entry in understanding.knowledge.faq:
+        if entry.follows is not None and topic in entry.follows.after and result.has_intent(entry.follows.intent):
+            answered = replace(result, decision=Decision.ANSWER, answers=[entry.id])
+            return FollowUp(f"{entry.follows.intent} right after {topic}: {entry.id}", result=answered)
     return None
 
 

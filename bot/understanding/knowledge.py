@@ -16,6 +16,14 @@ REQUIRED_INTENTS = ("affirm", "deny", "cold", "opt_out", "ask_price", "ask_recom
 
 
 
+class Follows(Strict):
+    """都五天了 right after the order-status answer: a reply carrying `intent`, within a few turns of one of the
+    entries `after`, is answered by this entry (engine/followup.py)."""
+
+    intent: str
+    after: list[str] = Field(min_length=1)
+
+
 class FaqEntry(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     questions: list[str] = Field(min_length=1)
@@ -26,6 +34,7 @@ class FaqEntry(Strict):
     enabled: bool = True
     handover: bool = False  # a person must follow up (photos, an order number): answered, then handed over
     not_asked_as: list[str] = []  # question kinds it never answers (会不会刺痛 asks before buying: not an allergy)
+    follows: Follows | None = None  # 都五天了 right after 怎么还没到: answered by this entry
 
     _blank = field_validator("questions", "keywords")(non_blank)
 
@@ -199,6 +208,18 @@ def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
                 if kind not in matching.language.kinds:
                     problems.append(docs["faq"].problem(("entries", index, "not_asked_as", number),
                                                         f"matching.yaml 的 kinds 里没有问题类型 “{kind}”"))
+    if faq and docs["faq"] and intents:
+        faq_ids = {entry.id for entry in faq.entries}
+        for index, entry in enumerate(faq.entries):
+            if entry.follows is None:
+                continue
+            if entry.follows.intent not in intents.intents:
+                problems.append(docs["faq"].problem(("entries", index, "follows", "intent"),
+                                                    f"intents.yaml 里没有意图 “{entry.follows.intent}”"))
+            for number, after in enumerate(entry.follows.after):
+                if after not in faq_ids:
+                    problems.append(docs["faq"].problem(("entries", index, "follows", "after", number),
+                                                        f"没有 id 为 “{after}” 的 FAQ"))
     if intents and docs["intents"]:
         for name, intent in intents.intents.items():
             for number, word in enumerate(intent.unless):
