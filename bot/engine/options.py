@@ -130,5 +130,5 @@ class Revealed:
     def questions(self, result: Result) -> set[str]:
         if result.question:
             return set()  # 我是油皮，怎么控油: a question to answer, not an answer to ours
-        hers = self.others.split(result.normalized)[0]
+        hers = "，".join(self.others.split(text)[0] for text in (result.normalized, result.heard) if text)
         return {question for phrase, question in self.mentions if phrase in hers}
