@@ -131,15 +131,20 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
 
 
 def _follows(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
-    """都五天了 right after 怎么还没到: the entry that `follows` the topic just answered with this intent
-    (knowledge/faq.yaml `follows`), when the message is not an answer of its own."""
-    topic = recent(session, "topic")
-    if topic is None or result.decision is Decision.ANSWER:
+    """都五天了 right after 怎么还没到: the entry that `follows` the topic just answered with this intent (or that
+    follows the intent at any time: 到现在都没到; knowledge/faq.yaml `follows`), when the FAQ does not answer the
+    message by itself."""
+    if result.decision is Decision.ANSWER:
         return None
+    topic = recent(session, "topic")
     for entry in understanding.knowledge.faq:
-        if entry.follows is not None and topic in entry.follows.after and result.has_intent(entry.follows.intent):
-            answered = replace(result, decision=Decision.ANSWER, answers=[entry.id])
-            return FollowUp(f"{entry.follows.intent} right after {topic}: {entry.id}", result=answered)
+        if recent(session, "topic", within=0) == entry.id:
+            continue  # 上次买的精华到现在都没到 + 你们到底发没发: one apology in a turn
+        for follows in entry.follows:
+            if result.has_intent(follows.intent) and (not follows.after or topic in follows.after):
+                answered = replace(result, decision=Decision.ANSWER, answers=[entry.id])
+                after = f" right after {topic}" if follows.after else ""
+                return FollowUp(f"{follows.intent}{after}: {entry.id}", result=answered)
     return None
 
 

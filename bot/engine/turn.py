@@ -20,7 +20,7 @@ another flow — (and what it says replaces a "not sure" said to a statement).
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import care, coherent, replies, sales, survey, welcome
+from bot.engine import care, coherent, recall, replies, sales, survey, told, welcome
 from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
@@ -28,8 +28,6 @@ from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
 from bot.engine.reading import acknowledges, ambiguous, state_of, takes_free_answers
-from bot.engine.recall import recall
-from bot.engine.told import as_told
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.names import told_name
@@ -128,7 +126,7 @@ class TurnRun:
                 result = readings[text] = understanding.understand(text)
             return result
 
-        results = engaged([as_told(ctx, understand(piece))
+        results = engaged([told.as_told(ctx, understand(piece))
                            for piece in pieces(texts, understand, understanding.has_intents)])
         self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)
@@ -233,7 +231,7 @@ class TurnRun:
     def _beyond_the_rules(self, result: Result, said: int) -> None:
         """What the current state's own rules did not take (or a flow let go of without a word)."""
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
-        if recall(ctx, result):  # 上次你说的那个精华叫啥来着: the last offer on record
+        if recall.recall(ctx, result):  # 上次你说的那个精华叫啥来着: the last offer on record
             return
         if flows.start_by_intent(result) and self._answered(said):
             return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again

@@ -17,11 +17,12 @@ REQUIRED_INTENTS = ("affirm", "deny", "cold", "opt_out", "ask_price", "ask_recom
 
 
 class Follows(Strict):
-    """都五天了 right after the order-status answer: a reply carrying `intent`, within a few turns of one of the
-    entries `after`, is answered by this entry (engine/followup.py)."""
+    """都五天了 right after the order-status answer: a message carrying `intent` that the FAQ does not answer, within
+    a few turns of one of the entries `after` (any time when there are none), is answered by this entry
+    (engine/followup.py)."""
 
     intent: str
-    after: list[str] = Field(min_length=1)
+    after: list[str] = []
 
 
 class FaqEntry(Strict):
@@ -34,7 +35,7 @@ class FaqEntry(Strict):
     enabled: bool = True
     handover: bool = False  # a person must follow up (photos, an order number): answered, then handed over
     not_asked_as: list[str] = []  # question kinds it never answers (会不会刺痛 asks before buying: not an allergy)
-    follows: Follows | None = None  # 都五天了 right after 怎么还没到: answered by this entry
+    follows: list[Follows] = []  # 都五天了 right after 怎么还没到: answered by this entry
 
     _blank = field_validator("questions", "keywords")(non_blank)
 
@@ -211,15 +212,14 @@ def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
     if faq and docs["faq"] and intents:
         faq_ids = {entry.id for entry in faq.entries}
         for index, entry in enumerate(faq.entries):
-            if entry.follows is None:
-                continue
-            if entry.follows.intent not in intents.intents:
-                problems.append(docs["faq"].problem(("entries", index, "follows", "intent"),
-                                                    f"intents.yaml 里没有意图 “{entry.follows.intent}”"))
-            for number, after in enumerate(entry.follows.after):
-                if after not in faq_ids:
-                    problems.append(docs["faq"].problem(("entries", index, "follows", "after", number),
-                                                        f"没有 id 为 “{after}” 的 FAQ"))
+            for which, follows in enumerate(entry.follows):
+                if follows.intent not in intents.intents:
+                    problems.append(docs["faq"].problem(("entries", index, "follows", which, "intent"),
+                                                        f"intents.yaml 里没有意图 “{follows.intent}”"))
+                for number, after in enumerate(follows.after):
+                    if after not in faq_ids:
+                        problems.append(docs["faq"].problem(("entries", index, "follows", which, "after", number),
+                                                            f"没有 id 为 “{after}” 的 FAQ"))
     if intents and docs["intents"]:
         for name, intent in intents.intents.items():
             for number, word in enumerate(intent.unless):
