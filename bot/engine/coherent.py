@@ -68,18 +68,20 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
 
 
 def _not_again(ctx: TurnContext) -> None:
-    """The answer given word for word on the turn before is said to be above, not sent again."""
+    """The answers given word for word on the turn before are said, once, to be above, not sent again."""
     previous = recent(ctx.session, SAID, within=1) or []
     messages = ctx.reply.messages
-    for number, message in enumerate(messages):
-        if not (_answer(message) and message.text in previous):
-            continue
-        alone = len(messages) == 1
-        key = AGAIN if alone else ABOVE
-        ctx.why.append(f"{message.label} was said word for word on the turn before: {key} instead")
-        if ctx.persona.has(key):
-            ctx.say(key)
-            messages[number] = messages.pop()
-        elif not alone:
-            del messages[number]
+    repeated = [number for number, message in enumerate(messages) if _answer(message) and message.text in previous]
+    if not repeated:
         return
+    alone = len(repeated) == len(messages)
+    key = AGAIN if alone else ABOVE
+    ctx.why.append(f"{', '.join(messages[n].label for n in repeated)} said word for word on the turn before: "
+                   f"{key} instead")
+    kept = [message for number, message in enumerate(messages) if number not in repeated]
+    if ctx.persona.has(key):
+        ctx.say(key)
+        kept.insert(repeated[0], messages[-1])  # where the first of them was
+    elif alone:
+        return  # nothing to say instead: better the answer again than silence
+    messages[:] = kept
