@@ -59,9 +59,11 @@ def test_the_help_names_handback() -> None:
 
 async def test_a_question_repeated_in_a_burst_command_is_answered_once(capsys: pytest.CaptureFixture[str]) -> None:
     out = await transcript(["/burst 包邮吗 | 几天能到 | 包邮吗", "/burst 运费多少 | 几天能到 | 包邮吗？"], capsys)
-    for line in ("/burst 包邮吗 | 几天能到 | 包邮吗", "/burst 运费多少 | 几天能到 | 包邮吗？"):
-        said = "\n".join(after(out, line))
-        assert said.count("满59元包邮") == 1 and said.count("隔天到") == 1, said
+    said = "\n".join(after(out, "/burst 包邮吗 | 几天能到 | 包邮吗"))
+    assert said.count("满59元包邮") == 1 and said.count("隔天到") == 1, said
+    # the same two questions again on the next turn: the answers are above, said once (engine/coherent.py)
+    said = "\n".join(after(out, "/burst 运费多少 | 几天能到 | 包邮吗？"))
+    assert said.count("满59元包邮") == 0 and said.count("隔天到") == 0 and said.count("上面") == 1, said
 
 
 async def test_wait_without_a_duration_says_how_to_write_one(capsys: pytest.CaptureFixture[str]) -> None:

@@ -105,6 +105,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/codebook.yaml", "mentions: [大油田", "mentions: [脸很干", "“脸很干” 在 skin 的选项 1 和 2 里都有"),
         ("persona/xiaowanzi.yaml", "想更懂你的皮肤一点，", "想更懂你的皮肤一点{name，", "survey.intro: 花括号没有配对"),
         ("knowledge/faq.yaml", "answer: 全场满59元包邮", "answer: 全场满59元{name}包邮", "shipping_fee: 这里的 { } 会原样发给顾客"),
+        ("knowledge/faq.yaml", "- {intent: waited,", "- {intent: wated,", "intents.yaml 里没有意图 “wated”"),
+        ("knowledge/faq.yaml", "after: [order_status,", "after: [order_stats,", "没有 id 为 “order_stats” 的 FAQ"),
     ],
 )
 def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, old: str, new: str,

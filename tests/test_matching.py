@@ -140,6 +140,25 @@ def test_a_typo_is_only_read_where_words_begin_and_end() -> None:
     assert answered("我想加个微信") == []  # 加个 sounds like 价格 but explains nothing better
 
 
+def test_a_typo_next_to_a_question_cue_is_heard_inside_a_dictionary_word() -> None:
+    """敏感机能用 is cut 敏感 + 机能 + 用: 能 is a question cue, so 敏感机 ends where a word does (QA finding 10)."""
+    corrector = Corrector(["敏感肌"], Sounds(), SEGMENTER.frequency, grammar=["能"])
+    text = "敏感机能用"
+    assert corrector(text, SEGMENTER.cut(text)) == ("敏感肌能用", [("敏感机", "敏感肌")])
+    assert BUNDLED.understand("敏感机能用你们的保时水吗").heard == "敏感肌能用你们的保湿水吗"
+    assert BUNDLED.understand("包邮吗").corrected == ""  # nothing to read anew: heard is the text itself
+    assert BUNDLED.understand("包邮吗").heard == "包邮吗"
+
+
+def test_a_handover_keyword_counts_only_when_all_of_its_words_are_said() -> None:
+    """有没有果酸 is not 果酸换肤, 能祛斑吗 is not 激光祛斑: an entry that hands the customer to a person (and
+    leaves her to silence) is not answered on one word of its keyword (QA finding 4)."""
+    for text in ("有没有果酸", "能祛斑吗"):
+        assert "after_procedure" not in answered(text)
+    for text in ("做完果酸换肤能用吗", "做了激光祛斑能用吗"):
+        assert answered(text) == ["after_procedure"]
+
+
 def test_a_question_cue_inside_a_longer_word_is_still_a_cue() -> None:
     analysis = BUNDLED.analyze(BUNDLED.normalize("怎样才能多拿点积分"))
     assert "how" in analysis.kinds and "才能" in analysis.words and "怎样才能" not in analysis.words

@@ -21,7 +21,7 @@ Spot = tuple[int, int, str]  # line, column (1-based) and the message
 # is the phrase 加我私聊, not a mistake.)
 WORD_LISTS = frozenset({
     "keywords", "keyword", "tags", "fits", "options", "tags_any", "tags_all", "tags_none", "purchase_tags",
-    "intent", "faq", "option", "say", "mark", "channels", "stop_on", "evidence", "unless", "not_asked_as",
+    "intent", "faq", "option", "say", "mark", "channels", "stop_on", "evidence", "unless", "not_asked_as", "after",
 })
 _LIST_NAMES = {"keywords": "关键词", "keyword": "关键词"}
 

@@ -29,7 +29,7 @@ def complaint(ctx: TurnContext, result: Result) -> str | None:
     """The concern label a complaint is about ("" when not known); None when the message is no complaint."""
     if result.question or any(result.has_intent(name) for name in _NOT_A_COMPLAINT):
         return None  # after 别推了, 痘痘怎么办 is answered, without the clause naming a product (engine/replies.py)
-    said = ctx.content.need.concerns(result.normalized)
+    said = ctx.content.need.concerns(result.normalized) or ctx.content.need.concerns(result.heard)
     if said:
         return said[0]
     if not result.has_intent(COMPLAINT):
@@ -77,8 +77,9 @@ def _clause_answered(ctx: TurnContext, result: Result) -> Result | None:
     parts = clauses(result.text)
     if len(parts) < 2:
         return None
-    found = [r for r in map(ctx.content.understanding.understand, parts)
-             if r.decision is Decision.ANSWER and complaint(ctx, r) is None]  # 脸上老是泛红 tells, 想退 asks
+    need = ctx.content.need
+    found = [r for r in map(ctx.content.understanding.understand, parts)  # 脸上老是泛红, 脸好干 tell; 想退 asks
+             if r.decision is Decision.ANSWER and complaint(ctx, r) is None and not need.labels(r.normalized)]
     if len(found) != 1 or sells(ctx, found[0]):
         return None
     return found[0]

@@ -14,7 +14,7 @@ again with the product's name, or the last topic's keyword, in front of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -82,10 +82,15 @@ class FollowUp:
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
     if not result.normalized:
         return None
+    follows = _follows(session, understanding, result)
+    if follows is not None:
+        return follows
     again = _elided(session, understanding, result)
     if again is not None:
         return again
-    named = product_names(understanding).named(result.heard)  # 防嗮霜 read as 防晒: names what she meant
+    names = product_names(understanding)  # 防嗮霜 read as 防晒, 保时水 as 保湿水: names what she meant
+    named = names.named(result.normalized) or (names.named(result.heard) if result.heard != result.normalized
+                                               else None)
     if named is not None:  # 舒缓修护精华多少钱; or 多少钱 → (which one?) → 舒缓修护精华
         several = _each_question(understanding, named.product, result) if result.question else None
         if several is not None:
@@ -207,6 +212,24 @@ def _case(session: Session, understanding: Understanding, result: Result) -> Fol
         return None
     again = Result(result.text, result.normalized, Decision.ANSWER, [topic.id], [], result.intents, "她的情况")
     return FollowUp(f"她说的是 {topic.id} 里的哪一种情况", result=again, part=part)
+
+
+def _follows(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
+    """都五天了 right after 怎么还没到: the entry that `follows` the topic just answered with this intent (or that
+    follows the intent at any time: 到现在都没到; knowledge/faq.yaml `follows`), when the FAQ does not answer the
+    message by itself."""
+    if result.decision is Decision.ANSWER:
+        return None
+    topic = recent(session, "topic")
+    for entry in understanding.knowledge.faq:
+        if recent(session, "topic", within=0) == entry.id:
+            continue  # 上次买的精华到现在都没到 + 你们到底发没发: one apology in a turn
+        for follows in entry.follows:
+            if result.has_intent(follows.intent) and (not follows.after or topic in follows.after):
+                answered = replace(result, decision=Decision.ANSWER, answers=[entry.id])
+                after = f"，紧跟在 {topic} 之后" if follows.after else ""
+                return FollowUp(f"意图 {follows.intent}{after}：回答 {entry.id}（follows）", result=answered)
+    return None
 
 
 def _later(session: Session, name: str, other: str) -> bool:

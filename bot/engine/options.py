@@ -123,7 +123,8 @@ class Revealed:
     def questions(self, result: Result) -> set[str]:
         if self._asks(result):
             return set()  # 我是油皮，怎么控油: a question to answer, not an answer to ours
-        return {question for question, _, _ in self.mentions.answers(result.normalized)}
+        texts = {result.normalized, result.heard} - {""}  # as typed and with typos corrected (敏敢肌)
+        return {question for text in texts for question, _, _ in self.mentions.answers(text)}
 
     def _asks(self, result: Result) -> bool:
         """A question of hers; 可以，我是油皮 is none: the clause that asks is a bare yes (可以 holds the cue of

@@ -36,7 +36,7 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     read = [result for result in results if result.normalized and not result.has_intent("opt_out")]
     if not read:
         return frozenset()
-    text = "，".join(result.normalized for result in read)
+    text = "，".join(part for result in read for part in (result.normalized, result.heard) if part)  # 敏敢肌: 敏感肌
     intents = [name for result in read for name, _ in result.intents]
     reading = content.need.read(text, intents, profile, at)
     ctx.why.extend(apply_reading(reading, profile, content.codebook, at))

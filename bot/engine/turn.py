@@ -23,7 +23,7 @@ says replaces a "not sure" said to a statement).
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import backoff, care, replies, sales, survey, welcome
+from bot.engine import backoff, care, coherent, recall, replies, sales, survey, told, welcome
 from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
@@ -130,7 +130,8 @@ class TurnRun:
                 result = readings[text] = understanding.understand(text)
             return result
 
-        results = engaged([understand(piece) for piece in pieces(texts, understand, understanding.has_intents)])
+        results = engaged([told.as_told(ctx, understand(piece))
+                           for piece in pieces(texts, understand, understanding.has_intents)])
         self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
@@ -157,6 +158,7 @@ class TurnRun:
                     ctx.reply.messages, ctx.session.flow, ctx.session.state):
                 ctx.why.append(f"答完“{result.text}”，再问一次 {asked.flow}.{asked.state}")
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
+        coherent.tidy(ctx, self.unsure + reprompted)  # one turn, one coherent reply (engine/coherent.py)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
             self.flows.hand_over(f"FAQ {ctx.reply.handover_after} 要人接着处理", say=False)
@@ -231,6 +233,8 @@ class TurnRun:
     def _beyond_the_rules(self, result: Result, said: int) -> None:
         """What the current state's own rules did not take (or a flow let go of without a word)."""
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
+        if recall.recall(ctx, result):  # 上次你说的那个精华叫啥来着: the last offer on record
+            return
         if flows.start_by_intent(result) and self._answered(said):
             return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
         follow = follow_up(session, ctx.content.understanding, result)

@@ -75,6 +75,11 @@ class NeedReader:
             reading.evidence.append(Noted("silence", self.policy.weight("silence"), silent))
         return reading
 
+    def labels(self, text: str) -> list[str]:
+        """Labels of every option the normalised text mentions, whoever it is about (脸油 → 油皮), longest first."""
+        found = (self.codebook.label(question, code) for _, question, code in self.mentions.found(text))
+        return list(dict.fromkeys(label for label in found if label))
+
     def concerns(self, text: str) -> list[str]:
         """Labels of the policy's concern question the normalised text mentions (爆痘 → 痘痘), longest first."""
         found = (self.codebook.label(question, code) for _, question, code in self.mentions.found(text)

@@ -18,8 +18,11 @@ LONGEST = 4
 
 class Corrector:
     def __init__(self, words: Iterable[str], sounds: Sounds, frequency: Callable[[str], int],
-                 canonical: dict[str, str] | None = None) -> None:
+                 canonical: dict[str, str] | None = None, grammar: Iterable[str] = ()) -> None:
         canonical = canonical or {}
+        # one-character question cues and fillers (能, 吗): a dictionary word that ends or starts with one is
+        # also a boundary there, so 敏感机能用 (敏感 + 机能 + 用) can be heard as 敏感肌 + 能用
+        self.edges = frozenset(g for g in grammar if len(g) == 1)
         self.sounds = sounds
         self.frequency = frequency
         self.known: set[str] = set()
@@ -43,14 +46,20 @@ class Corrector:
         """The text (cut into `words`) with typos read as knowledge-base words, and the (typed, meant) pairs.
 
         A stretch is only read anew when it starts and ends where words do: 几岁了 is 几岁 + 了, so 岁了
-        is never heard as 碎了."""
+        is never heard as 碎了 (a word's first or last character that is a one-character cue or filler, 能 of
+        机能, counts as a word of its own here)."""
         if not self.by_sound or len(text) < 2:
             return text, []
         bounds = {0}
         position = 0
+        edges = self.edges
         for word in words:
+            if len(word) > 1 and word[0] in edges:
+                bounds.add(position + 1)
             position += len(word)
             bounds.add(position)
+            if len(word) > 1 and word[-1] in edges:
+                bounds.add(position - 1)
         keys = [self.sounds.key(c) for c in text]
         out: list[str] = []
         fixes: list[tuple[str, str]] = []

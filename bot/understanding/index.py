@@ -30,6 +30,7 @@ STATEMENT_CLASH = 0.85  # 我到了 (says something) against 几天到 (asks): m
 QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" against "how much of p was said"
 UNKNOWN_SHARE = 0.5  # a feature no entry uses (香港, 开车) weighs half the rarest known one
 CEILING_MARGIN = 1e-9  # relative: far above the rounding of a sum of a few dozen weights
+KEYWORD_PART = 0.85  # 有没有果酸 against the keyword 果酸换肤: a keyword of several words, only some of them said
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +57,13 @@ def _opposite(feature: str) -> str:
 
 
 class Index:
-    def __init__(self, docs: Iterable[tuple[str, str, Analysis]], factors: dict[str, float]) -> None:
-        """docs: (entry id, original phrasing, its analysis), the phrasings of one entry together."""
+    def __init__(self, docs: Iterable[tuple[str, str, Analysis]], factors: dict[str, float],
+                 keywords: frozenset[tuple[str, str]] = frozenset()) -> None:
+        """docs: (entry id, original phrasing, its analysis), the phrasings of one entry together; `keywords`:
+        the (entry id, phrasing) pairs that are keywords — a keyword of several words counts in full only
+        when the message says every one of them (KEYWORD_PART)."""
         self.ids: dict[str, int] = {}
+        self.whole: list[frozenset[int]] = []  # a keyword's words, when it has several
         self.owners: list[str] = []
         self.texts: list[str] = []
         self.kinds: list[frozenset[str]] = []
@@ -84,6 +89,9 @@ class Index:
             self.texts.append(text)
             self.kinds.append(analysis.kinds)
             self.features.append(tuple(fids))
+            words = frozenset(ids[f"{word[0]}w|{word[1:]}" if word[0] == NEGATED else "w|" + word]
+                              for word in analysis.words)
+            self.whole.append(words if (owner, text) in keywords and len(words) > 1 else frozenset())
         self.entries = max(1, len(owner_numbers))
         self.unknown_rarity = _rarity(self.entries, 0) * UNKNOWN_SHARE
         self.factors = factors
@@ -172,7 +180,7 @@ class Index:
             if len(gathered) > CANDIDATES else list(gathered)
         # Sums run over the same sets in the same order as ever, so every score is the same to the last bit.
         weight_of = weights.__getitem__
-        owners, features, totals, kinds_of = self.owners, self.features, self.totals, self.kinds
+        owners, features, totals, kinds_of, whole = self.owners, self.features, self.totals, self.kinds, self.whole
         query_ids = set(known)
         shared_by: list[tuple[int, str, set[int], float]] = []
         union: dict[str, set[int]] = {}
@@ -199,6 +207,8 @@ class Index:
                 score *= STATEMENT_CLASH
             if clash and not clash.isdisjoint(features[position]):
                 score *= NEGATION_CLASH
+            if whole[position] and not whole[position] <= query_ids:
+                score *= KEYWORD_PART  # 果酸 is not 果酸换肤, nor 祛斑 激光祛斑: the keyword was not said
             held = best.get(owner)
             if held is None or held[0] < score:
                 best[owner] = (score, position, shared)

@@ -16,6 +16,17 @@ REQUIRED_INTENTS = ("affirm", "deny", "cold", "opt_out", "ask_price", "ask_recom
                     "greeting", "thanks")
 
 
+
+
+class Follows(Strict):
+    """都五天了 right after the order-status answer: a message carrying `intent` that the FAQ does not answer, within
+    a few turns of one of the entries `after` (any time when there are none), is answered by this entry
+    (engine/followup.py)."""
+
+    intent: str
+    after: list[str] = []
+
+
 class FaqEntry(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     questions: list[str] = Field(min_length=1)
@@ -26,6 +37,7 @@ class FaqEntry(Strict):
     enabled: bool = True
     handover: bool = False  # a person must follow up (photos, an order number): answered, then handed over
     not_asked_as: list[str] = []  # question kinds it never answers (会不会刺痛 asks before buying: not an allergy)
+    follows: list[Follows] = []  # 都五天了 right after 怎么还没到: answered by this entry
 
     _blank = field_validator("questions", "keywords")(non_blank)
 
@@ -199,6 +211,8 @@ def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> Knowled
     matching: MatchingFile | None = _check(MatchingFile, docs["matching"], problems)
     if faq and docs["faq"]:
         problems.extend(_faq_problems(faq, docs["faq"], matching))
+    if faq and docs["faq"] and intents:
+        problems.extend(_follows_problems(faq, docs["faq"], intents))
     if intents and docs["intents"]:
         problems.extend(_intent_problems(intents, docs["intents"]))
     if products and docs["products"]:
@@ -226,6 +240,22 @@ def _faq_problems(faq: FaqFile, doc: Document, matching: MatchingFile | None) ->
             if kind not in kinds:
                 problems.append(doc.problem(("entries", index, "not_asked_as", number),
                                             f"matching.yaml 的 kinds 里没有问题类型 “{kind}”；{one_of(kind, kinds)}"))
+    return problems
+
+
+def _follows_problems(faq: FaqFile, doc: Document, intents: IntentFile) -> list[Problem]:
+    problems = []
+    faq_ids = {entry.id for entry in faq.entries}
+    for index, entry in enumerate(faq.entries):
+        for which, follows in enumerate(entry.follows):
+            if follows.intent not in intents.intents:
+                problems.append(doc.problem(
+                    ("entries", index, "follows", which, "intent"),
+                    f"intents.yaml 里没有意图 “{follows.intent}”；{one_of(follows.intent, intents.intents)}"))
+            for number, after in enumerate(follows.after):
+                if after not in faq_ids:
+                    problems.append(doc.problem(("entries", index, "follows", which, "after", number),
+                                                f"没有 id 为 “{after}” 的 FAQ；{one_of(after, faq_ids)}"))
     return problems
 
 

@@ -57,11 +57,13 @@ class Result:
     words: tuple[str, ...] = ()  # the content words the message was understood by
     question: bool = False  # asks something: a question kind (多久, 怎么), a question ending (吗) or a ？
     read: str = ""  # the normalised text as understood: with typos corrected (防嗮霜 → 防晒) when they were
+    corrected: str = ""  # the normalised text with typos read as the knowledge's words (敏敢肌 → 敏感肌), if any were
 
     @property
     def heard(self) -> str:
-        """What the customer meant to type: the corrected reading, else the normalised text."""
-        return self.read or self.normalized
+        """What the customer meant to type: her typos read as the knowledge's words (whether or not the FAQ match
+        kept that reading), else the reading understood, else the normalised text."""
+        return self.corrected or self.read or self.normalized
 
     def has_intent(self, name: str) -> bool:
         return any(intent == name for intent, _ in self.intents)
@@ -92,12 +94,15 @@ class Understanding:
             vocabulary = {self.normalize(word) for word in self._vocabulary()}
             self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
             documents = list(self._documents())
-            self.index = Index(documents, FACTORS)
+            # a keyword of an entry that hands over counts in full only when all of its words are said
+            keywords = frozenset((entry.id, keyword) for entry in knowledge.faq if entry.handover
+                                 for keyword in entry.keywords)
+            self.index = Index(documents, FACTORS, keywords)
             words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
             self.analyze.known = frozenset(words)
             words.update(w for group in knowledge.language.synonyms for w in group)
             self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
-                                       self.analyze.canonical)
+                                       self.analyze.canonical, self.analyze.grammar)
             self.intents = IntentIndex.build(knowledge, self.normalize)
             self.product_answers = Index(self._product_documents(), FACTORS)
             self._product_positions: dict[str, frozenset[int]] = {}
@@ -215,7 +220,8 @@ class Understanding:
             decision, answers, near = Decision.MISS, [], False  # 不买了 is no 不是我买的, whatever their characters
             reason = f"是拒绝（{'、'.join(refusing)}），此外没有 FAQ 能答的话；不按“{reason}”回答"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis), analysis.text)
+                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis), analysis.text,
+                      self.hear(normalized))
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
         """The entries a message's clauses answer, in order; [] unless at least `least` clauses are answered
@@ -275,6 +281,13 @@ class Understanding:
         if not ending or result.kinds or not any(word in self.analyze.known for word in result.words):
             return ""
         return result.heard.removesuffix(ending)
+
+    def hear(self, normalized: str) -> str:
+        """The normalised text with its typos read as the knowledge base's words; "" when it has none. Whether the
+        FAQ match keeps that reading is decided apart (search); survey answers and product names use it always:
+        我是敏敢肌 says 敏感肌 whatever the FAQ makes of the rest."""
+        heard, fixes = self.corrector(normalized, SEGMENTER.cut(normalized))
+        return heard if fixes else ""
 
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""

@@ -1,0 +1,87 @@
+"""One turn says one coherent thing (the QA round's finding 14).
+
+What the pieces of a turn produced (engine/turn.py answers a burst, or 你好 我是学生党 没什么钱 cut at its spaces,
+piece by piece) is tidied once, at the end of the turn:
+- a "not understood" line (reprompt, fallback, statement.unclear, unsure) is dropped when another piece of the
+  turn was answered (我是宝妈 还在哺乳期: the nursing answer, not "我没太接住" before it), and of several such lines
+  only the first is kept: never two fallbacks in one turn;
+- a social line (ack, thanks, greeting) stands only alone (谢谢 不用了: "不打扰你啦", not "不客气" as well);
+- an answer said word for word on the turn before is not said again: the persona's `faq.again` says it is above
+  when nothing else is said this turn, `faq.above` when something is (without `faq.above` it is left out).
+The texts said are remembered for the next turn (session.context `said`).
+"""
+
+from __future__ import annotations
+
+from bot.conversation import Outbound
+from bot.engine.followup import recent, remember
+from bot.engine.turn_context import TurnContext
+
+NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "unsure"})
+SOCIAL = frozenset({"ack", "thanks", "greeting"})
+AGAIN, ABOVE = "faq.again", "faq.above"  # persona keys: the answer just given, alone / beside another message
+SAID = "said"  # session.context: the texts of the turn before
+
+
+def _key(message: Outbound) -> str:
+    return message.label.split(".")[0] if message.label.startswith(("greeting.", "thanks.", "ack.")) \
+        else message.label
+
+
+def _answer(message: Outbound) -> bool:
+    """An FAQ answer with one wording (one with two, `answer_key`, never says the same twice in a row; a product's
+    own answer, 169元, is said again when asked again in other words)."""
+    return message.label.startswith("faq:")
+
+
+def _reprompts(ctx: TurnContext) -> frozenset[str]:
+    """The persona keys the flows' states reprompt with (recommend.which_concern asks its question again)."""
+    return frozenset(key for flow in ctx.content.flows.values() for state in flow.spec.states.values()
+                     for key in state.reprompt)
+
+
+def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
+    """`unsure`: the lines said this turn when a piece was not understood; those of them that are a state's own
+    reprompt (welcome.reprompt) count as "not understood" (a fallback rule's goto says real lines)."""
+    messages = ctx.reply.messages
+    before = list(messages)
+
+    reprompts = _reprompts(ctx)
+
+    def lost(message: Outbound) -> bool:
+        reprompted = any(message.label == key or message.label.startswith(key + ".") for key in reprompts)
+        return _key(message) in NOT_UNDERSTOOD or (reprompted and any(message is u for u in unsure))
+
+    social = [m for m in messages if _key(m) in SOCIAL]
+    if social and len(social) < len(messages):
+        messages[:] = [m for m in messages if _key(m) not in SOCIAL]
+    missed = [m for m in messages if lost(m)]
+    if missed and len(missed) < len(messages):
+        messages[:] = [m for m in messages if not lost(m)]
+    elif len(missed) > 1:
+        messages[:] = missed[:1]
+    _not_again(ctx)
+    if len(messages) < len(before):
+        dropped = [m.label for m in before if all(m is not kept for kept in messages)]
+        ctx.why.append(f"one turn, one reply: left out {', '.join(dropped)}")
+    remember(ctx.session, SAID, [m.text for m in messages if m.text])
+
+
+def _not_again(ctx: TurnContext) -> None:
+    """The answers given word for word on the turn before are said, once, to be above, not sent again."""
+    previous = recent(ctx.session, SAID, within=1) or []
+    messages = ctx.reply.messages
+    repeated = [number for number, message in enumerate(messages) if _answer(message) and message.text in previous]
+    if not repeated:
+        return
+    alone = len(repeated) == len(messages)
+    key = AGAIN if alone else ABOVE
+    ctx.why.append(f"{', '.join(messages[n].label for n in repeated)} said word for word on the turn before: "
+                   f"{key} instead")
+    kept = [message for number, message in enumerate(messages) if number not in repeated]
+    if ctx.persona.has(key):
+        ctx.say(key)
+        kept.insert(repeated[0], messages[-1])  # where the first of them was
+    elif alone:
+        return  # nothing to say instead: better the answer again than silence
+    messages[:] = kept

@@ -1,0 +1,33 @@
+"""上次你说的那个精华叫啥来着: the customer asks which product the bot recommended. The answer is the last offer
+the profile keeps (profile.offers, however long ago), in the persona's `recommend.recalled` ({product}, {pitch});
+with no offer on record, `recommend.recalled_none`. The intent (`ask_recommended`, knowledge/intents.yaml) and
+both lines are optional: without them the message is read as any other."""
+
+from __future__ import annotations
+
+from bot.engine.followup import remember
+from bot.engine.turn_context import TurnContext
+from bot.understanding.matcher import Result
+
+ASK = "ask_recommended"  # the optional intent of knowledge/intents.yaml
+RECALLED, NONE = "recommend.recalled", "recommend.recalled_none"  # persona keys
+
+
+def recall(ctx: TurnContext, result: Result) -> bool:
+    """Answer "which one did you recommend?" from the profile; False when this is not that question (上次推荐的那个
+    乳液我用了 挺好用的 想回购 tells, it does not ask)."""
+    if not result.question or not result.has_intent(ASK) or not ctx.persona.has(RECALLED):
+        return False
+    products = {p.id: p for p in ctx.content.understanding.knowledge.products}
+    offered = next((products[str(offer[0])] for offer in reversed(ctx.profile.offers) if str(offer[0]) in products),
+                   None)
+    if offered is None:
+        if not ctx.persona.has(NONE):
+            return False
+        ctx.why.append("asked which product was recommended: none on record")
+        ctx.say(NONE)
+        return True
+    ctx.why.append(f"asked which product was recommended: {offered.id}, the last offer on record")
+    ctx.say(RECALLED, product=offered.name, pitch=offered.pitch)
+    remember(ctx.session, "product", offered.id)  # 多少钱 / 怎么用 next are about it
+    return True
