@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+from bot.understanding.clause_reading import WHOLE_PHRASING
 from bot.understanding.evaluation import LabelledSet, labelled_sets
 from bot.understanding.knowledge import load_knowledge
-from bot.understanding.matcher import WHOLE_PHRASING, Decision, Understanding
+from bot.understanding.matcher import Decision, Understanding
 from bot.understanding.normalize import clauses
 
 ROOT = Path(__file__).resolve().parent.parent

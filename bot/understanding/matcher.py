@@ -17,56 +17,22 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from enum import StrEnum
 
 from bot.understanding.analysis import FACTORS, NEGATED, Analysis, Analyzer
 from bot.understanding.segment import SEGMENTER
 
 __all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
+from bot.understanding.clause_reading import CORRECTION_DISCOUNT, clauses_answered
 from bot.understanding.correction import Corrector
 from bot.understanding.index import Index, Scored
 from bot.understanding.intents import IntentIndex
 from bot.understanding.knowledge import Knowledge, Thresholds
 from bot.understanding.normalize import Normalizer, clauses
+from bot.understanding.result import Decision, Result
 
 Candidate = Scored
-CORRECTION_DISCOUNT = 0.97  # a reading with a typo corrected must explain the message better than that
 SHOP_TALK = 0.5  # a message answered by one clause alone: more than this share of its words are the knowledge's
-WHOLE_PHRASING = 99.95  # a score that says all of a phrasing and nothing more
 REFUSALS = frozenset({"deny", "later"})  # intents that say no (不买了, 先不用): the FAQ answers only what else is said
-
-
-class Decision(StrEnum):
-    ANSWER = "answer"
-    CLARIFY = "clarify"
-    MISS = "miss"
-
-
-@dataclass(frozen=True)
-class Result:
-    text: str
-    normalized: str
-    decision: Decision
-    answers: list[str]  # FAQ ids to answer (several when a message asked several things; two to choose from)
-    candidates: list[Candidate]  # best first, at most 3
-    intents: list[tuple[str, float]]  # best first
-    reason: str
-    near_miss: bool = False
-    kinds: frozenset[str] = frozenset()
-    words: tuple[str, ...] = ()  # the content words the message was understood by
-    question: bool = False  # asks something: a question kind (多久, 怎么), a question ending (吗) or a ？
-    read: str = ""  # the normalised text as understood: with typos corrected (防嗮霜 → 防晒) when they were
-    corrected: str = ""  # the normalised text with typos read as the knowledge's words (敏敢肌 → 敏感肌), if any were
-
-    @property
-    def heard(self) -> str:
-        """What the customer meant to type: her typos read as the knowledge's words (whether or not the FAQ match
-        kept that reading), else the reading understood, else the normalised text."""
-        return self.corrected or self.read or self.normalized
-
-    def has_intent(self, name: str) -> bool:
-        return any(intent == name for intent, _ in self.intents)
 
 
 @contextmanager
@@ -224,49 +190,7 @@ class Understanding:
                       self.hear(normalized))
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
-        """The entries a message's clauses answer, in order; [] unless at least `least` clauses are answered
-        (two that ask the same entry in other words count as two) and one of them asks: a question, or a
-        request that says one of its entry's questions and nothing more (我要退款). With `stories` (the whole
-        message was not answered), a statement answered right beside it counts too: 买了一周了还没发货 我要退款
-        gets the shipping answer and the refund one; 到广州了，这是新号 asks nothing. Fewer than `least` clauses
-        that can be answered are found without searching: no reading of the other clauses, as typed or
-        with typos corrected, can reach `hit` (Index.ceiling). A clause searched is not read again: its
-        normalised text, words, analysis and any correction made for its ceiling are searched as they are."""
-        readings = []
-        for part in parts:
-            normalized = self.normalize(part)
-            words = SEGMENTER.cut(normalized)
-            readings.append((part, normalized, words, self.analyze(normalized, words)))
-        hit = self.thresholds.hit
-        possible = [self.index.ceiling(analysis) >= hit for _, _, _, analysis in readings]
-        corrections: dict[int, tuple[str, list[tuple[str, str]], Analysis | None]] = {}
-        unsure = [number for number, can in enumerate(possible) if not can]
-        for left, number in enumerate(unsure):
-            if sum(possible) + len(unsure) - left < least:
-                return []
-            _, normalized, words, _ = readings[number]
-            corrected, fixes = self.corrector(normalized, words)
-            other = self.analyze(corrected) if fixes else None
-            corrections[number] = (corrected, fixes, other)
-            if other is not None:
-                possible[number] = self.index.ceiling(other) * CORRECTION_DISCOUNT >= hit
-        if sum(possible) < least:
-            return []
-        told: dict[int, tuple[bool, list[str]]] = {}  # clause answered → (asks, its entries)
-        for number, ((part, normalized, words, analysis), can) in enumerate(zip(readings, possible, strict=True)):
-            if can:
-                asks = self._asks(part, normalized, analysis)
-                # search(part), without reading it again
-                found = self._search(normalized, words, analysis, not asks, corrections.get(number))[1]
-                decision, answers, _, _ = self.decide(found)
-                if decision is Decision.ANSWER:
-                    told[number] = (asks or self._requests(found[0]), answers)
-        return _counted(told, stories, least)
-
-    def _requests(self, best: Scored) -> bool:
-        """A statement that says one of its entry's questions and nothing more asks it (我要退款); a keyword
-        said whole does not (太贵了，不买了 is no question)."""
-        return best.score >= WHOLE_PHRASING and best.matched in self.faq_by_id[best.entry].questions
+        return clauses_answered(self, parts, least, stories=stories)
 
     def _asks_besides(self, normalized: str, refusals: set[str]) -> bool:
         """Whether what a refusal says besides its own words is answered (瓶子碎了 不要了: the broken bottle is)."""
@@ -313,17 +237,3 @@ class Understanding:
                         f"{why}，和 {second.entry} {second.score:.0f} 分太接近：请顾客选", False)
             return Decision.ANSWER, [top.entry], why, False
         return Decision.MISS, [], f"{why}，不到直接回答的 {t.hit:.0f} 分", top.score >= t.near_miss
-
-
-def _counted(told: dict[int, tuple[bool, list[str]]], stories: bool, least: int) -> list[str]:
-    """The entries of the clauses that ask, and with `stories` of a statement right beside one (a story told
-    with the question); [] unless `least` clauses count and one asks (到广州了，这是新号 is news)."""
-    asking = {number for number, (asks, _) in told.items() if asks}
-    counted = [number for number in sorted(told)
-               if number in asking or (stories and {number - 1, number + 1} & asking)]
-    if not asking or len(counted) < least:
-        return []
-    answered: list[str] = []
-    for number in counted:
-        answered.extend(a for a in told[number][1] if a not in answered)
-    return answered

@@ -1,0 +1,80 @@
+"""A message of several clauses, read clause by clause (docs/understanding.md, "Decisions").
+
+Every clause answered is answered when `least` of them are (two, or one when the message talks the shop's
+language); clauses that cannot reach `hit`, by Index.ceiling, are not searched.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.understanding.analysis import Analysis
+from bot.understanding.index import Scored
+from bot.understanding.result import Decision
+from bot.understanding.segment import SEGMENTER
+
+if TYPE_CHECKING:
+    from bot.understanding.matcher import Understanding
+
+CORRECTION_DISCOUNT = 0.97  # a reading with a typo corrected must explain the message better than that
+WHOLE_PHRASING = 99.95  # a score that says all of a phrasing and nothing more
+
+
+def clauses_answered(u: Understanding, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
+    """The entries a message's clauses answer, in order; [] unless at least `least` clauses are answered
+    (two that ask the same entry in other words count as two) and one of them asks: a question, or a
+    request that says one of its entry's questions and nothing more (我要退款). With `stories` (the whole
+    message was not answered), a statement answered right beside it counts too: 买了一周了还没发货 我要退款
+    gets the shipping answer and the refund one; 到广州了，这是新号 asks nothing. Fewer than `least` clauses
+    that can be answered are found without searching: no reading of the other clauses, as typed or
+    with typos corrected, can reach `hit` (Index.ceiling). A clause searched is not read again: its
+    normalised text, words, analysis and any correction made for its ceiling are searched as they are."""
+    readings = []
+    for part in parts:
+        normalized = u.normalize(part)
+        words = SEGMENTER.cut(normalized)
+        readings.append((part, normalized, words, u.analyze(normalized, words)))
+    hit = u.thresholds.hit
+    possible = [u.index.ceiling(analysis) >= hit for _, _, _, analysis in readings]
+    corrections: dict[int, tuple[str, list[tuple[str, str]], Analysis | None]] = {}
+    unsure = [number for number, can in enumerate(possible) if not can]
+    for left, number in enumerate(unsure):
+        if sum(possible) + len(unsure) - left < least:
+            return []
+        _, normalized, words, _ = readings[number]
+        corrected, fixes = u.corrector(normalized, words)
+        other = u.analyze(corrected) if fixes else None
+        corrections[number] = (corrected, fixes, other)
+        if other is not None:
+            possible[number] = u.index.ceiling(other) * CORRECTION_DISCOUNT >= hit
+    if sum(possible) < least:
+        return []
+    told: dict[int, tuple[bool, list[str]]] = {}  # clause answered → (asks, its entries)
+    for number, ((part, normalized, words, analysis), can) in enumerate(zip(readings, possible, strict=True)):
+        if can:
+            asks = u._asks(part, normalized, analysis)
+            # search(part), without reading it again
+            found = u._search(normalized, words, analysis, not asks, corrections.get(number))[1]
+            decision, answers, _, _ = u.decide(found)
+            if decision is Decision.ANSWER:
+                told[number] = (asks or _requests(u, found[0]), answers)
+    return _counted(told, stories, least)
+
+def _requests(u: Understanding, best: Scored) -> bool:
+    """A statement that says one of its entry's questions and nothing more asks it (我要退款); a keyword
+    said whole does not (太贵了，不买了 is no question)."""
+    return best.score >= WHOLE_PHRASING and best.matched in u.faq_by_id[best.entry].questions
+
+
+def _counted(told: dict[int, tuple[bool, list[str]]], stories: bool, least: int) -> list[str]:
+    """The entries of the clauses that ask, and with `stories` of a statement right beside one (a story told
+    with the question); [] unless `least` clauses count and one asks (到广州了，这是新号 is news)."""
+    asking = {number for number, (asks, _) in told.items() if asks}
+    counted = [number for number in sorted(told)
+               if number in asking or (stories and {number - 1, number + 1} & asking)]
+    if not asking or len(counted) < least:
+        return []
+    answered: list[str] = []
+    for number in counted:
+        answered.extend(a for a in told[number][1] if a not in answered)
+    return answered
