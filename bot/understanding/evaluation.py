@@ -2,8 +2,9 @@
 
 The labelled sets live with the content they test, in knowledge/tests/: `eval.yaml` is the set the
 thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare, and
-`fresh.yaml` was written blind (by someone who had not seen the knowledge) in customers' own words: its lines
-never go into the content, so it says how real phrasing fares.
+`fresh.yaml` and `blind.yaml` were written blind (by people who had not seen the knowledge) in customers' own
+words: their lines never go into the content, so they say how real phrasing fares (`blind.yaml` was measured
+once, after everything else; docs/understanding.md).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import yaml
 
 from bot.understanding.matcher import Decision, Result
 
-TUNE, HELD_OUT, FRESH = "eval.yaml", "heldout.yaml", "fresh.yaml"
+TUNE, HELD_OUT, FRESH, BLIND = "eval.yaml", "heldout.yaml", "fresh.yaml", "blind.yaml"
 
 
 def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
     """The labelled sets shipped beside a content folder's knowledge, tuning set first."""
     folder = content_root / "knowledge" / "tests"
-    found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT), ("fresh", folder / FRESH)]
+    found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT), ("fresh", folder / FRESH),
+             ("blind", folder / BLIND)]
     return [(name, path) for name, path in found if path.exists()]
 
 
