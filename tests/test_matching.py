@@ -317,8 +317,7 @@ def test_a_bare_worry_is_not_taken_for_the_sunscreen() -> None:
 
 
 @pytest.mark.parametrize(("text", "entry"), [
-    ("快递小哥打电话说放门卫了 签收了 还能退吗", "return_policy"),  # the story around a question about the shop
-    ("朋友送的 没拆封 能换吗", "exchange_policy"),
+    ("朋友送的 没拆封 能换吗", "exchange_policy"),  # the story around a question about the shop
     ("精华用了一半 瓶子有点漏 能换吗", "exchange_policy"),
 ])
 def test_one_clause_that_asks_answers_a_message_about_the_shop(text: str, entry: str) -> None:
@@ -329,6 +328,7 @@ def test_one_clause_that_asks_answers_a_message_about_the_shop(text: str, entry:
 
 @pytest.mark.parametrize("text", [
     "明天同学聚会 好久没见了 你几点到",  # half of its words are the shop's (到, 几点): not more than half
+    "快递小哥打电话说放门卫了 签收了 还能退吗",  # the whole leans to refund_time, the clause to return_policy: unsure
     "爸妈今晚过来吃饭 记得买菜 还有货吗",
 ])
 def test_one_clause_alone_does_not_answer_a_message_about_something_else(text: str) -> None:

@@ -6,8 +6,9 @@ Decisions, with the thresholds of knowledge/matching.yaml (scores 0-100, see ind
 - miss: nothing reaches `hit`; from `near_miss` up the message is kept for `siyu misses`.
 A message with several clauses is also matched clause by clause; every clause answered is answered (when two
 or more are; clauses that cannot reach `hit`, by Index.ceiling, are not searched). When the message as a whole
-is not answered, one asking clause alone is, if the message talks the shop's language: more than SHOP_TALK of its
-words are words the knowledge uses (拆了试了一次感觉不适合我 还能退不 — not 下班了过来找我，我请你吃饭).
+is not answered, one asking clause alone is, if the message talks the shop's language — more than SHOP_TALK of its
+words are words the knowledge uses (拆了试了一次感觉不适合我 还能退不 — not 下班了过来找我，我请你吃饭) — and the
+whole message's best candidate is that clause's entry.
 A refusal (the `deny` or `later` intent: 不买了, 先不用) is answered from the FAQ only for what it says besides the
 refusal's own words: 那我不买了 shares its characters with 不是我买的 (发错货), but it is no after-sales case.
 """
@@ -176,8 +177,11 @@ class Understanding:
         parts = clauses(text)
         if len(parts) > 1:
             missed = decision is not Decision.ANSWER
-            alone = missed and self.index.known_share(analysis) > SHOP_TALK
-            answered = self._clauses_answered(parts, least=1 if alone else 2, stories=missed)
+            answered = self._clauses_answered(parts, stories=missed)
+            if not answered and missed and candidates and self.index.known_share(analysis) > SHOP_TALK:
+                alone = self._clauses_answered(parts, least=1, stories=missed)
+                if alone == [candidates[0].entry]:  # the whole message leans the same way as its one clause
+                    answered = alone
             if answered and answered != answers:
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} 句话，回答了其中 {len(answered)} 条"
