@@ -333,3 +333,10 @@ def test_one_clause_that_asks_answers_a_message_about_the_shop(text: str, entry:
 ])
 def test_one_clause_alone_does_not_answer_a_message_about_something_else(text: str) -> None:
     assert answered(text) == [], BUNDLED.understand(text).reason
+
+
+@pytest.mark.parametrize("text", ["最近脸有点红", "用了之后脸有点痒", "脸有点刺痛"])
+def test_a_cue_or_filler_typed_is_that_word_not_a_typo(text: str) -> None:
+    """有 of 有点 sounds like 油 (脸油): a function character is never read as a typo of a content word."""
+    assert BUNDLED.understand(text).corrected == ""
+    assert "油" not in BUNDLED.understand(text).heard

@@ -92,6 +92,7 @@ def test_labelled_sets_ship_with_the_content() -> None:
         ("請問發貨要多久？", "请问发货要多久"),  # traditional → simplified, punctuation
         ("ＳＦ　包邮吗", "顺丰包邮吗"),  # full width, variants
         ("好好好好好的", "好的"),  # repeated characters
+        ("预算100以内 双11", "预算100以内双11"),  # but not repeated digits: 100 stays 100
         ("加我vx", "加我微信"),  # obfuscations
         ("退款😭😭到了吗!!!", "退款到了吗"),  # emoji
         ("", ""),

@@ -84,6 +84,8 @@ class Corrector:
             if found is None:
                 continue
             word, meant = found
+            if any(a != b and a in self.edges for a, b in zip(typed, word, strict=True)):
+                continue  # 脸有点红 is not 脸油: a cue or filler typed (有, 能) is that word, not a typo
             differ = sum(a != b for a, b in zip(typed, word, strict=True))
             if differ * 2 <= length and self.frequency(typed) * 2 < max(2, self.frequency(word)):
                 return typed, meant

@@ -17,7 +17,7 @@ import zhconv.zhconv as _zhconv
 
 from bot.variants import Variants
 
-_REPEATS = re.compile(r"(.)\1+")
+_REPEATS = re.compile(r"(\D)\1+")  # 好好好 → 好; digits stay (100以内, 双11)
 MAX_INPUT = 500  # characters looked at; a 5,000-character paste is cut, not scanned
 
 
