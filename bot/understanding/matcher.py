@@ -178,10 +178,10 @@ class Understanding:
         if len(parts) > 1:
             missed = decision is not Decision.ANSWER
             answered = self._clauses_answered(parts, stories=missed)
-            if not answered and missed and candidates and self.index.known_share(analysis) > SHOP_TALK:
+            if not answered and missed and self.index.known_share(analysis) > SHOP_TALK:
                 alone = self._clauses_answered(parts, least=1, stories=missed)
-                if alone == [candidates[0].entry]:  # the whole message leans the same way as its one clause
-                    answered = alone
+                if alone and (not candidates or alone == [candidates[0].entry]):
+                    answered = alone  # the whole message leans the same way as its one clause, or nowhere
             if answered and answered != answers:
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} 句话，回答了其中 {len(answered)} 条"
