@@ -73,6 +73,7 @@ class Understanding:
             self.intents = IntentIndex.build(knowledge, self.normalize)
             self.product_answers = Index(self._product_documents(), FACTORS)
             self._product_positions: dict[str, frozenset[int]] = {}
+            self._last_correction: tuple[str, tuple[str, list[tuple[str, str]]]] | None = None
 
     def _vocabulary(self) -> Iterator[str]:
         for product in self.knowledge.products:
@@ -145,7 +146,7 @@ class Understanding:
         statement; `corrected`: what the corrector made of it and that reading's analysis, when the caller
         has them already."""
         candidates = self._askable(self.index.search(analysis, statement=statement), analysis)
-        text, fixes, other = corrected or (*self.corrector(normalized, words), None)
+        text, fixes, other = corrected or (*self._corrected(normalized, words), None)
         if fixes:
             if other is None:
                 other = self.analyze(text)
@@ -214,8 +215,15 @@ class Understanding:
         """The normalised text with its typos read as the knowledge base's words; "" when it has none. Whether the
         FAQ match keeps that reading is decided apart (search); survey answers and product names use it always:
         我是敏敢肌 says 敏感肌 whatever the FAQ makes of the rest."""
-        heard, fixes = self.corrector(normalized, SEGMENTER.cut(normalized))
+        heard, fixes = self._corrected(normalized)
         return heard if fixes else ""
+
+    def _corrected(self, normalized: str, words: list[str] | None = None) -> tuple[str, list[tuple[str, str]]]:
+        """The corrector's reading of the last message read (search and hear both ask for it)."""
+        last = self._last_correction
+        if last is None or last[0] != normalized:
+            last = self._last_correction = (normalized, self.corrector(normalized, words or SEGMENTER.cut(normalized)))
+        return last[1]
 
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""
