@@ -53,12 +53,20 @@ def clauses_answered(u: Understanding, parts: list[str], least: int = 2, *, stor
     for number, ((part, normalized, words, analysis), can) in enumerate(zip(readings, possible, strict=True)):
         if can:
             asks = u._asks(part, normalized, analysis)
+            if not asks and not stories and not _may_request(u, analysis):
+                continue  # a statement counts only as a request (我要退款), which says a phrasing whole
             # search(part), without reading it again
             found = u._search(normalized, words, analysis, not asks, corrections.get(number))[1]
             decision, answers, _, _ = u.decide(found)
             if decision is Decision.ANSWER:
                 told[number] = (asks or _requests(u, found[0]), answers)
     return _counted(told, stories, least)
+
+def _may_request(u: Understanding, analysis: Analysis) -> bool:
+    """Whether a statement clause can score WHOLE_PHRASING as typed (Index.ceiling; a reading with typos corrected
+    never does: CORRECTION_DISCOUNT): else no search can make it a request."""
+    return u.index.ceiling(analysis) >= WHOLE_PHRASING
+
 
 def _requests(u: Understanding, best: Scored) -> bool:
     """A statement that says one of its entry's questions and nothing more asks it (我要退款); a keyword
