@@ -21,7 +21,14 @@ WHOLE_PHRASING = 99.95  # a score that says all of a phrasing and nothing more
 
 
 def clauses_answered(u: Understanding, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
-    """The entries a message's clauses answer, in order; [] unless at least `least` clauses are answered
+    """The entries a message's clauses answer (see `answered_clauses`), counted: `counted(told, stories, least)`."""
+    return counted(answered_clauses(u, parts, least, stories=stories), stories, least)
+
+
+def answered_clauses(u: Understanding, parts: list[str], least: int = 2, *,
+                     stories: bool = False) -> dict[int, tuple[bool, list[str]]]:
+    """Clause number → (asks, entries) for every clause answered; {} when fewer than `least` can be. Counted
+    by `counted`: [] unless at least `least` clauses are answered
     (two that ask the same entry in other words count as two) and one of them asks: a question, or a
     request that says one of its entry's questions and nothing more (我要退款). With `stories` (the whole
     message was not answered), a statement answered right beside it counts too: 买了一周了还没发货 我要退款
@@ -40,7 +47,7 @@ def clauses_answered(u: Understanding, parts: list[str], least: int = 2, *, stor
     unsure = [number for number, can in enumerate(possible) if not can]
     for left, number in enumerate(unsure):
         if sum(possible) + len(unsure) - left < least:
-            return []
+            return {}
         _, normalized, words, _ = readings[number]
         corrected, fixes = u.corrector(normalized, words)
         other = u.analyze(corrected) if fixes else None
@@ -48,7 +55,7 @@ def clauses_answered(u: Understanding, parts: list[str], least: int = 2, *, stor
         if other is not None:
             possible[number] = u.index.ceiling(other) * CORRECTION_DISCOUNT >= hit
     if sum(possible) < least:
-        return []
+        return {}
     told: dict[int, tuple[bool, list[str]]] = {}  # clause answered → (asks, its entries)
     for number, ((part, normalized, words, analysis), can) in enumerate(zip(readings, possible, strict=True)):
         if can:
@@ -60,7 +67,8 @@ def clauses_answered(u: Understanding, parts: list[str], least: int = 2, *, stor
             decision, answers, _, _ = u.decide(found)
             if decision is Decision.ANSWER:
                 told[number] = (asks or _requests(u, found[0]), answers)
-    return _counted(told, stories, least)
+    return told
+
 
 def _may_request(u: Understanding, analysis: Analysis) -> bool:
     """Whether a statement clause can score WHOLE_PHRASING as typed (Index.ceiling; a reading with typos corrected
@@ -74,7 +82,7 @@ def _requests(u: Understanding, best: Scored) -> bool:
     return best.score >= WHOLE_PHRASING and best.matched in u.faq_by_id[best.entry].questions
 
 
-def _counted(told: dict[int, tuple[bool, list[str]]], stories: bool, least: int) -> list[str]:
+def counted(told: dict[int, tuple[bool, list[str]]], stories: bool, least: int) -> list[str]:
     """The entries of the clauses that ask, and with `stories` of a statement right beside one (a story told
     with the question); [] unless `least` clauses count and one asks (到广州了，这是新号 is news)."""
     asking = {number for number, (asks, _) in told.items() if asks}

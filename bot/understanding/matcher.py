@@ -23,7 +23,7 @@ from bot.understanding.analysis import FACTORS, NEGATED, Analysis, Analyzer
 from bot.understanding.segment import SEGMENTER
 
 __all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
-from bot.understanding.clause_reading import CORRECTION_DISCOUNT, clauses_answered
+from bot.understanding.clause_reading import CORRECTION_DISCOUNT, answered_clauses, clauses_answered, counted
 from bot.understanding.correction import Corrector
 from bot.understanding.index import Index, Scored
 from bot.understanding.intents import IntentIndex
@@ -178,9 +178,11 @@ class Understanding:
         parts = clauses(text)
         if len(parts) > 1:
             missed = decision is not Decision.ANSWER
-            answered = self._clauses_answered(parts, stories=missed)
-            if not answered and missed and self.index.known_share(analysis) > SHOP_TALK:
-                alone = self._clauses_answered(parts, least=1, stories=missed)
+            shop_talk = missed and self.index.known_share(analysis) > SHOP_TALK
+            told = answered_clauses(self, parts, 1 if shop_talk else 2, stories=missed)  # read once for both
+            answered = counted(told, missed, 2)
+            if not answered and shop_talk:
+                alone = counted(told, missed, 1)
                 if alone and (not candidates or alone == [candidates[0].entry]):
                     answered = alone  # the whole message leans the same way as its one clause, or nowhere
             if answered and answered != answers:
