@@ -63,7 +63,7 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
     _not_again(ctx)
     if len(messages) < len(before):
         dropped = [m.label for m in before if all(m is not kept for kept in messages)]
-        ctx.why.append(f"one turn, one reply: left out {', '.join(dropped)}")
+        ctx.why.append(f"一轮只说一件事：不说 {'、'.join(dropped)}")
     remember(ctx.session, SAID, [m.text for m in messages if m.text])
 
 
@@ -76,8 +76,7 @@ def _not_again(ctx: TurnContext) -> None:
         return
     alone = len(repeated) == len(messages)
     key = AGAIN if alone else ABOVE
-    ctx.why.append(f"{', '.join(messages[n].label for n in repeated)} said word for word on the turn before: "
-                   f"{key} instead")
+    ctx.why.append(f"{'、'.join(messages[n].label for n in repeated)} 上一轮原话说过：改说 {key}")
     kept = [message for number, message in enumerate(messages) if number not in repeated]
     if ctx.persona.has(key):
         ctx.say(key)

@@ -24,10 +24,10 @@ def recall(ctx: TurnContext, result: Result) -> bool:
     if offered is None:
         if not ctx.persona.has(NONE):
             return False
-        ctx.why.append("asked which product was recommended: none on record")
+        ctx.why.append("问上次推荐的是哪款：还没推荐过")
         ctx.say(NONE)
         return True
-    ctx.why.append(f"asked which product was recommended: {offered.id}, the last offer on record")
+    ctx.why.append(f"问上次推荐的是哪款：记下的最后一次是 {offered.id}")
     ctx.say(RECALLED, product=offered.name, pitch=offered.pitch)
     remember(ctx.session, "product", offered.id)  # 多少钱 / 怎么用 next are about it
     return True

@@ -23,5 +23,5 @@ def as_told(ctx: TurnContext, result: Result) -> Result:
         reading = understanding.understand(label)
         if reading.decision is Decision.ANSWER:
             return replace(result, decision=Decision.ANSWER, answers=reading.answers, near_miss=False,
-                           reason=f"{result.reason}; mentions {label} (codebook): answered as “{label}”")
+                           reason=f"{result.reason}；说到了编码本的 {label}：按“{label}”回答")
     return result

@@ -193,7 +193,7 @@ class Understanding:
             decision, answers, near = Decision.MISS, [], False  # 不买了 is no 不是我买的, whatever their characters
             reason = f"是拒绝（{'、'.join(refusing)}），此外没有 FAQ 能答的话；不按“{reason}”回答"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis), analysis.text,
+                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis),
                       self.hear(normalized))
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:

@@ -27,14 +27,13 @@ class Result:
     kinds: frozenset[str] = frozenset()
     words: tuple[str, ...] = ()  # the content words the message was understood by
     question: bool = False  # asks something: a question kind (多久, 怎么), a question ending (吗) or a ？
-    read: str = ""  # the normalised text as understood: with typos corrected (防嗮霜 → 防晒) when they were
     corrected: str = ""  # the normalised text with typos read as the knowledge's words (敏敢肌 → 敏感肌), if any were
 
     @property
     def heard(self) -> str:
-        """What the customer meant to type: her typos read as the knowledge's words (whether or not the FAQ match
-        kept that reading), else the reading understood, else the normalised text."""
-        return self.corrected or self.read or self.normalized
+        """What the customer meant to type (防嗮霜 → 防晒霜): her typos read as the knowledge's words, whether or not
+        the FAQ match kept that reading, else the normalised text."""
+        return self.corrected or self.normalized
 
     def has_intent(self, name: str) -> bool:
         return any(intent == name for intent, _ in self.intents)
