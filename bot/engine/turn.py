@@ -23,7 +23,7 @@ says replaces a "not sure" said to a statement).
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import backoff, care, coherent, recall, replies, sales, survey, told, welcome
+from bot.engine import backoff, care, coherent, recall, replies, sales, survey, told, unmatched, welcome
 from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
@@ -33,7 +33,6 @@ from bot.engine.proactive import followup
 from bot.engine.reading import acknowledges, ambiguous, state_of, takes_free_answers, understood
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
-from bot.understanding.names import told_name
 
 _CUSTOMER_ACTS = frozenset({InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.IMAGE, InboundKind.VOICE,
                             InboundKind.VIDEO, InboundKind.FILE, InboundKind.LOCATION, InboundKind.LINK,
@@ -270,40 +269,4 @@ class TurnRun:
         if result.decision is Decision.CLARIFY and (result.question or not result.intents):
             replies.numbered_choice(ctx, result)  # 好的收到 (an answer, not a question) gets no menu of two
             return
-        told = told_name(result, ctx.content.understanding.understand) if ctx.persona.has("name.saved") else None
-        if told:  # 叫我小雨 before she was asked: kept (the icebreak then does not ask it)
-            ctx.session.slots["name"] = told
-            ctx.say("name.saved")
-            return
-        for smalltalk in ("greeting", "thanks"):
-            if result.has_intent(smalltalk):
-                ctx.say(smalltalk)
-                return
-        backoff.refused_in_view(ctx, result, in_flow)  # 算了 不买了 about the product just discussed: a refusal
-        for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
-            if ctx.persona.has(f"intent.{name}"):
-                ctx.say(f"intent.{name}")
-                if result.question:  # 多少钱 → (which one?) → 舒缓修护精华: its price
-                    remember(session, "open_question", result.normalized)
-                return
-        if not in_flow and result.has_intent("cold"):
-            ctx.why.append("不在流程里的冷淡回答（嗯/哦）：故意不回（克制）")
-            return
-        if not in_flow and (result.has_intent("affirm") or result.has_intent("deny")):
-            ctx.say("ack")
-            return
-        if result.near_miss:
-            ctx.reply.near_miss = result
-        waits_for_a_reply = state is not None and state.ask is None and bool(result.words)  # "reply 好"
-        if result.question and (takes_free_answers(state) or waits_for_a_reply):
-            # a catch-all must not take the question, nor a reprompt to reply 好 answer it (量子力学怎么学)
-            ctx.why.append("知识库答不了这个问题：老实说不确定，流程停在原地")
-            ctx.say("fallback")
-            self.unsure.append(ctx.reply.messages[-1])  # 怎么办啊 with an urgent need: the offer answers it
-            return
-        if not in_flow and not result.question and ctx.reply.messages:
-            ctx.why.append("这一轮已经回过话了，没听懂的这句陈述不再说“我在听”")
-            return  # 别推了 我就问问: the opt-out line answers the burst
-        before = len(ctx.reply.messages)
-        replies.not_understood(ctx, flows, question=result.question)
-        self.unsure += ctx.reply.messages[before:]  # a reprompt or "not sure": the policy's flow may answer it
+        self.unsure += unmatched.reply(ctx, flows, result, state, in_flow)

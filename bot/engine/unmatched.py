@@ -1,0 +1,57 @@
+"""What a message that no flow rule and no FAQ answer took gets: a name given unasked, small talk, a refusal of
+the product in view, the persona's own line for an intent, silence for a cold reply outside a flow, or an honest
+"not sure" (the fallback) — in that order (the tail of the precedence in engine/turn.py)."""
+
+from __future__ import annotations
+
+from bot.conversation import Outbound
+from bot.engine import backoff, replies
+from bot.engine.flow_runner import FlowRunner
+from bot.engine.flows import State
+from bot.engine.followup import remember
+from bot.engine.reading import takes_free_answers
+from bot.engine.turn_context import TurnContext
+from bot.understanding.matcher import Result
+from bot.understanding.names import told_name
+
+
+def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | None, in_flow: bool) -> list[Outbound]:
+    """Answer what nothing else took; returns the "not sure" (or reprompt) said to it, which the policy's flow
+    may replace when the message showed need (怎么办啊 with an urgent need)."""
+    session = ctx.session
+    told = told_name(result, ctx.content.understanding.understand) if ctx.persona.has("name.saved") else None
+    if told:  # 叫我小雨 before she was asked: kept (the icebreak then does not ask it)
+        session.slots["name"] = told
+        ctx.say("name.saved")
+        return []
+    for smalltalk in ("greeting", "thanks"):
+        if result.has_intent(smalltalk):
+            ctx.say(smalltalk)
+            return []
+    backoff.refused_in_view(ctx, result, in_flow)  # 算了 不买了 about the product just discussed: a refusal
+    for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
+        if ctx.persona.has(f"intent.{name}"):
+            ctx.say(f"intent.{name}")
+            if result.question:  # 多少钱 → (which one?) → 舒缓修护精华: its price
+                remember(session, "open_question", result.normalized)
+            return []
+    if not in_flow and result.has_intent("cold"):
+        ctx.why.append("不在流程里的冷淡回答（嗯/哦）：故意不回（克制）")
+        return []
+    if not in_flow and (result.has_intent("affirm") or result.has_intent("deny")):
+        ctx.say("ack")
+        return []
+    if result.near_miss:
+        ctx.reply.near_miss = result
+    waits_for_a_reply = state is not None and state.ask is None and bool(result.words)  # "reply 好"
+    if result.question and (takes_free_answers(state) or waits_for_a_reply):
+        # a catch-all must not take the question, nor a reprompt to reply 好 answer it (量子力学怎么学)
+        ctx.why.append("知识库答不了这个问题：老实说不确定，流程停在原地")
+        ctx.say("fallback")
+        return [ctx.reply.messages[-1]]
+    if not in_flow and not result.question and ctx.reply.messages:
+        ctx.why.append("这一轮已经回过话了，没听懂的这句陈述不再说“我在听”")
+        return []  # 别推了 我就问问: the opt-out line answers the burst
+    before = len(ctx.reply.messages)
+    replies.not_understood(ctx, flows, question=result.question)
+    return ctx.reply.messages[before:]
