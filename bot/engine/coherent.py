@@ -2,7 +2,7 @@
 
 What the pieces of a turn produced (engine/turn.py answers a burst, or 你好 我是学生党 没什么钱 cut at its spaces,
 piece by piece) is tidied once, at the end of the turn:
-- a "not understood" line (reprompt, fallback, statement.unclear, unsure) is dropped when another piece of the
+- a "not understood" line (reprompt, fallback, statement.unclear, unsure, suggest) is dropped when another piece of the
   turn was answered (我是宝妈 还在哺乳期: the nursing answer, not "我没太接住" before it), and of several such lines
   only the first is kept: never two fallbacks in one turn;
 - a social line (ack, thanks, greeting) stands only alone (谢谢 不用了: "不打扰你啦", not "不客气" as well);
@@ -14,10 +14,11 @@ The texts said are remembered for the next turn (session.context `said`).
 from __future__ import annotations
 
 from bot.conversation import Outbound
+from bot.engine import suggestion
 from bot.engine.followup import recent, remember
 from bot.engine.turn_context import TurnContext
 
-NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "unsure"})
+NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "unsure", "suggest"})
 SOCIAL = frozenset({"ack", "thanks", "greeting"})
 AGAIN, ABOVE = "faq.again", "faq.above"  # persona keys: the answer just given, alone / beside another message
 SAID = "said"  # session.context: the texts of the turn before
@@ -61,6 +62,8 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
     elif len(missed) > 1:
         messages[:] = missed[:1]
     _not_again(ctx)
+    if not any(m.label == "suggest" for m in messages):
+        suggestion.forget(ctx.session)  # dropped (another piece was answered): a later 是 is not a yes to it
     if len(messages) < len(before):
         dropped = [m.label for m in before if all(m is not kept for kept in messages)]
         ctx.why.append(f"一轮只说一件事：不说 {'、'.join(dropped)}")

@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import backoff, replies
+from bot.engine import backoff, replies, suggestion
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import remember
@@ -43,6 +43,9 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         return []
     if result.near_miss:
         ctx.reply.near_miss = result
+    offered = suggestion.offer(ctx, result)  # 你是想问「…」吗: one entry leads clearly, not far enough to answer
+    if offered is not None:
+        return [offered]
     waits_for_a_reply = state is not None and state.ask is None and bool(result.words)  # "reply 好"
     if result.question and (takes_free_answers(state) or waits_for_a_reply):
         # a catch-all must not take the question, nor a reprompt to reply 好 answer it (量子力学怎么学)

@@ -58,6 +58,9 @@ class Report:
     false_answers: int = 0
     several: int = 0
     several_ok: int = 0
+    suggested_right: int = 0  # in-scope questions missed, offered 你是想问「…」吗 with the right entry
+    suggested_wrong: int = 0  # … with another entry
+    suggested_out: int = 0  # out-of-scope questions offered one
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -86,6 +89,8 @@ class Report:
             ("out-of-scope queries", f"{self.out_of_scope}"),
             ("false answers (out-of-scope answered)", f"{self.false_answer_rate:.1%}"),
             ("several questions in one message: all answered", f"{self.several_ok}/{self.several}"),
+            ("missed, suggested (你是想问…吗): right / wrong / out-of-scope",
+             f"{self.suggested_right} / {self.suggested_wrong} / {self.suggested_out}"),
         ]
 
     def table(self) -> str:
@@ -102,6 +107,9 @@ def evaluate(understand: Callable[[str], Result], labelled: LabelledSet) -> Repo
         if result.decision is Decision.ANSWER and result.answers[:1] == [expected]:
             report.top1 += 1
             continue
+        if result.suggestion:
+            report.suggested_right += result.suggestion == expected
+            report.suggested_wrong += result.suggestion != expected
         if result.decision is Decision.CLARIFY:
             report.clarified += 1
             report.clarified_right += expected in result.answers
@@ -112,6 +120,7 @@ def evaluate(understand: Callable[[str], Result], labelled: LabelledSet) -> Repo
     for query in labelled.out_of_scope:
         result = understand(query)
         report.out_of_scope += 1
+        report.suggested_out += bool(result.suggestion)
         if result.decision is Decision.ANSWER:
             report.false_answers += 1
             report.failures.append(f"out-of-scope {query!r}: answered {result.answers} ({result.reason})")

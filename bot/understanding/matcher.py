@@ -192,9 +192,19 @@ class Understanding:
         if refusing and decision is not Decision.MISS and not self._asks_besides(normalized, set(refusing)):
             decision, answers, near = Decision.MISS, [], False  # 不买了 is no 不是我买的, whatever their characters
             reason = f"是拒绝（{'、'.join(refusing)}），此外没有 FAQ 能答的话；不按“{reason}”回答"
+        asks = self._asks(text, normalized, analysis)
+        offer = self._suggestion(candidates) if decision is Decision.MISS and asks and not refusing else ""
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis),
-                      self.hear(normalized))
+                      analysis.kinds, analysis.words, asks, self.hear(normalized), offer)
+
+    def _suggestion(self, candidates: list[Scored]) -> str:
+        """The entry to offer a question we cannot answer outright (你是想问「…」吗): the best candidate, when it
+        reaches `suggest` and leads the next by `suggest_margin` (docs/understanding.md, "Suggestions")."""
+        t = self.thresholds
+        if not candidates or candidates[0].score < t.suggest:
+            return ""
+        second = candidates[1].score if len(candidates) > 1 else 0.0
+        return candidates[0].entry if candidates[0].score - second >= t.suggest_margin else ""
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
         return clauses_answered(self, parts, least, stories=stories)

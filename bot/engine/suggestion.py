@@ -1,0 +1,58 @@
+"""A question we cannot answer outright, but one FAQ entry leads clearly (understanding's `suggestion`): the
+persona's `suggest` asks 你是想问「…」吗 instead of a plain "not sure"; a yes on the next turn (1, 是, 对, 嗯)
+gets that answer, a no (不是) gets `suggest.no`. Without `suggest` in the persona the fallback is said as before.
+"""
+
+from __future__ import annotations
+
+from bot.conversation import Outbound
+from bot.engine.followup import recent, remember
+from bot.engine.session import Session
+from bot.engine.turn_context import TurnContext
+from bot.understanding.result import Decision, Result
+
+SUGGESTED = "suggested"  # session.context: the entry offered on the turn before
+_YES = frozenset({"1", "一", "是", "是的", "是啊", "是呀", "对", "对的", "对啊", "对呀", "对对", "对对对", "嗯", "嗯嗯",
+                  "嗯呢", "就是", "就是这个", "是这个", "没错", "yes"})
+_NO = frozenset({"不是", "不对", "不是的", "不是这个", "没有", "no"})
+_SHORT = 6  # characters: a longer reply says something of its own
+
+
+def offer(ctx: TurnContext, result: Result) -> Outbound | None:
+    """Ask whether she meant the entry that leads; None when there is none to offer (or one was this turn)."""
+    entry = result.suggestion
+    if (result.decision is not Decision.MISS or not entry or not ctx.persona.has("suggest")
+            or any(message.label == "suggest" for message in ctx.reply.messages)):
+        return None
+    question = ctx.content.understanding.faq_by_id[entry].questions[0]
+    ctx.why.append(f"差一点答上：{entry} 明显领先，问她是不是想问“{question}”")
+    said = len(ctx.reply.messages)
+    ctx.say("suggest", question=question)
+    if len(ctx.reply.messages) == said:
+        return None
+    remember(ctx.session, SUGGESTED, entry)
+    return ctx.reply.messages[-1]
+
+
+def _offered(session: Session, result: Result) -> str | None:
+    entry = recent(session, SUGGESTED, within=1)
+    if not entry or result.question or len(result.normalized) > _SHORT:
+        return None
+    return str(entry)
+
+
+def taken(session: Session, result: Result) -> str | None:
+    """The entry offered on the turn before, when this reply says yes to it."""
+    entry = _offered(session, result)
+    if entry is not None and (result.normalized in _YES or result.has_intent("affirm")):
+        return entry
+    return None
+
+
+def declined(session: Session, result: Result) -> bool:
+    """This reply says no to the entry offered on the turn before."""
+    return _offered(session, result) is not None and (result.normalized in _NO or result.has_intent("deny"))
+
+
+def forget(session: Session) -> None:
+    session.context.pop(SUGGESTED, None)
