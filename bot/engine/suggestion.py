@@ -1,6 +1,7 @@
 """A question we cannot answer outright, but one FAQ entry leads clearly (understanding's `suggestion`): the
 persona's `suggest` asks 你是想问「…」吗 instead of a plain "not sure"; a yes on the next turn (1, 是, 对, 嗯)
-gets that answer, a no (不是) gets `suggest.no`. Without `suggest` in the persona the fallback is said as before.
+gets that answer (and what she asked is kept for `siyu misses` as a phrasing she confirmed), a no (不是) gets
+`suggest.no`. Without `suggest` in the persona the fallback is said as before.
 """
 
 from __future__ import annotations
@@ -30,23 +31,27 @@ def offer(ctx: TurnContext, result: Result) -> Outbound | None:
     ctx.say("suggest", question=question)
     if len(ctx.reply.messages) == said:
         return None
-    remember(ctx.session, SUGGESTED, entry)
+    remember(ctx.session, SUGGESTED, {"entry": entry, "asked": result.text[:200]})
     return ctx.reply.messages[-1]
 
 
-def _offered(session: Session, result: Result) -> str | None:
-    entry = recent(session, SUGGESTED, within=1)
-    if not entry or result.question or len(result.normalized) > _SHORT:
+def _offered(session: Session, result: Result) -> dict[str, str] | None:
+    offered = recent(session, SUGGESTED, within=1)
+    if not isinstance(offered, dict) or result.question or len(result.normalized) > _SHORT:
         return None
-    return str(entry)
+    return {"entry": str(offered.get("entry", "")), "asked": str(offered.get("asked", ""))}
 
 
-def taken(session: Session, result: Result) -> str | None:
-    """The entry offered on the turn before, when this reply says yes to it."""
-    entry = _offered(session, result)
-    if entry is not None and (result.normalized in _YES or result.has_intent("affirm")):
-        return entry
-    return None
+def taken(ctx: TurnContext, result: Result) -> str | None:
+    """The entry offered on the turn before, when this reply says yes to it; what she asked and that entry are
+    kept for `siyu misses` (a phrasing the customer confirmed, ready to add to the entry)."""
+    offered = _offered(ctx.session, result)
+    if offered is None or not (result.normalized in _YES or result.has_intent("affirm")):
+        return None
+    if offered["entry"] not in ctx.content.understanding.faq_by_id:
+        return None  # the content changed since: the entry is gone
+    ctx.reply.confirmed = (offered["asked"], offered["entry"])
+    return offered["entry"]
 
 
 def declined(session: Session, result: Result) -> bool:

@@ -207,7 +207,7 @@ class TurnRun:
             replies.answer(ctx, picked)
             self.answered = True
             return
-        meant = suggestion.taken(session, result)
+        meant = suggestion.taken(ctx, result)
         if meant is not None:  # 你是想问「…」吗 → 是: that answer
             ctx.why.append(f"顾客确认了猜的问题 {meant}")
             replies.answer(ctx, meant)
