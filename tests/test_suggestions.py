@@ -3,6 +3,7 @@ asked is kept for `siyu misses` as a phrasing she confirmed (engine/suggestion.p
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -35,8 +36,8 @@ async def test_a_confirmed_suggestion_is_answered_and_kept_for_siyu_misses(redis
     assert records[0]["customer"] != sim.customer  # a tag `siyu forget` finds, never the customer id
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
-    shown = subprocess.run([sys.executable, "-m", "bot", "misses"], capture_output=True, text=True,
-                           env={**env, "REDIS_URL": TEST_REDIS_URL}, timeout=60)
+    shown = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "misses"], capture_output=True,
+                                    text=True, env={**env, "REDIS_URL": TEST_REDIS_URL}, timeout=60)
     assert shown.returncode == 0, shown.stderr
     assert ASKED in shown.stdout and "顾客确认就是想问: damaged_item" in shown.stdout
 
