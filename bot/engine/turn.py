@@ -216,6 +216,11 @@ class TurnRun:
         if suggestion.declined(session, result):
             ctx.say("suggest.no" if ctx.persona.has("suggest.no") else "reprompt")
             return
+        instead = suggestion.asked_instead(session, result)
+        if instead:  # 不是 我是问精华晚上能不能用: what she asks instead is read as her message
+            suggestion.forget(session)
+            ctx.why.append(f"她说不是，改问：“{instead}”")
+            result = told.as_told(ctx, ctx.content.understanding.understand(instead))
         state = state_of(flows.current, session.state)
         if state is not None and acknowledges(result) and answered_last_turn(session):
             ctx.why.append("刚答完 FAQ 后的一句“好的”是听到了回答，不是同意流程里更早的问题：流程先等着")
