@@ -6,6 +6,7 @@ piece by piece) is tidied once, at the end of the turn:
   another piece of the turn was answered (我是宝妈 还在哺乳期: the nursing answer, not "我没太接住" before it), and
   of several such lines only the first is kept (never two fallbacks in one turn), a suggest.no only if alone;
 - a social line (ack, thanks, greeting) stands only alone (谢谢 不用了: "不打扰你啦", not "不客气" as well);
+- the same words are never said twice in one turn;
 - an answer said word for word on the turn before is not said again: the persona's `faq.again` says it is above
   when nothing else is said this turn, `faq.above` when something is (without `faq.above` it is left out).
 The texts said are remembered for the next turn (session.context `said`).
@@ -62,6 +63,10 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
     elif len(missed) > 1:  # 不是 + her question in other words, still not understood: the fallback, not "say it again"
         messages[:] = [m for m in missed if m.label != "suggest.no"][:1] or missed[:1]
     _not_again(ctx)
+    twice = [number for number, message in enumerate(messages)
+             if message.text and any(message.text == earlier.text for earlier in messages[:number])]
+    if twice:  # 孕妇 + 能用吗 each read as the pregnancy question: the same words are said once a turn
+        messages[:] = [message for number, message in enumerate(messages) if number not in twice]
     if not any(m.label == "suggest" for m in messages):
         suggestion.forget(ctx.session)  # dropped (another piece was answered): a later 是 is not a yes to it
     if len(messages) < len(before):
