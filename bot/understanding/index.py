@@ -31,6 +31,7 @@ QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" agai
 UNKNOWN_SHARE = 0.5  # a feature no entry uses (香港, 开车) weighs half the rarest known one
 CEILING_MARGIN = 1e-9  # relative: far above the rounding of a sum of a few dozen weights
 KEYWORD_PART = 0.85  # 有没有果酸 against the keyword 果酸换肤: a keyword of several words, only some of them said
+_NOTHING: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +73,14 @@ class Index:
         last_owner: list[int] = []
         owner_numbers: dict[str, int] = {}
         ids = self.ids
+        get = ids.get
+        # one object for each set of kinds, and one empty `whole`: at 100k phrasings a set each was 45 MB
+        kinds_shared: dict[frozenset[str], frozenset[str]] = {}
         for owner, text, analysis in docs:
             number = owner_numbers.setdefault(owner, len(owner_numbers))
             fids = []
             for feature in analysis.features:
-                fid = ids.get(feature)
+                fid = get(feature)
                 if fid is None:
                     fid = ids[feature] = len(using)
                     using.append(0)
@@ -87,26 +91,31 @@ class Index:
                 fids.append(fid)
             self.owners.append(owner)
             self.texts.append(text)
-            self.kinds.append(analysis.kinds)
+            self.kinds.append(kinds_shared.setdefault(analysis.kinds, analysis.kinds))
             self.features.append(tuple(fids))
-            words = frozenset(ids[f"{word[0]}w|{word[1:]}" if word[0] == NEGATED else "w|" + word]
-                              for word in analysis.words)
-            self.whole.append(words if (owner, text) in keywords and len(words) > 1 else frozenset())
+            words = _NOTHING
+            if (owner, text) in keywords:
+                words = frozenset(ids[f"{word[0]}w|{word[1:]}" if word[0] == NEGATED else "w|" + word]
+                                  for word in analysis.words)
+            self.whole.append(words if len(words) > 1 else _NOTHING)
         self.entries = max(1, len(owner_numbers))
         self.unknown_rarity = _rarity(self.entries, 0) * UNKNOWN_SHARE
         self.factors = factors
         names = list(ids)
         self.names = names
         self.weights = [_rarity(self.entries, n) * factors[_kind(name)] for name, n in zip(names, using, strict=True)]
-        self.totals = [sum(self.weights[f] for f in fids) or 1.0 for fids in self.features]
+        weight_of = self.weights.__getitem__
+        self.totals = [sum(map(weight_of, fids)) or 1.0 for fids in self.features]  # the same sums, in the same order
+        listed = [name[0] not in "ck" for name in names]  # single characters and question kinds only refine the score
         postings: dict[int, list[int]] = {}
         for position, features in enumerate(self.features):
             for fid in features:
-                if names[fid][0] not in "ck":  # single characters and question kinds only refine the score
+                if listed[fid]:
                     postings.setdefault(fid, []).append(position)
         self.postings = postings
         # the smallest total weight of a phrasing each feature reaches (see ceiling)
-        self.lightest = {fid: min(self.totals[p] for p in found) for fid, found in postings.items()}
+        total_of = self.totals.__getitem__
+        self.lightest = {fid: min(map(total_of, found)) for fid, found in postings.items()}
 
     def __len__(self) -> int:
         return len(self.owners)
