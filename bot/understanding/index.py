@@ -113,6 +113,10 @@ class Index:
                 if listed[fid]:
                     postings.setdefault(fid, []).append(position)
         self.postings = postings
+        self.sizes = {fid: len(found) for fid, found in postings.items()}
+        # c|退 → (c|¬退, its id) when the index has c|¬退: a message saying 退 clashes with the phrasings saying ¬退
+        self.opposed = {_opposite(name): (name, fid) for name, fid in ids.items() if name.startswith("c|")}
+        self.word_of = {fid: name[2:] for name, fid in ids.items() if name.startswith("w|")}  # the evidence shown
         # the smallest total weight of a phrasing each feature reaches (see ceiling)
         total_of = self.totals.__getitem__
         self.lightest = {fid: min(map(total_of, found)) for fid, found in postings.items()}
@@ -167,11 +171,12 @@ class Index:
                 total += weights[fid]
         if not known:
             return []
-        clash = {fid for f in query.features if f[0] == "c"
-                 if (fid := ids.get(_opposite(f))) is not None and _opposite(f) not in query.features}
+        features_said, opposed = query.features, self.opposed
+        clash = {opposite[1] for f in features_said
+                 if (opposite := opposed.get(f)) is not None and opposite[0] not in features_said}
         gathered: dict[int, float] = {}
-        postings = self.postings
-        for fid in sorted((f for f in known if f in postings), key=lambda f: len(postings[f])):
+        postings, sizes = self.postings, self.sizes
+        for fid in sorted((f for f in known if f in sizes), key=sizes.__getitem__):
             found = postings[fid] if among is None else [p for p in postings[fid] if p in among]
             if len(found) > COMMON_POSTINGS:
                 if gathered:
@@ -227,5 +232,6 @@ class Index:
                 for rank, (owner, (score, position, shared)) in enumerate(ranked)]
 
     def _evidence(self, shared: set[int]) -> tuple[str, ...]:
-        words = sorted((f for f in shared if self.names[f].startswith("w|")), key=lambda f: -self.weights[f])
-        return tuple(self.names[f][2:] for f in words)
+        word_of = self.word_of
+        words = sorted((f for f in shared if f in word_of), key=self.weights.__getitem__, reverse=True)  # stable
+        return tuple(map(word_of.__getitem__, words))

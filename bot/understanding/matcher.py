@@ -171,6 +171,7 @@ class Understanding:
         if not normalized:
             return Result(text, normalized, Decision.MISS, [], [], intents, "去掉标点、空格后什么都不剩")
         analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text)
+        heard = self.hear(normalized)  # while the whole message's correction is the one kept (clauses replace it)
         decision, answers, reason, near = self.decide(candidates)
         reason = note + reason
         if analysis.empty:
@@ -194,7 +195,7 @@ class Understanding:
             reason = f"是拒绝（{'、'.join(refusing)}），此外没有 FAQ 能答的话；不按“{reason}”回答"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
                       analysis.kinds, analysis.words, self._asks(text, normalized, analysis),
-                      self.hear(normalized))
+                      heard)
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
         return clauses_answered(self, parts, least, stories=stories)
