@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 from bot.understanding.analysis import NEGATED, Analysis
 
@@ -155,10 +156,11 @@ class Index:
         ceiling: float = 100 * explained ** QUERY_SHARE * said ** (1 - QUERY_SHARE) * (1 + CEILING_MARGIN)
         return ceiling
 
-    def search(self, query: Analysis, among: frozenset[int] | None = None, *, statement: bool = False) -> list[Scored]:
+    def search(self, query: Analysis, among: frozenset[int] | None = None, *, statement: bool = False,
+               limit: int | None = None) -> list[Scored]:
         """Every entry a phrasing of which shares evidence with the query, best first (only `among`
-        those phrasings when given). `statement`: the message asks nothing, so a phrasing that asks a kind
-        of question (几天到) fits it less than one that does not (到货了)."""
+        those phrasings when given; only the best `limit` entries when given). `statement`: the message asks
+        nothing, so a phrasing that asks a kind of question (几天到) fits it less than one that does not (到货了)."""
         ids, weights = self.ids, self.weights
         known: dict[int, float] = {}
         total = 0.0
@@ -174,24 +176,30 @@ class Index:
         features_said, opposed = query.features, self.opposed
         clash = {opposite[1] for f in features_said
                  if (opposite := opposed.get(f)) is not None and opposite[0] not in features_said}
-        gathered: dict[int, float] = {}
+        gathered: dict[int, float] = {}  # position → the weight of the features that found it
+        first: list[int] = []  # the first feature's positions, while it is the only one: all weigh the same
+        first_weight = 0.0
         postings, sizes = self.postings, self.sizes
         for fid in sorted((f for f in known if f in sizes), key=sizes.__getitem__):
             found = postings[fid] if among is None else [p for p in postings[fid] if p in among]
             if len(found) > COMMON_POSTINGS:
-                if gathered:
+                if first or gathered:
                     break  # the rest are commoner still; the exact score below counts them anyway
                 found = found[:COMMON_WALK]  # a message of common words only: a bounded look
             weight = known[fid]
-            if gathered:
-                add = gathered.get
-                for position in found:
-                    gathered[position] = add(position, 0.0) + weight
-            else:
-                gathered = dict.fromkeys(found, weight)  # 0.0 + weight, in the same order
-        # heapq.nlargest's documented equivalent (ties keep their order), and faster at any size here
-        shortlist = sorted(gathered, key=gathered.__getitem__, reverse=True)[:CANDIDATES] \
-            if len(gathered) > CANDIDATES else list(gathered)
+            if not (first or gathered):
+                first, first_weight = found, weight
+                continue
+            if not gathered:
+                gathered = dict.fromkeys(first, first_weight)  # 0.0 + weight, in the same order
+            # each position once per posting: gathered[p] = gathered.get(p, 0.0) + weight, in C
+            gathered.update(zip(found, map(weight.__add__, map(gathered.get, found, repeat(0.0))), strict=True))
+        if not gathered:  # one feature (能退吗: one common word, 1,500 phrasings): a stable sort keeps the first
+            shortlist = first[:CANDIDATES]
+        elif len(gathered) <= CANDIDATES:
+            shortlist = list(gathered)
+        else:  # heapq.nlargest's documented equivalent (ties keep their order), and faster at any size here
+            shortlist = sorted(gathered, key=gathered.__getitem__, reverse=True)[:CANDIDATES]
         # Sums run over the same sets in the same order as ever, so every score is the same to the last bit.
         weight_of = weights.__getitem__
         owners, features, totals, kinds_of, whole = self.owners, self.features, self.totals, self.kinds, self.whole
@@ -207,12 +215,13 @@ class Index:
                 union[owner] = set(shared)
             else:
                 found_by.update(shared)
-        explained = {owner: sum(map(weight_of, found)) / total for owner, found in union.items()}
+        query_share, phrasing_share = QUERY_SHARE, 1 - QUERY_SHARE
+        explained = {owner: (sum(map(weight_of, found)) / total) ** query_share for owner, found in union.items()}
         best: dict[str, tuple[float, int, set[int]]] = {}
         query_kinds = query.kinds
         for position, owner, shared, matched in shared_by:
-            said = min(1.0, matched / totals[position])
-            score = 100 * explained[owner] ** QUERY_SHARE * said ** (1 - QUERY_SHARE)
+            said = matched / totals[position]
+            score = 100 * explained[owner] * (said if said < 1.0 else 1.0) ** phrasing_share
             if query_kinds:
                 kinds = kinds_of[position]
                 if kinds and query_kinds.isdisjoint(kinds):
@@ -227,6 +236,8 @@ class Index:
             if held is None or held[0] < score:
                 best[owner] = (score, position, shared)
         ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)
+        if limit is not None:
+            del ranked[limit:]
         texts = self.texts
         return [Scored(owner, score, texts[position], self._evidence(shared) if rank < EXPLAINED else ())
                 for rank, (owner, (score, position, shared)) in enumerate(ranked)]
