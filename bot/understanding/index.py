@@ -15,9 +15,11 @@ first), and only the best few are scored exactly.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
+from typing import cast
 
 from bot.understanding.analysis import NEGATED, Analysis
 
@@ -58,6 +60,18 @@ def _opposite(feature: str) -> str:
     return "c|" + NEGATED + feature[2:]
 
 
+def _split_counts(features: list[tuple[int, ...]], numbers: list[int], size: int) -> list[int]:
+    """How many entries use each feature when an entry's phrasings are not all together: one more each time a
+    phrasing of another entry than the last one counted uses it (as ever)."""
+    using, last = [0] * size, [-1] * size
+    for number, fids in zip(numbers, features, strict=True):
+        for fid in fids:
+            if last[fid] != number:
+                last[fid] = number
+                using[fid] += 1
+    return using
+
+
 class Index:
     def __init__(self, docs: Iterable[tuple[str, str, Analysis]], factors: dict[str, float],
                  keywords: frozenset[tuple[str, str]] = frozenset()) -> None:
@@ -70,26 +84,29 @@ class Index:
         self.texts: list[str] = []
         self.kinds: list[frozenset[str]] = []
         self.features: list[tuple[int, ...]] = []
-        using: list[int] = []
-        last_owner: list[int] = []
+        numbers: list[int] = []  # each phrasing's entry, numbered
         owner_numbers: dict[str, int] = {}
         ids = self.ids
         get = ids.get
         # one object for each set of kinds, and one empty `whole`: at 100k phrasings a set each was 45 MB
         kinds_shared: dict[frozenset[str], frozenset[str]] = {}
+        using = Counter[int]()  # feature → entries using it, counted an entry at a time (in C)
+        entry_features: set[int] = set()
+        together = True  # every entry's phrasings one after the other (else `using` is counted again below)
         for owner, text, analysis in docs:
             number = owner_numbers.setdefault(owner, len(owner_numbers))
-            fids = []
-            for feature in analysis.features:
-                fid = get(feature)
-                if fid is None:
-                    fid = ids[feature] = len(using)
-                    using.append(0)
-                    last_owner.append(-1)
-                if last_owner[fid] != number:
-                    last_owner[fid] = number
-                    using[fid] += 1
-                fids.append(fid)
+            if numbers and number != numbers[-1]:
+                using.update(entry_features)
+                entry_features = set()
+                together = together and number == len(owner_numbers) - 1
+            numbers.append(number)
+            found = list(map(get, analysis.features))
+            if None in found:  # features met for the first time
+                for place, feature in enumerate(analysis.features):
+                    if found[place] is None:
+                        found[place] = ids[feature] = len(ids)
+            fids = cast(list[int], found)
+            entry_features.update(fids)
             self.owners.append(owner)
             self.texts.append(text)
             self.kinds.append(kinds_shared.setdefault(analysis.kinds, analysis.kinds))
@@ -99,12 +116,15 @@ class Index:
                 words = frozenset(ids[f"{word[0]}w|{word[1:]}" if word[0] == NEGATED else "w|" + word]
                                   for word in analysis.words)
             self.whole.append(words if len(words) > 1 else _NOTHING)
+        using.update(entry_features)
         self.entries = max(1, len(owner_numbers))
         self.unknown_rarity = _rarity(self.entries, 0) * UNKNOWN_SHARE
         self.factors = factors
         names = list(ids)
         self.names = names
-        self.weights = [_rarity(self.entries, n) * factors[_kind(name)] for name, n in zip(names, using, strict=True)]
+        counts = ([using[f] for f in range(len(names))] if together
+                  else _split_counts(self.features, numbers, len(names)))
+        self.weights = [_rarity(self.entries, n) * factors[_kind(name)] for name, n in zip(names, counts, strict=True)]
         weight_of = self.weights.__getitem__
         self.totals = [sum(map(weight_of, fids)) or 1.0 for fids in self.features]  # the same sums, in the same order
         listed = [name[0] not in "ck" for name in names]  # single characters and question kinds only refine the score
