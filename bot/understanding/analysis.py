@@ -266,21 +266,17 @@ class Analyzer:
                 if previous and not (previous.isascii() or word.isascii()):  # the pair across two words
                     pair = previous[-1] + word.removeprefix(NEGATED)[0]
                     names = by_pair.get(pair) or self._pair(pair)
-                    if previous[0] == NEGATED or word[0] == NEGATED:
-                        features[NEGATED + names[0]] = pair_factor
-                        features[NEGATED + names[1]] = sound_factor
-                    else:
-                        features[names[0]] = pair_factor
-                        features[names[1]] = sound_factor
+                    mark = NEGATED if previous[0] == NEGATED or word[0] == NEGATED else ""
+                    features[mark + names[0]] = pair_factor
+                    features[mark + names[1]] = sound_factor
                 previous = word
         return features
 
     def _pair(self, pair: str) -> tuple[str, str]:
-        """The pair feature and the sound-pair feature of two characters, kept once computed."""
-        key = self.sounds.key
-        names = "b|" + pair, "s|" + key(pair[0]) + " " + key(pair[1])
-        if len(self._by_pair) < WORD_CACHE:
-            self._by_pair[pair] = names
+        """The pair feature and the sound-pair feature of two characters (kept): b|油皮, s|you pi."""
+        names = self._by_pair[pair] = "b|" + pair, "s|" + self.sounds.key(pair[0]) + " " + self.sounds.key(pair[1])
+        if len(self._by_pair) > WORD_CACHE:
+            del self._by_pair[pair]
         return names
 
     def _word_features(self, word: str) -> dict[str, float]:
