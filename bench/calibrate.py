@@ -68,8 +68,8 @@ def main() -> None:
     search = understanding.search
 
     @cache
-    def cached(text: str, *, marked: bool = False) -> tuple[Analysis, list[Scored], str]:
-        return search(text, marked=marked)
+    def cached(text: str, *, marked: bool = False, few: bool = False) -> tuple[Analysis, list[Scored], str]:
+        return search(text, marked=marked, few=few)
 
     understanding.search = cached  # type: ignore[method-assign]
     sets = dict(labelled_sets(root))

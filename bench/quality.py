@@ -79,8 +79,8 @@ def main() -> None:
         labelled = LabelledSet.load(PARAPHRASE_DEV / "eval.yaml")
         search = other.search
         cache: dict[str, Any] = {}
-        other.search = lambda text, marked=False: cache.setdefault(  # type: ignore[method-assign]
-            (text, marked), search(text, marked=marked))
+        other.search = lambda text, marked=False, few=False: cache.setdefault(  # type: ignore[method-assign]
+            (text, marked, few), search(text, marked=marked, few=few))
 
         def ours_at(hit: float) -> Callable[[str], Result]:
             other.thresholds = other.thresholds.model_copy(update={"hit": hit})

@@ -17,6 +17,7 @@ does not leaves it unexplained or unsaid. They only refine a score: no phrasing 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4, "k": 0.75}
 KIND = "k|"
 WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
 _PARTICLES = frozenset("了完过的")  # what splits a verb-object word: 付完款, 下的单, 发了货
+_LATIN = re.compile(r"[\x00-\x7f]")  # a text without it (or all of it) has no word of letters and characters to join
 
 
 
@@ -63,6 +65,7 @@ class Analyzer:
         self.sounds = Sounds(language.confusions)
         self.known: frozenset[str] = frozenset()  # the words the knowledge base uses (set once it is indexed)
         self._by_word: dict[str, dict[str, float]] = {}
+        self._by_pair: dict[str, tuple[str, str]] = {}  # 油皮 → (b|油皮, s|you pi): a pair across two words
         self.minor = SEGMENTER.minor_words()
         self._kinds: ahocorasick.Automaton | None = None
         cues = [(cue, kind) for kind, words in language.kinds.items() for cue in words]
@@ -164,7 +167,7 @@ class Analyzer:
         """Words, with a question cue always a word of its own (怎样才能 is 怎样 + 才能, 怎么样 stays whole),
         and a word the knowledge base never uses cut around one it does (礼盒装 → 礼盒 + 装)."""
         tokens = SEGMENTER.cut(text) if cut is None else cut
-        if self.mixed and len(tokens) > 1:
+        if self.mixed and len(tokens) > 1 and not text.isascii() and _LATIN.search(text):
             tokens = self._mixed(tokens)
         if self.known:
             tokens = self._rejoin([piece for token in tokens for piece in self._around_known(token)])
@@ -255,18 +258,26 @@ class Analyzer:
     def _features(self, runs: list[list[str]]) -> dict[str, float]:
         features: dict[str, float] = {}
         pair_factor, sound_factor = FACTORS["b"], FACTORS["s"]
-        key = self.sounds.key
+        by_pair = self._by_pair
         for run in runs:
             previous = ""
             for word in run:
                 features.update(self._word_features(word))
                 if previous and not (previous.isascii() or word.isascii()):  # the pair across two words
+                    pair = previous[-1] + word.removeprefix(NEGATED)[0]
+                    names = by_pair.get(pair) or self._pair(pair)
                     mark = NEGATED if previous[0] == NEGATED or word[0] == NEGATED else ""
-                    left, right = previous[-1], word.removeprefix(NEGATED)[0]
-                    features[mark + "b|" + left + right] = pair_factor
-                    features[mark + "s|" + key(left) + " " + key(right)] = sound_factor
+                    features[mark + names[0]] = pair_factor
+                    features[mark + names[1]] = sound_factor
                 previous = word
         return features
+
+    def _pair(self, pair: str) -> tuple[str, str]:
+        """The pair feature and the sound-pair feature of two characters (kept): b|油皮, s|you pi."""
+        names = self._by_pair[pair] = "b|" + pair, "s|" + self.sounds.key(pair[0]) + " " + self.sounds.key(pair[1])
+        if len(self._by_pair) > WORD_CACHE:
+            del self._by_pair[pair]
+        return names
 
     def _word_features(self, word: str) -> dict[str, float]:
         """A word's own features (itself, its characters, the pairs inside it), kept once computed."""

@@ -63,7 +63,7 @@ def answered_clauses(u: Understanding, parts: list[str], least: int = 2, *,
             if not asks and not stories and not _may_request(u, analysis):
                 continue  # a statement counts only as a request (我要退款), which says a phrasing whole
             # search(part), without reading it again
-            found = u._search(normalized, words, analysis, not asks, corrections.get(number))[1]
+            found = u._search(normalized, words, analysis, not asks, corrections.get(number), few=True)[1]
             decision, answers, _, _ = u.decide(found)
             if decision is Decision.ANSWER:
                 told[number] = (asks or _requests(u, found[0]), answers)

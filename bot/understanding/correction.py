@@ -60,7 +60,7 @@ class Corrector:
             bounds.add(position)
             if len(word) > 1 and word[-1] in edges:
                 bounds.add(position - 1)
-        keys = [self.sounds.key(c) for c in text]
+        keys = list(map(self.sounds.key, text))
         out: list[str] = []
         fixes: list[tuple[str, str]] = []
         i = 0
@@ -74,11 +74,12 @@ class Corrector:
 
     def _at(self, text: str, keys: list[str], i: int, bounds: set[int]) -> tuple[str, str]:
         """The longest known or correctable stretch starting at i, as (typed, meant)."""
+        known, starts = self.known, i in bounds
         for length in range(min(LONGEST, len(text) - i), 1, -1):
             typed = text[i : i + length]
-            if typed in self.known:
+            if typed in known:
                 return typed, typed
-            if i not in bounds or i + length not in bounds:
+            if not starts or i + length not in bounds:
                 continue
             found = self.by_sound.get(tuple(keys[i : i + length]))
             if found is None:

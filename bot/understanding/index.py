@@ -15,8 +15,11 @@ first), and only the best few are scored exactly.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
+from typing import cast
 
 from bot.understanding.analysis import NEGATED, Analysis
 
@@ -31,6 +34,7 @@ QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" agai
 UNKNOWN_SHARE = 0.5  # a feature no entry uses (香港, 开车) weighs half the rarest known one
 CEILING_MARGIN = 1e-9  # relative: far above the rounding of a sum of a few dozen weights
 KEYWORD_PART = 0.85  # 有没有果酸 against the keyword 果酸换肤: a keyword of several words, only some of them said
+_NOTHING: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,18 @@ def _opposite(feature: str) -> str:
     return "c|" + NEGATED + feature[2:]
 
 
+def _split_counts(features: list[tuple[int, ...]], numbers: list[int], size: int) -> list[int]:
+    """How many entries use each feature when an entry's phrasings are not all together: one more each time a
+    phrasing of another entry than the last one counted uses it (as ever)."""
+    using, last = [0] * size, [-1] * size
+    for number, fids in zip(numbers, features, strict=True):
+        for fid in fids:
+            if last[fid] != number:
+                last[fid] = number
+                using[fid] += 1
+    return using
+
+
 class Index:
     def __init__(self, docs: Iterable[tuple[str, str, Analysis]], factors: dict[str, float],
                  keywords: frozenset[tuple[str, str]] = frozenset()) -> None:
@@ -68,45 +84,63 @@ class Index:
         self.texts: list[str] = []
         self.kinds: list[frozenset[str]] = []
         self.features: list[tuple[int, ...]] = []
-        using: list[int] = []
-        last_owner: list[int] = []
+        numbers: list[int] = []  # each phrasing's entry, numbered
         owner_numbers: dict[str, int] = {}
         ids = self.ids
+        get = ids.get
+        # one object for each set of kinds, and one empty `whole`: at 100k phrasings a set each was 45 MB
+        kinds_shared: dict[frozenset[str], frozenset[str]] = {}
+        using = Counter[int]()  # feature → entries using it, counted an entry at a time (in C)
+        entry_features: set[int] = set()
+        together = True  # every entry's phrasings one after the other (else `using` is counted again below)
         for owner, text, analysis in docs:
             number = owner_numbers.setdefault(owner, len(owner_numbers))
-            fids = []
-            for feature in analysis.features:
-                fid = ids.get(feature)
-                if fid is None:
-                    fid = ids[feature] = len(using)
-                    using.append(0)
-                    last_owner.append(-1)
-                if last_owner[fid] != number:
-                    last_owner[fid] = number
-                    using[fid] += 1
-                fids.append(fid)
+            if numbers and number != numbers[-1]:
+                using.update(entry_features)
+                entry_features = set()
+                together = together and number == len(owner_numbers) - 1
+            numbers.append(number)
+            found = list(map(get, analysis.features))
+            if None in found:  # features met for the first time
+                for place, feature in enumerate(analysis.features):
+                    if found[place] is None:
+                        found[place] = ids[feature] = len(ids)
+            fids = cast(list[int], found)
+            entry_features.update(fids)
             self.owners.append(owner)
             self.texts.append(text)
-            self.kinds.append(analysis.kinds)
+            self.kinds.append(kinds_shared.setdefault(analysis.kinds, analysis.kinds))
             self.features.append(tuple(fids))
-            words = frozenset(ids[f"{word[0]}w|{word[1:]}" if word[0] == NEGATED else "w|" + word]
-                              for word in analysis.words)
-            self.whole.append(words if (owner, text) in keywords and len(words) > 1 else frozenset())
+            words = _NOTHING
+            if (owner, text) in keywords:
+                words = frozenset(ids[f"{word[0]}w|{word[1:]}" if word[0] == NEGATED else "w|" + word]
+                                  for word in analysis.words)
+            self.whole.append(words if len(words) > 1 else _NOTHING)
+        using.update(entry_features)
         self.entries = max(1, len(owner_numbers))
         self.unknown_rarity = _rarity(self.entries, 0) * UNKNOWN_SHARE
         self.factors = factors
         names = list(ids)
         self.names = names
-        self.weights = [_rarity(self.entries, n) * factors[_kind(name)] for name, n in zip(names, using, strict=True)]
-        self.totals = [sum(self.weights[f] for f in fids) or 1.0 for fids in self.features]
+        counts = ([using[f] for f in range(len(names))] if together
+                  else _split_counts(self.features, numbers, len(names)))
+        self.weights = [_rarity(self.entries, n) * factors[_kind(name)] for name, n in zip(names, counts, strict=True)]
+        weight_of = self.weights.__getitem__
+        self.totals = [sum(map(weight_of, fids)) or 1.0 for fids in self.features]  # the same sums, in the same order
+        listed = [name[0] not in "ck" for name in names]  # single characters and question kinds only refine the score
         postings: dict[int, list[int]] = {}
         for position, features in enumerate(self.features):
             for fid in features:
-                if names[fid][0] not in "ck":  # single characters and question kinds only refine the score
+                if listed[fid]:
                     postings.setdefault(fid, []).append(position)
         self.postings = postings
+        self.sizes = {fid: len(found) for fid, found in postings.items()}
+        # c|退 → (c|¬退, its id) when the index has c|¬退: a message saying 退 clashes with the phrasings saying ¬退
+        self.opposed = {_opposite(name): (name, fid) for name, fid in ids.items() if name.startswith("c|")}
+        self.word_of = {fid: name[2:] for name, fid in ids.items() if name.startswith("w|")}  # the evidence shown
         # the smallest total weight of a phrasing each feature reaches (see ceiling)
-        self.lightest = {fid: min(self.totals[p] for p in found) for fid, found in postings.items()}
+        total_of = self.totals.__getitem__
+        self.lightest = {fid: min(map(total_of, found)) for fid, found in postings.items()}
 
     def __len__(self) -> int:
         return len(self.owners)
@@ -142,10 +176,11 @@ class Index:
         ceiling: float = 100 * explained ** QUERY_SHARE * said ** (1 - QUERY_SHARE) * (1 + CEILING_MARGIN)
         return ceiling
 
-    def search(self, query: Analysis, among: frozenset[int] | None = None, *, statement: bool = False) -> list[Scored]:
+    def search(self, query: Analysis, among: frozenset[int] | None = None, *, statement: bool = False,
+               limit: int | None = None) -> list[Scored]:
         """Every entry a phrasing of which shares evidence with the query, best first (only `among`
-        those phrasings when given). `statement`: the message asks nothing, so a phrasing that asks a kind
-        of question (几天到) fits it less than one that does not (到货了)."""
+        those phrasings when given; only the best `limit` entries when given). `statement`: the message asks
+        nothing, so a phrasing that asks a kind of question (几天到) fits it less than one that does not (到货了)."""
         ids, weights = self.ids, self.weights
         known: dict[int, float] = {}
         total = 0.0
@@ -158,26 +193,33 @@ class Index:
                 total += weights[fid]
         if not known:
             return []
-        clash = {fid for f in query.features if f[0] == "c"
-                 if (fid := ids.get(_opposite(f))) is not None and _opposite(f) not in query.features}
-        gathered: dict[int, float] = {}
-        postings = self.postings
-        for fid in sorted((f for f in known if f in postings), key=lambda f: len(postings[f])):
+        features_said, opposed = query.features, self.opposed
+        clash = {opposite[1] for f in features_said
+                 if (opposite := opposed.get(f)) is not None and opposite[0] not in features_said}
+        gathered: dict[int, float] = {}  # position → the weight of the features that found it
+        first: list[int] = []  # the first feature's positions, while it is the only one: all weigh the same
+        first_weight = 0.0
+        postings, sizes = self.postings, self.sizes
+        for fid in sorted((f for f in known if f in sizes), key=sizes.__getitem__):
             found = postings[fid] if among is None else [p for p in postings[fid] if p in among]
             if len(found) > COMMON_POSTINGS:
-                if gathered:
+                if first or gathered:
                     break  # the rest are commoner still; the exact score below counts them anyway
                 found = found[:COMMON_WALK]  # a message of common words only: a bounded look
             weight = known[fid]
-            if gathered:
-                add = gathered.get
-                for position in found:
-                    gathered[position] = add(position, 0.0) + weight
-            else:
-                gathered = dict.fromkeys(found, weight)  # 0.0 + weight, in the same order
-        # heapq.nlargest's documented equivalent (ties keep their order), and faster at any size here
-        shortlist = sorted(gathered, key=gathered.__getitem__, reverse=True)[:CANDIDATES] \
-            if len(gathered) > CANDIDATES else list(gathered)
+            if not (first or gathered):
+                first, first_weight = found, weight
+                continue
+            if not gathered:
+                gathered = dict.fromkeys(first, first_weight)  # 0.0 + weight, in the same order
+            # each position once per posting: gathered[p] = gathered.get(p, 0.0) + weight, in C
+            gathered.update(zip(found, map(weight.__add__, map(gathered.get, found, repeat(0.0))), strict=True))
+        if not gathered:  # one feature (能退吗: one common word, 1,500 phrasings): a stable sort keeps the first
+            shortlist = first[:CANDIDATES]
+        elif len(gathered) <= CANDIDATES:
+            shortlist = list(gathered)
+        else:  # heapq.nlargest's documented equivalent (ties keep their order), and faster at any size here
+            shortlist = sorted(gathered, key=gathered.__getitem__, reverse=True)[:CANDIDATES]
         # Sums run over the same sets in the same order as ever, so every score is the same to the last bit.
         weight_of = weights.__getitem__
         owners, features, totals, kinds_of, whole = self.owners, self.features, self.totals, self.kinds, self.whole
@@ -193,12 +235,13 @@ class Index:
                 union[owner] = set(shared)
             else:
                 found_by.update(shared)
-        explained = {owner: sum(map(weight_of, found)) / total for owner, found in union.items()}
+        query_share, phrasing_share = QUERY_SHARE, 1 - QUERY_SHARE
+        explained = {owner: (sum(map(weight_of, found)) / total) ** query_share for owner, found in union.items()}
         best: dict[str, tuple[float, int, set[int]]] = {}
         query_kinds = query.kinds
         for position, owner, shared, matched in shared_by:
-            said = min(1.0, matched / totals[position])
-            score = 100 * explained[owner] ** QUERY_SHARE * said ** (1 - QUERY_SHARE)
+            said = matched / totals[position]
+            score = 100 * explained[owner] * (said if said < 1.0 else 1.0) ** phrasing_share
             if query_kinds:
                 kinds = kinds_of[position]
                 if kinds and query_kinds.isdisjoint(kinds):
@@ -213,10 +256,13 @@ class Index:
             if held is None or held[0] < score:
                 best[owner] = (score, position, shared)
         ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)
+        if limit is not None:
+            del ranked[limit:]
         texts = self.texts
         return [Scored(owner, score, texts[position], self._evidence(shared) if rank < EXPLAINED else ())
                 for rank, (owner, (score, position, shared)) in enumerate(ranked)]
 
     def _evidence(self, shared: set[int]) -> tuple[str, ...]:
-        words = sorted((f for f in shared if self.names[f].startswith("w|")), key=lambda f: -self.weights[f])
-        return tuple(self.names[f][2:] for f in words)
+        word_of = self.word_of
+        words = sorted((f for f in shared if f in word_of), key=self.weights.__getitem__, reverse=True)  # stable
+        return tuple(map(word_of.__getitem__, words))

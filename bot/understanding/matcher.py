@@ -35,6 +35,7 @@ Candidate = Scored
 SHOP_TALK = 0.5  # a message answered by one clause alone: more than this share of its words are the knowledge's
 SUGGEST_LEAST = 11  # characters (normalised): a shorter question (晚上可以用吗, 一天用几次) has too few words to guess
 # from — on the labelled sets most guesses at ≤ 10 characters were out of scope, and a QA round found 8 of 10 wrong
+READ = 3  # candidates understand() reads: the best two decide, the best three go into the Result
 REFUSALS = frozenset({"deny", "later"})  # intents that say no (不买了, 先不用): the FAQ answers only what else is said
 
 
@@ -132,27 +133,28 @@ class Understanding:
                 return int(number), scored
         return None
 
-    def search(self, text: str, *, marked: bool = False) -> tuple[Analysis, list[Scored], str]:
+    def search(self, text: str, *, marked: bool = False, few: bool = False) -> tuple[Analysis, list[Scored], str]:
         """The best reading of a message (as typed, or with typos corrected) and its candidates. `marked`:
-        the message as typed had a question mark (normalising removes it)."""
+        the message as typed had a question mark (normalising removes it); `few`: only the first READ
+        candidates are read (the rest may be left out)."""
         normalized = self.normalize(text)
         words = SEGMENTER.cut(normalized)
         analysis = self.analyze(normalized, words)
         statement = not (marked or self._asks(text, normalized, analysis))
-        return self._search(normalized, words, analysis, statement)
+        return self._search(normalized, words, analysis, statement, few=few)
 
     def _search(self, normalized: str, words: list[str], analysis: Analysis, statement: bool,
-                corrected: tuple[str, list[tuple[str, str]], Analysis | None] | None = None,
+                corrected: tuple[str, list[tuple[str, str]], Analysis | None] | None = None, *, few: bool = False,
                 ) -> tuple[Analysis, list[Scored], str]:
         """search() of a text already read: `normalized`, cut into `words`, its analysis and whether it is a
         statement; `corrected`: what the corrector made of it and that reading's analysis, when the caller
         has them already."""
-        candidates = self._askable(self.index.search(analysis, statement=statement), analysis)
+        candidates = self._found(analysis, statement, few)
         text, fixes, other = corrected or (*self._corrected(normalized, words), None)
         if fixes:
             if other is None:
                 other = self.analyze(text)
-            found = self._askable(self.index.search(other, statement=statement), other)
+            found = self._found(other, statement, few)
             sure = self.thresholds.hit + self.thresholds.clarify_margin  # 脸又泛红 read as 脸油 reached 64 only
             if found and found[0].score * CORRECTION_DISCOUNT >= sure and (
                     not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
@@ -160,6 +162,17 @@ class Understanding:
                 return other, [Scored(c.entry, c.score * CORRECTION_DISCOUNT, c.matched, c.evidence)
                                for c in found], f"读成 {heard}；"
         return analysis, candidates, ""
+
+    def _found(self, analysis: Analysis, statement: bool, few: bool) -> list[Scored]:
+        """The index's candidates this kind of question may be answered by; with `few`, at least the first READ
+        of them (all of them when there are fewer): what understand() reads, without scoring the rest for
+        nothing."""
+        limit = READ + 2 if few else None  # two spare for entries _askable leaves out
+        found = self.index.search(analysis, statement=statement, limit=limit)
+        kept = self._askable(found, analysis)
+        if limit is not None and len(kept) < READ and len(found) == limit:
+            kept = self._askable(self.index.search(analysis, statement=statement), analysis)  # more were left out
+        return kept
 
     def _askable(self, candidates: list[Scored], analysis: Analysis) -> list[Scored]:
         """Without the entries that never answer this kind of question (`not_asked_as`)."""
@@ -172,7 +185,8 @@ class Understanding:
         intents = self.intents.detect(normalized, self.thresholds.intent)
         if not normalized:
             return Result(text, normalized, Decision.MISS, [], [], intents, "去掉标点、空格后什么都不剩")
-        analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text)
+        analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text, few=True)
+        heard = self.hear(normalized)  # while the whole message's correction is the one kept (clauses replace it)
         decision, answers, reason, near = self.decide(candidates)
         reason = note + reason
         if analysis.empty:
@@ -198,7 +212,7 @@ class Understanding:
         offer = (self._suggestion(candidates) if decision is Decision.MISS and asks and not refusing
                  and len(normalized) >= SUGGEST_LEAST else "")
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, asks, self.hear(normalized), offer)
+                      analysis.kinds, analysis.words, asks, heard, offer)
 
     def _suggestion(self, candidates: list[Scored]) -> str:
         """The entry to offer a question we cannot answer outright (你是想问「…」吗): the best candidate, when it
@@ -216,7 +230,7 @@ class Understanding:
     def _asks_besides(self, normalized: str, refusals: set[str]) -> bool:
         """Whether what a refusal says besides its own words is answered (瓶子碎了 不要了: the broken bottle is)."""
         rest = self.intents.remainder(normalized, refusals)
-        return bool(rest) and self.decide(self.search(rest)[1])[0] is not Decision.MISS
+        return bool(rest) and self.decide(self.search(rest, few=True)[1])[0] is not Decision.MISS
 
     def elided(self, result: Result) -> str:
         """What an elliptical question asks about (那A醇呢 → 那a醇: the question just answered, about A醇); "" when

@@ -108,19 +108,21 @@ class _Segmenter:
 
     def _cut_han(self, text: str) -> list[str]:
         costs = self._costs
+        get, fill, unknown = costs.get, self._fill, self._unknown
         size = len(text)
         best = [0.0] * (size + 1)
         end = [0] * (size + 1)
         for start in range(size - 1, -1, -1):
-            single = costs.get(text[start], _UNSEEN)
+            single = get(text[start], _UNSEEN)
             if single == _UNSEEN:
-                single = self._fill(text[start])
-            score = (single if single is not None and single != _ABSENT else self._unknown) + best[start + 1]
+                single = fill(text[start])
+            score = (single if single is not None and single != _ABSENT else unknown) + best[start + 1]
             stop = start + 1
             for finish in range(start + 2, size + 1):
-                cost = costs.get(text[start:finish], _UNSEEN)
+                fragment = text[start:finish]
+                cost = get(fragment, _UNSEEN)
                 if cost == _UNSEEN:
-                    cost = self._fill(text[start:finish])
+                    cost = fill(fragment)
                 if cost == _ABSENT:
                     break  # no dictionary word starts like this
                 if cost is not None:
