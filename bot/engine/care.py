@@ -38,6 +38,16 @@ def complaint(ctx: TurnContext, result: Result) -> str | None:
     return ctx.content.codebook.label(question, ctx.profile.answered(question)) if question else ""
 
 
+def hers(ctx: TurnContext, result: Result) -> bool:
+    """A complaint about her own skin (我最近脸上冒痘, 还是不行), not a friend's (我闺蜜脸上老爆痘): it is no answer to
+    an open question of a flow (精简派还是步骤党), it gets care and the question waits."""
+    if complaint(ctx, result) is None:
+        return False
+    need = ctx.content.need
+    return bool(need.her_concerns(result.normalized) or need.her_concerns(result.heard)) \
+        or result.has_intent(COMPLAINT)
+
+
 def sells(ctx: TurnContext, result: Result) -> bool:
     """One of the FAQ answers the message would get names a product of the catalogue."""
     names = [p.name for p in ctx.content.understanding.knowledge.products if p.name]

@@ -30,7 +30,7 @@ from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, r
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
-from bot.engine.reading import acknowledges, ambiguous, state_of, takes_free_answers, understood
+from bot.engine.reading import acknowledges, ambiguous, lets_go, state_of, takes_free_answers, understood
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 
@@ -253,10 +253,11 @@ class TurnRun:
             return
         state = state_of(flows.current, session.state)
         if (takes_free_answers(state) and replies.free_answer(result) and not replies.needs_a_person(ctx, result)
-                and flows.fire(OTHERWISE, result)):
+                and (lets_go(state) or not care.hers(ctx, result)) and flows.fire(OTHERWISE, result)):
             if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow
                 self._beyond_the_rules(result, said)
             return  # a statement answers the state's own open question; an FAQ sharing words does not
+        # 我最近脸上冒痘 at 精简派还是步骤党: her complaint is no answer to an open question — care, the question waits
         in_flow = flows.current is not None
         concern = care.complaint(ctx, result)
         if result.decision is Decision.ANSWER and (concern is None or not care.sells(ctx, result)):
