@@ -23,9 +23,10 @@ BUYING = ("will_buy", "ordered")  # optional intents of knowledge/intents.yaml: 
 
 
 def pieces(texts: list[str], understand: Callable[[str], Result],
-           has_intents: Callable[[str], bool] | None = None) -> list[str]:
+           has_intents: Callable[[str], bool] | None = None, introductions: set[str] | None = None) -> list[str]:
     """The pieces to answer, in order. `has_intents` (Understanding.has_intents) spares the full reading of
-    a clause that cannot be a short reply: one has an intent."""
+    a clause that cannot be a short reply: one has an intent. `introductions` collects the pieces cut off as a
+    self-introduction before a question (我是李姐，孕妇能用吗): their name is kept even unasked."""
     found: list[str] = []
     for text in texts:
         parts = clauses(text)
@@ -36,6 +37,8 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
         rest: list[str] = []
         named = _named_then_asks(parts, understand)
         for number, part in enumerate(parts):
+            if number == 0 and named and introductions is not None:
+                introductions.add(part)
             if not rest and ((number == 0 and named) or ((has_intents is None or has_intents(part))
                                                          and _short_reply(understand(part)))):
                 found.append(part)
@@ -65,9 +68,9 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
 
 
 def _named_then_asks(parts: list[str], understand: Callable[[str], Result]) -> bool:
-    """我叫小雨 想问下防晒怎么选, 我姓李 防晒多少钱: a name told in so many words, then a question — two pieces
+    """我叫小雨 想问下防晒怎么选, 我姓李 防晒多少钱, 我是李姐，孕妇能用吗: a name told, then a question — two pieces
     (叫我小鹿 学生党 stays one: the rest is about her, not a question)."""
-    return (len(parts) > 1 and introduces(understand(parts[0]), understand)
+    return (len(parts) > 1 and introduces(understand(parts[0]), understand, asking=True)
             and understand("，".join(parts[1:])).question)
 
 

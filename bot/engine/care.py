@@ -70,8 +70,11 @@ def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     elif result.near_miss:
         ctx.reply.near_miss = result
     key = f"{CARE}.{concern}" if concern and ctx.persona.has(f"{CARE}.{concern}") else CARE
-    ctx.why.append(f"诉苦（{concern or '困扰不明'}）：说 {key}，不推销；流程停在原地")
-    ctx.say(key)
+    if any(m.label == CARE or m.label.startswith(CARE + ".") for m in ctx.reply.messages):
+        ctx.why.append(f"诉苦（{concern or '困扰不明'}）：这一轮已经关心过，不再说一遍")  # 还是爆痘 + 用了还是不行
+    else:
+        ctx.why.append(f"诉苦（{concern or '困扰不明'}）：说 {key}，不推销；流程停在原地")
+        ctx.say(key)
     asked = _clause_answered(ctx, result)
     if asked is not None:  # 用了两次 感觉没效果 想退: care, then what she asked for
         ctx.why.append(f"其中一句在问 {'、'.join(asked.answers)}：关心之后再回答它")

@@ -50,6 +50,7 @@ class TurnRun:
         self.unsure: list[Outbound] = []  # "not sure" (or a reprompt) said to a statement, this turn
         self.pieces = 1  # how many pieces this turn answers (a burst, or 好 + 那我下单了 cut from one message)
         self.answered = False  # an FAQ was answered while the flow waits (its question is asked again after)
+        self.introduced: set[str] = set()  # 我是李姐 cut off before her question: a name told (engine/burst.py)
 
     # -- entry -----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -130,7 +131,7 @@ class TurnRun:
             return result
 
         results = engaged([told.as_told(ctx, understand(piece))
-                           for piece in pieces(texts, understand, understanding.has_intents)])
+                           for piece in pieces(texts, understand, understanding.has_intents, self.introduced)])
         self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
@@ -253,7 +254,8 @@ class TurnRun:
             return
         state = state_of(flows.current, session.state)
         if (takes_free_answers(state) and replies.free_answer(result) and not replies.needs_a_person(ctx, result)
-                and (lets_go(state) or not care.hers(ctx, result)) and flows.fire(OTHERWISE, result)):
+                and (lets_go(state) or not care.hers(ctx, result)) and result.text not in self.introduced
+                and flows.fire(OTHERWISE, result)):
             if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow
                 self._beyond_the_rules(result, said)
             return  # a statement answers the state's own open question; an FAQ sharing words does not
@@ -270,4 +272,4 @@ class TurnRun:
         if result.decision is Decision.CLARIFY and (result.question or not result.intents):
             replies.numbered_choice(ctx, result)  # 好的收到 (an answer, not a question) gets no menu of two
             return
-        self.unsure += unmatched.reply(ctx, flows, result, state, in_flow)
+        self.unsure += unmatched.reply(ctx, flows, result, state, in_flow, introduced=result.text in self.introduced)
