@@ -107,6 +107,8 @@ def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
     elif follow.part and ctx.persona.has("faq.case") and follow.result is not None:
         ctx.say("faq.case", part=follow.part)  # 那A醇呢: the part of the answer just given about A醇
         remember(ctx.session, "topic", follow.result.answers[0])
+    elif follow.unsure:  # 那A醇呢, when no answer speaks of A醇 for what was asked: said plainly, not "上面这条"
+        ctx.say("faq.unsure_about" if ctx.persona.has("faq.unsure_about") else "fallback", part=follow.unsure)
     elif follow.result is not None and not _quoted(ctx, follow.result, message):
         answer_all(ctx, follow.result)
     if follow.asked:  # 那视黄醇呢 next asks the same question again, not the one read with A醇
