@@ -64,6 +64,20 @@ class ProductNames:
         scored.sort(key=lambda item: item[0], reverse=True)
         return scored
 
+    def kind_asked(self, normalized: str) -> list[Product]:
+        """The products of the kind a message asks for: the longest end of a name (two characters or more: 防晒 of
+        轻透日常防晒, 精华, 修护精华, 乳液) the message says, and every product whose name ends so (有没有推荐的防晒 →
+        the one sunscreen; 推荐个精华 → the four serums). A name's end says what the product is; 控油 or 玻尿酸
+        inside it does not. Empty when the message says no such end."""
+        best, found = 0, []
+        for product, name in self._names:
+            end = next((len(name) - n for n in range(len(name) - 1) if name[n:] in normalized), 0)
+            if end >= 2 and end > best:
+                best, found = end, [product]
+            elif end >= 2 and end == best:
+                found.append(product)
+        return found
+
     def only_holder(self, word: str) -> Product | None:
         """The one product whose name holds `word` (two characters or more): 防晒 in 轻透日常防晒; None when no
         name or several names hold it (精华)."""
