@@ -71,3 +71,13 @@ def test_the_restraint_rules_still_hold_for_a_kind_asked_for() -> None:
     assert over.action is Action.HOLD and over.over_budget
     proactive = decide(POLICY, CODEBOOK, PRODUCTS, asked(), NOW, proactive=True, kind=kind)
     assert proactive.action is Action.HOLD  # a kind is only ever part of her own ask
+
+
+@pytest.mark.parametrize(("said", "shared"), [
+    ("修护精华孕妇能用吗", ["calm_serum", "night_serum"]),  # a name two products share
+    ("舒缓修护精华孕妇能用吗", []),  # one named
+    ("舒缓修护精华和水杨酸精华哪个好", []),  # two compared
+    ("精华多少钱", []),  # two characters say no name
+])
+def test_a_name_several_products_share(said: str, shared: list[str]) -> None:
+    assert [p.id for p in NAMES.shared(UNDERSTANDING.normalize(said))] == shared

@@ -78,6 +78,9 @@ class FollowUp:
     asked: str = ""  # what was asked (of a product: its name left out), for 那A醇呢 next
     part: str = ""  # the part of the answer just given that answers it (engine/quote.py)
     unsure: str = ""  # 那A醇呢 that nothing answers about A醇: said plainly (persona `faq.unsure_about`)
+    which: tuple[Product, ...] = ()  # a name they share (修护精华): which one? (engine/which.py)
+    each: tuple[tuple[Product, tuple[int | str, ...]], ...] = ()  # … or her questions answered for each of them
+    missed: tuple[str, ...] = ()  # … the questions nothing answers about them: said plainly, not dropped
 
 
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
@@ -86,9 +89,10 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     follows = _follows(session, understanding, result)
     if follows is not None:
         return follows
-    from bot.engine.elided import elided  # builds on this module's FollowUp (a module of its own: ≤ ~300 lines)
+    from bot.engine import which  # these build on this module's FollowUp (modules of their own: ≤ ~300 lines)
+    from bot.engine.elided import elided
 
-    again = elided(session, understanding, result)
+    again = which.picked(session, understanding, result) or elided(session, understanding, result)
     if again is not None:
         return again
     names = product_names(understanding)  # 防嗮霜 read as 防晒, 保时水 as 保湿水: names what she meant
@@ -106,6 +110,9 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         if not own and (not named.rest or understanding.analyze(named.rest).empty):
             return FollowUp(f"只说了商品 {named.product.id} 的名字：说 product.about", product=named.product,
                             about=True)
+    shared = which.ambiguous(understanding, result) if named is None else None
+    if shared is not None:  # 修护精华孕妇能用吗 多少钱 会不会刺激: which one? her questions kept
+        return shared
     in_view = _later(session, "product", "topic")  # 多少钱 right after a recommendation: that product's
     if named is None and result.has_intent("ask_price"):  # 防晒多少钱: prices are the products', one is a 防晒
         topic = str(recent(session, "topic") or "")
