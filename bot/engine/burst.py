@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from bot.conversation import Outbound
 from bot.understanding.matcher import Decision, Result
@@ -46,6 +47,10 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
                 rest.append(part)
         if rest:
             found.append("，".join(rest))
+    if introductions is not None:  # 我是李姐 + 孕妇能用吗 sent as two messages of a burst: the same introduction
+        introductions.update(before for before, after in pairwise(found)
+                             if before not in introductions and understand(after).question
+                             and introduces(understand(before), understand, asking=True))
     # 好 + 好 + 好, 在吗 + 在吗, 包邮吗 + 几天能到 + 包邮吗: the same message sent again anywhere in a burst is
     # said once, not answered again
     seen: set[str] = set()

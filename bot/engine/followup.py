@@ -92,7 +92,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     from bot.engine import which  # these build on this module's FollowUp (modules of their own: ≤ ~300 lines)
     from bot.engine.elided import elided
 
-    again = which.picked(session, understanding, result) or elided(session, understanding, result)
+    again = elided(session, understanding, result)
     if again is not None:
         return again
     names = product_names(understanding)  # 防嗮霜 read as 防晒, 保时水 as 保湿水: names what she meant

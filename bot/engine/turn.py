@@ -23,7 +23,7 @@ says replaces a "not sure" said to a statement).
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import backoff, care, coherent, recall, replies, sales, survey, told, unmatched, welcome
+from bot.engine import backoff, care, coherent, recall, replies, sales, survey, told, unmatched, welcome, which
 from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
@@ -204,6 +204,11 @@ class TurnRun:
         if picked is not None:
             ctx.why.append(f"顾客从编号里选了 {picked}")
             replies.answer(ctx, picked)
+            self.answered = True
+            return
+        pick = which.picked(session, ctx.content.understanding, result)  # 修护精华… → 哪一款？ → 2: before 2 answers
+        if pick is not None:  # the survey's question (engine/which.py)
+            replies.follow_up(ctx, pick, result.text)
             self.answered = True
             return
         state = state_of(flows.current, session.state)
