@@ -36,12 +36,14 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
                 found.append(text)
             continue
         rest: list[str] = []
-        named = _named_then_asks(parts, understand)
         for number, part in enumerate(parts):
-            if number == 0 and named and introductions is not None:
-                introductions.add(part)
-            if not rest and ((number == 0 and named) or ((has_intents is None or has_intents(part))
-                                                         and _short_reply(understand(part)))):
+            if rest:
+                rest.append(part)
+            elif _named_then_asks(parts[number:], understand):  # 你好，我是李姐，想问下…: after the short replies
+                found.append(part)
+                if introductions is not None:
+                    introductions.add(part)
+            elif (has_intents is None or has_intents(part)) and _short_reply(understand(part)):
                 found.append(part)
             else:
                 rest.append(part)
