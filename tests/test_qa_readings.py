@@ -3,13 +3,17 @@ around it (engine/sales.py passes the kind; bot/policy/decide.py and choose.py k
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from bot.conversation import Outbound
 from bot.engine.content import load_content
+from bot.engine.library import Library
 from bot.policy.decide import Action, decide
 from bot.profile.model import Profile
+from bot.tools.simulator import Simulator
 from bot.understanding.naming import ProductNames
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,3 +85,38 @@ def test_the_restraint_rules_still_hold_for_a_kind_asked_for() -> None:
 ])
 def test_a_name_several_products_share(said: str, shared: list[str]) -> None:
     assert [p.id for p in NAMES.shared(UNDERSTANDING.normalize(said))] == shared
+
+
+def without(tmp_path: Path, *keys: str) -> Library:
+    """The bundled content with these optional persona keys (and their lines) left out."""
+    for folder in ("flows", "persona", "knowledge"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    persona = tmp_path / "persona" / "xiaowanzi.yaml"
+    lines = persona.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept: list[str] = []
+    skipping = False
+    for line in lines:
+        if line.startswith("  ") and not line.startswith("    "):
+            skipping = any(line.startswith(f"  {key}:") for key in keys)
+        if not skipping:
+            kept.append(line)
+    persona.write_text("".join(kept), encoding="utf-8")
+    library = Library.load(tmp_path)
+    assert not any(library.current.personas["xiaowanzi"].has(key) for key in keys)
+    return library
+
+
+def labels(messages: list[Outbound]) -> list[str]:
+    return [m.label for m in messages]
+
+
+async def test_without_product_which_every_question_is_answered_for_each_product(tmp_path: Path) -> None:
+    sim = Simulator(without(tmp_path, "product.which"), start=NOW)
+    said = labels(await sim.say("修护精华孕妇能用吗 多少钱"))
+    assert said == ["product:calm_serum#2", "product:calm_serum#1", "product:night_serum#2", "product:night_serum#1"]
+
+
+async def test_without_faq_unsure_about_an_elided_question_nothing_answers_gets_the_fallback(tmp_path: Path) -> None:
+    sim = Simulator(without(tmp_path, "faq.unsure_about"), start=NOW)
+    assert labels(await sim.say("孕妇能用吗")) == ["faq:pregnancy_safe"]
+    assert labels(await sim.say("那面膜呢")) == ["fallback"]
