@@ -56,7 +56,7 @@ def elided(session: Session, understanding: Understanding, result: Result) -> Fo
         return FollowUp(f"{why}：{own.answers[0]} 的回答里说到了“{asked}”", result=answered, part=part, asked=asked)
     if again.decision is not Decision.ANSWER:
         return None  # 包邮吗 → 那A醇呢: read on its own
-    said = _as_typed(result.text, list(result.words)) or subject
+    said = _as_typed(result.text, list(result.words)) or subject.lstrip("那么")
     return FollowUp(f"{why}：没有哪条回答讲到 {said} 的这件事，老实说不确定", unsure=said, asked=asked)
 
 

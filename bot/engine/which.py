@@ -20,8 +20,8 @@ from bot.understanding.matcher import Decision, Result, Understanding
 from bot.understanding.normalize import clauses
 
 WHICH = "which"  # session.context: {"products": [ids], "asked": her message}, for the turn after
-_FIRST = ("1", "一", "第一", "前面", "前一", "上面")
-_SECOND = ("2", "二", "第二", "后面", "后一", "下面")
+_FIRST = ("第一", "前面", "前一", "上面")  # 第一个, 前面那个 (1 and 一 only alone: 一般 is no pick)
+_SECOND = ("第二", "后面", "后一", "下面")
 _BOTH = ("都", "两个", "两款", "全部")
 
 
@@ -77,9 +77,9 @@ def _choice(understanding: Understanding, result: Result, offered: list[Product]
     mine = [p for p in offered if _own_piece(understanding, text, p, offered)]
     if len(mine) == 1:
         return mine
-    if text.startswith(_FIRST):
+    if text in ("1", "一") or text.startswith(_FIRST):
         return offered[:1]
-    if text.startswith(_SECOND):
+    if text in ("2", "二") or text.startswith(_SECOND):
         return offered[1:2]
     return []
 
