@@ -122,6 +122,11 @@ class Engine:
             writes.zrem(TIMERS_KEY, member)
         if reply.near_miss is not None:
             writes.lpush_capped(NEAR_MISSES, self._near_miss_record(reply.near_miss, inbound.customer), 10_000)
+        if reply.confirmed is not None:
+            asked, entry = reply.confirmed
+            writes.lpush_capped(NEAR_MISSES, json.dumps({
+                "at": round(self.clock(), 3), "customer": customer_tag(inbound.customer), "text": asked,
+                "confirmed": entry}, ensure_ascii=False), 10_000)
         return turn, events
 
     async def reset(self, key: str) -> None:

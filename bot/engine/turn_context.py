@@ -30,6 +30,7 @@ class Reply:
     schedule: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     cancel: list[str] = field(default_factory=list)
     near_miss: Result | None = None
+    confirmed: tuple[str, str] | None = None  # (what she asked, the entry she said yes to): kept for `siyu misses`
     decisions: list[Decision] = field(default_factory=list)  # what the policy answered, for the journal
     marks: list[str] = field(default_factory=list)  # milestones flows marked (`mark:`), for the funnel
     entered: list[str] = field(default_factory=list)  # flow.state entered this turn, in order

@@ -240,6 +240,9 @@ def misses(args: argparse.Namespace) -> int:
         return 0
     for raw in records:
         record = json.loads(raw)
+        if record.get("confirmed"):
+            print(f"{record.get('text', '')}\n    顾客确认就是想问: {record['confirmed']}（猜对了：加成它的问法）")
+            continue
         candidates = "  ".join(f"{entry}({score})" for entry, score, _ in record.get("candidates", []))
         print(f"{record.get('text', '')}\n    候选: {candidates}")
     print(f"\n共 {len(records)} 条。把顾客的说法加到对应 FAQ 的 questions 里，下次就能直接回答。")

@@ -33,6 +33,8 @@ from bot.understanding.result import Decision, Result
 
 Candidate = Scored
 SHOP_TALK = 0.5  # a message answered by one clause alone: more than this share of its words are the knowledge's
+SUGGEST_LEAST = 11  # characters (normalised): a shorter question (晚上可以用吗, 一天用几次) has too few words to guess
+# from — on the labelled sets most guesses at ≤ 10 characters were out of scope, and a QA round found 8 of 10 wrong
 REFUSALS = frozenset({"deny", "later"})  # intents that say no (不买了, 先不用): the FAQ answers only what else is said
 
 
@@ -192,9 +194,21 @@ class Understanding:
         if refusing and decision is not Decision.MISS and not self._asks_besides(normalized, set(refusing)):
             decision, answers, near = Decision.MISS, [], False  # 不买了 is no 不是我买的, whatever their characters
             reason = f"是拒绝（{'、'.join(refusing)}），此外没有 FAQ 能答的话；不按“{reason}”回答"
+        asks = self._asks(text, normalized, analysis)
+        offer = (self._suggestion(candidates) if decision is Decision.MISS and asks and not refusing
+                 and len(normalized) >= SUGGEST_LEAST else "")
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis),
-                      self.hear(normalized))
+                      analysis.kinds, analysis.words, asks, self.hear(normalized), offer)
+
+    def _suggestion(self, candidates: list[Scored]) -> str:
+        """The entry to offer a question we cannot answer outright (你是想问「…」吗): the best candidate, when it
+        reaches `suggest` and leads the next by `suggest_margin` — and the message is long enough to lean
+        (SUGGEST_LEAST; docs/understanding.md, "Suggestions")."""
+        t = self.thresholds
+        if not candidates or candidates[0].score < t.suggest:
+            return ""
+        second = candidates[1].score if len(candidates) > 1 else 0.0
+        return candidates[0].entry if candidates[0].score - second >= t.suggest_margin else ""
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
         return clauses_answered(self, parts, least, stories=stories)
