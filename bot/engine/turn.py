@@ -25,20 +25,7 @@ answering that flow; an urgent need does not wait for the end of another flow �
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import (
-    backoff,
-    care,
-    coherent,
-    recall,
-    replies,
-    sales,
-    suggestion,
-    survey,
-    told,
-    unmatched,
-    welcome,
-    which,
-)
+from bot.engine import backoff, care, coherent, recall, replies, sales, suggestion, survey, told, unmatched, welcome
 from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
@@ -47,6 +34,7 @@ from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
 from bot.engine.reading import acknowledges, ambiguous, lets_go, state_of, takes_free_answers, understood
 from bot.engine.turn_context import TurnContext
+from bot.engine.which import picked as product_picked
 from bot.understanding.matcher import Decision, Result
 
 _CUSTOMER_ACTS = frozenset({InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.IMAGE, InboundKind.VOICE,
@@ -235,7 +223,7 @@ class TurnRun:
             suggestion.forget(session)
             ctx.why.append(f"她说不是，改问：“{instead}”")
             result = told.as_told(ctx, ctx.content.understanding.understand(instead))
-        pick = which.picked(session, ctx.content.understanding, result)  # 修护精华… → 哪一款？ → 2: before 2 answers
+        pick = product_picked(session, ctx.content.understanding, result)  # 修护精华… → 哪一款？ → 2: before 2 answers
         if pick is not None:  # the survey's question (engine/which.py)
             replies.follow_up(ctx, pick, result.text)
             self.answered = True
