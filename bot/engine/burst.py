@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from bot.conversation import Outbound
 from bot.understanding.matcher import Decision, Result
@@ -24,9 +25,10 @@ BUYING = ("will_buy", "ordered")  # optional intents of knowledge/intents.yaml: 
 
 
 def pieces(texts: list[str], understand: Callable[[str], Result],
-           has_intents: Callable[[str], bool] | None = None) -> list[str]:
+           has_intents: Callable[[str], bool] | None = None, introductions: set[str] | None = None) -> list[str]:
     """The pieces to answer, in order. `has_intents` (Understanding.has_intents) spares the full reading of
-    a clause that cannot be a short reply: one has an intent."""
+    a clause that cannot be a short reply: one has an intent. `introductions` collects the pieces cut off as a
+    self-introduction before a question (我是李姐，孕妇能用吗): their name is kept even unasked."""
     found: list[str] = []
     texts = _one_question(texts, understand)
     for text in texts:
@@ -36,15 +38,23 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
                 found.append(text)
             continue
         rest: list[str] = []
-        named = _named_then_asks(parts, understand)
         for number, part in enumerate(parts):
-            if not rest and ((number == 0 and named) or ((has_intents is None or has_intents(part))
-                                                         and _short_reply(understand(part)))):
+            if rest:
+                rest.append(part)
+            elif _named_then_asks(parts[number:], understand):  # 你好，我是李姐，想问下…: after the short replies
+                found.append(part)
+                if introductions is not None:
+                    introductions.add(part)
+            elif (has_intents is None or has_intents(part)) and _short_reply(understand(part)):
                 found.append(part)
             else:
                 rest.append(part)
         if rest:
             found.append("，".join(rest))
+    if introductions is not None:  # 我是李姐 + 孕妇能用吗 sent as two messages of a burst: the same introduction
+        introductions.update(before for before, after in pairwise(found)
+                             if before not in introductions and understand(after).question
+                             and introduces(understand(before), understand, asking=True))
     # 好 + 好 + 好, 在吗 + 在吗, 包邮吗 + 几天能到 + 包邮吗: the same message sent again anywhere in a burst is
     # said once, not answered again
     seen: set[str] = set()
@@ -83,9 +93,9 @@ def _one_question(texts: list[str], understand: Callable[[str], Result]) -> list
 
 
 def _named_then_asks(parts: list[str], understand: Callable[[str], Result]) -> bool:
-    """我叫小雨 想问下防晒怎么选, 我姓李 防晒多少钱: a name told in so many words, then a question — two pieces
+    """我叫小雨 想问下防晒怎么选, 我姓李 防晒多少钱, 我是李姐，孕妇能用吗: a name told, then a question — two pieces
     (叫我小鹿 学生党 stays one: the rest is about her, not a question)."""
-    return (len(parts) > 1 and introduces(understand(parts[0]), understand)
+    return (len(parts) > 1 and introduces(understand(parts[0]), understand, asking=True)
             and understand("，".join(parts[1:])).question)
 
 

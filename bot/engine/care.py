@@ -38,6 +38,16 @@ def complaint(ctx: TurnContext, result: Result) -> str | None:
     return ctx.content.codebook.label(question, ctx.profile.answered(question)) if question else ""
 
 
+def hers(ctx: TurnContext, result: Result) -> bool:
+    """A complaint about her own skin (我最近脸上冒痘, 还是不行), not a friend's (我闺蜜脸上老爆痘): it is no answer to
+    an open question of a flow (精简派还是步骤党), it gets care and the question waits."""
+    if complaint(ctx, result) is None:
+        return False
+    need = ctx.content.need
+    return bool(need.her_concerns(result.normalized) or need.her_concerns(result.heard)) \
+        or result.has_intent(COMPLAINT)
+
+
 def sells(ctx: TurnContext, result: Result) -> bool:
     """One of the FAQ answers the message would get names a product of the catalogue."""
     names = [p.name for p in ctx.content.understanding.knowledge.products if p.name]
@@ -60,8 +70,11 @@ def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     elif result.near_miss:
         ctx.reply.near_miss = result
     key = f"{CARE}.{concern}" if concern and ctx.persona.has(f"{CARE}.{concern}") else CARE
-    ctx.why.append(f"诉苦（{concern or '困扰不明'}）：说 {key}，不推销；流程停在原地")
-    ctx.say(key)
+    if any(m.label == CARE or m.label.startswith(CARE + ".") for m in ctx.reply.messages):
+        ctx.why.append(f"诉苦（{concern or '困扰不明'}）：这一轮已经关心过，不再说一遍")  # 还是爆痘 + 用了还是不行
+    else:
+        ctx.why.append(f"诉苦（{concern or '困扰不明'}）：说 {key}，不推销；流程停在原地")
+        ctx.say(key)
     asked = _clause_answered(ctx, result)
     if asked is not None:  # 用了两次 感觉没效果 想退: care, then what she asked for
         ctx.why.append(f"其中一句在问 {'、'.join(asked.answers)}：关心之后再回答它")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from bot.engine.quote import case_answering, part_answering
+from bot.engine.quote import case_answering
 from bot.engine.session import Session
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result, Understanding
@@ -77,6 +77,10 @@ class FollowUp:
     # FAQ entries (ids) for the ones it has no answer to, in the order asked
     asked: str = ""  # what was asked (of a product: its name left out), for 那A醇呢 next
     part: str = ""  # the part of the answer just given that answers it (engine/quote.py)
+    unsure: str = ""  # 那A醇呢 that nothing answers about A醇: said plainly (persona `faq.unsure_about`)
+    which: tuple[Product, ...] = ()  # a name they share (修护精华): which one? (engine/which.py)
+    each: tuple[tuple[Product, tuple[int | str, ...]], ...] = ()  # … or her questions answered for each of them
+    missed: tuple[str, ...] = ()  # … the questions nothing answers about them: said plainly, not dropped
 
 
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
@@ -85,7 +89,10 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     follows = _follows(session, understanding, result)
     if follows is not None:
         return follows
-    again = _elided(session, understanding, result)
+    from bot.engine import which  # these build on this module's FollowUp (modules of their own: ≤ ~300 lines)
+    from bot.engine.elided import elided
+
+    again = elided(session, understanding, result)
     if again is not None:
         return again
     names = product_names(understanding)  # 防嗮霜 read as 防晒, 保时水 as 保湿水: names what she meant
@@ -97,12 +104,15 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             return several
         own = named.rest if result.question else ""
         for asked in (own, str(recent(session, "open_question", within=1) or "")):
-            found = _answered_by(understanding, named.product, asked, "点名问") if asked else None
+            found = answered_by(understanding, named.product, asked, "点名问") if asked else None
             if found is not None:
                 return found
         if not own and (not named.rest or understanding.analyze(named.rest).empty):
             return FollowUp(f"只说了商品 {named.product.id} 的名字：说 product.about", product=named.product,
                             about=True)
+    shared = which.ambiguous(understanding, result) if named is None else None
+    if shared is not None:  # 修护精华孕妇能用吗 多少钱 会不会刺激: which one? her questions kept
+        return shared
     in_view = _later(session, "product", "topic")  # 多少钱 right after a recommendation: that product's
     if named is None and result.has_intent("ask_price"):  # 防晒多少钱: prices are the products', one is a 防晒
         topic = str(recent(session, "topic") or "")
@@ -111,7 +121,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒
             holder = product_names(understanding).only_holder(word)
             asked = result.heard.replace(word, "")
-            found = _answered_by(understanding, holder, asked, "问的是名字里有这个词的那一款的价格") \
+            found = answered_by(understanding, holder, asked, "问的是名字里有这个词的那一款的价格") \
                 if holder is not None else None
             if found is not None:
                 return found
@@ -125,7 +135,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     products = {p.id: p for p in understanding.knowledge.products}
     product = products.get(str(recent(session, "product") or ""))
     if product is not None:
-        found = _answered_by(understanding, product, result.text, "追问")
+        found = answered_by(understanding, product, result.text, "追问")
         if found is not None:
             return found
     if result.decision is Decision.ANSWER:
@@ -174,34 +184,6 @@ def _each_question(understanding: Understanding, product: Product, result: Resul
                     steps=tuple(steps))
 
 
-def _elided(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
-    """那A醇呢 right after 孕妇能用吗 was answered: that question again, about A醇 — the product the subject names
-    answers from its own answers (那烟酰胺精华呢); else the part of the answer just given that speaks of the
-    subject (但含A醇的夜间精华建议孕期…); else the one product whose name holds it (那防晒呢); else the FAQ
-    that the question read with the subject matches."""
-    subject, asked = understanding.elided(result), str(recent(session, ASKED, within=1) or "")
-    if not subject or not asked:
-        return None
-    why = f"省略的问法：把“{asked}”换成问 {subject}"
-    names = product_names(understanding)
-    named = names.named(subject)
-    if named is not None and (found := _answered_by(understanding, named.product, asked, why)) is not None:
-        return found
-    again = understanding.understand(subject + asked)
-    topic = understanding.faq_by_id.get(str(recent(session, "topic", within=1) or ""))
-    if again.answers == [getattr(topic, "id", None)] and topic is not None and topic.answer:
-        part = part_answering(understanding, topic.answer, subject)
-        if part is not None:
-            return FollowUp(f"{why}：刚给的回答里说到了它", result=again, part=part, asked=asked)
-    for word in result.words:
-        holder = names.only_holder(word)
-        if holder is not None and (found := _answered_by(understanding, holder, asked, why)) is not None:
-            return found
-    if again.decision is Decision.ANSWER:
-        return FollowUp(f"{why}: {again.reason}", result=again, asked=asked)
-    return None
-
-
 def _case(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
     """刚下的 还没发货 right after 没发货前可以…；已经发货的话…: she says which case of that answer is hers."""
     topic = understanding.faq_by_id.get(str(recent(session, "topic", within=1) or ""))
@@ -240,7 +222,7 @@ def _later(session: Session, name: str, other: str) -> bool:
     return not isinstance(theirs, dict) or int(mine.get("turn", 0)) >= int(theirs.get("turn", 0))
 
 
-def _answered_by(understanding: Understanding, product: Product, asked: str, how: str) -> FollowUp | None:
+def answered_by(understanding: Understanding, product: Product, asked: str, how: str) -> FollowUp | None:
     """The product's own answer (knowledge/products.yaml `answers`) to what was asked, if it has one."""
     found = understanding.product_answer(product.id, asked)
     if found is None:

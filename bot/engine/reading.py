@@ -39,6 +39,12 @@ def takes_free_answers(state: State | None) -> bool:
     return state is not None and any(rule.any for rule in state.on)
 
 
+def lets_go(state: State | None) -> bool:
+    """Every catch-all of the state ends the flow without a word (after an offer, 说了别的): it answers nothing, the
+    message is read again outside the flow."""
+    return state is not None and all(rule.end and not rule.say for rule in state.on if rule.any)
+
+
 def acknowledges(result: Result) -> bool:
     """好的 / 嗯嗯 / 好的收到: yes and nothing else."""
     return (result.has_intent("affirm") and not result.words and not result.question

@@ -12,6 +12,7 @@ from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
 from bot.engine.machine import FALLBACK
 from bot.engine.quote import CLAUSE_END, part_answering
 from bot.engine.turn_context import TurnContext
+from bot.engine.which import WHICH
 from bot.understanding.matcher import Decision, Result
 
 
@@ -107,10 +108,37 @@ def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
     elif follow.part and ctx.persona.has("faq.case") and follow.result is not None:
         ctx.say("faq.case", part=follow.part)  # 那A醇呢: the part of the answer just given about A醇
         remember(ctx.session, "topic", follow.result.answers[0])
+    elif follow.which and ctx.persona.has("product.which"):  # 修护精华…: which one? her questions wait for it
+        names = [p.name for p in follow.which]
+        ctx.say("product.which", first="、".join(names[:-1]), second=names[-1])
+        remember(ctx.session, WHICH, {"products": [p.id for p in follow.which], "asked": follow.asked})
+        return
+    elif follow.each:  # 修护精华多少钱, or her pick: every question answered, for each product
+        _each(ctx, follow)
+    elif follow.unsure:  # 那A醇呢, when no answer speaks of A醇 for what was asked: said plainly, not "上面这条"
+        ctx.say("faq.unsure_about" if ctx.persona.has("faq.unsure_about") else "fallback", part=follow.unsure)
     elif follow.result is not None and not _quoted(ctx, follow.result, message):
         answer_all(ctx, follow.result)
     if follow.asked:  # 那视黄醇呢 next asks the same question again, not the one read with A醇
         remember(ctx.session, ASKED, follow.asked)
+
+
+def _each(ctx: TurnContext, follow: FollowUp) -> None:
+    """Her questions answered for each product: its own answers, an FAQ answer once however many products need it,
+    and the questions nothing answers said plainly (never dropped)."""
+    given: set[str] = set()
+    for product, steps in follow.each:
+        for step in steps:
+            if isinstance(step, int):
+                text = product.answers[step].answer
+                ctx.reply.messages.append(Outbound(text=text, label=f"product:{product.id}#{step}"))
+            elif step not in given:
+                given.add(step)
+                answer(ctx, step)
+    for asked in follow.missed:
+        ctx.say("faq.unsure_about" if ctx.persona.has("faq.unsure_about") else "fallback", part=asked)
+    if len(follow.each) == 1:
+        remember(ctx.session, "product", follow.each[0][0].id)
 
 
 def _quoted(ctx: TurnContext, result: Result, message: str) -> bool:

@@ -12,7 +12,7 @@ No product is ever chosen anywhere else, so the policy holds for every flow.
 
 from __future__ import annotations
 
-from bot.engine.followup import recent, remember
+from bot.engine.followup import product_names, recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.decide import ANSWERED, Action, Decision, decide
 from bot.policy.evidence import apply_reading, note
@@ -22,6 +22,7 @@ from bot.understanding.matcher import Result
 PROACTIVE_START = "need"  # the start_on event of the flow the policy starts
 URGENT = "urgent"  # the evidence role of an urgent need (bot/policy/spec.py ROLES)
 SOMEONE_ELSE = "someone_else"  # context: survey answers this turn's message gave about another person
+KIND = "kind_asked"  # context: the products of the kind an open ask named (有没有推荐的防晒), until it is answered
 
 
 def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozenset[str]:
@@ -42,6 +43,11 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     ctx.why.extend(apply_reading(reading, profile, content.codebook, at))
     if reading.theirs:  # 送男朋友 油皮: an ask in this turn is for him (never saved as hers)
         remember(ctx.session, SOMEONE_ELSE, reading.theirs)
+    if any(item.kind == "ask" for item in reading.evidence):  # 有没有推荐的防晒: that kind (a plain ask: any)
+        names = product_names(content.understanding)
+        kind = {p.id for result in read for said in (result.normalized, result.heard) if said
+                for p in names.kind_asked(said)}
+        remember(ctx.session, KIND, [p.id for p in content.understanding.knowledge.products if p.id in kind])
     if profile.seen(at, content.policy.session_gap, ctx.session.channel):
         ctx.why.append(f"新的一次会话（第 {profile.sessions} 次）")
     return frozenset(item.kind for item in reading.evidence if item.weight > 0)
@@ -62,7 +68,8 @@ def ask(ctx: TurnContext, trigger: str) -> Decision:
     content = ctx.content
     decision = decide(content.policy, content.codebook, content.understanding.knowledge.products, ctx.profile,
                       ctx.now, trigger=trigger, restrained=ctx.session.restrained,
-                      someone_else=recent(ctx.session, SOMEONE_ELSE, within=0))
+                      someone_else=recent(ctx.session, SOMEONE_ELSE, within=0),
+                      kind=recent(ctx.session, KIND) or ())
     ctx.record(decision)
     return decision
 
@@ -100,6 +107,7 @@ def recommend(ctx: TurnContext) -> None:
     if decision.asked and decision.action in (Action.RECOMMEND, Action.HOLD):
         profile.ask_answered_at = ctx.now  # the ask has had its answer: once
         profile.relabel_evidence("ask", ANSWERED)
+        ctx.session.context.pop(KIND, None)
 
 
 def product_card(ctx: TurnContext) -> None:

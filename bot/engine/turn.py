@@ -4,22 +4,22 @@ Order of precedence for what a customer wrote (docs/authoring.md explains it to 
 evidence is read from it (docs/policy.md):
 a request to delete her data (opt-out + a person) → opt-out → ask for a human → rude or fed up (sorry, the flow
 ends: engine/backoff.py) → yes right after the fallback's offer of a person → 1 or 2 after a numbered choice →
-是 / 不是 after a suggestion (engine/suggestion.py) →
-a bare yes right after an FAQ answer acknowledges it → an ambiguous reply is asked again, lighter →
-the current flow's rules (or its question answered by what the message revealed) → another flow that starts on
-it → a short follow-up about the product or topic just discussed → a survey question left unanswered
-long ago, asked again → a statement answering the state's open question (its catch-all; never an after-sales
-case that needs a person) → an FAQ answer (the flow resumes; one that needs a person hands over at the end of
-the turn; a question of the flow still waiting is then asked again, lighter, unless the reply already asks
-something) → a complaint gets care (engine/care.py) → a numbered choice (for a question) → a name given unasked →
-greeting/thanks (outside a flow, a no about the product in view is a refusal) → a question one FAQ entry clearly
-leads is offered (你是想问「…」吗) → a question we cannot answer is
-said so, the flow waits → reprompt, reprompt, fallback. A flow that ends without a word does not swallow the
-message: it is read again as outside any flow. A burst is read piece by piece in that order (engine/burst.py; a
-flow's question asked for one piece goes after the answer to a question in a later one: 我叫小雨 想问下防晒怎么选);
-then, outside any flow, the policy may start its flow when what the customer wrote showed need — not when the
-customer was just answering that flow; an urgent need does not wait for the end of another flow — (and what it
-says replaces a "not sure" said to a statement).
+是 / 不是 after a suggestion (engine/suggestion.py) → her pick after "which one?" (engine/which.py) → a bare yes
+right after an FAQ answer acknowledges it → an ambiguous reply is asked again, lighter → the current flow's
+rules (or its question answered by what the message revealed) → another flow that starts on it → a short
+follow-up about the product or topic just discussed → a survey question left unanswered long ago, asked again →
+a statement answering the state's open question (its catch-all; never an after-sales case that needs a person,
+nor a complaint about her own skin: care, the question waits) → an FAQ answer (the flow resumes; one that needs
+a person hands over at the end of the turn; a question of the flow still waiting is then asked again, lighter,
+unless the reply already asks something) → a complaint gets care (engine/care.py) → a numbered choice (for a
+question) → a name given unasked → greeting/thanks (outside a flow, a no about the product in view is a refusal)
+→ a question one FAQ entry clearly leads is offered (你是想问「…」吗) → a question we cannot answer is said so, the
+flow waits → reprompt, reprompt, fallback. A flow that ends without a word does not swallow the message: it is
+read again as outside any flow. A burst is read piece by piece in that order (engine/burst.py; a flow's question
+asked for one piece goes after the answer to a question in a later one: 我叫小雨 想问下防晒怎么选); then, outside
+any flow, the policy may start its flow when what the customer wrote showed need — not when the customer was just
+answering that flow; an urgent need does not wait for the end of another flow — (and what it says replaces a
+"not sure" said to a statement).
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, r
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
-from bot.engine.reading import acknowledges, ambiguous, state_of, takes_free_answers, understood
+from bot.engine.reading import acknowledges, ambiguous, lets_go, state_of, takes_free_answers, understood
 from bot.engine.turn_context import TurnContext
+from bot.engine.which import picked as product_picked
 from bot.understanding.matcher import Decision, Result
 
 _CUSTOMER_ACTS = frozenset({InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.IMAGE, InboundKind.VOICE,
@@ -52,6 +53,7 @@ class TurnRun:
         self.unsure: list[Outbound] = []  # "not sure" (or a reprompt) said to a statement, this turn
         self.pieces = 1  # how many pieces this turn answers (a burst, or 好 + 那我下单了 cut from one message)
         self.answered = False  # an FAQ was answered while the flow waits (its question is asked again after)
+        self.introduced: set[str] = set()  # 我是李姐 cut off before her question: a name told (engine/burst.py)
 
     # -- entry -----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -132,7 +134,7 @@ class TurnRun:
             return result
 
         results = engaged([told.as_told(ctx, understand(piece))
-                           for piece in pieces(texts, understand, understanding.has_intents)])
+                           for piece in pieces(texts, understand, understanding.has_intents, self.introduced)])
         self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
@@ -221,6 +223,11 @@ class TurnRun:
             suggestion.forget(session)
             ctx.why.append(f"她说不是，改问：“{instead}”")
             result = told.as_told(ctx, ctx.content.understanding.understand(instead))
+        pick = product_picked(session, ctx.content.understanding, result)  # 修护精华… → 哪一款？ → 2: before 2 answers
+        if pick is not None:  # the survey's question (engine/which.py)
+            replies.follow_up(ctx, pick, result.text)
+            self.answered = True
+            return
         state = state_of(flows.current, session.state)
         if state is not None and acknowledges(result) and answered_last_turn(session):
             ctx.why.append("刚答完 FAQ 后的一句“好的”是听到了回答，不是同意流程里更早的问题：流程先等着")
@@ -269,10 +276,12 @@ class TurnRun:
             return
         state = state_of(flows.current, session.state)
         if (takes_free_answers(state) and replies.free_answer(result) and not replies.needs_a_person(ctx, result)
+                and (lets_go(state) or not care.hers(ctx, result)) and result.text not in self.introduced
                 and flows.fire(OTHERWISE, result)):
             if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow
                 self._beyond_the_rules(result, said)
             return  # a statement answers the state's own open question; an FAQ sharing words does not
+        # 我最近脸上冒痘 at 精简派还是步骤党: her complaint is no answer to an open question — care, the question waits
         in_flow = flows.current is not None
         concern = care.complaint(ctx, result)
         if result.decision is Decision.ANSWER and (concern is None or not care.sells(ctx, result)):
@@ -285,4 +294,4 @@ class TurnRun:
         if result.decision is Decision.CLARIFY and (result.question or not result.intents):
             replies.numbered_choice(ctx, result)  # 好的收到 (an answer, not a question) gets no menu of two
             return
-        self.unsure += unmatched.reply(ctx, flows, result, state, in_flow)
+        self.unsure += unmatched.reply(ctx, flows, result, state, in_flow, introduced=result.text in self.introduced)

@@ -12,7 +12,7 @@ from bot.engine.followup import recent, remember
 from bot.engine.reading import takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
-from bot.understanding.names import told_name
+from bot.understanding.names import introduced_name, told_name
 
 LINKED = ("ask_link", "will_buy")  # 直接给我链接, 那我买一瓶试试: the link of the product in view goes with the line
 
@@ -34,12 +34,16 @@ def _link_in_view(ctx: TurnContext, intent: str) -> bool:
     return True
 
 
-def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | None, in_flow: bool) -> list[Outbound]:
+def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | None, in_flow: bool, *,
+          introduced: bool = False) -> list[Outbound]:
     """Answer what nothing else took; returns the "not sure" (or reprompt) said to it, which the policy's flow
-    may replace when the message showed need (怎么办啊 with an urgent need)."""
+    may replace when the message showed need (怎么办啊 with an urgent need). `introduced`: the piece was cut off as
+    a self-introduction before her question (我是李姐，孕妇能用吗)."""
     session = ctx.session
-    told = told_name(result, ctx.content.understanding.understand) if ctx.persona.has("name.saved") else None
-    if told:  # 叫我小雨 before she was asked: kept (the icebreak then does not ask it)
+    understand = ctx.content.understanding.understand
+    told = (told_name(result, understand) or (introduced_name(result, understand) if introduced else None)) \
+        if ctx.persona.has("name.saved") else None
+    if told:  # 叫我小雨 (or 我是李姐 before a question) unasked: kept (the icebreak then does not ask it)
         session.slots["name"] = told
         ctx.say("name.saved")
         return []

@@ -87,10 +87,12 @@ def _need(live: list[list[Any]]) -> float:
 
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
            *, proactive: bool = False, trigger: str = "", restrained: str = "",
-           someone_else: dict[str, str] | None = None) -> Decision:
+           someone_else: dict[str, str] | None = None, kind: Sequence[str] = ()) -> Decision:
     """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
     docs/groups.md): it holds back every offer, an explicit ask included. `someone_else`: survey answers the
-    ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them."""
+    ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them.
+    `kind`: the ids of the products of the kind the ask named (有没有推荐的防晒): the product is one of them, and a
+    kind of one needs no question first."""
     live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
     need = _need(live)  # need_score's, from the evidence just read
@@ -112,13 +114,15 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         reasons.append(f"顾客主动要推荐（{ask[3]}，{_span(now - float(ask[2]))}前）")
         if profile.opted_out:
             reasons.append("说过别推了：这次是顾客自己要的，回答一次，之后仍不主动推")
+        if kind:
+            reasons.append(f"点名要一类商品：{'、'.join(kind)}")
         if someone_else:
             said = "、".join(codebook.label(q, code) for q, code in someone_else.items())
             reasons.append(f"给别人挑：按 TA 的情况（{said}），不按她自己的档案")
-        elif concern and not profile.known(concern):
+        elif concern and not profile.known(concern) and len(kind) != 1:
             reasons.append(f"还不知道 {concern}：先问一个问题")
             return done(Action.ASK_FIRST, asked=True, question=concern)
-        choice = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None)
+        choice = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None, kind=kind)
         reasons.append(choice.reason)
         if choice.product is None:
             # she set a price: nothing within it is what to say (太贵了 when nothing else fits either)

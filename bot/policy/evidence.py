@@ -86,6 +86,11 @@ class NeedReader:
                  if question == self.policy.concern)
         return list(dict.fromkeys(label for label in found if label))
 
+    def her_concerns(self, text: str) -> list[str]:
+        """Labels of the concern question the normalised text says about her (我最近冒痘, not 我闺蜜老爆痘)."""
+        return [label for question, code, _ in self.mentions.answers(text) if question == self.policy.concern
+                and (label := self.codebook.label(question, code))]
+
     def _budget(self, text: str, asked: bool) -> tuple[float, str] | None:
         said = budget_in(text, self.limits)
         if said is not None:

@@ -10,7 +10,8 @@ Framings, strongest first:
 - a nickname word (网名叫奶茶不加糖, 昵称是…, 小名叫…): anything short after it is the name, a negation too;
 - "call me" (叫我宝宝, 你就叫我宝宝吧, 大家都叫我胖胖, 我叫小雨, 名字是…): the name must not be a question, an
   intent or a sentence, but may be a word the knowledge base knows (宝宝 is a name here, not a baby);
-- 我是… (我是小雨): only a name nothing else reads (我是学生, 我是敏感肌 are not).
+- 我是… / 本人… (我是小雨): only a name nothing else reads (我是学生, 我是敏感肌 are not); unasked, only as a
+  self-introduction before a question (我是李姐，孕妇能用吗: engine/burst.py cuts it off).
 我姓李 (or 李 alone) gives only a surname: `surname_in` reads it, and the persona says how to call her.
 """
 
@@ -31,7 +32,8 @@ _NICK = r"(?:我的?)?(?:网名|昵称|小名|外号|微信名|英文名|绰号)
 _CALL = (rf"{_WHO}{_USUALLY}(?:叫我|喊我|称呼我)(?:做|作)?|我(?:就)?叫|(?:我的?)?名字(?:叫做|叫|是)")
 _NICKNAMED = re.compile(rf"^{_POLITE}{_NICK}")
 _TOLD = re.compile(rf"^{_POLITE}(?:{_NICK}|{_CALL})")
-_FRAMED = re.compile(rf"^{_POLITE}(?:{_NICK}|{_CALL}|我是)")
+_FRAMED = re.compile(rf"^{_POLITE}(?:{_NICK}|{_CALL}|我是|本人)")
+_SELF = re.compile(r"^(?:我是|本人)")  # 我是李姐，孕妇能用吗: a self-introduction, when a question follows
 _TRAILING = re.compile(r"(?:就行|就好|就可以|即可|也行|也可以|吧|哦|呀|啦|呢|哈|嘛)+$")
 _SURNAME = re.compile(r"^(?:我|本人|免贵)?(?:姓)([\u4e00-\u9fff]{1,2})(?:就行|就好|吧|哦|呀|啦|哈)*$")
 _ONE_HAN = re.compile(r"^[\u4e00-\u9fff]$")
@@ -75,10 +77,17 @@ def told_name(result: Result, understand: Callable[[str], Result]) -> str | None
     return name_in(result, understand)
 
 
-def introduces(result: Result, understand: Callable[[str], Result]) -> bool:
+def introduces(result: Result, understand: Callable[[str], Result], *, asking: bool = False) -> bool:
     """The clause tells her name or surname in so many words (我叫小雨, 大家都叫我胖胖, 我姓李): what follows it in
-    the same message is something else."""
-    return told_name(result, understand) is not None or _SURNAME.match(result.normalized) is not None
+    the same message is something else. `asking`: a question follows, so 我是李姐 / 本人小雨 introduce her too
+    (with a name nothing else reads: 我是学生, 我是敏感肌, 我是小白 do not)."""
+    return (told_name(result, understand) is not None or _SURNAME.match(result.normalized) is not None
+            or (asking and introduced_name(result, understand) is not None))
+
+
+def introduced_name(result: Result, understand: Callable[[str], Result]) -> str | None:
+    """The name of a self-introduction (我是李姐, 本人小雨) said before a question, or None."""
+    return name_in(result, understand) if _SELF.match(result.normalized) else None
 
 
 def surname_in(result: Result) -> str | None:

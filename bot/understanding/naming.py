@@ -64,6 +64,34 @@ class ProductNames:
         scored.sort(key=lambda item: item[0], reverse=True)
         return scored
 
+    def shared(self, normalized: str) -> list[Product]:
+        """The products a message names by a name they share (修护精华: 舒缓修护精华 and A醇夜间修护精华), in catalogue
+        order; empty when it names one, none, or compares two (舒缓修护精华和水杨酸精华哪个好)."""
+        scored = self._scored(normalized)
+        if len(scored) < 2 or scored[1][0] != scored[0][0]:
+            return []
+        said = {tuple(name[a:b] for a, b in pieces) for _, _, name, pieces in scored[:2]}
+        tied = [item for item in scored if item[0] == scored[0][0]
+                and tuple(item[2][a:b] for a, b in item[3]) in said]
+        if len(said) != 1 or len(tied) < 2:
+            return []
+        ids = {product.id for _, product, _, _ in tied}
+        return [product for product, _ in self._names if product.id in ids]
+
+    def kind_asked(self, normalized: str) -> list[Product]:
+        """The products of the kind a message asks for: the longest end of a name (two characters or more: 防晒 of
+        轻透日常防晒, 精华, 修护精华, 乳液) the message says, and every product whose name ends so (有没有推荐的防晒 →
+        the one sunscreen; 推荐个精华 → the four serums). A name's end says what the product is; 控油 or 玻尿酸
+        inside it does not. Empty when the message says no such end."""
+        best, found = 0, []
+        for product, name in self._names:
+            end = next((len(name) - n for n in range(len(name) - 1) if name[n:] in normalized), 0)
+            if end >= 2 and end > best:
+                best, found = end, [product]
+            elif end >= 2 and end == best:
+                found.append(product)
+        return found
+
     def only_holder(self, word: str) -> Product | None:
         """The one product whose name holds `word` (two characters or more): 防晒 in 轻透日常防晒; None when no
         name or several names hold it (精华)."""

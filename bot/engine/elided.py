@@ -1,0 +1,75 @@
+"""那A醇呢 right after 孕妇能用吗 was answered: the question just answered again, about A醇.
+
+In this order:
+- a product the subject names answers from its own answers (那烟酰胺精华呢);
+- the part of the answer just given that speaks of the subject (但含A醇的夜间精华建议孕期…);
+- the one product whose name holds the subject answers from its own answers (那防晒呢);
+- the FAQ that subject + question matches (你们有卖口红吗 → 那洗发水呢) — unless the subject changes nothing: the
+  question alone gets that answer, and the subject alone another (敏感肌能用吗 → 那A醇呢 read as A醇敏感肌能用吗 is
+  the sensitive-skin answer, which does not speak of A醇: "上面这条" made no sense);
+- the subject's own FAQ entry, the part of its answer that speaks of what was asked (敏感肌能用吗, then 那A醇呢:
+  敏感肌等皮肤不泛红不刺痛的时候再开始，先在耳后试用, from the retinol answer);
+- when subject + question reads as nothing definite, the message is read on its own (包邮吗 → 那A醇呢: the retinol
+  answer); when it reads only as the answer the question alone gets, the bot says plainly it is not sure about
+  the subject (persona `faq.unsure_about`, else `fallback`): 孕妇能用吗 → 那面膜呢.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.followup import ASKED, FollowUp, answered_by, product_names, recent
+from bot.engine.quote import part_answering
+from bot.engine.session import Session
+from bot.understanding.matcher import Decision, Result, Understanding
+
+
+def elided(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
+    subject, asked = understanding.elided(result), str(recent(session, ASKED, within=1) or "")
+    if not subject or not asked:
+        return None
+    why = f"省略的问法：把“{asked}”换成问 {subject}"
+    names = product_names(understanding)
+    named = names.named(subject)
+    if named is not None and (found := answered_by(understanding, named.product, asked, why)) is not None:
+        return found
+    again = understanding.understand(subject + asked)
+    topic = understanding.faq_by_id.get(str(recent(session, "topic", within=1) or ""))
+    # the subject changed nothing: the question alone gets that answer (A醇敏感肌能用吗 is the sensitive-skin one)
+    same = again.answers == understanding.understand(asked).answers \
+        or (topic is not None and again.answers == [topic.id])
+    if topic is not None and again.answers == [topic.id] and topic.answer:
+        part = part_answering(understanding, topic.answer, subject)
+        if part is not None:
+            return FollowUp(f"{why}：刚给的回答里说到了它", result=again, part=part, asked=asked)
+    for word in result.words:
+        holder = names.only_holder(word)
+        if holder is not None and (found := answered_by(understanding, holder, asked, why)) is not None:
+            return found
+    own = understanding.understand(subject)
+    if again.decision is Decision.ANSWER and (not same or again.answers == own.answers):
+        return FollowUp(f"{why}: {again.reason}", result=again, asked=asked)  # 你们有卖口红吗 → 那洗发水呢
+    part = _own_part(understanding, own, asked)
+    if part is not None:
+        answered = Result(result.text, result.normalized, Decision.ANSWER, own.answers[:1], [], result.intents,
+                          f"{subject} 自己的 FAQ {own.answers[0]}")
+        return FollowUp(f"{why}：{own.answers[0]} 的回答里说到了“{asked}”", result=answered, part=part, asked=asked)
+    if again.decision is not Decision.ANSWER:
+        return None  # 包邮吗 → 那A醇呢: read on its own
+    said = _as_typed(result.text, list(result.words)) or subject.lstrip("那么")
+    return FollowUp(f"{why}：没有哪条回答讲到 {said} 的这件事，老实说不确定", unsure=said, asked=asked)
+
+
+def _own_part(understanding: Understanding, own: Result, asked: str) -> str | None:
+    """The part of the answer of the FAQ entry the subject alone is about (a醇 → ingredient_retinol) that speaks of
+    what was asked (敏感肌)."""
+    if own.decision is not Decision.ANSWER:
+        return None
+    entry = understanding.faq_by_id[own.answers[0]]
+    return part_answering(understanding, entry.answer, asked) if entry.answer else None
+
+
+def _as_typed(text: str, words: list[str]) -> str:
+    """The subject as she typed it (A醇, not the normalised a醇)."""
+    found = [re.search(re.escape(word), text, flags=re.IGNORECASE) for word in words if word]
+    return "".join(match.group(0) for match in found if match is not None)
