@@ -107,6 +107,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/faq.yaml", "answer: 全场满59元包邮", "answer: 全场满59元{name}包邮", "shipping_fee: 这里的 { } 会原样发给顾客"),
         ("knowledge/faq.yaml", "- {intent: waited,", "- {intent: wated,", "intents.yaml 里没有意图 “wated”"),
         ("knowledge/faq.yaml", "after: [order_status,", "after: [order_stats,", "没有 id 为 “order_stats” 的 FAQ"),
+        ("persona/xiaowanzi.yaml", "  intent.chat_weekend:\n", "  intent.chat_weekends:\n",
+         "knowledge/intents.yaml:153:16: chat_weekend: 闲聊意图要有一句回应：人设 xiaowanzi 里没有 “intent.chat_weekend”"),
     ],
 )
 def test_each_mistake_is_reported_where_it_was_made(content: Path, file: str, old: str, new: str,

@@ -252,7 +252,7 @@ class TurnRun:
             survey.ask_again(ctx, pending)
             return
         state = state_of(flows.current, session.state)
-        if (takes_free_answers(state) and replies.free_answer(result) and not replies.needs_a_person(ctx, result)
+        if (takes_free_answers(state) and replies.free_answer(result, state) and not replies.needs_a_person(ctx, result)
                 and flows.fire(OTHERWISE, result)):
             if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow
                 self._beyond_the_rules(result, said)

@@ -192,9 +192,25 @@ class Understanding:
         if refusing and decision is not Decision.MISS and not self._asks_besides(normalized, set(refusing)):
             decision, answers, near = Decision.MISS, [], False  # 不买了 is no 不是我买的, whatever their characters
             reason = f"是拒绝（{'、'.join(refusing)}），此外没有 FAQ 能答的话；不按“{reason}”回答"
+        asks = self._asks(text, normalized, analysis)
+        chat = self.chat(normalized, intents, asks)
+        near = near and not chat  # small talk is no question the knowledge nearly answered
+        if chat and decision is not Decision.MISS and self.intents.like_example(normalized, chat, 100):
+            decision, answers, near = Decision.MISS, [], False  # 下班了 is small talk, not a working-hours question
+            reason = f"是闲聊（{chat}）：整句就是它的例句，不按“{reason}”回答"
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, self._asks(text, normalized, analysis),
-                      self.hear(normalized))
+                      analysis.kinds, analysis.words, asks, self.hear(normalized), chat)
+
+    def chat(self, normalized: str, intents: list[tuple[str, float]], asks: bool) -> str:
+        """The small-talk intent a message is: its best intent, when that is marked `smalltalk` — and, for a
+        question, the whole message is (close to) one of its examples: a keyword inside a longer question
+        (去旅游能带上飞机吗) leaves the question to the FAQ or the honest fallback."""
+        name = intents[0][0] if intents else ""
+        if name not in self.intents.smalltalk:
+            return ""
+        if asks and not self.intents.like_example(normalized, name, self.thresholds.intent):
+            return ""
+        return name
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
         return clauses_answered(self, parts, least, stories=stories)
