@@ -30,6 +30,8 @@ class Reply:
     schedule: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     cancel: list[str] = field(default_factory=list)
     near_miss: Result | None = None
+    # what was answered with the fallback, whose line promises a colleague will look: kept for `siyu misses` too
+    unanswered: list[Result] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)  # what the policy answered, for the journal
     marks: list[str] = field(default_factory=list)  # milestones flows marked (`mark:`), for the funnel
     entered: list[str] = field(default_factory=list)  # flow.state entered this turn, in order
