@@ -96,7 +96,7 @@ def test_a_name_told_then_a_question_are_two_pieces_a_name_then_news_is_one() ->
 
 def test_the_persona_says_how_to_call_a_customer_by_her_surname() -> None:
     persona = CONTENT.personas[CONTENT.default_persona]
-    assert persona.by_surname("李") == "李女士"
+    assert persona.by_surname("李") == "小李"  # a surname tells no gender: never 李女士
     assert Persona("p", persona.spec.model_copy(update={"surname": ""})).by_surname("李") is None
     with pytest.raises(ValidationError, match="surname"):
         PersonaFile.model_validate({"name": "a", "self": "a", "messages": {"x": ["y"]}, "surname": "女士"})
