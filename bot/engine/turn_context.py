@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.conversation import Inbound, Outbound
 from bot.engine.burst import Asked
+from bot.engine.conditions import RETURNING, returning
 from bot.engine.content import Content
 from bot.engine.persona import Persona
 from bot.engine.session import Session
@@ -87,6 +88,8 @@ class TurnContext:
 
     def say(self, key: str, **extra: str) -> None:
         session = self.session
+        if f"{key}.{RETURNING}" in self.persona.messages and returning(self.profile, self.content.plans.purchase_tags):
+            key = f"{key}.{RETURNING}"  # faq.coupon_how.returning: no new-customer coupon for a customer who bought
         spoken = self.persona.say(key, seed=self.inbound.event_id, last=session.last_variant.get(key),
                                   channel=session.channel, hour=self.hour, variables=_Variables(self, extra))
         if spoken is None:
