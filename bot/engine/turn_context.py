@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.conversation import Inbound, Outbound
+from bot.engine import gift
 from bot.engine.burst import Asked
 from bot.engine.conditions import RETURNING, returning
 from bot.engine.content import Content
@@ -88,7 +89,10 @@ class TurnContext:
 
     def say(self, key: str, **extra: str) -> None:
         session = self.session
-        if f"{key}.{RETURNING}" in self.persona.messages and returning(self.profile, self.content.plans.purchase_tags):
+        messages = self.persona.messages
+        if f"{key}.{gift.GIFT}" in messages and gift.active(session, self.content.policy.flow) is not None:
+            key = f"{key}.{gift.GIFT}"  # recommend.which_concern.gift: asks about the one it is for, not her
+        elif f"{key}.{RETURNING}" in messages and returning(self.profile, self.content.plans.purchase_tags):
             key = f"{key}.{RETURNING}"  # faq.coupon_how.returning: no new-customer coupon for a customer who bought
         spoken = self.persona.say(key, seed=self.inbound.event_id, last=session.last_variant.get(key),
                                   channel=session.channel, hour=self.hour, variables=_Variables(self, extra))
