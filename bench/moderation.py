@@ -152,7 +152,9 @@ def main() -> None:
     rules_only = Detector(without_model(content))
     own = [("dev (rules written on it; in training)", load_own("dev")),
            ("holdout (never trained on; looked at twice)", load_own("holdout")),
-           ("fresh (never trained on; totals only)", load_own("fresh"))]
+           ("fresh (never trained on; totals only)", load_own("fresh")),
+           ("blind1 (written blind; rules extended on its misses)", load_own("blind1")),
+           ("blind2 (written blind; totals only)", load_own("blind2"))]
 
     if not sms_available():
         print("../shared/data/moderation/ is not here: SMS measurements and baselines skipped.\n")

@@ -69,7 +69,7 @@ def _every_clause_searched(understanding: Understanding, parts: list[str], stori
 
 def test_skipping_clauses_answers_as_searching_every_clause_would() -> None:
     messages = [q for q in QUERIES if len(clauses(q)) > 1]
-    messages += ["，".join(pair) for pair in itertools.combinations(QUERIES[::9], 2)]
+    messages += ["，".join(pair) for pair in itertools.combinations(QUERIES[::9][:100], 2)]  # ~5k pairs: each set added grew it
     messages += ["脸上爆痘了 急 有什么推荐", "包邮吗？几天能到", "急 急 急", "推货 怎么弄，敏敢肌能用吗",
                  "买了一周了还没发货 我要退款"]
     several = single = 0

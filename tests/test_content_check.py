@@ -108,7 +108,7 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/faq.yaml", "- {intent: waited,", "- {intent: wated,", "intents.yaml 里没有意图 “wated”"),
         ("knowledge/faq.yaml", "after: [order_status,", "after: [order_stats,", "没有 id 为 “order_stats” 的 FAQ"),
         ("persona/xiaowanzi.yaml", "  intent.chat_weekend:\n", "  intent.chat_weekends:\n",
-         "knowledge/intents.yaml:160:16: chat_weekend: 闲聊意图要有一句回应：人设 xiaowanzi 里没有 “intent.chat_weekend”"),
+         "knowledge/intents.yaml:164:16: chat_weekend: 闲聊意图要有一句回应：人设 xiaowanzi 里没有 “intent.chat_weekend”"),
         ("persona/xiaowanzi.yaml", 'surname: "小{surname}"', 'surname: "{surname}先生"',
          "persona/xiaowanzi.yaml:11:10: surname “{surname}先生” 里有 “先生”：只凭一个姓看不出性别"),
     ],

@@ -340,3 +340,29 @@ def test_a_cue_or_filler_typed_is_that_word_not_a_typo(text: str) -> None:
     """有 of 有点 sounds like 油 (脸油): a function character is never read as a typo of a content word."""
     assert BUNDLED.understand(text).corrected == ""
     assert "油" not in BUNDLED.understand(text).heard
+
+
+def test_a_missed_question_one_entry_clearly_leads_is_offered_as_a_suggestion() -> None:
+    result = BUNDLED.understand("快递盒子到了里面的瓶子裂开了咋整")
+    top, second = result.candidates[0], result.candidates[1]
+    assert result.decision is Decision.MISS and BUNDLED.thresholds.suggest <= top.score < BUNDLED.thresholds.hit
+    assert top.score - second.score >= BUNDLED.thresholds.suggest_margin
+    assert result.suggestion == "damaged_item"
+
+
+def test_no_suggestion_for_a_statement_a_close_second_or_an_answer() -> None:
+    assert BUNDLED.understand("今天好累啊").suggestion == ""  # not a question
+    assert BUNDLED.understand("积分会不会过期").suggestion == ""  # answered outright
+    close = BUNDLED.understand("积分攒多了能换点啥")  # points_earn 56 vs points_use 54: no clear lead
+    assert close.decision is Decision.MISS and close.suggestion == ""
+    strict = Understanding(KNOWLEDGE.model_copy(update={
+        "thresholds": KNOWLEDGE.thresholds.model_copy(update={"suggest": 63})}))
+    assert strict.understand("快递盒子到了里面的瓶子裂开了咋整").suggestion == ""  # below the operator's suggest
+
+
+def test_suggest_above_hit_is_refused_with_a_clear_message() -> None:
+    from pydantic import ValidationError
+
+    from bot.understanding.knowledge import Thresholds
+    with pytest.raises(ValidationError, match="suggest 不能高于 hit"):
+        Thresholds(hit=60, near_miss=50, suggest=70)

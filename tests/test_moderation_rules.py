@@ -302,3 +302,38 @@ def test_normalisation_keeps_the_way_back_to_the_original() -> None:
     assert folded.quote(last, last + 2) == "威 信"
     assert "威信→微信" in folded.how(*folded.span(last, last + 2))
     assert normalizer.fold("V领的还是圆领").compact == "v领的还是圆领"  # not a stand-alone token
+
+
+# -- found by the first blind group-chat set (2026-11-26, sixth session) -----------------------------------
+def test_an_invitation_that_is_the_whole_message_decides_alone(detector: Detector) -> None:
+    for text in ("加我微信", "加我微信吧", "加我好友呀～", "+我v"):
+        verdict = detector.judge_text(text)
+        assert verdict.violation and verdict.rule == "invite", (text, verdict.explain())
+    for text in ("群主加我微信", "怎么加微信", "加我微信了吗"):  # asking staff, or asking how: still only a signal
+        assert not detector.judge_text(text).violation, text
+
+
+@pytest.mark.parametrize("text", ["嘉我卫星 dd1688 有惊喜", "加蔚信 yy1314 聊聊", "➕🌟信 meimei0520", "加威 心 领福利"])
+def test_more_names_for_wechat(detector: Detector, text: str) -> None:
+    verdict = detector.judge_text(text)
+    assert verdict.violation and verdict.category in {"contact", "ad"}, verdict.explain()
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("打倒贪官！明天广场见，人越多越好", "politics"),
+    ("大家团结起来明天上午去市政府门口集合", "politics"),
+    ("nmsl", "abuse"),
+    ("滚吧，垃圾客服，全家死光", "abuse"),
+    ("看我朋友圈第一条，有惊喜哦", "contact"),
+    ("电话：１５９　８８８８　６６６６ 随时联系", "contact"),
+    ("群里有没有想做副业的？我带你，零成本零风险", "ad"),
+])
+def test_what_the_blind_set_showed(detector: Detector, text: str, category: str) -> None:
+    verdict = detector.judge_text(text)
+    assert verdict.violation and verdict.category == category, verdict.explain()
+
+
+@pytest.mark.parametrize("text", ["国庆游行报名吗", "我是用微信扫码进群的", "没地去就来找我吧，我带你玩几天", "政府补贴的家电券领了吗",
+                                  "笑死 不要脸的是我家猫"])
+def test_everyday_lines_near_those_words_stay_fine(detector: Detector, text: str) -> None:
+    assert not detector.judge_text(text).violation, detector.judge_text(text).explain()

@@ -20,6 +20,7 @@ EVAL = ROOT / "knowledge" / "tests" / "eval.yaml"
 HELD_OUT = ROOT / "knowledge" / "tests" / "heldout.yaml"
 FRESH = ROOT / "knowledge" / "tests" / "fresh.yaml"
 BLIND = ROOT / "knowledge" / "tests" / "blind.yaml"
+BLIND2 = ROOT / "knowledge" / "tests" / "blind2.yaml"
 UNDERSTANDING = Understanding(load_knowledge(ROOT / "knowledge"))
 
 
@@ -37,7 +38,7 @@ def test_labelled_sets_are_big_enough_and_cover_every_entry() -> None:
 def test_no_labelled_question_is_a_faq_phrasing() -> None:
     phrasings = {UNDERSTANDING.normalize(q) for entry in UNDERSTANDING.knowledge.faq for q in entry.questions}
     for labelled in (LabelledSet.load(EVAL), LabelledSet.load(HELD_OUT), LabelledSet.load(FRESH),
-                     LabelledSet.load(BLIND)):
+                     LabelledSet.load(BLIND), LabelledSet.load(BLIND2)):
         queries = [q for q, _ in labelled.in_scope] + labelled.out_of_scope + [q for q, _ in labelled.several]
         assert not [q for q in queries if UNDERSTANDING.normalize(q) in phrasings]
 
@@ -47,7 +48,8 @@ def test_held_out_questions_are_not_in_the_tuning_set() -> None:
     held = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(HELD_OUT).in_scope}
     fresh = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(FRESH).in_scope}
     blind = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(BLIND).in_scope}
-    sets = [tune, held, fresh, blind]
+    blind2 = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(BLIND2).in_scope}
+    sets = [tune, held, fresh, blind, blind2]
     assert not any(a & b for i, a in enumerate(sets) for b in sets[i + 1:])
 
 
@@ -62,6 +64,8 @@ def test_quality_holds_on_the_tuning_and_held_out_sets() -> None:
     assert fresh.top1_accuracy >= 0.62 and fresh.false_answer_rate <= 0.03, fresh.table()
     blind = evaluate(UNDERSTANDING.understand, LabelledSet.load(BLIND))
     assert blind.top1_accuracy >= 0.46 and blind.false_answer_rate <= 0.03, blind.table()
+    blind2 = evaluate(UNDERSTANDING.understand, LabelledSet.load(BLIND2))
+    assert blind2.top1_accuracy >= 0.48 and blind2.false_answer_rate <= 0.08, blind2.table()
 
 
 def test_siyu_eval_prints_both_sets_out_of_the_box() -> None:
@@ -81,7 +85,7 @@ def test_siyu_eval_reports_a_missing_or_broken_set(tmp_path: Path) -> None:
 
 
 def test_labelled_sets_ship_with_the_content() -> None:
-    assert [name for name, _ in labelled_sets(ROOT)] == ["tune", "held-out", "fresh", "blind"]
+    assert [name for name, _ in labelled_sets(ROOT)] == ["tune", "held-out", "fresh", "blind", "blind2"]
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"share/siyu-bot/knowledge/tests" = ["knowledge/tests/*.yaml"]' in pyproject
 

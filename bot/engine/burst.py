@@ -6,7 +6,8 @@ Each message is a piece; a message that opens with short replies (好呀，叫�
 question with commas (我在新疆，能发货吗) stays whole. When a later piece answers the question the bot
 asked after an earlier piece (好呀 → 「怎么称呼你？」, then 叫我小雨), that question is dropped from the
 reply: the customer has answered it already. The same message sent twice in one burst (好 好 好, or 包邮吗 几天能到
-包邮吗) is one piece, answered where it was first sent.
+包邮吗) is one piece, answered where it was first sent. One question typed in fragments (那个 | 水杨酸的 | 孕妇 |
+能用吗) is read as one message.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
     """The pieces to answer, in order. `has_intents` (Understanding.has_intents) spares the full reading of
     a clause that cannot be a short reply: one has an intent."""
     found: list[str] = []
+    texts = _one_question(texts, understand)
     for text in texts:
         parts = clauses(text)
         if len(parts) < 2:
@@ -62,6 +64,22 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
     kept = [(piece, result) for number, (piece, result) in enumerate(readings)
             if not (_listening(result) and any(not _listening(later) for _, later in readings[number + 1:]))]
     return [piece for piece, _ in kept]
+
+
+FRAGMENT = 6  # characters: a message this short may be a piece of one question typed in several
+_DANGLING = ("的", "那个", "这个", "就是")  # a message that ends like this is not finished
+
+
+def _one_question(texts: list[str], understand: Callable[[str], Result]) -> list[str]:
+    """那个 | 水杨酸的 | 孕妇 | 能用吗: one question typed in fragments is read as one message — every message short,
+    one left dangling (水杨酸的), the last one asking — so that 孕妇能用吗 is asked about 水杨酸精华, not on its own."""
+    if len(texts) < 2 or any(len(text.strip()) > FRAGMENT for text in texts):
+        return texts
+    readings = [understand(text) for text in texts]
+    if (any(result.intents for result in readings) or not readings[-1].question
+            or not any(result.normalized.endswith(_DANGLING) for result in readings[:-1])):
+        return texts
+    return ["，".join(text.strip() for text in texts)]
 
 
 def _named_then_asks(parts: list[str], understand: Callable[[str], Result]) -> bool:

@@ -2,10 +2,11 @@
 
 What the pieces of a turn produced (engine/turn.py answers a burst, or 你好 我是学生党 没什么钱 cut at its spaces,
 piece by piece) is tidied once, at the end of the turn:
-- a "not understood" line (reprompt, fallback, statement.unclear, unsure) is dropped when another piece of the
-  turn was answered (我是宝妈 还在哺乳期: the nursing answer, not "我没太接住" before it), and of several such lines
-  only the first is kept: never two fallbacks in one turn;
+- a "not understood" line (reprompt, fallback, statement.unclear, unsure, suggest, suggest.no) is dropped when
+  another piece of the turn was answered (我是宝妈 还在哺乳期: the nursing answer, not "我没太接住" before it), and
+  of several such lines only the first is kept (never two fallbacks in one turn), a suggest.no only if alone;
 - a social line (ack, thanks, greeting) stands only alone (谢谢 不用了: "不打扰你啦", not "不客气" as well);
+- the same words are never said twice in one turn;
 - an answer said word for word on the turn before is not said again: the persona's `faq.again` says it is above
   when nothing else is said this turn, `faq.above` when something is (without `faq.above` it is left out).
 The texts said are remembered for the next turn (session.context `said`).
@@ -14,10 +15,11 @@ The texts said are remembered for the next turn (session.context `said`).
 from __future__ import annotations
 
 from bot.conversation import Outbound
+from bot.engine import suggestion
 from bot.engine.followup import recent, remember
 from bot.engine.turn_context import TurnContext
 
-NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "unsure"})
+NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "unsure", "suggest", "suggest.no"})
 SOCIAL = frozenset({"ack", "thanks", "greeting"})
 AGAIN, ABOVE = "faq.again", "faq.above"  # persona keys: the answer just given, alone / beside another message
 SAID = "said"  # session.context: the texts of the turn before
@@ -58,9 +60,15 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
     missed = [m for m in messages if lost(m)]
     if missed and len(missed) < len(messages):
         messages[:] = [m for m in messages if not lost(m)]
-    elif len(missed) > 1:
-        messages[:] = missed[:1]
+    elif len(missed) > 1:  # 不是 + her question in other words, still not understood: the fallback, not "say it again"
+        messages[:] = [m for m in missed if m.label != "suggest.no"][:1] or missed[:1]
     _not_again(ctx)
+    twice = [number for number, message in enumerate(messages)
+             if message.text and any(message.text == earlier.text for earlier in messages[:number])]
+    if twice:  # 孕妇 + 能用吗 each read as the pregnancy question: the same words are said once a turn
+        messages[:] = [message for number, message in enumerate(messages) if number not in twice]
+    if not any(m.label == "suggest" for m in messages):
+        suggestion.forget(ctx.session)  # dropped (another piece was answered): a later 是 is not a yes to it
     if len(messages) < len(before):
         dropped = [m.label for m in before if all(m is not kept for kept in messages)]
         ctx.why.append(f"一轮只说一件事：不说 {'、'.join(dropped)}")

@@ -125,6 +125,11 @@ class Engine:
             writes.lpush_capped(NEAR_MISSES, self._near_miss_record(reply.near_miss, inbound.customer), 10_000)
         for result in unanswered:  # the fallback promised 记下来请同事确认
             writes.lpush_capped(NEAR_MISSES, self._near_miss_record(result, inbound.customer, unanswered=True), 10_000)
+        if reply.confirmed is not None:
+            asked, entry = reply.confirmed
+            writes.lpush_capped(NEAR_MISSES, json.dumps({
+                "at": round(self.clock(), 3), "customer": customer_tag(inbound.customer), "text": asked,
+                "confirmed": entry}, ensure_ascii=False), 10_000)
         return turn, events
 
     async def reset(self, key: str) -> None:

@@ -114,8 +114,16 @@ def recommend(ctx: TurnContext) -> None:
 def product_card(ctx: TurnContext) -> None:
     """The link card of the product just recommended, when it has one."""
     product_id = ctx.session.slots.get("product_id") if ctx.session.slots.get("product") else None
+    if product_id:
+        card_of(ctx, str(product_id))
+
+
+def card_of(ctx: TurnContext, product_id: str) -> bool:
+    """Attach a product's link card; False when it has none (or no such product)."""
     for product in ctx.content.understanding.knowledge.products:
         if product.id == product_id and product.link:
             card = {"msgtype": "link", "title": product.link["title"], "url": product.link["url"],
                     "desc": product.link.get("desc", product.pitch)}
             ctx.attach(card, f"card:{product.id}")
+            return True
+    return False

@@ -4,6 +4,7 @@ Order of precedence for what a customer wrote (docs/authoring.md explains it to 
 evidence is read from it (docs/policy.md):
 a request to delete her data (opt-out + a person) → opt-out → ask for a human → rude or fed up (sorry, the flow
 ends: engine/backoff.py) → yes right after the fallback's offer of a person → 1 or 2 after a numbered choice →
+是 / 不是 after a suggestion (engine/suggestion.py) →
 a bare yes right after an FAQ answer acknowledges it → an ambiguous reply is asked again, lighter →
 the current flow's rules (or its question answered by what the message revealed) → another flow that starts on
 it → a short follow-up about the product or topic just discussed → a survey question left unanswered
@@ -11,7 +12,8 @@ long ago, asked again → a statement answering the state's open question (its c
 case that needs a person) → an FAQ answer (the flow resumes; one that needs a person hands over at the end of
 the turn; a question of the flow still waiting is then asked again, lighter, unless the reply already asks
 something) → a complaint gets care (engine/care.py) → a numbered choice (for a question) → a name given unasked →
-greeting/thanks (outside a flow, a no about the product in view is a refusal) → a question we cannot answer is
+greeting/thanks (outside a flow, a no about the product in view is a refusal) → a question one FAQ entry clearly
+leads is offered (你是想问「…」吗) → a question we cannot answer is
 said so, the flow waits → reprompt, reprompt, fallback. A flow that ends without a word does not swallow the
 message: it is read again as outside any flow. A burst is read piece by piece in that order (engine/burst.py; a
 flow's question asked for one piece goes after the answer to a question in a later one: 我叫小雨 想问下防晒怎么选);
@@ -23,7 +25,7 @@ says replaces a "not sure" said to a statement).
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import backoff, care, coherent, recall, replies, sales, survey, told, unmatched, welcome
+from bot.engine import backoff, care, coherent, recall, replies, sales, suggestion, survey, told, unmatched, welcome
 from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
@@ -210,6 +212,20 @@ class TurnRun:
             replies.answer(ctx, picked)
             self.answered = True
             return
+        meant = suggestion.taken(ctx, result)
+        if meant is not None:  # 你是想问「…」吗 → 是: that answer
+            ctx.why.append(f"顾客确认了猜的问题 {meant}")
+            replies.answer(ctx, meant)
+            self.answered = True
+            return
+        if suggestion.declined(session, result):
+            ctx.say("suggest.no" if ctx.persona.has("suggest.no") else "reprompt")
+            return
+        instead = suggestion.asked_instead(session, result)
+        if instead:  # 不是 我是问精华晚上能不能用: what she asks instead is read as her message
+            suggestion.forget(session)
+            ctx.why.append(f"她说不是，改问：“{instead}”")
+            result = told.as_told(ctx, ctx.content.understanding.understand(instead))
         state = state_of(flows.current, session.state)
         if state is not None and acknowledges(result) and answered_last_turn(session):
             ctx.why.append("刚答完 FAQ 后的一句“好的”是听到了回答，不是同意流程里更早的问题：流程先等着")

@@ -34,6 +34,7 @@ class Reply:
     near_miss: Result | None = None
     # what was answered with the fallback, whose line promises a colleague will look: kept for `siyu misses` too
     unanswered: list[Result] = field(default_factory=list)
+    confirmed: tuple[str, str] | None = None  # (what she asked, the entry she said yes to): kept for `siyu misses`
     decisions: list[Decision] = field(default_factory=list)  # what the policy answered, for the journal
     marks: list[str] = field(default_factory=list)  # milestones flows marked (`mark:`), for the funnel
     entered: list[str] = field(default_factory=list)  # flow.state entered this turn, in order

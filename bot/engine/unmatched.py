@@ -5,14 +5,33 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import backoff, replies, survey
+from bot.engine import backoff, replies, sales, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
-from bot.engine.followup import remember
+from bot.engine.followup import recent, remember
 from bot.engine.reading import takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
 from bot.understanding.names import told_name
+
+LINKED = ("ask_link", "will_buy")  # 直接给我链接, 那我买一瓶试试: the link of the product in view goes with the line
+
+
+def _link_in_view(ctx: TurnContext, intent: str) -> bool:
+    """The persona's `intent.<name>.in_view` (or `intent.<name>`) and the link card of the product just discussed,
+    when there is one with a link."""
+    product = recent(ctx.session, "product")
+    if not product or not ctx.persona.has(f"intent.{intent}"):
+        return False
+    key = f"intent.{intent}.in_view" if ctx.persona.has(f"intent.{intent}.in_view") else f"intent.{intent}"
+    names = {p.id: p.name for p in ctx.content.understanding.knowledge.products}
+    said = len(ctx.reply.messages)
+    ctx.say(key, product=names.get(str(product), ""))
+    if not sales.card_of(ctx, str(product)):
+        del ctx.reply.messages[said:]
+        return False
+    ctx.why.append(f"{intent}：发在聊的商品 {product} 的链接")
+    return True
 
 
 def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | None, in_flow: bool) -> list[Outbound]:
@@ -39,6 +58,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
     for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
         if name in chit_chat and name != result.chat:
             continue  # 去旅游能带上飞机吗 holds a small-talk word but asks something else: not small talk
+        if name in LINKED and _link_in_view(ctx, name):
+            return []
         if ctx.persona.has(f"intent.{name}"):
             ctx.say(f"intent.{name}")
             if result.question:  # 多少钱 → (which one?) → 舒缓修护精华: its price
@@ -52,6 +73,9 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         return []
     if result.near_miss:
         ctx.reply.near_miss = result
+    offered = suggestion.offer(ctx, result)  # 你是想问「…」吗: one entry leads clearly, not far enough to answer
+    if offered is not None:
+        return [offered]
     waits_for_a_reply = state is not None and state.ask is None and bool(result.words)  # "reply 好"
     if result.question and (takes_free_answers(state) or waits_for_a_reply):
         # a catch-all must not take the question, nor a reprompt to reply 好 answer it (量子力学怎么学)

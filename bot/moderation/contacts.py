@@ -80,15 +80,24 @@ class Invitations:
         alternatives = [t for t in (targets, f"(?:{latin_targets})(?![a-z])" if latin_targets else "") if t]
         fill = f"(?:{fillers}){{0,3}}" if fillers else ""
         self._pattern = re.compile(f"(?:{verbs}){fill}(?:{'|'.join(alternatives)})")
+        endings = _alternation(normalizer, spec.endings)
+        self._alone = re.compile(f"(?:{endings})*" if endings else "")
 
     def find(self, folded: Folded) -> list[Evidence]:
         found: list[Evidence] = []
         for match in self._pattern.finditer(folded.compact):
             first, last = folded.span(*match.span())
-            found.append(Evidence(self.RULE, self.spec.category, self.spec.weight, match.group(),
-                                  folded.original[first:last], folded.how(first, last), (first, last)))
+            weight, note = self.spec.weight, folded.how(first, last)
+            if self.spec.alone_weight is not None and self._said_alone(folded.compact, match):
+                weight, note = self.spec.alone_weight, "整条消息就是这句邀请" + (f"; {note}" if note else "")
+            found.append(Evidence(self.RULE, self.spec.category, weight, match.group(),
+                                  folded.original[first:last], note, (first, last)))
             break  # one invitation is enough evidence; more add nothing
         return found
+
+    def _said_alone(self, compact: str, match: re.Match[str]) -> bool:
+        """Nothing before the invitation and only particles after it: 加我微信 / 加我微信吧, not 群主加我微信."""
+        return match.start() == 0 and self._alone.fullmatch(compact, match.end()) is not None
 
 
 class PhoneNumbers:

@@ -102,7 +102,7 @@ class Detector:
             self._cap(ContactHandles.RULE, _cap_of(c, c.weight, c.letters_only_weight))
         self.invite = Invitations(spec.invite, self.normalizer) if spec.invite else None
         if spec.invite:
-            self._cap(Invitations.RULE, _cap_of(spec.invite, spec.invite.weight))
+            self._cap(Invitations.RULE, _cap_of(spec.invite, spec.invite.weight, spec.invite.alone_weight or 0))
         self.phones = PhoneNumbers(spec.phones, self.normalizer) if spec.phones else None
         if spec.phones:
             p = spec.phones

@@ -81,8 +81,10 @@ class Invite(Weighted):
     verbs: list[str] = Field(min_length=1)
     fillers: list[str] = []
     targets: list[str] = Field(min_length=1)
+    alone_weight: int | None = Field(None, ge=0, le=100)  # the invitation is all the message says (加我微信)
+    endings: list[str] = []  # particles that may follow it and still leave it alone (吧, 呀)
 
-    _blank = field_validator("verbs", "fillers", "targets")(non_blank)
+    _blank = field_validator("verbs", "fillers", "targets", "endings")(non_blank)
 
 
 class Phones(Weighted):

@@ -101,7 +101,7 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         return Decision(action, tuple(reasons), counted, need, now, trigger=trigger, **extra)
 
     concern = policy.concern
-    ask = None if proactive else _open_ask(policy, live, now)
+    ask = None if proactive else _open_ask(policy, live, now, _withdrawn_at(profile))
     fresh = profile.budget and now - float(profile.budget[1]) <= policy.forget_after
     limit = price_limit(profile.budget, profile.offers, products) if fresh else None
     if limit is not None:
@@ -177,10 +177,17 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     return done(Action.ASK_FIRST, question=PERMISSION, product=choice.product, fit=choice.reason)
 
 
-def _open_ask(policy: Policy, live: list[list[Any]], now: float) -> list[Any] | None:
-    """The latest explicit ask that has not had its answer yet (answered ones are relabelled), if recent."""
-    asks = [e for e in live if e[0] == "ask" and now - float(e[2]) <= policy.ask_valid]
+def _open_ask(policy: Policy, live: list[list[Any]], now: float, withdrawn_at: float = 0.0) -> list[Any] | None:
+    """The latest explicit ask that has not had its answer yet (answered ones are relabelled), if recent — and
+    not taken back since: 有推荐吗 → 不要了 我就问问 → 别推了 leaves no ask standing."""
+    asks = [e for e in live if e[0] == "ask" and now - float(e[2]) <= policy.ask_valid
+            and float(e[2]) >= withdrawn_at]
     return asks[-1] if asks else None
+
+
+def _withdrawn_at(profile: Profile) -> float:
+    """When the customer last said no: 别推了, or a refusal of an offer."""
+    return max([profile.opted_out_at, *(float(r[1]) for r in profile.refusals)])
 
 
 def _span(seconds: float) -> str:

@@ -240,6 +240,9 @@ def misses(args: argparse.Namespace) -> int:
         return 0
     for raw in records:
         record = json.loads(raw)
+        if record.get("confirmed"):
+            print(f"{record.get('text', '')}\n    顾客确认就是想问: {record['confirmed']}（猜对了：加成它的问法）")
+            continue
         candidates = "  ".join(f"{entry}({score})" for entry, score, _ in record.get("candidates", []))
         promised = "  （没答上：已跟顾客说会请同事确认，请跟进）" if record.get("fallback") else ""
         print(f"{record.get('text', '')}{promised}\n    候选: {candidates or '无'}")

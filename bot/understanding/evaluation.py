@@ -2,9 +2,10 @@
 
 The labelled sets live with the content they test, in knowledge/tests/: `eval.yaml` is the set the
 thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare, and
-`fresh.yaml` and `blind.yaml` were written blind (by people who had not seen the knowledge) in customers' own
-words: their lines never go into the content, so they say how real phrasing fares (`blind.yaml` was measured
-once, after everything else; docs/understanding.md).
+`fresh.yaml`, `blind.yaml` and `blind2.yaml` were written blind (by people who had not seen the knowledge) in
+customers' own words: their lines never go into the content, so they say how real phrasing fares (`blind.yaml`
+was measured once, after everything else; `blind2.yaml` was labelled from the FAQ answers alone, read at the
+start of the sixth session and then at its end; docs/understanding.md).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import yaml
 
 from bot.understanding.matcher import Decision, Result
 
-TUNE, HELD_OUT, FRESH, BLIND = "eval.yaml", "heldout.yaml", "fresh.yaml", "blind.yaml"
+TUNE, HELD_OUT, FRESH, BLIND, BLIND2 = "eval.yaml", "heldout.yaml", "fresh.yaml", "blind.yaml", "blind2.yaml"
 
 
 def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
     """The labelled sets shipped beside a content folder's knowledge, tuning set first."""
     folder = content_root / "knowledge" / "tests"
     found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT), ("fresh", folder / FRESH),
-             ("blind", folder / BLIND)]
+             ("blind", folder / BLIND), ("blind2", folder / BLIND2)]
     return [(name, path) for name, path in found if path.exists()]
 
 
@@ -58,6 +59,9 @@ class Report:
     false_answers: int = 0
     several: int = 0
     several_ok: int = 0
+    suggested_right: int = 0  # in-scope questions missed, offered 你是想问「…」吗 with the right entry
+    suggested_wrong: int = 0  # … with another entry
+    suggested_out: int = 0  # out-of-scope questions offered one
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -86,6 +90,8 @@ class Report:
             ("out-of-scope queries", f"{self.out_of_scope}"),
             ("false answers (out-of-scope answered)", f"{self.false_answer_rate:.1%}"),
             ("several questions in one message: all answered", f"{self.several_ok}/{self.several}"),
+            ("missed, suggested (你是想问…吗): right / wrong / out-of-scope",
+             f"{self.suggested_right} / {self.suggested_wrong} / {self.suggested_out}"),
         ]
 
     def table(self) -> str:
@@ -102,6 +108,9 @@ def evaluate(understand: Callable[[str], Result], labelled: LabelledSet) -> Repo
         if result.decision is Decision.ANSWER and result.answers[:1] == [expected]:
             report.top1 += 1
             continue
+        if result.suggestion:
+            report.suggested_right += result.suggestion == expected
+            report.suggested_wrong += result.suggestion != expected
         if result.decision is Decision.CLARIFY:
             report.clarified += 1
             report.clarified_right += expected in result.answers
@@ -112,6 +121,7 @@ def evaluate(understand: Callable[[str], Result], labelled: LabelledSet) -> Repo
     for query in labelled.out_of_scope:
         result = understand(query)
         report.out_of_scope += 1
+        report.suggested_out += bool(result.suggestion)
         if result.decision is Decision.ANSWER:
             report.false_answers += 1
             report.failures.append(f"out-of-scope {query!r}: answered {result.answers} ({result.reason})")

@@ -110,11 +110,15 @@ class Thresholds(Strict):
     near_miss: float = Field(55, ge=0, le=100)
     clarify_margin: float = Field(5, ge=0, le=100)
     intent: float = Field(85, ge=0, le=100)
+    suggest: float = Field(45, ge=0, le=100)
+    suggest_margin: float = Field(10, ge=0, le=100)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
         if self.near_miss > self.hit:
             raise ValueError("near_miss 不能高于 hit")
+        if self.suggest > self.hit:
+            raise ValueError("suggest 不能高于 hit")
         return self
 
 

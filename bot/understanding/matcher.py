@@ -33,6 +33,8 @@ from bot.understanding.result import Decision, Result
 
 Candidate = Scored
 SHOP_TALK = 0.5  # a message answered by one clause alone: more than this share of its words are the knowledge's
+SUGGEST_LEAST = 11  # characters (normalised): a shorter question (晚上可以用吗, 一天用几次) has too few words to guess
+# from — on the labelled sets most guesses at ≤ 10 characters were out of scope, and a QA round found 8 of 10 wrong
 REFUSALS = frozenset({"deny", "later"})  # intents that say no (不买了, 先不用): the FAQ answers only what else is said
 
 
@@ -198,8 +200,10 @@ class Understanding:
         if chat and decision is not Decision.MISS and self.intents.like_example(normalized, chat, 100):
             decision, answers, near = Decision.MISS, [], False  # 下班了 is small talk, not a working-hours question
             reason = f"是闲聊（{chat}）：整句就是它的例句，不按“{reason}”回答"
+        offer = (self._suggestion(candidates) if decision is Decision.MISS and asks and not refusing and not chat
+                 and len(normalized) >= SUGGEST_LEAST else "")
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, asks, self.hear(normalized), chat)
+                      analysis.kinds, analysis.words, asks, self.hear(normalized), chat=chat, suggestion=offer)
 
     def chat(self, normalized: str, intents: list[tuple[str, float]], asks: bool) -> str:
         """The small-talk intent a message is: its best intent, when that is marked `smalltalk` — and, for a
@@ -211,6 +215,16 @@ class Understanding:
         if asks and not self.intents.like_example(normalized, name, self.thresholds.intent):
             return ""
         return name
+
+    def _suggestion(self, candidates: list[Scored]) -> str:
+        """The entry to offer a question we cannot answer outright (你是想问「…」吗): the best candidate, when it
+        reaches `suggest` and leads the next by `suggest_margin` — and the message is long enough to lean
+        (SUGGEST_LEAST; docs/understanding.md, "Suggestions")."""
+        t = self.thresholds
+        if not candidates or candidates[0].score < t.suggest:
+            return ""
+        second = candidates[1].score if len(candidates) > 1 else 0.0
+        return candidates[0].entry if candidates[0].score - second >= t.suggest_margin else ""
 
     def _clauses_answered(self, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
         return clauses_answered(self, parts, least, stories=stories)
