@@ -96,7 +96,7 @@ def test_a_name_told_then_a_question_are_two_pieces_a_name_then_news_is_one() ->
 
 def test_the_persona_says_how_to_call_a_customer_by_her_surname() -> None:
     persona = CONTENT.personas[CONTENT.default_persona]
-    assert persona.by_surname("李") == "李女士"
+    assert persona.by_surname("李") == "小李"  # a surname tells no gender: never 李女士
     assert Persona("p", persona.spec.model_copy(update={"surname": ""})).by_surname("李") is None
     with pytest.raises(ValidationError, match="surname"):
         PersonaFile.model_validate({"name": "a", "self": "a", "messages": {"x": ["y"]}, "surname": "女士"})
@@ -207,3 +207,15 @@ async def test_a_turn_reads_each_piece_of_a_message_once(monkeypatch: pytest.Mon
     replies = await sim.say("好的，谢谢，包邮吗")
     assert sorted(read) == sorted(["好的", "谢谢", "包邮吗"])
     assert [m.label for m in replies] == ["faq:shipping_fee"]  # 「收到～」, 「不客气」 only stand alone (coherent.py)
+
+
+async def test_a_customer_staff_tagged_as_a_buyer_is_offered_no_new_customer_coupon() -> None:
+    """New-customer offers only go to new customers: a purchase tag (followups.yaml purchase_tags, 已购 set by staff
+    in WeCom) counts before the follow-ups have recorded it as a purchase."""
+    sim = Simulator(Library(CONTENT), start=MORNING)
+    async with sim.engine.profiles.edit(sim.customer) as profile:
+        profile.tags.append("已购")
+    said = [m.label for m in await sim.send(InboundKind.ENTER_SESSION)]
+    assert said == ["welcome.back", "welcome.invite"]
+    assert [m.label for m in await sim.say("有优惠券吗")] == ["faq.coupon_how.returning"]
+    assert "新客" not in (await sim.profile()).tags

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 from pathlib import Path
 
@@ -134,6 +135,19 @@ async def test_near_misses_are_recorded_with_their_candidates(store: Store) -> N
         await sim.say(text)
     records = await store.lrange(NEAR_MISSES, 0, -1)
     assert all('"candidates"' in r for r in records)
+
+
+async def test_every_question_answered_with_the_fallback_is_recorded_as_promised(store: Store) -> None:
+    """The fallback says 我记下来请同事确认: what it answered is in `siyu misses`, near miss or not; small talk and
+    questions answered are not."""
+    sim = Simulator(LIBRARY, store=store, start=MORNING)
+    for text in ("量子力学怎么学", "今天好累啊", "包邮吗"):
+        await sim.say(text)
+    records = [json.loads(r) for r in await store.lrange(NEAR_MISSES, 0, -1)]
+    assert [(r["text"], r.get("fallback")) for r in records] == [("量子力学怎么学", True)]
+    assert labels(await sim.say("周末能发货吗")) == ["fallback"]  # a near miss answered with the fallback: once
+    records = [json.loads(r) for r in await store.lrange(NEAR_MISSES, 0, -1)]
+    assert (records[0]["text"], records[0].get("fallback")) == ("周末能发货吗", True) and len(records) == 2
 
 
 async def test_a_flow_in_progress_finishes_on_its_version_and_a_vanished_state_restarts(

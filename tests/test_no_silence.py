@@ -83,8 +83,10 @@ async def test_a_complaint_the_knowledge_base_answers_without_selling_gets_that_
 
 
 @pytest.mark.parametrize(("setup", "said", "expected"), [
-    (offered, "今天天气真好", ["statement.unclear"]),  # the offer's catch-all ends it; the message is still answered
-    (asked_may_i, "今天天气真好", ["statement.unclear"]),  # the same for may_i's catch-all
+    (offered, "我在追一部电视剧", ["statement.unclear"]),  # the offer's catch-all ends it; the message is still answered
+    (asked_may_i, "我在追一部电视剧", ["statement.unclear"]),  # the same for may_i's catch-all
+    (offered, "今天天气真好", ["intent.chat_weather"]),  # small talk too: answered as small talk outside the flow
+    (asked_may_i, "今天天气真好", ["intent.chat_weather"]),
     (offered, "谢谢", ["recommend.glad"]),  # a rule that says something is unchanged
 ])
 async def test_a_catch_all_that_ends_a_flow_leaves_the_message_to_the_other_rules(

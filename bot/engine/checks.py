@@ -20,7 +20,7 @@ ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_te
                "thanks", "ack", "welcome", "unsure", "care")
 BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
 RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget")
-ENGINE_SLOTS = ("welcome_via",)  # slots the engine sets itself (bot/engine/welcome.py)
+ENGINE_SLOTS = ("welcome_via", "recipient")  # slots the engine sets itself (bot/engine/welcome.py, gift.py)
 
 
 Used = dict[str, tuple[str, int, int]]  # persona key -> where a flow first uses it
@@ -50,6 +50,11 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
                                                         "要原样显示花括号就写两个 {{ 或 }}"))
             for name in sorted(variables_of(text) - slots) if slots is not None else ():
                 problems.append(document.problem(where, f"{key}: 变量 {{{name}}} 没有任何流程会设置"))
+    titles = [t for t in rules.gendered_titles if t in persona.spec.surname.replace("{surname}", "")]
+    if titles:
+        problems.append(document.problem(
+            ("surname",), f"surname “{persona.spec.surname}” 里有 “{'、'.join(titles)}”：只凭一个姓看不出性别，"
+                          "别替顾客猜；写成 小{surname}、{surname}同学 这类（persona/rules.yaml 的 gendered_titles）"))
     for key, (file, line, col) in used.items():
         if not persona.has(key):
             problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"

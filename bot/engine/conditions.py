@@ -1,16 +1,17 @@
-"""Conditions of flow rules (`when`): the customer's tags and opt-out (from the profile), the channel, the
-match score and the conversation's slots."""
+"""Conditions of flow rules (`when`): the customer's tags and opt-out (from the profile), whether she is a new
+customer, the channel, the match score and the conversation's slots."""
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from bot.engine.flows import When, comparison
 from bot.engine.session import Session
 from bot.profile.model import Profile
 
+RETURNING = "returning"  # a persona key's variant for a customer who is not new (faq.coupon_how.returning)
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
     "==": operator.eq, "!=": operator.ne,
@@ -31,9 +32,17 @@ def holds(when: When | None, session: Session, profile: Profile, score: float = 
         return False
     if when.channel and session.channel not in when.channel:
         return False
+    if when.customer is not None and (when.customer == "returning") != returning(profile):
+        return False
     if when.score is not None and not compare(score, when.score):
         return False
     return all(_slot_holds(session.slots.get(name), expected) for name, expected in when.slot.items())
+
+
+def returning(profile: Profile, purchase_tags: Collection[str] = ()) -> bool:
+    """Not a new customer: she bought before (an order; a purchase tag, once recorded or among `purchase_tags`) or
+    this is not her first session (profile.sessions counts them, knowledge/policy.yaml `session_gap`)."""
+    return profile.purchased or profile.sessions > 1 or any(tag in profile.tags for tag in purchase_tags)
 
 
 def compare(value: Any, spec: str) -> bool:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from bot.content.source import ContentError, Document, Problem, load_document, validate
 from bot.engine.checks import FlowChecker, check_persona
 from bot.engine.flows import FlowFile
-from bot.engine.knowledge_checks import check_answer_keys, lint_knowledge
+from bot.engine.knowledge_checks import check_answer_keys, check_smalltalk_lines, lint_knowledge
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
 from bot.engine.sales_checks import check_sales
 from bot.followups.plans import FollowupFile, load_plans
@@ -137,6 +137,8 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
     draft.plans = load_plans(draft.root, personas, slots, tags, flow_files, problems)
     if knowledge.faq is not None:
         problems.extend(check_answer_keys(draft.root, list(personas.values())))
+    if knowledge.intents is not None:
+        problems.extend(check_smalltalk_lines(draft.root, list(personas.values())))
     if rules_read:
         loaded = [name for name in ("faq", "products") if getattr(knowledge, name) is not None]
         problems.extend(lint_knowledge(draft.root, draft.rules, loaded))

@@ -120,8 +120,11 @@ class Engine:
         writes.set(Sessions.key(key), self.sessions.encode(session), ttl_ms=self.sessions.ttl_ms)
         for member in reply.cancel:
             writes.zrem(TIMERS_KEY, member)
-        if reply.near_miss is not None:
+        unanswered = reply.unanswered
+        if reply.near_miss is not None and all(reply.near_miss is not result for result in unanswered):
             writes.lpush_capped(NEAR_MISSES, self._near_miss_record(reply.near_miss, inbound.customer), 10_000)
+        for result in unanswered:  # the fallback promised 记下来请同事确认
+            writes.lpush_capped(NEAR_MISSES, self._near_miss_record(result, inbound.customer, unanswered=True), 10_000)
         if reply.confirmed is not None:
             asked, entry = reply.confirmed
             writes.lpush_capped(NEAR_MISSES, json.dumps({
@@ -135,14 +138,16 @@ class Engine:
             await self.timers.cancel(session.timer.get("member", ""))
         await self.sessions.reset(key)
 
-    def _near_miss_record(self, result: Result, customer: str) -> str:
-        record = {
+    def _near_miss_record(self, result: Result, customer: str, *, unanswered: bool = False) -> str:
+        record: dict[str, object] = {
             "at": round(self.clock(), 3),
             "customer": customer_tag(customer),  # lets `siyu forget` find it; not the customer id
             "text": result.text[:200],
             "normalized": result.normalized[:200],
             "candidates": [[c.entry, round(c.score, 1), c.matched] for c in result.candidates[:3]],
         }
+        if unanswered:
+            record["fallback"] = True  # answered with the fallback: a colleague was promised to look
         return json.dumps(record, ensure_ascii=False)
 
     # -- one turn (synchronous: no await between reading and writing the session) ----------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -34,6 +34,9 @@ class When(Strict):
     slot: dict[str, Scalar] = {}  # equals a value, ">= 2" compares, "set" / "unset" checks presence
     opted_out: bool | None = None
     channel: list[str] = []
+    # new: never bought and in her first session; returning: bought before (an order, a purchase tag recorded) or
+    # back for another session — new-customer offers are only for new customers (conditions.returning)
+    customer: Literal["new", "returning"] | None = None
     score: str | None = None  # how sure the trigger was, e.g. ">= 90"
 
     _when_lists = field_validator("tags_any", "tags_all", "tags_none", "channel", mode="before")(_as_list)

@@ -44,3 +44,20 @@ def check_answer_keys(root: Path, personas: list[Persona]) -> list[Problem]:
                     f"{item.get('id')}: answer_key “{key}” 在人设 {persona.id} 里没有这条文案"
                     f"（persona/{persona.id}.yaml 的 messages 里加上它，或者改成已有的名字）"))
     return problems
+
+
+def check_smalltalk_lines(root: Path, personas: list[Persona]) -> list[Problem]:
+    """A small-talk intent (`smalltalk: true`) is answered with the persona's intent.<name>: every persona must have
+    it, else small talk would get the honest "not sure". Reported at the intents.yaml line that marks it."""
+    document = load_document(root / "knowledge" / "intents.yaml", "knowledge/intents.yaml")
+    problems = []
+    for name, item in (document.data.get("intents") or {}).items():
+        if not isinstance(item, dict) or item.get("smalltalk") is not True:
+            continue
+        for persona in personas:
+            if f"intent.{name}" not in persona.messages:
+                problems.append(document.problem(
+                    ("intents", name, "smalltalk"),
+                    f"{name}: 闲聊意图要有一句回应：人设 {persona.id} 里没有 “intent.{name}”"
+                    f"（persona/{persona.id}.yaml 的 messages 里加上它）"))
+    return problems

@@ -54,7 +54,7 @@ class Step:
     score: float = 0.0
     option: str | None = None
     value: str | None = None  # what a `name` rule read (saved instead of the whole text)
-    by_surname: Callable[[str], str | None] = lambda surname: None  # 李 → 李女士 (the persona's `surname`)
+    by_surname: Callable[[str], str | None] = lambda surname: None  # 张 → 小张 (the persona's `surname`)
     known_option: str | None = None  # the answer the profile already has: the question is not asked
     switch_flow: str | None = None
     ended: bool = False

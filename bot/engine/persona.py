@@ -47,8 +47,8 @@ class PersonaFile(Strict):
     name: str = Field(min_length=1)
     self_name: str = Field(alias="self", min_length=1)
     address: str = Field("", description="how she calls a customer whose name she does not know")
-    surname: str = Field("", description="how she calls a customer who gave only her surname (我姓李): "
-                                         "{surname} is replaced, e.g. {surname}女士; empty: a surname alone is no name")
+    surname: str = Field("", description="how she calls a customer who gave only her surname (我姓张): "
+                                         "{surname} is replaced, e.g. 小{surname}; empty: a surname alone is no name")
     style: Style = Style()
     channels: list[str] = []
     messages: dict[str, list[str]]
@@ -57,7 +57,7 @@ class PersonaFile(Strict):
     @classmethod
     def _surname(cls, value: str) -> str:
         if value and variables_of(value) != {"surname"}:
-            raise ValueError("要写成 {surname} 加称呼，比如 {surname}女士 (write {surname} and a title)")
+            raise ValueError("要写成 {surname} 加称呼，比如 小{surname} (write {surname} and a title)")
         return value
 
     @field_validator("messages")
@@ -75,6 +75,7 @@ class Rules(Strict):
     max_length: int = Field(200, gt=0)
     hard_sell: list[str] = []
     absolute_claims: list[str] = []
+    gendered_titles: list[str] = []  # never in the persona's `surname`: a surname alone tells no gender (张女士)
 
 
 def variables_of(text: str) -> set[str]:
@@ -135,7 +136,7 @@ class Persona:
         return None
 
     def by_surname(self, surname: str) -> str | None:
-        """李 → 李女士 (the persona's `surname`); None when the persona does not say how."""
+        """张 → 小张 (the persona's `surname`); None when the persona does not say how."""
         return self.spec.surname.format(surname=surname) if self.spec.surname else None
 
     def has(self, key: str) -> bool:

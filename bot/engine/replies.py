@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from bot.conversation import Outbound
 from bot.engine.flow_runner import FlowRunner
+from bot.engine.flows import State
 from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
 from bot.engine.machine import FALLBACK
 from bot.engine.quote import CLAUSE_END, part_answering
@@ -162,8 +163,12 @@ def needs_a_person(ctx: TurnContext, result: Result) -> bool:
     return result.decision is Decision.ANSWER and any(faq[entry].handover for entry in result.answers)
 
 
-def free_answer(result: Result) -> bool:
-    """A statement, not a question, a greeting or a thank-you."""
+def free_answer(result: Result, state: State | None = None) -> bool:
+    """A statement, not a question, a greeting or a thank-you. Small talk (今天好累啊) answers no open question: it
+    goes only to a catch-all that lets the customer go without a word (`any: true → end`; she is then answered as
+    outside any flow)."""
+    if result.chat:
+        return state is not None and any(rule.any and rule.end and not rule.say for rule in state.on)
     social = result.has_intent("greeting") or result.has_intent("thanks")
     return not result.question and not (social and result.decision is Decision.MISS)
 

@@ -12,6 +12,7 @@ No product is ever chosen anywhere else, so the policy holds for every flow.
 
 from __future__ import annotations
 
+from bot.engine import gift
 from bot.engine.followup import product_names, recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.decide import ANSWERED, Action, Decision, decide
@@ -39,7 +40,13 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
         return frozenset()
     text = "，".join(part for result in read for part in (result.normalized, result.heard) if part)  # 敏敢肌: 敏感肌
     intents = [name for result in read for name, _ in result.intents]
+    gift.notice(ctx, read, content.need.mentions.others.named)
     reading = content.need.read(text, intents, profile, at)
+    if gift.answers(ctx) is not None:  # 买给妈妈: 她皮肤比较干 is her mother's skin, and no pain of hers
+        reading.theirs = {**reading.theirs, **{question: code for question, code, _ in reading.answers}}
+        reading.answers = []
+        reading.evidence = [e for e in reading.evidence if e.kind not in ("pain", "repeat")]
+        gift.keep(ctx, reading.theirs)
     ctx.why.extend(apply_reading(reading, profile, content.codebook, at))
     if reading.theirs:  # 送男朋友 油皮: an ask in this turn is for him (never saved as hers)
         remember(ctx.session, SOMEONE_ELSE, reading.theirs)
@@ -68,7 +75,8 @@ def ask(ctx: TurnContext, trigger: str) -> Decision:
     content = ctx.content
     decision = decide(content.policy, content.codebook, content.understanding.knowledge.products, ctx.profile,
                       ctx.now, trigger=trigger, restrained=ctx.session.restrained,
-                      someone_else=recent(ctx.session, SOMEONE_ELSE, within=0),
+                      someone_else=gift.answers(ctx) if gift.answers(ctx) is not None
+                      else recent(ctx.session, SOMEONE_ELSE, within=0),
                       kind=recent(ctx.session, KIND) or ())
     ctx.record(decision)
     return decision
@@ -101,6 +109,7 @@ def recommend(ctx: TurnContext) -> None:
             decision.product.name, decision.product.pitch, decision.product.id
         remember(ctx.session, "product", decision.product.id)  # 怎么用 / 多少钱 next are about it (followup.py)
         remember(ctx.session, "recommended", decision.product.id)  # an FAQ answer naming another does not replace it
+        gift.offered(ctx.session, ctx.content.policy.flow)
         profile.record_offer(decision.product.id, ctx.now, "asked" if decision.asked else "proactive")
     elif decision.action is Action.LIGHT:
         profile.light_at = ctx.now

@@ -4,6 +4,7 @@ pending is asked again first when the customer comes back later."""
 
 from __future__ import annotations
 
+from bot.engine import gift
 from bot.engine.flows import UNKNOWN_OPTION, State
 from bot.engine.sales import flow_evidence
 from bot.engine.turn_context import TurnContext
@@ -16,7 +17,12 @@ def state_spec(ctx: TurnContext, flow: str, state: str) -> State:
 
 def known_answer(ctx: TurnContext, spec: State) -> str | None:
     """The option label the profile already has for this codebook question (UNKNOWN_OPTION if skipped)."""
-    if spec.ask is None or not spec.ask.code or not ctx.profile.known(spec.ask.code):
+    if spec.ask is None or not spec.ask.code:
+        return None
+    theirs = gift.answers(ctx)  # a gift: what is known of the one it is for, never her own answer
+    if theirs is not None and spec.ask.code in theirs:
+        return ctx.content.codebook.label(spec.ask.code, theirs[spec.ask.code]) or None
+    if theirs is not None or not ctx.profile.known(spec.ask.code):
         return None
     code = ctx.profile.codes[spec.ask.code]
     if code == UNKNOWN:
@@ -30,7 +36,11 @@ def chosen(ctx: TurnContext, flow: str, state: str, label: str) -> None:
     if ask is None:
         return
     profile, codebook = ctx.profile, ctx.content.codebook
-    if ask.code:
+    if ask.code and gift.answers(ctx) is not None:  # 买给妈妈 → 缺水: her mother's answer, kept for the gift
+        code = UNKNOWN if label == UNKNOWN_OPTION else codebook.code_of(ask.code, label)
+        if code is not None:
+            gift.keep(ctx, {ask.code: code})
+    elif ask.code:
         question = ask.code
         code = UNKNOWN if label == UNKNOWN_OPTION else codebook.code_of(question, label)
         if code is None:

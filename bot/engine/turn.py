@@ -54,6 +54,7 @@ class TurnRun:
         self.pieces = 1  # how many pieces this turn answers (a burst, or 好 + 那我下单了 cut from one message)
         self.answered = False  # an FAQ was answered while the flow waits (its question is asked again after)
         self.introduced: set[str] = set()  # 我是李姐 cut off before her question: a name told (engine/burst.py)
+        self.fell_back: list[tuple[Result, Outbound]] = []  # a piece and the fallback said to it
 
     # -- entry -----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -94,6 +95,9 @@ class TurnRun:
             ctx.why.append(f"{kind} 不用回复")
         if any(message.label == "fallback" for message in ctx.reply.messages):
             remember(session, "offered_human", True)  # the fallback asks whether she wants a person
+        # the fallback says 记下来请同事确认: what it answered is recorded (siyu misses), unless it was taken back
+        ctx.reply.unanswered = [result for result, said in self.fell_back
+                                if any(said is message for message in ctx.reply.messages)]
         session.trace = ctx.why
 
     def _answer_pending(self) -> None:
@@ -149,6 +153,7 @@ class TurnRun:
             asked, fired = ctx.asked, len(ctx.session.fired)
             misses, said = ctx.session.misses, len(ctx.reply.messages)
             self._understand_and_answer(result)
+            self.fell_back += [(result, m) for m in ctx.reply.messages[said:] if m.label.split(".")[0] == "fallback"]
             if ctx.session.misses > misses:
                 reprompted += ctx.reply.messages[said:]
             elif reprompted and len(ctx.session.fired) > fired:  # 我叫 + 小雨: the second piece answers it
@@ -275,7 +280,7 @@ class TurnRun:
             survey.ask_again(ctx, pending)
             return
         state = state_of(flows.current, session.state)
-        if (takes_free_answers(state) and replies.free_answer(result) and not replies.needs_a_person(ctx, result)
+        if (takes_free_answers(state) and replies.free_answer(result, state) and not replies.needs_a_person(ctx, result)
                 and (lets_go(state) or not care.hers(ctx, result)) and result.text not in self.introduced
                 and flows.fire(OTHERWISE, result)):
             if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow

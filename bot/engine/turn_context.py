@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.conversation import Inbound, Outbound
+from bot.engine import gift
 from bot.engine.burst import Asked
+from bot.engine.conditions import RETURNING, returning
 from bot.engine.content import Content
 from bot.engine.persona import Persona
 from bot.engine.session import Session
@@ -30,6 +32,8 @@ class Reply:
     schedule: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     cancel: list[str] = field(default_factory=list)
     near_miss: Result | None = None
+    # what was answered with the fallback, whose line promises a colleague will look: kept for `siyu misses` too
+    unanswered: list[Result] = field(default_factory=list)
     confirmed: tuple[str, str] | None = None  # (what she asked, the entry she said yes to): kept for `siyu misses`
     decisions: list[Decision] = field(default_factory=list)  # what the policy answered, for the journal
     marks: list[str] = field(default_factory=list)  # milestones flows marked (`mark:`), for the funnel
@@ -86,6 +90,11 @@ class TurnContext:
 
     def say(self, key: str, **extra: str) -> None:
         session = self.session
+        messages = self.persona.messages
+        if f"{key}.{gift.GIFT}" in messages and gift.active(session, self.content.policy.flow) is not None:
+            key = f"{key}.{gift.GIFT}"  # recommend.which_concern.gift: asks about the one it is for, not her
+        elif f"{key}.{RETURNING}" in messages and returning(self.profile, self.content.plans.purchase_tags):
+            key = f"{key}.{RETURNING}"  # faq.coupon_how.returning: no new-customer coupon for a customer who bought
         spoken = self.persona.say(key, seed=self.inbound.event_id, last=session.last_variant.get(key),
                                   channel=session.channel, hour=self.hour, variables=_Variables(self, extra))
         if spoken is None:

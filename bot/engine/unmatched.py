@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import backoff, replies, sales, suggestion
+from bot.engine import backoff, replies, sales, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import recent, remember
@@ -51,8 +51,17 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         if result.has_intent(smalltalk):
             ctx.say(smalltalk)
             return []
+    if result.chat and ctx.persona.has(f"intent.{result.chat}"):  # 今天好累啊, 吃饭了吗: a warm word back, no pitch
+        ctx.why.append(f"闲聊（{result.chat}）：接一句，不推荐，不记成没答上的问题")
+        ctx.say(f"intent.{result.chat}")
+        if in_flow:
+            survey.ask_lightly(ctx)  # a survey question waits: asked again, lighter
+        return []
     backoff.refused_in_view(ctx, result, in_flow)  # 算了 不买了 about the product just discussed: a refusal
+    chit_chat = ctx.content.understanding.intents.smalltalk
     for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
+        if name in chit_chat and name != result.chat:
+            continue  # 去旅游能带上飞机吗 holds a small-talk word but asks something else: not small talk
         if name in LINKED and _link_in_view(ctx, name):
             return []
         if ctx.persona.has(f"intent.{name}"):

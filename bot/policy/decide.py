@@ -90,9 +90,10 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
            someone_else: dict[str, str] | None = None, kind: Sequence[str] = ()) -> Decision:
     """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
     docs/groups.md): it holds back every offer, an explicit ask included. `someone_else`: survey answers the
-    ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them.
+    ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them;
+    empty (a gift, nothing said of them yet): the concern is asked first, about them.
     `kind`: the ids of the products of the kind the ask named (有没有推荐的防晒): the product is one of them, and a
-    kind of one needs no question first."""
+    kind of one needs no question first (a gift included: 买给妈妈 推荐个防晒)."""
     live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
     need = _need(live)  # need_score's, from the evidence just read
@@ -116,6 +117,9 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
             reasons.append("说过别推了：这次是顾客自己要的，回答一次，之后仍不主动推")
         if kind:
             reasons.append(f"点名要一类商品：{'、'.join(kind)}")
+        if someone_else is not None and not someone_else and concern and len(kind) != 1:  # 买给妈妈 有什么推荐
+            reasons.append(f"给别人挑，还不知道 TA 的 {concern}：先问一个问题（不按她自己的档案）")
+            return done(Action.ASK_FIRST, asked=True, question=concern)
         if someone_else:
             said = "、".join(codebook.label(q, code) for q, code in someone_else.items())
             reasons.append(f"给别人挑：按 TA 的情况（{said}），不按她自己的档案")

@@ -22,6 +22,12 @@ class Others:
         alternatives = "|".join(map(re.escape, people))
         self._people = re.compile(f"(?:我的|我家|我)?(?:{alternatives})") if people else None
 
+    def named(self, text: str) -> str:
+        """The first other person a normalised text names (送给我妈 → 妈; 买给女朋友 → 女朋友), "" when none."""
+        found = self._people.search(text) if self._people is not None else None
+        name = re.sub("^(?:我的|我家|我)", "", found.group()) if found else ""
+        return name * 2 if len(name) == 1 else name  # 我妈 → 妈妈
+
     def split(self, text: str) -> tuple[str, str]:
         """(what the message says about her, what it says about someone else); ("", "") for no text."""
         if self._people is None:

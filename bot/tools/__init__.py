@@ -61,7 +61,8 @@ def add_tool_commands(commands: Any) -> None:
     content_option(evaluate)
     evaluate.set_defaults(run=run.evaluate)
 
-    misses = commands.add_parser("misses", help="列出“差一点就匹配上”的顾客问题和候选 FAQ，方便补充问法")
+    misses = commands.add_parser("misses", help="列出没答上（说了 fallback）和“差一点就匹配上”的顾客问题"
+                                                "及候选 FAQ，方便补充问法")
     misses.add_argument("--limit", type=positive_int, default=50, help="最多显示多少条（默认 50）")
     misses.set_defaults(run=run.misses)
 

@@ -236,7 +236,7 @@ def misses(args: argparse.Namespace) -> int:
 
     records = asyncio.run(read())
     if not records:
-        print("还没有记录到差一点匹配上的问题")
+        print("还没有记录到没答上或差一点匹配上的问题")
         return 0
     for raw in records:
         record = json.loads(raw)
@@ -244,7 +244,9 @@ def misses(args: argparse.Namespace) -> int:
             print(f"{record.get('text', '')}\n    顾客确认就是想问: {record['confirmed']}（猜对了：加成它的问法）")
             continue
         candidates = "  ".join(f"{entry}({score})" for entry, score, _ in record.get("candidates", []))
-        print(f"{record.get('text', '')}\n    候选: {candidates}")
-    print(f"\n共 {len(records)} 条。把顾客的说法加到对应 FAQ 的 questions 里，下次就能直接回答。")
+        promised = "  （没答上：已跟顾客说会请同事确认，请跟进）" if record.get("fallback") else ""
+        print(f"{record.get('text', '')}{promised}\n    候选: {candidates or '无'}")
+    print(f"\n共 {len(records)} 条。把顾客的说法加到对应 FAQ 的 questions 里（没有合适的 FAQ 就新写一条），"
+          "下次就能直接回答。")
     return 0
 

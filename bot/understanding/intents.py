@@ -24,6 +24,7 @@ class IntentIndex:
     example_owner: list[str]
     keywords: ahocorasick.Automaton | None
     unless: dict[str, tuple[str, ...]]  # intent → words that cancel its keywords
+    smalltalk: frozenset[str] = frozenset()  # the intents marked `smalltalk: true`
 
     @classmethod
     def build(cls, knowledge: Knowledge, normalize: Normalizer) -> IntentIndex:
@@ -51,7 +52,8 @@ class IntentIndex:
                     automaton.add_word(normalized, (normalized, name))
         if any_keyword:
             automaton.make_automaton()
-        return cls(exact, examples, owners, automaton if any_keyword else None, unless)
+        smalltalk = frozenset(name for name, intent in knowledge.intents.items() if intent.smalltalk)
+        return cls(exact, examples, owners, automaton if any_keyword else None, unless, smalltalk)
 
     def detect(self, query: str, threshold: float) -> list[tuple[str, float]]:
         if not query:
@@ -70,6 +72,16 @@ class IntentIndex:
                 scores[name] = max(scores.get(name, 0.0), float(score))
         return sorted(((n, round(s, 1)) for n, s in scores.items() if s >= threshold),
                       key=lambda item: item[1], reverse=True)
+
+    def like_example(self, query: str, name: str, threshold: float) -> bool:
+        """Whether the whole message is one of the intent's examples, or (up to 12 characters) close to one — not
+        merely a keyword inside something longer (去旅游能带上飞机吗 holds 去旅游, but asks something else)."""
+        if name in self.exact.get(query, ()):
+            return True
+        if len(query) > 12:
+            return False
+        own = [example for example, owner in zip(self.examples, self.example_owner, strict=True) if owner == name]
+        return process.extractOne(query, own, scorer=fuzz.ratio, processor=None, score_cutoff=threshold) is not None
 
     def remainder(self, query: str, names: set[str]) -> str:
         """The message without the words by which `names` were detected in it: "" when it is one of their

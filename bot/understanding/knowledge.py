@@ -57,6 +57,9 @@ class Intent(Strict):
     keywords: list[str] = []
     unless: list[str] = []  # words that, anywhere in the message, make its keywords not count (别推 + 太贵的)
     description: str = ""
+    # small talk (今天好累啊, 吃饭了吗): the persona's intent.<name> answers it; an example said as the whole message is
+    # small talk even where an FAQ shares its words (下班了 is no question about working hours)
+    smalltalk: bool = False
 
     _blank = field_validator("examples", "keywords", "unless")(non_blank)
 

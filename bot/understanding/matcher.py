@@ -209,10 +209,26 @@ class Understanding:
             decision, answers, near = Decision.MISS, [], False  # 不买了 is no 不是我买的, whatever their characters
             reason = f"是拒绝（{'、'.join(refusing)}），此外没有 FAQ 能答的话；不按“{reason}”回答"
         asks = self._asks(text, normalized, analysis)
-        offer = (self._suggestion(candidates) if decision is Decision.MISS and asks and not refusing
+        chat = self.chat(normalized, intents, asks)
+        near = near and not chat  # small talk is no question the knowledge nearly answered
+        if chat and decision is not Decision.MISS and self.intents.like_example(normalized, chat, 100):
+            decision, answers, near = Decision.MISS, [], False  # 下班了 is small talk, not a working-hours question
+            reason = f"是闲聊（{chat}）：整句就是它的例句，不按“{reason}”回答"
+        offer = (self._suggestion(candidates) if decision is Decision.MISS and asks and not refusing and not chat
                  and len(normalized) >= SUGGEST_LEAST else "")
         return Result(text, normalized, decision, answers, candidates[:3], intents, reason, near,
-                      analysis.kinds, analysis.words, asks, heard, offer)
+                      analysis.kinds, analysis.words, asks, heard, chat=chat, suggestion=offer)
+
+    def chat(self, normalized: str, intents: list[tuple[str, float]], asks: bool) -> str:
+        """The small-talk intent a message is: its best intent, when that is marked `smalltalk` — and, for a
+        question, the whole message is (close to) one of its examples: a keyword inside a longer question
+        (去旅游能带上飞机吗) leaves the question to the FAQ or the honest fallback."""
+        name = intents[0][0] if intents else ""
+        if name not in self.intents.smalltalk:
+            return ""
+        if asks and not self.intents.like_example(normalized, name, self.thresholds.intent):
+            return ""
+        return name
 
     def _suggestion(self, candidates: list[Scored]) -> str:
         """The entry to offer a question we cannot answer outright (你是想问「…」吗): the best candidate, when it

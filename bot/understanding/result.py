@@ -28,6 +28,7 @@ class Result:
     words: tuple[str, ...] = ()  # the content words the message was understood by
     question: bool = False  # asks something: a question kind (多久, 怎么), a question ending (吗) or a ？
     corrected: str = ""  # the normalised text with typos read as the knowledge's words (敏敢肌 → 敏感肌), if any were
+    chat: str = ""  # the small-talk intent (`smalltalk: true`) the message is, "" when it is none (matcher.chat)
     suggestion: str = ""  # a missed question one entry clearly leads: 你是想问「…」吗 (engine/suggestion.py)
 
     @property
