@@ -35,11 +35,12 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
                    slots: frozenset[str] | set[str] | None) -> list[Problem]:
     """slots None: a flow or the codebook did not load, so which variables exist is not known (not checked)."""
     problems = []
+    needed = {*ENGINE_KEYS, *used}  # keys wanted as they are: none of them is a misspelling of another
     for key in ENGINE_KEYS:
         if not persona.has(key) or (key in BY_CONCERN and key not in persona.messages):
             problems.append(document.problem(("messages",), f"缺少引擎要用的文案 “{key}”：机器人自己会说这句，"
                                                             "messages 里要有它"
-                                                            f"{misspelt(key, persona.messages, 'messages ')}"))
+                                                            f"{misspelt(key, persona.messages, 'messages ', needed)}"))
     for key, variants in persona.messages.items():
         for index, text in enumerate(variants):
             where: Path_ = ("messages", key, index)
@@ -53,7 +54,7 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
     for key, (file, line, col) in used.items():
         if not persona.has(key):
             problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"
-                                                  f"{misspelt(key, persona.messages, '人设')}"))
+                                                  f"{misspelt(key, persona.messages, '人设', needed)}"))
     return problems
 
 

@@ -24,7 +24,7 @@ from bot.followups.plans import FollowupFile, load_plans
 from bot.moderation.load import ModerationContent, load_moderation
 from bot.policy.spec import Policy, load_policy
 from bot.profile.codebook import Codebook, load_codebook
-from bot.understanding.knowledge import KnowledgeParts, read_knowledge
+from bot.understanding.knowledge_read import KnowledgeParts, read_knowledge
 
 DEFAULT_PERSONA = "xiaowanzi"
 T = TypeVar("T")
@@ -126,17 +126,16 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
     policy = draft.policy[0] if draft.policy is not None else None
     checker = FlowChecker(intents, faq_ids, draft.flows, codebook, policy, flow_files)
     problems.extend(checker.check_flows())
-    if draft.policy is not None:
-        products = knowledge.products.products if knowledge.products is not None else None
-        problems.extend(check_sales(draft.policy, codebook, intents, products, flow_files, draft.root))
+    if draft.policy is not None:  # the products valid on their own are checked even when another has a mistake
+        problems.extend(check_sales(draft.policy, codebook, intents, knowledge.product_listing, flow_files,
+                                    draft.root))
     slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions) if checker.complete and codebook else None
     for persona_obj, document in draft.personas.values():
         problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots))
     personas = {name: p for name, (p, _) in draft.personas.items()}
     tags = checker.tags if checker.complete else None
     draft.plans = load_plans(draft.root, personas, slots, tags, flow_files, problems)
-    if knowledge.faq is not None:
+    if "faq" in knowledge.parsed:  # what is written is checked even when another entry has a mistake
         problems.extend(check_answer_keys(draft.root, list(personas.values())))
     if rules_read:
-        loaded = [name for name in ("faq", "products") if getattr(knowledge, name) is not None]
-        problems.extend(lint_knowledge(draft.root, draft.rules, loaded))
+        problems.extend(lint_knowledge(draft.root, draft.rules, knowledge.parsed & {"faq", "products"}))

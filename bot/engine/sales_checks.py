@@ -1,6 +1,7 @@
 """knowledge/policy.yaml and knowledge/codebook.yaml against each other, the intents, the products and the flows.
 
 A part given as None did not load (its own problems are reported): what refers to it is not checked this time.
+`products` are those valid on their own, with the document their positions are in (bot/content/salvage.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from bot.understanding.knowledge import Product
 
 
 def check_sales(policy: tuple[Policy, Document], codebook: Codebook | None, intents: Collection[str] | None,
-                products: list[Product] | None, flow_files: Collection[str], root: Path) -> list[Problem]:
+                products: tuple[list[Product], Document] | None, flow_files: Collection[str], root: Path
+                ) -> list[Problem]:
     spec, doc = policy
     problems: list[Problem] = []
     if spec.flow not in flow_files:
@@ -39,10 +41,10 @@ def check_sales(policy: tuple[Policy, Document], codebook: Codebook | None, inte
             problems.append(doc.problem(("fit", fitted), f"编码本里没有题目 “{fitted}”；{one_of(fitted, questions)}"))
     vocabulary = set(codebook.tags) | {o.label for q in questions.values() for o in q.options.values()}
     if vocabulary and products is not None:
-        listing = load_document(root / "knowledge" / "products.yaml", "knowledge/products.yaml")
-        for index, product in enumerate(products):
+        listed, listing = products
+        for index, product in enumerate(listed):
             for position, fit in enumerate(product.fits):
-                if fit not in vocabulary:
+                if fit not in vocabulary and not listing.mistyped(("products", index, "fits", position)):
                     problems.append(listing.problem(("products", index, "fits", position),
                                                     f"{product.id}: “{fit}” 不是编码本里的选项或标签，永远对不上；"
                                                     f"{one_of(fit, vocabulary)}"))

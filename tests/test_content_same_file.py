@@ -1,0 +1,140 @@
+"""Mistakes in ONE file do not hide each other: a full-width comma, a schema error in one entry, an id written twice
+and a reference out of another entry are all reported by one `siyu check` run (a new operator fixing one mistake
+per run would otherwise need a round per mistake). A YAML error is reported at the line the editor shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.source import ContentError, load_document
+from bot.content.suggest import misspelt
+from bot.engine.content import load_content
+from tests.content_kit import edit, problems_after
+
+
+def _problems(root: Path) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        load_content(root)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_comma_typo_does_not_hide_a_duplicate_id_or_a_missing_answer_in_the_faq(content: Path) -> None:
+    edit(content, "knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [包邮，运费,")  # line 27
+    edit(content, "knowledge/faq.yaml", "  - id: cancel_order", "  - id: shipping_time")  # line 41
+    edit(content, "knowledge/faq.yaml", "    answer: 呜呜抱歉！拍一下包裹和面单照片发在这里就好，我已经请售后同事来接手，核实后马上给你补发～\n",
+         "")  # missing_item, line 46
+    problems = _problems(content)
+    assert any(p.startswith("knowledge/faq.yaml:27:16:") and "全角逗号" in p for p in problems), problems
+    assert "knowledge/faq.yaml:41:9: FAQ id “shipping_time” 重复了：每条 FAQ 的 id 要不一样" in problems, problems
+    assert any(p.startswith("knowledge/faq.yaml:46:5:") and "missing_item" in p and "answer 和 answer_key" in p
+               for p in problems), problems
+    assert len(problems) == 3, problems
+
+
+def test_a_bad_price_does_not_hide_an_unknown_fits_value_of_another_product(content: Path) -> None:
+    edit(content, "knowledge/products.yaml", "price: 199", "price: -5")  # calm_serum, line 10
+    edit(content, "knowledge/products.yaml", "fits: [痘痘, 油皮]", "fits: [痘痘, 油脾]")  # clear_serum, line 26
+    problems = _problems(content)
+    assert any(p.startswith("knowledge/products.yaml:10:12: 条目 calm_serum 的 price: 应大于") for p in problems), problems
+    assert any(p.startswith("knowledge/products.yaml:26:16: clear_serum: “油脾” 不是编码本里的选项或标签")
+               and "是不是 油皮？" in p for p in problems), problems
+
+
+def test_a_bad_price_does_not_hide_an_unknown_fits_value_of_the_same_product(content: Path) -> None:
+    edit(content, "knowledge/products.yaml", "fits: [痘痘, 油皮]\n    price: 169", "fits: [痘痘, 油脾]\n    price: 免费")
+    problems = _problems(content)
+    assert any(p.startswith("knowledge/products.yaml:27:12: 条目 clear_serum 的 price") for p in problems), problems
+    assert any(p.startswith("knowledge/products.yaml:26:16:") and "油脾" in p for p in problems), problems
+
+
+def test_entries_after_a_broken_one_keep_their_positions(content: Path) -> None:
+    """An entry left out of the checks (its id is wrong) does not shift where later entries' problems point."""
+    edit(content, "knowledge/products.yaml", "  - id: calm_serum", "  - id: Calm-Serum")
+    edit(content, "knowledge/products.yaml", "fits: [痘痘, 油皮]", "fits: [痘痘, 油脾]")
+    problems = _problems(content)
+    assert any(p.startswith("knowledge/products.yaml:7:9:") and "Calm-Serum" in p for p in problems), problems
+    assert any(p.startswith("knowledge/products.yaml:26:16:") and "油脾" in p for p in problems), problems
+
+
+def test_a_key_written_twice_does_not_hide_a_schema_error_elsewhere_in_the_file(content: Path) -> None:
+    edit(content, "knowledge/faq.yaml", "    tags: [物流]\n  - id: shipping_time",
+         "    tags: [物流]\n    tags: [订单]\n  - id: shipping_time")  # line 10
+    edit(content, "knowledge/faq.yaml", "    handover: true", "    handover: ture")
+    problems = _problems(content)
+    assert any(p.startswith("knowledge/faq.yaml:10:5: 重复的键 “tags”") for p in problems), problems
+    assert any("handover: 应为 true 或 false" in p for p in problems), problems
+
+
+def test_a_broken_intent_is_reported_for_its_mistake_not_as_missing(content: Path) -> None:
+    edit(content, "knowledge/intents.yaml", "  opt_out:\n", "  opt_out:\n    exmaples: [x]\n")
+    problems = _problems(content)
+    assert any("opt_out" in p and "exmaples" in p for p in problems), problems
+    assert not any("缺少必需的意图" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        # a line without its ": " — PyYAML notices it on the line after
+        ("    answer: 全场满59元包邮（偏远地区除外），不满的话运费8元哦～", "    answer 全场满59元包邮（偏远地区除外），不满的话运费8元哦～",
+         "knowledge/faq.yaml:28:5: YAML 语法错误: 这一行少了“: ”"),
+        # the second line of a text indented less than its field
+        ("    answer: 全场满59元包邮（偏远地区除外），不满的话运费8元哦～", "    answer: 全场满59元包邮（偏远地区除外），\n  不满的话运费8元哦～",
+         "knowledge/faq.yaml:29:3: YAML 语法错误:"),
+        # a field indented one space less than its neighbours
+        ("    tags: [物流]\n  - id: order_status", "   tags: [物流]\n  - id: order_status",
+         "knowledge/faq.yaml:29:4: YAML 语法错误:"),
+        # a quote never closed: where it was opened
+        ("    answer: 全场满59元包邮", "    answer: \"全场满59元包邮", "knowledge/faq.yaml:28:13: YAML 语法错误: 引号没有配对"),
+    ],
+)
+def test_a_yaml_error_is_reported_at_the_line_the_editor_shows(content: Path, old: str, new: str, where: str) -> None:
+    problems = problems_after(content, "knowledge/faq.yaml", old, new)
+    assert len(problems) == 1 and problems[0].startswith(where), problems
+
+
+def test_the_reported_line_is_the_broken_line_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    lines = ["entries:", "  - id: a", "    questions: [x]", "    answer 好的", "  - id: b"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_document(path, "broken.yaml")
+    problem = caught.value.problems[0]
+    assert lines[problem.line - 1] == "    answer 好的", problem  # lines count from 1 in an editor
+    assert problem.col == 5
+
+
+def test_a_missing_persona_key_is_not_said_to_be_a_misspelling_of_another_needed_key(content: Path) -> None:
+    """survey.skip written survay.skip: the message names survay.skip, not the real key survey.skin."""
+    edit(content, "persona/xiaowanzi.yaml", "  survey.skip:", "  survay.skip:")
+    problems = _problems(content)
+    said = [p for p in problems if "“survey.skip”" in p]
+    assert said and all("是不是它写错了" in p and "“survay.skip”" in p for p in said), problems
+
+
+def test_a_key_simply_missing_gets_no_suggestion_of_another_real_key(content: Path) -> None:
+    text = (content / "persona/xiaowanzi.yaml").read_text(encoding="utf-8")
+    start = text.index("  survey.skip:")
+    end = text.index("\n  survey.", start + 1)
+    (content / "persona/xiaowanzi.yaml").write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    problems = _problems(content)
+    said = [p for p in problems if "“survey.skip”" in p]
+    assert said and not any("写错了" in p for p in said), problems
+
+
+@pytest.mark.parametrize(
+    ("missing", "written", "meant"),
+    [
+        ("ack", ["akc", "thanks"], "akc"),  # two letters swapped: one typo
+        ("survey.skip", ["survey.skin", "survay.skip"], "survay.skip"),
+        ("fallback", ["fallbak", "fallback_night"], "fallbak"),
+    ],
+)
+def test_the_suggestion_is_the_closest_name_by_typos(missing: str, written: list[str], meant: str) -> None:
+    assert f"“{meant}”" in misspelt(missing, written, "人设", taken={"survey.skin"})
+
+
+def test_a_name_many_typos_away_is_not_suggested() -> None:
+    assert misspelt("handover", ["handoff", "welcome"], "人设") == ""
