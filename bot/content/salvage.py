@@ -46,10 +46,10 @@ def salvage(model: type[M], document: Document) -> tuple[M, Document] | None:
             kept[key] = items
         elif origin is dict and isinstance(value, dict):
             kept[key] = {k: usable for k, item in value.items() if (usable := _usable(entry, item)) is not None}
-    try:
-        partial = model.model_validate(kept)
-    except ValidationError:
+    kept = _usable(model, kept)  # the file's own wrong optional fields (a persona's `address: [宝子]`)
+    if kept is None:
         return None
+    partial = model.model_validate(kept)
     return partial, Document(document.file, kept, _moved(document.positions, moved, lists), document.problems)
 
 
@@ -63,25 +63,68 @@ def _entries(annotation: Any) -> tuple[Any, type[BaseModel] | None]:
 
 
 def _usable(entry: type[BaseModel], item: Any) -> Any:
-    """item when valid; without its wrong optional fields when that makes it valid; else None."""
+    """item when valid; else without the keys that are wrong (a misspelt key inside a rule, a wrong optional
+    value), or without its wrong optional fields, when that makes it valid; else None."""
     try:
         entry.model_validate(item)
         return item
     except ValidationError as error:
         if not isinstance(item, dict):
             return None
-        wrong = {err["loc"][0] for err in error.errors() if err["loc"]}
-        if any(err["loc"] == () for err in error.errors()) or not wrong <= item.keys():
-            return None  # the entry as a whole (answer and answer_key both missing), or a required field missing
-        required = {info.alias or name for name, info in entry.model_fields.items() if info.is_required()}
-        if wrong & required:
-            return None
-        trimmed = {k: v for k, v in item.items() if k not in wrong}
+        locs = [tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function")))
+                for err in error.errors()]
+    if any(not loc for loc in locs):
+        return None  # the entry as a whole is wrong (answer and answer_key both missing)
+    for trimmed in (_without_keys(item, locs), _without_fields(entry, item, locs)):
+        if trimmed is None:
+            continue
         try:
             entry.model_validate(trimmed)
         except ValidationError:
-            return None
+            continue
         return trimmed
+    return None
+
+
+def _without_keys(item: dict[str, Any], locs: list[Path_]) -> dict[str, Any] | None:
+    """A copy of item without the key each error names (`sya` in states.chat.on.0), when each names a key."""
+    if any(not isinstance(loc[-1], str) for loc in locs):
+        return None
+    copy: Any = copy_deep(item)
+    for loc in locs:
+        node = copy
+        for part in loc[:-1]:
+            node = _child(node, part)
+        if not isinstance(node, dict) or loc[-1] not in node:
+            return None  # a required key that is missing: nothing to take away
+        del node[loc[-1]]
+    return dict(copy)
+
+
+def _without_fields(entry: type[BaseModel], item: dict[str, Any], locs: list[Path_]) -> dict[str, Any] | None:
+    """item without the optional fields that hold an error (a rule list with one wrong rule goes as a whole)."""
+    wrong = {loc[0] for loc in locs}
+    required = {info.alias or name for name, info in entry.model_fields.items() if info.is_required()}
+    if not wrong <= item.keys() or wrong & required:
+        return None
+    return {k: v for k, v in item.items() if k not in wrong}
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def copy_deep(value: Any) -> Any:
+    """A copy of plain YAML data (dicts, lists, scalars)."""
+    if isinstance(value, dict):
+        return {k: copy_deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_deep(v) for v in value]
+    return value
 
 
 def _moved(positions: dict[Path_, tuple[int, int]], moved: dict[Path_, Path_], lists: set[str | int]

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from bot.content.salvage import salvage
 from bot.content.source import ContentError, Document, Problem, load_document, validate
 from bot.engine.checks import FlowChecker, check_persona
 from bot.engine.flows import FlowFile
@@ -45,6 +46,10 @@ class Draft:
     plans: FollowupFile = field(default_factory=FollowupFile)
     problems: list[Problem] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # files that did not load, as shown to operators
+    # of those, the flows and personas as far as they are valid (and a flow as written): their other mistakes
+    # are checked too, but nothing refers into them
+    partial_flows: dict[str, tuple[FlowFile, Document, Document]] = field(default_factory=dict)
+    partial_personas: dict[str, tuple[Persona, Document]] = field(default_factory=dict)
 
     def note(self) -> str:
         """One line for the operator when some checks were left out because a file did not load ("" if none)."""
@@ -63,16 +68,25 @@ def _attempt(load: Callable[[], T], problems: list[Problem], unread: list[str], 
         return None
 
 
-def _read(model: type[M], path: Path, root: Path, problems: list[Problem], unread: list[str]
-          ) -> tuple[M, Document] | None:
+def _read(model: type[M], path: Path, root: Path, problems: list[Problem], unread: list[str],
+          partial: dict[str, tuple[M, Document, Document]] | None = None) -> tuple[M, Document] | None:
+    """The file when valid; else None, and (given `partial`) the file as far as it is valid, with its own
+    document and the one as written, so that its other mistakes are still checked (bot/content/salvage.py)."""
     display = str(path.relative_to(root))
     try:
         document = load_document(path, display)
-        return validate(model, document), document
     except ContentError as error:
         problems.extend(error.problems)
         unread.append(display)
         return None
+    try:
+        return validate(model, document), document
+    except ContentError as error:
+        problems.extend(error.problems)
+        unread.append(display)
+    if partial is not None and (salvaged := salvage(model, document)) is not None:
+        partial[path.stem] = (*salvaged, document)
+    return None
 
 
 def read_draft(root: Path, persona: str | None = None) -> Draft:
@@ -88,12 +102,13 @@ def read_draft(root: Path, persona: str | None = None) -> Draft:
     policy = _attempt(lambda: load_policy(root / "knowledge", root), problems, unread, "knowledge/policy.yaml")
 
     personas: dict[str, tuple[Persona, Document]] = {}
+    partial_personas: dict[str, tuple[PersonaFile, Document, Document]] = {}
     rules: Rules | None = Rules()
     for path in sorted((root / "persona").glob("*.yaml")):
         if path.stem == "rules":
             read_rules = _read(Rules, path, root, problems, unread)
             rules = read_rules[0] if read_rules is not None else None
-        elif (read := _read(PersonaFile, path, root, problems, unread)) is not None:
+        elif (read := _read(PersonaFile, path, root, problems, unread, partial_personas)) is not None:
             personas[path.stem] = (Persona(path.stem, read[0]), read[1])
     if not personas and not any(p.file.startswith("persona") for p in problems):
         problems.append(Problem("persona/", 1, 1, "没有人设文件：persona/ 里至少要有一个 .yaml"))
@@ -103,17 +118,20 @@ def read_draft(root: Path, persona: str | None = None) -> Draft:
         problems.append(Problem("persona/", 1, 1, f"SIYU_PERSONA={persona}: 没有 persona/{persona}.yaml"))
 
     flows: dict[str, tuple[FlowFile, Document]] = {}
+    partial_flows: dict[str, tuple[FlowFile, Document, Document]] = {}
     flow_paths = sorted((root / "flows").glob("*.yaml"))
     if not flow_paths:
         problems.append(Problem("flows/", 1, 1, "没有流程文件：flows/ 里至少要有一个 .yaml"))
     for path in flow_paths:
-        if (flow := _read(FlowFile, path, root, problems, unread)) is not None:
+        if (flow := _read(FlowFile, path, root, problems, unread, partial_flows)) is not None:
             flows[path.stem] = flow
 
     moderation = _attempt(lambda: load_moderation(root / "knowledge", root), problems, unread,
                           "knowledge/moderation.yaml")
     draft = Draft(root, knowledge, codebook, policy, personas, rules or Rules(), flows, moderation, default,
-                  problems=problems, unread=unread)
+                  problems=problems, unread=unread, partial_flows=partial_flows,
+                  partial_personas={name: (Persona(name, spec), doc) for name, (spec, doc, _) in
+                                    partial_personas.items()})
     _cross_check(draft, {path.stem for path in flow_paths}, rules is not None)
     return draft
 
@@ -126,11 +144,12 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
     policy = draft.policy[0] if draft.policy is not None else None
     checker = FlowChecker(intents, faq_ids, draft.flows, codebook, policy, flow_files)
     problems.extend(checker.check_flows())
+    problems.extend(checker.check_partial_flows(draft.partial_flows))
     if draft.policy is not None:  # the products valid on their own are checked even when another has a mistake
         problems.extend(check_sales(draft.policy, codebook, intents, knowledge.product_listing, flow_files,
                                     draft.root))
     slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions) if checker.complete and codebook else None
-    for persona_obj, document in draft.personas.values():
+    for persona_obj, document in [*draft.personas.values(), *draft.partial_personas.values()]:
         problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots))
     personas = {name: p for name, (p, _) in draft.personas.items()}
     tags = checker.tags if checker.complete else None
