@@ -165,3 +165,21 @@ def test_a_wrong_persona_field_does_not_hide_what_its_messages_say(content: Path
     problems = _problems(content)
     assert any(p.startswith("persona/xiaowanzi.yaml:10:10: address: 应为文字") for p in problems), problems
     assert any("绝对化用语 “全网第一”" in p for p in problems), problems
+
+
+def test_a_wrong_follow_up_step_does_not_hide_a_wrong_text_name_in_another(content: Path) -> None:
+    edit(content, "knowledge/followups.yaml", "say: followup.tip\n", "say: followup.tpi\n")
+    edit(content, "knowledge/followups.yaml", "repeat: 30d", "repeat: 30")  # the step is also left out
+    problems = _problems(content)
+    assert any(p.startswith("knowledge/followups.yaml:42:17:") and "缺少单位" in p for p in problems), problems
+    assert any(p.startswith("knowledge/followups.yaml:29:14: 文案 “followup.tpi” 在人设 xiaowanzi 里不存在")
+               for p in problems), problems
+
+
+def test_a_wrong_codebook_option_does_not_hide_a_label_used_twice(content: Path) -> None:
+    edit(content, "knowledge/codebook.yaml", "\"2\": {label: 油皮,", "\"2\": {label: 干皮,")
+    edit(content, "knowledge/codebook.yaml", "\"3\": {label: 混合肌,", "\"3\": {label: 混合肌, tagg: x,")
+    problems = _problems(content)
+    assert any(p.startswith("knowledge/codebook.yaml:17:") and "tagg" in p for p in problems), problems
+    assert any(p.startswith("knowledge/codebook.yaml:16:") and "选项名 “干皮” 在这一题里重复了" in p
+               for p in problems), problems

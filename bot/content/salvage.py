@@ -1,140 +1,111 @@
 """A content file as far as it is valid, so that one mistake does not hide the others of the same file.
 
 A file with a schema error is not loaded. But the checks that look across its entries (an id used twice) or
-out of them (a product's `fits` value the codebook does not know) need the entries as models: `salvage` gives
-the file with every entry that is valid on its own (an entry whose mistakes are only in optional fields is kept
-without them), and a Document whose positions follow the entries kept. What refers *into* the file is still not
-checked against it (an entry left out would look missing): callers keep treating the file as not read.
+out of them (a product's `fits` value the codebook does not know) need the file as models: `salvage` takes
+away what the schema refuses, one error at a time — the wrong key itself (`sya` in a flow rule, `price: -5`),
+else the entry holding it (a list item or a mapping entry), else nothing can be kept — and gives the rest
+with a Document whose positions follow the entries kept. What refers *into* the file is still not checked
+against it (an entry taken away would look missing): callers keep treating the file as not read.
 """
 
 from __future__ import annotations
 
-import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.content.source import Document, Path_
+from bot.content.source import ContentError, Document, Path_, Problem, validate
 
 M = TypeVar("M", bound=BaseModel)
+ROUNDS = 500  # each round takes one thing away: a file with more errors than this is not salvaged
+
+
+def checked(model: type[M], document: Document, problems: list[Problem]
+            ) -> tuple[M | None, tuple[M, Document] | None]:
+    """(the file when valid, else None; the file as far as it is valid, with its positions, or None): its
+    problems go to `problems`, and the second is what the file's other checks run on."""
+    try:
+        valid = validate(model, document)
+    except ContentError as error:
+        problems.extend(error.problems)
+        return None, salvage(model, document)
+    return valid, (valid, document)
 
 
 def salvage(model: type[M], document: Document) -> tuple[M, Document] | None:
     """The file's valid part, with positions remapped; None when even that does not validate."""
-    data = document.data
-    if not isinstance(data, dict):
+    if not isinstance(document.data, dict):
         return None
-    try:
-        return model.model_validate(data), document
-    except ValidationError:
-        pass
-    kept: dict[str, Any] = dict(data)
-    moved: dict[Path_, Path_] = {}  # (field, index in the file) → (field, index kept); left-out entries absent
-    lists: set[str | int] = set()
-    for name, info in model.model_fields.items():
-        key = info.alias or name
-        value, (origin, entry) = data.get(key), _entries(info.annotation)
-        if entry is None:
-            continue
-        if origin is list and isinstance(value, list):
-            lists.add(key)
-            items: list[Any] = []
-            for index, item in enumerate(value):
-                if (usable := _usable(entry, item)) is not None:
-                    moved[(key, index)] = (key, len(items))
-                    items.append(usable)
-            kept[key] = items
-        elif origin is dict and isinstance(value, dict):
-            kept[key] = {k: usable for k, item in value.items() if (usable := _usable(entry, item)) is not None}
-    kept = _usable(model, kept)  # the file's own wrong optional fields (a persona's `address: [宝子]`)
-    if kept is None:
-        return None
-    partial = model.model_validate(kept)
-    return partial, Document(document.file, kept, _moved(document.positions, moved, lists), document.problems)
-
-
-def _entries(annotation: Any) -> tuple[Any, type[BaseModel] | None]:
-    """list[X] / dict[str, X] of a model X → (list or dict, X); else (None, None)."""
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    item = args[0] if origin is list and args else args[1] if origin is dict and len(args) == 2 else None
-    if isinstance(item, type) and issubclass(item, BaseModel):
-        return origin, item
-    return None, None
-
-
-def _usable(entry: type[BaseModel], item: Any) -> Any:
-    """item when valid; else without the keys that are wrong (a misspelt key inside a rule, a wrong optional
-    value), or without its wrong optional fields, when that makes it valid; else None."""
-    try:
-        entry.model_validate(item)
-        return item
-    except ValidationError as error:
-        if not isinstance(item, dict):
-            return None
-        locs = [tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function")))
-                for err in error.errors()]
-    if any(not loc for loc in locs):
-        return None  # the entry as a whole is wrong (answer and answer_key both missing)
-    for trimmed in (_without_keys(item, locs), _without_fields(entry, item, locs)):
-        if trimmed is None:
-            continue
+    data = _copy(document.data)
+    dropped: list[tuple[Path_, int]] = []  # (list, index) of each list item taken away, in order
+    for _ in range(ROUNDS):
         try:
-            entry.model_validate(trimmed)
-        except ValidationError:
+            partial = model.model_validate(data)
+        except ValidationError as error:
+            loc = tuple(part for part in error.errors()[0]["loc"]
+                        if not (isinstance(part, str) and part.startswith("function")))
+            if not _take_away(data, loc, dropped):
+                return None
             continue
-        return trimmed
+        return partial, Document(document.file, data, _moved(document.positions, dropped), document.problems)
     return None
 
 
-def _without_keys(item: dict[str, Any], locs: list[Path_]) -> dict[str, Any] | None:
-    """A copy of item without the key each error names (`sya` in states.chat.on.0), when each names a key."""
-    if any(not isinstance(loc[-1], str) for loc in locs):
-        return None
-    copy: Any = copy_deep(item)
-    for loc in locs:
-        node = copy
-        for part in loc[:-1]:
-            node = _child(node, part)
-        if not isinstance(node, dict) or loc[-1] not in node:
-            return None  # a required key that is missing: nothing to take away
-        del node[loc[-1]]
-    return dict(copy)
+def _take_away(data: dict[str, Any], loc: Path_, dropped: list[tuple[Path_, int]]) -> bool:
+    """Remove the value at loc, or (when it is not there: a required key missing, a whole entry wrong) the
+    nearest entry holding it; False when that would be the file itself."""
+    for cut in range(len(loc), 0, -1):
+        parent, key = _at(data, loc[:cut - 1]), loc[cut - 1]
+        if isinstance(parent, dict) and key in parent:
+            del parent[key]
+            return True
+        if isinstance(parent, list) and isinstance(key, int) and 0 <= key < len(parent):
+            del parent[key]
+            dropped.append((loc[:cut - 1], key))
+            return True
+    return False
 
 
-def _without_fields(entry: type[BaseModel], item: dict[str, Any], locs: list[Path_]) -> dict[str, Any] | None:
-    """item without the optional fields that hold an error (a rule list with one wrong rule goes as a whole)."""
-    wrong = {loc[0] for loc in locs}
-    required = {info.alias or name for name, info in entry.model_fields.items() if info.is_required()}
-    if not wrong <= item.keys() or wrong & required:
-        return None
-    return {k: v for k, v in item.items() if k not in wrong}
+def _at(data: Any, path: Path_) -> Any:
+    node = data
+    for part in path:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
 
 
-def _child(node: Any, part: str | int) -> Any:
-    if isinstance(node, dict):
-        return node.get(part)
-    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-        return node[part]
-    return None
-
-
-def copy_deep(value: Any) -> Any:
-    """A copy of plain YAML data (dicts, lists, scalars)."""
+def _copy(value: Any) -> Any:
+    """A copy of plain YAML data (mappings, lists, scalars)."""
     if isinstance(value, dict):
-        return {k: copy_deep(v) for k, v in value.items()}
+        return {k: _copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [copy_deep(v) for v in value]
+        return [_copy(v) for v in value]
     return value
 
 
-def _moved(positions: dict[Path_, tuple[int, int]], moved: dict[Path_, Path_], lists: set[str | int]
+def _moved(positions: dict[Path_, tuple[int, int]], dropped: list[tuple[Path_, int]]
            ) -> dict[Path_, tuple[int, int]]:
+    """Positions by the paths of what was kept: items after one taken away move up by one."""
     out: dict[Path_, tuple[int, int]] = {}
     for path, spot in positions.items():
-        if len(path) >= 2 and path[0] in lists and isinstance(path[1], int):
-            new = moved.get(path[:2])
-            if new is None:
-                continue
-            path = (*new, *path[2:])
-        out[path] = spot
+        moved: Path_ | None = path
+        for listing, index in dropped:
+            moved = _shift(moved, listing, index) if moved is not None else None
+        if moved is not None:
+            out[moved] = spot
     return out
+
+
+def _shift(path: Path_, listing: Path_, index: int) -> Path_ | None:
+    depth = len(listing)
+    if len(path) <= depth or path[:depth] != listing or not isinstance(path[depth], int):
+        return path
+    at = path[depth]
+    assert isinstance(at, int)
+    if at == index:
+        return None
+    return (*listing, at - 1, *path[depth + 1:]) if at > index else path

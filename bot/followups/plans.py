@@ -15,8 +15,9 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bot.content.durations import UNITS, Duration, seconds
+from bot.content.salvage import checked
 from bot.content.schema import Strict
-from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.content.source import ContentError, Document, Problem, load_document
 from bot.content.suggest import misspelt, one_of
 from bot.engine.flows import NAME, When, comparison
 from bot.engine.persona import Persona
@@ -233,12 +234,13 @@ def load_plans(root: Path, personas: Mapping[str, Persona], slots: Collection[st
         return FollowupFile()
     try:
         document = load_document(path, FILE)
-        plans = validate(FollowupFile, document, document.data if document.data is not None else {})
     except ContentError as error:
         problems.extend(error.problems)
         return FollowupFile()
-    problems.extend(_cross_check(plans, document, personas, slots, tags, flows))
-    return plans
+    plans, salvaged = checked(FollowupFile, document, problems) if document.data is not None else (None, None)
+    if salvaged is not None:  # a wrong step does not hide the other steps' mistakes
+        problems.extend(_cross_check(*salvaged, personas, slots, tags, flows))
+    return plans or FollowupFile()
 
 
 def _cross_check(plans: FollowupFile, document: Document, personas: Mapping[str, Persona],

@@ -14,8 +14,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from bot.content.salvage import salvage
-from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.content.salvage import checked
+from bot.content.source import ContentError, Document, Problem, load_document
 from bot.content.suggest import one_of
 from bot.understanding.knowledge import (
     REQUIRED_INTENTS,
@@ -59,15 +59,7 @@ def _doc(folder: Path, name: str, problems: list[Problem], root: Path) -> Docume
 
 def _check(model: type[M], doc: Document | None, problems: list[Problem]
            ) -> tuple[M | None, tuple[M, Document] | None]:
-    """(the file when valid, else None; the file as far as it is valid, with its positions, or None)."""
-    if doc is None:
-        return None, None
-    try:
-        valid = validate(model, doc)
-        return valid, (valid, doc)
-    except ContentError as error:
-        problems.extend(error.problems)
-        return None, salvage(model, doc)
+    return checked(model, doc, problems) if doc is not None else (None, None)
 
 
 def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> KnowledgeParts:
