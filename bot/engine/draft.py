@@ -21,7 +21,8 @@ from bot.engine.flows import FlowFile
 from bot.engine.knowledge_checks import check_answer_keys, lint_knowledge
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
 from bot.engine.sales_checks import check_sales
-from bot.followups.plans import FollowupFile, load_plans
+from bot.followups.plans import FollowupFile
+from bot.followups.plans_check import load_plans
 from bot.moderation.load import ModerationContent, load_moderation
 from bot.policy.spec import Policy, load_policy
 from bot.profile.codebook import Codebook, load_codebook
