@@ -183,3 +183,21 @@ def test_a_wrong_codebook_option_does_not_hide_a_label_used_twice(content: Path)
     assert any(p.startswith("knowledge/codebook.yaml:17:") and "tagg" in p for p in problems), problems
     assert any(p.startswith("knowledge/codebook.yaml:16:") and "选项名 “干皮” 在这一题里重复了" in p
                for p in problems), problems
+
+
+def test_a_wrong_policy_value_does_not_hide_a_wrong_intent_there_or_a_wrong_evidence_in_the_codebook(
+        content: Path) -> None:
+    edit(content, "knowledge/policy.yaml", "session_gap: 30m", "session_gap: 30")
+    edit(content, "knowledge/policy.yaml", "intents: [cold]", "intents: [cool]")
+    edit(content, "knowledge/codebook.yaml", "evidence: want}", "evidence: wnat}")
+    problems = _problems(content)
+    assert any(p.startswith("knowledge/policy.yaml:6:14: session_gap: 时长 “30” 缺少单位") for p in problems), problems
+    assert any(p.startswith("knowledge/policy.yaml:19:34: 没有意图 “cool”") for p in problems), problems
+    assert any(p.startswith("knowledge/codebook.yaml:") and "没有证据类型 “wnat”" in p for p in problems), problems
+
+
+def test_an_evidence_kind_with_its_own_mistake_is_still_there_for_the_codebook(content: Path) -> None:
+    edit(content, "knowledge/policy.yaml", "  want:    {weight: 3,", "  want:    {wieght: 3,")
+    problems = _problems(content)
+    assert any("wieght" in p for p in problems), problems
+    assert not any("没有证据类型" in p for p in problems), problems

@@ -24,7 +24,7 @@ from bot.engine.sales_checks import check_sales
 from bot.followups.plans import FollowupFile
 from bot.followups.plans_check import load_plans
 from bot.moderation.load import ModerationContent, load_moderation
-from bot.policy.spec import Policy, load_policy
+from bot.policy.spec import Policy, PolicyFile, load_policy
 from bot.profile.codebook import Codebook, load_codebook
 from bot.understanding.knowledge_read import KnowledgeParts, read_knowledge
 
@@ -137,6 +137,20 @@ def read_draft(root: Path, persona: str | None = None) -> Draft:
     return draft
 
 
+def _partial_policy(root: Path) -> tuple[PolicyFile, Document, set[str]] | None:
+    """knowledge/policy.yaml as far as it is valid, when it has a schema error, with its evidence kinds as
+    written; None when it is missing or its YAML cannot be read (that problem is already reported)."""
+    try:
+        document = load_document(root / "knowledge" / "policy.yaml", "knowledge/policy.yaml")
+    except (ContentError, OSError):
+        return None
+    salvaged = salvage(PolicyFile, document)
+    if salvaged is None:
+        return None
+    written = document.data.get("evidence") if isinstance(document.data, dict) else None
+    return (*salvaged, set(written) if isinstance(written, dict) else set())
+
+
 def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
     """References between files, skipping those into a file that did not load."""
     knowledge, codebook, problems = draft.knowledge, draft.codebook, draft.problems
@@ -149,6 +163,10 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
     if draft.policy is not None:  # the products valid on their own are checked even when another has a mistake
         problems.extend(check_sales(draft.policy, codebook, intents, knowledge.product_listing, flow_files,
                                     draft.root))
+    elif (partial := _partial_policy(draft.root)) is not None:  # its other mistakes, and the codebook's
+        spec, document, written = partial
+        problems.extend(check_sales((spec, document), codebook, intents, knowledge.product_listing, flow_files,
+                                    draft.root, written))
     slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions) if checker.complete and codebook else None
     for persona_obj, document in [*draft.personas.values(), *draft.partial_personas.values()]:
         problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots))
