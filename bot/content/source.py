@@ -134,7 +134,7 @@ def _error_mark(error: yaml.MarkedYAMLError) -> yaml.Mark | None:
     """Where the operator must look. PyYAML's problem mark is where it gave up: for a line without its “: ”
     (`answer 好的`, or the next line of a text indented less than its field) that is the start of the line
     after, one line too far; the line itself is where the key it was scanning began (the context mark). A quote
-never closed is found at the end of the file: the operator looks for where it was opened."""
+    never closed is found at the end of the file: the operator looks for where it was opened."""
     if error.context in _AT_CONTEXT and error.context_mark is not None:
         return error.context_mark
     return error.problem_mark or error.context_mark
