@@ -201,3 +201,10 @@ def test_an_evidence_kind_with_its_own_mistake_is_still_there_for_the_codebook(c
     problems = _problems(content)
     assert any("wieght" in p for p in problems), problems
     assert not any("没有证据类型" in p for p in problems), problems
+
+
+def test_a_persona_text_written_wrong_is_not_also_reported_missing(content: Path) -> None:
+    edit(content, "persona/xiaowanzi.yaml", "  handover:\n    - ", "  handover: 我请同事来\n  handover_old:\n    - ")
+    problems = _problems(content)
+    assert any("messages.handover: 应为列表" in p for p in problems), problems
+    assert not any("“handover”" in p and ("缺少" in p or "不存在" in p) for p in problems), problems

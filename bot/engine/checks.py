@@ -32,11 +32,15 @@ def check_marks(doc: Document, path: Path_, effects: Effects) -> list[Problem]:
 
 
 def check_persona(persona: Persona, document: Document, rules: Rules, used: Used,
-                   slots: frozenset[str] | set[str] | None) -> list[Problem]:
-    """slots None: a flow or the codebook did not load, so which variables exist is not known (not checked)."""
+                   slots: frozenset[str] | set[str] | None, written: Collection[str] = ()) -> list[Problem]:
+    """slots None: a flow or the codebook did not load, so which variables exist is not known (not checked).
+    written: message keys as written, of a persona with a mistake checked as far as it is valid: a key left out
+    for its own mistake (`handover: 好的` where a list belongs) is not also reported missing."""
     problems = []
     needed = {*ENGINE_KEYS, *used}  # keys wanted as they are: none of them is a misspelling of another
     for key in ENGINE_KEYS:
+        if key in written:
+            continue
         if not persona.has(key) or (key in BY_CONCERN and key not in persona.messages):
             problems.append(document.problem(("messages",), f"缺少引擎要用的文案 “{key}”：机器人自己会说这句，"
                                                             "messages 里要有它"
@@ -52,7 +56,7 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
             for name in sorted(variables_of(text) - slots) if slots is not None else ():
                 problems.append(document.problem(where, f"{key}: 变量 {{{name}}} 没有任何流程会设置"))
     for key, (file, line, col) in used.items():
-        if not persona.has(key):
+        if not persona.has(key) and key not in written:
             problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"
                                                   f"{misspelt(key, persona.messages, '人设', needed)}"))
     return problems

@@ -50,7 +50,7 @@ class Draft:
     # of those, the flows and personas as far as they are valid (and a flow as written): their other mistakes
     # are checked too, but nothing refers into them
     partial_flows: dict[str, tuple[FlowFile, Document, Document]] = field(default_factory=dict)
-    partial_personas: dict[str, tuple[Persona, Document]] = field(default_factory=dict)
+    partial_personas: dict[str, tuple[Persona, Document, set[str]]] = field(default_factory=dict)  # + keys written
 
     def note(self) -> str:
         """One line for the operator when some checks were left out because a file did not load ("" if none)."""
@@ -131,10 +131,15 @@ def read_draft(root: Path, persona: str | None = None) -> Draft:
                           "knowledge/moderation.yaml")
     draft = Draft(root, knowledge, codebook, policy, personas, rules or Rules(), flows, moderation, default,
                   problems=problems, unread=unread, partial_flows=partial_flows,
-                  partial_personas={name: (Persona(name, spec), doc) for name, (spec, doc, _) in
-                                    partial_personas.items()})
+                  partial_personas={name: (Persona(name, spec), doc, _message_keys(written))
+                                    for name, (spec, doc, written) in partial_personas.items()})
     _cross_check(draft, {path.stem for path in flow_paths}, rules is not None)
     return draft
+
+
+def _message_keys(document: Document) -> set[str]:
+    messages = document.data.get("messages") if isinstance(document.data, dict) else None
+    return {str(key) for key in messages} if isinstance(messages, dict) else set()
 
 
 def _partial_policy(root: Path) -> tuple[PolicyFile, Document, set[str]] | None:
@@ -168,8 +173,10 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
         problems.extend(check_sales((spec, document), codebook, intents, knowledge.product_listing, flow_files,
                                     draft.root, written))
     slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions) if checker.complete and codebook else None
-    for persona_obj, document in [*draft.personas.values(), *draft.partial_personas.values()]:
+    for persona_obj, document in draft.personas.values():
         problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots))
+    for persona_obj, document, written in draft.partial_personas.values():
+        problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots, written))
     personas = {name: p for name, (p, _) in draft.personas.items()}
     tags = checker.tags if checker.complete else None
     draft.plans = load_plans(draft.root, personas, slots, tags, flow_files, problems)
