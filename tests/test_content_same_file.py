@@ -208,3 +208,10 @@ def test_a_persona_text_written_wrong_is_not_also_reported_missing(content: Path
     problems = _problems(content)
     assert any("messages.handover: 应为列表" in p for p in problems), problems
     assert not any("“handover”" in p and ("缺少" in p or "不存在" in p) for p in problems), problems
+
+
+def test_an_ask_written_wrong_does_not_make_its_option_rules_wrong_too(content: Path) -> None:
+    edit(content, "flows/survey.yaml", "ask: {code: skin, save: skin_type}", "ask: skin")
+    problems = _problems(content)
+    assert any(p.startswith("flows/survey.yaml:31:10:") and "ask" in p for p in problems), problems
+    assert not any("没有 ask" in p for p in problems), problems

@@ -159,7 +159,7 @@ class FlowChecker:
             for index, rule in enumerate(state.on):
                 path: Path_ = (*base, "on", index)
                 target(path, rule)
-                problems.extend(self._check_trigger(doc, path, rule, state))
+                problems.extend(self._check_trigger(doc, path, rule, state, partial=written is not None))
             for index, move in enumerate(state.next or []):
                 target((*base, "next", index), move)
             if state.fallback is not None:
@@ -175,7 +175,8 @@ class FlowChecker:
             problems.extend(self._graph(name, spec, doc))
         return problems
 
-    def _check_trigger(self, doc: Document, path: Path_, rule: Transition, state: State) -> list[Problem]:
+    def _check_trigger(self, doc: Document, path: Path_, rule: Transition, state: State, partial: bool = False
+                       ) -> list[Problem]:
         problems = []
         for intent in rule.intent or ():
             if self.intents is not None and intent not in self.intents:
@@ -191,7 +192,8 @@ class FlowChecker:
                                                                 f"{one_of(question, self.codebook.questions)}"))
         for option in rule.option or ():
             if state.ask is None:
-                problems.append(doc.problem((*path, "option"), "这个状态没有 ask，不能按选项跳转"))
+                if not partial:  # in a partial flow, an ask written wrong was taken away
+                    problems.append(doc.problem((*path, "option"), "这个状态没有 ask，不能按选项跳转"))
             elif option != "any" and (labels := self._labels(state)) is not None and option not in labels:
                 problems.append(doc.problem((*path, "option"), f"ask 里没有选项 “{option}”；{one_of(option, labels)}"))
         return problems
