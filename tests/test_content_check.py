@@ -141,7 +141,7 @@ def test_siyu_check_exit_codes(content: Path) -> None:
     problems_after(content, "flows/survey.yaml", "goto: concern", "goto: nowhere")
     bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
     assert bad.returncode == 1
-    assert "flows/survey.yaml:34:15: goto 指向不存在的状态 “nowhere”" in bad.stderr
+    assert "flows/survey.yaml:34:15: goto 指向不存在的状态 “nowhere”" in bad.stdout
 
 
 def test_siyu_diagram_draws_every_rule() -> None:
@@ -165,7 +165,7 @@ def test_broken_yaml_in_the_sales_files_is_reported_with_file_and_line(content: 
     problems = problems_after(content, file, old, new)
     assert len(problems) == 1 and problems[0].startswith(expected) and "YAML 语法错误" in problems[0], problems
     bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
-    assert bad.returncode == 1 and problems[0] in bad.stderr
+    assert bad.returncode == 1 and problems[0] in bad.stdout
 
 
 def test_a_missing_policy_is_named_a_missing_codebook_is_pointed_at_and_no_followups_means_no_plans(
@@ -224,7 +224,7 @@ def test_siyu_check_tells_the_operator_which_units_a_duration_takes(content: Pat
     problems_after(content, "knowledge/followups.yaml", "repeat: 30d", "repeat: 30")
     bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
     assert bad.returncode == 1
-    assert f"knowledge/followups.yaml:42:17: plans.seeds.steps 里的条目 periodic 的 repeat: 时长 “30” 缺少单位：{UNITS}" in bad.stderr
+    assert f"knowledge/followups.yaml:42:17: plans.seeds.steps 里的条目 periodic 的 repeat: 时长 “30” 缺少单位：{UNITS}" in bad.stdout
 
 
 @pytest.mark.parametrize(
@@ -249,3 +249,15 @@ def test_an_unknown_question_kind_in_not_asked_as_is_reported(content: Path) -> 
 def test_an_unless_word_inside_a_keyword_of_its_intent_is_reported(content: Path) -> None:
     problems = problems_after(content, "knowledge/intents.yaml", "unless: [太贵, 贵的,", "unless: [别推, 太贵, 贵的,")
     assert any("knowledge/intents.yaml:" in p and "unless 里的 “别推” 就在关键词 “别推” 里" in p for p in problems), problems
+
+
+def test_siyu_check_reports_on_stdout_so_a_pipe_shows_it(content: Path) -> None:
+    """`siyu check | less`: the problems and the count are what was asked for, on stdout; exit code 1."""
+    problems_after(content, "flows/survey.yaml", "goto: concern", "goto: nowhere")
+    piped = subprocess.run(f'"{sys.executable}" -m bot check "{content}" | cat', shell=True, capture_output=True,
+                           text=True)
+    assert "flows/survey.yaml:34:15: goto 指向不存在的状态 “nowhere”" in piped.stdout
+    assert piped.stdout.splitlines()[-1].startswith("1 个问题，内容没有加载")
+    assert [line for line in piped.stderr.splitlines() if not line.startswith("内容目录: ")] == [], piped.stderr
+    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    assert bad.returncode == 1 and bad.stdout == piped.stdout

@@ -83,7 +83,7 @@ def test_check_reports_the_operators_mistake_not_the_samples_health(tmp_path: Pa
     (mine / "flows" / "survey.yaml").write_text("start: nowhere\nstates: {}\n", encoding="utf-8")
     result = siyu("check", cwd=mine)
     assert result.returncode == 1
-    assert "flows/survey.yaml:" in result.stderr and len(content_lines(result.stderr)) == 1
+    assert "flows/survey.yaml:" in result.stdout and len(content_lines(result.stderr)) == 1
 
 
 def test_every_content_command_says_which_folder(tmp_path: Path) -> None:

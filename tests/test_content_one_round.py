@@ -60,7 +60,7 @@ def test_siyu_check_shows_groups_problems_with_broken_content_and_says_what_it_s
     edit(content, "groups/types.yaml", "default: daily", "default: dayly")
     run = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
     assert run.returncode == 1
-    lines = run.stderr.splitlines()
+    lines = run.stdout.splitlines()
     assert any(line.startswith("knowledge/faq.yaml:") and "YAML 语法错误" in line for line in lines), run.stderr
     assert any(line.startswith("groups/types.yaml:13:10: default 指向不存在的群类型 “dayly”") for line in lines), lines
     assert sum(line.startswith("没读通的文件：") for line in lines) == 1, lines

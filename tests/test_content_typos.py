@@ -39,7 +39,7 @@ def test_siyu_check_reports_the_full_width_comma_and_fails(content: Path) -> Non
     edit(content, "knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [包邮，运费,")
     bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
     assert bad.returncode == 1
-    assert "knowledge/faq.yaml:27:16: keywords: 关键词里有全角逗号「，」（“包邮，运费” 会被当成一项）" in bad.stderr
+    assert "knowledge/faq.yaml:27:16: keywords: 关键词里有全角逗号「，」（“包邮，运费” 会被当成一项）" in bad.stdout
 
 
 @pytest.mark.parametrize(

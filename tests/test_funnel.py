@@ -198,3 +198,20 @@ def test_an_empty_report_still_renders() -> None:
     report = Report("2026-01-01", "2026-01-07", None, PushyAlarm())
     assert "（没有）" in render_text(report)
     assert 'id="report-data"' in render_html(report)
+
+
+def test_the_funnel_never_shows_a_bare_dash_where_a_number_belongs() -> None:
+    """A customer of no 渠道 is counted under "-": its column is 无渠道; a ratio of nothing says why."""
+    report = Report("2026-01-01", "2026-01-07", None, PushyAlarm())
+    report.stages["-"].update({"added": 2, "welcomed": 2, "replied": 1})
+    report.churn["-"]["deleted"] = 1  # deleted long after the bot last spoke
+    text = render_text(report)
+    funnel = text.split("漏斗", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    header, rows = funnel[0].split(), [line for line in funnel[2:]]
+    assert header[-1] == "无渠道", funnel
+    assert not any(cell == "-" for line in rows for cell in line.split()), funnel
+    assert "上一步0人" in funnel[-1] and "没有推荐" in "\n".join(funnel)  # 购买 after no recommendation at all
+    assert "首次响应时间: 没有数据" in text
+    assert "（机器人没说过话）" in text and "没发过" in text
+    empty = render_text(Report("2026-01-01", "2026-01-07", None, PushyAlarm()))
+    assert "没有新客" in empty and "回复率（回过消息 / 发了欢迎语）: 没有数据" in empty

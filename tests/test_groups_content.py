@@ -127,7 +127,7 @@ def test_siyu_check_reports_groups_problems(content_dir: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "check", str(content_dir)], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 1
-    assert "groups/types.yaml:40:17: flash: ladder.yaml 里没有审核方案 “harsh”" in result.stderr
+    assert "groups/types.yaml:40:17: flash: ladder.yaml 里没有审核方案 “harsh”" in result.stdout
 
 
 def test_categories_are_checked_against_the_detection_rules(content_dir: Path) -> None:

@@ -94,7 +94,7 @@ def test_siyu_check_reports_moderation_mistakes_and_passes_clean_content(content
                             timeout=120)
     assert broken.returncode == 1
     line = line_of(content, MODERATION, "category: prn")
-    assert f"{MODERATION}:{line}:" in broken.stderr and "没有类别 “prn”" in broken.stderr
+    assert f"{MODERATION}:{line}:" in broken.stdout and "没有类别 “prn”" in broken.stdout
 
 
 # -- operator lexicons -----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ value (("faq", 3, "answer")) to its line and column. Pydantic errors are mapped 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,6 +48,9 @@ class Document:
     file: str
     data: Any
     positions: dict[Path_, tuple[int, int]]
+    # mistakes found while reading that leave the data usable (a full-width comma in a list, a key written twice):
+    # reported by validate() together with the schema's, so that one does not hide the other
+    problems: list[Problem] = field(default_factory=list)
 
     def where(self, path: Path_) -> tuple[int, int]:
         """The position of path, or of its nearest ancestor that has one."""
@@ -55,6 +58,11 @@ class Document:
             if path[:cut] in self.positions:
                 return self.positions[path[:cut]]
         return (1, 1)
+
+    def mistyped(self, path: Path_) -> bool:
+        """Whether the value at path is on a line with a reading mistake (“痘痘，油皮” is one item because of the
+        full-width comma): a check of that value would only repeat the mistake in other words."""
+        return self.where(path)[0] in {problem.line for problem in self.problems}
 
     def problem(self, path: Path_, message: str) -> Problem:
         line, col = self.where(path)
@@ -64,22 +72,25 @@ class Document:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]], file: str) -> Any:
+def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]], found: list[Problem],
+           file: str) -> Any:
+    """Plain data of node; keys written twice go to `found` (the first one is kept, so the rest is checked)."""
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             # keys stay as written: YAML 1.1 would read `on:` and `yes:` as booleans
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(
-                _plain(key_node, (*path, "<key>"), {}, file))
+                _plain(key_node, (*path, "<key>"), {}, found, file))
             if key in out:
                 line = key_node.start_mark.line + 1
-                raise ContentError([Problem(file, line, key_node.start_mark.column + 1,
-                                            f"重复的键 “{key}”：同一层里这个字段写了两次，只留一个")])
-            out[key] = _plain(value_node, (*path, key), positions, file)
+                found.append(Problem(file, line, key_node.start_mark.column + 1,
+                                     f"重复的键 “{key}”：同一层里这个字段写了两次，只留一个"))
+                continue
+            out[key] = _plain(value_node, (*path, key), positions, found, file)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, (*path, i), positions, file) for i, item in enumerate(node.value)]
+        return [_plain(item, (*path, i), positions, found, file) for i, item in enumerate(node.value)]
     constructor = yaml.SafeLoader(" ")  # scalars: resolve types the way safe_load does
     return constructor.construct_object(node)
 
@@ -92,7 +103,7 @@ _HINTS = (
     ("expected <block end>", "缩进没有对齐：同一层的字段要用同样多的空格开头"),
     ("quoted scalar", "引号没有配对：少了结尾的引号"),
     ("did not find expected key", "缩进没有对齐，或者一行既不是“字段: 值”也不是“- 一项”：检查这一行和上一行的开头"),
-    ("could not find expected ':'", "这一行少了“: ”，或者上面的多行文字缩进不够"),
+    ("could not find expected ':'", "这一行少了“: ”；如果它接着上一行的文字，要比上一行的字段名多缩进几格"),
     ("did not find expected node content", "这里少了内容：方括号或花括号里多了逗号，或者值还没写完"),
     ("undefined alias", "* 开头的写法在 YAML 里有特殊意思：文字以 * 开头就整句加引号"),
     ("cannot start any token", "这个字符（@ ` 等）不能放在开头：整句加引号"),
@@ -115,6 +126,20 @@ def _yaml_hint(error: yaml.MarkedYAMLError, text: str) -> str:
     return "这里的写法 YAML 读不懂：看看这一行和上一行的缩进、冒号、引号和括号"
 
 
+# errors PyYAML notices only after the line that has them: the context mark is where that line's key or quote began
+_AT_CONTEXT = ("while scanning a simple key", "while scanning a quoted scalar")
+
+
+def _error_mark(error: yaml.MarkedYAMLError) -> yaml.Mark | None:
+    """Where the operator must look. PyYAML's problem mark is where it gave up: for a line without its “: ”
+    (`answer 好的`, or the next line of a text indented less than its field) that is the start of the line
+    after, one line too far; the line itself is where the key it was scanning began (the context mark). A quote
+    never closed is found at the end of the file: the operator looks for where it was opened."""
+    if error.context in _AT_CONTEXT and error.context_mark is not None:
+        return error.context_mark
+    return error.problem_mark or error.context_mark
+
+
 def load_document(path: Path, display: str | None = None) -> Document:
     file = display or str(path)
     try:
@@ -124,8 +149,8 @@ def load_document(path: Path, display: str | None = None) -> Document:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        mark = _error_mark(error)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)  # PyYAML counts from 0, editors from 1
         context = error.context_mark.line if error.context_mark is not None else None
         colon = syntax_colon(text, mark.line, context, field_names()) if mark else None
         if colon is not None:  # answer：好的 — the colon typed with a Chinese input method
@@ -133,12 +158,10 @@ def load_document(path: Path, display: str | None = None) -> Document:
         raise ContentError([Problem(file, line, col, f"YAML 语法错误: {_yaml_hint(error, text)}")]) from None
     if node is None:
         return Document(file, None, {})
-    typos = comma_problems(node) + colon_problems(node, text, field_names())
-    if typos:
-        raise ContentError([Problem(file, *spot) for spot in typos])
+    found = [Problem(file, *spot) for spot in comma_problems(node) + colon_problems(node, text, field_names())]
     positions: dict[Path_, tuple[int, int]] = {}
-    data = _plain(node, (), positions, file)
-    return Document(file, data, positions)
+    data = _plain(node, (), positions, found, file)
+    return Document(file, data, positions, found)
 
 
 def field_names() -> frozenset[str]:
@@ -162,15 +185,26 @@ def validate(model: type[M], document: Document, data: Any = None, base: Path_ =
         raise ContentError([document.problem((), empty_file(required))])
     given = document.data if data is None else data
     try:
-        return model.model_validate(given)
+        valid = model.model_validate(given)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            loc = tuple(part for part in item["loc"]
-                        if not (isinstance(part, str) and part.startswith("function")))
-            where = describe(loc, given) or "（整个文件）"
-            said = explain(item)
-            if item.get("type") == "extra_forbidden" and loc:  # tag: for tags: — name the field that was meant
-                said += f" “{loc[-1]}”；{one_of(str(loc[-1]), fields_at(model, loc[:-1]) or [])}"
+        raise ContentError([*document.problems, *_schema_problems(model, document, error, given, base)]) from None
+    if document.problems:
+        raise ContentError(document.problems)
+    return valid
+
+
+def _schema_problems(model: type[BaseModel], document: Document, error: ValidationError, given: Any,
+                     base: Path_) -> list[Problem]:
+    """Every error pydantic found, in the operator's words; one on a line that already has a reading mistake
+    (`- answer：好的` is text, not an entry) is that mistake's consequence and is left out."""
+    problems = []
+    for item in error.errors():
+        loc = tuple(part for part in item["loc"]
+                    if not (isinstance(part, str) and part.startswith("function")))
+        where = describe(loc, given) or "（整个文件）"
+        said = explain(item)
+        if item.get("type") == "extra_forbidden" and loc:  # tag: for tags: — name the field that was meant
+            said += f" “{loc[-1]}”；{one_of(str(loc[-1]), fields_at(model, loc[:-1]) or [])}"
+        if not document.mistyped((*base, *loc)):
             problems.append(document.problem((*base, *loc), f"{where}: {said}"))
-        raise ContentError(problems) from None
+    return problems

@@ -32,14 +32,19 @@ def check_marks(doc: Document, path: Path_, effects: Effects) -> list[Problem]:
 
 
 def check_persona(persona: Persona, document: Document, rules: Rules, used: Used,
-                   slots: frozenset[str] | set[str] | None) -> list[Problem]:
-    """slots None: a flow or the codebook did not load, so which variables exist is not known (not checked)."""
+                   slots: frozenset[str] | set[str] | None, written: Collection[str] = ()) -> list[Problem]:
+    """slots None: a flow or the codebook did not load, so which variables exist is not known (not checked).
+    written: message keys as written, of a persona with a mistake checked as far as it is valid: a key left out
+    for its own mistake (`handover: 好的` where a list belongs) is not also reported missing."""
     problems = []
+    needed = {*ENGINE_KEYS, *used}  # keys wanted as they are: none of them is a misspelling of another
     for key in ENGINE_KEYS:
+        if key in written:
+            continue
         if not persona.has(key) or (key in BY_CONCERN and key not in persona.messages):
             problems.append(document.problem(("messages",), f"缺少引擎要用的文案 “{key}”：机器人自己会说这句，"
                                                             "messages 里要有它"
-                                                            f"{misspelt(key, persona.messages, 'messages ')}"))
+                                                            f"{misspelt(key, persona.messages, 'messages ', needed)}"))
     for key, variants in persona.messages.items():
         for index, text in enumerate(variants):
             where: Path_ = ("messages", key, index)
@@ -56,9 +61,9 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
             ("surname",), f"surname “{persona.spec.surname}” 里有 “{'、'.join(titles)}”：只凭一个姓看不出性别，"
                           "别替顾客猜；写成 小{surname}、{surname}同学 这类（persona/rules.yaml 的 gendered_titles）"))
     for key, (file, line, col) in used.items():
-        if not persona.has(key):
+        if not persona.has(key) and key not in written:
             problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"
-                                                  f"{misspelt(key, persona.messages, '人设')}"))
+                                                  f"{misspelt(key, persona.messages, '人设', needed)}"))
     return problems
 
 
@@ -107,9 +112,19 @@ class FlowChecker:
             problems.extend(self._check_flow(name, spec, doc))
         return problems
 
-    def _check_flow(self, name: str, spec: FlowFile, doc: Document) -> list[Problem]:
+    def check_partial_flows(self, partial: dict[str, tuple[FlowFile, Document, Document]]) -> list[Problem]:
+        """Flows with a schema error, as far as they are valid: their references, checked against every state
+        as written (one left out for its mistake is still there to go to); not their graph, which is incomplete."""
         problems: list[Problem] = []
-        states = spec.states
+        for name, (spec, doc, written) in partial.items():
+            states = written.data.get("states") if isinstance(written.data, dict) else None
+            problems.extend(self._check_flow(name, spec, doc, set(states) if isinstance(states, dict) else set()))
+        return problems
+
+    def _check_flow(self, name: str, spec: FlowFile, doc: Document, written: Collection[str] | None = None
+                    ) -> list[Problem]:
+        problems: list[Problem] = []
+        states = spec.states if written is None else written
         if spec.start not in states:
             problems.append(doc.problem(("start",), f"start 指向不存在的状态 “{spec.start}”；"
                                                     f"{one_of(spec.start, states)}"))
@@ -135,7 +150,7 @@ class FlowChecker:
             problems.extend(self._check_evidence(doc, path, rule.evidence))
             problems.extend(check_marks(doc, path, rule))
 
-        for state_name, state in states.items():
+        for state_name, state in spec.states.items():
             base: Path_ = ("states", state_name)
             self._say(doc, base, state.say)
             self._say(doc, (*base, "reprompt"), state.reprompt)
@@ -149,22 +164,24 @@ class FlowChecker:
             for index, rule in enumerate(state.on):
                 path: Path_ = (*base, "on", index)
                 target(path, rule)
-                problems.extend(self._check_trigger(doc, path, rule, state))
+                problems.extend(self._check_trigger(doc, path, rule, state, partial=written is not None))
             for index, move in enumerate(state.next or []):
                 target((*base, "next", index), move)
             if state.fallback is not None:
                 target((*base, "fallback"), state.fallback)
             waits = state.ask is not None or bool(state.reprompt)
-            if waits and not state.on:
+            if waits and not state.on and written is None:  # in a partial flow its rules may be left out
                 problems.append(doc.problem(
                     base, f"状态 “{state_name}” 在等顾客回答，但没有 on 规则接住回答：顾客回什么都走不下去"))
             if state.next and state.next[-1].when is not None:
                 problems.append(doc.problem((*base, "next"),
                                             "next 的最后一条不能带 when，否则条件都不满足时会卡住"))
-        problems.extend(self._graph(name, spec, doc))
+        if written is None:
+            problems.extend(self._graph(name, spec, doc))
         return problems
 
-    def _check_trigger(self, doc: Document, path: Path_, rule: Transition, state: State) -> list[Problem]:
+    def _check_trigger(self, doc: Document, path: Path_, rule: Transition, state: State, partial: bool = False
+                       ) -> list[Problem]:
         problems = []
         for intent in rule.intent or ():
             if self.intents is not None and intent not in self.intents:
@@ -180,7 +197,8 @@ class FlowChecker:
                                                                 f"{one_of(question, self.codebook.questions)}"))
         for option in rule.option or ():
             if state.ask is None:
-                problems.append(doc.problem((*path, "option"), "这个状态没有 ask，不能按选项跳转"))
+                if not partial:  # in a partial flow, an ask written wrong was taken away
+                    problems.append(doc.problem((*path, "option"), "这个状态没有 ask，不能按选项跳转"))
             elif option != "any" and (labels := self._labels(state)) is not None and option not in labels:
                 problems.append(doc.problem((*path, "option"), f"ask 里没有选项 “{option}”；{one_of(option, labels)}"))
         return problems

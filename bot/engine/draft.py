@@ -14,17 +14,19 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from bot.content.salvage import salvage
 from bot.content.source import ContentError, Document, Problem, load_document, validate
 from bot.engine.checks import FlowChecker, check_persona
 from bot.engine.flows import FlowFile
 from bot.engine.knowledge_checks import check_answer_keys, check_smalltalk_lines, lint_knowledge
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
 from bot.engine.sales_checks import check_sales
-from bot.followups.plans import FollowupFile, load_plans
+from bot.followups.plans import FollowupFile
+from bot.followups.plans_check import load_plans
 from bot.moderation.load import ModerationContent, load_moderation
-from bot.policy.spec import Policy, load_policy
+from bot.policy.spec import Policy, PolicyFile, load_policy
 from bot.profile.codebook import Codebook, load_codebook
-from bot.understanding.knowledge import KnowledgeParts, read_knowledge
+from bot.understanding.knowledge_read import KnowledgeParts, read_knowledge
 
 DEFAULT_PERSONA = "xiaowanzi"
 T = TypeVar("T")
@@ -45,6 +47,10 @@ class Draft:
     plans: FollowupFile = field(default_factory=FollowupFile)
     problems: list[Problem] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # files that did not load, as shown to operators
+    # of those, the flows and personas as far as they are valid (and a flow as written): their other mistakes
+    # are checked too, but nothing refers into them
+    partial_flows: dict[str, tuple[FlowFile, Document, Document]] = field(default_factory=dict)
+    partial_personas: dict[str, tuple[Persona, Document, set[str]]] = field(default_factory=dict)  # + keys written
 
     def note(self) -> str:
         """One line for the operator when some checks were left out because a file did not load ("" if none)."""
@@ -63,16 +69,25 @@ def _attempt(load: Callable[[], T], problems: list[Problem], unread: list[str], 
         return None
 
 
-def _read(model: type[M], path: Path, root: Path, problems: list[Problem], unread: list[str]
-          ) -> tuple[M, Document] | None:
+def _read(model: type[M], path: Path, root: Path, problems: list[Problem], unread: list[str],
+          partial: dict[str, tuple[M, Document, Document]] | None = None) -> tuple[M, Document] | None:
+    """The file when valid; else None, and (given `partial`) the file as far as it is valid, with its own
+    document and the one as written, so that its other mistakes are still checked (bot/content/salvage.py)."""
     display = str(path.relative_to(root))
     try:
         document = load_document(path, display)
-        return validate(model, document), document
     except ContentError as error:
         problems.extend(error.problems)
         unread.append(display)
         return None
+    try:
+        return validate(model, document), document
+    except ContentError as error:
+        problems.extend(error.problems)
+        unread.append(display)
+    if partial is not None and (salvaged := salvage(model, document)) is not None:
+        partial[path.stem] = (*salvaged, document)
+    return None
 
 
 def read_draft(root: Path, persona: str | None = None) -> Draft:
@@ -88,12 +103,13 @@ def read_draft(root: Path, persona: str | None = None) -> Draft:
     policy = _attempt(lambda: load_policy(root / "knowledge", root), problems, unread, "knowledge/policy.yaml")
 
     personas: dict[str, tuple[Persona, Document]] = {}
+    partial_personas: dict[str, tuple[PersonaFile, Document, Document]] = {}
     rules: Rules | None = Rules()
     for path in sorted((root / "persona").glob("*.yaml")):
         if path.stem == "rules":
             read_rules = _read(Rules, path, root, problems, unread)
             rules = read_rules[0] if read_rules is not None else None
-        elif (read := _read(PersonaFile, path, root, problems, unread)) is not None:
+        elif (read := _read(PersonaFile, path, root, problems, unread, partial_personas)) is not None:
             personas[path.stem] = (Persona(path.stem, read[0]), read[1])
     if not personas and not any(p.file.startswith("persona") for p in problems):
         problems.append(Problem("persona/", 1, 1, "没有人设文件：persona/ 里至少要有一个 .yaml"))
@@ -103,19 +119,41 @@ def read_draft(root: Path, persona: str | None = None) -> Draft:
         problems.append(Problem("persona/", 1, 1, f"SIYU_PERSONA={persona}: 没有 persona/{persona}.yaml"))
 
     flows: dict[str, tuple[FlowFile, Document]] = {}
+    partial_flows: dict[str, tuple[FlowFile, Document, Document]] = {}
     flow_paths = sorted((root / "flows").glob("*.yaml"))
     if not flow_paths:
         problems.append(Problem("flows/", 1, 1, "没有流程文件：flows/ 里至少要有一个 .yaml"))
     for path in flow_paths:
-        if (flow := _read(FlowFile, path, root, problems, unread)) is not None:
+        if (flow := _read(FlowFile, path, root, problems, unread, partial_flows)) is not None:
             flows[path.stem] = flow
 
     moderation = _attempt(lambda: load_moderation(root / "knowledge", root), problems, unread,
                           "knowledge/moderation.yaml")
     draft = Draft(root, knowledge, codebook, policy, personas, rules or Rules(), flows, moderation, default,
-                  problems=problems, unread=unread)
+                  problems=problems, unread=unread, partial_flows=partial_flows,
+                  partial_personas={name: (Persona(name, spec), doc, _message_keys(written))
+                                    for name, (spec, doc, written) in partial_personas.items()})
     _cross_check(draft, {path.stem for path in flow_paths}, rules is not None)
     return draft
+
+
+def _message_keys(document: Document) -> set[str]:
+    messages = document.data.get("messages") if isinstance(document.data, dict) else None
+    return {str(key) for key in messages} if isinstance(messages, dict) else set()
+
+
+def _partial_policy(root: Path) -> tuple[PolicyFile, Document, set[str]] | None:
+    """knowledge/policy.yaml as far as it is valid, when it has a schema error, with its evidence kinds as
+    written; None when it is missing or its YAML cannot be read (that problem is already reported)."""
+    try:
+        document = load_document(root / "knowledge" / "policy.yaml", "knowledge/policy.yaml")
+    except (ContentError, OSError):
+        return None
+    salvaged = salvage(PolicyFile, document)
+    if salvaged is None:
+        return None
+    written = document.data.get("evidence") if isinstance(document.data, dict) else None
+    return (*salvaged, set(written) if isinstance(written, dict) else set())
 
 
 def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
@@ -126,19 +164,25 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
     policy = draft.policy[0] if draft.policy is not None else None
     checker = FlowChecker(intents, faq_ids, draft.flows, codebook, policy, flow_files)
     problems.extend(checker.check_flows())
-    if draft.policy is not None:
-        products = knowledge.products.products if knowledge.products is not None else None
-        problems.extend(check_sales(draft.policy, codebook, intents, products, flow_files, draft.root))
+    problems.extend(checker.check_partial_flows(draft.partial_flows))
+    if draft.policy is not None:  # the products valid on their own are checked even when another has a mistake
+        problems.extend(check_sales(draft.policy, codebook, intents, knowledge.product_listing, flow_files,
+                                    draft.root))
+    elif (partial := _partial_policy(draft.root)) is not None:  # its other mistakes, and the codebook's
+        spec, document, written = partial
+        problems.extend(check_sales((spec, document), codebook, intents, knowledge.product_listing, flow_files,
+                                    draft.root, written))
     slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions) if checker.complete and codebook else None
     for persona_obj, document in draft.personas.values():
         problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots))
+    for persona_obj, document, written in draft.partial_personas.values():
+        problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots, written))
     personas = {name: p for name, (p, _) in draft.personas.items()}
     tags = checker.tags if checker.complete else None
     draft.plans = load_plans(draft.root, personas, slots, tags, flow_files, problems)
-    if knowledge.faq is not None:
+    if "faq" in knowledge.parsed:  # what is written is checked even when another entry has a mistake
         problems.extend(check_answer_keys(draft.root, list(personas.values())))
     if knowledge.intents is not None:
         problems.extend(check_smalltalk_lines(draft.root, list(personas.values())))
     if rules_read:
-        loaded = [name for name in ("faq", "products") if getattr(knowledge, name) is not None]
-        problems.extend(lint_knowledge(draft.root, draft.rules, loaded))
+        problems.extend(lint_knowledge(draft.root, draft.rules, knowledge.parsed & {"faq", "products"}))

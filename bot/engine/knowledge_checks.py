@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
-from bot.content.source import Problem, load_document
+from bot.content.source import Document, Problem, load_document
 from bot.engine.persona import Persona, Rules, lint_text
 
 
@@ -17,7 +18,7 @@ def lint_knowledge(root: Path, rules: Rules, files: Collection[str] = ("faq", "p
         if name not in files:
             continue
         document = load_document(root / "knowledge" / f"{name}.yaml", f"knowledge/{name}.yaml")
-        for index, item in enumerate(document.data.get(listing) or []):
+        for index, item in _items(document, listing):
             text = item.get(text_field) if isinstance(item, dict) else None
             if isinstance(text, str):
                 for message in lint_text(text, rules, []):
@@ -28,12 +29,18 @@ def lint_knowledge(root: Path, rules: Rules, files: Collection[str] = ("faq", "p
     return problems
 
 
+def _items(document: Document, listing: str) -> list[tuple[int, Any]]:
+    """The entries of the list `listing` as written (the file may have schema errors: anything can be there)."""
+    items = document.data.get(listing) if isinstance(document.data, dict) else None
+    return list(enumerate(items)) if isinstance(items, list) else []
+
+
 def check_answer_keys(root: Path, personas: list[Persona]) -> list[Problem]:
     """An FAQ entry's answer_key must be a message of every persona (any of them may answer it): reported at
     the faq.yaml line that names it, where the typo usually is."""
     document = load_document(root / "knowledge" / "faq.yaml", "knowledge/faq.yaml")
     problems = []
-    for index, item in enumerate(document.data.get("entries") or []):
+    for index, item in _items(document, "entries"):
         key = item.get("answer_key") if isinstance(item, dict) else None
         if not isinstance(key, str) or not key or item.get("enabled") is False:  # a disabled entry never answers
             continue

@@ -1,6 +1,7 @@
 """knowledge/policy.yaml and knowledge/codebook.yaml against each other, the intents, the products and the flows.
 
 A part given as None did not load (its own problems are reported): what refers to it is not checked this time.
+`products` are those valid on their own, with the document their positions are in (bot/content/salvage.py).
 """
 
 from __future__ import annotations
@@ -10,14 +11,19 @@ from pathlib import Path
 
 from bot.content.source import Document, Problem, load_document
 from bot.content.suggest import one_of
-from bot.policy.spec import Policy
+from bot.policy.spec import Policy, PolicyFile
 from bot.profile.codebook import Codebook
 from bot.understanding.knowledge import Product
 
 
-def check_sales(policy: tuple[Policy, Document], codebook: Codebook | None, intents: Collection[str] | None,
-                products: list[Product] | None, flow_files: Collection[str], root: Path) -> list[Problem]:
+def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook | None,
+                intents: Collection[str] | None, products: tuple[list[Product], Document] | None,
+                flow_files: Collection[str], root: Path, written_kinds: Collection[str] | None = None
+                ) -> list[Problem]:
+    """written_kinds: the evidence kinds as written, when `policy` is only the valid part of a policy.yaml with
+    a mistake (a kind left out for its own mistake is still there for the codebook to name)."""
     spec, doc = policy
+    kinds = spec.evidence if written_kinds is None else written_kinds
     problems: list[Problem] = []
     if spec.flow not in flow_files:
         problems.append(doc.problem(("flow",), f"没有流程 “{spec.flow}”（没有 flows/{spec.flow}.yaml）；"
@@ -39,10 +45,10 @@ def check_sales(policy: tuple[Policy, Document], codebook: Codebook | None, inte
             problems.append(doc.problem(("fit", fitted), f"编码本里没有题目 “{fitted}”；{one_of(fitted, questions)}"))
     vocabulary = set(codebook.tags) | {o.label for q in questions.values() for o in q.options.values()}
     if vocabulary and products is not None:
-        listing = load_document(root / "knowledge" / "products.yaml", "knowledge/products.yaml")
-        for index, product in enumerate(products):
+        listed, listing = products
+        for index, product in enumerate(listed):
             for position, fit in enumerate(product.fits):
-                if fit not in vocabulary:
+                if fit not in vocabulary and not listing.mistyped(("products", index, "fits", position)):
                     problems.append(listing.problem(("products", index, "fits", position),
                                                     f"{product.id}: “{fit}” 不是编码本里的选项或标签，永远对不上；"
                                                     f"{one_of(fit, vocabulary)}"))
@@ -51,8 +57,8 @@ def check_sales(policy: tuple[Policy, Document], codebook: Codebook | None, inte
         book_doc = load_document(book, "knowledge/codebook.yaml")
         for qid, question in questions.items():
             for code, option in question.options.items():
-                if option.evidence is not None and option.evidence not in spec.evidence:
+                if option.evidence is not None and option.evidence not in kinds:
                     problems.append(book_doc.problem(("questions", qid, "options", code, "evidence"),
                                                      f"knowledge/policy.yaml 里没有证据类型 “{option.evidence}”；"
-                                                     f"{one_of(option.evidence, spec.evidence)}"))
+                                                     f"{one_of(option.evidence, kinds)}"))
     return problems

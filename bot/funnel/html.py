@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 
-from bot.funnel.report import Report, bound, render_text
+from bot.funnel.report import NO_DATA, Report, bound, render_text
 
 _STYLE = """
 body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:24px;color:#222;background:#fafafa}
@@ -56,14 +56,14 @@ const added=D.totals.added||0;
 bars('funnel',D.stages.map(s=>({label:D.stage_names[s],value:D.totals[s]||0,
   text:(D.totals[s]||0)+(added?'（'+Math.round(100*(D.totals[s]||0)/added)+'%）':'')})),{title:'funnel'});
 const ch=Object.keys(D.by_channel);const chRows=[];
-ch.forEach(c=>['added','replied','recommended','purchased'].forEach((s,j)=>chRows.push({label:c+' · '+D.stage_names[s],
-  value:D.by_channel[c][s]||0,cls:j%2?'alt':''})));
+ch.forEach(c=>['added','replied','recommended','purchased'].forEach((s,j)=>chRows.push({
+  label:(D.channel_names[c]||c)+' · '+D.stage_names[s],value:D.by_channel[c][s]||0,cls:j%2?'alt':''})));
 bars('channels',chRows,{title:'channels',label:260});
 const names={due:'到期',sent:'已发出',confirmed:'已确认',cancelled:'取消',undeliverable:'发不出',
   skipped:'跳过',dropped:'作废'};
 stacked('followups',Object.keys(D.followups).map(k=>({label:k+'（到期 '+(D.followups[k].due||0)+'）',
   counts:D.followups[k]})),D.outcomes.filter(o=>o!=='due'),names);
-bars('churn',D.churn.map(r=>({label:r.step,value:r.deleted+r.opted_out,cls:r.pushy?'warn':'',
+bars('churn',D.churn.map(r=>({label:r.step==='-'?'（机器人没说过话）':r.step,value:r.deleted+r.opted_out,cls:r.pushy?'warn':'',
   text:(r.deleted+r.opted_out)+' / '+r.sent+(r.rate===null?'':'（'+(100*r.rate).toFixed(1)+'%）')+(r.pushy?' ⚠':'')})),
   {title:'churn',label:230});
 document.body.setAttribute('data-rendered','1');
@@ -76,8 +76,8 @@ def render_html(report: Report) -> str:
     title = f"siyu report {report.first} … {report.last}" + (f" · {report.channel}" if report.channel else "")
     frt = report.first_response()
     rate = report.reply_rate()
-    summary = ("回复率 " + (f"{rate:.1%}" if rate is not None else "-") + " · 首次响应 "
-               + (f"平均 {frt['mean']:.1f} 秒，P90 {bound(frt['p90'])} 秒" if frt else "-"))
+    summary = ("回复率 " + (f"{rate:.1%}" if rate is not None else NO_DATA) + " · 首次响应 "
+               + (f"平均 {frt['mean']:.1f} 秒，P90 {bound(frt['p90'])} 秒" if frt else NO_DATA))
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>{_STYLE}</style></head>

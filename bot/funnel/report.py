@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.followups.plans import PushyAlarm
-from bot.funnel.stages import CHURN_KINDS, DAY_KEY, FRT_BUCKETS, OUTCOMES, SEP, STAGE_NAMES, STAGES
+from bot.funnel.stages import CHURN_KINDS, DAY_KEY, FRT_BUCKETS, NO_CHANNEL, OUTCOMES, SEP, STAGE_NAMES, STAGES
 from bot.store.base import Store
 
 Counts = dict[str, int]
@@ -72,6 +72,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {"first": self.first, "last": self.last, "channel": self.channel, "stages": list(STAGES),
                 "stage_names": STAGE_NAMES, "by_channel": {c: dict(self.stages[c]) for c in self.channels},
+                "channel_names": {c: channel_name(c) for c in self.channels},
                 "totals": {s: self.total(s) for s in STAGES}, "reply_rate": self.reply_rate(),
                 "first_response": self.first_response(), "outcomes": list(OUTCOMES),
                 "followups": {k: dict(v) for k, v in sorted(self.followups.items())},
@@ -163,8 +164,19 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line([str(c) for c in r]) for r in rows)])
 
 
-def _pct(part: int, whole: int) -> str:
-    return f"{part / whole:.0%}" if whole else "-"
+# what a cell says when there is nothing to compute, in words: a bare "-" read as a number that went missing
+NO_DATA = "没有数据"
+NO_STEP = "（机器人没说过话）"  # churn long after the bot last spoke: no step to put it down to
+
+
+def channel_name(channel: str) -> str:
+    """A customer who came by no 渠道活码 is counted under NO_CHANNEL ("-"), shown as 无渠道."""
+    return "无渠道" if channel == NO_CHANNEL else channel
+
+
+def _pct(part: int, whole: int, none: str) -> str:
+    """part of whole, or `none` (why there is no ratio) when whole is 0."""
+    return f"{part / whole:.0%}" if whole else none
 
 
 def render_text(report: Report) -> str:
@@ -176,17 +188,19 @@ def render_text(report: Report) -> str:
     for stage in STAGES:
         total = report.total(stage)
         base = report.total("recommended") if stage in ("accepted", "refused") else previous
-        rows.append([STAGE_NAMES[stage], str(total), _pct(total, added), _pct(total, base),
+        before = "没有推荐" if stage in ("accepted", "refused") else "上一步0人"
+        rows.append([STAGE_NAMES[stage], str(total), _pct(total, added, "没有新客"), _pct(total, base, before),
                      *(str(report.stages[c].get(stage, 0)) for c in channels)])
         if stage not in ("accepted", "refused"):
             previous = total
     out += ["", "漏斗（按事件发生的日子；每位顾客每一步只算第一次）",
-            table(["阶段", "人数", "占新客", "占上一步", *channels], rows)]
+            table(["阶段", "人数", "占新客", "占上一步", *map(channel_name, channels)], rows)]
     frt = report.first_response()
     rate = report.reply_rate()
-    out += ["", "回复率（回过消息 / 发了欢迎语）: " + (f"{rate:.1%}" if rate is not None else "-"),
+    out += ["", "回复率（回过消息 / 发了欢迎语）: " + (f"{rate:.1%}" if rate is not None else
+                                                     f"{NO_DATA}（这段时间没有发过欢迎语）"),
             "首次响应时间: " + (f"{frt['n']:.0f} 位顾客，平均 {frt['mean']:.1f} 秒，P50 {bound(frt['p50'])} 秒，"
-                           f"P90 {bound(frt['p90'])} 秒" if frt else "-")]
+                           f"P90 {bound(frt['p90'])} 秒" if frt else f"{NO_DATA}（这段时间没有回答过顾客的消息）")]
     names = {"due": "到期", "sent": "已发出", "confirmed": "已确认", "cancelled": "取消", "undeliverable": "发不出",
              "skipped": "跳过", "dropped": "作废"}
     rows = [[step, *(str(counts.get(o, 0)) for o in OUTCOMES), str(report.replies.get(step, 0))]
@@ -202,8 +216,8 @@ def render_text(report: Report) -> str:
         if reasons:
             top = sorted(reasons.items(), key=lambda item: -item[1])[:5]
             out.append(f"  {names[outcome]}的原因: " + "；".join(f"{r} ×{n}" for r, n in top))
-    rows = [[r["step"], str(r["sent"]), str(r["deleted"]), str(r["opted_out"]),
-             "-" if r["rate"] is None else f"{r['rate']:.1%}", "⚠ 太急了" if r["pushy"] else ""]
+    rows = [[NO_STEP if r["step"] == "-" else r["step"], str(r["sent"]), str(r["deleted"]), str(r["opted_out"]),
+             "没发过" if r["rate"] is None else f"{r['rate']:.1%}", "⚠ 太急了" if r["pushy"] else ""]
             for r in report.churn_rows()]
     out += ["", f"流失（删好友 / 说别推了，算到之前 48 小时内机器人最后一条消息的那一步；"
                 f"≥ {report.alarm.churn_rate:.0%} 且发过 ≥ {report.alarm.min_sent} 条就报警）",

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from bot.content.salvage import checked
 from bot.content.schema import Strict
-from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.content.source import ContentError, Document, Problem, load_document
 
 UNKNOWN = "?"  # the code stored for a question that was asked and skipped
 _CODE = re.compile(r"^[0-9A-Za-z]{1,3}$")
@@ -140,9 +141,11 @@ def load_codebook(folder: Path, root: Path) -> Codebook:
         return Codebook.empty()
     display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     document = load_document(path, display)
-    spec = validate(CodebookFile, document)
-    problems = _check(spec, document)
-    if problems:
+    problems: list[Problem] = []
+    spec, salvaged = checked(CodebookFile, document, problems)
+    if salvaged is not None:  # a wrong option does not hide tags used twice elsewhere in the file
+        problems.extend(_check(*salvaged))
+    if problems or spec is None:
         raise ContentError(problems)
     return Codebook(spec)
 

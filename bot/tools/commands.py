@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from bot.content.location import locate_content
 from bot.content.source import ContentError
@@ -40,12 +41,14 @@ def _load(args: argparse.Namespace, persona: str | None = None) -> Content | Non
         return None
 
 
-def _report(error: ContentError, root: Path) -> None:
+def _report(error: ContentError, root: Path, out: TextIO | None = None) -> None:
+    """The problems, one `file:line:col: message` a line, then the note and the count (on stderr unless `out`)."""
+    out = out or sys.stderr
     for problem in error.problems:
-        print(problem, file=sys.stderr)
+        print(problem, file=out)
     if error.note:
-        print(error.note, file=sys.stderr)
-    print(f"{len(error.problems)} 个问题，内容没有加载 ({root})", file=sys.stderr)
+        print(error.note, file=out)
+    print(f"{len(error.problems)} 个问题，内容没有加载 ({root})", file=out)
 
 
 def check(args: argparse.Namespace) -> int:
@@ -62,8 +65,8 @@ def check(args: argparse.Namespace) -> int:
         return 1
     try:
         content, groups = check_all(root, os.environ.get("SIYU_PERSONA") or None)
-    except ContentError as error:
-        _report(error, root)
+    except ContentError as error:  # the report is what was asked for: stdout, so `siyu check | less` shows it
+        _report(error, root, sys.stdout)
         return 1
     knowledge = content.understanding.knowledge
     states = sum(len(f.spec.states) for f in content.flows.values())

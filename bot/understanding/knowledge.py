@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.content.schema import Strict, non_blank
-from bot.content.source import ContentError, Document, Problem, load_document, validate
-from bot.content.suggest import one_of
+from bot.content.source import ContentError, Problem
+
+if TYPE_CHECKING:
+    from bot.understanding.knowledge_read import KnowledgeParts
 
 REQUIRED_INTENTS = ("affirm", "deny", "cold", "opt_out", "ask_price", "ask_recommendation", "ask_human",
                     "greeting", "thanks")
-
-
 
 
 class Follows(Strict):
@@ -175,114 +174,10 @@ class Knowledge(BaseModel):
         return {entry.id: entry for entry in self.faq}
 
 
-def _doc(folder: Path, name: str, problems: list[Problem], root: Path) -> Document | None:
-    path = folder / name
-    display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-    if not path.exists():
-        problems.append(Problem(display, 1, 1, f"缺少文件 {name}"))
-        return None
-    try:
-        return load_document(path, display)
-    except ContentError as error:
-        problems.extend(error.problems)
-        return None
-
-
-def _check(model: Any, doc: Document | None, problems: list[Problem]) -> Any:
-    if doc is None:
-        return None
-    try:
-        return validate(model, doc)
-    except ContentError as error:
-        problems.extend(error.problems)
-        return None
-
-
-@dataclass
-class KnowledgeParts:
-    """Each knowledge file that parsed and passed its schema, or None (its problems are in the list)."""
-
-    faq: FaqFile | None
-    intents: IntentFile | None
-    products: ProductFile | None
-    matching: MatchingFile | None
-
-
-def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> KnowledgeParts:
-    """Every knowledge file on its own: a broken one does not hide the problems of the others."""
-    docs = {name: _doc(folder, f"{name}.yaml", problems, root)
-            for name in ("faq", "intents", "products", "matching")}
-    faq: FaqFile | None = _check(FaqFile, docs["faq"], problems)
-    intents: IntentFile | None = _check(IntentFile, docs["intents"], problems)
-    products: ProductFile | None = _check(ProductFile, docs["products"], problems)
-    matching: MatchingFile | None = _check(MatchingFile, docs["matching"], problems)
-    if faq and docs["faq"]:
-        problems.extend(_faq_problems(faq, docs["faq"], matching))
-    if faq and docs["faq"] and intents:
-        problems.extend(_follows_problems(faq, docs["faq"], intents))
-    if intents and docs["intents"]:
-        problems.extend(_intent_problems(intents, docs["intents"]))
-    if products and docs["products"]:
-        ids = [p.id for p in products.products]
-        for index, product in enumerate(products.products):
-            if ids.count(product.id) > 1:
-                problems.append(docs["products"].problem(("products", index, "id"),
-                                                         f"商品 id “{product.id}” 重复了：每款商品的 id 要不一样"))
-    return KnowledgeParts(faq, intents, products, matching)
-
-
-def _faq_problems(faq: FaqFile, doc: Document, matching: MatchingFile | None) -> list[Problem]:
-    problems = []
-    seen: dict[str, int] = {}
-    for index, entry in enumerate(faq.entries):
-        if entry.id in seen:
-            problems.append(doc.problem(("entries", index, "id"),
-                                        f"FAQ id “{entry.id}” 重复了：每条 FAQ 的 id 要不一样"))
-        seen[entry.id] = index
-    if matching is None:  # kinds unknown: matching.yaml did not load
-        return problems
-    kinds = matching.language.kinds
-    for index, entry in enumerate(faq.entries):
-        for number, kind in enumerate(entry.not_asked_as):
-            if kind not in kinds:
-                problems.append(doc.problem(("entries", index, "not_asked_as", number),
-                                            f"matching.yaml 的 kinds 里没有问题类型 “{kind}”；{one_of(kind, kinds)}"))
-    return problems
-
-
-def _follows_problems(faq: FaqFile, doc: Document, intents: IntentFile) -> list[Problem]:
-    problems = []
-    faq_ids = {entry.id for entry in faq.entries}
-    for index, entry in enumerate(faq.entries):
-        for which, follows in enumerate(entry.follows):
-            if follows.intent not in intents.intents:
-                problems.append(doc.problem(
-                    ("entries", index, "follows", which, "intent"),
-                    f"intents.yaml 里没有意图 “{follows.intent}”；{one_of(follows.intent, intents.intents)}"))
-            for number, after in enumerate(follows.after):
-                if after not in faq_ids:
-                    problems.append(doc.problem(("entries", index, "follows", which, "after", number),
-                                                f"没有 id 为 “{after}” 的 FAQ；{one_of(after, faq_ids)}"))
-    return problems
-
-
-def _intent_problems(intents: IntentFile, doc: Document) -> list[Problem]:
-    problems = []
-    for name, intent in intents.intents.items():
-        for number, word in enumerate(intent.unless):
-            cancelled = [keyword for keyword in intent.keywords if word in keyword]
-            if cancelled:  # 人工 in unless and in the keyword 人工客服: that keyword can never count
-                problems.append(doc.problem(
-                    ("intents", name, "unless", number),
-                    f"unless 里的 “{word}” 就在关键词 “{cancelled[0]}” 里：这个关键词永远不会算"))
-    for name in REQUIRED_INTENTS:
-        if name not in intents.intents:
-            problems.append(doc.problem(("intents",), f"缺少必需的意图 “{name}”"))
-    return problems
-
-
 def load_knowledge(folder: Path, root: Path | None = None) -> Knowledge:
     """Load and check every knowledge file; raise ContentError listing every problem found."""
+    from bot.understanding.knowledge_read import read_knowledge
+
     problems: list[Problem] = []
     parts = read_knowledge(folder, root or folder.parent, problems)
     if problems:
