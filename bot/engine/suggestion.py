@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.conversation import Outbound
+from bot.engine import replies, told
 from bot.engine.followup import recent, remember
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
@@ -81,3 +82,22 @@ def asked_instead(session: Session, result: Result) -> str:
         return ""
     found = _NO_THEN.match(result.text)
     return found.group(1).strip() if found else ""
+
+
+def replied(ctx: TurnContext, result: Result) -> tuple[bool, Result]:
+    """Her reply to the suggestion of the turn before: a yes gets that answer, a no `suggest.no` (both: True, the
+    turn is answered); 不是，我是问… gives back what she asks instead, as the message to read (False, that reading)."""
+    meant = taken(ctx, result)
+    if meant is not None:
+        ctx.why.append(f"顾客确认了猜的问题 {meant}")
+        replies.answer(ctx, meant)
+        return True, result
+    if declined(ctx.session, result):
+        ctx.say("suggest.no" if ctx.persona.has("suggest.no") else "reprompt")
+        return True, result
+    instead = asked_instead(ctx.session, result)
+    if not instead:
+        return False, result
+    forget(ctx.session)
+    ctx.why.append(f"她说不是，改问：“{instead}”")
+    return False, told.as_told(ctx, ctx.content.understanding.understand(instead))

@@ -214,20 +214,10 @@ class TurnRun:
             replies.answer(ctx, picked)
             self.answered = True
             return
-        meant = suggestion.taken(ctx, result)
-        if meant is not None:  # 你是想问「…」吗 → 是: that answer
-            ctx.why.append(f"顾客确认了猜的问题 {meant}")
-            replies.answer(ctx, meant)
-            self.answered = True
+        replied, result = suggestion.replied(ctx, result)  # 你是想问「…」吗 → 是 / 不是 / 不是，我是问…
+        if replied:
+            self.answered = ctx.reply.messages[-1].label.startswith("faq") if ctx.reply.messages else False
             return
-        if suggestion.declined(session, result):
-            ctx.say("suggest.no" if ctx.persona.has("suggest.no") else "reprompt")
-            return
-        instead = suggestion.asked_instead(session, result)
-        if instead:  # 不是 我是问精华晚上能不能用: what she asks instead is read as her message
-            suggestion.forget(session)
-            ctx.why.append(f"她说不是，改问：“{instead}”")
-            result = told.as_told(ctx, ctx.content.understanding.understand(instead))
         pick = product_picked(session, ctx.content.understanding, result)  # 修护精华… → 哪一款？ → 2: before 2 answers
         if pick is not None:  # the survey's question (engine/which.py)
             replies.follow_up(ctx, pick, result.text)
