@@ -7,11 +7,13 @@ import logging
 from collections.abc import Callable
 
 from bot.content.durations import seconds
+from bot.conversation import InboundKind
 from bot.engine import sales, survey
 from bot.engine.burst import Asked
 from bot.engine.conditions import holds
 from bot.engine.flows import Effects, StartOn
 from bot.engine.machine import PROCEED, SAID, CompiledFlow, Step
+from bot.engine.reading import ENTERED
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
 
@@ -181,6 +183,8 @@ class FlowRunner:
     def _enter(self, flow: str, state: str) -> None:
         session = self.ctx.session
         session.flow, session.state, session.misses = flow, state, 0
+        unasked = self.ctx.inbound.kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.FOLLOWUP)
+        session.context[ENTERED] = {"value": f"{flow}.{state}", "turn": session.turns, "unasked": unasked}
         self.ctx.reply.entered.append(f"{flow}.{state}")
         spec = self.ctx.content.flows[flow].spec.states[state]
         if spec.recommend:
