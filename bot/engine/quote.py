@@ -2,8 +2,8 @@
 answer which says it, instead of the whole answer word for word again.
 
 The part is the run of the answer's clauses (cut at its punctuation) from the first to the last of the clauses
-that hold the most of what the customer asked about: a word of her message of two characters or more, or two of its single
-characters; grammar (filler, cue and negation words of matching.yaml) does not count. The run grows to the
+that hold the most of what the customer asked about: a word of her message of two characters or more, or two
+of its single characters; grammar (filler, cue and negation words of matching.yaml) does not count. The run grows to the
 nearest clause holding any other word she used (能发顺丰吗: 默认发中通，需要顺丰的话下单备注一下就好). None when no
 clause holds it, when a word she used is nowhere in the answer, or when the run is most of the answer.
 """

@@ -161,6 +161,10 @@ def not_understood(ctx: TurnContext, flows: FlowRunner, *, question: bool = True
         return
     state = flow.spec.states[session.state]
     session.misses += 1
+    if state.ask is not None and session.misses == 2 and session.flow == ctx.content.policy.flow \
+            and flows.skip_question():  # the restraint policy asks only to pick better: never a third time
+        ctx.why.append("问过一次又没答上：不再问第三次，当作不知道，按已经知道的往下走")
+        return
     reprompts = [*state.reprompt, "reprompt", "reprompt"][:2]  # always two tries, then fallback
     if session.misses <= len(reprompts):
         ctx.why.append(f"没听懂（第 {session.misses} 次）：说 reprompt 再问")
