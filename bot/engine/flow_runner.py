@@ -197,7 +197,11 @@ class FlowRunner:
     def _enter(self, flow: str, state: str) -> None:
         session = self.ctx.session
         session.flow, session.state, session.misses = flow, state, 0
-        unasked = self.ctx.inbound.kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.FOLLOWUP)
+        before = session.context.get(ENTERED)
+        again = isinstance(before, dict) and before.get("value") == f"{flow}.{state}" and bool(before.get("unasked"))
+        # an invitation the bot made on its own (a welcome), or that invitation again (哈喽 → hello_back, still it)
+        unasked = again or self.ctx.inbound.kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION,
+                                                     InboundKind.FOLLOWUP)
         session.context[ENTERED] = {"value": f"{flow}.{state}", "turn": session.turns, "unasked": unasked}
         self.ctx.reply.entered.append(f"{flow}.{state}")
         spec = self.ctx.content.flows[flow].spec.states[state]
