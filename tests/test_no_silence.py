@@ -99,10 +99,18 @@ async def test_a_catch_all_that_ends_a_flow_leaves_the_message_to_the_other_rule
 
 async def test_a_fallback_rule_that_ends_silently_still_says_fallback(store: Store) -> None:
     sim = Simulator(LIBRARY, store=store, start=MORNING)
-    await sim.say("推荐一下")  # recommend.which_concern: `fallback: {end: true}`
-    assert labels(await sim.say("啊啊啊")) == ["recommend.which_concern"]
+    await sim.enter()  # welcome.invite: `fallback: {end: true}`
+    assert labels(await sim.say("啊啊啊")) == ["welcome.reprompt"]
     assert labels(await sim.say("嗷嗷嗷")) == ["reprompt"]
     assert labels(await sim.say("呜呜呜")) == ["fallback"]  # ends, not a fourth question — and not silence
+    assert (await sim.session()).flow == ""
+
+
+async def test_the_recommend_question_asked_again_once_then_goes_on_with_what_is_known(store: Store) -> None:
+    sim = Simulator(LIBRARY, store=store, start=MORNING)
+    await sim.say("推荐一下")  # recommend.which_concern: asked again once in other words, never a third time
+    assert labels(await sim.say("啊啊啊")) == ["recommend.which_concern_again"]
+    assert labels(await sim.say("嗷嗷嗷")) == ["recommend.nothing_fits"]  # taken as 不知道; nothing known: no pick
     assert (await sim.session()).flow == ""
 
 

@@ -122,7 +122,7 @@ def test_an_answer_is_said_as_whole_words_and_not_negated(said: str, chosen: str
 
 @pytest.mark.parametrize(("said", "answers"), [
     ("洗完脸很干净", []),  # 脸很干 is not in it
-    ("我脸很干", [("skin", "1")]),
+    ("我脸很干", [("skin", "1"), ("concern", "1")]),  # dry skin and, with it, 缺水 (QA3 #9)
     ("我不是油皮", []),
     ("夏天油冬天干", [("skin", "3")]),  # `together` fills a slot from any message, as at the skin question
     ("夏天不油冬天干", []),

@@ -8,7 +8,8 @@ piece by piece) is tidied once, at the end of the turn:
 - a social line (ack, thanks, greeting) stands only alone (谢谢 不用了: "不打扰你啦", not "不客气" as well);
 - the same words are never said twice in one turn;
 - an answer said word for word on the turn before is not said again: the persona's `faq.again` says it is above
-  when nothing else is said this turn, `faq.above` when something is (without `faq.above` it is left out).
+  when nothing else is said this turn, `faq.above` when something is (without `faq.above` it is left out);
+  `faq.again` is never said two turns in a row (asked a third time, the answer itself is said).
 The texts said are remembered for the next turn (session.context `said`).
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 from bot.conversation import Outbound
 from bot.engine import suggestion
 from bot.engine.followup import recent, remember
+from bot.engine.replies import AGAIN_SAID, said_again_last_turn
 from bot.engine.turn_context import TurnContext
 
 NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "unsure", "suggest", "suggest.no"})
@@ -84,10 +86,15 @@ def _not_again(ctx: TurnContext) -> None:
         return
     alone = len(repeated) == len(messages)
     key = AGAIN if alone else ABOVE
+    if key == AGAIN and said_again_last_turn(ctx.session):
+        ctx.why.append("上一轮刚说过“就是上面这条”：不连着说两次，回答照说")
+        return
     ctx.why.append(f"{'、'.join(messages[n].label for n in repeated)} 上一轮原话说过：改说 {key}")
     kept = [message for number, message in enumerate(messages) if number not in repeated]
     if ctx.persona.has(key):
         ctx.say(key)
+        if key == AGAIN:
+            remember(ctx.session, AGAIN_SAID, messages[repeated[0]].label)
         kept.insert(repeated[0], messages[-1])  # where the first of them was
     elif alone:
         return  # nothing to say instead: better the answer again than silence

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.content.durations import seconds
+from bot.conversation import InboundKind
 from bot.engine import sales, survey
 from bot.engine.burst import Asked
 from bot.engine.conditions import holds
-from bot.engine.flows import Effects, StartOn
+from bot.engine.flows import UNKNOWN_OPTION, Effects, StartOn
 from bot.engine.machine import PROCEED, SAID, CompiledFlow, Step
+from bot.engine.reading import ENTERED
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
 
@@ -42,6 +45,19 @@ class FlowRunner:
             return False
         step = self.step(result)
         if not flow.fire(self.ctx.session.state, trigger, step):
+            return False
+        self.settle(step)
+        return True
+
+    def skip_question(self) -> bool:
+        """The state's question (`ask`), asked again once and still not answered, is taken as 不知道: its
+        `option: unknown` rule fires and the flow goes on with what is known, instead of the same question a third
+        time (recommend.which_concern: 我刚说了啊 干皮 → a pick for dry skin). False when it has no such rule."""
+        flow = self.current
+        if flow is None or flow.spec.states[self.ctx.session.state].ask is None:
+            return False
+        step = replace(self.step(None), known_option=UNKNOWN_OPTION)
+        if not flow.fire(self.ctx.session.state, SAID, step):
             return False
         self.settle(step)
         return True
@@ -181,6 +197,12 @@ class FlowRunner:
     def _enter(self, flow: str, state: str) -> None:
         session = self.ctx.session
         session.flow, session.state, session.misses = flow, state, 0
+        before = session.context.get(ENTERED)
+        again = isinstance(before, dict) and before.get("value") == f"{flow}.{state}" and bool(before.get("unasked"))
+        # an invitation the bot made on its own (a welcome), or that invitation again (哈喽 → hello_back, still it)
+        unasked = again or self.ctx.inbound.kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION,
+                                                     InboundKind.FOLLOWUP)
+        session.context[ENTERED] = {"value": f"{flow}.{state}", "turn": session.turns, "unasked": unasked}
         self.ctx.reply.entered.append(f"{flow}.{state}")
         spec = self.ctx.content.flows[flow].spec.states[state]
         if spec.recommend:

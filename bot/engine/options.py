@@ -20,6 +20,7 @@ from bot.understanding.matcher import Decision, Result
 from bot.understanding.normalize import Normalizer, clauses
 from bot.understanding.phrases import Phrases, Said
 
+_PARTICLES = "啊呀吧哦呢嘛啦哈～~"
 _CODE_FRAMES = re.compile(r"^(?:我)?(?:选|是|答)?([0-9a-z]{1,3})(?:吧|哦|呀|啊|的|号|项|个|哈)?$")
 
 
@@ -77,6 +78,9 @@ class OptionMatcher:
             return None
         if text in self.exact:
             return self.exact[text]
+        bare = text.rstrip(_PARTICLES)  # 斑啊, 干呀: a one-character answer with a particle after it
+        if bare != text and bare in self.exact:
+            return self.exact[bare]
         framed = _CODE_FRAMES.match(text)
         if framed and framed.group(1) in self.exact:
             return self.exact[framed.group(1)]

@@ -1,9 +1,9 @@
 """A follow-up that the answer just given already answers (面膜多久敷一次 → 敷完要洗脸吗): the part of that
 answer which says it, instead of the whole answer word for word again.
 
-The part is the run of the answer's clauses (cut at its punctuation) from the first to the last clause that
-holds what the customer asked about: a word of her message of two characters or more, or two of its single
-characters; grammar (filler, cue and negation words of matching.yaml) does not count. The run grows to the
+The part is the run of the answer's clauses (cut at its punctuation) from the first to the last of the clauses
+that hold the most of what the customer asked about: a word of her message of two characters or more, or two
+of its single characters; grammar (filler, cue and negation words of matching.yaml) does not count. The run grows to the
 nearest clause holding any other word she used (能发顺丰吗: 默认发中通，需要顺丰的话下单备注一下就好). None when no
 clause holds it, when a word she used is nowhere in the answer, or when the run is most of the answer.
 """
@@ -31,6 +31,8 @@ def part_answering(understanding: Understanding, answer: str, message: str) -> s
     holding = [n for n, clause in enumerate(said) if _holds(clause, words)]
     if not holding:
         return None
+    most = max(_said_of(said[n], words) for n in holding)  # 过了7天呢: the clause 过了7天…, not 支持7天… as well
+    holding = [n for n in holding if _said_of(said[n], words) == most]
     first, last = holding[0], holding[-1]
     for word in words:  # 能发顺丰吗: 顺丰 is in 需要顺丰的话…, 发 in 默认发中通 before it — both clauses
         if not any(word in clause for clause in said[first:last + 1]):
@@ -43,6 +45,11 @@ def part_answering(understanding: Understanding, answer: str, message: str) -> s
     if len(part) > MOST * len(answer):  # most of the answer: not a part of it (faq.again says so instead)
         return None
     return part
+
+
+def _said_of(clause: str, words: list[str]) -> int:
+    """How much of what she asked a clause holds: the characters of her words in it."""
+    return sum(len(w) for w in set(words) if w in clause)
 
 
 def _holds(clause: str, words: list[str]) -> bool:

@@ -11,10 +11,14 @@
 from __future__ import annotations
 
 from bot.engine.flows import State
+from bot.engine.followup import answered_last_turn
 from bot.engine.machine import CompiledFlow
+from bot.engine.session import Session
 from bot.understanding.matcher import Decision, Result
 
 TIE = 1.0  # intent scores this close are a tie
+ENTERED = "entered"  # session.context: the state the flow last entered, with the turn it was entered on
+ANSWERED = ("topic", "product")  # session.context: an FAQ answered, a product's own answer given (with their turn)
 
 
 def state_of(flow: CompiledFlow | None, name: str) -> State | None:
@@ -58,3 +62,32 @@ def understood(result: Result) -> str:
     """What the knowledge base made of a message, as /debug shows it to an operator."""
     intents = "、".join(f"{name} {score:.0f}" for name, score in result.intents) or "无"
     return f"理解：{_DECIDED.get(result.decision, str(result.decision))}（{result.reason}）；意图：{intents}"
+
+
+def bare_yes(result: Result) -> bool:
+    """好 / 对 / 嗯嗯 and nothing more (对 also shares a word with an FAQ question it does not answer)."""
+    return acknowledges(result) or (bool(result.intents) and result.intents[0][0] == "affirm" and not result.question
+                                    and result.decision is not Decision.ANSWER and len(result.normalized) <= 3)
+
+
+def hears_answer(session: Session, state: State | None, result: Result) -> bool:
+    """A bare yes in a flow state that acknowledges an answer just given (好的 after the FAQ answer of the turn
+    before), or given since the state last spoke (see answered_since_asked): not a yes to the state."""
+    return state is not None and ((acknowledges(result) and answered_last_turn(session))
+                                  or (bare_yes(result) and answered_since_asked(session, state)))
+
+
+def answered_since_asked(session: Session, state: State | None) -> bool:
+    """The state is an invitation the bot made on its own (welcome.invite: 回“好”就行, said on a welcome or a
+    follow-up, not in an exchange she started), with no question (`ask`) asked again after an answer, and a question
+    of hers was answered on an earlier turn since: a bare yes now (防晒多少钱 → 119元 → 防晒会假白吗 → … → 好)
+    acknowledges that answer, it does not take up the invitation."""
+    if state is None or state.ask is not None:
+        return False
+    entered = session.context.get(ENTERED)
+    if (not isinstance(entered, dict) or not entered.get("unasked")
+            or entered.get("value") != f"{session.flow}.{session.state}"):
+        return False
+    since = int(entered.get("turn", 0))
+    return any(isinstance(item := session.context.get(name), dict)
+               and since < int(item.get("turn", -1)) < session.turns for name in ANSWERED)

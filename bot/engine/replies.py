@@ -12,6 +12,7 @@ from bot.engine.flows import State
 from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
 from bot.engine.machine import FALLBACK
 from bot.engine.quote import CLAUSE_END, part_answering
+from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
 from bot.engine.which import WHICH
 from bot.understanding.matcher import Decision, Result
@@ -24,9 +25,13 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     entry = ctx.content.understanding.faq_by_id[entry_id]
     said = len(ctx.reply.messages)
     if (asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
-            and ctx.persona.has("faq.again")):
+            and ctx.persona.has("faq.again") and not said_again_last_turn(ctx.session)):
         ctx.say("faq.again")  # 发什么快递 → 能发顺丰吗: the one answer it has was just said; not word for word again
+        remember(ctx.session, AGAIN_SAID, entry_id)
         ctx.why.append(f"FAQ {entry_id} 刚回答过：说“就是上面这条”，不再原样发一遍")
+    elif asked_again and entry.answer and said_again_last_turn(ctx.session):
+        ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
+        ctx.why.append(f"FAQ {entry_id} 上一轮说了“就是上面这条”，她又换个说法问：不再推给上面，把回答再说一遍")
     elif entry.answer_key:
         ctx.say(entry.answer_key)
     elif entry.answer:
@@ -45,6 +50,13 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     elif len(named) == 1:  # 我们的水杨酸控痘精华适合闭口粉刺: 怎么用 / 多少钱 next are about it (followup.py)
         remember(ctx.session, "product", named[0].id)
         ctx.why.append(f"回答里提到 {named[0].id}：接下来的简短追问算它的")
+
+
+AGAIN_SAID = "again"  # session.context: faq.again was said (never twice in a row: engine/coherent.py too)
+
+
+def said_again_last_turn(session: Session) -> bool:
+    return recent(session, AGAIN_SAID, within=1) is not None and recent(session, AGAIN_SAID, within=0) is None
 
 
 def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -> None:
@@ -182,6 +194,10 @@ def not_understood(ctx: TurnContext, flows: FlowRunner, *, question: bool = True
         return
     state = flow.spec.states[session.state]
     session.misses += 1
+    if state.ask is not None and session.misses == 2 and session.flow == ctx.content.policy.flow \
+            and flows.skip_question():  # the restraint policy asks only to pick better: never a third time
+        ctx.why.append("问过一次又没答上：不再问第三次，当作不知道，按已经知道的往下走")
+        return
     reprompts = [*state.reprompt, "reprompt", "reprompt"][:2]  # always two tries, then fallback
     if session.misses <= len(reprompts):
         ctx.why.append(f"没听懂（第 {session.misses} 次）：说 reprompt 再问")

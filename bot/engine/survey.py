@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.engine import gift
 from bot.engine.flows import UNKNOWN_OPTION, State
+from bot.engine.reading import ENTERED
 from bot.engine.sales import flow_evidence
 from bot.engine.turn_context import TurnContext
 from bot.profile.codebook import UNKNOWN
@@ -59,6 +60,9 @@ def chosen(ctx: TurnContext, flow: str, state: str, label: str) -> None:
         ctx.session.slots[ask.save] = "" if label == UNKNOWN_OPTION else label
 
 
+LIGHTLY = "asked_lightly"  # session.context: the state whose question was asked again after an answer
+
+
 def pending_after_silence(ctx: TurnContext) -> State | None:
     """The state whose question the customer left unanswered long enough ago to ask it again first."""
     session = ctx.session
@@ -86,7 +90,8 @@ def ask_lightly(ctx: TurnContext) -> None:
     """An FAQ was answered while a question of the flow waits (包邮吗 at the skin question): the question
     again in the same turn, lighter (the state's first `reprompt`, else its own words) — unless the state
     was entered this turn (its question is in the reply) or the reply already asks her something (a
-    numbered choice, the offer of a person): one question a turn."""
+    numbered choice, the offer of a person): one question a turn. Only once per time the state is entered:
+    not after every answer (會員有折扣嗎, 怎麼加入會員, 積分怎麼用 … each followed by the same question)."""
     session = ctx.session
     flow = ctx.content.flows.get(session.flow)
     spec = flow.spec.states.get(session.state) if flow is not None else None
@@ -95,7 +100,14 @@ def ask_lightly(ctx: TurnContext) -> None:
     if any("？" in message.text or "?" in message.text for message in ctx.reply.messages):
         ctx.why.append("这一轮已经在问她别的了：没答的调研问题先等等（一轮只问一个）")
         return
-    ctx.why.append(f"回答完，把 {session.flow}.{session.state} 的问题轻一点再问一次")
+    where = f"{session.flow}.{session.state}"
+    entered, lightly = session.context.get(ENTERED), session.context.get(LIGHTLY)
+    if (isinstance(entered, dict) and isinstance(lightly, dict) and lightly.get("value") == where
+            and int(lightly.get("turn", -1)) >= int(entered.get("turn", 0))):
+        ctx.why.append(f"{where} 的问题已经轻轻再问过一次：不再每答一个问题就问一遍，她想答随时可以答")
+        return
+    ctx.why.append(f"回答完，把 {where} 的问题轻一点再问一次")
     for key in spec.reprompt[:1] or spec.say:
         ctx.say(key)
     session.asked_at = ctx.now
+    session.context[LIGHTLY] = {"value": where, "turn": session.turns}

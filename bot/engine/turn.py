@@ -28,11 +28,11 @@ from bot.conversation import InboundKind, Outbound
 from bot.engine import backoff, care, coherent, recall, replies, sales, suggestion, survey, told, unmatched, welcome
 from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import answered_last_turn, chosen, follow_up, recent, remember
+from bot.engine.followup import chosen, follow_up, recent, remember
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
-from bot.engine.reading import acknowledges, ambiguous, lets_go, state_of, takes_free_answers, understood
+from bot.engine.reading import acknowledges, ambiguous, hears_answer, lets_go, state_of, takes_free_answers, understood
 from bot.engine.turn_context import TurnContext
 from bot.engine.which import picked as product_picked
 from bot.understanding.matcher import Decision, Result
@@ -224,7 +224,7 @@ class TurnRun:
             self.answered = True
             return
         state = state_of(flows.current, session.state)
-        if state is not None and acknowledges(result) and answered_last_turn(session):
+        if hears_answer(session, state, result):
             ctx.why.append("刚答完 FAQ 后的一句“好的”是听到了回答，不是同意流程里更早的问题：流程先等着")
             ctx.say("ack")
             return
