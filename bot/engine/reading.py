@@ -91,3 +91,12 @@ def answered_since_asked(session: Session, state: State | None) -> bool:
     since = int(entered.get("turn", 0))
     return any(isinstance(item := session.context.get(name), dict)
                and since < int(item.get("turn", -1)) < session.turns for name in ANSWERED)
+
+
+NOT_THAT = frozenset({"不是", "不对", "不是的", "不是啊", "不对啊", "不是吧", "不是这个", "答非所问"})
+
+
+def disputes_answer(session: Session, result: Result) -> bool:
+    """A bare 不是 / 不对 right after an FAQ answer: the answer missed what she asked — not a no to the flow's
+    earlier question (the welcome's invitation), not a goodbye. (不用 after 要不要我帮你挑 declines the offer.)"""
+    return result.normalized in NOT_THAT and answered_last_turn(session)

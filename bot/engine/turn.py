@@ -32,7 +32,16 @@ from bot.engine.followup import chosen, follow_up, recent, remember
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import OTHERWISE, SAID, SILENCE
 from bot.engine.proactive import followup
-from bot.engine.reading import acknowledges, ambiguous, hears_answer, lets_go, state_of, takes_free_answers, understood
+from bot.engine.reading import (
+    acknowledges,
+    ambiguous,
+    disputes_answer,
+    hears_answer,
+    lets_go,
+    state_of,
+    takes_free_answers,
+    understood,
+)
 from bot.engine.turn_context import TurnContext
 from bot.engine.which import picked as product_picked
 from bot.understanding.matcher import Decision, Result
@@ -224,9 +233,10 @@ class TurnRun:
             self.answered = True
             return
         state = state_of(flows.current, session.state)
-        if hears_answer(session, state, result):
-            ctx.why.append("刚答完 FAQ 后的一句“好的”是听到了回答，不是同意流程里更早的问题：流程先等着")
-            ctx.say("ack")
+        if state is not None and ((disputes_answer(session, result) and ctx.persona.has("faq.wrong"))
+                                  or hears_answer(session, state, result)):
+            ctx.why.append("刚答完 FAQ 后的一句“好的/不是”是对回答说的，不是回流程里更早的问题：流程先等着")
+            ctx.say("ack" if hears_answer(session, state, result) else "faq.wrong")  # 不是: the answer missed
             return
         both = ambiguous(state, result)
         if both is not None:

@@ -9,7 +9,7 @@ from bot.engine import backoff, replies, sales, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import recent, remember
-from bot.engine.reading import takes_free_answers
+from bot.engine.reading import disputes_answer, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
 from bot.understanding.names import introduced_name, told_name
@@ -71,6 +71,9 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
             return []
     if not in_flow and result.has_intent("cold"):
         ctx.why.append("不在流程里的冷淡回答（嗯/哦）：故意不回（克制）")
+        return []
+    if not in_flow and disputes_answer(session, result) and ctx.persona.has("faq.wrong"):
+        ctx.say("faq.wrong")  # 不是 right after an answer: the answer missed what she asked, not a goodbye
         return []
     if not in_flow and (result.has_intent("affirm") or result.has_intent("deny")):
         ctx.say("ack")
