@@ -137,7 +137,11 @@ def _says_something(result: Result) -> bool:
 def _short_reply(result: Result) -> bool:
     """A reply of its own kind (yes, no, hello, thanks): an intent and nothing the knowledge base answers.
     A greeting asked as a question (在吗, 在不在) is one too."""
-    return bool(result.intents) and result.decision is Decision.MISS and (not result.question or _only_hello(result))
+    return (bool(result.intents) and result.decision is Decision.MISS and (not result.question or _only_hello(result))
+            and not any(name in _ASKS_FOR for name, _ in result.intents))
+
+
+_ASKS_FOR = frozenset({"ask_recommendation", "gift"})  # 买给妈妈 她干皮: what follows says what the request is for
 
 
 def _listening(result: Result) -> bool:
