@@ -184,3 +184,11 @@ def test_an_intents_unless_words_cancel_its_keywords_not_its_examples() -> None:
     assert not understanding.understand("别推荐太贵的，我是学生").has_intent("opt_out")
     assert understanding.understand("别推太贵").has_intent("opt_out")  # an example is the whole message
     assert not UNDERSTANDING.understand("痘痘烦死了").has_intent("opt_out")  # venting, in the sample
+
+
+def test_siyu_eval_failures_never_lists_the_blind_sets_lines() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "eval", "--failures"], capture_output=True, text=True,
+                         check=True).stdout
+    blind = LabelledSet.load(BLIND2)
+    assert "盲测集" in out
+    assert not [q for q, _ in blind.in_scope + [(q, "") for q in blind.out_of_scope] if q in out]
