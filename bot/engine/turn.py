@@ -25,7 +25,20 @@ answering that flow; an urgent need does not wait for the end of another flow �
 from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
-from bot.engine import backoff, care, coherent, recall, replies, sales, suggestion, survey, told, unmatched, welcome
+from bot.engine import (
+    backoff,
+    care,
+    coherent,
+    have,
+    recall,
+    replies,
+    sales,
+    suggestion,
+    survey,
+    told,
+    unmatched,
+    welcome,
+)
 from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import chosen, follow_up, recent, remember
@@ -260,7 +273,7 @@ class TurnRun:
     def _beyond_the_rules(self, result: Result, said: int) -> None:
         """What the current state's own rules did not take (or a flow let go of without a word)."""
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
-        if recall.recall(ctx, result):  # 上次你说的那个精华叫啥来着: the last offer on record
+        if recall.recall(ctx, result) or have.answered(ctx, result):  # 上次那个精华叫啥 / 有没有乳液
             return
         if flows.start_by_intent(result) and self._answered(said):
             return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
