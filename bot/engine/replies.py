@@ -23,6 +23,8 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     asks something its answer holds: 有A醇吗 → 白天能用吗), so the same entry just answered is not said again.
     `asked`: what she wrote (after 别推了, a product she named herself may be in the answer)."""
     entry = ctx.content.understanding.faq_by_id[entry_id]
+    if _from_the_product(ctx, entry_id):
+        return
     said = len(ctx.reply.messages)
     if (asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
             and ctx.persona.has("faq.again") and not said_again_last_turn(ctx.session)):
@@ -212,3 +214,21 @@ def not_understood(ctx: TurnContext, flows: FlowRunner, *, question: bool = True
         return
     ctx.say("fallback")
     flows.end("没听懂三次，说 fallback")
+
+
+def _from_the_product(ctx: TurnContext, entry_id: str) -> bool:
+    """The product just discussed has its own answer to this question (水杨酸 named, then 怀孕了 还能用吗: its
+    "not in pregnancy", not the general pregnancy answer): that answer is given instead of the FAQ's."""
+    product_id = recent(ctx.session, "product", within=1)
+    if not product_id:
+        return False
+    understanding = ctx.content.understanding
+    found = understanding.product_answer(str(product_id), understanding.faq_by_id[entry_id].questions[0])
+    product = next((p for p in understanding.knowledge.products if p.id == product_id), None)
+    if found is None or product is None:
+        return False
+    number = found[0]
+    ctx.reply.messages.append(Outbound(text=product.answers[number].answer, label=f"product:{product.id}#{number}"))
+    remember(ctx.session, "topic", entry_id)
+    ctx.why.append(f"FAQ {entry_id} 问的事，在聊的商品 {product.id} 有自己的回答：按它的回答说")
+    return True

@@ -8,7 +8,7 @@ from bot.conversation import Outbound
 from bot.engine import backoff, replies, sales, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
-from bot.engine.followup import recent, remember
+from bot.engine.followup import product_names, recent, remember
 from bot.engine.reading import disputes_answer, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
@@ -92,6 +92,12 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
     if not in_flow and not result.question and ctx.reply.messages:
         ctx.why.append("这一轮已经回过话了，没听懂的这句陈述不再说“我在听”")
         return []  # 别推了 我就问问: the opt-out line answers the burst
+    named = product_names(ctx.content.understanding).named(result.heard)
+    if named is not None and ctx.persona.has("product.about"):  # 我之前买过你们的水杨酸: the product is in view now
+        ctx.why.append(f"说到了商品 {named.product.id}：说说它，接下来的问题按它回答")
+        ctx.say("product.about", product=named.product.name, pitch=named.product.pitch)
+        remember(session, "product", named.product.id)
+        return []
     before = len(ctx.reply.messages)
     replies.not_understood(ctx, flows, question=result.question)
     return ctx.reply.messages[before:]
