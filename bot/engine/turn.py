@@ -1,25 +1,11 @@
 """One customer turn: what kind of input it is, what the customer meant, and what the bot does about it.
 
-Order of precedence for what a customer wrote (docs/authoring.md explains it to operators), after need
-evidence is read from it (docs/policy.md):
-a request to delete her data (opt-out + a person) → opt-out → ask for a human → rude or fed up (sorry, the flow
-ends: engine/backoff.py) → yes right after the fallback's offer of a person → 1 or 2 after a numbered choice →
-是 / 不是 after a suggestion (engine/suggestion.py) → her pick after "which one?" (engine/which.py) → a bare yes
-right after an FAQ answer acknowledges it → an ambiguous reply is asked again, lighter → the current flow's
-rules (or its question answered by what the message revealed) → another flow that starts on it → a short
-follow-up about the product or topic just discussed → a survey question left unanswered long ago, asked again →
-a statement answering the state's open question (its catch-all; never an after-sales case that needs a person,
-nor a complaint about her own skin: care, the question waits) → an FAQ answer (the flow resumes; one that needs
-a person hands over at the end of the turn; a question of the flow still waiting is then asked again, lighter,
-unless the reply already asks something) → a complaint gets care (engine/care.py) → a numbered choice (for a
-question) → a name given unasked → greeting/thanks (outside a flow, a no about the product in view is a refusal)
-→ a question one FAQ entry clearly leads is offered (你是想问「…」吗) → a question we cannot answer is said so, the
-flow waits → reprompt, reprompt, fallback. A flow that ends without a word does not swallow the message: it is
-read again as outside any flow. A burst is read piece by piece in that order (engine/burst.py; a flow's question
-asked for one piece goes after the answer to a question in a later one: 我叫小雨 想问下防晒怎么选); then, outside
-any flow, the policy may start its flow when what the customer wrote showed need — not when the customer was just
-answering that flow; an urgent need does not wait for the end of another flow — (and what it says replaces a
-"not sure" said to a statement).
+What a customer wrote is read for need evidence (docs/policy.md), then answered by the first rule of the order of
+precedence that takes it — opt-outs and a person first, then replies to what the bot just asked, the flow's rules,
+follow-ups about the product or topic in view, FAQ answers, care, small talk, a suggestion, the honest fallback.
+The order, step by step, is in docs/engine.md (the turn) and, for operators, docs/authoring.md. A burst is read
+piece by piece in that order (engine/burst.py); then, outside any flow, the policy may start its flow when what
+she wrote showed need (an urgent need does not wait for the end of another flow).
 """
 
 from __future__ import annotations
