@@ -32,6 +32,7 @@ ASKED = "asked"  # context: the question the last answer answered, as read (那A
 RECENT = 3  # turns during which a product or an answered topic is what a short follow-up is about
 SHORT = 10  # characters (normalised): a longer message says itself what it is about
 SOCIAL = ("greeting", "thanks", "affirm", "deny", "cold")
+_POINTING = ("那个", "这个", "那款", "这款", "刚才", "你说的", "推荐的")
 _FIRST = {"1", "一", "第一", "第一个", "第1个", "前面那个", "前一个", "上面那个"}
 _SECOND = {"2", "二", "第二", "第二个", "第2个", "后面那个", "后一个", "下面那个"}
 
@@ -110,6 +111,16 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         if not own and (not named.rest or understanding.analyze(named.rest).empty):
             return FollowUp(f"只说了商品 {named.product.id} 的名字：说 product.about", product=named.product,
                             about=True)
+    viewed = str(recent(session, "product") or "")
+    pointed = any(word in result.heard for word in _POINTING)  # 那个精华: the one just discussed
+    kind = names.kind_asked(result.heard) if named is None and viewed and result.question and pointed else []
+    holder = next((p for p in kind if p.id == viewed), None) if len(kind) > 1 else None
+    end = next((holder.name[n:] for n in range(len(holder.name) - 1) if holder.name[n:] in result.heard), "") \
+        if holder is not None else ""
+    found = answered_by(understanding, holder, result.heard.replace(end, ""), "说的是刚聊的那一款") \
+        if holder is not None and end else None
+    if found is not None:  # 那个精华多少钱 right after the salicylic serum: that serum, not "which one?"
+        return found
     shared = which.ambiguous(understanding, result) if named is None else None
     if shared is not None:  # 修护精华孕妇能用吗 多少钱 会不会刺激: which one? her questions kept
         return shared
