@@ -17,6 +17,8 @@ from bot.engine.turn_context import TurnContext
 from bot.engine.which import WHICH
 from bot.understanding.matcher import Decision, Result
 
+LINK_ASKED = "link_asked"  # session.context: she asked for a link and was asked which product
+
 
 def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked: Result | None = None) -> None:
     """asked_again: the message itself matched the entry (not a follow-up read with the topic in front, which
@@ -108,6 +110,9 @@ def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
         ctx.say("product.about" if ctx.persona.has("product.about") else "fallback",
                 product=follow.product.name, pitch=follow.product.pitch)
         remember(ctx.session, "product", follow.product.id)
+        if recent(ctx.session, LINK_ASKED, within=1):  # 直接给我链接 → 哪一款？ → 水杨酸的: its link too
+            from bot.engine.sales import card_of
+            card_of(ctx, follow.product.id)
     elif follow.product is not None and follow.steps:
         for step in follow.steps:
             if isinstance(step, int):

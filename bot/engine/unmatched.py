@@ -12,7 +12,7 @@ from bot.engine.followup import product_names, recent, remember
 from bot.engine.reading import disputes_answer, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
-from bot.understanding.names import introduced_name, told_name
+from bot.understanding.names import introduced_name, told_name, told_surname
 
 LINKED = ("ask_link", "will_buy")  # 直接给我链接, 那我买一瓶试试: the link of the product in view goes with the line
 
@@ -41,8 +41,9 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
     a self-introduction before her question (我是李姐，孕妇能用吗)."""
     session = ctx.session
     understand = ctx.content.understanding.understand
-    told = (told_name(result, understand) or (introduced_name(result, understand) if introduced else None)) \
-        if ctx.persona.has("name.saved") else None
+    surname = told_surname(result)  # 我姓张, unasked: how the persona calls her by it (小张)
+    told = (told_name(result, understand) or (introduced_name(result, understand) if introduced else None)
+            or (ctx.persona.by_surname(surname) if surname else None)) if ctx.persona.has("name.saved") else None
     if told:  # 叫我小雨 (or 我是李姐 before a question) unasked: kept (the icebreak then does not ask it)
         session.slots["name"] = told
         ctx.say("name.saved")
@@ -66,6 +67,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
             return []
         if ctx.persona.has(f"intent.{name}"):
             ctx.say(f"intent.{name}")
+            if name == "ask_link":  # which product? — the next turn's name gets its link
+                remember(session, replies.LINK_ASKED, True)
             if result.question:  # 多少钱 → (which one?) → 舒缓修护精华: its price
                 remember(session, "open_question", result.normalized)
             return []

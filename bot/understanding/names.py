@@ -90,6 +90,12 @@ def introduced_name(result: Result, understand: Callable[[str], Result]) -> str 
     return name_in(result, understand) if _SELF.match(result.normalized) else None
 
 
+def told_surname(result: Result) -> str | None:
+    """我姓张 said in so many words (asked or not): the surname, else None."""
+    found = _SURNAME.match(result.normalized)
+    return found.group(1) if found else None
+
+
 def surname_in(result: Result) -> str | None:
     """我姓李, 免贵姓欧阳, or a single character (李) with nothing else in it: the surname, else None."""
     text = result.normalized
