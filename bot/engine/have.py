@@ -20,7 +20,7 @@ def answered(ctx: TurnContext, result: Result) -> bool:
         return False
     kind = found.group(1) or found.group(2)
     products = product_names(ctx.content.understanding).kind_asked(kind)
-    if len(products) != 1 or not any(p.id == products[0].id for p in ctx.content.understanding.knowledge.products):
+    if len(products) != 1:
         return False
     product = products[0]
     key = "product.have" if ctx.persona.has("product.have") else "product.about"

@@ -11,6 +11,7 @@ import re
 from bot.conversation import Outbound
 from bot.engine import replies, told
 from bot.engine.followup import recent, remember
+from bot.engine.reading import NOT_THAT
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
 from bot.understanding.result import Decision, Result
@@ -18,7 +19,6 @@ from bot.understanding.result import Decision, Result
 SUGGESTED = "suggested"  # session.context: the entry offered on the turn before
 _YES = frozenset({"1", "一", "是", "是的", "是啊", "是呀", "对", "对的", "对啊", "对呀", "对对", "对对对", "嗯", "嗯嗯",
                   "嗯呢", "就是", "就是这个", "是这个", "没错", "yes"})
-_NO = frozenset({"不是", "不对", "不是的", "不是这个", "没有", "no"})
 _SHORT = 6  # characters: a longer reply says something of its own …
 _LONG_YES = 12  # … unless it starts with a yes and asks nothing (是的是的就是这个意思)
 _ASKING = "(?:我是问|我是说|我问的是|我想问|是问)"
@@ -68,7 +68,7 @@ def taken(ctx: TurnContext, result: Result) -> str | None:
 
 def declined(session: Session, result: Result) -> bool:
     """This reply says no to the entry offered on the turn before."""
-    return _offered(session, result) is not None and (result.normalized in _NO or result.has_intent("deny"))
+    return _offered(session, result) is not None and (result.normalized in NOT_THAT or result.has_intent("deny"))
 
 
 def forget(session: Session) -> None:
@@ -84,20 +84,23 @@ def asked_instead(session: Session, result: Result) -> str:
     return found.group(1).strip() if found else ""
 
 
-def replied(ctx: TurnContext, result: Result) -> tuple[bool, Result]:
-    """Her reply to the suggestion of the turn before: a yes gets that answer, a no `suggest.no` (both: True, the
-    turn is answered); 不是，我是问… gives back what she asks instead, as the message to read (False, that reading)."""
+ANSWERED, SAID = "answered", "said"  # what replied() did with her reply
+
+
+def replied(ctx: TurnContext, result: Result) -> tuple[str, Result]:
+    """Her reply to the suggestion of the turn before: a yes gets that answer (ANSWERED), a no `suggest.no`
+    (SAID); 不是，我是问… gives back what she asks instead, as the message to read ("", that reading)."""
     meant = taken(ctx, result)
     if meant is not None:
         ctx.why.append(f"顾客确认了猜的问题 {meant}")
         replies.answer(ctx, meant)
-        return True, result
+        return ANSWERED, result
     if declined(ctx.session, result):
         ctx.say("suggest.no" if ctx.persona.has("suggest.no") else "reprompt")
-        return True, result
+        return SAID, result
     instead = asked_instead(ctx.session, result)
     if not instead:
-        return False, result
+        return "", result
     forget(ctx.session)
     ctx.why.append(f"她说不是，改问：“{instead}”")
-    return False, told.as_told(ctx, ctx.content.understanding.understand(instead))
+    return "", told.as_told(ctx, ctx.content.understanding.understand(instead))

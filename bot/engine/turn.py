@@ -224,7 +224,7 @@ class TurnRun:
             return
         replied, result = suggestion.replied(ctx, result)  # 你是想问「…」吗 → 是 / 不是 / 不是，我是问…
         if replied:
-            self.answered = ctx.reply.messages[-1].label.startswith("faq") if ctx.reply.messages else False
+            self.answered = replied == suggestion.ANSWERED
             return
         pick = product_picked(session, ctx.content.understanding, result)  # 修护精华… → 哪一款？ → 2: before 2 answers
         if pick is not None:  # the survey's question (engine/which.py)
