@@ -154,7 +154,8 @@ def main() -> None:
            ("holdout (never trained on; looked at twice)", load_own("holdout")),
            ("fresh (never trained on; totals only)", load_own("fresh")),
            ("blind1 (written blind; rules extended on its misses)", load_own("blind1")),
-           ("blind2 (written blind; totals only)", load_own("blind2"))]
+           ("blind2 (written blind; totals only)", load_own("blind2")),
+           ("blind3 (written blind; totals only)", load_own("blind3"))]
 
     if not sms_available():
         print("../shared/data/moderation/ is not here: SMS measurements and baselines skipped.\n")

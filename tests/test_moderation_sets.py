@@ -2,9 +2,9 @@
 
 group_chat_dev.tsv was used to write the rules (and is in the model's training data); group_chat_holdout.tsv
 was written before the rules and is never trained on; group_chat_fresh.tsv was written later and only its
-totals are ever read; group_chat_blind1.tsv and group_chat_blind2.tsv were written blind by two helpers who saw
-nothing of the project (blind1's misses were then read and the rules extended: it is a dev set now; blind2
-is read as totals only). `python -m bench.moderation` prints them all beside the
+totals are ever read; group_chat_blind1.tsv, group_chat_blind2.tsv and group_chat_blind3.tsv were written blind by
+helpers who saw nothing of the project (blind1's misses were then read and the rules extended: it is a dev set
+now; blind2 and blind3 are read as totals only). `python -m bench.moderation` prints them all beside the
 baselines and the SMS measurements.
 """
 
@@ -33,7 +33,8 @@ def labelled(name: str) -> list[tuple[str, str]]:
                                                                          ("holdout", 0.92, 0.015),
                                                                          ("fresh", 0.90, 0.01),
                                                                          ("blind1", 0.95, 0.01),
-                                                                         ("blind2", 0.68, 0.01)])
+                                                                         ("blind2", 0.68, 0.01),
+                                                                         ("blind3", 0.78, 0.01)])
 def test_own_group_chat_sets(name: str, caught_at_least: float, false_at_most: float) -> None:
     content = load_moderation(ROOT / "knowledge", ROOT)
     assert content is not None
@@ -44,6 +45,6 @@ def test_own_group_chat_sets(name: str, caught_at_least: float, false_at_most: f
     missed = [text for _, text in spam if not detector.judge_text(text).violation]
     flagged = [text for text in ham if detector.judge_text(text).violation]
     assert len(spam) > 50 and len(ham) > 150
-    blind = name in ("fresh", "blind2")  # their messages are never shown, only their totals (docs/moderation.md)
+    blind = name in ("fresh", "blind2", "blind3")  # their messages are never shown, only their totals (docs/moderation.md)
     assert 1 - len(missed) / len(spam) >= caught_at_least, len(missed) if blind else missed
     assert len(flagged) / len(ham) <= false_at_most, len(flagged) if blind else flagged
