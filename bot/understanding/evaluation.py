@@ -2,10 +2,10 @@
 
 The labelled sets live with the content they test, in knowledge/tests/: `eval.yaml` is the set the
 thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare, and
-`fresh.yaml`, `blind.yaml` and `blind2.yaml` were written blind (by people who had not seen the knowledge) in
-customers' own words: their lines never go into the content, so they say how real phrasing fares (`blind.yaml`
-was measured once, after everything else; `blind2.yaml` was labelled from the FAQ answers alone, read at the
-start of the sixth session and then at its end; docs/understanding.md).
+`fresh.yaml`, `blind.yaml`, `blind2.yaml` and `blind3.yaml` were written blind (by people who had not seen the
+knowledge) in customers' own words: their lines never go into the content, so they say how real phrasing fares
+(`blind2.yaml` and `blind3.yaml` were labelled from the FAQ answers alone and are read as totals only;
+docs/understanding.md says which set was read how often).
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ import yaml
 
 from bot.understanding.matcher import Decision, Result
 
-TUNE, HELD_OUT, FRESH, BLIND, BLIND2 = "eval.yaml", "heldout.yaml", "fresh.yaml", "blind.yaml", "blind2.yaml"
+TUNE, HELD_OUT, FRESH = "eval.yaml", "heldout.yaml", "fresh.yaml"
+BLIND, BLIND2, BLIND3 = "blind.yaml", "blind2.yaml", "blind3.yaml"
 
 
 def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
     """The labelled sets shipped beside a content folder's knowledge, tuning set first."""
     folder = content_root / "knowledge" / "tests"
     found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT), ("fresh", folder / FRESH),
-             ("blind", folder / BLIND), ("blind2", folder / BLIND2)]
+             ("blind", folder / BLIND), ("blind2", folder / BLIND2), ("blind3", folder / BLIND3)]
     return [(name, path) for name, path in found if path.exists()]
 
 
