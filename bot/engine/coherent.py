@@ -2,9 +2,9 @@
 
 What the pieces of a turn produced (engine/turn.py answers a burst, or 你好 我是学生党 没什么钱 cut at its spaces,
 piece by piece) is tidied once, at the end of the turn:
-- a "not understood" line (reprompt, fallback, statement.unclear, unsure, suggest, suggest.no) is dropped when
-  another piece of the turn was answered (我是宝妈 还在哺乳期: the nursing answer, not "我没太接住" before it), and
-  of several such lines only the first is kept (never two fallbacks in one turn), a suggest.no only if alone;
+- a "not understood" line (reprompt, fallback, statement.unclear, foreign_language, unsure, suggest, suggest.no) is
+  dropped when another piece of the turn was answered (我是宝妈 还在哺乳期: the nursing answer, not "我没太接住" before
+  it), and of several such lines only the first is kept (never two fallbacks in one turn), a suggest.no only if alone;
 - a social line (ack, thanks, greeting) stands only alone (谢谢 不用了: "不打扰你啦", not "不客气" as well);
 - the same words are never said twice in one turn;
 - an answer said word for word on the turn before is not said again: the persona's `faq.again` says it is above
@@ -21,7 +21,8 @@ from bot.engine.followup import recent, remember
 from bot.engine.replies import AGAIN_SAID, said_again_last_turn
 from bot.engine.turn_context import TurnContext
 
-NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "unsure", "suggest", "suggest.no"})
+NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "foreign_language", "unsure", "suggest",
+                            "suggest.no"})
 SOCIAL = frozenset({"ack", "thanks", "greeting"})
 AGAIN, ABOVE = "faq.again", "faq.above"  # persona keys: the answer just given, alone / beside another message
 SAID = "said"  # session.context: the texts of the turn before
