@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot.policy.price import CHEAPER, budget_in
+from bot.policy.price import CHEAPER, budget_in, stated_budget
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
 from bot.profile.mentions import Mentions
@@ -135,7 +135,10 @@ def apply_reading(reading: Reading, profile: Profile, codebook: Codebook, now: f
         profile.add_evidence(item.kind, item.weight, now, item.detail)
         notes.append(f"需求证据 {item.kind} {item.weight:+g}（{item.detail}）")
     if reading.budget is not None:
+        earlier = stated_budget(profile.budget)
         profile.budget = [reading.budget[0], now, reading.budget[1]]
+        if reading.budget[0] == CHEAPER and earlier is not None:
+            profile.budget.append(earlier)  # 预算100以内 … 有便宜点的吗: cheaper never lifts the sum she gave
         notes.append(f"价格：{reading.budget[1]}")
     for question, code, phrase in reading.answers:
         if profile.answered(question) is None:

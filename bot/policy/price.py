@@ -48,13 +48,25 @@ def _amount(token: str) -> float:
     return float(total + current)
 
 
-def price_limit(budget: list[Any], offers: list[list[Any]], products: Sequence[Product]) -> float | None:
-    """The most she wants to pay now: her budget, or under the cheapest product offered before she asked
-    for a cheaper one; None when she said nothing about price (or nothing offered had a price)."""
+def stated_budget(budget: list[Any]) -> float | None:
+    """The sum she said (profile.budget[0], or kept as [3] when she later asked for something cheaper)."""
     if not budget:
         return None
     if float(budget[0]) != CHEAPER:
         return float(budget[0])
+    return float(budget[3]) if len(budget) > 3 else None
+
+
+def price_limit(budget: list[Any], offers: list[list[Any]], products: Sequence[Product]) -> float | None:
+    """The most she wants to pay now: her budget, or under the cheapest product offered before she asked
+    for a cheaper one, whichever is lower; None when she said nothing about price (or nothing offered had a
+    price and she named no sum)."""
+    if not budget:
+        return None
+    said = stated_budget(budget)
+    if float(budget[0]) != CHEAPER:
+        return said
     prices = {p.id: p.price for p in products if p.price is not None}
     offered = [prices[str(o[0])] for o in offers if float(o[1]) <= float(budget[1]) and str(o[0]) in prices]
-    return min(offered) - 0.01 if offered else None
+    limits = [limit for limit in (min(offered) - 0.01 if offered else None, said) if limit is not None]
+    return min(limits) if limits else None

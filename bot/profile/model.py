@@ -37,7 +37,7 @@ class Profile:
     opted_out_at: float = 0.0  # 别推了: no proactive recommendation or marketing follow-up, ever
     ask_answered_at: float = 0.0  # the latest explicit ask that has had its answer
     offers: list[list[Any]] = field(default_factory=list)  # [product, at, how] how = asked | proactive
-    budget: list[Any] = field(default_factory=list)  # [most yuan (0: under what was offered), at, what she said]
+    budget: list[Any] = field(default_factory=list)  # [most yuan (0: under what was offered), at, said, earlier sum]
     refusals: list[list[Any]] = field(default_factory=list)  # [product, at]
     light_at: float = 0.0  # the one light mention a cold customer gets
     purchases: list[list[Any]] = field(default_factory=list)  # [product, at]
