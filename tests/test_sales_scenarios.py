@@ -167,6 +167,11 @@ async def test_the_bot_speaks_again_only_when_the_human_ends_the_session(client:
     fake.add_kf_message("wk1", "wmH", "在吗")
     await notify(client, "TH1")
     await eventually(lambda: len(fake.calls_to("kf/sync_msg")) >= 2)
+
+    async def left_to_the_human() -> bool:  # 在吗 looked the state up (3) before the human ends the session below
+        return await store.get("siyu:kf:state:wk1:wmH") == "3"
+
+    await eventually_async(left_to_the_human)
     fake.add_kf_event("wk1", {"event_type": "session_status_change", "external_userid": "wmH", "change_type": 3})
     fake.service_states[("wk1", "wmH")] = 4
     await notify(client, "TH2")
