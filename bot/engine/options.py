@@ -1,8 +1,9 @@
 """Which option of a survey question (a state's `ask`) the customer chose.
 
-By number or code (3, D, 选D), by a synonym, by a synonym said inside the reply (as whole words, not negated:
-很干 is not said in 很干净, 出油 not in 不怎么出油; understanding/phrases.py), or by every word of one said
-(想好好解决一下 has 解决, the word of 想解决; 不想解决 has not). A codebook question also understands "don't
+By number or code (3, D, 选D; 4 to a lettered question is its fourth option), by a synonym, by a synonym said
+inside the reply (as whole words, not negated: 很干 is not said in 很干净, 出油 not in 不怎么出油;
+understanding/phrases.py), or by every word of one said (想好好解决一下 has 解决, the word of 想解决; 不想解决 has
+not). A codebook question also understands "don't
 know" (the `unknown` option). An answer about someone else (我老公油皮: the codebook's `others`) is not hers:
 it is the `someone_else` option, and only what she says about herself chooses a real one.
 """
@@ -40,8 +41,11 @@ class OptionMatcher:
         self.others = Others(codebook.others, normalize)
         self.exact: dict[str, str] = {}
         self.inside: list[tuple[str, str]] = []
-        for code, label, synonyms in choices:
+        lettered = all(code.isalpha() and len(code) == 1 for code, _, _ in choices)
+        for number, (code, label, synonyms) in enumerate(choices, 1):
             self.exact[normalize(code) or code] = label
+            if lettered:
+                self.exact[str(number)] = label  # A-D asked, 1 answered: the first option (she counted)
             for phrase in (label, *synonyms):
                 normalized = normalize(phrase)
                 if normalized:
