@@ -49,3 +49,22 @@ def test_skin_products_and_sentences_are_no_names(said: str) -> None:
                                           ("Lily", "Lily"), ("阿美", "阿美")])
 def test_names_are_still_names(said: str, name: str) -> None:
     assert asked_name(said) == name
+
+
+@pytest.mark.parametrize("said", ["可以吧", "好的呀", "行吧", "嗯嗯", "还行", "好滴"])
+def test_a_yes_with_a_particle_after_it_is_a_yes(said: str) -> None:
+    assert UNDERSTANDING.understand(said).has_intent("affirm")
+
+
+@pytest.mark.parametrize("said", ["可以吗", "好吗", "行么"])
+def test_a_question_ending_is_no_particle(said: str) -> None:
+    assert not UNDERSTANDING.understand(said).has_intent("affirm")
+
+
+@pytest.mark.parametrize("said", ["都可以", "都行", "随便", "无所谓"])
+def test_no_preference_at_a_choice_skips_the_question(said: str) -> None:
+    from bot.engine.flows import UNKNOWN_OPTION
+
+    goal = CONTENT.flows["survey"].options["goal"]
+    assert goal.choose(UNDERSTANDING.normalize(said)) == UNKNOWN_OPTION
+    assert goal.choose(UNDERSTANDING.normalize("随便看看")) == "随便看看"  # an option's own words come first

@@ -26,7 +26,7 @@ class _Segmenter:
         self._costs: dict[str, float | None] = {}
         self._unknown = self._log_total = 0.0
         self._minor: frozenset[str] | None = None
-        self._adverbs: frozenset[str] | None = None
+        self._single: dict[bytes, frozenset[str]] = {}
 
     def _ready(self) -> jieba.Tokenizer:
         if self._tokenizer is None:
@@ -85,11 +85,16 @@ class _Segmenter:
 
     def adverbs(self) -> frozenset[str]:
         """One-character words jieba's dictionary tags as adverbs (又, 也, 还, 越): grammar, never a typo."""
-        if self._adverbs is None:
+        return self.single(b"d")
+
+    def single(self, tag: bytes) -> frozenset[str]:
+        """The one-character words jieba's dictionary gives this part-of-speech tag (d adverbs, y modal particles)."""
+        found = self._single.get(tag)
+        if found is None:
             with self._lock, self._ready().get_dict_file() as lines:
-                tagged = (parts for parts in map(bytes.split, lines) if len(parts) == 3 and parts[2] == b"d")
-                self._adverbs = frozenset(w for w in (parts[0].decode("utf-8") for parts in tagged) if len(w) == 1)
-        return self._adverbs
+                tagged = (parts for parts in map(bytes.split, lines) if len(parts) == 3 and parts[2] == tag)
+                found = self._single[tag] = frozenset(w for w in (p[0].decode("utf-8") for p in tagged) if len(w) == 1)
+        return found
 
     def frequency(self, word: str) -> int:
         """How common a word is in the language (jieba's dictionary, with the added words)."""
