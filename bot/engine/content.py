@@ -23,6 +23,7 @@ from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
 from bot.understanding.knowledge import assemble_knowledge
 from bot.understanding.matcher import Understanding
+from bot.understanding.names import topic_words
 from bot.understanding.phrases import BUILTIN_NEGATIONS, Phrases
 
 __all__ = ["DEFAULT_PERSONA", "Content", "build_content", "content_version", "load_content"]
@@ -79,8 +80,11 @@ def build_content(draft: Draft) -> Content:
     understanding = Understanding(knowledge)
     language = knowledge.language
     phrases = Phrases(understanding.normalize, language.negations or BUILTIN_NEGATIONS, language.filler)
+    survey_words = [w for q in codebook.questions.values() for o in q.options.values()
+                    for w in (o.label, *o.answers, *o.mentions)]
+    topics = topic_words(knowledge, survey_words, understanding.normalize)
     compiled = {name: CompiledFlow(name, spec, understanding.normalize, codebook, understanding.understand,
-                                   phrases)
+                                   phrases, topics)
                 for name, (spec, _) in flows.items()}
     return Content(
         root=root,

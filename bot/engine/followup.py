@@ -127,7 +127,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     in_view = _later(session, "product", "topic")  # 多少钱 right after a recommendation: that product's
     if named is None and result.has_intent("ask_price"):  # 防晒多少钱: prices are the products', one is a 防晒
         topic = str(recent(session, "topic") or "")
-        words = result.words or ((_topic_word(understanding, topic),)
+        words = result.words or ((topic_word(understanding, topic),)
                                  if topic in understanding.faq_by_id and not in_view else ())
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒
             holder = product_names(understanding).only_holder(word)
@@ -158,7 +158,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         anchors.append((product.name, f"商品 {product.id}", ""))
     entry = understanding.faq_by_id.get(str(recent(session, "topic") or ""))
     if entry is not None:
-        anchors.append((_topic_word(understanding, entry.id), f"话题 {entry.id}", entry.id))
+        anchors.append((topic_word(understanding, entry.id), f"话题 {entry.id}", entry.id))
     for anchor, about, answered in anchors:
         combined = understanding.understand(anchor + result.normalized)
         if combined.decision is not Decision.ANSWER:
@@ -270,7 +270,7 @@ def _adds_to(understanding: Understanding, entry_id: str, result: Result) -> boo
     return False
 
 
-def _topic_word(understanding: Understanding, entry_id: str) -> str:
+def topic_word(understanding: Understanding, entry_id: str) -> str:
     """What an FAQ entry is about, to read a short follow-up with: the word most of its phrasings use (积分 for
     积分会过期吗, so 怎么用 reads as 积分怎么用, not as 积分过期怎么用), or the shortest keyword holding it when
     it is one character (a醇); its first keyword if no word is shared."""

@@ -9,7 +9,7 @@ synchronously, so no two customers ever interleave on it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from transitions import EventData, Machine
@@ -22,7 +22,7 @@ from bot.engine.session import Session
 from bot.profile.codebook import Codebook
 from bot.profile.model import Profile
 from bot.understanding.matcher import Decision, Result
-from bot.understanding.names import mostly, name_in, surname_in
+from bot.understanding.names import mostly, name_in, surname_in, told_name
 from bot.understanding.normalize import Normalizer
 from bot.understanding.phrases import Phrases
 
@@ -74,8 +74,10 @@ def said_value(text: str) -> str:
 
 class CompiledFlow:
     def __init__(self, name: str, spec: FlowFile, normalize: Normalizer, codebook: Codebook,
-                 understand: Callable[[str], Result] | None = None, phrases: Phrases | None = None) -> None:
+                 understand: Callable[[str], Result] | None = None, phrases: Phrases | None = None,
+                 topics: Iterable[str] = ()) -> None:
         self.name = name
+        self.topics = list(topics)  # the knowledge's own words (names.topic_words): a reply made of them is no name
         self.spec = spec
         self.normalize = normalize
         self.understand = understand
@@ -193,11 +195,14 @@ class CompiledFlow:
             # the flow's own keywords (精简, 抹抹, 步骤): a reply mostly made of them answers one of its questions
             vocabulary = [w for w in (normalize(k) for st in self.spec.states.values() for r in st.on
                                       for k in r.keyword or ()) if w]
+            topics = self.topics
 
             def by_name(event: EventData) -> bool:
                 step: Step = event.kwargs["step"]
                 if step.result is None or understand is None or mostly(vocabulary, step.text):
                     return False
+                if mostly(topics, step.text) and not told_name(step.result, understand):
+                    return False  # 毛孔大, 敏感肌 容易红, 保湿水: her skin or a product (叫我糖糖 is told, though)
                 surname = surname_in(step.result)
                 step.value = (step.by_surname(surname) if surname else None) or name_in(step.result, understand)
                 if step.value:

@@ -1,7 +1,8 @@
 """How a reply is read inside a flow state: ambiguous, a free answer, or a question of its own.
 
-- Ambiguous: the two best intents tie and the state's rules send them different ways (嗯 is an example
-  of affirm and of cold: yes, or a shrug?). The state's question is asked again, lighter.
+- Ambiguous: the two best intents tie and the state's rules send them different ways (yes or no?). The
+  state's question is asked again, lighter. Not a yes that is also lukewarm (嗯, 还行: examples of affirm and of
+  cold): asked 问你三个小问题可以吗, that is a yes (QA round 6).
 - A free answer: the state has a catch-all rule (`any`) — it asked an open question. A statement there
   is the answer, even if it shares words with an FAQ (步骤党，水乳精华防晒一个不落 is not about sunscreen).
 - A question: a question kind (多久, 怎么), a question ending (吗) or a question mark. A clear question is
@@ -17,6 +18,7 @@ from bot.engine.session import Session
 from bot.understanding.matcher import Decision, Result
 
 TIE = 1.0  # intent scores this close are a tie
+LUKEWARM_YES = {"affirm", "cold"}  # a reply that is an example of both is a yes, said without enthusiasm
 ENTERED = "entered"  # session.context: the state the flow last entered, with the turn it was entered on
 ANSWERED = ("topic", "product")  # session.context: an FAQ answered, a product's own answer given (with their turn)
 
@@ -30,8 +32,8 @@ def ambiguous(state: State | None, result: Result) -> tuple[str, str] | None:
     if state is None or len(result.intents) < 2:
         return None
     (first, first_score), (second, second_score) = result.intents[:2]
-    if first_score - second_score > TIE:
-        return None
+    if first_score - second_score > TIE or {first, second} == LUKEWARM_YES:
+        return None  # 嗯, 还行 to 可以吗: a lukewarm yes is still a yes (a state's yes rule comes before its cold one)
     found = [next((i for i, rule in enumerate(state.on) if rule.intent and name in rule.intent), None)
              for name in (first, second)]
     if None in found or found[0] == found[1]:

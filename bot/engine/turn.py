@@ -19,6 +19,7 @@ from bot.engine import (
     recall,
     replies,
     sales,
+    situation,
     suggestion,
     survey,
     told,
@@ -145,7 +146,7 @@ class TurnRun:
                 result = readings[text] = understanding.understand(text)
             return result
 
-        results = engaged([told.as_told(ctx, understand(piece))
+        results = engaged([situation.read(ctx, told.as_told(ctx, understand(piece)))  # 没收到啊 about the coupon
                            for piece in pieces(texts, understand, understanding.has_intents, self.introduced)])
         self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)

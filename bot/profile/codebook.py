@@ -68,11 +68,12 @@ class Question(Strict):
 
 class CodebookFile(Strict):
     unknown: list[str] = []
+    no_preference: list[str] = []  # 都可以, 随便 at a choice: no option preferred, the question is skipped like unknown
     others: list[str] = []  # other people (老公, 我妈): what is said about them is not her answer
     questions: dict[str, Question] = {}
     groups: dict[str, list[str]] = {}
 
-    _unknown = field_validator("unknown", "others", mode="before")(_listed)
+    _unknown = field_validator("unknown", "no_preference", "others", mode="before")(_listed)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Codebook:
     def __init__(self, spec: CodebookFile) -> None:
         self.spec = spec
         self.questions = spec.questions
-        self.unknown = list(spec.unknown)
+        self.unknown = [*spec.unknown, *spec.no_preference]  # both skip the question (recorded as "?")
         self.others = list(spec.others)
         self.tags: dict[str, TagInfo] = {}
         for qid, question in spec.questions.items():

@@ -18,8 +18,11 @@ LONGEST = 4
 
 class Corrector:
     def __init__(self, words: Iterable[str], sounds: Sounds, frequency: Callable[[str], int],
-                 canonical: dict[str, str] | None = None, grammar: Iterable[str] = ()) -> None:
+                 canonical: dict[str, str] | None = None, grammar: Iterable[str] = (),
+                 adverbs: Iterable[str] = ()) -> None:
         canonical = canonical or {}
+        # one-character adverbs (又, 也, 越): plain Chinese that a skin word may sound like (脸又红 / 脸油)
+        self.adverbs = frozenset(adverbs)
         # one-character question cues and fillers (能, 吗): a dictionary word that ends or starts with one is
         # also a boundary there, so 敏感机能用 (敏感 + 机能 + 用) can be heard as 敏感肌 + 能用
         self.edges = frozenset(g for g in grammar if len(g) == 1)
@@ -85,9 +88,16 @@ class Corrector:
             if found is None:
                 continue
             word, meant = found
-            if any(a != b and a in self.edges for a, b in zip(typed, word, strict=True)):
-                continue  # 脸有点红 is not 脸油: a cue or filler typed (有, 能) is that word, not a typo
+            if any(a != b and (a in self.edges or a in self.adverbs or _framing(text, a, i, length))
+                   for a, b in zip(typed, word, strict=True)):
+                continue  # 脸有点红, 脸又红 are not 脸油: a cue, filler or adverb typed (有, 能, 又) is that word
             differ = sum(a != b for a, b in zip(typed, word, strict=True))
             if differ * 2 <= length and self.frequency(typed) * 2 < max(2, self.frequency(word)):
                 return typed, meant
         return text[i], text[i]
+
+
+def _framing(text: str, char: str, start: int, length: int) -> bool:
+    """The character frames one character twice (X红X痒: 又红又痒, 越用越干, 边走边看): a pattern, not a typo."""
+    at = text.find(char, start, start + length)
+    return (at >= 2 and text[at - 2] == char) or (at + 2 < len(text) and text[at + 2] == char)

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from bot.understanding.knowledge import Knowledge
 from bot.understanding.normalize import Normalizer
+from bot.understanding.segment import SEGMENTER
 
 
 @dataclass
@@ -25,6 +26,7 @@ class IntentIndex:
     keywords: ahocorasick.Automaton | None
     unless: dict[str, tuple[str, ...]]  # intent → words that cancel its keywords
     smalltalk: frozenset[str] = frozenset()  # the intents marked `smalltalk: true`
+    particles: str = ""  # sentence-final particles that change no answer (可以吧 is 可以); question endings are not
 
     @classmethod
     def build(cls, knowledge: Knowledge, normalize: Normalizer) -> IntentIndex:
@@ -53,13 +55,16 @@ class IntentIndex:
         if any_keyword:
             automaton.make_automaton()
         smalltalk = frozenset(name for name, intent in knowledge.intents.items() if intent.smalltalk)
-        return cls(exact, examples, owners, automaton if any_keyword else None, unless, smalltalk)
+        endings = {normalize(e) for e in knowledge.language.question_endings}
+        particles = "".join(sorted(SEGMENTER.single(b"y") - endings))  # 吧, 呀, 啦; not 吗, 么, 嘛
+        return cls(exact, examples, owners, automaton if any_keyword else None, unless, smalltalk, particles)
 
     def detect(self, query: str, threshold: float) -> list[tuple[str, float]]:
         if not query:
             return []
         scores: dict[str, float] = {}
-        for name in self.exact.get(query, ()):
+        bare = query.rstrip(self.particles) if query not in self.exact else query
+        for name in self.exact.get(query, ()) or self.exact.get(bare, ()):
             scores[name] = 100.0  # 嗯 is an example of affirm (嗯嗯) and of cold: both, and the flow decides
         if self.keywords is not None:
             for _, (word, name) in self.keywords.iter(query):

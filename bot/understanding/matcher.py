@@ -72,7 +72,7 @@ class Understanding:
             self.analyze.known = frozenset(words)
             words.update(w for group in knowledge.language.synonyms for w in group)
             self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
-                                       self.analyze.canonical, self.analyze.grammar)
+                                       self.analyze.canonical, self.analyze.grammar, SEGMENTER.adverbs())
             self.intents = IntentIndex.build(knowledge, self.normalize)
             self.product_answers = Index(self._product_documents(), FACTORS)
             self._product_positions: dict[str, frozenset[int]] = {}

@@ -21,8 +21,10 @@ import re
 from collections.abc import Callable, Iterable
 
 from bot.understanding.analysis import NEGATED
+from bot.understanding.knowledge import Knowledge
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.normalize import clauses
+from bot.understanding.segment import SEGMENTER
 
 LONGEST = 8  # characters: 小雨, 阿美, Lily, 王女士 — a sentence is not a name
 _POLITE = r"(?:你|您)?(?:可以|就|直接|随便|以后|以后就)*"
@@ -64,7 +66,7 @@ def name_in(result: Result, understand: Callable[[str], Result]) -> str | None:
     told = framed is not None and _TOLD.match(text) is not None
     if inner.intents or inner.question or (not told and _talks_about(inner)):
         return None  # 我是敏感肌, 叫我好的: framed, but no name inside (叫我宝宝 is one: she said "call me")
-    if not _all_named(inner, name):
+    if not _all_named(inner, name) or (not told and _a_sentence(inner)):
         return None  # 但是我不懂护肤, 你猜, 还没想好: a sentence (filler words, a negation), not a name
     return _original(result.text, name)
 
@@ -118,6 +120,22 @@ def mostly(vocabulary: Iterable[str], text: str) -> bool:
             covered[start:start + len(word)] = [True] * len(word)
             start = text.find(word, start + 1)
     return bool(text) and 2 * sum(covered) >= len(text)
+
+
+def topic_words(knowledge: Knowledge, survey_words: Iterable[str], normalize: Callable[[str], str]) -> list[str]:
+    """What the knowledge base talks about, in words of two characters or more: its FAQ keywords, its products'
+    names and what they fit, and the survey's own words (the codebook's options and mentions, `survey_words`).
+    A reply mostly made of them (敏感肌 容易红, 毛孔大, 保湿水) answers about her skin or asks for a product: it is
+    no name, whatever the FAQ makes of it."""
+    phrases = [*(k for entry in knowledge.faq for k in entry.keywords),
+               *(w for product in knowledge.products for w in (product.name, *product.fits)), *survey_words]
+    return sorted({w for w in map(normalize, phrases) if len(w) >= 2}, key=len, reverse=True)
+
+
+def _a_sentence(reading: Result) -> bool:
+    """An adverb between two words (脸 又 红, 皮肤 很 干): a statement about something, not a name."""
+    adverbs = SEGMENTER.adverbs()
+    return any(word in adverbs for word in reading.words[1:-1])
 
 
 def _all_named(reading: Result, name: str) -> bool:

@@ -26,6 +26,7 @@ class _Segmenter:
         self._costs: dict[str, float | None] = {}
         self._unknown = self._log_total = 0.0
         self._minor: frozenset[str] | None = None
+        self._tagged: dict[bytes, frozenset[str]] = {}
 
     def _ready(self) -> jieba.Tokenizer:
         if self._tokenizer is None:
@@ -81,6 +82,27 @@ class _Segmenter:
                                 found.add(word)
                 self._minor = frozenset(found)
         return self._minor
+
+    def adverbs(self) -> frozenset[str]:
+        """One-character words jieba's dictionary tags as adverbs (又, 也, 还, 越): grammar, never a typo."""
+        return self.single(b"d")
+
+    def single(self, tag: bytes) -> frozenset[str]:
+        """The one-character words jieba's dictionary gives this part-of-speech tag (d adverbs, y modal particles)."""
+        return frozenset(word for word in self.tagged(tag) if len(word) == 1)
+
+    def places(self) -> frozenset[str]:
+        """Words jieba's dictionary tags as place names (新疆, 北京, 香港)."""
+        return self.tagged(b"ns")
+
+    def tagged(self, tag: bytes) -> frozenset[str]:
+        """The words jieba's dictionary gives this part-of-speech tag. Read once per tag."""
+        found = self._tagged.get(tag)
+        if found is None:
+            with self._lock, self._ready().get_dict_file() as lines:
+                tagged = (parts for parts in map(bytes.split, lines) if len(parts) == 3 and parts[2] == tag)
+                found = self._tagged[tag] = frozenset(parts[0].decode("utf-8") for parts in tagged)
+        return found
 
     def frequency(self, word: str) -> int:
         """How common a word is in the language (jieba's dictionary, with the added words)."""
