@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.content.location import locate_content
-from bot.content.source import ContentError
+from bot.content.source import ContentError, Problem
 from bot.conversation import Outbound
 from bot.engine.content import Content, load_content
 from bot.engine.library import Library
@@ -52,7 +52,7 @@ def _report(error: ContentError, root: Path, out: TextIO | None = None) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from bot.tools.checking import check_all
+    from bot.tools.checking import check_all, comma_warnings
 
     if args.folder:  # `siyu check DIR`, the same as `siyu check --content DIR`
         if args.content and Path(args.content).resolve() != Path(args.folder).resolve():
@@ -63,10 +63,12 @@ def check(args: argparse.Namespace) -> int:
     root = _content_dir(args)
     if root is None:
         return 1
+    warnings = comma_warnings(root)
     try:
         content, groups = check_all(root, os.environ.get("SIYU_PERSONA") or None)
     except ContentError as error:  # the report is what was asked for: stdout, so `siyu check | less` shows it
         _report(error, root, sys.stdout)
+        _comma_warnings(warnings)
         return 1
     knowledge = content.understanding.knowledge
     states = sum(len(f.spec.states) for f in content.flows.values())
@@ -84,7 +86,15 @@ def check(args: argparse.Namespace) -> int:
     else:
         print("   群审核: 没有 knowledge/moderation.yaml，客户群消息不审核")
     _faq_warnings(content)
+    _comma_warnings(warnings)
     return 0
+
+
+def _comma_warnings(warnings: list[Problem]) -> None:
+    if warnings:
+        print(f"   提醒: {len(warnings)} 处问法/例句里有全角逗号（不影响加载）")
+        for warning in warnings:
+            print(warning)
 
 
 def _faq_warnings(content: Content) -> None:
