@@ -196,13 +196,12 @@ def diagram(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from bot.understanding.evaluation import LabelledSet, labelled_sets
+    from bot.understanding.evaluation import SET_MEANINGS, LabelledSet, labelled_sets
     from bot.understanding.evaluation import evaluate as run_eval
 
     content = _load(args)
     if content is None:
         return 1
-    print(f"内容目录: {content.root}")
     sets = [("labelled", Path(args.labelled))] if args.labelled else labelled_sets(content.root)
     if not sets:
         print(f"找不到标注集 {content.root / 'knowledge' / 'tests'}/eval.yaml；用 --set 指定", file=sys.stderr)
@@ -217,7 +216,7 @@ def evaluate(args: argparse.Namespace) -> int:
             print(f"{path}: 标注集格式不对 ({error})", file=sys.stderr)
             return 1
         report = run_eval(content.understanding.understand, labelled)
-        print(f"\n[{name}] {path}")
+        print(f"\n[{name}] {SET_MEANINGS.get(name, '')}（{path}）")
         print(report.table())
         if args.failures and name in BLIND_SETS:
             print(f"  （{name} 是盲测集：只看总数，不列句子——这些句子不能写进 FAQ，否则它就量不出真实顾客的说法了）")
