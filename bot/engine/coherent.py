@@ -10,13 +10,14 @@ piece by piece) is tidied once, at the end of the turn:
 - an answer said word for word on the turn before is not said again: the persona's `faq.again` says it is above
   when nothing else is said this turn, `faq.above` when something is (without `faq.above` it is left out);
   `faq.again` is never said two turns in a row (asked a third time, the answer itself is said).
+  An upset customer (人呢, 气死了 this turn) is never pointed back: the answer is said (engine/again.py).
 The texts said are remembered for the next turn (session.context `said`).
 """
 
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import suggestion
+from bot.engine import again, suggestion
 from bot.engine.followup import recent, remember
 from bot.engine.replies import AGAIN_SAID, said_again_last_turn
 from bot.engine.turn_context import TurnContext
@@ -81,7 +82,13 @@ def _not_again(ctx: TurnContext) -> None:
     """The answers given word for word on the turn before are said, once, to be above, not sent again."""
     previous = recent(ctx.session, SAID, within=1) or []
     messages = ctx.reply.messages
-    repeated = [number for number, message in enumerate(messages) if _answer(message) and message.text in previous]
+    if again.upset(ctx):  # an upset customer is never pointed back up the chat
+        _answer_instead_of_again(ctx)
+        if any(_answer(message) and message.text in previous for message in messages):
+            ctx.why.append("她着急了（人呢、生气）：不说“上面说过”，回答照说")
+        return
+    repeated = [number for number, message in enumerate(messages) if _answer(message) and message.text in previous
+                and not again.said_on_purpose(ctx, message.label)]
     if not repeated:
         return
     alone = len(repeated) == len(messages)
@@ -99,3 +106,17 @@ def _not_again(ctx: TurnContext) -> None:
     elif alone:
         return  # nothing to say instead: better the answer again than silence
     messages[:] = kept
+
+
+def _answer_instead_of_again(ctx: TurnContext) -> None:
+    """`faq.again` said before the turn turned out upset (快递到底到哪了 | 人呢): the answer it pointed to instead."""
+    messages = ctx.reply.messages
+    entry = ctx.content.understanding.faq_by_id.get(str(recent(ctx.session, AGAIN_SAID, within=0) or ""))
+    for number, message in enumerate(messages):
+        if message.label.startswith(AGAIN) and not message.label.startswith(again.ANGRY):
+            if entry is None or not entry.answer:
+                messages[number] = Outbound(text="", label="")
+            else:
+                messages[number] = Outbound(text=entry.answer, label=f"faq:{entry.id}")
+                ctx.why.append(f"这一轮她着急了：不说“就是上面这条”，把 FAQ {entry.id} 的回答再说一遍")
+    messages[:] = [m for m in messages if m.text or m.attachment]
