@@ -65,6 +65,7 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
         messages[:] = [m for m in messages if not lost(m)]
     elif len(missed) > 1:  # 不是 + her question in other words, still not understood: the fallback, not "say it again"
         messages[:] = [m for m in missed if m.label != "suggest.no"][:1] or missed[:1]
+    _one_answer_per_entry(ctx)
     _not_again(ctx)
     twice = [number for number, message in enumerate(messages)
              if message.text and any(message.text == earlier.text for earlier in messages[:number])]
@@ -76,6 +77,32 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
         dropped = [m.label for m in before if all(m is not kept for kept in messages)]
         ctx.why.append(f"一轮只说一件事：不说 {'、'.join(dropped)}")
     remember(ctx.session, SAID, [m.text for m in messages if m.text])
+
+
+def _entry_of(ctx: TurnContext, label: str) -> str | None:
+    """The FAQ entry a message answers: faq:<id>, or the persona key of an entry with two wordings (answer_key)."""
+    if label.startswith("faq:"):
+        return label[4:]
+    for entry in ctx.content.understanding.knowledge.faq:
+        if entry.answer_key and (label == entry.answer_key or label.startswith(entry.answer_key + ".")):
+            return entry.id
+    return None
+
+
+def _one_answer_per_entry(ctx: TurnContext) -> None:
+    """瓶子碎了 | 漏了一地 | 怎么办: the damage answer once, not in both its wordings (one problem, told thrice)."""
+    messages = ctx.reply.messages
+    seen: set[str] = set()
+    kept: list[Outbound] = []
+    for message in messages:
+        entry = _entry_of(ctx, message.label) if message.label.startswith("faq") else None
+        if entry is not None and entry in seen:
+            ctx.why.append(f"FAQ {entry} 这一轮已经回答过：只说一次")
+            continue
+        if entry is not None:
+            seen.add(entry)
+        kept.append(message)
+    messages[:] = kept
 
 
 def _not_again(ctx: TurnContext) -> None:
