@@ -93,3 +93,42 @@ def test_a_moderation_phrase_with_a_comma_is_not_a_typo(content: Path) -> None:
 def test_a_list_comma_typed_as_a_dunhao_is_reported_too(content: Path) -> None:
     problems = problems_after(content, "knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [包邮、运费,")
     assert len(problems) == 1 and problems[0].startswith("knowledge/faq.yaml:27:16:") and "顿号「、」" in problems[0]
+
+
+def _check(content: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where", "split"),
+    [
+        ("knowledge/faq.yaml", "questions: [包邮吗, 运费多少,", "questions: [包邮吗，运费谁出, 运费多少,",
+         "knowledge/faq.yaml:26:17: questions: “包邮吗，运费谁出”", "[包邮吗, 运费谁出]"),
+        ("knowledge/intents.yaml", "examples: [好, 好的,", "examples: [好, 好的，可以,",
+         "knowledge/intents.yaml:7:19: examples: “好的，可以”", "[好的, 可以]"),
+    ],
+)
+def test_a_full_width_comma_in_questions_or_examples_is_a_warning_with_file_line_and_a_hint(
+        content: Path, file: str, old: str, new: str, where: str, split: str) -> None:
+    """QA round 6: `questions: [怎么退货，运费谁出]` silently made one question nobody asks. A question may be one
+    sentence with a comma, so it is a warning (the content loads), saying how to split it or keep it."""
+    edit(content, file, old, new)
+    result = _check(content)
+    assert result.returncode == 0, result.stdout
+    line = next(line for line in result.stdout.splitlines() if line.startswith(where))
+    assert "全角逗号「，」" in line and f"用半角逗号 , 分开：{split}" in line and "加上引号" in line
+    assert "提醒: 1 处问法/例句里有全角逗号（不影响加载）" in result.stdout
+
+
+def test_a_quoted_question_with_a_comma_is_not_warned_about(content: Path) -> None:
+    edit(content, "knowledge/faq.yaml", "questions: [包邮吗, 运费多少,", "questions: [\"我在新疆，包邮吗\", 运费多少,")
+    result = _check(content)
+    assert result.returncode == 0 and "全角逗号" not in result.stdout, result.stdout
+
+
+def test_the_comma_warning_is_shown_also_when_the_check_fails(content: Path) -> None:
+    edit(content, "knowledge/faq.yaml", "questions: [包邮吗, 运费多少,", "questions: [包邮吗，运费谁出, 运费多少,")
+    edit(content, "knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [包邮，运费,")
+    result = _check(content)
+    assert result.returncode == 1
+    assert "knowledge/faq.yaml:26:17: questions: “包邮吗，运费谁出”" in result.stdout

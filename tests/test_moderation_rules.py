@@ -337,3 +337,25 @@ def test_what_the_blind_set_showed(detector: Detector, text: str, category: str)
                                   "笑死 不要脸的是我家猫"])
 def test_everyday_lines_near_those_words_stay_fine(detector: Detector, text: str) -> None:
     assert not detector.judge_text(text).violation, detector.judge_text(text).explain()
+
+
+@pytest.mark.parametrize(("text", "quoted"), [
+    ("ｗｘ：ｄａｉｇｏｕ８８", "ｗｘ：ｄａｉｇｏｕ８８"),  # full-width; daigou is also the pinyin of 代购 (QA round 6)
+    ("微信 mei mei 66", "微信 mei mei 66"),
+    ("vx: daigou88 正品保证", "vx: daigou88"),
+    ("薇 daigou66", "薇 daigou66"),
+    ("V：shuadan2024", "V：shuadan2024"),  # shuadan → 刷单 must not eat the id
+    ("daigou88同微", "daigou88同微"),
+])
+def test_an_id_written_in_pinyin_after_a_wechat_marker_is_a_contact_id(detector: Detector, text: str,
+                                                                        quoted: str) -> None:
+    verdict = detector.judge_text(text)
+    assert verdict.violation and verdict.rule == "contact_id", verdict.explain()
+    handle = next(e for e in verdict.evidence if e.rule == "contact_id")
+    assert handle.original == quoted, handle
+
+
+@pytest.mark.parametrize("text", ["我在微信上daigou买的，是正品吗", "微信支付 weixinzhifu 可以用吗", "qq音乐 xiaoyu 的歌好听",
+                                  "加了代购的微信", "微信 代购88 元一瓶太贵了"])
+def test_pinyin_near_a_marker_that_is_no_id_stays_fine(detector: Detector, text: str) -> None:
+    assert not detector.judge_text(text).violation, detector.judge_text(text).explain()

@@ -93,6 +93,23 @@ def empty_file(required: list[str]) -> str:
     return f"文件是空的{needs}"
 
 
+def not_utf8(file: str) -> str:
+    """A content file saved in another encoding (GBK from an old editor, a Word document renamed .yaml)."""
+    return (f"文件不是 UTF-8 编码，从这一行起读不懂：用记事本或 VS Code 打开 {file}，“另存为”时编码选 UTF-8，"
+            "再运行 siyu check")
+
+
+def unreadable(error: OSError) -> str:
+    """A content file the bot cannot open, in words that say what to do about it."""
+    if isinstance(error, PermissionError):
+        return "没有权限读这个文件：请管理员给运行机器人的账号加上读权限（如 chmod a+r 这个文件），再运行 siyu check"
+    if isinstance(error, IsADirectoryError):
+        return "这里应该是一个文件，现在是一个文件夹：把文件夹改名或挪走，放回这个文件"
+    if isinstance(error, FileNotFoundError):
+        return "找不到这个文件（刚被删掉或改名了？）：放回这个文件，再运行 siyu check"
+    return f"读不了这个文件（{error.strerror or error}）：检查文件还在不在、磁盘是否正常，再运行 siyu check"
+
+
 def _choices(expected: str) -> str:
     """pydantic's "'a', 'b' or 'c'" as a / b / c."""
     return " / ".join(part.strip(" '\"") for part in re.split(r",| or ", expected) if part.strip(" '\""))

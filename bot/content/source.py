@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.content.fields import describe, fields_at
-from bot.content.messages import empty_file, explain
+from bot.content.messages import empty_file, explain, not_utf8, unreadable
 from bot.content.schema import Strict
 from bot.content.suggest import one_of
 from bot.content.typos import colon_problems, comma_problems, syntax_colon
@@ -140,12 +140,22 @@ def _error_mark(error: yaml.MarkedYAMLError) -> yaml.Mark | None:
     return error.problem_mark or error.context_mark
 
 
+def read_text(path: Path, file: str) -> str:
+    """The text of a content file; one that cannot be read is a Problem saying which file and what to do."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ContentError([Problem(file, 1, 1, unreadable(error))]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ContentError([Problem(file, line, 1, not_utf8(file))]) from None
+
+
 def load_document(path: Path, display: str | None = None) -> Document:
     file = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ContentError([Problem(file, 1, 1, "文件不是 UTF-8 编码：用编辑器另存为 UTF-8")]) from None
+    text = read_text(path, file)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:

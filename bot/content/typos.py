@@ -50,6 +50,27 @@ def comma_problems(node: yaml.Node) -> list[Spot]:
     return problems
 
 
+# lists of whole sentences: a comma may belong to one (我在新疆，包邮吗), so a full-width one is only a warning
+SENTENCE_LISTS = {"questions": "问法", "examples": "例句"}
+
+
+def phrase_comma_warnings(node: yaml.Node) -> list[Spot]:
+    """Unquoted items of a [flow list] of questions or examples that hold a full-width comma: `[怎么退货，运费谁出]`
+    is one question nobody asks, unless the operator meant one sentence (then quotes silence the warning)."""
+    warnings = []
+    for key, value in _keyed(node, ""):
+        if key in SENTENCE_LISTS and isinstance(value, yaml.SequenceNode) and value.flow_style:
+            for item in value.value:
+                if isinstance(item, yaml.ScalarNode) and not item.style and "，" in item.value:
+                    parts = ", ".join(part.strip() for part in item.value.split("，") if part.strip())
+                    said = SENTENCE_LISTS[key]
+                    warnings.append((item.start_mark.line + 1, item.start_mark.column + 1,
+                                     f"{key}: “{item.value}” 里有全角逗号「，」，机器人会把它当成一整句{said}。"
+                                     f"想写成几句就用半角逗号 , 分开：[{parts}]；本来就是一句话的话给它加上引号："
+                                     f"\"{item.value}\"，这条提醒就不会再出现（只是提醒，内容照常加载）"))
+    return warnings
+
+
 def colon_problems(node: yaml.Node, text: str, fields: frozenset[str]) -> list[Spot]:
     """Plain text that starts a line with a known field name and a full-width colon: `- answer：好的`."""
     problems = []

@@ -177,11 +177,17 @@ class Asked:
         return True
 
 
-def answered_before(earlier: list[Result], result: Result) -> bool:
+def answered_before(earlier: list[Result], result: Result, near_miss: float = 100.0) -> bool:
     """包邮吗 + 几天能到 + 运费多少: a piece whose FAQ answer an earlier piece of the burst already got is not
-    answered a second time in the same turn."""
+    answered a second time in the same turn. 瓶子碎了 + 漏了一地: a piece that asks nothing of its own and reads
+    nearly as well (`near_miss`, matching.yaml) as an answer already given tells the same problem again — one
+    answer per problem, even when another entry (missing_item: 漏发) scores a little higher for it."""
     given = {faq for before in earlier if before.decision is Decision.ANSWER for faq in before.answers}
-    return result.decision is Decision.ANSWER and bool(result.answers) and set(result.answers) <= given
+    if result.decision is not Decision.ANSWER or not result.answers or not given:
+        return False
+    if set(result.answers) <= given:
+        return True
+    return not result.question and any(c.entry in given and c.score >= near_miss for c in result.candidates)
 
 
 def says_again(before: Result, result: Result) -> bool:

@@ -10,13 +10,14 @@ piece by piece) is tidied once, at the end of the turn:
 - an answer said word for word on the turn before is not said again: the persona's `faq.again` says it is above
   when nothing else is said this turn, `faq.above` when something is (without `faq.above` it is left out);
   `faq.again` is never said two turns in a row (asked a third time, the answer itself is said).
+  An upset customer (人呢, 气死了 this turn) is never pointed back: the answer is said (engine/again.py).
 The texts said are remembered for the next turn (session.context `said`).
 """
 
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import suggestion
+from bot.engine import again, suggestion
 from bot.engine.followup import recent, remember
 from bot.engine.replies import AGAIN_SAID, said_again_last_turn
 from bot.engine.turn_context import TurnContext
@@ -65,6 +66,7 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
         messages[:] = [m for m in messages if not lost(m)]
     elif len(missed) > 1:  # 不是 + her question in other words, still not understood: the fallback, not "say it again"
         messages[:] = [m for m in missed if m.label != "suggest.no"][:1] or missed[:1]
+    _one_answer_per_entry(ctx)
     _not_again(ctx)
     twice = [number for number, message in enumerate(messages)
              if message.text and any(message.text == earlier.text for earlier in messages[:number])]
@@ -78,11 +80,43 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
     remember(ctx.session, SAID, [m.text for m in messages if m.text])
 
 
+def _entry_of(ctx: TurnContext, label: str) -> str | None:
+    """The FAQ entry a message answers: faq:<id>, or the persona key of an entry with two wordings (answer_key)."""
+    if label.startswith("faq:"):
+        return label[4:]
+    for entry in ctx.content.understanding.knowledge.faq:
+        if entry.answer_key and (label == entry.answer_key or label.startswith(entry.answer_key + ".")):
+            return entry.id
+    return None
+
+
+def _one_answer_per_entry(ctx: TurnContext) -> None:
+    """瓶子碎了 | 漏了一地 | 怎么办: the damage answer once, not in both its wordings (one problem, told thrice)."""
+    messages = ctx.reply.messages
+    seen: set[str] = set()
+    kept: list[Outbound] = []
+    for message in messages:
+        entry = _entry_of(ctx, message.label) if message.label.startswith("faq") else None
+        if entry is not None and entry in seen:
+            ctx.why.append(f"FAQ {entry} 这一轮已经回答过：只说一次")
+            continue
+        if entry is not None:
+            seen.add(entry)
+        kept.append(message)
+    messages[:] = kept
+
+
 def _not_again(ctx: TurnContext) -> None:
     """The answers given word for word on the turn before are said, once, to be above, not sent again."""
     previous = recent(ctx.session, SAID, within=1) or []
     messages = ctx.reply.messages
-    repeated = [number for number, message in enumerate(messages) if _answer(message) and message.text in previous]
+    if again.upset(ctx):  # an upset customer is never pointed back up the chat
+        _answer_instead_of_again(ctx)
+        if any(_answer(message) and message.text in previous for message in messages):
+            ctx.why.append("她着急了（人呢、生气）：不说“上面说过”，回答照说")
+        return
+    repeated = [number for number, message in enumerate(messages) if _answer(message) and message.text in previous
+                and not again.said_on_purpose(ctx, message.label)]
     if not repeated:
         return
     alone = len(repeated) == len(messages)
@@ -100,3 +134,17 @@ def _not_again(ctx: TurnContext) -> None:
     elif alone:
         return  # nothing to say instead: better the answer again than silence
     messages[:] = kept
+
+
+def _answer_instead_of_again(ctx: TurnContext) -> None:
+    """`faq.again` said before the turn turned out upset (快递到底到哪了 | 人呢): the answer it pointed to instead."""
+    messages = ctx.reply.messages
+    entry = ctx.content.understanding.faq_by_id.get(str(recent(ctx.session, AGAIN_SAID, within=0) or ""))
+    for number, message in enumerate(messages):
+        if message.label.startswith(AGAIN) and not message.label.startswith(again.ANGRY):
+            if entry is None or not entry.answer:
+                messages[number] = Outbound(text="", label="")
+            else:
+                messages[number] = Outbound(text=entry.answer, label=f"faq:{entry.id}")
+                ctx.why.append(f"这一轮她着急了：不说“就是上面这条”，把 FAQ {entry.id} 的回答再说一遍")
+    messages[:] = [m for m in messages if m.text or m.attachment]

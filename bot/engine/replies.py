@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.conversation import Outbound
+from bot.engine import again
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
@@ -28,8 +29,10 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     if _from_the_product(ctx, entry_id):
         return
     said = len(ctx.reply.messages)
-    if (asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
-            and ctx.persona.has("faq.again") and not said_again_last_turn(ctx.session)):
+    just_answered = asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
+    if just_answered and asked is not None and again.kindly(ctx, entry, asked):
+        pass  # upset, or she added something: not pointed back (engine/again.py)
+    elif just_answered and ctx.persona.has("faq.again") and not said_again_last_turn(ctx.session):
         ctx.say("faq.again")  # 发什么快递 → 能发顺丰吗: the one answer it has was just said; not word for word again
         remember(ctx.session, AGAIN_SAID, entry_id)
         ctx.why.append(f"FAQ {entry_id} 刚回答过：说“就是上面这条”，不再原样发一遍")

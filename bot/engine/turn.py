@@ -156,7 +156,7 @@ class TurnRun:
             if number and says_again(results[number - 1], result):
                 ctx.why.append(f"“{result.text}” 和前面一条说的一样：只回答一次")
                 continue
-            if answered_before(results[:number], result):
+            if answered_before(results[:number], result, ctx.content.understanding.thresholds.near_miss):
                 ctx.why.append(f"“{result.text}” 和前面一条问的是同一件事：只回答一次")
                 continue
             asked, fired = ctx.asked, len(ctx.session.fired)

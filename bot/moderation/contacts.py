@@ -16,6 +16,10 @@ from bot.moderation.text import Folded, TextNormalizer
 # a WeChat id starts with a letter (6-20 letters, digits, _ and -; the compact form keeps letters and digits);
 # a QQ number or a phone used as a WeChat id is 5-12 digits
 _ID = r"(?P<id>[a-z][a-z0-9]{5,19}|[0-9]{5,12})(?![a-z0-9])"
+_RAW_ID = re.compile(r"(?:[a-z][a-z0-9]{5,19}|[0-9]{5,12})(?![a-z0-9])")
+_RAW_ID_BEFORE = re.compile(r"(?<![a-z0-9])(?:[a-z][a-z0-9]{5,19}|[0-9]{5,12})$")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_RAW_REACH = 40  # characters of the original read beside a marker for an id
 _MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"0[1-9][0-9]{8,10}")
 _SERVICE = re.compile(r"[48]00[0-9]{7}")
@@ -44,24 +48,70 @@ class ContactHandles:
         if after:
             patterns.append(f"(?<![a-z0-9])(?P<id>[a-z][a-z0-9]{{5,19}}|[0-9]{{5,12}}){fill}(?:{after})")
         self._patterns = [re.compile(p) for p in patterns]
+        # the markers alone: the id beside them is read again as typed, before the pinyin variants
+        self._leads = [re.compile(f"(?:{markers})+{fill}")] + ([re.compile(f"(?:{solo})")] if solo else [])
+        self._trail = re.compile(f"{fill}(?:{after})") if after else None
 
     def find(self, folded: Folded) -> list[Evidence]:
         found: list[Evidence] = []
         seen: set[str] = set()
         for pattern in self._patterns:
             for match in pattern.finditer(folded.compact):
-                handle = match.group("id")
-                if handle in seen:
-                    continue
-                seen.add(handle)
                 first, last = folded.span(*match.span())
-                letters_only = not any(c.isdigit() for c in handle)
-                weight = self.spec.letters_only_weight if letters_only else self.spec.weight
-                note = "联系方式标记+账号"
-                how = folded.how(first, last)
-                found.append(Evidence(self.RULE, self.spec.category, weight, match.group(),
-                                      folded.original[first:last], f"{note}; {how}" if how else note, (first, last)))
+                self._add(found, seen, folded, match.group("id"), match.group(), first, last)
+        if not found:
+            self._pinyin_ids(folded, found, seen)
         return found
+
+    def _pinyin_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
+        """An id that the pinyin variants rewrote (ｗｘ：ｄａｉｇｏｕ８８ is 微信代购88 once normalised, no id left):
+        read beside the marker as typed, folded (full-width, case) but not rewritten."""
+        for lead in self._leads:
+            for match in lead.finditer(folded.compact):
+                start, end = folded.span(*match.span())
+                tail = _NOT_ALNUM.sub("", folded.folded[end:end + _RAW_REACH])
+                handle = _RAW_ID.match(tail)
+                if handle and not folded.compact.startswith(handle.group(), match.end()):
+                    last = self._original_end(folded, end, len(handle.group()))
+                    self._add(found, seen, folded, handle.group(), match.group() + handle.group(), start, last)
+        if self._trail is None:
+            return
+        for match in self._trail.finditer(folded.compact):
+            start, end = folded.span(*match.span())
+            head = _NOT_ALNUM.sub("", folded.folded[max(0, start - _RAW_REACH):start])
+            handle = _RAW_ID_BEFORE.search(head)
+            if handle and not folded.compact[:match.start()].endswith(handle.group()):
+                first = self._original_start(folded, start, len(handle.group()))
+                self._add(found, seen, folded, handle.group(), handle.group() + match.group(), first, end)
+
+    @staticmethod
+    def _original_end(folded: Folded, start: int, letters: int) -> int:
+        """Where, after `start` in the original, `letters` letters and digits have been read."""
+        for index in range(start, len(folded.folded)):
+            letters -= folded.folded[index].isalnum()
+            if letters == 0:
+                return index + 1
+        return len(folded.folded)
+
+    @staticmethod
+    def _original_start(folded: Folded, end: int, letters: int) -> int:
+        for index in range(end - 1, -1, -1):
+            letters -= folded.folded[index].isalnum()
+            if letters == 0:
+                return index
+        return 0
+
+    def _add(self, found: list[Evidence], seen: set[str], folded: Folded, handle: str, matched: str, first: int,
+             last: int) -> None:
+        if handle in seen:
+            return
+        seen.add(handle)
+        letters_only = not any(c.isdigit() for c in handle)
+        weight = self.spec.letters_only_weight if letters_only else self.spec.weight
+        note = "联系方式标记+账号"
+        how = folded.how(first, last)
+        found.append(Evidence(self.RULE, self.spec.category, weight, matched, folded.original[first:last],
+                              f"{note}; {how}" if how else note, (first, last)))
 
 
 class Invitations:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from bot.content.source import ContentError, Problem
+from bot.content.source import ContentError, Problem, read_text
 
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 _second = operator.itemgetter(1)
@@ -92,10 +92,7 @@ def sigmoid(x: float) -> float:
 
 def load_model(path: Path, display: str) -> NgramModel:
     """Read a model file; every malformed line is a problem at file:line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ContentError([Problem(display, 1, 1, "文件不是 UTF-8 编码：用编辑器另存为 UTF-8")]) from None
+    text = read_text(path, display)
     problems: list[Problem] = []
     weights: dict[str, float] = {}
     bias: float | None = None

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from bot.content.source import ContentError, Problem
+from bot.content.source import ContentError, Problem, read_text
 from bot.moderation.message import Evidence
 from bot.moderation.text import Folded, TextNormalizer
 
@@ -40,10 +40,7 @@ class LexiconLine(NamedTuple):
 def read_lexicon(path: Path, display: str) -> list[LexiconLine]:
     """A `word<TAB>category` file; blank lines and # comments are skipped. Tens of thousands of lines: kept
     to plain string operations."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ContentError([Problem(display, 1, 1, "文件不是 UTF-8 编码：用编辑器另存为 UTF-8")]) from None
+    text = read_text(path, display)
     lines: list[LexiconLine] = []
     problems: list[Problem] = []
     make = LexiconLine._make

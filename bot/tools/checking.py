@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from bot.content.source import ContentError, Problem
+from bot.content.typos import phrase_comma_warnings
 from bot.engine.content import Content, build_content
 from bot.engine.draft import read_draft
 from bot.groups.content import GroupContent, load_groups
@@ -27,3 +30,19 @@ def check_all(root: Path, persona: str | None = None) -> tuple[Content, GroupCon
     if problems:
         raise ContentError(problems, draft.note())
     return build_content(draft), groups
+
+
+def comma_warnings(root: Path) -> list[Problem]:
+    """Questions and examples that a full-width comma may have run together (a warning: the content loads).
+    A file that cannot be read or parsed is skipped: check_all reports it."""
+    warnings: list[Problem] = []
+    for folder in ("knowledge", "flows", "persona", "groups"):
+        for path in sorted((root / folder).glob("*.yaml")):
+            try:
+                node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if node is not None:
+                display = path.relative_to(root).as_posix()
+                warnings.extend(Problem(display, *spot) for spot in phrase_comma_warnings(node))
+    return warnings

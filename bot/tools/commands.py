@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.content.location import locate_content
-from bot.content.source import ContentError
+from bot.content.source import ContentError, Problem
 from bot.conversation import Outbound
 from bot.engine.content import Content, load_content
 from bot.engine.library import Library
@@ -52,7 +52,7 @@ def _report(error: ContentError, root: Path, out: TextIO | None = None) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from bot.tools.checking import check_all
+    from bot.tools.checking import check_all, comma_warnings
 
     if args.folder:  # `siyu check DIR`, the same as `siyu check --content DIR`
         if args.content and Path(args.content).resolve() != Path(args.folder).resolve():
@@ -63,10 +63,12 @@ def check(args: argparse.Namespace) -> int:
     root = _content_dir(args)
     if root is None:
         return 1
+    warnings = comma_warnings(root)
     try:
         content, groups = check_all(root, os.environ.get("SIYU_PERSONA") or None)
     except ContentError as error:  # the report is what was asked for: stdout, so `siyu check | less` shows it
         _report(error, root, sys.stdout)
+        _comma_warnings(warnings)
         return 1
     knowledge = content.understanding.knowledge
     states = sum(len(f.spec.states) for f in content.flows.values())
@@ -84,7 +86,15 @@ def check(args: argparse.Namespace) -> int:
     else:
         print("   群审核: 没有 knowledge/moderation.yaml，客户群消息不审核")
     _faq_warnings(content)
+    _comma_warnings(warnings)
     return 0
+
+
+def _comma_warnings(warnings: list[Problem]) -> None:
+    if warnings:
+        print(f"   提醒: {len(warnings)} 处问法/例句里有全角逗号（不影响加载）")
+        for warning in warnings:
+            print(warning)
 
 
 def _faq_warnings(content: Content) -> None:
@@ -186,13 +196,12 @@ def diagram(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from bot.understanding.evaluation import LabelledSet, labelled_sets
+    from bot.understanding.evaluation import SET_MEANINGS, LabelledSet, labelled_sets
     from bot.understanding.evaluation import evaluate as run_eval
 
     content = _load(args)
     if content is None:
         return 1
-    print(f"内容目录: {content.root}")
     sets = [("labelled", Path(args.labelled))] if args.labelled else labelled_sets(content.root)
     if not sets:
         print(f"找不到标注集 {content.root / 'knowledge' / 'tests'}/eval.yaml；用 --set 指定", file=sys.stderr)
@@ -207,7 +216,7 @@ def evaluate(args: argparse.Namespace) -> int:
             print(f"{path}: 标注集格式不对 ({error})", file=sys.stderr)
             return 1
         report = run_eval(content.understanding.understand, labelled)
-        print(f"\n[{name}] {path}")
+        print(f"\n[{name}] {SET_MEANINGS.get(name, '')}（{path}）")
         print(report.table())
         if args.failures and name in BLIND_SETS:
             print(f"  （{name} 是盲测集：只看总数，不列句子——这些句子不能写进 FAQ，否则它就量不出真实顾客的说法了）")
