@@ -46,11 +46,9 @@ from bot.engine.turn_context import TurnContext
 from bot.engine.which import picked as product_picked
 from bot.understanding.matcher import Decision, Result
 
-_CUSTOMER_ACTS = frozenset({InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.IMAGE, InboundKind.VOICE,
-                            InboundKind.VIDEO, InboundKind.FILE, InboundKind.LOCATION, InboundKind.LINK,
-                            InboundKind.OTHER, InboundKind.STICKER})
-_NON_TEXT = {InboundKind.IMAGE, InboundKind.VOICE, InboundKind.VIDEO, InboundKind.FILE,
-             InboundKind.LOCATION, InboundKind.LINK, InboundKind.OTHER}
+_NON_TEXT = frozenset({InboundKind.IMAGE, InboundKind.VOICE, InboundKind.VIDEO, InboundKind.FILE,
+                       InboundKind.LOCATION, InboundKind.LINK, InboundKind.OTHER})
+_CUSTOMER_ACTS = _NON_TEXT | {InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.STICKER}
 
 
 class TurnRun:
