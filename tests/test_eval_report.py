@@ -1,5 +1,5 @@
 """`siyu eval` is read by operators (QA round 6): its labels are Chinese, each set says what it is for, a share
-is floored (94.96% is 94.9%, never 95.0%), and the content folder is named once."""
+is floored (94.96% is 94.9%, never 95.0%) and an error rate rounded up, and the content folder is named once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.understanding.evaluation import Report, display_width, floor_percent
+from bot.understanding.evaluation import Report, ceil_percent, display_width, floor_percent
 
 
 @pytest.mark.parametrize(("part", "whole", "shown"), [
@@ -18,11 +18,18 @@ def test_a_share_is_floored_to_one_decimal(part: int, whole: int, shown: str) ->
     assert floor_percent(part, whole) == shown
 
 
+@pytest.mark.parametrize(("part", "whole", "shown"), [
+    (1, 86, "1.2%"), (116, 10000, "1.2%"), (110, 10000, "1.1%"), (0, 30, "0.0%"), (0, 0, "0.0%"), (3, 3, "100.0%"),
+])
+def test_an_error_rate_is_rounded_up(part: int, whole: int, shown: str) -> None:
+    assert ceil_percent(part, whole) == shown
+
+
 def test_the_table_says_right_wrong_and_false_in_chinese() -> None:
     report = Report(in_scope=10000, top1=9496, wrong_answers=3, out_of_scope=86, false_answers=1)
     table = report.table()
     assert "正确（top-1：答的正是标注的那条 FAQ）" in table and "94.9%" in table and "95.0%" not in table
-    assert "答错（答成了别的 FAQ）" in table and "误答（不该回答却回答了）" in table and "1.1%" in table
+    assert "答错（答成了别的 FAQ）" in table and "误答（不该回答却回答了）" in table and "1.2%" in table
     assert "accuracy" not in table and "false answers" not in table
     columns = {display_width(line[:line.rindex(value)]) for line, (_, value) in zip(table.splitlines(), report.rows(),
                                                                             strict=True)}

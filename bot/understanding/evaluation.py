@@ -84,16 +84,16 @@ class Report:
         return self.clarified / max(1, self.in_scope)
 
     def rows(self) -> list[tuple[str, str]]:
-        """The figures in the operator's words; shares are floored (94.96% is 94.9%: a score never looks better
-        than it is)."""
+        """The figures in the operator's words. No share looks better than it is: right answers are floored
+        (94.96% is 94.9%), wrong and false answers rounded up (1.16% is 1.2%)."""
         return [
             ("该回答的问题", f"{self.in_scope} 句"),
             ("正确（top-1：答的正是标注的那条 FAQ）", floor_percent(self.top1, self.in_scope)),
-            ("答错（答成了别的 FAQ）", floor_percent(self.wrong_answers, self.in_scope)),
+            ("答错（答成了别的 FAQ）", ceil_percent(self.wrong_answers, self.in_scope)),
             ("反问（请顾客在两条里选）", f"{floor_percent(self.clarified, self.in_scope)}"
                                  f"（其中 {self.clarified_right} 句选项里有对的）"),
             ("不该回答的话", f"{self.out_of_scope} 句"),
-            ("误答（不该回答却回答了）", floor_percent(self.false_answers, self.out_of_scope)),
+            ("误答（不该回答却回答了）", ceil_percent(self.false_answers, self.out_of_scope)),
             ("一句问几件事：全都答上", f"{self.several_ok}/{self.several}"),
             ("没答上时问“你是想问…吗”：猜对 / 猜错 / 不该猜", f"{self.suggested_right} / {self.suggested_wrong} / "
                                                   f"{self.suggested_out}"),
@@ -108,6 +108,12 @@ class Report:
 def floor_percent(part: int, whole: int) -> str:
     """part/whole as a percentage floored to one decimal, in integers so that no float rounds it up."""
     tenths = part * 1000 // max(1, whole)
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
+def ceil_percent(part: int, whole: int) -> str:
+    """part/whole as a percentage rounded up to one decimal (for the errors: never shown smaller than they are)."""
+    tenths = -(-part * 1000 // max(1, whole))
     return f"{tenths // 10}.{tenths % 10}%"
 
 
