@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_bundled_content_is_clean() -> None:
     content = load_content(ROOT)
     assert set(content.flows) == {"welcome", "icebreak", "survey", "recommend"}
-    assert set(content.codebook.questions) == {"skin", "concern", "goal"} and content.policy.flow == "recommend"
+    assert set(content.codebook.questions) == {"skin", "concern", "goal", "stage"} and content.policy.flow == "recommend"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from bot.engine.quote import CLAUSE_END, part_answering
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
 from bot.engine.which import WHICH
+from bot.policy.choose import to_avoid
 from bot.understanding.matcher import Decision, Result
 
 LINK_ASKED = "link_asked"  # session.context: she asked for a link and was asked which product
@@ -40,8 +41,9 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         ctx.say(entry.answer_key)
     elif entry.answer:
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
-    if ctx.profile.opted_out:
-        _unsold(ctx, said, asked)
+    avoid = to_avoid(ctx.content.codebook, ctx.content.understanding.knowledge.products, ctx.profile)
+    if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
+        _unsold(ctx, said, asked, None if ctx.profile.opted_out else avoid)
     remember(ctx.session, "topic", entry_id)
     if entry.handover:
         ctx.reply.handover_after = entry_id
@@ -72,9 +74,10 @@ def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -
         answer(ctx, entry_id, asked_again=asked_again, asked=result)
 
 
-def _unsold(ctx: TurnContext, said: int, asked: Result | None) -> None:
+def _unsold(ctx: TurnContext, said: int, asked: Result | None, only: dict[str, str] | None = None) -> None:
     """After 别推了 an answer names no product she did not ask about: its clauses that name one in full (我们的
-    水杨酸控痘精华适合闭口粉刺) are left out, the rest of the advice stays (docs/policy.md)."""
+    水杨酸控痘精华适合闭口粉刺) are left out, the rest of the advice stays (docs/policy.md). `only`: the products
+    to leave out, with why (孕期: the products whose `avoid_when` meets her situation); None: every product."""
     understanding = ctx.content.understanding
     hers = set()
     if asked is not None:
@@ -82,7 +85,9 @@ def _unsold(ctx: TurnContext, said: int, asked: Result | None) -> None:
         named = names.named(asked.heard)
         hers = {named.product.id} if named is not None else set()
         hers |= {p.id for word in asked.words if (p := names.only_holder(word)) is not None}
-    selling = [p.name for p in understanding.knowledge.products if p.name and p.id not in hers]
+    selling = [p.name for p in understanding.knowledge.products
+               if p.name and p.id not in hers and (only is None or p.id in only)]
+    because = "说过别推了" if only is None else f"她在{'、'.join(dict.fromkeys(only.values()))}"
     messages = ctx.reply.messages
     for number in range(said, len(messages)):
         message = messages[number]
@@ -90,7 +95,7 @@ def _unsold(ctx: TurnContext, said: int, asked: Result | None) -> None:
         kept = "".join(c for c in clauses if not any(name in c for name in selling)).strip().rstrip("，,；;、")
         if kept != message.text.strip():
             messages[number] = replace(message, text=kept) if kept else replace(message, text="", label="")
-            ctx.why.append(f"说过别推了：{message.label} 里点名商品的分句不说")
+            ctx.why.append(f"{because}：{message.label} 里点名商品的分句不说")
     messages[said:] = [m for m in messages[said:] if m.text or m.attachment]
     if len(messages) == said:  # every clause named one: her care line instead, never silence
         ctx.say("care")

@@ -103,7 +103,8 @@ def recommend(ctx: TurnContext) -> None:
     profile, slots = ctx.profile, ctx.session.slots
     decision = ask(ctx, f"{ctx.session.flow}.{ctx.session.state}")
     slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
-                 product="", pitch="", over_budget=decision.over_budget)
+                 product="", pitch="", over_budget=decision.over_budget, avoided=decision.avoided,
+                 because=decision.because)
     if decision.action is Action.RECOMMEND and decision.product is not None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id
