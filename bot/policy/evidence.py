@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from bot.policy.disliked import DislikeReader
 from bot.policy.price import CHEAPER, budget_in
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
@@ -49,6 +50,7 @@ class NeedReader:
         self.unless = {kind: _normalised(spec.unless, normalize) for kind, spec in policy.evidence.items()}
         self.intents = {kind: set(spec.intents) for kind, spec in policy.evidence.items()}
         self.mentions = Mentions(codebook, normalize, phrases or Phrases(normalize))
+        self.disliked = DislikeReader(policy, normalize, self.mentions.phrases)
         self.limits = _normalised(policy.price.limit, normalize)
         self.cheaper = _normalised(policy.price.cheaper, normalize)
 
