@@ -78,8 +78,9 @@ class Disliked(Strict):
 
     used: list[str] = []  # 用过, 用了, 试过
     bad: list[str] = []  # 不好用, 刺激, 过敏 (said as whole words, not negated: 不刺激 is no complaint)
+    unless: list[str] = []  # 别家, 别的牌子: another brand's product, not ours
 
-    _lists = field_validator("used", "bad", mode="before")(_listed)
+    _lists = field_validator("used", "bad", "unless", mode="before")(_listed)
 
 
 class Survey(Strict):
