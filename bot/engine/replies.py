@@ -18,6 +18,7 @@ from bot.engine.which import WHICH
 from bot.policy.choose import to_avoid
 from bot.understanding.matcher import Decision, Result
 
+AVOIDED = "product.avoided"  # persona: a product asked about is not for her now (avoid_when: 孕期)
 LINK_ASKED = "link_asked"  # session.context: she asked for a link and was asked which product
 
 
@@ -111,6 +112,26 @@ def numbered_choice(ctx: TurnContext, result: Result) -> None:
 def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
     """`message`: what the customer wrote (an FAQ follow-up is read with the topic in front of it)."""
     ctx.why.append(follow.why)
+    said = len(ctx.reply.messages)
+    _follow_up(ctx, follow, message)
+    if follow.product is not None:
+        _not_for_her(ctx, follow.product.id, follow.product.name, said)
+
+
+def _not_for_her(ctx: TurnContext, product_id: str, name: str, said: int) -> None:
+    """我怀孕了 → A醇夜间修护精华怎么样: what she asked is answered, and the persona's `product.avoided` reminds her
+    it is not for her now — unless the answer says so itself (孕妇能用吗: 孕期和哺乳期都不要用), or it was just said."""
+    products = ctx.content.understanding.knowledge.products
+    because = to_avoid(ctx.content.codebook, products, ctx.profile).get(product_id)
+    text = "".join(m.text for m in ctx.reply.messages[said:])
+    if because and ctx.persona.has(AVOIDED) and not any(label in text for label in because.split("/")) \
+            and recent(ctx.session, AVOIDED) != product_id:
+        ctx.say(AVOIDED, product=name, because=because)
+        remember(ctx.session, AVOIDED, product_id)
+        ctx.why.append(f"{product_id} 她在{because}不用：提醒一句 {AVOIDED}")
+
+
+def _follow_up(ctx: TurnContext, follow: FollowUp, message: str) -> None:
     if follow.product is not None and follow.about:
         ctx.say("product.about" if ctx.persona.has("product.about") else "fallback",
                 product=follow.product.name, pitch=follow.product.pitch)

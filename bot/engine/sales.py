@@ -45,6 +45,10 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     intents = [name for result in read for name, _ in result.intents]
     gift.notice(ctx, read, content.need.mentions.others.named)
     reading = content.need.read(text, intents, profile, at)
+    if all(result.question for result in read):  # 孕妇能用吗 asks for anyone; 我怀孕了 能用吗 says she is
+        reading.answers = [(question, code, phrase) for question, code, phrase in reading.answers
+                           if not (words := content.codebook.questions[question].herself)
+                           or any(word in text for word in words)]
     if gift.answers(ctx) is not None:  # 买给妈妈: 她皮肤比较干 is her mother's skin, and no pain of hers
         reading.theirs = {**reading.theirs, **{question: code for question, code, _ in reading.answers}}
         reading.answers = []

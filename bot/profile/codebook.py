@@ -57,6 +57,7 @@ class Question(Strict):
     group: str = Field(min_length=1)
     options: dict[str, Option] = Field(min_length=1)
     wecom: bool = True  # False: the answer stays in the bot's profile, never a WeCom tag (孕期: health information)
+    herself: list[str] = []  # in a question its mentions count only beside one of these (我怀孕了能用吗, 孕妇能用吗 no)
 
     @field_validator("options")
     @classmethod
