@@ -92,7 +92,8 @@ def _clause_answered(ctx: TurnContext, result: Result) -> Result | None:
         return None
     need = ctx.content.need
     found = [r for r in map(ctx.content.understanding.understand, parts)  # 脸上老是泛红, 脸好干 tell; 想退 asks
-             if r.decision is Decision.ANSWER and complaint(ctx, r) is None and not need.labels(r.normalized)]
+             if r.decision is Decision.ANSWER and complaint(ctx, r) is None
+             and not need.labels(r.normalized, needs_only=True)]
     if len(found) != 1 or sells(ctx, found[0]):
         return None
     return found[0]

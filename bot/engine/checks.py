@@ -19,7 +19,8 @@ from bot.profile.codebook import Codebook
 ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_text", "empty", "greeting",
                "thanks", "ack", "welcome", "unsure", "care")
 BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
-RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget")
+RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget",
+                   "avoided", "because")
 ENGINE_SLOTS = ("welcome_via", "recipient")  # slots the engine sets itself (bot/engine/welcome.py, gift.py)
 
 

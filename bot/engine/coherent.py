@@ -7,6 +7,7 @@ piece by piece) is tidied once, at the end of the turn:
   it), and of several such lines only the first is kept (never two fallbacks in one turn), a suggest.no only if alone;
 - a social line (ack, thanks, greeting) stands only alone (谢谢 不用了: "不打扰你啦", not "不客气" as well);
 - the same words are never said twice in one turn;
+- beside an answer that hands her to a person (过敏: after-sales), 那款以后不推啦 (recommend.disliked) is left out;
 - an answer said word for word on the turn before is not said again: the persona's `faq.again` says it is above
   when nothing else is said this turn, `faq.above` when something is (without `faq.above` it is left out);
   `faq.again` is never said two turns in a row (asked a third time, the answer itself is said).
@@ -20,6 +21,7 @@ from bot.conversation import Outbound
 from bot.engine import again, suggestion
 from bot.engine.followup import recent, remember
 from bot.engine.replies import AGAIN_SAID, said_again_last_turn
+from bot.engine.sales import DISLIKED
 from bot.engine.turn_context import TurnContext
 
 NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "foreign_language", "unsure", "suggest",
@@ -58,6 +60,8 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
         reprompted = any(message.label == key or message.label.startswith(key + ".") for key in reprompts)
         return _key(message) in NOT_UNDERSTOOD or (reprompted and any(message is u for u in unsure))
 
+    if ctx.reply.handover_after:  # 我用了水杨酸精华过敏了: the after-sales answer and the person speak, not 以后不推啦
+        messages[:] = [m for m in messages if m.label != DISLIKED]
     social = [m for m in messages if _key(m) in SOCIAL]
     if social and len(social) < len(messages):
         messages[:] = [m for m in messages if _key(m) not in SOCIAL]

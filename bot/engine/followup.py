@@ -32,7 +32,7 @@ ASKED = "asked"  # context: the question the last answer answered, as read (那A
 RECENT = 3  # turns during which a product or an answered topic is what a short follow-up is about
 SHORT = 10  # characters (normalised): a longer message says itself what it is about
 SOCIAL = ("greeting", "thanks", "affirm", "deny", "cold")
-_POINTING = ("那个", "这个", "那款", "这款", "刚才", "你说的", "推荐的")
+POINTING = ("那个", "这个", "那款", "这款", "刚才", "你说的", "推荐的")
 _FIRST = {"1", "一", "第一", "第一个", "第1个", "前面那个", "前一个", "上面那个"}
 _SECOND = {"2", "二", "第二", "第二个", "第2个", "后面那个", "后一个", "下面那个"}
 
@@ -112,7 +112,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             return FollowUp(f"只说了商品 {named.product.id} 的名字：说 product.about", product=named.product,
                             about=True)
     viewed = str(recent(session, "product") or "")
-    pointed = any(word in result.heard for word in _POINTING)  # 那个精华: the one just discussed
+    pointed = any(word in result.heard for word in POINTING)  # 那个精华: the one just discussed
     kind = names.kind_asked(result.heard) if named is None and viewed and result.question and pointed else []
     holder = next((p for p in kind if p.id == viewed), None) if len(kind) > 1 else None
     end = next((holder.name[n:] for n in range(len(holder.name) - 1) if holder.name[n:] in result.heard), "") \

@@ -16,8 +16,10 @@ from bot.engine.quote import CLAUSE_END, part_answering
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
 from bot.engine.which import WHICH
+from bot.policy.choose import to_avoid
 from bot.understanding.matcher import Decision, Result
 
+AVOIDED = "product.avoided"  # persona: a product asked about is not for her now (avoid_when: 孕期)
 LINK_ASKED = "link_asked"  # session.context: she asked for a link and was asked which product
 
 
@@ -43,8 +45,9 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         ctx.say(entry.answer_key)
     elif entry.answer:
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
-    if ctx.profile.opted_out:
-        _unsold(ctx, said, asked)
+    avoid = to_avoid(ctx.content.codebook, ctx.content.understanding.knowledge.products, ctx.profile)
+    if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
+        _unsold(ctx, said, asked, None if ctx.profile.opted_out else avoid)
     remember(ctx.session, "topic", entry_id)
     if entry.handover:
         ctx.reply.handover_after = entry_id
@@ -75,9 +78,10 @@ def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -
         answer(ctx, entry_id, asked_again=asked_again, asked=result)
 
 
-def _unsold(ctx: TurnContext, said: int, asked: Result | None) -> None:
+def _unsold(ctx: TurnContext, said: int, asked: Result | None, only: dict[str, str] | None = None) -> None:
     """After 别推了 an answer names no product she did not ask about: its clauses that name one in full (我们的
-    水杨酸控痘精华适合闭口粉刺) are left out, the rest of the advice stays (docs/policy.md)."""
+    水杨酸控痘精华适合闭口粉刺) are left out, the rest of the advice stays (docs/policy.md). `only`: the products
+    to leave out, with why (孕期: the products whose `avoid_when` meets her situation); None: every product."""
     understanding = ctx.content.understanding
     hers = set()
     if asked is not None:
@@ -85,7 +89,9 @@ def _unsold(ctx: TurnContext, said: int, asked: Result | None) -> None:
         named = names.named(asked.heard)
         hers = {named.product.id} if named is not None else set()
         hers |= {p.id for word in asked.words if (p := names.only_holder(word)) is not None}
-    selling = [p.name for p in understanding.knowledge.products if p.name and p.id not in hers]
+    selling = [p.name for p in understanding.knowledge.products
+               if p.name and p.id not in hers and (only is None or p.id in only)]
+    because = "说过别推了" if only is None else f"她在{'、'.join(dict.fromkeys(only.values()))}"
     messages = ctx.reply.messages
     for number in range(said, len(messages)):
         message = messages[number]
@@ -93,7 +99,7 @@ def _unsold(ctx: TurnContext, said: int, asked: Result | None) -> None:
         kept = "".join(c for c in clauses if not any(name in c for name in selling)).strip().rstrip("，,；;、")
         if kept != message.text.strip():
             messages[number] = replace(message, text=kept) if kept else replace(message, text="", label="")
-            ctx.why.append(f"说过别推了：{message.label} 里点名商品的分句不说")
+            ctx.why.append(f"{because}：{message.label} 里点名商品的分句不说")
     messages[said:] = [m for m in messages[said:] if m.text or m.attachment]
     if len(messages) == said:  # every clause named one: her care line instead, never silence
         ctx.say("care")
@@ -109,6 +115,26 @@ def numbered_choice(ctx: TurnContext, result: Result) -> None:
 def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
     """`message`: what the customer wrote (an FAQ follow-up is read with the topic in front of it)."""
     ctx.why.append(follow.why)
+    said = len(ctx.reply.messages)
+    _follow_up(ctx, follow, message)
+    if follow.product is not None:
+        _not_for_her(ctx, follow.product.id, follow.product.name, said)
+
+
+def _not_for_her(ctx: TurnContext, product_id: str, name: str, said: int) -> None:
+    """我怀孕了 → A醇夜间修护精华怎么样: what she asked is answered, and the persona's `product.avoided` reminds her
+    it is not for her now — unless the answer says so itself (孕妇能用吗: 孕期和哺乳期都不要用), or it was just said."""
+    products = ctx.content.understanding.knowledge.products
+    because = to_avoid(ctx.content.codebook, products, ctx.profile).get(product_id)
+    text = "".join(m.text for m in ctx.reply.messages[said:])
+    if because and ctx.persona.has(AVOIDED) and not any(label in text for label in because.split("/")) \
+            and recent(ctx.session, AVOIDED) != product_id:
+        ctx.say(AVOIDED, product=name, because=because)
+        remember(ctx.session, AVOIDED, product_id)
+        ctx.why.append(f"{product_id} 她在{because}不用：提醒一句 {AVOIDED}")
+
+
+def _follow_up(ctx: TurnContext, follow: FollowUp, message: str) -> None:
     if follow.product is not None and follow.about:
         ctx.say("product.about" if ctx.persona.has("product.about") else "fallback",
                 product=follow.product.name, pitch=follow.product.pitch)

@@ -13,16 +13,19 @@ No product is ever chosen anywhere else, so the policy holds for every flow.
 from __future__ import annotations
 
 from bot.engine import gift
-from bot.engine.followup import product_names, recent, remember
+from bot.engine.followup import POINTING, product_names, recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.decide import ANSWERED, Action, Decision, decide
 from bot.policy.evidence import apply_reading, note
 from bot.policy.journal import ACTIONS
+from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Result
+from bot.understanding.normalize import clauses
 
 PROACTIVE_START = "need"  # the start_on event of the flow the policy starts
 URGENT = "urgent"  # the evidence role of an urgent need (bot/policy/spec.py ROLES)
 SOMEONE_ELSE = "someone_else"  # context: survey answers this turn's message gave about another person
+DISLIKED = "recommend.disliked"  # the persona's line to 那个精华我用了过敏: that one is not recommended again
 KIND = "kind_asked"  # context: the products of the kind an open ask named (有没有推荐的防晒), until it is answered
 
 
@@ -42,6 +45,10 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     intents = [name for result in read for name, _ in result.intents]
     gift.notice(ctx, read, content.need.mentions.others.named)
     reading = content.need.read(text, intents, profile, at)
+    if all(result.question for result in read):  # 孕妇能用吗 asks for anyone; 我怀孕了 能用吗 says she is
+        reading.answers = [(question, code, phrase) for question, code, phrase in reading.answers
+                           if not (words := content.codebook.questions[question].herself)
+                           or any(word in text for word in words)]
     if gift.answers(ctx) is not None:  # 买给妈妈: 她皮肤比较干 is her mother's skin, and no pain of hers
         reading.theirs = {**reading.theirs, **{question: code for question, code, _ in reading.answers}}
         reading.answers = []
@@ -55,9 +62,43 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
         kind = {p.id for result in read for said in (result.normalized, result.heard) if said
                 for p in names.kind_asked(said)}
         remember(ctx.session, KIND, [p.id for p in content.understanding.knowledge.products if p.id in kind])
+    for result in read:
+        disliked(ctx, result)
     if profile.seen(at, content.policy.session_gap, ctx.session.channel):
         ctx.why.append(f"新的一次会话（第 {profile.sessions} 次）")
     return frozenset(item.kind for item in reading.evidence if item.weight > 0)
+
+
+def disliked(ctx: TurnContext, result: Result) -> None:
+    """A醇那个我用过 不好用 / 那个精华我用了过敏 (bot/policy/disliked.py): that product is never recommended to her
+    again; the persona's `recommend.disliked` says so (a line that is not understood is dropped beside it)."""
+    normalize = ctx.content.understanding.normalize
+    pieces = [result.normalized, *(normalize(part) for part in clauses(result.text))]
+    said = "" if result.question else ctx.content.need.disliked.said(pieces)
+    product = tried(ctx, result) if said else None
+    if product is None:
+        return
+    ctx.profile.record_dislike(product.id, ctx.now, said)
+    ctx.why.append(f"她说 {product.id} 用过、不喜欢（{said}）：以后不再推荐这款")
+    if ctx.persona.has(DISLIKED):
+        ctx.say(DISLIKED, product=product.name)
+
+
+def tried(ctx: TurnContext, result: Result) -> Product | None:
+    """The product a statement is about: named (水杨酸), held by a word she said (A醇: the one name with A醇), or
+    pointed at (那个精华, 那个) when it is the one in view."""
+    names = product_names(ctx.content.understanding)
+    named = names.named(result.normalized)
+    if named is not None:
+        return named.product
+    held = {p.id: p for word in result.words if (p := names.only_holder(word)) is not None}
+    if len(held) == 1:
+        return next(iter(held.values()))
+    viewed = str(recent(ctx.session, "product") or "")
+    kind = {p.id for p in names.kind_asked(result.normalized)}
+    if viewed and any(word in result.normalized for word in POINTING) and (not kind or viewed in kind):
+        return next((p for p in ctx.content.understanding.knowledge.products if p.id == viewed), None)
+    return None
 
 
 def opt_out(ctx: TurnContext) -> None:
@@ -103,7 +144,8 @@ def recommend(ctx: TurnContext) -> None:
     profile, slots = ctx.profile, ctx.session.slots
     decision = ask(ctx, f"{ctx.session.flow}.{ctx.session.state}")
     slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
-                 product="", pitch="", over_budget=decision.over_budget)
+                 product="", pitch="", over_budget=decision.over_budget, avoided=decision.avoided,
+                 because=decision.because)
     if decision.action is Action.RECOMMEND and decision.product is not None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id

@@ -47,11 +47,13 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
     if vocabulary and products is not None:
         listed, listing = products
         for index, product in enumerate(listed):
-            for position, fit in enumerate(product.fits):
-                if fit not in vocabulary and not listing.mistyped(("products", index, "fits", position)):
-                    problems.append(listing.problem(("products", index, "fits", position),
-                                                    f"{product.id}: “{fit}” 不是编码本里的选项或标签，永远对不上；"
-                                                    f"{one_of(fit, vocabulary)}"))
+            for field, said, meaning in (("fits", product.fits, "永远对不上"),
+                                         ("avoid_when", product.avoid_when, "永远不会避开")):
+                for position, label in enumerate(said):
+                    if label not in vocabulary and not listing.mistyped(("products", index, field, position)):
+                        problems.append(listing.problem(("products", index, field, position),
+                                                        f"{product.id}: “{label}” 不是编码本里的选项或标签，{meaning}；"
+                                                        f"{one_of(label, vocabulary)}"))
     book = root / "knowledge" / "codebook.yaml"
     if book.exists():
         book_doc = load_document(book, "knowledge/codebook.yaml")

@@ -16,23 +16,44 @@ class Choice:
     product: Product | None
     reason: str
     over_budget: bool = False  # a product fitted, but costs more than she wants to pay
+    avoided: tuple[Product, ...] = ()  # products that fitted, left out for her situation (`avoid_when`: 孕期)
+    because: str = ""  # … the situation: the labels of hers they avoid (孕期)
+
+
+def situation(codebook: Codebook, profile: Profile, answers: dict[str, str] | None = None) -> set[str]:
+    """The labels and tags a product's `avoid_when` is compared with: every answer of hers (孕期 said in passing
+    included) and her tags — or, choosing for someone else, the answers said about them."""
+    if answers is not None:
+        return {label for question, code in answers.items() if (label := codebook.label(question, code))}
+    return {label for question in codebook.questions
+            if (label := codebook.label(question, profile.answered(question)))} | set(profile.tags)
+
+
+def to_avoid(codebook: Codebook, products: Sequence[Product], profile: Profile) -> dict[str, str]:
+    """product id → why it is not for her now (孕期): the products whose `avoid_when` meets her situation."""
+    facts = situation(codebook, profile)
+    return {p.id: "/".join(unsafe) for p in products if (unsafe := [a for a in p.avoid_when if a in facts])}
 
 
 def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, *,
            limit: float | None = None, answers: dict[str, str] | None = None,
            kind: Sequence[str] = ()) -> Choice:
-    """The best-fitting product never offered, refused or bought before, within `limit` yuan (products with a
-    price); None when nothing fits. `answers` (question → code): someone else's, to choose for them instead
-    of by her profile (送男朋友 油皮); her tags then do not count. `kind`: the ids of the products of the kind she
-    asked for (有没有推荐的防晒): only those, and the one of a kind of one fits whatever her profile says."""
+    """The best-fitting product never offered, refused, bought or disliked before, within `limit` yuan
+    (products with a price), and not one to avoid in her situation (`avoid_when`: 孕期); None when nothing fits.
+    `answers` (question → code): someone else's, to choose for them instead of by her profile (送男朋友 油皮);
+    her tags then do not count. `kind`: the ids of the products of the kind she asked for (有没有推荐的防晒): only
+    those, and the one of a kind of one fits whatever her profile says."""
     alone = len(kind) == 1
+    disliked = {str(d[0]) for d in profile.disliked}
     excluded = {str(o[0]) for o in profile.offers} | {str(r[0]) for r in profile.refusals} \
-        | {str(p[0]) for p in profile.purchases}
+        | {str(p[0]) for p in profile.purchases} | disliked
     codes = answers if answers is not None else {q: profile.answered(q) for q in policy.fit}
     labels = {q: codebook.label(q, codes.get(q)) for q in policy.fit}
     tags = profile.tags if answers is None else []
+    facts = situation(codebook, profile, answers)
     best: tuple[float, Product, list[str]] | None = None
     over: list[str] = []
+    avoided: list[tuple[Product, list[str]]] = []
     for product in products:
         if product.id in excluded or (kind and product.id not in kind):
             continue
@@ -48,16 +69,24 @@ def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
                 parts.append(f"{tag}（标签 +{policy.fit_other:g}）")
         if alone and not parts:
             parts.append("她要的就是这一类，只有这一款")
+        unsafe = [label for label in product.avoid_when if label in facts]
+        if (score > 0 or alone) and unsafe:
+            avoided.append((product, unsafe))
+            continue
         if (score > 0 or alone) and limit is not None and product.price is not None and product.price > limit:
             over.append(f"{product.id} {product.price:g}元")
             continue
         if (score > 0 or alone) and (best is None or score > best[0]):
             best = (score, product, parts)
-    skipped = f"；不再推已推荐/拒绝/买过的 {', '.join(sorted(excluded))}" if excluded else ""
+    skipped = f"；不再推已推荐/拒绝/买过/说不好用的 {', '.join(sorted(excluded))}" if excluded else ""
+    if avoided:
+        skipped += "；" + "、".join(f"{p.id}（{'/'.join(why)}不用）" for p, why in avoided) + " 不推"
     if over:
         skipped += f"；超出预算（{limit:.0f}元以内）的不推：{'、'.join(over)}"
+    because = "、".join(dict.fromkeys(label for _, why in avoided for label in why))
     if best is None:
         known = "、".join(v for v in labels.values() if v) or "无"
-        return Choice(None, f"没有合适的商品（已知：{known}{skipped}）", over_budget=bool(over))
+        return Choice(None, f"没有合适的商品（已知：{known}{skipped}）", over_budget=bool(over),
+                      avoided=tuple(p for p, _ in avoided), because=because)
     score, product, parts = best
     return Choice(product, f"{product.id} 最合适（{score:g} 分：{'、'.join(parts)}{skipped}）")

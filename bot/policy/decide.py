@@ -51,6 +51,8 @@ class Decision:
     fit: str = ""  # why this product
     question: str = ""  # ask_first: the codebook question, or "permission"
     over_budget: bool = False  # hold: a product fitted, but costs more than she wants to pay
+    avoided: str = ""  # hold: the products that fitted, left out for her situation (avoid_when), by name
+    because: str = ""  # … that situation (孕期)
     trigger: str = field(default="", compare=False)  # who asked the policy (flow state, scheduler…)
 
     @property
@@ -130,7 +132,8 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         reasons.append(choice.reason)
         if choice.product is None:
             # she set a price: nothing within it is what to say (太贵了 when nothing else fits either)
-            return done(Action.HOLD, asked=True, over_budget=choice.over_budget or limit is not None)
+            return done(Action.HOLD, asked=True, over_budget=choice.over_budget or limit is not None,
+                        avoided="、".join(p.name for p in choice.avoided), because=choice.because)
         return done(Action.RECOMMEND, asked=True, product=choice.product, fit=choice.reason)
 
     if profile.opted_out:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from bot.policy.disliked import DislikeReader
 from bot.policy.price import CHEAPER, budget_in, stated_budget
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
@@ -49,6 +50,7 @@ class NeedReader:
         self.unless = {kind: _normalised(spec.unless, normalize) for kind, spec in policy.evidence.items()}
         self.intents = {kind: set(spec.intents) for kind, spec in policy.evidence.items()}
         self.mentions = Mentions(codebook, normalize, phrases or Phrases(normalize))
+        self.disliked = DislikeReader(policy, normalize, self.mentions.phrases)
         self.limits = _normalised(policy.price.limit, normalize)
         self.cheaper = _normalised(policy.price.cheaper, normalize)
 
@@ -61,11 +63,14 @@ class NeedReader:
             if shown:
                 reading.evidence.append(Noted(kind, self.policy.weight(kind), shown))
         reading.answers = self.mentions.answers(text)  # 我闺蜜老爆痘 is not her pain, nor her answer
-        labels = [self.codebook.label(question, code) for question, code, _ in reading.answers]
+        # a pain is a need products are chosen by (policy.fit: 爆痘, 脸好干); 我怀孕了 is a fact, not a need
+        pains = [(question, code, phrase) for question, code, phrase in reading.answers
+                 if question in self.policy.fit or question == self.policy.concern]
+        labels = [self.codebook.label(question, code) for question, code, _ in pains]
         reading.theirs = self.mentions.theirs(text)  # 送男朋友 油皮: what a product for him should fit
         reading.budget = self._budget(text, asked=any(e.kind == "ask" for e in reading.evidence))
         if labels:  # one pain per message, however many answers it revealed
-            phrases = "、".join(dict.fromkeys(p for _, _, p in reading.answers))
+            phrases = "、".join(dict.fromkeys(p for _, _, p in pains))
             reading.evidence.append(Noted("pain", self.policy.weight("pain"), f"{phrases}→{'/'.join(labels)}"))
         repeated = [label for label in labels if self._repeated(profile, label, now)]
         if repeated:
@@ -75,9 +80,11 @@ class NeedReader:
             reading.evidence.append(Noted("silence", self.policy.weight("silence"), silent))
         return reading
 
-    def labels(self, text: str) -> list[str]:
-        """Labels of every option the normalised text mentions, whoever it is about (脸油 → 油皮), longest first."""
-        found = (self.codebook.label(question, code) for _, question, code in self.mentions.found(text))
+    def labels(self, text: str, needs_only: bool = False) -> list[str]:
+        """Labels of every option the normalised text mentions, whoever it is about (脸油 → 油皮), longest first.
+        `needs_only`: of the questions products are chosen by (a skin need, not 怀孕 of the stage question)."""
+        found = (self.codebook.label(question, code) for _, question, code in self.mentions.found(text)
+                 if not needs_only or question in self.policy.fit or question == self.policy.concern)
         return list(dict.fromkeys(label for label in found if label))
 
     def concerns(self, text: str) -> list[str]:

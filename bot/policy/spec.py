@@ -72,6 +72,17 @@ class Price(Strict):
     _lists = field_validator("limit", "cheaper", mode="before")(_listed)
 
 
+class Disliked(Strict):
+    """She tried a product and did not like it (A醇那个我用过 不好用): a `used` word and a `bad` word in one statement
+    about a product she names or points at (那个精华 = the one in view) — it is never recommended to her again."""
+
+    used: list[str] = []  # 用过, 用了, 试过
+    bad: list[str] = []  # 不好用, 刺激, 过敏 (said as whole words, not negated: 不刺激 is no complaint)
+    unless: list[str] = []  # 别家, 别的牌子: another brand's product, not ours
+
+    _lists = field_validator("used", "bad", "unless", mode="before")(_listed)
+
+
 class Survey(Strict):
     resume_after: Duration = "2h"  # a pending survey question is asked again when the customer returns later
 
@@ -88,6 +99,7 @@ class PolicyFile(Strict):
     fit_other: float = 1  # weight of any other customer tag a product fits
     survey: Survey = Survey()
     price: Price = Price()
+    disliked: Disliked = Disliked()
 
     _durations = field_validator("session_gap", "ask_valid")(_positive)
 
@@ -105,6 +117,7 @@ class Policy:
         self.fit = spec.fit
         self.fit_other = spec.fit_other
         self.price = spec.price
+        self.disliked = spec.disliked
         self.session_gap = seconds(spec.session_gap)
         self.ask_valid = seconds(spec.ask_valid)
         self.forget_after = seconds(spec.need.forget_after)

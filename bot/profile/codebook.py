@@ -56,6 +56,8 @@ class Option(Strict):
 class Question(Strict):
     group: str = Field(min_length=1)
     options: dict[str, Option] = Field(min_length=1)
+    wecom: bool = True  # False: the answer stays in the bot's profile, never a WeCom tag (孕期: health information)
+    herself: list[str] = []  # in a question its mentions count only beside one of these (我怀孕了能用吗, 孕妇能用吗 no)
 
     @field_validator("options")
     @classmethod
@@ -91,7 +93,7 @@ class Codebook:
         self.others = list(spec.others)
         self.tags: dict[str, TagInfo] = {}
         for qid, question in spec.questions.items():
-            for code, option in question.options.items():
+            for code, option in question.options.items() if question.wecom else ():
                 self.tags.setdefault(option.tag_name, TagInfo(question.group, qid, code))
         for group, names in spec.groups.items():
             for name in names:

@@ -41,6 +41,7 @@ class Profile:
     refusals: list[list[Any]] = field(default_factory=list)  # [product, at]
     light_at: float = 0.0  # the one light mention a cold customer gets
     purchases: list[list[Any]] = field(default_factory=list)  # [product, at]
+    disliked: list[list[Any]] = field(default_factory=list)  # [product, at, what she said]: tried it, not again
     staff: dict[str, list[str]] = field(default_factory=dict)  # staff userid → our tags WeCom has there
     churned_at: float = 0.0  # the customer deleted the staff member (del_follow_user)
     applied: list[str] = field(default_factory=list)  # the last event ids applied (redeliveries)
@@ -187,6 +188,12 @@ class Profile:
     def record_purchase(self, product: str, at: float) -> None:
         self.purchases.append([product, round(at, 1)])
         del self.purchases[:-HISTORY_KEPT]
+
+    def record_dislike(self, product: str, at: float, said: str) -> None:
+        """She tried it and did not like it (A醇那个我用过 不好用): it is not recommended to her again."""
+        self.disliked = [d for d in self.disliked if d[0] != product]
+        self.disliked.append([product, round(at, 1), said[:24]])
+        del self.disliked[:-HISTORY_KEPT]
 
     def remember(self, event_id: str) -> None:
         if event_id and event_id not in self.applied:

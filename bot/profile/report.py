@@ -35,7 +35,8 @@ def describe_profile(profile: Profile, codebook: Codebook, now: float) -> list[s
     if profile.evidence:
         lines.append("需求证据: " + "；".join(f"{kind} {float(weight):+g} {detail}（{_ago(now, float(at))}）"
                                             for kind, weight, at, detail in profile.evidence))
-    for title, rows in (("推荐过", profile.offers), ("拒绝过", profile.refusals), ("买过", profile.purchases)):
+    for title, rows in (("推荐过", profile.offers), ("拒绝过", profile.refusals), ("买过", profile.purchases),
+                        ("用过不喜欢", profile.disliked)):
         if rows:
             lines.append(f"{title}: " + "；".join(f"{row[0]} {_when(float(row[1]))}"
                                                  + (f"（{_HOW.get(row[2], row[2])}）" if len(row) > 2 else "")

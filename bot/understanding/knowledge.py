@@ -89,6 +89,7 @@ class Product(Strict):
     pitch: str
     answers: list[ProductAnswer] = []
     price: float | None = Field(None, gt=0)  # yuan; a budget (knowledge/policy.yaml `price`) leaves it out when over
+    avoid_when: list[str] = []  # codebook labels or tags (孕期, 哺乳期): never recommended to a customer who has one
     link: dict[str, str] | None = None
     miniprogram: dict[str, str] | None = None
 

@@ -1,0 +1,31 @@
+"""A product she tried and did not like (A醇那个我用过 不好用, 用过你们的水杨酸 刺激, 那个精华我用了过敏): the policy's
+`disliked` words (knowledge/policy.yaml) — one it was `used` and one it was `bad`, whole words, not negated
+(用了不刺激 is praise), none of its `unless` (别家的A醇 is not ours) — in a statement (用了会过敏吗 asks, it tells
+nothing). Which product is for the engine to say: the one named, or the one in view when she points at it
+(engine/sales.py). Recorded in the profile (`disliked`), the product is left out of every later choice
+(bot/policy/choose.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.policy.spec import Policy
+from bot.understanding.phrases import Phrases
+
+
+class DislikeReader:
+    def __init__(self, policy: Policy, normalize: Callable[[str], str], phrases: Phrases) -> None:
+        self.used = [n for n in map(normalize, policy.disliked.used) if n]
+        self.bad = sorted((n for n in map(normalize, policy.disliked.bad) if n), key=len, reverse=True)
+        self.unless = [n for n in map(normalize, policy.disliked.unless) if n]
+        self.phrases = phrases
+
+    def said(self, pieces: list[str]) -> str:
+        """'用过+不好用' when the normalised pieces of a statement (the whole, and each part between spaces or
+        punctuation: 用过 过敏 reads 用过敏 whole, its repeated 过 merged) say she used it and did not like it."""
+        if not self.used or not self.bad or any(word in piece for piece in pieces for word in self.unless):
+            return ""
+        read = [self.phrases.read(piece) for piece in pieces if piece]
+        used = next((word for word in self.used if any(word in said for said in read)), "")
+        bad = next((word for word in self.bad if any(word in said for said in read)), "") if used else ""
+        return f"{used}+{bad}" if bad else ""
