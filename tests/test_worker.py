@@ -236,3 +236,35 @@ async def test_a_partition_handed_to_a_new_worker_finishes_its_batch_first(store
         await worker.stop()
     await asyncio.gather(first_task, second_task)
     assert started == ["slow-conv"] and finished == ["slow-conv"]
+
+
+async def test_leases_lost_with_the_store_data_do_not_cut_the_batch_in_hand(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    release = asyncio.Event()
+    started: list[str] = []
+    finished: list[str] = []
+
+    async def slow(event: Event) -> None:
+        started.append(event.conversation)
+        await release.wait()
+        finished.append(event.conversation)
+
+    worker = Worker(queue, slow, Metrics(), **FAST)  # type: ignore[arg-type]
+    task = asyncio.create_task(worker.run())
+    await eventually(lambda: len(worker._tasks) == PARTITIONS)
+    await queue.put("slow", "test", "slow-conv", {})
+    await eventually(lambda: started == ["slow-conv"])
+    leases = [worker._lease(p) for p in range(PARTITIONS)]
+    await store.delete(*leases)  # as FLUSHDB leaves them, with the reply of the event in hand already sent
+
+    for _ in range(500):  # the worker notices at its next renewal and takes the leases again
+        if all([await store.get(lease) == worker.id for lease in leases]):
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(FAST["lease_ms"] / 1000)  # a few renewals more, during which the batch must stay
+    release.set()
+    await eventually(lambda: finished == ["slow-conv"])
+    await worker.stop()
+    await task
+    assert started == ["slow-conv"], "the event in hand was cut and handled a second time"

@@ -102,7 +102,7 @@ class Worker:
         try:
             share = await self._fair_share()
             for partition, task in list(self._tasks.items()):
-                if task.done() or not await self.store.renew(self._lease(partition), self.id, self.lease_ms):
+                if task.done() or not await self._still_ours(partition):
                     await self._drop(partition)
             staying = [p for p in self._tasks if p not in self._leaving]
             for partition in staying[share:]:
@@ -121,6 +121,15 @@ class Worker:
             log.warning("worker could not renew its partitions: the store does not answer (%s)", type(error).__name__)
         except Exception:
             log.exception("worker could not balance partitions; retrying")
+
+    async def _still_ours(self, partition: int) -> bool:
+        """Renew the lease; a lease that is simply gone (the store lost its data) is taken again, because
+        dropping the partition would cancel the batch in hand after its replies went out and have it
+        claimed and answered a second time. Only a lease another worker holds makes us let go."""
+        lease = self._lease(partition)
+        if await self.store.renew(lease, self.id, self.lease_ms):
+            return True
+        return await self.store.acquire(lease, self.id, self.lease_ms)
 
     async def _drop(self, partition: int) -> None:
         task = self._tasks.pop(partition)
