@@ -145,6 +145,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"SIYU_TIMEZONE is wrong: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
 
+    log_level = env.get("SIYU_LOG_LEVEL", "").strip().upper() or "INFO"
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        problems.append(f"SIYU_LOG_LEVEL is wrong: expected DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+
     kf_url = env.get("SIYU_KF_URL", "").strip() or None
     if kf_url and (urlparse(kf_url).scheme != "https" or not urlparse(kf_url).netloc):
         problems.append(f"SIYU_KF_URL is malformed: expected the https:// link of a kf account, got {kf_url!r}")

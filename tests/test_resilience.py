@@ -38,6 +38,13 @@ def test_durations_and_limits_are_read_and_checked() -> None:
                for p in error.value.problems)
 
 
+def test_a_wrong_log_level_is_one_clear_line_not_a_silent_info() -> None:
+    assert load_settings({**BASE_ENV, "SIYU_LOG_LEVEL": "debug"}) is not None
+    with pytest.raises(ConfigError) as error:
+        load_settings({**BASE_ENV, "SIYU_LOG_LEVEL": "verbose"})
+    assert [p.split()[0] for p in error.value.problems] == ["SIYU_LOG_LEVEL"]
+
+
 def test_a_repeated_failure_is_one_line_per_interval_with_a_count() -> None:
     now = [0.0]
     throttle = LogThrottle(interval_s=10, clock=lambda: now[0])
