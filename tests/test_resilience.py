@@ -208,3 +208,12 @@ async def test_an_expired_callback_token_is_dropped_from_the_pull(
     fake.fail("kf/sync_msg", 95007)  # the 10-minute callback token is no longer valid
     assert await KfPuller(store, api, queue, Metrics()).pull("wk", "OLD") == 1
     assert [c.get("token") for c in fake.calls_to("kf/sync_msg")] == ["OLD", None]
+
+
+def test_siyu_serve_help_names_the_variables_an_operator_must_set() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "bot", "serve", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    assert all(name in out for name in ("WECOM_CORP_ID", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_SECRET", "REDIS_URL"))
