@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 from bot.gateway.deadletters import DeadLetters
 from bot.gateway.queue import GROUP, PARTITIONS, Event, Queue, partition_of, stream_name
@@ -210,9 +211,8 @@ async def test_a_vanished_consumer_group_is_recreated(store: Store) -> None:
     assert await store.backlog(stream_name(partition_of("conv")), GROUP) == 0
 
 
-async def test_a_partition_handed_to_a_new_worker_finishes_its_batch_first(store: Store) -> None:
-    queue = Queue(store)
-    await queue.setup()
+def slow_handler() -> tuple[Callable[[Event], Awaitable[None]], asyncio.Event, list[str], list[str]]:
+    """A handler that holds each event until released, noting which conversations started and finished."""
     release = asyncio.Event()
     started: list[str] = []
     finished: list[str] = []
@@ -222,6 +222,13 @@ async def test_a_partition_handed_to_a_new_worker_finishes_its_batch_first(store
         await release.wait()
         finished.append(event.conversation)
 
+    return slow, release, started, finished
+
+
+async def test_a_partition_handed_to_a_new_worker_finishes_its_batch_first(store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    slow, release, started, finished = slow_handler()
     first = Worker(queue, slow, Metrics(), **FAST)  # type: ignore[arg-type]
     first_task = asyncio.create_task(first.run())
     await eventually(lambda: len(first._tasks) == PARTITIONS)
@@ -241,15 +248,7 @@ async def test_a_partition_handed_to_a_new_worker_finishes_its_batch_first(store
 async def test_leases_lost_with_the_store_data_do_not_cut_the_batch_in_hand(store: Store) -> None:
     queue = Queue(store)
     await queue.setup()
-    release = asyncio.Event()
-    started: list[str] = []
-    finished: list[str] = []
-
-    async def slow(event: Event) -> None:
-        started.append(event.conversation)
-        await release.wait()
-        finished.append(event.conversation)
-
+    slow, release, started, finished = slow_handler()
     worker = Worker(queue, slow, Metrics(), **FAST)  # type: ignore[arg-type]
     task = asyncio.create_task(worker.run())
     await eventually(lambda: len(worker._tasks) == PARTITIONS)
