@@ -132,3 +132,13 @@ def test_an_answer_is_said_as_whole_words_and_not_negated(said: str, chosen: str
 def test_mentions_are_read_like_answers(said: str, answers: list[tuple[str, str]]) -> None:
     reading = CONTENT.need.read(normalize(said), [], Profile(), 0.0)
     assert [(q, c) for q, c, _ in reading.answers] == answers
+
+
+def test_a_move_names_options_of_its_question(tmp_path: Path) -> None:
+    """生完了 moving 孕期 to a label the question does not have would silently never move: it is reported."""
+    (tmp_path / "codebook.yaml").write_text(
+        'questions:\n  stage:\n    group: 特殊时期\n    options:\n      "1": {label: 孕期}\n'
+        '    moves:\n      - {said: [生完了], when: 孕期, to: 哺乳}\n', encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_codebook(tmp_path, tmp_path)
+    assert any("哺乳 不是这一题的选项名" in str(problem) for problem in caught.value.problems)

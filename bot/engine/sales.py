@@ -49,12 +49,18 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
         reading.answers = [(question, code, phrase) for question, code, phrase in reading.answers
                            if not (words := content.codebook.questions[question].herself)
                            or any(word in text for word in words)]
+        reading.moves = [(question, move, phrase) for question, move, phrase in reading.moves
+                         if not (words := content.codebook.questions[question].herself)
+                         or any(word in text for word in words)]
     if gift.answers(ctx) is not None:  # 买给妈妈: 她皮肤比较干 is her mother's skin, and no pain of hers
         reading.theirs = {**reading.theirs, **{question: code for question, code, _ in reading.answers}}
-        reading.answers = []
+        reading.answers, reading.moves = [], []
         reading.evidence = [e for e in reading.evidence if e.kind not in ("pain", "repeat")]
         gift.keep(ctx, reading.theirs)
     ctx.why.extend(apply_reading(reading, profile, content.codebook, at))
+    for move in reading.moved:  # 生完了: 恭喜呀 — and what it changes (a line that is not understood is dropped)
+        if move.say and ctx.persona.has(move.say):
+            ctx.say(move.say)
     if reading.theirs:  # 送男朋友 油皮: an ask in this turn is for him (never saved as hers)
         remember(ctx.session, SOMEONE_ELSE, reading.theirs)
     if any(item.kind == "ask" for item in reading.evidence):  # 有没有推荐的防晒: that kind (a plain ask: any)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot.policy.disliked import DislikeReader
 from bot.policy.price import CHEAPER, budget_in, stated_budget
 from bot.policy.spec import Policy
-from bot.profile.codebook import Codebook
+from bot.profile.codebook import Codebook, Move
 from bot.profile.mentions import Mentions
 from bot.profile.model import Profile
 from bot.understanding.phrases import Phrases
@@ -35,6 +35,8 @@ class Reading:
 
     evidence: list[Noted] = field(default_factory=list)
     answers: list[tuple[str, str, str]] = field(default_factory=list)
+    moves: list[tuple[str, Move, str]] = field(default_factory=list)  # (question, move, phrase): 生完了, 断奶了
+    moved: list[Move] = field(default_factory=list)  # the moves apply_reading made (her answer was a `when`)
     theirs: dict[str, str] = field(default_factory=dict)  # question → code said of someone else (送男朋友 油皮)
     budget: tuple[float, str] | None = None  # (most yuan, or CHEAPER; what she said): bot/policy/price.py
 
@@ -63,6 +65,7 @@ class NeedReader:
             if shown:
                 reading.evidence.append(Noted(kind, self.policy.weight(kind), shown))
         reading.answers = self.mentions.answers(text)  # 我闺蜜老爆痘 is not her pain, nor her answer
+        reading.moves = self.mentions.moved(text)  # 生完了: 孕期 → 哺乳期 (the codebook's `moves`)
         # a pain is a need products are chosen by (policy.fit: 爆痘, 脸好干); 我怀孕了 is a fact, not a need
         pains = [(question, code, phrase) for question, code, phrase in reading.answers
                  if question in self.policy.fit or question == self.policy.concern]
@@ -148,9 +151,21 @@ def apply_reading(reading: Reading, profile: Profile, codebook: Codebook, now: f
             profile.budget.append(earlier)  # 预算100以内 … 有便宜点的吗: cheaper never lifts the sum she gave
         notes.append(f"价格：{reading.budget[1]}")
     for question, code, phrase in reading.answers:
-        if profile.answered(question) is None:
+        before = profile.answered(question)
+        spec = codebook.questions.get(question)
+        if before is None or (spec is not None and spec.latest and before != code):  # latest: 备孕 → 怀孕了
             notes += profile.set_answer(codebook, question, code, "said")
-            notes.append(f"从“{phrase}”预填 {question} = {code} {codebook.label(question, code)}")
+            notes.append(f"从“{phrase}”预填 {question} = {code} {codebook.label(question, code)}"
+                         + (f"（替换之前说的 {codebook.label(question, before)}）" if before else ""))
+    for question, move, phrase in reading.moves:
+        now_label = codebook.label(question, profile.answered(question))
+        if now_label not in move.when:
+            continue
+        moved_to = codebook.code_of(question, move.to) if move.to else None
+        notes += profile.set_answer(codebook, question, moved_to, "said") if moved_to else profile.clear_answer(
+            codebook, question, "said")
+        reading.moved.append(move)
+        notes.append(f"她说“{phrase}”：{question} 从 {now_label} 改成 {move.to or '没有'}")
     return notes
 
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.content.salvage import checked
 from bot.content.schema import Strict
@@ -53,11 +53,34 @@ class Option(Strict):
         return self.tag or self.label
 
 
+class Move(Strict):
+    """She says her situation changed (生完了: 孕期 → 哺乳期; 断奶了: 哺乳期 → none): `when` the answer is one of
+    these labels, `said` moves it `to` another label ("" clears it)."""
+
+    said: list[str] = Field(min_length=1)
+    when: list[str] = Field(min_length=1)  # labels of the options it moves from
+    to: str = ""  # the label it moves to; "" clears the answer
+    say: str = ""  # the persona's line when it moves (恭喜呀, 记下啦), a key of persona/*.yaml
+
+    _lists = field_validator("said", "when", mode="before")(_listed)
+
+
 class Question(Strict):
     group: str = Field(min_length=1)
     options: dict[str, Option] = Field(min_length=1)
     wecom: bool = True  # False: the answer stays in the bot's profile, never a WeCom tag (孕期: health information)
     herself: list[str] = []  # in a question its mentions count only beside one of these (我怀孕了能用吗, 孕妇能用吗 no)
+    latest: bool = False  # True: what she says later replaces what she said earlier (备孕 → 怀孕了)
+    moves: list[Move] = []  # 生完了 / 断奶了: her answer moves to another option, or is cleared
+
+    @model_validator(mode="after")
+    def _moves(self) -> Question:
+        labels = {option.label for option in self.options.values()}
+        for move in self.moves:
+            unknown = [label for label in (*move.when, move.to) if label and label not in labels]
+            if unknown:
+                raise ValueError(f"moves 里的 {'、'.join(unknown)} 不是这一题的选项名（{'、'.join(sorted(labels))}）")
+        return self
 
     @field_validator("options")
     @classmethod
@@ -129,6 +152,11 @@ class Codebook:
         for tag, info in self.tags.items():
             out.setdefault(info.group, []).append(tag)
         return out
+
+    def moves(self) -> list[tuple[str, str, Move]]:
+        """(phrase, question, move) for every phrase of a question's `moves`, longest first."""
+        found = [(phrase, qid, move) for qid, q in self.questions.items() for move in q.moves for phrase in move.said]
+        return sorted(found, key=lambda item: len(item[0]), reverse=True)
 
     def mentions(self) -> list[tuple[str, str, str]]:
         """(phrase, question, code) for every `mentions` phrase, longest first."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.profile.codebook import Codebook
+from bot.profile.codebook import Codebook, Move
 from bot.profile.others import Others
 from bot.understanding.phrases import Phrases, Said
 
@@ -23,6 +23,7 @@ class Mentions:
         self.together = [(question, code, [[n for n in map(normalize, group) if n] for group in option.together])
                          for question, spec in codebook.questions.items()
                          for code, option in spec.options.items() if option.together]
+        self.moves = [(n, question, move) for phrase, question, move in codebook.moves() if (n := normalize(phrase))]
         self.others = Others(codebook.others, normalize)
         self.phrases = phrases
 
@@ -40,6 +41,16 @@ class Mentions:
             words = [next((word for word in group if word in said), "") for group in groups]
             if question not in found and all(words):
                 found[question] = (question, code, "+".join(words))
+        return list(found.values())
+
+    def moved(self, text: str) -> list[tuple[str, Move, str]]:
+        """(question, move, phrase): the changes the normalised text says of her (生完了, 断奶了; not 我姐生完了),
+        at most one per question, the longest phrase."""
+        said = self.phrases.read(self.others.split(text)[0])
+        found: dict[str, tuple[str, Move, str]] = {}
+        for phrase, question, move in self.moves:
+            if phrase in said:
+                found.setdefault(question, (question, move, phrase))
         return list(found.values())
 
     def theirs(self, text: str) -> dict[str, str]:

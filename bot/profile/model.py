@@ -131,6 +131,18 @@ class Profile:
             notes += [f"标签 {t} 被员工去掉过，机器人不再打" for t in refused]
         return notes
 
+    def clear_answer(self, codebook: Codebook, question: str, source: str) -> list[str]:
+        """Forget an answer that no longer holds (断奶了: no longer 哺乳期), with its tags; the same ranks as
+        set_answer: a mention does not clear what a survey or a staff member set."""
+        current = self.sources.get(question)
+        if current is not None and RANK[source] < RANK[current]:
+            return [f"{question} 已从 {current} 得知，{source} 不改它"]
+        spec = codebook.questions.get(question)
+        kept = self.remove_tags([o.tag_name for o in spec.options.values()] if spec else [])
+        self.codes.pop(question, None)
+        self.sources.pop(question, None)
+        return [f"标签 {t} 是员工设的，保留" for t in kept]
+
     # -- what staff did in WeCom (the tag sync reports it) ------------------------------------------
     def staff_changed(self, codebook: Codebook, added: list[str], removed: list[str]) -> None:
         """A human added or removed tags in WeCom: the profile follows and remembers not to undo it."""
