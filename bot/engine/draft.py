@@ -167,11 +167,11 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
     problems.extend(checker.check_partial_flows(draft.partial_flows))
     if draft.policy is not None:  # the products valid on their own are checked even when another has a mistake
         problems.extend(check_sales(draft.policy, codebook, intents, knowledge.product_listing, flow_files,
-                                    draft.root))
+                                    draft.root, faq_ids=faq_ids))
     elif (partial := _partial_policy(draft.root)) is not None:  # its other mistakes, and the codebook's
         spec, document, written = partial
         problems.extend(check_sales((spec, document), codebook, intents, knowledge.product_listing, flow_files,
-                                    draft.root, written))
+                                    draft.root, written, faq_ids))
     slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions) if checker.complete and codebook else None
     for persona_obj, document in draft.personas.values():
         problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots))

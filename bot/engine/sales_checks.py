@@ -18,8 +18,8 @@ from bot.understanding.knowledge import Product
 
 def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook | None,
                 intents: Collection[str] | None, products: tuple[list[Product], Document] | None,
-                flow_files: Collection[str], root: Path, written_kinds: Collection[str] | None = None
-                ) -> list[Problem]:
+                flow_files: Collection[str], root: Path, written_kinds: Collection[str] | None = None,
+                faq_ids: Collection[str] | None = None) -> list[Problem]:
     """written_kinds: the evidence kinds as written, when `policy` is only the valid part of a policy.yaml with
     a mistake (a kind left out for its own mistake is still there for the codebook to name)."""
     spec, doc = policy
@@ -34,6 +34,11 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
                 problems.append(doc.problem(("evidence", kind, "intents"),
                                             f"没有意图 “{intent}”（knowledge/intents.yaml）；"
                                             f"{one_of(intent, intents)}"))
+    for number, reaction in enumerate(spec.disliked.reactions):
+        if faq_ids is not None and reaction.answer not in faq_ids:
+            problems.append(doc.problem(("disliked", "reactions", number, "answer"),
+                                        f"没有 FAQ “{reaction.answer}”（knowledge/faq.yaml）；"
+                                        f"{one_of(reaction.answer, faq_ids)}"))
     if codebook is None:
         return problems
     questions = codebook.questions

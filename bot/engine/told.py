@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.engine.reaction import as_reaction
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 
 
 def as_told(ctx: TurnContext, result: Result) -> Result:
+    """`result` as told: a reaction to a product (engine/reaction.py) first, then skin in her own words."""
+    result = as_reaction(ctx, result)
     if result.decision is not Decision.MISS or not result.normalized:
         return result
     need, understanding = ctx.content.need, ctx.content.understanding

@@ -18,6 +18,8 @@ class DislikeReader:
         self.used = [n for n in map(normalize, policy.disliked.used) if n]
         self.bad = sorted((n for n in map(normalize, policy.disliked.bad) if n), key=len, reverse=True)
         self.unless = [n for n in map(normalize, policy.disliked.unless) if n]
+        words = ((n, r.answer) for r in policy.disliked.reactions for n in map(normalize, r.words) if n)
+        self.reactions = sorted(words, key=lambda item: len(item[0]), reverse=True)
         self.phrases = phrases
 
     def said(self, pieces: list[str]) -> str:
@@ -29,3 +31,14 @@ class DislikeReader:
         used = next((word for word in self.used if any(word in said for said in read)), "")
         bad = next((word for word in self.bad if any(word in said for said in read)), "") if used else ""
         return f"{used}+{bad}" if bad else ""
+
+    def reaction(self, pieces: list[str]) -> tuple[str, str] | None:
+        """(what she said, the FAQ entry that answers it) when a statement says she used it and her skin reacted
+        (用过你们的水杨酸 刺激: 用过+刺激) — about ours (not 别家的); None otherwise."""
+        if not self.used or any(word in piece for piece in pieces for word in self.unless):
+            return None
+        read = [self.phrases.read(piece) for piece in pieces if piece]
+        used = next((word for word in self.used if any(word in said for said in read)), "")
+        found = next(((word, answer) for word, answer in self.reactions if any(word in said for said in read)),
+                     None) if used else None
+        return (f"{used}+{found[0]}", found[1]) if found else None

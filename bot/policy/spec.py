@@ -72,6 +72,16 @@ class Price(Strict):
     _lists = field_validator("limit", "cheaper", mode="before")(_listed)
 
 
+class Reaction(Strict):
+    """Her skin reacted to it (用过你们的水杨酸 刺激): the message is answered by this FAQ entry (stop, after-sales),
+    never by the entry its words match (水杨酸: 算温和的)."""
+
+    words: list[str] = Field(min_length=1)  # 刺激, 过敏, 刺痛 (whole words, not negated)
+    answer: str = Field(min_length=1)  # the FAQ entry id
+
+    _lists = field_validator("words", mode="before")(_listed)
+
+
 class Disliked(Strict):
     """She tried a product and did not like it (A醇那个我用过 不好用): a `used` word and a `bad` word in one statement
     about a product she names or points at (那个精华 = the one in view) — it is never recommended to her again."""
@@ -79,6 +89,7 @@ class Disliked(Strict):
     used: list[str] = []  # 用过, 用了, 试过
     bad: list[str] = []  # 不好用, 刺激, 过敏 (said as whole words, not negated: 不刺激 is no complaint)
     unless: list[str] = []  # 别家, 别的牌子: another brand's product, not ours
+    reactions: list[Reaction] = []  # used + one of these words: a reaction, answered with care (engine/reaction.py)
 
     _lists = field_validator("used", "bad", "unless", mode="before")(_listed)
 
