@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from bot.content.salvage import salvage
 from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.content.suggest import one_of
 from bot.engine.checks import FlowChecker, check_persona
 from bot.engine.flows import FlowFile
 from bot.engine.knowledge_checks import check_answer_keys, check_smalltalk_lines, lint_knowledge
@@ -172,6 +173,11 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
         spec, document, written = partial
         problems.extend(check_sales((spec, document), codebook, intents, knowledge.product_listing, flow_files,
                                     draft.root, written, faq_ids))
+    if knowledge.products is not None and knowledge.product_listing is not None and faq_ids is not None:
+        listing = knowledge.product_listing[1]  # 面霜: not_sold_skincare — the FAQ that says we do not sell it
+        problems.extend(listing.problem(("not_carried", kind), f"not_carried 的 {kind}: 没有 FAQ “{entry}”"
+                                        f"（knowledge/faq.yaml）；{one_of(entry, faq_ids)}")
+                        for kind, entry in knowledge.products.not_carried.items() if entry and entry not in faq_ids)
     slots = checker.slots | BUILTIN_VARIABLES | set(codebook.questions) if checker.complete and codebook else None
     for persona_obj, document in draft.personas.values():
         problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots))

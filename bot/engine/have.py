@@ -1,17 +1,23 @@
 """有没有乳液 / 你们有防晒吗 / 乳液有吗: asked whether the shop sells a kind of product it has one of — that product,
 named, with its pitch (persona `product.have`, else `product.about`), and it is the product in view from then on.
-A kind with several products (精华) or none (面霜) is left to the FAQ (our_range, not_sold_skincare)."""
+A kind the shop does not sell (products.yaml `not_carried`: 有面膜吗, 卖不卖眼霜) is said so honestly: by the FAQ
+entry the list names for it (one that says so: not_sold_skincare), else the persona's `product.not_carried` — never
+by an FAQ that only shares its word (面膜多久敷一次). A kind with several products (精华) is left to the FAQ
+(our_range)."""
 
 from __future__ import annotations
 
 import re
 
+from bot.engine import replies
 from bot.engine.followup import product_names, remember
+from bot.engine.sales import not_carried
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
 
-_HAVE = re.compile(r"^(?:请问|你们|你们家|这里|店里|家里)*(?:有没有|有)(.{2,8}?)(?:吗|么|卖吗|卖|呀|啊|呢)*$"
-                   r"|^(?:你们|你们家)*(.{2,8}?)(?:有没有|有吗|有卖吗|有没得)(?:呀|啊|呢)*$")
+NOT_CARRIED = "product.not_carried"  # persona: 面膜我们家暂时还没有哦 ({not_carried})
+_HAVE = re.compile(r"^(?:请问|你们|你们家|这里|店里|家里)*(?:有没有|有卖|有|卖不卖|卖)(.{2,8}?)"
+                   r"(?:吗|么|卖吗|卖|呀|啊|呢)*$|^(?:你们|你们家)*(.{2,8}?)(?:有没有|有吗|有卖吗|有没得)(?:呀|啊|呢)*$")
 
 
 def answered(ctx: TurnContext, result: Result) -> bool:
@@ -20,6 +26,16 @@ def answered(ctx: TurnContext, result: Result) -> bool:
         return False
     kind = found.group(1) or found.group(2)
     products = product_names(ctx.content.understanding).kind_asked(kind)
+    missing = "" if products else not_carried(ctx, kind)
+    entry = ctx.content.understanding.knowledge.not_carried.get(missing) if missing else None
+    if entry and entry in ctx.content.understanding.faq_by_id:
+        ctx.why.append(f"问有没有“{kind}”：{missing}我们家没有卖（products.yaml 的 not_carried），用 FAQ {entry} 回答")
+        replies.answer(ctx, entry, asked_again=True, asked=result)
+        return True
+    if missing and ctx.persona.has(NOT_CARRIED):
+        ctx.why.append(f"问有没有“{kind}”：{missing}我们家没有卖（products.yaml 的 not_carried），老实说")
+        ctx.say(NOT_CARRIED, not_carried=missing)
+        return True
     if len(products) != 1:
         return False
     product = products[0]

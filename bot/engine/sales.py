@@ -27,6 +27,7 @@ URGENT = "urgent"  # the evidence role of an urgent need (bot/policy/spec.py ROL
 SOMEONE_ELSE = "someone_else"  # context: survey answers this turn's message gave about another person
 DISLIKED = "recommend.disliked"  # the persona's line to 那个精华我用了过敏: that one is not recommended again
 KIND = "kind_asked"  # context: the products of the kind an open ask named (有没有推荐的防晒), until it is answered
+NOT_CARRIED = "not_carried"  # context: the kind an open ask named that the shop does not sell (推荐个面霜)
 
 
 def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozenset[str]:
@@ -68,11 +69,24 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
         kind = {p.id for result in read for said in (result.normalized, result.heard) if said
                 for p in names.kind_asked(said)}
         remember(ctx.session, KIND, [p.id for p in content.understanding.knowledge.products if p.id in kind])
+        missing = "" if kind else next(filter(None, (not_carried(ctx, said) for result in read
+                                                     for said in (result.normalized, result.heard) if said)), "")
+        remember(ctx.session, NOT_CARRIED, missing)
     for result in read:
         disliked(ctx, result)
     if profile.seen(at, content.policy.session_gap, ctx.session.channel):
         ctx.why.append(f"新的一次会话（第 {profile.sessions} 次）")
     return frozenset(item.kind for item in reading.evidence if item.weight > 0)
+
+
+def not_carried(ctx: TurnContext, normalized: str) -> str:
+    """The kind the shop does not sell (products.yaml `not_carried`: 面霜, 面膜) that the normalised text names, the
+    longest; "" when it names none, or names a kind a product of ours is (防晒霜: 轻透日常防晒)."""
+    understanding = ctx.content.understanding
+    if product_names(understanding).kind_asked(normalized):
+        return ""
+    kinds = sorted(understanding.knowledge.not_carried, key=len, reverse=True)
+    return next((kind for kind in kinds if (said := understanding.normalize(kind)) and said in normalized), "")
 
 
 def disliked(ctx: TurnContext, result: Result) -> None:
@@ -124,7 +138,7 @@ def ask(ctx: TurnContext, trigger: str) -> Decision:
                       ctx.now, trigger=trigger, restrained=ctx.session.restrained,
                       someone_else=gift.answers(ctx) if gift.answers(ctx) is not None
                       else recent(ctx.session, SOMEONE_ELSE, within=0),
-                      kind=recent(ctx.session, KIND) or ())
+                      kind=recent(ctx.session, KIND) or (), not_carried=str(recent(ctx.session, NOT_CARRIED) or ""))
     ctx.record(decision)
     return decision
 
@@ -151,7 +165,7 @@ def recommend(ctx: TurnContext) -> None:
     decision = ask(ctx, f"{ctx.session.flow}.{ctx.session.state}")
     slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
                  product="", pitch="", over_budget=decision.over_budget, avoided=decision.avoided,
-                 because=decision.because)
+                 because=decision.because, not_carried=decision.not_carried)
     if decision.action is Action.RECOMMEND and decision.product is not None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id
@@ -165,6 +179,7 @@ def recommend(ctx: TurnContext) -> None:
         profile.ask_answered_at = ctx.now  # the ask has had its answer: once
         profile.relabel_evidence("ask", ANSWERED)
         ctx.session.context.pop(KIND, None)
+        ctx.session.context.pop(NOT_CARRIED, None)
 
 
 def product_card(ctx: TurnContext) -> None:

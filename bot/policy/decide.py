@@ -53,6 +53,7 @@ class Decision:
     over_budget: bool = False  # hold: a product fitted, but costs more than she wants to pay
     avoided: str = ""  # hold: the products that fitted, left out for her situation (avoid_when), by name
     because: str = ""  # … that situation (孕期)
+    not_carried: str = ""  # hold: the kind she asked for (推荐个面霜) is one the shop does not sell
     trigger: str = field(default="", compare=False)  # who asked the policy (flow state, scheduler…)
 
     @property
@@ -89,13 +90,14 @@ def _need(live: list[list[Any]]) -> float:
 
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
            *, proactive: bool = False, trigger: str = "", restrained: str = "",
-           someone_else: dict[str, str] | None = None, kind: Sequence[str] = ()) -> Decision:
+           someone_else: dict[str, str] | None = None, kind: Sequence[str] = (), not_carried: str = "") -> Decision:
     """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
     docs/groups.md): it holds back every offer, an explicit ask included. `someone_else`: survey answers the
     ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them;
     empty (a gift, nothing said of them yet): the concern is asked first, about them.
     `kind`: the ids of the products of the kind the ask named (有没有推荐的防晒): the product is one of them, and a
-    kind of one needs no question first (a gift included: 买给妈妈 推荐个防晒)."""
+    kind of one needs no question first (a gift included: 买给妈妈 推荐个防晒). `not_carried`: the ask named a kind
+    the shop does not sell (推荐个面霜, products.yaml `not_carried`): nothing of another kind is offered instead."""
     live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
     need = _need(live)  # need_score's, from the evidence just read
@@ -119,6 +121,9 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
             reasons.append("说过别推了：这次是顾客自己要的，回答一次，之后仍不主动推")
         if kind:
             reasons.append(f"点名要一类商品：{'、'.join(kind)}")
+        elif not_carried:
+            reasons.append(f"点名要的{not_carried}我们家没有：老实说，不拿别的品类凑")
+            return done(Action.HOLD, asked=True, not_carried=not_carried)
         if someone_else is not None and not someone_else and concern and len(kind) != 1:  # 买给妈妈 有什么推荐
             reasons.append(f"给别人挑，还不知道 TA 的 {concern}：先问一个问题（不按她自己的档案）")
             return done(Action.ASK_FIRST, asked=True, question=concern)

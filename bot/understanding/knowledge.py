@@ -103,6 +103,9 @@ class Product(Strict):
 
 class ProductFile(Strict):
     products: list[Product]
+    # kinds the shop does not sell (面霜, 面膜): asked for, said so honestly — by the FAQ entry named (one that says
+    # so already), or by the persona's line (none named)
+    not_carried: dict[str, str | None] = {}
 
 
 class Thresholds(Strict):
@@ -170,6 +173,7 @@ class Knowledge(BaseModel):
     thresholds: Thresholds
     variants: dict[str, str]
     language: Language = Language()
+    not_carried: dict[str, str | None] = {}  # products.yaml: kinds the shop does not sell → the FAQ that says so
 
     def faq_by_id(self) -> dict[str, FaqEntry]:
         return {entry.id: entry for entry in self.faq}
@@ -191,4 +195,4 @@ def assemble_knowledge(parts: KnowledgeParts) -> Knowledge:
     assert faq and intents and products and matching
     return Knowledge(faq=[e for e in faq.entries if e.enabled], intents=intents.intents,
                      products=products.products, thresholds=matching.thresholds, variants=matching.variants,
-                     language=matching.language)
+                     language=matching.language, not_carried=products.not_carried)
