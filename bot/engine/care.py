@@ -22,6 +22,8 @@ from bot.understanding.normalize import clauses
 
 COMPLAINT = "complaint"  # the optional intent of knowledge/intents.yaml
 CARE = "care"  # the persona key (care.<concern label> first)
+NOTED = "care.noted"  # the persona key: what else she told of herself is noted ({facts})
+NOTED_FROM = 3  # facts told in one complaint before care.noted says they are noted
 _NOT_A_COMPLAINT = ("greeting", "thanks", "affirm")
 
 
@@ -75,10 +77,25 @@ def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     else:
         ctx.why.append(f"诉苦（{concern or '困扰不明'}）：说 {key}，不推销；流程停在原地")
         ctx.say(key)
+    noted(ctx, result)
     asked = _clause_answered(ctx, result)
     if asked is not None:  # 用了两次 感觉没效果 想退: care, then what she asked for
         ctx.why.append(f"其中一句在问 {'、'.join(asked.answers)}：关心之后再回答它")
         replies.answer_all(ctx, asked)
+
+
+def noted(ctx: TurnContext, result: Result) -> None:
+    """我油皮 爆痘 学生党 预算不多: beside the care for her concern, the other things she told of herself (the
+    codebook's `mentions`, read into her profile by engine/sales.py) are said to be noted — `care.noted` with
+    {facts} — so the one turn answers all she said, not the acne alone. Only when she told several at once
+    (NOTED_FROM): 我怀孕了 脸上狂长痘 gets the care alone."""
+    order = list(ctx.content.codebook.questions)  # as the codebook lists them: 油皮、痘痘、预算有限
+    answers = sorted(ctx.content.need.mentions.answers(result.normalized), key=lambda answer: order.index(answer[0]))
+    facts = [label for question, code, _ in answers if (label := ctx.content.codebook.label(question, code))]
+    if len(facts) < NOTED_FROM or not ctx.persona.has(NOTED):
+        return
+    ctx.why.append(f"这一句还说了 {'、'.join(facts)}：关心之后说一声都记下了（{NOTED}）")
+    ctx.say(NOTED, facts="、".join(facts))
 
 
 def _clause_answered(ctx: TurnContext, result: Result) -> Result | None:

@@ -25,7 +25,8 @@ DAYPARTS = (  # (first hour, name), local time
     (18, "evening"),
     (23, "night"),
 )
-BUILTIN_VARIABLES = frozenset({"name", "self", "product", "pitch", "first", "second", "options", "part", "question"})
+BUILTIN_VARIABLES = frozenset({"name", "self", "product", "pitch", "first", "second", "options", "part", "question",
+                               "facts"})  # facts: care.noted (engine/care.py)
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55]")
 
 
