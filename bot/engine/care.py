@@ -16,6 +16,8 @@ not bring the product back.
 from __future__ import annotations
 
 from bot.engine import replies
+from bot.engine.followup import recent, remember
+from bot.engine.reading import ENTERED
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.normalize import clauses
@@ -24,6 +26,9 @@ COMPLAINT = "complaint"  # the optional intent of knowledge/intents.yaml
 CARE = "care"  # the persona key (care.<concern label> first)
 NOTED = "care.noted"  # the persona key: what else she told of herself is noted ({facts})
 NOTED_FROM = 3  # facts told in one complaint before care.noted says they are noted
+MORE = "care.more"  # the persona key (care.more.<concern> first): what she tells right after the care line
+CARED = "cared"  # session.context: [the concern, the care line's text] of the care said on the turn before
+SAID = "said"  # session.context: the texts of the turn before (engine/coherent.py)
 _NOT_A_COMPLAINT = ("greeting", "thanks", "affirm")
 
 
@@ -61,13 +66,51 @@ def sells(ctx: TurnContext, result: Result) -> bool:
     return False
 
 
+def by_faq(ctx: TurnContext, result: Result) -> bool:
+    """A complaint the knowledge base answers: its answer names no product, and was not the answer of the turn
+    before (脸好干 → 脸上干得起皮，冬天更严重: she tells more, the care line answers it, not the same answer)."""
+    return not sells(ctx, result) and not told_again(ctx, result)
+
+
+def told_again(ctx: TurnContext, result: Result) -> bool:
+    """Every FAQ answer the message would get was the answer of the turn before."""
+    topic = recent(ctx.session, "topic", within=1)
+    return bool(result.answers) and all(entry_id == topic for entry_id in result.answers) \
+        and complaint(ctx, result) is not None
+
+
+def more(ctx: TurnContext, result: Result) -> bool:
+    """额头和下巴特别多 right after 爆痘 got the care line: a statement nothing else took is her telling more about
+    it — the persona's `care.more.<concern>` (else `care.more`), once, not "not understood". Only when the care
+    line was the last thing said (not when a question followed it: 要不要我帮你挑一款 is what she answers)."""
+    cared, said = recent(ctx.session, CARED, within=1), recent(ctx.session, SAID, within=1)
+    if result.question or not cared or not said or said[-1] != cared[1] or _asked_since(ctx):
+        return False
+    concern = str(cared[0])
+    key = f"{MORE}.{concern}" if concern and ctx.persona.has(f"{MORE}.{concern}") else MORE
+    if not ctx.persona.has(key):
+        return False
+    ctx.session.context.pop(CARED, None)  # once: what she says after it is read as anything else
+    ctx.why.append(f"刚关心过（{concern or '困扰不明'}），她接着说的这句没接住：当成在补充情况，说 {key}")
+    ctx.say(key)
+    return True
+
+
+def _asked_since(ctx: TurnContext) -> bool:
+    """A flow entered a state on the care's turn or after it (the policy's 要不要我帮你挑一款 follows the care)."""
+    cared, entered = ctx.session.context.get(CARED), ctx.session.context.get(ENTERED)
+    return isinstance(cared, dict) and isinstance(entered, dict) and int(entered["turn"]) >= int(cared["turn"])
+
+
 def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     """Answer a complaint: the knowledge base's answer when it sells nothing, else the persona's care."""
-    if result.decision is Decision.ANSWER and not sells(ctx, result):
+    if result.decision is Decision.ANSWER and by_faq(ctx, result):
         ctx.why.append(f"诉苦（{concern or '困扰不明'}）：FAQ 的回答不提商品，用它回答")
         replies.answer_all(ctx, result)
         return
-    if result.decision is Decision.ANSWER:
+    if result.decision is Decision.ANSWER and told_again(ctx, result):
+        ctx.why.append("诉苦：FAQ 的回答上一轮刚说过，她是在补充情况：改说关心的话，不把同一段再说一遍")
+    elif result.decision is Decision.ANSWER:
         ctx.why.append("诉苦：FAQ 的回答提到了商品，改说关心的话（推不推商品由克制策略决定）")
     elif result.near_miss:
         ctx.reply.near_miss = result
@@ -77,6 +120,7 @@ def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     else:
         ctx.why.append(f"诉苦（{concern or '困扰不明'}）：说 {key}，不推销；流程停在原地")
         ctx.say(key)
+        remember(ctx.session, CARED, [concern, ctx.reply.messages[-1].text])
     noted(ctx, result)
     asked = _clause_answered(ctx, result)
     if asked is not None:  # 用了两次 感觉没效果 想退: care, then what she asked for

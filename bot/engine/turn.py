@@ -287,7 +287,7 @@ class TurnRun:
         # 我最近脸上冒痘 at 精简派还是步骤党: her complaint is no answer to an open question — care, the question waits
         in_flow = flows.current is not None
         concern = care.complaint(ctx, result)
-        if result.decision is Decision.ANSWER and (concern is None or not care.sells(ctx, result)):
+        if result.decision is Decision.ANSWER and (concern is None or care.by_faq(ctx, result)):
             replies.answer_all(ctx, result, asked_again=True)
             self.answered = True
             return

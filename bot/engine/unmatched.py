@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import backoff, replies, sales, suggestion, survey
+from bot.engine import backoff, care, replies, sales, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import product_names, recent, remember
@@ -96,6 +96,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
     if not in_flow and not result.question and ctx.reply.messages:
         ctx.why.append("这一轮已经回过话了，没听懂的这句陈述不再说“我在听”")
         return []  # 别推了 我就问问: the opt-out line answers the burst
+    if care.more(ctx, result):  # 爆痘 → care → 额头和下巴特别多: she tells more about it
+        return []
     named = product_names(ctx.content.understanding).named(result.heard)
     if named is not None and ctx.persona.has("product.about"):  # 我之前买过你们的水杨酸: the product is in view now
         ctx.why.append(f"说到了商品 {named.product.id}：说说它，接下来的问题按它回答")
