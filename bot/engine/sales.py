@@ -12,6 +12,8 @@ No product is ever chosen anywhere else, so the policy holds for every flow.
 
 from __future__ import annotations
 
+import re
+
 from bot.engine import gift
 from bot.engine.followup import POINTING, product_names, recent, remember
 from bot.engine.turn_context import TurnContext
@@ -28,6 +30,8 @@ SOMEONE_ELSE = "someone_else"  # context: survey answers this turn's message gav
 DISLIKED = "recommend.disliked"  # the persona's line to 那个精华我用了过敏: that one is not recommended again
 KIND = "kind_asked"  # context: the products of the kind an open ask named (有没有推荐的防晒), until it is answered
 NOT_CARRIED = "not_carried"  # context: the kind an open ask named that the shop does not sell (推荐个面霜)
+_STEP_BEFORE = ("完", "了")  # 敷完面膜 …: a step she took, not the kind she asks for
+_STEP_AFTER = ("后", "之后", "以后", "前", "之前", "完", "时", "的时候")  # 面霜之后涂什么
 
 
 def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozenset[str]:
@@ -86,7 +90,13 @@ def not_carried(ctx: TurnContext, normalized: str) -> str:
     if product_names(understanding).kind_asked(normalized):
         return ""
     kinds = sorted(understanding.knowledge.not_carried, key=len, reverse=True)
-    return next((kind for kind in kinds if (said := understanding.normalize(kind)) and said in normalized), "")
+    return next((kind for kind in kinds if (said := understanding.normalize(kind)) and _named(said, normalized)), "")
+
+
+def _named(kind: str, text: str) -> bool:
+    """The kind is what she names, not the step around what she asks for (敷完面膜用什么好, 面霜之后涂什么)."""
+    return any(not text[:found.start()].endswith(_STEP_BEFORE) and not text[found.end():].startswith(_STEP_AFTER)
+               for found in re.finditer(re.escape(kind), text))
 
 
 def disliked(ctx: TurnContext, result: Result) -> None:
