@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_bundled_content_is_clean() -> None:
     content = load_content(ROOT)
     assert set(content.flows) == {"welcome", "icebreak", "survey", "recommend"}
-    assert set(content.codebook.questions) == {"skin", "concern", "goal", "stage"} and content.policy.flow == "recommend"
+    assert set(content.codebook.questions) == {"skin", "concern", "goal", "budget", "stage"} and content.policy.flow == "recommend"
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/faq.yaml", "- {intent: waited,", "- {intent: wated,", "intents.yaml 里没有意图 “wated”"),
         ("knowledge/faq.yaml", "after: [order_status,", "after: [order_stats,", "没有 id 为 “order_stats” 的 FAQ"),
         ("persona/xiaowanzi.yaml", "  intent.chat_weekend:\n", "  intent.chat_weekends:\n",
-         "knowledge/intents.yaml:164:16: chat_weekend: 闲聊意图要有一句回应：人设 xiaowanzi 里没有 “intent.chat_weekend”"),
+         "knowledge/intents.yaml:171:16: chat_weekend: 闲聊意图要有一句回应：人设 xiaowanzi 里没有 “intent.chat_weekend”"),
         ("persona/xiaowanzi.yaml", 'surname: "小{surname}"', 'surname: "{surname}先生"',
          "persona/xiaowanzi.yaml:11:10: surname “{surname}先生” 里有 “先生”：只凭一个姓看不出性别"),
     ],
