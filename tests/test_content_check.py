@@ -88,6 +88,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/policy.yaml", "  recommend: 3 ", "  recommend: .inf ", "knowledge/policy.yaml:25:14: need.recommend"),
         ("knowledge/policy.yaml", "  window: 7d", "  window: 0d", "knowledge/policy.yaml:30:11: budget.window: 时长 “0d” 不能是 0"),
         ("knowledge/policy.yaml", "ask_valid: 1d", "ask_valid: 0s", "knowledge/policy.yaml:7:12: ask_valid: 时长 “0s” 不能是 0"),
+        ("knowledge/codebook.yaml", "say: stage.weaned}", "say: stage.weanedd}",
+         "knowledge/codebook.yaml:47:89: stage 的 moves: say “stage.weanedd” 在人设 xiaowanzi 里没有这条文案"),
         ("knowledge/policy.yaml", "answer: allergy_after_use}", "answer: allergy_after_usee}",
          "knowledge/policy.yaml:48:71: 没有 FAQ “allergy_after_usee”"),
         ("knowledge/policy.yaml", "forget_after: 30d", "forget_after: 0m", "need.forget_after: 时长 “0m” 不能是 0"),

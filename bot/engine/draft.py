@@ -19,7 +19,7 @@ from bot.content.source import ContentError, Document, Problem, load_document, v
 from bot.content.suggest import one_of
 from bot.engine.checks import FlowChecker, check_persona
 from bot.engine.flows import FlowFile
-from bot.engine.knowledge_checks import check_answer_keys, check_smalltalk_lines, lint_knowledge
+from bot.engine.knowledge_checks import check_answer_keys, check_move_lines, check_smalltalk_lines, lint_knowledge
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
 from bot.engine.sales_checks import check_sales
 from bot.followups.plans import FollowupFile
@@ -190,5 +190,7 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
         problems.extend(check_answer_keys(draft.root, list(personas.values())))
     if knowledge.intents is not None:
         problems.extend(check_smalltalk_lines(draft.root, list(personas.values())))
+    if codebook is not None:
+        problems.extend(check_move_lines(draft.root, codebook, list(personas.values())))
     if rules_read:
         problems.extend(lint_knowledge(draft.root, draft.rules, knowledge.parsed & {"faq", "products"}))

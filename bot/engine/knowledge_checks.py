@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.content.source import Document, Problem, load_document
 from bot.engine.persona import Persona, Rules, lint_text
+from bot.profile.codebook import Codebook
 
 
 def lint_knowledge(root: Path, rules: Rules, files: Collection[str] = ("faq", "products")) -> list[Problem]:
@@ -68,3 +69,14 @@ def check_smalltalk_lines(root: Path, personas: list[Persona]) -> list[Problem]:
                     f"{name}: 闲聊意图要有一句回应：人设 {persona.id} 里没有 “intent.{name}”"
                     f"（persona/{persona.id}.yaml 的 messages 里加上它）"))
     return problems
+
+
+def check_move_lines(root: Path, codebook: Codebook, personas: list[Persona]) -> list[Problem]:
+    """A codebook move's `say` (生完了: stage.born) must be a message of every persona, else the move would happen
+    without a word. Reported at the codebook line that names it."""
+    document = load_document(root / "knowledge" / "codebook.yaml", "knowledge/codebook.yaml")
+    return [document.problem(("questions", qid, "moves", number, "say"),
+                             f"{qid} 的 moves: say “{move.say}” 在人设 {persona.id} 里没有这条文案"
+                             f"（persona/{persona.id}.yaml 的 messages 里加上它）")
+            for qid, question in codebook.questions.items() for number, move in enumerate(question.moves)
+            for persona in personas if move.say and move.say not in persona.messages]
