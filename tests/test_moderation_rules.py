@@ -367,6 +367,9 @@ def test_pinyin_near_a_marker_that_is_no_id_stays_fine(detector: Detector, text:
     "威❤信：后四位8866，前面是幺三五幺二三四",
     "V❤：先打xm 再打20 最后是88",
     "我的绿色软件号是 ka ka 9 5 2 7，来聊",
+    "这里发不了图，想看实拍的去我抖音：xiaoyu_0620",
+    "咱们换个地方聊，这个群管得严，去我那个群，二维码在我空间",
+    "徽信号在我昵称里，姐妹们自己看",
 ])
 def test_a_contact_split_into_parts_or_named_by_a_nickname_is_a_violation(detector: Detector, text: str) -> None:
     verdict = detector.judge_text(text)
@@ -380,6 +383,10 @@ def test_a_contact_split_into_parts_or_named_by_a_nickname_is_a_violation(detect
     ("有没有想挣零花钱的？做任务就行，我今天刚提现了360", "fraud"),
     ("@小雨 你是不是脑子有病啊，天天在群里问一样的问题", "abuse"),
     ("我们家的面膜补水比这个好多了，价格还便宜一半，想要的私聊我", "ad"),
+    ("@所有人 我是本群群主新号，原号被封了，今天的团购款请转这个账户", "fraud"),
+    ("听说这家店老板卷钱跑路了，大家赶紧申请退款，晚了就没了", "rumor"),
+    ("谁要开学历的？成人本科一年拿证，学信网可查", "illegal"),
+    ("乡下来的就是没见过世面，一个面霜激动成这样", "abuse"),
 ])
 def test_chain_messages_tips_scams_insults_and_soft_ads(detector: Detector, text: str, category: str) -> None:
     verdict = detector.judge_text(text)
@@ -392,6 +399,8 @@ def test_chain_messages_tips_scams_insults_and_soft_ads(detector: Detector, text
     "你私聊一下群里的客服小美，她会帮你查",
     "我把活动转发到朋友圈了，祝大家好运",
     "快递包裹破损了，理赔要怎么弄",
+    "我是做会计的，这个发票抬头怎么写比较好",
+    "我在抖音上看到你们直播了，今天还有福利吗",
 ])
 def test_prize_news_scam_warnings_and_pointing_to_staff_are_not_violations(detector: Detector, text: str) -> None:
     assert not detector.judge_text(text).violation, detector.judge_text(text).explain()
