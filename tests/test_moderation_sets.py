@@ -33,8 +33,8 @@ def labelled(name: str) -> list[tuple[str, str]]:
                                                                          ("holdout", 0.92, 0.015),
                                                                          ("fresh", 0.95, 0.01),
                                                                          ("blind1", 0.95, 0.01),
-                                                                         ("blind2", 0.73, 0.01),
-                                                                         ("blind3", 0.82, 0.01),
+                                                                         ("blind2", 0.75, 0.01),
+                                                                         ("blind3", 0.84, 0.01),
                                                                          ("blind4", 0.94, 0.02),
                                                                          ("blind5", 0.86, 0.02)])
 def test_own_group_chat_sets(name: str, caught_at_least: float, false_at_most: float) -> None:
