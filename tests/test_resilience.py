@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from bot.config import ConfigError, load_settings, parse_duration
+from bot.content.durations import human_duration
 from bot.gateway.deadletters import DeadLetters
 from bot.gateway.kf_pull import UNANSWERED_LOG, KfPuller
 from bot.gateway.queue import Queue
@@ -45,6 +46,25 @@ def test_a_wrong_log_level_is_one_clear_line_not_a_silent_info() -> None:
     assert [p.split()[0] for p in error.value.problems] == ["SIYU_LOG_LEVEL"]
 
 
+def test_a_duration_out_of_range_names_its_bounds_as_an_operator_writes_them() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({**BASE_ENV, "SIYU_RETAIN_LOGS": "20y", "SIYU_READ_TIMEOUT": "0.01"})
+    assert error.value.problems == [
+        "SIYU_READ_TIMEOUT is malformed: expected a duration between 0.1s and 5m (e.g. 30s, 5m, 2h, 7d; "
+        "a bare number is seconds), got '0.01'",
+        "SIYU_RETAIN_LOGS is malformed: expected a duration between 1m and 3650d (e.g. 30s, 5m, 2h, 7d; "
+        "a bare number is seconds), got '20y'",
+    ]
+
+
+@pytest.mark.parametrize(("seconds", "said"), [
+    (0, "0s"), (0.5, "0.5s"), (20, "20s"), (90, "1m30s"), (300, "5m"), (7200, "2h"), (129600, "1d12h"),
+    (365 * 86400, "365d"), (86400 + 1, "1d"),
+])
+def test_durations_in_the_log_read_as_written(seconds: float, said: str) -> None:
+    assert human_duration(seconds) == said
+
+
 def test_a_repeated_failure_is_one_line_per_interval_with_a_count() -> None:
     now = [0.0]
     throttle = LogThrottle(interval_s=10, clock=lambda: now[0])
@@ -76,7 +96,7 @@ def test_a_repeated_failure_is_one_line_per_interval_with_a_count() -> None:
         "something else entirely",
         "info is never throttled",
         "info is never throttled",
-        "partition 0 could not be read [repeated 49 more time(s) in 10 s]",
+        "partition 0 could not be read [repeated 49 more time(s) in 10s]",
         "partition 99 could not be read",
     ]
 
