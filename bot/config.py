@@ -138,7 +138,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     try:
         handover_timeout = 0.0 if raw_handover == "0" else float(seconds(raw_handover))
     except ValueError:
-        problems.append(f"SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration like 12h, got {raw_handover!r}")
+        problems.append("SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration with its unit (s, m, h or d) "
+                        f"like 12h, got {raw_handover!r}")
     timezone = env.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
     try:
         ZoneInfo(timezone)

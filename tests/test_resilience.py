@@ -48,8 +48,9 @@ def test_a_wrong_log_level_is_one_clear_line_not_a_silent_info() -> None:
 
 def test_a_duration_out_of_range_names_its_bounds_as_an_operator_writes_them() -> None:
     with pytest.raises(ConfigError) as error:
-        load_settings({**BASE_ENV, "SIYU_RETAIN_LOGS": "20y", "SIYU_READ_TIMEOUT": "0.01"})
+        load_settings({**BASE_ENV, "SIYU_RETAIN_LOGS": "20y", "SIYU_READ_TIMEOUT": "0.01", "SIYU_HANDOVER_TIMEOUT": "12"})
     assert error.value.problems == [
+        "SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration with its unit (s, m, h or d) like 12h, got '12'",
         "SIYU_READ_TIMEOUT is malformed: expected a duration between 0.1s and 5m (e.g. 30s, 5m, 2h, 7d; "
         "a bare number is seconds), got '0.01'",
         "SIYU_RETAIN_LOGS is malformed: expected a duration between 1m and 3650d (e.g. 30s, 5m, 2h, 7d; "
