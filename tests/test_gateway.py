@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 import time
 from typing import Any
 
@@ -429,6 +430,20 @@ async def test_healthz_is_503_when_the_store_is_down(client: TestClient) -> None
 
     services.store.ping = down  # type: ignore[method-assign]
     assert (await client.get("/healthz")).status == 503
+
+
+def test_the_readme_names_every_metric_the_service_exports() -> None:
+    """An operator wiring up Prometheus reads the README: every family it lists exists, and none is left out."""
+    from pathlib import Path
+
+    from bot.metrics import Metrics
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`(siyu_[a-z_]+)", readme))
+    exported = set()
+    for family in Metrics().registry.collect():
+        exported.add(family.name + "_total" if family.type == "counter" else family.name)
+    assert documented == exported
 
 
 async def test_accepted_callbacks_leave_no_reference_cycles_behind(fake: FakeWeCom, store: Store,
