@@ -169,6 +169,23 @@ def test_siyu_diagram_draws_every_rule() -> None:
     assert "done --> flow_recommend" in out
 
 
+def test_siyu_diagram_writes_conditions_as_the_flow_does_not_as_python() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "diagram", "recommend"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "gate --> which_concern: when decision=ask_first, question=concern" in out
+    assert "gate --> [*]: when asked=true, avoided set" in out
+    assert not any(mark in out for mark in ("{", "}", "True", "'")), out
+
+
+def test_a_diagram_shows_comparisons_and_lists_as_written() -> None:
+    from bot.engine.flows import FlowFile
+    from bot.tools.diagram import mermaid
+
+    spec = FlowFile.model_validate({"start": "a", "states": {"a": {"on": [
+        {"any": True, "goto": "a", "when": {"tags_any": ["冷淡", "已购"], "slot": {"count": "< 2"}, "score": ">= 90"}}]}}})
+    assert "    a --> a: any; when tags_any=冷淡/已购, count＜2, score≥90" in mermaid(spec).splitlines()
+
+
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
