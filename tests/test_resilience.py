@@ -126,6 +126,30 @@ async def test_the_sender_outlasts_a_busy_wecom(api: WeComAPI, fake: FakeWeCom, 
     assert len(fake.calls_to("kf/send_msg")) == 31 and len(fake.delivered) == 1
 
 
+async def test_each_errcode_a_send_is_retried_for_reaches_the_log(api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
+    """WeCom unreachable (-1) for a while and then rate-limiting (45009): both are said, each once, not the
+    second hidden in the count of the first."""
+    throttle = LogThrottle(interval_s=10, clock=lambda: 0.0)
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    handler = Keep()
+    handler.addFilter(throttle)
+    logger = logging.getLogger("bot.gateway.sender")
+    logger.addHandler(handler)
+    try:
+        fake.fail("kf/send_msg", -1, times=5)
+        fake.fail("kf/send_msg", 45009, times=3)
+        assert (await Sender(api, DeadLetters(store), Metrics(), retry_max_s=0.01).send(_send(), _never)).outcome == SENT
+    finally:
+        logger.removeHandler(handler)
+    assert [line.split(" failed ")[1] for line in lines] == [
+        "with errcode -1; the message waits and is retried", "with errcode 45009; the message waits and is retried"]
+
+
 async def test_the_sender_records_what_it_cannot_send(api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
     letters = DeadLetters(store)
     sender = Sender(api, letters, Metrics(), retry_max_s=0.01)
