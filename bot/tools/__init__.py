@@ -61,7 +61,7 @@ def add_tool_commands(commands: Any) -> None:
     evaluate = commands.add_parser("eval", help="用标注问题集评估知识库匹配：准确率、误答率、反问率")
     evaluate.add_argument("--set", dest="labelled", metavar="FILE",
                           help="标注集；默认 内容目录/knowledge/tests/ 里的 eval.yaml（调参用）、"
-                               "heldout.yaml（留出）、fresh.yaml、blind.yaml、blind2.yaml 和 blind3.yaml（盲写）")
+                               "heldout.yaml（留出）、fresh.yaml 和 blind*.yaml（盲写）")
     evaluate.add_argument("--failures", action="store_true",
                           help="列出每一条没答对的问句和原因（盲写的几份只给总数，不列句子）")
     content_option(evaluate)
