@@ -155,7 +155,9 @@ def main() -> None:
            ("fresh (never trained on; totals only)", load_own("fresh")),
            ("blind1 (written blind; rules extended on its misses)", load_own("blind1")),
            ("blind2 (written blind; totals only)", load_own("blind2")),
-           ("blind3 (written blind; totals only)", load_own("blind3"))]
+           ("blind3 (written blind; totals only)", load_own("blind3")),
+           ("blind4 (written blind; rules extended on its errors)", load_own("blind4")),
+           ("blind5 (written blind; rules extended on its errors)", load_own("blind5"))]
 
     if not sms_available():
         print("../shared/data/moderation/ is not here: SMS measurements and baselines skipped.\n")

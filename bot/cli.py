@@ -56,13 +56,15 @@ def _serve(_: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from bot.tools.parser import ChineseRawHelp, SiyuParser
+
+    parser = SiyuParser(
         prog="siyu", description="siyu-bot: 企业微信私域运营机器人 (WeCom bot for private-domain operations)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve", help="启动回调服务 (run the WeCom callback server and workers)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=ChineseRawHelp,
         description="启动企业微信回调服务和后台任务。配置全部来自环境变量，启动时逐个检查，每个错误一行、退出码 2：\n"
                     "  必填：WECOM_CORP_ID、WECOM_TOKEN、WECOM_AES_KEY、WECOM_SECRET\n"
                     "  常用：REDIS_URL（不设就用进程内存储，只能一个进程）、SIYU_CONTENT（内容目录）、SIYU_PORT、\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.content.durations import seconds
+from bot.content.durations import human_duration, seconds
 from bot.content.location import bundled_content_dir, locate_content
 from bot.groups.settings import GroupSettings, load_group_settings
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
@@ -138,7 +138,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     try:
         handover_timeout = 0.0 if raw_handover == "0" else float(seconds(raw_handover))
     except ValueError:
-        problems.append(f"SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration like 12h, got {raw_handover!r}")
+        problems.append("SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration with its unit (s, m, h or d) "
+                        f"like 12h, got {raw_handover!r}")
     timezone = env.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
     try:
         ZoneInfo(timezone)
@@ -211,8 +212,8 @@ def _faults(env: Mapping[str, str], problems: list[str]) -> tuple[Limits, Retent
         except ValueError:
             value = -1.0
         if not low <= value <= high:
-            problems.append(f"{name} is malformed: expected a duration between {low:g} s and {high:g} s "
-                            f"(e.g. 30, 5m, 2h, 7d), got {raw!r}")
+            problems.append(f"{name} is malformed: expected a duration between {human_duration(low)} and "
+                            f"{human_duration(high)} (e.g. 30s, 5m, 2h, 7d; a bare number is seconds), got {raw!r}")
             return default
         return value
 

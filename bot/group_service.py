@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
+from bot.content.durations import human_duration
 from bot.enforcement.audit import Audit
 from bot.enforcement.ladder import Strikes
 from bot.enforcement.notices import Notifier
@@ -129,7 +130,7 @@ class GroupService:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                log.warning("msgaudit pull failed (%s); trying again in %.0f s", error, interval_s)
+                log.warning("msgaudit pull failed (%s); trying again in %s", error, human_duration(interval_s))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake_msgaudit.wait(), interval_s)
 
@@ -157,7 +158,7 @@ class GroupService:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                log.warning("%s failed (%s); trying again in %.0f s", name, error, seconds)
+                log.warning("%s failed (%s); trying again in %s", name, error, human_duration(seconds))
             await asyncio.sleep(seconds)
 
 

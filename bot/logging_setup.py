@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.content.durations import human_duration
+
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.content.location import ContentLocation
@@ -43,10 +45,16 @@ class _Seen:
 DISTINCT = {"siyu_distinct": True}  # `extra=` for records whose arguments are the news (file:line of a refusal)
 
 
+def throttled_as(key: str) -> dict[str, str]:
+    """`extra=` for records of one template that are different failures (a callback rejected for a bad
+    signature, or for a malformed body): each key is throttled on its own, so one never hides another."""
+    return {"siyu_throttle": key}
+
+
 class LogThrottle(logging.Filter):
     """Lets the first of each distinct warning or error through per interval and counts the rest. Records
     are alike when their template is (the same failure with another id or count); with `extra=DISTINCT`,
-    only when their whole message is."""
+    only when their whole message is; with `extra=throttled_as(key)`, when their key is."""
 
     active: LogThrottle | None = None
 
@@ -60,7 +68,8 @@ class LogThrottle(logging.Filter):
         if record.levelno < logging.WARNING or getattr(record, "siyu_summary", False):
             return True
         error = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
-        text = record.getMessage() if getattr(record, "siyu_distinct", False) else str(record.msg)
+        text = getattr(record, "siyu_throttle", None) or (
+            record.getMessage() if getattr(record, "siyu_distinct", False) else str(record.msg))
         key = (record.name, record.levelno, text, error)
         now = self.clock()
         seen = self._seen.get(key)
@@ -74,8 +83,8 @@ class LogThrottle(logging.Filter):
 
     def _summarise(self, seen: _Seen) -> None:
         logging.getLogger(seen.logger).log(
-            seen.level, "%s [repeated %d more time(s) in %g s]", seen.message, seen.repeats, self.interval_s,
-            extra={"siyu_summary": True})
+            seen.level, "%s [repeated %d more time(s) in %s]", seen.message, seen.repeats,
+            human_duration(self.interval_s), extra={"siyu_summary": True})
         seen.repeats = 0
 
     def flush(self) -> None:
@@ -132,5 +141,5 @@ def settings_summary(settings: Settings, content: ContentLocation) -> str:
     agent = settings.agent_id if settings.agent_id is not None else "unset"
     return (f"config: corp {settings.corp_id}, agent {agent}, store {store}, WeCom API {settings.api_base}, "
             f"content {content.path} ({content.source}), persona {settings.persona or 'default'}, "
-            f"burst window {settings.burst_window:g} s, time zone {settings.timezone}, "
+            f"burst window {human_duration(settings.burst_window)}, time zone {settings.timezone}, "
             f"log level {logging.getLevelName(logging.getLogger().getEffectiveLevel())}")

@@ -57,6 +57,27 @@ def test_the_help_names_handback() -> None:
     assert "/handback" in HELP
 
 
+async def test_every_command_the_help_lists_is_one_the_chat_knows(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.tools.chat_help import NAMES
+
+    assert {"/burst", "/handback", "/welcome", "/buy", "/delete", "/file", "/wait", "/debug"} <= set(NAMES)
+    typed = [name for name in NAMES if name not in ("/quit", "/exit")] + ["/nosuch"]
+    out = await transcript(typed, capsys)
+    assert [name for name in typed if any("不认识的命令" in line for line in after(out, name))] == ["/nosuch"], out
+
+
+def test_siyu_chat_help_lists_every_chat_command_and_how_the_content_folder_is_chosen() -> None:
+    import subprocess
+    import sys
+
+    from bot.tools.chat_help import NAMES
+
+    out = subprocess.run([sys.executable, "-m", "bot", "chat", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    assert [name for name in NAMES if name not in out] == [], out
+    assert "SIYU_CONTENT；当前目录（flows/ persona/ knowledge/ 三个都在时）；自带的示例" in " ".join(out.split()), out
+
+
 async def test_a_question_repeated_in_a_burst_command_is_answered_once(capsys: pytest.CaptureFixture[str]) -> None:
     out = await transcript(["/burst 包邮吗 | 几天能到 | 包邮吗", "/burst 运费多少 | 几天能到 | 包邮吗？"], capsys)
     said = "\n".join(after(out, "/burst 包邮吗 | 几天能到 | 包邮吗"))

@@ -86,3 +86,17 @@ def test_chat_input_that_is_not_utf8_is_read_not_a_traceback() -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "chat"], input="\xff坏字节\n包邮吗\n".encode("latin-1",
                             "ignore") + "坏字节\n包邮吗\n".encode("gbk"), capture_output=True, env=env, timeout=60)
     assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr.decode("utf-8", "replace")
+
+
+def test_help_and_usage_mistakes_are_said_in_the_language_of_the_cli() -> None:
+    """argparse's English headings (usage:, options:) among Chinese help texts read as two programs."""
+    helped = siyu("check", "--help")
+    assert helped.returncode == 0 and helped.stdout.startswith("用法: siyu check")
+    assert "选项:" in helped.stdout and "参数:" in helped.stdout and "显示这段帮助并退出" in helped.stdout
+    assert not any(word in helped.stdout for word in ("usage:", "options:", "positional arguments:", "show this"))
+    for args, said in ((["diagram"], "siyu diagram: 缺少 FLOW"), (["nosuch"], "siyu: 没有命令 “nosuch”"),
+                       (["why", "wm1", "--limit"], "siyu why: --limit 后面要写一个值"),
+                       (["check", "--bogus"], "不认识的参数 --bogus")):
+        result = siyu(*args)
+        assert result.returncode == 2 and result.stderr.startswith("用法: "), result.stderr
+        assert said in result.stderr.splitlines()[-1] and "（" in result.stderr, result.stderr

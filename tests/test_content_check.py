@@ -131,6 +131,23 @@ def test_a_state_waiting_without_rules_is_a_dead_end(content: Path) -> None:
     assert any("没有 on 规则接住回答" in p and "concern" in p for p in problems), problems
 
 
+def test_a_state_that_asks_and_has_no_rules_is_a_dead_end(content: Path) -> None:
+    """A question said by a state with no on/next ends the flow: her answer has nowhere to go."""
+    problems = problems_after(content, "persona/xiaowanzi.yaml", "先把基础的清洁保湿做好就很棒了🌸",
+                              "要不要先说说你最想解决什么？🌸")
+    assert [p for p in problems if "没有 on 规则接住回答" in p] == [
+        "flows/recommend.yaml:103:10: 状态 “nothing_fits” 问了顾客一句（recommend.nothing_fits：“暂时没有特别对症的，"
+        "我不乱推荐啦～要不要先说说你最想解决什么？🌸”），却没有 on 规则接住回答、也没有 next：说完流程就结束了，"
+        "顾客怎么回答都接不上。加上 on 规则（比如 any: true），或把这句改成不用回答的话"], problems
+
+
+def test_a_closing_line_or_a_handover_without_rules_is_not_a_dead_end(content: Path) -> None:
+    (content / "flows" / "extra.yaml").write_text(
+        "start: a\nstates:\n  a:\n    say: recommend.nothing_fits\n    next: b\n"
+        "  b:\n    say: survey.intro\n    handover: true\n", encoding="utf-8")
+    assert "extra" in load_content(content).flows  # a statement ends the flow; a person answers the question
+
+
 def test_a_loop_of_next_moves_is_refused(content: Path) -> None:
     flow = content / "flows" / "loop.yaml"
     flow.write_text("start: a\nstates:\n  a:\n    next: b\n  b:\n    next: a\n", encoding="utf-8")
@@ -154,6 +171,23 @@ def test_siyu_diagram_draws_every_rule() -> None:
     assert out.startswith("stateDiagram-v2")
     assert "goal --> done: option unknown" in out
     assert "done --> flow_recommend" in out
+
+
+def test_siyu_diagram_writes_conditions_as_the_flow_does_not_as_python() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "diagram", "recommend"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "gate --> which_concern: when decision=ask_first, question=concern" in out
+    assert "gate --> [*]: when asked=true, avoided set" in out
+    assert not any(mark in out for mark in ("{", "}", "True", "'")), out
+
+
+def test_a_diagram_shows_comparisons_and_lists_as_written() -> None:
+    from bot.engine.flows import FlowFile
+    from bot.tools.diagram import mermaid
+
+    spec = FlowFile.model_validate({"start": "a", "states": {"a": {"on": [
+        {"any": True, "goto": "a", "when": {"tags_any": ["冷淡", "已购"], "slot": {"count": "< 2"}, "score": ">= 90"}}]}}})
+    assert "    a --> a: any; when tags_any=冷淡/已购, count＜2, score≥90" in mermaid(spec).splitlines()
 
 
 @pytest.mark.parametrize(

@@ -27,10 +27,31 @@ def test_a_comma_typo_does_not_hide_a_duplicate_id_or_a_missing_answer_in_the_fa
          "")  # missing_item, line 46
     problems = _problems(content)
     assert any(p.startswith("knowledge/faq.yaml:27:16:") and "全角逗号" in p for p in problems), problems
-    assert "knowledge/faq.yaml:41:9: FAQ id “shipping_time” 重复了：每条 FAQ 的 id 要不一样" in problems, problems
+    assert ("knowledge/faq.yaml:41:9: FAQ id “shipping_time” 重复了（第一条在 knowledge/faq.yaml:10:9）："
+            "每条 FAQ 的 id 要不一样") in problems, problems
     assert any(p.startswith("knowledge/faq.yaml:46:5:") and "missing_item" in p and "answer 和 answer_key" in p
                for p in problems), problems
     assert len(problems) == 3, problems
+
+
+def test_a_new_faq_entry_reusing_an_id_is_reported_at_itself_naming_the_first(content: Path) -> None:
+    """The operator adds an entry at the end with an id taken: the line to fix is the new one, and the message
+    says where the first one is, so both can be compared."""
+    faq = content / "knowledge" / "faq.yaml"
+    end = len(faq.read_text(encoding="utf-8").splitlines()) + 1
+    with faq.open("a", encoding="utf-8") as out:
+        out.write("  - id: shipping_time\n    questions: [几天能发出来]\n    answer: 一般48小时内发货\n")
+    assert _problems(content) == [f"knowledge/faq.yaml:{end}:9: FAQ id “shipping_time” 重复了（第一条在 "
+                                  "knowledge/faq.yaml:10:9）：每条 FAQ 的 id 要不一样"]
+
+
+def test_a_product_id_written_twice_is_reported_at_both_naming_the_other(content: Path) -> None:
+    edit(content, "knowledge/products.yaml", "  - id: clear_serum", "  - id: calm_serum")
+    problems = [p for p in _problems(content) if "重复了" in p]
+    assert problems == [
+        "knowledge/products.yaml:7:9: 商品 id “calm_serum” 重复了（另一条在 knowledge/products.yaml:24:9）：每款商品的 id 要不一样",
+        "knowledge/products.yaml:24:9: 商品 id “calm_serum” 重复了（另一条在 knowledge/products.yaml:7:9）：每款商品的 id 要不一样",
+    ], problems
 
 
 def test_a_bad_price_does_not_hide_an_unknown_fits_value_of_another_product(content: Path) -> None:

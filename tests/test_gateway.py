@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
+import re
 import time
 from typing import Any
 
@@ -13,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import APP_SERVICES, build_app
 from bot.config import Limits
 from bot.gateway.server import UNKNOWN_LOG
+from bot.logging_setup import LogThrottle
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
 from tests.gateway_kit import EchoConversation, eventually, settings
@@ -102,6 +105,38 @@ async def test_every_bad_input_is_refused_and_nothing_enqueued(client: TestClien
     other = CallbackCipher(TOKEN, AES_KEY, "wwSOMEONEELSE")
     assert await post(client, text_message("u", "hi", "3"), with_cipher=other) == 403
     assert await depth(client) == 0
+
+
+async def test_each_reason_a_callback_is_rejected_for_reaches_the_log_on_its_own(client: TestClient) -> None:
+    """A flood of malformed bodies is throttled to one line, but it does not hide the 403 for a bad signature
+    (the operator's token is wrong) that came within the same interval: the log throttles per reason."""
+    now = [0.0]
+    throttle = LogThrottle(interval_s=10, clock=lambda: now[0])
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    handler = Keep()
+    handler.addFilter(throttle)
+    logger = logging.getLogger("bot.gateway.server")
+    logger.addHandler(handler)
+    good_query, good_body = callback(text_message("zhangsan", "hi", "1"))
+    try:
+        for body in ("this is not xml", "<xml><a></xml>", "also not xml"):
+            assert (await client.post("/wecom/callback", params=good_query, data=body)).status == 400
+        for _ in range(2):
+            bad = {**good_query, "msg_signature": "f" * 40}
+            assert (await client.post("/wecom/callback", params=bad, data=good_body)).status == 403
+        now[0] = 11
+        throttle.flush()
+    finally:
+        logger.removeHandler(handler)
+    assert [line.split(":")[0] for line in lines] == ["callback rejected with 400", "callback rejected with 403",
+                                                      "callback rejected with 400", "callback rejected with 403"]
+    assert "bad signature" in lines[1] and lines[3].endswith("bad signature [repeated 1 more time(s) in 10s]")
+    assert "malformed XML" in lines[0] and "[repeated 2 more time(s) in 10s]" in lines[2]
 
 
 async def test_unknown_event_is_acknowledged_and_kept_for_operators(client: TestClient) -> None:
@@ -395,6 +430,20 @@ async def test_healthz_is_503_when_the_store_is_down(client: TestClient) -> None
 
     services.store.ping = down  # type: ignore[method-assign]
     assert (await client.get("/healthz")).status == 503
+
+
+def test_the_readme_names_every_metric_the_service_exports() -> None:
+    """An operator wiring up Prometheus reads the README: every family it lists exists, and none is left out."""
+    from pathlib import Path
+
+    from bot.metrics import Metrics
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`(siyu_[a-z_]+)", readme))
+    exported = set()
+    for family in Metrics().registry.collect():
+        exported.add(family.name + "_total" if family.type == "counter" else family.name)
+    assert documented == exported
 
 
 async def test_accepted_callbacks_leave_no_reference_cycles_behind(fake: FakeWeCom, store: Store,

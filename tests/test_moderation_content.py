@@ -46,7 +46,7 @@ def test_no_moderation_file_means_no_moderation(content: Path) -> None:
 @pytest.mark.parametrize(("old", "new", "needle", "expected"), [
     ("  - id: ad_strong\n    category: ad\n", "  - id: ad_strong\n    category: advert\n", "category: advert",
      "没有类别 “advert”"),
-    ("  - id: ad_weak\n", "  - id: ad_strong\n", "id: ad_strong#2", "重复了"),
+    ("  - id: ad_weak\n", "  - id: ad_strong\n", "id: ad_strong#2", "重复了（第一条在 knowledge/moderation.yaml:"),
     ("  - id: abuse\n", "  - id: link\n", "id: link", "内置规则的名字"),
     ("words: [傻逼,", "words: [滚, 傻逼,", "words: [滚, 傻逼,", "只有一个字"),
     ("words: [傻逼,", "words: [❤❤, 傻逼,", "words: [❤❤, 傻逼,", "什么也不剩"),

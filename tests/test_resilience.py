@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from bot.config import ConfigError, load_settings, parse_duration
+from bot.content.durations import human_duration
 from bot.gateway.deadletters import DeadLetters
 from bot.gateway.kf_pull import UNANSWERED_LOG, KfPuller
 from bot.gateway.queue import Queue
@@ -45,6 +46,26 @@ def test_a_wrong_log_level_is_one_clear_line_not_a_silent_info() -> None:
     assert [p.split()[0] for p in error.value.problems] == ["SIYU_LOG_LEVEL"]
 
 
+def test_a_duration_out_of_range_names_its_bounds_as_an_operator_writes_them() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({**BASE_ENV, "SIYU_RETAIN_LOGS": "20y", "SIYU_READ_TIMEOUT": "0.01", "SIYU_HANDOVER_TIMEOUT": "12"})
+    assert error.value.problems == [
+        "SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration with its unit (s, m, h or d) like 12h, got '12'",
+        "SIYU_READ_TIMEOUT is malformed: expected a duration between 0.1s and 5m (e.g. 30s, 5m, 2h, 7d; "
+        "a bare number is seconds), got '0.01'",
+        "SIYU_RETAIN_LOGS is malformed: expected a duration between 1m and 3650d (e.g. 30s, 5m, 2h, 7d; "
+        "a bare number is seconds), got '20y'",
+    ]
+
+
+@pytest.mark.parametrize(("seconds", "said"), [
+    (0, "0s"), (0.5, "0.5s"), (20, "20s"), (90, "1m30s"), (300, "5m"), (7200, "2h"), (129600, "1d12h"),
+    (365 * 86400, "365d"), (86400 + 1, "1d"),
+])
+def test_durations_in_the_log_read_as_written(seconds: float, said: str) -> None:
+    assert human_duration(seconds) == said
+
+
 def test_a_repeated_failure_is_one_line_per_interval_with_a_count() -> None:
     now = [0.0]
     throttle = LogThrottle(interval_s=10, clock=lambda: now[0])
@@ -76,7 +97,7 @@ def test_a_repeated_failure_is_one_line_per_interval_with_a_count() -> None:
         "something else entirely",
         "info is never throttled",
         "info is never throttled",
-        "partition 0 could not be read [repeated 49 more time(s) in 10 s]",
+        "partition 0 could not be read [repeated 49 more time(s) in 10s]",
         "partition 99 could not be read",
     ]
 
@@ -103,6 +124,30 @@ async def test_the_sender_outlasts_a_busy_wecom(api: WeComAPI, fake: FakeWeCom, 
     sender = Sender(api, DeadLetters(store), Metrics(), retry_max_s=0.01)
     assert (await sender.send(_send(), _never)).outcome == SENT
     assert len(fake.calls_to("kf/send_msg")) == 31 and len(fake.delivered) == 1
+
+
+async def test_each_errcode_a_send_is_retried_for_reaches_the_log(api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
+    """WeCom unreachable (-1) for a while and then rate-limiting (45009): both are said, each once, not the
+    second hidden in the count of the first."""
+    throttle = LogThrottle(interval_s=10, clock=lambda: 0.0)
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    handler = Keep()
+    handler.addFilter(throttle)
+    logger = logging.getLogger("bot.gateway.sender")
+    logger.addHandler(handler)
+    try:
+        fake.fail("kf/send_msg", -1, times=5)
+        fake.fail("kf/send_msg", 45009, times=3)
+        assert (await Sender(api, DeadLetters(store), Metrics(), retry_max_s=0.01).send(_send(), _never)).outcome == SENT
+    finally:
+        logger.removeHandler(handler)
+    assert [line.split(" failed ")[1] for line in lines] == [
+        "with errcode -1; the message waits and is retried", "with errcode 45009; the message waits and is retried"]
 
 
 async def test_the_sender_records_what_it_cannot_send(api: WeComAPI, fake: FakeWeCom, store: Store) -> None:

@@ -93,13 +93,13 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
     messages = [message for _, _, message in records]
     expected = [
         r"config: corp \S+, agent 1000002, store redis://\S+, WeCom API http://127\.0\.0\.1:\d+, "
-        rf"content {re.escape(str(ROOT))} \(SIYU_CONTENT\), persona default, burst window 0 s, "
+        rf"content {re.escape(str(ROOT))} \(SIYU_CONTENT\), persona default, burst window 0s, "
         r"time zone Asia/Shanghai, log level INFO",
         r"content version [0-9a-f]{12} loaded from \S+",
         r"store epoch \S+ written \(a new or emptied store\)",  # the test starts on an empty database
-        rf"siyu-bot listening on 127\.0\.0\.1:{port} \(at most \d+ client connections, \d+ s to send a request\)",
+        rf"siyu-bot listening on 127\.0\.0\.1:{port} \(at most \d+ client connections, \d+s to send a request\)",
         rf"in kf conv={sync_tag} event=siyu:q:\d+/\d+-\d+ queued \d+ ms",
-        r"wecom access token refreshed \(valid \d+ s\)",
+        r"wecom access token refreshed \(valid 1h55m\)",  # 7200 s less 5 minutes
         rf"in kf_event/enter_session conv={kf_tag} event=siyu:q:\d+/\d+-\d+ queued \d+ ms",
         rf"out kf_welcome conv={kf_tag} sent 1 of \d \[[\w.:,]+\]",  # a flow starts: transitions would chatter
         rf"in kf_message/text conv={kf_tag} event=siyu:q:\d+/\d+-\d+ queued \d+ ms",

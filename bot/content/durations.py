@@ -44,3 +44,24 @@ def _checked(value: str) -> str:
 
 
 Duration = Annotated[str, BeforeValidator(_not_a_number), AfterValidator(_checked)]
+
+
+def human_duration(value: float) -> str:
+    """Seconds as an operator reads them, in the units durations are written in: 20s, 5m, 1m30s, 365d,
+    1d12h, 0.5s; never 3.1536e+08 s. Whole units from days down, at most two of them (the rest is rounded
+    away above a minute: 1d0h0m1s is 1d)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    if value < 60 and value != int(value):
+        return f"{round(value, 3):g}s"
+    left = round(value)
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if left >= size or (unit == "s" and not parts):
+            parts.append(f"{left // size}{unit}")
+            left %= size
+            if len(parts) == 2 or not left:
+                break
+        elif parts:  # a zero between two units (1d0h5m): the larger unit says it well enough
+            break
+    return "".join(parts)

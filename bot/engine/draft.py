@@ -20,6 +20,7 @@ from bot.content.suggest import one_of
 from bot.engine.checks import FlowChecker, check_persona
 from bot.engine.flows import FlowFile
 from bot.engine.knowledge_checks import check_answer_keys, check_move_lines, check_smalltalk_lines, lint_knowledge
+from bot.engine.open_questions import open_questions
 from bot.engine.persona import BUILTIN_VARIABLES, Persona, PersonaFile, Rules
 from bot.engine.sales_checks import check_sales
 from bot.followups.plans import FollowupFile
@@ -184,6 +185,7 @@ def _cross_check(draft: Draft, flow_files: set[str], rules_read: bool) -> None:
     for persona_obj, document, written in draft.partial_personas.values():
         problems.extend(check_persona(persona_obj, document, draft.rules, checker.keys_used, slots, written))
     personas = {name: p for name, (p, _) in draft.personas.items()}
+    problems.extend(open_questions(draft.flows, personas.values()))
     tags = checker.tags if checker.complete else None
     draft.plans = load_plans(draft.root, personas, slots, tags, flow_files, problems)
     if "faq" in knowledge.parsed:  # what is written is checked even when another entry has a mistake

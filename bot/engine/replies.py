@@ -18,6 +18,7 @@ from bot.engine.turn_context import TurnContext
 from bot.engine.which import WHICH
 from bot.policy.choose import to_avoid
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.overlaps import told_apart
 
 AVOIDED = "product.avoided"  # persona: a product asked about is not for her now (avoid_when: 孕期)
 LINK_ASKED = "link_asked"  # session.context: she asked for a link and was asked which product
@@ -107,7 +108,7 @@ def _unsold(ctx: TurnContext, said: int, asked: Result | None, only: dict[str, s
 
 def numbered_choice(ctx: TurnContext, result: Result) -> None:
     """Two FAQ entries fit equally: ask which one, answerable with 1 or 2 (engine/followup.py)."""
-    first, second = (ctx.content.understanding.faq_by_id[e].questions[0] for e in result.answers[:2])
+    first, second = told_apart(ctx.content.understanding, *result.answers[:2])  # never 1. 包邮吗 2. 包邮吗
     remember(ctx.session, "choice", result.answers[:2])
     ctx.say("clarify", first=first, second=second)
 

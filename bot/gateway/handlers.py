@@ -20,6 +20,7 @@ from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Event
 from bot.gateway.sender import Sender
 from bot.gateway.times import unix_time
+from bot.logging_setup import throttled_as
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI
 from bot.store.base import Store
@@ -152,7 +153,8 @@ class Handlers:
             }
             await self.store.lpush_capped(KF_SEND_FAIL_LOG, json.dumps(record), 10_000)
             self.metrics.outbound.labels("kf", f"send_fail_{record['fail_type']}").inc()
-            log.warning("kf message failed to reach the customer: fail_type %s", record["fail_type"])
+            log.warning("kf message failed to reach the customer: fail_type %s", record["fail_type"],
+                        extra=throttled_as(f"kf send_fail {record['fail_type']}"))
         elif kind == "session_status_change":
             # 1 taken from the pool, 2 transferred, 3 ended, 4 re-opened: a human is involved or not
             change = data.get("change_type", "")

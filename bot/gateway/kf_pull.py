@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from bot.content.durations import human_duration
 from bot.gateway.queue import Queue
 from bot.gateway.sender import retry_transient
 from bot.gateway.times import unix_time
@@ -149,5 +150,5 @@ class KfPuller:
                   "msgid": msgid, "send_time": send_time, "reason": "too old"}
         await self.store.lpush_capped(UNANSWERED_LOG, json.dumps(record), UNANSWERED_KEPT)
         self.metrics.events.labels("kf_message", "too_old").inc()
-        log.warning("kf messages older than %d s found without a cursor: recorded in %s, not answered",
-                    self.max_age_s, UNANSWERED_LOG)
+        log.warning("kf messages older than %s found without a cursor: recorded in %s, not answered",
+                    human_duration(self.max_age_s), UNANSWERED_LOG)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection
 
 from aiohttp import web
 
+from bot.content.durations import human_duration
 from bot.events import PURCHASED, CustomerEvent, EventBus
 from bot.gateway.queue import Event, Queue
 from bot.profile.store import Profiles
@@ -105,8 +106,8 @@ class OrderIntake:
         except web.HTTPRequestEntityTooLarge:
             return too_big
         except TimeoutError:
-            return web.json_response({"ok": False, "error": f"body not received within {self.read_timeout_s:g} s"},
-                                     status=408)
+            late = f"body not received within {human_duration(self.read_timeout_s)}"
+            return web.json_response({"ok": False, "error": late}, status=408)
         if len(raw) > MAX_BODY:
             return too_big
         try:  # NaN/Infinity are not JSON; nesting deep enough to exhaust the parser is not an order either

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.gateway.deadletters import EXPIRED, DeadLetters
+from bot.logging_setup import throttled_as
 from bot.metrics import Metrics
 from bot.protocol.api import TRANSPORT_ERRCODE, WeComAPI, WeComError, is_transient
 
@@ -79,7 +80,8 @@ async def retry_transient(call: Callable[[], Awaitable[_T]], deadline: Deadline,
             delay = backoff.next()
             if ends and clock() + delay >= ends:
                 raise
-            log.warning("%s failed with errcode %d; retrying", what, error.errcode)
+            log.warning("%s failed with errcode %d; retrying", what, error.errcode,
+                        extra=throttled_as(f"retrying {what} errcode {error.errcode}"))  # each errcode says its own
             await sleep(delay)
 
 
@@ -115,7 +117,8 @@ class Sender:
                         delay = min(delay, max(0.0, ends - self.clock()))
                     self.metrics.outbound.labels(item.channel, "retry").inc()
                     log.warning("%s failed with errcode %d; the message waits and is retried",
-                                item.endpoint, error.errcode)
+                                item.endpoint, error.errcode,
+                                extra=throttled_as(f"waiting {item.endpoint} errcode {error.errcode}"))
                     await self.sleep(delay)
                     continue
                 if error.errcode in expected:

@@ -18,8 +18,10 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.content.durations import human_duration
 from bot.gateway.eventlog import UNKNOWN_LOG
 from bot.gateway.queue import Queue
+from bot.logging_setup import throttled_as
 from bot.metrics import Metrics
 from bot.protocol.callback import Callback, Kind, MalformedXML, classify, encrypted_field
 from bot.protocol.crypto import CallbackCipher, CryptoError
@@ -55,10 +57,14 @@ class CallbackEndpoint:
         self.store_deadline_s = store_deadline_s
         self._store_down: tuple[type[Exception], ...] = (TimeoutError, *queue.store.unavailable)
 
-    def _reject(self, kind: str, status: int, reason: str) -> web.Response:
+    def _reject(self, kind: str, status: int, reason: str, detail: str = "") -> web.Response:
+        """reason: what was wrong, one of a few (bad signature, malformed XML…), each throttled in the log on
+        its own so that a flood of one does not hide another; detail: this request's particulars."""
         self.metrics.callbacks.labels(kind, f"rejected_{status}").inc()
-        log.warning("callback rejected with %d: %s", status, reason)
-        return web.Response(status=status, text=reason)
+        text = f"{reason}: {detail}" if detail else reason
+        log.warning("callback rejected with %d: %s", status, text,
+                    extra=throttled_as(f"callback rejected {status} {reason}"))
+        return web.Response(status=status, text=text)
 
     def _check_query(self, request: web.Request, *names: str) -> dict[str, str] | str:
         values = {name: request.query.get(name, "") for name in names}
@@ -100,7 +106,7 @@ class CallbackEndpoint:
         except web.HTTPRequestEntityTooLarge:
             return self._reject("unparsed", 413, f"body over {MAX_BODY} bytes")
         except TimeoutError:
-            return self._reject("unparsed", 408, f"body not received within {self.read_timeout_s:g} s")
+            return self._reject("unparsed", 408, f"body not received within {human_duration(self.read_timeout_s)}")
         except CLIENT_GONE:
             self.metrics.callbacks.labels("unparsed", "client_gone").inc()
             log.debug("a client went away before its callback body arrived")
@@ -112,7 +118,7 @@ class CallbackEndpoint:
         except CryptoError as error:
             return self._reject("unparsed", error.status, error.reason)
         except MalformedXML as error:
-            return self._reject("unparsed", 400, f"malformed XML: {error}")
+            return self._reject("unparsed", 400, "malformed XML", str(error))
         return await self._accept(callback)
 
     async def _accept(self, callback: Callback) -> web.Response:
@@ -131,8 +137,8 @@ class CallbackEndpoint:
         try:
             entry = await self._in_time(put)
         except self._store_down as error:  # make WeCom retry rather than lose the event
-            log.warning("a callback got 503: the store did not take it within %.1f s (%s)", self.store_deadline_s,
-                        type(error).__name__)
+            log.warning("a callback got 503: the store did not take it within %s (%s)",
+                        human_duration(self.store_deadline_s), type(error).__name__)
             self.metrics.callbacks.labels(kind, "store_error").inc()
             return web.Response(status=503, text="temporarily unavailable")
         except Exception:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
+from bot.content.durations import human_duration
 from bot.gateway.connections import ConnectionGuard
 from bot.store.factory import open_store
 
@@ -75,8 +76,8 @@ async def serve(app: web.Application, host: str, port: int, guard: ConnectionGua
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info("siyu-bot listening on %s:%d (at most %d client connections, %g s to send a request)",
-             host, port, guard.max_connections, guard.read_timeout_s)
+    log.info("siyu-bot listening on %s:%d (at most %d client connections, %s to send a request)",
+             host, port, guard.max_connections, human_duration(guard.read_timeout_s))
     try:
         await stop.wait()
         log.info("stopping: finishing the work in hand")

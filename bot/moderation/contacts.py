@@ -6,6 +6,7 @@ All three read the normalised form (`Folded`), so 威 ❤ 信：dd-5566, ➕🛰
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -150,6 +151,13 @@ class Invitations:
         return match.start() == 0 and self._alone.fullmatch(compact, match.end()) is not None
 
 
+def _counting(digits: str) -> bool:
+    """一二三四五六七 or 7654321 counts, 8888888 repeats: no number anyone would dial (a blind set's
+    “一二三四五六七，今天全场打七折” was flagged as a disguised phone number)."""
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(digits)}
+    return steps in ({1}, {-1}, {0})
+
+
 class PhoneNumbers:
     """Mainland mobiles, landlines and 400/800 numbers among the digit runs; disguised ones weigh more."""
 
@@ -166,7 +174,7 @@ class PhoneNumbers:
         found: list[Evidence] = []
         for run in folded.runs:
             digits = run.digits
-            if len(digits) < 7 or digits in self._allow:
+            if len(digits) < 7 or digits in self._allow or _counting(digits):
                 continue
             kind = ""
             if _MOBILE.fullmatch(digits):

@@ -93,7 +93,9 @@ def _cross_check(spec: ModerationFile, document: Document) -> list[Problem]:
         if words.id in RESERVED_IDS or words.id.startswith("msgtype_"):
             problems.append(document.problem((*where, "id"), f"“{words.id}” 是内置规则的名字，请换一个 id"))
         if words.id in seen_ids:
-            problems.append(document.problem((*where, "id"), f"规则 id “{words.id}” 重复了：每条规则的 id 要不一样"))
+            first = "{}:{}:{}".format(document.file, *document.where((*seen_ids[words.id], "id")))
+            problems.append(document.problem((*where, "id"), f"规则 id “{words.id}” 重复了（第一条在 {first}）："
+                                                             "每条规则的 id 要不一样"))
         seen_ids[words.id] = where
         seen_words: set[str] = set()
         for position, word in enumerate(words.words):

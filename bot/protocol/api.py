@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.content.durations import human_duration
 from bot.metrics import Metrics
 from bot.store.base import Store
 
@@ -106,7 +107,7 @@ class WeComAPI:
                     ttl_s = max(60, int(body.get("expires_in", 7200)) - 300)
                     await self._store.set(self._token_key, token, ttl_ms=ttl_s * 1000)
                     self._local = (token, time.monotonic() + min(60, ttl_s))
-                    log.info("wecom access token refreshed (valid %d s)", ttl_s)
+                    log.info("wecom access token refreshed (valid %s)", human_duration(ttl_s))
                     return token
                 finally:
                     await self._store.release(lock, self._owner)

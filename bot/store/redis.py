@@ -22,44 +22,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot.store.base import Entry, GroupMissing, Store, Writes
 from bot.store.coalesce import CoalescedScript
 from bot.store.lean import LeanConnection
+from bot.store.redis_scripts import ENQUEUE_ONCE, INCR, RELEASE, RENEW, WINDOW_ADD, XDEL_ACKED
 from bot.store.turn_scripts import APPLY, COMMIT_AND_RELEASE, LOCK_AND_GET, commit_arguments, lock_reply
-
-# SET NX then XADD in one step, so a retried callback can never be marked seen without being queued.
-# No MAXLEN: a backlog (say, during a long WeCom outage) must never be cut; acknowledged entries are
-# trimmed by age instead (trim_acked, run by the janitor).
-_ENQUEUE_ONCE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
-end
-return false
-"""
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_INCR = """
-local v = redis.call('INCRBY', KEYS[1], ARGV[1])
-if v == tonumber(ARGV[1]) and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return v
-"""
-_XDEL_ACKED = """
-for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
-  local name
-  for i = 1, #group, 2 do if group[i] == 'name' then name = group[i + 1] end end
-  redis.call('XACK', KEYS[1], name, unpack(ARGV))
-end
-return redis.call('XDEL', KEYS[1], unpack(ARGV))
-"""
-_WINDOW_ADD = """
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[3]))
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return redis.call('ZCARD', KEYS[1])
-"""
 
 COMMAND_TIMEOUT_S = 2.0  # a Redis that has not answered in 2 s is treated as down
 POOL_WAIT_S = 4.0  # how long a command may wait for a free connection (callbacks have their own deadline)
@@ -110,12 +74,12 @@ class RedisStore(Store):
         self._readers: aioredis.Redis = aioredis.Redis(connection_pool=readers)
         # concurrent callbacks share a pipeline; the engine's turn scripts take the same lean path
         self._lean = LeanConnection.for_client(self._redis)
-        self._enqueue_once = self._batched(_ENQUEUE_ONCE)
-        self._renew = self._redis.register_script(_RENEW)
-        self._release = self._redis.register_script(_RELEASE)
-        self._incr = self._redis.register_script(_INCR)
-        self._xdel_acked = self._redis.register_script(_XDEL_ACKED)
-        self._window_add = self._redis.register_script(_WINDOW_ADD)
+        self._enqueue_once = self._batched(ENQUEUE_ONCE)
+        self._renew = self._redis.register_script(RENEW)
+        self._release = self._redis.register_script(RELEASE)
+        self._incr = self._redis.register_script(INCR)
+        self._xdel_acked = self._redis.register_script(XDEL_ACKED)
+        self._window_add = self._redis.register_script(WINDOW_ADD)
         self._lock_and_get = self._batched(LOCK_AND_GET)
         self._commit_and_release = self._batched(COMMIT_AND_RELEASE)
         self._apply = self._batched(APPLY)

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from bot.content.durations import human_duration
 from bot.conversation import ConversationBusy
 from bot.loops import pause
 from bot.profile.codebook import Codebook
@@ -126,8 +127,8 @@ class TagSync:
         except WeComError as error:
             if is_transient(error):
                 self._library_retry_at = self.clock() + RETRY_LIBRARY_S
-                log.warning("tag library not read again (errcode %s); retrying in %.0fs", error.errcode,
-                            RETRY_LIBRARY_S)
+                log.warning("tag library not read again (errcode %s); retrying in %s", error.errcode,
+                            human_duration(RETRY_LIBRARY_S))
                 return False
             await self._note("", f"tag library not read again: {error.endpoint} errcode {error.errcode}")
             log.warning("change_external_tag: reading the tag library was refused (errcode %s); noted in %s",
@@ -160,8 +161,8 @@ class TagSync:
         attempts = await self.store.hincrby(ATTEMPTS, customer)
         delay = min(MAX_DELAY_S, 30.0 * 2 ** (attempts - 1))
         await self.profiles.mark_dirty(customer, self.clock() + delay)
-        await self._note(customer, f"{why}; retry {attempts} in {delay:.0f}s")
-        log.warning("tag push failed (%s); retry %d in %.0fs", why, attempts, delay)
+        await self._note(customer, f"{why}; retry {attempts} in {human_duration(delay)}")
+        log.warning("tag push failed (%s); retry %d in %s", why, attempts, human_duration(delay))
 
     async def _note(self, customer: str, what: str) -> None:
         record = {"at": round(self.clock(), 1), **({"customer": customer} if customer else {}), "what": what}

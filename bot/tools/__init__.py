@@ -22,7 +22,8 @@ def add_tool_commands(commands: Any) -> None:
     from bot.tools import commands as run
 
     def content_option(parser: argparse.ArgumentParser, positional: bool = False) -> None:
-        help_text = "内容目录（含 flows/ persona/ knowledge/），默认 SIYU_CONTENT 或自带的示例"
+        help_text = ("内容目录（含 flows/ persona/ knowledge/）。不写时依次用：环境变量 SIYU_CONTENT；"
+                     "当前目录（flows/ persona/ knowledge/ 三个都在时）；自带的示例。用的是哪一个会在 stderr 说一行")
         if positional:  # siyu check DIR: kept beside --content DIR
             parser.add_argument("folder", nargs="?", metavar="DIR", help=f"{help_text}；同 --content DIR")
         parser.add_argument("--content", metavar="DIR", help=help_text)
@@ -31,7 +32,11 @@ def add_tool_commands(commands: Any) -> None:
     content_option(check, positional=True)
     check.set_defaults(run=run.check)
 
-    chat = commands.add_parser("chat", help="在终端里扮演顾客和小丸子聊天（/debug /wait 3d /reset /image /quit）")
+    from bot.tools.chat_help import DESCRIPTION, NAMES
+    from bot.tools.parser import ChineseRawHelp
+
+    chat = commands.add_parser("chat", help=f"在终端里扮演顾客和机器人聊天（{' '.join(NAMES)}）",
+                               description=DESCRIPTION, formatter_class=ChineseRawHelp)
     content_option(chat)
     chat.add_argument("--channel", default="", help="顾客来自的渠道（渠道活码的 State），如 live、pkgcard")
     chat.add_argument("--persona", default=None, help="人设文件名（persona/ 下，不带 .yaml）")
@@ -56,7 +61,7 @@ def add_tool_commands(commands: Any) -> None:
     evaluate = commands.add_parser("eval", help="用标注问题集评估知识库匹配：准确率、误答率、反问率")
     evaluate.add_argument("--set", dest="labelled", metavar="FILE",
                           help="标注集；默认 内容目录/knowledge/tests/ 里的 eval.yaml（调参用）、"
-                               "heldout.yaml（留出）、fresh.yaml、blind.yaml、blind2.yaml 和 blind3.yaml（盲写）")
+                               "heldout.yaml（留出）、fresh.yaml 和 blind*.yaml（盲写）")
     evaluate.add_argument("--failures", action="store_true",
                           help="列出每一条没答对的问句和原因（盲写的几份只给总数，不列句子）")
     content_option(evaluate)

@@ -10,21 +10,10 @@ from bot.conversation import InboundKind, Outbound
 from bot.engine.library import Library
 from bot.policy.journal import describe
 from bot.profile.report import describe_profile
+from bot.tools.chat_help import HELP
 from bot.tools.commands import render
 from bot.tools.debug_view import state_lines
 from bot.tools.simulator import Simulator
-
-HELP = """你现在是顾客，直接打字和机器人聊天。像在微信里一样：{window} 秒内连着打的几行算一次连发，
-机器人等你打完再一起回答（和微信客服里一样）。命令：
-  /burst 好呀 | 叫我小雨   一次发出几条消息（用 | 隔开），当作连发
-  /debug        看当前流程、状态、变量、上下文、顾客档案，上一轮为什么这样回答，以及克制策略最近的决定
-  /wait 3d      让时间过去（30s 10m 2h 3d，一定要写多久），到期的定时消息和跟进（knowledge/followups.yaml）会发出来
-  /welcome [渠道] 模拟新加好友时的欢迎（渠道如 live、pkgcard），跟进计划从这里开始
-  /buy          模拟顾客买了（订单），/delete 模拟顾客删了员工
-  /image /voice /sticker  发一张图片 / 一段语音 / 一个表情包
-  /handback     转人工之后（会显示「（已转人工…）」，机器人不再回答），模拟人工结束会话：顾客交回机器人
-  /reset        忘掉这位顾客，从头开始
-  /quit         退出"""
 
 HANDED_OVER = "  （已转人工：之后顾客的消息由人工客服回复，机器人不再回答；输入 /handback 模拟人工结束会话）"
 STILL_HANDED = "  （已转人工，机器人不回复；/handback 把顾客交回机器人）"

@@ -70,14 +70,16 @@ def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> Knowled
     products, products_part = _check(ProductFile, docs["products"], problems)
     matching, _ = _check(MatchingFile, docs["matching"], problems)
     if (faq_doc := docs["faq"]) is not None:
-        problems.extend(duplicate_ids(faq_doc, "entries", lambda i: f"FAQ id “{i}” 重复了：每条 FAQ 的 id 要不一样"))
+        problems.extend(duplicate_ids(faq_doc, "entries",
+                                      lambda i, where: f"FAQ id “{i}” 重复了（{where}）：每条 FAQ 的 id 要不一样"))
         if faq_part is not None:
             problems.extend(_faq_problems(*faq_part, matching, intents, written_ids(faq_doc, "entries")))
     if intents_part is not None and (intents_doc := docs["intents"]) is not None:
         problems.extend(_intent_problems(*intents_part, _written_keys(intents_doc, "intents")))
     if (products_doc := docs["products"]) is not None:
         problems.extend(duplicate_ids(products_doc, "products",
-                                      lambda i: f"商品 id “{i}” 重复了：每款商品的 id 要不一样", every=True))
+                                      lambda i, where: f"商品 id “{i}” 重复了（{where}）：每款商品的 id 要不一样",
+                                      every=True))
     return KnowledgeParts(faq, intents, products, matching, frozenset(n for n in NAMES if docs[n] is not None),
                           (products_part[0].products, products_part[1]) if products_part else None)
 
@@ -96,16 +98,20 @@ def _written_keys(doc: Document, mapping: str) -> Collection[str]:
     return set(items) if isinstance(items, dict) else set()
 
 
-def duplicate_ids(doc: Document, listing: str, message: Callable[[str], str], every: bool = False) -> list[Problem]:
-    """Each entry whose id an earlier one has (every=True: each entry of an id written more than once)."""
+def duplicate_ids(doc: Document, listing: str, message: Callable[[str, str], str], every: bool = False
+                  ) -> list[Problem]:
+    """Each entry whose id an earlier one has, naming where the first one is (every=True: each entry of an id
+    written more than once, naming where the others are). message(id, where) says it."""
     ids = written_ids(doc, listing)
-    counts = {entry_id: sum(1 for _, other in ids if other == entry_id) for _, entry_id in ids}
-    seen: set[str] = set()
+    where = {index: "{}:{}:{}".format(doc.file, *doc.where((listing, index, "id"))) for index, _ in ids}
     problems = []
     for index, entry_id in ids:
-        if counts[entry_id] > 1 and (every or entry_id in seen):
-            problems.append(doc.problem((listing, index, "id"), message(entry_id)))
-        seen.add(entry_id)
+        others = [other for other, other_id in ids if other_id == entry_id and other != index]
+        if not others or (not every and others[0] > index):  # the first of an id is said at the others
+            continue
+        said = (f"第一条在 {where[others[0]]}" if not every else
+                f"另{'一条' if len(others) == 1 else '几条'}在 {'、'.join(where[o] for o in others)}")
+        problems.append(doc.problem((listing, index, "id"), message(entry_id, said)))
     return problems
 
 

@@ -10,10 +10,12 @@ readings. The matcher keeps offering the choice: it cannot know which of two ans
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.source import Document, Problem, load_document
+from bot.understanding.knowledge import FaqEntry
 from bot.understanding.matcher import Decision, Understanding
 
 
@@ -49,6 +51,48 @@ def overlaps(understanding: Understanding) -> list[Overlap]:
     return found
 
 
+def _own(understanding: Understanding, entry: FaqEntry, other: FaqEntry, taken: set[str]) -> str:
+    """The entry's first question the other entry does not also have; failing that, its first question with
+    the beginning of its answer, so that the two read differently."""
+    shared = {understanding.normalize(q) for q in other.questions} | taken
+    own = next((q for q in entry.questions if understanding.normalize(q) not in shared), None)
+    if own is not None:
+        return own
+    start = re.split(r"[，,。！!？?～~；;]", entry.answer or "")[0][:16]
+    return f"{entry.questions[0]}（{start}）" if start else entry.questions[0]
+
+
+def told_apart(understanding: Understanding, first: str, second: str) -> tuple[str, str]:
+    """How a numbered choice names two entries (你是想问哪个呀？1. … 2. …): two texts the customer can tell
+    apart, each a question of its own entry, even when both entries were written with the same phrasing."""
+    a, b = understanding.faq_by_id[first], understanding.faq_by_id[second]
+    said = _own(understanding, a, b, set())
+    return said, _own(understanding, b, a, {understanding.normalize(said)})
+
+
+def identical_phrasings(understanding: Understanding, document: Document) -> list[tuple[Problem, frozenset[str]]]:
+    """A phrasing written in two entries, at the second, naming the first (and the pair of entries): asked as
+    written, the customer gets a choice between them, or the other one's answer."""
+    first: dict[str, tuple[str, str]] = {}  # normalized phrasing -> (entry id, where)
+    found = []
+    rows = document.data.get("entries") if isinstance(document.data, dict) else None
+    for number, item in enumerate(rows if isinstance(rows, list) else []):
+        entry = understanding.faq_by_id.get(str(item.get("id"))) if isinstance(item, dict) else None
+        if entry is None:
+            continue
+        for index, text in enumerate(entry.questions):
+            path = ("entries", number, "questions", index)
+            key = understanding.normalize(text)
+            if key in first and first[key][0] != entry.id:
+                other, where = first[key]
+                message = (f"提醒: 问法 “{text}” 在 {other}（{where}）和 {entry.id} 里都写了：顾客照这句问，"
+                           "机器人分不出该答哪一条（请他二选一，或答成另一条）；一句问法只写在它该答的那一条里")
+                found.append((document.problem(path, message), frozenset((other, entry.id))))
+            else:
+                first.setdefault(key, (entry.id, "{}:{}:{}".format(document.file, *document.where(path))))
+    return found
+
+
 def _reading(understanding: Understanding, text: str) -> str:
     analysis = understanding.analyze(understanding.normalize(text))
     words = "、".join(dict.fromkeys(analysis.words)) or "（没有词）"
@@ -56,15 +100,17 @@ def _reading(understanding: Understanding, text: str) -> str:
 
 
 def overlap_warnings(understanding: Understanding, faq_file: Path, display: str) -> list[Problem]:
-    """The overlaps as warnings at the line of the phrasing (knowledge/faq.yaml:line:col: …)."""
-    found = overlaps(understanding)
-    if not found:
-        return []
+    """The overlaps as warnings at the line of the phrasing (knowledge/faq.yaml:line:col: …); a pair of entries
+    that share a phrasing word for word is said so, once per shared phrasing, instead."""
     document: Document = load_document(faq_file, display)
+    identical = identical_phrasings(understanding, document)
+    warnings = [warning for warning, _ in identical]
+    said = {pair for _, pair in identical}
     rows = {item.get("id"): number for number, item in enumerate(document.data.get("entries") or [])
             if isinstance(item, dict)}
-    warnings = []
-    for overlap in found:
+    for overlap in overlaps(understanding):
+        if frozenset((overlap.entry, overlap.other)) in said:
+            continue
         outcome = (f"机器人会答 {overlap.other} 的答案（{overlap.other_score:.0f} 分，它自己 {overlap.score:.0f} 分）"
                    if overlap.answered_by_other else
                    f"机器人只能请他二选一（{overlap.score:.0f} / {overlap.other_score:.0f} 分）")
