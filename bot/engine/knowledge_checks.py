@@ -74,9 +74,13 @@ def check_smalltalk_lines(root: Path, personas: list[Persona]) -> list[Problem]:
 def check_move_lines(root: Path, codebook: Codebook, personas: list[Persona]) -> list[Problem]:
     """A codebook move's `say` (生完了: stage.born) must be a message of every persona, else the move would happen
     without a word. Reported at the codebook line that names it."""
+    missing = [(qid, number, move.say, persona) for qid, question in codebook.questions.items()
+               for number, move in enumerate(question.moves)
+               for persona in personas if move.say and move.say not in persona.messages]
+    if not missing:
+        return []
     document = load_document(root / "knowledge" / "codebook.yaml", "knowledge/codebook.yaml")
     return [document.problem(("questions", qid, "moves", number, "say"),
-                             f"{qid} 的 moves: say “{move.say}” 在人设 {persona.id} 里没有这条文案"
+                             f"{qid} 的 moves: say “{say}” 在人设 {persona.id} 里没有这条文案"
                              f"（persona/{persona.id}.yaml 的 messages 里加上它）")
-            for qid, question in codebook.questions.items() for number, move in enumerate(question.moves)
-            for persona in personas if move.say and move.say not in persona.messages]
+            for qid, number, say, persona in missing]
