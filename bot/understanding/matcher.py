@@ -18,12 +18,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from bot.understanding.analysis import FACTORS, NEGATED, Analysis, Analyzer
 from bot.understanding.segment import SEGMENTER
 
 __all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
 from bot.understanding.clause_reading import CORRECTION_DISCOUNT, answered_clauses, clauses_answered, counted
+from bot.understanding.clause_reading import without_news as without_news
 from bot.understanding.correction import Corrector
 from bot.understanding.index import Index, Scored
 from bot.understanding.intents import IntentIndex
@@ -185,6 +187,10 @@ class Understanding:
         intents = self.intents.detect(normalized, self.thresholds.intent)
         if not normalized:
             return Result(text, normalized, Decision.MISS, [], [], intents, "去掉标点、空格后什么都不剩")
+        rest = without_news(self, text)
+        if rest:  # 快递到了 但是碎了一瓶: the news is no question, the rest is read on its own
+            inner = self.understand(rest)
+            return replace(inner, text=text, reason=f"闲聊的那句不算，只读“{rest}”：{inner.reason}")
         analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text, few=True)
         heard = self.hear(normalized)  # while the whole message's correction is the one kept (clauses replace it)
         decision, answers, reason, near = self.decide(candidates)
