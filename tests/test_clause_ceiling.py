@@ -47,7 +47,7 @@ def test_the_ceiling_is_tight_enough_to_rule_out_clauses() -> None:
 
 def _every_clause_searched(understanding: Understanding, parts: list[str], stories: bool, least: int) -> list[str]:
     """Every clause searched: those that ask (a question, or a request saying one of its entry's questions:
-    我要退款) count, with `stories` a statement answered right beside one too; [] unless `least` count and one
+    我要退款, or an after-sales case an entry that hands over has a keyword for: 发错了) count, with `stories` a statement answered right beside one too; [] unless `least` count and one
     asks."""
     told: dict[int, tuple[bool, list[str]]] = {}
     for number, part in enumerate(parts):
@@ -56,9 +56,9 @@ def _every_clause_searched(understanding: Understanding, parts: list[str], stori
         decision, answers, _, _ = understanding.decide(found)
         if decision is Decision.ANSWER:
             best = found[0]
+            entry = understanding.faq_by_id[best.entry]
             told[number] = (understanding._asks(part, normalized, understanding.analyze(normalized)) or (
-                best.score >= WHOLE_PHRASING and best.matched in understanding.faq_by_id[best.entry].questions),
-                answers)
+                best.score >= WHOLE_PHRASING and (best.matched in entry.questions or entry.handover)), answers)
     asking = {number for number, (asks, _) in told.items() if asks}
     counted = [n for n in sorted(told) if n in asking or (stories and {n - 1, n + 1} & asking)]
     answered: list[str] = []

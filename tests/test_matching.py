@@ -173,7 +173,8 @@ def test_words_of_the_knowledge_base_stay_whole() -> None:
 
 
 def test_near_misses_are_kept_with_their_candidates() -> None:
-    result = BUNDLED.understand("除了这里还在哪卖")
+    # 除了这里还在哪卖 sat 0.4 over near_miss and fell under it when an entry (authenticity) took up 卖
+    result = BUNDLED.understand("商家已经收到退货了")
     assert result.decision is Decision.MISS and result.near_miss and result.candidates, result.reason
 
 

@@ -5,7 +5,9 @@ piece by piece) is tidied once, at the end of the turn:
 - a "not understood" line (reprompt, fallback, statement.unclear, foreign_language, unsure, suggest, suggest.no) is
   dropped when another piece of the turn was answered (我是宝妈 还在哺乳期: the nursing answer, not "我没太接住" before
   it), and of several such lines only the first is kept (never two fallbacks in one turn), a suggest.no only if alone;
-- a social line (ack, thanks, greeting) stands only alone (谢谢 不用了: "不打扰你啦", not "不客气" as well);
+- a social line (ack, thanks, greeting) stands only alone (谢谢 不用了: "不打扰你啦", not "不客气" as well), and a
+  small-talk line (快递到了, 下班了) is left out beside an FAQ answer (快递到了 但是碎了一瓶: the broken-bottle answer,
+  not 收到啦就好 before it; beside a flow's question it stays: 好累啊 in the survey gets a word back);
 - the same words are never said twice in one turn;
 - beside an answer that hands her to a person (过敏: after-sales), 那款以后不推啦 (recommend.disliked) is left out;
 - an answer said word for word on the turn before is not said again: the persona's `faq.again` says it is above
@@ -65,6 +67,9 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
     social = [m for m in messages if _key(m) in SOCIAL]
     if social and len(social) < len(messages):
         messages[:] = [m for m in messages if _key(m) not in SOCIAL]
+    chat = {f"intent.{name}" for name in ctx.content.understanding.intents.smalltalk}
+    if any(m.label.startswith(("faq:", "faq.")) for m in messages):  # 快递到了 但是碎了一瓶: the broken bottle only
+        messages[:] = [m for m in messages if m.label not in chat]
     missed = [m for m in messages if lost(m)]
     if missed and len(missed) < len(messages):
         messages[:] = [m for m in messages if not lost(m)]

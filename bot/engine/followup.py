@@ -210,14 +210,16 @@ def _case(session: Session, understanding: Understanding, result: Result) -> Fol
 def _follows(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
     """都五天了 right after 怎么还没到: the entry that `follows` the topic just answered with this intent (or that
     follows the intent at any time: 到现在都没到; knowledge/faq.yaml `follows`), when the FAQ does not answer the
-    message by itself."""
-    if result.decision is Decision.ANSWER:
-        return None
+    message by itself — or answers it only with the topic just answered or another of the `after` entries: 都一个
+    星期了还没到 after the shipping answer is the same complaint again: the apology and a person, not 上面回过你啦."""
     topic = recent(session, "topic")
     for entry in understanding.knowledge.faq:
         if recent(session, "topic", within=0) == entry.id:
             continue  # 上次买的精华到现在都没到 + 你们到底发没发: one apology in a turn
         for follows in entry.follows:
+            if result.decision is Decision.ANSWER and not (follows.after and topic in follows.after
+                                                           and set(result.answers) <= {topic, *follows.after}):
+                continue  # the FAQ answers it by itself, and not only with what was just answered
             if result.has_intent(follows.intent) and (not follows.after or topic in follows.after):
                 answered = replace(result, decision=Decision.ANSWER, answers=[entry.id])
                 after = f"，紧跟在 {topic} 之后" if follows.after else ""

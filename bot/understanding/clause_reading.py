@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.understanding.analysis import Analysis
 from bot.understanding.index import Scored
+from bot.understanding.normalize import clauses
 from bot.understanding.result import Decision
 from bot.understanding.segment import SEGMENTER
 
@@ -78,8 +79,28 @@ def _may_request(u: Understanding, analysis: Analysis) -> bool:
 
 def _requests(u: Understanding, best: Scored) -> bool:
     """A statement that says one of its entry's questions and nothing more asks it (我要退款); a keyword
-    said whole does not (太贵了，不买了 is no question)."""
-    return best.score >= WHOLE_PHRASING and best.matched in u.faq_by_id[best.entry].questions
+    said whole does not (太贵了，不买了 is no question) — unless its entry hands over: 发错了, 碎了一瓶 report an
+    after-sales case, and reporting it is asking a person to handle it (发错了 我买的是乳液给我发的水)."""
+    entry = u.faq_by_id[best.entry]
+    return best.score >= WHOLE_PHRASING and (best.matched in entry.questions or entry.handover)
+
+
+def without_news(u: Understanding, text: str) -> str:
+    """The message without its clauses that are small talk word for word (快递到了, 收到了, 下班了: the customer
+    tells us something), when other clauses are left: 快递到了 但是碎了一瓶 is the broken bottle, not a tracking
+    question; "" when no clause is such news, or every one is (the whole message is read as usual)."""
+    parts = clauses(text)
+    if len(parts) < 2:
+        return ""
+    rest = [part for part in parts if not _news(u, part)]
+    return " ".join(rest) if rest and len(rest) < len(parts) else ""
+
+
+def _news(u: Understanding, part: str) -> bool:
+    normalized = u.normalize(part)
+    intents = u.intents.detect(normalized, u.thresholds.intent)
+    name = intents[0][0] if intents else ""
+    return name in u.intents.smalltalk and u.intents.like_example(normalized, name, 100)
 
 
 def counted(told: dict[int, tuple[bool, list[str]]], stories: bool, least: int) -> list[str]:

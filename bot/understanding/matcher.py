@@ -15,16 +15,17 @@ refusal's own words: 那我不买了 shares its characters with 不是我买的 
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import replace
 
 from bot.understanding.analysis import FACTORS, NEGATED, Analysis, Analyzer
 from bot.understanding.segment import SEGMENTER
 
 __all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
 from bot.understanding.clause_reading import CORRECTION_DISCOUNT, answered_clauses, clauses_answered, counted
+from bot.understanding.clause_reading import without_news as without_news
 from bot.understanding.correction import Corrector
+from bot.understanding.decision import collector_paused, decide
 from bot.understanding.index import Index, Scored
 from bot.understanding.intents import IntentIndex
 from bot.understanding.knowledge import Knowledge, Thresholds
@@ -39,17 +40,6 @@ READ = 3  # candidates understand() reads: the best two decide, the best three g
 REFUSALS = frozenset({"deny", "later"})  # intents that say no (不买了, 先不用): the FAQ answers only what else is said
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class Understanding:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
@@ -57,10 +47,11 @@ class Understanding:
         self._not_asked_as = {e.id: frozenset(e.not_asked_as) for e in knowledge.faq if e.not_asked_as}
         self.thresholds: Thresholds = knowledge.thresholds
         self.normalize = Normalizer(knowledge.variants)
+        self._unless = {e.id: [w for w in map(self.normalize, e.unless) if w] for e in knowledge.faq if e.unless}
         self.question_endings = [e for e in (self.normalize(x) for x in knowledge.language.question_endings) if e]
         self.question_words = [w for w in (self.normalize(x) for x in knowledge.language.question_words) if w]
         self.ellipsis = [e for e in (self.normalize(x) for x in knowledge.language.ellipsis) if e]
-        with _collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
+        with collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
             vocabulary = {self.normalize(word) for word in self._vocabulary()}
             self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
             documents = list(self._documents())
@@ -149,12 +140,12 @@ class Understanding:
         """search() of a text already read: `normalized`, cut into `words`, its analysis and whether it is a
         statement; `corrected`: what the corrector made of it and that reading's analysis, when the caller
         has them already."""
-        candidates = self._found(analysis, statement, few)
+        candidates = self._found(analysis, statement, few, normalized)
         text, fixes, other = corrected or (*self._corrected(normalized, words), None)
         if fixes:
             if other is None:
                 other = self.analyze(text)
-            found = self._found(other, statement, few)
+            found = self._found(other, statement, few, text)
             sure = self.thresholds.hit + self.thresholds.clarify_margin  # 脸又泛红 read as 脸油 reached 64 only
             if found and found[0].score * CORRECTION_DISCOUNT >= sure and (
                     not candidates or found[0].score * CORRECTION_DISCOUNT > candidates[0].score):
@@ -163,28 +154,32 @@ class Understanding:
                                for c in found], f"读成 {heard}；"
         return analysis, candidates, ""
 
-    def _found(self, analysis: Analysis, statement: bool, few: bool) -> list[Scored]:
+    def _found(self, analysis: Analysis, statement: bool, few: bool, normalized: str) -> list[Scored]:
         """The index's candidates this kind of question may be answered by; with `few`, at least the first READ
         of them (all of them when there are fewer): what understand() reads, without scoring the rest for
         nothing."""
         limit = READ + 2 if few else None  # two spare for entries _askable leaves out
         found = self.index.search(analysis, statement=statement, limit=limit)
-        kept = self._askable(found, analysis)
+        kept = self._askable(found, analysis, normalized)
         if limit is not None and len(kept) < READ and len(found) == limit:
-            kept = self._askable(self.index.search(analysis, statement=statement), analysis)  # more were left out
+            kept = self._askable(self.index.search(analysis, statement=statement), analysis, normalized)  # more out
         return kept
 
-    def _askable(self, candidates: list[Scored], analysis: Analysis) -> list[Scored]:
-        """Without the entries that never answer this kind of question (`not_asked_as`)."""
-        if not self._not_asked_as or not analysis.kinds:
-            return candidates
-        return [c for c in candidates if not (self._not_asked_as.get(c.entry, frozenset()) & analysis.kinds)]
+    def _askable(self, candidates: list[Scored], analysis: Analysis, normalized: str) -> list[Scored]:
+        """Without the entries that never answer this kind of question (`not_asked_as`), nor a message that says
+        one of their `unless` words (用了精华脸上长了好多闭口 is a breakout after use, not acne care)."""
+        return [c for c in candidates if not (self._not_asked_as.get(c.entry, frozenset()) & analysis.kinds)
+                and not any(word in normalized for word in self._unless.get(c.entry, ()))]
 
     def understand(self, text: str) -> Result:
         normalized = self.normalize(text)
         intents = self.intents.detect(normalized, self.thresholds.intent)
         if not normalized:
             return Result(text, normalized, Decision.MISS, [], [], intents, "去掉标点、空格后什么都不剩")
+        rest = without_news(self, text)
+        if rest:  # 快递到了 但是碎了一瓶: the news is no question, the rest is read on its own
+            inner = self.understand(rest)
+            return replace(inner, text=text, reason=f"闲聊的那句不算，只读“{rest}”：{inner.reason}")
         analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text, few=True)
         heard = self.hear(normalized)  # while the whole message's correction is the one kept (clauses replace it)
         decision, answers, reason, near = self.decide(candidates)
@@ -282,16 +277,4 @@ class Understanding:
                 or any(word in normalized for word in self.question_words))
 
     def decide(self, candidates: list[Scored]) -> tuple[Decision, list[str], str, bool]:
-        t = self.thresholds
-        if not candidates:
-            return Decision.MISS, [], "没有哪条 FAQ 和这句话有共同的词", False
-        top = candidates[0]
-        second = candidates[1] if len(candidates) > 1 else None
-        shared = "、".join(top.evidence) or "只有零散的字"
-        why = f"{top.entry} {top.score:.0f} 分，最像问法“{top.matched}”（共同的词：{shared}）"
-        if top.score >= t.hit:
-            if second is not None and top.score - second.score < t.clarify_margin:
-                return (Decision.CLARIFY, [top.entry, second.entry],
-                        f"{why}，和 {second.entry} {second.score:.0f} 分太接近：请顾客选", False)
-            return Decision.ANSWER, [top.entry], why, False
-        return Decision.MISS, [], f"{why}，不到直接回答的 {t.hit:.0f} 分", top.score >= t.near_miss
+        return decide(candidates, self.thresholds)
