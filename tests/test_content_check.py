@@ -91,7 +91,7 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/codebook.yaml", "say: stage.weaned}", "say: stage.weanedd}",
          "knowledge/codebook.yaml:47:89: stage 的 moves: say “stage.weanedd” 在人设 xiaowanzi 里没有这条文案"),
         ("knowledge/policy.yaml", "answer: allergy_after_use}", "answer: allergy_after_usee}",
-         "knowledge/policy.yaml:48:71: 没有 FAQ “allergy_after_usee”"),
+         "knowledge/policy.yaml:48:116: 没有 FAQ “allergy_after_usee”"),
         ("knowledge/policy.yaml", "forget_after: 30d", "forget_after: 0m", "need.forget_after: 时长 “0m” 不能是 0"),
         ("knowledge/followups.yaml", "churn_rate: 0.05", "churn_rate: .nan", "knowledge/followups.yaml:14:15: pushy_alarm.churn_rate"),
         ("knowledge/policy.yaml", "flow: recommend ", "flow: recomend ", "knowledge/policy.yaml:4:7: 没有流程 “recomend”"),

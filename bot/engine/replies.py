@@ -12,6 +12,7 @@ from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
 from bot.engine.machine import FALLBACK
+from bot.engine.not_for_her import not_for_her
 from bot.engine.quote import CLAUSE_END, part_answering
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
@@ -20,7 +21,6 @@ from bot.policy.choose import to_avoid
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.overlaps import told_apart
 
-AVOIDED = "product.avoided"  # persona: a product asked about is not for her now (avoid_when: 孕期)
 LINK_ASKED = "link_asked"  # session.context: she asked for a link and was asked which product
 
 
@@ -49,6 +49,9 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     avoid = to_avoid(ctx.content.codebook, ctx.content.understanding.knowledge.products, ctx.profile)
     if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
         _unsold(ctx, said, asked, None if ctx.profile.opted_out else avoid)
+    for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
+        if product.id in avoid and product.id in asked_about(ctx, asked):
+            not_for_her(ctx, product.id, product.name, said)
     remember(ctx.session, "topic", entry_id)
     if entry.handover:
         ctx.reply.handover_after = entry_id
@@ -84,12 +87,7 @@ def _unsold(ctx: TurnContext, said: int, asked: Result | None, only: dict[str, s
     水杨酸控痘精华适合闭口粉刺) are left out, the rest of the advice stays (docs/policy.md). `only`: the products
     to leave out, with why (孕期: the products whose `avoid_when` meets her situation); None: every product."""
     understanding = ctx.content.understanding
-    hers = set()
-    if asked is not None:
-        names = product_names(understanding)
-        named = names.named(asked.heard)
-        hers = {named.product.id} if named is not None else set()
-        hers |= {p.id for word in asked.words if (p := names.only_holder(word)) is not None}
+    hers = asked_about(ctx, asked)
     selling = [p.name for p in understanding.knowledge.products
                if p.name and p.id not in hers and (only is None or p.id in only)]
     because = "说过别推了" if only is None else f"她在{'、'.join(dict.fromkeys(only.values()))}"
@@ -106,6 +104,16 @@ def _unsold(ctx: TurnContext, said: int, asked: Result | None, only: dict[str, s
         ctx.say("care")
 
 
+def asked_about(ctx: TurnContext, asked: Result | None) -> set[str]:
+    """The products her message names: in full (A醇夜间修护精华) or by a word only one product holds (A醇)."""
+    if asked is None:
+        return set()
+    names = product_names(ctx.content.understanding)
+    named = names.named(asked.heard)
+    hers = {named.product.id} if named is not None else set()
+    return hers | {p.id for word in asked.words if (p := names.only_holder(word)) is not None}
+
+
 def numbered_choice(ctx: TurnContext, result: Result) -> None:
     """Two FAQ entries fit equally: ask which one, answerable with 1 or 2 (engine/followup.py)."""
     first, second = told_apart(ctx.content.understanding, *result.answers[:2])  # never 1. 包邮吗 2. 包邮吗
@@ -119,20 +127,7 @@ def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
     said = len(ctx.reply.messages)
     _follow_up(ctx, follow, message)
     if follow.product is not None:
-        _not_for_her(ctx, follow.product.id, follow.product.name, said)
-
-
-def _not_for_her(ctx: TurnContext, product_id: str, name: str, said: int) -> None:
-    """我怀孕了 → A醇夜间修护精华怎么样: what she asked is answered, and the persona's `product.avoided` reminds her
-    it is not for her now — unless the answer says so itself (孕妇能用吗: 孕期和哺乳期都不要用), or it was just said."""
-    products = ctx.content.understanding.knowledge.products
-    because = to_avoid(ctx.content.codebook, products, ctx.profile).get(product_id)
-    text = "".join(m.text for m in ctx.reply.messages[said:])
-    if because and ctx.persona.has(AVOIDED) and not any(label in text for label in because.split("/")) \
-            and recent(ctx.session, AVOIDED) != product_id:
-        ctx.say(AVOIDED, product=name, because=because)
-        remember(ctx.session, AVOIDED, product_id)
-        ctx.why.append(f"{product_id} 她在{because}不用：提醒一句 {AVOIDED}")
+        not_for_her(ctx, follow.product.id, follow.product.name, said)
 
 
 def _follow_up(ctx: TurnContext, follow: FollowUp, message: str) -> None:

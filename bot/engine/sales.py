@@ -16,6 +16,7 @@ import re
 
 from bot.engine import gift
 from bot.engine.followup import POINTING, product_names, recent, remember
+from bot.engine.not_for_her import not_for_her
 from bot.engine.turn_context import TurnContext
 from bot.policy.decide import ANSWERED, Action, Decision, decide
 from bot.policy.evidence import apply_reading, note
@@ -205,6 +206,8 @@ def card_of(ctx: TurnContext, product_id: str) -> bool:
         if product.id == product_id and product.link:
             card = {"msgtype": "link", "title": product.link["title"], "url": product.link["url"],
                     "desc": product.link.get("desc", product.pitch)}
+            said = len(ctx.reply.messages)
             ctx.attach(card, f"card:{product.id}")
+            not_for_her(ctx, product.id, product.name, said)  # 我怀孕了 → 发个A醇的链接: the link, and not for now
             return True
     return False

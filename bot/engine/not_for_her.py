@@ -1,0 +1,22 @@
+"""A product she asked about that her situation rules out (avoid_when: 孕期): answered, and reminded once."""
+
+from __future__ import annotations
+
+from bot.engine.followup import recent, remember
+from bot.engine.turn_context import TurnContext
+from bot.policy.choose import to_avoid
+
+AVOIDED = "product.avoided"  # persona: a product asked about is not for her now (avoid_when: 孕期)
+
+
+def not_for_her(ctx: TurnContext, product_id: str, name: str, said: int) -> None:
+    """我怀孕了 → A醇夜间修护精华怎么样: what she asked is answered, and the persona's `product.avoided` reminds her
+    it is not for her now — unless the answer says so itself (孕妇能用吗: 孕期和哺乳期都不要用), or it was just said."""
+    products = ctx.content.understanding.knowledge.products
+    because = to_avoid(ctx.content.codebook, products, ctx.profile).get(product_id)
+    text = "".join(m.text for m in ctx.reply.messages[said:])
+    if because and ctx.persona.has(AVOIDED) and not any(label in text for label in because.split("/")) \
+            and recent(ctx.session, AVOIDED) != product_id:
+        ctx.say(AVOIDED, product=name, because=because)
+        remember(ctx.session, AVOIDED, product_id)
+        ctx.why.append(f"{product_id} 她在{because}不用：提醒一句 {AVOIDED}")
