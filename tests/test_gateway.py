@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import logging
 import re
 import time
 from typing import Any
@@ -19,6 +18,7 @@ from bot.logging_setup import LogThrottle
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
 from tests.gateway_kit import EchoConversation, eventually, settings
+from tests.log_capture import throttled_lines
 from tests.wecom import CORP_ID, VECTORS, callback, event, text_message
 
 FAST = {"lease_ms": 1000, "block_ms": 50, "retry_delay_s": 0.01}
@@ -112,18 +112,8 @@ async def test_each_reason_a_callback_is_rejected_for_reaches_the_log_on_its_own
     (the operator's token is wrong) that came within the same interval: the log throttles per reason."""
     now = [0.0]
     throttle = LogThrottle(interval_s=10, clock=lambda: now[0])
-    lines: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(record.getMessage())
-
-    handler = Keep()
-    handler.addFilter(throttle)
-    logger = logging.getLogger("bot.gateway.server")
-    logger.addHandler(handler)
     good_query, good_body = callback(text_message("zhangsan", "hi", "1"))
-    try:
+    with throttled_lines("bot.gateway.server", throttle) as lines:
         for body in ("this is not xml", "<xml><a></xml>", "also not xml"):
             assert (await client.post("/wecom/callback", params=good_query, data=body)).status == 400
         for _ in range(2):
@@ -131,8 +121,6 @@ async def test_each_reason_a_callback_is_rejected_for_reaches_the_log_on_its_own
             assert (await client.post("/wecom/callback", params=bad, data=good_body)).status == 403
         now[0] = 11
         throttle.flush()
-    finally:
-        logger.removeHandler(handler)
     assert [line.split(":")[0] for line in lines] == ["callback rejected with 400", "callback rejected with 403",
                                                       "callback rejected with 400", "callback rejected with 403"]
     assert "bad signature" in lines[1] and lines[3].endswith("bad signature [repeated 1 more time(s) in 10s]")

@@ -20,6 +20,7 @@ from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
+from tests.log_capture import throttled_lines
 from tests.wecom import AES_KEY
 
 BASE_ENV = {"WECOM_CORP_ID": "ww1", "WECOM_TOKEN": "tok", "WECOM_AES_KEY": AES_KEY, "WECOM_SECRET": "s"}
@@ -129,23 +130,10 @@ async def test_the_sender_outlasts_a_busy_wecom(api: WeComAPI, fake: FakeWeCom, 
 async def test_each_errcode_a_send_is_retried_for_reaches_the_log(api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
     """WeCom unreachable (-1) for a while and then rate-limiting (45009): both are said, each once, not the
     second hidden in the count of the first."""
-    throttle = LogThrottle(interval_s=10, clock=lambda: 0.0)
-    lines: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(record.getMessage())
-
-    handler = Keep()
-    handler.addFilter(throttle)
-    logger = logging.getLogger("bot.gateway.sender")
-    logger.addHandler(handler)
-    try:
+    with throttled_lines("bot.gateway.sender", LogThrottle(interval_s=10, clock=lambda: 0.0)) as lines:
         fake.fail("kf/send_msg", -1, times=5)
         fake.fail("kf/send_msg", 45009, times=3)
         assert (await Sender(api, DeadLetters(store), Metrics(), retry_max_s=0.01).send(_send(), _never)).outcome == SENT
-    finally:
-        logger.removeHandler(handler)
     assert [line.split(" failed ")[1] for line in lines] == [
         "with errcode -1; the message waits and is retried", "with errcode 45009; the message waits and is retried"]
 
