@@ -217,8 +217,9 @@ def _follows(session: Session, understanding: Understanding, result: Result) -> 
         if recent(session, "topic", within=0) == entry.id:
             continue  # 上次买的精华到现在都没到 + 你们到底发没发: one apology in a turn
         for follows in entry.follows:
-            if result.decision is Decision.ANSWER and not (follows.after and topic in follows.after
-                                                           and set(result.answers) <= {topic, *follows.after}):
+            again = follows.after and topic in follows.after and set(result.answers) <= {topic, *follows.after}
+            instead = follows.over and set(result.answers) <= set(follows.over)  # 都一个星期了还没到: not 查看物流
+            if result.decision is Decision.ANSWER and not (again or instead):
                 continue  # the FAQ answers it by itself, and not only with what was just answered
             if result.has_intent(follows.intent) and (not follows.after or topic in follows.after):
                 answered = replace(result, decision=Decision.ANSWER, answers=[entry.id])

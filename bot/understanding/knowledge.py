@@ -24,6 +24,7 @@ class Follows(Strict):
 
     intent: str
     after: list[str] = []
+    over: list[str] = []  # entries it is said instead of, given the intent (催货: not the tracking how-to)
 
 
 class FaqEntry(Strict):

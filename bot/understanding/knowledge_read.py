@@ -131,10 +131,11 @@ def _faq_problems(faq: FaqFile, doc: Document, matching: MatchingFile | None, in
                 problems.append(doc.problem(
                     ("entries", index, "follows", which, "intent"),
                     f"intents.yaml 里没有意图 “{follows.intent}”；{one_of(follows.intent, intents.intents)}"))
-            for number, after in enumerate(follows.after):
-                if after not in faq_ids:
-                    problems.append(doc.problem(("entries", index, "follows", which, "after", number),
-                                                f"没有 id 为 “{after}” 的 FAQ；{one_of(after, faq_ids)}"))
+            for named_in in ("after", "over"):
+                for number, named in enumerate(getattr(follows, named_in)):
+                    if named not in faq_ids:
+                        problems.append(doc.problem(("entries", index, "follows", which, named_in, number),
+                                                    f"没有 id 为 “{named}” 的 FAQ；{one_of(named, faq_ids)}"))
     return problems
 
 
