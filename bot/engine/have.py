@@ -14,14 +14,30 @@ from bot.engine.followup import product_names, remember
 from bot.engine.sales import not_carried
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
+from bot.understanding.normalize import clauses
 
+QUALIFIER = 4  # characters: 补水的 beside 面膜有吗 narrows the ask; a longer clause asks something else
 NOT_CARRIED = "product.not_carried"  # persona: 面膜我们家暂时还没有哦 ({not_carried})
 _HAVE = re.compile(r"^(?:请问|你们|你们家|这里|店里|家里)*(?:有没有|有卖|有|卖不卖|卖)(.{2,8}?)"
                    r"(?:吗|么|卖吗|卖|呀|啊|呢)*$|^(?:你们|你们家)*(.{2,8}?)(?:有没有|有吗|有卖吗|有没得)(?:呀|啊|呢)*$")
 
 
-def answered(ctx: TurnContext, result: Result) -> bool:
+def _asked_have(ctx: TurnContext, result: Result) -> re.Match[str] | None:
+    """有面膜吗, or 面膜有吗 补水的: the asking clause with at most a short qualifier beside it (补水的, 大瓶的)."""
     found = _HAVE.match(result.heard)
+    if found is not None:
+        return found
+    normalize = ctx.content.understanding.normalize
+    pieces = [piece for piece in map(normalize, clauses(result.text)) if piece]
+    for piece in pieces:
+        found = _HAVE.match(piece)
+        if found is not None and all(len(other) <= QUALIFIER for other in pieces if other is not piece):
+            return found
+    return None
+
+
+def answered(ctx: TurnContext, result: Result) -> bool:
+    found = _asked_have(ctx, result)
     if found is None or result.has_intent("ask_recommendation") or result.has_intent("gift"):  # 有没有推荐的防晒
         return False
     kind = found.group(1) or found.group(2)
