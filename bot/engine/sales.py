@@ -21,6 +21,7 @@ from bot.engine.turn_context import TurnContext
 from bot.policy.decide import ANSWERED, Action, Decision, decide
 from bot.policy.evidence import apply_reading, note
 from bot.policy.journal import ACTIONS
+from bot.profile.codebook import Codebook
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Result
 from bot.understanding.normalize import clauses
@@ -52,12 +53,13 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     gift.notice(ctx, read, content.need.mentions.others.named)
     reading = content.need.read(text, intents, profile, at)
     if all(result.question for result in read):  # 孕妇能用吗 asks for anyone; 我怀孕了 能用吗 says she is
+        hers = _without_their_people(text, content.codebook)  # 我朋友在哺乳期 能用吗: that 我 is not herself
         reading.answers = [(question, code, phrase) for question, code, phrase in reading.answers
                            if not (words := content.codebook.questions[question].herself)
-                           or any(word in text for word in words)]
+                           or any(word in hers for word in words)]
         reading.moves = [(question, move, phrase) for question, move, phrase in reading.moves
                          if not (words := content.codebook.questions[question].herself)
-                         or any(word in text for word in words)]
+                         or any(word in hers for word in words)]
     if gift.answers(ctx) is not None:  # 买给妈妈: 她皮肤比较干 is her mother's skin, and no pain of hers
         reading.theirs = {**reading.theirs, **{question: code for question, code, _ in reading.answers}}
         reading.answers, reading.moves = [], []
@@ -198,6 +200,13 @@ def product_card(ctx: TurnContext) -> None:
     product_id = ctx.session.slots.get("product_id") if ctx.session.slots.get("product") else None
     if product_id:
         card_of(ctx, str(product_id))
+
+
+def _without_their_people(text: str, codebook: Codebook) -> str:
+    people = [word for word in (*codebook.others, *codebook.acquaintances) if word]
+    if not people:
+        return text
+    return re.sub("我(?:的|家)?(?:" + "|".join(map(re.escape, people)) + ")", "", text)
 
 
 def card_of(ctx: TurnContext, product_id: str) -> bool:

@@ -95,6 +95,7 @@ class CodebookFile(Strict):
     unknown: list[str] = []
     no_preference: list[str] = []  # 都可以, 随便 at a choice: no option preferred, the question is skipped like unknown
     others: list[str] = []  # other people (老公, 我妈): what is said about them is not her answer
+    acquaintances: list[str] = []  # 朋友, 同事: not others (朋友推荐来的，油皮 is hers), but 我朋友 is not 我 (herself)
     questions: dict[str, Question] = {}
     groups: dict[str, list[str]] = {}
 
@@ -114,6 +115,7 @@ class Codebook:
         self.questions = spec.questions
         self.unknown = [*spec.unknown, *spec.no_preference]  # both skip the question (recorded as "?")
         self.others = list(spec.others)
+        self.acquaintances = list(spec.acquaintances)
         self.tags: dict[str, TagInfo] = {}
         for qid, question in spec.questions.items():
             for code, option in question.options.items() if question.wecom else ():
