@@ -49,8 +49,9 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     avoid = to_avoid(ctx.content.codebook, ctx.content.understanding.knowledge.products, ctx.profile)
     if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
         _unsold(ctx, said, asked, None if ctx.profile.opted_out else avoid)
+    hers = asked_about(ctx, asked) & set(avoid) if avoid else set()
     for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
-        if product.id in avoid and product.id in asked_about(ctx, asked):
+        if product.id in hers:
             not_for_her(ctx, product.id, product.name, said)
     remember(ctx.session, "topic", entry_id)
     if entry.handover:
