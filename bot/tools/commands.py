@@ -226,7 +226,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 # written blind: their lines never go into content
-BLIND_SETS = frozenset({"fresh", "blind", "blind2", "blind3", "blind4"})
+BLIND_SETS = frozenset({"fresh", "blind", "blind2", "blind3", "blind4", "blind5"})
 
 
 def moderate(args: argparse.Namespace) -> int:
