@@ -208,3 +208,11 @@ def test_siyu_eval_failures_never_lists_the_blind_sets_lines() -> None:
     assert not [q for q, _ in blind.in_scope + [(q, "") for q in blind.out_of_scope] if q in out]
     blind = LabelledSet.load(BLIND3)
     assert not [q for q, _ in blind.in_scope + [(q, "") for q in blind.out_of_scope] if q in out]
+
+
+def test_siyu_eval_failures_hides_a_blind_set_named_by_its_file() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "eval", "--set", str(BLIND5), "--failures"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "blind5 是盲测集" in out
+    blind = LabelledSet.load(BLIND5)
+    assert not [q for q in [q for q, _ in blind.in_scope] + blind.out_of_scope if q in out]
