@@ -23,6 +23,7 @@ BLIND = ROOT / "knowledge" / "tests" / "blind.yaml"
 BLIND2 = ROOT / "knowledge" / "tests" / "blind2.yaml"
 BLIND3 = ROOT / "knowledge" / "tests" / "blind3.yaml"
 BLIND4 = ROOT / "knowledge" / "tests" / "blind4.yaml"
+BLIND5 = ROOT / "knowledge" / "tests" / "blind5.yaml"
 UNDERSTANDING = Understanding(load_knowledge(ROOT / "knowledge"))
 
 
@@ -41,7 +42,7 @@ def test_no_labelled_question_is_a_faq_phrasing() -> None:
     phrasings = {UNDERSTANDING.normalize(q) for entry in UNDERSTANDING.knowledge.faq for q in entry.questions}
     for labelled in (LabelledSet.load(EVAL), LabelledSet.load(HELD_OUT), LabelledSet.load(FRESH),
                      LabelledSet.load(BLIND), LabelledSet.load(BLIND2), LabelledSet.load(BLIND3),
-                     LabelledSet.load(BLIND4)):
+                     LabelledSet.load(BLIND4), LabelledSet.load(BLIND5)):
         queries = [q for q, _ in labelled.in_scope] + labelled.out_of_scope + [q for q, _ in labelled.several]
         assert not [q for q in queries if UNDERSTANDING.normalize(q) in phrasings]
 
@@ -54,7 +55,8 @@ def test_held_out_questions_are_not_in_the_tuning_set() -> None:
     blind2 = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(BLIND2).in_scope}
     blind3 = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(BLIND3).in_scope}
     blind4 = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(BLIND4).in_scope}
-    sets = [tune, held, fresh, blind, blind2, blind3, blind4]
+    blind5 = {UNDERSTANDING.normalize(q) for q, _ in LabelledSet.load(BLIND5).in_scope}
+    sets = [tune, held, fresh, blind, blind2, blind3, blind4, blind5]
     assert not any(a & b for i, a in enumerate(sets) for b in sets[i + 1:])
 
 
@@ -75,6 +77,8 @@ def test_quality_holds_on_the_tuning_and_held_out_sets() -> None:
     assert blind3.top1_accuracy >= 0.62 and blind3.false_answer_rate <= 0.19, blind3.table()
     blind4 = evaluate(UNDERSTANDING.understand, LabelledSet.load(BLIND4))  # its first reading: 50.7% / 16.4% false
     assert blind4.top1_accuracy >= 0.47 and blind4.false_answer_rate <= 0.19, blind4.table()
+    blind5 = evaluate(UNDERSTANDING.understand, LabelledSet.load(BLIND5))  # its first reading: 76.6% / 6.6% false
+    assert blind5.top1_accuracy >= 0.735 and blind5.false_answer_rate <= 0.096, blind5.table()
 
 
 def test_siyu_eval_prints_both_sets_out_of_the_box() -> None:
@@ -95,7 +99,7 @@ def test_siyu_eval_reports_a_missing_or_broken_set(tmp_path: Path) -> None:
 
 def test_labelled_sets_ship_with_the_content() -> None:
     assert [name for name, _ in labelled_sets(ROOT)] == ["tune", "held-out", "fresh", "blind", "blind2", "blind3",
-                                                             "blind4"]
+                                                             "blind4", "blind5"]
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"share/siyu-bot/knowledge/tests" = ["knowledge/tests/*.yaml"]' in pyproject
 
@@ -204,3 +208,11 @@ def test_siyu_eval_failures_never_lists_the_blind_sets_lines() -> None:
     assert not [q for q, _ in blind.in_scope + [(q, "") for q in blind.out_of_scope] if q in out]
     blind = LabelledSet.load(BLIND3)
     assert not [q for q, _ in blind.in_scope + [(q, "") for q in blind.out_of_scope] if q in out]
+
+
+def test_siyu_eval_failures_hides_a_blind_set_named_by_its_file() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "eval", "--set", str(BLIND5), "--failures"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "blind5 是盲测集" in out
+    blind = LabelledSet.load(BLIND5)
+    assert not [q for q in [q for q, _ in blind.in_scope] + blind.out_of_scope if q in out]

@@ -2,9 +2,9 @@
 
 The labelled sets live with the content they test, in knowledge/tests/: `eval.yaml` is the set the
 thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare, and
-`fresh.yaml` and `blind.yaml` to `blind4.yaml` were written blind (by people who had not seen the knowledge)
+`fresh.yaml` and `blind.yaml` to `blind5.yaml` were written blind (by people who had not seen the knowledge)
 in customers' own words: their lines never go into the content, so they say how real phrasing fares
-(`blind2.yaml` to `blind4.yaml` were labelled from the FAQ answers alone and are read as totals only;
+(`blind2.yaml` to `blind5.yaml` were labelled from the FAQ answers alone and are read as totals only;
 docs/understanding.md says which set was read how often).
 """
 
@@ -20,7 +20,8 @@ import yaml
 from bot.understanding.matcher import Decision, Result
 
 TUNE, HELD_OUT, FRESH = "eval.yaml", "heldout.yaml", "fresh.yaml"
-BLIND, BLIND2, BLIND3, BLIND4 = "blind.yaml", "blind2.yaml", "blind3.yaml", "blind4.yaml"
+BLIND, BLIND2, BLIND3 = "blind.yaml", "blind2.yaml", "blind3.yaml"
+BLIND4, BLIND5 = "blind4.yaml", "blind5.yaml"
 
 
 def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
@@ -28,7 +29,7 @@ def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
     folder = content_root / "knowledge" / "tests"
     found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT), ("fresh", folder / FRESH),
              ("blind", folder / BLIND), ("blind2", folder / BLIND2), ("blind3", folder / BLIND3),
-             ("blind4", folder / BLIND4)]
+             ("blind4", folder / BLIND4), ("blind5", folder / BLIND5)]
     return [(name, path) for name, path in found if path.exists()]
 
 
