@@ -100,6 +100,16 @@ def test_negation_flips_meaning() -> None:
     both = _small({"want": ["我想退货", "要退货"], "keep": ["不想退货了", "不退了"]})
     assert answered("想退货", both) == ["want"]
     assert answered("我不想退货了", both) == ["keep"]
+    assert answered("我不想退了") == answered("不想退了") == []  # a change of mind, not the refund-time question
+
+
+def test_a_negation_ends_at_a_closing_particle() -> None:
+    # 不想要了 closes its negation: 取消 is said, not ¬取消 (knowledge/matching.yaml negation_ends)
+    result = BUNDLED.understand("不想要了帮我取消订单吧")
+    assert result.answers == ["cancel_order"] and "取消" in result.words, result.reason
+    assert "¬取消" in BUNDLED.understand("不想取消订单").words
+    open_ended = _small({"cancel": ["取消订单"]}, KNOWLEDGE.language.model_copy(update={"negation_ends": []}))
+    assert "¬取消" in open_ended.understand("不想要了帮我取消订单吧").words
 
 
 def test_an_a_not_a_question_negates_nothing() -> None:

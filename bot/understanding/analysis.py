@@ -58,6 +58,7 @@ class Analyzer:
     def __init__(self, language: Language, vocabulary: Iterable[str] = ()) -> None:
         self.filler = {w for w in language.filler}
         self.negations = set(language.negations)
+        self.negation_ends = frozenset(language.negation_ends)
         self.canonical: dict[str, str] = {}
         for group in language.synonyms:
             for word in group[1:]:
@@ -148,6 +149,7 @@ class Analyzer:
                 runs.append([])
                 negate = True
             elif token in filler or (token in minor and not negate and token not in canonical and token not in known):
+                negate = negate and token not in self.negation_ends
                 runs.append([])  # a quantity, time or function word the base never uses (一瓶, 昨天, 从)
             else:
                 word = self.canonical.get(token, token)

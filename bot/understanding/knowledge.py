@@ -133,13 +133,14 @@ class Language(Strict):
     filler: list[str] = []  # words that carry no meaning for matching (请问, 一下, 呀)
     kinds: dict[str, list[str]] = {}  # question kind → cue words (多久 → how_long)
     negations: list[str] = []  # words that flip the next word (不想 退)
+    negation_ends: list[str] = []  # a particle that closes a negation before any word (不想要了 帮我取消: 取消 is said)
     synonyms: list[list[str]] = []  # each group means one thing; the first word is the canonical one
     confusions: list[str] = []  # each string: characters customers mix up (己已), beyond same-sounding ones
     question_endings: list[str] = []  # a message ending so is a question (吗, 呢) even with no kind word
     question_words: list[str] = []  # a message holding one anywhere is a question (有没有赠品, 是不是正品)
     ellipsis: list[str] = []  # 那A醇呢: a message ending so asks the question just answered again, about A醇
 
-    _blank = field_validator("filler", "negations", "confusions", "question_endings", "question_words",
+    _blank = field_validator("filler", "negations", "negation_ends", "confusions", "question_endings", "question_words",
                              "ellipsis")(non_blank)
 
     @field_validator("synonyms")
