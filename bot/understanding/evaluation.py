@@ -4,8 +4,9 @@ The labelled sets live with the content they test, in knowledge/tests/: `eval.ya
 thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare, and
 `fresh.yaml` and `blind.yaml` to `blind5.yaml` were written blind (by people who had not seen the knowledge)
 in customers' own words: their lines never go into the content, so they say how real phrasing fares
-(`blind2.yaml` to `blind5.yaml` were labelled from the FAQ answers alone and are read as totals only;
-docs/understanding.md says which set was read how often).
+(`blind2.yaml` to `blind5.yaml` were labelled from the FAQ answers alone; blind2, blind3 and blind5 are read as
+totals only, blind and blind4 became dev sets once their misses were read; docs/understanding.md says which set
+was read how often).
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ SET_MEANINGS = {
     "fresh": "盲写集：没看过知识库的人照顾客口吻写的，量真实顾客的新说法",
     "blind": "盲写集：没看过知识库的人照顾客口吻写的，量真实顾客的新说法",
     "blind2": "盲写集：只看过 FAQ 回答的人写的，量真实顾客的新说法",
+    "blind3": "盲写集：只看过 FAQ 回答的人写的，量真实顾客的新说法",
+    "blind4": "开发集：原是盲写集，第十次会话起看过它的错处，数字会偏高",
     "labelled": "用 --set 指定的标注集",
 }
 _DECISIONS = {Decision.ANSWER: "回答了", Decision.CLARIFY: "反问", Decision.MISS: "没答上"}
