@@ -55,6 +55,18 @@ def test_statements_and_short_generic_questions(text: str, entry: str) -> None:
     assert answered(text) == [entry], BUNDLED.understand(text).reason
 
 
+@pytest.mark.parametrize(("text", "entry"), [
+    ("refund怎么申请", "refund_how"),
+    ("coupon在哪领", "coupon_how"),
+    ("什么时候ship", "shipping_time"),
+    ("有没有sample", "sample_trial"),
+    ("sensitive能用吗", "sensitive_skin"),
+    ("有niacinamide吗", "ingredient_niacinamide"),
+])
+def test_an_english_word_among_chinese_is_its_synonym(text: str, entry: str) -> None:
+    assert answered(text) == [entry], BUNDLED.understand(text).reason
+
+
 @pytest.mark.parametrize("text", ["问一下", "好用吗", "请问一下呀", "吗？？"])
 def test_filler_and_partial_overlaps_answer_nothing(text: str) -> None:
     result = BUNDLED.understand(text)
