@@ -404,3 +404,66 @@ def test_chain_messages_tips_scams_insults_and_soft_ads(detector: Detector, text
 ])
 def test_prize_news_scam_warnings_and_pointing_to_staff_are_not_violations(detector: Detector, text: str) -> None:
     assert not detector.judge_text(text).violation, detector.judge_text(text).explain()
+
+
+# -- numbers spelt with homophones, WeChat spelt with words (tenth session) -----------------------------------
+@pytest.mark.parametrize(("text", "number"), [
+    ("电话 幺三八 洞洞 两两 拐勾 五六，有事打", "13800227956"),  # 报数的读法: 幺 两 洞 拐 勾
+    ("手机：妖伍舞 两洞洞拐 伞勾溜巴", "15520073968"),  # 谐音
+    ("①③⑨ 耳耳 拐拐 洞洞 酒 久", "13922770099"),  # 圈数字夹谐音
+    ("1 3 8 - 妖 耳 伞 死 - 五 溜 巴 八", "13812345688"),  # 阿拉伯数字、汉字、谐音混写
+    ("一叁八，腰腰，耳伞，四五六九", "13811234569"),  # 中间夹标点
+])
+def test_a_mobile_number_spelt_with_homophones_decides_alone(detector: Detector, text: str, number: str) -> None:
+    verdict = detector.judge_text(text)
+    assert verdict.violation and verdict.category == "contact", verdict.explain()
+    phone = next(e for e in verdict.evidence if e.rule == "phone")
+    assert phone.matched == number and "谐音数字" in phone.note and phone.weight == 3, phone
+
+
+@pytest.mark.parametrize(("text", "handle"), [
+    ("扣扣：妖耳伞九五六拐八", "12395678"),
+    ("qq号 两洞勾拐伞五六", "2097356"),
+    ("薇：妖耳伞死拐溜巴", "1234768"),
+    ("妖耳伞九五六拐巴同微", "12395678"),
+    ("威❤：洞拐伞 两伞 溜勾", "0732369"),
+])
+def test_a_qq_length_number_in_homophones_counts_right_beside_a_contact_marker(detector: Detector, text: str,
+                                                                                handle: str) -> None:
+    verdict = detector.judge_text(text)
+    assert verdict.violation and verdict.rule == "contact_id", verdict.explain()
+    assert handle in next(e for e in verdict.evidence if e.rule == "contact_id").matched
+
+
+@pytest.mark.parametrize("text", [
+    "我们两个人一起去的，洞洞鞋也买了两双",
+    "一二三四五六七，今天打七折",  # counting
+    "一两天就到了，上次等了两三天",
+    "两百五一瓶，我买了三四五个送人",
+    "单号是 两洞两六洞九幺幺伞拐巴 帮我查下",  # not a mobile, and no contact marker before it
+    "微信群里两三四五六个人在问这个",  # counting after a marker
+    "qq群里有三五个人在问",
+    "我家两只猫，一只三岁半，一只五岁",
+    "巴黎那家店 久等了 溜达了一圈",
+    "下划线那个按钮在哪里",
+    "电话13812345678两个都行，快递别打错",  # a plain number stays a plain number (a signal, not a decision)
+])
+def test_homophones_in_everyday_text_are_not_numbers(detector: Detector, text: str) -> None:
+    assert not detector.judge_text(text).violation, detector.judge_text(text).explain()
+
+
+@pytest.mark.parametrize("text", ["wei信 abc12345", "V亻言 lina1122", "围信：lina1122", "威：Li_na 下划线 1 1 2 2",
+                                  "vx号 lina 横杠 1122"])
+def test_wechat_and_ids_spelt_with_words(detector: Detector, text: str) -> None:
+    verdict = detector.judge_text(text)
+    assert verdict.violation and verdict.rule == "contact_id", verdict.explain()
+
+
+def test_a_homophone_number_is_quoted_as_typed_and_its_disguise_named() -> None:
+    normalizer = TextNormalizer(digits={"妖": 1, "两": 2, "洞": 0})
+    folded = normalizer.fold("电话：妖三八 两两洞洞 五六七八，两个人")
+    assert folded.compact == "电话13822005678两个人"
+    run = next(r for r in folded.runs if r.disguise == "谐音数字")
+    assert folded.original[run.start:run.end] == "妖三八 两两洞洞 五六七八"
+    assert "数字还原(谐音数字)" in folded.how(run.start, run.end)
+    assert TextNormalizer().fold("妖三八两两洞洞五六七八").compact == "妖三八两两洞洞五六七八"  # without the table

@@ -52,6 +52,8 @@ class ContactHandles:
         # the markers alone: the id beside them is read again as typed, before the pinyin variants
         self._leads = [re.compile(f"(?:{markers})+{fill}")] + ([re.compile(f"(?:{solo})")] if solo else [])
         self._trail = re.compile(f"{fill}(?:{after})") if after else None
+        # the markers right before a number spelt in homophones (扣扣：妖耳伞四五六拐八)
+        self._lead_ends = [re.compile(f"(?:{markers})+{fill}$")] + ([re.compile(f"(?:{solo})$")] if solo else [])
 
     def find(self, folded: Folded) -> list[Evidence]:
         found: list[Evidence] = []
@@ -62,7 +64,25 @@ class ContactHandles:
                 self._add(found, seen, folded, match.group("id"), match.group(), first, last)
         if not found:
             self._pinyin_ids(folded, found, seen)
+        if not found and folded.candidates:
+            self._homophone_ids(folded, found, seen)
         return found
+
+    def _homophone_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
+        """A QQ-length number spelt with homophones (digits.py keeps it aside) counts right after a marker or
+        right before 同微; a counting run (一二三四五) does not."""
+        for run in folded.candidates:
+            if _counting(run.digits):
+                continue
+            start, end = folded.compact_at(run.start), folded.compact_at(run.end)
+            lead = next((m for p in self._lead_ends if (m := p.search(folded.compact, 0, start))), None)
+            trail = self._trail.match(folded.compact, end) if self._trail and lead is None else None
+            if lead is not None:
+                first = folded.span(lead.start(), lead.end())[0]
+                self._add(found, seen, folded, run.digits, lead.group() + run.digits, first, run.end)
+            elif trail is not None:
+                last = folded.span(trail.start(), trail.end())[1]
+                self._add(found, seen, folded, run.digits, run.digits + trail.group(), run.start, last)
 
     def _pinyin_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
         """An id that the pinyin variants rewrote (ｗｘ：ｄａｉｇｏｕ８８ is 微信代购88 once normalised, no id left):

@@ -54,7 +54,8 @@ class Detector:
         self.content = content
         self.spec = spec
         self.threshold = spec.threshold
-        self.normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants)
+        self.normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants,
+                                     spec.normalize.digits)
         self._caps: dict[str, int] = {}
         self._requires = {words.id: frozenset(words.requires) for words in spec.words if words.requires}
         self.words = WordMatcher(self.normalizer)

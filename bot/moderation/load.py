@@ -85,7 +85,8 @@ def _cross_check(spec: ModerationFile, document: Document) -> list[Problem]:
             problems.append(document.problem(path, f"没有类别 “{name}”：categories 里没有定义它；"
                                                    f"{one_of(name, categories)}"))
 
-    normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants)
+    normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants,
+                                     spec.normalize.digits)
     seen_ids: dict[str, Path_] = {}
     for index, words in enumerate(spec.words):
         where: Path_ = ("words", index)

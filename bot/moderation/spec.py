@@ -9,8 +9,9 @@ explains every field in Chinese.
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from bot.content.schema import Strict, non_blank
 from bot.moderation.message import Action, Severity
@@ -45,6 +46,9 @@ class Normalize(Strict):
     symbols: dict[str, str] = {}  # one character → one character, before anything else (➕ → 加)
     tokens: dict[str, str] = {}  # a stand-alone latin token → its meaning (v → 微信)
     variants: dict[str, str] = {}  # anywhere in the compact text, longest first (威信 → 微信)
+    # homophones of digits (妖 → 1, 洞 → 0): read only where they make a whole mobile number, or an id of
+    # 5-12 digits right after a contact marker (digits.py)
+    digits: dict[Annotated[str, StringConstraints(min_length=1, max_length=1)], Annotated[int, Field(ge=0, le=9)]] = {}
 
     @field_validator("symbols")
     @classmethod
