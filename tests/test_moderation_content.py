@@ -58,6 +58,7 @@ def test_no_moderation_file_means_no_moderation(content: Path) -> None:
      "phones.weight"),
     ("    拐: 7\n", "    拐: 77\n", "拐: 77", "应不大于 9"),
     ("    勾: 9\n", "    勾勾: 9\n", "勾勾: 9", "最多 1 个字"),
+    ("  ignore: [ad_strong,", "  ignore: [ad_strongg,", "ignore: [ad_strongg,", "没有规则 “ad_strongg”"),
     ("  roles: [staff, allowlisted]", "  roles: [staff, vip]", "roles: [staff, vip]", "不认识的角色 “vip”"),
     ("  file: moderation_model.tsv", "  file: missing_model.tsv", "file: missing_model.tsv", "找不到模型文件"),
     ("    - {probability: 0.7, weight: 1}\n    - {probability: 0.9, weight: 2}",

@@ -467,3 +467,44 @@ def test_a_homophone_number_is_quoted_as_typed_and_its_disguise_named() -> None:
     assert folded.original[run.start:run.end] == "妖三八 两两洞洞 五六七八"
     assert "数字还原(谐音数字)" in folded.how(run.start, run.end)
     assert TextNormalizer().fold("妖三八两两洞洞五六七八").compact == "妖三八两两洞洞五六七八"  # without the table
+
+
+# -- warnings, reports and questions to staff about a scam (tenth session) -------------------------------------
+@pytest.mark.parametrize("text", [
+    "大家注意 有人冒充客服加你退款 是骗子 别信",
+    "提醒一下大家，刷单返利都是骗局，千万别信",
+    "有人在群里发兼职刷单的广告，群主踢了吧",
+    "这个说日赚三百的是骗子吧，管理员管管",
+    "姐妹们小心，最近有人打着官方旗号搞刷单返利，我朋友被骗了两千",
+    "客服你好，有人私信我说能低价代购，是你们的人吗",
+    "刚才那个发高仿的广告是托吧，举报了",
+    "请问群里说的垫付返利是官方活动吗？感觉像诈骗",
+    "有人加我说中奖了要先交手续费，这是不是骗子啊",
+    "注意防骗！官方不会让你做任务返佣金",
+    "楼上发的日结兼职别信，都是骗人的",
+    "群主能不能把发广告的踢了 天天刷单日结的",
+])
+def test_a_member_warning_or_reporting_a_scam_is_not_flagged(detector: Detector, text: str) -> None:
+    verdict = detector.judge_text(text)
+    assert not verdict.violation, verdict.explain()
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("刷单日结 一单一结 别信骗子 私聊我", "ad"),  # a call to the writer: no warning
+    ("刷单返利 日赚五百 别信别人 找我", "fraud"),
+    ("大家注意 兼职日结 加V：abc12345", "ad"),  # a contact route
+    ("别信中介 一手货源 厂家直销 需要的朋友看我朋友圈", "ad"),
+    ("小心被骗！正规兼职日结，宝妈学生都可以", "ad"),  # praising the offer: no warning
+    ("我们不是骗子 本公司高仿大牌 诚信交易", "ad"),
+    ("大家注意！紧急通知 微信要收费了 转发到十个群", "rumor"),  # rumours are not quoted scams
+])
+def test_warning_words_do_not_shield_an_advert(detector: Detector, text: str, category: str) -> None:
+    verdict = detector.judge_text(text)
+    assert verdict.violation and verdict.category == category, verdict.explain()
+
+
+def test_a_warning_keeps_the_quoted_words_as_evidence_at_no_weight(detector: Detector) -> None:
+    verdict = detector.judge_text("提醒一下大家，刷单返利都是骗局，千万别信")
+    quoted = next(e for e in verdict.evidence if e.rule == "fraud_strong")
+    assert quoted.weight == 0 and "提醒/举报的话" in quoted.note and verdict.score == 0
+    assert any(e.rule == "warning" for e in verdict.evidence)

@@ -167,6 +167,18 @@ class Lexicon(Strict):
     max: int = Field(1, ge=0, le=100)  # a bought lexicon only nudges: everyday words fill them (see benchmarks)
 
 
+class Warnings(Strict):
+    """A member warning the group about a scam, reporting an advert or asking staff about one says the scam's own
+    words (刷单返利, 日结): with one of `words` and none of the `unless` rules (a contact route, a call to the
+    writer, which every advert needs), the evidence of the `ignore` rules is not counted."""
+
+    words: list[str] = Field(min_length=1)  # 大家注意, 别信, 是骗子吗, 举报, 是你们的人吗
+    ignore: list[str] = Field(min_length=1)  # rule ids not counted in a warning
+    unless: list[str] = []  # rule ids that show the message is no warning
+
+    _blank = field_validator("words", "ignore", "unless")(non_blank)
+
+
 class Exempt(Strict):
     roles: list[str] = ["staff", "allowlisted"]
     members: list[str] = []  # userids / external_userids never judged
@@ -189,6 +201,7 @@ class ModerationFile(Strict):
     normalize: Normalize = Normalize()
     words: list[WordList] = []
     safe_words: list[str] = []  # matches inside these words do not count (小姐姐 hides 小姐)
+    warnings: Warnings | None = None  # warnings and reports of scams: the scam's words are not counted
     contacts: Contacts | None = None
     invite: Invite | None = None
     phones: Phones | None = None
