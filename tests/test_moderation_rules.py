@@ -447,13 +447,18 @@ def test_a_qq_length_number_in_homophones_counts_right_beside_a_contact_marker(d
     "巴黎那家店 久等了 溜达了一圈",
     "下划线那个按钮在哪里",
     "电话13812345678两个都行，快递别打错",  # a plain number stays a plain number (a signal, not a decision)
+    "微信 baby 两三岁了",  # after a marker, two numerals are no id
+    "微信群 ok 然后 就好了",
+    "微信支付 zfb 然后 五百块",
+    "vx lisa 久等了",
 ])
 def test_homophones_in_everyday_text_are_not_numbers(detector: Detector, text: str) -> None:
     assert not detector.judge_text(text).violation, detector.judge_text(text).explain()
 
 
 @pytest.mark.parametrize("text", ["wei信 abc12345", "V亻言 lina1122", "围信：lina1122", "威：Li_na 下划线 1 1 2 2",
-                                  "vx号 lina 横杠 1122"])
+                                  "vx号 lina 横杠 1122", "微信 lina一一二二", "V：lina 妖妖耳耳 有事找我",
+                                  "加薇 lina 幺幺两两", "微信 lina后面加1122", "薇：mimi 然后 0520"])
 def test_wechat_and_ids_spelt_with_words(detector: Detector, text: str) -> None:
     verdict = detector.judge_text(text)
     assert verdict.violation and verdict.rule == "contact_id", verdict.explain()

@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Iterable
 
+from bot.moderation.digits import CHINESE_DIGITS
 from bot.moderation.message import Evidence
 from bot.moderation.spec import Contacts, Invite, Phones
 from bot.moderation.text import Folded, TextNormalizer
@@ -54,6 +55,14 @@ class ContactHandles:
         self._trail = re.compile(f"{fill}(?:{after})") if after else None
         # the markers right before a number spelt in homophones (扣扣：妖耳伞四五六拐八)
         self._lead_ends = [re.compile(f"(?:{markers})+{fill}$")] + ([re.compile(f"(?:{solo})$")] if solo else [])
+        # an id in parts after a marker: lina 然后 1122, lina一一二二, lina 妖妖耳耳 (three numerals at least)
+        numerals = {**CHINESE_DIGITS, **normalizer.homophones.digits}
+        kinds = re.escape("".join(numerals))
+        self._to_digits = str.maketrans(numerals)
+        self._numeral_run = re.compile(f"[{kinds}](?:[\\W_]*[{kinds}]){{2,}}")
+        joiners = _alternation(normalizer, spec.joiners)
+        self._joined = re.compile(f"[a-z][a-z0-9]*(?:(?:{joiners})?[a-z0-9]+)*" if joiners else "[a-z][a-z0-9]*")
+        self._joiners = re.compile(joiners) if joiners else None
 
     def find(self, folded: Folded) -> list[Evidence]:
         found: list[Evidence] = []
@@ -66,7 +75,27 @@ class ContactHandles:
             self._pinyin_ids(folded, found, seen)
         if not found and folded.candidates:
             self._homophone_ids(folded, found, seen)
+        if not found:
+            self._joined_ids(folded, found, seen)
         return found
+
+    def _joined_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
+        """An id written in parts right after a marker (薇 lina 然后 1122, 微信 lina一一二二): the parts are joined
+        and spelt numerals read as digits; it counts when that makes an id with digits that was not there."""
+        for lead in self._leads:
+            for match in lead.finditer(folded.compact):
+                start, end = folded.span(*match.span())
+                raw = folded.folded[end:end + _RAW_REACH]
+                read = self._numeral_run.sub(lambda run: run.group().translate(self._to_digits), raw)
+                joined = self._joined.match(_NOT_ALNUM.sub("", read))
+                if joined is None:
+                    continue
+                handle = self._joiners.sub("", joined.group()) if self._joiners else joined.group()
+                if (read == raw and handle == joined.group()) or not any(c.isdigit() for c in handle):
+                    continue  # nothing joined, nothing read: the passes before have judged it
+                if _RAW_ID.fullmatch(handle) and not folded.compact.startswith(handle, match.end()):
+                    last = self._original_end(folded, end, len(joined.group()))
+                    self._add(found, seen, folded, handle, match.group() + handle, start, last)
 
     def _homophone_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
         """A QQ-length number spelt with homophones (digits.py keeps it aside) counts right after a marker or

@@ -74,9 +74,10 @@ class Contacts(Weighted):
     solo_markers: list[str] = []  # one-character abbreviations, counted only when the id follows at once
     fillers: list[str] = []  # words allowed between marker and id: 号, 是, 同号
     after_markers: list[str] = []  # after an id or a phone number: 同微, 同微信
+    joiners: list[str] = []  # words between the parts of an id written in parts after a marker: lina 然后 1122
     letters_only_weight: int = Field(2, ge=0, le=100)  # an id without digits (could be an English word)
 
-    _blank = field_validator("markers", "solo_markers", "fillers", "after_markers")(non_blank)
+    _blank = field_validator("markers", "solo_markers", "fillers", "after_markers", "joiners")(non_blank)
 
 
 class Invite(Weighted):

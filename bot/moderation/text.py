@@ -153,6 +153,10 @@ class TextNormalizer:
         self._variants = Variants({self.word(k, variants=False): self.word(v, variants=False)
                                    for k, v in (variants or {}).items()})
 
+    @property
+    def homophones(self) -> Homophones:
+        return self._homophones
+
     def word(self, text: str, *, variants: bool = True) -> str:
         """Normalise a word from content the way messages are normalised (without the index bookkeeping)."""
         compact = _NOT_ALNUM.sub("", text.translate(self._fold))
