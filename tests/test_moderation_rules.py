@@ -513,3 +513,10 @@ def test_a_warning_keeps_the_quoted_words_as_evidence_at_no_weight(detector: Det
     quoted = next(e for e in verdict.evidence if e.rule == "fraud_strong")
     assert quoted.weight == 0 and "提醒/举报的话" in quoted.note and verdict.score == 0
     assert any(e.rule == "warning" for e in verdict.evidence)
+
+
+def test_asking_staff_for_an_invoice_is_not_an_illegal_offer(detector: Detector) -> None:
+    for text in ("麻烦客服加一下我微信吧，公司要开发票", "电子发票什么时候发到邮箱", "发票抬头写错了能补开发票吗"):
+        assert not detector.judge_text(text).violation, detector.judge_text(text).explain()
+    verdict = detector.judge_text("可以代开发票，需要的私聊")
+    assert verdict.violation and verdict.category == "illegal", verdict.explain()
