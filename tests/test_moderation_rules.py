@@ -488,6 +488,9 @@ def test_a_homophone_number_is_quoted_as_typed_and_its_disguise_named() -> None:
     "注意防骗！官方不会让你做任务返佣金",
     "楼上发的日结兼职别信，都是骗人的",
     "群主能不能把发广告的踢了 天天刷单日结的",
+    "群里那个卖高仿包的是不是骗子，群主处理一下",
+    "刚被拉进一个刷单群，吓得我赶紧退了，大家别进",
+    "我妈被那种保健品讲座骗了好几千，降三高全是假的",
 ])
 def test_a_member_warning_or_reporting_a_scam_is_not_flagged(detector: Detector, text: str) -> None:
     verdict = detector.judge_text(text)
@@ -502,6 +505,8 @@ def test_a_member_warning_or_reporting_a_scam_is_not_flagged(detector: Detector,
     ("小心被骗！正规兼职日结，宝妈学生都可以", "ad"),  # praising the offer: no warning
     ("我们不是骗子 本公司高仿大牌 诚信交易", "ad"),
     ("大家注意！紧急通知 微信要收费了 转发到十个群", "rumor"),  # rumours are not quoted scams
+    ("不要信用卡 秒下款 无抵押", "fraud"),  # 不要信用卡 is no 不要信 (warnings.safe_words)
+    ("我特别信任这个牌子，一手货源厂家直销", "ad"),  # 特别信任 is no 别信
 ])
 def test_warning_words_do_not_shield_an_advert(detector: Detector, text: str, category: str) -> None:
     verdict = detector.judge_text(text)

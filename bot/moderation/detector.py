@@ -92,6 +92,7 @@ class Detector:
         for word in spec.warnings.words:
             normal = self.normalizer.word(word)
             self.warning_words.add(word, WordEntry("warning", "", 0, _is_latin(normal)), normal)
+        self.warning_words.add_safe(spec.warnings.safe_words)
         self.warning_words.build()
         self._warning_ignores = frozenset(spec.warnings.ignore)
         self._warning_unless = frozenset(spec.warnings.unless)
@@ -172,13 +173,14 @@ class Detector:
                 if detector is not None:
                     evidence.extend(detector.find(folded))
             evidence.extend(self._model_evidence(folded))
-        found_rules = {item.rule for item in evidence}  # before a nested signal is dropped: ad_pitch in 本公司
+        markers = {item.rule for item in evidence if item.weight == 0}  # kept even inside a signal: ad_pitch in 本公司
         evidence = _count_each_span_once(evidence)
         if self._requires and evidence:
             found = {item.rule for item in evidence if item.weight > 0}
             evidence = [item for item in evidence
                         if item.rule not in self._requires or self._requires[item.rule] & found]
-        if self.warning_words is not None and evidence and not found_rules & self._warning_unless:
+        if (self.warning_words is not None and evidence
+                and not (markers | {item.rule for item in evidence}) & self._warning_unless):
             evidence = self._in_a_warning(folded, evidence)
         return evidence, folded
 

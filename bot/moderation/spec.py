@@ -176,8 +176,9 @@ class Warnings(Strict):
     words: list[str] = Field(min_length=1)  # 大家注意, 别信, 是骗子吗, 举报, 是你们的人吗
     ignore: list[str] = Field(min_length=1)  # rule ids not counted in a warning
     unless: list[str] = []  # rule ids that show the message is no warning
+    safe_words: list[str] = []  # words that hide a warning word inside them (特别信任 is no 别信)
 
-    _blank = field_validator("words", "ignore", "unless")(non_blank)
+    _blank = field_validator("words", "ignore", "unless", "safe_words")(non_blank)
 
 
 class Exempt(Strict):
