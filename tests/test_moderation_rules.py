@@ -525,3 +525,14 @@ def test_asking_staff_for_an_invoice_is_not_an_illegal_offer(detector: Detector)
         assert not detector.judge_text(text).violation, detector.judge_text(text).explain()
     verdict = detector.judge_text("可以代开发票，需要的私聊")
     assert verdict.violation and verdict.category == "illegal", verdict.explain()
+
+
+@pytest.mark.parametrize(("text", "violation"), [
+    ("就你话多，天天在群里刷存在感", True),
+    ("你这么胖还好意思晒腿", True),
+    ("我这么胖能穿M码吗", False),  # about herself
+    ("这个包装设计太智障了，丑死了", False),  # two weak words about a product: still only one weak signal
+])
+def test_insults_aimed_at_a_member(detector: Detector, text: str, violation: bool) -> None:
+    verdict = detector.judge_text(text)
+    assert verdict.violation is violation and (not violation or verdict.category == "abuse"), verdict.explain()
