@@ -67,6 +67,8 @@ def test_contact_handles_in_every_disguise_are_violations(detector: Detector, te
     ("电 话 1 5 8 ＊ 6 6 6 6 ＊ 8 8 8 8", "逐位分隔"),
     ("电话158❤6666❤8888", "夹杂符号"),
     ("1 5 9 ⑨ 8 7 6 五 四 三 二", "中文数字"),
+    ("手机 ㈠㈤㈨ ㈧㈧㈦㈥ ㈤㈣㈢㈡", "中文数字"),  # parenthesised ideographs
+    ("电话⑴⑸⑼⑻⑻⑺⑹⑸⑷⑶⑵", "emoji/圈数字"),
 ])
 def test_disguised_phone_numbers_decide_alone_and_say_how_they_were_disguised(
         detector: Detector, text: str, disguise: str) -> None:

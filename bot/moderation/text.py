@@ -60,6 +60,8 @@ class _FoldTable(dict[int, str]):
             digit = unicodedata.digit(char, None)
             if digit is not None:
                 return str(digit)
+            if normal.strip("()") in CHINESE_DIGITS:  # ㈠ is “(一)”
+                return normal.strip("()")
             lowered = char.lower()
             return lowered if len(lowered) == 1 else char
         if normal in self._symbols:
