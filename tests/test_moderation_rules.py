@@ -434,7 +434,8 @@ def test_a_qq_length_number_in_homophones_counts_right_beside_a_contact_marker(d
                                                                                 handle: str) -> None:
     verdict = detector.judge_text(text)
     assert verdict.violation and verdict.rule == "contact_id", verdict.explain()
-    assert handle in next(e for e in verdict.evidence if e.rule == "contact_id").matched
+    found = next(e for e in verdict.evidence if e.rule == "contact_id")
+    assert handle in found.matched and "谐音数字" in found.note, found
 
 
 @pytest.mark.parametrize("text", [
@@ -464,6 +465,10 @@ def test_homophones_in_everyday_text_are_not_numbers(detector: Detector, text: s
 def test_wechat_and_ids_spelt_with_words(detector: Detector, text: str) -> None:
     verdict = detector.judge_text(text)
     assert verdict.violation and verdict.rule == "contact_id", verdict.explain()
+    found = next(e for e in verdict.evidence if e.rule == "contact_id")
+    assert "1122" in found.matched or "12345" in found.matched or "0520" in found.matched, found
+    if "然后" in text or "后面加" in text:
+        assert "账号分段连读" in found.note, found
 
 
 def test_a_homophone_number_is_quoted_as_typed_and_its_disguise_named() -> None:
@@ -519,7 +524,7 @@ def test_a_warning_keeps_the_quoted_words_as_evidence_at_no_weight(detector: Det
     verdict = detector.judge_text("提醒一下大家，刷单返利都是骗局，千万别信")
     quoted = next(e for e in verdict.evidence if e.rule == "fraud_strong")
     assert quoted.weight == 0 and "提醒/举报的话" in quoted.note and verdict.score == 0
-    assert any(e.rule == "warning" for e in verdict.evidence)
+    assert any(e.rule == "warning" and "提醒" in e.note for e in verdict.evidence)
 
 
 def test_asking_staff_for_an_invoice_is_not_an_illegal_offer(detector: Detector) -> None:

@@ -22,6 +22,7 @@ _RAW_ID = re.compile(r"(?:[a-z][a-z0-9]{5,19}|[0-9]{5,12})(?![a-z0-9])")
 _RAW_ID_BEFORE = re.compile(r"(?<![a-z0-9])(?:[a-z][a-z0-9]{5,19}|[0-9]{5,12})$")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _RAW_REACH = 40  # characters of the original read beside a marker for an id
+_HOMOPHONE_NOTE = "数字还原(谐音数字)"
 _MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"0[1-9][0-9]{8,10}")
 _SERVICE = re.compile(r"[48]00[0-9]{7}")
@@ -95,7 +96,9 @@ class ContactHandles:
                     continue  # nothing joined, nothing read: the passes before have judged it
                 if _RAW_ID.fullmatch(handle) and not folded.compact.startswith(handle, match.end()):
                     last = self._original_end(folded, end, len(joined.group()))
-                    self._add(found, seen, folded, handle, match.group() + handle, start, last)
+                    read = "，".join(step for step, done in (("账号分段连读", handle != joined.group()),
+                                                             ("数字还原(汉字/谐音数字)", read != raw)) if done)
+                    self._add(found, seen, folded, handle, match.group() + handle, start, last, read)
 
     def _homophone_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
         """A QQ-length number spelt with homophones (digits.py keeps it aside) counts right after a marker or
@@ -108,10 +111,11 @@ class ContactHandles:
             trail = self._trail.match(folded.compact, end) if self._trail and lead is None else None
             if lead is not None:
                 first = folded.span(lead.start(), lead.end())[0]
-                self._add(found, seen, folded, run.digits, lead.group() + run.digits, first, run.end)
+                self._add(found, seen, folded, run.digits, lead.group() + run.digits, first, run.end, _HOMOPHONE_NOTE)
             elif trail is not None:
                 last = folded.span(trail.start(), trail.end())[1]
-                self._add(found, seen, folded, run.digits, run.digits + trail.group(), run.start, last)
+                self._add(found, seen, folded, run.digits, run.digits + trail.group(), run.start, last,
+                          _HOMOPHONE_NOTE)
 
     def _pinyin_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
         """An id that the pinyin variants rewrote (ｗｘ：ｄａｉｇｏｕ８８ is 微信代购88 once normalised, no id left):
@@ -152,14 +156,14 @@ class ContactHandles:
         return 0
 
     def _add(self, found: list[Evidence], seen: set[str], folded: Folded, handle: str, matched: str, first: int,
-             last: int) -> None:
+             last: int, read: str = "") -> None:
         if handle in seen:
             return
         seen.add(handle)
         letters_only = not any(c.isdigit() for c in handle)
         weight = self.spec.letters_only_weight if letters_only else self.spec.weight
         note = "联系方式标记+账号"
-        how = folded.how(first, last)
+        how = "，".join(part for part in (read, folded.how(first, last)) if part)
         found.append(Evidence(self.RULE, self.spec.category, weight, matched, folded.original[first:last],
                               f"{note}; {how}" if how else note, (first, last)))
 

@@ -195,7 +195,8 @@ class Detector:
             return evidence
         note = f"提醒/举报的话（{'、'.join(item.original for item in said[:3])}）里提到的，不计分"
         return [replace(item, weight=0, note=f"{item.note}; {note}" if item.note else note)
-                if item.rule in self._warning_ignores else item for item in evidence] + said[:1]
+                if item.rule in self._warning_ignores else item for item in evidence] + [
+            replace(said[0], note="提醒、举报或向群主求证的说法：骗子的话被引用，不是在打广告")]
 
     def _type_evidence(self, message: Message) -> list[Evidence]:
         kind = message.msgtype.lower()
