@@ -45,7 +45,8 @@ class Reader:
 
     def __init__(self, content: Path) -> None:
         spec = validate(ModerationFile, load_document(content / "knowledge" / "moderation.yaml"))
-        self.normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants)
+        self.normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants,
+                                     spec.normalize.digits)
         ignore = spec.model.ignore if spec.model else []
         self.ignore = [w for w in (self.normalizer.word(word) for word in ignore) if w]
 

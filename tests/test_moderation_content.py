@@ -56,6 +56,9 @@ def test_no_moderation_file_means_no_moderation(content: Path) -> None:
      "没有规则 “contact_idd”"),
     ("  weight: 2\n  disguised_weight: 3", "  weight: two\n  disguised_weight: 3", "weight: two",
      "phones.weight"),
+    ("    拐: 7\n", "    拐: 77\n", "拐: 77", "应不大于 9"),
+    ("    勾: 9\n", "    勾勾: 9\n", "勾勾: 9", "最多 1 个字"),
+    ("  ignore: [ad_strong,", "  ignore: [ad_strongg,", "ignore: [ad_strongg,", "没有规则 “ad_strongg”"),
     ("  roles: [staff, allowlisted]", "  roles: [staff, vip]", "roles: [staff, vip]", "不认识的角色 “vip”"),
     ("  file: moderation_model.tsv", "  file: missing_model.tsv", "file: missing_model.tsv", "找不到模型文件"),
     ("    - {probability: 0.7, weight: 1}\n    - {probability: 0.9, weight: 2}",
@@ -175,3 +178,15 @@ def test_by_default_a_bought_lexicon_only_nudges(content: Path) -> None:
     verdict = Detector(loaded).judge_text("提供陪聊服务")
     assert not verdict.violation and verdict.score == 1  # capped by the lexicon's default max of 1
     assert Detector(loaded).judge_text("陪聊服务，加我微信").violation  # together with an invitation
+
+
+def test_an_operator_adds_a_homophone_of_a_digit(content: Path) -> None:
+    text = "电话 衣三八 衣衣 耳伞 四五六九"  # 衣 (yī) for 1: not in the bundled table
+    bundled = load_content(content).moderation
+    assert bundled is not None and not bundled.judge_text(text).violation
+    edit(content, MODERATION, "    妖: 1\n", "    妖: 1\n    衣: 1\n")
+    detector = load_content(content).moderation
+    assert detector is not None
+    verdict = detector.judge_text(text)
+    assert verdict.violation and verdict.rule == "phone", verdict.explain()
+    assert not detector.judge_text("衣服买了两件，三八节活动").violation

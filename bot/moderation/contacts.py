@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Iterable
 
+from bot.moderation.digits import CHINESE_DIGITS
 from bot.moderation.message import Evidence
 from bot.moderation.spec import Contacts, Invite, Phones
 from bot.moderation.text import Folded, TextNormalizer
@@ -21,6 +22,7 @@ _RAW_ID = re.compile(r"(?:[a-z][a-z0-9]{5,19}|[0-9]{5,12})(?![a-z0-9])")
 _RAW_ID_BEFORE = re.compile(r"(?<![a-z0-9])(?:[a-z][a-z0-9]{5,19}|[0-9]{5,12})$")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _RAW_REACH = 40  # characters of the original read beside a marker for an id
+_HOMOPHONE_NOTE = "数字还原(谐音数字)"
 _MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"0[1-9][0-9]{8,10}")
 _SERVICE = re.compile(r"[48]00[0-9]{7}")
@@ -52,6 +54,16 @@ class ContactHandles:
         # the markers alone: the id beside them is read again as typed, before the pinyin variants
         self._leads = [re.compile(f"(?:{markers})+{fill}")] + ([re.compile(f"(?:{solo})")] if solo else [])
         self._trail = re.compile(f"{fill}(?:{after})") if after else None
+        # the markers right before a number spelt in homophones (扣扣：妖耳伞四五六拐八)
+        self._lead_ends = [re.compile(f"(?:{markers})+{fill}$")] + ([re.compile(f"(?:{solo})$")] if solo else [])
+        # an id in parts after a marker: lina 然后 1122, lina一一二二, lina 妖妖耳耳 (three numerals at least)
+        numerals = {**CHINESE_DIGITS, **normalizer.homophones.digits}
+        kinds = re.escape("".join(numerals))
+        self._to_digits = str.maketrans(numerals)
+        self._numeral_run = re.compile(f"[{kinds}](?:[\\W_]*[{kinds}]){{2,}}")
+        joiners = _alternation(normalizer, spec.joiners)
+        self._joined = re.compile(f"[a-z][a-z0-9]*(?:(?:{joiners})?[a-z0-9]+)*" if joiners else "[a-z][a-z0-9]*")
+        self._joiners = re.compile(joiners) if joiners else None
 
     def find(self, folded: Folded) -> list[Evidence]:
         found: list[Evidence] = []
@@ -62,7 +74,48 @@ class ContactHandles:
                 self._add(found, seen, folded, match.group("id"), match.group(), first, last)
         if not found:
             self._pinyin_ids(folded, found, seen)
+        if not found and folded.candidates:
+            self._homophone_ids(folded, found, seen)
+        if not found:
+            self._joined_ids(folded, found, seen)
         return found
+
+    def _joined_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
+        """An id written in parts right after a marker (薇 lina 然后 1122, 微信 lina一一二二): the parts are joined
+        and spelt numerals read as digits; it counts when that makes an id with digits that was not there."""
+        for lead in self._leads:
+            for match in lead.finditer(folded.compact):
+                start, end = folded.span(*match.span())
+                raw = folded.folded[end:end + _RAW_REACH]
+                read = self._numeral_run.sub(lambda run: run.group().translate(self._to_digits), raw)
+                joined = self._joined.match(_NOT_ALNUM.sub("", read))
+                if joined is None:
+                    continue
+                handle = self._joiners.sub("", joined.group()) if self._joiners else joined.group()
+                if (read == raw and handle == joined.group()) or not any(c.isdigit() for c in handle):
+                    continue  # nothing joined, nothing read: the passes before have judged it
+                if _RAW_ID.fullmatch(handle) and not folded.compact.startswith(handle, match.end()):
+                    last = self._original_end(folded, end, len(joined.group()))
+                    read = "，".join(step for step, done in (("账号分段连读", handle != joined.group()),
+                                                             ("数字还原(汉字/谐音数字)", read != raw)) if done)
+                    self._add(found, seen, folded, handle, match.group() + handle, start, last, read)
+
+    def _homophone_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
+        """A QQ-length number spelt with homophones (digits.py keeps it aside) counts right after a marker or
+        right before 同微; a counting run (一二三四五) does not."""
+        for run in folded.candidates:
+            if _counting(run.digits):
+                continue
+            start, end = folded.compact_at(run.start), folded.compact_at(run.end)
+            lead = next((m for p in self._lead_ends if (m := p.search(folded.compact, 0, start))), None)
+            trail = self._trail.match(folded.compact, end) if self._trail and lead is None else None
+            if lead is not None:
+                first = folded.span(lead.start(), lead.end())[0]
+                self._add(found, seen, folded, run.digits, lead.group() + run.digits, first, run.end, _HOMOPHONE_NOTE)
+            elif trail is not None:
+                last = folded.span(trail.start(), trail.end())[1]
+                self._add(found, seen, folded, run.digits, run.digits + trail.group(), run.start, last,
+                          _HOMOPHONE_NOTE)
 
     def _pinyin_ids(self, folded: Folded, found: list[Evidence], seen: set[str]) -> None:
         """An id that the pinyin variants rewrote (ｗｘ：ｄａｉｇｏｕ８８ is 微信代购88 once normalised, no id left):
@@ -103,14 +156,14 @@ class ContactHandles:
         return 0
 
     def _add(self, found: list[Evidence], seen: set[str], folded: Folded, handle: str, matched: str, first: int,
-             last: int) -> None:
+             last: int, read: str = "") -> None:
         if handle in seen:
             return
         seen.add(handle)
         letters_only = not any(c.isdigit() for c in handle)
         weight = self.spec.letters_only_weight if letters_only else self.spec.weight
         note = "联系方式标记+账号"
-        how = folded.how(first, last)
+        how = "，".join(part for part in (read, folded.how(first, last)) if part)
         found.append(Evidence(self.RULE, self.spec.category, weight, matched, folded.original[first:last],
                               f"{note}; {how}" if how else note, (first, last)))
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from bot.moderation.contacts import ContactHandles, Invitations, PhoneNumbers
 from bot.moderation.links import LinkRule, allowed, host_of
@@ -54,7 +55,8 @@ class Detector:
         self.content = content
         self.spec = spec
         self.threshold = spec.threshold
-        self.normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants)
+        self.normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants,
+                                     spec.normalize.digits)
         self._caps: dict[str, int] = {}
         self._requires = {words.id: frozenset(words.requires) for words in spec.words if words.requires}
         self.words = WordMatcher(self.normalizer)
@@ -65,6 +67,7 @@ class Detector:
                 self._add_lexicon(lexicon, content.lexicons[lexicon.id])
         self.words.add_safe(spec.safe_words)
         self.words.build()
+        self._add_warnings(spec)
         self._add_detectors(spec)
         self.model = content.model if spec.model else None
         self._model_ignore = [w for w in (self.normalizer.word(word) for word in spec.model.ignore) if w] \
@@ -76,6 +79,23 @@ class Detector:
             for word in words.words:
                 normal = self.normalizer.word(word)
                 self.words.add(word, WordEntry(words.id, words.category, words.weight, _is_latin(normal)), normal)
+
+    def _add_warnings(self, spec: ModerationFile) -> None:
+        """The words of a warning or a report, matched on their own (a safe word such as 是骗子吧 must not hide
+        them)."""
+        self.warning_words: WordMatcher | None = None
+        self._warning_ignores: frozenset[str] = frozenset()
+        self._warning_unless: frozenset[str] = frozenset()
+        if spec.warnings is None:
+            return
+        self.warning_words = WordMatcher(self.normalizer)
+        for word in spec.warnings.words:
+            normal = self.normalizer.word(word)
+            self.warning_words.add(word, WordEntry("warning", "", 0, _is_latin(normal)), normal)
+        self.warning_words.add_safe(spec.warnings.safe_words)
+        self.warning_words.build()
+        self._warning_ignores = frozenset(spec.warnings.ignore)
+        self._warning_unless = frozenset(spec.warnings.unless)
 
     def _add_lexicon(self, lexicon: Lexicon, lines: list[LexiconLine]) -> None:
         self._cap(lexicon.id, lexicon.max)  # its category is that of the word that matched
@@ -153,12 +173,30 @@ class Detector:
                 if detector is not None:
                     evidence.extend(detector.find(folded))
             evidence.extend(self._model_evidence(folded))
+        markers = {item.rule for item in evidence if item.weight == 0}  # kept even inside a signal: ad_pitch in 本公司
         evidence = _count_each_span_once(evidence)
         if self._requires and evidence:
             found = {item.rule for item in evidence if item.weight > 0}
             evidence = [item for item in evidence
                         if item.rule not in self._requires or self._requires[item.rule] & found]
+        if (self.warning_words is not None and evidence
+                and not (markers | {item.rule for item in evidence}) & self._warning_unless):
+            evidence = self._in_a_warning(folded, evidence)
         return evidence, folded
+
+    def _in_a_warning(self, folded: Folded, evidence: list[Evidence]) -> list[Evidence]:
+        """A member warning about a scam or reporting an advert quotes it (有人冒充客服说刷单返利，是骗子吧): the
+        quoted words are not counted (the caller has checked that no `unless` rule found anything)."""
+        if not any(item.rule in self._warning_ignores and item.weight > 0 for item in evidence):
+            return evidence
+        assert self.warning_words is not None
+        said = self.warning_words.match(folded)
+        if not said:
+            return evidence
+        note = f"提醒/举报的话（{'、'.join(item.original for item in said[:3])}）里提到的，不计分"
+        return [replace(item, weight=0, note=f"{item.note}; {note}" if item.note else note)
+                if item.rule in self._warning_ignores else item for item in evidence] + [
+            replace(said[0], note="提醒、举报或向群主求证的说法：骗子的话被引用，不是在打广告")]
 
     def _type_evidence(self, message: Message) -> list[Evidence]:
         kind = message.msgtype.lower()

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 FILE_NAME = "moderation.yaml"
 # rule ids the detectors use; word lists and lexicons may not take them
 RESERVED_IDS = frozenset({"contact_id", "invite", "phone", "phone_cue", "link", "shop_code", "email", "flood",
-                          "repeat", "model"})
+                          "repeat", "model", "warning"})
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,8 @@ def _cross_check(spec: ModerationFile, document: Document) -> list[Problem]:
             problems.append(document.problem(path, f"没有类别 “{name}”：categories 里没有定义它；"
                                                    f"{one_of(name, categories)}"))
 
-    normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants)
+    normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants,
+                                     spec.normalize.digits)
     seen_ids: dict[str, Path_] = {}
     for index, words in enumerate(spec.words):
         where: Path_ = ("words", index)
@@ -116,6 +117,11 @@ def _cross_check(spec: ModerationFile, document: Document) -> list[Problem]:
         for position, required in enumerate(words.requires):
             if required not in known:
                 problems.append(document.problem(("words", index, "requires", position), f"没有规则 “{required}”"))
+    if spec.warnings is not None:
+        for field in ("ignore", "unless"):
+            for position, rule in enumerate(getattr(spec.warnings, field)):
+                if rule not in known:
+                    problems.append(document.problem(("warnings", field, position), f"没有规则 “{rule}”"))
     for section in ("contacts", "invite", "phones", "links", "flood", "repeat"):
         rule = getattr(spec, section)
         if rule is not None:

@@ -9,8 +9,9 @@ explains every field in Chinese.
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from bot.content.schema import Strict, non_blank
 from bot.moderation.message import Action, Severity
@@ -45,6 +46,9 @@ class Normalize(Strict):
     symbols: dict[str, str] = {}  # one character → one character, before anything else (➕ → 加)
     tokens: dict[str, str] = {}  # a stand-alone latin token → its meaning (v → 微信)
     variants: dict[str, str] = {}  # anywhere in the compact text, longest first (威信 → 微信)
+    # homophones of digits (妖 → 1, 洞 → 0): read only where they make a whole mobile number, or an id of
+    # 5-12 digits right after a contact marker (digits.py)
+    digits: dict[Annotated[str, StringConstraints(min_length=1, max_length=1)], Annotated[int, Field(ge=0, le=9)]] = {}
 
     @field_validator("symbols")
     @classmethod
@@ -70,9 +74,10 @@ class Contacts(Weighted):
     solo_markers: list[str] = []  # one-character abbreviations, counted only when the id follows at once
     fillers: list[str] = []  # words allowed between marker and id: 号, 是, 同号
     after_markers: list[str] = []  # after an id or a phone number: 同微, 同微信
+    joiners: list[str] = []  # words between the parts of an id written in parts after a marker: lina 然后 1122
     letters_only_weight: int = Field(2, ge=0, le=100)  # an id without digits (could be an English word)
 
-    _blank = field_validator("markers", "solo_markers", "fillers", "after_markers")(non_blank)
+    _blank = field_validator("markers", "solo_markers", "fillers", "after_markers", "joiners")(non_blank)
 
 
 class Invite(Weighted):
@@ -163,6 +168,19 @@ class Lexicon(Strict):
     max: int = Field(1, ge=0, le=100)  # a bought lexicon only nudges: everyday words fill them (see benchmarks)
 
 
+class Warnings(Strict):
+    """A member warning the group about a scam, reporting an advert or asking staff about one says the scam's own
+    words (刷单返利, 日结): with one of `words` and none of the `unless` rules (a contact route, a call to the
+    writer, which every advert needs), the evidence of the `ignore` rules is not counted."""
+
+    words: list[str] = Field(min_length=1)  # 大家注意, 别信, 是骗子吗, 举报, 是你们的人吗
+    ignore: list[str] = Field(min_length=1)  # rule ids not counted in a warning
+    unless: list[str] = []  # rule ids that show the message is no warning
+    safe_words: list[str] = []  # words that hide a warning word inside them (特别信任 is no 别信)
+
+    _blank = field_validator("words", "ignore", "unless", "safe_words")(non_blank)
+
+
 class Exempt(Strict):
     roles: list[str] = ["staff", "allowlisted"]
     members: list[str] = []  # userids / external_userids never judged
@@ -185,6 +203,7 @@ class ModerationFile(Strict):
     normalize: Normalize = Normalize()
     words: list[WordList] = []
     safe_words: list[str] = []  # matches inside these words do not count (小姐姐 hides 小姐)
+    warnings: Warnings | None = None  # warnings and reports of scams: the scam's words are not counted
     contacts: Contacts | None = None
     invite: Invite | None = None
     phones: Phones | None = None

@@ -6,7 +6,8 @@ Steps, each a C-level pass (translate tables, regular expressions, automata):
    traditional → simplified, any digit-like character (❶, 𝟙) → its ASCII digit, and the operator's
    `symbols` (➕ → 加, 🛰 → v);
 2. numbers (`digits.py`): digits and Chinese numerals joined across spaces, symbols and emoji; a run of
-   Chinese numerals is written as ASCII digits in the compact form, and every run remembers its disguise;
+   Chinese numerals (or homophones making a whole mobile number: 妖耳伞) is written as ASCII digits in the
+   compact form, and every run remembers its disguise;
 3. stand-alone ASCII tokens from `tokens` (“v”, “q” alone → 微信, qq: “V领” stays);
 4. compact form: only letters and digits (spaces, punctuation, emoji and invisible characters between the
    characters of a word are gone, so 兼 ❤ 职 → 兼职);
@@ -19,12 +20,13 @@ something.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from bot.moderation.digits import CHINESE_DIGITS, DigitRun, digit_runs
+from bot.moderation.digits import CHINESE_DIGITS, HOMOPHONE, DigitRun, Homophones, digit_runs
 from bot.understanding.normalize import _t2s_table
 from bot.variants import Variants, splice
 
@@ -58,6 +60,8 @@ class _FoldTable(dict[int, str]):
             digit = unicodedata.digit(char, None)
             if digit is not None:
                 return str(digit)
+            if normal.strip("()") in CHINESE_DIGITS:  # ㈠ is “(一)”
+                return normal.strip("()")
             lowered = char.lower()
             return lowered if len(lowered) == 1 else char
         if normal in self._symbols:
@@ -78,6 +82,8 @@ class Folded:
     compact: str
     runs: list[DigitRun]
     changes: list[tuple[int, int, str]] = field(default_factory=list)  # original span, what was changed
+    # homophone runs (5-12 digits) that are numbers only right after a contact marker (digits.py)
+    candidates: list[DigitRun] = field(default_factory=list)
     # where each compact character came from: built on first use (most messages never need it)
     build_index: Callable[[], tuple[list[int], list[int]]] | None = field(default=None, repr=False)
     _starts: list[int] | None = field(default=None, repr=False)
@@ -99,6 +105,11 @@ class Folded:
     def quote(self, start: int, end: int) -> str:
         first, last = self.span(start, end)
         return self.original[first:last]
+
+    def compact_at(self, original_index: int) -> int:
+        """The first compact character that comes from original[original_index:] (len(compact) if none)."""
+        starts, _ = self._index()
+        return bisect.bisect_left(starts, original_index)
 
     def how(self, first: int, last: int) -> str:
         """The normalisation steps that touched original[first:last], for the explanation."""
@@ -135,12 +146,18 @@ def _positions(joined: str) -> tuple[list[int], list[int]]:
 
 class TextNormalizer:
     def __init__(self, symbols: Mapping[str, str] | None = None, tokens: Mapping[str, str] | None = None,
-                 variants: Mapping[str, str] | None = None) -> None:
+                 variants: Mapping[str, str] | None = None, digits: Mapping[str, int] | None = None) -> None:
         self._fold = _FoldTable(symbols or {})
+        # homophones of digits (妖 → 1), keyed as they look once folded (兩 → 两)
+        self._homophones = Homophones({key.translate(self._fold): str(value) for key, value in (digits or {}).items()})
         self._symbols = re.compile("|".join(map(re.escape, symbols))) if symbols else None
         self._tokens = {k.lower(): v for k, v in (tokens or {}).items()}
         self._variants = Variants({self.word(k, variants=False): self.word(v, variants=False)
                                    for k, v in (variants or {}).items()})
+
+    @property
+    def homophones(self) -> Homophones:
+        return self._homophones
 
     def word(self, text: str, *, variants: bool = True) -> str:
         """Normalise a word from content the way messages are normalised (without the index bookkeeping)."""
@@ -164,15 +181,16 @@ class TextNormalizer:
         if self._symbols is not None:
             for match in self._symbols.finditer(original):
                 changes.append((match.start(), match.end(), f"{match.group()}→{folded[match.start()]}"))
-        runs = digit_runs(original, folded, changes)
+        runs, candidates = digit_runs(original, folded, changes, self._homophones)
         joined = folded
-        if any(run.disguise == "中文数字" for run in runs):
+        spelt = ("中文数字", HOMOPHONE)
+        if any(run.disguise in spelt for run in runs):
             chars = list(folded)
             for run in runs:
-                if run.disguise == "中文数字":
+                if run.disguise in spelt:
                     digits = iter(run.digits)
                     for index in range(run.start, run.end):
-                        if chars[index].isdigit() or chars[index] in CHINESE_DIGITS:
+                        if chars[index].isdigit() or chars[index] in CHINESE_DIGITS or chars[index] in self._homophones:
                             chars[index] = next(digits)
             joined = "".join(chars)
         compact = _NOT_ALNUM.sub("", joined)
@@ -182,7 +200,7 @@ class TextNormalizer:
             compact, starts, ends = self._splice_tokens(tokens, compact, starts, ends)
             pieces = self._variants.pieces(compact)
             compact, starts, ends = self._splice(compact, starts, ends, pieces, changes)
-            return Folded(original, folded, compact, runs, changes, None, starts, ends)
+            return Folded(original, folded, compact, runs, changes, candidates, None, starts, ends)
         pieces = self._variants.pieces(compact)
         base = compact
 
@@ -192,7 +210,7 @@ class TextNormalizer:
             return starts, ends
 
         return Folded(original, folded, splice(compact, pieces) if pieces else compact, runs, changes,
-                      build_index)
+                      candidates, build_index)
 
     def _tokens_in(self, original: str, folded: str,
                    changes: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
