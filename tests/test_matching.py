@@ -124,6 +124,21 @@ def test_a_negation_ends_at_a_closing_particle() -> None:
     assert "¬取消" in open_ended.understand("不想要了帮我取消订单吧").words
 
 
+@pytest.mark.parametrize("text", ["孕妇能用A醇吗", "哺乳期能用A醇吗", "A醇孕妇能用吗", "孕期能用A醇精华吗"])
+def test_a_close_pair_one_answer_settles_gets_no_numbered_choice(text: str) -> None:
+    result = BUNDLED.understand(text)  # the pregnancy answer names A醇; the A醇 answer says nothing of pregnancy
+    assert result.decision is Decision.ANSWER and result.answers == ["pregnancy_safe"], result.reason
+    assert "每个词" in result.reason
+
+
+def test_a_close_pair_neither_answer_settles_is_still_a_choice() -> None:
+    silent = [entry.model_copy(update={"answer": "孕期先问问医生哦"}) if entry.id == "pregnancy_safe" else entry
+              for entry in KNOWLEDGE.faq]  # a pregnancy answer that does not speak of A醇
+    result = Understanding(KNOWLEDGE.model_copy(update={"faq": silent})).understand("孕妇能用A醇吗")
+    assert result.decision is Decision.CLARIFY, result.reason
+    assert set(result.answers) == {"ingredient_retinol", "pregnancy_safe"}, result.reason
+
+
 def test_an_a_not_a_question_negates_nothing() -> None:
     for text, entry in [("含不含酒精", "ingredient_alcohol_free"), ("包不包邮", "shipping_fee")]:
         result = BUNDLED.understand(text)

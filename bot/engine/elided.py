@@ -2,8 +2,9 @@
 
 In this order:
 - a product the subject names answers from its own answers (那烟酰胺精华呢);
-- the part of the answer just given that speaks of the subject (但含A醇的夜间精华建议孕期…);
-- the one product whose name holds the subject answers from its own answers (那防晒呢);
+- the one product whose name holds the subject answers from its own answers (那防晒呢; 那A醇呢 after 孕妇能用吗: the
+  night serum's own 它含A醇，孕期和哺乳期都不要用哦, more to the point than a clause of the answer just given);
+- the part of the answer just given that speaks of the subject (孕妇能用吗 → 那水杨酸呢 when no product alone holds it);
 - the FAQ that subject + question matches (你们有卖口红吗 → 那洗发水呢) — unless the subject changes nothing: the
   question alone gets that answer, and the subject alone another (敏感肌能用吗 → 那A醇呢 read as A醇敏感肌能用吗 is
   the sensitive-skin answer, which does not speak of A醇: "上面这条" made no sense);
@@ -38,14 +39,14 @@ def elided(session: Session, understanding: Understanding, result: Result) -> Fo
     # the subject changed nothing: the question alone gets that answer (A醇敏感肌能用吗 is the sensitive-skin one)
     same = again.answers == understanding.understand(asked).answers \
         or (topic is not None and again.answers == [topic.id])
-    if topic is not None and again.answers == [topic.id] and topic.answer:
-        part = part_answering(understanding, topic.answer, subject)
-        if part is not None:
-            return FollowUp(f"{why}：刚给的回答里说到了它", result=again, part=part, asked=asked)
     for word in result.words:
         holder = names.only_holder(word)
         if holder is not None and (found := answered_by(understanding, holder, asked, why)) is not None:
             return found
+    if topic is not None and again.answers == [topic.id] and topic.answer:
+        part = part_answering(understanding, topic.answer, subject)
+        if part is not None:
+            return FollowUp(f"{why}：刚给的回答里说到了它", result=again, part=part, asked=asked)
     own = understanding.understand(subject)
     if again.decision is Decision.ANSWER and (not same or again.answers == own.answers):
         return FollowUp(f"{why}: {again.reason}", result=again, asked=asked)  # 你们有卖口红吗 → 那洗发水呢

@@ -23,8 +23,11 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def decide(candidates: list[Scored], t: Thresholds) -> tuple[Decision, list[str], str, bool]:
-    """Answer, clarify or miss, with the reason in Chinese (`/debug`, `siyu test`) and whether it is a near miss."""
+def decide(candidates: list[Scored], t: Thresholds, settled: str = "") -> tuple[Decision, list[str], str, bool]:
+    """Answer, clarify or miss, with the reason in Chinese (`/debug`, `siyu test`) and whether it is a near miss.
+    `settled`: of two close candidates, the one whose question and answer together hold every word of the
+    message (孕妇能用A醇吗: the pregnancy answer names A醇, the A醇 answer says nothing of pregnancy) — answered
+    instead of offering the choice."""
     if not candidates:
         return Decision.MISS, [], "没有哪条 FAQ 和这句话有共同的词", False
     top = candidates[0]
@@ -33,6 +36,11 @@ def decide(candidates: list[Scored], t: Thresholds) -> tuple[Decision, list[str]
     why = f"{top.entry} {top.score:.0f} 分，最像问法“{top.matched}”（共同的词：{shared}）"
     if top.score >= t.hit:
         if second is not None and top.score - second.score < t.clarify_margin:
+            if settled in (top.entry, second.entry):
+                other = second.entry if settled == top.entry else top.entry
+                return (Decision.ANSWER, [settled],
+                        f"{why}，和 {second.entry} {second.score:.0f} 分很接近，但只有 {settled} 的回答说到了这句话的"
+                        f"每个词（{other} 的没有）：直接回答", False)
             return (Decision.CLARIFY, [top.entry, second.entry],
                     f"{why}，和 {second.entry} {second.score:.0f} 分太接近：请顾客选", False)
         return Decision.ANSWER, [top.entry], why, False

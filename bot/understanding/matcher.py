@@ -31,6 +31,7 @@ from bot.understanding.intents import IntentIndex
 from bot.understanding.knowledge import Knowledge, Thresholds
 from bot.understanding.normalize import Normalizer, clauses
 from bot.understanding.result import Decision, Result
+from bot.understanding.settling import settles
 
 Candidate = Scored
 SHOP_TALK = 0.5  # a message answered by one clause alone: more than this share of its words are the knowledge's
@@ -182,7 +183,7 @@ class Understanding:
             return replace(inner, text=text, reason=f"闲聊的那句不算，只读“{rest}”：{inner.reason}")
         analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text, few=True)
         heard = self.hear(normalized)  # while the whole message's correction is the one kept (clauses replace it)
-        decision, answers, reason, near = self.decide(candidates)
+        decision, answers, reason, near = self.decide(candidates, analysis)
         reason = note + reason
         if analysis.empty:
             reason = "只有不计分的词（请问、呀这类），没什么可匹配的"
@@ -276,5 +277,7 @@ class Understanding:
         return (any(normalized.endswith(ending) for ending in self.question_endings)
                 or any(word in normalized for word in self.question_words))
 
-    def decide(self, candidates: list[Scored]) -> tuple[Decision, list[str], str, bool]:
-        return decide(candidates, self.thresholds)
+    def decide(self, candidates: list[Scored],
+               analysis: Analysis | None = None) -> tuple[Decision, list[str], str, bool]:
+        """decide(); with the message's `analysis`, a close pair one entry's question and answer settle is answered."""
+        return decide(candidates, self.thresholds, settles(self, candidates, analysis) if analysis else "")

@@ -1,0 +1,41 @@
+"""Two close candidates that one of them settles (docs/understanding.md, "Decisions").
+
+孕妇能用A醇吗 scores about the same for 有A醇吗 and 孕妇能用吗, but only the pregnancy entry's answer speaks of A醇
+(含A醇的夜间精华建议孕期先不要用): its question and its answer together hold every word she said, the A醇 entry's
+do not hold 孕妇. Such a tie needs no numbered choice. Answers written in the persona (`answer_key`) are not
+read here: their wording differs by persona, so they settle nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.understanding.analysis import NEGATED, Analysis
+from bot.understanding.index import Scored
+
+if TYPE_CHECKING:
+    from bot.understanding.matcher import Understanding
+
+
+def settles(u: Understanding, candidates: list[Scored], analysis: Analysis) -> str:
+    """The one of the best two candidates whose matched words and answer hold every content word of the message;
+    "" when neither or both do, or when there is no close pair to settle."""
+    if len(candidates) < 2:
+        return ""
+    asked = {word for word in analysis.words if not word.startswith(NEGATED)}
+    if not asked:
+        return ""
+    holding = [c.entry for c in candidates[:2] if asked <= {*c.evidence, *answer_words(u, c.entry)}]
+    return holding[0] if len(holding) == 1 else ""
+
+
+def answer_words(u: Understanding, entry_id: str) -> frozenset[str]:
+    """The content words of an entry's own answer text, read as a message is (synonyms, filler left out)."""
+    cache: dict[str, frozenset[str]] = u.__dict__.setdefault("_answer_words", {})
+    found = cache.get(entry_id)
+    if found is None:
+        entry = u.faq_by_id.get(entry_id)
+        text = u.normalize(entry.answer) if entry is not None and entry.answer else ""
+        found = frozenset(w for w in u.analyze(text).words if not w.startswith(NEGATED)) if text else frozenset()
+        cache[entry_id] = found
+    return found
