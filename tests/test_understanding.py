@@ -97,6 +97,17 @@ def test_siyu_eval_reports_a_missing_or_broken_set(tmp_path: Path) -> None:
     assert result.returncode == 1 and "格式不对" in result.stderr
 
 
+@pytest.mark.parametrize(("sent", "read"), [("👍", "好的"), ("👍🏻👍🏻", "好的"), ("❤️", "谢谢"), ("🙏🙏", "谢谢"),
+                                          ("😂😂😂", "哈哈"), ("🙏 👍", "谢谢")])
+def test_a_message_of_only_emoji_is_read_as_the_operators_words(sent: str, read: str) -> None:
+    assert UNDERSTANDING.normalize(sent) == UNDERSTANDING.normalize(read)  # 谢谢 normalises to 谢, as typed
+
+
+def test_emoji_inside_a_sentence_are_not_replaced() -> None:
+    assert UNDERSTANDING.normalize("这个精华👍") == "这个精华"
+    assert UNDERSTANDING.normalize("🐳") == ""  # not in the table: nothing, as before
+
+
 def test_labelled_sets_ship_with_the_content() -> None:
     assert [name for name, _ in labelled_sets(ROOT)] == ["tune", "held-out", "fresh", "blind", "blind2", "blind3",
                                                              "blind4", "blind5"]

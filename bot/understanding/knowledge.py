@@ -165,6 +165,17 @@ class Language(Strict):
 class MatchingFile(Strict):
     thresholds: Thresholds = Thresholds()
     variants: dict[str, str] = {}
+    emoji: dict[str, str] = {}  # a message of nothing but emoji is read as these words (👍 → 好的)
+
+    @field_validator("emoji")
+    @classmethod
+    def _emoji_only(cls, table: dict[str, str]) -> dict[str, str]:
+        for key, word in table.items():
+            if not key.strip() or any(ch.isalnum() for ch in key):
+                raise ValueError(f"emoji 的 “{key}” 不是表情：左边只写表情（👍），右边写顾客的意思（好的）")
+            if not any(ch.isalnum() for ch in word):
+                raise ValueError(f"表情 “{key}” 后面没写意思：写成“{key}: 好的”这样")
+        return table
     language: Language = Language()
 
 
@@ -175,6 +186,7 @@ class Knowledge(BaseModel):
     products: list[Product]
     thresholds: Thresholds
     variants: dict[str, str]
+    emoji: dict[str, str] = {}
     language: Language = Language()
     not_carried: dict[str, str | None] = {}  # products.yaml: kinds the shop does not sell → the FAQ that says so
 
@@ -198,4 +210,4 @@ def assemble_knowledge(parts: KnowledgeParts) -> Knowledge:
     assert faq and intents and products and matching
     return Knowledge(faq=[e for e in faq.entries if e.enabled], intents=intents.intents,
                      products=products.products, thresholds=matching.thresholds, variants=matching.variants,
-                     language=matching.language, not_carried=products.not_carried)
+                     emoji=matching.emoji, language=matching.language, not_carried=products.not_carried)

@@ -47,7 +47,7 @@ class Understanding:
         self.faq_by_id = knowledge.faq_by_id()
         self._not_asked_as = {e.id: frozenset(e.not_asked_as) for e in knowledge.faq if e.not_asked_as}
         self.thresholds: Thresholds = knowledge.thresholds
-        self.normalize = Normalizer(knowledge.variants)
+        self.normalize = Normalizer(knowledge.variants, knowledge.emoji)
         self._unless = {e.id: [w for w in map(self.normalize, e.unless) if w] for e in knowledge.faq if e.unless}
         self.question_endings = [e for e in (self.normalize(x) for x in knowledge.language.question_endings) if e]
         self.question_words = [w for w in (self.normalize(x) for x in knowledge.language.question_words) if w]

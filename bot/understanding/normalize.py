@@ -37,12 +37,27 @@ def base_normalize(text: str) -> str:
 
 
 class Normalizer:
-    def __init__(self, variants: Mapping[str, str] | None = None) -> None:
+    def __init__(self, variants: Mapping[str, str] | None = None, emoji: Mapping[str, str] | None = None) -> None:
         self._variants = Variants({base_normalize(k): base_normalize(v) for k, v in (variants or {}).items()})
+        # a message of nothing but emoji (👍, 🙏🙏) is read as the words the operator gave it (好的, 谢谢)
+        self._emoji = {key: word for key, word in ((_bare(k), base_normalize(v)) for k, v in (emoji or {}).items())
+                       if key and word}
 
     def __call__(self, text: str) -> str:
         normalized = base_normalize(text)
+        if not normalized and self._emoji:
+            normalized = self._emoji_word(text)
         return self._variants.replace(normalized) if self._variants else normalized
+
+    def _emoji_word(self, text: str) -> str:
+        bare = _bare(text[:MAX_INPUT])
+        found = [(at, key) for key in self._emoji if (at := bare.find(key)) >= 0]
+        return self._emoji[min(found)[1]] if found else ""  # the first one she sent
+
+
+def _bare(text: str) -> str:
+    """Emoji as typed, without the variation selector and skin tones (❤️ and ❤ are one heart, 👍🏻 is 👍)."""
+    return "".join(ch for ch in text if ch != "\ufe0f" and not "\U0001f3fb" <= ch <= "\U0001f3ff" and not ch.isspace())
 
 
 _CLAUSE = re.compile(r"[?？!！。；;，,\s]+")
