@@ -9,7 +9,7 @@ import pytest
 
 from bot.engine.content import load_content
 from bot.engine.library import Library
-from bot.tools.chat import HANDED_OVER, run_chat
+from bot.tools.chat import HANDED_OVER, NEW_CONTACT, OPENS_CARD, run_chat
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = Library(load_content(ROOT))
@@ -101,3 +101,14 @@ async def test_a_blank_line_is_not_sent_as_a_message(capsys: pytest.CaptureFixtu
     assert after(out, "/burst") == ["  /burst 后面写几条消息，用 | 隔开，例如 /burst 好呀 | 叫我小雨"]
     assert not any("表情" in line for line in out), out  # not answered as a sticker or an empty message
     assert any("满59元包邮" in line for line in after(out, "包邮吗"))
+
+
+async def test_after_welcome_her_first_message_opens_the_kf_card(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript(["/welcome", "/wait 1h", "好"], capsys)
+    welcome = after(out, "/welcome")
+    assert welcome[0] == NEW_CONTACT and any("kfid" in line for line in welcome), out
+    assert OPENS_CARD not in after(out, "/wait 1h")  # time passing opens nothing
+    answered = after(out, "好")
+    assert answered[0] == OPENS_CARD, out
+    assert any("叫你什么" in line or "称呼" in line for line in answered), answered  # 好 answers the kf invitation
+    assert sum("首单立减20元" in line for line in out[out.index("你: /welcome"):]) == 1  # one welcome gift

@@ -18,6 +18,8 @@ from bot.tools.simulator import Simulator
 HANDED_OVER = "  （已转人工：之后顾客的消息由人工客服回复，机器人不再回答；输入 /handback 模拟人工结束会话）"
 STILL_HANDED = "  （已转人工，机器人不回复；/handback 把顾客交回机器人）"
 
+NEW_CONTACT = "  （一位新顾客加了员工：先发加好友的欢迎语；她接下来说的话是点开欢迎语里的客服卡片后在微信客服里说的）"
+OPENS_CARD = "  （她点开了欢迎语里的客服卡片，进入微信客服）"
 BLANK = "  （空消息不会发出去：微信里也发不了只有空格的消息。输入 /help 看命令）"
 WAIT_USAGE = "  /wait 后面写要过去多久，例如 /wait 30m、/wait 2h、/wait 3d（s 秒、m 分钟、h 小时、d 天）"
 
@@ -79,6 +81,15 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
         handed = now_handed
 
     await show(await simulator.enter())
+    on_card = False  # after /welcome she is a new contact who has not opened the welcome's kf card yet
+
+    async def opens_card() -> None:
+        """Her first message after /welcome is written in kf: she opened the card to get there."""
+        nonlocal on_card
+        if on_card:
+            on_card = False
+            print(OPENS_CARD)
+            await show(await simulator.enter(from_welcome=True))
     reading: asyncio.Task[str | None] | None = None
     typing = False  # a burst is open: its messages wait for the window to pass
     while True:
@@ -115,6 +126,7 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
         elif command == "/burst":
             texts = [t.strip() for t in rest.split("|") if t.strip()]
             if texts:
+                await opens_card()
                 await show(await simulator.burst(texts, window=burst_window or 2.0))
             else:
                 print("  /burst 后面写几条消息，用 | 隔开，例如 /burst 好呀 | 叫我小雨")
@@ -147,15 +159,20 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
         elif command == "/welcome":
             await simulator.reset()
             simulator.channel = rest.strip() or channel
+            print(NEW_CONTACT)
             await show(await simulator.welcome())
+            on_card = True
         elif command in ("/buy", "/delete"):
             await show(await (simulator.purchase() if command == "/buy" else simulator.delete()))
         elif command in _KINDS:
+            await opens_card()
             await show(await simulator.send(_KINDS[command]))
         elif command.startswith("/"):
             print("  不认识的命令，/help 看看有哪些")
         elif burst_window > 0 and not piped:
+            await opens_card()
             await simulator.send(InboundKind.TEXT, line)  # answered when the window passes
             typing = True
         else:  # one turn: the line, then a pause as long as the burst window
+            await opens_card()
             await show(await simulator.send(InboundKind.TEXT, line) + await simulator.wait(burst_window))
