@@ -13,10 +13,12 @@ No product is ever chosen anywhere else, so the policy holds for every flow.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.engine import gift
 from bot.engine.followup import POINTING, product_names, recent, remember
 from bot.engine.not_for_her import not_for_her
+from bot.engine.quote import CLAUSE_END
 from bot.engine.turn_context import TurnContext
 from bot.policy.decide import ANSWERED, Action, Decision, decide
 from bot.policy.evidence import apply_reading, note
@@ -184,6 +186,7 @@ def recommend(ctx: TurnContext) -> None:
             decision.product.name, decision.product.pitch, decision.product.id
         remember(ctx.session, "product", decision.product.id)  # 怎么用 / 多少钱 next are about it (followup.py)
         remember(ctx.session, "recommended", decision.product.id)  # an FAQ answer naming another does not replace it
+        _said_once(ctx, decision.product.name)
         gift.offered(ctx.session, ctx.content.policy.flow)
         profile.record_offer(decision.product.id, ctx.now, "asked" if decision.asked else "proactive")
     elif decision.action is Action.LIGHT:
@@ -220,3 +223,17 @@ def card_of(ctx: TurnContext, product_id: str) -> bool:
             not_for_her(ctx, product.id, product.name, said)  # 我怀孕了 → 发个A醇的链接: the link, and not for now
             return True
     return False
+
+
+def _said_once(ctx: TurnContext, name: str) -> None:
+    """The product is recommended in this turn: an FAQ answer before it leaves out its clause naming the same
+    product (我们的水杨酸控痘精华适合闭口粉刺, then 按你的情况，我觉得水杨酸控痘精华挺合适: one mention, not two)."""
+    messages = ctx.reply.messages
+    for number, message in enumerate(messages):
+        if not message.label.startswith("faq") or name not in message.text:
+            continue
+        clauses = [c for c in CLAUSE_END.split(message.text) if c.strip()]
+        kept = "".join(c for c in clauses if name not in c).strip().rstrip("，,；;、")
+        if kept:
+            messages[number] = replace(message, text=kept)
+            ctx.why.append(f"{message.label} 里点名 {name} 的分句不说：这一轮接着就推荐它")
