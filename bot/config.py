@@ -203,9 +203,12 @@ def parse_duration(text: str) -> float:
 
 
 def _faults(env: Mapping[str, str], problems: list[str]) -> tuple[Limits, Retention]:
-    def duration(name: str, default: float, low: float, high: float) -> float:
+    def duration(name: str, default: float, low: float, high: float, *, unit: bool = False) -> float:
         raw = env.get(name, "").strip()
         if not raw:
+            return default
+        if unit and re.fullmatch(r"\d+(\.\d*)?", raw):  # 400 meant as 400d would keep opt-outs for 400 s
+            problems.append(f"{name} is malformed: {raw!r} has no unit; add one: s, m, h or d (e.g. {raw}d)")
             return default
         try:
             value = parse_duration(raw)
@@ -238,5 +241,6 @@ def _faults(env: Mapping[str, str], problems: list[str]) -> tuple[Limits, Retent
     retention = Retention()
     for name, attribute in RETENTION_SETTINGS.items():
         default = getattr(retention, attribute)
-        retention = replace(retention, **{attribute: duration(name, default, 60, 10 * 365 * 86400)})
+        retention = replace(retention, **{attribute: duration(name, default, 60, 10 * 365 * 86400,
+                                                                          unit=True)})
     return limits, retention

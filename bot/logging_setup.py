@@ -142,4 +142,13 @@ def settings_summary(settings: Settings, content: ContentLocation) -> str:
     return (f"config: corp {settings.corp_id}, agent {agent}, store {store}, WeCom API {settings.api_base}, "
             f"content {content.path} ({content.source}), persona {settings.persona or 'default'}, "
             f"burst window {human_duration(settings.burst_window)}, time zone {settings.timezone}, "
-            f"log level {logging.getLevelName(logging.getLogger().getEffectiveLevel())}")
+            f"log level {logging.getLevelName(logging.getLogger().getEffectiveLevel())}, "
+            f"retention {retention_summary(settings)}")
+
+
+def retention_summary(settings: Settings) -> str:
+    """How long each family is kept, as the SIYU_RETAIN_* settings write it: queue 1h, sessions 90d, ..."""
+    from bot.retention.policy import SETTINGS
+
+    return " ".join(f"{name.removeprefix('SIYU_RETAIN_').lower()} {human_duration(getattr(settings.retention, field))}"
+                    for name, field in SETTINGS.items())

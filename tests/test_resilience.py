@@ -59,6 +59,19 @@ def test_a_duration_out_of_range_names_its_bounds_as_an_operator_writes_them() -
     ]
 
 
+def test_a_retention_without_a_unit_is_refused_not_read_as_seconds() -> None:
+    # 400 meant as 400d kept profiles, and so opt-outs, for 6 min 40 s without a word
+    with pytest.raises(ConfigError) as error:
+        load_settings({**BASE_ENV, "SIYU_RETAIN_SESSIONS": "90", "SIYU_RETAIN_PROFILES": "400",
+                       "SIYU_WECOM_TIMEOUT": "45"})  # a timeout in bare seconds stays fine
+    assert error.value.problems == [
+        "SIYU_RETAIN_SESSIONS is malformed: '90' has no unit; add one: s, m, h or d (e.g. 90d)",
+        "SIYU_RETAIN_PROFILES is malformed: '400' has no unit; add one: s, m, h or d (e.g. 400d)",
+    ]
+    kept = load_settings({**BASE_ENV, "SIYU_RETAIN_PROFILES": "400d", "SIYU_RETAIN_QUEUE": "90m"}).retention
+    assert (kept.profiles_s, kept.queue_s) == (400 * 86400, 5400)
+
+
 @pytest.mark.parametrize(("seconds", "said"), [
     (0, "0s"), (0.5, "0.5s"), (20, "20s"), (90, "1m30s"), (300, "5m"), (7200, "2h"), (129600, "1d12h"),
     (365 * 86400, "365d"), (86400 + 1, "1d"),
