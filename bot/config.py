@@ -16,6 +16,7 @@ from bot.content.location import bundled_content_dir, locate_content
 from bot.groups.settings import GroupSettings, load_group_settings
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
 from bot.retention.policy import Retention
+from bot.store.factory import db_problem as redis_db_problem
 
 
 class ConfigError(Exception):
@@ -110,6 +111,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     redis_url = env.get("REDIS_URL", "").strip() or None
     if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
         problems.append("REDIS_URL is malformed: expected redis://host:port/db, rediss:// or unix://")
+    elif redis_url and (db_problem := redis_db_problem(redis_url)):
+        problems.append(f"REDIS_URL is malformed: {db_problem}")
 
     content_dir = content_dir_from(env)
     if not (content_dir / "flows").is_dir():

@@ -81,6 +81,17 @@ def test_a_malformed_redis_url_is_one_line_and_exit_code_2(command: list[str]) -
     one_clear_line(result, "Redis 地址写得不对")
 
 
+@pytest.mark.parametrize("command", [["misses"], ["report"], ["chat", "--store", "URL"]])
+@pytest.mark.parametrize("db", ["0x", "nine"])
+def test_a_redis_database_that_is_not_a_number_is_refused_not_read_as_db_0(command: list[str], db: str) -> None:
+    # redis-py reads /0x as db 0: on a shared Redis the bot's data went into another application's database.
+    # Nothing listens on port 1, so nothing is written anywhere even where the URL would be taken.
+    url = f"redis://127.0.0.1:1/{db}"
+    result = siyu(*[url if word == "URL" else word for word in command], redis_url=url)
+    assert result.returncode == 2
+    one_clear_line(result, "Redis 地址写得不对", f"'/{db}'")
+
+
 def test_chat_input_that_is_not_utf8_is_read_not_a_traceback() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
     result = subprocess.run([sys.executable, "-m", "bot", "chat"], input="\xff坏字节\n包邮吗\n".encode("latin-1",

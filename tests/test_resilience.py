@@ -72,6 +72,16 @@ def test_a_retention_without_a_unit_is_refused_not_read_as_seconds() -> None:
     assert (kept.profiles_s, kept.queue_s) == (400 * 86400, 5400)
 
 
+def test_a_redis_database_that_is_not_a_number_is_refused_at_start_up() -> None:
+    for db in ("0x", "nine"):
+        with pytest.raises(ConfigError) as error:
+            load_settings({**BASE_ENV, "REDIS_URL": f"redis://127.0.0.1:6379/{db}"})
+        assert error.value.problems == ["REDIS_URL is malformed: the database after the port must be a whole "
+                                        f"number (redis://host:6379/0), got '/{db}'"]
+    for url in ("redis://127.0.0.1:6379/9", "redis://127.0.0.1:6379", "redis://h:6379/", "unix:///tmp/r.sock?db=2"):
+        assert load_settings({**BASE_ENV, "REDIS_URL": url}).redis_url == url
+
+
 @pytest.mark.parametrize(("seconds", "said"), [
     (0, "0s"), (0.5, "0.5s"), (20, "20s"), (90, "1m30s"), (300, "5m"), (7200, "2h"), (129600, "1d12h"),
     (365 * 86400, "365d"), (86400 + 1, "1d"),
