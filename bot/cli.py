@@ -31,14 +31,16 @@ def _serve(_: argparse.Namespace) -> int:
         except FinanceSdkError as error:
             print(f"siyu serve: SIYU_MSGAUDIT_SDK is wrong: {error}", file=sys.stderr)
             return 2
-    from bot.gateway.serving import serve, store_problem
+    from bot.gateway.serving import check_store, serve
 
-    unreachable = asyncio.run(store_problem(settings.redis_url))
-    if unreachable:
-        print(f"siyu serve: {unreachable}", file=sys.stderr)
+    store = asyncio.run(check_store(settings.redis_url))
+    if store.problem:
+        print(f"siyu serve: {store.problem}", file=sys.stderr)
         return 2
     setup_logging()
     log.info(settings_summary(settings, locate_content(None, os.environ)))
+    if store.warning:
+        log.warning(store.warning)
     from bot.wiring import make_conversation_factory
 
     try:

@@ -16,11 +16,14 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 import redis.asyncio as aioredis
 
+from bot.gateway.serving import NO_AOF, check_store
 from bot.logging_setup import conversation_tag, redact_url
 from tests.conftest import TEST_REDIS_URL
 from tests.fake_wecom import FakeWeCom
+from tests.fault_kit import RedisProcess, need_redis_server
 from tests.gateway_kit import eventually
 from tests.wecom import AES_KEY, CORP_ID, TOKEN, callback, event
 
@@ -87,6 +90,8 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
     parsed = [LINE.match(line) for line in lines]
     assert all(parsed), f"lines not in the log format: {[ln for ln, m in zip(lines, parsed, strict=True) if not m]}"
     records = [(m.group(1), m.group(2), m.group(3)) for m in parsed if m]
+    if await appendonly() == "no":  # the shared test Redis runs without AOF: said once, after the config line
+        assert records.pop(1) == ("WARNING", "siyu", NO_AOF), records
     assert all(level == "INFO" for level, _, _ in records), records
 
     kf_tag, sync_tag = conversation_tag(f"kf:wkLog:{CUSTOMER}"), conversation_tag("kfsync:wkLog")
@@ -122,6 +127,33 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
     for private in (QUESTION, "包邮", CUSTOMER, TOKEN, AES_KEY, fake.secret):
         assert private not in stderr, private
     assert "callbacks" not in stderr and "transitions" not in stderr
+
+
+async def appendonly() -> str:
+    raw = aioredis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    try:
+        return str((await raw.config_get("appendonly"))["appendonly"])
+    finally:
+        await raw.aclose()
+
+
+@pytest.mark.parametrize(("options", "warned"), [
+    ((), True),  # appendonly no: a restart loses the queue, sessions and profiles
+    (("--appendonly", "yes"), False),
+    (("--rename-command", "CONFIG", ""), False),  # managed Redis refuses CONFIG: nothing to say
+])
+async def test_a_redis_without_aof_is_one_warning_at_start_up(tmp_path: Path, options: tuple[str, ...],
+                                                               warned: bool) -> None:
+    need_redis_server()
+    server = RedisProcess(tmp_path / "redis", options=options)
+    server.start()
+    try:
+        checked = await check_store(server.url)
+    finally:
+        server.kill()
+    assert checked.problem is None
+    assert checked.warning == (NO_AOF if warned else None)
+    assert (await check_store(None)).warning is None  # the embedded store: its own warning says it all
 
 
 def test_store_passwords_are_hidden() -> None:
