@@ -143,6 +143,8 @@ def classify(plaintext: str) -> Callback:
     created = fields.get("CreateTime", "")
     event = fields.get("Event", "")
     if msg_type != "event":
+        if not sender:  # the answer would go to touser "": WeCom refuses it, retries end in a dead letter
+            raise MalformedXML("no <FromUserName>")
         msg_id = fields.get("MsgId") or _digest(plaintext)
         return Callback(Kind.APP_MESSAGE, fields, f"msg:{msg_id}", f"app:{sender}")
     if event == "change_external_contact":
