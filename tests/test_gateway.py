@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import re
 import time
 from typing import Any
@@ -14,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import APP_SERVICES, build_app
 from bot.config import Limits
 from bot.gateway.server import UNKNOWN_LOG
-from bot.logging_setup import LogThrottle
+from bot.logging_setup import LogThrottle, conversation_tag
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
 from tests.gateway_kit import EchoConversation, eventually, settings
@@ -434,6 +435,28 @@ def test_the_readme_names_every_metric_the_service_exports() -> None:
     assert documented == exported
 
 
+async def test_a_replayed_callback_is_acknowledged_once_and_said_in_one_log_line(
+        client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    query, body = callback(text_message("zhangsan", "hi", "5151"))
+    with caplog.at_level(logging.INFO, logger="bot.gateway.server"):
+        for _ in range(2):  # the same query and body, as a replay or WeCom's retry sends it
+            assert (await client.post("/wecom/callback", params=query, data=body)).status == 200
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.gateway.server"]
+    assert said == [f"callback app_message conv={conversation_tag('app:zhangsan')} is a duplicate (a WeCom retry "
+                    "or a replay): acknowledged, not queued again"]
+    text = await (await client.get("/metrics")).text()
+    assert 'siyu_callbacks_total{kind="app_message",outcome="duplicate"} 1.0' in text
+
+
+def test_the_readme_names_the_callback_outcomes_an_operator_sees() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = readme[readme.index("siyu_callbacks_total{kind,outcome}"):readme.index("siyu_queue_depth")]
+    assert all(f"`{outcome}`" in listed for outcome in ("accepted", "duplicate", "ignored", "rejected_413",
+                                                        "client_gone", "store_error"))
+
+
 async def test_accepted_callbacks_leave_no_reference_cycles_behind(fake: FakeWeCom, store: Store,
                                                                   aiohttp_client: Any) -> None:
     """Garbage in cycles waits for the collector's full pass, which stops the process (serving.py)."""
@@ -475,5 +498,9 @@ async def test_a_body_that_stops_arriving_gets_408_and_a_whole_one_is_read_at_on
         assert b" 408 " in await answer(head + body.encode()[:20])  # the rest never comes
         assert 0.3 <= time.monotonic() - started < 2
         assert b" 200 " in await answer(head + body.encode())
+        started = time.monotonic()  # declared over 64 KiB: refused before any of it is waited for
+        huge = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n".encode()
+        assert b" 413 " in await answer(huge)  # waiting for it gave 408 once the read timeout was over
+        assert time.monotonic() - started < 2
     finally:
         await server.close()

@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.content.durations import human_duration
 from bot.gateway.eventlog import UNKNOWN_LOG
 from bot.gateway.queue import Queue
-from bot.logging_setup import throttled_as
+from bot.logging_setup import conversation_tag, throttled_as
 from bot.metrics import Metrics
 from bot.protocol.callback import Callback, Kind, MalformedXML, classify, encrypted_field
 from bot.protocol.crypto import CallbackCipher, CryptoError
@@ -97,6 +97,8 @@ class CallbackEndpoint:
         if isinstance(query, str):
             status = 403 if query.startswith("timestamp too far") else 400
             return self._reject("unparsed", status, query)
+        if (request.content_length or 0) > MAX_BODY:  # declared too long: no need to wait for it to arrive
+            return self._reject("unparsed", 413, f"body over {MAX_BODY} bytes")
         try:
             if request.content.is_eof():  # the whole body came with the headers: nothing to wait for
                 body = await request.read()
@@ -146,6 +148,9 @@ class CallbackEndpoint:
             self.metrics.callbacks.labels(kind, "store_error").inc()
             return web.Response(status=503, text="temporarily unavailable")
         self.metrics.callbacks.labels(kind, "accepted" if entry else "duplicate").inc()
+        if not entry:
+            log.info("callback %s conv=%s is a duplicate (a WeCom retry or a replay): acknowledged, not queued again",
+                     kind, conversation_tag(callback.conversation))
         return web.Response(status=200)
 
 
