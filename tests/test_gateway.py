@@ -125,7 +125,38 @@ async def test_each_reason_a_callback_is_rejected_for_reaches_the_log_on_its_own
     assert [line.split(":")[0] for line in lines] == ["callback rejected with 400", "callback rejected with 403",
                                                       "callback rejected with 400", "callback rejected with 403"]
     assert "bad signature" in lines[1] and lines[3].endswith("bad signature [repeated 1 more time(s) in 10s]")
-    assert "malformed XML" in lines[0] and "[repeated 2 more time(s) in 10s]" in lines[2]
+    assert "malformed XML" in lines[0] and "[repeated 2 more time(s) in 10s; last: " in lines[2]
+
+
+async def test_a_dtd_attempt_is_not_counted_as_a_repeat_of_a_truncated_body(client: TestClient) -> None:
+    """The repeat count filed every malformed body under the first one's parser message: three XXE attempts
+    read as `no element found: line 1, column 14 [repeated 10 more time(s)]`."""
+    now = [0.0]
+    throttle = LogThrottle(interval_s=10, clock=lambda: now[0])
+    query, _ = callback(text_message("zhangsan", "hi", "1"))
+    truncated, xxe = "<xml><Encrypt>", '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml>&x;</xml>'
+    bodies: list[str | bytes] = [truncated, xxe, "<xml><a></xml>", xxe, "<foo/>", "中文".encode("gbk"), xxe,
+                                 "<xml><ToUserName>x</ToUserName></xml>", "<bar/>", "<xml>"]
+    with throttled_lines("bot.gateway.server", throttle) as lines:
+        for body in bodies:
+            assert (await client.post("/wecom/callback", params=query, data=body)).status == 400
+        now[0] = 11
+        throttle.flush()
+    dtd = "callback rejected with 400: malformed XML: DTDs are not allowed (entity expansion / external entities)"
+    assert lines[:5] == [
+        "callback rejected with 400: malformed XML: no element found: line 1, column 14",
+        dtd,
+        "callback rejected with 400: malformed XML: root element is <foo>, expected <xml>",
+        "callback rejected with 400: malformed XML: not UTF-8",
+        "callback rejected with 400: malformed XML: no <Encrypt> element",
+    ]
+    assert sorted(lines[5:]) == sorted([
+        "callback rejected with 400: malformed XML: not well-formed [repeated 2 more time(s) in 10s; "
+        "last: no element found: line 1, column 5]",
+        f"{dtd} [repeated 2 more time(s) in 10s]",
+        "callback rejected with 400: malformed XML: root element is not <xml> [repeated 1 more time(s) in 10s; "
+        "last: root element is <bar>, expected <xml>]",
+    ])
 
 
 async def test_unknown_event_is_acknowledged_and_kept_for_operators(client: TestClient) -> None:

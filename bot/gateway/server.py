@@ -57,13 +57,15 @@ class CallbackEndpoint:
         self.store_deadline_s = store_deadline_s
         self._store_down: tuple[type[Exception], ...] = (TimeoutError, *queue.store.unavailable)
 
-    def _reject(self, kind: str, status: int, reason: str, detail: str = "") -> web.Response:
-        """reason: what was wrong, one of a few (bad signature, malformed XML…), each throttled in the log on
-        its own so that a flood of one does not hide another; detail: this request's particulars."""
+    def _reject(self, kind: str, status: int, reason: str, detail: str = "", group: str = "") -> web.Response:
+        """reason: what was wrong, one of a few (bad signature, malformed XML…); group: which kind of it, one
+        of a few (a DTD, not UTF-8, not well-formed…); each reason and group is throttled in the log on its
+        own, so that a flood of one does not hide another; detail: this request's particulars."""
         self.metrics.callbacks.labels(kind, f"rejected_{status}").inc()
         text = f"{reason}: {detail}" if detail else reason
+        label = f"callback rejected with {status}: {reason}" + (f": {group}" if group else "")
         log.warning("callback rejected with %d: %s", status, text,
-                    extra=throttled_as(f"callback rejected {status} {reason}"))
+                    extra=throttled_as(f"callback rejected {status} {reason} {group}", label))
         return web.Response(status=status, text=text)
 
     def _check_query(self, request: web.Request, *names: str) -> dict[str, str] | str:
@@ -120,7 +122,7 @@ class CallbackEndpoint:
         except CryptoError as error:
             return self._reject("unparsed", error.status, error.reason)
         except MalformedXML as error:
-            return self._reject("unparsed", 400, "malformed XML", str(error))
+            return self._reject("unparsed", 400, "malformed XML", str(error), error.group)
         return await self._accept(callback)
 
     async def _accept(self, callback: Callback) -> web.Response:
