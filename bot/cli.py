@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.tools import add_tool_commands
 
     add_tool_commands(commands)
+    for action in commands._choices_actions:  # each command's own --help opens with its line of the list
+        command = commands.choices[action.dest]
+        if command.description is None:
+            command.description = action.help
     return parser
 
 

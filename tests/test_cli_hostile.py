@@ -4,6 +4,7 @@ sensible exit code, never a traceback."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +91,15 @@ def test_a_redis_database_that_is_not_a_number_is_refused_not_read_as_db_0(comma
     result = siyu(*[url if word == "URL" else word for word in command], redis_url=url)
     assert result.returncode == 2
     one_clear_line(result, "Redis 地址写得不对", f"'/{db}'")
+
+
+@pytest.mark.parametrize("command", ["misses", "deadletters", "forget", "profile", "why", "report", "purchase"])
+def test_every_command_that_reads_the_running_bot_says_it_needs_redis_url_in_its_help(command: str) -> None:
+    listed = siyu("--help")
+    entry = re.search(rf"\n    {command}\b(.*?)(?=\n    \S|\Z)", listed.stdout, re.S)  # its lines in the list
+    helped = siyu(command, "--help")
+    for said in (entry.group(1) if entry else "", helped.stdout):
+        assert "需要REDIS_URL" in "".join(said.split()), said  # wrapping may break between 需要 and REDIS_URL
 
 
 def test_chat_input_that_is_not_utf8_is_read_not_a_traceback() -> None:
