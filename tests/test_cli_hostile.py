@@ -102,6 +102,15 @@ def test_every_command_that_reads_the_running_bot_says_it_needs_redis_url_in_its
         assert "需要REDIS_URL" in "".join(said.split()), said  # wrapping may break between 需要 and REDIS_URL
 
 
+def test_a_persona_that_does_not_exist_lists_those_that_do() -> None:
+    root = Path(__file__).resolve().parent.parent
+    result = siyu("chat", "--content", str(root), "--persona", "nope")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("persona/")]
+    assert said == ["persona/:1:1: 人设 “nope” 不存在（--persona 或 SIYU_PERSONA）：没有 persona/nope.yaml；"
+                    "有的人设：xiaowanzi"]
+
+
 def test_chat_input_that_is_not_utf8_is_read_not_a_traceback() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
     result = subprocess.run([sys.executable, "-m", "bot", "chat"], input="\xff坏字节\n包邮吗\n".encode("latin-1",
