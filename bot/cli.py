@@ -29,7 +29,7 @@ def _serve(_: argparse.Namespace) -> int:
         try:
             load_library(settings.groups.msgaudit.sdk_path)
         except FinanceSdkError as error:
-            print(f"siyu serve: SIYU_MSGAUDIT_SDK is wrong: {error}", file=sys.stderr)
+            print(f"siyu serve: SIYU_MSGAUDIT_SDK 不对：{error}", file=sys.stderr)
             return 2
     from bot.gateway.serving import check_store, serve
 
@@ -48,7 +48,7 @@ def _serve(_: argparse.Namespace) -> int:
                                             burst_window=settings.burst_window, timezone=settings.timezone,
                                             handover_timeout=settings.handover_timeout)
     except ValueError as error:
-        print(f"siyu serve: content in {settings.content_dir} is invalid:\n{error}", file=sys.stderr)
+        print(f"siyu serve: 内容目录 {settings.content_dir} 有问题，没有启动：\n{error}", file=sys.stderr)
         return 2
     from bot.app import APP_SERVICES, build_app
 

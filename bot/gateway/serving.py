@@ -63,7 +63,8 @@ async def check_store(redis_url: str | None) -> StoreCheck:
     except Exception as error:
         reason = str(error).split("\n")[0] or type(error).__name__
         await _close(store)
-        return StoreCheck(problem=f"REDIS_URL {redacted(redis_url)} does not answer: {reason}")
+        return StoreCheck(problem=f"REDIS_URL {redacted(redis_url)} 不应答（Redis 在运行吗？地址和密码对吗？）："
+                                  f"{reason}")
     try:
         appendonly = await asyncio.wait_for(store.config_value("appendonly"), STORE_CHECK_S)
     except Exception as error:  # not worth refusing to start over

@@ -16,7 +16,7 @@ def db_problem(url: str) -> str | None:
         return None
     db = parts.path.strip("/")
     if db and not (db.isascii() and db.isdigit()):
-        return f"the database after the port must be a whole number (redis://host:6379/0), got {parts.path!r}"
+        return f"端口后面的库号要是整数（如 redis://127.0.0.1:6379/0），现在是 {parts.path!r}"
     return None
 
 
@@ -26,7 +26,7 @@ def open_store(redis_url: str | None, *, pool_size: int = 64) -> Store:
 
         problem = db_problem(redis_url)
         if problem:  # the wording the commands catch for a Redis URL they cannot read
-            raise ValueError(f"Invalid Redis URL: {problem}")
+            raise ValueError(f"Redis URL 的{problem}")
         return RedisStore(redis_url, pool_size=pool_size)
     from bot.store.memory import MemoryStore
 
