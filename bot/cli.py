@@ -106,7 +106,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         result: int = args.run(args)
     except (RedisDown, RedisSlow) as error:  # the commands that read the running bot's store
-        print(f"siyu {args.command}: Redis 不应答（REDIS_URL 对吗？Redis 在运行吗？）: {error}", file=sys.stderr)
+        given = "--store" if getattr(args, "store", None) else "REDIS_URL"  # what the operator typed
+        print(f"siyu {args.command}: Redis 不应答（{given} 对吗？Redis 在运行吗？）: {error}", file=sys.stderr)
         return 2
     except ValueError as error:
         if "Redis URL" not in str(error):  # redis-py's words for a URL it cannot read

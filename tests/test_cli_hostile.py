@@ -102,6 +102,16 @@ def test_every_command_that_reads_the_running_bot_says_it_needs_redis_url_in_its
         assert "需要REDIS_URL" in "".join(said.split()), said  # wrapping may break between 需要 and REDIS_URL
 
 
+def test_chat_on_a_store_that_refuses_it_names_the_option_the_operator_typed() -> None:
+    # the test Redis has no password: AUTH fails, nothing is written
+    url = TEST_REDIS_URL.replace("redis://", "redis://:wrongpw@", 1)
+    result = siyu("chat", "--store", url, redis_url="")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    refused = [line for line in result.stderr.splitlines() if "Redis 不应答" in line]
+    assert len(refused) == 1 and "--store 对吗" in refused[0] and "REDIS_URL" not in refused[0], result.stderr
+    assert "wrongpw" not in result.stderr
+
+
 def test_a_persona_that_does_not_exist_lists_those_that_do() -> None:
     root = Path(__file__).resolve().parent.parent
     result = siyu("chat", "--content", str(root), "--persona", "nope")
