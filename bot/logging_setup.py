@@ -161,10 +161,20 @@ def settings_summary(settings: Settings, content: ContentLocation) -> str:
     store = redact_url(settings.redis_url) if settings.redis_url else "embedded (in-memory, one process)"
     agent = settings.agent_id if settings.agent_id is not None else "unset"
     return (f"config: corp {settings.corp_id}, agent {agent}, store {store}, WeCom API {settings.api_base}, "
-            f"content {content.path} ({content.source}), persona {settings.persona or 'default'}, "
+            f"content {content.path} ({content.source}), persona {_persona(settings)}, "
             f"burst window {human_duration(settings.burst_window)}, time zone {settings.timezone}, "
             f"log level {logging.getLevelName(logging.getLogger().getEffectiveLevel())}, "
             f"retention {retention_summary(settings)}")
+
+
+def _persona(settings: Settings) -> str:
+    """The persona file in use: SIYU_PERSONA, else the one the content loader takes by default, said as such."""
+    if settings.persona:
+        return settings.persona
+    from bot.engine.draft import DEFAULT_PERSONA
+
+    names = sorted(path.stem for path in (settings.content_dir / "persona").glob("*.yaml") if path.stem != "rules")
+    return f"{DEFAULT_PERSONA if DEFAULT_PERSONA in names else (names or ['?'])[0]} (default)"
 
 
 def retention_summary(settings: Settings) -> str:

@@ -98,7 +98,7 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
     messages = [message for _, _, message in records]
     expected = [
         r"config: corp \S+, agent 1000002, store redis://\S+, WeCom API http://127\.0\.0\.1:\d+, "
-        rf"content {re.escape(str(ROOT))} \(SIYU_CONTENT\), persona default, burst window 0s, "
+        rf"content {re.escape(str(ROOT))} \(SIYU_CONTENT\), persona xiaowanzi \(default\), burst window 0s, "
         r"time zone Asia/Shanghai, log level INFO, "
         r"retention queue 1h sessions 90d profiles 400d near_misses 30d logs 30d deadletters 7d",
         r"content version [0-9a-f]{12} loaded from \S+",
