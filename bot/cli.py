@@ -29,16 +29,18 @@ def _serve(_: argparse.Namespace) -> int:
         try:
             load_library(settings.groups.msgaudit.sdk_path)
         except FinanceSdkError as error:
-            print(f"siyu serve: SIYU_MSGAUDIT_SDK is wrong: {error}", file=sys.stderr)
+            print(f"siyu serve: SIYU_MSGAUDIT_SDK 不对：{error}", file=sys.stderr)
             return 2
-    from bot.gateway.serving import serve, store_problem
+    from bot.gateway.serving import check_store, serve
 
-    unreachable = asyncio.run(store_problem(settings.redis_url))
-    if unreachable:
-        print(f"siyu serve: {unreachable}", file=sys.stderr)
+    store = asyncio.run(check_store(settings.redis_url))
+    if store.problem:
+        print(f"siyu serve: {store.problem}", file=sys.stderr)
         return 2
     setup_logging()
     log.info(settings_summary(settings, locate_content(None, os.environ)))
+    if store.warning:
+        log.warning(store.warning)
     from bot.wiring import make_conversation_factory
 
     try:
@@ -46,7 +48,7 @@ def _serve(_: argparse.Namespace) -> int:
                                             burst_window=settings.burst_window, timezone=settings.timezone,
                                             handover_timeout=settings.handover_timeout)
     except ValueError as error:
-        print(f"siyu serve: content in {settings.content_dir} is invalid:\n{error}", file=sys.stderr)
+        print(f"siyu serve: 内容目录 {settings.content_dir} 有问题，没有启动：\n{error}", file=sys.stderr)
         return 2
     from bot.app import APP_SERVICES, build_app
 
@@ -74,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.tools import add_tool_commands
 
     add_tool_commands(commands)
+    for action in commands._choices_actions:  # each command's own --help opens with its line of the list
+        command = commands.choices[action.dest]
+        if command.description is None:
+            command.description = action.help
     return parser
 
 
@@ -100,7 +106,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         result: int = args.run(args)
     except (RedisDown, RedisSlow) as error:  # the commands that read the running bot's store
-        print(f"siyu {args.command}: Redis 不应答（REDIS_URL 对吗？Redis 在运行吗？）: {error}", file=sys.stderr)
+        given = "--store" if getattr(args, "store", None) else "REDIS_URL"  # what the operator typed
+        print(f"siyu {args.command}: Redis 不应答（{given} 对吗？Redis 在运行吗？）: {error}", file=sys.stderr)
         return 2
     except ValueError as error:
         if "Redis URL" not in str(error):  # redis-py's words for a URL it cannot read

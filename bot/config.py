@@ -12,10 +12,11 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.durations import human_duration, seconds
-from bot.content.location import bundled_content_dir, locate_content
+from bot.content.location import VARIABLE, bundled_content_dir, locate_content
 from bot.groups.settings import GroupSettings, load_group_settings
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
 from bot.retention.policy import Retention
+from bot.store.factory import db_problem as redis_db_problem
 
 
 class ConfigError(Exception):
@@ -77,22 +78,22 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     def required(name: str, why: str) -> str:
         value = env.get(name, "").strip()
         if not value:
-            problems.append(f"{name} is not set: {why}")
+            problems.append(f"{name} 没有设置：{why}")
         return value
 
-    corp_id = required("WECOM_CORP_ID", "the CorpID (我的企业 → 企业信息)")
-    token = required("WECOM_TOKEN", "the callback Token (接收消息 → API接收)")
-    aes_key = required("WECOM_AES_KEY", "the 43-character EncodingAESKey of the callback")
-    secret = required("WECOM_SECRET", "the Secret of the self-built app")
+    corp_id = required("WECOM_CORP_ID", "企业ID（我的企业 → 企业信息）")
+    token = required("WECOM_TOKEN", "回调的 Token（应用 → 接收消息 → 设置API接收）")
+    aes_key = required("WECOM_AES_KEY", "回调的 EncodingAESKey（43 个字符）")
+    secret = required("WECOM_SECRET", "自建应用的 Secret")
     if token and not token.isalnum():
-        problems.append("WECOM_TOKEN is malformed: WeCom tokens are letters and digits only")
+        problems.append("WECOM_TOKEN 写得不对：企业微信的 Token 只有字母和数字")
     if aes_key:
         try:
             ok = len(aes_key) == 43 and len(base64.b64decode(aes_key + "=", validate=True)) == 32
         except (binascii.Error, ValueError):
             ok = False
         if not ok:
-            problems.append("WECOM_AES_KEY is malformed: it must be the 43-character EncodingAESKey")
+            problems.append("WECOM_AES_KEY 写得不对：应当是 43 个字符的 EncodingAESKey")
 
     agent_id: int | None = None
     raw_agent = env.get("WECOM_AGENT_ID", "").strip()
@@ -100,20 +101,26 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         if raw_agent.isdigit():
             agent_id = int(raw_agent)
         else:
-            problems.append(f"WECOM_AGENT_ID is malformed: expected a number, got {raw_agent!r}")
+            problems.append(f"WECOM_AGENT_ID 写得不对：应当是数字（应用的 AgentId），现在是 {raw_agent!r}")
 
     api_base = env.get("WECOM_API_BASE", "").strip() or "https://qyapi.weixin.qq.com"
     parsed = urlparse(api_base)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        problems.append(f"WECOM_API_BASE is malformed: expected an http(s) URL, got {api_base!r}")
+        problems.append(f"WECOM_API_BASE 写得不对：应当是 http(s):// 地址，现在是 {api_base!r}")
 
     redis_url = env.get("REDIS_URL", "").strip() or None
     if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
-        problems.append("REDIS_URL is malformed: expected redis://host:port/db, rediss:// or unix://")
+        problems.append("REDIS_URL 写得不对：应当像 redis://主机:端口/库号，或 rediss://、unix://")
+    elif redis_url and (db_problem := redis_db_problem(redis_url)):
+        problems.append(f"REDIS_URL 写得不对：{db_problem}")
 
-    content_dir = content_dir_from(env)
-    if not (content_dir / "flows").is_dir():
-        problems.append(f"SIYU_CONTENT is wrong: {content_dir} has no flows/ folder")
+    content = locate_content(None, env)
+    content_dir = content.path
+    named = "SIYU_CONTENT 不对" if content.source == VARIABLE else "内容目录不对"
+    if not content_dir.exists():
+        problems.append(f"{named}：找不到 {content_dir}，路径写对了吗？")
+    elif not (content_dir / "flows").is_dir():
+        problems.append(f"{named}：{content_dir} 里没有 flows/ 文件夹")
 
     host = env.get("SIYU_HOST", "").strip() or "0.0.0.0"
     raw_port = env.get("SIYU_PORT", "").strip() or "8080"
@@ -121,45 +128,47 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if raw_port.isdigit() and 0 < int(raw_port) < 65536:
         port = int(raw_port)
     else:
-        problems.append(f"SIYU_PORT is malformed: expected a port number 1-65535, got {raw_port!r}")
+        problems.append(f"SIYU_PORT 写得不对：应当是 1-65535 的端口号，现在是 {raw_port!r}")
 
     persona = env.get("SIYU_PERSONA", "").strip() or None
-    if persona and not (content_dir / "persona" / f"{persona}.yaml").is_file():
-        problems.append(f"SIYU_PERSONA is wrong: {content_dir}/persona/{persona}.yaml does not exist")
+    if persona and content_dir.is_dir() and not (content_dir / "persona" / f"{persona}.yaml").is_file():
+        existing = "、".join(sorted(p.stem for p in (content_dir / "persona").glob("*.yaml") if p.stem != "rules"))
+        problems.append(f"SIYU_PERSONA 不对：没有 {content_dir}/persona/{persona}.yaml；"
+                        f"有的人设：{existing or '（没有）'}")
     raw_window = env.get("SIYU_BURST_WINDOW", "").strip() or "2"
     try:
         burst_window = float(raw_window)
     except ValueError:
         burst_window = -1.0
     if not 0 <= burst_window <= 30:
-        problems.append(f"SIYU_BURST_WINDOW is malformed: expected seconds between 0 and 30, got {raw_window!r}")
+        problems.append(f"SIYU_BURST_WINDOW 写得不对：应当是 0 到 30 之间的秒数，现在是 {raw_window!r}")
     raw_handover = env.get("SIYU_HANDOVER_TIMEOUT", "").strip() or "0"
     handover_timeout = 0.0
     try:
         handover_timeout = 0.0 if raw_handover == "0" else float(seconds(raw_handover))
     except ValueError:
-        problems.append("SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration with its unit (s, m, h or d) "
-                        f"like 12h, got {raw_handover!r}")
+        problems.append("SIYU_HANDOVER_TIMEOUT 写得不对：应当是 0 或带单位（s、m、h、d）的时长，如 12h，"
+                        f"现在是 {raw_handover!r}")
     timezone = env.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"SIYU_TIMEZONE is wrong: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)")
+        problems.append(f"SIYU_TIMEZONE 不对：{timezone!r} 不是已知的时区（如 Asia/Shanghai）")
 
     log_level = env.get("SIYU_LOG_LEVEL", "").strip().upper() or "INFO"
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        problems.append(f"SIYU_LOG_LEVEL is wrong: expected DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+        problems.append(f"SIYU_LOG_LEVEL 不对：应当是 DEBUG、INFO、WARNING 或 ERROR，现在是 {log_level!r}")
 
     kf_url = env.get("SIYU_KF_URL", "").strip() or None
     if kf_url and (urlparse(kf_url).scheme != "https" or not urlparse(kf_url).netloc):
-        problems.append(f"SIYU_KF_URL is malformed: expected the https:// link of a kf account, got {kf_url!r}")
+        problems.append(f"SIYU_KF_URL 写得不对：应当是客服账号的 https:// 链接，现在是 {kf_url!r}")
     kf_open_kfid = env.get("SIYU_KF_OPEN_KFID", "").strip() or None
     if kf_open_kfid and not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", kf_open_kfid):
-        problems.append(f"SIYU_KF_OPEN_KFID is malformed: expected an open_kfid like wkXXXX, got {kf_open_kfid!r}")
+        problems.append(f"SIYU_KF_OPEN_KFID 写得不对：应当是 wkXXXX 这样的 open_kfid，现在是 {kf_open_kfid!r}")
 
     order_token = env.get("SIYU_ORDER_TOKEN", "").strip() or None
     if order_token and not re.fullmatch(r"[0-9A-Za-z_\-]{16,128}", order_token):
-        problems.append("SIYU_ORDER_TOKEN is malformed: use 16-128 letters, digits, - or _ (a shared secret)")
+        problems.append("SIYU_ORDER_TOKEN 写得不对：用 16-128 个字母、数字、- 或 _（一个共享密钥）")
 
     limits, retention = _faults(env, problems)
     groups = load_group_settings(env, problems)
@@ -203,17 +212,20 @@ def parse_duration(text: str) -> float:
 
 
 def _faults(env: Mapping[str, str], problems: list[str]) -> tuple[Limits, Retention]:
-    def duration(name: str, default: float, low: float, high: float) -> float:
+    def duration(name: str, default: float, low: float, high: float, *, unit: bool = False) -> float:
         raw = env.get(name, "").strip()
         if not raw:
+            return default
+        if unit and re.fullmatch(r"\d+(\.\d*)?", raw):  # 400 meant as 400d would keep opt-outs for 400 s
+            problems.append(f"{name} 写得不对：{raw!r} 没有单位，加上 s、m、h 或 d（如 {raw}d）")
             return default
         try:
             value = parse_duration(raw)
         except ValueError:
             value = -1.0
         if not low <= value <= high:
-            problems.append(f"{name} is malformed: expected a duration between {human_duration(low)} and "
-                            f"{human_duration(high)} (e.g. 30s, 5m, 2h, 7d; a bare number is seconds), got {raw!r}")
+            problems.append(f"{name} 写得不对：应当是 {human_duration(low)} 到 {human_duration(high)} 之间的时长"
+                            f"（如 30s、5m、2h、7d；只写数字按秒算），现在是 {raw!r}")
             return default
         return value
 
@@ -222,7 +234,7 @@ def _faults(env: Mapping[str, str], problems: list[str]) -> tuple[Limits, Retent
         if not raw:
             return default
         if not raw.isdigit() or not low <= int(raw) <= high:
-            problems.append(f"{name} is malformed: expected a whole number between {low} and {high}, got {raw!r}")
+            problems.append(f"{name} 写得不对：应当是 {low} 到 {high} 之间的整数，现在是 {raw!r}")
             return default
         return int(raw)
 
@@ -238,5 +250,6 @@ def _faults(env: Mapping[str, str], problems: list[str]) -> tuple[Limits, Retent
     retention = Retention()
     for name, attribute in RETENTION_SETTINGS.items():
         default = getattr(retention, attribute)
-        retention = replace(retention, **{attribute: duration(name, default, 60, 10 * 365 * 86400)})
+        retention = replace(retention, **{attribute: duration(name, default, 60, 10 * 365 * 86400,
+                                                                          unit=True)})
     return limits, retention

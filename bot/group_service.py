@@ -81,7 +81,7 @@ class GroupService:
     # -- queued events ---------------------------------------------------------------------------------
     async def external_chat(self, event: Event) -> None:
         try:
-            outcome = await self.events.handle(event.data)
+            outcome = await self.events.handle(event.data, event.received)
         except WeComError as error:
             if error.errcode in RETRY_LATER or error.errcode in TOKEN_INVALID or error.errcode == TRANSPORT_ERRCODE:
                 raise  # the worker tries again

@@ -40,15 +40,20 @@ class _Seen:
     level: int
     message: str
     repeats: int = 0
+    label: str | None = None  # what all records of the key have in common (throttled_as(key, label))
+    last: str = ""  # the last suppressed record's message, when there is a label
 
 
 DISTINCT = {"siyu_distinct": True}  # `extra=` for records whose arguments are the news (file:line of a refusal)
 
 
-def throttled_as(key: str) -> dict[str, str]:
+def throttled_as(key: str, label: str | None = None) -> dict[str, str]:
     """`extra=` for records of one template that are different failures (a callback rejected for a bad
-    signature, or for a malformed body): each key is throttled on its own, so one never hides another."""
-    return {"siyu_throttle": key}
+    signature, or for a malformed body): each key is throttled on its own, so one never hides another.
+    When the records of a key differ in their particulars (the parser's line and column), `label` is what
+    they have in common: the repeat line says the label and the last one's particulars, never the first
+    one's as if every repeat had been that."""
+    return {"siyu_throttle": key, **({"siyu_label": label} if label else {})}
 
 
 class LogThrottle(logging.Filter):
@@ -75,16 +80,23 @@ class LogThrottle(logging.Filter):
         seen = self._seen.get(key)
         if seen is not None and now - seen.since < self.interval_s:
             seen.repeats += 1
+            if seen.label is not None:
+                seen.last = record.getMessage()
             return False
         if seen is not None and seen.repeats:
             self._summarise(seen)
-        self._seen[key] = _Seen(now, record.name, record.levelno, record.getMessage())
+        self._seen[key] = _Seen(now, record.name, record.levelno, record.getMessage(),
+                                label=getattr(record, "siyu_label", None))
         return True
 
     def _summarise(self, seen: _Seen) -> None:
-        logging.getLogger(seen.logger).log(
-            seen.level, "%s [repeated %d more time(s) in %s]", seen.message, seen.repeats,
-            human_duration(self.interval_s), extra={"siyu_summary": True})
+        repeated = f"repeated {seen.repeats} more time(s) in {human_duration(self.interval_s)}"
+        if seen.label is None:
+            message = f"{seen.message} [{repeated}]"
+        else:
+            last = "" if seen.last == seen.label else _particulars(seen.last, seen.label)
+            message = f"{seen.label} [{repeated}; last: {last}]" if last else f"{seen.label} [{repeated}]"
+        logging.getLogger(seen.logger).log(seen.level, "%s", message, extra={"siyu_summary": True})
         seen.repeats = 0
 
     def flush(self) -> None:
@@ -102,6 +114,15 @@ class LogThrottle(logging.Filter):
             await asyncio.sleep(REPEAT_INTERVAL_S / 2)
             if cls.active is not None:
                 cls.active.flush()
+
+
+def _particulars(message: str, label: str) -> str:
+    """The message after what it shares with the label, from a ": " on (the parser's own words)."""
+    shared = 0
+    while shared < min(len(message), len(label)) and message[shared] == label[shared]:
+        shared += 1
+    cut = message.rfind(": ", 0, shared + 1)
+    return message[cut + 2:] if cut >= 0 else message
 
 
 def setup_logging() -> None:
@@ -140,6 +161,25 @@ def settings_summary(settings: Settings, content: ContentLocation) -> str:
     store = redact_url(settings.redis_url) if settings.redis_url else "embedded (in-memory, one process)"
     agent = settings.agent_id if settings.agent_id is not None else "unset"
     return (f"config: corp {settings.corp_id}, agent {agent}, store {store}, WeCom API {settings.api_base}, "
-            f"content {content.path} ({content.source}), persona {settings.persona or 'default'}, "
+            f"content {content.path} ({content.source}), persona {_persona(settings)}, "
             f"burst window {human_duration(settings.burst_window)}, time zone {settings.timezone}, "
-            f"log level {logging.getLevelName(logging.getLogger().getEffectiveLevel())}")
+            f"log level {logging.getLevelName(logging.getLogger().getEffectiveLevel())}, "
+            f"retention {retention_summary(settings)}")
+
+
+def _persona(settings: Settings) -> str:
+    """The persona file in use: SIYU_PERSONA, else the one the content loader takes by default, said as such."""
+    if settings.persona:
+        return settings.persona
+    from bot.engine.draft import DEFAULT_PERSONA
+
+    names = sorted(path.stem for path in (settings.content_dir / "persona").glob("*.yaml") if path.stem != "rules")
+    return f"{DEFAULT_PERSONA if DEFAULT_PERSONA in names else (names or ['?'])[0]} (default)"
+
+
+def retention_summary(settings: Settings) -> str:
+    """How long each family is kept, as the SIYU_RETAIN_* settings write it: queue 1h, sessions 90d, ..."""
+    from bot.retention.policy import SETTINGS
+
+    return " ".join(f"{name.removeprefix('SIYU_RETAIN_').lower()} {human_duration(getattr(settings.retention, field))}"
+                    for name, field in SETTINGS.items())

@@ -39,6 +39,7 @@ async def reload_all(library: Library, groups: GroupLibrary) -> None:
         await library.reload_async()
         groups.reload(library.current)  # groups/ is checked against the personas now in use
     except Exception:
+        library.refused = True
         log.exception("content reload failed, the running version %s stays", library.current.version)
 
 

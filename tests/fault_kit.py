@@ -64,9 +64,10 @@ async def until(check: Callable[[], Awaitable[bool]] | Callable[[], bool], withi
 class RedisProcess:
     """A redis-server of the test's own; `persistent` turns on AOF with fsync every second."""
 
-    def __init__(self, folder: Path, *, persistent: bool = False) -> None:
+    def __init__(self, folder: Path, *, persistent: bool = False, options: tuple[str, ...] = ()) -> None:
         self.folder = folder
         self.persistent = persistent
+        self.options = options  # more redis-server arguments (--rename-command CONFIG "" as managed Redis does)
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -79,6 +80,7 @@ class RedisProcess:
         args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
                 "--save", "", "--logfile", str(self.folder / "redis.log")]
         args += ["--appendonly", "yes", "--appendfsync", "everysec"] if self.persistent else ["--appendonly", "no"]
+        args += self.options
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

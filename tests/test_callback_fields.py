@@ -20,7 +20,7 @@ from bot.wiring import make_conversation_factory
 from tests.fake_wecom import FakeWeCom
 from tests.followups_kit import ROOT
 from tests.gateway_kit import eventually, settings
-from tests.wecom import callback, event
+from tests.wecom import callback, event, text_message
 
 FAST = {"lease_ms": 1000, "block_ms": 50, "retry_delay_s": 0.01}
 
@@ -80,6 +80,22 @@ async def test_a_contact_change_without_a_customer_is_kept_for_the_operator_not_
     assert "no ExternalUserID" in (await store.lrange(UNKNOWN_LOG, 0, -1))[0]
     assert await store.lrange(CHURN_LOG, 0, -1) == [] and fake.calls_to("externalcontact/send_welcome_msg") == []
     assert await store.get(Profiles.key("")) is None and await DeadLetters(store).list() == []
+
+
+async def test_a_member_message_without_a_sender_is_refused_and_one_with_a_garbled_time_is_answered(
+        client: TestClient, store: Store, fake: FakeWeCom) -> None:
+    # without FromUserName the answer went to touser "": WeCom refuses it, and retries ended in a dead letter
+    for sender in ("", "<FromUserName></FromUserName>", "<FromUserName><![CDATA[ ]]></FromUserName>"):
+        plaintext = (f"<xml><ToUserName>ww1</ToUserName>{sender}<CreateTime>1767225600</CreateTime>"
+                     "<MsgType>text</MsgType><Content>在吗</Content><MsgId>70001</MsgId><AgentID>1000002</AgentID></xml>")
+        query, body = callback(plaintext)
+        response = await client.post("/wecom/callback", params=query, data=body)
+        assert (response.status, await response.text()) == (400, "malformed XML: no <FromUserName>")
+    # a CreateTime that is not a number is taken as the time the callback arrived, as for contact events
+    assert await post(client, text_message("zhangsan", "在吗", "70002", created="abc")) == 200  # type: ignore[arg-type]
+    await eventually(lambda: len(fake.calls_to("message/send")) == 1)
+    assert fake.calls_to("message/send")[0]["touser"] == "zhangsan"
+    assert await DeadLetters(store).list() == []
 
 
 async def test_kf_messages_and_events_with_a_garbled_send_time_are_still_answered_and_recorded(

@@ -4,6 +4,7 @@ sensible exit code, never a traceback."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,45 @@ def test_a_malformed_redis_url_is_one_line_and_exit_code_2(command: list[str]) -
     result = siyu(*command, redis_url="notaurl")
     assert result.returncode == 2
     one_clear_line(result, "Redis 地址写得不对")
+
+
+@pytest.mark.parametrize("command", [["misses"], ["report"], ["chat", "--store", "URL"]])
+@pytest.mark.parametrize("db", ["0x", "nine"])
+def test_a_redis_database_that_is_not_a_number_is_refused_not_read_as_db_0(command: list[str], db: str) -> None:
+    # redis-py reads /0x as db 0: on a shared Redis the bot's data went into another application's database.
+    # Nothing listens on port 1, so nothing is written anywhere even where the URL would be taken.
+    url = f"redis://127.0.0.1:1/{db}"
+    result = siyu(*[url if word == "URL" else word for word in command], redis_url=url)
+    assert result.returncode == 2
+    one_clear_line(result, "Redis 地址写得不对", f"'/{db}'")
+
+
+@pytest.mark.parametrize("command", ["misses", "deadletters", "forget", "profile", "why", "report", "purchase"])
+def test_every_command_that_reads_the_running_bot_says_it_needs_redis_url_in_its_help(command: str) -> None:
+    listed = siyu("--help")
+    entry = re.search(rf"\n    {command}\b(.*?)(?=\n    \S|\Z)", listed.stdout, re.S)  # its lines in the list
+    helped = siyu(command, "--help")
+    for said in (entry.group(1) if entry else "", helped.stdout):
+        assert "需要REDIS_URL" in "".join(said.split()), said  # wrapping may break between 需要 and REDIS_URL
+
+
+def test_chat_on_a_store_that_refuses_it_names_the_option_the_operator_typed() -> None:
+    # the test Redis has no password: AUTH fails, nothing is written
+    url = TEST_REDIS_URL.replace("redis://", "redis://:wrongpw@", 1)
+    result = siyu("chat", "--store", url, redis_url="")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    refused = [line for line in result.stderr.splitlines() if "Redis 不应答" in line]
+    assert len(refused) == 1 and "--store 对吗" in refused[0] and "REDIS_URL" not in refused[0], result.stderr
+    assert "wrongpw" not in result.stderr
+
+
+def test_a_persona_that_does_not_exist_lists_those_that_do() -> None:
+    root = Path(__file__).resolve().parent.parent
+    result = siyu("chat", "--content", str(root), "--persona", "nope")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("persona/")]
+    assert said == ["persona/:1:1: 人设 “nope” 不存在（--persona 或 SIYU_PERSONA）：没有 persona/nope.yaml；"
+                    "有的人设：xiaowanzi"]
 
 
 def test_chat_input_that_is_not_utf8_is_read_not_a_traceback() -> None:

@@ -85,6 +85,49 @@ async def test_a_loader_bug_during_a_reload_keeps_the_content_and_the_watcher(
     watcher.cancel()
 
 
+def test_content_put_back_after_a_refusal_says_it_is_valid_again(tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """After `goto: chatt` was refused, putting the file back logged nothing: the last line the operator saw
+    was the refusal, as if the bot were still unhappy with the content."""
+    root = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge", "groups"):
+        shutil.copytree(ROOT / folder, root / folder)
+    library = Library.load(root)
+    groups = GroupLibrary.load(library.current)
+    running = library.current.version
+    flow, ladder = root / "flows" / "icebreak.yaml", root / "groups" / "ladder.yaml"
+    flow_text, ladder_text = flow.read_text(encoding="utf-8"), ladder.read_text(encoding="utf-8")
+
+    def said() -> list[str]:
+        lines = [record.getMessage().split("\n")[0] for record in caplog.records]
+        caplog.clear()
+        return lines
+
+    with caplog.at_level(logging.INFO):
+        flow.write_text(flow_text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")
+        assert not library.reload()
+        assert said() == [f"content reload refused, the running version {running} stays:"]
+        flow.write_text(flow_text, encoding="utf-8")  # put back as it was: the same version
+        assert not library.reload() and library.current.version == running
+        assert said() == [f"content is valid again; version {running} (unchanged) in use"]
+        assert not library.reload() and said() == []  # said once, not on every later look
+
+        flow.write_text(flow_text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")
+        library.reload()
+        said()
+        flow.write_text(flow_text.replace("goto: chat", "goto: ask_name", 1), encoding="utf-8")  # another fix
+        assert library.reload()
+        assert said() == [f"content version {library.current.version} in use (valid again after the refusal)"]
+
+        ladder.write_text("ladder: [\n", encoding="utf-8")
+        assert not groups.reload(library.current)
+        assert said() == ["groups/ reload refused, the running version stays:"]
+        ladder.write_text(ladder_text, encoding="utf-8")
+        assert not groups.reload(library.current)
+        assert groups.current is not None
+        assert said() == [f"groups/ content is valid again; version {groups.current.version} (unchanged) in use"]
+
+
 def test_two_different_content_refusals_within_the_throttle_interval_both_reach_the_log() -> None:
     throttle = LogThrottle(interval_s=10, clock=lambda: 0.0)
     records: list[str] = []

@@ -102,6 +102,43 @@ async def test_a_redelivered_turn_is_not_counted_twice_and_first_response_is_mea
     assert report.first_response() == {"n": 1, "mean": 3.0, "p50": 5.0, "p90": 5.0}
 
 
+async def test_customers_who_write_without_an_entry_never_make_a_ratio_above_100_percent(store: Store) -> None:
+    """QA round 10: 300 returning kf customers wrote 在吗 with no enter_session, and one customer was welcomed:
+    回过消息 301, 30100%, and a reply rate of 30100.0%."""
+    bus, clock = EventBus(), [MORNING]
+    bus.subscribe(FunnelRecorder(store, FunnelMetrics(CollectorRegistry()), clock=lambda: clock[0]))
+    engine = Engine(LIBRARY, store, clock=lambda: clock[0], burst_window=0, events=bus)
+    for n in range(5):
+        for turn in range(2):  # her second message is no second entry
+            await engine.respond(f"kf:wk1:wmBack{n}", Inbound(f"kfmsg:{n}:{turn}", InboundKind.TEXT, f"wmBack{n}",
+                                                              text="在吗", at=clock[0]))
+    sim = Simulator(LIBRARY, store=store, customer="wmNew", start=MORNING)
+    recorded(sim, store, CollectorRegistry())
+    await sim.welcome()
+    await sim.say("包邮吗")
+    report = await load_report(store, ZONE, "1d", None, PushyAlarm(), sim.now)
+    assert report.total("added") == 6 and report.total("welcomed") == 1 and report.total("replied") == 6
+    assert report.entry == {"wrote_first": 5, "welcomed_replied": 1}
+    assert report.reply_rate() == 1.0  # the one welcomed customer wrote back
+    text = render_text(report)
+    assert not [p for p in re.findall(r"(\d+(?:\.\d+)?)%", text) if float(p) > 100], text
+    funnel = text.split("漏斗", 1)[1].split("\n\n", 1)[0]
+    replied = next(line for line in funnel.splitlines() if line.startswith("回过消息"))
+    assert replied.split()[1:4] == ["6", "100%", "100%"]  # 6 of 6 new customers; 1 of 1 welcomed wrote back
+    assert "其中 5 位新客没有加好友 / 进客服的记录" in funnel
+    assert "回复率（发了欢迎语的顾客里回过消息的）: 100.0%" in text
+
+
+def test_a_stage_with_more_customers_than_the_one_before_says_the_ratio_cannot_be_computed() -> None:
+    report = Report("2026-01-01", "2026-01-07", None, PushyAlarm())
+    report.stages["-"].update({"added": 4, "welcomed": 1, "replied": 4, "recommended": 1, "purchased": 3})
+    report.entry.update({"welcomed_replied": 2})  # welcomed before the period, replied in it
+    text = render_text(report)
+    assert not [p for p in re.findall(r"(\d+(?:\.\d+)?)%", text) if float(p) > 100], text
+    assert "无法计算：有人没经过上一步" in text
+    assert "回复率（发了欢迎语的顾客里回过消息的）: 无法计算" in text
+
+
 async def test_first_response_is_the_answer_to_a_message_never_a_follow_up(store: Store) -> None:
     sim = Simulator(LIBRARY, store=store, customer="wmQuiet", start=MORNING)
     recorded(sim, store, CollectorRegistry())
@@ -214,4 +251,4 @@ def test_the_funnel_never_shows_a_bare_dash_where_a_number_belongs() -> None:
     assert "首次响应时间: 没有数据" in text
     assert "（机器人没说过话）" in text and "没发过" in text
     empty = render_text(Report("2026-01-01", "2026-01-07", None, PushyAlarm()))
-    assert "没有新客" in empty and "回复率（回过消息 / 发了欢迎语）: 没有数据" in empty
+    assert "没有新客" in empty and "回复率（发了欢迎语的顾客里回过消息的）: 没有数据" in empty

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import re
 import time
 from typing import Any
@@ -14,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import APP_SERVICES, build_app
 from bot.config import Limits
 from bot.gateway.server import UNKNOWN_LOG
-from bot.logging_setup import LogThrottle
+from bot.logging_setup import LogThrottle, conversation_tag
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
 from tests.gateway_kit import EchoConversation, eventually, settings
@@ -124,7 +125,38 @@ async def test_each_reason_a_callback_is_rejected_for_reaches_the_log_on_its_own
     assert [line.split(":")[0] for line in lines] == ["callback rejected with 400", "callback rejected with 403",
                                                       "callback rejected with 400", "callback rejected with 403"]
     assert "bad signature" in lines[1] and lines[3].endswith("bad signature [repeated 1 more time(s) in 10s]")
-    assert "malformed XML" in lines[0] and "[repeated 2 more time(s) in 10s]" in lines[2]
+    assert "malformed XML" in lines[0] and "[repeated 2 more time(s) in 10s; last: " in lines[2]
+
+
+async def test_a_dtd_attempt_is_not_counted_as_a_repeat_of_a_truncated_body(client: TestClient) -> None:
+    """The repeat count filed every malformed body under the first one's parser message: three XXE attempts
+    read as `no element found: line 1, column 14 [repeated 10 more time(s)]`."""
+    now = [0.0]
+    throttle = LogThrottle(interval_s=10, clock=lambda: now[0])
+    query, _ = callback(text_message("zhangsan", "hi", "1"))
+    truncated, xxe = "<xml><Encrypt>", '<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml>&x;</xml>'
+    bodies: list[str | bytes] = [truncated, xxe, "<xml><a></xml>", xxe, "<foo/>", "中文".encode("gbk"), xxe,
+                                 "<xml><ToUserName>x</ToUserName></xml>", "<bar/>", "<xml>"]
+    with throttled_lines("bot.gateway.server", throttle) as lines:
+        for body in bodies:
+            assert (await client.post("/wecom/callback", params=query, data=body)).status == 400
+        now[0] = 11
+        throttle.flush()
+    dtd = "callback rejected with 400: malformed XML: DTDs are not allowed (entity expansion / external entities)"
+    assert lines[:5] == [
+        "callback rejected with 400: malformed XML: no element found: line 1, column 14",
+        dtd,
+        "callback rejected with 400: malformed XML: root element is <foo>, expected <xml>",
+        "callback rejected with 400: malformed XML: not UTF-8",
+        "callback rejected with 400: malformed XML: no <Encrypt> element",
+    ]
+    assert sorted(lines[5:]) == sorted([
+        "callback rejected with 400: malformed XML: not well-formed [repeated 2 more time(s) in 10s; "
+        "last: no element found: line 1, column 5]",
+        f"{dtd} [repeated 2 more time(s) in 10s]",
+        "callback rejected with 400: malformed XML: root element is not <xml> [repeated 1 more time(s) in 10s; "
+        "last: root element is <bar>, expected <xml>]",
+    ])
 
 
 async def test_unknown_event_is_acknowledged_and_kept_for_operators(client: TestClient) -> None:
@@ -434,6 +466,28 @@ def test_the_readme_names_every_metric_the_service_exports() -> None:
     assert documented == exported
 
 
+async def test_a_replayed_callback_is_acknowledged_once_and_said_in_one_log_line(
+        client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    query, body = callback(text_message("zhangsan", "hi", "5151"))
+    with caplog.at_level(logging.INFO, logger="bot.gateway.server"):
+        for _ in range(2):  # the same query and body, as a replay or WeCom's retry sends it
+            assert (await client.post("/wecom/callback", params=query, data=body)).status == 200
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.gateway.server"]
+    assert said == [f"callback app_message conv={conversation_tag('app:zhangsan')} is a duplicate (a WeCom retry "
+                    "or a replay): acknowledged, not queued again"]
+    text = await (await client.get("/metrics")).text()
+    assert 'siyu_callbacks_total{kind="app_message",outcome="duplicate"} 1.0' in text
+
+
+def test_the_readme_names_the_callback_outcomes_an_operator_sees() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = readme[readme.index("siyu_callbacks_total{kind,outcome}"):readme.index("siyu_queue_depth")]
+    assert all(f"`{outcome}`" in listed for outcome in ("accepted", "duplicate", "ignored", "rejected_413",
+                                                        "client_gone", "store_error"))
+
+
 async def test_accepted_callbacks_leave_no_reference_cycles_behind(fake: FakeWeCom, store: Store,
                                                                   aiohttp_client: Any) -> None:
     """Garbage in cycles waits for the collector's full pass, which stops the process (serving.py)."""
@@ -475,5 +529,9 @@ async def test_a_body_that_stops_arriving_gets_408_and_a_whole_one_is_read_at_on
         assert b" 408 " in await answer(head + body.encode()[:20])  # the rest never comes
         assert 0.3 <= time.monotonic() - started < 2
         assert b" 200 " in await answer(head + body.encode())
+        started = time.monotonic()  # declared over 64 KiB: refused before any of it is waited for
+        huge = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n".encode()
+        assert b" 413 " in await answer(huge)  # waiting for it gave 408 once the read timeout was over
+        assert time.monotonic() - started < 2
     finally:
         await server.close()

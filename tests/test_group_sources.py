@@ -76,8 +76,8 @@ def test_key_ring_reads_versions_and_names_each_mistake(tmp_path: Path) -> None:
     (tmp_path / "junk.pem").write_text("not a key")
     _, problems = KeyRing.parse(f"one:{tmp_path}/v1.pem,3:{tmp_path}/missing.pem,4:{tmp_path}/junk.pem")
     assert len(problems) == 3
-    assert "expected version:path" in problems[0] and "cannot read key version 3" in problems[1]
-    assert "key version 4 is not an unencrypted PEM private key" in problems[2]
+    assert "应当是 版本:路径" in problems[0] and "读不了版本 3 的私钥" in problems[1]
+    assert "版本 4 不是没有加密的 PEM 私钥" in problems[2]
     wrapped = KEYS[2].public_key().encrypt(b"RANDOMKEY123", padding.PKCS1v15())
     assert keys.open_random_key(2, base64.b64encode(wrapped).decode()) == "RANDOMKEY123"
     with pytest.raises(CannotDecrypt, match="version 3"):
@@ -228,15 +228,15 @@ def stub_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_loading_fails_with_a_clear_message(tmp_path: Path, stub_library: Path) -> None:
-    with pytest.raises(FinanceSdkError, match=r"is not at .*SIYU_MSGAUDIT_SDK"):
+    with pytest.raises(FinanceSdkError, match=r"没有企业微信会话存档 SDK（SIYU_MSGAUDIT_SDK）"):
         load_library(tmp_path / "nothing.so")
     (tmp_path / "broken.so").write_text("not a library")
-    with pytest.raises(FinanceSdkError, match="cannot load the WeCom Finance SDK"):
+    with pytest.raises(FinanceSdkError, match="加载不了企业微信会话存档 SDK"):
         load_library(tmp_path / "broken.so")
     empty_c = tmp_path / "empty.c"
     empty_c.write_text("int NewSdk(void) { return 0; }\n")
     subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(tmp_path / "empty.so"), str(empty_c)], check=True)
-    with pytest.raises(FinanceSdkError, match="is not the WeCom Finance SDK: it lacks Init, GetChatData"):
+    with pytest.raises(FinanceSdkError, match="不是企业微信会话存档 SDK：缺少 Init, GetChatData"):
         load_library(tmp_path / "empty.so")
     with pytest.raises(FinanceSdkError, match="10000"):
         FinanceSdk(stub_library, "wwstub", "wrong-secret")
@@ -285,15 +285,15 @@ def test_siyu_serve_refuses_a_wrong_msgaudit_setup_with_one_line_each(tmp_path: 
                             timeout=60)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert any(f"SIYU_MSGAUDIT_SDK is wrong: {tmp_path}/missing.so is not a file" in line for line in lines)
-    assert any("SIYU_MSGAUDIT_SECRET is not set" in line for line in lines)
-    assert any("SIYU_MSGAUDIT_KEYS: cannot read key version 1" in line for line in lines)
-    assert any("SIYU_MSGAUDIT_KEYS is malformed: expected version:path, got 'x'" in line for line in lines)
-    assert any("SIYU_GROUPS_API_PER_MINUTE is malformed" in line for line in lines)
+    assert any(f"SIYU_MSGAUDIT_SDK 不对：{tmp_path}/missing.so 不是文件" in line for line in lines)
+    assert any("SIYU_MSGAUDIT_SECRET 没有设置" in line for line in lines)
+    assert any("SIYU_MSGAUDIT_KEYS 不对：读不了版本 1 的私钥" in line for line in lines)
+    assert any("SIYU_MSGAUDIT_KEYS 写得不对：应当是 版本:路径，现在是 'x'" in line for line in lines)
+    assert any("SIYU_GROUPS_API_PER_MINUTE 写得不对" in line for line in lines)
     (tmp_path / "fake.so").write_text("not a library")
     env.update(SIYU_MSGAUDIT_SDK=str(tmp_path / "fake.so"), SIYU_MSGAUDIT_SECRET="x",
                SIYU_MSGAUDIT_KEYS=f"1:{pem(tmp_path, 1)}", SIYU_GROUPS_API_PER_MINUTE="100")
     result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env,
                             timeout=60)
     assert result.returncode == 2
-    assert "siyu serve: SIYU_MSGAUDIT_SDK is wrong: cannot load the WeCom Finance SDK" in result.stderr
+    assert "siyu serve: SIYU_MSGAUDIT_SDK 不对：加载不了企业微信会话存档 SDK" in result.stderr

@@ -77,9 +77,9 @@ async def test_commands_say_what_is_missing(fake: FakeWeCom) -> None:
     code, _, err = await siyu(None, "groups", "sync", redis=False)
     assert code == 2
     assert err.splitlines() == [
-        "siyu groups sync: REDIS_URL is not set: these commands read and write the running bot's store",
-        "siyu groups sync: WECOM_CORP_ID is not set: the CorpID",
-        "siyu groups sync: WECOM_SECRET is not set: the self-built app's Secret",
+        "siyu groups sync: REDIS_URL 没有设置：这些命令读写的是运行中的机器人的数据",
+        "siyu groups sync: WECOM_CORP_ID 没有设置：企业ID",
+        "siyu groups sync: WECOM_SECRET 没有设置：自建应用的 Secret",
     ]
     fake.fail("externalcontact/groupchat/list", 60020)
     code, _, err = await siyu(fake, "groups", "sync")

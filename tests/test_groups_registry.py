@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.groups.registry import DISMISSED, EXTERNAL
+from bot.groups.registry import DISMISSED, DISMISSED_INDEX, EXTERNAL, group_key
 from bot.protocol.api import WeComError
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
@@ -198,6 +198,19 @@ async def test_create_and_dismiss(store: Store, fake: FakeWeCom) -> None:
         group = await stack.registry.get("wrNew")
         assert group is not None and group.status == DISMISSED and group.member_count == 0
         assert await stack.registry.members("wrNew") == {}
+
+
+async def test_a_dismissal_with_a_garbled_time_is_dated_when_it_arrived_not_1970(store: Store,
+                                                                                 fake: FakeWeCom) -> None:
+    """Read as 0, the dismissal was older than any retention: the janitor dropped the group's records at once."""
+    async with group_stack(store, fake) as stack:
+        fake.add_group("wrOdd", "SVIP超级用户群", "anna", ["wmA"])
+        assert await stack.events.handle({"Event": "change_external_chat", "ChangeType": "create",
+                                          "ChatId": "wrOdd", "CreateTime": "soon"}, T0) == "created"
+        dismissed = {"Event": "change_external_chat", "ChangeType": "dismiss", "ChatId": "wrOdd", "CreateTime": "abc"}
+        assert await stack.events.handle(dismissed, T0 + 60) == "dismissed"
+        assert float((await store.hgetall(group_key("wrOdd")))["dismissed_at"]) == T0 + 60
+        assert await store.zdue(DISMISSED_INDEX, T0 + 59, 10) == []  # not due before it happened
 
 
 async def test_an_event_for_an_unknown_group_fetches_it(store: Store, fake: FakeWeCom) -> None:

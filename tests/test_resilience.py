@@ -51,12 +51,33 @@ def test_a_duration_out_of_range_names_its_bounds_as_an_operator_writes_them() -
     with pytest.raises(ConfigError) as error:
         load_settings({**BASE_ENV, "SIYU_RETAIN_LOGS": "20y", "SIYU_READ_TIMEOUT": "0.01", "SIYU_HANDOVER_TIMEOUT": "12"})
     assert error.value.problems == [
-        "SIYU_HANDOVER_TIMEOUT is malformed: expected 0 or a duration with its unit (s, m, h or d) like 12h, got '12'",
-        "SIYU_READ_TIMEOUT is malformed: expected a duration between 0.1s and 5m (e.g. 30s, 5m, 2h, 7d; "
-        "a bare number is seconds), got '0.01'",
-        "SIYU_RETAIN_LOGS is malformed: expected a duration between 1m and 3650d (e.g. 30s, 5m, 2h, 7d; "
-        "a bare number is seconds), got '20y'",
+        "SIYU_HANDOVER_TIMEOUT 写得不对：应当是 0 或带单位（s、m、h、d）的时长，如 12h，现在是 '12'",
+        "SIYU_READ_TIMEOUT 写得不对：应当是 0.1s 到 5m 之间的时长（如 30s、5m、2h、7d；只写数字按秒算），现在是 '0.01'",
+        "SIYU_RETAIN_LOGS 写得不对：应当是 1m 到 3650d 之间的时长（如 30s、5m、2h、7d；只写数字按秒算），现在是 '20y'",
     ]
+
+
+def test_a_retention_without_a_unit_is_refused_not_read_as_seconds() -> None:
+    # 400 meant as 400d kept profiles, and so opt-outs, for 6 min 40 s without a word
+    with pytest.raises(ConfigError) as error:
+        load_settings({**BASE_ENV, "SIYU_RETAIN_SESSIONS": "90", "SIYU_RETAIN_PROFILES": "400",
+                       "SIYU_WECOM_TIMEOUT": "45"})  # a timeout in bare seconds stays fine
+    assert error.value.problems == [
+        "SIYU_RETAIN_SESSIONS 写得不对：'90' 没有单位，加上 s、m、h 或 d（如 90d）",
+        "SIYU_RETAIN_PROFILES 写得不对：'400' 没有单位，加上 s、m、h 或 d（如 400d）",
+    ]
+    kept = load_settings({**BASE_ENV, "SIYU_RETAIN_PROFILES": "400d", "SIYU_RETAIN_QUEUE": "90m"}).retention
+    assert (kept.profiles_s, kept.queue_s) == (400 * 86400, 5400)
+
+
+def test_a_redis_database_that_is_not_a_number_is_refused_at_start_up() -> None:
+    for db in ("0x", "nine"):
+        with pytest.raises(ConfigError) as error:
+            load_settings({**BASE_ENV, "REDIS_URL": f"redis://127.0.0.1:6379/{db}"})
+        assert error.value.problems == [f"REDIS_URL 写得不对：端口后面的库号要是整数（如 redis://127.0.0.1:6379/0），"
+                                        f"现在是 '/{db}'"]
+    for url in ("redis://127.0.0.1:6379/9", "redis://127.0.0.1:6379", "redis://h:6379/", "unix:///tmp/r.sock?db=2"):
+        assert load_settings({**BASE_ENV, "REDIS_URL": url}).redis_url == url
 
 
 @pytest.mark.parametrize(("seconds", "said"), [

@@ -16,11 +16,14 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 import redis.asyncio as aioredis
 
+from bot.gateway.serving import NO_AOF, check_store
 from bot.logging_setup import conversation_tag, redact_url
 from tests.conftest import TEST_REDIS_URL
 from tests.fake_wecom import FakeWeCom
+from tests.fault_kit import RedisProcess, need_redis_server
 from tests.gateway_kit import eventually
 from tests.wecom import AES_KEY, CORP_ID, TOKEN, callback, event
 
@@ -87,14 +90,17 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
     parsed = [LINE.match(line) for line in lines]
     assert all(parsed), f"lines not in the log format: {[ln for ln, m in zip(lines, parsed, strict=True) if not m]}"
     records = [(m.group(1), m.group(2), m.group(3)) for m in parsed if m]
+    if await appendonly() == "no":  # the shared test Redis runs without AOF: said once, after the config line
+        assert records.pop(1) == ("WARNING", "siyu", NO_AOF), records
     assert all(level == "INFO" for level, _, _ in records), records
 
     kf_tag, sync_tag = conversation_tag(f"kf:wkLog:{CUSTOMER}"), conversation_tag("kfsync:wkLog")
     messages = [message for _, _, message in records]
     expected = [
         r"config: corp \S+, agent 1000002, store redis://\S+, WeCom API http://127\.0\.0\.1:\d+, "
-        rf"content {re.escape(str(ROOT))} \(SIYU_CONTENT\), persona default, burst window 0s, "
-        r"time zone Asia/Shanghai, log level INFO",
+        rf"content {re.escape(str(ROOT))} \(SIYU_CONTENT\), persona xiaowanzi \(default\), burst window 0s, "
+        r"time zone Asia/Shanghai, log level INFO, "
+        r"retention queue 1h sessions 90d profiles 400d near_misses 30d logs 30d deadletters 7d",
         r"content version [0-9a-f]{12} loaded from \S+",
         r"store epoch \S+ written \(a new or emptied store\)",  # the test starts on an empty database
         rf"siyu-bot listening on 127\.0\.0\.1:{port} \(at most \d+ client connections, \d+s to send a request\)",
@@ -121,6 +127,33 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
     for private in (QUESTION, "包邮", CUSTOMER, TOKEN, AES_KEY, fake.secret):
         assert private not in stderr, private
     assert "callbacks" not in stderr and "transitions" not in stderr
+
+
+async def appendonly() -> str:
+    raw = aioredis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    try:
+        return str((await raw.config_get("appendonly"))["appendonly"])
+    finally:
+        await raw.aclose()
+
+
+@pytest.mark.parametrize(("options", "warned"), [
+    ((), True),  # appendonly no: a restart loses the queue, sessions and profiles
+    (("--appendonly", "yes"), False),
+    (("--rename-command", "CONFIG", ""), False),  # managed Redis refuses CONFIG: nothing to say
+])
+async def test_a_redis_without_aof_is_one_warning_at_start_up(tmp_path: Path, options: tuple[str, ...],
+                                                               warned: bool) -> None:
+    need_redis_server()
+    server = RedisProcess(tmp_path / "redis", options=options)
+    server.start()
+    try:
+        checked = await check_store(server.url)
+    finally:
+        server.kill()
+    assert checked.problem is None
+    assert checked.warning == (NO_AOF if warned else None)
+    assert (await check_store(None)).warning is None  # the embedded store: its own warning says it all
 
 
 def test_store_passwords_are_hidden() -> None:

@@ -330,4 +330,4 @@ async def test_siyu_sync_tags_reports_what_it_created_and_is_safe_to_run_twice(f
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "sync-tags", env=missing,
                                                    stderr=asyncio.subprocess.PIPE)
     _, err_bytes = await process.communicate()
-    assert process.returncode == 2 and "WECOM_SECRET is not set" in err_bytes.decode()
+    assert process.returncode == 2 and "siyu sync-tags: WECOM_SECRET 没有设置" in err_bytes.decode()

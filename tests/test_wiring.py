@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -201,11 +202,33 @@ def test_siyu_serve_refuses_bad_configuration_with_one_line_each() -> None:
                             timeout=30)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert any("WECOM_SECRET is not set" in line for line in lines)
-    assert any("WECOM_TOKEN is malformed" in line for line in lines)
-    assert any("WECOM_AES_KEY is malformed" in line for line in lines)
-    assert any("SIYU_BURST_WINDOW is malformed" in line for line in lines)
-    assert any("SIYU_HANDOVER_TIMEOUT is malformed" in line for line in lines)
-    assert any("SIYU_KF_URL is malformed" in line for line in lines)
-    assert any("SIYU_KF_OPEN_KFID is malformed" in line for line in lines)
-    assert any("SIYU_ORDER_TOKEN is malformed" in line for line in lines)
+    assert any("WECOM_SECRET 没有设置" in line for line in lines)
+    assert any("WECOM_TOKEN 写得不对" in line for line in lines)
+    assert any("WECOM_AES_KEY 写得不对" in line for line in lines)
+    assert any("SIYU_BURST_WINDOW 写得不对" in line for line in lines)
+    assert any("SIYU_HANDOVER_TIMEOUT 写得不对" in line for line in lines)
+    assert any("SIYU_KF_URL 写得不对" in line for line in lines)
+    assert any("SIYU_KF_OPEN_KFID 写得不对" in line for line in lines)
+    assert any("SIYU_ORDER_TOKEN 写得不对" in line for line in lines)
+
+
+def test_siyu_serve_says_its_configuration_mistakes_in_the_operators_language(tmp_path: Path) -> None:
+    """Every other command speaks Chinese; serve's start-up refusals were English, and a SIYU_CONTENT that does not
+    exist read as "has no flows/ folder"."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECOM_", "SIYU_", "REDIS_URL"))}
+    env.update(WECOM_CORP_ID="ww1", WECOM_TOKEN="bad token!", WECOM_AES_KEY="short", WECOM_AGENT_ID="x",
+               WECOM_API_BASE="ftp://x", REDIS_URL="http://x", SIYU_CONTENT=str(tmp_path / "nowhere"),
+               SIYU_PORT="0", SIYU_TIMEZONE="Mars/Base", SIYU_LOG_LEVEL="loud", SIYU_RETAIN_LOGS="30",
+               SIYU_REDIS_POOL="1", SIYU_MSGAUDIT_SECRET="s", SIYU_GROUPS_SYNC_HOURS="-1")
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env,
+                            timeout=30)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    named = ["WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_AGENT_ID", "WECOM_API_BASE", "REDIS_URL",
+             "SIYU_CONTENT", "SIYU_PORT", "SIYU_TIMEZONE", "SIYU_LOG_LEVEL", "SIYU_RETAIN_LOGS", "SIYU_REDIS_POOL",
+             "SIYU_MSGAUDIT_SDK", "SIYU_MSGAUDIT_KEYS", "SIYU_GROUPS_SYNC_HOURS"]
+    assert sorted(line.split()[2] for line in lines) == sorted(named), lines  # one line per mistake
+    for line in lines:
+        assert line.startswith("siyu serve: ") and re.search(r"[\u4e00-\u9fff]", line), line
+        assert not re.search(r"\b(is malformed|is not set|is wrong|expected|got)\b", line), line
+    assert f"siyu serve: SIYU_CONTENT 不对：找不到 {tmp_path / 'nowhere'}，路径写对了吗？" in lines

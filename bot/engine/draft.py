@@ -118,7 +118,9 @@ def read_draft(root: Path, persona: str | None = None) -> Draft:
     default = persona or (DEFAULT_PERSONA if DEFAULT_PERSONA in personas else min(personas, default=""))
     persona_files = {path.stem for path in (root / "persona").glob("*.yaml")}
     if persona and persona not in persona_files and persona_files:
-        problems.append(Problem("persona/", 1, 1, f"SIYU_PERSONA={persona}: 没有 persona/{persona}.yaml"))
+        existing = "、".join(sorted(persona_files - {"rules"})) or "（没有）"
+        problems.append(Problem("persona/", 1, 1, f"人设 “{persona}” 不存在（--persona 或 SIYU_PERSONA）：没有 "
+                                                  f"persona/{persona}.yaml；有的人设：{existing}"))
 
     flows: dict[str, tuple[FlowFile, Document]] = {}
     partial_flows: dict[str, tuple[FlowFile, Document, Document]] = {}

@@ -24,6 +24,7 @@ class Library:
         self.persona = persona
         self._versions: OrderedDict[str, Content] = OrderedDict()
         self.current = content
+        self.refused = False  # the last reload was refused: the next valid reading is said, even if unchanged
         self._remember(content)
 
     @classmethod
@@ -44,19 +45,28 @@ class Library:
         root = self.current.root
         try:
             if content_version(root) == self.current.version:
+                if self.refused:  # put back as it was: the last thing the operator saw was the refusal
+                    self.refused = False
+                    log.info("content is valid again; version %s (unchanged) in use", self.current.version)
                 return False
             content = load_content(root, self.persona)
         except ContentError as error:
+            self.refused = True
             log.error("content reload refused, the running version %s stays:\n%s", self.current.version, error,
                       extra=DISTINCT)
             return False
         except OSError as error:
+            self.refused = True
             log.error("content reload failed (%s), the running version %s stays", error, self.current.version,
                       extra=DISTINCT)
             return False
         self._remember(content)
         self.current = content
-        log.info("content version %s in use", content.version)
+        if self.refused:
+            self.refused = False
+            log.info("content version %s in use (valid again after the refusal)", content.version)
+        else:
+            log.info("content version %s in use", content.version)
         return True
 
     async def reload_async(self) -> bool:

@@ -54,7 +54,8 @@ function stacked(id,rows,keys,names){
   box.appendChild(legend);}
 const added=D.totals.added||0;
 bars('funnel',D.stages.map(s=>({label:D.stage_names[s],value:D.totals[s]||0,
-  text:(D.totals[s]||0)+(added?'（'+Math.round(100*(D.totals[s]||0)/added)+'%）':'')})),{title:'funnel'});
+  text:(D.totals[s]||0)+(added&&(D.totals[s]||0)<=added?'（'+Math.round(100*(D.totals[s]||0)/added)+'%）':'')})),
+  {title:'funnel'});
 const ch=Object.keys(D.by_channel);const chRows=[];
 ch.forEach(c=>['added','replied','recommended','purchased'].forEach((s,j)=>chRows.push({
   label:(D.channel_names[c]||c)+' · '+D.stage_names[s],value:D.by_channel[c][s]||0,cls:j%2?'alt':''})));

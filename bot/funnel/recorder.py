@@ -71,10 +71,19 @@ class FunnelRecorder:
             channel = event.channel
             await self.store.hset(key, {"ch": channel}, ttl_ms=CUSTOMER_TTL_MS)
         counts: dict[str, int] = {}
+        # she wrote with no add or enter_session before (a returning kf customer, one talking before the bot was
+        # deployed): her first message is her entry into the funnel, counted apart as well
+        if (event.name == MESSAGE and not {"s:added", "s:welcomed"} & record.keys()
+                and await self.store.hincrby(key, "s:added") == 1):
+            counts[field(channel, "stage", "added")] = 1
+            counts[field(channel, "entry", "wrote_first")] = 1
+            self.metrics.stages.labels(channel or NO_CHANNEL, "added").inc()
         stage = STAGE_OF_EVENT.get(event.name)
         if stage is not None and f"s:{stage}" not in record and await self.store.hincrby(key, f"s:{stage}") == 1:
             counts[field(channel, "stage", stage)] = 1
             self.metrics.stages.labels(channel or NO_CHANNEL, stage).inc()
+            if stage == "replied" and "s:welcomed" in record:  # the reply rate's numerator: welcomed, then wrote
+                counts[field(channel, "entry", "welcomed_replied")] = 1
         if event.name == MESSAGE and "s:first_response" not in record:  # the message the first answer answers
             await self.store.hset(key, {"fm": f"{event.at:.3f}"}, ttl_ms=CUSTOMER_TTL_MS)
         if event.name == MESSAGE:

@@ -34,6 +34,7 @@ class Report:
     replies: Counts = field(default_factory=dict)  # plan.step → replies within 48 h
     sent: Counts = field(default_factory=dict)  # step → bot messages
     churn: dict[str, Counts] = field(default_factory=lambda: defaultdict(dict))  # step → kind → n
+    entry: Counts = field(default_factory=dict)  # wrote_first | welcomed_replied → n (stages.py)
 
     @property
     def channels(self) -> list[str]:
@@ -44,8 +45,10 @@ class Report:
         return sum(counts.get(stage, 0) for counts in self.stages.values())
 
     def reply_rate(self) -> float | None:
-        welcomed = self.total("welcomed")
-        return self.total("replied") / welcomed if welcomed else None
+        """Of the customers welcomed, how many wrote afterwards: a customer who wrote without a welcome (a
+        returning kf customer) is not a reply to one, and counting her made 30100% out of 301 / 1."""
+        welcomed, replied = self.total("welcomed"), self.entry.get("welcomed_replied", 0)
+        return replied / welcomed if welcomed > 0 and replied <= welcomed else None  # more: welcomed before
 
     def first_response(self) -> dict[str, float]:
         merged: Counts = defaultdict(int)
@@ -146,6 +149,8 @@ def _add(report: Report, parts: list[str], value: int) -> None:
         bump(report.reasons[rest[0]], rest[1])
     elif kind == "fureply":
         bump(report.replies, rest[0])
+    elif kind == "entry":
+        bump(report.entry, rest[0])
 
 
 # -- text ----------------------------------------------------------------------------------------
@@ -175,8 +180,11 @@ def channel_name(channel: str) -> str:
 
 
 def _pct(part: int, whole: int, none: str) -> str:
-    """part of whole, or `none` (why there is no ratio) when whole is 0."""
-    return f"{part / whole:.0%}" if whole else none
+    """part of whole, or `none` (why there is no ratio) when whole is 0; never above 100%: more customers
+    than the step before had means some came by another way, and the ratio says nothing."""
+    if not whole:
+        return none
+    return f"{part / whole:.0%}" if part <= whole else "无法计算：有人没经过上一步"
 
 
 def render_text(report: Report) -> str:
@@ -189,16 +197,22 @@ def render_text(report: Report) -> str:
         total = report.total(stage)
         base = report.total("recommended") if stage in ("accepted", "refused") else previous
         before = "没有推荐" if stage in ("accepted", "refused") else "上一步0人"
-        rows.append([STAGE_NAMES[stage], str(total), _pct(total, added, "没有新客"), _pct(total, base, before),
+        step_part = report.entry.get("welcomed_replied", 0) if stage == "replied" else total  # after a welcome
+        rows.append([STAGE_NAMES[stage], str(total), _pct(total, added, "没有新客"), _pct(step_part, base, before),
                      *(str(report.stages[c].get(stage, 0)) for c in channels)])
         if stage not in ("accepted", "refused"):
             previous = total
     out += ["", "漏斗（按事件发生的日子；每位顾客每一步只算第一次）",
             table(["阶段", "人数", "占新客", "占上一步", *map(channel_name, channels)], rows)]
+    wrote_first = report.entry.get("wrote_first", 0)
+    if wrote_first:
+        out.append(f"其中 {wrote_first} 位新客没有加好友 / 进客服的记录（回访的客服顾客、机器人上线前就在聊的）："
+                   "第一条消息算作进入漏斗；她们没收到欢迎语，回过消息的“占上一步”和回复率只算收到欢迎语的顾客")
     frt = report.first_response()
     rate = report.reply_rate()
-    out += ["", "回复率（回过消息 / 发了欢迎语）: " + (f"{rate:.1%}" if rate is not None else
-                                                     f"{NO_DATA}（这段时间没有发过欢迎语）"),
+    unrated = (f"{NO_DATA}（这段时间没有发过欢迎语）" if not report.total("welcomed") else
+               "无法计算：回过消息的顾客有些是在这段时间之前收到的欢迎语（把 --since 放长一点）")
+    out += ["", "回复率（发了欢迎语的顾客里回过消息的）: " + (f"{rate:.1%}" if rate is not None else unrated),
             "首次响应时间: " + (f"{frt['n']:.0f} 位顾客，平均 {frt['mean']:.1f} 秒，P50 {bound(frt['p50'])} 秒，"
                            f"P90 {bound(frt['p90'])} 秒" if frt else f"{NO_DATA}（这段时间没有回答过顾客的消息）")]
     names = {"due": "到期", "sent": "已发出", "confirmed": "已确认", "cancelled": "取消", "undeliverable": "发不出",

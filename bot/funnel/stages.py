@@ -9,6 +9,8 @@ Counts live in one hash per local day, `siyu:funnel:d:<YYYY-MM-DD>`, field `<cha
     fureason  <outcome> <reason>         why follow-ups were cancelled, skipped or not deliverable
     fureply   <plan.step>                the customer wrote within 48 h after a follow-up
     frt       n | sum | <le>             first-response time: count, sum of seconds, histogram buckets
+    entry     wrote_first                added by her first message: she wrote with no add or enter_session
+              welcomed_replied           replied after a welcome (the reply rate's numerator)
 """
 
 from __future__ import annotations

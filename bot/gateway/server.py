@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.content.durations import human_duration
 from bot.gateway.eventlog import UNKNOWN_LOG
 from bot.gateway.queue import Queue
-from bot.logging_setup import throttled_as
+from bot.logging_setup import conversation_tag, throttled_as
 from bot.metrics import Metrics
 from bot.protocol.callback import Callback, Kind, MalformedXML, classify, encrypted_field
 from bot.protocol.crypto import CallbackCipher, CryptoError
@@ -57,13 +57,15 @@ class CallbackEndpoint:
         self.store_deadline_s = store_deadline_s
         self._store_down: tuple[type[Exception], ...] = (TimeoutError, *queue.store.unavailable)
 
-    def _reject(self, kind: str, status: int, reason: str, detail: str = "") -> web.Response:
-        """reason: what was wrong, one of a few (bad signature, malformed XML…), each throttled in the log on
-        its own so that a flood of one does not hide another; detail: this request's particulars."""
+    def _reject(self, kind: str, status: int, reason: str, detail: str = "", group: str = "") -> web.Response:
+        """reason: what was wrong, one of a few (bad signature, malformed XML…); group: which kind of it, one
+        of a few (a DTD, not UTF-8, not well-formed…); each reason and group is throttled in the log on its
+        own, so that a flood of one does not hide another; detail: this request's particulars."""
         self.metrics.callbacks.labels(kind, f"rejected_{status}").inc()
         text = f"{reason}: {detail}" if detail else reason
+        label = f"callback rejected with {status}: {reason}" + (f": {group}" if group else "")
         log.warning("callback rejected with %d: %s", status, text,
-                    extra=throttled_as(f"callback rejected {status} {reason}"))
+                    extra=throttled_as(f"callback rejected {status} {reason} {group}", label))
         return web.Response(status=status, text=text)
 
     def _check_query(self, request: web.Request, *names: str) -> dict[str, str] | str:
@@ -97,6 +99,8 @@ class CallbackEndpoint:
         if isinstance(query, str):
             status = 403 if query.startswith("timestamp too far") else 400
             return self._reject("unparsed", status, query)
+        if (request.content_length or 0) > MAX_BODY:  # declared too long: no need to wait for it to arrive
+            return self._reject("unparsed", 413, f"body over {MAX_BODY} bytes")
         try:
             if request.content.is_eof():  # the whole body came with the headers: nothing to wait for
                 body = await request.read()
@@ -118,7 +122,7 @@ class CallbackEndpoint:
         except CryptoError as error:
             return self._reject("unparsed", error.status, error.reason)
         except MalformedXML as error:
-            return self._reject("unparsed", 400, "malformed XML", str(error))
+            return self._reject("unparsed", 400, "malformed XML", str(error), error.group)
         return await self._accept(callback)
 
     async def _accept(self, callback: Callback) -> web.Response:
@@ -146,6 +150,9 @@ class CallbackEndpoint:
             self.metrics.callbacks.labels(kind, "store_error").inc()
             return web.Response(status=503, text="temporarily unavailable")
         self.metrics.callbacks.labels(kind, "accepted" if entry else "duplicate").inc()
+        if not entry:
+            log.info("callback %s conv=%s is a duplicate (a WeCom retry or a replay): acknowledged, not queued again",
+                     kind, conversation_tag(callback.conversation))
         return web.Response(status=200)
 
 

@@ -18,12 +18,14 @@ import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
 from bot.content.durations import human_duration
 from bot.gateway.connections import ConnectionGuard
+from bot.store.base import Store
 from bot.store.factory import open_store
 
 log = logging.getLogger(__name__)
@@ -40,22 +42,43 @@ def redacted(url: str) -> str:
     return url
 
 
-async def store_problem(redis_url: str | None) -> str | None:
-    """One line saying why the store cannot be used, or None when it answers."""
+NO_AOF = ("Redis runs without AOF (CONFIG GET appendonly: no): a Redis restart loses the queue, sessions and "
+          "profiles; set appendonly yes and appendfsync everysec (docs/gateway.md, What Redis must be)")
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    problem: str | None = None  # why the store cannot be used: siyu serve stops
+    warning: str | None = None  # what it runs without (AOF): logged once at start-up
+
+
+async def check_store(redis_url: str | None) -> StoreCheck:
+    """Whether the store answers, and whether it keeps its data across a restart. A Redis that refuses
+    CONFIG (as managed ones do) is taken at its word: no warning."""
     if not redis_url:
-        return None
+        return StoreCheck()
     store = open_store(redis_url)
     try:
         await asyncio.wait_for(store.ping(), STORE_CHECK_S)
-        return None
     except Exception as error:
         reason = str(error).split("\n")[0] or type(error).__name__
-        return f"REDIS_URL {redacted(redis_url)} does not answer: {reason}"
-    finally:
-        try:
-            await store.close()
-        except Exception as error:
-            log.debug("closing the store after the check failed: %s", error)
+        await _close(store)
+        return StoreCheck(problem=f"REDIS_URL {redacted(redis_url)} 不应答（Redis 在运行吗？地址和密码对吗？）："
+                                  f"{reason}")
+    try:
+        appendonly = await asyncio.wait_for(store.config_value("appendonly"), STORE_CHECK_S)
+    except Exception as error:  # not worth refusing to start over
+        log.debug("CONFIG GET appendonly failed: %s", error)
+        appendonly = None
+    await _close(store)
+    return StoreCheck(warning=NO_AOF if appendonly == "no" else None)
+
+
+async def _close(store: Store) -> None:
+    try:
+        await store.close()
+    except Exception as error:
+        log.debug("closing the store after the check: %s", error)
 
 
 async def settle_heap(_: web.Application) -> AsyncIterator[None]:

@@ -56,15 +56,15 @@ def load_library(path: str | Path) -> ctypes.CDLL:
     """Load the operator's SDK and declare its functions; clear errors for a wrong or missing file."""
     where = Path(path).expanduser()
     if not where.is_file():
-        raise FinanceSdkError(0, f"the WeCom Finance SDK is not at {where} (SIYU_MSGAUDIT_SDK): download "
-                                 "libWeWorkFinanceSdk_C.so from WeCom's 会话内容存档 documentation")
+        raise FinanceSdkError(0, f"{where} 没有企业微信会话存档 SDK（SIYU_MSGAUDIT_SDK）：请从企业微信“会话内容存档”"
+                                 "的文档下载 libWeWorkFinanceSdk_C.so")
     try:
         library = ctypes.CDLL(str(where))
     except OSError as error:
-        raise FinanceSdkError(0, f"cannot load the WeCom Finance SDK {where}: {error}") from error
+        raise FinanceSdkError(0, f"加载不了企业微信会话存档 SDK {where}：{error}") from error
     missing = [name for name in SYMBOLS if not hasattr(library, name)]
     if missing:
-        raise FinanceSdkError(0, f"{where} is not the WeCom Finance SDK: it lacks {', '.join(missing)}")
+        raise FinanceSdkError(0, f"{where} 不是企业微信会话存档 SDK：缺少 {', '.join(missing)}")
     sdk_p, slice_p = ctypes.c_void_p, ctypes.POINTER(_Slice)
     library.NewSdk.argtypes, library.NewSdk.restype = [], sdk_p
     library.Init.argtypes, library.Init.restype = [sdk_p, ctypes.c_char_p, ctypes.c_char_p], ctypes.c_int

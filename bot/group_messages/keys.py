@@ -31,22 +31,22 @@ class KeyRing:
         for part in (p.strip() for p in spec.split(",") if p.strip()):
             version, sep, path = part.partition(":")
             if not sep or not version.strip().isdigit():
-                problems.append(f"SIYU_MSGAUDIT_KEYS is malformed: expected version:path, got {part!r}")
+                problems.append(f"SIYU_MSGAUDIT_KEYS 写得不对：应当是 版本:路径，现在是 {part!r}")
                 continue
             try:
                 key = serialization.load_pem_private_key(Path(path.strip()).expanduser().read_bytes(), None)
             except OSError as error:
-                problems.append(f"SIYU_MSGAUDIT_KEYS: cannot read key version {version}: {error.strerror}")
+                problems.append(f"SIYU_MSGAUDIT_KEYS 不对：读不了版本 {version} 的私钥：{error.strerror}")
                 continue
             except (ValueError, TypeError):
-                problems.append(f"SIYU_MSGAUDIT_KEYS: key version {version} is not an unencrypted PEM private key")
+                problems.append(f"SIYU_MSGAUDIT_KEYS 不对：版本 {version} 不是没有加密的 PEM 私钥")
                 continue
             if not isinstance(key, rsa.RSAPrivateKey):
-                problems.append(f"SIYU_MSGAUDIT_KEYS: key version {version} is not an RSA key")
+                problems.append(f"SIYU_MSGAUDIT_KEYS 不对：版本 {version} 不是 RSA 私钥")
                 continue
             keys[int(version)] = key
         if not keys and not problems:
-            problems.append("SIYU_MSGAUDIT_KEYS is empty: give at least one version:path")
+            problems.append("SIYU_MSGAUDIT_KEYS 是空的：至少写一个 版本:路径")
         return cls(keys), problems
 
     def open_random_key(self, version: int, encrypted_b64: str) -> str:

@@ -12,7 +12,9 @@ create, change_owner, change_name and change_notice carry no new values, so they
 from __future__ import annotations
 
 import logging
+import time
 
+from bot.gateway.times import unix_time
 from bot.groups.reconcile import Reconciler
 from bot.groups.registry import Member, Registry, member_type_of
 from bot.groups.stats import GroupStats
@@ -33,14 +35,16 @@ class GroupEvents:
         self.reconciler = reconciler
         self.stats = stats
 
-    async def handle(self, data: dict[str, str]) -> str:
-        """Apply one change_external_chat event; returns what was done (for logs, metrics and tests)."""
+    async def handle(self, data: dict[str, str], received: float | None = None) -> str:
+        """Apply one change_external_chat event; returns what was done (for logs, metrics and tests). A
+        CreateTime that is not a number is taken as the time the callback arrived (`received`, else now): read
+        as 0, a dismissal dated 1970 had its group's records purged at once."""
         chat_id = data.get("ChatId", "")
         if not chat_id:
             log.warning("change_external_chat without ChatId: nothing to apply")
             return "ignored"
         change, detail = data.get("ChangeType", ""), data.get("UpdateDetail", "")
-        created = float(_int(data.get("CreateTime")))
+        created = unix_time(data.get("CreateTime"), received or time.time())
         if change == "dismiss":
             group = await self.registry.get(chat_id)
             diff = await self.registry.mark_dismissed(chat_id, created)

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 class GroupLibrary:
     def __init__(self, current: GroupContent | None) -> None:
         self.current = current
+        self.refused = False  # the last reload was refused: the next valid reading is said, even if unchanged
 
     @classmethod
     def load(cls, content: Content) -> GroupLibrary:
@@ -32,15 +33,21 @@ class GroupLibrary:
         try:
             loaded = _load(content)
         except ContentError as error:
+            self.refused = True
             log.error("groups/ reload refused, the running version stays:\n%s", error, extra=DISTINCT)
             return False
         except OSError as error:
+            self.refused = True
             log.error("groups/ reload failed (%s), the running version stays", error, extra=DISTINCT)
             return False
         changed = (loaded.version if loaded else "") != (self.current.version if self.current else "")
         self.current = loaded
-        if changed:
-            log.info("groups content version %s in use", loaded.version if loaded else "(none)")
+        version = loaded.version if loaded else "(none)"
+        if self.refused:
+            self.refused = False
+            log.info("groups/ content is valid again; version %s%s in use", version, "" if changed else " (unchanged)")
+        elif changed:
+            log.info("groups content version %s in use", version)
         return changed
 
     @staticmethod

@@ -17,7 +17,13 @@ from xml.etree.ElementTree import Element, ParseError, fromstring
 
 
 class MalformedXML(ValueError):
-    pass
+    """`group`: what this kind of mistake is called whatever its particulars (a parse error's line and column,
+    the root element's name): the log throttles each group on its own, so a DTD attempt is never counted
+    as a repeat of a truncated body."""
+
+    def __init__(self, message: str, group: str | None = None) -> None:
+        super().__init__(message)
+        self.group = group or message
 
 
 class Kind(StrEnum):
@@ -63,9 +69,9 @@ def parse_xml(text: str | bytes) -> Element:
     try:
         root = fromstring(text)
     except (ParseError, ValueError) as error:
-        raise MalformedXML(str(error)) from error
+        raise MalformedXML(str(error), "not well-formed") from error
     if root.tag != "xml":
-        raise MalformedXML(f"root element is <{root.tag}>, expected <xml>")
+        raise MalformedXML(f"root element is <{root.tag}>, expected <xml>", "root element is not <xml>")
     return root
 
 
@@ -143,6 +149,8 @@ def classify(plaintext: str) -> Callback:
     created = fields.get("CreateTime", "")
     event = fields.get("Event", "")
     if msg_type != "event":
+        if not sender:  # the answer would go to touser "": WeCom refuses it, retries end in a dead letter
+            raise MalformedXML("no <FromUserName>")
         msg_id = fields.get("MsgId") or _digest(plaintext)
         return Callback(Kind.APP_MESSAGE, fields, f"msg:{msg_id}", f"app:{sender}")
     if event == "change_external_contact":

@@ -72,6 +72,10 @@ class Store(ABC):
         tell "the store is frozen" from "the store is busy answering everyone else")."""
         return True
 
+    async def config_value(self, name: str) -> str | None:
+        """A server setting such as appendonly, or None where there is none to read (the embedded store)."""
+        return None
+
     @abstractmethod
     async def close(self) -> None: ...
 

@@ -93,6 +93,15 @@ class RedisStore(Store):
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
 
+    async def config_value(self, name: str) -> str | None:
+        """A server setting (CONFIG GET), or None where CONFIG is refused or renamed (managed Redis)."""
+        try:
+            values = await self._redis.config_get(name)
+        except ResponseError:
+            return None
+        value = values.get(name)
+        return None if value is None else str(value)
+
     def answered_within(self, seconds: float) -> bool:
         return time.monotonic() - self._redis.last_answer < seconds
 

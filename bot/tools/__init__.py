@@ -68,19 +68,21 @@ def add_tool_commands(commands: Any) -> None:
     evaluate.set_defaults(run=run.evaluate)
 
     misses = commands.add_parser("misses", help="列出没答上（说了 fallback）和“差一点就匹配上”的顾客问题"
-                                                "及候选 FAQ，方便补充问法")
+                                                "及候选 FAQ，方便补充问法（需要 REDIS_URL）")
     misses.add_argument("--limit", type=positive_int, default=50, help="最多显示多少条（默认 50）")
     misses.set_defaults(run=run.misses)
 
     from bot.tools import operations
 
     dead = commands.add_parser("deadletters",
-                               help="列出放弃发送的消息（死信，含完整内容）；--replay 补发仍在回复窗口内的")
+                               help="列出放弃发送的消息（死信，含完整内容）；--replay 补发仍在回复窗口内的"
+                                    "（需要 REDIS_URL；补发还要 WECOM_* 设置）")
     dead.add_argument("--replay", action="store_true", help="补发：窗口已关闭的记为 expired，成功的从列表删除")
     dead.add_argument("--limit", type=positive_int, default=200, help="最多列出多少条（默认 200）")
     dead.set_defaults(run=operations.deadletters)
 
-    forget = commands.add_parser("forget", help="删除一位顾客的全部数据（个人信息保护法：顾客要求删除时）")
+    forget = commands.add_parser("forget", help="删除一位顾客的全部数据（个人信息保护法：顾客要求删除时；"
+                                                "需要 REDIS_URL）")
     forget.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid（或成员的 userid）")
     forget.set_defaults(run=operations.forget)
 

@@ -75,7 +75,7 @@ def sync_tags(args: argparse.Namespace) -> int:
     url, content = running_store_url("sync-tags"), _load(args)
     missing = [name for name in ("WECOM_CORP_ID", "WECOM_SECRET") if not os.environ.get(name, "").strip()]
     for name in missing:
-        print(f"siyu sync-tags: {name} is not set", file=sys.stderr)
+        print(f"siyu sync-tags: {name} 没有设置", file=sys.stderr)
     if url is None or missing:
         return 2
     if content is None:

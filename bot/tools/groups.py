@@ -32,11 +32,11 @@ class Env:
 def _problems(need_wecom: bool) -> list[str]:
     problems = []
     if not os.environ.get("REDIS_URL", "").strip():
-        problems.append("REDIS_URL is not set: these commands read and write the running bot's store")
+        problems.append("REDIS_URL 没有设置：这些命令读写的是运行中的机器人的数据")
     if need_wecom:
-        for name, why in (("WECOM_CORP_ID", "the CorpID"), ("WECOM_SECRET", "the self-built app's Secret")):
+        for name, why in (("WECOM_CORP_ID", "企业ID"), ("WECOM_SECRET", "自建应用的 Secret")):
             if not os.environ.get(name, "").strip():
-                problems.append(f"{name} is not set: {why}")
+                problems.append(f"{name} 没有设置：{why}")
     return problems
 
 
