@@ -77,7 +77,9 @@ def _on_topic(ctx: TurnContext, understanding: Understanding, result: Result) ->
         return None  # 太贵了 after the coupon answer: on the subject already
     if not any(understanding.faq_by_id[a].handover for a in result.answers if a in understanding.faq_by_id):
         return None  # 油皮 after the sunscreen answer answers the survey: only a handover off the subject is doubted
-    if len(result.candidates) < 2 or result.candidates[1].score < understanding.thresholds.hit:
+    own = result.candidates[0].entry if result.candidates else ""
+    if own in result.answers[:1] and (len(result.candidates) < 2
+                                      or result.candidates[1].score < understanding.thresholds.hit):
         return None  # 瓶子碎了 after 快递到哪了: no other entry shares its words (没收到啊 fits goods, money, a coupon)
     # the word most of its phrasings use (优惠, the synonyms' head) and its first keyword (优惠券)
     anchors = [topic_word(understanding, topic.id), *map(understanding.normalize, topic.keywords[:1])]
