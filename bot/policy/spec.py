@@ -78,8 +78,9 @@ class Reaction(Strict):
 
     words: list[str] = Field(min_length=1)  # 刺激, 过敏, 刺痛 (whole words, not negated)
     answer: str = Field(min_length=1)  # the FAQ entry id
+    with_: list[str] = Field(default=[], alias="with")  # only when one of these is said too (A醇: its own answer)
 
-    _lists = field_validator("words", mode="before")(_listed)
+    _lists = field_validator("words", "with_", mode="before")(_listed)
 
 
 class Disliked(Strict):

@@ -270,6 +270,11 @@ class Understanding:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""
         return bool(self.intents.detect(self.normalize(text), self.thresholds.intent))
 
+    def asks(self, text: str) -> bool:
+        """Whether `text` (a clause as typed) asks something: a kind of question, a question ending or word, a ?."""
+        normalized = self.normalize(text)
+        return bool(normalized) and self._asks(text, normalized, self.analyze(normalized))
+
     def _asks(self, text: str, normalized: str, analysis: Analysis) -> bool:
         if analysis.kinds or analysis.either_or or "?" in text or "？" in text:
             return True
