@@ -24,6 +24,8 @@ class Mentions:
                          for question, spec in codebook.questions.items()
                          for code, option in spec.options.items() if option.together]
         self.moves = [(n, question, move) for phrase, question, move in codebook.moves() if (n := normalize(phrase))]
+        self.ordered = [(question, number, move) for question, spec in codebook.questions.items()
+                        for number, move in enumerate(spec.moves)]
         self.others = Others(codebook.others, normalize)
         self.phrases = phrases
 
@@ -45,13 +47,15 @@ class Mentions:
 
     def moved(self, text: str) -> list[tuple[str, Move, str]]:
         """(question, move, phrase): the changes the normalised text says of her (生完了, 断奶了; not 我姐生完了),
-        at most one per question, the longest phrase."""
+        each move once with its longest phrase said, in the codebook's order (the first whose `when` holds is the
+        one that applies: 生完了 没喂母乳 is the not-nursing move written before 生完了's, evidence.apply_reading)."""
         said = self.phrases.read(self.others.split(text)[0])
-        found: dict[str, tuple[str, Move, str]] = {}
+        found: dict[int, tuple[str, Move, str]] = {}
         for phrase, question, move in self.moves:
             if phrase in said:
-                found.setdefault(question, (question, move, phrase))
-        return list(found.values())
+                found.setdefault(id(move), (question, move, phrase))
+        order = {id(move): number for number, (_, _, move) in enumerate(self.ordered)}
+        return sorted(found.values(), key=lambda item: order[id(item[1])])
 
     def theirs(self, text: str) -> dict[str, str]:
         """question → code the normalised text says about someone else (送男朋友 油皮: skin 油皮), not about her."""
