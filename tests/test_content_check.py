@@ -91,8 +91,10 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/codebook.yaml", "say: stage.weaned}", "say: stage.weanedd}",
          "knowledge/codebook.yaml:52:89: stage 的 moves: say “stage.weanedd” 在人设 xiaowanzi 里没有这条文案"),
         ("knowledge/policy.yaml", "answer: allergy_after_use}", "answer: allergy_after_usee}",
-         "knowledge/policy.yaml:50:86: 没有 FAQ “allergy_after_usee”"),
+         "knowledge/policy.yaml:51:86: 没有 FAQ “allergy_after_usee”"),
         ("knowledge/policy.yaml", "forget_after: 30d", "forget_after: 0m", "need.forget_after: 时长 “0m” 不能是 0"),
+        ("knowledge/policy.yaml", "low: [预算有限]", "low: [预算有线]",
+         "knowledge/policy.yaml:40:9: “预算有线” 不是编码本里的选项或标签"),
         ("knowledge/followups.yaml", "churn_rate: 0.05", "churn_rate: .nan", "knowledge/followups.yaml:14:15: pushy_alarm.churn_rate"),
         ("knowledge/policy.yaml", "flow: recommend ", "flow: recomend ", "knowledge/policy.yaml:4:7: 没有流程 “recomend”"),
         ("knowledge/policy.yaml", "concern: concern ", "concern: concren ", "knowledge/policy.yaml:5:10: 编码本里没有题目 “concren”"),
@@ -138,7 +140,7 @@ def test_a_state_that_asks_and_has_no_rules_is_a_dead_end(content: Path) -> None
     problems = problems_after(content, "persona/xiaowanzi.yaml", "先把基础的清洁保湿做好就很棒了🌸",
                               "要不要先说说你最想解决什么？🌸")
     assert [p for p in problems if "没有 on 规则接住回答" in p] == [
-        "flows/recommend.yaml:106:10: 状态 “nothing_fits” 问了顾客一句（recommend.nothing_fits：“暂时没有特别对症的，"
+        "flows/recommend.yaml:116:10: 状态 “nothing_fits” 问了顾客一句（recommend.nothing_fits：“暂时没有特别对症的，"
         "我不乱推荐啦～要不要先说说你最想解决什么？🌸”），却没有 on 规则接住回答、也没有 next：说完流程就结束了，"
         "顾客怎么回答都接不上。加上 on 规则（比如 any: true），或把这句改成不用回答的话"], problems
 

@@ -49,6 +49,10 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
         if fitted not in questions:
             problems.append(doc.problem(("fit", fitted), f"编码本里没有题目 “{fitted}”；{one_of(fitted, questions)}"))
     vocabulary = set(codebook.tags) | {o.label for q in questions.values() for o in q.options.values()}
+    for position, label in enumerate(spec.price.low):
+        if vocabulary and label not in vocabulary:
+            problems.append(doc.problem(("price", "low", position), f"“{label}” 不是编码本里的选项或标签，"
+                                                                    f"永远对不上；{one_of(label, vocabulary)}"))
     if vocabulary and products is not None:
         listed, listing = products
         for index, product in enumerate(listed):
