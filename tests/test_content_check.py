@@ -93,6 +93,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/policy.yaml", "answer: allergy_after_use}", "answer: allergy_after_usee}",
          "knowledge/policy.yaml:51:86: 没有 FAQ “allergy_after_usee”"),
         ("knowledge/policy.yaml", "forget_after: 30d", "forget_after: 0m", "need.forget_after: 时长 “0m” 不能是 0"),
+        ("knowledge/policy.yaml", "after_offer: [another]", "after_offer: [anotherr]",
+         "knowledge/policy.yaml:10:131: 没有意图 “anotherr”"),
         ("knowledge/policy.yaml", "low: [预算有限]", "low: [预算有线]",
          "knowledge/policy.yaml:40:9: “预算有线” 不是编码本里的选项或标签"),
         ("knowledge/followups.yaml", "churn_rate: 0.05", "churn_rate: .nan", "knowledge/followups.yaml:14:15: pushy_alarm.churn_rate"),

@@ -29,9 +29,10 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
         problems.append(doc.problem(("flow",), f"没有流程 “{spec.flow}”（没有 flows/{spec.flow}.yaml）；"
                                                f"{one_of(spec.flow, flow_files)}"))
     for kind, evidence in spec.evidence.items():
-        for intent in evidence.intents:
+        for field, intent in [*(("intents", i) for i in evidence.intents),
+                              *(("after_offer", i) for i in evidence.after_offer)]:
             if intents is not None and intent not in intents:
-                problems.append(doc.problem(("evidence", kind, "intents"),
+                problems.append(doc.problem(("evidence", kind, field),
                                             f"没有意图 “{intent}”（knowledge/intents.yaml）；"
                                             f"{one_of(intent, intents)}"))
     for number, reaction in enumerate(spec.disliked.reactions):

@@ -3,6 +3,8 @@
 product she names (products.yaml: the end of a name, 精华 → the four serums; or a kind of `not_carried`, 面霜) gives
 the message the ask's intent (the first of `ask.intents`: ask_recommendation), so the policy's flow starts on it and
 chooses within that kind (engine/sales.py) — before, these read as nothing and got "没太接住" (QA round 10).
+The policy's `ask.after_offer` intents (another: 还有吗, 还有别的吗) are an ask too within a few turns of an offer (the
+context `recommended`): any other product? — the flow's offer state, or the flow started again after 多少钱.
 想要个发票 names no kind of product, and a message the knowledge base answers is a question about the product, not
 an ask (我想买的精华什么时候发货, 想要个面霜: our FAQ on what we do not sell): both are left as they are."""
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.engine.followup import product_names
+from bot.engine.followup import product_names, recent
 from bot.engine.sales import not_carried
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
@@ -22,8 +24,15 @@ _RELATIVE = "(?!的)"  # 我想买的精华: the one she wants, not a want
 
 def as_ask(ctx: TurnContext, result: Result) -> Result:
     ask = ctx.content.policy.evidence.get("ask")
-    if ask is None or not ask.intents or not ask.with_kind or not result.normalized \
-            or result.decision is Decision.ANSWER or any(result.has_intent(name) for name in ask.intents):
+    if ask is None or not ask.intents or not result.normalized \
+            or any(result.has_intent(name) for name in ask.intents):
+        return result
+    offered = recent(ctx.session, "recommended") if ctx.session.flow != ctx.content.policy.flow else None
+    another = next((name for name in ask.after_offer if result.has_intent(name)), "") if offered else ""
+    if another:  # 还有吗 after a product link and 多少钱 (the offer's own state has its rule): any other product?
+        return replace(result, decision=Decision.MISS, answers=[], intents=[(ask.intents[0], 100.0), *result.intents],
+                       reason=f"{result.reason}；刚推荐过 {offered}，{another}：是在要别的款（{ask.intents[0]}）")
+    if not ask.with_kind or result.decision is Decision.ANSWER:
         return result
     understanding = ctx.content.understanding
     said = result.normalized

@@ -35,11 +35,12 @@ class EvidenceKind(Strict):
     words: list[str] = []  # phrases that show it anywhere in a message
     unless: list[str] = []  # phrases that cancel the words (不急 is not 急)
     with_kind: list[str] = []  # phrases that show it only beside a kind of product named (想要个精华; not 想要个发票)
+    after_offer: list[str] = []  # intents that show it only within a few turns of an offer (还有吗 after a link)
     after: Duration | None = None  # silence: no reply this long after an offer
     times: int | None = Field(None, ge=2)  # repeat: the same concern this many times
     first_session: bool = False  # shown within ask_valid, a proactive offer need not wait for a next session
 
-    _lists = field_validator("intents", "words", "unless", "with_kind", mode="before")(_listed)
+    _lists = field_validator("intents", "words", "unless", "with_kind", "after_offer", mode="before")(_listed)
     _after = field_validator("after")(_positive)
 
 
