@@ -101,10 +101,14 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/policy.yaml", "  window: 7d", "  window: 0d", "knowledge/policy.yaml:30:11: budget.window: 时长 “0d” 不能是 0"),
         ("knowledge/policy.yaml", "ask_valid: 1d", "ask_valid: 0s", "knowledge/policy.yaml:7:12: ask_valid: 时长 “0s” 不能是 0"),
         ("knowledge/codebook.yaml", "say: stage.weaned}", "say: stage.weanedd}",
-         "knowledge/codebook.yaml:47:89: stage 的 moves: say “stage.weanedd” 在人设 xiaowanzi 里没有这条文案"),
+         "knowledge/codebook.yaml:53:89: stage 的 moves: say “stage.weanedd” 在人设 xiaowanzi 里没有这条文案"),
         ("knowledge/policy.yaml", "answer: allergy_after_use}", "answer: allergy_after_usee}",
-         "knowledge/policy.yaml:48:116: 没有 FAQ “allergy_after_usee”"),
+         "knowledge/policy.yaml:51:86: 没有 FAQ “allergy_after_usee”"),
         ("knowledge/policy.yaml", "forget_after: 30d", "forget_after: 0m", "need.forget_after: 时长 “0m” 不能是 0"),
+        ("knowledge/policy.yaml", "after_offer: [another]", "after_offer: [anotherr]",
+         "knowledge/policy.yaml:10:131: 没有意图 “anotherr”"),
+        ("knowledge/policy.yaml", "low: [预算有限]", "low: [预算有线]",
+         "knowledge/policy.yaml:40:9: “预算有线” 不是编码本里的选项或标签"),
         ("knowledge/followups.yaml", "churn_rate: 0.05", "churn_rate: .nan", "knowledge/followups.yaml:14:15: pushy_alarm.churn_rate"),
         ("knowledge/policy.yaml", "flow: recommend ", "flow: recomend ", "knowledge/policy.yaml:4:7: 没有流程 “recomend”"),
         ("knowledge/policy.yaml", "concern: concern ", "concern: concren ", "knowledge/policy.yaml:5:10: 编码本里没有题目 “concren”"),
@@ -112,8 +116,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/policy.yaml", "intents: [cold]", "intents: [cool]", "knowledge/policy.yaml:19:34: 没有意图 “cool”"),
         ("knowledge/policy.yaml", "fit: {concern: 3, skin: 2}", "fit: {concern: 3, skn: 2}", "编码本里没有题目 “skn”"),
         ("knowledge/faq.yaml", "over: [order_status]", "over: [order_statuss]",
-         "knowledge/faq.yaml:479:38: 没有 id 为 “order_statuss” 的 FAQ"),
-        ("knowledge/codebook.yaml", "互动: [新客, 冷淡]", "互动: [新客, 油皮]", "knowledge/codebook.yaml:57:12: 标签 “油皮” 重复了"),
+         "knowledge/faq.yaml:486:38: 没有 id 为 “order_statuss” 的 FAQ"),
+        ("knowledge/codebook.yaml", "互动: [新客, 冷淡]", "互动: [新客, 油皮]", "knowledge/codebook.yaml:61:12: 标签 “油皮” 重复了"),
         ("knowledge/codebook.yaml", "      A: {label", "      A-1: {label", "knowledge/codebook.yaml:31:7: questions.goal.options: 编码 “A-1”"),
         ("knowledge/codebook.yaml", "evidence: want}", "evidence: wnat}", "knowledge/codebook.yaml:34:109: knowledge/policy.yaml 里没有证据类型 “wnat”"),
         ("knowledge/codebook.yaml", "    group: 需求程度", "    group: 肤质", "标签组 “肤质” 已被 skin 使用"),
@@ -150,7 +154,7 @@ def test_a_state_that_asks_and_has_no_rules_is_a_dead_end(content: Path) -> None
     problems = problems_after(content, "persona/xiaowanzi.yaml", "先把基础的清洁保湿做好就很棒了🌸",
                               "要不要先说说你最想解决什么？🌸")
     assert [p for p in problems if "没有 on 规则接住回答" in p] == [
-        "flows/recommend.yaml:106:10: 状态 “nothing_fits” 问了顾客一句（recommend.nothing_fits：“暂时没有特别对症的，"
+        "flows/recommend.yaml:122:10: 状态 “nothing_fits” 问了顾客一句（recommend.nothing_fits：“暂时没有特别对症的，"
         "我不乱推荐啦～要不要先说说你最想解决什么？🌸”），却没有 on 规则接住回答、也没有 next：说完流程就结束了，"
         "顾客怎么回答都接不上。加上 on 规则（比如 any: true），或把这句改成不用回答的话"], problems
 

@@ -26,9 +26,9 @@ BUYING = ("will_buy", "ordered")  # optional intents of knowledge/intents.yaml: 
 
 def pieces(texts: list[str], understand: Callable[[str], Result],
            has_intents: Callable[[str], bool] | None = None, introductions: set[str] | None = None) -> list[str]:
-    """The pieces to answer, in order. `has_intents` (Understanding.has_intents) spares the full reading of
-    a clause that cannot be a short reply: one has an intent. `introductions` collects the pieces cut off as a
-    self-introduction before a question (我是李姐，孕妇能用吗): their name is kept even unasked."""
+    """The pieces to answer, in order. `has_intents` (Understanding.may_reply) spares the full reading of a clause
+    that cannot be a short reply (one has an intent, not only one an FAQ follows). `introductions` collects the
+    pieces cut off as a self-introduction before a question (我是李姐，孕妇能用吗): their name is kept even unasked."""
     found: list[str] = []
     texts = _one_question(texts, understand)
     for text in texts:

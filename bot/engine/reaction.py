@@ -2,8 +2,10 @@
 `disliked.used` words and a word of one of its `reactions` (knowledge/policy.yaml) is answered by that reaction's
 FAQ entry (stop using it, after-sales takes over), never by the entry its other words match — 水杨酸 would answer
 "算温和的", a claim that the product is gentle, to a customer whose skin it hurt. A question (用了会过敏吗 asks before
-buying) and another brand's product (别家的A醇 刺激) are left as they are. The product is still recorded as disliked
-(engine/sales.py)."""
+buying) and another brand's product (别家的A醇 刺激) are left as they are — but a question whose other clauses tell
+the reaction (我用了两天水杨酸 有点刺痛 还能继续用吗: two clauses that tell, one that asks) is that reaction, answered
+once by its entry, not by the ingredient's "算温和的" and then the allergy answer (QA round 10). The product is still
+recorded as disliked (engine/sales.py)."""
 
 from __future__ import annotations
 
@@ -13,15 +15,44 @@ from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.normalize import clauses
 
+ASKING_LEAST = 3  # characters of the asking end of a one-clause question (还能用吗, 怎么办; 吗 alone asks nothing new)
+
 
 def as_reaction(ctx: TurnContext, result: Result) -> Result:
-    if result.question or not result.normalized:
+    if not result.normalized:
         return result
-    normalize = ctx.content.understanding.normalize
-    pieces = [result.normalized, *(normalize(part) for part in clauses(result.text))]
+    understanding = ctx.content.understanding
+    parts = clauses(result.text)
+    asked: list[str] = []  # what the clauses that ask ask, answered beside the reaction (用了过敏了 能退吗)
+    if result.question:  # only what the clauses that do not ask tell: 用了会过敏吗 tells nothing
+        told = [part for part in parts if not understanding.asks(part)] if len(parts) > 1 \
+            else _told_before_asking(ctx, result.normalized)
+        if not told:
+            return result
+        rest = [part for part in parts if part not in told] if len(parts) > 1 else [result.normalized[len(told[0]):]]
+        asked = [entry for part in rest if (reading := understanding.understand(part)).decision is Decision.ANSWER
+                 for entry in reading.answers]
+        pieces = [understanding.normalize(part) for part in told]
+    else:
+        pieces = [result.normalized, *(understanding.normalize(part) for part in parts)]
     found = ctx.content.need.disliked.reaction(pieces)
-    if found is None or found[1] not in ctx.content.understanding.faq_by_id or result.answers == [found[1]]:
+    if found is None or found[1] not in understanding.faq_by_id or result.answers == [found[1]]:
         return result
     said, entry = found
-    return replace(result, decision=Decision.ANSWER, answers=[entry], near_miss=False, suggestion="",
+    answers = list(dict.fromkeys([entry, *asked]))
+    return replace(result, decision=Decision.ANSWER, answers=answers, near_miss=False, suggestion="",
                    reason=f"{result.reason}；她说用了有反应（{said}）：按 {entry} 回答，不按说到的成分回答")
+
+
+def _told_before_asking(ctx: TurnContext, normalized: str) -> list[str]:
+    """我用了两天水杨酸有点刺痛还能继续用吗, typed as one clause: the longest beginning that asks nothing, when what
+    follows (three characters or more: 还能继续用吗, 怎么办) asks by itself — [] when the words of a reaction are not
+    all in the message, or no such beginning holds them (用了会刺痛吗: 刺痛 is in what she asks)."""
+    if ctx.content.need.disliked.reaction([normalized]) is None:
+        return []
+    asks = ctx.content.understanding.asks
+    for cut in range(len(normalized) - ASKING_LEAST, 1, -1):
+        told, asked = normalized[:cut], normalized[cut:]
+        if asks(asked) and not asks(told):
+            return [told]
+    return []

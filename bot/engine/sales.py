@@ -78,8 +78,8 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
         kind = {p.id for result in read for said in (result.normalized, result.heard) if said
                 for p in names.kind_asked(said)}
         remember(ctx.session, KIND, [p.id for p in content.understanding.knowledge.products if p.id in kind])
-        missing = "" if kind else next(filter(None, (not_carried(ctx, said) for result in read
-                                                     for said in (result.normalized, result.heard) if said)), "")
+        missing = next(filter(None, (not_carried(ctx, said) for result in read  # 精华和面霜: 面霜 too
+                                     for said in (result.normalized, result.heard) if said)), "")
         remember(ctx.session, NOT_CARRIED, missing)
     for result in read:
         disliked(ctx, result)
@@ -90,12 +90,14 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
 
 def not_carried(ctx: TurnContext, normalized: str) -> str:
     """The kind the shop does not sell (products.yaml `not_carried`: 面霜, 面膜) that the normalised text names, the
-    longest; "" when it names none, or names a kind a product of ours is (防晒霜: 轻透日常防晒)."""
+    longest; "" when it names none. A kind that reads as one of ours (防晒霜: 轻透日常防晒) is not one we lack; beside
+    one of ours it is still named (精华和面霜: 面霜)."""
     understanding = ctx.content.understanding
-    if product_names(understanding).kind_asked(normalized):
-        return ""
+    names = product_names(understanding)
     kinds = sorted(understanding.knowledge.not_carried, key=len, reverse=True)
-    return next((kind for kind in kinds if (said := understanding.normalize(kind)) and _named(said, normalized)), "")
+    return next((kind for kind in kinds if (said := understanding.normalize(kind)) and not names.kind_asked(said)
+                 and _named(said, normalized)), "")
+
 
 
 def _named(kind: str, text: str) -> bool:
@@ -191,6 +193,8 @@ def recommend(ctx: TurnContext) -> None:
         profile.record_offer(decision.product.id, ctx.now, "asked" if decision.asked else "proactive")
     elif decision.action is Action.LIGHT:
         profile.light_at = ctx.now
+    elif decision.action is Action.ASK_FIRST and decision.not_carried:
+        ctx.session.context.pop(NOT_CARRIED, None)  # 精华和面霜: 面霜 is said once, with the question
     if decision.asked and decision.action in (Action.RECOMMEND, Action.HOLD):
         profile.ask_answered_at = ctx.now  # the ask has had its answer: once
         profile.relabel_evidence("ask", ANSWERED)

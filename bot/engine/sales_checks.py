@@ -29,9 +29,10 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
         problems.append(doc.problem(("flow",), f"没有流程 “{spec.flow}”（没有 flows/{spec.flow}.yaml）；"
                                                f"{one_of(spec.flow, flow_files)}"))
     for kind, evidence in spec.evidence.items():
-        for intent in evidence.intents:
+        for field, intent in [*(("intents", i) for i in evidence.intents),
+                              *(("after_offer", i) for i in evidence.after_offer)]:
             if intents is not None and intent not in intents:
-                problems.append(doc.problem(("evidence", kind, "intents"),
+                problems.append(doc.problem(("evidence", kind, field),
                                             f"没有意图 “{intent}”（knowledge/intents.yaml）；"
                                             f"{one_of(intent, intents)}"))
     for number, reaction in enumerate(spec.disliked.reactions):
@@ -49,6 +50,10 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
         if fitted not in questions:
             problems.append(doc.problem(("fit", fitted), f"编码本里没有题目 “{fitted}”；{one_of(fitted, questions)}"))
     vocabulary = set(codebook.tags) | {o.label for q in questions.values() for o in q.options.values()}
+    for position, label in enumerate(spec.price.low):
+        if vocabulary and label not in vocabulary:
+            problems.append(doc.problem(("price", "low", position), f"“{label}” 不是编码本里的选项或标签，"
+                                                                    f"永远对不上；{one_of(label, vocabulary)}"))
     if vocabulary and products is not None:
         listed, listing = products
         for index, product in enumerate(listed):

@@ -11,12 +11,14 @@ from dataclasses import replace
 
 from bot.engine.reaction import as_reaction
 from bot.engine.turn_context import TurnContext
+from bot.engine.wanting import as_ask
 from bot.understanding.matcher import Decision, Result
 
 
 def as_told(ctx: TurnContext, result: Result) -> Result:
-    """`result` as told: a reaction to a product (engine/reaction.py) first, then skin in her own words."""
-    result = as_reaction(ctx, result)
+    """`result` as told: wanting a kind of product is an ask (engine/wanting.py), a reaction to a product
+    (engine/reaction.py) comes first, then skin in her own words."""
+    result = as_reaction(ctx, as_ask(ctx, result))
     if result.decision is not Decision.MISS or not result.normalized:
         return result
     need, understanding = ctx.content.need, ctx.content.understanding

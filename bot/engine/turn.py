@@ -145,7 +145,7 @@ class TurnRun:
             return result
 
         results = engaged([situation.read(ctx, told.as_told(ctx, understand(piece)))  # 没收到啊 about the coupon
-                           for piece in pieces(texts, understand, understanding.has_intents, self.introduced)])
+                           for piece in pieces(texts, understand, understanding.may_reply, self.introduced)])
         self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)

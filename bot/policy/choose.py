@@ -51,6 +51,7 @@ def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     labels = {q: codebook.label(q, codes.get(q)) for q in policy.fit}
     tags = profile.tags if answers is None else []
     facts = situation(codebook, profile, answers)
+    frugal = next((label for label in policy.price.low if label in facts), "")  # 学生党: the cheaper of equals
     best: tuple[float, Product, list[str]] | None = None
     over: list[str] = []
     avoided: list[tuple[Product, list[str]]] = []
@@ -76,7 +77,8 @@ def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         if (score > 0 or alone) and limit is not None and product.price is not None and product.price > limit:
             over.append(f"{product.id} {product.price:g}元")
             continue
-        if (score > 0 or alone) and (best is None or score > best[0]):
+        if (score > 0 or alone) and (best is None or score > best[0]
+                                     or (frugal and score == best[0] and _cheaper(product, best[1]))):
             best = (score, product, parts)
     skipped = f"；不再推已推荐/拒绝/买过/说不好用的 {', '.join(sorted(excluded))}" if excluded else ""
     if avoided:
@@ -89,4 +91,10 @@ def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         return Choice(None, f"没有合适的商品（已知：{known}{skipped}）", over_budget=bool(over),
                       avoided=tuple(p for p, _ in avoided), because=because)
     score, product, parts = best
-    return Choice(product, f"{product.id} 最合适（{score:g} 分：{'、'.join(parts)}{skipped}）")
+    cheap = f"；她{frugal}：一样合适的先推便宜的" if frugal else ""
+    return Choice(product, f"{product.id} 最合适（{score:g} 分：{'、'.join(parts)}{skipped}{cheap}）")
+
+
+def _cheaper(product: Product, than: Product) -> bool:
+    """A product with a price below the other's (one without a price is never the cheaper)."""
+    return product.price is not None and (than.price is None or product.price < than.price)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from bot.policy.choose import choose
@@ -121,6 +122,9 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
             reasons.append("说过别推了：这次是顾客自己要的，回答一次，之后仍不主动推")
         if kind:
             reasons.append(f"点名要一类商品：{'、'.join(kind)}")
+            if not_carried:  # 精华和面霜: answered within 精华, and 面霜 said to be one we do not sell
+                reasons.append(f"还点名要了{not_carried}：我们家没有，老实说一句")
+                done = partial(done, not_carried=not_carried)
         elif not_carried:
             reasons.append(f"点名要的{not_carried}我们家没有：老实说，不拿别的品类凑")
             return done(Action.HOLD, asked=True, not_carried=not_carried)

@@ -18,8 +18,8 @@ class DislikeReader:
         self.used = [n for n in map(normalize, policy.disliked.used) if n]
         self.bad = sorted((n for n in map(normalize, policy.disliked.bad) if n), key=len, reverse=True)
         self.unless = [n for n in map(normalize, policy.disliked.unless) if n]
-        words = ((n, r.answer) for r in policy.disliked.reactions for n in map(normalize, r.words) if n)
-        self.reactions = sorted(words, key=lambda item: len(item[0]), reverse=True)
+        self.reactions = [(sorted((n for n in map(normalize, r.words) if n), key=len, reverse=True),
+                           [n for n in map(normalize, r.with_) if n], r.answer) for r in policy.disliked.reactions]
         self.phrases = phrases
 
     def said(self, pieces: list[str]) -> str:
@@ -34,11 +34,17 @@ class DislikeReader:
 
     def reaction(self, pieces: list[str]) -> tuple[str, str] | None:
         """(what she said, the FAQ entry that answers it) when a statement says she used it and her skin reacted
-        (用过你们的水杨酸 刺激: 用过+刺激) — about ours (not 别家的); None otherwise."""
+        (用过你们的水杨酸 刺激: 用过+刺激) — about ours (not 别家的); None otherwise. The reactions are tried in
+        file order: the first one whose words she said (and one of its `with` words, when it has any: 用了A醇 起皮
+        is the retinol answer, 用了A醇 过敏 the allergy one written before it) answers."""
         if not self.used or any(word in piece for piece in pieces for word in self.unless):
             return None
         read = [self.phrases.read(piece) for piece in pieces if piece]
         used = next((word for word in self.used if any(word in said for said in read)), "")
-        found = next(((word, answer) for word, answer in self.reactions if any(word in said for said in read)),
-                     None) if used else None
-        return (f"{used}+{found[0]}", found[1]) if found else None
+        for words, along, answer in self.reactions if used else ():
+            if along and not any(word in piece for piece in pieces for word in along):
+                continue
+            word = next((word for word in words if any(word in said for said in read)), "")
+            if word:
+                return f"{used}+{word}", answer
+        return None

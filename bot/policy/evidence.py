@@ -157,15 +157,17 @@ def apply_reading(reading: Reading, profile: Profile, codebook: Codebook, now: f
             notes += profile.set_answer(codebook, question, code, "said")
             notes.append(f"从“{phrase}”预填 {question} = {code} {codebook.label(question, code)}"
                          + (f"（替换之前说的 {codebook.label(question, before)}）" if before else ""))
-    for question, move, phrase in reading.moves:
+    moved: set[str] = set()
+    for question, move, phrase in reading.moves:  # one move a question: the first (codebook order) whose `when` holds
         now_label = codebook.label(question, profile.answered(question))
-        if now_label not in move.when:
+        if question in moved or not (now_label in move.when or (move.unanswered and not now_label)):
             continue
+        moved.add(question)
         moved_to = codebook.code_of(question, move.to) if move.to else None
         notes += profile.set_answer(codebook, question, moved_to, "said") if moved_to else profile.clear_answer(
             codebook, question, "said")
         reading.moved.append(move)
-        notes.append(f"她说“{phrase}”：{question} 从 {now_label} 改成 {move.to or '没有'}")
+        notes.append(f"她说“{phrase}”：{question} 从 {now_label or '没有'} 改成 {move.to or '没有'}")
     return notes
 
 

@@ -34,11 +34,13 @@ class EvidenceKind(Strict):
     intents: list[str] = []  # intents (knowledge/intents.yaml) that show it
     words: list[str] = []  # phrases that show it anywhere in a message
     unless: list[str] = []  # phrases that cancel the words (不急 is not 急)
+    with_kind: list[str] = []  # phrases that show it only beside a kind of product named (想要个精华; not 想要个发票)
+    after_offer: list[str] = []  # intents that show it only within a few turns of an offer (还有吗 after a link)
     after: Duration | None = None  # silence: no reply this long after an offer
     times: int | None = Field(None, ge=2)  # repeat: the same concern this many times
     first_session: bool = False  # shown within ask_valid, a proactive offer need not wait for a next session
 
-    _lists = field_validator("intents", "words", "unless", mode="before")(_listed)
+    _lists = field_validator("intents", "words", "unless", "with_kind", "after_offer", mode="before")(_listed)
     _after = field_validator("after")(_positive)
 
 
@@ -68,8 +70,9 @@ class Budget(Strict):
 class Price(Strict):
     limit: list[str] = []  # a sum said with one of these words is her budget (预算一百以内, 200以下)
     cheaper: list[str] = []  # in an explicit ask: cheaper than the products offered (有没有便宜点的, 都太贵了)
+    low: list[str] = []  # labels or tags of a small budget (预算有限: 学生党): of equal fits, the cheaper product
 
-    _lists = field_validator("limit", "cheaper", mode="before")(_listed)
+    _lists = field_validator("limit", "cheaper", "low", mode="before")(_listed)
 
 
 class Reaction(Strict):
@@ -78,8 +81,9 @@ class Reaction(Strict):
 
     words: list[str] = Field(min_length=1)  # 刺激, 过敏, 刺痛 (whole words, not negated)
     answer: str = Field(min_length=1)  # the FAQ entry id
+    with_: list[str] = Field(default=[], alias="with")  # only when one of these is said too (A醇: its own answer)
 
-    _lists = field_validator("words", mode="before")(_listed)
+    _lists = field_validator("words", "with_", mode="before")(_listed)
 
 
 class Disliked(Strict):

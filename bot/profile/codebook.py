@@ -55,12 +55,14 @@ class Option(Strict):
 
 class Move(Strict):
     """She says her situation changed (生完了: 孕期 → 哺乳期; 断奶了: 哺乳期 → none): `when` the answer is one of
-    these labels, `said` moves it `to` another label ("" clears it)."""
+    these labels (or there is none, with `unanswered`), `said` moves it `to` another label ("" clears it). Of the
+    moves a message says, the first in file order whose `when` holds applies (one a question)."""
 
     said: list[str] = Field(min_length=1)
     when: list[str] = Field(min_length=1)  # labels of the options it moves from
     to: str = ""  # the label it moves to; "" clears the answer
     say: str = ""  # the persona's line when it moves (恭喜呀, 记下啦), a key of persona/*.yaml
+    unanswered: bool = False  # True: also when the question has no answer yet (生完了, said before any 怀孕)
 
     _lists = field_validator("said", "when", mode="before")(_listed)
 

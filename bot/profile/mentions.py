@@ -9,11 +9,14 @@ question (the `reveals` rule) and tells a complaint's concern (engine/care.py). 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from bot.profile.codebook import Codebook, Move
 from bot.profile.others import Others
 from bot.understanding.phrases import Phrases, Said
+
+THIRD_PERSON = re.compile("(?<!其)[她他]")  # a change said of her or him (她生完了) is not hers; 其他 is no one
 
 
 class Mentions:
@@ -24,7 +27,10 @@ class Mentions:
                          for question, spec in codebook.questions.items()
                          for code, option in spec.options.items() if option.together]
         self.moves = [(n, question, move) for phrase, question, move in codebook.moves() if (n := normalize(phrase))]
+        self.ordered = [(question, number, move) for question, spec in codebook.questions.items()
+                        for number, move in enumerate(spec.moves)]
         self.others = Others(codebook.others, normalize)
+        self.acquaintances = [n for n in map(normalize, codebook.acquaintances) if n]
         self.phrases = phrases
 
     def found(self, text: str) -> list[tuple[str, str, str]]:
@@ -44,14 +50,19 @@ class Mentions:
         return list(found.values())
 
     def moved(self, text: str) -> list[tuple[str, Move, str]]:
-        """(question, move, phrase): the changes the normalised text says of her (生完了, 断奶了; not 我姐生完了),
-        at most one per question, the longest phrase."""
+        """(question, move, phrase): the changes the normalised text says of her (生完了, 断奶了; not 我姐生完了, nor
+        我朋友生完了 / 她生完了: a text naming an acquaintance of the codebook or 她 / 他 says none),
+        each move once with its longest phrase said, in the codebook's order (the first whose `when` holds is the
+        one that applies: 生完了 没喂母乳 is the not-nursing move written before 生完了's, evidence.apply_reading)."""
+        if any(word in text for word in self.acquaintances) or THIRD_PERSON.search(text):  # 我朋友生完了, 她生完了
+            return []
         said = self.phrases.read(self.others.split(text)[0])
-        found: dict[str, tuple[str, Move, str]] = {}
+        found: dict[int, tuple[str, Move, str]] = {}
         for phrase, question, move in self.moves:
             if phrase in said:
-                found.setdefault(question, (question, move, phrase))
-        return list(found.values())
+                found.setdefault(id(move), (question, move, phrase))
+        order = {id(move): number for number, (_, _, move) in enumerate(self.ordered)}
+        return sorted(found.values(), key=lambda item: order[id(item[1])])
 
     def theirs(self, text: str) -> dict[str, str]:
         """question → code the normalised text says about someone else (送男朋友 油皮: skin 油皮), not about her."""

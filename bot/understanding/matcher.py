@@ -49,6 +49,7 @@ class Understanding:
         self.thresholds: Thresholds = knowledge.thresholds
         self.normalize = Normalizer(knowledge.variants, knowledge.emoji)
         self._unless = {e.id: [w for w in map(self.normalize, e.unless) if w] for e in knowledge.faq if e.unless}
+        self._telling = frozenset(f.intent for e in knowledge.faq for f in e.follows if not f.after)  # 到现在都没到
         self.question_endings = [e for e in (self.normalize(x) for x in knowledge.language.question_endings) if e]
         self.question_words = [w for w in (self.normalize(x) for x in knowledge.language.question_words) if w]
         self.ellipsis = [e for e in (self.normalize(x) for x in knowledge.language.ellipsis) if e]
@@ -270,6 +271,18 @@ class Understanding:
     def has_intents(self, text: str) -> bool:
         """Whether understand(text) finds an intent, without matching the text against the FAQ."""
         return bool(self.intents.detect(self.normalize(text), self.thresholds.intent))
+
+    def may_reply(self, text: str) -> bool:
+        """Whether `text` may be a short reply of its own (engine/burst.py cuts those off): it has an intent, and
+        not only intents an FAQ entry follows at any time — those tell a situation the FAQ answers (之前不知道怀孕
+        用了A醇 is one message, not a reply and then a question)."""
+        found = self.intents.detect(self.normalize(text), self.thresholds.intent)
+        return any(name not in self._telling for name, _ in found)
+
+    def asks(self, text: str) -> bool:
+        """Whether `text` (a clause as typed) asks something: a kind of question, a question ending or word, a ?."""
+        normalized = self.normalize(text)
+        return bool(normalized) and self._asks(text, normalized, self.analyze(normalized))
 
     def _asks(self, text: str, normalized: str, analysis: Analysis) -> bool:
         if analysis.kinds or analysis.either_or or "?" in text or "？" in text:
