@@ -60,7 +60,7 @@ def test_a_bad_price_does_not_hide_an_unknown_fits_value_of_another_product(cont
     problems = _problems(content)
     assert any(p.startswith("knowledge/products.yaml:10:12: 条目 calm_serum 的 price: 应大于") for p in problems), problems
     assert any(p.startswith("knowledge/products.yaml:26:16: clear_serum: “油脾” 不是编码本里的选项或标签")
-               and "是不是 油皮？" in p for p in problems), problems
+               and "是不是 油皮" in p for p in problems), problems
 
 
 def test_a_bad_price_does_not_hide_an_unknown_fits_value_of_the_same_product(content: Path) -> None:
