@@ -51,6 +51,9 @@ class Document:
     # mistakes found while reading that leave the data usable (a full-width comma in a list, a key written twice):
     # reported by validate() together with the schema's, so that one does not hide the other
     problems: list[Problem] = field(default_factory=list)
+    # where each mapping key itself was written (the value's line may be the next one, `mesages:` above its
+    # children): an unknown key is reported at the key the operator typed, not at its value
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
     def where(self, path: Path_) -> tuple[int, int]:
         """The position of path, or of its nearest ancestor that has one."""
@@ -68,12 +71,17 @@ class Document:
         line, col = self.where(path)
         return Problem(self.file, line, col, message)
 
+    def key_problem(self, path: Path_, message: str) -> Problem:
+        """A problem with the key at path itself (a field the schema does not know): at the key as written."""
+        line, col = self.keys.get(path) or self.where(path)
+        return Problem(self.file, line, col, message)
+
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]], found: list[Problem],
-           file: str) -> Any:
+           file: str, keys: dict[Path_, tuple[int, int]]) -> Any:
     """Plain data of node; keys written twice go to `found` (the first one is kept, so the rest is checked)."""
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
@@ -81,16 +89,17 @@ def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]
         for key_node, value_node in node.value:
             # keys stay as written: YAML 1.1 would read `on:` and `yes:` as booleans
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(
-                _plain(key_node, (*path, "<key>"), {}, found, file))
+                _plain(key_node, (*path, "<key>"), {}, found, file, {}))
             if key in out:
                 line = key_node.start_mark.line + 1
                 found.append(Problem(file, line, key_node.start_mark.column + 1,
                                      f"重复的键 “{key}”：同一层里这个字段写了两次，只留一个"))
                 continue
-            out[key] = _plain(value_node, (*path, key), positions, found, file)
+            keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = _plain(value_node, (*path, key), positions, found, file, keys)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, (*path, i), positions, found, file) for i, item in enumerate(node.value)]
+        return [_plain(item, (*path, i), positions, found, file, keys) for i, item in enumerate(node.value)]
     constructor = yaml.SafeLoader(" ")  # scalars: resolve types the way safe_load does
     return constructor.construct_object(node)
 
@@ -170,8 +179,9 @@ def load_document(path: Path, display: str | None = None) -> Document:
         return Document(file, None, {})
     found = [Problem(file, *spot) for spot in comma_problems(node) + colon_problems(node, text, field_names())]
     positions: dict[Path_, tuple[int, int]] = {}
-    data = _plain(node, (), positions, found, file)
-    return Document(file, data, positions, found)
+    keys: dict[Path_, tuple[int, int]] = {}
+    data = _plain(node, (), positions, found, file, keys)
+    return Document(file, data, positions, found, keys)
 
 
 def field_names() -> frozenset[str]:
@@ -213,8 +223,10 @@ def _schema_problems(model: type[BaseModel], document: Document, error: Validati
                     if not (isinstance(part, str) and part.startswith("function")))
         where = describe(loc, given) or "（整个文件）"
         said = explain(item)
-        if item.get("type") == "extra_forbidden" and loc:  # tag: for tags: — name the field that was meant
+        unknown = item.get("type") == "extra_forbidden" and bool(loc)
+        if unknown:  # tag: for tags: — name the field that was meant
             said += f" “{loc[-1]}”；{one_of(str(loc[-1]), fields_at(model, loc[:-1]) or [])}"
         if not document.mistyped((*base, *loc)):
-            problems.append(document.problem((*base, *loc), f"{where}: {said}"))
+            place = document.key_problem if unknown else document.problem
+            problems.append(place((*base, *loc), f"{where}: {said}"))
     return problems

@@ -1,0 +1,40 @@
+"""`siyu check` points where the operator has to type, and says it in words an operator uses (QA round 10, 15).
+
+Each case breaks a copy of the bundled content and asserts the whole line the operator reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.content_kit import problems_after
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _line_of(path: str, line: str) -> int:
+    """The number of the first line of a bundled file that is exactly `line`: the test follows the file."""
+    return (ROOT / path).read_text(encoding="utf-8").splitlines().index(line) + 1
+
+
+MESSAGES = _line_of("persona/xiaowanzi.yaml", "messages:")
+SHIPPING_TIME = _line_of("knowledge/faq.yaml", "  - id: shipping_time")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("persona/xiaowanzi.yaml", "\nmessages:\n", "\nmesages:\n",
+         f"persona/xiaowanzi.yaml:{MESSAGES}:1: mesages: 不认识的字段 “mesages”；是不是 messages？"
+         "可以写：address / channels / messages / name / self / style / surname"),
+        ("knowledge/faq.yaml", "    questions: [多久发货", "    questons: [多久发货",
+         f"knowledge/faq.yaml:{SHIPPING_TIME + 1}:5: 条目 shipping_time 的 questons: 不认识的字段 “questons”；"
+         "是不是 questions / unless？"),
+    ],
+)
+def test_an_unknown_key_is_pointed_at_the_key_not_its_value(content: Path, file: str, old: str, new: str,
+                                                           expected: str) -> None:
+    """`mesages:` has its value on the lines below: the operator must fix the key's line, not its first child's."""
+    assert expected in problems_after(content, file, old, new)
