@@ -38,3 +38,23 @@ def test_an_unknown_key_is_pointed_at_the_key_not_its_value(content: Path, file:
                                                            expected: str) -> None:
     """`mesages:` has its value on the lines below: the operator must fix the key's line, not its first child's."""
     assert expected in problems_after(content, file, old, new)
+
+
+WIDE_INDENT = "这一行开头是全角空格「　」：全角空格不能用来缩进，换成半角空格（和同一层的字段对齐）"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("knowledge/faq.yaml", "    answer: 16点前", "　　answer: 16点前",
+         f"knowledge/faq.yaml:{SHIPPING_TIME + 3}:1: YAML 语法错误: {WIDE_INDENT}"),
+        ("knowledge/faq.yaml", "    answer: 16点前", "  　answer: 16点前",
+         f"knowledge/faq.yaml:{SHIPPING_TIME + 3}:3: YAML 语法错误: {WIDE_INDENT}"),
+        ("persona/xiaowanzi.yaml", "\nmessages:\n", "\n　messages:\n", f"persona/xiaowanzi.yaml:{MESSAGES}:1: 　messages: {WIDE_INDENT}"),
+    ],
+)
+def test_an_indent_of_full_width_spaces_is_named(content: Path, file: str, old: str, new: str, expected: str) -> None:
+    """A Chinese input method types 「　」 for a space: PyYAML's “second ': '” would send the operator hunting colons."""
+    problems = problems_after(content, file, old, new)
+    assert expected in problems, problems
+    assert not any("第二个“: ”" in p for p in problems), problems

@@ -17,7 +17,14 @@ from bot.content.fields import describe, fields_at
 from bot.content.messages import empty_file, explain, not_utf8, unreadable
 from bot.content.schema import Strict
 from bot.content.suggest import one_of
-from bot.content.typos import colon_problems, comma_problems, syntax_colon
+from bot.content.typos import (
+    FULL_WIDTH_SPACE,
+    colon_problems,
+    comma_problems,
+    indent_message,
+    syntax_colon,
+    syntax_indent,
+)
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -171,8 +178,9 @@ def load_document(path: Path, display: str | None = None) -> Document:
         mark = _error_mark(error)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)  # PyYAML counts from 0, editors from 1
         context = error.context_mark.line if error.context_mark is not None else None
-        colon = syntax_colon(text, mark.line, context, field_names()) if mark else None
-        if colon is not None:  # answer：好的 — the colon typed with a Chinese input method
+        colon = (syntax_indent(text, mark.line, context) or syntax_colon(text, mark.line, context, field_names())
+                 if mark else None)
+        if colon is not None:  # answer：好的 or 　　answer — typed with a Chinese input method
             raise ContentError([Problem(file, colon[0], colon[1], f"YAML 语法错误: {colon[2]}")]) from None
         raise ContentError([Problem(file, line, col, f"YAML 语法错误: {_yaml_hint(error, text)}")]) from None
     if node is None:
@@ -224,7 +232,9 @@ def _schema_problems(model: type[BaseModel], document: Document, error: Validati
         where = describe(loc, given) or "（整个文件）"
         said = explain(item)
         unknown = item.get("type") == "extra_forbidden" and bool(loc)
-        if unknown:  # tag: for tags: — name the field that was meant
+        if unknown and str(loc[-1]).startswith(FULL_WIDTH_SPACE):  # `　　answer:` read as a key of the level above
+            said = indent_message()
+        elif unknown:  # tag: for tags: — name the field that was meant
             said += f" “{loc[-1]}”；{one_of(str(loc[-1]), fields_at(model, loc[:-1]) or [])}"
         if not document.mistyped((*base, *loc)):
             place = document.key_problem if unknown else document.problem
