@@ -208,7 +208,7 @@ def test_a_diagram_shows_comparisons_and_lists_as_written() -> None:
     ("file", "old", "new", "expected"),
     [
         ("knowledge/codebook.yaml", "questions:", "questions: [", "knowledge/codebook.yaml:"),
-        ("knowledge/policy.yaml", "concern: concern ", "concern: [concern ", "knowledge/policy.yaml:6:1:"),
+        ("knowledge/policy.yaml", "concern: concern ", "concern: [concern ", "knowledge/policy.yaml:5:10:"),
         ("knowledge/followups.yaml", "quiet_hours: \"21:00-09:00\"", "quiet_hours: \"21:00-09:00", "knowledge/followups.yaml:"),
     ],
 )

@@ -58,3 +58,23 @@ def test_an_indent_of_full_width_spaces_is_named(content: Path, file: str, old: 
     problems = problems_after(content, file, old, new)
     assert expected in problems, problems
     assert not any("第二个“: ”" in p for p in problems), problems
+
+
+BRACES = "YAML 语法错误: 花括号 { } 没有配对：少了 }"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("knowledge/faq.yaml", "  - id: shipping_courier", "  - id: {shipping_courier", f"knowledge/faq.yaml:5:9: {BRACES}"),
+        ("knowledge/policy.yaml", "concern: concern ", "concern: {concern ", f"knowledge/policy.yaml:5:10: {BRACES}"),
+        ("flows/icebreak.yaml", "when: {slot: {name: set}}", "when: {slot: {name: set}",
+         f"flows/icebreak.yaml:7:15: {BRACES}"),  # the inner pair is closed: the outer { is the one to fix
+        ("knowledge/policy.yaml", "concern: concern ", "concern: [concern ",
+         "knowledge/policy.yaml:5:10: YAML 语法错误: 方括号 [ ] 没有配对：少了 ]，或者文字里带逗号、括号要加引号"),
+    ],
+)
+def test_a_bracket_never_closed_is_pointed_at_where_it_was_opened(content: Path, file: str, old: str, new: str,
+                                                                  expected: str) -> None:
+    """PyYAML notices a missing } on the next line; the operator has to add it on the line of the {."""
+    assert problems_after(content, file, old, new) == [expected]

@@ -144,14 +144,33 @@ def _yaml_hint(error: yaml.MarkedYAMLError, text: str) -> str:
 
 # errors PyYAML notices only after the line that has them: the context mark is where that line's key or quote began
 _AT_CONTEXT = ("while scanning a simple key", "while scanning a quoted scalar")
+_IN_BRACKETS = ("while parsing a flow mapping", "while parsing a flow sequence")  # the mark is at its { or [
 
 
-def _error_mark(error: yaml.MarkedYAMLError) -> yaml.Mark | None:
+def _indent(line: str) -> int:
+    """How far the line's content starts, a list item's `- ` counted as indentation."""
+    return len(line) - len(line.lstrip(" -")) if line.strip(" -") else 0
+
+
+def _unclosed(error: yaml.MarkedYAMLError, text: str) -> bool:
+    """A { or [ never closed: PyYAML notices it on the next line that is not indented under the bracket's line
+    (`concern: {concern` then `session_gap: 30m`). A list going on over lines indented deeper (questions: [a,
+    ⏎ b c]) is a missing comma where PyYAML stopped, and stays there."""
+    opened, stopped = error.context_mark, error.problem_mark
+    if error.context not in _IN_BRACKETS or opened is None or stopped is None or stopped.line <= opened.line:
+        return False
+    lines = text.splitlines()
+    after = lines[stopped.line] if stopped.line < len(lines) else ""
+    return _indent(after) <= _indent(lines[opened.line])
+
+
+def _error_mark(error: yaml.MarkedYAMLError, text: str) -> yaml.Mark | None:
     """Where the operator must look. PyYAML's problem mark is where it gave up: for a line without its “: ”
     (`answer 好的`, or the next line of a text indented less than its field) that is the start of the line
     after, one line too far; the line itself is where the key it was scanning began (the context mark). A quote
-    never closed is found at the end of the file: the operator looks for where it was opened."""
-    if error.context in _AT_CONTEXT and error.context_mark is not None:
+    never closed is found at the end of the file, and a bracket never closed on a line after: the operator looks
+    for where it was opened."""
+    if (error.context in _AT_CONTEXT and error.context_mark is not None) or _unclosed(error, text):
         return error.context_mark
     return error.problem_mark or error.context_mark
 
@@ -175,7 +194,7 @@ def load_document(path: Path, display: str | None = None) -> Document:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = _error_mark(error)
+        mark = _error_mark(error, text)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)  # PyYAML counts from 0, editors from 1
         context = error.context_mark.line if error.context_mark is not None else None
         colon = (syntax_indent(text, mark.line, context) or syntax_colon(text, mark.line, context, field_names())
