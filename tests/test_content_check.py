@@ -50,7 +50,7 @@ def test_bundled_content_is_clean() -> None:
          "        goto: concern\n", "      - option: any\n        end: true\n", "状态 “concern” 从 start 走不到"),
         ("flows/icebreak.yaml", "    say: icebreak.chat\n", "    say: icebreak.chat\n    sya: x\n",
          "flows/icebreak.yaml:55:5: states.chat.sya: 不认识的字段"),
-        ("flows/icebreak.yaml", "start: hello", "start: [hello", "flows/icebreak.yaml:4:7: YAML 语法错误"),
+        ("flows/icebreak.yaml", "start: hello", "start: [hello", "flows/icebreak.yaml:3:8: YAML 语法错误"),
         ("flows/welcome.yaml", "      - intent: deny\n", "      - silence: 1 day\n", "时长写法不对"),
         ("flows/survey.yaml", "mark: surveyed", "mark: surveyd", "mark “surveyd” 不认识"),
         ("knowledge/followups.yaml", "say: followup.tip\n", "say: followup.tpi\n",
