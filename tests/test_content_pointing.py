@@ -78,3 +78,22 @@ def test_a_bracket_never_closed_is_pointed_at_where_it_was_opened(content: Path,
                                                                   expected: str) -> None:
     """PyYAML notices a missing } on the next line; the operator has to add it on the line of the {."""
     assert problems_after(content, file, old, new) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("flows/icebreak.yaml", "      - goto: ask_name", "      - gotoo: ask_name",
+         "flows/icebreak.yaml:11:9: 状态 hello 的第 3 条 next 的 gotoo: 不认识的字段 “gotoo”；是不是 goto？"),
+        ("flows/icebreak.yaml", "        goto: chat\n", "        goto: chat\n        sya: hi\n",
+         "flows/icebreak.yaml:9:9: 状态 hello 的第 1 条 next 的 sya: 不认识的字段 “sya”；是不是 say？"),
+        ("flows/welcome.yaml", "  - event: enter_session", "  - event: enter_session\n    intnet: x",
+         "flows/welcome.yaml:11:5: 第 2 条 start_on 的 intnet: 不认识的字段 “intnet”；是不是 intent？"),
+    ],
+)
+def test_a_flow_mistake_names_the_state_and_the_rule_by_its_place(content: Path, file: str, old: str, new: str,
+                                                                  expected: str) -> None:
+    """Flow rules have no id: `states.hello.next.0.gotoo` was programmer talk, counted from 0. The operator reads
+    the state's name and the rule's place as an editor counts it; the other rules of the state, valid as
+    written, are not blamed for the one left out (no “next 的最后一条不能带 when”)."""
+    assert problems_after(content, file, old, new) == [expected]
