@@ -71,7 +71,7 @@ def test_siyu_test_says_what_is_wrong_with_a_test_file_in_chinese(content: Path,
 def test_a_missing_answer_key_is_reported_at_the_faq_line_that_names_it(content: Path) -> None:
     problems = problems_after(content, "knowledge/faq.yaml", "answer_key: faq.damaged_item", "answer_key: faq.damaged")
     assert problems == ["knowledge/faq.yaml:55:17: damaged_item: answer_key “faq.damaged” 在人设 xiaowanzi 里没有这条文案"
-                        "（persona/xiaowanzi.yaml 的 messages 里加上它，或者改成已有的名字）"], problems
+                        "（persona/xiaowanzi.yaml 的 messages 里加上它，或者改成已有的名字）；是不是 faq.damaged_item？"], problems
 
 
 # A message an operator cannot act on: pydantic's or PyYAML's English, or an English gloss in brackets.

@@ -97,3 +97,27 @@ def test_a_flow_mistake_names_the_state_and_the_rule_by_its_place(content: Path,
     the state's name and the rule's place as an editor counts it; the other rules of the state, valid as
     written, are not blamed for the one left out (no “next 的最后一条不能带 when”)."""
     assert problems_after(content, file, old, new) == [expected]
+
+
+THANKS = _line_of("persona/xiaowanzi.yaml", "  survey.thanks:")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("persona/xiaowanzi.yaml", "  icebreak.ask_name:\n", "  icebreak.name_please:\n",
+         "flows/icebreak.yaml:13:10: 文案 “icebreak.ask_name” 在人设 xiaowanzi 里不存在；"
+         "是不是 icebreak.ask_name_again / icebreak.any_name / icebreak.no_name？"),
+        ("persona/xiaowanzi.yaml", "收到～我都记在", "收到～{nmae}我都记在",
+         f"persona/xiaowanzi.yaml:{THANKS + 1}:7: survey.thanks: 变量 {{nmae}} 没有任何流程会设置；是不是 {{name}}？"),
+        ("persona/xiaowanzi.yaml", "收到～我都记在", "收到～{xyzzy}我都记在",
+         f"persona/xiaowanzi.yaml:{THANKS + 1}:7: survey.thanks: 变量 {{xyzzy}} 没有任何流程会设置"),  # nothing close
+        ("knowledge/codebook.yaml", "say: stage.weaned}", "say: stage.weanedd}",
+         "knowledge/codebook.yaml:47:89: stage 的 moves: say “stage.weanedd” 在人设 xiaowanzi 里没有这条文案"
+         "（persona/xiaowanzi.yaml 的 messages 里加上它）；是不是 stage.weaned？"),
+    ],
+)
+def test_a_missing_persona_text_or_variable_names_the_closest_that_exists(content: Path, file: str, old: str,
+                                                                         new: str, expected: str) -> None:
+    """The README promises an unknown name comes with the names meant: persona keys and variables too."""
+    assert problems_after(content, file, old, new) == [expected]
