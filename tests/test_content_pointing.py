@@ -121,3 +121,13 @@ def test_a_missing_persona_text_or_variable_names_the_closest_that_exists(conten
                                                                          new: str, expected: str) -> None:
     """The README promises an unknown name comes with the names meant: persona keys and variables too."""
     assert problems_after(content, file, old, new) == [expected]
+
+
+def test_a_content_file_far_too_big_is_refused_before_it_is_parsed(content: Path) -> None:
+    """A 300 MB faq.yaml (a log pasted in) took 40 s to parse and then passed: it is one clear line instead."""
+    line = "# " + "粘进来的日志" * 16 + "\n"
+    with (content / "knowledge" / "faq.yaml").open("a", encoding="utf-8") as faq:
+        faq.write(line * (6 * 1024 * 1024 // len(line.encode())))
+    assert problems_after(content, "knowledge/faq.yaml", "", "") == [
+        "knowledge/faq.yaml:1:1: 文件太大（6 MB），内容文件最多 5 MB，这次没有读它：多半是粘进了日志或导出的大段文字，"
+        "删掉多余的部分（写好的内容文件一般只有几十 KB）"]

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.content.fields import describe, fields_at
-from bot.content.messages import empty_file, explain, not_utf8, unreadable
+from bot.content.messages import empty_file, explain, not_utf8, too_big, unreadable
 from bot.content.schema import Strict
 from bot.content.suggest import one_of
 from bot.content.typos import (
@@ -175,8 +175,24 @@ def _error_mark(error: yaml.MarkedYAMLError, text: str) -> yaml.Mark | None:
     return error.problem_mark or error.context_mark
 
 
+MAX_BYTES = 5 * 1024 * 1024  # the bundled files are under 60 KB; a 300 MB one took 40 s to parse, then passed
+
+
+def oversized(path: Path) -> int | None:
+    """The size of a content file too big to parse, else None (also when it cannot be looked at: reading says)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    return size if size > MAX_BYTES and path.is_file() else None
+
+
 def read_text(path: Path, file: str) -> str:
-    """The text of a content file; one that cannot be read is a Problem saying which file and what to do."""
+    """The text of a content file; one that cannot be read (or is too big to be content) is a Problem saying
+    which file and what to do."""
+    size = oversized(path)
+    if size is not None:
+        raise ContentError([Problem(file, 1, 1, too_big(size, MAX_BYTES))])
     try:
         data = path.read_bytes()
     except OSError as error:
