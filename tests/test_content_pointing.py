@@ -5,11 +5,13 @@ Each case breaks a copy of the bundled content and asserts the whole line the op
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.content_kit import problems_after
+from tests.content_kit import edit, problems_after
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +23,7 @@ def _line_of(path: str, line: str) -> int:
 
 MESSAGES = _line_of("persona/xiaowanzi.yaml", "messages:")
 SHIPPING_TIME = _line_of("knowledge/faq.yaml", "  - id: shipping_time")
+VC = _line_of("knowledge/faq.yaml", "    keywords: [vc, 维c, 维生素c]")
 
 
 @pytest.mark.parametrize(
@@ -131,3 +134,26 @@ def test_a_content_file_far_too_big_is_refused_before_it_is_parsed(content: Path
     assert problems_after(content, "knowledge/faq.yaml", "", "") == [
         "knowledge/faq.yaml:1:1: 文件太大（6 MB），内容文件最多 5 MB，这次没有读它：多半是粘进了日志或导出的大段文字，"
         "删掉多余的部分（写好的内容文件一般只有几十 KB）"]
+
+
+def _check(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", "check", str(root)], capture_output=True, text=True)
+
+
+def test_a_keyword_or_question_written_twice_in_one_entry_is_a_warning_at_the_second(content: Path) -> None:
+    """`国外` twice in one entry's keywords adds nothing and is usually a paste: said at the second, the content
+    still loads. A synonym is not a repeat (视黄醇 and a醇 read the same but were written on purpose)."""
+    assert "写了两次" not in _check(content).stdout  # the bundled FAQ has none
+    edit(content, "knowledge/faq.yaml", "当天发]", "当天发, 发出]")
+    edit(content, "knowledge/faq.yaml", "付款后多久发出]", "付款后多久发出, 多久发货]")
+    edit(content, "knowledge/faq.yaml", "keywords: [vc, 维c", "keywords: [vc, ＶＣ, 维c")  # full-width, upper case
+    done = _check(content)
+    assert done.returncode == 0 and done.stdout.startswith("OK"), done.stdout
+    line = SHIPPING_TIME + 1
+    assert [row for row in done.stdout.splitlines() if "写了两次" in row] == [
+        "   FAQ: 3 处关键词或问法在同一条里写了两次（不影响加载）",
+        f"knowledge/faq.yaml:{line}:66: 提醒: 条目 shipping_time 的问法 “多久发货” 写了两次"
+        f"（第一次在 knowledge/faq.yaml:{line}:17）：删掉这一个",
+        f"knowledge/faq.yaml:{line + 1}:55: 提醒: 条目 shipping_time 的关键词 “发出” 写了两次"
+        f"（第一次在 knowledge/faq.yaml:{line + 1}:42）：删掉这一个",
+        f"knowledge/faq.yaml:{VC}:20: 提醒: 条目 ingredient_vc 的关键词 “ＶＣ” 写了两次（第一次在 knowledge/faq.yaml:{VC}:16）：删掉这一个"]
