@@ -102,6 +102,13 @@ def test_a_flow_mistake_names_the_state_and_the_rule_by_its_place(content: Path,
     assert problems_after(content, file, old, new) == [expected]
 
 
+
+def test_a_mistake_in_the_states_themselves_is_said_of_the_states(content: Path) -> None:
+    """`states: {}` has no state to name: the where is the field, not a crash of siyu check."""
+    (content / "flows" / "survey.yaml").write_text("start: nowhere\nstates: {}\n", encoding="utf-8")
+    assert "flows/survey.yaml:2:9: states: 不能是空的：至少要写 1 项" in problems_after(content, "flows/survey.yaml", "", "")
+
+
 THANKS = _line_of("persona/xiaowanzi.yaml", "  survey.thanks:")
 
 

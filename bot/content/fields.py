@@ -54,7 +54,8 @@ def _inner(annotation: Any, part: str | int) -> Any:
 def describe(loc: Loc, data: Any) -> str:
     """entries.6.handover → 条目 refund_policy 的 handover, when entry 6 has an id; a flow's
     states.hello.next.0.gotoo → 状态 hello 的第 1 条 next 的 gotoo; else the dotted path."""
-    if isinstance(data, dict) and isinstance(data.get("states"), dict) and loc and loc[0] in ("states", "start_on"):
+    if isinstance(data, dict) and isinstance(data.get("states"), dict) and (
+            loc[:1] == ("start_on",) or (loc[:1] == ("states",) and len(loc) > 1)):
         return _in_flow(loc)
     named = -1
     node: Any = data
