@@ -75,6 +75,10 @@ BRACES = "YAML 语法错误: 花括号 { } 没有配对：少了 }"
          f"flows/icebreak.yaml:7:15: {BRACES}"),  # the inner pair is closed: the outer { is the one to fix
         ("knowledge/policy.yaml", "concern: concern ", "concern: [concern ",
          "knowledge/policy.yaml:5:10: YAML 语法错误: 方括号 [ ] 没有配对：少了 ]，或者文字里带逗号、括号要加引号"),
+        ("flows/icebreak.yaml", "  hello:\n", "  hello: {\n", f"flows/icebreak.yaml:5:10: {BRACES}"),  # then block lines
+        ("flows/icebreak.yaml", "  hello:\n", "  hello: {say: x\n", f"flows/icebreak.yaml:5:10: {BRACES}"),
+        ("flows/survey.yaml", "ask: {code: skin, save: skin_type}", 'ask: {code: "a{b", save: skin_type,  # {',
+         f"flows/survey.yaml:31:10: {BRACES}"),  # a { in quotes or in a comment is not one YAML reads
     ],
 )
 def test_a_bracket_never_closed_is_pointed_at_where_it_was_opened(content: Path, file: str, old: str, new: str,
