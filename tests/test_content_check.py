@@ -49,8 +49,8 @@ def test_bundled_content_is_clean() -> None:
         ("flows/survey.yaml", "      - option: any\n        goto: concern\n      - option: unknown\n        say: survey.unknown\n"
          "        goto: concern\n", "      - option: any\n        end: true\n", "状态 “concern” 从 start 走不到"),
         ("flows/icebreak.yaml", "    say: icebreak.chat\n", "    say: icebreak.chat\n    sya: x\n",
-         "flows/icebreak.yaml:55:10: states.chat.sya: 不认识的字段"),
-        ("flows/icebreak.yaml", "start: hello", "start: [hello", "flows/icebreak.yaml:4:7: YAML 语法错误"),
+         "flows/icebreak.yaml:55:5: 状态 chat 的 sya: 不认识的字段 “sya”；是不是 say？"),
+        ("flows/icebreak.yaml", "start: hello", "start: [hello", "flows/icebreak.yaml:3:8: YAML 语法错误"),
         ("flows/welcome.yaml", "      - intent: deny\n", "      - silence: 1 day\n", "时长写法不对"),
         ("flows/survey.yaml", "mark: surveyed", "mark: surveyd", "mark “surveyd” 不认识"),
         ("knowledge/followups.yaml", "say: followup.tip\n", "say: followup.tpi\n",
@@ -212,7 +212,7 @@ def test_a_diagram_shows_comparisons_and_lists_as_written() -> None:
     ("file", "old", "new", "expected"),
     [
         ("knowledge/codebook.yaml", "questions:", "questions: [", "knowledge/codebook.yaml:"),
-        ("knowledge/policy.yaml", "concern: concern ", "concern: [concern ", "knowledge/policy.yaml:6:1:"),
+        ("knowledge/policy.yaml", "concern: concern ", "concern: [concern ", "knowledge/policy.yaml:5:10:"),
         ("knowledge/followups.yaml", "quiet_hours: \"21:00-09:00\"", "quiet_hours: \"21:00-09:00", "knowledge/followups.yaml:"),
     ],
 )
@@ -249,9 +249,9 @@ UNITS = "单位写 s（秒）、m（分钟）、h（小时）或 d（天），�
     ("file", "old", "new", "where", "what"),
     [
         ("flows/welcome.yaml", "  invite:\n    on:\n", "  invite:\n    on:\n      - silence: 3\n        end: true\n",
-         "flows/welcome.yaml:38:18: states.invite.on.0.silence:", "时长 “3” 缺少单位"),
+         "flows/welcome.yaml:38:18: 状态 invite 的第 1 条 on 的 silence:", "时长 “3” 缺少单位"),
         ("flows/welcome.yaml", "  invite:\n    on:\n", "  invite:\n    on:\n      - silence: \"3\"\n        end: true\n",
-         "flows/welcome.yaml:38:18: states.invite.on.0.silence:", "时长 “3” 缺少单位"),
+         "flows/welcome.yaml:38:18: 状态 invite 的第 1 条 on 的 silence:", "时长 “3” 缺少单位"),
         ("knowledge/policy.yaml", "session_gap: 30m ", "session_gap: 30 ", "knowledge/policy.yaml:6:14: session_gap:",
          "时长 “30” 缺少单位"),
         ("knowledge/policy.yaml", "after: 2d}", "after: 2}", "knowledge/policy.yaml:20:32: evidence.silence.after:",

@@ -71,7 +71,7 @@ def test_siyu_test_says_what_is_wrong_with_a_test_file_in_chinese(content: Path,
 def test_a_missing_answer_key_is_reported_at_the_faq_line_that_names_it(content: Path) -> None:
     problems = problems_after(content, "knowledge/faq.yaml", "answer_key: faq.damaged_item", "answer_key: faq.damaged")
     assert problems == ["knowledge/faq.yaml:55:17: damaged_item: answer_key “faq.damaged” 在人设 xiaowanzi 里没有这条文案"
-                        "（persona/xiaowanzi.yaml 的 messages 里加上它，或者改成已有的名字）"], problems
+                        "（persona/xiaowanzi.yaml 的 messages 里加上它，或者改成已有的名字）；是不是 faq.damaged_item？"], problems
 
 
 # A message an operator cannot act on: pydantic's or PyYAML's English, or an English gloss in brackets.
@@ -86,7 +86,7 @@ ENGLISH_GLOSS = re.compile(r"\((?:[a-z]+[ ;,?]*){2,}\)|\b(?:did not|expected|fou
         ("knowledge/products.yaml", "    fits: [敏感肌, 泛红]", "    fits: []", "knowledge/products.yaml:9:11: 条目 calm_serum 的 fits: 不能是空的"),
         ("knowledge/moderation.yaml", "  - id: ad_strong\n", "  - id: ad_strong\n    wieght: 3\n",
          "条目 ad_strong 的 wieght: 不认识的字段 “wieght”；是不是 weight？"),
-        ("knowledge/faq.yaml", "    tags: [物流]", "    tag: [物流]", "knowledge/faq.yaml:9:10: 条目 shipping_courier 的 tag: "),
+        ("knowledge/faq.yaml", "    tags: [物流]", "    tag: [物流]", "knowledge/faq.yaml:9:5: 条目 shipping_courier 的 tag: "),
     ],
 )
 def test_an_entry_is_named_by_its_id_not_its_position(content: Path, file: str, old: str, new: str,

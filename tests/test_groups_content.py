@@ -102,7 +102,7 @@ def test_missing_files_and_syntax_errors(content_dir: Path) -> None:
     (content_dir / "groups" / "ladder.yaml").unlink()
     assert problems_of(content_dir) == ["groups/ladder.yaml:1:1: 缺少文件 ladder.yaml"]
     (content_dir / "groups" / "ladder.yaml").write_text("profiles: [\n", encoding="utf-8")
-    assert problems_of(content_dir)[0].startswith("groups/ladder.yaml:2:1: YAML 语法错误")
+    assert problems_of(content_dir)[0].startswith("groups/ladder.yaml:1:11: YAML 语法错误: 方括号 [ ] 没有配对")
 
 
 def test_content_without_groups_is_valid_and_unmoderated(content_dir: Path) -> None:

@@ -52,7 +52,11 @@ def _inner(annotation: Any, part: str | int) -> Any:
 
 
 def describe(loc: Loc, data: Any) -> str:
-    """entries.6.handover → 条目 refund_policy 的 handover, when entry 6 has an id; else the dotted path."""
+    """entries.6.handover → 条目 refund_policy 的 handover, when entry 6 has an id; a flow's
+    states.hello.next.0.gotoo → 状态 hello 的第 1 条 next 的 gotoo; else the dotted path."""
+    if isinstance(data, dict) and isinstance(data.get("states"), dict) and (
+            loc[:1] == ("start_on",) or (loc[:1] == ("states",) and len(loc) > 1)):
+        return _in_flow(loc)
     named = -1
     node: Any = data
     names: list[str] = []
@@ -78,3 +82,14 @@ def _child(node: Any, part: str | int) -> Any:
     if isinstance(node, dict):
         return node.get(part)
     return None
+
+
+def _in_flow(loc: Loc) -> str:
+    """A flow's rules have no id: the state by its name, a rule by its place counted from 1 as an editor shows."""
+    head, rest = ("", loc) if loc[0] == "start_on" else (f"状态 {loc[1]}", loc[2:])
+    if len(rest) >= 2 and isinstance(rest[0], str) and isinstance(rest[1], int):
+        head += f"{' 的' if head else ''}第 {rest[1] + 1} 条 {rest[0]}"
+        rest = rest[2:]
+    if not head:
+        return ".".join(str(part) for part in rest)
+    return f"{head} 的 {'.'.join(str(part) for part in rest)}" if rest else head

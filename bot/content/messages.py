@@ -99,6 +99,12 @@ def not_utf8(file: str) -> str:
             "再运行 siyu check")
 
 
+def too_big(size: int, limit: int) -> str:
+    """A content file far larger than any operator writes (a log or an export pasted in): not parsed at all."""
+    return (f"文件太大（{size / 1024 / 1024:.0f} MB），内容文件最多 {limit // 1024 // 1024} MB，这次没有读它："
+            "多半是粘进了日志或导出的大段文字，删掉多余的部分（写好的内容文件一般只有几十 KB）")
+
+
 def unreadable(error: OSError) -> str:
     """A content file the bot cannot open, in words that say what to do about it."""
     if isinstance(error, PermissionError):

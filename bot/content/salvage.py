@@ -47,7 +47,8 @@ def salvage(model: type[M], document: Document) -> tuple[M, Document] | None:
             if not _take_away(data, loc, dropped):
                 return None
             continue
-        return partial, Document(document.file, data, _moved(document.positions, dropped), document.problems)
+        return partial, Document(document.file, data, _moved(document.positions, dropped), document.problems,
+                                 _moved(document.keys, dropped))
     return None
 
 

@@ -34,6 +34,17 @@ def one_of(name: str, valid: Iterable[str]) -> str:
     return f"可以写的有 {len(names)} 个，例如 {' / '.join(names[:CLOSEST])}"
 
 
+def maybe(name: str, valid: Iterable[str], cutoff: float = 0.8, braces: bool = False) -> str:
+    """“；是不是 icebreak.ask_name_again？” when some valid names are close to `name` (a few typos, or `cutoff`
+    alike), else nothing: for a name among many (persona keys, variables) whose full list would not help. A name
+    that only goes on after the one written (ask_name → ask_name_again) comes first: its end was left out."""
+    others = set(valid) - {name}
+    longer = sorted((other for other in others if other.startswith(name)), key=len)[:1]
+    close = [*longer, *(other for other in closest(name, others, CLOSEST, cutoff) if other not in longer)][:CLOSEST]
+    shown = [f"{{{other}}}" if braces else other for other in close]
+    return f"；是不是 {' / '.join(shown)}？" if shown else ""
+
+
 def misspelt(name: str, written: Iterable[str], where: str, taken: Collection[str] = ()) -> str:
     """“（messages 里有 “fallbak”，是不是它写错了？）” when `where` holds a name a typo away from the missing one.
 

@@ -103,6 +103,26 @@ def syntax_colon(text: str, problem_line: int, context_line: int | None, fields:
     return None
 
 
+FULL_WIDTH_SPACE = "\u3000"
+_WIDE_INDENT = re.compile(r"^[ \t]*(\u3000)")
+
+
+def indent_message() -> str:
+    return "这一行开头是全角空格「　」：全角空格不能用来缩进，换成半角空格（和同一层的字段对齐）"
+
+
+def syntax_indent(text: str, problem_line: int, context_line: int | None) -> Spot | None:
+    """The line near a YAML syntax error (0-based lines) indented with a full-width space: YAML reads `　　answer`
+    as text, not as a field indented under its entry, and PyYAML's complaint (a second “: ”) points elsewhere."""
+    lines = text.splitlines()
+    first = max(0, min(problem_line, context_line if context_line is not None else problem_line) - 3)
+    for number in range(min(problem_line, len(lines) - 1), first - 1, -1):
+        found = _WIDE_INDENT.match(lines[number])
+        if found:
+            return (number + 1, found.start(1) + 1, indent_message())
+    return None
+
+
 def _keyed(node: yaml.Node, key: str) -> Iterator[tuple[str, yaml.Node]]:
     yield key, node
     if isinstance(node, yaml.MappingNode):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bot.content.source import Document, Path_, Problem
-from bot.content.suggest import misspelt, one_of
+from bot.content.suggest import maybe, misspelt, one_of
 from bot.engine.flows import PSEUDO_OPTIONS, SOMEONE_ELSE, Effects, FlowFile, State, Target, Transition, When
 from bot.engine.persona import Persona, Rules, braces_pair, lint_text, variables_of
 from bot.events import FLOW_MARKS
@@ -55,7 +55,8 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
                 problems.append(document.problem(where, f"{key}: 花括号没有配对：变量写成 {{name}}，"
                                                         "要原样显示花括号就写两个 {{ 或 }}"))
             for name in sorted(variables_of(text) - slots) if slots is not None else ():
-                problems.append(document.problem(where, f"{key}: 变量 {{{name}}} 没有任何流程会设置"))
+                problems.append(document.problem(where, f"{key}: 变量 {{{name}}} 没有任何流程会设置"
+                                                        f"{maybe(name, slots or (), braces=True)}"))
     titles = [t for t in rules.gendered_titles if t in persona.spec.surname.replace("{surname}", "")]
     if titles:
         problems.append(document.problem(
@@ -63,8 +64,8 @@ def check_persona(persona: Persona, document: Document, rules: Rules, used: Used
                           "别替顾客猜；写成 小{surname}、{surname}同学 这类（persona/rules.yaml 的 gendered_titles）"))
     for key, (file, line, col) in used.items():
         if not persona.has(key) and key not in written:
-            problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在"
-                                                  f"{misspelt(key, persona.messages, '人设', needed)}"))
+            hint = misspelt(key, persona.messages, '人设', needed) or maybe(key, persona.messages)
+            problems.append(Problem(file, line, col, f"文案 “{key}” 在人设 {persona.id} 里不存在{hint}"))
     return problems
 
 
@@ -174,7 +175,7 @@ class FlowChecker:
             if waits and not state.on and written is None:  # in a partial flow its rules may be left out
                 problems.append(doc.problem(
                     base, f"状态 “{state_name}” 在等顾客回答，但没有 on 规则接住回答：顾客回什么都走不下去"))
-            if state.next and state.next[-1].when is not None:
+            if state.next and state.next[-1].when is not None and written is None:  # partial: a move left out
                 problems.append(doc.problem((*base, "next"),
                                             "next 的最后一条不能带 when，否则条件都不满足时会卡住"))
         if written is None:

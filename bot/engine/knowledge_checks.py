@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.source import Document, Problem, load_document
+from bot.content.suggest import maybe
 from bot.engine.persona import Persona, Rules, lint_text
 from bot.profile.codebook import Codebook
 
@@ -50,7 +51,8 @@ def check_answer_keys(root: Path, personas: list[Persona]) -> list[Problem]:
                 problems.append(document.problem(
                     ("entries", index, "answer_key"),
                     f"{item.get('id')}: answer_key “{key}” 在人设 {persona.id} 里没有这条文案"
-                    f"（persona/{persona.id}.yaml 的 messages 里加上它，或者改成已有的名字）"))
+                    f"（persona/{persona.id}.yaml 的 messages 里加上它，或者改成已有的名字）"
+                    f"{maybe(key, persona.messages)}"))
     return problems
 
 
@@ -82,5 +84,5 @@ def check_move_lines(root: Path, codebook: Codebook, personas: list[Persona]) ->
     document = load_document(root / "knowledge" / "codebook.yaml", "knowledge/codebook.yaml")
     return [document.problem(("questions", qid, "moves", number, "say"),
                              f"{qid} 的 moves: say “{say}” 在人设 {persona.id} 里没有这条文案"
-                             f"（persona/{persona.id}.yaml 的 messages 里加上它）")
+                             f"（persona/{persona.id}.yaml 的 messages 里加上它）{maybe(say, persona.messages)}")
             for qid, number, say, persona in missing]

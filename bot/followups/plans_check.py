@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.content.salvage import checked
 from bot.content.source import ContentError, Document, Problem, load_document
-from bot.content.suggest import misspelt, one_of
+from bot.content.suggest import maybe, misspelt, one_of
 from bot.engine.persona import Persona
 from bot.followups.plans import FILE, START, TASK_VARIABLES, FollowupFile
 
@@ -46,9 +46,9 @@ def _cross_check(plans: FollowupFile, document: Document, personas: Mapping[str,
             where = ("plans", plan_name, "steps", index)
             for persona in personas.values():
                 if step.say is not None and not persona.has(step.say):
+                    hint = misspelt(step.say, persona.messages, '人设') or maybe(step.say, persona.messages)
                     problems.append(document.problem((*where, "say"),
-                                                     f"文案 “{step.say}” 在人设 {persona.id} 里不存在"
-                                                     f"{misspelt(step.say, persona.messages, '人设')}"))
+                                                     f"文案 “{step.say}” 在人设 {persona.id} 里不存在{hint}"))
             if step.flow is not None and step.flow not in flows:
                 problems.append(document.problem((*where, "flow"), f"没有流程 “{step.flow}”"
                                                                    f"（没有 flows/{step.flow}.yaml）；"

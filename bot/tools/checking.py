@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.content.source import ContentError, Problem
+from bot.content.source import ContentError, Problem, oversized
 from bot.content.typos import phrase_comma_warnings
 from bot.engine.content import Content, build_content
 from bot.engine.draft import read_draft
@@ -38,6 +38,8 @@ def comma_warnings(root: Path) -> list[Problem]:
     warnings: list[Problem] = []
     for folder in ("knowledge", "flows", "persona", "groups"):
         for path in sorted((root / folder).glob("*.yaml")):
+            if oversized(path) is not None:
+                continue
             try:
                 node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
             except (OSError, UnicodeDecodeError, yaml.YAMLError):

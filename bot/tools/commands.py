@@ -99,12 +99,18 @@ def _comma_warnings(warnings: list[Problem]) -> None:
 
 def _faq_warnings(content: Content) -> None:
     """Near-duplicate FAQ entries: not an error (the content loads), but customers asking would get a choice."""
-    from bot.understanding.overlaps import overlap_warnings
+    from bot.understanding.overlaps import overlap_warnings, repeat_warnings
 
-    warnings = overlap_warnings(content.understanding, content.root / "knowledge" / "faq.yaml", "knowledge/faq.yaml")
+    faq, display = content.root / "knowledge" / "faq.yaml", "knowledge/faq.yaml"
+    warnings = overlap_warnings(content.understanding, faq, display)
     if warnings:
         print(f"   FAQ: {len(warnings)} 处问法机器人分不开（不影响加载）")
         for warning in warnings:
+            print(warning)
+    repeats = repeat_warnings(faq, display)
+    if repeats:
+        print(f"   FAQ: {len(repeats)} 处关键词或问法在同一条里写了两次（不影响加载）")
+        for warning in repeats:
             print(warning)
 
 

@@ -11,6 +11,7 @@ readings. The matcher keeps offering the choice: it cannot know which of two ans
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,4 +121,31 @@ def overlap_warnings(understanding: Understanding, faq_file: Path, display: str)
                    f"是同一个问题就合并成一条，不是就把不同之处写进问法")
         path = ("entries", rows.get(overlap.entry, 0), "questions", overlap.index)
         warnings.append(document.problem(path, message))
+    return warnings
+
+
+REPEATABLE = {"questions": "问法", "keywords": "关键词"}
+
+
+def repeat_warnings(faq_file: Path, display: str) -> list[Problem]:
+    """A keyword or question written twice in one entry (the same as written: full- and half-width, upper and
+    lower case alike), at the second, naming the first: it adds nothing and usually is a paste or a word meant
+    for another entry. A synonym (视黄醇 for a醇) is not a repeat: the operator wrote it to be read."""
+    document = load_document(faq_file, display)
+    warnings = []
+    rows = document.data.get("entries") if isinstance(document.data, dict) else None
+    for number, item in enumerate(rows if isinstance(rows, list) else []):
+        if not isinstance(item, dict):
+            continue
+        for field, what in REPEATABLE.items():
+            seen: dict[str, str] = {}  # normalized -> where it was first written
+            values = item.get(field)
+            for index, text in enumerate(values if isinstance(values, list) else []):
+                path = ("entries", number, field, index)
+                key = unicodedata.normalize("NFKC", str(text)).strip().casefold()  # 國外 ≠ 国外: as written
+                if key in seen:
+                    warnings.append(document.problem(path, f"提醒: 条目 {item.get('id')} 的{what} “{text}” 写了两次"
+                                                           f"（第一次在 {seen[key]}）：删掉这一个"))
+                else:
+                    seen[key] = "{}:{}:{}".format(document.file, *document.where(path))
     return warnings

@@ -1,0 +1,131 @@
+"""A YAML syntax error where the operator has to fix it, in words that say what to look for.
+
+PyYAML stops where it cannot go on, often a line after the mistake (a key without its “: ”, a bracket never
+closed), and says so in English the operator cannot act on. Its marks are moved back to the line to fix and
+its words replaced by what to check (a Tab, a full-width colon or space, a quote or bracket never closed).
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from bot.content.typos import Spot, syntax_colon, syntax_indent
+
+
+def syntax_problem(error: yaml.MarkedYAMLError, text: str, fields: frozenset[str]) -> Spot:
+    """(line, column, what to look for), counted from 1 as an editor does; fields: the schemas' field names,
+    to tell `answer：好的` (a field typed with a full-width colon) from text."""
+    lines = text.splitlines()
+    bracket = _unclosed(error, lines)
+    mark = (bracket[0], bracket[1]) if bracket else _error_mark(error)
+    context = error.context_mark.line if error.context_mark is not None else None
+    typed = (syntax_indent(text, mark[0], context) or syntax_colon(text, mark[0], context, fields)
+             if mark else None)
+    if typed is not None:  # answer：好的 or 　　answer — typed with a Chinese input method
+        return typed
+    line, col = (mark[0] + 1, mark[1] + 1) if mark else (1, 1)  # PyYAML counts from 0, editors from 1
+    return line, col, _BRACKETS[bracket[2]] if bracket else _yaml_hint(error, lines)
+
+
+_SQUARE = "方括号 [ ] 没有配对：少了 ]，或者文字里带逗号、括号要加引号"
+_CURLY = "花括号 { } 没有配对：少了 }"
+_BRACKETS = {"[": _SQUARE, "{": _CURLY}
+
+# PyYAML's own words → what an operator should look for (PyYAML's English is not shown: it says nothing to them)
+_HINTS = (
+    ("mapping values are not allowed", "一行里有第二个“: ”：文字里带冒号就整句加引号，或者检查缩进"),
+    ("expected ',' or ']'", _SQUARE),
+    ("expected ',' or '}'", _CURLY),
+    ("expected <block end>", "缩进没有对齐：同一层的字段要用同样多的空格开头"),
+    ("quoted scalar", "引号没有配对：少了结尾的引号"),
+    ("did not find expected key", "缩进没有对齐，或者一行既不是“字段: 值”也不是“- 一项”：检查这一行和上一行的开头"),
+    ("could not find expected ':'", "这一行少了“: ”；如果它接着上一行的文字，要比上一行的字段名多缩进几格"),
+    ("did not find expected node content", "这里少了内容：方括号或花括号里多了逗号，或者值还没写完"),
+    ("undefined alias", "* 开头的写法在 YAML 里有特殊意思：文字以 * 开头就整句加引号"),
+    ("cannot start any token", "这个字符（@ ` 等）不能放在开头：整句加引号"),
+    ("did not find expected '-' indicator", "列表的缩进没有对齐：每一项“- ”要对齐"),
+    ("did not find expected alphabetic or numeric character", "& 或 * 后面要有名字：文字里带它们就整句加引号"),
+    ("found unknown escape character", "双引号里的 \\ 不对：要写 \\ 本身就改用单引号"),
+    ("found unexpected end of stream", "文件在一句话中间结束了：少了结尾的引号或括号"),
+)
+
+
+def _yaml_hint(error: yaml.MarkedYAMLError, lines: list[str]) -> str:
+    mark = error.problem_mark or error.context_mark
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+        return "这一行有 Tab，YAML 只认空格缩进：把 Tab 换成空格"
+    said = f"{error.context or ''} {error.problem or ''}".strip()
+    for found, hint in _HINTS:
+        if found in said:
+            return hint
+    return "这里的写法 YAML 读不懂：看看这一行和上一行的缩进、冒号、引号和括号"
+
+
+# errors PyYAML notices only after the line that has them: the context mark is where that line's key or quote began
+_AT_CONTEXT = ("while scanning a simple key", "while scanning a quoted scalar")
+_IN_BRACKETS = ("while parsing a flow mapping", "while parsing a flow sequence")  # the mark is at its { or [
+
+
+def _indent(line: str) -> int:
+    """How far the line's content starts, a list item's `- ` counted as indentation."""
+    return len(line) - len(line.lstrip(" -")) if line.strip(" -") else 0
+
+
+def _unclosed(error: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str] | None:
+    """The { or [ never closed that PyYAML noticed on a later line (0-based line, column, which bracket), or None.
+
+    Inside brackets PyYAML stops at the next line that is not indented under the bracket's line (`concern:
+    {concern` then `session_gap: 30m`), or at a deeper one when the line above does not go on with a comma;
+    a list going on over lines (`questions: [a,` ⏎ `b c]`) keeps its spot. Where a block line follows
+    (`hello: {` then `next:` ⏎ `- when:`) it only says a value is missing: the bracket is looked for above."""
+    opened, stopped = error.context_mark, error.problem_mark
+    if stopped is None:
+        return None
+    if error.context == "while parsing a flow node" and "expected node content" in (error.problem or ""):
+        return _opener(lines, stopped.line)
+    if error.context not in _IN_BRACKETS or opened is None or stopped.line <= opened.line:
+        return None
+    after = lines[stopped.line] if stopped.line < len(lines) else ""
+    above = next((_code(line).rstrip() for line in reversed(lines[opened.line:stopped.line]) if _code(line).strip()),
+                 "")
+    if _indent(after) > _indent(lines[opened.line]) and above.endswith((",", "[", "{")):
+        return None
+    which = lines[opened.line][opened.column:opened.column + 1]
+    return (opened.line, opened.column, which) if which in _BRACKETS else None
+
+
+_QUOTED = re.compile(r"""(?:(?<=^)|(?<=[\s\[{,:]))(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')""")
+_COMMENT = re.compile(r"(?:^|\s)#.*$")
+
+
+def _code(line: str) -> str:
+    """The line with quoted text blanked out and its comment cut, columns kept: only brackets YAML reads remain."""
+    blanked = _QUOTED.sub(lambda found: " " * len(found.group(0)), line)
+    return _COMMENT.sub("", blanked)
+
+
+def _opener(lines: list[str], stopped: int, reach: int = 20) -> tuple[int, int, str] | None:
+    """The nearest { or [ above line `stopped` that no bracket below it closes."""
+    pending = 0  # closers met (going up) that still need their opener
+    for number in range(min(stopped, len(lines)) - 1, max(-1, stopped - 1 - reach), -1):
+        code = _code(lines[number])
+        for col in range(len(code) - 1, -1, -1):
+            if code[col] in "]}":
+                pending += 1
+            elif code[col] in "[{":
+                if not pending:
+                    return number, col, code[col]
+                pending -= 1
+    return None
+
+
+def _error_mark(error: yaml.MarkedYAMLError) -> tuple[int, int] | None:
+    """Where the operator must look. PyYAML's problem mark is where it gave up: for a line without its “: ”
+    (`answer 好的`, or the next line of a text indented less than its field) that is the start of the line
+    after, one line too far; the line itself is where the key it was scanning began (the context mark). A quote
+    never closed is found at the end of the file: the operator looks for where it was opened."""
+    mark = error.context_mark if error.context in _AT_CONTEXT and error.context_mark is not None else (
+        error.problem_mark or error.context_mark)
+    return (mark.line, mark.column) if mark is not None else None
