@@ -127,7 +127,7 @@ THANKS = _line_of("persona/xiaowanzi.yaml", "  survey.thanks:")
         ("persona/xiaowanzi.yaml", "收到～我都记在", "收到～{xyzzy}我都记在",
          f"persona/xiaowanzi.yaml:{THANKS + 1}:7: survey.thanks: 变量 {{xyzzy}} 没有任何流程会设置"),  # nothing close
         ("knowledge/codebook.yaml", "say: stage.weaned}", "say: stage.weanedd}",
-         "knowledge/codebook.yaml:47:89: stage 的 moves: say “stage.weanedd” 在人设 xiaowanzi 里没有这条文案"
+         "knowledge/codebook.yaml:54:89: stage 的 moves: say “stage.weanedd” 在人设 xiaowanzi 里没有这条文案"
          "（persona/xiaowanzi.yaml 的 messages 里加上它）；是不是 stage.weaned？"),
     ],
 )
