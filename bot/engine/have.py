@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 
 from bot.engine import replies
-from bot.engine.followup import product_names, remember
+from bot.engine.followup import product_names, recent, remember
 from bot.engine.sales import not_carried
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
 from bot.understanding.normalize import clauses
 
 QUALIFIER = 4  # characters: 补水的 beside 面膜有吗 narrows the ask; a longer clause asks something else
+ONLY_ONE = "product.only_one"  # persona, and the session's note of the one product of the kind just asked for
 NOT_CARRIED = "product.not_carried"  # persona: 面膜我们家暂时还没有哦 ({not_carried})
 _HAVE = re.compile(r"^(?:请问|你们|你们家|这里|店里|家里)*(?:有没有|有卖|有|卖不卖|卖)(.{2,8}?)"
                    r"(?:吗|么|卖吗|卖|呀|啊|呢)*$|^(?:你们|你们家)*(.{2,8}?)(?:有没有|有吗|有卖吗|有没得)(?:呀|啊|呢)*$")
@@ -61,4 +62,17 @@ def answered(ctx: TurnContext, result: Result) -> bool:
     ctx.why.append(f"问有没有“{kind}”：我们家这一类只有 {product.id}，说它")
     ctx.say(key, product=product.name, pitch=product.pitch)
     remember(ctx.session, "product", product.id)
+    remember(ctx.session, ONLY_ONE, product.id)
+    return True
+
+
+def only_one(ctx: TurnContext, result: Result) -> bool:
+    """还有吗 right after 有没有乳液 was answered with the one lotion: that kind has no other (persona
+    `product.only_one`), not "没太接住"."""
+    product_id = recent(ctx.session, ONLY_ONE, within=1)
+    if not result.has_intent("another") or not product_id or not ctx.persona.has(ONLY_ONE):
+        return False
+    names = {p.id: p.name for p in ctx.content.understanding.knowledge.products}
+    ctx.why.append(f"还有吗：刚说的 {product_id} 是这一类里唯一的一款")
+    ctx.say(ONLY_ONE, product=names.get(str(product_id), ""))
     return True

@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import backoff, care, replies, sales, suggestion, survey
+from bot.engine import backoff, care, have, replies, sales, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import product_names, recent, remember
@@ -60,6 +60,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
             survey.ask_lightly(ctx)  # a survey question waits: asked again, lighter
         return []
     backoff.refused_in_view(ctx, result, in_flow)  # 算了 不买了 about the product just discussed: a refusal
+    if have.only_one(ctx, result):  # 有没有乳液 → 还有吗: that kind has only the one just named
+        return []
     chit_chat = ctx.content.understanding.intents.smalltalk
     for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
         if name in chit_chat and name != result.chat:
