@@ -100,9 +100,9 @@ class KfPuller:
             for message in body.get("msg_list", []):
                 queued += await self._take(open_kfid, message, fresh)
             cursor = str(body.get("next_cursor") or cursor)
-            if cursor:
-                await self.store.set(cursor_key, cursor)
+            if cursor:  # remembered before it is stored: a store lost during the write must not step us back
                 self._cursors[open_kfid] = cursor
+                await self.store.set(cursor_key, cursor)
             if not body.get("has_more"):
                 return queued
 
