@@ -23,7 +23,7 @@ from bot.engine.turn_context import TurnContext
 from bot.policy.decide import ANSWERED, Action, Decision, decide
 from bot.policy.evidence import apply_reading, note
 from bot.policy.journal import ACTIONS
-from bot.profile.codebook import Codebook
+from bot.profile.codebook import Codebook, Move
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Result
 from bot.understanding.normalize import clauses
@@ -33,6 +33,7 @@ URGENT = "urgent"  # the evidence role of an urgent need (bot/policy/spec.py ROL
 SOMEONE_ELSE = "someone_else"  # context: survey answers this turn's message gave about another person
 DISLIKED = "recommend.disliked"  # the persona's line to 那个精华我用了过敏: that one is not recommended again
 KIND = "kind_asked"  # context: the products of the kind an open ask named (有没有推荐的防晒), until it is answered
+ASKED_STAGE = "asked_stage"  # context: situations she asked about, not said were hers (孕妇能用A醇吗): 孕期
 NOT_CARRIED = "not_carried"  # context: the kind an open ask named that the shop does not sell (推荐个面霜)
 _STEP_BEFORE = ("完", "了")  # 敷完面膜 …: a step she took, not the kind she asks for
 _STEP_AFTER = ("后", "之后", "以后", "前", "之前", "完", "时", "的时候")  # 面霜之后涂什么
@@ -56,12 +57,15 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     reading = content.need.read(text, intents, profile, at)
     if all(result.question for result in read):  # 孕妇能用吗 asks for anyone; 我怀孕了 能用吗 says she is
         hers = _without_their_people(text, content.codebook)  # 我朋友在哺乳期 能用吗: that 我 is not herself
-        reading.answers = [(question, code, phrase) for question, code, phrase in reading.answers
-                           if not (words := content.codebook.questions[question].herself)
-                           or any(word in hers for word in words)]
+        kept = [(question, code, phrase) for question, code, phrase in reading.answers
+                if not (words := content.codebook.questions[question].herself) or any(word in hers for word in words)]
+        if not any(word and word in text for word in (*content.codebook.others, *content.codebook.acquaintances)):
+            _asked_about(ctx, [(q, code) for q, code, _ in reading.answers if (q, code, _) not in kept])
+        reading.answers = kept
         reading.moves = [(question, move, phrase) for question, move, phrase in reading.moves
                          if not (words := content.codebook.questions[question].herself)
                          or any(word in hers for word in words)]
+    _not_hers(ctx, reading.moves)
     if gift.answers(ctx) is not None:  # 买给妈妈: 她皮肤比较干 is her mother's skin, and no pain of hers
         reading.theirs = {**reading.theirs, **{question: code for question, code, _ in reading.answers}}
         reading.answers, reading.moves = [], []
@@ -149,13 +153,36 @@ def flow_evidence(ctx: TurnContext, kinds: list[str], detail: str = "") -> None:
         ctx.why.append(note(ctx.profile, ctx.content.policy, kind, ctx.now, where))
 
 
+def _asked_about(ctx: TurnContext, asked: list[tuple[str, str]]) -> None:
+    """孕妇能用A醇吗: not recorded as hers, but no product to avoid in that situation is recommended to her in this
+    conversation (she may well be asking for herself); the recommendation says why (`cautious`)."""
+    labels = [label for question, code in asked if (label := ctx.content.codebook.label(question, code))]
+    if labels:
+        before = list(recent(ctx.session, ASKED_STAGE) or [])
+        remember(ctx.session, ASKED_STAGE, list(dict.fromkeys([*before, *labels])))
+        ctx.why.append(f"问到了{'、'.join(labels)}（没说是她自己）：不记进档案，这次聊天不推这段时期要避开的")
+
+
+def _not_hers(ctx: TurnContext, moves: list[tuple[str, Move, str]]) -> None:
+    """我不是孕妇 after 孕妇能用A醇吗: a situation she only asked about, cleared by her, is no reason to hold back."""
+    asked = list(recent(ctx.session, ASKED_STAGE) or [])
+    cleared = {label for _, move, _ in moves if not move.to for label in move.when if label in asked}
+    if cleared:
+        remember(ctx.session, ASKED_STAGE, [label for label in asked if label not in cleared])
+        ctx.why.append(f"她说不是{'、'.join(sorted(cleared))}：问过的这段时期不再挡推荐")
+        said = next((move.say for _, move, _ in moves if not move.to and move.say and ctx.persona.has(move.say)), "")
+        if said:
+            ctx.say(said)  # 记下啦: what it changes is said, as for a situation she had told
+
+
 def ask(ctx: TurnContext, trigger: str) -> Decision:
     content = ctx.content
     decision = decide(content.policy, content.codebook, content.understanding.knowledge.products, ctx.profile,
                       ctx.now, trigger=trigger, restrained=ctx.session.restrained,
                       someone_else=gift.answers(ctx) if gift.answers(ctx) is not None
                       else recent(ctx.session, SOMEONE_ELSE, within=0),
-                      kind=recent(ctx.session, KIND) or (), not_carried=str(recent(ctx.session, NOT_CARRIED) or ""))
+                      kind=recent(ctx.session, KIND) or (), not_carried=str(recent(ctx.session, NOT_CARRIED) or ""),
+                      cautious=recent(ctx.session, ASKED_STAGE) or ())
     ctx.record(decision)
     return decision
 
@@ -182,7 +209,7 @@ def recommend(ctx: TurnContext) -> None:
     decision = ask(ctx, f"{ctx.session.flow}.{ctx.session.state}")
     slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
                  product="", pitch="", over_budget=decision.over_budget, avoided=decision.avoided,
-                 because=decision.because, not_carried=decision.not_carried)
+                 because=decision.because, not_carried=decision.not_carried, cautious=decision.cautious)
     if decision.action is Action.RECOMMEND and decision.product is not None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id

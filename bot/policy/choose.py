@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.policy.spec import Policy
@@ -18,6 +18,7 @@ class Choice:
     over_budget: bool = False  # a product fitted, but costs more than she wants to pay
     avoided: tuple[Product, ...] = ()  # products that fitted, left out for her situation (`avoid_when`: 孕期)
     because: str = ""  # … the situation: the labels of hers they avoid (孕期)
+    cautious: bool = False  # … only because she asked about that situation (孕妇能用A醇吗), not said it was hers
 
 
 def situation(codebook: Codebook, profile: Profile, answers: dict[str, str] | None = None) -> set[str]:
@@ -37,12 +38,13 @@ def to_avoid(codebook: Codebook, products: Sequence[Product], profile: Profile) 
 
 def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, *,
            limit: float | None = None, answers: dict[str, str] | None = None,
-           kind: Sequence[str] = ()) -> Choice:
+           kind: Sequence[str] = (), cautious: Collection[str] = ()) -> Choice:
     """The best-fitting product never offered, refused, bought or disliked before, within `limit` yuan
     (products with a price), and not one to avoid in her situation (`avoid_when`: 孕期); None when nothing fits.
     `answers` (question → code): someone else's, to choose for them instead of by her profile (送男朋友 油皮);
     her tags then do not count. `kind`: the ids of the products of the kind she asked for (有没有推荐的防晒): only
-    those, and the one of a kind of one fits whatever her profile says."""
+    those, and the one of a kind of one fits whatever her profile says. `cautious`: situations she asked about
+    (孕妇能用A醇吗 — for herself or not, she did not say): their products are left out too, as if they were hers."""
     alone = len(kind) == 1
     disliked = {str(d[0]) for d in profile.disliked}
     excluded = {str(o[0]) for o in profile.offers} | {str(r[0]) for r in profile.refusals} \
@@ -51,6 +53,8 @@ def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     labels = {q: codebook.label(q, codes.get(q)) for q in policy.fit}
     tags = profile.tags if answers is None else []
     facts = situation(codebook, profile, answers)
+    asked_only = set(cautious) - facts if answers is None else set()
+    facts = facts | asked_only
     frugal = next((label for label in policy.price.low if label in facts), "")  # 学生党: the cheaper of equals
     best: tuple[float, Product, list[str]] | None = None
     over: list[str] = []
@@ -89,7 +93,8 @@ def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     if best is None:
         known = "、".join(v for v in labels.values() if v) or "无"
         return Choice(None, f"没有合适的商品（已知：{known}{skipped}）", over_budget=bool(over),
-                      avoided=tuple(p for p, _ in avoided), because=because)
+                      avoided=tuple(p for p, _ in avoided), because=because,
+                      cautious=bool(avoided) and all(label in asked_only for _, why in avoided for label in why))
     score, product, parts = best
     cheap = f"；她{frugal}：一样合适的先推便宜的" if frugal else ""
     return Choice(product, f"{product.id} 最合适（{score:g} 分：{'、'.join(parts)}{skipped}{cheap}）")

@@ -14,7 +14,7 @@ light mention, then nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
@@ -54,6 +54,7 @@ class Decision:
     over_budget: bool = False  # hold: a product fitted, but costs more than she wants to pay
     avoided: str = ""  # hold: the products that fitted, left out for her situation (avoid_when), by name
     because: str = ""  # … that situation (孕期)
+    cautious: bool = False  # … one she asked about (孕妇能用A醇吗), not one she said is hers
     not_carried: str = ""  # hold: the kind she asked for (推荐个面霜) is one the shop does not sell
     trigger: str = field(default="", compare=False)  # who asked the policy (flow state, scheduler…)
 
@@ -91,14 +92,16 @@ def _need(live: list[list[Any]]) -> float:
 
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
            *, proactive: bool = False, trigger: str = "", restrained: str = "",
-           someone_else: dict[str, str] | None = None, kind: Sequence[str] = (), not_carried: str = "") -> Decision:
+           someone_else: dict[str, str] | None = None, kind: Sequence[str] = (), not_carried: str = "",
+           cautious: Collection[str] = ()) -> Decision:
     """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
     docs/groups.md): it holds back every offer, an explicit ask included. `someone_else`: survey answers the
     ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them;
     empty (a gift, nothing said of them yet): the concern is asked first, about them.
     `kind`: the ids of the products of the kind the ask named (有没有推荐的防晒): the product is one of them, and a
     kind of one needs no question first (a gift included: 买给妈妈 推荐个防晒). `not_carried`: the ask named a kind
-    the shop does not sell (推荐个面霜, products.yaml `not_carried`): nothing of another kind is offered instead."""
+    the shop does not sell (推荐个面霜, products.yaml `not_carried`): nothing of another kind is offered instead.
+    `cautious`: situations she asked about without saying they are hers (孕妇能用A醇吗): no product to avoid in them."""
     live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
     need = _need(live)  # need_score's, from the evidence just read
@@ -137,12 +140,14 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         elif concern and not profile.known(concern) and len(kind) != 1:
             reasons.append(f"还不知道 {concern}：先问一个问题")
             return done(Action.ASK_FIRST, asked=True, question=concern)
-        choice = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None, kind=kind)
+        choice = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None, kind=kind,
+                        cautious=cautious)
         reasons.append(choice.reason)
         if choice.product is None:
             # she set a price: nothing within it is what to say (太贵了 when nothing else fits either)
             return done(Action.HOLD, asked=True, over_budget=choice.over_budget or limit is not None,
-                        avoided="、".join(p.name for p in choice.avoided), because=choice.because)
+                        avoided="、".join(p.name for p in choice.avoided), because=choice.because,
+                        cautious=choice.cautious)
         return done(Action.RECOMMEND, asked=True, product=choice.product, fit=choice.reason)
 
     if profile.opted_out:
@@ -182,7 +187,7 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     if concern and not profile.known(concern):
         reasons.append(f"还不知道 {concern}：先问一个问题")
         return done(Action.ASK_FIRST, question=concern)
-    choice = choose(policy, codebook, products, profile, limit=limit)
+    choice = choose(policy, codebook, products, profile, limit=limit, cautious=cautious)
     reasons.append(choice.reason)
     if choice.product is None:
         return done(Action.HOLD)
