@@ -287,8 +287,12 @@ class Understanding:
     def _asks(self, text: str, normalized: str, analysis: Analysis) -> bool:
         if analysis.kinds or analysis.either_or or "?" in text or "？" in text:
             return True
-        return (any(normalized.endswith(ending) for ending in self.question_endings)
-                or any(word in normalized for word in self.question_words))
+        if any(normalized.endswith(ending) for ending in self.question_endings) \
+                or any(word in normalized for word in self.question_words):
+            return True
+        parts = clauses(text)  # 会过敏吗 我是敏感肌: a clause that ends as a question asks, wherever it stands
+        return len(parts) > 1 and any(self.normalize(part).endswith(ending) for part in parts[:-1]
+                                      for ending in self.question_endings)
 
     def decide(self, candidates: list[Scored],
                analysis: Analysis | None = None) -> tuple[Decision, list[str], str, bool]:
