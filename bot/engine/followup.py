@@ -90,7 +90,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     follows = _follows(session, understanding, result)
     if follows is not None:
         return follows
-    from bot.engine import which  # these build on this module's FollowUp (modules of their own: ≤ ~300 lines)
+    from bot.engine import held, which  # these build on this module's FollowUp (modules of their own: ≤ ~300 lines)
     from bot.engine.elided import elided
 
     again = elided(session, understanding, result)
@@ -124,6 +124,8 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     shared = which.ambiguous(understanding, result) if named is None else None
     if shared is not None:  # 修护精华孕妇能用吗 多少钱 会不会刺激: which one? her questions kept
         return shared
+    if (own_answer := held.held_answer(understanding, result) if named is None and result.question else None):
+        return own_answer  # 防晒孕妇能用吗: the sunscreen's own answer, even right after the toner
     in_view = _later(session, "product", "topic")  # 多少钱 right after a recommendation: that product's
     if named is None and result.has_intent("ask_price"):  # 防晒多少钱: prices are the products', one is a 防晒
         topic = str(recent(session, "topic") or "")
