@@ -23,6 +23,7 @@ def _line_after(path: str, heading: str, line: str) -> int:
 
 
 WEEKEND_SMALLTALK = _line_after("knowledge/intents.yaml", "  chat_weekend:", "    smalltalk: true")
+NOTHING_FITS_SAY = _line_after("flows/recommend.yaml", "  nothing_fits:", "    say: recommend.nothing_fits")
 
 
 def test_bundled_content_is_clean() -> None:
@@ -154,7 +155,7 @@ def test_a_state_that_asks_and_has_no_rules_is_a_dead_end(content: Path) -> None
     problems = problems_after(content, "persona/xiaowanzi.yaml", "先把基础的清洁保湿做好就很棒了🌸",
                               "要不要先说说你最想解决什么？🌸")
     assert [p for p in problems if "没有 on 规则接住回答" in p] == [
-        "flows/recommend.yaml:125:10: 状态 “nothing_fits” 问了顾客一句（recommend.nothing_fits：“暂时没有特别对症的，"
+        f"flows/recommend.yaml:{NOTHING_FITS_SAY}:10: 状态 “nothing_fits” 问了顾客一句（recommend.nothing_fits：“暂时没有特别对症的，"
         "我不乱推荐啦～要不要先说说你最想解决什么？🌸”），却没有 on 规则接住回答、也没有 next：说完流程就结束了，"
         "顾客怎么回答都接不上。加上 on 规则（比如 any: true），或把这句改成不用回答的话"], problems
 

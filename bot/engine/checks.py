@@ -20,7 +20,7 @@ ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_te
                "thanks", "ack", "welcome", "unsure", "care")
 BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
 RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget",
-                   "avoided", "because", "not_carried", "cautious")
+                   "avoided", "because", "not_carried", "cautious", "other_kind")
 ENGINE_SLOTS = ("welcome_via", "recipient")  # slots the engine sets itself (bot/engine/welcome.py, gift.py)
 
 

@@ -209,7 +209,8 @@ def recommend(ctx: TurnContext) -> None:
     decision = ask(ctx, f"{ctx.session.flow}.{ctx.session.state}")
     slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
                  product="", pitch="", over_budget=decision.over_budget, avoided=decision.avoided,
-                 because=decision.because, not_carried=decision.not_carried, cautious=decision.cautious)
+                 because=decision.because, not_carried=decision.not_carried, cautious=decision.cautious,
+                 other_kind=decision.other_kind)
     if decision.action is Action.RECOMMEND and decision.product is not None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id

@@ -56,6 +56,7 @@ class Decision:
     because: str = ""  # … that situation (孕期)
     cautious: bool = False  # … one she asked about (孕妇能用A醇吗), not one she said is hers
     not_carried: str = ""  # hold: the kind she asked for (推荐个面霜) is one the shop does not sell
+    other_kind: str = ""  # hold: nothing of the kind she named fits; this product of another kind would (by name)
     trigger: str = field(default="", compare=False)  # who asked the policy (flow state, scheduler…)
 
     @property
@@ -143,6 +144,12 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         choice = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None, kind=kind,
                         cautious=cautious)
         reasons.append(choice.reason)
+        if choice.product is None and len(kind) > 1 and not choice.avoided and not choice.over_budget:
+            wider = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None,
+                           cautious=cautious)  # 控油的精华: no serum is for oil, the lotion is — said so, not "nothing"
+            if wider.product is not None:  # named, not pushed: she asked for a kind (no link of another kind)
+                reasons.append(f"她点名的那一类里没有对症的；别的品类里 {wider.product.id} 对症：说一句，不推")
+                return done(Action.HOLD, asked=True, other_kind=wider.product.name)
         if choice.product is None:
             # she set a price: nothing within it is what to say (太贵了 when nothing else fits either)
             return done(Action.HOLD, asked=True, over_budget=choice.over_budget or limit is not None,
