@@ -52,7 +52,7 @@ def test_bundled_content_is_clean() -> None:
         ("flows/icebreak.yaml", "    say: icebreak.chat\n", "    say: icebreak.chat\n    sya: x\n",
          "flows/icebreak.yaml:55:5: 状态 chat 的 sya: 不认识的字段 “sya”；是不是 say？"),
         ("flows/icebreak.yaml", "start: hello", "start: [hello", "flows/icebreak.yaml:3:8: YAML 语法错误"),
-        ("flows/welcome.yaml", "      - intent: deny ", "      - silence: 1 day ", "时长写法不对"),
+        ("flows/welcome.yaml", "      - intent: deny\n", "      - silence: 1 day\n", "时长写法不对"),
         ("flows/survey.yaml", "mark: surveyed", "mark: surveyd", "mark “surveyd” 不认识"),
         ("knowledge/followups.yaml", "say: followup.tip\n", "say: followup.tpi\n",
          "knowledge/followups.yaml:29:14: 文案 “followup.tpi” 在人设 xiaowanzi 里不存在"),
