@@ -142,6 +142,21 @@ def noted(ctx: TurnContext, result: Result) -> None:
     ctx.say(NOTED, facts="、".join(facts))
 
 
+def told(ctx: TurnContext, result: Result) -> bool:
+    """学生党 预算不多, said as a statement that nothing else took: what she told of herself (the codebook's
+    `mentions`, already in her profile) is said to be noted (`care.noted`), not "这句我没太接住"."""
+    if result.question or not ctx.persona.has(NOTED):
+        return False
+    order = list(ctx.content.codebook.questions)
+    answers = sorted(ctx.content.need.mentions.answers(result.normalized), key=lambda answer: order.index(answer[0]))
+    facts = [label for question, code, _ in answers if (label := ctx.content.codebook.label(question, code))]
+    if not facts:
+        return False
+    ctx.why.append(f"她说了自己的情况（{'、'.join(facts)}），没有别的要回答：说一声记下了（{NOTED}）")
+    ctx.say(NOTED, facts="、".join(facts))
+    return True
+
+
 def _clause_answered(ctx: TurnContext, result: Result) -> Result | None:
     """The one clause of a complaint that asks for something the knowledge base answers without naming a
     product (想退), if any; a clause that is itself the complaint (脸上老是泛红) is not. Outside a complaint a
