@@ -133,9 +133,7 @@ def noted(ctx: TurnContext, result: Result) -> None:
     codebook's `mentions`, read into her profile by engine/sales.py) are said to be noted — `care.noted` with
     {facts} — so the one turn answers all she said, not the acne alone. Only when she told several at once
     (NOTED_FROM): 我怀孕了 脸上狂长痘 gets the care alone."""
-    order = list(ctx.content.codebook.questions)  # as the codebook lists them: 油皮、痘痘、预算有限
-    answers = sorted(ctx.content.need.mentions.answers(result.normalized), key=lambda answer: order.index(answer[0]))
-    facts = [label for question, code, _ in answers if (label := ctx.content.codebook.label(question, code))]
+    facts = _facts(ctx, result)
     if len(facts) < NOTED_FROM or not ctx.persona.has(NOTED):
         return
     ctx.why.append(f"这一句还说了 {'、'.join(facts)}：关心之后说一声都记下了（{NOTED}）")
@@ -147,14 +145,20 @@ def told(ctx: TurnContext, result: Result) -> bool:
     `mentions`, already in her profile) is said to be noted (`care.noted`), not "这句我没太接住"."""
     if result.question or not ctx.persona.has(NOTED):
         return False
-    order = list(ctx.content.codebook.questions)
-    answers = sorted(ctx.content.need.mentions.answers(result.normalized), key=lambda answer: order.index(answer[0]))
-    facts = [label for question, code, _ in answers if (label := ctx.content.codebook.label(question, code))]
+    facts = _facts(ctx, result)
     if not facts:
         return False
     ctx.why.append(f"她说了自己的情况（{'、'.join(facts)}），没有别的要回答：说一声记下了（{NOTED}）")
     ctx.say(NOTED, facts="、".join(facts))
     return True
+
+
+def _facts(ctx: TurnContext, result: Result) -> list[str]:
+    """The labels of what the message tells of her (the codebook's `mentions`), as the codebook lists them:
+    油皮、痘痘、预算有限."""
+    order = list(ctx.content.codebook.questions)
+    answers = sorted(ctx.content.need.mentions.answers(result.normalized), key=lambda answer: order.index(answer[0]))
+    return [label for question, code, _ in answers if (label := ctx.content.codebook.label(question, code))]
 
 
 def _clause_answered(ctx: TurnContext, result: Result) -> Result | None:

@@ -9,12 +9,16 @@ read here: their wording differs by persona, so they settle nothing.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from bot.understanding.analysis import NEGATED, Analysis
 from bot.understanding.index import Scored
 
 if TYPE_CHECKING:
     from bot.understanding.matcher import Understanding
+
+
+_ANSWER_WORDS: WeakKeyDictionary[Understanding, dict[str, frozenset[str]]] = WeakKeyDictionary()
 
 
 def settles(u: Understanding, candidates: list[Scored], analysis: Analysis) -> str:
@@ -31,7 +35,7 @@ def settles(u: Understanding, candidates: list[Scored], analysis: Analysis) -> s
 
 def answer_words(u: Understanding, entry_id: str) -> frozenset[str]:
     """The content words of an entry's own answer text, read as a message is (synonyms, filler left out)."""
-    cache: dict[str, frozenset[str]] = u.__dict__.setdefault("_answer_words", {})
+    cache = _ANSWER_WORDS.setdefault(u, {})  # read once per content load
     found = cache.get(entry_id)
     if found is None:
         entry = u.faq_by_id.get(entry_id)
