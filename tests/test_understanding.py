@@ -167,7 +167,7 @@ def test_two_close_candidates_ask_which_one() -> None:
     knowledge = load_knowledge(ROOT / "knowledge")
     understanding = Understanding(knowledge.model_copy(update={
         "thresholds": knowledge.thresholds.model_copy(update={"clarify_margin": 100})}))
-    result = understanding.understand("退货运费谁出")
+    result = understanding.understand("多久发货")
     assert result.decision is Decision.CLARIFY and len(result.answers) == 2
 
 
