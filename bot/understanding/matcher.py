@@ -30,6 +30,7 @@ from bot.understanding.index import Index, Scored
 from bot.understanding.intents import IntentIndex
 from bot.understanding.knowledge import Knowledge, Thresholds
 from bot.understanding.normalize import Normalizer, clauses
+from bot.understanding.product_answers import ProductAnswers
 from bot.understanding.result import Decision, Result
 from bot.understanding.settling import settles
 
@@ -67,8 +68,8 @@ class Understanding:
             self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
                                        self.analyze.canonical, self.analyze.grammar, SEGMENTER.adverbs())
             self.intents = IntentIndex.build(knowledge, self.normalize)
-            self.product_answers = Index(self._product_documents(), FACTORS)
-            self._product_positions: dict[str, frozenset[int]] = {}
+            self.product_answers = ProductAnswers(knowledge.products, lambda t: self.analyze(self.normalize(t)),
+                                                  self.thresholds.hit)
             self._last_correction: tuple[str, tuple[str, list[tuple[str, str]]]] | None = None
 
     def _vocabulary(self) -> Iterator[str]:
@@ -96,35 +97,9 @@ class Understanding:
                     if not analysis.empty:
                         yield entry.id, text, analysis
 
-    def _product_documents(self) -> Iterator[tuple[str, str, Analysis]]:
-        self._kind_only: dict[str, list[tuple[int, frozenset[str]]]] = {}
-        for product in self.knowledge.products:
-            for number, answer in enumerate(product.answers):
-                for text in answer.questions:
-                    analysis = self.analyze(self.normalize(text))
-                    if not analysis.empty:
-                        yield f"{product.id}#{number}", text, analysis
-                    elif analysis.kinds:  # 多少钱: nothing but the kind of question
-                        self._kind_only.setdefault(product.id, []).append((number, analysis.kinds))
-
     def product_answer(self, product_id: str, text: str) -> tuple[int, Scored] | None:
         """Which of a product's own answers a follow-up asks for (怎么用 right after it was recommended)."""
-        analysis = self.analyze(self.normalize(text))
-        if analysis.empty:
-            for answer, kinds in self._kind_only.get(product_id, ()):
-                if analysis.kinds and kinds == analysis.kinds:
-                    return answer, Scored(f"{product_id}#{answer}", 100.0, text, ())
-            return None
-        if product_id not in self._product_positions:
-            self._product_positions[product_id] = self.product_answers.positions(product_id + "#")
-        among = self._product_positions[product_id]
-        if not among:
-            return None
-        for scored in self.product_answers.search(analysis, among):
-            owner, _, number = scored.entry.partition("#")
-            if owner == product_id and scored.score >= self.thresholds.hit:
-                return int(number), scored
-        return None
+        return self.product_answers.answer(product_id, text)
 
     def search(self, text: str, *, marked: bool = False, few: bool = False) -> tuple[Analysis, list[Scored], str]:
         """The best reading of a message (as typed, or with typos corrected) and its candidates. `marked`:
