@@ -24,11 +24,12 @@ from bot.understanding.segment import SEGMENTER
 __all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
 from bot.understanding.clause_reading import CORRECTION_DISCOUNT, answered_clauses, clauses_answered, counted
 from bot.understanding.clause_reading import without_news as without_news
-from bot.understanding.correction import Corrector
+from bot.understanding.correction import LONGEST, Corrector
 from bot.understanding.decision import collector_paused, decide
 from bot.understanding.index import Index, Scored
 from bot.understanding.intents import IntentIndex
 from bot.understanding.knowledge import Knowledge, Thresholds
+from bot.understanding.naming import ProductNames
 from bot.understanding.normalize import Normalizer, clauses
 from bot.understanding.product_answers import ProductAnswers
 from bot.understanding.result import Decision, Result
@@ -65,6 +66,8 @@ class Understanding:
             words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
             self.analyze.known = frozenset(words)
             words.update(w for group in knowledge.language.synonyms for w in group)
+            words.update(self.normalize(cue) for cues in knowledge.language.kinds.values() for cue in cues)  # 多少前
+            words.update(ProductNames(knowledge.products, self.normalize).pieces(LONGEST))  # 保湿谁 → 保湿水
             self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
                                        self.analyze.canonical, self.analyze.grammar, SEGMENTER.adverbs())
             self.intents = IntentIndex.build(knowledge, self.normalize)
@@ -159,6 +162,8 @@ class Understanding:
             return replace(inner, text=text, reason=f"闲聊的那句不算，只读“{rest}”：{inner.reason}")
         analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text, few=True)
         heard = self.hear(normalized)  # while the whole message's correction is the one kept (clauses replace it)
+        if heard:  # 防晒多少前 asks the price (多少钱) as surely as 防晒多少钱: the intents of what she meant too
+            intents = self.intents.merged(intents, self.intents.detect(heard, self.thresholds.intent))
         decision, answers, reason, near = self.decide(candidates, analysis)
         reason = note + reason
         if analysis.empty:
