@@ -24,6 +24,7 @@ from bot.profile.codebook import Codebook
 from bot.understanding.knowledge import assemble_knowledge
 from bot.understanding.matcher import Understanding
 from bot.understanding.names import topic_words
+from bot.understanding.naming import ProductNames
 from bot.understanding.phrases import BUILTIN_NEGATIONS, Phrases
 
 __all__ = ["DEFAULT_PERSONA", "Content", "build_content", "content_version", "load_content"]
@@ -84,7 +85,7 @@ def build_content(draft: Draft) -> Content:
                     for w in (o.label, *o.answers, *o.mentions)]
     topics = topic_words(knowledge, survey_words, understanding.normalize)
     compiled = {name: CompiledFlow(name, spec, understanding.normalize, codebook, understanding.understand,
-                                   phrases, topics)
+                                   phrases, topics, ProductNames(knowledge.products, understanding.normalize))
                 for name, (spec, _) in flows.items()}
     return Content(
         root=root,

@@ -8,14 +8,17 @@ by an FAQ that only shares its word (面膜多久敷一次). A kind with several
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.engine import replies
 from bot.engine.followup import product_names, recent, remember
 from bot.engine.sales import not_carried
 from bot.engine.turn_context import TurnContext
+from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Result
 from bot.understanding.normalize import clauses
 
+GREETING = "greeting"  # the required intent (knowledge/intents.yaml): 在吗, 你好
 QUALIFIER = 4  # characters: 补水的 beside 面膜有吗 narrows the ask; a longer clause asks something else
 ONLY_ONE = "product.only_one"  # persona, and the session's note of the one product of the kind just asked for
 NOT_CARRIED = "product.not_carried"  # persona: 面膜我们家暂时还没有哦 ({not_carried})
@@ -37,8 +40,62 @@ def _asked_have(ctx: TurnContext, result: Result) -> re.Match[str] | None:
     return None
 
 
+def _from_name(ctx: TurnContext, result: Result) -> tuple[Product | None, str]:
+    """The one product the message names (typos read; or a word only its name holds, 防晒), and the message from its
+    name on: what is said before the name (上次说的那个) says which one she means, not what she asks of it."""
+    names = product_names(ctx.content.understanding)
+    named = names.named(result.heard)
+    if named is not None and named.said:
+        return named.product, result.heard[min(result.heard.find(piece) for piece in named.said):]
+    for word in result.words:  # 防晒还在吗: a word only one name holds (engine/held.py)
+        holder = names.only_holder(word)
+        if holder is not None and word in result.heard:
+            return holder, result.heard[result.heard.find(word):]
+    return None, ""
+
+
+def there(ctx: TurnContext, result: Result) -> tuple[Product | None, frozenset[str]]:
+    """保湿水还在吗: a question that names one product and asks, after its name, only what would be a greeting said
+    alone (在吗 — the `greeting` intent's words, read after the name): is it still there (in stock, still sold)? A
+    greeting is asked of a person; asked of a product it asks whether we have it (QA round 11, finding 1). The
+    product, and the intents those words carry (greeting; 还在吗 is also 人呢), which are no intents of the message."""
+    product, said = _from_name(ctx, result) if result.question else (None, "")
+    if product is None:
+        return None, frozenset()
+    understanding = ctx.content.understanding
+    after = said[len(_name_said(ctx, product, said)):]
+    found = {n for n, _ in understanding.intents.detect(after, understanding.thresholds.intent)} if after else set()
+    if GREETING not in found or not understanding.analyze(after).empty:
+        return None, frozenset()
+    return product, frozenset(found)
+
+
+def _name_said(ctx: TurnContext, product: Product, said: str) -> str:
+    """The part of `said` (which starts with a piece of the product's name) that is its name."""
+    name = ctx.content.understanding.normalize(product.name)
+    end = 0
+    while end < len(said) and said[:end + 1] in name:
+        end += 1
+    return said[:end]
+
+
+def as_named(ctx: TurnContext, result: Result) -> Result:
+    """保湿水还在吗 is no greeting (see there()): the `greeting` intent its 在吗 carries is dropped, so neither a flow's
+    greeting rule nor the greeting line takes it."""
+    product, carried = there(ctx, result) if result.has_intent(GREETING) else (None, frozenset())
+    if product is None:
+        return result
+    return replace(result, intents=[(n, score) for n, score in result.intents if n not in carried],
+                   reason=f"{result.reason}；“在吗”问的是点名的那款商品，不是打招呼")
+
+
 def answered(ctx: TurnContext, result: Result) -> bool:
     found = _asked_have(ctx, result)
+    if found is None:
+        product, said = _from_name(ctx, result)  # 上次说的那个保湿水还有吗: asked of the product named
+        found = _HAVE.match(said) if product is not None else None
+    if found is None and (product := there(ctx, result)[0]) is not None:
+        return _have(ctx, product, f"问“{result.text}”：点名的 {product.id} 还在不在")
     if found is None or result.has_intent("ask_recommendation") or result.has_intent("gift"):  # 有没有推荐的防晒
         return False
     kind = found.group(1) or found.group(2)
@@ -55,11 +112,14 @@ def answered(ctx: TurnContext, result: Result) -> bool:
         return True
     if len(products) != 1:
         return False
-    product = products[0]
+    return _have(ctx, products[0], f"问有没有“{kind}”：我们家这一类只有 {products[0].id}，说它")
+
+
+def _have(ctx: TurnContext, product: Product, why: str) -> bool:
     key = "product.have" if ctx.persona.has("product.have") else "product.about"
     if not ctx.persona.has(key):
         return False
-    ctx.why.append(f"问有没有“{kind}”：我们家这一类只有 {product.id}，说它")
+    ctx.why.append(why)
     ctx.say(key, product=product.name, pitch=product.pitch)
     remember(ctx.session, "product", product.id)
     remember(ctx.session, ONLY_ONE, product.id)

@@ -23,6 +23,7 @@ from bot.profile.codebook import Codebook
 from bot.profile.model import Profile
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.names import mostly, name_in, surname_in, told_name
+from bot.understanding.naming import ProductNames
 from bot.understanding.normalize import Normalizer
 from bot.understanding.phrases import Phrases
 
@@ -75,13 +76,13 @@ def said_value(text: str) -> str:
 class CompiledFlow:
     def __init__(self, name: str, spec: FlowFile, normalize: Normalizer, codebook: Codebook,
                  understand: Callable[[str], Result] | None = None, phrases: Phrases | None = None,
-                 topics: Iterable[str] = ()) -> None:
+                 topics: Iterable[str] = (), names: ProductNames | None = None) -> None:
         self.name = name
         self.topics = list(topics)  # the knowledge's own words (names.topic_words): a reply made of them is no name
         self.spec = spec
         self.normalize = normalize
         self.understand = understand
-        self.options = {s: OptionMatcher(st.ask, normalize, codebook, understand, phrases)
+        self.options = {s: OptionMatcher(st.ask, normalize, codebook, understand, phrases, names)
                         for s, st in spec.states.items() if st.ask}
         self.revealed = Revealed(normalize, codebook, phrases, understand)
         self.silence: dict[str, Transition] = {

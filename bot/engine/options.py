@@ -18,6 +18,7 @@ from bot.profile.codebook import Codebook
 from bot.profile.mentions import Mentions
 from bot.profile.others import Others
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.naming import ProductNames
 from bot.understanding.normalize import Normalizer, clauses
 from bot.understanding.phrases import Phrases, Said
 
@@ -27,8 +28,10 @@ _CODE_FRAMES = re.compile(r"^(?:我)?(?:选|是|答)?([0-9a-z]{1,3})(?:吧|哦|�
 
 class OptionMatcher:
     def __init__(self, ask: Ask, normalize: Normalizer, codebook: Codebook,
-                 understand: Callable[[str], Result] | None = None, phrases: Phrases | None = None) -> None:
+                 understand: Callable[[str], Result] | None = None, phrases: Phrases | None = None,
+                 names: ProductNames | None = None) -> None:
         question = codebook.questions.get(ask.code or "")
+        self.names = names  # the catalogue's names: a word of an answer said inside one is no answer
         self.phrases = phrases or Phrases(normalize)
         if question is not None:
             choices = [(code, o.label, [o.tag_name, *o.answers]) for code, o in question.options.items()]
@@ -66,6 +69,10 @@ class OptionMatcher:
                     self.by_words.append((words, label))
 
     def choose(self, text: str, words: tuple[str, ...] = ()) -> str | None:
+        if self.names is not None and self.understand is not None and text:
+            rest = self.names.without(text, self.understand(text).heard)  # 保湿水多少钱: the product, not 缺水
+            if rest != text:
+                text, words = rest, self._words(rest)
         hers, theirs = self.others.split(text)
         if not theirs:
             return self._choose(text, words)

@@ -78,6 +78,14 @@ class IntentIndex:
         return sorted(((n, round(s, 1)) for n, s in scores.items() if s >= threshold),
                       key=lambda item: item[1], reverse=True)
 
+    @staticmethod
+    def merged(*found: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """Intents detected in several readings of one message (as typed, typos read), each at its best score."""
+        best: dict[str, float] = {}
+        for name, score in (item for items in found for item in items):
+            best[name] = max(best.get(name, 0.0), score)
+        return sorted(best.items(), key=lambda item: item[1], reverse=True)
+
     def like_example(self, query: str, name: str, threshold: float) -> bool:
         """Whether the whole message is one of the intent's examples, or (up to 12 characters) close to one — not
         merely a keyword inside something longer (去旅游能带上飞机吗 holds 去旅游, but asks something else)."""

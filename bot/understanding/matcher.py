@@ -24,12 +24,14 @@ from bot.understanding.segment import SEGMENTER
 __all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
 from bot.understanding.clause_reading import CORRECTION_DISCOUNT, answered_clauses, clauses_answered, counted
 from bot.understanding.clause_reading import without_news as without_news
-from bot.understanding.correction import Corrector
+from bot.understanding.correction import LONGEST, Corrector
 from bot.understanding.decision import collector_paused, decide
 from bot.understanding.index import Index, Scored
 from bot.understanding.intents import IntentIndex
 from bot.understanding.knowledge import Knowledge, Thresholds
+from bot.understanding.naming import ProductNames
 from bot.understanding.normalize import Normalizer, clauses
+from bot.understanding.product_answers import ProductAnswers
 from bot.understanding.result import Decision, Result
 from bot.understanding.settling import settles
 
@@ -64,11 +66,13 @@ class Understanding:
             words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
             self.analyze.known = frozenset(words)
             words.update(w for group in knowledge.language.synonyms for w in group)
+            words.update(self.normalize(cue) for cues in knowledge.language.kinds.values() for cue in cues)  # 多少前
+            words.update(ProductNames(knowledge.products, self.normalize).pieces(LONGEST))  # 保湿谁 → 保湿水
             self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
                                        self.analyze.canonical, self.analyze.grammar, SEGMENTER.adverbs())
             self.intents = IntentIndex.build(knowledge, self.normalize)
-            self.product_answers = Index(self._product_documents(), FACTORS)
-            self._product_positions: dict[str, frozenset[int]] = {}
+            self.product_answers = ProductAnswers(knowledge.products, lambda t: self.analyze(self.normalize(t)),
+                                                  self.thresholds.hit)
             self._last_correction: tuple[str, tuple[str, list[tuple[str, str]]]] | None = None
 
     def _vocabulary(self) -> Iterator[str]:
@@ -96,35 +100,9 @@ class Understanding:
                     if not analysis.empty:
                         yield entry.id, text, analysis
 
-    def _product_documents(self) -> Iterator[tuple[str, str, Analysis]]:
-        self._kind_only: dict[str, list[tuple[int, frozenset[str]]]] = {}
-        for product in self.knowledge.products:
-            for number, answer in enumerate(product.answers):
-                for text in answer.questions:
-                    analysis = self.analyze(self.normalize(text))
-                    if not analysis.empty:
-                        yield f"{product.id}#{number}", text, analysis
-                    elif analysis.kinds:  # 多少钱: nothing but the kind of question
-                        self._kind_only.setdefault(product.id, []).append((number, analysis.kinds))
-
     def product_answer(self, product_id: str, text: str) -> tuple[int, Scored] | None:
         """Which of a product's own answers a follow-up asks for (怎么用 right after it was recommended)."""
-        analysis = self.analyze(self.normalize(text))
-        if analysis.empty:
-            for answer, kinds in self._kind_only.get(product_id, ()):
-                if analysis.kinds and kinds == analysis.kinds:
-                    return answer, Scored(f"{product_id}#{answer}", 100.0, text, ())
-            return None
-        if product_id not in self._product_positions:
-            self._product_positions[product_id] = self.product_answers.positions(product_id + "#")
-        among = self._product_positions[product_id]
-        if not among:
-            return None
-        for scored in self.product_answers.search(analysis, among):
-            owner, _, number = scored.entry.partition("#")
-            if owner == product_id and scored.score >= self.thresholds.hit:
-                return int(number), scored
-        return None
+        return self.product_answers.answer(product_id, text)
 
     def search(self, text: str, *, marked: bool = False, few: bool = False) -> tuple[Analysis, list[Scored], str]:
         """The best reading of a message (as typed, or with typos corrected) and its candidates. `marked`:
@@ -184,6 +162,8 @@ class Understanding:
             return replace(inner, text=text, reason=f"闲聊的那句不算，只读“{rest}”：{inner.reason}")
         analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text, few=True)
         heard = self.hear(normalized)  # while the whole message's correction is the one kept (clauses replace it)
+        if heard:  # 防晒多少前 asks the price (多少钱) as surely as 防晒多少钱: the intents of what she meant too
+            intents = self.intents.merged(intents, self.intents.detect(heard, self.thresholds.intent))
         decision, answers, reason, near = self.decide(candidates, analysis)
         reason = note + reason
         if analysis.empty:

@@ -22,6 +22,7 @@ ENOUGH_OWN = 3  # … or this many in one piece no other name has
 class Named:
     product: Product
     rest: str  # the normalised message without the product's name
+    said: tuple[str, ...] = ()  # the pieces of the name the message says (保湿水)
 
 
 class ProductNames:
@@ -42,7 +43,22 @@ class ProductNames:
             rest = rest.replace(name[start:end], "")
         if self._scored(rest):
             return None  # 舒缓修护精华和水杨酸精华哪个好: two products, compared
-        return Named(product, rest)
+        return Named(product, rest, tuple(name[start:end] for start, end in pieces))
+
+    def without(self, typed: str, heard: str) -> str:
+        """`typed` without the name of the one product `heard` (the same text, its typos read: the same length)
+        names: 保湿谁多少钱 → 多少钱. A word of a survey answer inside a product's name (保湿 of 保湿水, 控油 of
+        清爽控油乳液) is the product, not her skin. `typed` itself when no product, or several, are named."""
+        named = self.named(heard)
+        if named is None or len(heard) != len(typed):
+            return typed
+        inside: set[int] = set()
+        for piece in named.said:
+            at = heard.find(piece)
+            while at >= 0:
+                inside.update(range(at, at + len(piece)))
+                at = heard.find(piece, at + 1)
+        return "".join(char for number, char in enumerate(typed) if number not in inside)
 
     def _scored(self, text: str) -> list[tuple[int, Product, str, list[tuple[int, int]]]]:
         hits: dict[int, int] = {}
@@ -97,6 +113,13 @@ class ProductNames:
         name or several names hold it (精华)."""
         holders = [product for product, name in self._names if len(word) >= 2 and word in name]
         return holders[0] if len(holders) == 1 else None
+
+    def pieces(self, longest: int = 4) -> set[str]:
+        """What a customer types for one product: three to `longest` characters of its name that no other name
+        holds (保湿水, 水杨酸, 日常防晒) — the words the typo corrector hears 保湿谁 and 保时水 as."""
+        return {name[start:start + length] for product, name in self._names for length in range(ENOUGH_OWN, longest + 1)
+                for start in range(len(name) - length + 1)
+                if not self._elsewhere(name[start:start + length], product)}
 
     def _elsewhere(self, piece: str, product: Product) -> bool:
         return any(piece in name for other, name in self._names if other.id != product.id)
