@@ -112,6 +112,13 @@ def _faq_warnings(content: Content) -> None:
         print(f"   FAQ: {len(repeats)} 处关键词或问法在同一条里写了两次（不影响加载）")
         for warning in repeats:
             print(warning)
+    from bot.tools.product_warnings import product_warnings
+
+    products = product_warnings(content)
+    if products:
+        print(f"   商品: {len(products)} 处回答和这款商品自己写的 price / avoid_when 对不上（不影响加载）")
+        for warning in products:
+            print(warning)
 
 
 def render(message: Outbound, speaker: str) -> str:

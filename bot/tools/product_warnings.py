@@ -1,0 +1,94 @@
+"""`siyu check` warnings about products.yaml answers that contradict the product's own fields.
+
+Two mistakes load fine and then tell customers something wrong:
+- the price was changed (`price: 189`) and the price answer still says 169元;
+- `avoid_when` lists 孕期, yet the answer to 孕妇能用吗 says 放心用 (no word of holding back).
+Both are warnings at the answer's file:line: the content loads, the operator decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from bot.content.source import Problem
+from bot.engine.content import Content
+
+_YUAN = re.compile(r"(\d+(?:\.\d+)?)\s*(?:元|块)")
+# Holding back in an answer: matching.yaml's negations (不, 别, 不要 …) say it; these say it without one.
+_CAUTION = ("避开", "避免", "停用", "停掉", "暂停", "慎用", "问问医生", "咨询医生")
+
+
+def product_warnings(content: Content) -> list[Problem]:
+    path = content.root / "knowledge" / "products.yaml"
+    knowledge = content.understanding.knowledge
+    if not knowledge.products or not path.exists():
+        return []
+    places = dict(_answer_places(path))
+    normalize = content.understanding.normalize
+    price_cues = [normalize(cue) for cue in knowledge.language.kinds.get("price", [])]
+    holding_back = [*knowledge.language.negations, *_CAUTION]
+    stage_words = _stage_words(content)
+    problems: list[Problem] = []
+    display = "knowledge/products.yaml"
+    for number, product in enumerate(knowledge.products):
+        avoided = {word for label in product.avoid_when for word in stage_words.get(label, [label])}
+        for place, answer in enumerate(product.answers):
+            line, col = places.get((number, place), (1, 1))
+            asked = [normalize(question) for question in answer.questions]
+            if product.price is not None and any(cue in q for q in asked for cue in price_cues if cue):
+                said = {float(amount) for amount in _YUAN.findall(answer.answer)}
+                if said and product.price not in said:
+                    quoted = "、".join(f"{amount:g}元" for amount in sorted(said))
+                    problems.append(Problem(display, line, col,
+                                            f"{product.id} 的价格回答里写的是 {quoted}，可 price 是 {product.price:g}："
+                                            "顾客问“多少钱”会听到旧价格，改成一致"))
+            stages = sorted({word for word in avoided if any(word in q for q in asked)})
+            if stages and not any(word in answer.answer for word in holding_back):
+                problems.append(Problem(display, line, col,
+                                        f"{product.id} 的 avoid_when 写了 {'、'.join(product.avoid_when)}，可问“"
+                                        f"{answer.questions[0]}”的这条回答里没有一句劝她先别用的话（不要、别、避免……）："
+                                        "是不是回答写反了？"))
+    return problems
+
+
+def _stage_words(content: Content) -> dict[str, list[str]]:
+    """avoid_when label → the words customers use for it (the codebook option's label, answers and mentions)."""
+    words: dict[str, list[str]] = {}
+    for question in content.codebook.questions.values():
+        for option in question.options.values():
+            said = [option.label, *option.answers, *option.mentions]
+            words.setdefault(option.label, []).extend(
+                w for w in (content.understanding.normalize(word) for word in said) if w)
+    return words
+
+
+def _answer_places(path: Path) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
+    """(product number, answer number) → the line and column of that answer's `answer:` text."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return
+    products = _value(root, "products")
+    if not isinstance(products, yaml.SequenceNode):
+        return
+    for number, product in enumerate(products.value):
+        answers = _value(product, "answers")
+        if not isinstance(answers, yaml.SequenceNode):
+            continue
+        for place, item in enumerate(answers.value):
+            text = _value(item, "answer")
+            if text is not None:
+                yield (number, place), (text.start_mark.line + 1, text.start_mark.column + 1)
+
+
+def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for name, value in node.value:
+        if isinstance(name, yaml.ScalarNode) and name.value == key:
+            return value  # type: ignore[no-any-return]
+    return None

@@ -1,0 +1,59 @@
+"""`siyu check` warns where a product's answer contradicts its own price or avoid_when (QA round 11, finding 3):
+the content still loads, and the warning points at the answer's line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _copy(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge"):
+        shutil.copytree(ROOT / folder, content / folder, ignore=shutil.ignore_patterns("tests"))
+    return content
+
+
+def _check(content: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if text in line)
+
+
+def test_the_bundled_products_agree_with_their_answers(tmp_path: Path) -> None:
+    result = _check(_copy(tmp_path))
+    assert result.returncode == 0, result.stdout
+    assert "商品:" not in result.stdout
+
+
+def test_a_new_price_with_the_old_price_in_the_answer_is_pointed_at(tmp_path: Path) -> None:
+    content = _copy(tmp_path)
+    products = content / "knowledge" / "products.yaml"
+    text = products.read_text(encoding="utf-8")
+    products.write_text(text.replace("    price: 169\n", "    price: 189\n", 1), encoding="utf-8")
+    result = _check(content)
+    assert result.returncode == 0, result.stdout  # a warning: the content loads
+    line = _line_of(products, "水杨酸控痘精华30ml正装是169元")
+    assert f"knowledge/products.yaml:{line}:" in result.stdout
+    assert "写的是 169元，可 price 是 189" in result.stdout
+
+
+def test_a_pregnancy_answer_that_says_go_ahead_against_avoid_when_is_pointed_at(tmp_path: Path) -> None:
+    content = _copy(tmp_path)
+    products = content / "knowledge" / "products.yaml"
+    text = products.read_text(encoding="utf-8")
+    products.write_text(text.replace("它含0.5%水杨酸，孕期和哺乳期建议先不要用哦，可以先用温和的清洁和保湿～",
+                                     "0.5%水杨酸浓度很低，孕期和哺乳期都可以放心用～"), encoding="utf-8")
+    result = _check(content)
+    assert result.returncode == 0, result.stdout
+    line = _line_of(products, "都可以放心用")
+    assert f"knowledge/products.yaml:{line}:" in result.stdout
+    assert "clear_serum 的 avoid_when 写了 孕期、哺乳期、备孕" in result.stdout
+    assert "劝她先别用" in result.stdout
