@@ -77,7 +77,7 @@ def said_again_last_turn(session: Session) -> bool:
 def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -> None:
     if result.question:  # 孕妇能用吗, then 那A醇呢 asks it again (engine/followup.py)
         remember(ctx.session, ASKED, result.heard)
-    if asked_again and _quoted(ctx, result, result.text):  # 敷完要洗脸吗 asked in words the mask entry knows
+    if asked_again and _quoted(ctx, result, result.normalized):  # 敷完要洗脸吗 asked in words the mask entry knows
         return
     for entry_id in result.answers:
         answer(ctx, entry_id, asked_again=asked_again, asked=result)
