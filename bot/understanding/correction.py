@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from bot.understanding.sound import Sounds
 
 LONGEST = 4
+RARE = 10  # a typed word jieba saw fewer than half this often is as good as unknown (泛洪 2 against 泛红 3)
 
 
 class Corrector:
@@ -92,7 +93,7 @@ class Corrector:
                    for a, b in zip(typed, word, strict=True)):
                 continue  # 脸有点红, 脸又红 are not 脸油: a cue, filler or adverb typed (有, 能, 又) is that word
             differ = sum(a != b for a, b in zip(typed, word, strict=True))
-            if differ * 2 <= length and self.frequency(typed) * 2 < max(2, self.frequency(word)):
+            if differ * 2 <= length and self.frequency(typed) * 2 < max(RARE, self.frequency(word)):
                 return typed, meant
         return text[i], text[i]
 

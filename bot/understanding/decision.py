@@ -36,8 +36,9 @@ def decide(candidates: list[Scored], t: Thresholds, settled: str = "") -> tuple[
     why = f"{top.entry} {top.score:.0f} 分，最像问法“{top.matched}”（共同的词：{shared}）"
     if top.score >= t.hit:
         if second is not None and top.score - second.score < t.clarify_margin:
-            if settled in (top.entry, second.entry):
-                other = second.entry if settled == top.entry else top.entry
+            close = [c.entry for c in candidates[:3] if top.score - c.score < t.clarify_margin]
+            if settled in close:
+                other = "、".join(entry for entry in close if entry != settled)
                 return (Decision.ANSWER, [settled],
                         f"{why}，和 {second.entry} {second.score:.0f} 分很接近，但只有 {settled} 的回答说到了这句话的"
                         f"每个词（{other} 的没有）：直接回答", False)

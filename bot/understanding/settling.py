@@ -22,15 +22,18 @@ _ANSWER_WORDS: WeakKeyDictionary[Understanding, dict[str, frozenset[str]]] = Wea
 
 
 def settles(u: Understanding, candidates: list[Scored], analysis: Analysis) -> str:
-    """The one of the best two candidates whose matched words and answer hold every content word of the message;
-    "" when neither or both do, or when there is no close pair to settle."""
+    """The one of the candidates close to the best (the best two, and a third as close to the best as the second
+    is: 孕期能用A醇精华吗 has the A醇, pairing and pregnancy entries within three points) whose matched words and
+    answer hold every content word of the message; "" when none or several do, or when there is nothing to settle."""
     if len(candidates) < 2:
         return ""
     asked = {word for word in analysis.words if not word.startswith(NEGATED)}
     if not asked:
         return ""
-    holding = [c.entry for c in candidates[:2] if asked <= {*c.evidence, *answer_words(u, c.entry)}]
-    return holding[0] if len(holding) == 1 else ""
+    margin = u.thresholds.clarify_margin
+    close = [c for c in candidates[:3] if candidates[0].score - c.score < margin]
+    holding = [c.entry for c in close if asked <= {*c.evidence, *answer_words(u, c.entry)}]
+    return holding[0] if len(holding) == 1 and len(close) >= 2 else ""
 
 
 def answer_words(u: Understanding, entry_id: str) -> frozenset[str]:
