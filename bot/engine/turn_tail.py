@@ -6,7 +6,7 @@ and what nothing took (engine/unmatched.py). A module of its own: turn.py stays 
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import care, have, recall, replies, survey, unmatched
+from bot.engine import care, have, recall, replies, survey, unmatched, usable
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import follow_up
 from bot.engine.machine import OTHERWISE
@@ -37,6 +37,8 @@ class TurnTail:
         """What the current state's own rules did not take (or a flow let go of without a word)."""
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
         if recall.recall(ctx, result) or have.answered(ctx, result):  # 上次那个精华叫啥 / 有没有乳液
+            return
+        if usable.answered(ctx, result):  # 我怀孕了 → 有什么能用的: what she can use now, not the stage's FAQ again
             return
         if flows.start_by_intent(result) and self._answered(said):
             return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
