@@ -79,7 +79,7 @@ def answered(ctx: TurnContext, result: Result) -> bool:
     stage = "、".join(stages)
     ctx.why.append(f"{stage}{'（她问到过，没说是自己）' if only_asked else ''}问能用什么：{why}；能用的："
                    f"{'、'.join(p.id for p in usable)}；避开：{'、'.join(p.id for p in avoided) or '无'}")
-    ctx.say(key, stage=stage, usable="、".join(p.name for p in usable),
+    ctx.say(key, because=stage, usable="、".join(p.name for p in usable),
             avoided="、".join(p.name for p in avoided))
     if say is Say.LIGHT:
         ctx.profile.light_at = ctx.now  # her one light mention (bot/policy/decide.py)
