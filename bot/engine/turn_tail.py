@@ -60,6 +60,7 @@ class TurnTail:
         state = state_of(flows.current, session.state)
         if (takes_free_answers(state) and replies.free_answer(result, state) and not replies.needs_a_person(ctx, result)
                 and (lets_go(state) or not care.hers(ctx, result)) and result.text not in self.introduced
+                and not care.told_only(ctx, result)  # 学生党 预算不多 at 精简派还是步骤党: noted, the question waits
                 and flows.fire(OTHERWISE, result)):
             if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow
                 self._beyond_the_rules(result, said)
