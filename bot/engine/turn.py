@@ -14,6 +14,7 @@ from bot.conversation import InboundKind, Outbound
 from bot.engine import (
     backoff,
     coherent,
+    order_number,
     replies,
     sales,
     situation,
@@ -139,8 +140,10 @@ class TurnRun(TurnTail):
                 result = readings[text] = understanding.understand(text)
             return result
 
+        order_number.read(ctx, texts)  # 单号是 SY…: kept, so no answer asks for it again
         results = engaged([situation.read(ctx, told.as_told(ctx, understand(piece)))  # 没收到啊 about the coupon
                            for piece in pieces(texts, understand, understanding.may_reply, self.introduced)])
+        results = self._without_the_number(results)
         self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
@@ -180,6 +183,18 @@ class TurnRun(TurnTail):
             self._need_shown(answering)  # an urgent need does not wait for the welcome's 回“好”
         if ctx.session.timer is None:
             self.flows.arm_silence()  # still waiting in the same state: its silence rule counts from now
+
+    def _without_the_number(self, results: list[Result]) -> list[Result]:
+        """单号是 SY20261120001 beside 我的订单还没到: the piece that only gives the order number is no message of its
+        own (the other pieces' answers take it); alone, it is received (engine/order_number.py)."""
+        ctx = self.ctx
+        spec, understanding = ctx.content.understanding.knowledge.order_numbers, ctx.content.understanding
+        rest = [result for result in results if not order_number.only_gives(spec, understanding, result.text)]
+        if len(rest) < len(results) and rest:
+            ctx.why.append("只给了订单号的那一条不单独回答：和其他几条一起算")
+        elif len(rest) < len(results):
+            order_number.lone(ctx)
+        return rest
 
     def _need_shown(self, answering: bool) -> None:
         """Outside any flow (or in one, for an urgent need) after a message that showed need: the policy may
