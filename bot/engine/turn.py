@@ -23,7 +23,7 @@ from bot.engine import (
     told,
     welcome,
 )
-from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
+from bot.engine.burst import answered_before, engaged, pieces, says_again, taken_back, without_acks
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import chosen, recent, remember
 from bot.engine.handover import handback, handed_over
@@ -143,7 +143,7 @@ class TurnRun(TurnTail):
         order_number.read(ctx, texts)  # 单号是 SY…: kept, so no answer asks for it again
         results = engaged([situation.read(ctx, told.as_told(ctx, understand(piece)))  # 没收到啊 about the coupon
                            for piece in pieces(texts, understand, understanding.may_reply, self.introduced)])
-        results = self._without_the_number(results)
+        results = taken_back(self._without_the_number(results), ctx.why)  # 发货 | 算了 | 包邮吗: 包邮 alone
         self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
