@@ -39,6 +39,7 @@ class TurnTail:
         if recall.recall(ctx, result) or have.answered(ctx, result):  # 上次那个精华叫啥 / 有没有乳液
             return
         if usable.answered(ctx, result):  # 我怀孕了 → 有什么能用的: what she can use now, not the stage's FAQ again
+            self.answered = True  # a survey question waiting is asked again, lighter
             return
         if flows.start_by_intent(result) and self._answered(said):
             return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
