@@ -130,3 +130,16 @@ def not_asked_again(ctx: TurnContext, said: int) -> None:
     if cut and ctx.persona.has(NOTED):
         ctx.why.append(f"回答里要她发订单号的那半句不说：她已经给了 {number}")
         ctx.say(NOTED, order=number)
+
+
+def acknowledged(ctx: TurnContext) -> None:
+    """A turn handed to a person (瓶子碎了 | 单号 SY…: the damaged-item answer asks for photos, not the number): when
+    she gave the number in this turn and nothing said so yet, `order.noted` tells her it goes with it."""
+    item, number = ctx.session.context.get(ORDER), known(ctx)
+    if not number or not isinstance(item, dict) or item.get("turn") != ctx.session.turns:
+        return
+    if any(m.label in (RECEIVED, CHECK, NOTED) or number in m.text for m in ctx.reply.messages):
+        return
+    if ctx.persona.has(NOTED):
+        ctx.why.append(f"转给同事：她这一轮给的订单号 {number} 说一声一起转过去了")
+        ctx.say(NOTED, order=number)

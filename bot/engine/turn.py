@@ -174,6 +174,7 @@ class TurnRun(TurnTail):
         coherent.tidy(ctx, self.unsure + reprompted)  # one turn, one coherent reply (engine/coherent.py)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
+            order_number.acknowledged(ctx)  # … and the order number she gave goes with it
             self.flows.hand_over(f"FAQ {ctx.reply.handover_after} 要人接着处理", say=False)
             return
         if self.answered:
