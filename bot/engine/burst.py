@@ -22,6 +22,7 @@ from bot.understanding.names import introduces
 from bot.understanding.normalize import clauses
 
 BUYING = ("will_buy", "ordered")  # optional intents of knowledge/intents.yaml: she has decided to buy
+TAKE_BACK = "take_back"  # optional intent: 算了, 当我没说 take back what came before
 
 
 def pieces(texts: list[str], understand: Callable[[str], Result],
@@ -114,6 +115,24 @@ def engaged(results: list[Result]) -> list[Result]:
             out[number] = replace(result, intents=[i for i in result.intents if i[0] != "cold"])
     return [result for number, result in enumerate(out)
             if not (number + 1 < len(out) and _bare_yes(result) and _buys(out[number + 1]))]
+
+
+def taken_back(results: list[Result], why: list[str]) -> list[Result]:
+    """我想问下发货 | 算了 | 还是问下能不能包邮吧: a piece that takes back (the optional `take_back` intent: 算了,
+    当我没说; not 算了 不买了, which says more) takes back the pieces of the burst before it — they are not
+    answered, nor read for need — and when another piece follows, it is itself no reply (no "no" to the flow's
+    question, no end of the flow): only what follows it is answered. Last in the burst, it is read as it is."""
+    last = max((number for number, result in enumerate(results)
+                if result.has_intent(TAKE_BACK) and not result.question and result.decision is not Decision.ANSWER),
+               default=None)
+    if last is None:
+        return results
+    followed = last + 1 < len(results)
+    if last:
+        why.append(f"“{results[last].text}”收回了前面的 {last} 条：不回答它们")
+    if followed:
+        why.append(f"“{results[last].text}”后面还有话：它只是收回前面的，不当成拒绝，也不结束流程")
+    return results[last + 1:] if followed else results[last:]
 
 
 def _bare_yes(result: Result) -> bool:

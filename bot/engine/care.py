@@ -140,10 +140,11 @@ def noted(ctx: TurnContext, result: Result) -> None:
     ctx.say(NOTED, facts="、".join(facts))
 
 
-def told(ctx: TurnContext, result: Result) -> bool:
+def told(ctx: TurnContext, result: Result, *, in_flow: bool = False) -> bool:
     """学生党 预算不多, said as a statement that nothing else took: what she told of herself (the codebook's
-    `mentions`, already in her profile) is said to be noted (`care.noted`), not "这句我没太接住"."""
-    if result.question or not ctx.persona.has(NOTED):
+    `mentions`, already in her profile) is said to be noted (`care.noted`), not "这句我没太接住". In a flow only
+    a statement that tells nothing else (`told_only`): the caller asks the state's question again."""
+    if result.question or not ctx.persona.has(NOTED) or (in_flow and not told_only(ctx, result)):
         return False
     facts = _facts(ctx, result)
     if not facts:
@@ -151,6 +152,25 @@ def told(ctx: TurnContext, result: Result) -> bool:
     ctx.why.append(f"她说了自己的情况（{'、'.join(facts)}），没有别的要回答：说一声记下了（{NOTED}）")
     ctx.say(NOTED, facts="、".join(facts))
     return True
+
+
+def told_only(ctx: TurnContext, result: Result) -> bool:
+    """学生党 预算不多 at a question of a flow: a statement that tells nothing but facts of her (the codebook's
+    `mentions`) that no flow state asks about (预算有限, 孕期; not 油皮, which the survey asks and the flow takes) and
+    is no complaint about her skin. It is no answer to the state's open question (精简派还是步骤党) nor a reply the
+    flow did not understand: it is noted and the question follows (QA round 11)."""
+    if result.question or hers(ctx, result):
+        return False
+    mentions = ctx.content.need.mentions
+    answers = mentions.answers(result.normalized)
+    asked = {state.ask.code for flow in ctx.content.flows.values() for state in flow.spec.states.values()
+             if state.ask is not None and state.ask.code}
+    if not answers or any(question in asked for question, _, _ in answers):
+        return False
+    rest = result.normalized
+    for phrase, _, _ in mentions.found(result.normalized):
+        rest = rest.replace(phrase, "")
+    return not rest or ctx.content.understanding.analyze(rest).empty
 
 
 def _facts(ctx: TurnContext, result: Result) -> list[str]:

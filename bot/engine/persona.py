@@ -26,7 +26,8 @@ DAYPARTS = (  # (first hour, name), local time
     (23, "night"),
 )
 BUILTIN_VARIABLES = frozenset({"name", "self", "product", "pitch", "first", "second", "options", "part", "question",
-                               "facts"})  # facts: care.noted (engine/care.py)
+                               "facts", "usable", "order"})
+# facts: care.noted (engine/care.py); usable: stage.usable (engine/usable.py); order: engine/order_number.py
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55]")
 
 

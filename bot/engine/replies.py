@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.conversation import Outbound
-from bot.engine import again
+from bot.engine import again, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
@@ -29,7 +29,7 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     asks something its answer holds: 有A醇吗 → 白天能用吗), so the same entry just answered is not said again.
     `asked`: what she wrote (after 别推了, a product she named herself may be in the answer)."""
     entry = ctx.content.understanding.faq_by_id[entry_id]
-    if _from_the_product(ctx, entry_id):
+    if _from_the_product(ctx, entry_id) or order_number.check(ctx, entry_id):  # 单号 given: a person checks it
         return
     said = len(ctx.reply.messages)
     just_answered = asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
@@ -49,6 +49,7 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     avoid = to_avoid(ctx.content.codebook, ctx.content.understanding.knowledge.products, ctx.profile)
     if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
         _unsold(ctx, said, asked, None if ctx.profile.opted_out else avoid)
+    order_number.not_asked_again(ctx, said)  # 把订单号发在这里, when she gave it: not asked again
     hers = asked_about(ctx, asked) & set(avoid) if avoid else set()
     for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
         if product.id in hers:

@@ -111,3 +111,19 @@ def ask_lightly(ctx: TurnContext) -> None:
         ctx.say(key)
     session.asked_at = ctx.now
     session.context[LIGHTLY] = {"value": where, "turn": session.turns}
+
+
+def question_again(ctx: TurnContext) -> None:
+    """学生党 预算不多 at a question of a flow, noted (engine/care.py `told`): the state's question follows — its first
+    `reprompt`, else its own words — and counts as no miss (no 「没太接住」, no step towards its fallback). A state
+    that says nothing of its own (the welcome's invite, said before it: its reprompts are "not understood" lines)
+    is not asked again: the noted line answers her."""
+    session = ctx.session
+    flow = ctx.content.flows.get(session.flow)
+    spec = flow.spec.states.get(session.state) if flow is not None else None
+    if spec is None or not spec.say:
+        return
+    ctx.why.append(f"记下她说的情况，再问一次 {session.flow}.{session.state} 的问题（不算没听懂）")
+    for key in spec.reprompt[:1] or spec.say:
+        ctx.say(key)
+    session.asked_at = ctx.now

@@ -13,45 +13,41 @@ from __future__ import annotations
 from bot.conversation import InboundKind, Outbound
 from bot.engine import (
     backoff,
-    care,
     coherent,
-    have,
-    recall,
+    order_number,
     replies,
     sales,
     situation,
     suggestion,
     survey,
     told,
-    unmatched,
     welcome,
 )
-from bot.engine.burst import answered_before, engaged, pieces, says_again, without_acks
+from bot.engine.burst import answered_before, engaged, pieces, says_again, taken_back, without_acks
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import chosen, follow_up, recent, remember
+from bot.engine.followup import chosen, recent, remember
 from bot.engine.handover import handback, handed_over
-from bot.engine.machine import OTHERWISE, SAID, SILENCE
+from bot.engine.machine import SAID, SILENCE
 from bot.engine.proactive import followup
 from bot.engine.reading import (
     acknowledges,
     ambiguous,
     disputes_answer,
     hears_answer,
-    lets_go,
     state_of,
-    takes_free_answers,
     understood,
 )
 from bot.engine.turn_context import TurnContext
+from bot.engine.turn_tail import TurnTail
 from bot.engine.which import picked as product_picked
-from bot.understanding.matcher import Decision, Result
+from bot.understanding.matcher import Result
 
 _NON_TEXT = frozenset({InboundKind.IMAGE, InboundKind.VOICE, InboundKind.VIDEO, InboundKind.FILE,
                        InboundKind.LOCATION, InboundKind.LINK, InboundKind.OTHER})
 _CUSTOMER_ACTS = _NON_TEXT | {InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.STICKER}
 
 
-class TurnRun:
+class TurnRun(TurnTail):
     def __init__(self, ctx: TurnContext, *, burst_window: float, handover_timeout: float = 0.0) -> None:
         self.ctx = ctx
         self.flows = FlowRunner(ctx)
@@ -144,8 +140,10 @@ class TurnRun:
                 result = readings[text] = understanding.understand(text)
             return result
 
+        order_number.read(ctx, texts)  # 单号是 SY…: kept, so no answer asks for it again
         results = engaged([situation.read(ctx, told.as_told(ctx, understand(piece)))  # 没收到啊 about the coupon
                            for piece in pieces(texts, understand, understanding.may_reply, self.introduced)])
+        results = taken_back(self._without_the_number(results), ctx.why)  # 发货 | 算了 | 包邮吗: 包邮 alone
         self.pieces = len(results)
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
@@ -176,6 +174,7 @@ class TurnRun:
         coherent.tidy(ctx, self.unsure + reprompted)  # one turn, one coherent reply (engine/coherent.py)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
         if ctx.reply.handover_after and not ctx.reply.handover:  # 收到的碎了: the answer asks for photos
+            order_number.acknowledged(ctx)  # … and the order number she gave goes with it
             self.flows.hand_over(f"FAQ {ctx.reply.handover_after} 要人接着处理", say=False)
             return
         if self.answered:
@@ -185,6 +184,18 @@ class TurnRun:
             self._need_shown(answering)  # an urgent need does not wait for the welcome's 回“好”
         if ctx.session.timer is None:
             self.flows.arm_silence()  # still waiting in the same state: its silence rule counts from now
+
+    def _without_the_number(self, results: list[Result]) -> list[Result]:
+        """单号是 SY20261120001 beside 我的订单还没到: the piece that only gives the order number is no message of its
+        own (the other pieces' answers take it); alone, it is received (engine/order_number.py)."""
+        ctx = self.ctx
+        spec, understanding = ctx.content.understanding.knowledge.order_numbers, ctx.content.understanding
+        rest = [result for result in results if not order_number.only_gives(spec, understanding, result.text)]
+        if len(rest) < len(results) and rest:
+            ctx.why.append("只给了订单号的那一条不单独回答：和其他几条一起算")
+        elif len(rest) < len(results):
+            order_number.lone(ctx)
+        return rest
 
     def _need_shown(self, answering: bool) -> None:
         """Outside any flow (or in one, for an urgent need) after a message that showed need: the policy may
@@ -245,56 +256,3 @@ class TurnRun:
         if (flows.fire(SAID, result) or flows.answered_by_profile()) and self._answered(said):
             return
         self._beyond_the_rules(result, said)
-
-    def _answered(self, said: int) -> bool:
-        """A flow took the message: it is answered — unless the flow ended without a word. A rule that lets the
-        customer go (`any: true → end`) does not swallow what she said: the other rules answer it, as outside
-        any flow."""
-        if self.flows.current is not None or len(self.ctx.reply.messages) > said:
-            return True
-        self.ctx.why.append("流程结束了却一句话没说：这句话按不在流程里再回答一次")
-        return False
-
-    def _beyond_the_rules(self, result: Result, said: int) -> None:
-        """What the current state's own rules did not take (or a flow let go of without a word)."""
-        ctx, session, flows = self.ctx, self.ctx.session, self.flows
-        if recall.recall(ctx, result) or have.answered(ctx, result):  # 上次那个精华叫啥 / 有没有乳液
-            return
-        if flows.start_by_intent(result) and self._answered(said):
-            return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
-        follow = follow_up(session, ctx.content.understanding, result)
-        if follow is not None:
-            replies.follow_up(ctx, follow, result.text)
-            self.answered = True
-            return
-        pending = survey.pending_after_silence(ctx)
-        if pending is not None and result.question and result.words and result.decision is not Decision.ANSWER:
-            session.asked_at = ctx.now  # 用了有点干 正常吗 on her return: said so, not the old question over it
-            ctx.say("fallback")
-            return
-        if pending is not None:
-            if result.decision is Decision.ANSWER:  # their question first, then the pending one
-                replies.answer_all(ctx, result)
-            survey.ask_again(ctx, pending)
-            return
-        state = state_of(flows.current, session.state)
-        if (takes_free_answers(state) and replies.free_answer(result, state) and not replies.needs_a_person(ctx, result)
-                and (lets_go(state) or not care.hers(ctx, result)) and result.text not in self.introduced
-                and flows.fire(OTHERWISE, result)):
-            if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow
-                self._beyond_the_rules(result, said)
-            return  # a statement answers the state's own open question; an FAQ sharing words does not
-        # 我最近脸上冒痘 at 精简派还是步骤党: her complaint is no answer to an open question — care, the question waits
-        in_flow = flows.current is not None
-        concern = care.complaint(ctx, result)
-        if result.decision is Decision.ANSWER and (concern is None or care.by_faq(ctx, result)):
-            replies.answer_all(ctx, result, asked_again=True)
-            self.answered = True
-            return
-        if concern is not None:  # 还是爆痘, 最近又爆痘了 好烦: care, never a product, never "not sure"
-            care.comfort(ctx, result, concern)
-            return
-        if result.decision is Decision.CLARIFY and (result.question or not result.intents):
-            replies.numbered_choice(ctx, result)  # 好的收到 (an answer, not a question) gets no menu of two
-            return
-        self.unsure += unmatched.reply(ctx, flows, result, state, in_flow, introduced=result.text in self.introduced)

@@ -100,7 +100,9 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         return []  # 别推了 我就问问: the opt-out line answers the burst
     if care.more(ctx, result):  # 爆痘 → care → 额头和下巴特别多: she tells more about it
         return []
-    if not in_flow and care.told(ctx, result):  # 学生党 预算不多: noted, not "没太接住" (a flow reprompts its own)
+    if care.told(ctx, result, in_flow=in_flow):  # 学生党 预算不多: noted, not "没太接住"
+        if in_flow:
+            survey.question_again(ctx)  # … and the flow's question follows
         return []
     named = product_names(ctx.content.understanding).named(result.heard)
     if named is not None and ctx.persona.has("product.about"):  # 我之前买过你们的水杨酸: the product is in view now

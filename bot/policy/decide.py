@@ -165,8 +165,7 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         last = max(refused)
         reasons.append(f"{_span(now - last)}前拒绝过：冷却中，还要{_span(last + policy.cooldown - now)}")
         return done(Action.HOLD)
-    cold = sum(1 for e in counted if e[0] in _COLD)
-    if cold > sum(1 for e in counted if e[0] in _WARM):
+    if cold(counted):
         if profile.light_at:
             reasons.append(f"冷淡，{_span(now - profile.light_at)}前已经轻轻提过一次：不再提")
             return done(Action.HOLD)
@@ -203,6 +202,11 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         return done(Action.RECOMMEND, product=choice.product, fit=choice.reason)
     reasons.append("没有主动要：先问一句要不要帮忙挑")
     return done(Action.ASK_FIRST, question=PERMISSION, product=choice.product, fit=choice.reason)
+
+
+def cold(counted: Sequence[Sequence[Any]]) -> bool:
+    """More cold evidence (嗯, silence after an offer, a refusal) than warm (an ask, urgency) still counts."""
+    return sum(1 for e in counted if e[0] in _COLD) > sum(1 for e in counted if e[0] in _WARM)
 
 
 def _open_ask(policy: Policy, live: list[list[Any]], now: float, withdrawn_at: float = 0.0) -> list[Any] | None:

@@ -98,6 +98,17 @@ class Disliked(Strict):
     _lists = field_validator("used", "bad", "unless", mode="before")(_listed)
 
 
+class Usable(Strict):
+    """有什么能用的 / 那我能用什么 in a special time of hers (孕期, said or asked about): a question with one of `asks`
+    and one of `use` (in its normalised text: 哪些 and 啥 read as 什么) asks which products she can use in it
+    (engine/usable.py)."""
+
+    asks: list[str] = []  # 什么, 哪款: it asks which ones
+    use: list[str] = []  # 用, 涂: … she can use
+
+    _lists = field_validator("asks", "use", mode="before")(_listed)
+
+
 class Survey(Strict):
     resume_after: Duration = "2h"  # a pending survey question is asked again when the customer returns later
 
@@ -115,6 +126,7 @@ class PolicyFile(Strict):
     survey: Survey = Survey()
     price: Price = Price()
     disliked: Disliked = Disliked()
+    usable: Usable = Usable()
 
     _durations = field_validator("session_gap", "ask_valid")(_positive)
 
@@ -133,6 +145,7 @@ class Policy:
         self.fit_other = spec.fit_other
         self.price = spec.price
         self.disliked = spec.disliked
+        self.usable = spec.usable
         self.session_gap = seconds(spec.session_gap)
         self.ask_valid = seconds(spec.ask_valid)
         self.forget_after = seconds(spec.need.forget_after)

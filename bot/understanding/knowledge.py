@@ -49,6 +49,18 @@ class FaqEntry(Strict):
         return self
 
 
+class OrderNumbers(Strict):
+    """An order number she gives (单号是 SY20261120001): counted for the conversation, so an answer does not ask
+    her for it again and a person is handed it (engine/order_number.py)."""
+
+    cues: list[str] = []  # 订单号, 单号: the number after one of these is hers
+    letters: list[str] = []  # SY: an order number opens with one of these (anywhere in a message)
+    digits: int = Field(10, ge=4, le=40)  # at least this many digits
+    check: list[str] = []  # FAQ entries that teach her to look it up herself: given the number, a person checks it
+
+    _blank = field_validator("cues", "letters", "check")(non_blank)
+
+
 class FaqFile(Strict):
     entries: list[FaqEntry]
 
@@ -177,6 +189,7 @@ class MatchingFile(Strict):
                 raise ValueError(f"表情 “{key}” 后面没写意思：写成“{key}: 好的”这样")
         return table
     language: Language = Language()
+    order_numbers: OrderNumbers = OrderNumbers()  # what an order number she gives looks like
 
 
 class Knowledge(BaseModel):
@@ -189,6 +202,7 @@ class Knowledge(BaseModel):
     emoji: dict[str, str] = {}
     language: Language = Language()
     not_carried: dict[str, str | None] = {}  # products.yaml: kinds the shop does not sell → the FAQ that says so
+    order_numbers: OrderNumbers = OrderNumbers()  # matching.yaml: what an order number she gives looks like
 
     def faq_by_id(self) -> dict[str, FaqEntry]:
         return {entry.id: entry for entry in self.faq}
@@ -210,4 +224,5 @@ def assemble_knowledge(parts: KnowledgeParts) -> Knowledge:
     assert faq and intents and products and matching
     return Knowledge(faq=[e for e in faq.entries if e.enabled], intents=intents.intents,
                      products=products.products, thresholds=matching.thresholds, variants=matching.variants,
-                     emoji=matching.emoji, language=matching.language, not_carried=products.not_carried)
+                     emoji=matching.emoji, language=matching.language, not_carried=products.not_carried,
+                     order_numbers=matching.order_numbers)

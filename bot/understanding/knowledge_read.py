@@ -74,6 +74,11 @@ def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> Knowled
                                       lambda i, where: f"FAQ id “{i}” 重复了（{where}）：每条 FAQ 的 id 要不一样"))
         if faq_part is not None:
             problems.extend(_faq_problems(*faq_part, matching, intents, written_ids(faq_doc, "entries")))
+    if matching is not None and (matching_doc := docs["matching"]) is not None and faq_doc is not None:
+        faq_ids = {entry_id for _, entry_id in written_ids(faq_doc, "entries")}
+        problems.extend(matching_doc.problem(("order_numbers", "check", number),
+                                             f"没有 id 为 “{named}” 的 FAQ；{one_of(named, faq_ids)}")
+                        for number, named in enumerate(matching.order_numbers.check) if named not in faq_ids)
     if intents_part is not None and (intents_doc := docs["intents"]) is not None:
         problems.extend(_intent_problems(*intents_part, _written_keys(intents_doc, "intents")))
     if (products_doc := docs["products"]) is not None:
