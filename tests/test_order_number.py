@@ -28,6 +28,8 @@ SPEC = CONTENT.understanding.knowledge.order_numbers
     ("买了3瓶 一共387元", ""),                         # a count and a price are no order number
     ("我在2026年买的", ""),
     ("订单号忘了", ""),
+    ("13812345678", ""),                              # a mobile number sent alone is her phone, not an order
+    ("订单号 13812345678", "13812345678"),             # … unless she says it is the order number
 ])
 def test_an_order_number_is_found_by_its_cue_its_letters_or_alone(text: str, number: str) -> None:
     assert found(SPEC, text) == number

@@ -1,6 +1,6 @@
 """An order number she gives (我的订单还没到 | 单号是 SY20261120001): what it looks like is content (matching.yaml
 `order_numbers`: a number after one of its `cues`, one opening with one of its `letters`, or a message of nothing
-but the number, with at least `digits` digits). It is kept in the session for this conversation session (the
+but the number, with at least `digits` digits — except an 11-digit mainland mobile number sent alone, which is her phone). It is kept in the session for this conversation session (the
 profile's session count), whichever message of the burst (or earlier turn) gave it, and then:
 
 - a piece of the burst that only gives it is not answered on its own (no 「没太接住」): the other pieces' answers
@@ -29,6 +29,7 @@ _JOINED_BEFORE = "和|、|及|以及|连同|跟"
 _JOINED_AFTER = "和|、|及|以及"
 _BRACKETED = r"(?:[（(][^）)]*[）)])?"
 _SENT = "发|给|告诉|私信|留"  # 把订单号发在这里: the clause asks for nothing but the number
+_MOBILE = re.compile(r"1[3-9]\d{9}")  # a mainland mobile number
 
 
 def _pattern(spec: OrderNumbers) -> re.Pattern[str] | None:
@@ -49,7 +50,12 @@ def found(spec: OrderNumbers, text: str) -> str:
     pattern = _pattern(spec)
     said = unicodedata.normalize("NFKC", text)  # full-width digits and letters
     match = pattern.search(said) if pattern is not None else None
-    return next((group.upper() for group in match.groups() if group), "") if match else ""
+    if match is None:
+        return ""
+    number = next((group.upper() for group in match.groups() if group), "")
+    if match.lastindex == len(match.groups()) and _MOBILE.fullmatch(number):
+        return ""  # 13812345678 sent alone is her phone number (for a handover, a courier), not an order
+    return number
 
 
 def only_gives(spec: OrderNumbers, understanding: Understanding, text: str) -> bool:
