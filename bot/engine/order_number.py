@@ -1,6 +1,7 @@
 """An order number she gives (我的订单还没到 | 单号是 SY20261120001): what it looks like is content (matching.yaml
 `order_numbers`: a number after one of its `cues`, one opening with one of its `letters`, or a message of nothing
-but the number, with at least `digits` digits — except an 11-digit mainland mobile number sent alone, which is her phone). It is kept in the session for this conversation session (the
+but the number, with at least `digits` digits — except an 11-digit mainland mobile number sent alone, which is
+her phone). It is kept in the session for this conversation session (the
 profile's session count), whichever message of the burst (or earlier turn) gave it, and then:
 
 - a piece of the burst that only gives it is not answered on its own (no 「没太接住」): the other pieces' answers
