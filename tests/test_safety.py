@@ -112,3 +112,19 @@ async def test_a_refusal_said_with_a_question_is_kept_and_the_question_answered(
     turn = await engine.respond("kf:wk1:wmP", said("r2", "不要推了 我就问下怎么退货", NOW + 60))
     assert [m.label for m in turn.messages] == ["opt_out", "faq:return_policy"]
     assert (await engine.profiles.load("wmP")).opted_out
+
+
+async def test_advice_to_use_an_avoided_ingredient_is_left_out_in_her_stage(store: Store) -> None:
+    """细纹可以用含A醇的夜间修护精华 names the product by a word only its name holds (A醇): for a pregnant customer that
+    clause is advice to use it and is left out; the pregnancy answer's own 先不要用 clause is the warning and stays."""
+    engine = Engine(LIBRARY, store, burst_window=0)
+    await engine.respond("kf:wk1:wmP", said("s1", "我怀孕了", NOW))
+    wrinkles = await engine.respond("kf:wk1:wmP", said("s2", "细纹怎么办", NOW + 60))
+    assert wrinkles.messages and all("A醇" not in m.text for m in wrinkles.messages), wrinkles.messages
+    blackheads = await engine.respond("kf:wk1:wmP", said("s3", "黑头怎么去啊", NOW + 120))
+    assert blackheads.messages and all("水杨酸" not in m.text for m in blackheads.messages), blackheads.messages
+    warning = await engine.respond("kf:wk1:wmP", said("s4", "孕妇能用A醇吗", NOW + 180))
+    assert any("不要用" in m.text for m in warning.messages), warning.messages
+    other = Engine(LIBRARY, store, burst_window=0)  # another customer, no stage: the advice is said in full
+    turn = await other.respond("kf:wk1:wmT", Inbound("t1", InboundKind.TEXT, "wmT", text="细纹怎么办", at=NOW))
+    assert any("A醇" in m.text for m in turn.messages), turn.messages

@@ -4,8 +4,6 @@ never a loop)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.conversation import Outbound
 from bot.engine import again, order_number
 from bot.engine.flow_runner import FlowRunner
@@ -13,9 +11,10 @@ from bot.engine.flows import State
 from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
 from bot.engine.machine import FALLBACK
 from bot.engine.not_for_her import not_for_her
-from bot.engine.quote import CLAUSE_END, part_answering
+from bot.engine.quote import part_answering
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
+from bot.engine.unsold import unsold
 from bot.engine.which import WHICH
 from bot.policy.choose import to_avoid
 from bot.understanding.matcher import Decision, Result
@@ -48,7 +47,7 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
     avoid = to_avoid(ctx.content.codebook, ctx.content.understanding.knowledge.products, ctx.profile)
     if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
-        _unsold(ctx, said, asked, None if ctx.profile.opted_out else avoid)
+        unsold(ctx, said, asked_about(ctx, asked), None if ctx.profile.opted_out else avoid)
     order_number.not_asked_again(ctx, said)  # 把订单号发在这里, when she gave it: not asked again
     hers = asked_about(ctx, asked) & set(avoid) if avoid else set()
     for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
@@ -82,28 +81,6 @@ def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -
         return
     for entry_id in result.answers:
         answer(ctx, entry_id, asked_again=asked_again, asked=result)
-
-
-def _unsold(ctx: TurnContext, said: int, asked: Result | None, only: dict[str, str] | None = None) -> None:
-    """After 别推了 an answer names no product she did not ask about: its clauses that name one in full (我们的
-    水杨酸控痘精华适合闭口粉刺) are left out, the rest of the advice stays (docs/policy.md). `only`: the products
-    to leave out, with why (孕期: the products whose `avoid_when` meets her situation); None: every product."""
-    understanding = ctx.content.understanding
-    hers = asked_about(ctx, asked)
-    selling = [p.name for p in understanding.knowledge.products
-               if p.name and p.id not in hers and (only is None or p.id in only)]
-    because = "说过别推了" if only is None else f"她在{'、'.join(dict.fromkeys(only.values()))}"
-    messages = ctx.reply.messages
-    for number in range(said, len(messages)):
-        message = messages[number]
-        clauses = [c for c in CLAUSE_END.split(message.text) if c.strip()]
-        kept = "".join(c for c in clauses if not any(name in c for name in selling)).strip().rstrip("，,；;、")
-        if kept != message.text.strip():
-            messages[number] = replace(message, text=kept) if kept else replace(message, text="", label="")
-            ctx.why.append(f"{because}：{message.label} 里点名商品的分句不说")
-    messages[said:] = [m for m in messages[said:] if m.text or m.attachment]
-    if len(messages) == said:  # every clause named one: her care line instead, never silence
-        ctx.say("care")
 
 
 def asked_about(ctx: TurnContext, asked: Result | None) -> set[str]:

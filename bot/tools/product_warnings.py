@@ -16,10 +16,9 @@ import yaml
 
 from bot.content.source import Problem
 from bot.engine.content import Content
+from bot.engine.unsold import CAUTION
 
 _YUAN = re.compile(r"(\d+(?:\.\d+)?)\s*(?:元|块)")
-# Holding back in an answer: matching.yaml's negations (不, 别, 不要 …) say it; these say it without one.
-_CAUTION = ("避开", "避免", "停用", "停掉", "暂停", "慎用", "问问医生", "咨询医生")
 
 
 def product_warnings(content: Content) -> list[Problem]:
@@ -30,7 +29,7 @@ def product_warnings(content: Content) -> list[Problem]:
     places = dict(_answer_places(path))
     normalize = content.understanding.normalize
     price_cues = [normalize(cue) for cue in knowledge.language.kinds.get("price", [])]
-    holding_back = [*knowledge.language.negations, *_CAUTION]
+    holding_back = [*knowledge.language.negations, *CAUTION]
     stage_words = _stage_words(content)
     problems: list[Problem] = []
     display = "knowledge/products.yaml"
