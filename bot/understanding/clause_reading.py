@@ -88,10 +88,14 @@ def _requests(u: Understanding, best: Scored) -> bool:
     return best.score >= WHOLE_PHRASING and (best.matched in entry.questions or entry.handover)
 
 
-def said_whole(u: Understanding, parts: list[str]) -> list[str]:
+def said_whole(u: Understanding, parts: list[str], leaning: list[Scored]) -> list[str]:
     """你们有没有面霜啊 她就喜欢抹厚的: one clause asks, word for word, one of an entry's questions (WHOLE_PHRASING as
-    typed) and every other clause asks nothing — they tell her situation around the question. The entry that
-    clause reaches is answered; [] otherwise (two clauses ask, or the asking one says more than a phrasing)."""
+    typed) and every other clause asks nothing — they tell her situation around the question — and the whole
+    message (`leaning`: its candidates) leans to that entry far enough to guess it (`suggest`). The entry is
+    answered; [] otherwise (two clauses ask, the asking one says more than a phrasing, or the whole message is
+    about something else: 爸妈今晚过来吃饭 记得买菜 还有货吗)."""
+    if not leaning or leaning[0].score < u.thresholds.suggest:
+        return []
     asking: list[tuple[str, list[str], Analysis]] = []
     telling: list[tuple[str, list[str], Analysis]] = []
     for part in parts:
@@ -104,7 +108,8 @@ def said_whole(u: Understanding, parts: list[str]) -> list[str]:
     normalized, words, analysis = asking[0]
     found = u._search(normalized, words, analysis, False, None, few=True)[1]
     decision, answers, _, _ = u.decide(found)
-    return answers if decision is Decision.ANSWER and found[0].score >= WHOLE_PHRASING else []
+    return answers if decision is Decision.ANSWER and found[0].score >= WHOLE_PHRASING \
+        and leaning[0].entry in answers else []
 
 
 def _names_kind(u: Understanding, normalized: str) -> bool:

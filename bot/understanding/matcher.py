@@ -188,7 +188,7 @@ class Understanding:
                 alone = counted(told, missed, 1)
                 if alone and (not candidates or alone == [candidates[0].entry]):
                     answered = alone  # the whole message leans the same way as its one clause, or nowhere
-            whole = [] if answered or not missed else said_whole(self, parts)  # 你们有没有面霜啊 她就喜欢抹厚的
+            whole = [] if answered or not missed else said_whole(self, parts, candidates)  # 有没有面霜啊 她爱抹厚的
             if whole:
                 decision, answers, near = Decision.ANSWER, whole, False
                 reason = f"{len(parts)} 句话，只有一句在问，说的正是一条问法：回答它"
