@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from bot.conversation import Outbound
-from bot.understanding.matcher import Decision, Result
+from bot.understanding.matcher import REFUSALS, Decision, Result
 from bot.understanding.names import introduces
 from bot.understanding.normalize import clauses
 
@@ -107,14 +107,17 @@ def _same(piece: str) -> str:
 
 def engaged(results: list[Result]) -> list[Result]:
     """嗯嗯 + 我是干皮: a 嗯 that could be yes or cold, followed by more in the same turn, is a yes — the
-    customer goes on talking. 行 + 我去买: a bare yes right before a decision to buy is that decision, said once."""
+    customer goes on talking. 行 + 我去买: a bare yes right before a decision to buy is that decision, said once.
+    行吧 那下次再说, 好 + 不用了: a bare yes followed later in the turn by a refusal (the matcher's `REFUSALS`:
+    deny, later) is the "well…" before a no — the turn declines, and only the refusal is answered."""
     out = list(results)
     for number, result in enumerate(out[:-1]):
         names = {name for name, _ in result.intents}
         if names == {"cold", "affirm"} and not result.words:
             out[number] = replace(result, intents=[i for i in result.intents if i[0] != "cold"])
     return [result for number, result in enumerate(out)
-            if not (number + 1 < len(out) and _bare_yes(result) and _buys(out[number + 1]))]
+            if not (number + 1 < len(out) and _bare_yes(result)
+                    and (_buys(out[number + 1]) or any(_refuses(later) for later in out[number + 1:])))]
 
 
 def taken_back(results: list[Result], why: list[str]) -> list[Result]:
@@ -142,6 +145,12 @@ def _bare_yes(result: Result) -> bool:
 
 def _buys(result: Result) -> bool:
     return any(result.has_intent(name) for name in BUYING) and not result.question
+
+
+def _refuses(result: Result) -> bool:
+    """不用了, 那下次再说: a refusal said as one, not asked (下次买能用券吗 asks)."""
+    return any(result.has_intent(name) for name in REFUSALS) and not result.question \
+        and not result.has_intent("affirm")
 
 
 def _only_hello(result: Result) -> bool:

@@ -11,6 +11,7 @@ recipient, not her. The persona says a key's `.gift` variant when it has one (re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.session import Session
@@ -25,6 +26,8 @@ RECIPIENT = "recipient"  # the slot: who the gift is for
 SOMEONE = "TA"
 WITHIN = 4  # turns a gift said before the policy's flow stays in view (until a product is offered for it)
 _HERSELF = ("我自己", "给自己", "自己用")
+_GIVING = "给送"  # 给女朋友买, 送我妈, 买给老公: the person right after it is the one the gift is for
+_NEAR = 6  # characters after the giving word a person is read in (我的女朋友, 我家老公)
 
 
 def active(session: Session, policy_flow: str) -> dict[str, Any] | None:
@@ -60,7 +63,22 @@ def keep(ctx: TurnContext, found: dict[str, str]) -> None:
                        f"{'、'.join(f'{q}={c}' for q, c in found.items())}）")
 
 
-def notice(ctx: TurnContext, results: list[Result], people: Any) -> None:
+def _recipient(results: list[Result], people: Callable[[str], str]) -> str:
+    """Who the gift is for: a person named right after a giving word (给女朋友, 送我妈, 买给老公) in a message that
+    buys for someone, else the first person that message names — not one named elsewhere in the turn (哥们 + 想给女朋友
+    买个礼物: 哥们 is how she addresses the bot) nor before the giving word (我哥让我问 想买给我妈)."""
+    for result in results:
+        if not result.has_intent(INTENT):
+            continue
+        text = result.normalized
+        for at, char in enumerate(text):
+            if char in _GIVING and (named := people(text[at + 1:at + 1 + _NEAR])):
+                return named
+    return next((named for result in results if result.has_intent(INTENT) and (named := people(result.normalized))),
+                "")
+
+
+def notice(ctx: TurnContext, results: list[Result], people: Callable[[str], str]) -> None:
     """A message that buys for someone else starts (or keeps) the gift; 给我自己 ends it. `people` names the
     person in a normalised text (profile.others.Others.named)."""
     session, flow = ctx.session, ctx.content.policy.flow
@@ -72,7 +90,7 @@ def notice(ctx: TurnContext, results: list[Result], people: Any) -> None:
         ctx.why.append("她说是给自己的：不再按送礼挑")
         return
     if any(result.has_intent(INTENT) for result in results):
-        named = people(text) or (item or {}).get("for") or SOMEONE
+        named = _recipient(results, people) or people(text) or (item or {}).get("for") or SOMEONE
         if item is None or item.get("for") != named:
             item = {"for": named, "answers": {}}
             ctx.why.append(f"送礼：给{named}挑，她说的皮肤情况算{named}的，不记成她自己的")

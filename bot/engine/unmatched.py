@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import backoff, care, have, replies, sales, suggestion, survey
+from bot.engine import backoff, budget, care, have, replies, sales, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import product_names, recent, remember
@@ -98,6 +98,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
     if not in_flow and not result.question and ctx.reply.messages:
         ctx.why.append("这一轮已经回过话了，没听懂的这句陈述不再说“我在听”")
         return []  # 别推了 我就问问: the opt-out line answers the burst
+    if budget.fits_in_view(ctx, result):  # 预算200以内 right after the 129元 toner was offered: it fits
+        return []
     if care.more(ctx, result):  # 爆痘 → care → 额头和下巴特别多: she tells more about it
         return []
     if care.told(ctx, result, in_flow=in_flow):  # 学生党 预算不多: noted, not "没太接住"

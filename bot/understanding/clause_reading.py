@@ -7,9 +7,11 @@ language); clauses that cannot reach `hit`, by Index.ceiling, are not searched.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from bot.understanding.analysis import Analysis
 from bot.understanding.index import Scored
+from bot.understanding.naming import ProductNames
 from bot.understanding.normalize import clauses
 from bot.understanding.result import Decision
 from bot.understanding.segment import SEGMENTER
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
 CORRECTION_DISCOUNT = 0.97  # a reading with a typo corrected must explain the message better than that
 WHOLE_PHRASING = 99.95  # a score that says all of a phrasing and nothing more
+_NAMES: WeakKeyDictionary[Understanding, ProductNames] = WeakKeyDictionary()
 
 
 def clauses_answered(u: Understanding, parts: list[str], least: int = 2, *, stories: bool = False) -> list[str]:
@@ -85,6 +88,41 @@ def _requests(u: Understanding, best: Scored) -> bool:
     return best.score >= WHOLE_PHRASING and (best.matched in entry.questions or entry.handover)
 
 
+def said_whole(u: Understanding, parts: list[str], leaning: list[Scored]) -> list[str]:
+    """你们有没有面霜啊 她就喜欢抹厚的: one clause asks, word for word, one of an entry's questions (WHOLE_PHRASING as
+    typed) and every other clause asks nothing — they tell her situation around the question — and the whole
+    message (`leaning`: its candidates) leans to that entry far enough to guess it (`suggest`). The entry is
+    answered; [] otherwise (two clauses ask, the asking one says more than a phrasing, or the whole message is
+    about something else: 爸妈今晚过来吃饭 记得买菜 还有货吗)."""
+    if not leaning or leaning[0].score < u.thresholds.suggest:
+        return []
+    asking: list[tuple[str, list[str], Analysis]] = []
+    telling: list[tuple[str, list[str], Analysis]] = []
+    for part in parts:
+        normalized = u.normalize(part)
+        words = SEGMENTER.cut(normalized)
+        analysis = u.analyze(normalized, words)
+        (asking if u._asks(part, normalized, analysis) else telling).append((normalized, words, analysis))
+    if len(asking) != 1 or not _may_request(u, asking[0][2]) or any(_names_kind(u, told) for told, _, _ in telling):
+        return []
+    normalized, words, analysis = asking[0]
+    found = u._search(normalized, words, analysis, False, None, few=True)[1]
+    decision, answers, _, _ = u.decide(found)
+    return answers if decision is Decision.ANSWER and found[0].score >= WHOLE_PHRASING \
+        and leaning[0].entry in answers else []
+
+
+def _names_kind(u: Understanding, normalized: str) -> bool:
+    """Whether a clause names a product or a kind of product (这面霜擦上老舒服了 + 还有没有货了: the question is about
+    it, so the asking clause alone does not say what is asked)."""
+    names = _NAMES.get(u)
+    if names is None:
+        names = _NAMES[u] = ProductNames(u.knowledge.products, u.normalize)
+    kinds = (u.normalize(kind) for kind in u.knowledge.not_carried)
+    return any(kind and kind in normalized for kind in kinds) or bool(names.kind_asked(normalized)) \
+        or names.named(normalized) is not None
+
+
 def without_news(u: Understanding, text: str) -> str:
     """The message without its clauses that are small talk word for word (快递到了, 收到了, 下班了: the customer
     tells us something), when other clauses are left: 快递到了 但是碎了一瓶 is the broken bottle, not a tracking
@@ -94,6 +132,14 @@ def without_news(u: Understanding, text: str) -> str:
         return ""
     rest = [part for part in parts if not _news(u, part)]
     return " ".join(rest) if rest and len(rest) < len(parts) else ""
+
+
+def news_told(u: Understanding, text: str, intents: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The small-talk intents of a message and of each of its clauses (我老公今天惹我了 心情好差: chat_down), best
+    first — for a message whose rest, without its news, says nothing the knowledge or an intent reads."""
+    found = u.intents.merged(intents, *(u.intents.detect(u.normalize(part), u.thresholds.intent)
+                                        for part in clauses(text)))
+    return [(name, score) for name, score in found if name in u.intents.smalltalk]
 
 
 def _news(u: Understanding, part: str) -> bool:

@@ -22,7 +22,14 @@ from bot.understanding.analysis import FACTORS, NEGATED, Analysis, Analyzer
 from bot.understanding.segment import SEGMENTER
 
 __all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
-from bot.understanding.clause_reading import CORRECTION_DISCOUNT, answered_clauses, clauses_answered, counted
+from bot.understanding.clause_reading import (
+    CORRECTION_DISCOUNT,
+    answered_clauses,
+    clauses_answered,
+    counted,
+    news_told,
+    said_whole,
+)
 from bot.understanding.clause_reading import without_news as without_news
 from bot.understanding.correction import LONGEST, Corrector
 from bot.understanding.decision import collector_paused, decide
@@ -159,6 +166,9 @@ class Understanding:
         rest = without_news(self, text)
         if rest:  # 快递到了 但是碎了一瓶: the news is no question, the rest is read on its own
             inner = self.understand(rest)
+            if inner.decision is Decision.MISS and not inner.intents and not inner.question:  # 我老公惹我了 心情好差:
+                news = news_told(self, text, intents)  # the rest says nothing: the small talk is what she said
+                inner = replace(inner, intents=news, chat=self.chat(normalized, news, False), near_miss=False)
             return replace(inner, text=text, reason=f"闲聊的那句不算，只读“{rest}”：{inner.reason}")
         analysis, candidates, note = self.search(normalized, marked="?" in text or "？" in text, few=True)
         heard = self.hear(normalized)  # while the whole message's correction is the one kept (clauses replace it)
@@ -178,7 +188,11 @@ class Understanding:
                 alone = counted(told, missed, 1)
                 if alone and (not candidates or alone == [candidates[0].entry]):
                     answered = alone  # the whole message leans the same way as its one clause, or nowhere
-            if answered and answered != answers:
+            whole = [] if answered or not missed else said_whole(self, parts, candidates)  # 有没有面霜啊 她爱抹厚的
+            if whole:
+                decision, answers, near = Decision.ANSWER, whole, False
+                reason = f"{len(parts)} 句话，只有一句在问，说的正是一条问法：回答它"
+            elif answered and answered != answers:
                 decision, answers, near = Decision.ANSWER, answered, False
                 reason = f"{len(parts)} 句话，回答了其中 {len(answered)} 条"
         refusing = sorted(REFUSALS.intersection(name for name, _ in intents))
