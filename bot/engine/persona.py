@@ -77,6 +77,7 @@ class Rules(Strict):
     max_length: int = Field(200, gt=0)
     hard_sell: list[str] = []
     absolute_claims: list[str] = []
+    medical_claims: list[str] = []  # a cosmetic may not claim to treat (治好, 消炎): 《化妆品监督管理条例》
     gendered_titles: list[str] = []  # never in the persona's `surname`: a surname alone tells no gender (张女士)
 
 
@@ -170,6 +171,9 @@ def lint_text(text: str, rules: Rules, palette: Iterable[str]) -> list[str]:
     for phrase in rules.absolute_claims:
         if phrase in text:
             problems.append(f"绝对化用语 “{phrase}”，广告法不允许")
+    for phrase in rules.medical_claims:
+        if phrase in text:
+            problems.append(f"医疗用语 “{phrase}”：化妆品不能说能治病、消炎（《化妆品监督管理条例》）")
     allowed = set(palette)
     if allowed:
         stray = sorted({e for e in _EMOJI.findall(text) if e not in allowed})
