@@ -43,3 +43,16 @@ async def test_a_price_of_a_kind_asks_about_the_range_not_hers(store: Store) -> 
     await sim.purchase("night_serum")
     await sim.wait(3 * DAY)
     assert "product:night_serum#1" not in labels(await sim.say("你们精华多少钱"))
+
+
+async def test_advice_taken_back_when_her_situation_rules_it_out_is_taken_back_once(store: Store) -> None:
+    sim = Simulator(LIBRARY, store=store, start=MORNING)
+    await sim.say("我32了 眼角有细纹了")
+    assert "product.taken_back" in labels(await sim.say("我们在备孕哦"))
+    assert "product.taken_back" not in labels(await sim.say("对 我在备孕"))
+
+
+async def test_a_situation_said_before_anything_was_suggested_takes_nothing_back(store: Store) -> None:
+    sim = Simulator(LIBRARY, store=store, start=MORNING)
+    await sim.say("我在备孕")
+    assert "product.taken_back" not in labels(await sim.say("眼角有细纹了怎么办"))
