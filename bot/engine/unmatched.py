@@ -18,10 +18,15 @@ from bot.understanding.script import written_in_latin
 LINKED = ("ask_link", "will_buy")  # 直接给我链接, 那我买一瓶试试: the link of the product in view goes with the line
 
 
-def _link_in_view(ctx: TurnContext, intent: str) -> bool:
-    """The persona's `intent.<name>.in_view` (or `intent.<name>`) and the link card of the product just discussed,
-    when there is one with a link."""
-    product = recent(ctx.session, "product")
+def _link_in_view(ctx: TurnContext, intent: str, result: Result) -> bool:
+    """The persona's `intent.<name>.in_view` (or `intent.<name>`) and the link card of the product the message names
+    (那个舒缓的我要了: a word only its name holds, or its name) or else of the product just discussed, when there is
+    one with a link."""
+    naming = product_names(ctx.content.understanding)
+    named = naming.named(result.heard)
+    holders = {holder.id for word in result.words if (holder := naming.only_holder(word)) is not None}
+    product = named.product.id if named is not None else (holders.pop() if len(holders) == 1 else None)
+    product = product or recent(ctx.session, "product")
     if not product or not ctx.persona.has(f"intent.{intent}"):
         return False
     key = f"intent.{intent}.in_view" if ctx.persona.has(f"intent.{intent}.in_view") else f"intent.{intent}"
@@ -66,7 +71,7 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
     for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
         if name in chit_chat and name != result.chat:
             continue  # 去旅游能带上飞机吗 holds a small-talk word but asks something else: not small talk
-        if name in LINKED and _link_in_view(ctx, name):
+        if name in LINKED and _link_in_view(ctx, name, result):
             return []
         if ctx.persona.has(f"intent.{name}"):
             ctx.say(f"intent.{name}")
