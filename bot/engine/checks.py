@@ -22,6 +22,7 @@ BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is wha
 RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget",
                    "avoided", "because", "not_carried", "cautious", "other_kind")
 ENGINE_SLOTS = ("welcome_via", "recipient")  # slots the engine sets itself (bot/engine/welcome.py, gift.py)
+PRICE_VARIABLES = ("items", "total", "price", "count", "unit", "deal")  # price.total / price.count (engine/prices.py)
 
 
 Used = dict[str, tuple[str, int, int]]  # persona key -> where a flow first uses it
@@ -88,7 +89,7 @@ class FlowChecker:
         self.evidence = set(policy.evidence) if policy is not None else None
         self.complete = codebook is not None and self.flow_files <= set(flows)  # every setter of slots/tags loaded
         self.keys_used: Used = {}
-        self.slots: set[str] = set(ENGINE_SLOTS)
+        self.slots: set[str] = {*ENGINE_SLOTS, *PRICE_VARIABLES}
         # codebook tags are set by its questions or by staff
         self.tags: set[str] = set(codebook.tags) if codebook is not None else set()
         for spec, _ in flows.values():
