@@ -19,6 +19,7 @@ from bot.understanding.normalize import clauses
 
 POINTING = ("那个", "这个", "那款", "这款", "那瓶", "这瓶", "上次", "之前", "它", "你说的", "推荐的", "买的")
 PRICE = "ask_price"
+ASK = "ask_recommendation"  # the required intent
 
 
 def hers(ctx: TurnContext) -> list[Product]:
@@ -52,8 +53,8 @@ def kind_said(ctx: TurnContext, text: str) -> tuple[str, list[Product]]:
 
 
 def follow(ctx: TurnContext, result: Result) -> FollowUp | None:
-    if not result.question or not ctx.content.understanding.knowledge.products:
-        return None
+    if not result.question or not ctx.content.understanding.knowledge.products or result.has_intent(ASK):
+        return None  # 有什么好用的精华推荐: an ask, for the policy's flow (turn.py: start_by_intent comes after)
     names = product_names(ctx.content.understanding)
     heard = result.heard
     if names.named(heard) is not None or names.shared(heard):
