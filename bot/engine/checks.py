@@ -21,7 +21,8 @@ ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_te
 BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
 RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget",
                    "avoided", "because", "not_carried", "cautious", "other_kind")
-ENGINE_SLOTS = ("welcome_via", "recipient")  # slots the engine sets itself (bot/engine/welcome.py, gift.py)
+ENGINE_SLOTS = ("welcome_via", "recipient", "named_product")  # slots the engine sets itself (welcome.py, gift.py,
+# buying.py)
 PRICE_VARIABLES = ("items", "total", "price", "count", "unit", "deal")  # price.total / price.count (engine/prices.py)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.engine import gift, taken_back
+from bot.engine import buying, gift, taken_back
 from bot.engine.followup import POINTING, product_names, recent, remember
 from bot.engine.not_for_her import not_for_her
 from bot.engine.quote import CLAUSE_END
@@ -45,6 +45,7 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     The messages of a burst are read together, once, like one message: the same pain said twice within
     a burst is one pain, not a repeat. An opt-out (别推了) is not read for need."""
     profile, content = ctx.profile, ctx.content
+    buying.note(ctx, [result for result in results if result.normalized])  # the slot named_product, for the flows
     if ctx.inbound.event_id in profile.applied:
         ctx.why.append("这条消息的证据已经记过（重投递）")
         return frozenset()

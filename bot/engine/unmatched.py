@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import backoff, care, have, replies, sales, suggestion, survey
+from bot.engine import backoff, buying, care, have, replies, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import product_names, recent, remember
@@ -20,24 +20,10 @@ LINKED = ("ask_link", "will_buy")  # 直接给我链接, 那我买一瓶试试: 
 
 def _link_in_view(ctx: TurnContext, intent: str, result: Result) -> bool:
     """The persona's `intent.<name>.in_view` (or `intent.<name>`) and the link card of the product the message names
-    (那个舒缓的我要了: a word only its name holds, or its name) or else of the product just discussed, when there is
-    one with a link."""
-    naming = product_names(ctx.content.understanding)
-    named = naming.named(result.heard)
-    holders = {holder.id for word in result.words if (holder := naming.only_holder(word)) is not None}
-    product = named.product.id if named is not None else (holders.pop() if len(holders) == 1 else None)
-    product = product or recent(ctx.session, "product")
-    if not product or not ctx.persona.has(f"intent.{intent}"):
-        return False
-    key = f"intent.{intent}.in_view" if ctx.persona.has(f"intent.{intent}.in_view") else f"intent.{intent}"
-    names = {p.id: p.name for p in ctx.content.understanding.knowledge.products}
-    said = len(ctx.reply.messages)
-    ctx.say(key, product=names.get(str(product), ""))
-    if not sales.card_of(ctx, str(product)):
-        del ctx.reply.messages[said:]
-        return False
-    ctx.why.append(f"{intent}：发在聊的商品 {product} 的链接")
-    return True
+    (engine/buying.py) or else of the product just discussed, when there is one with a link."""
+    products = {p.id: p for p in ctx.content.understanding.knowledge.products}
+    product = buying.named_product(ctx, result) or products.get(str(recent(ctx.session, "product") or ""))
+    return product is not None and buying.link(ctx, product, intent)
 
 
 def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | None, in_flow: bool, *,
