@@ -56,3 +56,15 @@ def test_the_one_product_a_word_belongs_to() -> None:
     assert sunscreen is not None and sunscreen.id == "daily_sunscreen"
     assert NAMES.only_holder("精华") is None  # several names hold it
     assert NAMES.only_holder("晒") is None  # one character names nothing
+
+
+@pytest.mark.parametrize(("said", "products"), [
+    ("那就拿A醇和保湿水 一共多少钱", ["night_serum", "hydra_toner"]),
+    ("保湿水和防晒一共多少", ["hydra_toner", "daily_sunscreen"]),
+    ("舒缓修护精华和水杨酸精华哪个好", ["calm_serum", "clear_serum"]),
+    ("保湿水多少钱", []),  # one product: named(), not several()
+    ("修护精华多少钱", []),  # a name two share names neither
+])
+def test_several_products_named_in_the_order_said(said: str, products: list[str]) -> None:
+    result = UNDERSTANDING.understand(said)
+    assert [p.id for p in NAMES.several(result.heard, result.words)] == products

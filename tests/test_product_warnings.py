@@ -57,3 +57,14 @@ def test_a_pregnancy_answer_that_says_go_ahead_against_avoid_when_is_pointed_at(
     assert f"knowledge/products.yaml:{line}:" in result.stdout
     assert "clear_serum 的 avoid_when 写了 孕期、哺乳期、备孕" in result.stdout
     assert "劝她先别用" in result.stdout
+
+
+def test_a_quantity_deal_no_faq_answer_says_is_pointed_at(tmp_path: Path) -> None:
+    content = _copy(tmp_path)
+    faq = content / "knowledge" / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8").replace("同款买2件第二件半价～", "同款买3件打九折～"), encoding="utf-8")
+    result = _check(content)
+    assert result.returncode == 0, result.stdout  # a warning: the content loads
+    line = _line_of(content / "knowledge" / "products.yaml", "  deal: 同款第二件半价")
+    assert f"knowledge/products.yaml:{line}:" in result.stdout
+    assert "FAQ 的回答里没有一条这样说" in result.stdout

@@ -21,8 +21,9 @@ ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_te
 BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
 RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget",
                    "avoided", "because", "not_carried", "cautious", "other_kind")
-ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget")  # set by the engine itself (welcome.py, gift.py,
-# budget.py)
+ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget", "named_product")  # set by the engine itself
+# (welcome.py, gift.py, budget.py, buying.py)
+PRICE_VARIABLES = ("items", "total", "price", "count", "unit", "deal")  # price.total / price.count (engine/prices.py)
 
 
 Used = dict[str, tuple[str, int, int]]  # persona key -> where a flow first uses it
@@ -89,7 +90,7 @@ class FlowChecker:
         self.evidence = set(policy.evidence) if policy is not None else None
         self.complete = codebook is not None and self.flow_files <= set(flows)  # every setter of slots/tags loaded
         self.keys_used: Used = {}
-        self.slots: set[str] = set(ENGINE_SLOTS)
+        self.slots: set[str] = {*ENGINE_SLOTS, *PRICE_VARIABLES}
         # codebook tags are set by its questions or by staff
         self.tags: set[str] = set(codebook.tags) if codebook is not None else set()
         for spec, _ in flows.values():

@@ -20,7 +20,7 @@ The texts said are remembered for the next turn (session.context `said`).
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import again, suggestion
+from bot.engine import again, suggestion, taken_back
 from bot.engine.followup import recent, remember
 from bot.engine.replies import AGAIN_SAID, said_again_last_turn
 from bot.engine.sales import DISLIKED
@@ -53,6 +53,7 @@ def _reprompts(ctx: TurnContext) -> frozenset[str]:
 def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
     """`unsure`: the lines said this turn when a piece was not understood; those of them that are a state's own
     reprompt (welcome.reprompt) count as "not understood" (a fallback rule's goto says real lines)."""
+    taken_back.said(ctx)  # 我们在备孕哦 right after the A醇 serum was suggested: that advice taken back, first
     messages = ctx.reply.messages
     before = list(messages)
 

@@ -5,6 +5,7 @@ both lines are optional: without them the message is read as any other."""
 
 from __future__ import annotations
 
+from bot.engine import buying, hers, prices
 from bot.engine.followup import remember
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
@@ -14,8 +15,14 @@ RECALLED, NONE = "recommend.recalled", "recommend.recalled_none"  # persona keys
 
 
 def recall(ctx: TurnContext, result: Result) -> bool:
-    """Answer "which one did you recommend?" from the profile; False when this is not that question (上次推荐的那个
-    乳液我用了 挺好用的 想回购 tells, it does not ask)."""
+    """Answer "which one did you recommend?" from the profile, a decision to buy a product named (engine/buying.py),
+    the price of several products or several of one
+    (engine/prices.py), or a question about "the serum" she has (engine/hers.py); False when this is none
+    (上次推荐的那个乳液我用了 挺好用的 想回购 tells, it does not ask)."""
+    if buying.answered(ctx, result):  # 舒缓修护精华我要了: the link, not the product's pitch (followup.py)
+        return True
+    if result.question and not result.has_intent(ASK):  # before the follow-ups about one product (followup.py)
+        return prices.answered(ctx, result) or _hers(ctx, result)
     if not result.question or not result.has_intent(ASK) or not ctx.persona.has(RECALLED):
         return False
     products = {p.id: p for p in ctx.content.understanding.knowledge.products}
@@ -30,4 +37,15 @@ def recall(ctx: TurnContext, result: Result) -> bool:
     ctx.why.append(f"问上次推荐的是哪款：记下的最后一次是 {offered.id}")
     ctx.say(RECALLED, product=offered.name, pitch=offered.pitch)
     remember(ctx.session, "product", offered.id)  # 多少钱 / 怎么用 next are about it
+    return True
+
+
+def _hers(ctx: TurnContext, result: Result) -> bool:
+    """精华到了 怎么用啊, days after the salicylic serum was recommended: its own usage answer."""
+    follow = hers.follow(ctx, result)
+    if follow is None:
+        return False
+    from bot.engine import replies  # replies builds on this module's neighbours (followup.py)
+
+    replies.follow_up(ctx, follow, result.text)
     return True

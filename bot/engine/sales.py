@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.engine import gift
+from bot.engine import buying, gift, taken_back
 from bot.engine.followup import POINTING, product_names, recent, remember
 from bot.engine.not_for_her import not_for_her
 from bot.engine.quote import CLAUSE_END
@@ -45,6 +45,7 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     The messages of a burst are read together, once, like one message: the same pain said twice within
     a burst is one pain, not a repeat. An opt-out (别推了) is not read for need."""
     profile, content = ctx.profile, ctx.content
+    buying.note(ctx, [result for result in results if result.normalized])  # the slot named_product, for the flows
     if ctx.inbound.event_id in profile.applied:
         ctx.why.append("这条消息的证据已经记过（重投递）")
         return frozenset()
@@ -71,7 +72,9 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
         reading.answers, reading.moves = [], []
         reading.evidence = [e for e in reading.evidence if e.kind not in ("pain", "repeat")]
         gift.keep(ctx, reading.theirs)
+    ruled_out = taken_back.avoided(ctx)
     ctx.why.extend(apply_reading(reading, profile, content.codebook, at))
+    taken_back.noticed(ctx, ruled_out)  # 细纹 → the A醇 serum, then 我们在备孕哦: taken back (engine/taken_back.py)
     for move in reading.moved:  # 生完了: 恭喜呀 — and what it changes (a line that is not understood is dropped)
         if move.say and ctx.persona.has(move.say):
             ctx.say(move.say)

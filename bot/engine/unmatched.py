@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import backoff, budget, care, have, replies, sales, suggestion, survey
+from bot.engine import backoff, budget, buying, care, have, replies, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import product_names, recent, remember
@@ -18,21 +18,12 @@ from bot.understanding.script import written_in_latin
 LINKED = ("ask_link", "will_buy")  # 直接给我链接, 那我买一瓶试试: the link of the product in view goes with the line
 
 
-def _link_in_view(ctx: TurnContext, intent: str) -> bool:
-    """The persona's `intent.<name>.in_view` (or `intent.<name>`) and the link card of the product just discussed,
-    when there is one with a link."""
-    product = recent(ctx.session, "product")
-    if not product or not ctx.persona.has(f"intent.{intent}"):
-        return False
-    key = f"intent.{intent}.in_view" if ctx.persona.has(f"intent.{intent}.in_view") else f"intent.{intent}"
-    names = {p.id: p.name for p in ctx.content.understanding.knowledge.products}
-    said = len(ctx.reply.messages)
-    ctx.say(key, product=names.get(str(product), ""))
-    if not sales.card_of(ctx, str(product)):
-        del ctx.reply.messages[said:]
-        return False
-    ctx.why.append(f"{intent}：发在聊的商品 {product} 的链接")
-    return True
+def _link_in_view(ctx: TurnContext, intent: str, result: Result) -> bool:
+    """The persona's `intent.<name>.in_view` (or `intent.<name>`) and the link card of the product the message names
+    (engine/buying.py) or else of the product just discussed, when there is one with a link."""
+    products = {p.id: p for p in ctx.content.understanding.knowledge.products}
+    product = buying.named_product(ctx, result) or products.get(str(recent(ctx.session, "product") or ""))
+    return product is not None and buying.link(ctx, product, intent)
 
 
 def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | None, in_flow: bool, *,
@@ -66,7 +57,7 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
     for name, _ in result.intents:  # 多少钱 with no product in view: the persona's own line for it, if any
         if name in chit_chat and name != result.chat:
             continue  # 去旅游能带上飞机吗 holds a small-talk word but asks something else: not small talk
-        if name in LINKED and _link_in_view(ctx, name):
+        if name in LINKED and _link_in_view(ctx, name, result):
             return []
         if ctx.persona.has(f"intent.{name}"):
             ctx.say(f"intent.{name}")

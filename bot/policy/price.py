@@ -31,6 +31,11 @@ def budget_in(text: str, limits: Sequence[str]) -> float | None:
     return min(sums)[1] if sums else None
 
 
+def amount(token: str) -> float:
+    """A number as written: 2, 2.5, 两, 十二, 一百五."""
+    return _amount(token)
+
+
 def _amount(token: str) -> float:
     if token[0].isdigit():
         return float(token)

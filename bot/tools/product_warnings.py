@@ -3,7 +3,9 @@
 Two mistakes load fine and then tell customers something wrong:
 - the price was changed (`price: 189`) and the price answer still says 169元;
 - `avoid_when` lists 孕期, yet the answer to 孕妇能用吗 says 放心用 (no word of holding back).
-Both are warnings at the answer's file:line: the content loads, the operator decides.
+Both are warnings at the answer's file:line: the content loads, the operator decides. So is a third:
+- `quantity.deal` (同款第二件半价, said with the total of two bottles) that no FAQ answer says (bulk_buy was changed to
+  another deal): the customer would hear two deals. Reported at the `deal` line.
 """
 
 from __future__ import annotations
@@ -51,7 +53,32 @@ def product_warnings(content: Content) -> list[Problem]:
                                         f"{product.id} 的 avoid_when 写了 {'、'.join(product.avoid_when)}，可问“"
                                         f"{answer.questions[0]}”的这条回答里没有一句劝她先别用的话（不要、别、避免……）："
                                         "是不是回答写反了？"))
-    return problems
+    return problems + _deal_warnings(content, path)
+
+
+def _deal_warnings(content: Content, path: Path) -> list[Problem]:
+    """quantity.deal whose words no FAQ answer holds all of (同款第二件半价 in 同款买2件第二件半价)."""
+    understanding = content.understanding
+    deal = understanding.knowledge.quantity.deal
+    if not deal:
+        return []
+    words = [w for w in understanding.analyze(understanding.normalize(deal)).words if not w.startswith("¬")]
+    answers = [understanding.normalize(entry.answer) for entry in understanding.knowledge.faq if entry.answer]
+    if not words or any(all(word in answer for word in words) for answer in answers):
+        return []
+    line, col = _deal_place(path)
+    return [Problem("knowledge/products.yaml", line, col,
+                    f"quantity 的 deal “{deal}” 在 FAQ 的回答里没有一条这样说：问“两瓶多少钱”和问“买多件有优惠吗”"
+                    "会听到两种优惠，改成一致（pays 也要跟着改）")]
+
+
+def _deal_place(path: Path) -> tuple[int, int]:
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return 1, 1
+    deal = _value(_value(root, "quantity"), "deal")
+    return (deal.start_mark.line + 1, deal.start_mark.column + 1) if deal is not None else (1, 1)
 
 
 def _stage_words(content: Content) -> dict[str, list[str]]:

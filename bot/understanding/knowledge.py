@@ -115,11 +115,28 @@ class Product(Strict):
         return value
 
 
+class Quantity(Strict):
+    """Several of one product asked about (两瓶多少钱): how she counts them and what the shop charges for them."""
+
+    units: list[str] = []  # counting words: 两瓶, 2支 (瓶, 支, 个)
+    pays: list[float] = Field([1.0], min_length=1)  # the n-th piece of one product costs pays[(n-1) % len] × price:
+    # [1, 0.5] = 同款第二件半价 (each pair); [1] = no deal
+    deal: str = ""  # the deal in words, said with a total it changed (同款第二件半价); it must agree with the FAQ
+
+    @field_validator("pays")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if any(not 0 < part <= 1 for part in value):
+            raise ValueError("pays 里每一项是正装价的几成：大于 0、不超过 1（0.5 = 半价）")
+        return value
+
+
 class ProductFile(Strict):
     products: list[Product]
     # kinds the shop does not sell (面霜, 面膜): asked for, said so honestly — by the FAQ entry named (one that says
     # so already), or by the persona's line (none named)
     not_carried: dict[str, str | None] = {}
+    quantity: Quantity = Quantity()
 
 
 class Thresholds(Strict):
@@ -203,6 +220,7 @@ class Knowledge(BaseModel):
     language: Language = Language()
     not_carried: dict[str, str | None] = {}  # products.yaml: kinds the shop does not sell → the FAQ that says so
     order_numbers: OrderNumbers = OrderNumbers()  # matching.yaml: what an order number she gives looks like
+    quantity: Quantity = Quantity()  # products.yaml: several of one product, and what they cost together
 
     def faq_by_id(self) -> dict[str, FaqEntry]:
         return {entry.id: entry for entry in self.faq}
@@ -225,4 +243,4 @@ def assemble_knowledge(parts: KnowledgeParts) -> Knowledge:
     return Knowledge(faq=[e for e in faq.entries if e.enabled], intents=intents.intents,
                      products=products.products, thresholds=matching.thresholds, variants=matching.variants,
                      emoji=matching.emoji, language=matching.language, not_carried=products.not_carried,
-                     order_numbers=matching.order_numbers)
+                     order_numbers=matching.order_numbers, quantity=products.quantity)

@@ -45,6 +45,22 @@ class ProductNames:
             return None  # 舒缓修护精华和水杨酸精华哪个好: two products, compared
         return Named(product, rest, tuple(name[start:end] for start, end in pieces))
 
+    def several(self, normalized: str, words: Sequence[str] = ()) -> list[Product]:
+        """Every product a message names, in the order it names them (A醇和保湿水一共多少钱): by its name (as named()
+        reads one), or by one of `words` only its name holds (a醇); empty when it names fewer than two."""
+        found: list[tuple[int, Product]] = []
+        rest = normalized
+        while (scored := self._scored(rest)) and not (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            _, product, name, pieces = scored[0]
+            found.append((normalized.find(name[pieces[0][0]:pieces[0][1]]) if pieces else 0, product))
+            for start, end in pieces:
+                rest = rest.replace(name[start:end], "")
+        for word in words:
+            holder = self.only_holder(word)
+            if holder is not None and word in rest and all(holder.id != p.id for _, p in found):
+                found.append((normalized.find(word), holder))
+        return [product for _, product in sorted(found, key=lambda item: item[0])] if len(found) > 1 else []
+
     def without(self, typed: str, heard: str) -> str:
         """`typed` without the name of the one product `heard` (the same text, its typos read: the same length)
         names: 保湿谁多少钱 → 多少钱. A word of a survey answer inside a product's name (保湿 of 保湿水, 控油 of

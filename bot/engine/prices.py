@@ -1,0 +1,97 @@
+"""那就拿A醇和保湿水 一共多少钱 / 那就保湿水吧 两瓶多少钱: a price question about several products, or several of one,
+gets each price and the total (QA round 11, finding 9: both were named and the bot asked which one; two bottles got
+the price of one).
+
+Prices are the products' `price` (knowledge/products.yaml). Several of one product are counted with the file's
+`quantity.units` (两瓶, 2支) and cost what `quantity.pays` says of each piece in turn ([1, 0.5]: 同款第二件半价), its
+`deal` said when it changed the total — the rule is content, so it agrees with what the FAQ says (bulk_buy). The
+product counted is the one named, else the one in view. Lines: the persona's `price.total` ({items}, {total}) with one
+`price.item` ({product}, {price}) per product, and `price.count` / `price.count.deal` ({product}, {price}, {count},
+{unit}, {total}, {deal}) for several of one. A product without a price, or a persona without the line, leaves the
+question to the rest of the turn (its own price answer, or "which one?"). A coupon (用新人券之后多少) is not counted:
+no content says what a coupon takes off which order."""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.followup import product_names, recent, remember
+from bot.engine.turn_context import TurnContext
+from bot.policy.price import amount
+from bot.understanding.knowledge import Product
+from bot.understanding.matcher import Result
+
+PRICE = "ask_price"  # the required intent
+TOTAL, ITEM = "price.total", "price.item"  # persona keys
+COUNT, COUNT_DEAL = "price.count", "price.count.deal"
+_NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
+
+
+def yuan(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
+def cost(ctx: TurnContext, price: float, count: int) -> float:
+    """What `count` of one product cost together, piece by piece (products.yaml `quantity.pays`)."""
+    pays = ctx.content.understanding.knowledge.quantity.pays
+    return sum(price * pays[number % len(pays)] for number in range(count))
+
+
+def counted(ctx: TurnContext, text: str) -> tuple[int, str, str]:
+    """How many of something she asks about (两瓶 → 2, 两, 瓶); (0, "", "") when she counts nothing."""
+    units = [re.escape(unit) for unit in ctx.content.understanding.knowledge.quantity.units if unit]
+    found = re.search(_NUMBER + "(" + "|".join(units) + ")", text) if units else None
+    if found is None:
+        return 0, "", ""
+    return int(amount(found.group(1))), found.group(1), found.group(2)
+
+
+def answered(ctx: TurnContext, result: Result) -> bool:
+    if not result.question or not result.has_intent(PRICE):
+        return False
+    names = product_names(ctx.content.understanding)
+    several = names.several(result.heard, result.words)
+    if several:
+        return _each(ctx, several)
+    number, said, unit = counted(ctx, result.heard)
+    if number < 2:
+        return False
+    named = names.named(result.heard)
+    holders = {h.id: h for word in result.words if (h := names.only_holder(word)) is not None}
+    products = {p.id: p for p in ctx.content.understanding.knowledge.products}
+    product = named.product if named is not None else (next(iter(holders.values())) if len(holders) == 1
+                                                       else products.get(str(recent(ctx.session, "product") or "")))
+    return product is not None and _count(ctx, product, number, said, unit)
+
+
+def _each(ctx: TurnContext, products: list[Product]) -> bool:
+    if any(p.price is None for p in products) or not ctx.persona.has(TOTAL) or not ctx.persona.has(ITEM):
+        return False
+    items = "、".join(_rendered(ctx, ITEM, product=p.name, price=yuan(p.price or 0)) for p in products)
+    total = sum(p.price or 0 for p in products)
+    ctx.why.append("问几款一起多少钱：" + " + ".join(f"{p.id} {yuan(p.price or 0)}" for p in products)
+                   + f" = {yuan(total)}（products.yaml 的 price）")
+    ctx.say(TOTAL, items=items, total=yuan(total))
+    return True
+
+
+def _count(ctx: TurnContext, product: Product, number: int, said: str, unit: str) -> bool:
+    if product.price is None:
+        return False
+    total = cost(ctx, product.price, number)
+    deal = ctx.content.understanding.knowledge.quantity.deal
+    key = COUNT_DEAL if deal and total != product.price * number and ctx.persona.has(COUNT_DEAL) else COUNT
+    if not ctx.persona.has(key):
+        return False
+    ctx.why.append(f"问 {product.id} {number}{unit}多少钱：{yuan(total)}（price {yuan(product.price)}，"
+                   f"quantity.pays {ctx.content.understanding.knowledge.quantity.pays}）")
+    ctx.say(key, product=product.name, price=yuan(product.price), count=said, unit=unit, total=yuan(total),
+            deal=deal)
+    remember(ctx.session, "product", product.id)
+    return True
+
+
+def _rendered(ctx: TurnContext, key: str, **extra: str) -> str:
+    """A persona line as text, to be said inside another."""
+    ctx.say(key, **extra)
+    return ctx.reply.messages.pop().text
