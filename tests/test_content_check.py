@@ -46,6 +46,8 @@ def test_bundled_content_is_clean() -> None:
         ("flows/recommend.yaml", "when: {slot: {asked: true}}", "when: {slot: {asked: true}, tags_none: [冷談]}",
          "标签 “冷談” 没有任何流程会打上"),
         ("flows/recommend.yaml", "{slot: {decision: recommend}}", "{slot: {decison: recommend}}", "变量 “decison” 没有任何流程会设置"),
+        ("flows/recommend.yaml", "      - when: {slot: {decision: recommend}}\n", "      - when: {slot: {decision: recomend}}\n",
+         "flows/recommend.yaml:19:33: decision 写的是 “recomend”，引擎不会给它这个值，这条永远对不上；是不是 recommend？"),  # QA 12
         ("flows/recommend.yaml", "evidence: refusal        #", "evidence: refusl        #", "没有证据类型 “refusl”"),
         ("flows/survey.yaml", "      - option: any\n        goto: concern\n      - option: unknown\n        say: survey.unknown\n"
          "        goto: concern\n", "      - option: any\n        end: true\n", "状态 “concern” 从 start 走不到"),

@@ -12,6 +12,7 @@ from bot.content.suggest import maybe, misspelt, one_of
 from bot.engine.flows import PSEUDO_OPTIONS, SOMEONE_ELSE, Effects, FlowFile, State, Target, Transition, When
 from bot.engine.persona import Persona, Rules, braces_pair, lint_text, variables_of
 from bot.events import FLOW_MARKS
+from bot.policy.decide import Action
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
 
@@ -23,6 +24,7 @@ RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product
                    "avoided", "because", "not_carried", "cautious", "other_kind")
 ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget", "named_product")  # set by the engine itself
 # (welcome.py, gift.py, budget.py, buying.py)
+SLOT_VALUES = {"decision": tuple(Action)}  # what the engine puts in a slot a flow may test (recommend: true)
 PRICE_VARIABLES = ("items", "total", "price", "count", "unit", "deal")  # price.total / price.count (engine/prices.py)
 
 
@@ -233,10 +235,14 @@ class FlowChecker:
                 if tag not in self.tags:
                     problems.append(doc.problem((*path, field_name), f"标签 “{tag}” 没有任何流程会打上，编码本里也没有"
                                                                      f"（写错了吗？）；{one_of(tag, self.tags)}"))
-        for slot in when.slot:
+        for slot, value in when.slot.items():
             if slot not in self.slots:
                 problems.append(doc.problem((*path, "slot"), f"变量 “{slot}” 没有任何流程会设置（写错了吗？）；"
                                                              f"{one_of(slot, self.slots)}"))
+            allowed = [str(v) for v in SLOT_VALUES.get(slot, ())]
+            if allowed and isinstance(value, str) and value not in ("set", "unset") and value not in allowed:
+                problems.append(doc.problem((*path, "slot", slot), f"{slot} 写的是 “{value}”，引擎不会给它这个值，"
+                                                                   f"这条永远对不上；{one_of(value, allowed)}"))
         return problems
 
     def _say(self, doc: Document, path: Path_, keys: list[str]) -> None:
