@@ -87,6 +87,13 @@ def test_a_bracket_never_closed_is_pointed_at_where_it_was_opened(content: Path,
     assert problems_after(content, file, old, new) == [expected]
 
 
+def test_a_line_opening_with_a_placeholder_is_told_to_be_quoted(content: Path) -> None:
+    """- {name}，好久没聊啦 unquoted: YAML reads a flow mapping and stops after its }; PyYAML's words led the operator to
+    the list's indentation (QA round 12). The hint says what to do."""
+    problems = problems_after(content, "persona/xiaowanzi.yaml", "  recommend.offer:", "  recommend.offer:\n    - {product}挺适合你的～\n")
+    assert len(problems) == 1 and "以 { 开头的文字" in problems[0] and "整句加引号" in problems[0], problems
+
+
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [

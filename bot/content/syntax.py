@@ -52,10 +52,15 @@ _HINTS = (
 )
 
 
+_BRACED_TEXT = re.compile(r"^\s*(?:-\s+|[^\s:#]+:\s+)\{[^}\n]*\}[^\s,\]}#]")  # - {name}，好久没聊啦 (unquoted)
+
+
 def _yaml_hint(error: yaml.MarkedYAMLError, lines: list[str]) -> str:
     mark = error.problem_mark or error.context_mark
     if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
         return "这一行有 Tab，YAML 只认空格缩进：把 Tab 换成空格"
+    if mark is not None and mark.line < len(lines) and _BRACED_TEXT.match(lines[mark.line]):
+        return "以 { 开头的文字（{name}，好久没聊啦）YAML 会当成花括号写法读：这一句整句加引号"
     said = f"{error.context or ''} {error.problem or ''}".strip()
     for found, hint in _HINTS:
         if found in said:
