@@ -109,15 +109,21 @@ def engaged(results: list[Result]) -> list[Result]:
     """嗯嗯 + 我是干皮: a 嗯 that could be yes or cold, followed by more in the same turn, is a yes — the
     customer goes on talking. 行 + 我去买: a bare yes right before a decision to buy is that decision, said once.
     行吧 那下次再说, 好 + 不用了: a bare yes followed later in the turn by a refusal (the matcher's `REFUSALS`:
-    deny, later) is the "well…" before a no — the turn declines, and only the refusal is answered."""
+    deny, later) is the "well…" before a no — the turn declines, and only the refusal is answered; so is a bare
+    refusal followed by another (不用了 + 不想买东西 就随便问问: one no, not two)."""
     out = list(results)
     for number, result in enumerate(out[:-1]):
         names = {name for name, _ in result.intents}
         if names == {"cold", "affirm"} and not result.words:
             out[number] = replace(result, intents=[i for i in result.intents if i[0] != "cold"])
     return [result for number, result in enumerate(out)
-            if not (number + 1 < len(out) and _bare_yes(result)
+            if not (number + 1 < len(out) and (_bare_yes(result) or _only_refuses(result))
                     and (_buys(out[number + 1]) or any(_refuses(later) for later in out[number + 1:])))]
+
+
+def _only_refuses(result: Result) -> bool:
+    """不用了 + 不想买东西 就随便问问: one no said twice is declined once, by the last of them (QA round 12)."""
+    return _refuses(result) and result.decision is Decision.MISS and not result.words
 
 
 def taken_back(results: list[Result], why: list[str]) -> list[Result]:
