@@ -47,7 +47,10 @@ class DetectorJudge:
                           url=observed.url, appid=observed.appid)
         verdict = await moderator.judge(message)
         category = verdict.category or ""
-        spec = moderator.detector.spec.categories.get(category)
+        rules = moderator.detector.spec
+        spec = rules.categories.get(category)
+        episode = (rules.flood.seconds if verdict.rule == "flood" and rules.flood is not None
+                   else rules.repeat.minutes * 60 if verdict.rule == "repeat" and rules.repeat is not None else 0.0)
         return Finding(
             violation=verdict.violation,
             rule=verdict.rule or "",
@@ -57,4 +60,5 @@ class DetectorJudge:
             explanation=verdict.explain(),
             exempt=verdict.exempt,
             label=spec.label if spec is not None else category,
+            episode_seconds=episode,
         )
