@@ -6,7 +6,7 @@ without them the message is read as any other.
 
 还记得我吗 / 还记得我叫什么吗 / 我上次跟你说我是什么皮来着 (intent `ask_remembered`): what the profile keeps of her,
 in `recall.me` ({name}, {known}): {known} is each `recall.fact.<question>` of the codebook questions she answered
-(recall.fact.skin: 你是{skin}) and `recall.fact.offered` ({product}) for the last offer, joined; with nothing
+(recall.fact.skin: 你是{answer}) and `recall.fact.offered` ({product}) for the last offer, joined; with nothing
 kept, `recall.me.nothing`."""
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def remembered(ctx: TurnContext, result: Result) -> bool:
         return False
     codebook = ctx.content.codebook
     known = [(question, codebook.label(question, ctx.profile.answered(question))) for question in codebook.questions]
-    facts = [_line(ctx, FACT + question, {question: label}) for question, label in known
+    facts = [_line(ctx, FACT + question, {"answer": label}) for question, label in known
              if label and persona.has(FACT + question)]
     offered = _last_offer(ctx)
     if offered is not None and persona.has(OFFERED):
