@@ -57,7 +57,8 @@ def annoyed(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
     if not result.has_intent(ANNOYED) or not ctx.persona.has(f"intent.{ANNOYED}"):
         return False
     flows.end("顾客烦了：不再问问题")
-    ctx.say(f"intent.{ANNOYED}")
+    if not any(message.label == f"intent.{ANNOYED}" for message in ctx.reply.messages):
+        ctx.say(f"intent.{ANNOYED}")  # 你好笨啊 什么都不懂: one apology for the two clauses
     return True
 
 

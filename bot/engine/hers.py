@@ -3,7 +3,9 @@ she has — recommended to her (profile.offers), bought (profile.purchases) or n
 session's product in view, however long ago). When exactly one product of the kind her question names (the end of
 a name: 精华, 乳液, 防晒) is hers, her question is asked of it and answered from its own `answers`
 (knowledge/products.yaml) — not the FAQ's general answer for all four serums, which asks which one. A question
-with no kind (它白天能用吗) is asked of the one product she has at all, when she points at it (那个, 上次那个, 它).
+with no kind (它白天能用吗) is asked of the one product she has at all, when she points at it (那个, 上次那个, 它,
+到了 这个怎么用) — or, without pointing (早上用还是晚上, 多久能见效啊), when she has it in hand (an order on record,
+or the product talked about in this conversation) and the FAQ has no answer of its own.
 
 Two of that kind (two serums recommended): she is asked which one as before. A price asked of a kind without
 pointing (你们精华多少钱) asks about the range, not about hers. The profile is read, never written; the product
@@ -14,10 +16,11 @@ from __future__ import annotations
 from bot.engine.followup import FollowUp, answered_by, product_names
 from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import Product
-from bot.understanding.matcher import Result
+from bot.understanding.matcher import Decision, Result
 from bot.understanding.normalize import clauses
 
-POINTING = ("那个", "这个", "那款", "这款", "那瓶", "这瓶", "上次", "之前", "它", "你说的", "推荐的", "买的")
+POINTING = ("那个", "这个", "那款", "这款", "那瓶", "这瓶", "上次", "之前", "它", "你说的", "推荐的", "买的",
+            "到了", "收到", "到货")  # 到了 怎么用: the parcel that came is hers
 PRICE = "ask_price"
 ASK = "ask_recommendation"  # the required intent
 
@@ -52,6 +55,12 @@ def kind_said(ctx: TurnContext, text: str) -> tuple[str, list[Product]]:
     return ends.pop(), products
 
 
+def _in_hand(ctx: TurnContext) -> bool:
+    """Whether she has something of ours in hand or in view: an order on record, or a product talked about in
+    this conversation (the session's product, however long ago)."""
+    return bool(ctx.profile.purchases) or isinstance(ctx.session.context.get("product"), dict)
+
+
 def follow(ctx: TurnContext, result: Result) -> FollowUp | None:
     if not result.question or not ctx.content.understanding.knowledge.products or result.has_intent(ASK):
         return None  # 有什么好用的精华推荐: an ask, for the policy's flow (turn.py: start_by_intent comes after)
@@ -66,8 +75,8 @@ def follow(ctx: TurnContext, result: Result) -> FollowUp | None:
     mine = hers(ctx)
     if kind:
         mine = [p for p in mine if p in kind]
-    elif not pointed:
-        return None
+    elif not pointed and (result.decision is Decision.ANSWER or not _in_hand(ctx)):
+        return None  # 早上用还是晚上 asks of hers only when she has it in hand and the FAQ has nothing to say
     if len(mine) != 1:
         return None
     how = f"问的是她的那{'一类' if end else '一款'}（推荐过、买过或聊过的只有这一款）："

@@ -26,6 +26,11 @@ def _link_in_view(ctx: TurnContext, intent: str, result: Result) -> bool:
     return product is not None and buying.link(ctx, product, intent)
 
 
+def _said(ctx: TurnContext, key: str) -> bool:
+    """Whether this turn already said the persona's `key` (a message of two clauses of one intent)."""
+    return any(message.label == key for message in ctx.reply.messages)
+
+
 def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | None, in_flow: bool, *,
           introduced: bool = False) -> list[Outbound]:
     """Answer what nothing else took; returns the "not sure" (or reprompt) said to it, which the policy's flow
@@ -45,6 +50,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
             ctx.say(smalltalk)
             return []
     if result.chat and ctx.persona.has(f"intent.{result.chat}"):  # 今天好累啊, 吃饭了吗: a warm word back, no pitch
+        if _said(ctx, f"intent.{result.chat}"):  # 你多大了 有男朋友吗: one line for both clauses
+            return []
         ctx.why.append(f"闲聊（{result.chat}）：接一句，不推荐，不记成没答上的问题")
         ctx.say(f"intent.{result.chat}")
         if in_flow:
@@ -60,6 +67,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         if name in LINKED and _link_in_view(ctx, name, result):
             return []
         if ctx.persona.has(f"intent.{name}"):
+            if _said(ctx, f"intent.{name}"):  # 你好笨啊 什么都不懂: one apology for the two clauses
+                return []
             ctx.say(f"intent.{name}")
             if name == "ask_link":  # which product? — the next turn's name gets its link
                 remember(session, replies.LINK_ASKED, True)
