@@ -36,8 +36,9 @@ def as_reaction(ctx: TurnContext, result: Result) -> Result:
     else:
         pieces = [result.normalized, *(understanding.normalize(part) for part in parts)]
     found = ctx.content.need.disliked.reaction(pieces)
-    if found is None or found[1] not in understanding.faq_by_id or result.answers == [found[1]]:
-        return result
+    if found is None or found[1] not in understanding.faq_by_id or result.answers == [found[1]] \
+            or any(result.has_intent(f.intent) for f in understanding.faq_by_id[found[1]].follows):
+        return result  # 孕妇用了A醇怎么办: the entry already follows its intent (unaware_pregnant), as before
     said, entry = found
     answers = list(dict.fromkeys([entry, *asked]))
     return replace(result, decision=Decision.ANSWER, answers=answers, near_miss=False, suggestion="",

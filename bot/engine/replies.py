@@ -5,7 +5,7 @@ never a loop)."""
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import again, order_number
+from bot.engine import about, again, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
@@ -79,8 +79,14 @@ def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -
         remember(ctx.session, ASKED, result.heard)
     if asked_again and _quoted(ctx, result, result.normalized):  # 敷完要洗脸吗 asked in words the mask entry knows
         return
-    for entry_id in result.answers:
-        answer(ctx, entry_id, asked_again=asked_again, asked=result)
+    if asked_again and about.turned_away(ctx, result):  # 我对烟酰胺过敏: not 「烟酰胺温和不刺激」 after the line
+        ctx.why.append("她刚说这款过敏、不喜欢：不再说它那条介绍")
+        return
+    told = about.told_of(ctx, result) if asked_again else None
+    if told is not None:  # A醇那瓶能退吗: the return answer, not the retinol one (engine/about.py) — and no
+        ctx.why.append("说到的商品是主语，问的是别的事：按那件事回答")  # "not for you now" about a bottle she returns
+    for entry_id in (told or result).answers:
+        answer(ctx, entry_id, asked_again=asked_again, asked=None if told else result)
 
 
 def asked_about(ctx: TurnContext, asked: Result | None) -> set[str]:

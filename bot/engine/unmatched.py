@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import backoff, budget, buying, care, have, replies, suggestion, survey
+from bot.engine import about, backoff, budget, buying, care, have, replies, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import product_names, recent, remember
@@ -106,6 +106,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         if in_flow:
             survey.question_again(ctx)  # … and the flow's question follows
         return []
+    if _of_the_product(ctx, result):  # 收到的保湿水漏液了, 不买烟酰胺 买舒缓的: not a wish to hear about it
+        return []
     named = product_names(ctx.content.understanding).named(result.heard)
     if named is not None and ctx.persona.has("product.about"):  # 我之前买过你们的水杨酸: the product is in view now
         ctx.why.append(f"说到了商品 {named.product.id}：说说它，接下来的问题按它回答")
@@ -119,3 +121,22 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         return ctx.reply.messages[before:]
     replies.not_understood(ctx, flows, question=result.question)
     return ctx.reply.messages[before:]
+
+
+def _of_the_product(ctx: TurnContext, result: Result) -> bool:
+    """A statement naming a product that is no wish to hear about it (engine/about.py): what she says of it is an
+    FAQ question (收到的保湿水漏液了: damaged_item, and its handover); she turned it away this turn (过敏: the
+    persona said so); she refuses it for another (不买烟酰胺 买舒缓的: the other one's link)."""
+    told = about.told_of(ctx, result)
+    if told is not None:
+        ctx.why.append("说到的商品是主语，问的是别的事：按那件事回答，不介绍商品")
+        replies.answer_all(ctx, told)
+        return True
+    if about.turned_away(ctx, result):
+        ctx.why.append("她刚说这款过敏、不喜欢：不再介绍它")
+        return True
+    other = about.named_besides(ctx, result)
+    if other is not None and buying.link(ctx, other, buying.WILL_BUY):
+        ctx.why.append(f"她不要的那款不介绍：说的是 {other.id}")
+        return True
+    return bool(about.refused(ctx, result))  # 不买烟酰胺: not its pitch

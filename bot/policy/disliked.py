@@ -20,7 +20,15 @@ class DislikeReader:
         self.unless = [n for n in map(normalize, policy.disliked.unless) if n]
         self.reactions = [(sorted((n for n in map(normalize, r.words) if n), key=len, reverse=True),
                            [n for n in map(normalize, r.with_) if n], r.answer) for r in policy.disliked.reactions]
+        self.allergic = sorted((n for n in map(normalize, policy.disliked.allergic) if n), key=len, reverse=True)
+        self.refuse = [n for n in map(normalize, policy.disliked.refuse) if n]
         self.phrases = phrases
+
+    def allergic_to(self, pieces: list[str]) -> str:
+        """The `allergic` word a statement says, not negated (我对烟酰胺过敏, 之前用别家的烟酰胺过敏过; 不过敏 is none),
+        whatever brand: an allergy is to what the product holds, so ours holding it is avoided too."""
+        read = [self.phrases.read(piece) for piece in pieces if piece]
+        return next((word for word in self.allergic if any(word in said for said in read)), "")
 
     def said(self, pieces: list[str]) -> str:
         """'用过+不好用' when the normalised pieces of a statement (the whole, and each part between spaces or

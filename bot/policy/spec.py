@@ -94,8 +94,10 @@ class Disliked(Strict):
     bad: list[str] = []  # 不好用, 刺激, 过敏 (said as whole words, not negated: 不刺激 is no complaint)
     unless: list[str] = []  # 别家, 别的牌子: another brand's product, not ours
     reactions: list[Reaction] = []  # used + one of these words: a reaction, answered with care (engine/reaction.py)
+    allergic: list[str] = []  # 过敏: an allergy to what a product holds, any brand (我对烟酰胺过敏): ours avoided too
+    refuse: list[str] = []  # 买, 要: negated right before a product's word (不买烟酰胺), it refuses that product
 
-    _lists = field_validator("used", "bad", "unless", mode="before")(_listed)
+    _lists = field_validator("used", "bad", "unless", "allergic", "refuse", mode="before")(_listed)
 
 
 class Usable(Strict):
@@ -127,6 +129,8 @@ class PolicyFile(Strict):
     price: Price = Price()
     disliked: Disliked = Disliked()
     usable: Usable = Usable()
+    orders: list[str] = []  # FAQ tags of questions about her order, not the product (售后, 物流): asked of a product
+    # she names (A醇那瓶能退吗, 收到的保湿水漏液了), they are what she wants answered (engine/about.py)
 
     _durations = field_validator("session_gap", "ask_valid")(_positive)
 
@@ -146,6 +150,7 @@ class Policy:
         self.price = spec.price
         self.disliked = spec.disliked
         self.usable = spec.usable
+        self.orders = frozenset(spec.orders)
         self.session_gap = seconds(spec.session_gap)
         self.ask_valid = seconds(spec.ask_valid)
         self.forget_after = seconds(spec.need.forget_after)
