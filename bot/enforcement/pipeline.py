@@ -207,12 +207,6 @@ class Moderation:
         what = excerpt(observed.text) if observed.text else f"[{observed.msgtype}]"
         if observed.source == "keyword":
             what = "（关键词规则只给出命中，不给内容）"
-        suggestion = " ".join(ladder.suggestions[a] for a in step.actions if a in ladder.suggestions)
-        fields = {"customer": who, "group": group.name or group.chat_id, "group_type": spec.name, "what": what,
-                  "rule": finding.rule, "category": finding.label or finding.category,
-                  "explanation": finding.explanation.splitlines()[0] if finding.explanation else "",
-                  "strike": str(step.strike), "window_days": str(ladder.ladder.window_days),
-                  "suggestion": suggestion, ABOUT: customer_tag(observed.sender)}
         results: dict[str, str] = {}
         recipients = ([group.owner] if "owner" in spec.notify and group.owner else []) + (
             spec.staff if "staff" in spec.notify else [])
@@ -231,6 +225,16 @@ class Moderation:
                 "at": round(observed.sent_at or self.clock(), 3), "reason": f"{finding.category} in {group.name}",
                 "chat_id": group.chat_id, "rule": finding.rule, "category": finding.category}, self.clock())
             results["blacklist"] = "added" if fresh else "already"
+        # what the owner is told is what happened: no 已给他打上“违规”标签 when WeCom would not tag (no relation)
+        done = [a for a in step.actions if a != "tag" or results.get("tag", "").startswith(("tagged", "already"))]
+        untagged = "tag" in step.actions and "untagged" in ladder.suggestions and "tag" not in done
+        suggestion = " ".join([*(ladder.suggestions[a] for a in done if a in ladder.suggestions),
+                               *([ladder.suggestions["untagged"]] if untagged else [])])
+        fields = {"customer": who, "group": group.name or group.chat_id, "group_type": spec.name, "what": what,
+                  "rule": finding.rule, "category": finding.label or finding.category,
+                  "explanation": finding.explanation.splitlines()[0] if finding.explanation else "",
+                  "strike": str(step.strike), "window_days": str(ladder.ladder.window_days),
+                  "suggestion": suggestion, ABOUT: customer_tag(observed.sender)}
         kind = "alert" if "alert" in step.actions else "removal" if "ask_removal" in step.actions else (
             "notice" if "notify_owner" in step.actions else "")
         if kind:

@@ -165,7 +165,7 @@ def _check_ladder(ladder: LadderFile, doc: Document) -> list[Problem]:
                                         + " ".join(sorted(NOTICE_FIELDS))))
     actions = {"notify_owner", "ask_removal", "tag", "alert", "blacklist"}
     for key in ladder.suggestions:
-        if key not in actions:
+        if key not in actions | {"untagged"}:  # untagged: said instead of tag's sentence when WeCom would not tag
             problems.append(doc.problem(("suggestions", key), f"suggestions: 没有动作 “{key}”；可用: "
                                         + " ".join(sorted(actions))))
     for index, step in enumerate(ladder.ladder.steps):
