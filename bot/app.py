@@ -202,6 +202,8 @@ def build_app(
         await session.close()
         if own_store:
             await the_store.close()
+        if LogThrottle.active is not None:
+            LogThrottle.active.flush(everything=True)
 
     app.cleanup_ctx.append(lifecycle)
     return app

@@ -99,11 +99,12 @@ class LogThrottle(logging.Filter):
         logging.getLogger(seen.logger).log(seen.level, "%s", message, extra={"siyu_summary": True})
         seen.repeats = 0
 
-    def flush(self) -> None:
-        """Say how often each suppressed failure repeated, once its interval is over."""
+    def flush(self, *, everything: bool = False) -> None:
+        """Say how often each suppressed failure repeated, once its interval is over (`everything`: now, as the
+        service stops — a count still pending would otherwise never be said)."""
         now = self.clock()
         for key, seen in list(self._seen.items()):
-            if now - seen.since >= self.interval_s:
+            if everything or now - seen.since >= self.interval_s:
                 if seen.repeats:
                     self._summarise(seen)
                 del self._seen[key]

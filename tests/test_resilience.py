@@ -159,6 +159,27 @@ async def test_each_errcode_a_send_is_retried_for_reaches_the_log(api: WeComAPI,
         "with errcode -1; the message waits and is retried", "with errcode 45009; the message waits and is retried"]
 
 
+async def test_each_message_refused_for_good_reaches_the_log(api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
+    """A welcome refused for good (40029) and then a reply refused for good by another endpoint (81013) are two
+    failures, each its own ERROR line: sharing the template, the second was counted as a repeat of the first and
+    never said (QA round 13, F4); a count still pending when the service stops is said then."""
+    throttle = LogThrottle(interval_s=10, clock=lambda: 0.0)
+    with throttled_lines("bot.gateway.sender", throttle) as lines:
+        sender = Sender(api, DeadLetters(store), Metrics(), retry_max_s=0.01)
+        fake.fail("kf/send_msg", 40029)
+        assert (await sender.send(_send("a"), _never)).outcome == DEAD
+        fake.fail("message/send", 81013)
+        assert (await sender.send(Send("app", "message/send", {"touser": "u", "msgtype": "text",
+                                                               "text": {"content": "hi"}}, "u", "ev2"), _never)).outcome == DEAD
+        fake.fail("message/send", 81013)
+        assert (await sender.send(Send("app", "message/send", {"touser": "u", "msgtype": "text",
+                                                               "text": {"content": "hi"}}, "u", "ev3"), _never)).outcome == DEAD
+        throttle.flush(everything=True)
+    said = [line for line in lines if "refused for good" in line]
+    assert [line.split(" refused")[0].split()[-1] for line in said][:2] == ["kf/send_msg", "message/send"], lines
+    assert "repeated 1 more time" in said[-1], lines
+
+
 async def test_the_sender_records_what_it_cannot_send(api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
     letters = DeadLetters(store)
     sender = Sender(api, letters, Metrics(), retry_max_s=0.01)

@@ -132,7 +132,7 @@ class Sender:
                                                     customer=item.customer, event=item.event, about=item.about)
                 self.metrics.outbound.labels(item.channel, DEAD).inc()
                 log.error("%s refused for good (errcode %d): kept in the dead letters (siyu deadletters)",
-                          item.endpoint, error.errcode)
+                          item.endpoint, error.errcode, extra=throttled_as(f"dead:{item.endpoint}:{error.errcode}"))
                 return Result(DEAD, error.errcode)
             self.metrics.outbound.labels(item.channel, SENT).inc()
             return Result(SENT, body=body)
