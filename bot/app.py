@@ -124,6 +124,9 @@ def build_app(
             return False, f"store does not answer: {type(error).__name__}"
         if services.conversation is None:
             return False, "content not loaded"
+        if services.api is not None and services.api.credentials_refused:
+            return False, (f"WeCom refused WECOM_CORP_ID / WECOM_SECRET (gettoken errcode "
+                           f"{services.api.credentials_refused}): nothing can be sent")
         loss = epoch.status()
         return True, f"ok, but {loss}" if loss else "ok"
 

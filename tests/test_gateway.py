@@ -16,6 +16,7 @@ from bot.app import APP_SERVICES, build_app
 from bot.config import Limits
 from bot.gateway.server import UNKNOWN_LOG
 from bot.logging_setup import LogThrottle, conversation_tag
+from bot.protocol.api import WeComError
 from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
 from tests.gateway_kit import EchoConversation, eventually, settings
@@ -450,6 +451,20 @@ async def test_healthz_is_503_when_the_store_is_down(client: TestClient) -> None
 
     services.store.ping = down  # type: ignore[method-assign]
     assert (await client.get("/healthz")).status == 503
+
+
+async def test_healthz_is_503_while_wecom_refuses_the_secret(client: TestClient, fake: FakeWeCom) -> None:
+    """A wrong WECOM_SECRET started a service /healthz called ok, and its log blamed the callback's token (QA round 13,
+    F3): a refused gettoken makes /healthz 503 and says which settings; a later good gettoken clears it."""
+    api = client.app[APP_SERVICES].api
+    assert api is not None
+    fake.fail("gettoken", 40001)
+    with pytest.raises(WeComError):
+        await api.access_token()
+    response = await client.get("/healthz")
+    assert response.status == 503 and "WECOM_SECRET" in (await response.json())["detail"]
+    await api.access_token()  # the operator fixed it: the next refresh succeeds
+    assert (await client.get("/healthz")).status == 200
 
 
 def test_the_readme_names_every_metric_the_service_exports() -> None:

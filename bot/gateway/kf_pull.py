@@ -112,8 +112,8 @@ class KfPuller:
             try:
                 return await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False)
             except WeComError as error:
-                if not token or error.errcode < 0 or error.errcode in (45009, 45033):
-                    raise
+                if not token or error.errcode < 0 or error.errcode in (45009, 45033) or error.endpoint == "gettoken":
+                    raise  # gettoken refused: the access token (WECOM_SECRET), not the callback's token, is at fault
                 log.info("kf/sync_msg refused the callback token (errcode %d); pulling without it", error.errcode)
                 token = ""  # the token is valid 10 minutes; without one the pull is only rate-limited harder
                 return await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False)

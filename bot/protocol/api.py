@@ -25,6 +25,7 @@ from bot.store.base import Store
 log = logging.getLogger(__name__)
 
 TOKEN_INVALID = frozenset({40001, 40014, 42001})
+CREDENTIALS_REFUSED = frozenset({40001, 40013, 40056, 40091})  # gettoken: wrong secret, corp id, or agent
 RETRY_LATER = frozenset({-1, 45009, 45033})
 RATE_LIMITED = frozenset({45009, 45033})
 TRANSPORT_ERRCODE = -100  # our code for "no answer": timeouts and connection errors
@@ -80,6 +81,7 @@ class WeComAPI:
         self._paused: dict[str, float] = {}  # endpoint -> monotonic time before which it is rate-limited
         self._limited: dict[str, int] = {}  # endpoint -> rate-limit answers in a row
         self._pause_max = rate_limit_pause_max_s
+        self.credentials_refused = 0  # gettoken's errcode while WeCom refuses WECOM_CORP_ID / WECOM_SECRET (/healthz)
 
     # -- token -----------------------------------------------------------------------------------
     async def access_token(self) -> str:
@@ -99,9 +101,17 @@ class WeComAPI:
                     token = await self._store.get(self._token_key)
                     if token:  # someone refreshed while we waited
                         return token
-                    body = await self._request(
-                        "gettoken", "GET", params={"corpid": self._corp_id, "corpsecret": self._secret}
-                    )
+                    try:
+                        body = await self._request(
+                            "gettoken", "GET", params={"corpid": self._corp_id, "corpsecret": self._secret}
+                        )
+                    except WeComError as error:
+                        if error.errcode in CREDENTIALS_REFUSED and not self.credentials_refused:
+                            log.error("WeCom refused WECOM_CORP_ID / WECOM_SECRET (gettoken errcode %d): nothing can "
+                                      "be sent until they are fixed", error.errcode)
+                        self.credentials_refused = error.errcode if error.errcode in CREDENTIALS_REFUSED else 0
+                        raise
+                    self.credentials_refused = 0
                     token = str(body["access_token"])
                     # refresh 5 minutes before WeCom's expiry (7200 s)
                     ttl_s = max(60, int(body.get("expires_in", 7200)) - 300)
