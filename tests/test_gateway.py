@@ -201,6 +201,19 @@ async def test_kf_message_is_pulled_and_answered_once_despite_three_retries(
     assert fake.calls_to("kf/sync_msg")[0]["token"] == "TOK1"
 
 
+async def test_a_kf_message_without_a_sender_is_skipped_not_answered_to_nobody(
+    client: TestClient, fake: FakeWeCom
+) -> None:
+    """sync_msg gave {"msgid": …, "origin": 3} with no external_userid: it was answered to touser "" (QA round 13, F6)."""
+    fake.add_kf_message("wk1", "", "你好")
+    fake.add_kf_message("wk1", "wmCust", "在吗")
+    query, body = callback(event("kf_msg_or_event", Token="TOK1", OpenKfId="wk1"))
+    assert (await client.post("/wecom/callback", params=query, data=body)).status == 200
+    await eventually(lambda: len(fake.calls_to("kf/send_msg")) == 1)
+    await asyncio.sleep(0.3)
+    assert [call["touser"] for call in fake.calls_to("kf/send_msg")] == ["wmCust"]
+
+
 async def test_two_notifications_together_never_answer_a_message_twice(
     client: TestClient, fake: FakeWeCom
 ) -> None:

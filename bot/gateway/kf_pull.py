@@ -139,6 +139,10 @@ class KfPuller:
             kind = "kf_event"
         else:
             return 0  # origin 5: what a human agent sent; nothing for the bot to do
+        if not customer or not msgid:  # nobody to answer (a reply went to touser "") or nothing to dedupe on
+            log.warning("kf/sync_msg gave a %s without %s: skipped, nobody to answer", kind,
+                        "external_userid" if not customer else "msgid")
+            return 0
         if fresh and send_time and self.clock() - unix_time(send_time, self.clock()) > self.max_age_s:
             await self._unanswered(open_kfid, customer, msgid, send_time)
             return 0
