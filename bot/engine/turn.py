@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
 from bot.engine import (
+    aftersales,
     backoff,
     coherent,
     order_number,
@@ -253,6 +254,9 @@ class TurnRun(TurnTail):
             ctx.say(state.reprompt[0] if state is not None and state.reprompt else "unsure")
             return
         said = len(ctx.reply.messages)
-        if (flows.fire(SAID, result) or flows.answered_by_profile()) and self._answered(said):
+        case = aftersales.her_case(ctx, result) if state is not None else ""
+        if case:  # 我要取消订单 不想要了 at 想先聊聊你的皮肤情况吗: her order, no "no" (engine/aftersales.py)
+            ctx.why.append(f"问的是她订单的售后（{case}）：先回答，不按 {session.flow}.{session.state} 的是/不是读")
+        elif (flows.fire(SAID, result) or flows.answered_by_profile()) and self._answered(said):
             return
         self._beyond_the_rules(result, said)

@@ -1,0 +1,35 @@
+"""Her order's case, which a flow's yes/no must not take: 我要取消订单 不想要了 at the welcome's 想先聊聊你的皮肤情况吗
+is a question about her order, not a no to the invitation (QA round 12, finding 7).
+
+A message is her case when the knowledge base answers it (decision `answer`) with an entry that
+- a person must follow up (`handover: true`: 收到的瓶子碎了, 退款没到), or
+- holds, as one of its own keywords, the words a yes/no intent of the message was read from (不想要了 is a keyword
+  of cancel_order and a `deny` keyword): the "no" is part of her question.
+Such a message is answered from the FAQ before the current state's rules (an intent rule, an `any` catch-all that
+takes a statement as the answer to an open question); the flow waits, and no tag of the rule (冷淡) is set.
+"""
+
+from __future__ import annotations
+
+from bot.engine.turn_context import TurnContext
+from bot.understanding.matcher import Decision, Result
+
+
+def her_case(ctx: TurnContext, result: Result) -> str:
+    """The FAQ entry that makes the message her order's case, or ""."""
+    if result.decision is not Decision.ANSWER:
+        return ""
+    understanding = ctx.content.understanding
+    entries = [understanding.faq_by_id[name] for name in result.answers if name in understanding.faq_by_id]
+    for entry in entries:
+        if entry.handover:
+            return entry.id
+    intents = {name for name, _ in result.intents}
+    if not intents:
+        return ""
+    for entry in entries:
+        for keyword in entry.keywords:
+            read = understanding.understand(keyword).intents if keyword in result.normalized else []
+            if intents & {name for name, _ in read}:
+                return entry.id
+    return ""
