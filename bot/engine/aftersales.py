@@ -7,12 +7,26 @@ A message is her case when the knowledge base answers it (decision `answer`) wit
   of cancel_order and a `deny` keyword): the "no" is part of her question.
 Such a message is answered from the FAQ before the current state's rules (an intent rule, an `any` catch-all that
 takes a statement as the answer to an open question); the flow waits, and no tag of the rule (冷淡) is set.
+
+She said her parcel came (the optional intent `arrived`: 收到啦, 今天到了): the slot `arrived` is set to 收到了, so a
+follow-up step written `by: arrived` says its `.收到了` variant — the care after a purchase does not ask 宝贝收到了吗
+(QA round 12, finding 15).
 """
 
 from __future__ import annotations
 
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
+
+ARRIVED = "arrived"  # the optional intent, and the slot it sets
+ARRIVED_VALUE = "收到了"
+
+
+def note_arrived(ctx: TurnContext, results: list[Result]) -> None:
+    """收到啦: kept in the slot `arrived`, for the follow-ups (docs/followups.md)."""
+    if any(result.has_intent(ARRIVED) for result in results) and ctx.session.slots.get(ARRIVED) != ARRIVED_VALUE:
+        ctx.session.slots[ARRIVED] = ARRIVED_VALUE
+        ctx.why.append("她说东西收到了：记下（arrived），之后的关怀不再问收到了吗")
 
 
 def her_case(ctx: TurnContext, result: Result) -> str:

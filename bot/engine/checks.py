@@ -21,7 +21,7 @@ ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_te
 BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
 RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget",
                    "avoided", "because", "not_carried", "cautious", "other_kind")
-ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget", "named_product")  # set by the engine itself
+ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget", "named_product", "arrived")  # set by the engine itself
 # (welcome.py, gift.py, budget.py, buying.py)
 PRICE_VARIABLES = ("items", "total", "price", "count", "unit", "deal")  # price.total / price.count (engine/prices.py)
 

@@ -146,6 +146,7 @@ class TurnRun(TurnTail):
                            for piece in pieces(texts, understand, understanding.may_reply, self.introduced)])
         results = taken_back(self._without_the_number(results), ctx.why)  # 发货 | 算了 | 包邮吗: 包邮 alone
         self.pieces = len(results)
+        aftersales.note_arrived(ctx, results)  # 收到啦: the care after a purchase does not ask 收到了吗
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         reprompted: list[Outbound] = []  # "say that again" to a piece of this burst
