@@ -8,6 +8,10 @@ A message is her case when the knowledge base answers it (decision `answer`) wit
 Such a message is answered from the FAQ before the current state's rules (an intent rule, an `any` catch-all that
 takes a statement as the answer to an open question); the flow waits, and no tag of the rule (冷淡) is set.
 
+In a turn an entry a person must follow up answered (赠品没收到啊), another piece that only tells (说好送小样的: no
+question) and that the FAQ answered with an entry of no case of hers is a detail of the same complaint: its answer
+(the gift-with-purchase promotion) is not said. A question beside it (有没有试用装) is answered as asked.
+
 She said her parcel came (the optional intent `arrived`: 收到啦, 今天到了): the slot `arrived` is set to 收到了, so a
 follow-up step written `by: arrived` says its `.收到了` variant — the care after a purchase does not ask 宝贝收到了吗
 (QA round 12, finding 15).
@@ -15,6 +19,7 @@ follow-up step written `by: arrived` says its `.收到了` variant — the care 
 
 from __future__ import annotations
 
+from bot.conversation import Outbound
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 
@@ -47,3 +52,18 @@ def her_case(ctx: TurnContext, result: Result) -> str:
             if intents & {name for name, _ in read}:
                 return entry.id
     return ""
+
+
+def details_of_the_case(ctx: TurnContext, told: list[tuple[Result, list[Outbound]]]) -> None:
+    """Drop what was said to a statement beside an after-sales complaint answered this turn (see above)."""
+    faq = ctx.content.understanding.faq_by_id
+
+    def handed(result: Result) -> bool:
+        return result.decision is Decision.ANSWER and any(faq[name].handover for name in result.answers if name in faq)
+
+    if not any(handed(result) for result, _ in told):
+        return
+    for result, said in told:
+        if said and not result.question and result.decision is Decision.ANSWER and not her_case(ctx, result):
+            ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not s for s in said)]
+            ctx.why.append(f"“{result.text}” 是在讲售后这件事的经过：不回答 {'、'.join(result.answers)}")

@@ -150,6 +150,7 @@ class TurnRun(TurnTail):
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         reprompted: list[Outbound] = []  # "say that again" to a piece of this burst
+        answers: list[tuple[Result, list[Outbound]]] = []  # each piece and what was said to it
         for number, result in enumerate(results):
             if number and says_again(results[number - 1], result):
                 ctx.why.append(f"“{result.text}” 和前面一条说的一样：只回答一次")
@@ -161,6 +162,7 @@ class TurnRun(TurnTail):
             misses, said = ctx.session.misses, len(ctx.reply.messages)
             self._understand_and_answer(result)
             self.fell_back += [(result, m) for m in ctx.reply.messages[said:] if m.label.split(".")[0] == "fallback"]
+            answers.append((result, ctx.reply.messages[said:]))
             if ctx.session.misses > misses:
                 reprompted += ctx.reply.messages[said:]
             elif reprompted and len(ctx.session.fired) > fired:  # 我叫 + 小雨: the second piece answers it
@@ -172,6 +174,7 @@ class TurnRun(TurnTail):
             elif number and result.question and said < len(ctx.reply.messages) and asked.move_to_end(
                     ctx.reply.messages, ctx.session.flow, ctx.session.state):
                 ctx.why.append(f"答完“{result.text}”，再问一次 {asked.flow}.{asked.state}")
+        aftersales.details_of_the_case(ctx, answers)  # 赠品没收到 | 说好送小样的: no promotion in a complaint
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         coherent.tidy(ctx, self.unsure + reprompted)  # one turn, one coherent reply (engine/coherent.py)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
