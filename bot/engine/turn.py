@@ -76,6 +76,8 @@ class TurnRun(TurnTail):
             welcome.start(self.ctx, self.flows, kind)
         elif handed_over(ctx, self.handover_timeout):
             ctx.why.append("已转人工：机器人不说话")
+            if kind is InboundKind.TEXT:  # the number she gives the person is kept for after the handback
+                order_number.read(ctx, [ctx.inbound.text])
         elif kind is InboundKind.TEXT:
             ctx.cancel_timer()
             if self.burst_window > 0:
