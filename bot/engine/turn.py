@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bot.conversation import InboundKind, Outbound
 from bot.engine import (
+    aftersales,
     backoff,
     coherent,
     order_number,
@@ -75,6 +76,8 @@ class TurnRun(TurnTail):
             welcome.start(self.ctx, self.flows, kind)
         elif handed_over(ctx, self.handover_timeout):
             ctx.why.append("已转人工：机器人不说话")
+            if kind is InboundKind.TEXT:  # the number she gives the person is kept for after the handback
+                order_number.read(ctx, [ctx.inbound.text])
         elif kind is InboundKind.TEXT:
             ctx.cancel_timer()
             if self.burst_window > 0:
@@ -145,9 +148,11 @@ class TurnRun(TurnTail):
                            for piece in pieces(texts, understand, understanding.may_reply, self.introduced)])
         results = taken_back(self._without_the_number(results), ctx.why)  # 发货 | 算了 | 包邮吗: 包邮 alone
         self.pieces = len(results)
+        aftersales.note_arrived(ctx, results)  # 收到啦: the care after a purchase does not ask 收到了吗
         showed_need = sales.read_messages(ctx, results, ctx.now)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         reprompted: list[Outbound] = []  # "say that again" to a piece of this burst
+        answers: list[tuple[Result, list[Outbound]]] = []  # each piece and what was said to it
         for number, result in enumerate(results):
             if number and says_again(results[number - 1], result):
                 ctx.why.append(f"“{result.text}” 和前面一条说的一样：只回答一次")
@@ -159,6 +164,7 @@ class TurnRun(TurnTail):
             misses, said = ctx.session.misses, len(ctx.reply.messages)
             self._understand_and_answer(result)
             self.fell_back += [(result, m) for m in ctx.reply.messages[said:] if m.label.split(".")[0] == "fallback"]
+            answers.append((result, ctx.reply.messages[said:]))
             if ctx.session.misses > misses:
                 reprompted += ctx.reply.messages[said:]
             elif reprompted and len(ctx.session.fired) > fired:  # 我叫 + 小雨: the second piece answers it
@@ -170,6 +176,7 @@ class TurnRun(TurnTail):
             elif number and result.question and said < len(ctx.reply.messages) and asked.move_to_end(
                     ctx.reply.messages, ctx.session.flow, ctx.session.state):
                 ctx.why.append(f"答完“{result.text}”，再问一次 {asked.flow}.{asked.state}")
+        aftersales.details_of_the_case(ctx, answers)  # 赠品没收到 | 说好送小样的: no promotion in a complaint
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         coherent.tidy(ctx, self.unsure + reprompted)  # one turn, one coherent reply (engine/coherent.py)
         ctx.profile.seen(ctx.now, ctx.content.policy.session_gap, ctx.session.channel)
@@ -253,6 +260,9 @@ class TurnRun(TurnTail):
             ctx.say(state.reprompt[0] if state is not None and state.reprompt else "unsure")
             return
         said = len(ctx.reply.messages)
-        if (flows.fire(SAID, result) or flows.answered_by_profile()) and self._answered(said):
+        case = aftersales.her_case(ctx, result) if state is not None else ""
+        if case:  # 我要取消订单 不想要了 at 想先聊聊你的皮肤情况吗: her order, no "no" (engine/aftersales.py)
+            ctx.why.append(f"问的是她订单的售后（{case}）：先回答，不按 {session.flow}.{session.state} 的是/不是读")
+        elif (flows.fire(SAID, result) or flows.answered_by_profile()) and self._answered(said):
             return
         self._beyond_the_rules(result, said)

@@ -6,7 +6,7 @@ and what nothing took (engine/unmatched.py). A module of its own: turn.py stays 
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import care, have, recall, replies, survey, unmatched, usable
+from bot.engine import aftersales, care, have, recall, replies, survey, unmatched, usable
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import follow_up
 from bot.engine.machine import OTHERWISE
@@ -60,6 +60,7 @@ class TurnTail:
             return
         state = state_of(flows.current, session.state)
         if (takes_free_answers(state) and replies.free_answer(result, state) and not replies.needs_a_person(ctx, result)
+                and not aftersales.her_case(ctx, result)  # 我要取消订单 不想要了: her order, no answer to it
                 and (lets_go(state) or not care.hers(ctx, result)) and result.text not in self.introduced
                 and not care.told_only(ctx, result)  # 学生党 预算不多 at 精简派还是步骤党: noted, the question waits
                 and flows.fire(OTHERWISE, result)):

@@ -57,6 +57,7 @@ class OrderNumbers(Strict):
     letters: list[str] = []  # SY: an order number opens with one of these (anywhere in a message)
     digits: int = Field(10, ge=4, le=40)  # at least this many digits
     check: list[str] = []  # FAQ entries that teach her to look it up herself: given the number, a person checks it
+    keep_days: int = Field(0, ge=0, le=400)  # kept this many days for later conversations too (0: this one only)
 
     _blank = field_validator("cues", "letters", "check")(non_blank)
 
