@@ -74,7 +74,8 @@ def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> Knowled
                                       lambda i, where: f"FAQ id “{i}” 重复了（{where}）：每条 FAQ 的 id 要不一样"))
         if faq_part is not None:
             problems.extend(_faq_problems(*faq_part, matching, intents, written_ids(faq_doc, "entries")))
-    if matching is not None and (matching_doc := docs["matching"]) is not None and faq_doc is not None:
+    if matching is not None and (matching_doc := docs["matching"]) is not None and faq_doc is not None \
+            and faq_part is not None:  # an FAQ file that did not load says so itself; naming its entries here is noise
         faq_ids = {entry_id for _, entry_id in written_ids(faq_doc, "entries")}
         problems.extend(matching_doc.problem(("order_numbers", "check", number),
                                              f"没有 id 为 “{named}” 的 FAQ；{one_of(named, faq_ids)}")
