@@ -298,8 +298,10 @@ def test_chit_chat_is_not_answered_with_an_faq(text: str) -> None:
 
 
 def test_a_statement_fits_a_phrasing_that_asks_less_than_a_question_does() -> None:
-    statement = BUNDLED.understand("快递到了").candidates
-    question = BUNDLED.understand("快递到了吗").candidates
+    # 退款到了 against 退款几天到 (asks how long). 快递到了 was the example until its best phrasing became 我的快递到哪了,
+    # which asks no kind the matching settings name, so a statement and a question score alike there
+    statement = BUNDLED.understand("退款到了").candidates
+    question = BUNDLED.understand("退款到了吗").candidates
     assert statement and question and statement[0].score < question[0].score
 
 

@@ -27,6 +27,7 @@ class IntentIndex:
     unless: dict[str, tuple[str, ...]]  # intent → words that cancel its keywords
     smalltalk: frozenset[str] = frozenset()  # the intents marked `smalltalk: true`
     particles: str = ""  # sentence-final particles that change no answer (可以吧 is 可以); question endings are not
+    memo: dict[tuple[str, float], list[tuple[str, float]]] | None = None  # while one message is read (matcher)
 
     @classmethod
     def build(cls, knowledge: Knowledge, normalize: Normalizer) -> IntentIndex:
@@ -62,6 +63,15 @@ class IntentIndex:
     def detect(self, query: str, threshold: float) -> list[tuple[str, float]]:
         if not query:
             return []
+        memo = self.memo
+        if memo is not None and (known := memo.get((query, threshold))) is not None:
+            return list(known)
+        found = self._detect(query, threshold)
+        if memo is not None:
+            memo[(query, threshold)] = found
+        return list(found)
+
+    def _detect(self, query: str, threshold: float) -> list[tuple[str, float]]:
         scores: dict[str, float] = {}
         bare = query.rstrip(self.particles) if query not in self.exact else query
         for name in self.exact.get(query, ()) or self.exact.get(bare, ()):

@@ -159,6 +159,17 @@ class Understanding:
                 and not any(word in normalized for word in self._unless.get(c.entry, ()))]
 
     def understand(self, text: str) -> Result:
+        """What one message says. While it is read, its clauses' normal forms and intents are worked out once
+        (the clause readings ask for them several times); nothing is kept from one message to the next."""
+        if self.normalize.memo is not None:  # a reading within the reading (the message without its news)
+            return self._understand(text)
+        self.normalize.memo, self.intents.memo = {}, {}
+        try:
+            return self._understand(text)
+        finally:
+            self.normalize.memo = self.intents.memo = None
+
+    def _understand(self, text: str) -> Result:
         normalized = self.normalize(text)
         intents = self.intents.detect(normalized, self.thresholds.intent)
         if not normalized:

@@ -43,11 +43,19 @@ class Normalizer:
         self._emoji = {key: word for key, word in ((_bare(k), base_normalize(v)) for k, v in (emoji or {}).items())
                        if key and word}
 
+        self.memo: dict[str, str] | None = None  # while one message is read: its clauses are normalised once
+
     def __call__(self, text: str) -> str:
+        memo = self.memo
+        if memo is not None and (known := memo.get(text)) is not None:
+            return known
         normalized = base_normalize(text)
         if not normalized and self._emoji:
             normalized = self._emoji_word(text)
-        return self._variants.replace(normalized) if self._variants else normalized
+        normalized = self._variants.replace(normalized) if self._variants else normalized
+        if memo is not None:
+            memo[text] = normalized
+        return normalized
 
     def _emoji_word(self, text: str) -> str:
         bare = _bare(text[:MAX_INPUT])
