@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.engine.buying import named_product
 from bot.engine.followup import product_names, recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import Product
@@ -34,7 +35,7 @@ def turn_away(ctx: TurnContext, product_id: str) -> None:
 def turned_away(ctx: TurnContext, result: Result) -> bool:
     """The product this message names was turned away this turn (an allergy, a dislike) and the message is read as
     that product alone would be (its pitch, its word's FAQ entry: 烟酰胺 温和不刺激): that is not said to her."""
-    product = _named(ctx, result)
+    product = named_product(ctx, result)
     if product is None or recent(ctx.session, TURNED_AWAY, within=0) != product.id:
         return False
     return result.decision is not Decision.ANSWER or set(result.answers) <= _alone(ctx, result, product)[1]
@@ -92,22 +93,12 @@ def named_besides(ctx: TurnContext, result: Result) -> Product | None:
     return next(iter(left.values())) if len(left) == 1 else None
 
 
-def _named(ctx: TurnContext, result: Result) -> Product | None:
-    """The one product the message names: by its name, or by the words only its name holds."""
-    names = product_names(ctx.content.understanding)
-    named = names.named(result.heard)
-    if named is not None:
-        return named.product
-    held = {p.id: p for word in result.words if (p := names.only_holder(word)) is not None}
-    return next(iter(held.values())) if len(held) == 1 else None
-
-
 def told_of(ctx: TurnContext, result: Result) -> Result | None:
     """A醇那瓶能退吗: the FAQ entries what she says of the one product she names asks for — each clause read
     without the product's words (its name, the words only it holds) — when the message was read as the product
     alone would be (its word's own entry, or nothing). None when there is no such product or no other answer."""
     understanding = ctx.content.understanding
-    product = _named(ctx, result)
+    product = named_product(ctx, result)
     if product is None or refused(ctx, result):  # 那我不买烟酰胺: 那我不买 alone is no question of its own
         return None
     names = product_names(understanding)
