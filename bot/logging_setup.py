@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.content.location import ContentLocation
 
-QUIET_LIBRARIES = ("transitions", "watchfiles", "aiohttp.access")
+QUIET_LIBRARIES = ("transitions", "watchfiles", "aiohttp.access", "redis")  # redis-py: ~20 lines a start at DEBUG
 
 REPEAT_INTERVAL_S = 10.0
 

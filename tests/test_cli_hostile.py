@@ -136,7 +136,9 @@ def test_help_and_usage_mistakes_are_said_in_the_language_of_the_cli() -> None:
     assert not any(word in helped.stdout for word in ("usage:", "options:", "positional arguments:", "show this"))
     for args, said in ((["diagram"], "siyu diagram: 缺少 FLOW"), (["nosuch"], "siyu: 没有命令 “nosuch”"),
                        (["why", "wm1", "--limit"], "siyu why: --limit 后面要写一个值"),
-                       (["check", "--bogus"], "不认识的参数 --bogus")):
+                       (["check", "--bogus"], "不认识的参数 --bogus"),
+                       (["moderation", "log", "--days", "-1"], "--days：应为正整数（至少 1）：-1"),  # QA round 13
+                       (["groups", "stats", "--days", "0"], "--days：应为正整数（至少 1）：0")):
         result = siyu(*args)
         assert result.returncode == 2 and result.stderr.startswith("用法: "), result.stderr
         assert said in result.stderr.splitlines()[-1] and "（" in result.stderr, result.stderr
