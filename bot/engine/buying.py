@@ -22,12 +22,7 @@ SLOT = "named_product"  # the slot flows read (`when: {slot: {named_product: set
 
 def named_product(ctx: TurnContext, result: Result) -> Product | None:
     """The one product the message names: by its name, or by a word only its name holds (舒缓 of 舒缓修护精华)."""
-    names = product_names(ctx.content.understanding)
-    named = names.named(result.heard)
-    if named is not None:
-        return named.product
-    holders = {holder.id: holder for word in result.words if (holder := names.only_holder(word)) is not None}
-    return next(iter(holders.values())) if len(holders) == 1 else None
+    return product_names(ctx.content.understanding).one_named(result.heard, result.words)
 
 
 def note(ctx: TurnContext, results: list[Result]) -> None:

@@ -56,11 +56,8 @@ def answered(ctx: TurnContext, result: Result) -> bool:
     number, said, unit = counted(ctx, result.heard)
     if number < 2:
         return False
-    named = names.named(result.heard)
-    holders = {h.id: h for word in result.words if (h := names.only_holder(word)) is not None}
     products = {p.id: p for p in ctx.content.understanding.knowledge.products}
-    product = named.product if named is not None else (next(iter(holders.values())) if len(holders) == 1
-                                                       else products.get(str(recent(ctx.session, "product") or "")))
+    product = names.one_named(result.heard, result.words) or products.get(str(recent(ctx.session, "product") or ""))
     return product is not None and _count(ctx, product, number, said, unit)
 
 

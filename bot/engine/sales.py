@@ -146,12 +146,9 @@ def tried(ctx: TurnContext, result: Result) -> Product | None:
     """The product a statement is about: named (水杨酸), held by a word she said (A醇: the one name with A醇), or
     pointed at (那个精华, 那个) when it is the one in view."""
     names = product_names(ctx.content.understanding)
-    named = names.named(result.normalized)
-    if named is not None:
-        return named.product
-    held = {p.id: p for word in result.words if (p := names.only_holder(word)) is not None}
-    if len(held) == 1:
-        return next(iter(held.values()))
+    one = names.one_named(result.normalized, result.words)
+    if one is not None:
+        return one
     viewed = str(recent(ctx.session, "product") or "")
     kind = {p.id for p in names.kind_asked(result.normalized)}
     if viewed and any(word in result.normalized for word in POINTING) and (not kind or viewed in kind):

@@ -45,6 +45,15 @@ class ProductNames:
             return None  # 舒缓修护精华和水杨酸精华哪个好: two products, compared
         return Named(product, rest, tuple(name[start:end] for start, end in pieces))
 
+    def one_named(self, normalized: str, words: Sequence[str] = ()) -> Product | None:
+        """The one product a message names: by its name (named()), else by the words of it only one name holds
+        (舒缓 of 舒缓修护精华, a醇); None when it names none, or several."""
+        named = self.named(normalized)
+        if named is not None:
+            return named.product
+        held = {p.id: p for word in words if (p := self.only_holder(word)) is not None}
+        return next(iter(held.values())) if len(held) == 1 else None
+
     def several(self, normalized: str, words: Sequence[str] = ()) -> list[Product]:
         """Every product a message names, in the order it names them (A醇和保湿水一共多少钱): by its name (as named()
         reads one), or by one of `words` only its name holds (a醇); empty when it names fewer than two."""
