@@ -11,12 +11,8 @@ Both are warnings at the answer's file:line: the content loads, the operator dec
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import yaml
-
-from bot.content.source import Problem
+from bot.content.source import ContentError, Document, Problem, load_document
 from bot.engine.content import Content
 from bot.engine.unsold import CAUTION
 
@@ -28,7 +24,10 @@ def product_warnings(content: Content) -> list[Problem]:
     knowledge = content.understanding.knowledge
     if not knowledge.products or not path.exists():
         return []
-    places = dict(_answer_places(path))
+    try:
+        document = load_document(path, "knowledge/products.yaml")
+    except ContentError:
+        return []  # check_all reports a file it cannot read
     normalize = content.understanding.normalize
     price_cues = [normalize(cue) for cue in knowledge.language.kinds.get("price", [])]
     holding_back = [*knowledge.language.negations, *CAUTION]
@@ -38,7 +37,7 @@ def product_warnings(content: Content) -> list[Problem]:
     for number, product in enumerate(knowledge.products):
         avoided = {word for label in product.avoid_when for word in stage_words.get(label, [label])}
         for place, answer in enumerate(product.answers):
-            line, col = places.get((number, place), (1, 1))
+            line, col = document.where(("products", number, "answers", place, "answer"))
             asked = [normalize(question) for question in answer.questions]
             if product.price is not None and any(cue in q for q in asked for cue in price_cues if cue):
                 said = {float(amount) for amount in _YUAN.findall(answer.answer)}
@@ -53,10 +52,10 @@ def product_warnings(content: Content) -> list[Problem]:
                                         f"{product.id} 的 avoid_when 写了 {'、'.join(product.avoid_when)}，可问“"
                                         f"{answer.questions[0]}”的这条回答里没有一句劝她先别用的话（不要、别、避免……）："
                                         "是不是回答写反了？"))
-    return problems + _deal_warnings(content, path)
+    return problems + _deal_warnings(content, document)
 
 
-def _deal_warnings(content: Content, path: Path) -> list[Problem]:
+def _deal_warnings(content: Content, document: Document) -> list[Problem]:
     """quantity.deal whose words no FAQ answer holds all of (同款第二件半价 in 同款买2件第二件半价)."""
     understanding = content.understanding
     deal = understanding.knowledge.quantity.deal
@@ -66,19 +65,10 @@ def _deal_warnings(content: Content, path: Path) -> list[Problem]:
     answers = [understanding.normalize(entry.answer) for entry in understanding.knowledge.faq if entry.answer]
     if not words or any(all(word in answer for word in words) for answer in answers):
         return []
-    line, col = _deal_place(path)
+    line, col = document.where(("quantity", "deal"))
     return [Problem("knowledge/products.yaml", line, col,
                     f"quantity 的 deal “{deal}” 在 FAQ 的回答里没有一条这样说：问“两瓶多少钱”和问“买多件有优惠吗”"
                     "会听到两种优惠，改成一致（pays 也要跟着改）")]
-
-
-def _deal_place(path: Path) -> tuple[int, int]:
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return 1, 1
-    deal = _value(_value(root, "quantity"), "deal")
-    return (deal.start_mark.line + 1, deal.start_mark.column + 1) if deal is not None else (1, 1)
 
 
 def _stage_words(content: Content) -> dict[str, list[str]]:
@@ -90,31 +80,3 @@ def _stage_words(content: Content) -> dict[str, list[str]]:
             words.setdefault(option.label, []).extend(
                 w for w in (content.understanding.normalize(word) for word in said) if w)
     return words
-
-
-def _answer_places(path: Path) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
-    """(product number, answer number) → the line and column of that answer's `answer:` text."""
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return
-    products = _value(root, "products")
-    if not isinstance(products, yaml.SequenceNode):
-        return
-    for number, product in enumerate(products.value):
-        answers = _value(product, "answers")
-        if not isinstance(answers, yaml.SequenceNode):
-            continue
-        for place, item in enumerate(answers.value):
-            text = _value(item, "answer")
-            if text is not None:
-                yield (number, place), (text.start_mark.line + 1, text.start_mark.column + 1)
-
-
-def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    for name, value in node.value:
-        if isinstance(name, yaml.ScalarNode) and name.value == key:
-            return value  # type: ignore[no-any-return]
-    return None
