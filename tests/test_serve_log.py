@@ -121,7 +121,10 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
         found = [at for at, message in enumerate(messages) if re.fullmatch(pattern, message)]
         assert len(found) == 1, (pattern, messages)
         placed.append(found[0])
-    assert placed[:4] == [0, 1, 2, 3] and placed[-1] == len(messages) - 1, messages
+    assert placed[:4] == [0, 1, 2, 3], messages
+    # SIGTERM goes as soon as the fake has the answer, which can be before its "out" line is written: the stop
+    # line follows every "in" line, and work in hand may still log its reply after it.
+    assert placed[-1] > max(placed[4], placed[6], placed[8]), messages
     assert placed[7] < placed[9], messages  # the welcome went out before the answer
 
     for private in (QUESTION, "包邮", CUSTOMER, TOKEN, AES_KEY, fake.secret):
