@@ -112,3 +112,15 @@ async def test_after_welcome_her_first_message_opens_the_kf_card(capsys: pytest.
     assert answered[0] == OPENS_CARD, out
     assert any("叫你什么" in line or "称呼" in line for line in answered), answered  # 好 answers the kf invitation
     assert sum("首单立减20元" in line for line in out[out.index("你: /welcome"):]) == 1  # one welcome gift
+
+
+async def test_what_a_long_wait_brings_says_when_it_went_out(capsys: pytest.CaptureFixture[str]) -> None:
+    """QA round 14: a customer who bought on day 3 got 宝贝收到了吗 during /wait 30d and it read as a month late;
+    it went out on day 3-5 after the purchase, and the chat now says so above it."""
+    out = await transcript(["/burst 最近脸好干 | 有推荐吗", "/buy", "/wait 30d"], capsys)
+    waited = after(out, "/wait 30d")
+    stamps = [line for line in waited if line.startswith("  （过了 ")]
+    assert stamps and "宝贝收到了吗" in "".join(waited), waited
+    first = stamps[0].removeprefix("  （过了 ").split("，")[0]
+    assert first.startswith(("3d", "4d")), waited  # after_purchase.usage: 3d-5d after the purchase
+    assert waited.index(stamps[0]) < next(n for n, line in enumerate(waited) if "宝贝收到了吗" in line)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
-from bot.content.durations import seconds
+from bot.content.durations import human_duration, seconds
 from bot.conversation import InboundKind, Outbound
 from bot.engine.library import Library
 from bot.policy.journal import describe
@@ -46,11 +47,22 @@ async def _wait(simulator: Simulator, duration: str, show: Callable[[list[Outbou
     except ValueError as error:
         print(f"  {error}")
         return
+    start = simulator.now
     messages = await simulator.wait(waited)
-    if messages or (await simulator.session()).handover_at:
-        await show(messages)
-    else:
-        print(f"  （过了 {duration}：这段时间没有到期的消息或跟进）")
+    if not messages:
+        if (await simulator.session()).handover_at:
+            await show(messages)
+        else:
+            print(f"  （过了 {duration}：这段时间没有到期的消息或跟进）")
+        return
+    # each batch says when it went out: a follow-up that fell due on day 4 of a 30-day wait is not 30 days late
+    shown_at: float | None = None
+    for message, at in zip(messages, simulator.wait_times, strict=True):
+        if at != shown_at:
+            local = datetime.fromtimestamp(at, simulator.zone)
+            print(f"  （过了 {human_duration(at - start)}，{local:%m-%d %H:%M}）")
+            shown_at = at
+        await show([message])
 
 
 async def run_chat(library: Library, channel: str, burst_window: float = 2.0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.conversation import Inbound, InboundKind, Outbound
 from bot.engine.engine import Engine
@@ -67,6 +68,7 @@ class Simulator:
         self.engine = Engine(library, self.store, clock=lambda: self.now, burst_window=burst_window,
                              timezone=timezone, events=self.bus, keep_trace=True)
         self.customer = customer
+        self.zone = ZoneInfo(timezone)
         self.key = f"chat:{customer}"
         self.channel = channel
         self.sequence = 0
@@ -77,6 +79,7 @@ class Simulator:
         self.delivery = DirectDelivery(self.key, self.events)
         self.outcomes: list[Outcome] = []
         self.followup_times: list[float] = []  # when each follow-up message went out
+        self.wait_times: list[float] = []  # when each message the last wait() returned went out, in order
         self.followups = FollowUps(lambda: library.current.plans, self.store, self.engine,
                                    view=ProfileView(self.store, lambda: library.current), delivery=self.delivery,
                                    events=self.bus, clock=lambda: self.now, timezone=timezone)
@@ -151,6 +154,7 @@ class Simulator:
         """Move the clock on; every timer and follow-up that falls due fires in order, at its own time."""
         target = self.now + seconds
         messages: list[Outbound] = []
+        self.wait_times = []
         while True:
             timers = [(score, member) for member, score in await self.store.zdue(TIMERS_KEY, target, 1000)
                       if f'"conv":"{self.key}"' in member]
@@ -162,15 +166,16 @@ class Simulator:
             first_followup = min(followups, default=None)
             if first_timer is not None and (first_followup is None or first_timer[0] <= first_followup[0]):
                 self.now = max(self.now, first_timer[0])
-                messages += await self._fire_timer(first_timer[1])
+                fired = await self._fire_timer(first_timer[1])
             else:
                 assert first_followup is not None
                 self.now = max(self.now, first_followup[0])
                 await self.store.zrem(DUE_KEY, first_followup[1])
                 self.outcomes += await self.followups.run(self.customer)
                 self.followup_times += [self.now] * len(self.delivery.delivered)
-                messages += self.delivery.delivered
-                self.delivery.delivered = []
+                fired, self.delivery.delivered = self.delivery.delivered, []
+            messages += fired
+            self.wait_times += [self.now] * len(fired)
         self.now = target
         return messages
 
