@@ -157,7 +157,8 @@ def main() -> None:
            ("blind2 (written blind; totals only)", load_own("blind2")),
            ("blind3 (written blind; totals only)", load_own("blind3")),
            ("blind4 (written blind; rules extended on its errors)", load_own("blind4")),
-           ("blind5 (written blind; rules extended on its errors)", load_own("blind5"))]
+           ("blind5 (written blind; rules extended on its errors)", load_own("blind5")),
+           ("blind6 (written blind; rules extended on its errors)", load_own("blind6"))]
 
     if not sms_available():
         print("../shared/data/moderation/ is not here: SMS measurements and baselines skipped.\n")

@@ -128,7 +128,7 @@ def test_a_latin_target_must_end_the_invitation(detector: Detector) -> None:
 
 
 def test_a_signal_inside_a_stronger_one_counts_once(detector: Detector) -> None:
-    verdict = detector.judge_text("有人加我好友说是客服，是真的吗")
+    verdict = detector.judge_text("他说加我好友说是客服，是真的吗")  # 有人加我好友 is a safe word now
     assert not verdict.violation, verdict.explain()
     assert [e.rule for e in verdict.evidence] == ["invite"]
 

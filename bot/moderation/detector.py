@@ -28,6 +28,12 @@ def _is_latin(word: str) -> bool:
     return word.isascii()
 
 
+def _inside_one(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Inside one of `spans` and shorter than it (a safe word hides what it holds, not what equals it)."""
+    start, end = span
+    return any(first <= start and end <= last and last - first > end - start for first, last in spans)
+
+
 def _count_each_span_once(evidence: list[Evidence]) -> list[Evidence]:
     """A signal nested in a stronger one's span is the same signal (加我 inside 加我好友, 私聊 inside 私聊详谈)."""
     spans = [item for item in evidence if item.span[1] > item.span[0]]
@@ -169,9 +175,10 @@ class Detector:
         evidence = self._type_evidence(message)
         if folded.compact or folded.original.strip():
             evidence.extend(self.words.match(folded))
+            safe = self.words.safe_spans(folded)
             for detector in (self.contacts, self.invite, self.phones, self.links):
                 if detector is not None:
-                    evidence.extend(detector.find(folded))
+                    evidence.extend(item for item in detector.find(folded) if not _inside_one(item.span, safe))
             evidence.extend(self._model_evidence(folded))
         markers = {item.rule for item in evidence if item.weight == 0}  # kept even inside a signal: ad_pitch in 本公司
         evidence = _count_each_span_once(evidence)

@@ -97,6 +97,14 @@ class WordMatcher:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def safe_spans(self, folded: Folded) -> list[tuple[int, int]]:
+        """Where the message says a safe word, in the original text's positions: the other detectors' findings
+        inside one do not count either (有人加我好友 retells an invitation; it makes none)."""
+        if self._automaton is None or not self._safe or not folded.compact:
+            return []
+        return [folded.span(end - len(normal) + 1, end + 1) for end, (normal, _) in self._automaton.iter(folded.compact)
+                if normal in self._safe]
+
     def match(self, folded: Folded) -> list[Evidence]:
         if self._automaton is None or not folded.compact:
             return []
