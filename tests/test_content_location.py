@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.content.location import BUNDLED, CURRENT, OPTION, VARIABLE, bundled_content_dir, locate_content
+from bot.content.location import ARGUMENT, BUNDLED, CURRENT, OPTION, VARIABLE, bundled_content_dir, locate_content
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,18 +104,22 @@ def test_every_content_command_says_which_folder(tmp_path: Path) -> None:
 
 
 def test_check_of_a_folder_that_is_not_there_says_so_in_one_line(tmp_path: Path) -> None:
+    """`siyu check DIR` of a folder that is not there says that folder does not exist, and nothing of --content,
+    which she never typed (operator walkthrough, session 12); with --content or SIYU_CONTENT it names what she set."""
     missing, empty = tmp_path / "nope", tmp_path / "empty"
     empty.mkdir()
-    for args in (("check", str(missing)), ("check", "--content", str(missing))):
-        result = siyu(*args, cwd=tmp_path)
-        assert result.returncode == 1
-        assert result.stderr.splitlines() == [f"找不到内容目录 {missing}（{OPTION}）：路径写对了吗？"], result.stderr
+    result = siyu("check", "nope", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"找不到内容目录：文件夹 {missing} 不存在，路径写对了吗？"], result.stderr
+    result = siyu("check", "--content", str(missing), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"找不到内容目录：文件夹 {missing} 不存在（{OPTION} 写的），路径写对了吗？"]
     result = siyu("check", str(empty), cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.splitlines() == [f"{empty} 不是内容目录：里面没有 flows/ persona/ knowledge/（{OPTION}）"]
+    assert result.stderr.splitlines() == [f"{empty} 不是内容目录：里面没有 flows/ persona/ knowledge/"]
     result = siyu("chat", cwd=tmp_path, env={"SIYU_CONTENT": str(missing)}, stdin="/quit\n")
     assert result.returncode == 1 and result.stderr.splitlines() == [
-        f"找不到内容目录 {missing}（{VARIABLE}）：路径写对了吗？"]
+        f"找不到内容目录：文件夹 {missing} 不存在（{VARIABLE} 写的），路径写对了吗？"]
 
 
 def test_check_takes_content_like_the_other_commands(tmp_path: Path) -> None:
@@ -125,6 +129,7 @@ def test_check_takes_content_like_the_other_commands(tmp_path: Path) -> None:
     result = siyu("check", "--content", str(mine), cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     assert content_lines(result.stderr) == [f"内容目录: {mine.resolve()} ({OPTION})"]
-    assert siyu("check", str(mine), cwd=elsewhere).returncode == 0  # the folder as an argument still works
+    typed = siyu("check", str(mine), cwd=elsewhere)  # the folder as an argument still works, and is said so
+    assert typed.returncode == 0 and content_lines(typed.stderr) == [f"内容目录: {mine.resolve()} ({ARGUMENT})"]
     both = siyu("check", str(mine), "--content", str(elsewhere), cwd=elsewhere)
     assert both.returncode == 2 and "只写一个" in both.stderr

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 from bot.conversation import InboundKind
 from bot.engine.burst import pieces
 from bot.engine.content import load_content
-from bot.engine.followup import RECENT, chosen, follow_up, recent, remember
+from bot.engine.followup import follow_up
 from bot.engine.library import Library
+from bot.engine.memory import RECENT, chosen, recent, remember
 from bot.engine.persona import Persona, PersonaFile
 from bot.engine.reading import ambiguous, state_of, takes_free_answers
 from bot.engine.session import Session

@@ -68,3 +68,20 @@ def test_a_quantity_deal_no_faq_answer_says_is_pointed_at(tmp_path: Path) -> Non
     line = _line_of(content / "knowledge" / "products.yaml", "  deal: 同款第二件半价")
     assert f"knowledge/products.yaml:{line}:" in result.stdout
     assert "FAQ 的回答里没有一条这样说" in result.stdout
+
+
+def test_the_words_that_hold_back_are_matching_yamls_caution_words(tmp_path: Path) -> None:
+    """A pregnancy answer that holds back with a word of the operator's own (搁置) is no warning once that word is in
+    knowledge/matching.yaml `caution`: the list is the content's."""
+    content = _copy(tmp_path)
+    products = content / "knowledge" / "products.yaml"
+    products.write_text(products.read_text(encoding="utf-8").replace(
+        "它含0.5%水杨酸，孕期和哺乳期建议先不要用哦，可以先用温和的清洁和保湿～",
+        "它含0.5%水杨酸，孕期和哺乳期请先搁置，可以先用温和的清洁和保湿～"), encoding="utf-8")
+    assert "clear_serum 的 avoid_when" in _check(content).stdout
+    matching = content / "knowledge" / "matching.yaml"
+    matching.write_text(matching.read_text(encoding="utf-8").replace("caution: [避开,", "caution: [搁置, 避开,"),
+                        encoding="utf-8")
+    result = _check(content)
+    assert result.returncode == 0, result.stdout
+    assert "clear_serum 的 avoid_when" not in result.stdout

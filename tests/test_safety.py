@@ -17,7 +17,7 @@ from bot.policy.choose import to_avoid
 from bot.policy.decide import Action, decide, may_offer
 from bot.profile.model import Profile
 from bot.store.base import Store
-from tests.content_kit import problems_after
+from tests.content_kit import edit, problems_after
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = load_content(ROOT)
@@ -128,3 +128,26 @@ async def test_advice_to_use_an_avoided_ingredient_is_left_out_in_her_stage(stor
     other = Engine(LIBRARY, store, burst_window=0)  # another customer, no stage: the advice is said in full
     turn = await other.respond("kf:wk1:wmT", Inbound("t1", InboundKind.TEXT, "wmT", text="细纹怎么办", at=NOW))
     assert any("A醇" in m.text for m in turn.messages), turn.messages
+
+
+async def test_the_caution_words_that_keep_a_warning_clause_are_the_contents(store: Store, content: Path) -> None:
+    """先停掉A醇 names A醇 but holds back: it stays for a pregnant customer because 停掉 and 先停 are `caution` words of
+    knowledge/matching.yaml, not of the code — with them taken out of the content, the same clause is left out."""
+    asked = "孕妇用了A醇怎么办 我之前不知道怀孕了"
+    engine = Engine(LIBRARY, store, burst_window=0)
+    await engine.respond("kf:wk1:wmC", said("c1", "我怀孕了", NOW))
+    kept = await engine.respond("kf:wk1:wmC", said("c2", asked, NOW + 60))
+    assert any("先停掉A醇" in m.text for m in kept.messages if m.label == "faq:used_while_pregnant"), kept.messages
+    edit(content, "knowledge/matching.yaml", "caution: [避开, 避免, 停用, 停掉, 先停,", "caution: [避开, 避免, 停用,")
+    other = Engine(Library.load(content), store, burst_window=0)
+    await other.respond("kf:wk1:wmD", said("d1", "我怀孕了", NOW))
+    cut = await other.respond("kf:wk1:wmD", said("d2", asked, NOW + 60))
+    answer = next(m.text for m in cut.messages if m.label == "faq:used_while_pregnant")
+    assert "停掉A醇" not in answer and "产检时跟医生说一声" in answer, cut.messages
+
+
+def test_a_blank_caution_word_is_reported_where_it_is_written(content: Path) -> None:
+    problems = problems_after(content, "knowledge/matching.yaml", "caution: [避开,", "caution: [\"\", 避开,")
+    line = next(n for n, text in enumerate((content / "knowledge/matching.yaml").read_text(encoding="utf-8")
+                                           .splitlines(), 1) if text.startswith("  caution:"))
+    assert any(p.startswith(f"knowledge/matching.yaml:{line}:") and "language.caution" in p for p in problems), problems

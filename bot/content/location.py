@@ -16,6 +16,7 @@ from pathlib import Path
 FOLDERS = ("flows", "persona", "knowledge")
 
 OPTION, VARIABLE = "--content", "SIYU_CONTENT"
+ARGUMENT = "命令行 command line"  # siyu check DIR: the folder typed after the command
 CURRENT, BUNDLED = "当前目录 current directory", "自带示例 bundled sample"
 
 
@@ -28,12 +29,13 @@ class ContentLocation:
     def unusable(self) -> str:
         """Why this folder cannot be content at all, in one line ("" when it can be read): a folder that does not
         exist, or holds none of flows/ persona/ knowledge/, would otherwise be a page of "缺少文件"."""
+        given = "" if self.source == ARGUMENT else f"（{self.source} 写的）"  # the folder she typed needs no source
         if not self.path.exists():
-            return f"找不到内容目录 {self.path}（{self.source}）：路径写对了吗？"
+            return f"找不到内容目录：文件夹 {self.path} 不存在{given}，路径写对了吗？"
         if not self.path.is_dir():
-            return f"内容目录 {self.path} 不是文件夹（{self.source}）"
+            return f"内容目录 {self.path} 不是文件夹{given}"
         if not any((self.path / name).is_dir() for name in FOLDERS):
-            return f"{self.path} 不是内容目录：里面没有 flows/ persona/ knowledge/（{self.source}）"
+            return f"{self.path} 不是内容目录：里面没有 flows/ persona/ knowledge/{given}"
         return ""
 
     def describe(self) -> str:
@@ -54,9 +56,11 @@ def holds_content(folder: Path) -> bool:
     return all((folder / name).is_dir() for name in FOLDERS)
 
 
-def locate_content(explicit: str | None, env: Mapping[str, str], cwd: Path | None = None) -> ContentLocation:
+def locate_content(explicit: str | None, env: Mapping[str, str], cwd: Path | None = None,
+                   source: str = OPTION) -> ContentLocation:
+    """`explicit`: the folder given on the command line, as `--content DIR` or (`source` ARGUMENT) `siyu check DIR`."""
     if explicit:
-        return ContentLocation(Path(explicit).expanduser().resolve(), OPTION)
+        return ContentLocation(Path(explicit).expanduser().resolve(), source)
     raw = env.get("SIYU_CONTENT", "").strip()
     if raw:
         return ContentLocation(Path(raw).expanduser().resolve(), VARIABLE)

@@ -22,6 +22,7 @@ Spot = tuple[int, int, str]  # line, column (1-based) and the message
 WORD_LISTS = frozenset({
     "keywords", "keyword", "tags", "fits", "options", "tags_any", "tags_all", "tags_none", "purchase_tags",
     "intent", "faq", "option", "say", "mark", "channels", "stop_on", "evidence", "unless", "not_asked_as", "after",
+    "caution",
 })
 _LIST_NAMES = {"keywords": "关键词", "keyword": "关键词"}
 

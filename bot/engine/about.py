@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.engine.buying import named_product
-from bot.engine.followup import product_names, recent, remember
+from bot.engine.followup import product_names
+from bot.engine.memory import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result

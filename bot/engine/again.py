@@ -12,7 +12,7 @@ engine/coherent.py leaves an answer said again on purpose alone, and never point
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine.followup import recent, remember
+from bot.engine.memory import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import FaqEntry
 from bot.understanding.matcher import Result, Understanding

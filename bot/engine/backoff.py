@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bot.engine import sales
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import recent
+from bot.engine.memory import recent
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import REFUSALS, Result
 

@@ -9,7 +9,7 @@ recommendation leaves it out (docs/policy.md, Price).
 
 from __future__ import annotations
 
-from bot.engine.followup import recent
+from bot.engine.memory import recent
 from bot.engine.turn_context import TurnContext
 from bot.policy.price import budget_in
 from bot.understanding.matcher import Result

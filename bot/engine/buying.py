@@ -10,7 +10,8 @@ was just sent)."""
 
 from __future__ import annotations
 
-from bot.engine.followup import product_names, remember
+from bot.engine.followup import product_names
+from bot.engine.memory import remember
 from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result

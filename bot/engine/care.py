@@ -16,7 +16,7 @@ not bring the product back.
 from __future__ import annotations
 
 from bot.engine import replies
-from bot.engine.followup import recent, remember
+from bot.engine.memory import recent, remember
 from bot.engine.reading import ENTERED
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result

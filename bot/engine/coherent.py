@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bot.conversation import Outbound
 from bot.engine import again, suggestion, taken_back
-from bot.engine.followup import recent, remember
+from bot.engine.memory import recent, remember
 from bot.engine.replies import AGAIN_SAID, said_again_last_turn
 from bot.engine.sales import DISLIKED
 from bot.engine.turn_context import TurnContext

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.followup import ASKED, FollowUp, answered_by, product_names, recent
+from bot.engine.followup import FollowUp, answered_by, product_names
+from bot.engine.memory import ASKED, recent
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
 from bot.understanding.matcher import Decision, Result, Understanding

@@ -1,12 +1,7 @@
 """What the conversation is about, for short follow-ups: 怎么用 / 好用吗 / 多少钱 / 孕妇能用吗.
 
-session.context keeps, each with the turn it happened on:
-- product: the product last recommended (engine/sales.py), named by the customer, or named in full by the FAQ
-  answer just given (engine/replies.py: 我们的水杨酸控痘精华适合闭口粉刺, then 怎么用) — unless another was
-  recommended within RECENT turns (`recommended`): 这个会不会闷痘 right after 舒缓修护精华 is about it, and the
-  acne answer that names the salicylic serum does not make 怎么用 next about that one;
-- topic: the FAQ entry last answered;
-- choice: the two entries of a numbered clarifying question, answerable with 1 or 2.
+What it is about is the conversation's short-term memory (engine/memory.py: the product in view, the topic last
+answered, the numbered choice offered).
 A short message within RECENT turns of a recommendation is first looked up among that product's own
 answers (knowledge/products.yaml `answers`); one the knowledge base cannot answer by itself is read
 again with the product's name, or the last topic's keyword, in front of it.
@@ -15,9 +10,9 @@ again with the product's name, or the last topic's keyword, in front of it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 from weakref import WeakKeyDictionary
 
+from bot.engine.memory import later, recent
 from bot.engine.quote import case_answering
 from bot.engine.session import Session
 from bot.understanding.knowledge import Product
@@ -28,43 +23,9 @@ from bot.understanding.normalize import clauses
 _NAMES: WeakKeyDictionary[Understanding, ProductNames] = WeakKeyDictionary()  # one per content version
 _TOPICS: WeakKeyDictionary[Understanding, dict[str, str]] = WeakKeyDictionary()
 
-ASKED = "asked"  # context: the question the last answer answered, as read (那A醇呢 asks it again)
-RECENT = 3  # turns during which a product or an answered topic is what a short follow-up is about
 SHORT = 10  # characters (normalised): a longer message says itself what it is about
 SOCIAL = ("greeting", "thanks", "affirm", "deny", "cold")
 POINTING = ("那个", "这个", "那款", "这款", "刚才", "你说的", "推荐的")
-_FIRST = {"1", "一", "第一", "第一个", "第1个", "前面那个", "前一个", "上面那个"}
-_SECOND = {"2", "二", "第二", "第二个", "第2个", "后面那个", "后一个", "下面那个"}
-
-
-def remember(session: Session, name: str, value: Any) -> None:
-    session.context[name] = {"value": value, "turn": session.turns}
-
-
-def recent(session: Session, name: str, within: int = RECENT) -> Any:
-    item = session.context.get(name)
-    if not isinstance(item, dict) or session.turns - int(item.get("turn", -RECENT - 1)) > within:
-        return None
-    return item.get("value")
-
-
-def answered_last_turn(session: Session) -> bool:
-    """The bot's last turn (not this one) answered an FAQ question."""
-    item = session.context.get("topic")
-    return isinstance(item, dict) and session.turns - int(item.get("turn", -RECENT - 1)) == 1
-
-
-def chosen(session: Session, result: Result) -> str | None:
-    """The entry picked from the numbered choice offered on the turn before, if this reply picks one."""
-    offered = recent(session, "choice", within=1)
-    if not offered or len(offered) < 2:
-        return None
-    text = result.normalized
-    if text in _FIRST:
-        return str(offered[0])
-    if text in _SECOND:
-        return str(offered[1])
-    return None
 
 
 @dataclass(frozen=True)
@@ -126,7 +87,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
         return shared
     if (own_answer := held.held_answer(understanding, result) if named is None and result.question else None):
         return own_answer  # 防晒孕妇能用吗: the sunscreen's own answer, even right after the toner
-    in_view = _later(session, "product", "topic")  # 多少钱 right after a recommendation: that product's
+    in_view = later(session, "product", "topic")  # 多少钱 right after a recommendation: that product's
     if named is None and result.has_intent("ask_price"):  # 防晒多少钱: prices are the products', one is a 防晒
         topic = str(recent(session, "topic") or "")
         words = result.words or ((topic_word(understanding, topic),)
@@ -228,14 +189,6 @@ def _follows(session: Session, understanding: Understanding, result: Result) -> 
                 after = f"，紧跟在 {topic} 之后" if follows.after else ""
                 return FollowUp(f"意图 {follows.intent}{after}：回答 {entry.id}（follows）", result=answered)
     return None
-
-
-def _later(session: Session, name: str, other: str) -> bool:
-    """Context `name` is recent and was set on the same turn as `other` or after it."""
-    mine, theirs = session.context.get(name), session.context.get(other)
-    if recent(session, name) is None or not isinstance(mine, dict):
-        return False
-    return not isinstance(theirs, dict) or int(mine.get("turn", 0)) >= int(theirs.get("turn", 0))
 
 
 def answered_by(understanding: Understanding, product: Product, asked: str, how: str) -> FollowUp | None:

@@ -11,7 +11,8 @@ import re
 from dataclasses import replace
 
 from bot.engine import replies
-from bot.engine.followup import product_names, recent, remember
+from bot.engine.followup import product_names
+from bot.engine.memory import recent, remember
 from bot.engine.sales import not_carried
 from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import Product

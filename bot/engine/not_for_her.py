@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine.followup import recent, remember
+from bot.engine.memory import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.choose import to_avoid
 

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from bot.engine.followup import recent
+from bot.engine.memory import recent
 from bot.engine.quote import CLAUSE_END
 from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import OrderNumbers

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.followup import product_names, recent, remember
+from bot.engine.followup import product_names
+from bot.engine.memory import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.price import amount
 from bot.understanding.knowledge import Product

@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 from bot.engine.flows import State
-from bot.engine.followup import answered_last_turn
 from bot.engine.machine import CompiledFlow
+from bot.engine.memory import answered_last_turn
 from bot.engine.session import Session
 from bot.understanding.matcher import Decision, Result
 

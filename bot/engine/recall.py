@@ -12,7 +12,8 @@ kept, `recall.me.nothing`."""
 from __future__ import annotations
 
 from bot.engine import buying, hers, prices
-from bot.engine.followup import product_names, remember
+from bot.engine.followup import product_names
+from bot.engine.memory import remember
 from bot.engine.persona import Spoken
 from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import Product

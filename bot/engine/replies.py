@@ -8,8 +8,9 @@ from bot.conversation import Outbound
 from bot.engine import about, again, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
-from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
+from bot.engine.followup import FollowUp, product_names
 from bot.engine.machine import FALLBACK
+from bot.engine.memory import ASKED, recent, remember
 from bot.engine.not_for_her import not_for_her
 from bot.engine.quote import part_answering
 from bot.engine.session import Session

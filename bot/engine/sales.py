@@ -16,7 +16,8 @@ import re
 from dataclasses import replace
 
 from bot.engine import about, buying, gift, taken_back
-from bot.engine.followup import POINTING, product_names, recent, remember
+from bot.engine.followup import POINTING, product_names
+from bot.engine.memory import recent, remember
 from bot.engine.not_for_her import not_for_her
 from bot.engine.quote import CLAUSE_END
 from bot.engine.turn_context import TurnContext

@@ -26,7 +26,7 @@ class Session:
     persona: str = ""
     channel: str = ""
     slots: dict[str, Any] = field(default_factory=dict)
-    # what the conversation is about, for short follow-ups (engine/followup.py): the last product
+    # what the conversation is about, for short follow-ups (engine/memory.py): the last product
     # recommended, the last FAQ answered, a numbered choice offered — each with the turn it happened on
     context: dict[str, Any] = field(default_factory=dict)
     restrained: str = ""  # why nothing may be marketed or recommended (the group blacklist); set every turn

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.engine.followup import SHORT, recent, remember, topic_word
+from bot.engine.followup import SHORT, topic_word
+from bot.engine.memory import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result, Understanding
 from bot.understanding.segment import SEGMENTER

@@ -10,7 +10,7 @@ import re
 
 from bot.conversation import Outbound
 from bot.engine import replies, told
-from bot.engine.followup import recent, remember
+from bot.engine.memory import recent, remember
 from bot.engine.reading import NOT_THAT
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext

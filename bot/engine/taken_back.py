@@ -13,7 +13,8 @@ product and her situation), or it was said before in this conversation. Without 
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine.followup import product_names, recent, remember
+from bot.engine.followup import product_names
+from bot.engine.memory import recent, remember
 from bot.engine.not_for_her import AVOIDED
 from bot.engine.turn_context import TurnContext
 from bot.policy.choose import to_avoid

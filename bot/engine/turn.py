@@ -26,9 +26,9 @@ from bot.engine import (
 )
 from bot.engine.burst import answered_before, engaged, pieces, says_again, taken_back, without_acks
 from bot.engine.flow_runner import FlowRunner
-from bot.engine.followup import chosen, recent, remember
 from bot.engine.handover import handback, handed_over
 from bot.engine.machine import SAID, SILENCE
+from bot.engine.memory import chosen, recent, remember
 from bot.engine.proactive import followup
 from bot.engine.reading import (
     acknowledges,

@@ -8,7 +8,8 @@ from bot.conversation import Outbound
 from bot.engine import about, backoff, budget, buying, care, have, replies, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
-from bot.engine.followup import product_names, recent, remember
+from bot.engine.followup import product_names
+from bot.engine.memory import recent, remember
 from bot.engine.reading import disputes_answer, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result

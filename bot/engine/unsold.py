@@ -5,8 +5,8 @@
 - In a time of hers a product avoids (`only`: 孕期 → the products whose `avoid_when` meets it): a clause naming such a
   product in full goes, and so does one naming it by a word only that product's name holds (细纹可以用含A醇的夜间修护
   精华, 晚上在鼻翼局部用水杨酸) — for a pregnant customer that clause is advice to use it. A clause that holds back
-  (a negation of matching.yaml or CAUTION: 含A醇的夜间精华建议孕期先不要用, 先停掉A醇) is the warning itself and
-  stays.
+  (a negation of matching.yaml, or one of its `caution` words: 含A醇的夜间精华建议孕期先不要用, 先停掉A醇) is the
+  warning itself and stays.
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ from bot.engine.followup import product_names
 from bot.engine.quote import CLAUSE_END
 from bot.engine.turn_context import TurnContext
 from bot.understanding.analysis import NEGATED
+from bot.understanding.knowledge import Language
 
-# Holding back, besides matching.yaml's negations (不, 别, 不要 …): 先停掉A醇 says it without one.
-CAUTION = ("避开", "避免", "停用", "停掉", "先停", "暂停", "慎用", "问问医生", "咨询医生")
+
+def holding_back_words(language: Language) -> list[str]:
+    """Words that hold back: matching.yaml's negations (不, 别, 不要 …) and its `caution` words (先停掉A醇 says it
+    without a negation)."""
+    return [*language.negations, *language.caution]
 
 
 def unsold(ctx: TurnContext, said: int, hers: set[str], only: dict[str, str] | None = None) -> None:
@@ -30,7 +34,7 @@ def unsold(ctx: TurnContext, said: int, hers: set[str], only: dict[str, str] | N
     names = [p.name for p in left_out]
     ids = {p.id for p in left_out}
     holders = product_names(understanding)
-    holding_back = [*understanding.knowledge.language.negations, *CAUTION]
+    holding_back = holding_back_words(understanding.knowledge.language)
 
     def names_one(clause: str) -> bool:
         if any(name in clause for name in names):

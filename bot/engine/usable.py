@@ -13,7 +13,8 @@ Nothing is offered: no link, no offer recorded; one product named is the product
 
 from __future__ import annotations
 
-from bot.engine.followup import product_names, recent, remember
+from bot.engine.followup import product_names
+from bot.engine.memory import recent, remember
 from bot.engine.sales import ASKED_STAGE
 from bot.engine.turn_context import TurnContext
 from bot.policy.choose import situation

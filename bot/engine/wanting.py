@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.engine.followup import product_names, recent
+from bot.engine.followup import product_names
+from bot.engine.memory import recent
 from bot.engine.sales import not_carried
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result

@@ -13,7 +13,8 @@
 
 from __future__ import annotations
 
-from bot.engine.followup import FollowUp, product_names, recent
+from bot.engine.followup import FollowUp, product_names
+from bot.engine.memory import recent
 from bot.engine.session import Session
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result, Understanding

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from bot.content.location import locate_content
+from bot.content.location import ARGUMENT, OPTION, locate_content
 from bot.content.source import ContentError, Problem
 from bot.conversation import Outbound
 from bot.engine.content import Content, load_content
@@ -21,7 +21,9 @@ from bot.engine.library import Library
 def _content_dir(args: argparse.Namespace) -> Path | None:
     """The folder this command works on, said on stderr so the sample is never used by surprise; None (and one
     line saying why) when that folder is missing or holds no content at all."""
-    location = locate_content(getattr(args, "content", None), os.environ)
+    folder = getattr(args, "folder", None)  # siyu check DIR
+    location = locate_content(folder or getattr(args, "content", None), os.environ,
+                              source=ARGUMENT if folder else OPTION)
     problem = location.unusable()
     if problem:
         print(problem, file=sys.stderr)
@@ -54,12 +56,10 @@ def _report(error: ContentError, root: Path, out: TextIO | None = None) -> None:
 def check(args: argparse.Namespace) -> int:
     from bot.tools.checking import check_all, comma_warnings
 
-    if args.folder:  # `siyu check DIR`, the same as `siyu check --content DIR`
-        if args.content and Path(args.content).resolve() != Path(args.folder).resolve():
-            print(f"siyu check: 内容目录写了两个（{args.folder} 和 --content {args.content}），只写一个",
-                  file=sys.stderr)
-            return 2
-        args.content = args.folder
+    # `siyu check DIR` is the same as `siyu check --content DIR` (_content_dir reads either)
+    if args.folder and args.content and Path(args.content).resolve() != Path(args.folder).resolve():
+        print(f"siyu check: 内容目录写了两个（{args.folder} 和 --content {args.content}），只写一个", file=sys.stderr)
+        return 2
     root = _content_dir(args)
     if root is None:
         return 1

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.engine.session import Session
 
-# the conversation's short-term memory (engine/followup.py), as an operator would call each item
+# the conversation's short-term memory (engine/memory.py), as an operator would call each item
 _CONTEXT = {"product": "在聊的商品", "recommended": "刚推荐的商品", "topic": "刚回答的 FAQ", "choice": "给过的编号选择",
             "offered_human": "问过要不要转人工", "open_question": "问过的开放问题"}
 _TIMERS = {"silence": "等顾客回复（silence）", "burst": "等连发结束"}

@@ -14,7 +14,7 @@ import re
 
 from bot.content.source import ContentError, Document, Problem, load_document
 from bot.engine.content import Content
-from bot.engine.unsold import CAUTION
+from bot.engine.unsold import holding_back_words
 
 _YUAN = re.compile(r"(\d+(?:\.\d+)?)\s*(?:元|块)")
 
@@ -30,7 +30,7 @@ def product_warnings(content: Content) -> list[Problem]:
         return []  # check_all reports a file it cannot read
     normalize = content.understanding.normalize
     price_cues = [normalize(cue) for cue in knowledge.language.kinds.get("price", [])]
-    holding_back = [*knowledge.language.negations, *CAUTION]
+    holding_back = holding_back_words(knowledge.language)
     stage_words = _stage_words(content)
     problems: list[Problem] = []
     display = "knowledge/products.yaml"

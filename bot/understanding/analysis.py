@@ -8,7 +8,8 @@ stay whole), words are mapped to their synonym group's first word, and every wor
   matches 退 and a clash is visible;
 - otherwise content. Content gives four kinds of features: the word itself, its characters, character
   pairs across neighbouring content words, and the same pairs as sound keys (pinyin, see sound.py),
-  which is what recovers typos. Each kind has a factor; the index multiplies it by the feature's rarity.
+  which is what recovers typos (features.py). Each kind has a factor; the index multiplies it by the feature's
+  rarity.
 The question kinds asked are features too (k|how_long): what is asked is part of what is said, so a
 message and a phrasing that ask the same kind share that evidence, and one that asks a kind the other
 does not leaves it unexplained or unsaid. They only refine a score: no phrasing is found by its kind.
@@ -23,17 +24,14 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from bot.understanding.features import FACTORS as FACTORS
+from bot.understanding.features import NEGATED as NEGATED
+from bot.understanding.features import Features
 from bot.understanding.knowledge import Language
 from bot.understanding.segment import SEGMENTER
 from bot.understanding.sound import Sounds
 
-NEGATED = "¬"
-# How much one feature of each kind counts before rarity: a whole word is the strongest evidence, a
-# character the weakest; a pair that only sounds the same counts less than the same characters.
-# A question kind asked (多久 → how_long) weighs between a pair of characters and a whole word.
-FACTORS = {"w": 1.0, "b": 0.6, "c": 0.6, "s": 0.4, "k": 0.75}
 KIND = "k|"
-WORD_CACHE = 200_000  # words whose features are kept (a 100k-phrasing base uses far fewer)
 _PARTICLES = frozenset("了完过的")  # what splits a verb-object word: 付完款, 下的单, 发了货
 _LATIN = re.compile(r"[\x00-\x7f]")  # a text without it (or all of it) has no word of letters and characters to join
 
@@ -65,8 +63,7 @@ class Analyzer:
                 self.canonical.setdefault(word, group[0])
         self.sounds = Sounds(language.confusions)
         self.known: frozenset[str] = frozenset()  # the words the knowledge base uses (set once it is indexed)
-        self._by_word: dict[str, dict[str, float]] = {}
-        self._by_pair: dict[str, tuple[str, str]] = {}  # 油皮 → (b|油皮, s|you pi): a pair across two words
+        self._features = Features(self.sounds)  # features.py: words → the features the index weighs
         self.minor = SEGMENTER.minor_words()
         self._kinds: ahocorasick.Automaton | None = None
         cues = [(cue, kind) for kind, words in language.kinds.items() for cue in words]
@@ -256,46 +253,3 @@ class Analyzer:
                 if canonical.get(head, head) in known and (len(tail) == 1 or SEGMENTER.frequency(tail)):
                     return [head, tail] if token.startswith(head) else [tail, head]
         return [token]
-
-    def _features(self, runs: list[list[str]]) -> dict[str, float]:
-        features: dict[str, float] = {}
-        pair_factor, sound_factor = FACTORS["b"], FACTORS["s"]
-        by_pair = self._by_pair
-        for run in runs:
-            previous = ""
-            for word in run:
-                features.update(self._word_features(word))
-                if previous and not (previous.isascii() or word.isascii()):  # the pair across two words
-                    pair = previous[-1] + word.removeprefix(NEGATED)[0]
-                    names = by_pair.get(pair) or self._pair(pair)
-                    mark = NEGATED if previous[0] == NEGATED or word[0] == NEGATED else ""
-                    features[mark + names[0]] = pair_factor
-                    features[mark + names[1]] = sound_factor
-                previous = word
-        return features
-
-    def _pair(self, pair: str) -> tuple[str, str]:
-        """The pair feature and the sound-pair feature of two characters (kept): b|油皮, s|you pi."""
-        names = self._by_pair[pair] = "b|" + pair, "s|" + self.sounds.key(pair[0]) + " " + self.sounds.key(pair[1])
-        if len(self._by_pair) > WORD_CACHE:
-            del self._by_pair[pair]
-        return names
-
-    def _word_features(self, word: str) -> dict[str, float]:
-        """A word's own features (itself, its characters, the pairs inside it), kept once computed."""
-        found = self._by_word.get(word)
-        if found is not None:
-            return found
-        mark, bare = (NEGATED, word[1:]) if word[0] == NEGATED else ("", word)
-        key = self.sounds.key
-        found = {mark + "w|" + bare: FACTORS["w"]}
-        if bare.isascii():  # vc, spf, refund: a Latin word is one piece of evidence, its letters none
-            return found
-        for char in bare:
-            found["c|" + mark + char] = FACTORS["c"]
-        for left, right in itertools.pairwise(bare):
-            found[mark + "b|" + left + right] = FACTORS["b"]
-            found[mark + "s|" + key(left) + " " + key(right)] = FACTORS["s"]
-        if len(self._by_word) < WORD_CACHE:
-            self._by_word[word] = found
-        return found

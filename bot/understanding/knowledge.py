@@ -169,9 +169,10 @@ class Language(Strict):
     question_endings: list[str] = []  # a message ending so is a question (吗, 呢) even with no kind word
     question_words: list[str] = []  # a message holding one anywhere is a question (有没有赠品, 是不是正品)
     ellipsis: list[str] = []  # 那A醇呢: a message ending so asks the question just answered again, about A醇
+    caution: list[str] = []  # holding back without a negation (先停掉A醇, 问问医生): a warning, not advice to use it
 
     _blank = field_validator("filler", "negations", "negation_ends", "confusions", "question_endings", "question_words",
-                             "ellipsis")(non_blank)
+                             "ellipsis", "caution")(non_blank)
 
     @field_validator("synonyms")
     @classmethod

@@ -15,10 +15,10 @@ refusal's own words: 那我不买了 shares its characters with 不是我买的 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
-from bot.understanding.analysis import FACTORS, NEGATED, Analysis, Analyzer
+from bot.understanding.analysis import Analysis
+from bot.understanding.building import build
 from bot.understanding.segment import SEGMENTER
 
 __all__ = ["Analysis", "Candidate", "Decision", "Result", "Understanding"]
@@ -31,12 +31,10 @@ from bot.understanding.clause_reading import (
     said_whole,
 )
 from bot.understanding.clause_reading import without_news as without_news
-from bot.understanding.correction import LONGEST, Corrector
 from bot.understanding.decision import collector_paused, decide
-from bot.understanding.index import Index, Scored
+from bot.understanding.index import Scored
 from bot.understanding.intents import IntentIndex
 from bot.understanding.knowledge import Knowledge, Thresholds
-from bot.understanding.naming import ProductNames
 from bot.understanding.normalize import Normalizer, clauses
 from bot.understanding.product_answers import ProductAnswers
 from bot.understanding.result import Decision, Result
@@ -63,49 +61,12 @@ class Understanding:
         self.question_words = [w for w in (self.normalize(x) for x in knowledge.language.question_words) if w]
         self.ellipsis = [e for e in (self.normalize(x) for x in knowledge.language.ellipsis) if e]
         with collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
-            vocabulary = {self.normalize(word) for word in self._vocabulary()}
-            self.analyze = Analyzer(knowledge.language, sorted(w for w in vocabulary if w))
-            documents = list(self._documents())
-            # a keyword of an entry that hands over counts in full only when all of its words are said
-            keywords = frozenset((entry.id, keyword) for entry in knowledge.faq if entry.handover
-                                 for keyword in entry.keywords)
-            self.index = Index(documents, FACTORS, keywords)
-            words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
-            self.analyze.known = frozenset(words)
-            words.update(w for group in knowledge.language.synonyms for w in group)
-            words.update(self.normalize(cue) for cues in knowledge.language.kinds.values() for cue in cues)  # 多少前
-            words.update(ProductNames(knowledge.products, self.normalize).pieces(LONGEST))  # 保湿谁 → 保湿水
-            self.corrector = Corrector(sorted(words | vocabulary), self.analyze.sounds, SEGMENTER.frequency,
-                                       self.analyze.canonical, self.analyze.grammar, SEGMENTER.adverbs())
+            built = build(knowledge, self.normalize)  # building.py: the analyzer, index and corrector
+            self.analyze, self.index, self.corrector = built.analyze, built.index, built.corrector
             self.intents = IntentIndex.build(knowledge, self.normalize)
             self.product_answers = ProductAnswers(knowledge.products, lambda t: self.analyze(self.normalize(t)),
                                                   self.thresholds.hit)
             self._last_correction: tuple[str, tuple[str, list[tuple[str, str]]]] | None = None
-
-    def _vocabulary(self) -> Iterator[str]:
-        for product in self.knowledge.products:
-            yield product.name
-            yield from product.fits
-        language = self.knowledge.language
-        grammar = {*language.negations, *language.filler, *(cue for cues in language.kinds.values() for cue in cues),
-                   *(word for group in language.synonyms for word in group)}  # 爆痘 keeps 痘 (→ 痘痘) apart
-        for entry in self.knowledge.faq:  # a keyword the dictionary only knows as characters (美白, 包邮)
-            for keyword in entry.keywords:
-                word = self.normalize(keyword)
-                if (len(word) == 2 and not word.isascii() and all(len(w) == 1 for w in SEGMENTER.cut(word))
-                        and not any(char in grammar for char in word)):
-                    yield word
-
-    def _documents(self) -> Iterator[tuple[str, str, Analysis]]:
-        for entry in self.knowledge.faq:
-            seen: set[str] = set()
-            for text in [*entry.questions, *entry.keywords]:
-                normalized = self.normalize(text)
-                if normalized and normalized not in seen:
-                    seen.add(normalized)
-                    analysis = self.analyze(normalized)
-                    if not analysis.empty:
-                        yield entry.id, text, analysis
 
     def product_answer(self, product_id: str, text: str) -> tuple[int, Scored] | None:
         """Which of a product's own answers a follow-up asks for (怎么用 right after it was recommended)."""
