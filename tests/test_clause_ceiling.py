@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
+
 from bot.understanding.clause_reading import WHOLE_PHRASING
 from bot.understanding.evaluation import LabelledSet, labelled_sets
 from bot.understanding.knowledge import load_knowledge
@@ -67,6 +69,7 @@ def _every_clause_searched(understanding: Understanding, parts: list[str], stori
     return answered if asking and len(counted) >= least else []
 
 
+@pytest.mark.timeout(240)  # every labelled set's messages, and ~5k pairs of them, twice each
 def test_skipping_clauses_answers_as_searching_every_clause_would() -> None:
     messages = [q for q in QUERIES if len(clauses(q)) > 1]
     messages += ["，".join(pair) for pair in itertools.combinations(QUERIES[::9][:100], 2)]  # ~5k pairs: each set added grew it

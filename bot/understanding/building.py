@@ -40,6 +40,11 @@ def build(knowledge: Knowledge, normalize: Callable[[str], str]) -> Built:
         words.update(w for group in knowledge.language.synonyms for w in group)
         words.update(normalize(cue) for cues in knowledge.language.kinds.values() for cue in cues)  # 多少前
         words.update(ProductNames(knowledge.products, normalize).pieces(LONGEST))  # 保湿谁 → 保湿水
+        # a keyword is heard whole even when it is cut in two and kept out of the vocabulary (豆印 → 痘印), unless
+        # it holds a filler or cue: 碎了 would hear every 睡了 in chit-chat
+        cues = {g for g in analyze.grammar if len(g) == 1}
+        words.update(k for k in (normalize(w) for e in knowledge.faq for w in e.keywords)
+                     if len(k) <= LONGEST and not cues.intersection(k))
         corrector = Corrector(sorted(words | vocabulary), analyze.sounds, SEGMENTER.frequency,
                               analyze.canonical, analyze.grammar, SEGMENTER.adverbs())
         return Built(analyze, index, corrector)

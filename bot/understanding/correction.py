@@ -89,9 +89,11 @@ class Corrector:
             if found is None:
                 continue
             word, meant = found
-            if any(a != b and (a in self.edges or a in self.adverbs or _framing(text, a, i, length))
-                   for a, b in zip(typed, word, strict=True)):
-                continue  # 脸有点红, 脸又红 are not 脸油: a cue, filler or adverb typed (有, 能, 又) is that word
+            if any(a != b and (a in self.edges or (a in self.adverbs and at in (0, length - 1))
+                               or _framing(text, a, i, length))
+                   for at, (a, b) in enumerate(zip(typed, word, strict=True))):
+                continue  # 脸有点红, 脸又红 are not 脸油: a cue, filler or adverb typed (有, 能, 又) is that word;
+                # an adverb inside a longer stretch is a typo (保直期 → 保质期: 直 of 一直 modifies nothing there)
             differ = sum(a != b for a, b in zip(typed, word, strict=True))
             if differ * 2 <= length and self.frequency(typed) * 2 < max(RARE, self.frequency(word)):
                 return typed, meant
