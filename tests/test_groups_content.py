@@ -81,11 +81,11 @@ def test_the_sample_loads_and_types_groups_by_chat_name_and_owner() -> None:
     ("types.yaml", "  flash:", "  Flash-Group:", "类型 id “Flash-Group” 只能用小写英文字母、数字和下划线"),
     ("ladder.yaml", "  window_days: 30", "  window_days: 0", "ladder.window_days: 应不小于 1，现在写的是 0"),
     ("ladder.yaml", "    - [notify_owner]", "    - [notify_boss]", "ladder.steps.0.0: 只能是 notify_owner / ask_removal / tag / alert / blacklist，现在写的是 “notify_boss”"),
-    ("ladder.yaml", "  per_minute: 20", "  per_minute: 45", "groups/ladder.yaml:47:15: notices.per_minute: 应不大于 30，现在写的是 45"),
+    ("ladder.yaml", "  per_minute: 20", "  per_minute: 45", "groups/ladder.yaml:48:15: notices.per_minute: 应不大于 30，现在写的是 45"),
     ("ladder.yaml", "{reason}：{what}\\n这是他", "{reason_name}：{what}\\n这是他", "notices.texts.notice: 不认识的变量 {reason_name}"),
     # the owner reads what the customer did, never the detector's rule id or its score
     ("ladder.yaml", "{reason}：{what}\\n这是他", "{reason}：{what}\\n命中规则 {rule}（{explanation}）\\n这是他",
-     "groups/ladder.yaml:52:13: notices.texts.notice: {explanation} 是打分细节，群主看不懂；用 {reason}"),
+     "groups/ladder.yaml:53:13: notices.texts.notice: {explanation} 是打分细节，群主看不懂；用 {reason}"),
     ("ladder.yaml", "digest_line: \"· {group}｜{customer}｜{reason}｜", "digest_line: \"· {group}｜{customer}｜{rule}｜",
      "notices.texts.digest_line: {rule} 是规则名，群主看不懂"),
     ("ladder.yaml", "    keyword_what: ", "    keyword_when: ", "notices.texts.keyword_when: 不认识的字段"),

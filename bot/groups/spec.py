@@ -163,6 +163,7 @@ class NoticeTexts(Strict):
     digest: str
     digest_line: str
     digest_more: str
+    alert_earlier: str  # after an alert: the waiting notices about the same customer ({count}, {lines})
     keyword_what: str = Field(min_length=1)  # {what} of a 数据与智能专区 hit, which carries no text
     keyword_reason: str = Field(min_length=1)  # {reason} of a hit of a rule keyword_rules does not list
 
