@@ -25,7 +25,7 @@ from bot.gateway.orders import OrderIntake
 from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Queue
 from bot.gateway.sender import Sender
-from bot.gateway.server import HEALTH_DEADLINE_S, MAX_BODY, CallbackEndpoint, add_routes, never_500
+from bot.gateway.server import HEALTH_DEADLINE_S, MAX_BODY, CallbackEndpoint, add_routes, monitoring_app, never_500
 from bot.gateway.worker import Worker
 from bot.group_service import GroupService, build_group_service
 from bot.logging_setup import LogThrottle
@@ -71,6 +71,7 @@ class Services:
 
 
 APP_SERVICES = web.AppKey("services", Services)
+APP_MONITOR = web.AppKey("monitor", web.Application)  # /metrics and /healthz on SIYU_METRICS_PORT, when set
 
 
 async def cancel_and_wait(tasks: Iterable[asyncio.Task[None]], within: float = 5.0) -> None:
@@ -130,7 +131,9 @@ def build_app(
         loss = epoch.status()
         return True, f"ok, but {loss}" if loss else "ok"
 
-    add_routes(app, endpoint, health)
+    add_routes(app, endpoint, health, with_metrics=not settings.monitor.separate)
+    if settings.monitor.separate:  # /metrics off the public port: siyu serve listens for it on the internal one
+        app[APP_MONITOR] = monitoring_app(endpoint, health)
     if settings.order_token:
         def catalogue() -> Collection[str] | None:
             return services.products() if services.products else None

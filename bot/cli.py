@@ -50,10 +50,13 @@ def _serve(_: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"siyu serve: 内容目录 {settings.content_dir} 有问题，没有启动：\n{error}", file=sys.stderr)
         return 2
-    from bot.app import APP_SERVICES, build_app
+    from bot.app import APP_MONITOR, APP_SERVICES, build_app
+    from bot.gateway.serving import Monitor
 
     app = build_app(settings, factory)
-    asyncio.run(serve(app, settings.host, settings.port, app[APP_SERVICES].guard))
+    monitor = settings.monitor
+    internal = Monitor(app[APP_MONITOR], monitor.host, monitor.port) if monitor.port is not None else None
+    asyncio.run(serve(app, settings.host, settings.port, app[APP_SERVICES].guard, internal))
     return 0
 
 

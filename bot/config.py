@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.durations import human_duration, seconds
 from bot.content.location import VARIABLE, bundled_content_dir, locate_content
+from bot.gateway.monitoring import MonitorSettings, load_monitor_settings
 from bot.groups.settings import GroupSettings, load_group_settings
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
 from bot.retention.policy import Retention
@@ -47,6 +48,7 @@ class Settings:
     limits: Limits = field(default_factory=lambda: Limits())
     retention: Retention = field(default_factory=Retention)
     groups: GroupSettings = field(default_factory=GroupSettings)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)  # where /metrics is served
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         port = int(raw_port)
     else:
         problems.append(f"SIYU_PORT 写得不对：应当是 1-65535 的端口号，现在是 {raw_port!r}")
+    monitor = load_monitor_settings(env, host, port, problems)
 
     persona = env.get("SIYU_PERSONA", "").strip() or None
     if persona and content_dir.is_dir() and not (content_dir / "persona" / f"{persona}.yaml").is_file():
@@ -195,6 +198,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         limits=limits,
         retention=retention,
         groups=groups,
+        monitor=monitor,
     )
 
 

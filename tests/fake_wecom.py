@@ -64,6 +64,7 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     _site: web.TCPSite | None = None
     port: int = 0
     base_url: str = ""
+    extra_routes: list[web.RouteDef] = field(default_factory=list)  # the hand-run server's controls (fake_wecom_cli)
 
     # -- control ---------------------------------------------------------------------------------
     def fail(self, endpoint: str, errcode: int, times: int = 1) -> None:
@@ -148,8 +149,8 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
         return [body for body in self.delivered if body.get("touser") == touser]
 
     # -- server ----------------------------------------------------------------------------------
-    async def start(self) -> str:
-        await self._listen(0)
+    async def start(self, port: int = 0) -> str:
+        await self._listen(port)
         assert self._site is not None
         self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -158,6 +159,7 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     async def _listen(self, port: int) -> None:
         app = web.Application()
         app.router.add_route("*", "/cgi-bin/{endpoint:.+}", self._dispatch)
+        app.router.add_routes(self.extra_routes)
         self._runner = web.AppRunner(app, handler_cancellation=False)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
@@ -254,3 +256,9 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
 
     def _kf_add_contact_way(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"url": f"https://work.weixin.qq.com/kfid/kfc{body['open_kfid']}?enc_scene={body.get('scene', '')}"}
+
+
+if __name__ == "__main__":  # python -m tests.fake_wecom --port 8081: docs/operations.md "Try the whole bot locally"
+    from tests.fake_wecom_cli import main
+
+    raise SystemExit(main())

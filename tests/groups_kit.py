@@ -57,7 +57,8 @@ class Clock:
 @lru_cache(maxsize=1)
 def sample_groups() -> GroupContent:
     content = load_content(ROOT)
-    loaded = load_groups(content.root, content.personas, content.rules, content.default_persona)
+    categories = content.moderation.spec.categories if content.moderation else None
+    loaded = load_groups(content.root, content.personas, content.rules, content.default_persona, categories)
     assert loaded is not None
     return loaded
 
@@ -133,7 +134,9 @@ class WordJudge:
         self.seen.append((observed.msgid, role))
         for phrase, (rule, category, action, severity) in self.RULES.items():
             if phrase in observed.text:
-                return Finding(True, rule, category, action, severity, f"命中“{phrase}”", label=category)
+                label = sample_groups().categories[category]  # what the sample content says owners read
+                return Finding(True, rule, category, action, severity, f"命中“{phrase}”", label=label.label,
+                               reason=label.reason)
         return Finding(False)
 
 

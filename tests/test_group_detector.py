@@ -45,9 +45,14 @@ async def test_real_messages_through_the_detector_and_the_ladder(store: Store, f
         assert await mod.handle(said("m3", "wr1", "wmNice", "", clock(), msgtype="card")) == "acted"
         assert await mod.handle(said("m4", "wr1", "anna", "", clock(), msgtype="card")) == "staff"
         assert await mod.handle(said("m5", "wr2", "wmSpam", "先转账到这个账户，稳赚不赔", clock())) == "acted"
-        # the alert goes at once, taking the two waiting notices along (they go alone: a few are not a digest)
-        alert, *others = fake.messages_to("anna")
-        assert alert.startswith("【紧急】") and "诈骗" in alert and len(others) == 2  # the category's label from the rules
+        # the alert goes at once, alone, with the waiting notice about the same customer in it (tests/test_alert_order)
+        [alert] = fake.messages_to("anna")
+        assert alert.startswith("【紧急】") and "发了像诈骗的信息" in alert  # the category's reason from the rules
+        assert "在这之前他还有 1 条" in alert and "加V：abc12345" in alert
+        clock.advance(61)
+        await stack.notifier.flush()  # wmNice's card keeps its wait for company, then goes
+        [card] = fake.messages_to("anna")[1:]
+        assert "wmNice" in card and "在群里发了个人名片拉人" in card
         assert await blacklist.restraint(store, "wmSpam") is not None
 
 

@@ -13,6 +13,8 @@ from bot.content.source import ContentError
 from bot.engine.content import load_content
 from bot.groups.content import load_groups
 from bot.groups.library import GroupLibrary
+from bot.moderation.message import Action, Severity
+from bot.moderation.spec import Category
 from tests.groups_kit import sample_groups
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,8 +81,14 @@ def test_the_sample_loads_and_types_groups_by_chat_name_and_owner() -> None:
     ("types.yaml", "  flash:", "  Flash-Group:", "类型 id “Flash-Group” 只能用小写英文字母、数字和下划线"),
     ("ladder.yaml", "  window_days: 30", "  window_days: 0", "ladder.window_days: 应不小于 1，现在写的是 0"),
     ("ladder.yaml", "    - [notify_owner]", "    - [notify_boss]", "ladder.steps.0.0: 只能是 notify_owner / ask_removal / tag / alert / blacklist，现在写的是 “notify_boss”"),
-    ("ladder.yaml", "  per_minute: 20", "  per_minute: 45", "groups/ladder.yaml:45:15: notices.per_minute: 应不大于 30，现在写的是 45"),
-    ("ladder.yaml", "命中规则：{rule}（{explanation}）", "命中规则：{rule_name}", "notices.texts.notice: 不认识的变量 {rule_name}"),
+    ("ladder.yaml", "  per_minute: 20", "  per_minute: 45", "groups/ladder.yaml:48:15: notices.per_minute: 应不大于 30，现在写的是 45"),
+    ("ladder.yaml", "{reason}：{what}\\n这是他", "{reason_name}：{what}\\n这是他", "notices.texts.notice: 不认识的变量 {reason_name}"),
+    # the owner reads what the customer did, never the detector's rule id or its score
+    ("ladder.yaml", "{reason}：{what}\\n这是他", "{reason}：{what}\\n命中规则 {rule}（{explanation}）\\n这是他",
+     "groups/ladder.yaml:53:13: notices.texts.notice: {explanation} 是打分细节，群主看不懂；用 {reason}"),
+    ("ladder.yaml", "digest_line: \"· {group}｜{customer}｜{reason}｜", "digest_line: \"· {group}｜{customer}｜{rule}｜",
+     "notices.texts.digest_line: {rule} 是规则名，群主看不懂"),
+    ("ladder.yaml", "    keyword_what: ", "    keyword_when: ", "notices.texts.keyword_when: 不认识的字段"),
     ("ladder.yaml", "  notify_owner: 先留意一下", "  kick: 踢了\n  notify_owner: 先留意一下", "suggestions: 没有动作 “kick”"),
     ("ladder.yaml", "    min_severity: medium", "    min_severity: 2", "profiles.relaxed.min_severity: 只能是 low / medium / high，现在写的是 2"),
     ("ladder.yaml", "tag:\n  group: 社群风控", "tag:\n  colour: red\n  group: 社群风控", "tag.colour: 不认识的字段"),
@@ -132,7 +140,8 @@ def test_siyu_check_reports_groups_problems(content_dir: Path) -> None:
 
 def test_categories_are_checked_against_the_detection_rules(content_dir: Path) -> None:
     content = load_content(content_dir)
-    categories = {"ad", "contact", "link", "fraud", "gambling", "porn", "illegal", "abuse", "flood"}
+    categories = {name: Category(label=name, reason=f"发了{name}", action=Action.WARN, severity=Severity.LOW)
+                  for name in ("ad", "contact", "link", "fraud", "gambling", "porn", "illegal", "abuse", "flood")}
     assert load_groups(content.root, content.personas, content.rules, None, categories) is not None
     edit(content_dir, "ladder.yaml", "    severe: [fraud, porn, gambling, illegal]\n  strict",
          "    severe: [fraud, scam]\n  strict")

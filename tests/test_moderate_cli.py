@@ -36,6 +36,9 @@ def test_stdin_in_order_one_object_per_line() -> None:
     assert all({"violation", "rule", "category", "action", "severity", "evidence", "explanation"} <= v.keys()
                for v in out)
     assert out[0]["action"] == "warn" and out[5]["severity"] == "high"
+    # what the owner would read: the deciding rule's reason (phones has one), else its category's (gambling)
+    assert [v.get("reason") for v in out] == ["在群里留了微信号、QQ号之类的联系方式", None, None, "在群里留电话号码拉生意",
+                                              None, "发了赌博相关的信息", "发了外部链接（或淘口令、邮箱）"]
 
 
 def test_a_file_argument_and_windows_line_endings(tmp_path: Path) -> None:

@@ -65,6 +65,12 @@ def test_no_moderation_file_means_no_moderation(content: Path) -> None:
      "    - {probability: 0.9, weight: 2}\n    - {probability: 0.7, weight: 1}", "bands:", "从小到大"),
     ("flood:\n  category: flood", "flood:\n  category: flood\n  seconds_: 3", "seconds_", "不认识的字段"),
     ("threshold: 3", "threshold: 3\n\tbad: 1", "\tbad", "YAML 语法错误"),
+    # every category says, in the content, what the owner is told (a rule without a reason of its own uses it)
+    ("  fraud: {label: 诈骗, reason: 发了像诈骗的信息（刷单返利、让人转账之类）, ", "  fraud: {label: 诈骗, ", "  fraud: {",
+     "categories.fraud.reason"),
+    ("  porn: {label: 色情, reason: 发了色情信息, ", "  porn: {label: 色情, reason: ' ', ", "  porn: {",
+     "不能是空的：群主的通知里要用它"),
+    ("  reason: 在群里拉人加他微信\n", "  reason: '  '\n", "reason: '  '", "reason 不能只有空格"),
 ])
 def test_each_mistake_is_reported_where_it_was_made(content: Path, old: str, new: str, needle: str,
                                                     expected: str) -> None:

@@ -59,6 +59,7 @@ class DetectorJudge:
             severity=verdict.severity.value if verdict.severity else "low",
             explanation=verdict.explain(),
             exempt=verdict.exempt,
-            label=spec.label if spec is not None else category,
+            label=spec.label if spec is not None else "",
+            reason=rules.reason_of(verdict.rule or "", category) if verdict.violation else "",
             episode_seconds=episode,
         )

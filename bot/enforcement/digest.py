@@ -1,13 +1,15 @@
 """What an owner notice says: one notice, or many as one digest, within one app message.
 
 The texts are the operator's (groups/ladder.yaml `notices.texts`); this module only fills them in and
-decides which notices travel together: alerts always alone and first, the others alone while there are
-few, else as one digest of at most 2,048 bytes ("……还有 N 条").
+decides which notices travel together: alerts first, each with the waiting notices about the same customer,
+the others once their wait is over, alone while there are few, else as one digest of at most 2,048 bytes
+("……还有 N 条").
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,23 +51,40 @@ def render(notice: Notice, settings: Notices) -> str:
     return fit(template.format_map(_Blank(notice.fields)))
 
 
-def plan(pending: list[str], budget: int, settings: Notices) -> list[tuple[list[str], str]]:
-    """(notice members, text) of the messages to send now, at most `budget` of them."""
+def plan(pending: list[str], budget: int, settings: Notices,
+         ready: Collection[str] | None = None) -> list[tuple[list[str], str]]:
+    """(notice members, text) of the messages to send now, at most `budget` of them.
+
+    pending: every waiting notice, oldest first; ready: those whose wait is over (default all). An alert goes at
+    once and takes with it the waiting notices about the same customer (texts.alert_earlier), whether their wait
+    is over or not: an owner told 【紧急】 about strike 3 must not read 「第 1 次，先留意一下」 about him after it.
+    The other notices go when they are ready, alone while few, else as one digest."""
     texts = settings.texts
     messages: list[tuple[list[str], str]] = []
-    alerts = [m for m in pending if Notice.parse(m).kind == "alert"]
-    others = [m for m in pending if Notice.parse(m).kind != "alert"]
+    parsed = {m: Notice.parse(m) for m in pending}
+    alerts = [m for m in pending if parsed[m].kind == "alert"]
+    taken: set[str] = set()
     for member in alerts[:budget]:
-        messages.append(([member], render(Notice.parse(member), settings)))
+        about = parsed[member].fields.get(ABOUT)
+        earlier = [m for m in pending if about and m not in taken and parsed[m].kind != "alert"
+                   and parsed[m].fields.get(ABOUT) == about]
+        taken.update(earlier)
+        text = render(parsed[member], settings)
+        if earlier:
+            told = "\n".join(texts.digest_line.format_map(_Blank(parsed[m].fields)) for m in earlier)
+            text += texts.alert_earlier.format_map(_Blank(count=len(earlier), lines=told))
+        messages.append(([member, *earlier], fit(text)))
     room = budget - len(messages)
+    others = [m for m in pending if parsed[m].kind != "alert" and m not in taken
+              and (ready is None or m in ready)]
     if room <= 0 or not others:
         return messages
     if len(others) <= min(settings.digest_after, room):
-        messages.extend(([m], render(Notice.parse(m), settings)) for m in others)
+        messages.extend(([m], render(parsed[m], settings)) for m in others)
         return messages
     lines: list[str] = []
     for member in others:
-        line = texts.digest_line.format_map(_Blank(Notice.parse(member).fields))
+        line = texts.digest_line.format_map(_Blank(parsed[member].fields))
         trial = texts.digest.format_map(_Blank(count=len(others), lines="\n".join([*lines, line]), more=""))
         if len(trial.encode()) > TEXT_LIMIT - 200:
             break

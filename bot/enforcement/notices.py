@@ -4,7 +4,9 @@ WeCom delivers at most 30 app messages a minute and 1,000 an hour to one member 
 without an error, so the bot keeps its own budget per member (ladder.yaml notices.per_minute, and the
 hourly cap) in shared counters and never sends past it. Notices wait per recipient in a sorted set
 (`siyu:notices:<userid>`, scored by when they are due); `siyu:notices:due` says who has something due.
-A non-urgent notice waits `wait_seconds` for company; alerts are due at once and always go alone. When
+A non-urgent notice waits `wait_seconds` for company; alerts are due at once and go without waiting, each
+with the waiting notices about the same customer (digest.py), so an owner never reads strike 1's calm advice
+after strike 3's alert. When
 more than `digest_after` ordinary notices are waiting, or more than the budget allows, they go as one
 digest (digest.py).
 
@@ -126,15 +128,21 @@ class Notifier:
                 await self.store.zrem(pending_key(recipient), member)
         waiting = [(m, due) for m, due in pending if states[m] not in FINAL]
         due_of = dict(waiting)
+        ready = {m for m, due in waiting if due <= now}  # the rest waits on for company (an alert may take some)
+        budget = await self._budget(recipient, now)
+        messages = plan([m for m, _ in waiting], budget, self.settings(), ready)
         sent = 0
-        for members, text in plan([m for m, _ in waiting], await self._budget(recipient, now), self.settings()):
+        for members, text in messages:
             uncertain = any(states[m] == SENDING for m in members)
             sent += await self._send(recipient, members, text, min(due_of[m] for m in members), uncertain)
             for member in members:
                 await self.store.zrem(pending_key(recipient), member)
         left = await self.store.zdue(pending_key(recipient), float("inf"), 1)
-        if left:  # the budget ran out: the rest waits for the next minute
-            await self.store.zadd(DUE, recipient, max(left[0][1], (math.floor(now / 60) + 1) * 60))
+        if left:  # still waiting for company, or the budget ran out: then not before the next minute
+            at = left[0][1]
+            if at <= now or len(messages) >= budget:
+                at = max(at, (math.floor(now / 60) + 1) * 60)
+            await self.store.zadd(DUE, recipient, at)
         else:
             await self.store.zrem(DUE, recipient)
         return sent

@@ -52,7 +52,8 @@ class Finding:
     severity: str = "low"  # low | medium | high
     explanation: str = ""
     exempt: str = ""
-    label: str = ""  # the category as owners read it
+    label: str = ""  # the category as owners read it (categories.<id>.label)
+    reason: str = ""  # what the owner is told the customer did (the rule's or its category's `reason`)
     episode_seconds: float = 0.0  # flood, the same ad across groups: one episode lasts this long and is one strike
 
 
@@ -178,12 +179,18 @@ class Moderation:
     # -- the decision ----------------------------------------------------------------------------------
     @staticmethod
     def _keyword_finding(observed: Observed, content: GroupContent) -> Finding:
+        """A 数据与智能专区 hit: its meaning (and what the owner reads) is the content's, never the rule id."""
+        texts = content.ladder.notices.texts
         rule = content.ladder.keyword_rules.get(observed.keyword_rule)
         if rule is None:
             return Finding(True, f"keyword:{observed.keyword_rule}", "keyword", "warn", "medium",
-                           "命中了数据与智能专区的关键词规则（ladder.yaml 的 keyword_rules 里没有写这条规则）")
+                           "命中了数据与智能专区的关键词规则（ladder.yaml 的 keyword_rules 里没有写这条规则）",
+                           reason=texts.keyword_reason)
+        category = content.categories.get(rule.category)
         return Finding(True, f"keyword:{rule.name}", rule.category, rule.action, rule.severity,
-                       f"命中了数据与智能专区的关键词规则“{rule.name}”")
+                       f"命中了数据与智能专区的关键词规则“{rule.name}”",
+                       label=category.label if category else "",
+                       reason=rule.reason or (category.reason if category else "") or texts.keyword_reason)
 
     @staticmethod
     def _held_back(content: GroupContent, type_id: str, finding: Finding) -> str:
@@ -206,7 +213,7 @@ class Moderation:
         who = f"{member.name}（{observed.sender[-6:]}）" if member and member.name else observed.sender
         what = excerpt(observed.text) if observed.text else f"[{observed.msgtype}]"
         if observed.source == "keyword":
-            what = "（关键词规则只给出命中，不给内容）"
+            what = ladder.notices.texts.keyword_what  # the zone says which rule a message hit, never its text
         results: dict[str, str] = {}
         recipients = ([group.owner] if "owner" in spec.notify and group.owner else []) + (
             spec.staff if "staff" in spec.notify else [])
@@ -230,9 +237,9 @@ class Moderation:
         untagged = "tag" in step.actions and "untagged" in ladder.suggestions and "tag" not in done
         suggestion = " ".join([*(ladder.suggestions[a] for a in done if a in ladder.suggestions),
                                *([ladder.suggestions["untagged"]] if untagged else [])])
+        # what the owner reads: no rule id, no score (those are in the audit record for operators)
         fields = {"customer": who, "group": group.name or group.chat_id, "group_type": spec.name, "what": what,
-                  "rule": finding.rule, "category": finding.label or finding.category,
-                  "explanation": finding.explanation.splitlines()[0] if finding.explanation else "",
+                  "reason": finding.reason or ladder.notices.texts.keyword_reason, "category": finding.label,
                   "strike": str(step.strike), "window_days": str(ladder.ladder.window_days),
                   "suggestion": suggestion, ABOUT: customer_tag(observed.sender)}
         kind = "alert" if "alert" in step.actions else "removal" if "ask_removal" in step.actions else (

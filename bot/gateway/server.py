@@ -201,7 +201,8 @@ def _summary(callback: Callback, now: float) -> str:
 HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]
 
 
-def add_routes(app: web.Application, endpoint: CallbackEndpoint, health: HealthCheck) -> None:
+def monitoring_routes(endpoint: CallbackEndpoint, health: HealthCheck) -> list[web.RouteDef]:
+    """GET /healthz and GET /metrics: read-only, unauthenticated (bot/gateway/monitoring.py says where)."""
     async def healthz(_: web.Request) -> web.Response:
         ok, detail = await health()
         return web.json_response({"ok": ok, "detail": detail}, status=200 if ok else 503)
@@ -214,10 +215,23 @@ def add_routes(app: web.Application, endpoint: CallbackEndpoint, health: HealthC
         body = generate_latest(endpoint.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    return [web.get("/healthz", healthz), web.get("/metrics", metrics)]
+
+
+def add_routes(app: web.Application, endpoint: CallbackEndpoint, health: HealthCheck, *,
+               with_metrics: bool = True) -> None:
+    """The public routes: the callback and /healthz, and /metrics unless it has an internal port of its own."""
+    healthz, metrics = monitoring_routes(endpoint, health)
     app.router.add_get("/wecom/callback", endpoint.verify_url)
     app.router.add_post("/wecom/callback", endpoint.receive)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_routes([healthz, *([metrics] if with_metrics else [])])
+
+
+def monitoring_app(endpoint: CallbackEndpoint, health: HealthCheck) -> web.Application:
+    """The internal listener's app (SIYU_METRICS_PORT): /metrics and /healthz only."""
+    app = web.Application(middlewares=[never_500])
+    app.router.add_routes(monitoring_routes(endpoint, health))
+    return app
 
 
 @web.middleware

@@ -88,7 +88,17 @@ async def settle_heap(_: web.Application) -> AsyncIterator[None]:
     yield
 
 
-async def serve(app: web.Application, host: str, port: int, guard: ConnectionGuard) -> None:
+@dataclass(frozen=True)
+class Monitor:
+    """The internal listener of /metrics and /healthz (SIYU_METRICS_HOST:SIYU_METRICS_PORT)."""
+
+    app: web.Application
+    host: str
+    port: int
+
+
+async def serve(app: web.Application, host: str, port: int, guard: ConnectionGuard,
+                monitor: Monitor | None = None) -> None:
     app.cleanup_ctx.append(settle_heap)
     runner = web.AppRunner(app, keepalive_timeout=max(guard.read_timeout_s, 5.0), access_log=None)
     await runner.setup()
@@ -96,6 +106,13 @@ async def serve(app: web.Application, host: str, port: int, guard: ConnectionGua
     assert runner.server is not None
     server = await loop.create_server(guard.factory(runner.server), host, port, backlog=1024,
                                       reuse_address=True)
+    internal: web.AppRunner | None = None
+    if monitor is not None:
+        internal = web.AppRunner(monitor.app, access_log=None)
+        await internal.setup()
+        await web.TCPSite(internal, monitor.host, monitor.port, reuse_address=True).start()
+        log.info("metrics on %s:%d (/metrics and /healthz; /metrics is not served on %s:%d)",
+                 monitor.host, monitor.port, host, port)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -106,4 +123,6 @@ async def serve(app: web.Application, host: str, port: int, guard: ConnectionGua
         log.info("stopping: finishing the work in hand")
     finally:
         server.close()
+        if internal is not None:
+            await internal.cleanup()
         await runner.cleanup()

@@ -10,7 +10,7 @@ import fnmatch
 import hashlib
 import string
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,11 +28,14 @@ from bot.groups.spec import (
     Profile,
     TypesFile,
 )
+from bot.moderation.spec import Category
 
 FOLDER = "groups"
 M = TypeVar("M", bound=BaseModel)
-NOTICE_FIELDS = frozenset({"customer", "group", "group_type", "what", "rule", "category", "explanation",
-                           "strike", "window_days", "suggestion", "count", "lines", "more"})
+NOTICE_FIELDS = frozenset({"customer", "group", "group_type", "what", "reason", "category", "strike", "window_days",
+                           "suggestion", "count", "lines", "more"})
+# the detector's internals, which an owner cannot read (contact_id, 得分 9/3): the audit keeps them for operators
+INTERNAL_FIELDS = {"rule": "规则名", "explanation": "打分细节"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class GroupContent:
     ladder: LadderFile
     welcome_texts: dict[str, str]  # type id → the welcome text as sent (persona variables filled in)
     version: str
+    # knowledge/moderation.yaml's categories (label and reason), for what owners read of a keyword hit
+    categories: Mapping[str, Category] = field(default_factory=dict)
 
     def type_of(self, chat_id: str, name: str, owner: str) -> str:
         """The group type: by chat id, then by name, then by owner, else the default."""
@@ -76,11 +81,12 @@ def _version(folder: Path) -> str:
 
 
 def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules, default_persona: str | None = None,
-                categories: Collection[str] | None = None,
+                categories: Mapping[str, Category] | None = None,
                 persona_files: Collection[str] | None = None) -> GroupContent | None:
     """Load root/groups/; None when the folder does not exist. Raises ContentError on any problem.
 
-    categories: the detection categories of knowledge/moderation.yaml, when known, to check references.
+    categories: the detection categories of knowledge/moderation.yaml, when known, to check references and
+    to give keyword rules without a `reason` their category's.
     persona_files: every persona/*.yaml by name, when some did not load (`siyu check` of broken content): a
     reference to one of them is not reported as missing.
     """
@@ -117,7 +123,8 @@ def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules, defau
             problems.extend(found)
     if problems:
         raise ContentError(problems)
-    return GroupContent(types=types, ladder=ladder, welcome_texts=texts, version=_version(folder))
+    return GroupContent(types=types, ladder=ladder, welcome_texts=texts, version=_version(folder),
+                        categories=dict(categories or {}))
 
 
 def _validated(model: type[M], document: Document | None, problems: list[Problem]) -> M | None:
@@ -160,6 +167,11 @@ def _check_ladder(ladder: LadderFile, doc: Document) -> list[Problem]:
     for key in NoticeTexts.model_fields:
         text = getattr(ladder.notices.texts, key)
         for name in sorted(_fields_of(text) - NOTICE_FIELDS):
+            if name in INTERNAL_FIELDS:
+                problems.append(doc.problem(("notices", "texts", key),
+                                            f"notices.texts.{key}: {{{name}}} 是{INTERNAL_FIELDS[name]}，群主看不懂；"
+                                            "用 {reason}（规则或类别的 reason）和 {category}（类别的 label）"))
+                continue
             problems.append(doc.problem(("notices", "texts", key),
                                         f"notices.texts.{key}: 不认识的变量 {{{name}}}；可用: "
                                         + " ".join(sorted(NOTICE_FIELDS))))

@@ -58,5 +58,5 @@ class GroupLibrary:
 def _load(content: Content) -> GroupContent | None:
     detector = getattr(content, "moderation", None)  # knowledge/moderation.yaml, when the content has it
     spec = getattr(detector, "spec", None)
-    categories = set(spec.categories) if spec is not None else None
+    categories = spec.categories if spec is not None else None
     return load_groups(content.root, content.personas, content.rules, content.default_persona, categories)

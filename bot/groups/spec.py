@@ -163,6 +163,9 @@ class NoticeTexts(Strict):
     digest: str
     digest_line: str
     digest_more: str
+    alert_earlier: str  # after an alert: the waiting notices about the same customer ({count}, {lines})
+    keyword_what: str = Field(min_length=1)  # {what} of a 数据与智能专区 hit, which carries no text
+    keyword_reason: str = Field(min_length=1)  # {reason} of a hit of a rule keyword_rules does not list
 
 
 class Notices(Strict):
@@ -176,6 +179,7 @@ class Notices(Strict):
 class KeywordRule(Strict):
     name: str = Field(min_length=1)
     category: str = Field(min_length=1)
+    reason: str = ""  # what the owner is told; empty: the category's reason in knowledge/moderation.yaml
     severity: SeverityName = "medium"
     action: Literal["record", "warn", "remove", "alert"] = "warn"
 

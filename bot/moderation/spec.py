@@ -22,15 +22,33 @@ RULE_ID = r"^[a-z][a-z0-9_]*$"
 
 
 class Category(Strict):
-    label: str  # what operators and owners read: 广告引流, 诈骗 …
+    label: str = Field(min_length=1)  # what operators and owners read: 广告引流, 诈骗 …
+    # what the owner is told the customer did, read after his name: 发了加微信的引流信息. Every rule of the
+    # category says this unless it has a `reason` of its own; never a rule id or a score (docs/authoring.md §9.2)
+    reason: str = Field(min_length=1)
     action: Action
     severity: Severity
+
+    @field_validator("label", "reason")
+    @classmethod
+    def _filled(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("不能是空的：群主的通知里要用它")
+        return value.strip()
 
 
 class Weighted(Strict):
     category: str
     weight: int = Field(ge=0, le=100)
     max: int | None = Field(None, ge=0, le=100)  # cap of the rule's total; default: its weight
+    reason: str = ""  # what the owner is told when this rule decides; empty: its category's reason
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if value and not value.strip():
+            raise ValueError("reason 不能只有空格：不写就用类别的 reason")
+        return value
 
 
 class WordList(Weighted):
@@ -137,6 +155,7 @@ class Band(Strict):
 class Model(Strict):
     file: str  # relative to knowledge/
     category: str
+    reason: str = ""  # what the owner is told when the model decides; empty: its category's reason
     min_length: int = Field(6, ge=1)  # shorter messages carry too little evidence
     bands: list[Band] = Field(min_length=1)
     ignore: list[str] = []  # words removed before the model reads a message (the rules judge them)
@@ -213,3 +232,19 @@ class ModerationFile(Strict):
     repeat: Repeat | None = None
     model: Model | None = None
     lexicons: list[Lexicon] = []
+
+    def reason_of(self, rule: str, category: str) -> str:
+        """What the owner reads for a violation decided by `rule` (a rule id of the detector): the rule's own
+        `reason`, else its category's. Lexicons, whose words carry many categories, use the category's."""
+        return self._reasons().get(rule) or (self.categories[category].reason if category in self.categories
+                                             else "")
+
+    def _reasons(self) -> dict[str, str]:
+        reasons = {words.id: words.reason for words in self.words}
+        sections: dict[str, Weighted | Model | None] = {
+            "contact_id": self.contacts, "invite": self.invite, "phone": self.phones, "phone_cue": self.phones,
+            "link": self.links, "shop_code": self.links, "email": self.links, "flood": self.flood,
+            "repeat": self.repeat, "model": self.model}
+        reasons.update({rule: section.reason for rule, section in sections.items() if section is not None})
+        reasons.update({f"msgtype_{name}": kind.reason for name, kind in self.msgtypes.items()})
+        return reasons

@@ -20,7 +20,7 @@ def check_all(root: Path, persona: str | None = None) -> tuple[Content, GroupCon
     groups = None
     moderation = draft.moderation
     moderation_read = "knowledge/moderation.yaml" not in draft.unread
-    categories = set(moderation.spec.categories) if moderation is not None and moderation_read else None
+    categories = moderation.spec.categories if moderation is not None and moderation_read else None
     try:
         groups = load_groups(draft.root, {name: p for name, (p, _) in draft.personas.items()}, draft.rules,
                              draft.default_persona, categories,

@@ -69,7 +69,10 @@ def moderate_lines(detector: Detector, lines: Iterable[str], out: IO[str], struc
         if isinstance(message, str):
             result: dict[str, Any] = {"violation": False, "rule": None, "category": None, "error": message}
         else:
-            result = detector.judge(message).to_json()
+            verdict = detector.judge(message)
+            result = verdict.to_json()
+            if verdict.violation:  # what the group owner would be told (the rule's or its category's reason)
+                result["reason"] = detector.spec.reason_of(verdict.rule or "", verdict.category or "")
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
         count += 1
         if out.isatty():

@@ -1,0 +1,95 @@
+"""Send the bot what WeCom would, by hand: `python -m tests.send_callback 包邮吗` (docs/operations.md, "Try the
+whole bot locally").
+
+A customer's kf message: the text is queued in the fake WeCom (python -m tests.fake_wecom), then an encrypted,
+signed kf_msg_or_event callback (tests/wecom.py, as WeCom builds it) is posted to siyu serve, which pulls the
+message from the fake with kf/sync_msg and answers through kf/send_msg; this prints the answer.
+With --hit RULE_ID: a customer-group message that hit a 数据与智能专区 keyword rule instead (hit_keyword), which the
+bot moderates and tells the group's owner (owner1) about, after notices.wait_seconds unless it is an alert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from tests.wecom import callback, event
+
+
+async def _sent(session: aiohttp.ClientSession, fake: str) -> list[dict[str, Any]]:
+    async with session.get(f"{fake}/_fake/sent") as response:
+        sent: list[dict[str, Any]] = await response.json()
+        return sent
+
+
+async def _post(session: aiohttp.ClientSession, url: str, data: dict[str, str]) -> dict[str, Any]:
+    async with session.post(url, data=json.dumps(data)) as response:
+        answer: dict[str, Any] = await response.json()
+        return answer
+
+
+async def run(args: argparse.Namespace) -> int:
+    try:
+        return await _run(args)
+    except aiohttp.ClientConnectionError as error:
+        print(f"cannot reach it: {error} (is python -m tests.fake_wecom running at {args.fake}, and siyu serve at "
+              f"{args.bot}?)", file=sys.stderr)
+        return 2
+
+
+async def _run(args: argparse.Namespace) -> int:
+    # one request per connection: siyu serve cuts a keep-alive connection left idle (SIYU_READ_TIMEOUT) and logs it
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
+        before = len(await _sent(session, args.fake))
+        if args.hit:
+            token = (await _post(session, f"{args.fake}/_fake/hit", {"chat_id": args.group, "sender": args.customer,
+                                                                      "rule_id": args.hit}))["token"]
+            plaintext = event("hit_keyword", Token=token)
+            to = "owner1"
+        else:
+            await _post(session, f"{args.fake}/_fake/kf", {"open_kfid": args.kf, "external_userid": args.customer,
+                                                           "text": args.text})
+            plaintext = event("kf_msg_or_event", Token=f"T{time.time_ns()}", OpenKfId=args.kf)
+            to = args.customer
+        query, body = callback(plaintext)
+        async with session.post(f"{args.bot}/wecom/callback", params=query, data=body) as response:
+            print(f"siyu serve answered the callback: {response.status} {await response.text()}".rstrip())
+            if response.status != 200:
+                return 1
+        deadline = time.monotonic() + args.wait
+        while time.monotonic() < deadline:
+            new = [m for m in (await _sent(session, args.fake))[before:] if m.get("touser") == to]
+            if new:
+                for message in new:
+                    kind = message.get("msgtype", "")
+                    content = message.get(kind, {})
+                    print(f"{to} ← {content.get('content') if isinstance(content, dict) else content}")
+                return 0
+            await asyncio.sleep(0.2)
+        print(f"nothing reached {to} within {args.wait:g} s (an owner notice waits notices.wait_seconds, 60 s in "
+              "the sample; the fake's window shows it when it comes)", file=sys.stderr)
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.send_callback",
+                                     description="Send siyu serve an encrypted WeCom callback, as WeCom would.")
+    parser.add_argument("text", nargs="?", default="你好", help="what the customer writes (kf)")
+    parser.add_argument("--customer", default="wmTryLocal01", help="external_userid (default wmTryLocal01)")
+    parser.add_argument("--kf", default="wkTryLocal", help="open_kfid of the kf account (default wkTryLocal)")
+    parser.add_argument("--hit", metavar="RULE_ID", help="send a keyword-rule hit in a customer group instead")
+    parser.add_argument("--group", default="wrTryLocal", help="chat id of that group (default wrTryLocal)")
+    parser.add_argument("--bot", default="http://127.0.0.1:8080", help="siyu serve (default http://127.0.0.1:8080)")
+    parser.add_argument("--fake", default="http://127.0.0.1:8081", help="the fake WeCom (default :8081)")
+    parser.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the answer (default 15)")
+    return asyncio.run(run(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
