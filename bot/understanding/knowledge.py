@@ -38,9 +38,10 @@ class FaqEntry(Strict):
     handover: bool = False  # a person must follow up (photos, an order number): answered, then handed over
     not_asked_as: list[str] = []  # question kinds it never answers (会不会刺痛 asks before buying: not an allergy)
     unless: list[str] = []  # a message saying one of these is about something else (用了… for acne care: after use)
+    unless_intents: list[str] = []  # a message carrying one of these intents is about something else (我补差价)
     follows: list[Follows] = []  # 都五天了 right after 怎么还没到: answered by this entry
 
-    _blank = field_validator("questions", "keywords", "unless")(non_blank)
+    _blank = field_validator("questions", "keywords", "unless", "unless_intents")(non_blank)
 
     @model_validator(mode="after")
     def _one_answer(self) -> FaqEntry:

@@ -123,7 +123,7 @@ def duplicate_ids(doc: Document, listing: str, message: Callable[[str, str], str
 
 def _faq_problems(faq: FaqFile, doc: Document, matching: MatchingFile | None, intents: IntentFile | None,
                   written: list[tuple[int, str]]) -> list[Problem]:
-    """not_asked_as and follows of each valid entry (doc: the positions of those entries)."""
+    """not_asked_as, unless_intents and follows of each valid entry (doc: the positions of those entries)."""
     problems = []
     kinds = matching.language.kinds if matching is not None else None  # unknown: matching.yaml did not load
     faq_ids = {entry_id for _, entry_id in written}  # an entry with a mistake is still there to follow
@@ -132,6 +132,10 @@ def _faq_problems(faq: FaqFile, doc: Document, matching: MatchingFile | None, in
             if kinds is not None and kind not in kinds:
                 problems.append(doc.problem(("entries", index, "not_asked_as", number),
                                             f"matching.yaml 的 kinds 里没有问题类型 “{kind}”；{one_of(kind, kinds)}"))
+        for number, name in enumerate(entry.unless_intents):
+            if intents is not None and name not in intents.intents:
+                problems.append(doc.problem(("entries", index, "unless_intents", number),
+                                            f"intents.yaml 里没有意图 “{name}”；{one_of(name, intents.intents)}"))
         for which, follows in enumerate(entry.follows):
             if intents is not None and follows.intent not in intents.intents:
                 problems.append(doc.problem(

@@ -59,6 +59,7 @@ class Understanding:
         self.thresholds: Thresholds = knowledge.thresholds
         self.normalize = Normalizer(knowledge.variants, knowledge.emoji)
         self._unless = {e.id: [w for w in map(self.normalize, e.unless) if w] for e in knowledge.faq if e.unless}
+        self._unless_intents = {e.id: frozenset(e.unless_intents) for e in knowledge.faq if e.unless_intents}
         self._telling = frozenset(f.intent for e in knowledge.faq for f in e.follows if not f.after)  # 到现在都没到
         self._asks = Asking(self.normalize, knowledge.language.question_endings, knowledge.language.question_words)
         self.ellipsis = [e for e in (self.normalize(x) for x in knowledge.language.ellipsis) if e]
@@ -154,9 +155,13 @@ class Understanding:
 
     def _askable(self, candidates: list[Scored], analysis: Analysis, normalized: str) -> list[Scored]:
         """Without the entries that never answer this kind of question (`not_asked_as`), nor a message that says
-        one of their `unless` words (用了精华脸上长了好多闭口 is a breakout after use, not acne care)."""
+        one of their `unless` words (用了精华脸上长了好多闭口 is a breakout after use, not acne care) or carries one
+        of their `unless_intents` (我补差价: she pays the difference of an exchange, it is no price protection)."""
+        said = {name for name, _ in self.intents.detect(normalized, self.thresholds.intent)} \
+            if any(c.entry in self._unless_intents for c in candidates) else set()
         return [c for c in candidates if not (self._not_asked_as.get(c.entry, frozenset()) & analysis.kinds)
-                and not any(word in normalized for word in self._unless.get(c.entry, ()))]
+                and not any(word in normalized for word in self._unless.get(c.entry, ()))
+                and not (self._unless_intents.get(c.entry, frozenset()) & said)]
 
     def understand(self, text: str) -> Result:
         """What one message says. While it is read, its clauses' normal forms and intents are worked out once
