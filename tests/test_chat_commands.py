@@ -112,3 +112,13 @@ async def test_after_welcome_her_first_message_opens_the_kf_card(capsys: pytest.
     assert answered[0] == OPENS_CARD, out
     assert any("叫你什么" in line or "称呼" in line for line in answered), answered  # 好 answers the kf invitation
     assert sum("首单立减20元" in line for line in out[out.index("你: /welcome"):]) == 1  # one welcome gift
+
+
+async def test_buy_records_the_product_named_or_in_view(capsys: pytest.CaptureFixture[str]) -> None:
+    """/buy records the product as POST /orders does when the shop names it (QA round 13: it recorded none, so
+    用了三天下巴脱皮了 after buying the retinol serum was met as dry skin)."""
+    out = "\n".join(await transcript(["/buy A醇精华", "用了三天下巴脱皮了"], capsys))
+    assert "她下单买了 A醇夜间修护精华" in out
+    assert "建立耐受" in out.split("你: 用了三天下巴脱皮了", 1)[1]  # the retinol answer: what she bought
+    out = "\n".join(await transcript(["我之前买过你们的保湿水", "/buy"], capsys))
+    assert "她下单买了 三重玻尿酸保湿水" in out  # no name: the product in view
