@@ -5,7 +5,7 @@ never a loop)."""
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import about, again, order_number
+from bot.engine import about, again, delivered, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
@@ -49,6 +49,7 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
         unsold(ctx, said, asked_about(ctx, asked), None if ctx.profile.opted_out else avoid)
     order_number.not_asked_again(ctx, said)  # 把订单号发在这里, when she gave it: not asked again
+    delivered.beside(ctx, entry_id)  # 18号签收的 + 能退吗: still within the 7 days, or not
     hers = asked_about(ctx, asked) & set(avoid) if avoid else set()
     for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
         if product.id in hers:
@@ -181,6 +182,7 @@ def _quoted(ctx: TurnContext, result: Result, message: str) -> bool:
     if part is None:
         return False
     ctx.say("faq.quote", part=part)
+    delivered.beside(ctx, just)  # 能退吗 again days later: counted again today
     remember(ctx.session, "topic", just)
     ctx.why.append(f"刚才的回答（{just}）里说过：只引出说到的那几句")
     return True

@@ -80,6 +80,9 @@ def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> Knowled
         problems.extend(matching_doc.problem(("order_numbers", "check", number),
                                              f"没有 id 为 “{named}” 的 FAQ；{one_of(named, faq_ids)}")
                         for number, named in enumerate(matching.order_numbers.check) if named not in faq_ids)
+        problems.extend(matching_doc.problem(("delivered", "answers", number),
+                                             f"没有 id 为 “{named}” 的 FAQ；{one_of(named, faq_ids)}")
+                        for number, named in enumerate(matching.delivered.answers) if named not in faq_ids)
     if intents_part is not None and (intents_doc := docs["intents"]) is not None:
         problems.extend(_intent_problems(*intents_part, _written_keys(intents_doc, "intents")))
     if (products_doc := docs["products"]) is not None:
