@@ -9,7 +9,8 @@ understood, and the return answer never said whether her own parcel was still in
   `delivered.past` (`delivered.today`, optional, for a parcel signed today), with {since} (12月18号签收的), {days}
   and {window} — once a turn; the days are counted again on the day it is said.
 - A message that tells the day and that nothing else answers (18号签收的, 签收三天了) is answered as the return
-  question: the entry of `answers` just answered, else its first, and the days beside it.
+  question: the entry of `answers` just answered, else its first, and the days beside it — right after that
+  entry's answer (可以退货吗 → 18号签收的), the days alone, not the answer again.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _NUMBER = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _RELATIVE = {"今天": 0, "昨天": 1, "前天": 2, "大前天": 3}
 _BETWEEN = r"(?:就|才|已经|刚|刚刚)?"  # 18号就签收了
+_TOLD = "她只说了哪天签收的：按能不能退换回答，说一句还在不在无理由退换的天数里"  # the reason as_told gives
 
 
 def _number(said: str) -> int | None:
@@ -119,6 +121,17 @@ def beside(ctx: TurnContext, entry_id: str) -> None:
         ctx.why.append(f"签收到今天 {days} 天：{'还在' if key == WITHIN else '过了'} {spec.window_days} 天无理由退换里")
 
 
+def only_the_day(ctx: TurnContext, entry_id: str, asked: Result | None) -> bool:
+    """She only told the day, right after this entry was answered: the days are said alone (True), once."""
+    spec = ctx.content.understanding.knowledge.delivered
+    if asked is None or asked.reason.rpartition("；")[2] != _TOLD or entry_id not in spec.answers \
+            or recent(ctx.session, "topic", within=1) != entry_id:
+        return False
+    said = len(ctx.reply.messages)
+    beside(ctx, entry_id)
+    return len(ctx.reply.messages) > said
+
+
 def as_told(ctx: TurnContext, result: Result) -> Result:
     """18号签收的, nothing else answered: the return question, with the days beside it."""
     spec = ctx.content.understanding.knowledge.delivered
@@ -127,4 +140,4 @@ def as_told(ctx: TurnContext, result: Result) -> Result:
     topic = str(recent(ctx.session, "topic") or "")
     entry = topic if topic in spec.answers else spec.answers[0]
     return replace(result, decision=Decision.ANSWER, answers=[entry], near_miss=False, suggestion="",
-                   reason=f"{result.reason}；她说了哪天签收的：按 {entry} 回答，说一句还在不在无理由退换的天数里")
+                   reason=f"{result.reason}；{_TOLD}")

@@ -30,6 +30,8 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     entry = ctx.content.understanding.faq_by_id[entry_id]
     if _from_the_product(ctx, entry_id) or order_number.check(ctx, entry_id):  # 单号 given: a person checks it
         return
+    if delivered.only_the_day(ctx, entry_id, asked):  # 可以退货吗 → 18号签收的: the days, not the answer again
+        return
     said = len(ctx.reply.messages)
     just_answered = asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
     if just_answered and asked is not None and again.kindly(ctx, entry, asked):
