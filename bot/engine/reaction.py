@@ -42,7 +42,7 @@ def as_reaction(ctx: TurnContext, result: Result) -> Result:
     else:
         pieces = [result.normalized, *(understanding.normalize(part) for part in parts)]
     hand = held(ctx, result)
-    if result.question and hand:
+    if result.question and hand and _answers_itself(ctx, hand, result):
         hand = None  # 用了三天下巴脱皮了 正常吗 of the serum she bought: its own answer speaks (engine/hers.py)
     found = ctx.content.need.disliked.reaction(pieces, hand)
     if found is None or found[1] not in understanding.faq_by_id or result.answers == [found[1]] \
@@ -83,3 +83,10 @@ def held(ctx: TurnContext, result: Result) -> str | None:
         return None
     products = {p.id: p for p in understanding.knowledge.products}
     return next((understanding.normalize(products[pid].name) for pid in ids if pid in products), "")
+
+
+def _answers_itself(ctx: TurnContext, name: str, result: Result) -> bool:
+    """Whether the product of that (normalised) name has an answer of its own to the question (脱皮正常吗)."""
+    understanding = ctx.content.understanding
+    product = next((p for p in understanding.knowledge.products if understanding.normalize(p.name) == name), None)
+    return product is not None and understanding.product_answer(product.id, result.normalized) is not None
