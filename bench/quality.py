@@ -42,11 +42,13 @@ def _remember(scorer: Scorer, memo: dict[str, Any]) -> Scorer:
 
 
 def _without_faq_references(knowledge: Path) -> None:
-    """The bundled matching settings name bundled FAQ entries (order_numbers.check: order_status), which the
-    paraphrase base does not have; the matcher does not read them, so they are left out of the copy."""
+    """The bundled matching settings name bundled FAQ entries (order_numbers.check: order_status, delivered.answers:
+    return_policy), which the paraphrase base does not have; the matcher does not read them, so they are left out
+    of the copy."""
     matching = knowledge / "matching.yaml"
     settings = yaml.safe_load(matching.read_text(encoding="utf-8")) or {}
     settings.get("order_numbers", {}).pop("check", None)
+    settings.get("delivered", {}).pop("answers", None)
     matching.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
 
 

@@ -124,3 +124,13 @@ async def test_what_a_long_wait_brings_says_when_it_went_out(capsys: pytest.Capt
     first = stamps[0].removeprefix("  （过了 ").split("，")[0]
     assert first.startswith(("3d", "4d")), waited  # after_purchase.usage: 3d-5d after the purchase
     assert waited.index(stamps[0]) < next(n for n, line in enumerate(waited) if "宝贝收到了吗" in line)
+
+
+async def test_buy_records_the_product_named_or_in_view(capsys: pytest.CaptureFixture[str]) -> None:
+    """/buy records the product as POST /orders does when the shop names it (QA round 13: it recorded none, so
+    用了三天下巴脱皮了 after buying the retinol serum was met as dry skin)."""
+    out = "\n".join(await transcript(["/buy A醇精华", "用了三天下巴脱皮了"], capsys))
+    assert "她下单买了 A醇夜间修护精华" in out
+    assert "建立耐受" in out.split("你: 用了三天下巴脱皮了", 1)[1]  # the retinol answer: what she bought
+    out = "\n".join(await transcript(["我之前买过你们的保湿水", "/buy"], capsys))
+    assert "她下单买了 三重玻尿酸保湿水" in out  # no name: the product in view

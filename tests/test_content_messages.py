@@ -70,7 +70,9 @@ def test_siyu_test_says_what_is_wrong_with_a_test_file_in_chinese(content: Path,
 
 def test_a_missing_answer_key_is_reported_at_the_faq_line_that_names_it(content: Path) -> None:
     problems = problems_after(content, "knowledge/faq.yaml", "answer_key: faq.damaged_item", "answer_key: faq.damaged")
-    assert problems == ["knowledge/faq.yaml:55:17: damaged_item: answer_key “faq.damaged” 在人设 xiaowanzi 里没有这条文案"
+    lines = (content / "knowledge" / "faq.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "answer_key: faq.damaged" in text)  # follows the file
+    assert problems == [f"knowledge/faq.yaml:{line}:17: damaged_item: answer_key “faq.damaged” 在人设 xiaowanzi 里没有这条文案"
                         "（persona/xiaowanzi.yaml 的 messages 里加上它，或者改成已有的名字）；是不是 faq.damaged_item？"], problems
 
 

@@ -34,7 +34,7 @@ VC = _line_of("knowledge/faq.yaml", "    keywords: [vc, 维c, 维生素c]")
          "可以写：address / channels / messages / name / self / style / surname"),
         ("knowledge/faq.yaml", "    questions: [多久发货", "    questons: [多久发货",
          f"knowledge/faq.yaml:{SHIPPING_TIME + 1}:5: 条目 shipping_time 的 questons: 不认识的字段 “questons”；"
-         "是不是 questions / unless？"),
+         "是不是 questions / unless / unless_intents？"),
     ],
 )
 def test_an_unknown_key_is_pointed_at_the_key_not_its_value(content: Path, file: str, old: str, new: str,

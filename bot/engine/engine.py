@@ -160,7 +160,8 @@ class Engine:
         if inbound.channel:
             session.channel = inbound.channel
         ctx = TurnContext(content=content, key=key, session=session, profile=profile, inbound=inbound, reply=reply,
-                          now=now, hour=self.hour(now), why=list(session.trace))  # trace: a note from _content_for
+                          now=now, hour=self.hour(now), why=list(session.trace),  # trace: a note from _content_for
+                          today=datetime.fromtimestamp(now, self.zone).date())
         TurnRun(ctx, burst_window=self.burst_window, handover_timeout=self.handover_timeout).run()
         session.last_seen = max(session.last_seen, now)
         if not (inbound.kind is InboundKind.TEXT and session.pending):

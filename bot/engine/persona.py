@@ -26,8 +26,9 @@ DAYPARTS = (  # (first hour, name), local time
     (23, "night"),
 )
 BUILTIN_VARIABLES = frozenset({"name", "self", "product", "pitch", "first", "second", "options", "part", "question",
-                               "facts", "usable", "order"})
-# facts: care.noted (engine/care.py); usable: stage.usable (engine/usable.py); order: engine/order_number.py
+                               "facts", "usable", "order", "since", "days", "window"})
+# facts: care.noted (engine/care.py); usable: stage.usable (engine/usable.py); order: engine/order_number.py;
+# since, days, window: delivered.within / delivered.past (engine/delivered.py)
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55]")
 
 

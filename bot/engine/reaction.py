@@ -5,12 +5,18 @@ FAQ entry (stop using it, after-sales takes over), never by the entry its other 
 buying) and another brand's product (别家的A醇 刺激) are left as they are — but a question whose other clauses tell
 the reaction (我用了两天水杨酸 有点刺痛 还能继续用吗: two clauses that tell, one that asks) is that reaction, answered
 once by its entry, not by the ingredient's "算温和的" and then the allergy answer (QA round 10). The product is still
-recorded as disliked (engine/sales.py)."""
+recorded as disliked (engine/sales.py).
+
+Her product need not be named when she has one of ours in hand — an order on record, or the product in view of
+this conversation (QA round 13: after a purchase, 用了三天下巴脱皮了 got the dry-skin comfort and a 干皮 tag):
+that product's name counts for a reaction's `with` words (the retinol serum: its own answer), and a reaction
+marked `held` counts (peeling after using what she bought: stop, and after-sales takes over)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.engine.followup import product_names
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.normalize import clauses
@@ -35,7 +41,10 @@ def as_reaction(ctx: TurnContext, result: Result) -> Result:
         pieces = [understanding.normalize(part) for part in told]
     else:
         pieces = [result.normalized, *(understanding.normalize(part) for part in parts)]
-    found = ctx.content.need.disliked.reaction(pieces)
+    hand = held(ctx, result)
+    if result.question and hand and _answers_itself(ctx, hand, result):
+        hand = None  # 用了三天下巴脱皮了 正常吗 of the serum she bought: its own answer speaks (engine/hers.py)
+    found = ctx.content.need.disliked.reaction(pieces, hand)
     if found is None or found[1] not in understanding.faq_by_id or result.answers == [found[1]] \
             or any(result.has_intent(f.intent) for f in understanding.faq_by_id[found[1]].follows):
         return result  # 孕妇用了A醇怎么办: the entry already follows its intent (unaware_pregnant), as before
@@ -57,3 +66,27 @@ def _told_before_asking(ctx: TurnContext, normalized: str) -> list[str]:
         if asks(asked) and not asks(told):
             return [told]
     return []
+
+
+def held(ctx: TurnContext, result: Result) -> str | None:
+    """The normalised name of the product of ours she has in hand — the product in view, else the last one bought —
+    when her message names none; "" when she bought something whose product the order did not say; None when she
+    has nothing of ours in hand, or names a product herself (what she names is what she used)."""
+    understanding = ctx.content.understanding
+    names = product_names(understanding)
+    if names.named(result.normalized) is not None or names.named(result.heard) is not None:
+        return None
+    item = ctx.session.context.get("product")
+    ids = [str(item.get("value"))] if isinstance(item, dict) else []
+    ids += [str(pid) for pid, *_ in reversed(ctx.profile.purchases) if pid]
+    if not ids and not ctx.profile.purchases:
+        return None
+    products = {p.id: p for p in understanding.knowledge.products}
+    return next((understanding.normalize(products[pid].name) for pid in ids if pid in products), "")
+
+
+def _answers_itself(ctx: TurnContext, name: str, result: Result) -> bool:
+    """Whether the product of that (normalised) name has an answer of its own to the question (脱皮正常吗)."""
+    understanding = ctx.content.understanding
+    product = next((p for p in understanding.knowledge.products if understanding.normalize(p.name) == name), None)
+    return product is not None and understanding.product_answer(product.id, result.normalized) is not None

@@ -5,7 +5,7 @@ never a loop)."""
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import about, again, order_number
+from bot.engine import about, again, delivered, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import FollowUp, product_names
@@ -31,6 +31,8 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     entry = ctx.content.understanding.faq_by_id[entry_id]
     if _from_the_product(ctx, entry_id) or order_number.check(ctx, entry_id):  # 单号 given: a person checks it
         return
+    if delivered.only_the_day(ctx, entry_id, asked):  # 可以退货吗 → 18号签收的: the days, not the answer again
+        return
     said = len(ctx.reply.messages)
     just_answered = asked_again and not entry.answer_key and recent(ctx.session, "topic", within=1) == entry_id
     if just_answered and asked is not None and again.kindly(ctx, entry, asked):
@@ -50,6 +52,7 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
         unsold(ctx, said, asked_about(ctx, asked), None if ctx.profile.opted_out else avoid)
     order_number.not_asked_again(ctx, said)  # 把订单号发在这里, when she gave it: not asked again
+    delivered.beside(ctx, entry_id)  # 18号签收的 + 能退吗: still within the 7 days, or not
     hers = asked_about(ctx, asked) & set(avoid) if avoid else set()
     for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
         if product.id in hers:
@@ -182,6 +185,7 @@ def _quoted(ctx: TurnContext, result: Result, message: str) -> bool:
     if part is None:
         return False
     ctx.say("faq.quote", part=part)
+    delivered.beside(ctx, just)  # 能退吗 again days later: counted again today
     remember(ctx.session, "topic", just)
     ctx.why.append(f"刚才的回答（{just}）里说过：只引出说到的那几句")
     return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.engine import have
+from bot.engine import delivered, have
 from bot.engine.reaction import as_reaction
 from bot.engine.turn_context import TurnContext
 from bot.engine.wanting import as_ask
@@ -19,7 +19,7 @@ from bot.understanding.matcher import Decision, Result
 def as_told(ctx: TurnContext, result: Result) -> Result:
     """`result` as told: wanting a kind of product is an ask (engine/wanting.py), a reaction to a product
     (engine/reaction.py) comes first, then skin in her own words."""
-    result = as_reaction(ctx, as_ask(ctx, have.as_named(ctx, result)))
+    result = delivered.as_told(ctx, as_reaction(ctx, as_ask(ctx, have.as_named(ctx, result))))
     if result.decision is not Decision.MISS or not result.normalized:
         return result
     need, understanding = ctx.content.need, ctx.content.understanding

@@ -15,6 +15,7 @@ from bot.engine import (
     aftersales,
     backoff,
     coherent,
+    delivered,
     order_number,
     replies,
     sales,
@@ -144,6 +145,7 @@ class TurnRun(TurnTail):
             return result
 
         order_number.read(ctx, texts)  # 单号是 SY…: kept, so no answer asks for it again
+        delivered.read(ctx, texts)  # 18号签收的: the days since, said beside the return answer
         results = engaged([situation.read(ctx, told.as_told(ctx, understand(piece)))  # 没收到啊 about the coupon
                            for piece in pieces(texts, understand, understanding.may_reply, self.introduced)])
         results = taken_back(self._without_the_number(results), ctx.why)  # 发货 | 算了 | 包邮吗: 包邮 alone

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.conversation import Inbound, Outbound
@@ -83,6 +84,7 @@ class TurnContext:
     hour: int  # local hour of `now`, for greetings by time of day
     why: list[str]  # the reasons, shown by /debug and asserted by conversation tests
     asked: Asked = field(default_factory=Asked)  # what the last state entered asked (engine/burst.py)
+    today: date | None = None  # local date of `now` (SIYU_TIMEZONE): days since she signed, engine/delivered.py
 
     @property
     def persona(self) -> Persona:

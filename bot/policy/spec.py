@@ -82,6 +82,8 @@ class Reaction(Strict):
     words: list[str] = Field(min_length=1)  # 刺激, 过敏, 刺痛 (whole words, not negated)
     answer: str = Field(min_length=1)  # the FAQ entry id
     with_: list[str] = Field(default=[], alias="with")  # only when one of these is said too (A醇: its own answer)
+    # only when she has one of ours in hand (an order on record, the product in view): 用了三天下巴脱皮了 after buying
+    held: bool = False
 
     _lists = field_validator("words", "with_", mode="before")(_listed)
 

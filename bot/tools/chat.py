@@ -21,6 +21,8 @@ STILL_HANDED = "  （已转人工，机器人不回复；/handback 把顾客交�
 
 NEW_CONTACT = "  （一位新顾客加了员工：先发加好友的欢迎语；她接下来说的话是点开欢迎语里的客服卡片后在微信客服里说的）"
 OPENS_CARD = "  （她点开了欢迎语里的客服卡片，进入微信客服）"
+BOUGHT = "她下单买了 {product}（和 POST /orders 带着商品记下的一样）"
+BOUGHT_NONE = "她下单了，没说是哪一款（/buy 后面写商品名，或先聊到那一款再 /buy）"
 BLANK = "  （空消息不会发出去：微信里也发不了只有空格的消息。输入 /help 看命令）"
 WAIT_USAGE = "  /wait 后面写要过去多久，例如 /wait 30m、/wait 2h、/wait 3d（s 秒、m 分钟、h 小时、d 天）"
 
@@ -174,8 +176,13 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             print(NEW_CONTACT)
             await show(await simulator.welcome())
             on_card = True
-        elif command in ("/buy", "/delete"):
-            await show(await (simulator.purchase() if command == "/buy" else simulator.delete()))
+        elif command == "/buy":  # /buy [商品]: an order of that product, else of the one in view (POST /orders)
+            product = await simulator.bought(rest)
+            names = {p.id: p.name for p in library.current.understanding.knowledge.products}
+            print(f"  （{BOUGHT.format(product=names[product]) if product else BOUGHT_NONE}）")
+            await show(await simulator.purchase(product))
+        elif command == "/delete":
+            await show(await simulator.delete())
         elif command in _KINDS:
             await opens_card()
             await show(await simulator.send(_KINDS[command]))

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.conversation import Inbound, InboundKind, Outbound
 from bot.engine.engine import Engine
+from bot.engine.followup import product_names
 from bot.engine.library import Library
 from bot.engine.session import Session
 from bot.events import ADDED, CHURNED, ENTERED, PURCHASED, WELCOMED, CustomerEvent, EventBus
@@ -67,6 +68,7 @@ class Simulator:
         self.bus = bus or EventBus()
         self.engine = Engine(library, self.store, clock=lambda: self.now, burst_window=burst_window,
                              timezone=timezone, events=self.bus, keep_trace=True)
+        self.library = library
         self.customer = customer
         self.zone = ZoneInfo(timezone)
         self.key = f"chat:{customer}"
@@ -133,6 +135,20 @@ class Simulator:
         messages = await self.send(InboundKind.ENTER_SESSION, data=data)
         await self.tell(WELCOMED)
         return messages + await self.wait(0)
+
+    async def bought(self, said: str = "") -> str:
+        """The product a `/buy` is of, as the shop's POST /orders would say it: the one `said` names (its name, a
+        word only its name holds, or its id), else the product in view of the conversation; "" when neither."""
+        understanding = self.library.current.understanding
+        products = {p.id: p for p in understanding.knowledge.products}
+        if said.strip() in products:
+            return said.strip()
+        if said.strip():
+            named = product_names(understanding).named(understanding.normalize(said))
+            return named.product.id if named is not None else ""
+        item = (await self.session()).context.get("product")
+        value = str(item.get("value")) if isinstance(item, dict) else ""
+        return value if value in products else ""
 
     async def purchase(self, product: str = "") -> list[Outbound]:
         """An order, as POST /orders tells it: the purchase goes into the profile, then the event."""

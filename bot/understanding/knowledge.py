@@ -38,9 +38,10 @@ class FaqEntry(Strict):
     handover: bool = False  # a person must follow up (photos, an order number): answered, then handed over
     not_asked_as: list[str] = []  # question kinds it never answers (会不会刺痛 asks before buying: not an allergy)
     unless: list[str] = []  # a message saying one of these is about something else (用了… for acne care: after use)
+    unless_intents: list[str] = []  # a message carrying one of these intents is about something else (我补差价)
     follows: list[Follows] = []  # 都五天了 right after 怎么还没到: answered by this entry
 
-    _blank = field_validator("questions", "keywords", "unless")(non_blank)
+    _blank = field_validator("questions", "keywords", "unless", "unless_intents")(non_blank)
 
     @model_validator(mode="after")
     def _one_answer(self) -> FaqEntry:
@@ -60,6 +61,17 @@ class OrderNumbers(Strict):
     keep_days: int = Field(0, ge=0, le=400)  # kept this many days for later conversations too (0: this one only)
 
     _blank = field_validator("cues", "letters", "check")(non_blank)
+
+
+class Delivered(Strict):
+    """When she signed for her parcel (签收三天了, 18号签收的): the days since, counted against the return window and
+    said beside the answers that depend on it (engine/delivered.py)."""
+
+    words: list[str] = []  # 签收, 收到: a day count or a date next to one of these is when the parcel came
+    window_days: int = Field(7, ge=1, le=90)  # the no-reason return window, counted from the day after signing
+    answers: list[str] = []  # FAQ entries (return_policy) beside which the days are said
+
+    _blank = field_validator("words", "answers")(non_blank)
 
 
 class FaqFile(Strict):
@@ -209,6 +221,7 @@ class MatchingFile(Strict):
         return table
     language: Language = Language()
     order_numbers: OrderNumbers = OrderNumbers()  # what an order number she gives looks like
+    delivered: Delivered = Delivered()  # when she signed for her parcel
 
 
 class Knowledge(BaseModel):
@@ -222,6 +235,7 @@ class Knowledge(BaseModel):
     language: Language = Language()
     not_carried: dict[str, str | None] = {}  # products.yaml: kinds the shop does not sell → the FAQ that says so
     order_numbers: OrderNumbers = OrderNumbers()  # matching.yaml: what an order number she gives looks like
+    delivered: Delivered = Delivered()  # matching.yaml: when she signed for her parcel (签收三天了)
     quantity: Quantity = Quantity()  # products.yaml: several of one product, and what they cost together
 
     def faq_by_id(self) -> dict[str, FaqEntry]:
@@ -245,4 +259,4 @@ def assemble_knowledge(parts: KnowledgeParts) -> Knowledge:
     return Knowledge(faq=[e for e in faq.entries if e.enabled], intents=intents.intents,
                      products=products.products, thresholds=matching.thresholds, variants=matching.variants,
                      emoji=matching.emoji, language=matching.language, not_carried=products.not_carried,
-                     order_numbers=matching.order_numbers, quantity=products.quantity)
+                     order_numbers=matching.order_numbers, delivered=matching.delivered, quantity=products.quantity)

@@ -80,6 +80,9 @@ def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> Knowled
         problems.extend(matching_doc.problem(("order_numbers", "check", number),
                                              f"没有 id 为 “{named}” 的 FAQ；{one_of(named, faq_ids)}")
                         for number, named in enumerate(matching.order_numbers.check) if named not in faq_ids)
+        problems.extend(matching_doc.problem(("delivered", "answers", number),
+                                             f"没有 id 为 “{named}” 的 FAQ；{one_of(named, faq_ids)}")
+                        for number, named in enumerate(matching.delivered.answers) if named not in faq_ids)
     if intents_part is not None and (intents_doc := docs["intents"]) is not None:
         problems.extend(_intent_problems(*intents_part, _written_keys(intents_doc, "intents")))
     if (products_doc := docs["products"]) is not None:
@@ -123,7 +126,7 @@ def duplicate_ids(doc: Document, listing: str, message: Callable[[str, str], str
 
 def _faq_problems(faq: FaqFile, doc: Document, matching: MatchingFile | None, intents: IntentFile | None,
                   written: list[tuple[int, str]]) -> list[Problem]:
-    """not_asked_as and follows of each valid entry (doc: the positions of those entries)."""
+    """not_asked_as, unless_intents and follows of each valid entry (doc: the positions of those entries)."""
     problems = []
     kinds = matching.language.kinds if matching is not None else None  # unknown: matching.yaml did not load
     faq_ids = {entry_id for _, entry_id in written}  # an entry with a mistake is still there to follow
@@ -132,6 +135,10 @@ def _faq_problems(faq: FaqFile, doc: Document, matching: MatchingFile | None, in
             if kinds is not None and kind not in kinds:
                 problems.append(doc.problem(("entries", index, "not_asked_as", number),
                                             f"matching.yaml 的 kinds 里没有问题类型 “{kind}”；{one_of(kind, kinds)}"))
+        for number, name in enumerate(entry.unless_intents):
+            if intents is not None and name not in intents.intents:
+                problems.append(doc.problem(("entries", index, "unless_intents", number),
+                                            f"intents.yaml 里没有意图 “{name}”；{one_of(name, intents.intents)}"))
         for which, follows in enumerate(entry.follows):
             if intents is not None and follows.intent not in intents.intents:
                 problems.append(doc.problem(
