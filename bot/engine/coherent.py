@@ -20,7 +20,7 @@ The texts said are remembered for the next turn (session.context `said`).
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import again, suggestion, taken_back
+from bot.engine import again, suggestion, taken_back, urgent
 from bot.engine.followup import recent, remember
 from bot.engine.replies import AGAIN_SAID, said_again_last_turn
 from bot.engine.sales import DISLIKED
@@ -77,6 +77,7 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
     elif len(missed) > 1:  # 不是 + her question in other words, still not understood: the fallback, not "say it again"
         messages[:] = [m for m in missed if m.label != "suggest.no"][:1] or missed[:1]
     _one_answer_per_entry(ctx)
+    urgent.tidy(ctx)  # 刷酸刷伤了 还能用A醇吗: the emergency's answer only, never how to start the retinol after it
     _not_again(ctx)
     twice = [number for number, message in enumerate(messages)
              if message.text and any(message.text == earlier.text for earlier in messages[:number])]

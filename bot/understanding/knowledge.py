@@ -39,6 +39,8 @@ class FaqEntry(Strict):
     not_asked_as: list[str] = []  # question kinds it never answers (会不会刺痛 asks before buying: not an allergy)
     unless: list[str] = []  # a message saying one of these is about something else (用了… for acne care: after use)
     follows: list[Follows] = []  # 都五天了 right after 怎么还没到: answered by this entry
+    alone: bool = False  # an emergency (误食, 进了眼睛, 刷伤了): its intent said, it is the answer whatever else the
+    # message matches, first, and nothing else is answered in that turn (engine/urgent.py)
 
     _blank = field_validator("questions", "keywords", "unless")(non_blank)
 

@@ -1,0 +1,48 @@
+"""Emergencies (FAQ `alone: true`, engine/urgent.py), an allergy told before buying (engine/allergen.py) and the
+products the bot's own words name (engine/taken_back.py) — QA round 14. The conversations themselves are in
+flows/tests/qa14_safety.yaml; these check the mechanism an operator switches on and off in content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.conversation import Inbound, InboundKind
+from bot.engine.engine import Engine
+from bot.engine.library import Library
+from bot.store.base import Store
+from tests.content_kit import edit
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = 1_767_225_600.0 + 2 * 3600
+ALONE = "    alone: true   # 急事：先答、只答它（刷伤了 还能用A醇吗：不再接着说A醇怎么建立耐受）\n"
+
+
+def said(event_id: str, words: str, at: float = NOW, customer: str = "wmU") -> Inbound:
+    return Inbound(event_id, InboundKind.TEXT, customer, text=words, at=at)
+
+
+async def labels(root: Path, store: Store, customer: str, *words: str) -> list[list[str]]:
+    engine = Engine(Library.load(root), store, burst_window=0)
+    turns = []
+    for number, text in enumerate(words):
+        turn = await engine.respond(f"kf:wk1:{customer}", said(f"{customer}{number}", text, NOW + 60 * number,
+                                                                customer))
+        turns.append([m.label for m in turn.messages])
+    return turns
+
+
+async def test_an_entry_marked_alone_is_the_only_answer_of_its_turn(content: Path, store: Store) -> None:
+    """刷酸刷伤了 还能用A醇吗: with `alone` the emergency only; without it the retinol how-to came after it."""
+    assert await labels(ROOT, store, "wmA", "刷酸刷伤了 还能用A醇吗") == [["faq:skin_emergency"]]
+    edit(content, "knowledge/faq.yaml", ALONE, "")  # skin_emergency no longer alone
+    assert await labels(content, store, "wmB", "刷酸刷伤了 还能用A醇吗") == [["faq:skin_emergency",
+                                                                          "faq:ingredient_retinol"]]
+
+
+async def test_the_intent_of_an_alone_entry_wins_over_what_the_message_matches(content: Path, store: Store) -> None:
+    """脸上烂了 流水了 还能用水杨酸吗 matches the salicylic entry ("算温和的"); its skin_damaged intent makes it the
+    emergency — only while the entry is marked alone and follows that intent."""
+    assert await labels(ROOT, store, "wmA", "脸上烂了 流水了 还能用水杨酸吗") == [["faq:skin_emergency"]]
+    edit(content, "knowledge/faq.yaml", ALONE, "")  # skin_emergency no longer alone
+    assert await labels(content, store, "wmB", "脸上烂了 流水了 还能用水杨酸吗") != [["faq:skin_emergency"]]
+
