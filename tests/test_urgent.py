@@ -46,3 +46,17 @@ async def test_the_intent_of_an_alone_entry_wins_over_what_the_message_matches(c
     edit(content, "knowledge/faq.yaml", ALONE, "")  # skin_emergency no longer alone
     assert await labels(content, store, "wmB", "脸上烂了 流水了 还能用水杨酸吗") != [["faq:skin_emergency"]]
 
+
+async def test_an_allergy_told_before_buying_is_answered_from_the_ingredients(content: Path, store: Store) -> None:
+    """我对烟酰胺过敏 提亮精华能用吗: the serum holds it (products.yaml `ingredients`), so no; no handover."""
+    engine = Engine(Library.load(ROOT), store, burst_window=0)
+    turn = await engine.respond("kf:wk1:wmU", said("a1", "我对烟酰胺过敏 提亮精华能用吗"))
+    assert [m.label for m in turn.messages] == ["allergen.holds"] and "4%烟酰胺" in turn.messages[0].text
+    assert not turn.handover
+    profile = await engine.profiles.load("wmU")
+    assert [d[0] for d in profile.disliked] == ["bright_serum"]
+    edit(content, "knowledge/products.yaml", '{烟酰胺: "4%", 传明酸/氨甲环酸: ""}', '{传明酸/氨甲环酸: ""}')
+    edit(content, "knowledge/products.yaml", '{积雪草: "", 神经酰胺: ""}', '{积雪草: "", 神经酰胺: "", 烟酰胺: ""}')
+    other = Engine(Library.load(content), store, burst_window=0)
+    turn = await other.respond("kf:wk1:wmV", said("a2", "我对烟酰胺过敏 提亮精华能用吗", customer="wmV"))
+    assert [m.label for m in turn.messages] == ["allergen.not_listed"]  # the data decides, not the name

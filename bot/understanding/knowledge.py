@@ -107,6 +107,9 @@ class Product(Strict):
     answers: list[ProductAnswer] = []
     price: float | None = Field(None, gt=0)  # yuan; a budget (knowledge/policy.yaml `price`) leaves it out when over
     avoid_when: list[str] = []  # codebook labels or tags (孕期, 哺乳期): never recommended to a customer who has one
+    # what it holds, as customers name it (烟酰胺; several names of one thing: A醇/视黄醇) → how much ("4%", or "" when
+    # not said): 我对烟酰胺过敏 提亮精华能用吗 is answered from it (engine/allergen.py)
+    ingredients: dict[str, str] = {}
     link: dict[str, str] | None = None
     miniprogram: dict[str, str] | None = None
 
