@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.conversation import Inbound, InboundKind
+from bot.engine.content import load_content
 from bot.engine.engine import Engine
 from bot.engine.library import Library
 from bot.store.base import Store
+from bot.understanding.naming import ProductNames
 from tests.content_kit import edit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,3 +62,13 @@ async def test_an_allergy_told_before_buying_is_answered_from_the_ingredients(co
     other = Engine(Library.load(content), store, burst_window=0)
     turn = await other.respond("kf:wk1:wmV", said("a2", "我对烟酰胺过敏 提亮精华能用吗", customer="wmV"))
     assert [m.label for m in turn.messages] == ["allergen.not_listed"]  # the data decides, not the name
+
+
+def test_the_bots_own_words_name_a_product_by_its_name_not_by_an_ingredient() -> None:
+    understanding = load_content(ROOT).understanding
+    names = ProductNames(understanding.knowledge.products, understanding.normalize)
+    ingredient = understanding.normalize("黑头每周2-3次晚上在鼻翼局部用水杨酸")
+    assert names.named(ingredient) is not None  # a customer saying 水杨酸 means the serum …
+    assert names.named(ingredient, by_word=False) is None  # … the bot's oily-skin tip does not
+    product = names.named(understanding.normalize("含水杨酸的控痘精华这段时间先不要用"), by_word=False)
+    assert product is not None and product.product.id == "clear_serum"
