@@ -24,6 +24,8 @@ def _line_after(path: str, heading: str, line: str) -> int:
 
 WEEKEND_SMALLTALK = _line_after("knowledge/intents.yaml", "  chat_weekend:", "    smalltalk: true")
 NOTHING_FITS_SAY = _line_after("flows/recommend.yaml", "  nothing_fits:", "    say: recommend.nothing_fits")
+LATE_OVER = next(number for number, text in enumerate(  # faq.yaml grows in the middle too (a follows line)
+    (ROOT / "knowledge/faq.yaml").read_text(encoding="utf-8").splitlines(), 1) if "over: [order_status]" in text)
 
 
 def test_bundled_content_is_clean() -> None:
@@ -119,7 +121,7 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/policy.yaml", "intents: [cold]", "intents: [cool]", "knowledge/policy.yaml:19:34: 没有意图 “cool”"),
         ("knowledge/policy.yaml", "fit: {concern: 3, skin: 2}", "fit: {concern: 3, skn: 2}", "编码本里没有题目 “skn”"),
         ("knowledge/faq.yaml", "over: [order_status]", "over: [order_statuss]",
-         "knowledge/faq.yaml:486:38: 没有 id 为 “order_statuss” 的 FAQ"),
+         f"knowledge/faq.yaml:{LATE_OVER}:38: 没有 id 为 “order_statuss” 的 FAQ"),
         ("knowledge/codebook.yaml", "互动: [新客, 冷淡]", "互动: [新客, 油皮]", "knowledge/codebook.yaml:62:12: 标签 “油皮” 重复了"),
         ("knowledge/codebook.yaml", "      A: {label", "      A-1: {label", "knowledge/codebook.yaml:32:7: questions.goal.options: 编码 “A-1”"),
         ("knowledge/codebook.yaml", "evidence: want}", "evidence: wnat}", "knowledge/codebook.yaml:35:109: knowledge/policy.yaml 里没有证据类型 “wnat”"),
