@@ -41,7 +41,7 @@ def her_case(ctx: TurnContext, result: Result) -> str:
     understanding = ctx.content.understanding
     entries = [understanding.faq_by_id[name] for name in result.answers if name in understanding.faq_by_id]
     for entry in entries:
-        if entry.handover:
+        if entry.handover or entry.alone:  # an emergency is never a yes or no to the flow's question either
             return entry.id
     intents = {name for name, _ in result.intents}
     if not intents:

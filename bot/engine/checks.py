@@ -22,8 +22,9 @@ ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_te
 BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
 RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget",
                    "avoided", "because", "not_carried", "cautious", "other_kind")
-# set by the engine itself (welcome.py, gift.py, budget.py, buying.py, recall.py, aftersales.py)
-ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget", "named_product", "known", "answer", "arrived")
+# set by the engine itself (welcome.py, gift.py, budget.py, buying.py, recall.py, aftersales.py, allergen.py)
+ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget", "named_product", "known", "answer", "arrived",
+                "ingredient", "amount")
 SLOT_VALUES = {"decision": tuple(Action)}  # what the engine puts in a slot a flow may test (recommend: true)
 PRICE_VARIABLES = ("items", "total", "price", "count", "unit", "deal")  # price.total / price.count (engine/prices.py)
 

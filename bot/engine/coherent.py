@@ -20,7 +20,7 @@ The texts said are remembered for the next turn (session.context `said`).
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import again, suggestion, taken_back
+from bot.engine import again, suggestion, taken_back, urgent
 from bot.engine.memory import recent, remember
 from bot.engine.replies import AGAIN_SAID, said_again_last_turn
 from bot.engine.sales import DISLIKED
@@ -31,6 +31,7 @@ NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "foreig
 SOCIAL = frozenset({"ack", "thanks", "greeting"})
 AGAIN, ABOVE = "faq.again", "faq.above"  # persona keys: the answer just given, alone / beside another message
 SAID = "said"  # session.context: the texts of the turn before
+PRODUCT = "product:"  # a product's own answer (its usage, price): not beside the answer to a reaction to it
 
 
 def _key(message: Outbound) -> str:
@@ -64,7 +65,9 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
         return _key(message) in NOT_UNDERSTOOD or (reprompted and any(message is u for u in unsure))
 
     if ctx.reply.handover_after:  # 我用了水杨酸精华过敏了: the after-sales answer and the person speak, not 以后不推啦
-        messages[:] = [m for m in messages if m.label != DISLIKED]
+        reaction = ctx.reply.handover_after in {answer for _, _, answer, _ in ctx.content.need.disliked.reactions}
+        messages[:] = [m for m in messages if m.label != DISLIKED  # … nor, to 用了提亮精华过敏了 还能用吗, how to
+                       and not (reaction and m.label.startswith(PRODUCT))]  # apply it (QA round 14)
     social = [m for m in messages if _key(m) in SOCIAL]
     if social and len(social) < len(messages):
         messages[:] = [m for m in messages if _key(m) not in SOCIAL]
@@ -77,6 +80,7 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
     elif len(missed) > 1:  # 不是 + her question in other words, still not understood: the fallback, not "say it again"
         messages[:] = [m for m in missed if m.label != "suggest.no"][:1] or missed[:1]
     _one_answer_per_entry(ctx)
+    urgent.tidy(ctx)  # 刷酸刷伤了 还能用A醇吗: the emergency's answer only, never how to start the retinol after it
     _not_again(ctx)
     twice = [number for number, message in enumerate(messages)
              if message.text and any(message.text == earlier.text for earlier in messages[:number])]

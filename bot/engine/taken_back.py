@@ -32,13 +32,16 @@ def avoided(ctx: TurnContext) -> dict[str, str]:
 
 
 def named_in(ctx: TurnContext, texts: list[str]) -> set[str]:
-    """The products the texts name (a clause at a time: 含A醇的夜间修护精华 names the A醇 serum)."""
+    """The products the bot's own texts name (a clause at a time: 含A醇的夜间修护精华 names the A醇 serum) by their
+    names: an ingredient alone (黑头…在鼻翼局部用水杨酸, of the oily-skin answer) names none of ours — it was read
+    as the salicylic serum "just talked about", and 我是孕妇 then took back a product nobody offered her (QA round
+    14, finding 6)."""
     understanding = ctx.content.understanding
     names = product_names(understanding)
     found = set()
     for text in texts:
         for part in clauses(text):
-            named = names.named(understanding.normalize(part))
+            named = names.named(understanding.normalize(part), by_word=False)
             if named is not None:
                 found.add(named.product.id)
     return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bot.conversation import InboundKind, Outbound
 from bot.engine import (
     aftersales,
+    allergen,
     backoff,
     coherent,
     delivered,
@@ -23,6 +24,7 @@ from bot.engine import (
     suggestion,
     survey,
     told,
+    urgent,
     welcome,
 )
 from bot.engine.burst import answered_before, engaged, pieces, says_again, taken_back, without_acks
@@ -230,6 +232,10 @@ class TurnRun(TurnTail):
             ctx.say("empty")
             return
         if backoff.stops(ctx, flows, result):  # 把我的信息都删了, 别推了, 转人工, 滚: engine/backoff.py
+            return
+        if urgent.answered(ctx, result):  # 孩子误食了, 进了眼睛, 刷伤了: first, and alone (engine/urgent.py)
+            return
+        if allergen.answered(ctx, result):  # 我对烟酰胺过敏 提亮精华能用吗: it holds it, so no (engine/allergen.py)
             return
         if recent(session, "offered_human", within=1) and acknowledges(result) and self.pieces == 1:
             # 好 + 那我下单了 says yes to something else: only a yes and nothing more takes the offer

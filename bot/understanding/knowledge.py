@@ -40,6 +40,8 @@ class FaqEntry(Strict):
     unless: list[str] = []  # a message saying one of these is about something else (用了… for acne care: after use)
     unless_intents: list[str] = []  # a message carrying one of these intents is about something else (我补差价)
     follows: list[Follows] = []  # 都五天了 right after 怎么还没到: answered by this entry
+    alone: bool = False  # an emergency (误食, 进了眼睛, 刷伤了): its intent said, it is the answer whatever else the
+    # message matches, first, and nothing else is answered in that turn (engine/urgent.py)
 
     _blank = field_validator("questions", "keywords", "unless", "unless_intents")(non_blank)
 
@@ -117,6 +119,9 @@ class Product(Strict):
     answers: list[ProductAnswer] = []
     price: float | None = Field(None, gt=0)  # yuan; a budget (knowledge/policy.yaml `price`) leaves it out when over
     avoid_when: list[str] = []  # codebook labels or tags (孕期, 哺乳期): never recommended to a customer who has one
+    # what it holds, as customers name it (烟酰胺; several names of one thing: A醇/视黄醇) → how much ("4%", or "" when
+    # not said): 我对烟酰胺过敏 提亮精华能用吗 is answered from it (engine/allergen.py)
+    ingredients: dict[str, str] = {}
     link: dict[str, str] | None = None
     miniprogram: dict[str, str] | None = None
 

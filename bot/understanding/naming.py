@@ -33,15 +33,18 @@ class ProductNames:
             for start in range(len(name) - 1):
                 self._pairs.setdefault(name[start:start + 2], set()).add(number)
 
-    def named(self, normalized: str) -> Named | None:
-        scored = self._scored(normalized)
+    def named(self, normalized: str, *, by_word: bool = True) -> Named | None:
+        """by_word=False: three characters only its name has (水杨酸) are not enough — what the bot itself said
+        names a product by its name (含水杨酸的控痘精华), while 在鼻翼局部用水杨酸 speaks of an ingredient (QA round
+        14, finding 6)."""
+        scored = self._scored(normalized, by_word)
         if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
             return None
         _, product, name, pieces = scored[0]
         rest = normalized
         for start, end in sorted(pieces, key=lambda piece: piece[1] - piece[0], reverse=True):
             rest = rest.replace(name[start:end], "")
-        if self._scored(rest):
+        if self._scored(rest, by_word):
             return None  # 舒缓修护精华和水杨酸精华哪个好: two products, compared
         return Named(product, rest, tuple(name[start:end] for start, end in pieces))
 
@@ -85,7 +88,7 @@ class ProductNames:
                 at = heard.find(piece, at + 1)
         return "".join(char for number, char in enumerate(typed) if number not in inside)
 
-    def _scored(self, text: str) -> list[tuple[int, Product, str, list[tuple[int, int]]]]:
+    def _scored(self, text: str, by_word: bool = True) -> list[tuple[int, Product, str, list[tuple[int, int]]]]:
         hits: dict[int, int] = {}
         pairs = self._pairs
         for start in range(len(text) - 1):
@@ -98,7 +101,7 @@ class ProductNames:
                 continue
             pieces = _pieces_said(name, text)
             covered = len({i for start, end in pieces for i in range(start, end)})
-            own = any(end - start >= ENOUGH_OWN and not self._elsewhere(name[start:end], product)
+            own = by_word and any(end - start >= ENOUGH_OWN and not self._elsewhere(name[start:end], product)
                       for start, end in pieces)
             if name in text or covered >= ENOUGH or own:
                 scored.append((len(name) * 2 if name in text else covered, product, name, pieces))
