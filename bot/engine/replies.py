@@ -109,6 +109,10 @@ def numbered_choice(ctx: TurnContext, result: Result) -> None:
 def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
     """`message`: what the customer wrote (an FAQ follow-up is read with the topic in front of it)."""
     ctx.why.append(follow.why)
+    if follow.instead_of:  # 我的快递怎么还没到 | 都一个礼拜了！！！: the apology and a person, not 查看物流 first
+        label = f"faq:{follow.instead_of}"
+        ctx.reply.messages[:] = [m for m in ctx.reply.messages if m.label != label]
+        ctx.why.append(f"这一轮先答的 {follow.instead_of} 不说了：后一句说的情况由这一条回答")
     said = len(ctx.reply.messages)
     _follow_up(ctx, follow, message)
     if follow.product is not None:
