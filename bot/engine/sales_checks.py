@@ -40,6 +40,11 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
             problems.append(doc.problem(("disliked", "reactions", number, "answer"),
                                         f"没有 FAQ “{reaction.answer}”（knowledge/faq.yaml）；"
                                         f"{one_of(reaction.answer, faq_ids)}"))
+    for field in ("reaction", "answer"):
+        said = getattr(spec.skin_type, field)
+        if said and faq_ids is not None and said not in faq_ids:
+            problems.append(doc.problem(("skin_type", field), f"没有 FAQ “{said}”（knowledge/faq.yaml）；"
+                                                              f"{one_of(said, faq_ids)}"))
     if codebook is None:
         return problems
     questions = codebook.questions

@@ -19,6 +19,7 @@ from bot.engine import (
     replies,
     sales,
     situation,
+    skin_type,
     suggestion,
     survey,
     told,
@@ -147,6 +148,7 @@ class TurnRun(TurnTail):
         results = engaged([situation.read(ctx, told.as_told(ctx, understand(piece)))  # 没收到啊 about the coupon
                            for piece in pieces(texts, understand, understanding.may_reply, self.introduced)])
         results = taken_back(self._without_the_number(results), ctx.why)  # 发货 | 算了 | 包邮吗: 包邮 alone
+        results = skin_type.read(ctx, results)  # 我敏感肌 | 一用东西就泛红刺痛: her skin, no after-sales allergy
         self.pieces = len(results)
         aftersales.note_arrived(ctx, results)  # 收到啦: the care after a purchase does not ask 收到了吗
         showed_need = sales.read_messages(ctx, results, ctx.now)

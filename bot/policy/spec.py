@@ -111,6 +111,20 @@ class Usable(Strict):
     _lists = field_validator("asks", "use", mode="before")(_listed)
 
 
+class SkinType(Strict):
+    """我敏感肌 | 一用东西就泛红刺痛: she describes her skin, not a reaction to ours — `reaction` (the
+    after-sales entry: order number, a person) is answered only when she says she used ours (one of `ours`, a
+    product or a kind of ours named, one pointed at, an order on record); otherwise `answer`, the skin's own
+    entry (engine/skin_type.py)."""
+
+    reaction: str = ""  # allergy_after_use
+    answer: str = ""  # sensitive_skin
+    habitual: list[str] = []  # 一用东西就, 用啥都, 换季就: it always happens, it is her skin
+    ours: list[str] = []  # 你们, 你家, 买的: she used ours
+
+    _lists = field_validator("habitual", "ours", mode="before")(_listed)
+
+
 class Survey(Strict):
     resume_after: Duration = "2h"  # a pending survey question is asked again when the customer returns later
 
@@ -129,6 +143,7 @@ class PolicyFile(Strict):
     price: Price = Price()
     disliked: Disliked = Disliked()
     usable: Usable = Usable()
+    skin_type: SkinType = SkinType()
     orders: list[str] = []  # FAQ tags of questions about her order, not the product (售后, 物流): asked of a product
     # she names (A醇那瓶能退吗, 收到的保湿水漏液了), they are what she wants answered (engine/about.py)
 
@@ -150,6 +165,7 @@ class Policy:
         self.price = spec.price
         self.disliked = spec.disliked
         self.usable = spec.usable
+        self.skin_type = spec.skin_type
         self.orders = frozenset(spec.orders)
         self.session_gap = seconds(spec.session_gap)
         self.ask_valid = seconds(spec.ask_valid)
