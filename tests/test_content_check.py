@@ -109,6 +109,8 @@ def test_bundled_content_is_clean() -> None:
          "knowledge/policy.yaml:51:86: 没有 FAQ “allergy_after_usee”"),
         ("knowledge/policy.yaml", "  answer: sensitive_skin ", "  answer: sensitive_skn ",
          "knowledge/policy.yaml:68:11: 没有 FAQ “sensitive_skn”"),
+        ("knowledge/policy.yaml", "answers: [kids_use, baby_skin]", "answers: [kids_use, baby_skn]",
+         "knowledge/policy.yaml:73:23: 没有 FAQ “baby_skn”"),
         ("knowledge/policy.yaml", "forget_after: 30d", "forget_after: 0m", "need.forget_after: 时长 “0m” 不能是 0"),
         ("knowledge/policy.yaml", "after_offer: [another]", "after_offer: [anotherr]",
          "knowledge/policy.yaml:10:131: 没有意图 “anotherr”"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.engine import about, buying, gift, taken_back
+from bot.engine import about, buying, gift, minors, taken_back
 from bot.engine.followup import POINTING, product_names, recent, remember
 from bot.engine.not_for_her import not_for_her
 from bot.engine.quote import CLAUSE_END
@@ -196,7 +196,7 @@ def ask(ctx: TurnContext, trigger: str) -> Decision:
                       someone_else=gift.answers(ctx) if gift.answers(ctx) is not None
                       else recent(ctx.session, SOMEONE_ELSE, within=0),
                       kind=recent(ctx.session, KIND) or (), not_carried=str(recent(ctx.session, NOT_CARRIED) or ""),
-                      cautious=recent(ctx.session, ASKED_STAGE) or ())
+                      cautious=recent(ctx.session, ASKED_STAGE) or (), minor=minors.minor(ctx))
     ctx.record(decision)
     return decision
 
@@ -205,7 +205,8 @@ def should_start(ctx: TurnContext, *, asking: bool = False) -> bool:
     """After a message that showed need, outside any flow: may the policy's flow start? `asking`: the reply
     already asks her something (回 1 或 2): a question of the policy's waits — one question a turn."""
     decision = decide(ctx.content.policy, ctx.content.codebook, ctx.content.understanding.knowledge.products,
-                      ctx.profile, ctx.now, trigger="需求检查", restrained=ctx.session.restrained)
+                      ctx.profile, ctx.now, trigger="需求检查", restrained=ctx.session.restrained,
+                      minor=minors.minor(ctx))
     if decision.action is Action.HOLD:
         ctx.record(decision)  # the flow would record its own decision; a hold is recorded here
         return False
@@ -224,7 +225,7 @@ def recommend(ctx: TurnContext) -> None:
     slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
                  product="", pitch="", over_budget=decision.over_budget, avoided=decision.avoided,
                  because=decision.because, not_carried=decision.not_carried, cautious=decision.cautious,
-                 other_kind=decision.other_kind)
+                 other_kind=decision.other_kind, minor=decision.minor)
     if decision.action is Action.RECOMMEND and decision.product is not None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id

@@ -45,6 +45,10 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
         if said and faq_ids is not None and said not in faq_ids:
             problems.append(doc.problem(("skin_type", field), f"没有 FAQ “{said}”（knowledge/faq.yaml）；"
                                                               f"{one_of(said, faq_ids)}"))
+    for number, said in enumerate(spec.minors.answers):
+        if faq_ids is not None and said not in faq_ids:
+            problems.append(doc.problem(("minors", "answers", number), f"没有 FAQ “{said}”（knowledge/faq.yaml）；"
+                                                                      f"{one_of(said, faq_ids)}"))
     if codebook is None:
         return problems
     questions = codebook.questions

@@ -56,6 +56,7 @@ class Decision:
     because: str = ""  # … that situation (孕期)
     cautious: bool = False  # … one she asked about (孕妇能用A醇吗), not one she said is hers
     not_carried: str = ""  # hold: the kind she asked for (推荐个面霜) is one the shop does not sell
+    minor: str = ""  # hold: the one using it is a minor (我儿子上初中): what said so
     other_kind: str = ""  # hold: nothing of the kind she named fits; this product of another kind would (by name)
     trigger: str = field(default="", compare=False)  # who asked the policy (flow state, scheduler…)
 
@@ -94,7 +95,7 @@ def _need(live: list[list[Any]]) -> float:
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
            *, proactive: bool = False, trigger: str = "", restrained: str = "",
            someone_else: dict[str, str] | None = None, kind: Sequence[str] = (), not_carried: str = "",
-           cautious: Collection[str] = ()) -> Decision:
+           cautious: Collection[str] = (), minor: str = "") -> Decision:
     """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
     docs/groups.md): it holds back every offer, an explicit ask included. `someone_else`: survey answers the
     ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them;
@@ -102,7 +103,8 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     `kind`: the ids of the products of the kind the ask named (有没有推荐的防晒): the product is one of them, and a
     kind of one needs no question first (a gift included: 买给妈妈 推荐个防晒). `not_carried`: the ask named a kind
     the shop does not sell (推荐个面霜, products.yaml `not_carried`): nothing of another kind is offered instead.
-    `cautious`: situations she asked about without saying they are hers (孕妇能用A醇吗): no product to avoid in them."""
+    `cautious`: situations she asked about without saying they are hers (孕妇能用A醇吗): no product to avoid in them.
+    `minor`: what said the one using it is a minor (我儿子上初中): our products are for adults, none is recommended."""
     live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
     need = _need(live)  # need_score's, from the evidence just read
@@ -120,6 +122,9 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     if restrained:
         reasons.append(f"客户群黑名单（{restrained}）：不推荐任何商品")
         return done(Action.HOLD, asked=ask is not None)
+    if minor:
+        reasons.append(f"用的人未成年（{minor}）：产品按成人肌肤设计，不推荐任何商品")
+        return done(Action.HOLD, asked=ask is not None, minor=minor)
     if ask is not None:
         reasons.append(f"顾客主动要推荐（{ask[3]}，{_span(now - float(ask[2]))}前）")
         if profile.opted_out:

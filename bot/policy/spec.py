@@ -125,6 +125,21 @@ class SkinType(Strict):
     _lists = field_validator("habitual", "ours", mode="before")(_listed)
 
 
+class Minors(Strict):
+    """我儿子上初中 / 我女儿15岁 / 宝宝能用吗: the one who would use it is a minor — our products are for adult skin
+    (`answers[0]`: kids_use), so no product is recommended in the conversation (engine/minors.py)."""
+
+    answers: list[str] = []  # FAQ ids: the first answers a piece that names the minor; the others already do
+    words: list[str] = []  # 初中, 高中生, 小朋友, 给宝宝: a minor uses it
+    under: int = Field(18, ge=1, le=30)  # an age said below this (15岁, 她16) is a minor's
+    people: list[str] = []  # 她, 儿子: the one whose bare age follows (她16)
+    unless: list[str] = []  # 的时候, 那年: her own past (我初中的时候就长痘), not a minor now
+    not_with: list[str] = []  # 怀孕, 哺乳: 宝宝 is the baby she carries or nurses, not the one using it
+    herself: list[str] = []  # 我自己, 给自己: from now on she asks for herself
+
+    _lists = field_validator("answers", "words", "people", "unless", "not_with", "herself", mode="before")(_listed)
+
+
 class Survey(Strict):
     resume_after: Duration = "2h"  # a pending survey question is asked again when the customer returns later
 
@@ -144,6 +159,7 @@ class PolicyFile(Strict):
     disliked: Disliked = Disliked()
     usable: Usable = Usable()
     skin_type: SkinType = SkinType()
+    minors: Minors = Minors()
     orders: list[str] = []  # FAQ tags of questions about her order, not the product (售后, 物流): asked of a product
     # she names (A醇那瓶能退吗, 收到的保湿水漏液了), they are what she wants answered (engine/about.py)
 
@@ -166,6 +182,7 @@ class Policy:
         self.disliked = spec.disliked
         self.usable = spec.usable
         self.skin_type = spec.skin_type
+        self.minors = spec.minors
         self.orders = frozenset(spec.orders)
         self.session_gap = seconds(spec.session_gap)
         self.ask_valid = seconds(spec.ask_valid)
