@@ -15,6 +15,33 @@ from bot.policy.price import budget_in
 from bot.understanding.matcher import Result
 
 KEY = "recommend.within_budget"
+NOTED, NONE_WITHIN = "recommend.budget_noted", "recommend.budget_none"  # persona keys (optional)
+
+
+def told(ctx: TurnContext, result: Result) -> bool:
+    """预算500左右 / 预算两百以内 / 有没有一百以内的 that nothing else answered: the budget (kept in the profile by the
+    need reading, docs/policy.md) is acknowledged — the product in view within it (`fits_in_view`), else
+    `recommend.budget_noted` ({budget}), or `recommend.budget_none` ({budget}, {product}, {price}: the cheapest) when
+    no product with a price is within it — not 「没太接住」 (QA round 14, finding 11). False when no budget is said."""
+    budget = _budget(ctx, result)
+    if budget is None or not ctx.persona.has(NOTED):
+        return False
+    if fits_in_view(ctx, result):
+        return True
+    priced = [p for p in ctx.content.understanding.knowledge.products if p.price is not None]
+    cheapest = min(priced, key=lambda p: p.price or 0, default=None)
+    if cheapest is not None and (cheapest.price or 0) > budget and ctx.persona.has(NONE_WITHIN):
+        ctx.why.append(f"她说了预算（{budget:g}元以内）：没有这个价以内的正装，说最便宜的 {cheapest.id}")
+        ctx.say(NONE_WITHIN, budget=f"{budget:g}", product=cheapest.name, price=f"{cheapest.price:g}")
+        return True
+    ctx.why.append(f"她说了预算（{budget:g}元以内）：记下了，说一声")
+    ctx.say(NOTED, budget=f"{budget:g}")
+    return True
+
+
+def _budget(ctx: TurnContext, result: Result) -> float | None:
+    normalize = ctx.content.understanding.normalize
+    return budget_in(result.normalized, [normalize(word) for word in ctx.content.policy.price.limit])
 
 
 def fits_in_view(ctx: TurnContext, result: Result) -> bool:
@@ -26,8 +53,7 @@ def fits_in_view(ctx: TurnContext, result: Result) -> bool:
     product = next((p for p in ctx.content.understanding.knowledge.products if p.id == product_id), None)
     if product is None or product.price is None:
         return False
-    normalize = ctx.content.understanding.normalize
-    budget = budget_in(result.normalized, [normalize(word) for word in ctx.content.policy.price.limit])
+    budget = _budget(ctx, result)
     if budget is None or product.price > budget:
         return False
     ctx.why.append(f"她说了预算（{budget:g}元以内）：在聊的 {product.id}（{product.price:g}元）在预算里")

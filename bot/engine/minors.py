@@ -7,8 +7,9 @@ The policy's `minors` (knowledge/policy.yaml): a `words` phrase (初中, 高中�
 (15岁, 十五岁; a bare number right after one of `people`: 她16) — not one with an `unless` phrase right before or
 after it (从初中, 初中的时候: her own past), nor 宝宝 beside a `not_with` word (怀孕: the baby she carries) — is kept
 in the session context `minor` for the rest of the conversation, until she says one of `herself` (我自己, 给自己).
-The piece that says it is answered by `answers[0]` (kids_use) — a question (小孩子能用水杨酸吗) by it alone, a statement
-answered otherwise beside it — unless one of `answers` answers a piece already (宝宝湿疹: see a paediatrician) or the
+The piece that says it is answered by `answers[0]` (kids_use), or by `see_doctor.answer` when the turn says one of its
+`words` (宝宝湿疹: baby_skin, see a paediatrician) — a question (小孩子能用水杨酸吗) by it alone, a statement
+answered otherwise beside it — unless one of those answers a piece already or the
 turn asks for a recommendation (有适合她的吗): the policy's flow holds (`minor`) and says `recommend.minor`, which says
 it."""
 
@@ -50,7 +51,9 @@ def read(ctx: TurnContext, results: list[Result]) -> list[Result]:
     remember(ctx.session, MINOR, found)
     ctx.why.append(f"用的人未成年（{found}）：产品按成人肌肤设计，这次聊天不推荐商品")
     faq = ctx.content.understanding.faq_by_id
-    answers = [name for name in spec.answers if name in faq]
+    answers = [name for name in (*spec.answers, spec.see_doctor.answer) if name in faq]
+    doctor = spec.see_doctor.answer in faq and any(word in text for word in _normalized(ctx, spec.see_doctor.words))
+    answer = spec.see_doctor.answer if doctor else answers[0] if answers else ""
     if not answers or any(set(answers) & set(r.answers) for r in results if r.decision is Decision.ANSWER) \
             or any(r.has_intent(name) for r in results for name in _ASKS):
         return results  # 宝宝湿疹 has its answer; an ask has the flow's `recommend.minor`, which says it
@@ -59,10 +62,10 @@ def read(ctx: TurnContext, results: list[Result]) -> list[Result]:
         if not said(ctx, result.normalized) or any(result.has_intent(name) for name in _ASKS):
             continue
         if result.decision is Decision.ANSWER and not result.question:
-            read_again[number] = replace(result, answers=[*result.answers, answers[0]])
+            read_again[number] = replace(result, answers=[*result.answers, answer])
         else:
-            read_again[number] = replace(result, decision=Decision.ANSWER, answers=[answers[0]])
-        ctx.why.append(f"“{result.text}” 说的是未成年人用：回答 {answers[0]}")
+            read_again[number] = replace(result, decision=Decision.ANSWER, answers=[answer])
+        ctx.why.append(f"“{result.text}” 说的是未成年人用：回答 {answer}")
         break
     return read_again
 
@@ -70,7 +73,8 @@ def read(ctx: TurnContext, results: list[Result]) -> list[Result]:
 def asked(ctx: TurnContext, result: Result) -> bool:
     """A question about a minor using it that `read` gave its answer (宝宝能用你们的保湿水吗): that answer, before the
     product's own (a product named or in view)."""
-    answers = set(ctx.content.policy.minors.answers)
+    spec = ctx.content.policy.minors
+    answers = {*spec.answers, spec.see_doctor.answer}
     return (result.question and result.decision is Decision.ANSWER and bool(answers & set(result.answers))
             and bool(said(ctx, result.normalized)))
 

@@ -49,7 +49,8 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
         unsold(ctx, said, asked_about(ctx, asked), None if ctx.profile.opted_out else avoid)
     order_number.not_asked_again(ctx, said)  # 把订单号发在这里, when she gave it: not asked again
-    hers = asked_about(ctx, asked) & set(avoid) if avoid else set()
+    order = bool(set(entry.tags) & ctx.content.policy.orders)  # A醇那瓶能退吗 刚拆封: her order, no "not for now"
+    hers = asked_about(ctx, asked) & set(avoid) if avoid and not order else set()
     for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
         if product.id in hers:
             not_for_her(ctx, product.id, product.name, said)

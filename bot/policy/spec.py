@@ -125,6 +125,15 @@ class SkinType(Strict):
     _lists = field_validator("habitual", "ours", mode="before")(_listed)
 
 
+class SeeDoctor(Strict):
+    """宝宝湿疹: a skin problem of a minor is for a doctor — answered by `answer` instead of the minors' first."""
+
+    words: list[str] = []  # 湿疹, 奶癣, 起疹子
+    answer: str = ""  # the FAQ entry (baby_skin: see a paediatrician)
+
+    _lists = field_validator("words", mode="before")(_listed)
+
+
 class Minors(Strict):
     """我儿子上初中 / 我女儿15岁 / 宝宝能用吗: the one who would use it is a minor — our products are for adult skin
     (`answers[0]`: kids_use), so no product is recommended in the conversation (engine/minors.py)."""
@@ -136,6 +145,7 @@ class Minors(Strict):
     unless: list[str] = []  # 的时候, 那年: her own past (我初中的时候就长痘), not a minor now
     not_with: list[str] = []  # 怀孕, 哺乳: 宝宝 is the baby she carries or nurses, not the one using it
     herself: list[str] = []  # 我自己, 给自己: from now on she asks for herself
+    see_doctor: SeeDoctor = SeeDoctor()  # 宝宝湿疹: a paediatrician, not only "our products are for adults"
 
     _lists = field_validator("answers", "words", "people", "unless", "not_with", "herself", mode="before")(_listed)
 
