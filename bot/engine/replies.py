@@ -5,7 +5,7 @@ never a loop)."""
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import about, again, order_number
+from bot.engine import about, again, gift, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import ASKED, FollowUp, product_names, recent, remember
@@ -102,6 +102,10 @@ def asked_about(ctx: TurnContext, asked: Result | None) -> set[str]:
 
 def numbered_choice(ctx: TurnContext, result: Result) -> None:
     """Two FAQ entries fit equally: ask which one, answerable with 1 or 2 (engine/followup.py)."""
+    gifted = gift.told_apart(ctx, result)  # 送女朋友 → 能帮忙包装吗: gift wrapping, not a broken bottle
+    if gifted is not None:
+        answer_all(ctx, gifted)
+        return
     first, second = told_apart(ctx.content.understanding, *result.answers[:2])  # never 1. 包邮吗 2. 包邮吗
     remember(ctx.session, "choice", result.answers[:2])
     ctx.say("clarify", first=first, second=second)

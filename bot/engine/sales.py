@@ -225,7 +225,7 @@ def recommend(ctx: TurnContext) -> None:
     slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
                  product="", pitch="", over_budget=decision.over_budget, avoided=decision.avoided,
                  because=decision.because, not_carried=decision.not_carried, cautious=decision.cautious,
-                 other_kind=decision.other_kind, minor=decision.minor)
+                 other_kind=decision.other_kind, minor=decision.minor, safe=decision.safe)
     if decision.action is Action.RECOMMEND and decision.product is not None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id

@@ -67,6 +67,12 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
         if vocabulary and label not in vocabulary:
             problems.append(doc.problem(("price", "low", position), f"“{label}” 不是编码本里的选项或标签，"
                                                                     f"永远对不上；{one_of(label, vocabulary)}"))
+    if products is not None:
+        ids = [p.id for p in products[0]]
+        for position, pid in enumerate(spec.safe_gift):
+            if pid not in ids:
+                problems.append(doc.problem(("safe_gift", position), f"没有商品 “{pid}”（knowledge/products.yaml）；"
+                                                                      f"{one_of(pid, ids)}"))
     if vocabulary and products is not None:
         listed, listing = products
         for index, product in enumerate(listed):

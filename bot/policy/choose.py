@@ -103,3 +103,17 @@ def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
 def _cheaper(product: Product, than: Product) -> bool:
     """A product with a price below the other's (one without a price is never the cheaper)."""
     return product.price is not None and (than.price is None or product.price < than.price)
+
+
+def safe_pick(codebook: Codebook, products: Sequence[Product], profile: Profile, ids: Sequence[str], *,
+              answers: dict[str, str] | None = None, limit: float | None = None) -> Product | None:
+    """A gift for someone whose skin she does not know (不知道她什么皮肤): the first of `ids` (policy `safe_gift`: a
+    product anyone can use) never offered, refused, bought or disliked, within `limit`, not one to avoid in the
+    recipient's situation; None when none is left."""
+    excluded = {str(o[0]) for o in profile.offers} | {str(r[0]) for r in profile.refusals} \
+        | {str(p[0]) for p in profile.purchases} | {str(d[0]) for d in profile.disliked}
+    facts = situation(codebook, profile, answers)
+    by_id = {p.id: p for p in products}
+    return next((p for pid in ids if (p := by_id.get(pid)) is not None and p.id not in excluded
+                 and not any(a in facts for a in p.avoid_when)
+                 and (limit is None or p.price is None or p.price <= limit)), None)

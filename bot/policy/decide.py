@@ -20,7 +20,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from bot.policy.choose import choose
+from bot.policy.choose import choose, safe_pick
 from bot.policy.price import price_limit
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
@@ -56,6 +56,7 @@ class Decision:
     because: str = ""  # … that situation (孕期)
     cautious: bool = False  # … one she asked about (孕妇能用A醇吗), not one she said is hers
     not_carried: str = ""  # hold: the kind she asked for (推荐个面霜) is one the shop does not sell
+    safe: bool = False  # recommend: a gift whose recipient's skin is unknown, a product anyone can use (safe_gift)
     minor: str = ""  # hold: the one using it is a minor (我儿子上初中): what said so
     other_kind: str = ""  # hold: nothing of the kind she named fits; this product of another kind would (by name)
     trigger: str = field(default="", compare=False)  # who asked the policy (flow state, scheduler…)
@@ -155,6 +156,11 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
             if wider.product is not None:  # named, not pushed: she asked for a kind (no link of another kind)
                 reasons.append(f"她点名的那一类里没有对症的；别的品类里 {wider.product.id} 对症：说一句，不推")
                 return done(Action.HOLD, asked=True, other_kind=wider.product.name)
+        safe = safe_pick(codebook, products, profile, policy.safe_gift, answers=someone_else, limit=limit) \
+            if choice.product is None and someone_else is not None and not kind and not choice.avoided else None
+        if safe is not None:  # 送女朋友 + 不知道她什么皮肤: one anyone can use, not 暂时没有特别对症的
+            reasons.append(f"送礼，不知道 TA 的情况：挑一款谁用都合适的 {safe.id}（safe_gift）")
+            return done(Action.RECOMMEND, asked=True, product=safe, fit="送礼：谁用都合适", safe=True)
         if choice.product is None:
             # she set a price: nothing within it is what to say (太贵了 when nothing else fits either)
             return done(Action.HOLD, asked=True, over_budget=choice.over_budget or limit is not None,

@@ -170,6 +170,7 @@ class PolicyFile(Strict):
     usable: Usable = Usable()
     skin_type: SkinType = SkinType()
     minors: Minors = Minors()
+    safe_gift: list[str] = []  # product ids anyone can use: a gift whose recipient's skin she does not know gets one
     orders: list[str] = []  # FAQ tags of questions about her order, not the product (售后, 物流): asked of a product
     # she names (A醇那瓶能退吗, 收到的保湿水漏液了), they are what she wants answered (engine/about.py)
 
@@ -193,6 +194,7 @@ class Policy:
         self.usable = spec.usable
         self.skin_type = spec.skin_type
         self.minors = spec.minors
+        self.safe_gift = spec.safe_gift
         self.orders = frozenset(spec.orders)
         self.session_gap = seconds(spec.session_gap)
         self.ask_valid = seconds(spec.ask_valid)
