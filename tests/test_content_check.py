@@ -113,6 +113,8 @@ def test_bundled_content_is_clean() -> None:
          "knowledge/policy.yaml:80:53: 没有 FAQ “baby_skn”"),
         ("knowledge/policy.yaml", "safe_gift: [hydra_toner,", "safe_gift: [hydra_tonr,",
          "knowledge/policy.yaml:82:13: 没有商品 “hydra_tonr”"),
+        ("knowledge/policy.yaml", "  answer: sample_trial", "  answer: sample_trail",
+         "knowledge/policy.yaml:85:11: 没有 FAQ “sample_trail”"),
         ("knowledge/policy.yaml", "forget_after: 30d", "forget_after: 0m", "need.forget_after: 时长 “0m” 不能是 0"),
         ("knowledge/policy.yaml", "after_offer: [another]", "after_offer: [anotherr]",
          "knowledge/policy.yaml:10:131: 没有意图 “anotherr”"),

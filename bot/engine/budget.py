@@ -10,6 +10,7 @@ recommendation leaves it out (docs/policy.md, Price).
 from __future__ import annotations
 
 from bot.engine.followup import recent
+from bot.engine.replies import answer
 from bot.engine.turn_context import TurnContext
 from bot.policy.price import budget_in
 from bot.understanding.matcher import Result
@@ -59,3 +60,28 @@ def fits_in_view(ctx: TurnContext, result: Result) -> bool:
     ctx.why.append(f"她说了预算（{budget:g}元以内）：在聊的 {product.id}（{product.price:g}元）在预算里")
     ctx.say(KEY, product=product.name, price=f"{product.price:g}", budget=f"{budget:g}")
     return True
+
+
+def trial(ctx: TurnContext, results: list[Result]) -> None:
+    """太贵了 (a `price.cheaper` word in a statement) an offer or two turns after it, from a customer with a small
+    budget (学生党 / 没什么钱: a `price.low` label of hers, or a sum she said): the policy's `too_expensive.answer`
+    (9.9元体验装) is answered too, after what the turn said — unless the turn answered it already (QA round 14,
+    finding 16: only 有没有小样 brought it)."""
+    spec, entry = ctx.content.policy.price, ctx.content.policy.too_expensive.answer
+    faq = ctx.content.understanding.faq_by_id
+    offered = ctx.session.context.get("recommended")
+    if not entry or entry not in faq or not isinstance(offered, dict) \
+            or not 0 < ctx.session.turns - int(offered.get("turn", -9)) <= 2:
+        return  # an offer of an earlier turn (有没有便宜点的 is the ask that brings it: no trial size beside it)
+    normalize = ctx.content.understanding.normalize
+    cheaper = [said for word in spec.cheaper if word and (said := normalize(word))]
+    if not any(word in result.normalized for result in results for word in cheaper
+               if not result.question and not result.has_intent("ask_recommendation")):
+        return
+    labels = {label for question in ctx.content.codebook.questions
+              if (label := ctx.content.codebook.label(question, ctx.profile.answered(question)))}
+    small = any(label in labels or label in ctx.profile.tags for label in spec.low) or bool(ctx.profile.budget)
+    if not small or any(m.label == f"faq:{entry}" for m in ctx.reply.messages):
+        return
+    ctx.why.append(f"刚推荐完她嫌贵，预算有限：再说 {entry}（too_expensive）")
+    answer(ctx, entry)

@@ -49,6 +49,10 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
         if faq_ids is not None and said not in faq_ids:
             problems.append(doc.problem(("minors", "answers", number), f"没有 FAQ “{said}”（knowledge/faq.yaml）；"
                                                                       f"{one_of(said, faq_ids)}"))
+    trial = spec.too_expensive.answer
+    if trial and faq_ids is not None and trial not in faq_ids:
+        problems.append(doc.problem(("too_expensive", "answer"), f"没有 FAQ “{trial}”（knowledge/faq.yaml）；"
+                                                                 f"{one_of(trial, faq_ids)}"))
     doctor = spec.minors.see_doctor.answer
     if doctor and faq_ids is not None and doctor not in faq_ids:
         problems.append(doc.problem(("minors", "see_doctor", "answer"), f"没有 FAQ “{doctor}”（knowledge/faq.yaml）；"

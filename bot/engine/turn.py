@@ -14,6 +14,7 @@ from bot.conversation import InboundKind, Outbound
 from bot.engine import (
     aftersales,
     backoff,
+    budget,
     coherent,
     minors,
     order_number,
@@ -180,6 +181,7 @@ class TurnRun(TurnTail):
             elif number and result.question and said < len(ctx.reply.messages) and asked.move_to_end(
                     ctx.reply.messages, ctx.session.flow, ctx.session.state):
                 ctx.why.append(f"答完“{result.text}”，再问一次 {asked.flow}.{asked.state}")
+        budget.trial(ctx, results)  # 太贵了 after an offer to a student: the 9.9元 trial size too
         aftersales.details_of_the_case(ctx, answers)  # 赠品没收到 | 说好送小样的: no promotion in a complaint
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         coherent.tidy(ctx, self.unsure + reprompted)  # one turn, one coherent reply (engine/coherent.py)

@@ -150,6 +150,12 @@ class Minors(Strict):
     _lists = field_validator("answers", "words", "people", "unless", "not_with", "herself", mode="before")(_listed)
 
 
+class TooExpensive(Strict):
+    """太贵了 right after an offer, from a customer with a small budget: also answered by this FAQ entry."""
+
+    answer: str = ""  # sample_trial (9.9元体验装)
+
+
 class Survey(Strict):
     resume_after: Duration = "2h"  # a pending survey question is asked again when the customer returns later
 
@@ -170,6 +176,7 @@ class PolicyFile(Strict):
     usable: Usable = Usable()
     skin_type: SkinType = SkinType()
     minors: Minors = Minors()
+    too_expensive: TooExpensive = TooExpensive()
     safe_gift: list[str] = []  # product ids anyone can use: a gift whose recipient's skin she does not know gets one
     orders: list[str] = []  # FAQ tags of questions about her order, not the product (售后, 物流): asked of a product
     # she names (A醇那瓶能退吗, 收到的保湿水漏液了), they are what she wants answered (engine/about.py)
@@ -195,6 +202,7 @@ class Policy:
         self.skin_type = spec.skin_type
         self.minors = spec.minors
         self.safe_gift = spec.safe_gift
+        self.too_expensive = spec.too_expensive
         self.orders = frozenset(spec.orders)
         self.session_gap = seconds(spec.session_gap)
         self.ask_valid = seconds(spec.ask_valid)
