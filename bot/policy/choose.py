@@ -38,18 +38,21 @@ def to_avoid(codebook: Codebook, products: Sequence[Product], profile: Profile) 
 
 def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, *,
            limit: float | None = None, answers: dict[str, str] | None = None,
-           kind: Sequence[str] = (), cautious: Collection[str] = ()) -> Choice:
+           kind: Sequence[str] = (), cautious: Collection[str] = (), need: str = "") -> Choice:
     """The best-fitting product never offered, refused, bought or disliked before, within `limit` yuan
     (products with a price), and not one to avoid in her situation (`avoid_when`: 孕期); None when nothing fits.
     `answers` (question → code): someone else's, to choose for them instead of by her profile (送男朋友 油皮);
     her tags then do not count. `kind`: the ids of the products of the kind she asked for (有没有推荐的防晒): only
     those, and the one of a kind of one fits whatever her profile says. `cautious`: situations she asked about
-    (孕妇能用A醇吗 — for herself or not, she did not say): their products are left out too, as if they were hers."""
+    (孕妇能用A醇吗 — for herself or not, she did not say): their products are left out too, as if they were hers.
+    `need`: the code of the concern her ask named (控油: 出油), in place of her profile's concern."""
     alone = len(kind) == 1
     disliked = {str(d[0]) for d in profile.disliked}
     excluded = {str(o[0]) for o in profile.offers} | {str(r[0]) for r in profile.refusals} \
         | {str(p[0]) for p in profile.purchases} | disliked
     codes = answers if answers is not None else {q: profile.answered(q) for q in policy.fit}
+    if need and policy.spec.concern in codes:
+        codes = {**codes, policy.spec.concern: need}
     labels = {q: codebook.label(q, codes.get(q)) for q in policy.fit}
     tags = profile.tags if answers is None else []
     facts = situation(codebook, profile, answers)

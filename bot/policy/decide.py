@@ -96,7 +96,7 @@ def _need(live: list[list[Any]]) -> float:
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
            *, proactive: bool = False, trigger: str = "", restrained: str = "",
            someone_else: dict[str, str] | None = None, kind: Sequence[str] = (), not_carried: str = "",
-           cautious: Collection[str] = (), minor: str = "") -> Decision:
+           cautious: Collection[str] = (), minor: str = "", need_asked: str = "") -> Decision:
     """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
     docs/groups.md): it holds back every offer, an explicit ask included. `someone_else`: survey answers the
     ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them;
@@ -105,7 +105,8 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     kind of one needs no question first (a gift included: 买给妈妈 推荐个防晒). `not_carried`: the ask named a kind
     the shop does not sell (推荐个面霜, products.yaml `not_carried`): nothing of another kind is offered instead.
     `cautious`: situations she asked about without saying they are hers (孕妇能用A醇吗): no product to avoid in them.
-    `minor`: what said the one using it is a minor (我儿子上初中): our products are for adults, none is recommended."""
+    `minor`: what said the one using it is a minor (我儿子上初中): our products are for adults, none is recommended.
+    `need_asked`: the code of the concern the ask named (有啥控油的推荐吗: 出油): chosen for, not her profile's."""
     live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
     need = _need(live)  # need_score's, from the evidence just read
@@ -144,15 +145,18 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         if someone_else:
             said = "、".join(codebook.label(q, code) for q, code in someone_else.items())
             reasons.append(f"给别人挑：按 TA 的情况（{said}），不按她自己的档案")
+        elif need_asked and concern:
+            reasons.append(f"她要的是 {codebook.label(concern, need_asked)}（{concern}）：按这个挑")
         elif concern and not profile.known(concern) and len(kind) != 1:
             reasons.append(f"还不知道 {concern}：先问一个问题")
             return done(Action.ASK_FIRST, asked=True, question=concern)
         choice = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None, kind=kind,
-                        cautious=cautious)
+                        cautious=cautious, need=need_asked if not someone_else else "")
         reasons.append(choice.reason)
         if choice.product is None and len(kind) > 1 and not choice.avoided and not choice.over_budget:
             wider = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None,
-                           cautious=cautious)  # 控油的精华: no serum is for oil, the lotion is — said so, not "nothing"
+                           cautious=cautious, need=need_asked if not someone_else else "")
+            # 控油的精华: no serum is for oil, the lotion is — said so, not "nothing"
             if wider.product is not None:  # named, not pushed: she asked for a kind (no link of another kind)
                 reasons.append(f"她点名的那一类里没有对症的；别的品类里 {wider.product.id} 对症：说一句，不推")
                 return done(Action.HOLD, asked=True, other_kind=wider.product.name)
