@@ -21,7 +21,8 @@ ENGINE_KEYS = ("fallback", "clarify", "reprompt", "handover", "opt_out", "non_te
                "thanks", "ack", "welcome", "unsure", "care")
 BY_CONCERN = ("care",)  # variants by concern (care.痘痘): the bare key is what every other concern gets
 RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product_id", "over_budget",
-                   "avoided", "because", "not_carried", "cautious", "other_kind")
+                   "avoided", "because", "not_carried", "cautious", "other_kind", "minor",
+                   "safe")
 # set by the engine itself (welcome.py, gift.py, budget.py, buying.py, recall.py, aftersales.py, allergen.py)
 ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget", "named_product", "known", "answer", "arrived",
                 "ingredient", "amount")

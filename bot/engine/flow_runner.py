@@ -216,7 +216,9 @@ class FlowRunner:
             self.apply(spec)
             if spec.ask is not None:
                 session.asked_at = self.ctx.now
-        self.ctx.asked = Asked(flow, state, self.ctx.reply.messages[said:])
+        # a state with a card says its pitch, not a question a later piece of the burst answers: never dropped (QA
+        # round 14, finding 15: 帮我推荐个保湿的 | 很干 left the link card alone, its 你可以看看… line dropped)
+        self.ctx.asked = Asked(flow, state, [] if spec.card else self.ctx.reply.messages[said:])
         if spec.card:
             sales.product_card(self.ctx)
         if spec.handover:

@@ -43,6 +43,7 @@ class FollowUp:
     which: tuple[Product, ...] = ()  # a name they share (修护精华): which one? (engine/which.py)
     each: tuple[tuple[Product, tuple[int | str, ...]], ...] = ()  # … or her questions answered for each of them
     missed: tuple[str, ...] = ()  # … the questions nothing answers about them: said plainly, not dropped
+    instead_of: str = ""  # the FAQ entry answered earlier in this turn that this answer replaces (its `follows`)
 
 
 def follow_up(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
@@ -174,7 +175,8 @@ def _follows(session: Session, understanding: Understanding, result: Result) -> 
     """都五天了 right after 怎么还没到: the entry that `follows` the topic just answered with this intent (or that
     follows the intent at any time: 到现在都没到; knowledge/faq.yaml `follows`), when the FAQ does not answer the
     message by itself — or answers it only with the topic just answered or another of the `after` entries: 都一个
-    星期了还没到 after the shipping answer is the same complaint again: the apology and a person, not 上面回过你啦."""
+    星期了还没到 after the shipping answer is the same complaint again: the apology and a person, not 上面回过你啦.
+    A topic answered earlier in this very turn (a burst) is replaced: `instead_of` (QA round 14, finding 10)."""
     topic = recent(session, "topic")
     for entry in understanding.knowledge.faq:
         if recent(session, "topic", within=0) == entry.id:
@@ -187,7 +189,9 @@ def _follows(session: Session, understanding: Understanding, result: Result) -> 
             if result.has_intent(follows.intent) and (not follows.after or topic in follows.after):
                 answered = replace(result, decision=Decision.ANSWER, answers=[entry.id])
                 after = f"，紧跟在 {topic} 之后" if follows.after else ""
-                return FollowUp(f"意图 {follows.intent}{after}：回答 {entry.id}（follows）", result=answered)
+                this_turn = str(topic) if follows.after and recent(session, "topic", within=0) == topic else ""
+                return FollowUp(f"意图 {follows.intent}{after}：回答 {entry.id}（follows）", result=answered,
+                                instead_of=this_turn)
     return None
 
 

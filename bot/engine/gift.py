@@ -7,6 +7,10 @@ recipient's: it is kept in the session (`answers`, question → code), never sav
 pain of hers, and the policy chooses by it (someone_else) and asks its question (the concern) about the
 recipient, not her. The persona says a key's `.gift` variant when it has one (recommend.which_concern.gift).
 给我自己 ends it.
+
+Two FAQ entries fitting a question equally while a gift is in view (能帮忙包装吗: gift wrapping, or a broken bottle's
+包装破损): the question is read again with the gift's word in front (the `gift` intent's keyword the FAQ also uses:
+送人); when that reading answers one of the two, it is the answer, not a choice of two (QA round 14, finding 12).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.session import Session
+from bot.understanding.matcher import Decision
 
 if TYPE_CHECKING:
     from bot.engine.turn_context import TurnContext
@@ -99,3 +104,22 @@ def notice(ctx: TurnContext, results: list[Result], people: Callable[[str], str]
         item["turn"] = session.turns
     elif item is not None and session.flow == flow:
         item["turn"] = session.turns  # the recommendation goes on: after it ends, the gift stays WITHIN turns
+
+
+def told_apart(ctx: TurnContext, result: Result) -> Result | None:
+    """A choice of two while a gift is in view: the one a reading with the gift's word answers, else None."""
+    item = ctx.session.context.get(GIFT)
+    if not isinstance(item, dict) or ctx.session.turns - int(item.get("turn", -WITHIN - 1)) > WITHIN:
+        return None
+    understanding = ctx.content.understanding
+    intent = understanding.knowledge.intents.get(INTENT)
+    used = {understanding.normalize(k) for entry in understanding.knowledge.faq for k in entry.keywords}
+    keywords = intent.keywords if intent is not None else []
+    word = next((w for k in keywords if (w := understanding.normalize(k)) in used), "")
+    if not word:
+        return None
+    again = understanding.understand(word + result.normalized)
+    if again.decision is not Decision.ANSWER or not set(again.answers) <= set(result.answers[:2]):
+        return None
+    ctx.why.append(f"送礼的话题里，两条一样像：带上“{word}”再读一次是 {'、'.join(again.answers)}")
+    return again

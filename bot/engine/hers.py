@@ -81,9 +81,17 @@ def follow(ctx: TurnContext, result: Result) -> FollowUp | None:
         return None
     how = f"问的是她的那{'一类' if end else '一款'}（推荐过、买过或聊过的只有这一款）："
     understanding = ctx.content.understanding
-    for asked in (heard, *reversed([understanding.normalize(part) for part in clauses(result.text)])):
+    parts = [understanding.normalize(part) for part in clauses(result.text)]
+    for asked in (heard, _after_pointing(heard), *reversed(parts)):
         asked = asked.replace(end, "") if end else asked  # 精华到了 怎么用啊: the asking clause, 怎么用啊
         found = answered_by(understanding, mine[0], asked, how) if asked else None
         if found is not None:
             return found
     return None
+
+
+def _after_pointing(heard: str) -> str:
+    """What she asks of the one she points at: 上次你推荐那个多少钱来着 → 多少钱来着 (the words before it only
+    point; read whole, the question is too long for the product's own 多少钱). "" when she points at nothing."""
+    ends = [found + len(word) for word in POINTING if (found := heard.rfind(word)) >= 0]
+    return heard[max(ends):] if ends else ""

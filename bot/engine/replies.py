@@ -5,7 +5,7 @@ never a loop)."""
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import about, again, delivered, order_number
+from bot.engine import about, again, delivered, gift, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import FollowUp, product_names
@@ -53,7 +53,8 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         unsold(ctx, said, asked_about(ctx, asked), None if ctx.profile.opted_out else avoid)
     order_number.not_asked_again(ctx, said)  # 把订单号发在这里, when she gave it: not asked again
     delivered.beside(ctx, entry_id)  # 18号签收的 + 能退吗: still within the 7 days, or not
-    hers = asked_about(ctx, asked) & set(avoid) if avoid else set()
+    order = bool(set(entry.tags) & ctx.content.policy.orders)  # A醇那瓶能退吗 刚拆封: her order, no "not for now"
+    hers = asked_about(ctx, asked) & set(avoid) if avoid and not order else set()
     for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
         if product.id in hers:
             not_for_her(ctx, product.id, product.name, said)
@@ -105,6 +106,10 @@ def asked_about(ctx: TurnContext, asked: Result | None) -> set[str]:
 
 def numbered_choice(ctx: TurnContext, result: Result) -> None:
     """Two FAQ entries fit equally: ask which one, answerable with 1 or 2 (engine/followup.py)."""
+    gifted = gift.told_apart(ctx, result)  # 送女朋友 → 能帮忙包装吗: gift wrapping, not a broken bottle
+    if gifted is not None:
+        answer_all(ctx, gifted)
+        return
     first, second = told_apart(ctx.content.understanding, *result.answers[:2])  # never 1. 包邮吗 2. 包邮吗
     remember(ctx.session, "choice", result.answers[:2])
     ctx.say("clarify", first=first, second=second)
@@ -113,6 +118,10 @@ def numbered_choice(ctx: TurnContext, result: Result) -> None:
 def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
     """`message`: what the customer wrote (an FAQ follow-up is read with the topic in front of it)."""
     ctx.why.append(follow.why)
+    if follow.instead_of:  # 我的快递怎么还没到 | 都一个礼拜了！！！: the apology and a person, not 查看物流 first
+        label = f"faq:{follow.instead_of}"
+        ctx.reply.messages[:] = [m for m in ctx.reply.messages if m.label != label]
+        ctx.why.append(f"这一轮先答的 {follow.instead_of} 不说了：后一句说的情况由这一条回答")
     said = len(ctx.reply.messages)
     _follow_up(ctx, follow, message)
     if follow.product is not None:

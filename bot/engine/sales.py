@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.engine import about, buying, gift, taken_back
+from bot.engine import about, buying, gift, minors, taken_back
 from bot.engine.followup import POINTING, product_names
 from bot.engine.memory import recent, remember
 from bot.engine.not_for_her import not_for_her
@@ -36,6 +36,7 @@ DISLIKED = "recommend.disliked"  # the persona's line to 那个精华我用了�
 ALLERGIC = "product.allergic"  # … and to 我对烟酰胺过敏 (any brand's): avoid ours with it, never recommended again
 KIND = "kind_asked"  # context: the products of the kind an open ask named (有没有推荐的防晒), until it is answered
 ASKED_STAGE = "asked_stage"  # context: situations she asked about, not said were hers (孕妇能用A醇吗): 孕期
+NEED_ASKED = "need_asked"  # context: the concern an open ask named (有啥控油的推荐吗: 出油), until it is answered
 NOT_CARRIED = "not_carried"  # context: the kind an open ask named that the shop does not sell (推荐个面霜)
 _STEP_BEFORE = ("完", "了")  # 敷完面膜 …: a step she took, not the kind she asks for
 _STEP_AFTER = ("后", "之后", "以后", "前", "之前", "完", "时", "的时候")  # 面霜之后涂什么
@@ -90,11 +91,31 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
         missing = next(filter(None, (not_carried(ctx, said) for result in read  # 精华和面霜: 面霜 too
                                      for said in (result.normalized, result.heard) if said)), "")
         remember(ctx.session, NOT_CARRIED, missing)
+        remember(ctx.session, NEED_ASKED, need_named(ctx, [part for result in read for part in (result.normalized,
+                                                                                         result.heard) if part]))
     for result in read:
         disliked(ctx, result)
     if profile.seen(at, content.policy.session_gap, ctx.session.channel):
         ctx.why.append(f"新的一次会话（第 {profile.sessions} 次）")
     return frozenset(item.kind for item in reading.evidence if item.weight > 0)
+
+
+def need_named(ctx: TurnContext, said: list[str]) -> str:
+    """The concern an ask names in words only that concern's answers hold (有啥控油的推荐吗: 控油 → 出油): the product
+    is chosen for it, whatever concern her profile holds (QA round 14, finding 16: the acne serum, not the oil-control
+    lotion). Words another question also holds (出油: 油皮 too) or of one character name nothing. The code, or ""."""
+    concern = ctx.content.policy.concern
+    questions = ctx.content.codebook.questions
+    if concern not in questions:
+        return ""
+    normalize = ctx.content.understanding.normalize
+    elsewhere = {normalize(phrase) for qid, question in questions.items() for code, option in question.options.items()
+                 for phrase in (*option.answers, *option.mentions) if qid != concern}
+    for code, option in questions[concern].options.items():
+        own = {normalize(phrase) for phrase in option.answers} - elsewhere
+        if any(len(word) > 1 and word in text for word in own for text in said):
+            return code
+    return ""
 
 
 def not_carried(ctx: TurnContext, normalized: str) -> str:
@@ -197,7 +218,8 @@ def ask(ctx: TurnContext, trigger: str) -> Decision:
                       someone_else=gift.answers(ctx) if gift.answers(ctx) is not None
                       else recent(ctx.session, SOMEONE_ELSE, within=0),
                       kind=recent(ctx.session, KIND) or (), not_carried=str(recent(ctx.session, NOT_CARRIED) or ""),
-                      cautious=recent(ctx.session, ASKED_STAGE) or ())
+                      cautious=recent(ctx.session, ASKED_STAGE) or (), minor=minors.minor(ctx),
+                      need_asked=str(recent(ctx.session, NEED_ASKED) or ""))
     ctx.record(decision)
     return decision
 
@@ -206,7 +228,8 @@ def should_start(ctx: TurnContext, *, asking: bool = False) -> bool:
     """After a message that showed need, outside any flow: may the policy's flow start? `asking`: the reply
     already asks her something (回 1 或 2): a question of the policy's waits — one question a turn."""
     decision = decide(ctx.content.policy, ctx.content.codebook, ctx.content.understanding.knowledge.products,
-                      ctx.profile, ctx.now, trigger="需求检查", restrained=ctx.session.restrained)
+                      ctx.profile, ctx.now, trigger="需求检查", restrained=ctx.session.restrained,
+                      minor=minors.minor(ctx))
     if decision.action is Action.HOLD:
         ctx.record(decision)  # the flow would record its own decision; a hold is recorded here
         return False
@@ -225,7 +248,7 @@ def recommend(ctx: TurnContext) -> None:
     slots.update(decision=str(decision.action), question=decision.question, asked=decision.asked,
                  product="", pitch="", over_budget=decision.over_budget, avoided=decision.avoided,
                  because=decision.because, not_carried=decision.not_carried, cautious=decision.cautious,
-                 other_kind=decision.other_kind)
+                 other_kind=decision.other_kind, minor=decision.minor, safe=decision.safe)
     if decision.action is Action.RECOMMEND and decision.product is not None:
         slots["product"], slots["pitch"], slots["product_id"] = \
             decision.product.name, decision.product.pitch, decision.product.id
@@ -243,6 +266,7 @@ def recommend(ctx: TurnContext) -> None:
         profile.relabel_evidence("ask", ANSWERED)
         ctx.session.context.pop(KIND, None)
         ctx.session.context.pop(NOT_CARRIED, None)
+        ctx.session.context.pop(NEED_ASKED, None)
 
 
 def product_card(ctx: TurnContext) -> None:

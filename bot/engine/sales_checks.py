@@ -40,6 +40,23 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
             problems.append(doc.problem(("disliked", "reactions", number, "answer"),
                                         f"没有 FAQ “{reaction.answer}”（knowledge/faq.yaml）；"
                                         f"{one_of(reaction.answer, faq_ids)}"))
+    for field in ("reaction", "answer"):
+        said = getattr(spec.skin_type, field)
+        if said and faq_ids is not None and said not in faq_ids:
+            problems.append(doc.problem(("skin_type", field), f"没有 FAQ “{said}”（knowledge/faq.yaml）；"
+                                                              f"{one_of(said, faq_ids)}"))
+    for number, said in enumerate(spec.minors.answers):
+        if faq_ids is not None and said not in faq_ids:
+            problems.append(doc.problem(("minors", "answers", number), f"没有 FAQ “{said}”（knowledge/faq.yaml）；"
+                                                                      f"{one_of(said, faq_ids)}"))
+    trial = spec.too_expensive.answer
+    if trial and faq_ids is not None and trial not in faq_ids:
+        problems.append(doc.problem(("too_expensive", "answer"), f"没有 FAQ “{trial}”（knowledge/faq.yaml）；"
+                                                                 f"{one_of(trial, faq_ids)}"))
+    doctor = spec.minors.see_doctor.answer
+    if doctor and faq_ids is not None and doctor not in faq_ids:
+        problems.append(doc.problem(("minors", "see_doctor", "answer"), f"没有 FAQ “{doctor}”（knowledge/faq.yaml）；"
+                                                                        f"{one_of(doctor, faq_ids)}"))
     if codebook is None:
         return problems
     questions = codebook.questions
@@ -54,6 +71,12 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
         if vocabulary and label not in vocabulary:
             problems.append(doc.problem(("price", "low", position), f"“{label}” 不是编码本里的选项或标签，"
                                                                     f"永远对不上；{one_of(label, vocabulary)}"))
+    if products is not None:
+        ids = [p.id for p in products[0]]
+        for position, pid in enumerate(spec.safe_gift):
+            if pid not in ids:
+                problems.append(doc.problem(("safe_gift", position), f"没有商品 “{pid}”（knowledge/products.yaml）；"
+                                                                      f"{one_of(pid, ids)}"))
     if vocabulary and products is not None:
         listed, listing = products
         for index, product in enumerate(listed):

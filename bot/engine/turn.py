@@ -15,12 +15,15 @@ from bot.engine import (
     aftersales,
     allergen,
     backoff,
+    budget,
     coherent,
     delivered,
+    minors,
     order_number,
     replies,
     sales,
     situation,
+    skin_type,
     suggestion,
     survey,
     told,
@@ -151,6 +154,8 @@ class TurnRun(TurnTail):
         results = engaged([situation.read(ctx, told.as_told(ctx, understand(piece)))  # 没收到啊 about the coupon
                            for piece in pieces(texts, understand, understanding.may_reply, self.introduced)])
         results = taken_back(self._without_the_number(results), ctx.why)  # 发货 | 算了 | 包邮吗: 包邮 alone
+        results = skin_type.read(ctx, results)  # 我敏感肌 | 一用东西就泛红刺痛: her skin, no after-sales allergy
+        results = minors.read(ctx, results)  # 我儿子上初中: our products are for adults (kids_use), none recommended
         self.pieces = len(results)
         aftersales.note_arrived(ctx, results)  # 收到啦: the care after a purchase does not ask 收到了吗
         showed_need = sales.read_messages(ctx, results, ctx.now)
@@ -180,6 +185,7 @@ class TurnRun(TurnTail):
             elif number and result.question and said < len(ctx.reply.messages) and asked.move_to_end(
                     ctx.reply.messages, ctx.session.flow, ctx.session.state):
                 ctx.why.append(f"答完“{result.text}”，再问一次 {asked.flow}.{asked.state}")
+        budget.trial(ctx, results)  # 太贵了 after an offer to a student: the 9.9元 trial size too
         aftersales.details_of_the_case(ctx, answers)  # 赠品没收到 | 说好送小样的: no promotion in a complaint
         ctx.reply.messages[:] = without_acks(ctx.reply.messages)
         coherent.tidy(ctx, self.unsure + reprompted)  # one turn, one coherent reply (engine/coherent.py)

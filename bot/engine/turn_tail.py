@@ -6,7 +6,7 @@ and what nothing took (engine/unmatched.py). A module of its own: turn.py stays 
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import aftersales, care, have, recall, replies, survey, unmatched, usable
+from bot.engine import aftersales, care, have, minors, recall, replies, survey, unmatched, usable
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import follow_up
 from bot.engine.machine import OTHERWISE
@@ -36,6 +36,10 @@ class TurnTail:
     def _beyond_the_rules(self, result: Result, said: int) -> None:
         """What the current state's own rules did not take (or a flow let go of without a word)."""
         ctx, session, flows = self.ctx, self.ctx.session, self.flows
+        if minors.asked(ctx, result):  # 宝宝能用你们的保湿水吗: kids_use, not the toner's own answers
+            replies.answer_all(ctx, result)
+            self.answered = True
+            return
         if recall.recall(ctx, result) or have.answered(ctx, result):  # 上次那个精华叫啥 / 有没有乳液
             return
         if usable.answered(ctx, result):  # 我怀孕了 → 有什么能用的: what she can use now, not the stage's FAQ again

@@ -87,6 +87,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         return []
     if result.near_miss:
         ctx.reply.near_miss = result
+    if budget.told(ctx, result):  # 预算500左右, 有没有一百以内的: kept, and said so (the one in view if it fits)
+        return []
     offered = suggestion.offer(ctx, result)  # 你是想问「…」吗: one entry leads clearly, not far enough to answer
     if offered is not None:
         return [offered]
@@ -99,8 +101,6 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
     if not in_flow and not result.question and ctx.reply.messages:
         ctx.why.append("这一轮已经回过话了，没听懂的这句陈述不再说“我在听”")
         return []  # 别推了 我就问问: the opt-out line answers the burst
-    if budget.fits_in_view(ctx, result):  # 预算200以内 right after the 129元 toner was offered: it fits
-        return []
     if care.more(ctx, result):  # 爆痘 → care → 额头和下巴特别多: she tells more about it
         return []
     if care.told(ctx, result, in_flow=in_flow):  # 学生党 预算不多: noted, not "没太接住"

@@ -38,18 +38,21 @@ def to_avoid(codebook: Codebook, products: Sequence[Product], profile: Profile) 
 
 def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, *,
            limit: float | None = None, answers: dict[str, str] | None = None,
-           kind: Sequence[str] = (), cautious: Collection[str] = ()) -> Choice:
+           kind: Sequence[str] = (), cautious: Collection[str] = (), need: str = "") -> Choice:
     """The best-fitting product never offered, refused, bought or disliked before, within `limit` yuan
     (products with a price), and not one to avoid in her situation (`avoid_when`: 孕期); None when nothing fits.
     `answers` (question → code): someone else's, to choose for them instead of by her profile (送男朋友 油皮);
     her tags then do not count. `kind`: the ids of the products of the kind she asked for (有没有推荐的防晒): only
     those, and the one of a kind of one fits whatever her profile says. `cautious`: situations she asked about
-    (孕妇能用A醇吗 — for herself or not, she did not say): their products are left out too, as if they were hers."""
+    (孕妇能用A醇吗 — for herself or not, she did not say): their products are left out too, as if they were hers.
+    `need`: the code of the concern her ask named (控油: 出油), in place of her profile's concern."""
     alone = len(kind) == 1
     disliked = {str(d[0]) for d in profile.disliked}
     excluded = {str(o[0]) for o in profile.offers} | {str(r[0]) for r in profile.refusals} \
         | {str(p[0]) for p in profile.purchases} | disliked
     codes = answers if answers is not None else {q: profile.answered(q) for q in policy.fit}
+    if need and policy.spec.concern in codes:
+        codes = {**codes, policy.spec.concern: need}
     labels = {q: codebook.label(q, codes.get(q)) for q in policy.fit}
     tags = profile.tags if answers is None else []
     facts = situation(codebook, profile, answers)
@@ -103,3 +106,17 @@ def choose(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
 def _cheaper(product: Product, than: Product) -> bool:
     """A product with a price below the other's (one without a price is never the cheaper)."""
     return product.price is not None and (than.price is None or product.price < than.price)
+
+
+def safe_pick(codebook: Codebook, products: Sequence[Product], profile: Profile, ids: Sequence[str], *,
+              answers: dict[str, str] | None = None, limit: float | None = None) -> Product | None:
+    """A gift for someone whose skin she does not know (不知道她什么皮肤): the first of `ids` (policy `safe_gift`: a
+    product anyone can use) never offered, refused, bought or disliked, within `limit`, not one to avoid in the
+    recipient's situation; None when none is left."""
+    excluded = {str(o[0]) for o in profile.offers} | {str(r[0]) for r in profile.refusals} \
+        | {str(p[0]) for p in profile.purchases} | {str(d[0]) for d in profile.disliked}
+    facts = situation(codebook, profile, answers)
+    by_id = {p.id: p for p in products}
+    return next((p for pid in ids if (p := by_id.get(pid)) is not None and p.id not in excluded
+                 and not any(a in facts for a in p.avoid_when)
+                 and (limit is None or p.price is None or p.price <= limit)), None)

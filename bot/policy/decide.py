@@ -20,7 +20,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from bot.policy.choose import choose
+from bot.policy.choose import choose, safe_pick
 from bot.policy.price import price_limit
 from bot.policy.spec import Policy
 from bot.profile.codebook import Codebook
@@ -56,6 +56,8 @@ class Decision:
     because: str = ""  # … that situation (孕期)
     cautious: bool = False  # … one she asked about (孕妇能用A醇吗), not one she said is hers
     not_carried: str = ""  # hold: the kind she asked for (推荐个面霜) is one the shop does not sell
+    safe: bool = False  # recommend: a gift whose recipient's skin is unknown, a product anyone can use (safe_gift)
+    minor: str = ""  # hold: the one using it is a minor (我儿子上初中): what said so
     other_kind: str = ""  # hold: nothing of the kind she named fits; this product of another kind would (by name)
     trigger: str = field(default="", compare=False)  # who asked the policy (flow state, scheduler…)
 
@@ -94,7 +96,7 @@ def _need(live: list[list[Any]]) -> float:
 def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], profile: Profile, now: float,
            *, proactive: bool = False, trigger: str = "", restrained: str = "",
            someone_else: dict[str, str] | None = None, kind: Sequence[str] = (), not_carried: str = "",
-           cautious: Collection[str] = ()) -> Decision:
+           cautious: Collection[str] = (), minor: str = "", need_asked: str = "") -> Decision:
     """`restrained` is why nothing may be marketed to the customer at all (the customer-group blacklist,
     docs/groups.md): it holds back every offer, an explicit ask included. `someone_else`: survey answers the
     ask gave about another person (送男朋友 油皮 有什么合适的: question → code): the product is chosen for them;
@@ -102,7 +104,9 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     `kind`: the ids of the products of the kind the ask named (有没有推荐的防晒): the product is one of them, and a
     kind of one needs no question first (a gift included: 买给妈妈 推荐个防晒). `not_carried`: the ask named a kind
     the shop does not sell (推荐个面霜, products.yaml `not_carried`): nothing of another kind is offered instead.
-    `cautious`: situations she asked about without saying they are hers (孕妇能用A醇吗): no product to avoid in them."""
+    `cautious`: situations she asked about without saying they are hers (孕妇能用A醇吗): no product to avoid in them.
+    `minor`: what said the one using it is a minor (我儿子上初中): our products are for adults, none is recommended.
+    `need_asked`: the code of the concern the ask named (有啥控油的推荐吗: 出油): chosen for, not her profile's."""
     live = live_evidence(profile, now, policy.forget_after)
     counted = tuple((str(e[0]), float(e[1]), str(e[3])) for e in live)
     need = _need(live)  # need_score's, from the evidence just read
@@ -120,6 +124,9 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
     if restrained:
         reasons.append(f"客户群黑名单（{restrained}）：不推荐任何商品")
         return done(Action.HOLD, asked=ask is not None)
+    if minor:
+        reasons.append(f"用的人未成年（{minor}）：产品按成人肌肤设计，不推荐任何商品")
+        return done(Action.HOLD, asked=ask is not None, minor=minor)
     if ask is not None:
         reasons.append(f"顾客主动要推荐（{ask[3]}，{_span(now - float(ask[2]))}前）")
         if profile.opted_out:
@@ -138,18 +145,26 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
         if someone_else:
             said = "、".join(codebook.label(q, code) for q, code in someone_else.items())
             reasons.append(f"给别人挑：按 TA 的情况（{said}），不按她自己的档案")
+        elif need_asked and concern:
+            reasons.append(f"她要的是 {codebook.label(concern, need_asked)}（{concern}）：按这个挑")
         elif concern and not profile.known(concern) and len(kind) != 1:
             reasons.append(f"还不知道 {concern}：先问一个问题")
             return done(Action.ASK_FIRST, asked=True, question=concern)
         choice = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None, kind=kind,
-                        cautious=cautious)
+                        cautious=cautious, need=need_asked if not someone_else else "")
         reasons.append(choice.reason)
         if choice.product is None and len(kind) > 1 and not choice.avoided and not choice.over_budget:
             wider = choose(policy, codebook, products, profile, limit=limit, answers=someone_else or None,
-                           cautious=cautious)  # 控油的精华: no serum is for oil, the lotion is — said so, not "nothing"
+                           cautious=cautious, need=need_asked if not someone_else else "")
+            # 控油的精华: no serum is for oil, the lotion is — said so, not "nothing"
             if wider.product is not None:  # named, not pushed: she asked for a kind (no link of another kind)
                 reasons.append(f"她点名的那一类里没有对症的；别的品类里 {wider.product.id} 对症：说一句，不推")
                 return done(Action.HOLD, asked=True, other_kind=wider.product.name)
+        safe = safe_pick(codebook, products, profile, policy.safe_gift, answers=someone_else, limit=limit) \
+            if choice.product is None and someone_else is not None and not kind and not choice.avoided else None
+        if safe is not None:  # 送女朋友 + 不知道她什么皮肤: one anyone can use, not 暂时没有特别对症的
+            reasons.append(f"送礼，不知道 TA 的情况：挑一款谁用都合适的 {safe.id}（safe_gift）")
+            return done(Action.RECOMMEND, asked=True, product=safe, fit="送礼：谁用都合适", safe=True)
         if choice.product is None:
             # she set a price: nothing within it is what to say (太贵了 when nothing else fits either)
             return done(Action.HOLD, asked=True, over_budget=choice.over_budget or limit is not None,

@@ -113,6 +113,51 @@ class Usable(Strict):
     _lists = field_validator("asks", "use", mode="before")(_listed)
 
 
+class SkinType(Strict):
+    """我敏感肌 | 一用东西就泛红刺痛: she describes her skin, not a reaction to ours — `reaction` (the
+    after-sales entry: order number, a person) is answered only when she says she used ours (one of `ours`, a
+    product or a kind of ours named, one pointed at, an order on record); otherwise `answer`, the skin's own
+    entry (engine/skin_type.py)."""
+
+    reaction: str = ""  # allergy_after_use
+    answer: str = ""  # sensitive_skin
+    habitual: list[str] = []  # 一用东西就, 用啥都, 换季就: it always happens, it is her skin
+    ours: list[str] = []  # 你们, 你家, 买的: she used ours
+
+    _lists = field_validator("habitual", "ours", mode="before")(_listed)
+
+
+class SeeDoctor(Strict):
+    """宝宝湿疹: a skin problem of a minor is for a doctor — answered by `answer` instead of the minors' first."""
+
+    words: list[str] = []  # 湿疹, 奶癣, 起疹子
+    answer: str = ""  # the FAQ entry (baby_skin: see a paediatrician)
+
+    _lists = field_validator("words", mode="before")(_listed)
+
+
+class Minors(Strict):
+    """我儿子上初中 / 我女儿15岁 / 宝宝能用吗: the one who would use it is a minor — our products are for adult skin
+    (`answers[0]`: kids_use), so no product is recommended in the conversation (engine/minors.py)."""
+
+    answers: list[str] = []  # FAQ ids: the first answers a piece that names the minor; the others already do
+    words: list[str] = []  # 初中, 高中生, 小朋友, 给宝宝: a minor uses it
+    under: int = Field(18, ge=1, le=30)  # an age said below this (15岁, 她16) is a minor's
+    people: list[str] = []  # 她, 儿子: the one whose bare age follows (她16)
+    unless: list[str] = []  # 的时候, 那年: her own past (我初中的时候就长痘), not a minor now
+    not_with: list[str] = []  # 怀孕, 哺乳: 宝宝 is the baby she carries or nurses, not the one using it
+    herself: list[str] = []  # 我自己, 给自己: from now on she asks for herself
+    see_doctor: SeeDoctor = SeeDoctor()  # 宝宝湿疹: a paediatrician, not only "our products are for adults"
+
+    _lists = field_validator("answers", "words", "people", "unless", "not_with", "herself", mode="before")(_listed)
+
+
+class TooExpensive(Strict):
+    """太贵了 right after an offer, from a customer with a small budget: also answered by this FAQ entry."""
+
+    answer: str = ""  # sample_trial (9.9元体验装)
+
+
 class Survey(Strict):
     resume_after: Duration = "2h"  # a pending survey question is asked again when the customer returns later
 
@@ -131,6 +176,10 @@ class PolicyFile(Strict):
     price: Price = Price()
     disliked: Disliked = Disliked()
     usable: Usable = Usable()
+    skin_type: SkinType = SkinType()
+    minors: Minors = Minors()
+    too_expensive: TooExpensive = TooExpensive()
+    safe_gift: list[str] = []  # product ids anyone can use: a gift whose recipient's skin she does not know gets one
     orders: list[str] = []  # FAQ tags of questions about her order, not the product (售后, 物流): asked of a product
     # she names (A醇那瓶能退吗, 收到的保湿水漏液了), they are what she wants answered (engine/about.py)
 
@@ -152,6 +201,10 @@ class Policy:
         self.price = spec.price
         self.disliked = spec.disliked
         self.usable = spec.usable
+        self.skin_type = spec.skin_type
+        self.minors = spec.minors
+        self.safe_gift = spec.safe_gift
+        self.too_expensive = spec.too_expensive
         self.orders = frozenset(spec.orders)
         self.session_gap = seconds(spec.session_gap)
         self.ask_valid = seconds(spec.ask_valid)
