@@ -49,7 +49,7 @@ def test_bundled_content_is_clean() -> None:
          "标签 “冷談” 没有任何流程会打上"),
         ("flows/recommend.yaml", "{slot: {decision: recommend}}", "{slot: {decison: recommend}}", "变量 “decison” 没有任何流程会设置"),
         ("flows/recommend.yaml", "      - when: {slot: {decision: recommend}}\n", "      - when: {slot: {decision: recomend}}\n",
-         "flows/recommend.yaml:19:33: decision 写的是 “recomend”，引擎不会给它这个值，这条永远对不上；是不是 recommend？"),  # QA 12
+         "flows/recommend.yaml:22:33: decision 写的是 “recomend”，引擎不会给它这个值，这条永远对不上；是不是 recommend？"),  # QA 12
         ("flows/recommend.yaml", "evidence: refusal        #", "evidence: refusl        #", "没有证据类型 “refusl”"),
         ("flows/survey.yaml", "      - option: any\n        goto: concern\n      - option: unknown\n        say: survey.unknown\n"
          "        goto: concern\n", "      - option: any\n        end: true\n", "状态 “concern” 从 start 走不到"),
@@ -110,13 +110,13 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/policy.yaml", "answer: allergy_after_use}", "answer: allergy_after_usee}",
          "knowledge/policy.yaml:51:86: 没有 FAQ “allergy_after_usee”"),
         ("knowledge/policy.yaml", "  answer: sensitive_skin ", "  answer: sensitive_skn ",
-         "knowledge/policy.yaml:68:11: 没有 FAQ “sensitive_skn”"),
+         "knowledge/policy.yaml:71:11: 没有 FAQ “sensitive_skn”"),
         ("knowledge/policy.yaml", "answer: baby_skin}", "answer: baby_skn}",
-         "knowledge/policy.yaml:80:53: 没有 FAQ “baby_skn”"),
+         "knowledge/policy.yaml:83:53: 没有 FAQ “baby_skn”"),
         ("knowledge/policy.yaml", "safe_gift: [hydra_toner,", "safe_gift: [hydra_tonr,",
-         "knowledge/policy.yaml:82:13: 没有商品 “hydra_tonr”"),
+         "knowledge/policy.yaml:85:13: 没有商品 “hydra_tonr”"),
         ("knowledge/policy.yaml", "  answer: sample_trial", "  answer: sample_trail",
-         "knowledge/policy.yaml:85:11: 没有 FAQ “sample_trail”"),
+         "knowledge/policy.yaml:88:11: 没有 FAQ “sample_trail”"),
         ("knowledge/policy.yaml", "forget_after: 30d", "forget_after: 0m", "need.forget_after: 时长 “0m” 不能是 0"),
         ("knowledge/policy.yaml", "after_offer: [another]", "after_offer: [anotherr]",
          "knowledge/policy.yaml:10:131: 没有意图 “anotherr”"),

@@ -49,8 +49,8 @@ def test_a_product_id_written_twice_is_reported_at_both_naming_the_other(content
     edit(content, "knowledge/products.yaml", "  - id: clear_serum", "  - id: calm_serum")
     problems = [p for p in _problems(content) if "重复了" in p]
     assert problems == [
-        "knowledge/products.yaml:7:9: 商品 id “calm_serum” 重复了（另一条在 knowledge/products.yaml:24:9）：每款商品的 id 要不一样",
-        "knowledge/products.yaml:24:9: 商品 id “calm_serum” 重复了（另一条在 knowledge/products.yaml:7:9）：每款商品的 id 要不一样",
+        "knowledge/products.yaml:7:9: 商品 id “calm_serum” 重复了（另一条在 knowledge/products.yaml:25:9）：每款商品的 id 要不一样",
+        "knowledge/products.yaml:25:9: 商品 id “calm_serum” 重复了（另一条在 knowledge/products.yaml:7:9）：每款商品的 id 要不一样",
     ], problems
 
 
@@ -59,15 +59,15 @@ def test_a_bad_price_does_not_hide_an_unknown_fits_value_of_another_product(cont
     edit(content, "knowledge/products.yaml", "fits: [痘痘, 油皮]", "fits: [痘痘, 油脾]")  # clear_serum, line 26
     problems = _problems(content)
     assert any(p.startswith("knowledge/products.yaml:10:12: 条目 calm_serum 的 price: 应大于") for p in problems), problems
-    assert any(p.startswith("knowledge/products.yaml:26:16: clear_serum: “油脾” 不是编码本里的选项或标签")
+    assert any(p.startswith("knowledge/products.yaml:27:16: clear_serum: “油脾” 不是编码本里的选项或标签")
                and "是不是 油皮" in p for p in problems), problems
 
 
 def test_a_bad_price_does_not_hide_an_unknown_fits_value_of_the_same_product(content: Path) -> None:
     edit(content, "knowledge/products.yaml", "fits: [痘痘, 油皮]\n    price: 169", "fits: [痘痘, 油脾]\n    price: 免费")
     problems = _problems(content)
-    assert any(p.startswith("knowledge/products.yaml:27:12: 条目 clear_serum 的 price") for p in problems), problems
-    assert any(p.startswith("knowledge/products.yaml:26:16:") and "油脾" in p for p in problems), problems
+    assert any(p.startswith("knowledge/products.yaml:28:12: 条目 clear_serum 的 price") for p in problems), problems
+    assert any(p.startswith("knowledge/products.yaml:27:16:") and "油脾" in p for p in problems), problems
 
 
 def test_entries_after_a_broken_one_keep_their_positions(content: Path) -> None:
@@ -76,7 +76,7 @@ def test_entries_after_a_broken_one_keep_their_positions(content: Path) -> None:
     edit(content, "knowledge/products.yaml", "fits: [痘痘, 油皮]", "fits: [痘痘, 油脾]")
     problems = _problems(content)
     assert any(p.startswith("knowledge/products.yaml:7:9:") and "Calm-Serum" in p for p in problems), problems
-    assert any(p.startswith("knowledge/products.yaml:26:16:") and "油脾" in p for p in problems), problems
+    assert any(p.startswith("knowledge/products.yaml:27:16:") and "油脾" in p for p in problems), problems
 
 
 def test_a_key_written_twice_does_not_hide_a_schema_error_elsewhere_in_the_file(content: Path) -> None:

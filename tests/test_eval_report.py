@@ -41,7 +41,7 @@ def test_siyu_eval_names_the_folder_once_and_explains_each_set() -> None:
     both = result.stdout + result.stderr
     assert both.count("内容目录") == 1, both
     assert "[tune] 调参集：" in result.stdout and "[held-out] 留出集：" in result.stdout
-    assert "[fresh] 盲写集：" in result.stdout and "[blind2] 盲写集：" in result.stdout
+    assert "[fresh] 开发集：" in result.stdout and "[blind2] 盲写集：" in result.stdout
     assert "in-scope" not in result.stdout and "误答（不该回答却回答了）" in result.stdout
 
 
