@@ -5,6 +5,8 @@ says where it was first written, and a list item whose “- ” was left out is 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,16 @@ def test_an_faq_entry_without_its_dash_is_one_problem_naming_the_dash(content: P
     assert len(twice) == 1, problems
     assert twice[0].startswith(f"knowledge/faq.yaml:{line}:5: 重复的键 id、questions、keywords、answer、tags："), twice
     assert f"如果第 {line} 行起是新的一项，开头少了“- ”" in twice[0]
+
+
+def test_a_survey_question_without_its_options_is_a_warning_at_its_line(content: Path) -> None:
+    """survey.skin written as 「回数字就行：」 without {options}: she is asked for a number she never sees."""
+    persona = content / "persona" / "xiaowanzi.yaml"
+    persona.write_text(persona.read_text(encoding="utf-8").replace(
+        "    - 你的肤质更接近哪种呀？回数字就行：{options}", "    - 你的肤质更接近哪种呀？回数字就行："), encoding="utf-8")
+    line = _line(content, "persona/xiaowanzi.yaml", "    - 你的肤质更接近哪种呀？回数字就行：")
+    result = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout  # a warning: the content loads
+    assert "人设: 1 句调研提问没有写 {options}" in result.stdout, result.stdout
+    assert (f"persona/xiaowanzi.yaml:{line}:7: survey.skin 是流程 survey.skin 的提问，这一句没有写 {{options}}"
+            in result.stdout), result.stdout
