@@ -81,3 +81,20 @@ def test_a_survey_question_without_its_options_is_a_warning_at_its_line(content:
     assert "人设: 1 句调研提问没有写 {options}" in result.stdout, result.stdout
     assert (f"persona/xiaowanzi.yaml:{line}:7: survey.skin 是流程 survey.skin 的提问，这一句没有写 {{options}}"
             in result.stdout), result.stdout
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ("negations: [不, 没,", "negations: [不，没,", "negations: negations 列表里有全角逗号「，」（“不，没” 会被当成一项）"),
+    ("filler: [请问, 问一下,", "filler: [请问，问一下,", "“请问，问一下” 会被当成一项"),
+    ("how_long: [多久, 多长时间,", "how_long: [多久，多长时间,", "“多久，多长时间” 会被当成一项"),
+    ("    - [退款, 退钱, 返款, refund]", "    - [退款，退钱, 返款, refund]", "“退款，退钱” 会被当成一项"),
+    ("confusions: [已己巳, 未末,", "confusions: [已己巳、未末,", "confusions 列表里有顿号「、」"),
+])
+def test_a_full_width_comma_in_a_matching_word_list_is_an_error_at_its_line(content: Path, old: str, new: str,
+                                                                           said: str) -> None:
+    """「negations: [不，没, …]」 loaded as one negation 不，没 that nobody types: 不想退 then read as 想退."""
+    problems = problems_after(content, "knowledge/matching.yaml", old, new)
+    line = _line(content, "knowledge/matching.yaml", next(
+        text for text in (content / "knowledge/matching.yaml").read_text(encoding="utf-8").splitlines()
+        if new in text))
+    assert any(p.startswith(f"knowledge/matching.yaml:{line}:") and said in p for p in problems), problems
