@@ -113,13 +113,13 @@ def test_check_of_a_folder_that_is_not_there_says_so_in_one_line(tmp_path: Path)
     assert result.stderr.splitlines() == [f"找不到内容目录：文件夹 {missing} 不存在，路径写对了吗？"], result.stderr
     result = siyu("check", "--content", str(missing), cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.splitlines() == [f"找不到内容目录：文件夹 {missing} 不存在（{OPTION} 写的），路径写对了吗？"]
+    assert result.stderr.splitlines() == [f"找不到内容目录：文件夹 {missing} 不存在（{OPTION} 指定的），路径写对了吗？"]
     result = siyu("check", str(empty), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [f"{empty} 不是内容目录：里面没有 flows/ persona/ knowledge/"]
     result = siyu("chat", cwd=tmp_path, env={"SIYU_CONTENT": str(missing)}, stdin="/quit\n")
     assert result.returncode == 1 and result.stderr.splitlines() == [
-        f"找不到内容目录：文件夹 {missing} 不存在（{VARIABLE} 写的），路径写对了吗？"]
+        f"找不到内容目录：文件夹 {missing} 不存在（{VARIABLE} 指定的），路径写对了吗？"]
 
 
 def test_check_takes_content_like_the_other_commands(tmp_path: Path) -> None:

@@ -85,3 +85,18 @@ def test_the_words_that_hold_back_are_matching_yamls_caution_words(tmp_path: Pat
     result = _check(content)
     assert result.returncode == 0, result.stdout
     assert "clear_serum 的 avoid_when" not in result.stdout
+
+
+def test_content_without_caution_words_is_warned_about_when_products_avoid_a_stage(tmp_path: Path) -> None:
+    """Content written before matching.yaml had `caution` (a copy of an older sample) loads, but its warning clauses
+    that hold back without a negation (先停掉A醇) would be cut for a pregnant customer: siyu check says so."""
+    content = _copy(tmp_path)
+    matching = content / "knowledge" / "matching.yaml"
+    text = matching.read_text(encoding="utf-8")
+    start = text.index("  caution: [")
+    matching.write_text(text[:start] + text[text.index("\n", start) + 1:], encoding="utf-8")
+    result = _check(content)
+    assert result.returncode == 0, result.stdout
+    line = _line_of(matching, "language:")
+    assert f"knowledge/matching.yaml:{line}:" in result.stdout and "language 里没有 caution" in result.stdout, \
+        result.stdout

@@ -29,7 +29,7 @@ class ContentLocation:
     def unusable(self) -> str:
         """Why this folder cannot be content at all, in one line ("" when it can be read): a folder that does not
         exist, or holds none of flows/ persona/ knowledge/, would otherwise be a page of "缺少文件"."""
-        given = "" if self.source == ARGUMENT else f"（{self.source} 写的）"  # the folder she typed needs no source
+        given = "" if self.source == ARGUMENT else f"（{self.source} 指定的）"  # the folder she typed needs no source
         if not self.path.exists():
             return f"找不到内容目录：文件夹 {self.path} 不存在{given}，路径写对了吗？"
         if not self.path.is_dir():

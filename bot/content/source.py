@@ -87,22 +87,44 @@ def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
+        first: dict[str, int] = {}  # key → the line it was first written on
+        again: list[tuple[str, yaml.Node]] = []
         for key_node, value_node in node.value:
             # keys stay as written: YAML 1.1 would read `on:` and `yes:` as booleans
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(
                 _plain(key_node, (*path, "<key>"), {}, found, file, {}))
             if key in out:
-                line = key_node.start_mark.line + 1
-                found.append(Problem(file, line, key_node.start_mark.column + 1,
-                                     f"重复的键 “{key}”：同一层里这个字段写了两次，只留一个"))
+                again.append((key, key_node))
                 continue
+            first[key] = key_node.start_mark.line + 1
             keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = _plain(value_node, (*path, key), positions, found, file, keys)
+        found.extend(_written_twice(file, again, first, in_list=bool(path) and isinstance(path[-1], int)))
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_plain(item, (*path, i), positions, found, file, keys) for i, item in enumerate(node.value)]
     constructor = yaml.SafeLoader(" ")  # scalars: resolve types the way safe_load does
     return constructor.construct_object(node)
+
+
+def _written_twice(file: str, again: list[tuple[str, yaml.Node]], first: dict[str, int], *,
+                   in_list: bool) -> list[Problem]:
+    """Keys written twice in one mapping, each said with the line of its first writing. In an item of a list, the
+    usual cause is a new item whose “- ” was left out (its id, questions, answer … all land in the item above):
+    one line names them all and says so."""
+    if not again:
+        return []
+    if in_list and len(again) > 1:
+        key, node = again[0]
+        names = "、".join(dict.fromkeys(name for name, _ in again))
+        line = node.start_mark.line + 1
+        return [Problem(file, line, node.start_mark.column + 1,
+                        f"重复的键 {names}：这一项里第 {first[key]} 行起已经写过它们。如果第 {line} 行起是新的一项，"
+                        f"开头少了“- ”（写成 “- {key}: …”，和上一项的“- ”对齐）；不是的话每个字段只留一个")]
+    hint = "；如果它是新的一项，开头少了“- ”" if in_list else ""
+    return [Problem(file, node.start_mark.line + 1, node.start_mark.column + 1,
+                    f"重复的键 “{key}”：同一层里这个字段写了两次（第一次在第 {first[key]} 行），只留一个{hint}")
+            for key, node in again]
 
 
 MAX_BYTES = 5 * 1024 * 1024  # the bundled files are under 60 KB; a 300 MB one took 40 s to parse, then passed

@@ -26,7 +26,7 @@ def syntax_problem(error: yaml.MarkedYAMLError, text: str, fields: frozenset[str
     if typed is not None:  # answer：好的 or 　　answer — typed with a Chinese input method
         return typed
     line, col = (mark[0] + 1, mark[1] + 1) if mark else (1, 1)  # PyYAML counts from 0, editors from 1
-    return line, col, _BRACKETS[bracket[2]] if bracket else _yaml_hint(error, lines)
+    return line, col, _BRACKETS[bracket[2]] if bracket else _yaml_hint(error, lines, mark[0] if mark else None)
 
 
 _SQUARE = "方括号 [ ] 没有配对：少了 ]，或者文字里带逗号、括号要加引号"
@@ -55,17 +55,72 @@ _HINTS = (
 _BRACED_TEXT = re.compile(r"^\s*(?:-\s+|[^\s:#]+:\s+)\{[^}\n]*\}[^\s,\]}#]")  # - {name}，好久没聊啦 (unquoted)
 
 
-def _yaml_hint(error: yaml.MarkedYAMLError, lines: list[str]) -> str:
+def _yaml_hint(error: yaml.MarkedYAMLError, lines: list[str], at: int | None = None) -> str:
+    """What to look for; `at`: the line reported (0-based), for a line indented unlike its neighbours."""
     mark = error.problem_mark or error.context_mark
     if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
         return "这一行有 Tab，YAML 只认空格缩进：把 Tab 换成空格"
     if mark is not None and mark.line < len(lines) and _BRACED_TEXT.match(lines[mark.line]):
         return "以 { 开头的文字（{name}，好久没聊啦）YAML 会当成花括号写法读：这一句整句加引号"
     said = f"{error.context or ''} {error.problem or ''}".strip()
+    misaligned = _misaligned(lines, at) if at is not None and any(e in said for e in _INDENT_ERRORS) else None
+    if misaligned:
+        return misaligned
     for found, hint in _HINTS:
         if found in said:
             return hint
     return "这里的写法 YAML 读不懂：看看这一行和上一行的缩进、冒号、引号和括号"
+
+
+# what PyYAML says of a line indented by one space too many or too few (`   say:` among `    ask:`)
+_INDENT_ERRORS = ("mapping values are not allowed", "did not find expected '-' indicator", "expected <block end>",
+                  "did not find expected key")
+
+
+def _misaligned(lines: list[str], at: int) -> str | None:
+    """A line whose indentation no line of its block has, said with the line it should align with and the spaces
+    each starts with (counting them is what the operator must do); None when its indentation is one the lines
+    above use."""
+    content = [n for n in range(min(at, len(lines))) if _code(lines[n]).strip()]
+    if at >= len(lines) or not content:
+        return None
+    here, above = _indent(lines[at]), content[-1]
+    opens = _code(lines[above]).rstrip().endswith(":")
+    if opens and here > _indent(lines[above]):
+        return None
+    item = _item(lines[at])  # a “- ” line aligns with the “- ” of its list, a field with the fields
+    if item:
+        last = next((n for n in reversed(content) if _item(lines[n])), None)
+        if last is not None and 0 < abs(_spaces(lines[last]) - _spaces(lines[at])) <= 2:
+            return (f"第 {at + 1} 行前面是 {_spaces(lines[at])} 个空格，上一项（第 {last + 1} 行）是 "
+                    f"{_spaces(lines[last])} 个：同一个列表里每一项的“- ”要上下对齐")
+    if here > _indent(lines[above]):  # deeper, under a line that opens nothing
+        return (f"第 {above + 1} 行前面是 {_spaces(lines[above])} 个空格，第 {at + 1} 行是 {_spaces(lines[at])} 个："
+                "同一层的字段要上下对齐，用同样多的空格开头")
+    if here >= _indent(lines[above]):
+        return None
+    parent = next((n for n in reversed(content) if _indent(lines[n]) < here), None)
+    block = [n for n in content if parent is None or n > parent]
+    if any(_indent(lines[n]) == here for n in block):
+        return None  # back to a level the block has: not this line's mistake
+    sibling = min(block, key=lambda n: (_indent(lines[n]), _item(lines[n]) != item, n))
+    if _item(lines[sibling]) and not item and re.match(r"\s*-\s+[^\s:#]+:(\s|$)", lines[sibling]):
+        # `goto:` under `- option: any` aligns with option, after the “- ”
+        word = lines[sibling].lstrip(" -").split(":")[0]
+        return (f"第 {at + 1} 行前面是 {_spaces(lines[at])} 个空格，要和第 {sibling + 1} 行“- ”后面的 “{word}” 对齐"
+                f"（前面 {_indent(lines[sibling])} 个空格）：同一项的字段要上下对齐")
+    opener = (f"，它们上面的第 {parent + 1} 行 “{lines[parent].strip()}” 是 {_spaces(lines[parent])} 个"
+              if parent is not None else "")
+    return (f"第 {at + 1} 行前面是 {_spaces(lines[at])} 个空格，可上面同一段的第 {sibling + 1} 行是 "
+            f"{_spaces(lines[sibling])} 个{opener}：同一层的字段要上下对齐，看看是哪一行的空格多了或少了")
+
+
+def _spaces(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _item(line: str) -> bool:
+    return line.lstrip(" ").startswith("- ")
 
 
 # errors PyYAML notices only after the line that has them: the context mark is where that line's key or quote began

@@ -23,7 +23,11 @@ WORD_LISTS = frozenset({
     "keywords", "keyword", "tags", "fits", "options", "tags_any", "tags_all", "tags_none", "purchase_tags",
     "intent", "faq", "option", "say", "mark", "channels", "stop_on", "evidence", "unless", "not_asked_as", "after",
     "caution",
+    # knowledge/matching.yaml's word lists: 「不，没」 would be one negation that nothing ever says
+    "filler", "negations", "negation_ends", "question_endings", "question_words", "ellipsis", "confusions", "letters",
 })
+# fields whose lists of words sit one level down: kinds (how_long: [多久, 几天]) and synonyms (- [退款, 退钱])
+NESTED_WORD_LISTS = frozenset({"kinds", "synonyms"})
 _LIST_NAMES = {"keywords": "关键词", "keyword": "关键词"}
 
 _FIELD = r"[A-Za-z_][A-Za-z0-9_.]*"
@@ -38,8 +42,9 @@ def colon_message(field: str) -> str:
 def comma_problems(node: yaml.Node) -> list[Spot]:
     """Unquoted items of a [flow list] of words that hold a full-width comma or a 、."""
     problems = []
-    for key, value in _keyed(node, ""):
-        if key in WORD_LISTS and isinstance(value, yaml.SequenceNode) and value.flow_style:
+    for key, value in _word_lists(node):
+        listed = key in WORD_LISTS or key in NESTED_WORD_LISTS
+        if listed and isinstance(value, yaml.SequenceNode) and value.flow_style:
             for item in value.value:
                 comma = next((c for c in "，、" if c in item.value), None)
                 if isinstance(item, yaml.ScalarNode) and not item.style and comma:
@@ -122,6 +127,16 @@ def syntax_indent(text: str, problem_line: int, context_line: int | None) -> Spo
         if found:
             return (number + 1, found.start(1) + 1, indent_message())
     return None
+
+
+def _word_lists(node: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
+    """Every keyed node, and the lists of words one level under kinds and synonyms (named as the field above)."""
+    for key, value in _keyed(node, ""):
+        yield key, value
+        if key in NESTED_WORD_LISTS and isinstance(value, yaml.MappingNode):
+            yield from ((key, inner) for _, inner in value.value)
+        elif key in NESTED_WORD_LISTS and isinstance(value, yaml.SequenceNode):
+            yield from ((key, inner) for inner in value.value)
 
 
 def _keyed(node: yaml.Node, key: str) -> Iterator[tuple[str, yaml.Node]]:

@@ -119,6 +119,13 @@ def _faq_warnings(content: Content) -> None:
         print(f"   商品: {len(products)} 处回答和这款商品自己写的 price / avoid_when 对不上（不影响加载）")
         for warning in products:
             print(warning)
+    from bot.tools.options_warnings import options_warnings
+
+    unlisted = options_warnings(content)
+    if unlisted:
+        print(f"   人设: {len(unlisted)} 句调研提问没有写 {{options}}，顾客看不到选项（不影响加载）")
+        for warning in unlisted:
+            print(warning)
 
 
 def render(message: Outbound, speaker: str) -> str:

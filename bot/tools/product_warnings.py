@@ -52,7 +52,25 @@ def product_warnings(content: Content) -> list[Problem]:
                                         f"{product.id} 的 avoid_when 写了 {'、'.join(product.avoid_when)}，可问“"
                                         f"{answer.questions[0]}”的这条回答里没有一句劝她先别用的话（不要、别、避免……）："
                                         "是不是回答写反了？"))
-    return problems + _deal_warnings(content, document)
+    return problems + _deal_warnings(content, document) + _caution_warning(content)
+
+
+def _caution_warning(content: Content) -> list[Problem]:
+    """Products that avoid a time of hers, and no `caution` words in matching.yaml (content written before the field
+    existed): a warning clause that holds back without a negation (先停掉A醇) is then cut from answers to her."""
+    knowledge = content.understanding.knowledge
+    path = content.root / "knowledge" / "matching.yaml"
+    avoiding = [p.id for p in knowledge.products if p.avoid_when]
+    if knowledge.language.caution or not avoiding or not path.exists():
+        return []
+    try:
+        document = load_document(path, "knowledge/matching.yaml")
+    except ContentError:
+        return []
+    said = (f"language 里没有 caution（劝她先别用的词：避开、停用、先停、问问医生……）：{'、'.join(avoiding)} 写了 "
+            "avoid_when，对孕期等特殊时期的顾客，回答里点名这些商品、只靠这类词劝她先别用的半句（“先停掉A醇”）"
+            "会被去掉。照 docs/authoring.md 加上 caution")
+    return [document.key_problem(("language",), said)]
 
 
 def _deal_warnings(content: Content, document: Document) -> list[Problem]:
