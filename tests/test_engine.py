@@ -153,7 +153,7 @@ async def test_every_question_answered_with_the_fallback_is_recorded_as_promised
 async def test_a_flow_in_progress_finishes_on_its_version_and_a_vanished_state_restarts(
         tmp_path: Path, store: Store) -> None:
     root = tmp_path / "content"
-    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", "tests", "bot", "bench", "docs", "*.egg-info"))
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", ".venv", "*_cache", "tests", "bot", "bench", "docs", "*.egg-info"))
     library = Library.load(root)
     sim = Simulator(library, store=store, start=MORNING)
     await sim.send(InboundKind.ENTER_SESSION)
@@ -180,7 +180,7 @@ async def test_a_flow_in_progress_finishes_on_its_version_and_a_vanished_state_r
 
 async def test_a_broken_reload_keeps_the_running_content(tmp_path: Path) -> None:
     root = tmp_path / "content"
-    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", "tests", "bot", "bench", "docs", "*.egg-info"))
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", ".venv", "*_cache", "tests", "bot", "bench", "docs", "*.egg-info"))
     library = Library.load(root)
     version = library.current.version
     (root / "flows" / "survey.yaml").write_text("start: nowhere\nstates: {}\n", encoding="utf-8")
@@ -190,7 +190,7 @@ async def test_a_broken_reload_keeps_the_running_content(tmp_path: Path) -> None
 
 async def test_persona_follows_the_acquisition_channel(tmp_path: Path, store: Store) -> None:
     root = tmp_path / "content"
-    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", "tests", "bot", "bench", "docs", "*.egg-info"))
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", ".venv", "*_cache", "tests", "bot", "bench", "docs", "*.egg-info"))
     persona = (root / "persona" / "xiaowanzi.yaml").read_text(encoding="utf-8")
     other = persona.replace("name: 小丸子", "name: 阿七").replace("channels: []", "channels: [vip]")
     (root / "persona" / "aqi.yaml").write_text(other.replace("我是小丸子", "我是阿七"), encoding="utf-8")

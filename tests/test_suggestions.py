@@ -54,7 +54,7 @@ async def test_without_suggest_in_the_persona_the_fallback_is_said(tmp_path: Pat
     import shutil
 
     root = tmp_path / "content"
-    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", "tests", "bot", "bench", "docs", "*.egg-info",
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".git", ".venv", "*_cache", "tests", "bot", "bench", "docs", "*.egg-info",
                                                               ".venv"))
     persona = root / "persona" / "xiaowanzi.yaml"
     text = persona.read_text(encoding="utf-8")
