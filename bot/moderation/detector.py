@@ -174,8 +174,8 @@ class Detector:
         folded = self.normalizer.fold(message.text)
         evidence = self._type_evidence(message)
         if folded.compact or folded.original.strip():
-            evidence.extend(self.words.match(folded))
-            safe = self.words.safe_spans(folded)
+            words, safe = self.words.match_and_safe(folded)
+            evidence.extend(words)
             for detector in (self.contacts, self.invite, self.phones, self.links):
                 if detector is not None:
                     evidence.extend(item for item in detector.find(folded) if not _inside_one(item.span, safe))

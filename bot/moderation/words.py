@@ -97,20 +97,17 @@ class WordMatcher:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def safe_spans(self, folded: Folded) -> list[tuple[int, int]]:
-        """Where the message says a safe word, in the original text's positions: the other detectors' findings
-        inside one do not count either (有人加我好友 retells an invitation; it makes none)."""
-        if self._automaton is None or not self._safe or not folded.compact:
-            return []
-        return [folded.span(end - len(normal) + 1, end + 1) for end, (normal, _) in self._automaton.iter(folded.compact)
-                if normal in self._safe]
-
     def match(self, folded: Folded) -> list[Evidence]:
+        return self.match_and_safe(folded)[0]
+
+    def match_and_safe(self, folded: Folded) -> tuple[list[Evidence], list[tuple[int, int]]]:
+        """The words found, and where the message says a safe word (in the original text's positions): the other
+        detectors' findings inside one do not count either (有人加我好友 retells an invitation; it makes none)."""
         if self._automaton is None or not folded.compact:
-            return []
+            return [], []
         hits = list(self._automaton.iter(folded.compact))
         if not hits:
-            return []
+            return [], []
         safe = self._safe
         safe_spans = [(end - len(normal) + 1, end + 1) for end, (normal, _) in hits if normal in safe] if safe else []
         evidence: list[Evidence] = []
@@ -131,4 +128,4 @@ class WordMatcher:
                 first, last = folded.span(start, end)
                 evidence.append(Evidence(entry.rule, entry.category, entry.weight, normal,
                                          folded.original[first:last], folded.how(first, last), (first, last)))
-        return evidence
+        return evidence, [folded.span(start, end) for start, end in safe_spans]
