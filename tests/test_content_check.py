@@ -26,6 +26,9 @@ WEEKEND_SMALLTALK = _line_after("knowledge/intents.yaml", "  chat_weekend:", "  
 NOTHING_FITS_SAY = _line_after("flows/recommend.yaml", "  nothing_fits:", "    say: recommend.nothing_fits")
 LATE_OVER = next(number for number, text in enumerate(  # faq.yaml grows in the middle too (a follows line)
     (ROOT / "knowledge/faq.yaml").read_text(encoding="utf-8").splitlines(), 1) if "over: [order_status]" in text)
+LATE_ALONGSIDE, ALONGSIDE_COLUMN = next((number, text.index("alongside: [") + len("alongside: [") + 1) for number, text in
+                                       enumerate((ROOT / "knowledge/faq.yaml").read_text(encoding="utf-8").splitlines(), 1)
+                                       if "alongside: [order_status" in text)
 
 
 def test_bundled_content_is_clean() -> None:
@@ -130,6 +133,8 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/policy.yaml", "fit: {concern: 3, skin: 2}", "fit: {concern: 3, skn: 2}", "编码本里没有题目 “skn”"),
         ("knowledge/faq.yaml", "over: [order_status]", "over: [order_statuss]",
          f"knowledge/faq.yaml:{LATE_OVER}:38: 没有 id 为 “order_statuss” 的 FAQ"),
+        ("knowledge/faq.yaml", "alongside: [order_status,", "alongside: [order_statusx,",
+         f"knowledge/faq.yaml:{LATE_ALONGSIDE}:{ALONGSIDE_COLUMN}: 没有 id 为 “order_statusx” 的 FAQ"),
         ("knowledge/codebook.yaml", "互动: [新客, 冷淡]", "互动: [新客, 油皮]", "knowledge/codebook.yaml:62:12: 标签 “油皮” 重复了"),
         ("knowledge/codebook.yaml", "      A: {label", "      A-1: {label", "knowledge/codebook.yaml:32:7: questions.goal.options: 编码 “A-1”"),
         ("knowledge/codebook.yaml", "evidence: want}", "evidence: wnat}", "knowledge/codebook.yaml:35:109: knowledge/policy.yaml 里没有证据类型 “wnat”"),

@@ -176,6 +176,7 @@ def _follows(session: Session, understanding: Understanding, result: Result) -> 
     follows the intent at any time: 到现在都没到; knowledge/faq.yaml `follows`), when the FAQ does not answer the
     message by itself — or answers it only with the topic just answered or another of the `after` entries: 都一个
     星期了还没到 after the shipping answer is the same complaint again: the apology and a person, not 上面回过你啦.
+    The intent said in the same message as an `alongside` question (我的快递怎么还没到 都一个礼拜了) is it at once.
     A topic answered earlier in this very turn (a burst) is replaced: `instead_of` (QA round 14, finding 10)."""
     topic = recent(session, "topic")
     for entry in understanding.knowledge.faq:
@@ -184,9 +185,11 @@ def _follows(session: Session, understanding: Understanding, result: Result) -> 
         for follows in entry.follows:
             again = follows.after and topic in follows.after and set(result.answers) <= {topic, *follows.after}
             instead = follows.over and set(result.answers) <= set(follows.over)  # 都一个星期了还没到: not 查看物流
-            if result.decision is Decision.ANSWER and not (again or instead):
+            alongside = (follows.alongside and result.decision is Decision.ANSWER
+                         and set(result.answers) <= set(follows.alongside))  # 怎么还没到 都一个礼拜了
+            if result.decision is Decision.ANSWER and not (again or instead or alongside):
                 continue  # the FAQ answers it by itself, and not only with what was just answered
-            if result.has_intent(follows.intent) and (not follows.after or topic in follows.after):
+            if result.has_intent(follows.intent) and (not follows.after or topic in follows.after or alongside):
                 answered = replace(result, decision=Decision.ANSWER, answers=[entry.id])
                 after = f"，紧跟在 {topic} 之后" if follows.after else ""
                 this_turn = str(topic) if follows.after and recent(session, "topic", within=0) == topic else ""

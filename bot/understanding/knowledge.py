@@ -25,6 +25,7 @@ class Follows(Strict):
     intent: str
     after: list[str] = []
     over: list[str] = []  # entries it is said instead of, given the intent (催货: not the tracking how-to)
+    alongside: list[str] = []  # entries asked in the same message as the intent: 怎么还没到 都一个礼拜了
 
 
 class FaqEntry(Strict):

@@ -144,7 +144,7 @@ def _faq_problems(faq: FaqFile, doc: Document, matching: MatchingFile | None, in
                 problems.append(doc.problem(
                     ("entries", index, "follows", which, "intent"),
                     f"intents.yaml 里没有意图 “{follows.intent}”；{one_of(follows.intent, intents.intents)}"))
-            for named_in in ("after", "over"):
+            for named_in in ("after", "over", "alongside"):
                 for number, named in enumerate(getattr(follows, named_in)):
                     if named not in faq_ids:
                         problems.append(doc.problem(("entries", index, "follows", which, named_in, number),
