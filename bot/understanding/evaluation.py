@@ -22,7 +22,7 @@ from bot.understanding.matcher import Decision, Result
 
 TUNE, HELD_OUT, FRESH = "eval.yaml", "heldout.yaml", "fresh.yaml"
 BLIND, BLIND2, BLIND3 = "blind.yaml", "blind2.yaml", "blind3.yaml"
-BLIND4, BLIND5, BLIND6 = "blind4.yaml", "blind5.yaml", "blind6.yaml"
+BLIND4, BLIND5, BLIND6, BLIND7 = "blind4.yaml", "blind5.yaml", "blind6.yaml", "blind7.yaml"
 
 
 def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
@@ -30,7 +30,8 @@ def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
     folder = content_root / "knowledge" / "tests"
     found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT), ("fresh", folder / FRESH),
              ("blind", folder / BLIND), ("blind2", folder / BLIND2), ("blind3", folder / BLIND3),
-             ("blind4", folder / BLIND4), ("blind5", folder / BLIND5), ("blind6", folder / BLIND6)]
+             ("blind4", folder / BLIND4), ("blind5", folder / BLIND5), ("blind6", folder / BLIND6),
+             ("blind7", folder / BLIND7)]
     return [(name, path) for name, path in found if path.exists()]
 
 
@@ -135,6 +136,7 @@ SET_MEANINGS = {
     "blind3": "盲写集：只看过 FAQ 回答的人写的，量真实顾客的新说法",
     "blind4": "开发集：原是盲写集，第十次会话起看过它的错处，数字会偏高",
     "blind6": "开发集：原是盲写集（第一次测 61.6%），第十二次会话起看过它的错处，数字会偏高",
+    "blind7": "盲写集：只看过 FAQ 回答的人写的，第十三次会话第一次测",
     "labelled": "用 --set 指定的标注集",
 }
 _DECISIONS = {Decision.ANSWER: "回答了", Decision.CLARIFY: "反问", Decision.MISS: "没答上"}

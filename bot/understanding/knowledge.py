@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.content.schema import Strict, non_blank
 from bot.content.source import ContentError, Problem
+from bot.understanding.normalize import base_normalize
 
 if TYPE_CHECKING:
     from bot.understanding.knowledge_read import KnowledgeParts
@@ -214,14 +215,14 @@ class Language(Strict):
 class MatchingFile(Strict):
     thresholds: Thresholds = Thresholds()
     variants: dict[str, str] = {}
-    emoji: dict[str, str] = {}  # a message of nothing but emoji is read as these words (👍 → 好的)
+    emoji: dict[str, str] = {}  # a message of nothing but emoji (or WeChat stickers) is read as these words
 
     @field_validator("emoji")
     @classmethod
     def _emoji_only(cls, table: dict[str, str]) -> dict[str, str]:
         for key, word in table.items():
-            if not key.strip() or any(ch.isalnum() for ch in key):
-                raise ValueError(f"emoji 的 “{key}” 不是表情：左边只写表情（👍），右边写顾客的意思（好的）")
+            if not key.strip() or base_normalize(key):  # nothing left once read: an emoji or WeChat's [强]
+                raise ValueError(f"emoji 的 “{key}” 不是表情：左边只写表情（👍 或微信表情 [强]），右边写顾客的意思（好的）")
             if not any(ch.isalnum() for ch in word):
                 raise ValueError(f"表情 “{key}” 后面没写意思：写成“{key}: 好的”这样")
         return table
