@@ -222,7 +222,8 @@ class MatchingFile(Strict):
     def _emoji_only(cls, table: dict[str, str]) -> dict[str, str]:
         for key, word in table.items():
             if not key.strip() or base_normalize(key):  # nothing left once read: an emoji or WeChat's [强]
-                raise ValueError(f"emoji 的 “{key}” 不是表情：左边只写表情（👍 或微信表情 [强]），右边写顾客的意思（好的）")
+                raise ValueError(f"emoji 的 “{key}” 不是表情：左边只写表情（👍 或微信表情 [强]），"
+                                 "右边写顾客的意思（好的）")
             if not any(ch.isalnum() for ch in word):
                 raise ValueError(f"表情 “{key}” 后面没写意思：写成“{key}: 好的”这样")
         return table

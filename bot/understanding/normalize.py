@@ -2,8 +2,8 @@
 
 NFKC (full-width → half-width, ① → 1), lower case, traditional → simplified (a one-character table
 taken from zhconv, applied with str.translate: fast), then only letters and digits are kept
-(punctuation, emoji, WeChat's bracketed stickers such as [捂脸], spaces and control characters go) and runs of one repeated character collapse
-(好好好好 → 好). Operator-defined variants (vx → 微信, 七天 → 7天) are applied last, longest first.
+(punctuation, emoji, WeChat's bracketed stickers such as [捂脸], spaces and control characters go) and
+runs of one repeated character collapse (好好好好 → 好). Operator-defined variants (vx → 微信, 七天 → 7天) are applied last, longest first.
 """
 
 from __future__ import annotations
@@ -31,13 +31,29 @@ def _t2s_table() -> dict[int, str]:
 _NOT_WORD = re.compile(r"[\W_]+")  # anything but letters and digits: punctuation, emoji, spaces, controls
 # WeChat's own stickers arrive as their names in brackets ([捂脸], [强], [Facepalm]): a face, not words. The Chinese
 # names are WeChat's list (a bracketed word of her own, [订单号], stays); the English client's are any bracketed word.
-_STICKER_NAMES = frozenset(
-    ["微笑", "撇嘴", "色", "发呆", "得意", "流泪", "害羞", "闭嘴", "睡", "大哭", "尴尬", "发怒", "调皮", "呲牙", "惊讶", "难过", "囧", "抓狂", "吐", "偷笑", "愉快", "白眼", "傲慢", "困", "惊恐", "憨笑", "悠闲", "咒骂", "疑问", "嘘", "晕", "衰", "骷髅", "敲打", "再见", "擦汗", "抠鼻", "鼓掌", "坏笑", "左哼哼", "右哼哼", "哈欠", "鄙视", "委屈", "快哭了", "阴险", "亲亲", "可怜", "笑脸", "生病", "脸红", "破涕为笑", "恐惧", "失望", "无语", "嘿哈", "捂脸", "奸笑", "机智", "皱眉", "耶", "吃瓜", "加油", "汗", "天啊", "社会社会", "旺柴", "好的", "打脸", "哇", "翻白眼", "666", "让我看看", "叹气", "苦涩", "裂开", "嘴唇", "爱心", "心碎", "拥抱", "强", "弱", "握手", "胜利", "抱拳", "勾引", "拳头", "合十", "啤酒", "咖啡", "蛋糕", "玫瑰", "凋谢", "菜刀", "炸弹", "便便", "月亮", "太阳", "庆祝", "礼物", "红包", "發", "福", "烟花", "爆竹", "猪头", "跳跳", "发抖", "转圈", "奋斗", "疯了", "酷", "冷汗", "流汗", "可爱", "饥饿", "折磨", "示爱", "差劲", "爱你", "NO", "OK"])
+_STICKER_NAMES = frozenset([
+    "微笑", "撇嘴", "色", "发呆", "得意", "流泪", "害羞", "闭嘴", "睡", "大哭", "尴尬",
+    "发怒", "调皮", "呲牙", "惊讶", "难过", "囧", "抓狂", "吐", "偷笑", "愉快", "白眼",
+    "傲慢", "困", "惊恐", "憨笑", "悠闲", "咒骂", "疑问", "嘘", "晕", "衰", "骷髅",
+    "敲打", "再见", "擦汗", "抠鼻", "鼓掌", "坏笑", "左哼哼", "右哼哼", "哈欠", "鄙视",
+    "委屈", "快哭了", "阴险", "亲亲", "可怜", "笑脸", "生病", "脸红", "破涕为笑", "恐惧",
+    "失望", "无语", "嘿哈", "捂脸", "奸笑", "机智", "皱眉", "耶", "吃瓜", "加油", "汗",
+    "天啊", "社会社会", "旺柴", "好的", "打脸", "哇", "翻白眼", "666", "让我看看", "叹气",
+    "苦涩", "裂开", "嘴唇", "爱心", "心碎", "拥抱", "强", "弱", "握手", "胜利", "抱拳",
+    "勾引", "拳头", "合十", "啤酒", "咖啡", "蛋糕", "玫瑰", "凋谢", "菜刀", "炸弹",
+    "便便", "月亮", "太阳", "庆祝", "礼物", "红包", "發", "福", "烟花", "爆竹", "猪头",
+    "跳跳", "发抖", "转圈", "奋斗", "疯了", "酷", "冷汗", "流汗", "可爱", "饥饿", "折磨",
+    "示爱", "差劲", "爱你", "NO", "OK"
+])
 _STICKER = re.compile(r"\[([^\[\]\s]{1,4}|[A-Za-z][A-Za-z !-]{0,14})\]")
 
 
 def _without_stickers(text: str) -> str:
-    return _STICKER.sub(lambda m: "" if m[1] in _STICKER_NAMES or (m[1].isascii() and m[1][0].isalpha()) else m[0], text)
+    def face(found: re.Match[str]) -> str:
+        name = found[1]
+        return "" if name in _STICKER_NAMES or (name.isascii() and name[0].isalpha()) else found[0]
+
+    return _STICKER.sub(face, text)
 
 
 def base_normalize(text: str) -> str:
