@@ -3,7 +3,8 @@
 NFKC (full-width → half-width, ① → 1), lower case, traditional → simplified (a one-character table
 taken from zhconv, applied with str.translate: fast), then only letters and digits are kept
 (punctuation, emoji, WeChat's bracketed stickers such as [捂脸], spaces and control characters go) and
-runs of one repeated character collapse (好好好好 → 好). Operator-defined variants (vx → 微信, 七天 → 7天) are applied last, longest first.
+runs of one repeated character collapse (好好好好 → 好). Operator-defined variants (vx → 微信, 七天 → 7天)
+are applied last, longest first.
 """
 
 from __future__ import annotations
