@@ -248,3 +248,16 @@ def test_siyu_eval_failures_hides_a_blind_set_named_by_its_file() -> None:
     assert "blind5 是盲测集" in out
     blind = LabelledSet.load(BLIND5)
     assert not [q for q in [q for q, _ in blind.in_scope] + blind.out_of_scope if q in out]
+
+
+@pytest.mark.parametrize("asked", ["满减可以和优惠券叠加吗", "退款被驳回了 为什么", "礼品卡怎么用"])
+def test_a_keyword_does_not_answer_a_kind_of_question_its_entry_is_never_asked(asked: str) -> None:
+    """能不能 / 为什么 / 怎么 against an entry none of whose phrasings asks that (blind4's false answers): the
+    entry's keyword alone no longer answers it."""
+    assert UNDERSTANDING.understand(asked).decision is Decision.MISS
+
+
+def test_the_same_keyword_still_answers_the_kinds_its_entry_is_asked() -> None:
+    assert UNDERSTANDING.understand("有优惠券吗").answers == ["coupon_how"]
+    assert UNDERSTANDING.understand("优惠卷在哪里领").answers == ["coupon_how"]
+    assert UNDERSTANDING.understand("退款怎么申请").answers == ["refund_how"]

@@ -25,6 +25,7 @@ _TOPICS: WeakKeyDictionary[Understanding, dict[str, str]] = WeakKeyDictionary()
 
 SHORT = 10  # characters (normalised): a longer message says itself what it is about
 SOCIAL = ("greeting", "thanks", "affirm", "deny", "cold")
+WHAT_MEANT = "what_meant"  # 啥意思 (optional intent): she did not follow what was said; no question of the topic
 POINTING = ("那个", "这个", "那款", "这款", "刚才", "你说的", "推荐的")
 
 
@@ -115,8 +116,8 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
             return found
     if result.decision is Decision.ANSWER:
         return None
-    if not result.words and result.intents:
-        return None  # 你们怎么回事 (angry) after an answer: the intent speaks, not the topic's answer again
+    if (not result.words and result.intents) or result.has_intent(WHAT_MEANT):
+        return None  # 你们怎么回事 (angry), 啥意思 after an answer: the intent speaks, not the topic's answer again
     anchors: list[tuple[str, str, str]] = []
     if product is not None:
         anchors.append((product.name, f"商品 {product.id}", ""))

@@ -8,7 +8,7 @@ from bot.conversation import Outbound
 from bot.engine import about, backoff, budget, buying, care, have, replies, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
-from bot.engine.followup import product_names
+from bot.engine.followup import WHAT_MEANT, product_names
 from bot.engine.memory import recent, remember
 from bot.engine.reading import disputes_answer, takes_free_answers
 from bot.engine.turn_context import TurnContext
@@ -67,6 +67,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
             continue  # 去旅游能带上飞机吗 holds a small-talk word but asks something else: not small talk
         if name in LINKED and _link_in_view(ctx, name, result):
             return []
+        if name == WHAT_MEANT and in_flow:
+            continue  # 啥意思 at a flow's question: the flow asks it again, lighter, and that is the explanation
         if ctx.persona.has(f"intent.{name}"):
             if _said(ctx, f"intent.{name}"):  # 你好笨啊 什么都不懂: one apology for the two clauses
                 return []

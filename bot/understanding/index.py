@@ -28,6 +28,7 @@ EXPLAINED = 3  # candidates that carry the words they share with the message
 COMMON_POSTINGS = 300  # a feature used by more phrasings only counts for candidates rarer features found
 COMMON_WALK = 1500  # phrasings looked at when a message has nothing but such common features
 KIND_CLASH = 0.72  # 发货多久 against 怎么发货: same topic, another question
+ENTRY_KIND_CLASH = 0.9  # 会员等级在哪看 against the keyword 会员等级: no phrasing of the entry asks 在哪
 NEGATION_CLASH = 0.5  # 想退 against 不想退了
 STATEMENT_CLASH = 0.85  # 我到了 (says something) against 几天到 (asks): measured on real personal SMS
 QUERY_SHARE = 0.5  # weight of "how much of the message the entry explains" against "how much of p was said"
@@ -117,6 +118,10 @@ class Index:
                                   for word in analysis.words)
             self.whole.append(words if len(words) > 1 else _NOTHING)
         using.update(entry_features)
+        asked: dict[str, set[str]] = {}
+        for owner, kinds in zip(self.owners, self.kinds, strict=True):
+            asked.setdefault(owner, set()).update(kinds)
+        self.entry_kinds = {owner: frozenset(kinds) for owner, kinds in asked.items()}  # what each entry is asked
         self.entries = max(1, len(owner_numbers))
         self.unknown_rarity = _rarity(self.entries, 0) * UNKNOWN_SHARE
         self.factors = factors
@@ -238,7 +243,7 @@ class Index:
         query_share, phrasing_share = QUERY_SHARE, 1 - QUERY_SHARE
         explained = {owner: (sum(map(weight_of, found)) / total) ** query_share for owner, found in union.items()}
         best: dict[str, tuple[float, int, set[int]]] = {}
-        query_kinds = query.kinds
+        query_kinds, entry_kinds = query.kinds, self.entry_kinds
         for position, owner, shared, matched in shared_by:
             said = matched / totals[position]
             score = 100 * explained[owner] * (said if said < 1.0 else 1.0) ** phrasing_share
@@ -246,6 +251,8 @@ class Index:
                 kinds = kinds_of[position]
                 if kinds and query_kinds.isdisjoint(kinds):
                     score *= KIND_CLASH
+                elif not kinds and (asked := entry_kinds[owner]) and query_kinds.isdisjoint(asked):
+                    score *= ENTRY_KIND_CLASH
             elif statement and kinds_of[position]:
                 score *= STATEMENT_CLASH
             if clash and not clash.isdisjoint(features[position]):
