@@ -133,6 +133,7 @@ def test_bundled_content_is_clean() -> None:
         ("knowledge/policy.yaml", "fit: {concern: 3, skin: 2}", "fit: {concern: 3, skn: 2}", "编码本里没有题目 “skn”"),
         ("knowledge/faq.yaml", "over: [order_status]", "over: [order_statuss]",
          f"knowledge/faq.yaml:{LATE_OVER}:38: 没有 id 为 “order_statuss” 的 FAQ"),
+        ("knowledge/matching.yaml", "  逗印: 痘印", "  逗印: 痘印\n  逗逗: 痘痘", "“逗逗” 读的时候会变成 “逗”"),
         ("knowledge/faq.yaml", "alongside: [order_status,", "alongside: [order_statusx,",
          f"knowledge/faq.yaml:{LATE_ALONGSIDE}:{ALONGSIDE_COLUMN}: 没有 id 为 “order_statusx” 的 FAQ"),
         ("knowledge/codebook.yaml", "互动: [新客, 冷淡]", "互动: [新客, 油皮]", "knowledge/codebook.yaml:62:12: 标签 “油皮” 重复了"),

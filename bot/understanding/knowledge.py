@@ -217,6 +217,16 @@ class MatchingFile(Strict):
     variants: dict[str, str] = {}
     emoji: dict[str, str] = {}  # a message of nothing but emoji (or WeChat stickers) is read as these words
 
+    @field_validator("variants")
+    @classmethod
+    def _variants_as_read(cls, table: dict[str, str]) -> dict[str, str]:
+        for key in table:
+            read = base_normalize(key)
+            if read != key.lower() and len(read) < len(key.strip()) and len(read) <= 1:
+                raise ValueError(f"variants 的 “{key}” 读的时候会变成 “{read}”（重复的字合成一个、标点和空格去掉），"
+                                 f"这样会替换每一个 “{read}”：写成带别的字的说法（比如“爆{read}”）")
+        return table
+
     @field_validator("emoji")
     @classmethod
     def _emoji_only(cls, table: dict[str, str]) -> dict[str, str]:
