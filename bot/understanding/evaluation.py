@@ -2,10 +2,10 @@
 
 The labelled sets live with the content they test, in knowledge/tests/: `eval.yaml` is the set the
 thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare, and
-`fresh.yaml` and `blind.yaml` to `blind6.yaml` were written blind (by people who had not seen the knowledge)
+`fresh.yaml` and `blind.yaml` to `blind7.yaml` were written blind (by people who had not seen the knowledge)
 in customers' own words: their lines never go into the content, so they say how real phrasing fares
-(`blind2.yaml` to `blind6.yaml` were labelled from the FAQ answers alone; blind2, blind3 and blind5 are read as
-totals only, blind, blind4, blind6 and fresh became dev sets once their misses were read;
+(`blind2.yaml` to `blind7.yaml` were labelled from the FAQ answers alone; blind2, blind3 and blind5 are read as
+totals only, blind, blind4, blind6, blind7 and fresh became dev sets once their misses were read;
 docs/understanding.md says which set was read how often).
 """
 
@@ -136,7 +136,7 @@ SET_MEANINGS = {
     "blind3": "盲写集：只看过 FAQ 回答的人写的，量真实顾客的新说法",
     "blind4": "开发集：原是盲写集，第十次会话起看过它的错处，数字会偏高",
     "blind6": "开发集：原是盲写集（第一次测 61.6%），第十二次会话起看过它的错处，数字会偏高",
-    "blind7": "盲写集：只看过 FAQ 回答的人写的，第十三次会话第一次测",
+    "blind7": "开发集：原是盲写集（第一次测 63.1%），第十三次会话起看过它的错处，数字会偏高",
     "labelled": "用 --set 指定的标注集",
 }
 _DECISIONS = {Decision.ANSWER: "回答了", Decision.CLARIFY: "反问", Decision.MISS: "没答上"}
