@@ -263,3 +263,14 @@ def test_the_same_keyword_still_answers_the_kinds_its_entry_is_asked() -> None:
     assert UNDERSTANDING.understand("有优惠券吗").answers == ["coupon_how"]
     assert UNDERSTANDING.understand("优惠卷在哪里领").answers == ["coupon_how"]
     assert UNDERSTANDING.understand("退款怎么申请").answers == ["refund_how"]
+
+
+def test_a_message_of_one_common_word_finds_the_phrasings_that_fit_it_best() -> None:
+    """一瓶能用多久 has one word (用, in a hundred phrasings) besides its kinds: the shortlist was the first 32
+    phrasings in file order, so the keyword 能用多久 further down was never scored (blind7)."""
+    result = UNDERSTANDING.understand("一瓶能用多久")
+    assert "bottle_lasts" in [c.entry for c in result.candidates[:2]], result.reason
+
+
+def test_connectives_carry_no_topic() -> None:
+    assert UNDERSTANDING.understand("另外我还想开个发票").answers == ["invoice"]

@@ -14,6 +14,7 @@ first), and only the best few are scored exactly.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -219,8 +220,10 @@ class Index:
                 gathered = dict.fromkeys(first, first_weight)  # 0.0 + weight, in the same order
             # each position once per posting: gathered[p] = gathered.get(p, 0.0) + weight, in C
             gathered.update(zip(found, map(weight.__add__, map(gathered.get, found, repeat(0.0))), strict=True))
-        if not gathered:  # one feature (能退吗: one common word, 1,500 phrasings): a stable sort keeps the first
-            shortlist = first[:CANDIDATES]
+        if not gathered:  # one feature (能退吗: one common word, 1,500 phrasings): all weigh the same, so the ones
+            # that say the least besides it and ask what she asks come first (一瓶能用多久: the keyword 能用多久)
+            shortlist = first if len(first) <= CANDIDATES else heapq.nsmallest(
+                CANDIDATES, first, key=lambda p: (query.kinds.isdisjoint(self.kinds[p]), self.totals[p]))
         elif len(gathered) <= CANDIDATES:
             shortlist = list(gathered)
         else:  # heapq.nlargest's documented equivalent (ties keep their order), and faster at any size here
