@@ -147,6 +147,7 @@ class Index:
         # the smallest total weight of a phrasing each feature reaches (see ceiling)
         total_of = self.totals.__getitem__
         self.lightest = {fid: min(map(total_of, found)) for fid, found in postings.items()}
+        self._lightest_with: dict[int, list[int]] = {}  # a common feature → its CANDIDATES lightest phrasings
 
     def __len__(self) -> int:
         return len(self.owners)
@@ -204,7 +205,7 @@ class Index:
                  if (opposite := opposed.get(f)) is not None and opposite[0] not in features_said}
         gathered: dict[int, float] = {}  # position → the weight of the features that found it
         first: list[int] = []  # the first feature's positions, while it is the only one: all weigh the same
-        first_weight = 0.0
+        first_weight, first_fid = 0.0, -1
         postings, sizes = self.postings, self.sizes
         for fid in sorted((f for f in known if f in sizes), key=sizes.__getitem__):
             found = postings[fid] if among is None else [p for p in postings[fid] if p in among]
@@ -214,16 +215,24 @@ class Index:
                 found = found[:COMMON_WALK]  # a message of common words only: a bounded look
             weight = known[fid]
             if not (first or gathered):
-                first, first_weight = found, weight
+                first, first_weight, first_fid = found, weight, fid
                 continue
             if not gathered:
                 gathered = dict.fromkeys(first, first_weight)  # 0.0 + weight, in the same order
             # each position once per posting: gathered[p] = gathered.get(p, 0.0) + weight, in C
             gathered.update(zip(found, map(weight.__add__, map(gathered.get, found, repeat(0.0))), strict=True))
         if not gathered:  # one feature (能退吗: one common word, 1,500 phrasings): all weigh the same, so the ones
-            # that say the least besides it and ask what she asks come first (一瓶能用多久: the keyword 能用多久)
-            shortlist = first if len(first) <= CANDIDATES else heapq.nsmallest(
-                CANDIDATES, first, key=lambda p: (query.kinds.isdisjoint(self.kinds[p]), self.totals[p]))
+            # that say the least besides it are scored (一瓶能用多久: the keyword 能用多久), not the first in file order
+            if len(first) <= CANDIDATES:
+                shortlist = first
+            elif among is None:  # the same for every message whose one feature this is: worked out once
+                known_lightest = self._lightest_with.get(first_fid)
+                if known_lightest is None:
+                    known_lightest = self._lightest_with[first_fid] = heapq.nsmallest(
+                        CANDIDATES, postings[first_fid], key=self.totals.__getitem__)
+                shortlist = known_lightest
+            else:
+                shortlist = heapq.nsmallest(CANDIDATES, first, key=self.totals.__getitem__)
         elif len(gathered) <= CANDIDATES:
             shortlist = list(gathered)
         else:  # heapq.nlargest's documented equivalent (ties keep their order), and faster at any size here
