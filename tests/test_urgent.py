@@ -34,11 +34,14 @@ async def labels(root: Path, store: Store, customer: str, *words: str) -> list[l
 
 
 async def test_an_entry_marked_alone_is_the_only_answer_of_its_turn(content: Path, store: Store) -> None:
-    """刷酸刷伤了 还能用A醇吗: with `alone` the emergency only; without it the retinol how-to came after it."""
-    assert await labels(ROOT, store, "wmA", "刷酸刷伤了 还能用A醇吗") == [["faq:skin_emergency"]]
+    """脸上破皮渗液了 还能用A醇吗: with `alone` the emergency only; without it the retinol how-to came after it.
+    (刷酸刷伤了 还能用A醇吗, the example until the thirteenth session, reads as ingredient_pairing without `alone`
+    now: 刷伤 is a keyword of an entry never asked 能不能, ENTRY_KIND_CLASH; with `alone` it is the emergency.)"""
+    assert await labels(ROOT, store, "wmA", "脸上破皮渗液了 还能用A醇吗") == [["faq:skin_emergency"]]
+    assert await labels(ROOT, store, "wmC", "刷酸刷伤了 还能用A醇吗") == [["faq:skin_emergency"]]
     edit(content, "knowledge/faq.yaml", ALONE, "")  # skin_emergency no longer alone
-    assert await labels(content, store, "wmB", "刷酸刷伤了 还能用A醇吗") == [["faq:skin_emergency",
-                                                                          "faq:ingredient_retinol"]]
+    assert await labels(content, store, "wmB", "脸上破皮渗液了 还能用A醇吗") == [["faq:skin_emergency",
+                                                                            "faq:ingredient_retinol"]]
 
 
 async def test_the_intent_of_an_alone_entry_wins_over_what_the_message_matches(content: Path, store: Store) -> None:

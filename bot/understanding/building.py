@@ -35,6 +35,8 @@ def build(knowledge: Knowledge, normalize: Callable[[str], str]) -> Built:
         keywords = frozenset((entry.id, keyword) for entry in knowledge.faq if entry.handover
                              for keyword in entry.keywords)
         index = Index(documents, FACTORS, keywords)
+        # an emergency answers whatever she asks around it (刷酸刷伤了 还能用A醇吗): no kind of question clashes with it
+        index.entry_kinds.update((entry.id, frozenset()) for entry in knowledge.faq if entry.alone)
         words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
         analyze.known = frozenset(words)
         words.update(w for group in knowledge.language.synonyms for w in group)
