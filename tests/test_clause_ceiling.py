@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.understanding.clause_reading import WHOLE_PHRASING
+from bot.understanding.clause_reading import WHOLE_PHRASING, _about_the_clause_before
 from bot.understanding.evaluation import LabelledSet, labelled_sets
 from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Decision, Understanding
@@ -61,6 +61,13 @@ def _every_clause_searched(understanding: Understanding, parts: list[str], stori
             entry = understanding.faq_by_id[best.entry]
             told[number] = (understanding._asks(part, normalized, understanding.analyze(normalized)) or (
                 best.score >= WHOLE_PHRASING and (best.matched in entry.questions or entry.handover)), answers)
+    for number in sorted(told):  # 积分怎么攒 会不会过期: the elliptical clause read with the topic before it, as ever
+        if number - 1 in told:
+            normalized = understanding.normalize(parts[number])
+            carried = _about_the_clause_before(understanding, normalized, understanding.analyze(normalized),
+                                               told[number - 1][1], told[number][1])
+            if carried:
+                told[number] = (told[number][0], carried)
     asking = {number for number, (asks, _) in told.items() if asks}
     counted = [n for n in sorted(told) if n in asking or (stories and {n - 1, n + 1} & asking)]
     answered: list[str] = []

@@ -274,3 +274,11 @@ def test_a_message_of_one_common_word_finds_the_phrasings_that_fit_it_best() -> 
 
 def test_connectives_carry_no_topic() -> None:
     assert UNDERSTANDING.understand("另外我还想开个发票").answers == ["invoice"]
+
+
+def test_an_elliptical_clause_is_read_with_the_topic_of_the_clause_before() -> None:
+    """积分怎么攒啊 会不会过期: 过期 alone is the product shelf life; after a points question it is the points'."""
+    assert UNDERSTANDING.understand("积分怎么攒啊 会不会过期").answers == ["points_earn", "points_expire"]
+    assert UNDERSTANDING.understand("会不会过期").answers == ["shelf_life"]
+    # a clause that the topic only drowns keeps its own reading: 防晒 + pa几个 is not the sunscreen answer
+    assert UNDERSTANDING.understand("你们防晒spf多少 PA几个+").answers == ["our_sunscreen", "sunscreen_numbers"]

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.engine.followup import SHORT, topic_word
+from bot.engine.followup import SHORT
 from bot.engine.memory import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result, Understanding
 from bot.understanding.segment import SEGMENTER
+from bot.understanding.topic import topic_word
 
 PLACE = "place"  # session.context: the place she said she is in
 PLACE_TURNS = 10_000  # a place holds for the session

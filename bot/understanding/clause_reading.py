@@ -15,12 +15,14 @@ from bot.understanding.naming import ProductNames
 from bot.understanding.normalize import clauses
 from bot.understanding.result import Decision
 from bot.understanding.segment import SEGMENTER
+from bot.understanding.topic import topic_word
 
 if TYPE_CHECKING:
     from bot.understanding.matcher import Understanding
 
 CORRECTION_DISCOUNT = 0.97  # a reading with a typo corrected must explain the message better than that
 WHOLE_PHRASING = 99.95  # a score that says all of a phrasing and nothing more
+ELLIPTICAL_WORDS = 1  # a clause of this many content words may leave its topic to the clause before it
 _NAMES: WeakKeyDictionary[Understanding, tuple[ProductNames, tuple[str, ...]]] = WeakKeyDictionary()
 
 
@@ -71,7 +73,33 @@ def answered_clauses(u: Understanding, parts: list[str], least: int = 2, *,
             decision, answers, _, _ = u.decide(found)
             if decision is Decision.ANSWER:
                 told[number] = (asks or _requests(u, found[0]), answers)
+    for number in sorted(told):
+        if number - 1 in told:
+            _, normalized, _, analysis = readings[number]
+            carried = _about_the_clause_before(u, normalized, analysis, told[number - 1][1], told[number][1])
+            if carried:
+                told[number] = (told[number][0], carried)
     return told
+
+
+def _about_the_clause_before(u: Understanding, normalized: str, analysis: Analysis, before: list[str],
+                             alone: list[str]) -> list[str]:
+    """积分怎么攒啊 会不会过期: a clause of one word (过期) after an answered clause may ask about that clause's topic.
+    Read with the topic's word in front (积分会不会过期), it is answered by another entry than either clause alone
+    (points_expire, not the product shelf life): that entry; [] when the clause names its own topic."""
+    if len(analysis.words) > ELLIPTICAL_WORDS:
+        return []
+    topic = topic_word(u, before[0])
+    if not topic or topic in normalized:
+        return []
+    found = u.search(topic + normalized, marked=True, few=True)[1]
+    decision, answers, _, _ = u.decide(found)
+    if decision is not Decision.ANSWER or set(answers) & {*before, *alone}:
+        return []
+    own = set(analysis.words)
+    evidence = set(found[0].evidence)
+    # one phrasing says both, the topic and the clause's word (积分会过期吗); 防晒 + pa几个 found only 防晒
+    return answers if evidence & own and evidence - own else []
 
 
 def _may_request(u: Understanding, analysis: Analysis) -> bool:
