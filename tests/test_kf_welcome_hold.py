@@ -135,6 +135,19 @@ async def test_her_text_in_the_same_batch_decides_at_once(fake: FakeWeCom, redis
         assert order(fake) == ["kf/send_msg_on_event", "kf/send_msg"]
 
 
+async def test_opened_twice_then_wrote_in_one_batch_is_welcomed_once(fake: FakeWeCom, redis_store: Store,
+                                                                     aiohttp_client: Any) -> None:
+    client = await start(fake, redis_store, aiohttp_client)
+    enter(fake, "wmTwiceOpen", "WOLD")
+    enter(fake, "wmTwiceOpen", "WNEW")
+    fake.add_kf_message("wk1", "wmTwiceOpen", "包邮吗")
+    await notify(client)
+    await eventually(lambda: bool(answers(fake, "wmTwiceOpen")))
+    await asyncio.sleep(HOLD + 0.5)  # the older enter_session's wake-up finds its held welcome superseded
+    assert [w["code"] for w in welcomes(fake)] == ["WNEW"]
+    assert len(answers(fake, "wmTwiceOpen")) == 1
+
+
 async def test_hold_zero_welcomes_at_once_as_before(fake: FakeWeCom, redis_store: Store, aiohttp_client: Any) -> None:
     client = await start(fake, redis_store, aiohttp_client, hold=0)
     enter(fake, "wmNow", "WNOW")

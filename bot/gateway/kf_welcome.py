@@ -74,6 +74,8 @@ class KfWelcome:
         if self.expired(data, event.received):
             return
         if self.hold_s <= 0 or FIRST_TEXT in data:
+            if self.hold_s > 0:  # she opened the chat twice in one batch: the earlier, held welcome is superseded
+                await self.store.delete(pending_key(event.conversation))
             await self._welcome(event.key, event.conversation, data, event.received, data.get(FIRST_TEXT))
             return
         opened = unix_time(data.get("send_time"), event.received)
