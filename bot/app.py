@@ -21,11 +21,13 @@ from bot.gateway.handlers import Handler, Handlers
 from bot.gateway.kf import KfChannel
 from bot.gateway.kf_link import KfLink
 from bot.gateway.kf_pull import KfPuller
+from bot.gateway.kf_welcome import HOLDS_KEY, WELCOME_DUE
 from bot.gateway.orders import OrderIntake
 from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Queue
 from bot.gateway.sender import Sender
 from bot.gateway.server import HEALTH_DEADLINE_S, MAX_BODY, CallbackEndpoint, add_routes, monitoring_app, never_500
+from bot.gateway.timers import TimerPump
 from bot.gateway.worker import Worker
 from bot.group_service import GroupService, build_group_service
 from bot.logging_setup import LogThrottle
@@ -37,6 +39,7 @@ from bot.retention.janitor import Janitor
 from bot.store.base import Store
 from bot.store.factory import open_store
 from bot.tagsync.service import TagSync
+from bot.timers import Timers
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +180,7 @@ def build_app(
             profile_events=ProfileEvents(the_store, services.tags, services.profiles),
             events=services.events,
             kf_link=services.kf_link,
+            welcome_hold_s=settings.kf_welcome_hold,
         )
         services.handlers.by_kind.update(services.extra_handlers)
         if services.groups is None:  # no group content: groups are registered, not moderated
@@ -191,6 +195,8 @@ def build_app(
         services.auxiliary.append(asyncio.create_task(epoch.run()))
         services.auxiliary.append(asyncio.create_task(Janitor(the_store, settings.retention, clock=clock).run()))
         services.auxiliary.append(asyncio.create_task(LogThrottle.flush_forever()))
+        holds = TimerPump(Timers(the_store, HOLDS_KEY), queue, clock, kind=WELCOME_DUE)  # held kf welcomes
+        services.auxiliary.append(asyncio.create_task(holds.run()))
         services.auxiliary.extend(asyncio.create_task(loop) for loop in services.groups.loops())
         options = {"retry_max_s": limits.send_retry_max_s, **(worker_options or {})}
         for _ in range(workers):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.durations import human_duration, seconds
 from bot.content.location import VARIABLE, bundled_content_dir, locate_content
+from bot.gateway.kf_welcome import MAX_HOLD_S
 from bot.gateway.monitoring import MonitorSettings, load_monitor_settings
 from bot.groups.settings import GroupSettings, load_group_settings
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
@@ -42,6 +43,7 @@ class Settings:
     burst_window: float = 2.0
     timezone: str = "Asia/Shanghai"
     handover_timeout: float = 0.0  # 0: the bot waits until the human ends the kf session
+    kf_welcome_hold: float = 5.0  # the kf welcome waits this long for her first message (0: no wait); kf_welcome.py
     kf_url: str | None = None  # the kf link contact welcomes carry (made with scene contact_welcome)
     kf_open_kfid: str | None = None  # or the kf account to make that link for (kf/add_contact_way)
     order_token: str | None = None  # enables POST /orders (the shop tells the bot about purchases)
@@ -152,6 +154,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     except ValueError:
         problems.append("SIYU_HANDOVER_TIMEOUT 写得不对：应当是 0 或带单位（s、m、h、d）的时长，如 12h，"
                         f"现在是 {raw_handover!r}")
+    raw_hold = env.get("SIYU_KF_WELCOME_HOLD", "").strip() or "5"
+    kf_welcome_hold = parse_duration(raw_hold) if re.fullmatch(r"\d+(\.\d*)?s?", raw_hold) else -1.0
+    if not 0 <= kf_welcome_hold <= MAX_HOLD_S:
+        problems.append(f"SIYU_KF_WELCOME_HOLD 写得不对：应当是 0 到 {MAX_HOLD_S:g} 之间的秒数（如 5 或 5s；0 = 不等，"
+                        f"欢迎码只有 20 秒），现在是 {raw_hold!r}")
     timezone = env.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
     try:
         ZoneInfo(timezone)
@@ -192,6 +199,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         burst_window=burst_window,
         timezone=timezone,
         handover_timeout=handover_timeout,
+        kf_welcome_hold=kf_welcome_hold,
         kf_url=kf_url,
         kf_open_kfid=kf_open_kfid,
         order_token=order_token,

@@ -29,6 +29,9 @@ class InboundKind(StrEnum):
     FOLLOWUP = "followup"  # a follow-up step is due: data holds what to say (bot/followups)
 
 
+FIRST_TEXT = "first_text"  # an enter_session's data: what she wrote right after opening the chat ("" if no text)
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     event_id: str
@@ -37,7 +40,8 @@ class Inbound:
     text: str = ""
     channel: str = ""  # acquisition channel: contact-me State or kf scene_param
     at: float = 0.0  # unix seconds when the customer acted
-    data: dict[str, str] = field(default_factory=dict)  # kf: open_kfid, service_state (as the gateway saw it)
+    data: dict[str, str] = field(default_factory=dict)  # kf: open_kfid, service_state (as the gateway saw it),
+    # FIRST_TEXT on an enter_session whose welcome waited for her first message (bot/gateway/kf_welcome.py)
 
 
 @dataclass(frozen=True, slots=True)

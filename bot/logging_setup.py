@@ -163,7 +163,8 @@ def settings_summary(settings: Settings, content: ContentLocation) -> str:
     agent = settings.agent_id if settings.agent_id is not None else "unset"
     return (f"config: corp {settings.corp_id}, agent {agent}, store {store}, WeCom API {settings.api_base}, "
             f"content {content.path} ({content.source}), persona {_persona(settings)}, "
-            f"burst window {human_duration(settings.burst_window)}, time zone {settings.timezone}, "
+            f"burst window {human_duration(settings.burst_window)}, "
+            f"kf welcome hold {human_duration(settings.kf_welcome_hold)}, time zone {settings.timezone}, "
             f"log level {logging.getLevelName(logging.getLogger().getEffectiveLevel())}, "
             f"retention {retention_summary(settings)}")
 

@@ -1,5 +1,6 @@
 """Durable timers: a sorted set in the store, due time as score. Shared by the engine (which sets and
-cancels them) and the gateway (whose pump turns due timers into queued events)."""
+cancels them) and the gateway (whose pump turns due timers into queued events). The gateway's own wake-ups (the
+held kf welcome, bot/gateway/kf_welcome.py) are a sorted set of their own, with a pump of their own."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ TIMERS_KEY = "siyu:timers"
 
 
 class Timers:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, key: str = TIMERS_KEY) -> None:
         self.store = store
+        self.key = key
 
     @staticmethod
     def member(data: dict[str, Any]) -> str:
@@ -22,15 +24,15 @@ class Timers:
 
     async def schedule(self, due: float, data: dict[str, Any]) -> str:
         member = self.member(data)
-        await self.store.zadd(TIMERS_KEY, member, due)
+        await self.store.zadd(self.key, member, due)
         return member
 
     async def cancel(self, member: str) -> None:
-        await self.store.zrem(TIMERS_KEY, member)
+        await self.store.zrem(self.key, member)
 
     async def due(self, now: float, limit: int = 200) -> list[tuple[str, dict[str, Any]]]:
         found = []
-        for member, _ in await self.store.zdue(TIMERS_KEY, now, limit):
+        for member, _ in await self.store.zdue(self.key, now, limit):
             try:
                 found.append((member, json.loads(member)))
             except ValueError:

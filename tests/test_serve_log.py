@@ -99,7 +99,7 @@ async def test_a_served_turn_logs_exactly_its_lines_and_no_customer_text(fake: F
     expected = [
         r"config: corp \S+, agent 1000002, store redis://\S+, WeCom API http://127\.0\.0\.1:\d+, "
         rf"content {re.escape(str(ROOT))} \(SIYU_CONTENT\), persona xiaowanzi \(default\), burst window 0s, "
-        r"time zone Asia/Shanghai, log level INFO, "
+        r"kf welcome hold 5s, time zone Asia/Shanghai, log level INFO, "
         r"retention queue 1h sessions 90d profiles 400d near_misses 30d logs 30d deadletters 7d",
         r"content version [0-9a-f]{12} loaded from \S+",
         r"store epoch \S+ written \(a new or emptied store\)",  # the test starts on an empty database

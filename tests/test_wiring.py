@@ -145,10 +145,11 @@ async def test_a_follow_up_goes_out_through_the_pump_in_kf(client: TestClient, f
                                                             store: Store) -> None:
     fake.add_kf_event("wk1", {"event_type": "enter_session", "external_userid": "wmLate",
                               "welcome_code": "KW2", "scene_param": "pkgcard"})
+    # she writes at once (one sync batch: the welcome is not held), which keeps the 48 h window open for the day-1
+    # care; a reply seconds later would re-anchor the care on it when it falls due (docs/followups.md)
+    fake.add_kf_message("wk1", "wmLate", "嗯嗯")
     await notify(client, "T6")
     await eventually(lambda: len(fake.calls_to("kf/send_msg_on_event")) == 1)
-    fake.add_kf_message("wk1", "wmLate", "嗯嗯")  # keeps the 48 h window open for the day-1 care
-    await notify(client, "T7")
     await eventually(lambda: len(texts(fake)) == 1)
     record = Records(store)
     for _ in range(250):  # the runner plans it once the pump has passed the poke on

@@ -25,7 +25,7 @@ RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product
                    "safe")
 # set by the engine itself (welcome.py, gift.py, budget.py, buying.py, recall.py, aftersales.py, allergen.py)
 ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget", "named_product", "known", "answer", "arrived",
-                "ingredient", "amount")
+                "ingredient", "amount", "wrote_first")
 SLOT_VALUES = {"decision": tuple(Action)}  # what the engine puts in a slot a flow may test (recommend: true)
 PRICE_VARIABLES = ("items", "total", "price", "count", "unit", "deal")  # price.total / price.count (engine/prices.py)
 

@@ -56,10 +56,14 @@ def compare(value: Any, spec: str) -> bool:
 
 
 def _slot_holds(value: Any, expected: Any) -> bool:
+    """`set` / `unset`, a comparison (">= 2"), or equality; a slot holding a list (wrote_first) holds a value when
+    the value is in the list."""
     if expected == "set":
         return value not in (None, "")
     if expected == "unset":
         return value in (None, "")
     if isinstance(expected, str) and comparison(expected) is not None:
         return compare(0 if value is None else value, expected)
+    if isinstance(value, list | tuple):
+        return expected in value
     return bool(value == expected)

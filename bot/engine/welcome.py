@@ -5,19 +5,26 @@ never asks for a reply there. The gateway passes the kf link (`kf_url`) when it 
 reads the slot `welcome_via` — `kf` (the customer opened the kf chat), `kf_again` (opened it from the card
 of a contact welcome: scene `contact_welcome`), `kf_link` (a contact welcome that carries the kf link card) or
 `contact` (a contact welcome without one) — and the card is attached here.
+
+A kf welcome the gateway held until she wrote (bot/gateway/kf_welcome.py) carries her first message
+(Inbound.data FIRST_TEXT); the slot `wrote_first` then lists what it is about — the tags of the FAQ entries it is
+answered with (售后, 物流 …) and the intents it carries (angry, complaint, greeting …) — so that the welcome flow
+says no cheerful welcome to a customer who came to complain. Her message itself is answered by the next turn.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.conversation import InboundKind
+from bot.conversation import FIRST_TEXT, InboundKind
+from bot.engine.followup import follow_up
 from bot.engine.turn_context import TurnContext
 
 if TYPE_CHECKING:
     from bot.engine.flow_runner import FlowRunner
 
 WELCOME_VIA = "welcome_via"
+WROTE_FIRST = "wrote_first"  # what her first message (sent before the kf welcome) is about: FAQ tags and intents
 CONTACT_SCENE = "contact_welcome"  # the kf link scene used in contact welcomes (bot/gateway/kf_link.py)
 CARD_TITLE, CARD_DESC = "kf_card.title", "kf_card.desc"
 
@@ -40,6 +47,28 @@ def prepare(ctx: TurnContext) -> None:
     else:
         again = ctx.inbound.data.get("scene") == CONTACT_SCENE
         ctx.session.slots[WELCOME_VIA] = "kf_again" if again else "kf"
+    first = ctx.inbound.data.get(FIRST_TEXT)
+    if first is None:
+        ctx.session.slots.pop(WROTE_FIRST, None)  # an earlier visit's first message says nothing about this one
+        return
+    about = wrote_first(ctx, first)
+    ctx.session.slots[WROTE_FIRST] = about
+    ctx.why.append(f"顾客打开客服就先说了话：{'、'.join(about) or '读不出在说什么'}（wrote_first）")
+
+
+def wrote_first(ctx: TurnContext, text: str) -> list[str]:
+    """What her first message is about: the tags of the FAQ entries that answer it (as the turn will: an entry it
+    `follows`, 我的快递怎么还没到 都一个礼拜了 → late_delivery, counts) and its intents, each once, in that order."""
+    if not text.strip():
+        return []  # a picture, a sticker: she wrote, nothing to read
+    understanding = ctx.content.understanding
+    result = understanding.understand(text)
+    answers = list(result.answers)
+    found = follow_up(ctx.session, understanding, result)
+    if found is not None and found.result is not None:
+        answers += found.result.answers
+    tags = [tag for entry in answers if entry in understanding.faq_by_id for tag in understanding.faq_by_id[entry].tags]
+    return list(dict.fromkeys([*tags, *(name for name, _ in result.intents)]))
 
 
 def kf_card(ctx: TurnContext) -> None:

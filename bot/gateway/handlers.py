@@ -11,11 +11,12 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.conversation import Conversation, Inbound, InboundKind
-from bot.events import ENTERED, WELCOMED, EventBus
+from bot.events import ENTERED, EventBus
 from bot.gateway import eventlog
 from bot.gateway.contacts import Contacts, message_kind
 from bot.gateway.kf import HUMAN_STATES, WELCOME_CODE_TTL_S, KfChannel, conversation_key
 from bot.gateway.kf_link import KfLink
+from bot.gateway.kf_welcome import WELCOME_DUE, KfWelcome
 from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Event
 from bot.gateway.sender import Sender
@@ -50,6 +51,7 @@ class Handlers:
         profile_events: ProfileEvents | None = None,
         events: EventBus | None = None,
         kf_link: KfLink | None = None,
+        welcome_hold_s: float = 0.0,
     ) -> None:
         self.events = events or EventBus()
         self.store = store
@@ -63,10 +65,13 @@ class Handlers:
         self.contacts = Contacts(store, sender, conversation, metrics, agent_id=agent_id, clock=clock,
                                  customer_ttl_ms=customer_ttl_ms, code_expired=self._expired,
                                  profile_events=profile_events, events=self.events, kf_link=kf_link)
+        self.welcome = KfWelcome(store, kf, conversation, metrics, self.contacts.tell, hold_s=welcome_hold_s,
+                                 clock=clock)
         self.by_kind: dict[str, Handler] = {
             "kf": self.kf_notification,
             "kf_message": self.kf_message,
             "kf_event": self.kf_event,
+            WELCOME_DUE: self.welcome.due,
             "external_contact": self.contacts.external_contact,
             "external_tag": self.contacts.tag_library_changed,
             "app_message": self.contacts.app_message,
@@ -93,6 +98,7 @@ class Handlers:
     async def kf_message(self, event: Event) -> None:
         data = event.data
         open_kfid, customer = data["open_kfid"], data["external_userid"]
+        await self.welcome.wrote(event)  # a welcome held for her is decided (and said) before she is answered
         sent_at = unix_time(data.get("send_time"), self.clock())
         await self.kf.customer_wrote(open_kfid, customer, sent_at)
         state = await self.kf.service_state(open_kfid, customer)
@@ -123,27 +129,7 @@ class Handlers:
             scene = data.get("scene_param", "") or data.get("scene", "")
             key = conversation_key(open_kfid, customer)
             await self.contacts.tell(ENTERED, customer, data.get("send_time", ""), key, channel=scene)
-            code = data.get("welcome_code", "")
-            if not code:
-                return  # WeCom sends a code only when a welcome is allowed
-            if self._expired(data.get("send_time", ""), event.received):
-                self.metrics.outbound.labels("kf_welcome", "code_expired").inc()
-                log.warning("kf enter_session welcome skipped: the 20 s welcome code has expired")
-                return
-            inbound = Inbound(
-                event_id=event.key,
-                kind=InboundKind.ENTER_SESSION,
-                customer=customer,
-                channel=scene,
-                at=self.clock(),
-                data={"open_kfid": open_kfid, "scene": data.get("scene", "")},
-            )
-            turn = await self.conversation.respond(key, inbound)
-            sent_at = unix_time(data.get("send_time"), event.received)
-            sent = await self.kf.welcome_on_enter(event.key, code, turn, sent_at)
-            eventlog.reply("kf_welcome", key, turn, int(sent))
-            if sent:
-                await self.contacts.tell(WELCOMED, customer, self.clock(), key, channel=scene)
+            await self.welcome.entered(event)
         elif kind == "msg_send_fail":
             record = {
                 "at": data.get("send_time", ""),

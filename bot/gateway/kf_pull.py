@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.content.durations import human_duration
+from bot.conversation import FIRST_TEXT
 from bot.gateway.queue import Queue
 from bot.gateway.sender import retry_transient
 from bot.gateway.times import unix_time
@@ -44,6 +45,23 @@ def conversation_key(open_kfid: str, external_userid: str) -> str:
 
 async def _never() -> float:
     return 0.0
+
+
+def first_texts(batch: list[dict[str, Any]]) -> dict[int, str]:
+    """For each enter_session of the batch (by index) after which the same customer wrote, what she wrote first:
+    its text, or "" when it was no text (a picture). The held welcome is then decided at once (kf_welcome.py)."""
+    opened: dict[str, int] = {}  # customer -> her enter_session waiting for her first message
+    found: dict[int, str] = {}
+    for index, message in enumerate(batch):
+        origin = str(message.get("origin", ""))
+        if origin == "4" and message.get("msgtype") == "event":
+            event = message.get("event") or {}
+            if event.get("event_type") == "enter_session" and event.get("external_userid"):
+                opened[str(event["external_userid"])] = index
+        elif origin == "3" and (index_opened := opened.pop(str(message.get("external_userid", "")), None)) is not None:
+            text = message.get("text") or {}
+            found[index_opened] = str(text.get("content", "")) if message.get("msgtype") == "text" else ""
+    return found
 
 
 class KfPuller:
@@ -97,8 +115,10 @@ class KfPuller:
         queued = 0
         while True:
             body = await self._sync(open_kfid, cursor, token)
-            for message in body.get("msg_list", []):
-                queued += await self._take(open_kfid, message, fresh)
+            batch = body.get("msg_list", [])
+            first = first_texts(batch)
+            for index, message in enumerate(batch):
+                queued += await self._take(open_kfid, message, fresh, first.get(index))
             cursor = str(body.get("next_cursor") or cursor)
             if cursor:  # remembered before it is stored: a store lost during the write must not step us back
                 self._cursors[open_kfid] = cursor
@@ -120,7 +140,7 @@ class KfPuller:
 
         return await retry_transient(once, _never, cap=self.retry_max_s, what="kf/sync_msg", clock=self.clock)
 
-    async def _take(self, open_kfid: str, message: dict[str, Any], fresh: bool) -> int:
+    async def _take(self, open_kfid: str, message: dict[str, Any], fresh: bool, first: str | None = None) -> int:
         origin = int(message.get("origin", 0))
         msgid = str(message.get("msgid", ""))
         msgtype = str(message.get("msgtype", ""))
@@ -136,6 +156,8 @@ class KfPuller:
             customer = str(event.get("external_userid", ""))
             data = {k: str(v) for k, v in event.items() if not isinstance(v, dict | list)}
             data.update({"open_kfid": open_kfid, "msgid": msgid, "send_time": send_time})
+            if first is not None:  # she wrote right after opening the chat: the welcome knows it (kf_welcome.py)
+                data[FIRST_TEXT] = first
             kind = "kf_event"
         else:
             return 0  # origin 5: what a human agent sent; nothing for the bot to do

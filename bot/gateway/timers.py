@@ -18,8 +18,10 @@ log = logging.getLogger(__name__)
 
 
 class TimerPump:
-    def __init__(self, timers: Timers, queue: Queue, clock: Callable[[], float], interval: float = 0.25) -> None:
+    def __init__(self, timers: Timers, queue: Queue, clock: Callable[[], float], interval: float = 0.25, *,
+                 kind: str = "timer") -> None:
         self.timers = timers
+        self.kind = kind  # the queued events' kind (and their dedup keys' prefix)
         self.queue = queue
         self.clock = clock
         self.interval = interval
@@ -30,7 +32,7 @@ class TimerPump:
             token, conversation = str(data.get("token", "")), str(data.get("conv", ""))
             if token and conversation:
                 fields = {k: str(v) for k, v in data.items()}
-                await self.queue.put(f"timer:{token}", "timer", conversation, fields)
+                await self.queue.put(f"{self.kind}:{token}", self.kind, conversation, fields)
                 moved += 1
             await self.timers.cancel(member)  # after the put: a crash in between re-puts, dedup drops it
         return moved

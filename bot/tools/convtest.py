@@ -5,6 +5,9 @@
     steps:
       - event: enter_session     # see the events below
         expect: [welcome.live, welcome.benefit, welcome.invite]
+      - event: enter_session     # she writes at once, within the welcome's hold: the welcome decided knowing it,
+        first: 收到的瓶子碎了       # then the answer to it (expect lists both turns' messages)
+        expect: ["faq.damaged_item"]
       - say: 好呀
         expect: [icebreak.ask_name]
       - burst: [好呀, 叫我小雨]     # typed within the burst window: answered once, piece by piece
@@ -49,7 +52,7 @@ from bot.content.schema import Strict
 from bot.content.source import ContentError, load_document, validate
 from bot.conversation import InboundKind, Outbound
 from bot.engine.library import Library
-from bot.profile.model import Profile
+from bot.tools.convtest_checks import sales_checks
 from bot.tools.simulator import Simulator
 
 _SEND = {"image": InboundKind.IMAGE, "voice": InboundKind.VOICE, "video": InboundKind.VIDEO,
@@ -63,6 +66,7 @@ class TestStep(Strict):
     say: str | None = None
     burst: list[str] | None = None  # messages typed within the burst window, answered as one turn
     event: str | None = Field(None, pattern=EVENTS)
+    first: str | None = None  # with event enter_session: what she writes at once, before the welcome is decided
     wait: str | None = None
     send: str | None = Field(None, pattern=r"^(image|voice|video|file|sticker|link)$")
     expect: list[str] | None = None
@@ -100,7 +104,7 @@ class TestStep(Strict):
     def _codes(cls, value: Any) -> Any:
         return {k: None if v is None else str(v) for k, v in value.items()} if isinstance(value, dict) else value
 
-    @field_validator("say", mode="before")
+    @field_validator("say", "first", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
@@ -116,6 +120,9 @@ class TestStep(Strict):
             raise ValueError("每一步写且只写一个动作：say / burst / event / wait / send")
         if self.wait is not None:
             seconds(self.wait)
+        if self.first is not None and self.event not in ("enter_session", "enter_from_welcome"):
+            raise ValueError("first 只能和 event: enter_session（或 enter_from_welcome）写在同一步："
+                             "顾客打开客服就先说的话")
         return self
 
 
@@ -156,13 +163,14 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
         elif step.burst is not None:
             messages = await simulator.burst([str(text) for text in step.burst])
         elif step.event is not None:
-            messages = await _event(simulator, step.event)
+            messages = await _event(simulator, step.event, step.first)
         elif step.send is not None:
             messages = await simulator.send(_SEND[step.send])
         else:
             messages = await simulator.wait(seconds(step.wait or "0s"))
         session = await simulator.session()
-        outcome.fired.update(session.fired)
+        outcome.fired.update(session.fired, simulator.fired_before)
+        simulator.fired_before = []
         handover = bool(session.handover_at) and session.handover_at >= simulator.now
         got = [m.label or m.text for m in messages]
         expected = step.expect
@@ -182,7 +190,7 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
                 outcome.failures.append(f"{where}: 期望变量 {slot}={value!r}，实际 {session.slots.get(slot)!r}")
         if step.handover is not None and step.handover != handover:
             outcome.failures.append(f"{where}: 期望 handover={step.handover}，实际 {handover}")
-        outcome.failures += _sales_checks(step, where, session.trace, profile,
+        outcome.failures += sales_checks(step, where, session.trace, profile,
                                           await simulator.decisions(sent_before))
         if step.followup is not None and step.followup != (planned := await simulator.next_followup()):
             outcome.failures.append(f"{where}: 期望下一条跟进 {step.followup or '(没有)'}，实际 {planned or '(没有)'}")
@@ -196,48 +204,16 @@ async def run_case(library: Library, case: TestCase, file: str, lines: list[int]
     return outcome
 
 
-async def _event(simulator: Simulator, event: str) -> list[Outbound]:
+async def _event(simulator: Simulator, event: str, first: str | None = None) -> list[Outbound]:
     if event in ("welcome", "welcome_plain"):
         return await simulator.welcome(kf_link=event == "welcome")
     if event in ("enter_session", "enter_from_welcome"):
-        return await simulator.enter(from_welcome=event == "enter_from_welcome")
+        return await simulator.enter(from_welcome=event == "enter_from_welcome", first=first)
     if event == "handback":
         return await simulator.send(InboundKind.HANDBACK)
     if event == "purchase":
         return await simulator.purchase()
     return await simulator.delete()
-
-
-def _found(expected: str, lines: list[str]) -> bool:
-    if expected.startswith("~"):
-        return any(re.search(expected[1:], line) for line in lines)
-    return any(expected in line for line in lines)
-
-
-def _sales_checks(step: TestStep, where: str, trace: list[str], profile: Profile,
-                  decisions: list[dict[str, Any]]) -> list[str]:
-    failures = []
-    last = decisions[-1] if decisions else None
-    if step.decision is not None:
-        got = str(last["action"]) if last else "none"
-        if got != step.decision:
-            failures.append(f"{where}: 期望策略决定 {step.decision}，实际 {got} "
-                            f"({'；'.join(last['reasons']) if last else '这一步没有询问策略'})")
-    reasons = [r for d in decisions for r in d.get("reasons", [])] + trace
-    for expected in step.why or ():
-        if not _found(expected, reasons):
-            failures.append(f"{where}: 原因里没有 “{expected}”：{reasons}")
-    counted = {str(e[0]) for e in (last or {}).get("evidence", [])}
-    if step.evidence is not None and not set(step.evidence) <= counted:
-        failures.append(f"{where}: 期望证据 {step.evidence}，实际 {sorted(counted)}")
-    for question, code in (step.codes or {}).items():
-        if profile.codes.get(question) != code:
-            failures.append(f"{where}: 期望 {question}={code}，实际 {profile.codes.get(question)}")
-    for name, value in (step.profile or {}).items():
-        actual = getattr(profile, name, None)
-        if actual != value:
-            failures.append(f"{where}: 期望 profile.{name}={value!r}，实际 {actual!r}")
-    return failures
 
 
 def load_cases(path: Path) -> list[tuple[str, TestCase, list[int]]]:

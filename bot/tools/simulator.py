@@ -12,7 +12,7 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.conversation import Inbound, InboundKind, Outbound
+from bot.conversation import FIRST_TEXT, Inbound, InboundKind, Outbound
 from bot.engine.engine import Engine
 from bot.engine.followup import product_names
 from bot.engine.library import Library
@@ -81,6 +81,7 @@ class Simulator:
         self.delivery = DirectDelivery(self.key, self.events)
         self.outcomes: list[Outcome] = []
         self.followup_times: list[float] = []  # when each follow-up message went out
+        self.fired_before: list[str] = []  # flow rules fired by an earlier turn of the last step (enter + first)
         self.wait_times: list[float] = []  # when each message the last wait() returned went out, in order
         self.followups = FollowUps(lambda: library.current.plans, self.store, self.engine,
                                    view=ProfileView(self.store, lambda: library.current), delivery=self.delivery,
@@ -128,12 +129,20 @@ class Simulator:
         await self.tell(WELCOMED)
         return messages + await self.wait(0)
 
-    async def enter(self, *, from_welcome: bool = False) -> list[Outbound]:
-        """The customer opens the kf chat (from the contact welcome's card, or any other kf link)."""
+    async def enter(self, *, from_welcome: bool = False, first: str | None = None) -> list[Outbound]:
+        """The customer opens the kf chat (from the contact welcome's card, or any other kf link). `first`: she
+        writes it at once, within the welcome's hold (bot/gateway/kf_welcome.py): the welcome, decided knowing
+        it, then the answer to it."""
         await self.tell(ENTERED)
         data = {"scene": "contact_welcome"} if from_welcome else {}
+        if first is not None:
+            data[FIRST_TEXT] = first
         messages = await self.send(InboundKind.ENTER_SESSION, data=data)
-        await self.tell(WELCOMED)
+        if messages:  # the gateway tells it only of a welcome that went out
+            await self.tell(WELCOMED)
+        if first is not None:
+            self.fired_before = list((await self.session()).fired)  # the welcome's rules, for `siyu test --coverage`
+            messages += await self.send(InboundKind.TEXT, first)
         return messages + await self.wait(0)
 
     async def bought(self, said: str = "") -> str:
