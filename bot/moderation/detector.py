@@ -16,6 +16,7 @@ from bot.moderation.message import TEXT_TYPES, Evidence, Message, Role, Verdict
 from bot.moderation.model import sigmoid
 from bot.moderation.spec import Lexicon, LexiconCategory, ModerationFile, Weighted
 from bot.moderation.text import Folded, TextNormalizer
+from bot.moderation.wall import WallRule
 from bot.moderation.words import LexiconLine, WordEntry, WordMatcher
 
 
@@ -135,6 +136,7 @@ class Detector:
             self._cap(PhoneNumbers.RULE, _cap_of(p, p.weight, p.disguised_weight, p.service_weight))
             self._cap(PhoneNumbers.CUE_RULE, p.cue_weight)
         self.links = LinkRule(spec.links) if spec.links else None
+        self.wall = WallRule(spec.wall) if spec.wall else None
         if spec.links:
             self._cap(LinkRule.RULE, _cap_of(spec.links, spec.links.weight))
             self._cap(LinkRule.SHOP_CODE_RULE, spec.links.shop_code_weight)
@@ -143,7 +145,7 @@ class Detector:
             self._cap(f"msgtype_{name}", _cap_of(rule, rule.weight))
         if spec.model:
             self._cap("model", max(b.weight for b in spec.model.bands))
-        for name in ("flood", "repeat"):
+        for name in ("flood", "repeat", "wall"):
             stateful = getattr(spec, name)
             if stateful is not None:
                 self._cap(name, _cap_of(stateful, stateful.weight))
@@ -180,6 +182,8 @@ class Detector:
                 if detector is not None:
                     evidence.extend(item for item in detector.find(folded) if not _inside_one(item.span, safe))
             evidence.extend(self._model_evidence(folded))
+            if self.wall is not None:
+                evidence.extend(self.wall.find(message.text))
         markers = {item.rule for item in evidence if item.weight == 0}  # kept even inside a signal: ad_pitch in 本公司
         evidence = _count_each_span_once(evidence)
         if self._requires and evidence:

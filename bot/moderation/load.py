@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 FILE_NAME = "moderation.yaml"
 # rule ids the detectors use; word lists and lexicons may not take them
 RESERVED_IDS = frozenset({"contact_id", "invite", "phone", "phone_cue", "link", "shop_code", "email", "flood",
-                          "repeat", "model", "warning"})
+                          "repeat", "wall", "model", "warning"})
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _cross_check(spec: ModerationFile, document: Document) -> list[Problem]:
             for position, rule in enumerate(getattr(spec.warnings, field)):
                 if rule not in known:
                     problems.append(document.problem(("warnings", field, position), f"没有规则 “{rule}”"))
-    for section in ("contacts", "invite", "phones", "links", "flood", "repeat"):
+    for section in ("contacts", "invite", "phones", "links", "flood", "repeat", "wall"):
         rule = getattr(spec, section)
         if rule is not None:
             category((section, "category"), rule.category)

@@ -141,6 +141,15 @@ class Flood(Weighted):
     seconds: float = Field(gt=0, le=3600)
 
 
+class Wall(Weighted):
+    """One message that is a short piece typed over and over (1111…, 顶顶顶…, [炸弹]×20): flooding in one message."""
+
+    min_length: int = Field(16, ge=4, le=500)  # characters (spaces not counted)
+    longest_piece: int = Field(4, ge=1, le=10)
+    min_repeats: int = Field(8, ge=2, le=500)  # 为什么×6 is insistence and [强]×6 applause, not a wall
+    allow: list[str] = []  # pieces that are fine however long: 哈 (laughter)
+
+
 class Repeat(Weighted):
     groups: int = Field(ge=2, le=100)
     minutes: float = Field(gt=0, le=1440)
@@ -230,6 +239,7 @@ class ModerationFile(Strict):
     msgtypes: dict[str, MsgTypeRule] = {}
     flood: Flood | None = None
     repeat: Repeat | None = None
+    wall: Wall | None = None
     model: Model | None = None
     lexicons: list[Lexicon] = []
 
@@ -244,7 +254,7 @@ class ModerationFile(Strict):
         sections: dict[str, Weighted | Model | None] = {
             "contact_id": self.contacts, "invite": self.invite, "phone": self.phones, "phone_cue": self.phones,
             "link": self.links, "shop_code": self.links, "email": self.links, "flood": self.flood,
-            "repeat": self.repeat, "model": self.model}
+            "repeat": self.repeat, "wall": self.wall, "model": self.model}
         reasons.update({rule: section.reason for rule, section in sections.items() if section is not None})
         reasons.update({f"msgtype_{name}": kind.reason for name, kind in self.msgtypes.items()})
         return reasons
