@@ -10,12 +10,12 @@ import pytest
 
 from bot.understanding.clause_reading import WHOLE_PHRASING
 from bot.understanding.evaluation import LabelledSet, labelled_sets
-from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Decision, Understanding
 from bot.understanding.normalize import clauses
+from tests.content_cache import bundled_understanding
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLED = Understanding(load_knowledge(ROOT / "knowledge"))
+BUNDLED = bundled_understanding()
 
 
 def _queries() -> list[str]:

@@ -14,6 +14,7 @@ from bot.understanding.evaluation import LabelledSet, evaluate, labelled_sets
 from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Decision, Understanding
 from bot.understanding.normalize import Normalizer
+from tests.content_cache import bundled_understanding
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "knowledge" / "tests" / "eval.yaml"
@@ -26,7 +27,7 @@ BLIND4 = ROOT / "knowledge" / "tests" / "blind4.yaml"
 BLIND5 = ROOT / "knowledge" / "tests" / "blind5.yaml"
 BLIND6 = ROOT / "knowledge" / "tests" / "blind6.yaml"
 BLIND7 = ROOT / "knowledge" / "tests" / "blind7.yaml"
-UNDERSTANDING = Understanding(load_knowledge(ROOT / "knowledge"))
+UNDERSTANDING = bundled_understanding()
 
 
 def test_labelled_sets_are_big_enough_and_cover_every_entry() -> None:
