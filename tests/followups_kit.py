@@ -28,10 +28,11 @@ from bot.metrics import Metrics
 from bot.profile.store import Profiles
 from bot.protocol.api import WeComAPI
 from bot.store.base import Store
+from tests.content_cache import bundled_library
 from tests.fake_wecom import FakeWeCom
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 MORNING = 1_767_225_600.0 + 2 * 3600  # 2026-01-01 10:00 in Shanghai
 
 

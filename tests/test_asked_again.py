@@ -10,12 +10,12 @@ import pytest
 
 from bot.conversation import Outbound
 from bot.engine.again import added
-from bot.engine.content import load_content
 from bot.engine.library import Library
 from bot.tools.simulator import Simulator
+from tests.content_cache import bundled_content
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = load_content(ROOT)
+CONTENT = bundled_content()
 MORNING = 1_767_225_600.0 + 2 * 3600
 POINTING_BACK = ("就是上面这条", "上面刚说过", "往上翻")
 

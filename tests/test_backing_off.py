@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.library import Library
 from bot.events import CustomerEvent
 from bot.tools.simulator import Simulator
 from bot.understanding.matcher import Decision
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parent.parent
 MORNING = 1_767_225_600.0 + 2 * 3600  # 10:00 in Shanghai
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 
 
 @pytest.mark.parametrize("text", ["不买了", "那我不买了", "先不买了 谢谢", "算了 不买了", "不想买了", "我不要了"])

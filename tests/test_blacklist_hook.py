@@ -8,12 +8,12 @@ from pathlib import Path
 from bot.conversation import Inbound, InboundKind
 from bot.enforcement import blacklist
 from bot.engine.engine import Engine
-from bot.engine.library import Library
 from bot.store.base import Store
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parent.parent
 MORNING = 1_767_225_600.0 + 2 * 3600
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 SURVEY = ("推荐一下", "好", "油皮", "长痘", "想解决")
 
 

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.content import load_content
-from bot.engine.library import Library
 from bot.tools.chat import run_chat
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARY = Library(load_content(ROOT))
+LIBRARY = bundled_library()
 
 
 def typist(lines: list[str], pause_after: set[int]) -> tuple[asyncio.Event, object]:

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.content import load_content
-from bot.engine.library import Library
 from bot.tools.chat import HANDED_OVER, NEW_CONTACT, OPENS_CARD, run_chat
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARY = Library(load_content(ROOT))
+LIBRARY = bundled_library()
 
 
 async def transcript(lines: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:

@@ -11,13 +11,14 @@ import sys
 from bot.policy.journal import Journal
 from bot.profile.store import Profiles
 from bot.store.base import Store
+from tests.cli_kit import run_siyu
 from tests.conftest import TEST_REDIS_URL
 
 
 def siyu(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          env={**env, "SIYU_BURST_WINDOW": "0"}, timeout=90)
+    # in this process, as a subprocess would (tests/cli_kit.py); the test loop waits on the thread meanwhile
+    return run_siyu(*args, env={**env, "SIYU_BURST_WINDOW": "0"}, input=stdin)
 
 
 async def test_a_chat_on_a_store_leaves_the_profile_the_decision_and_the_funnel(redis_store: Store) -> None:

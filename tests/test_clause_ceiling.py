@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from pathlib import Path
 
@@ -9,12 +10,12 @@ import pytest
 
 from bot.understanding.clause_reading import WHOLE_PHRASING, _about_the_clause_before
 from bot.understanding.evaluation import LabelledSet, labelled_sets
-from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Decision, Understanding
 from bot.understanding.normalize import clauses
+from tests.content_cache import bundled_understanding
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLED = Understanding(load_knowledge(ROOT / "knowledge"))
+BUNDLED = bundled_understanding()
 
 
 def _queries() -> list[str]:
@@ -47,25 +48,42 @@ def test_the_ceiling_is_tight_enough_to_rule_out_clauses() -> None:
     assert BUNDLED.index.ceiling(BUNDLED.analyze(BUNDLED.normalize("包邮吗"))) >= hit
 
 
+@functools.cache
+def _reading(understanding: Understanding, part: str) -> tuple[bool, tuple[str, ...]] | None:
+    """One clause searched on its own: whether it asks, and its answers; None unless it is answered. A clause
+    reads the same in every message and for every (stories, least), so it is read once (the ~5k pairs share
+    their clauses: reading them again for each was over half the test's time)."""
+    normalized = understanding.normalize(part)
+    found = understanding.search(part)[1]
+    decision, answers, _, _ = understanding.decide(found)
+    if decision is not Decision.ANSWER:
+        return None
+    best = found[0]
+    entry = understanding.faq_by_id[best.entry]
+    return (understanding._asks(part, normalized, understanding.analyze(normalized)) or (
+        best.score >= WHOLE_PHRASING and (best.matched in entry.questions or entry.handover)), tuple(answers))
+
+
+@functools.cache
+def _carried(understanding: Understanding, part: str, before: tuple[str, ...],
+             alone: tuple[str, ...]) -> tuple[str, ...]:
+    normalized = understanding.normalize(part)
+    return tuple(_about_the_clause_before(understanding, normalized, understanding.analyze(normalized), list(before),
+                                          list(alone)))
+
+
 def _every_clause_searched(understanding: Understanding, parts: list[str], stories: bool, least: int) -> list[str]:
     """Every clause searched: those that ask (a question, or a request saying one of its entry's questions:
     我要退款, or an after-sales case an entry that hands over has a keyword for: 发错了) count, with `stories` a statement answered right beside one too; [] unless `least` count and one
     asks."""
-    told: dict[int, tuple[bool, list[str]]] = {}
+    told: dict[int, tuple[bool, tuple[str, ...]]] = {}
     for number, part in enumerate(parts):
-        normalized = understanding.normalize(part)
-        found = understanding.search(part)[1]
-        decision, answers, _, _ = understanding.decide(found)
-        if decision is Decision.ANSWER:
-            best = found[0]
-            entry = understanding.faq_by_id[best.entry]
-            told[number] = (understanding._asks(part, normalized, understanding.analyze(normalized)) or (
-                best.score >= WHOLE_PHRASING and (best.matched in entry.questions or entry.handover)), answers)
+        reading = _reading(understanding, part)
+        if reading is not None:
+            told[number] = reading
     for number in sorted(told):  # 积分怎么攒 会不会过期: the elliptical clause read with the topic before it, as ever
         if number - 1 in told:
-            normalized = understanding.normalize(parts[number])
-            carried = _about_the_clause_before(understanding, normalized, understanding.analyze(normalized),
-                                               told[number - 1][1], told[number][1])
+            carried = _carried(understanding, parts[number], told[number - 1][1], told[number][1])
             if carried:
                 told[number] = (told[number][0], carried)
     asking = {number for number, (asks, _) in told.items() if asks}

@@ -12,12 +12,20 @@ from pathlib import Path
 import pytest
 
 from bot.store.base import Store
+from tests.cli_kit import run_siyu
 from tests.conftest import TEST_REDIS_URL
 
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
 def siyu(*args: str, redis_url: str = TEST_REDIS_URL) -> subprocess.CompletedProcess[str]:
+    """The command run in this process (tests/cli_kit.py): exit code, stdout and stderr as a subprocess's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
+    return run_siyu(*args, env={**env, "REDIS_URL": redis_url})
+
+
+def siyu_process(*args: str, redis_url: str = TEST_REDIS_URL) -> subprocess.CompletedProcess[str]:
+    """A real `python -m bot`: kept for a few tests so that the wiring of the command stays covered."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
     return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
                           env={**env, "REDIS_URL": redis_url}, timeout=60)
@@ -105,7 +113,7 @@ def test_every_command_that_reads_the_running_bot_says_it_needs_redis_url_in_its
 def test_chat_on_a_store_that_refuses_it_names_the_option_the_operator_typed() -> None:
     # the test Redis has no password: AUTH fails, nothing is written
     url = TEST_REDIS_URL.replace("redis://", "redis://:wrongpw@", 1)
-    result = siyu("chat", "--store", url, redis_url="")
+    result = siyu_process("chat", "--store", url, redis_url="")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     refused = [line for line in result.stderr.splitlines() if "Redis 不应答" in line]
     assert len(refused) == 1 and "--store 对吗" in refused[0] and "REDIS_URL" not in refused[0], result.stderr

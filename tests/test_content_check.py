@@ -10,6 +10,7 @@ import pytest
 
 from bot.content.source import ContentError
 from bot.engine.content import load_content
+from tests.cli_kit import run_siyu
 from tests.content_kit import problems_after
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,25 +195,27 @@ def test_a_loop_of_next_moves_is_refused(content: Path) -> None:
 
 
 def test_siyu_check_exit_codes(content: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    ok = run_siyu("check", str(content))
     assert ok.returncode == 0 and ok.stdout.startswith("OK")
     problems_after(content, "flows/survey.yaml", "goto: concern", "goto: nowhere")
-    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    bad = run_siyu("check", str(content))
     assert bad.returncode == 1
     assert "flows/survey.yaml:34:15: goto 指向不存在的状态 “nowhere”" in bad.stdout
 
 
 def test_siyu_diagram_draws_every_rule() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "diagram", "survey"], capture_output=True, text=True,
-                         check=True).stdout
+    done = run_siyu("diagram", "survey")
+    done.check_returncode()
+    out = done.stdout
     assert out.startswith("stateDiagram-v2")
     assert "goal --> done: option unknown" in out
     assert "done --> flow_recommend" in out
 
 
 def test_siyu_diagram_writes_conditions_as_the_flow_does_not_as_python() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "diagram", "recommend"], capture_output=True, text=True,
-                         check=True).stdout
+    done = run_siyu("diagram", "recommend")
+    done.check_returncode()
+    out = done.stdout
     assert "gate --> which_concern: when decision=ask_first, question=concern" in out
     assert "gate --> [*]: when asked=true, avoided set" in out
     assert not any(mark in out for mark in ("{", "}", "True", "'")), out
@@ -239,7 +242,7 @@ def test_broken_yaml_in_the_sales_files_is_reported_with_file_and_line(content: 
                                                                        new: str, expected: str) -> None:
     problems = problems_after(content, file, old, new)
     assert len(problems) == 1 and problems[0].startswith(expected) and "YAML 语法错误" in problems[0], problems
-    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    bad = run_siyu("check", str(content))
     assert bad.returncode == 1 and problems[0] in bad.stdout
 
 
@@ -297,7 +300,7 @@ def test_a_bare_number_for_a_duration_says_a_unit_is_needed_and_which(content: P
 
 def test_siyu_check_tells_the_operator_which_units_a_duration_takes(content: Path) -> None:
     problems_after(content, "knowledge/followups.yaml", "repeat: 30d", "repeat: 30")
-    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    bad = run_siyu("check", str(content))
     assert bad.returncode == 1
     assert f"knowledge/followups.yaml:42:17: plans.seeds.steps 里的条目 periodic 的 repeat: 时长 “30” 缺少单位：{UNITS}" in bad.stdout
 
@@ -334,5 +337,5 @@ def test_siyu_check_reports_on_stdout_so_a_pipe_shows_it(content: Path) -> None:
     assert "flows/survey.yaml:34:15: goto 指向不存在的状态 “nowhere”" in piped.stdout
     assert piped.stdout.splitlines()[-1].startswith("1 个问题，内容没有加载")
     assert [line for line in piped.stderr.splitlines() if not line.startswith("内容目录: ")] == [], piped.stderr
-    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    bad = run_siyu("check", str(content))
     assert bad.returncode == 1 and bad.stdout == piped.stdout

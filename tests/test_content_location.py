@@ -1,7 +1,8 @@
 """Which content folder each command uses: --content, SIYU_CONTENT, the current directory, the sample.
 
-The commands run as an installed `siyu` would (a subprocess started in the operator's folder), and each
-must say on stderr which folder it took.
+The commands run as an installed `siyu` would, started in the operator's folder (one test starts a real
+subprocess there; the others run the command in this process with the same folder and environment, which is
+quicker), and each must say on stderr which folder it took.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.content.location import ARGUMENT, BUNDLED, CURRENT, OPTION, VARIABLE, bundled_content_dir, locate_content
+from tests.cli_kit import run_siyu
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,13 +30,21 @@ def copy_content(target: Path, reply: str = "满59元包邮") -> Path:
     return target
 
 
-def siyu(*args: str, cwd: Path, env: dict[str, str] | None = None,
-         stdin: str = "") -> subprocess.CompletedProcess[str]:
+def siyu_process(*args: str, cwd: Path, env: dict[str, str] | None = None,
+                 stdin: str = "") -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "WECOM_", "REDIS_URL"))}
     clean.update(env or {})
     clean["PYTHONPATH"] = str(ROOT)  # the package itself; the content must come from cwd or the settings
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=clean, capture_output=True,
                           text=True, input=stdin, timeout=60)
+
+
+def siyu(*args: str, cwd: Path, env: dict[str, str] | None = None,
+         stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """As siyu_process, in this process (tests/cli_kit.py): the same environment, folder, stdin and outputs."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "WECOM_", "REDIS_URL"))}
+    clean.update(env or {})
+    return run_siyu(*args, env=clean, cwd=cwd, input=stdin)
 
 
 def content_lines(stderr: str) -> list[str]:
@@ -72,7 +82,7 @@ def test_serve_settings_take_the_current_directory(tmp_path: Path, monkeypatch: 
 
 def test_check_uses_the_folder_the_operator_is_in(tmp_path: Path) -> None:
     mine = copy_content(tmp_path / "shop", reply="满99元包邮")
-    result = siyu("check", cwd=mine)
+    result = siyu_process("check", cwd=mine)  # a real process started in her folder
     assert result.returncode == 0, result.stderr
     assert content_lines(result.stderr) == [f"内容目录: {mine.resolve()} ({CURRENT})"]
     assert f"OK {mine.resolve()}" in result.stdout

@@ -11,6 +11,7 @@ import pytest
 
 from bot.content.source import ContentError
 from bot.engine.content import load_content
+from tests.cli_kit import run_siyu
 from tests.content_kit import problems_after
 
 ENGLISH = ("Input should", "should have", "String should", "Value error", "valid dictionary", "instance of")
@@ -165,8 +166,7 @@ def test_every_message_is_plain_chinese(content: Path, file: str, old: str, new:
 def test_a_bad_regex_in_a_conversation_test_is_one_line_not_a_crash(content: Path, tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("tests:\n  - name: x\n    steps:\n      - say: 你好\n        expect: [\"~[abc\"]\n",
                                        encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "bot", "test", "--content", str(content), str(tmp_path / "bad.yaml")],
-                         capture_output=True, text=True)
+    run = run_siyu("test", "--content", str(content), str(tmp_path / "bad.yaml"))  # tests/cli_kit.py
     assert run.returncode == 1
     assert "Traceback" not in run.stderr, run.stderr
     assert f"{tmp_path / 'bad.yaml'}:5:17: tests.0.steps.0.expect: “~[abc” 不是能用的正则" in run.stdout, run.stdout

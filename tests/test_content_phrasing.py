@@ -7,14 +7,12 @@ and knowledge/faq.yaml that a later edit could undo without noticing.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.understanding.knowledge import load_knowledge
-from bot.understanding.matcher import Decision, Understanding
+from bot.understanding.matcher import Decision
+from tests.content_cache import bundled_understanding
 
-BUNDLED = Understanding(load_knowledge(Path(__file__).resolve().parent.parent / "knowledge"))
+BUNDLED = bundled_understanding()
 
 
 @pytest.mark.parametrize(("message", "entry"), [

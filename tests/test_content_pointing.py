@@ -6,11 +6,11 @@ Each case breaks a copy of the bundled content and asserts the whole line the op
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_kit import run_siyu
 from tests.content_kit import edit, problems_after
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,7 +155,7 @@ def test_a_content_file_far_too_big_is_refused_before_it_is_parsed(content: Path
 
 
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", "check", str(root)], capture_output=True, text=True)
+    return run_siyu("check", str(root))  # in this process, as a subprocess would (tests/cli_kit.py)
 
 
 def test_a_keyword_or_question_written_twice_in_one_entry_is_a_warning_at_the_second(content: Path) -> None:

@@ -4,13 +4,13 @@ Chinese, instead of one silent keyword “包邮，运费” or PyYAML's English
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.content.source import ContentError
 from bot.engine.content import load_content
+from tests.cli_kit import run_siyu
 from tests.content_kit import edit, problems_after
 
 COMMA = "全角逗号「，」"
@@ -37,7 +37,7 @@ def test_a_full_width_comma_in_a_list_of_words_is_reported_where_it_was_typed(co
 
 def test_siyu_check_reports_the_full_width_comma_and_fails(content: Path) -> None:
     edit(content, "knowledge/faq.yaml", "keywords: [包邮, 运费,", "keywords: [包邮，运费,")
-    bad = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    bad = run_siyu("check", str(content))
     assert bad.returncode == 1
     assert "knowledge/faq.yaml:27:16: keywords: 关键词里有全角逗号「，」（“包邮，运费” 会被当成一项）" in bad.stdout
 
@@ -96,7 +96,7 @@ def test_a_list_comma_typed_as_a_dunhao_is_reported_too(content: Path) -> None:
 
 
 def _check(content: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    return run_siyu("check", str(content))
 
 
 @pytest.mark.parametrize(

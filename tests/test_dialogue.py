@@ -21,9 +21,10 @@ from bot.engine.session import Session
 from bot.tools.simulator import Simulator
 from bot.understanding.matcher import Result
 from bot.understanding.names import mostly, name_in, surname_in
+from tests.content_cache import bundled_content
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = load_content(ROOT)
+CONTENT = bundled_content()
 UNDERSTANDING = CONTENT.understanding
 understand = UNDERSTANDING.understand
 MORNING = 1_767_225_600.0 + 2 * 3600

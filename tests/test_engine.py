@@ -16,10 +16,11 @@ from bot.store.base import Store
 from bot.timers import Timers
 from bot.tools.convtest import run_tests, uncovered
 from bot.tools.simulator import Simulator
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parent.parent
 MORNING = 1_767_225_600.0 + 2 * 3600  # 10:00 in Shanghai
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 
 
 def labels(messages: list[object]) -> list[str]:

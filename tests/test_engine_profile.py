@@ -12,13 +12,13 @@ from pathlib import Path
 
 from bot.conversation import Inbound, InboundKind
 from bot.engine.engine import Engine
-from bot.engine.library import Library
 from bot.profile.store import Profiles
 from bot.store.base import Store
 from tests.conftest import TEST_REDIS_URL
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 MORNING = 1_767_225_600.0 + 2 * 3600
 
 

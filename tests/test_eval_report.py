@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from bot.understanding.evaluation import Report, ceil_percent, display_width, floor_percent
+from tests.cli_kit import run_siyu
 
 
 @pytest.mark.parametrize(("part", "whole", "shown"), [
@@ -46,6 +47,7 @@ def test_siyu_eval_names_the_folder_once_and_explains_each_set() -> None:
 
 
 def test_siyu_eval_failures_say_what_was_expected_in_chinese() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "eval", "--failures"], capture_output=True, text=True,
-                         check=True).stdout
+    done = run_siyu("eval", "--failures")  # in this process (tests/cli_kit.py); the test above starts one
+    done.check_returncode()
+    out = done.stdout
     assert "该回答 “" in out and "：应该是 " in out and "expected" not in out

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.engine.content import load_content
 from bot.understanding.overlaps import overlaps
+from tests.cli_kit import run_siyu
 
 ROOT = Path(__file__).resolve().parent.parent
 TWINS = """  - id: gift_card_use
@@ -39,7 +38,7 @@ def test_two_entries_that_read_the_same_are_one_warning_at_the_phrasing(content:
     assert (twin.entry, twin.index, twin.other) == ("gift_card_use", 0, "gift_card_how")
     assert not twin.answered_by_other and twin.score == pytest.approx(twin.other_score)
 
-    out = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    out = run_siyu("check", str(content))
     assert out.returncode == 0 and out.stdout.startswith("OK"), out.stderr  # a warning, not an error
     warning = next(w for w in out.stdout.splitlines() if "gift_card_use" in w)
     assert warning.startswith(f"knowledge/faq.yaml:{line}:"), warning
@@ -68,7 +67,7 @@ def test_a_phrasing_written_in_two_entries_is_one_warning_at_the_second_naming_t
     text = faq.read_text(encoding="utf-8")
     faq.write_text(text + SHARED, encoding="utf-8")
     line = text.count("\n") + 2
-    out = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    out = run_siyu("check", str(content))
     assert out.returncode == 0 and out.stdout.startswith("OK"), out.stderr  # a warning, not an error
     warnings = [w for w in out.stdout.splitlines() if "shipping_fee_member" in w]
     assert warnings == [f"knowledge/faq.yaml:{line}:17: 提醒: 问法 “包邮吗” 在 shipping_fee（knowledge/faq.yaml:26:17）"

@@ -5,16 +5,14 @@ owner was told 【紧急】 to remove her. The first message past the limit stri
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.enforcement import blacklist
 from bot.enforcement.detector_judge import DetectorJudge
-from bot.engine.library import Library
 from bot.store.base import Store
+from tests.content_cache import bundled_library
 from tests.fake_wecom import FakeWeCom
 from tests.groups_kit import moderation_stack, said
 
-LIBRARY = Library.load(Path(__file__).resolve().parents[1])
+LIBRARY = bundled_library()
 CHATTER = ["哇", "好漂亮", "我要买", "多少钱呀", "有优惠吗", "能包邮吗", "我在北京", "什么时候发货", "谢谢啦", "爱了爱了"]
 
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from bot.enforcement import blacklist
 from bot.enforcement.detector_judge import NO_RULES, DetectorJudge
-from bot.engine.library import Library
 from bot.groups.library import GroupLibrary
 from bot.store.base import Store
+from tests.content_cache import bundled_library
 from tests.fake_wecom import FakeWeCom
 from tests.groups_kit import Clock, member_event, moderation_stack, said
 
 ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 
 
 def seed(fake: FakeWeCom) -> None:

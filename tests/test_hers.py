@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.conversation import Outbound
-from bot.engine.library import Library
 from bot.store.base import Store
 from bot.tools.simulator import Simulator
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parents[1]
 MORNING = 1_767_225_600.0 + 2 * 3600  # 10:00 in Shanghai
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 DAY = 86_400.0
 
 

@@ -3,8 +3,6 @@ lexicons (word<TAB>category files) load with their categories mapped."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from bot.content.source import ContentError
 from bot.engine.content import load_content
 from bot.moderation import Detector, load_moderation
+from tests.cli_kit import run_siyu
 from tests.content_kit import edit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,13 +93,11 @@ def test_a_broken_model_file_is_reported_at_its_own_line(content: Path) -> None:
 
 
 def test_siyu_check_reports_moderation_mistakes_and_passes_clean_content(content: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True,
-                        timeout=120)
+    ok = run_siyu("check", str(content))
     assert ok.returncode == 0, ok.stderr
     assert "群审核" in ok.stdout
     edit(content, MODERATION, "  - id: porn_strong\n    category: porn\n", "  - id: porn_strong\n    category: prn\n")
-    broken = subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True,
-                            timeout=120)
+    broken = run_siyu("check", str(content))
     assert broken.returncode == 1
     line = line_of(content, MODERATION, "category: prn")
     assert f"{MODERATION}:{line}:" in broken.stdout and "没有类别 “prn”" in broken.stdout

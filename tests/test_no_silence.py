@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 
 from bot.conversation import Outbound
-from bot.engine.library import Library
 from bot.store.base import Store
 from bot.tools.simulator import Simulator
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parent.parent
 MORNING = 1_767_225_600.0 + 2 * 3600  # 10:00 in Shanghai
 DAY = 86400.0
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 PRODUCTS = [p.name for p in LIBRARY.current.understanding.knowledge.products]
 
 

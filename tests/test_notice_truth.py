@@ -3,15 +3,13 @@ be tagged, so the notice must not say 已给他打上“违规”标签 — it s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.enforcement.detector_judge import DetectorJudge
-from bot.engine.library import Library
 from bot.store.base import Store
+from tests.content_cache import bundled_library
 from tests.fake_wecom import FakeWeCom
 from tests.groups_kit import moderation_stack, said
 
-LIBRARY = Library.load(Path(__file__).resolve().parents[1])
+LIBRARY = bundled_library()
 
 
 async def test_a_tag_that_failed_is_not_claimed(store: Store, fake: FakeWeCom) -> None:

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
 
 from bot.enforcement.detector_judge import DetectorJudge
-from bot.engine.library import Library
 from bot.groups.spec import KeywordRule
 from bot.store.base import Store
+from tests.content_cache import bundled_library
 from tests.fake_wecom import FakeWeCom
 from tests.groups_kit import moderation_stack, said, sample_groups
 
-LIBRARY = Library.load(Path(__file__).resolve().parents[1])
+LIBRARY = bundled_library()
 INTERNALS = re.compile(r"contact_id|invite|ad_strong|fraud|keyword|rule-|得分|判定|\d+/3")
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot.engine.burst import answered_before
-from bot.engine.content import load_content
 from bot.engine.library import Library
 from bot.tools.simulator import Simulator
 from bot.understanding.index import Scored
 from bot.understanding.matcher import Decision, Result
+from tests.content_cache import bundled_content
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = load_content(ROOT)
+CONTENT = bundled_content()
 NEAR_MISS = CONTENT.understanding.thresholds.near_miss
 MORNING = 1_767_225_600.0 + 2 * 3600
 

@@ -10,11 +10,11 @@ import pytest
 
 from bot.content.source import ContentError
 from bot.engine.content import load_content
-from bot.engine.library import Library
 from bot.engine.order_number import found, only_gives
+from tests.content_cache import bundled_content
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = Library.load(ROOT).current
+CONTENT = bundled_content()
 SPEC = CONTENT.understanding.knowledge.order_numbers
 
 

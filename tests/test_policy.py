@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.content import load_content
 from bot.policy.choose import choose
 from bot.policy.decide import ANSWERED, PERMISSION, Action, decide, may_offer, need_score
 from bot.policy.evidence import apply_reading
@@ -16,9 +15,10 @@ from bot.policy.spec import Policy
 from bot.profile.codebook import UNKNOWN
 from bot.profile.model import Profile
 from bot.store.base import Store
+from tests.content_cache import bundled_content
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = load_content(ROOT)
+CONTENT = bundled_content()
 POLICY, CODEBOOK, PRODUCTS = CONTENT.policy, CONTENT.codebook, CONTENT.understanding.knowledge.products
 NOW = 1_767_225_600.0
 DAY = 86400.0

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_kit import run_siyu
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +20,7 @@ def _copy(tmp_path: Path) -> Path:
 
 
 def _check(content: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", "check", str(content)], capture_output=True, text=True)
+    return run_siyu("check", str(content))  # in this process, as a subprocess would (tests/cli_kit.py)
 
 
 def _line_of(path: Path, text: str) -> int:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.content import load_content
 from bot.understanding.naming import ProductNames
+from tests.content_cache import bundled_content
 
 ROOT = Path(__file__).resolve().parent.parent
-UNDERSTANDING = load_content(ROOT).understanding
+UNDERSTANDING = bundled_content().understanding
 NAMES = ProductNames(UNDERSTANDING.knowledge.products, UNDERSTANDING.normalize)
 
 

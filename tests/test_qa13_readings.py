@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.understanding.knowledge import load_knowledge
-from bot.understanding.matcher import Understanding
+from tests.content_cache import bundled_understanding
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLED = Understanding(load_knowledge(ROOT / "knowledge"))
+BUNDLED = bundled_understanding()
 
 
 @pytest.mark.parametrize("text", ["早上用还是晚上", "白天还是晚上用", "先用水还是先用精华", "洗脸后还是洗脸前用"])

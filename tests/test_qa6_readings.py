@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.content import load_content
 from bot.engine.machine import SAID, Step
 from bot.engine.session import Session
 from bot.profile.model import Profile
+from tests.content_cache import bundled_content
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = load_content(ROOT)
+CONTENT = bundled_content()
 UNDERSTANDING = CONTENT.understanding
 
 

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.conversation import Outbound
-from bot.engine.content import load_content
 from bot.engine.library import Library
 from bot.policy.decide import Action, decide
 from bot.profile.model import Profile
 from bot.tools.simulator import Simulator
 from bot.understanding.naming import ProductNames
+from tests.content_cache import bundled_content
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = load_content(ROOT)
+CONTENT = bundled_content()
 UNDERSTANDING = CONTENT.understanding
 POLICY, CODEBOOK, PRODUCTS = CONTENT.policy, CONTENT.codebook, UNDERSTANDING.knowledge.products
 NAMES = ProductNames(PRODUCTS, UNDERSTANDING.normalize)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.engine.quote import part_answering
-from bot.understanding.knowledge import load_knowledge
-from bot.understanding.matcher import Understanding
+from tests.content_cache import bundled_understanding
 
-UNDERSTANDING = Understanding(load_knowledge(Path(__file__).resolve().parent.parent / "knowledge"))
+UNDERSTANDING = bundled_understanding()
 MASK = "补水面膜一周2-3次，每次15分钟左右，敷完轻拍吸收，不用再洗脸～"
 RETINOL = "夜间修护精华含0.1%A醇，第一次用建议隔天晚上用、从少量开始建立耐受，白天一定要防晒哦；敏感肌先在耳后试用"
 

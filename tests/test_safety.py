@@ -10,19 +10,19 @@ from pathlib import Path
 import pytest
 
 from bot.conversation import Inbound, InboundKind
-from bot.engine.content import load_content
 from bot.engine.engine import Engine
 from bot.engine.library import Library
 from bot.policy.choose import to_avoid
 from bot.policy.decide import Action, decide, may_offer
 from bot.profile.model import Profile
 from bot.store.base import Store
+from tests.content_cache import bundled_content, bundled_library
 from tests.content_kit import edit, problems_after
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = load_content(ROOT)
+CONTENT = bundled_content()
 POLICY, CODEBOOK, PRODUCTS = CONTENT.policy, CONTENT.codebook, CONTENT.understanding.knowledge.products
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 NOW = 1_767_225_600.0 + 2 * 3600
 
 

@@ -15,10 +15,11 @@ from bot.engine.library import Library
 from bot.store.base import Store
 from bot.tools.simulator import Simulator
 from tests.conftest import TEST_REDIS_URL
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parent.parent
 MORNING = 1_767_225_600.0 + 2 * 3600  # 10:00 in Shanghai
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 ASKED = "快递盒子到了里面的瓶子裂开了咋整"
 
 

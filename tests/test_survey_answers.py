@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.content.source import ContentError
-from bot.engine.content import load_content
 from bot.engine.flows import SOMEONE_ELSE, UNKNOWN_OPTION
 from bot.engine.options import OptionMatcher
 from bot.profile.codebook import load_codebook
 from bot.profile.model import Profile
 from bot.profile.others import Others
+from tests.content_cache import bundled_content
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = load_content(ROOT)
+CONTENT = bundled_content()
 normalize = CONTENT.understanding.normalize
 PEOPLE = Others(["老公", "我妈", "妈妈", "闺蜜"], normalize)
 

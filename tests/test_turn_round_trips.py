@@ -17,15 +17,15 @@ import pytest
 from bot.conversation import Inbound, InboundKind
 from bot.enforcement import blacklist
 from bot.engine.engine import NEAR_MISSES, Busy, Engine
-from bot.engine.library import Library
 from bot.policy.journal import Journal
 from bot.profile.store import STAFFED, TAGS_DIRTY, Profiles
 from bot.store.base import Store, Writes
 from bot.timers import TIMERS_KEY, Timers
+from tests.content_cache import bundled_library
 
 ROOT = Path(__file__).resolve().parent.parent
 MORNING = 1_767_225_600.0 + 2 * 3600
-LIBRARY = Library.load(ROOT)
+LIBRARY = bundled_library()
 
 
 # -- the primitives, on both backends -------------------------------------------------------------

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.understanding.knowledge import load_knowledge
-from bot.understanding.matcher import Decision, Understanding
+from bot.understanding.matcher import Decision
+from tests.content_cache import bundled_understanding
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLED = Understanding(load_knowledge(ROOT / "knowledge"))
+BUNDLED = bundled_understanding()
 
 
 @pytest.mark.parametrize(("text", "entry"), [

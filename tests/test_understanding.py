@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,8 @@ from bot.understanding.evaluation import LabelledSet, evaluate, labelled_sets
 from bot.understanding.knowledge import load_knowledge
 from bot.understanding.matcher import Decision, Understanding
 from bot.understanding.normalize import Normalizer
+from tests.cli_kit import run_siyu
+from tests.content_cache import bundled_understanding
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "knowledge" / "tests" / "eval.yaml"
@@ -26,7 +26,7 @@ BLIND4 = ROOT / "knowledge" / "tests" / "blind4.yaml"
 BLIND5 = ROOT / "knowledge" / "tests" / "blind5.yaml"
 BLIND6 = ROOT / "knowledge" / "tests" / "blind6.yaml"
 BLIND7 = ROOT / "knowledge" / "tests" / "blind7.yaml"
-UNDERSTANDING = Understanding(load_knowledge(ROOT / "knowledge"))
+UNDERSTANDING = bundled_understanding()
 
 
 def test_labelled_sets_are_big_enough_and_cover_every_entry() -> None:
@@ -96,18 +96,18 @@ def test_quality_holds_on_the_tuning_and_held_out_sets() -> None:
 
 
 def test_siyu_eval_prints_both_sets_out_of_the_box() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "eval"], capture_output=True, text=True, check=True).stdout
+    done = run_siyu("eval")  # in this process, as a subprocess would (tests/cli_kit.py)
+    done.check_returncode()
+    out = done.stdout
     assert "[tune]" in out and "[held-out]" in out and "top-1" in out
 
 
 def test_siyu_eval_reports_a_missing_or_broken_set(tmp_path: Path) -> None:
-    missing = subprocess.run([sys.executable, "-m", "bot", "eval", "--set", str(tmp_path / "none.yaml")],
-                             capture_output=True, text=True)
+    missing = run_siyu("eval", "--set", str(tmp_path / "none.yaml"))
     assert missing.returncode == 1 and "找不到标注集" in missing.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text("in_scope: [1, 2]\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "bot", "eval", "--set", str(broken)],
-                            capture_output=True, text=True)
+    result = run_siyu("eval", "--set", str(broken))
     assert result.returncode == 1 and "格式不对" in result.stderr
 
 
@@ -235,8 +235,9 @@ def test_an_intents_unless_words_cancel_its_keywords_not_its_examples() -> None:
 
 
 def test_siyu_eval_failures_never_lists_the_blind_sets_lines() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "eval", "--failures"], capture_output=True, text=True,
-                         check=True).stdout
+    done = run_siyu("eval", "--failures")
+    done.check_returncode()
+    out = done.stdout
     assert "盲测集" in out
     blind = LabelledSet.load(BLIND2)
     assert not [q for q, _ in blind.in_scope + [(q, "") for q in blind.out_of_scope] if q in out]
@@ -245,8 +246,9 @@ def test_siyu_eval_failures_never_lists_the_blind_sets_lines() -> None:
 
 
 def test_siyu_eval_failures_hides_a_blind_set_named_by_its_file() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "eval", "--set", str(BLIND5), "--failures"],
-                         capture_output=True, text=True, check=True).stdout
+    done = run_siyu("eval", "--set", str(BLIND5), "--failures")
+    done.check_returncode()
+    out = done.stdout
     assert "blind5 是盲测集" in out
     blind = LabelledSet.load(BLIND5)
     assert not [q for q in [q for q, _ in blind.in_scope] + blind.out_of_scope if q in out]

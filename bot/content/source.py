@@ -6,6 +6,7 @@ value (("faq", 3, "answer")) to its line and column. Pydantic errors are mapped 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -103,8 +104,23 @@ def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_plain(item, (*path, i), positions, found, file, keys) for i, item in enumerate(node.value)]
-    constructor = yaml.SafeLoader(" ")  # scalars: resolve types the way safe_load does
-    return constructor.construct_object(node)
+    return _scalar(node)
+
+
+_constructors = threading.local()
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """A scalar's value, its type resolved the way safe_load does. One constructor per thread, emptied after each
+    use: making one per scalar was a quarter of the time of loading the bundled content (13,000 scalars)."""
+    constructor = getattr(_constructors, "loader", None)
+    if constructor is None:
+        constructor = _constructors.loader = yaml.SafeLoader(" ")
+    try:
+        return constructor.construct_object(node)
+    finally:
+        constructor.constructed_objects.clear()
+        constructor.recursive_objects.clear()
 
 
 def _written_twice(file: str, again: list[tuple[str, yaml.Node]], first: dict[str, int], *,
