@@ -22,6 +22,7 @@ from bot.understanding.names import introduces
 from bot.understanding.normalize import clauses
 
 BUYING = ("will_buy", "ordered")  # optional intents of knowledge/intents.yaml: she has decided to buy
+DECLINING = ("stop_asking", "opt_out")  # a no to all (不想做问卷, 别推了): a bare 不用了 before it is that no
 TAKE_BACK = "take_back"  # optional intent: 算了, 当我没说 take back what came before
 
 
@@ -110,7 +111,8 @@ def engaged(results: list[Result]) -> list[Result]:
     customer goes on talking. 行 + 我去买: a bare yes right before a decision to buy is that decision, said once.
     行吧 那下次再说, 好 + 不用了: a bare yes followed later in the turn by a refusal (the matcher's `REFUSALS`:
     deny, later) is the "well…" before a no — the turn declines, and only the refusal is answered; so is a bare
-    refusal followed by another (不用了 + 不想买东西 就随便问问: one no, not two)."""
+    refusal followed by another (不用了 + 不想买东西 就随便问问: one no, not two) or by a no to all questions (不用了 +
+    不想做问卷: the survey ends, and 不用了 is not first taken as an answer to the question asked)."""
     out = list(results)
     for number, result in enumerate(out[:-1]):
         names = {name for name, _ in result.intents}
@@ -118,7 +120,8 @@ def engaged(results: list[Result]) -> list[Result]:
             out[number] = replace(result, intents=[i for i in result.intents if i[0] != "cold"])
     return [result for number, result in enumerate(out)
             if not (number + 1 < len(out) and (_bare_yes(result) or _only_refuses(result))
-                    and (_buys(out[number + 1]) or any(_refuses(later) for later in out[number + 1:])))]
+                    and (_buys(out[number + 1]) or any(_refuses(later) or _declines(later)
+                                                       for later in out[number + 1:])))]
 
 
 def _only_refuses(result: Result) -> bool:
@@ -157,6 +160,10 @@ def _refuses(result: Result) -> bool:
     """不用了, 那下次再说: a refusal said as one, not asked (下次买能用券吗 asks)."""
     return any(result.has_intent(name) for name in REFUSALS) and not result.question \
         and not result.has_intent("affirm")
+
+
+def _declines(result: Result) -> bool:
+    return any(result.has_intent(name) for name in DECLINING) and not result.question
 
 
 def _only_hello(result: Result) -> bool:
