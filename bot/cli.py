@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot.config import ConfigError, load_settings
 from bot.content.location import locate_content
@@ -79,11 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.tools import add_tool_commands
 
     add_tool_commands(commands)
-    for action in commands._choices_actions:  # each command's own --help opens with its line of the list
+    _describe(commands)
+    return parser
+
+
+def _describe(commands: argparse._SubParsersAction[Any]) -> None:
+    """Each command's own --help opens with its line of the list (siyu groups stats -h too)."""
+    for action in commands._choices_actions:
         command = commands.choices[action.dest]
         if command.description is None:
             command.description = action.help
-    return parser
+        for nested in command._subparsers._group_actions if command._subparsers else ():
+            if isinstance(nested, argparse._SubParsersAction):
+                _describe(nested)
 
 
 PIPE_CLOSED = 141  # what a shell reports for a tool that the reader of its output stopped (128 + SIGPIPE)

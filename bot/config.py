@@ -236,8 +236,9 @@ def _faults(env: Mapping[str, str], problems: list[str]) -> tuple[Limits, Retent
         except ValueError:
             value = -1.0
         if not low <= value <= high:
+            bare = "" if unit else "；只写数字按秒算"
             problems.append(f"{name} 写得不对：应当是 {human_duration(low)} 到 {human_duration(high)} 之间的时长"
-                            f"（如 30s、5m、2h、7d；只写数字按秒算），现在是 {raw!r}")
+                            f"（如 30s、5m、2h、7d{bare}），现在是 {raw!r}")
             return default
         return value
 

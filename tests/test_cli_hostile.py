@@ -150,3 +150,15 @@ def test_help_and_usage_mistakes_are_said_in_the_language_of_the_cli() -> None:
         result = siyu(*args)
         assert result.returncode == 2 and result.stderr.startswith("用法: "), result.stderr
         assert said in result.stderr.splitlines()[-1] and "（" in result.stderr, result.stderr
+
+
+def test_every_command_that_needs_redis_says_so_in_the_list_and_in_its_own_help() -> None:
+    """siyu groups stats -h used to open with no description at all, and the group commands did not say they need
+    REDIS_URL (a clean-clone trial, thirteenth session)."""
+    listing = " ".join(siyu("-h").stdout.split())  # the list, its wrapped lines joined
+    for name in ("sync", "groups", "moderation", "misses", "report", "profile", "why"):
+        assert "需要 REDIS_URL" in listing.split(f" {name} ", 1)[1][:90], name  # its own line, not the next one
+    for command in (("sync",), ("groups", "stats"), ("groups", "sync"), ("moderation", "log"),
+                    ("moderation", "stats")):
+        own = siyu(*command, "-h").stdout
+        assert "需要 REDIS_URL" in own.split("\n\n")[1], own

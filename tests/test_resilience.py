@@ -53,7 +53,7 @@ def test_a_duration_out_of_range_names_its_bounds_as_an_operator_writes_them() -
     assert error.value.problems == [
         "SIYU_HANDOVER_TIMEOUT 写得不对：应当是 0 或带单位（s、m、h、d）的时长，如 12h，现在是 '12'",
         "SIYU_READ_TIMEOUT 写得不对：应当是 0.1s 到 5m 之间的时长（如 30s、5m、2h、7d；只写数字按秒算），现在是 '0.01'",
-        "SIYU_RETAIN_LOGS 写得不对：应当是 1m 到 3650d 之间的时长（如 30s、5m、2h、7d；只写数字按秒算），现在是 '20y'",
+        "SIYU_RETAIN_LOGS 写得不对：应当是 1m 到 3650d 之间的时长（如 30s、5m、2h、7d），现在是 '20y'",  # a bare number is refused here
     ]
 
 

@@ -133,25 +133,30 @@ def add_tool_commands(commands: Any) -> None:
 
     from bot.tools import groups as group_tools
 
-    sync = commands.add_parser("sync", help="把入群欢迎语同步成企业微信的入群欢迎语素材，建好违规标签（可重复运行）")
+    sync = commands.add_parser("sync", help="把入群欢迎语同步成企业微信的入群欢迎语素材，建好违规标签（可重复运行；"
+                                              "需要 REDIS_URL、WECOM_CORP_ID、WECOM_SECRET）")
     content_option(sync)
     sync.add_argument("--prune", action="store_true", help="删除内容里已经没有的群类型的素材")
     sync.set_defaults(run=group_tools.sync)
 
-    groups = commands.add_parser("groups", help="客户群：同步登记（groups sync）、入群退群统计（groups stats）")
+    groups = commands.add_parser("groups", help="客户群：同步登记（groups sync）、入群退群统计（groups stats）"
+                                                  "（需要 REDIS_URL；sync 还要 WECOM_*）")
     group_commands = groups.add_subparsers(dest="groups_command", required=True, metavar="COMMAND")
-    group_sync = group_commands.add_parser("sync", help="从企业微信核对全部客户群（groupchat/list + get，限速）")
+    group_sync = group_commands.add_parser("sync", help="从企业微信核对全部客户群（groupchat/list + get，限速；"
+                                                           "需要 REDIS_URL、WECOM_CORP_ID、WECOM_SECRET）")
     group_sync.add_argument("--owner", action="append", metavar="USERID", help="只核对这些群主的群（可写多次）")
     content_option(group_sync)
     group_sync.set_defaults(run=group_tools.groups_sync)
-    group_stats = group_commands.add_parser("stats", help="按群类型统计入群、退群，以及退群前发生了什么")
+    group_stats = group_commands.add_parser("stats", help="按群类型统计入群、退群，以及退群前发生了什么"
+                                                          "（需要 REDIS_URL）")
     group_stats.add_argument("--days", type=positive_int, default=7, help="最近几天（默认 7）")
     group_stats.add_argument("--group", metavar="CHAT_ID", help="只看一个群（累计）")
     group_stats.set_defaults(run=group_tools.groups_stats)
 
-    moderation = commands.add_parser("moderation", help="群审核记录（moderation log）和统计（moderation stats）")
+    moderation = commands.add_parser("moderation", help="群审核记录（moderation log）和统计（moderation stats）"
+                                                          "（需要 REDIS_URL）")
     moderation_commands = moderation.add_subparsers(dest="moderation_command", required=True, metavar="COMMAND")
-    log = moderation_commands.add_parser("log", help="审核记录：每个判定和每个动作，最新的在前")
+    log = moderation_commands.add_parser("log", help="审核记录：每个判定和每个动作，最新的在前（需要 REDIS_URL）")
     log.add_argument("--days", type=positive_int, default=7, help="最近几天（默认 7）")
     log.add_argument("--limit", type=positive_int, default=50, help="最多显示多少条（默认 50）")
     log.add_argument("--customer", metavar="ID", help="只看这位顾客（external_userid）或收到通知的员工")
@@ -159,6 +164,7 @@ def add_tool_commands(commands: Any) -> None:
     log.add_argument("--kind", action="append", help="只看这种记录（decision、notice_sent……，可写多次）")
     log.add_argument("--json", action="store_true", help="每行一个 JSON")
     log.set_defaults(run=group_tools.moderation_log)
-    stats = moderation_commands.add_parser("stats", help="审核统计：违规类别、群类型、处理动作、黑名单人数")
+    stats = moderation_commands.add_parser("stats", help="审核统计：违规类别、群类型、处理动作、黑名单人数"
+                                                        "（需要 REDIS_URL）")
     stats.add_argument("--days", type=positive_int, default=7, help="最近几天（默认 7）")
     stats.set_defaults(run=group_tools.moderation_stats)
