@@ -284,3 +284,10 @@ def test_an_elliptical_clause_is_read_with_the_topic_of_the_clause_before() -> N
     assert UNDERSTANDING.understand("会不会过期").answers == ["shelf_life"]
     # a clause that the topic only drowns keeps its own reading: 防晒 + pa几个 is not the sunscreen answer
     assert UNDERSTANDING.understand("你们防晒spf多少 PA几个+").answers == ["our_sunscreen", "sunscreen_numbers"]
+
+
+def test_every_shipped_set_is_headed_by_what_it_is_for() -> None:
+    """`siyu eval` printed [blind5] with no line saying what it is for (a clean-clone trial, thirteenth session)."""
+    from bot.understanding.evaluation import SET_MEANINGS
+
+    assert {name for name, _ in labelled_sets(ROOT)} <= set(SET_MEANINGS)
