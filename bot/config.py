@@ -155,8 +155,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         problems.append("SIYU_HANDOVER_TIMEOUT 写得不对：应当是 0 或带单位（s、m、h、d）的时长，如 12h，"
                         f"现在是 {raw_handover!r}")
     raw_hold = env.get("SIYU_KF_WELCOME_HOLD", "").strip() or "5"
-    kf_welcome_hold = parse_duration(raw_hold) if re.fullmatch(r"\d+(\.\d*)?s?", raw_hold) else -1.0
-    if not 0 <= kf_welcome_hold <= MAX_HOLD_S:
+    kf_welcome_hold = welcome_hold(raw_hold)
+    if kf_welcome_hold is None:
         problems.append(f"SIYU_KF_WELCOME_HOLD 写得不对：应当是 0 到 {MAX_HOLD_S:g} 之间的秒数（如 5 或 5s；0 = 不等，"
                         f"欢迎码只有 20 秒），现在是 {raw_hold!r}")
     timezone = env.get("SIYU_TIMEZONE", "").strip() or "Asia/Shanghai"
@@ -199,7 +199,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         burst_window=burst_window,
         timezone=timezone,
         handover_timeout=handover_timeout,
-        kf_welcome_hold=kf_welcome_hold,
+        kf_welcome_hold=5.0 if kf_welcome_hold is None else kf_welcome_hold,
         kf_url=kf_url,
         kf_open_kfid=kf_open_kfid,
         order_token=order_token,
@@ -211,6 +211,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
 
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def welcome_hold(raw: str) -> float | None:
+    """SIYU_KF_WELCOME_HOLD: seconds (5 or 5s) from 0 to MAX_HOLD_S, default 5; None when written wrong."""
+    text = raw.strip() or "5"
+    hold = parse_duration(text) if re.fullmatch(r"\d+(\.\d*)?s?", text) else -1.0
+    return hold if 0 <= hold <= MAX_HOLD_S else None
 
 
 def parse_duration(text: str) -> float:

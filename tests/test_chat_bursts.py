@@ -100,3 +100,55 @@ def test_piped_yes_then_a_name_is_asked_then_answered_and_a_burst_command_is_sti
     after_burst = out[out.index("你: /burst"):]
     care = LIBRARY.current.personas["xiaowanzi"].messages["care.痘痘"]
     assert sum(after_burst.count(text) for text in care) == 1  # the two lines of the burst: one turn
+
+
+async def test_a_complaint_typed_within_the_welcome_hold_gets_its_answer_not_the_welcome(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """siyu chat holds the opening welcome like the kf path (SIYU_KF_WELCOME_HOLD): an operator can try it."""
+    _, read_line = typist(["我的快递怎么还没到 都一个礼拜了", "/quit"], pause_after=set())
+    assert await run_chat(LIBRARY, "", burst_window=0, read_line=read_line, welcome_hold=1.0) == 0  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    assert "真的抱歉让你等这么久" in out and "见面礼" not in out and "欢迎欢迎" not in out, out
+
+
+async def test_a_customer_who_does_not_write_within_the_hold_is_welcomed(capsys: pytest.CaptureFixture[str]) -> None:
+    release, read_line = typist(["包邮吗", "/quit"], pause_after={0})
+    chat = asyncio.ensure_future(run_chat(LIBRARY, "", burst_window=0, read_line=read_line,  # type: ignore[arg-type]
+                                          welcome_hold=0.05))
+    out = ""
+    for _ in range(500):
+        out += capsys.readouterr().out
+        if "欢迎欢迎" in out:
+            break
+        await asyncio.sleep(0.01)
+    assert "欢迎欢迎" in out and "满59" not in out  # the welcome first, nothing answered yet
+    release.set()
+    assert await asyncio.wait_for(chat, 5) == 0
+    out += capsys.readouterr().out
+    assert out.index("欢迎欢迎") < out.index("满59")
+
+
+def test_a_bad_welcome_hold_stops_siyu_chat_with_one_line() -> None:
+    from tests.cli_kit import run_siyu
+
+    result = run_siyu("chat", env={**os.environ, "SIYU_KF_WELCOME_HOLD": "99"})
+    assert result.returncode == 2 and "SIYU_KF_WELCOME_HOLD" in result.stderr, result
+
+
+async def test_the_first_line_typed_within_the_hold_is_answered_when_its_burst_window_passes(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With a burst window (as typed), her first line waits in the window like any other: it was once left
+    unanswered, with （没有回复） printed for the empty welcome."""
+    release, read_line = typist(["我的快递怎么还没到 都一个礼拜了", "/quit"], pause_after={1})
+    chat = asyncio.ensure_future(run_chat(LIBRARY, "", burst_window=0.05, read_line=read_line,  # type: ignore[arg-type]
+                                          welcome_hold=1.0))
+    out = ""
+    for _ in range(500):
+        out += capsys.readouterr().out
+        if "真的抱歉让你等这么久" in out:
+            break
+        await asyncio.sleep(0.01)
+    release.set()
+    assert await asyncio.wait_for(chat, 5) == 0
+    out += capsys.readouterr().out
+    assert "真的抱歉让你等这么久" in out and "没有回复" not in out and "见面礼" not in out, out

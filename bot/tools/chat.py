@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -67,16 +69,32 @@ async def _wait(simulator: Simulator, duration: str, show: Callable[[list[Outbou
         await show([message])
 
 
+def welcome_hold_from_env() -> float | None:
+    """SIYU_KF_WELCOME_HOLD as `siyu serve` reads it: how long the opening welcome waits for her first line; None
+    (after one line on stderr) when it is written wrong."""
+    from bot.config import welcome_hold
+
+    raw = os.environ.get("SIYU_KF_WELCOME_HOLD", "")
+    hold = welcome_hold(raw)
+    if hold is None:
+        print(f"SIYU_KF_WELCOME_HOLD 应该是 0 到 10 之间的秒数，现在是 {raw!r}", file=sys.stderr)
+    return hold
+
+
 async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                    read_line: Callable[[str], Awaitable[str | None]] = _read_line, *,
-                   simulator: Simulator | None = None, piped: bool = False) -> int:
+                   simulator: Simulator | None = None, piped: bool = False, welcome_hold: float = 0.0) -> int:
     """The terminal conversation. Lines typed within `burst_window` seconds of each other are one burst,
     answered once when the window passes with nothing typed — the way the kf path answers them.
 
     `piped` (stdin is not a terminal: `printf '你好\n叫我小雨\n' | siyu chat`): the lines all arrive at once,
     but each is one turn, in order, as if typed one after another with a pause; `/burst a | b` still sends a
     burst. Each line is printed after the prompt once it is read (not the prompt before the read), so the
-    transcript reads like the conversation and does not end with a prompt nobody will answer."""
+    transcript reads like the conversation and does not end with a prompt nobody will answer.
+
+    `welcome_hold` (SIYU_KF_WELCOME_HOLD, typed sessions only): the opening welcome waits that long for her first
+    line, as the kf welcome does (bot/gateway/kf_welcome.py) — a complaint typed at once gets its answer, not the
+    cheerful welcome first."""
     simulator = simulator or Simulator(library, channel=channel, burst_window=burst_window)
     speaker = library.current.personas[library.current.persona_for(channel).id].spec.name
     print(f"和{speaker}聊天（内容版本 {library.current.version}）。输入 /help 看命令。\n")
@@ -94,7 +112,23 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             print(STILL_HANDED if now_handed else "  （没有回复）")
         handed = now_handed
 
-    await show(await simulator.enter())
+    reading: asyncio.Task[str | None] | None = None
+    if welcome_hold > 0:
+        reading = asyncio.ensure_future(read_line("" if piped else "你: "))
+        await asyncio.wait({reading}, timeout=welcome_hold)
+    first = reading.result() if reading is not None and reading.done() else None
+    typed_first = first is not None and bool(first.strip()) and not first.strip().startswith("/")
+    if first is not None and typed_first:
+        reading = None  # she wrote within the hold: the welcome is decided knowing it, then it is answered
+        welcomed = await simulator.enter(first=first)  # her line waits in the burst window, as typed lines do
+        if welcomed:
+            await show(welcomed)
+    elif reading is not None and not reading.done():
+        print()  # after the prompt the pending read shows
+        await show(await simulator.enter())
+        print("你: ", end="", flush=True)
+    else:
+        await show(await simulator.enter())
     on_card = False  # after /welcome she is a new contact who has not opened the welcome's kf card yet
 
     async def opens_card() -> None:
@@ -104,8 +138,7 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             on_card = False
             print(OPENS_CARD)
             await show(await simulator.enter(from_welcome=True))
-    reading: asyncio.Task[str | None] | None = None
-    typing = False  # a burst is open: its messages wait for the window to pass
+    typing = typed_first  # a burst is open: its messages wait for the window to pass
     while True:
         if reading is None:
             reading = asyncio.ensure_future(read_line("" if piped else "你: "))

@@ -136,7 +136,7 @@ def render(message: Outbound, speaker: str) -> str:
 
 
 def chat(args: argparse.Namespace) -> int:
-    from bot.tools.chat import run_chat
+    from bot.tools.chat import run_chat, welcome_hold_from_env
 
     content = _load(args, args.persona)
     if content is None:
@@ -147,10 +147,15 @@ def chat(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"SIYU_BURST_WINDOW 应该是秒数，现在是 {raw!r}", file=sys.stderr)
         return 2
+    hold = welcome_hold_from_env()
+    if hold is None:
+        return 2
     library = Library(content, args.persona)
     if not args.store:
-        return asyncio.run(run_chat(library, args.channel, burst_window=max(0.0, window), piped=_piped()))
-    return asyncio.run(_chat_on_store(library, args, max(0.0, window)))
+        return asyncio.run(run_chat(library, args.channel, burst_window=max(0.0, window), piped=_piped(),
+                                    welcome_hold=0.0 if _piped() else hold))
+    return asyncio.run(_chat_on_store(library, args, max(0.0, window), 0.0 if _piped() else hold))
+
 
 
 def _piped() -> bool:
@@ -161,7 +166,7 @@ def _piped() -> bool:
         return True
 
 
-async def _chat_on_store(library: Library, args: argparse.Namespace, window: float) -> int:
+async def _chat_on_store(library: Library, args: argparse.Namespace, window: float, hold: float) -> int:
     """`siyu chat --store URL`: the conversation, the profile, the policy's decisions and the funnel go to
     that Redis, so `siyu profile / why / report` can be tried without WeCom (use a store of its own)."""
     from bot.funnel.recorder import FunnelMetrics, FunnelRecorder
@@ -183,7 +188,8 @@ async def _chat_on_store(library: Library, args: argparse.Namespace, window: flo
                               burst_window=window, run=f"{time.time_ns()}/")  # a new run carries the story on
         simulator.bus.subscribe(FunnelRecorder(store, FunnelMetrics(Metrics().registry),
                                                clock=lambda: simulator.now))
-        return await run_chat(library, args.channel, burst_window=window, simulator=simulator, piped=_piped())
+        return await run_chat(library, args.channel, burst_window=window, simulator=simulator, piped=_piped(),
+                              welcome_hold=hold)
     finally:
         await store.close()
 
