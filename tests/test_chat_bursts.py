@@ -115,12 +115,7 @@ async def test_a_customer_who_does_not_write_within_the_hold_is_welcomed(capsys:
     release, read_line = typist(["包邮吗", "/quit"], pause_after={0})
     chat = asyncio.ensure_future(run_chat(LIBRARY, "", burst_window=0, read_line=read_line,  # type: ignore[arg-type]
                                           welcome_hold=0.05))
-    out = ""
-    for _ in range(500):
-        out += capsys.readouterr().out
-        if "欢迎欢迎" in out:
-            break
-        await asyncio.sleep(0.01)
+    out = await _printed(capsys, "欢迎欢迎")
     assert "欢迎欢迎" in out and "满59" not in out  # the welcome first, nothing answered yet
     release.set()
     assert await asyncio.wait_for(chat, 5) == 0
@@ -142,13 +137,19 @@ async def test_the_first_line_typed_within_the_hold_is_answered_when_its_burst_w
     release, read_line = typist(["我的快递怎么还没到 都一个礼拜了", "/quit"], pause_after={1})
     chat = asyncio.ensure_future(run_chat(LIBRARY, "", burst_window=0.05, read_line=read_line,  # type: ignore[arg-type]
                                           welcome_hold=1.0))
-    out = ""
-    for _ in range(500):
-        out += capsys.readouterr().out
-        if "真的抱歉让你等这么久" in out:
-            break
-        await asyncio.sleep(0.01)
+    out = await _printed(capsys, "真的抱歉让你等这么久")
     release.set()
     assert await asyncio.wait_for(chat, 5) == 0
     out += capsys.readouterr().out
     assert "真的抱歉让你等这么久" in out and "没有回复" not in out and "见面礼" not in out, out
+
+
+async def _printed(capsys: pytest.CaptureFixture[str], text: str) -> str:
+    """What the chat printed, once `text` is in it (or after five seconds)."""
+    out = ""
+    for _ in range(500):
+        out += capsys.readouterr().out
+        if text in out:
+            break
+        await asyncio.sleep(0.01)
+    return out
