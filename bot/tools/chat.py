@@ -118,7 +118,7 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
         await asyncio.wait({reading}, timeout=welcome_hold)
     first = reading.result() if reading is not None and reading.done() else None
     typed_first = first is not None and bool(first.strip()) and not first.strip().startswith("/")
-    if first is not None and typed_first:
+    if typed_first:
         reading = None  # she wrote within the hold: the welcome is decided knowing it, then it is answered
         welcomed = await simulator.enter(first=first)  # her line waits in the burst window, as typed lines do
         if welcomed:

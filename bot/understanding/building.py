@@ -34,9 +34,8 @@ def build(knowledge: Knowledge, normalize: Callable[[str], str]) -> Built:
         # a keyword of an entry that hands over counts in full only when all of its words are said
         keywords = frozenset((entry.id, keyword) for entry in knowledge.faq if entry.handover
                              for keyword in entry.keywords)
-        index = Index(documents, FACTORS, keywords)
         # an emergency answers whatever she asks around it (刷酸刷伤了 还能用A醇吗): no kind of question clashes with it
-        index.entry_kinds.update((entry.id, frozenset()) for entry in knowledge.faq if entry.alone)
+        index = Index(documents, FACTORS, keywords, frozenset(entry.id for entry in knowledge.faq if entry.alone))
         words = {w for _, _, a in documents for w in a.words if not w.startswith(NEGATED)}
         analyze.known = frozenset(words)
         words.update(w for group in knowledge.language.synonyms for w in group)

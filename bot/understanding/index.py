@@ -76,10 +76,11 @@ def _split_counts(features: list[tuple[int, ...]], numbers: list[int], size: int
 
 class Index:
     def __init__(self, docs: Iterable[tuple[str, str, Analysis]], factors: dict[str, float],
-                 keywords: frozenset[tuple[str, str]] = frozenset()) -> None:
+                 keywords: frozenset[tuple[str, str]] = frozenset(), any_kind: frozenset[str] = frozenset()) -> None:
         """docs: (entry id, original phrasing, its analysis), the phrasings of one entry together; `keywords`:
         the (entry id, phrasing) pairs that are keywords — a keyword of several words counts in full only
-        when the message says every one of them (KEYWORD_PART)."""
+        when the message says every one of them (KEYWORD_PART); `any_kind`: entries no kind of question
+        clashes with through their other phrasings (ENTRY_KIND_CLASH)."""
         self.ids: dict[str, int] = {}
         self.whole: list[frozenset[int]] = []  # a keyword's words, when it has several
         self.owners: list[str] = []
@@ -122,7 +123,9 @@ class Index:
         asked: dict[str, set[str]] = {}
         for owner, kinds in zip(self.owners, self.kinds, strict=True):
             asked.setdefault(owner, set()).update(kinds)
-        self.entry_kinds = {owner: frozenset(kinds) for owner, kinds in asked.items()}  # what each entry is asked
+        # what each entry is asked; `any_kind` entries (emergencies) answer whatever kind of question is around them
+        self.entry_kinds = {owner: frozenset() if owner in any_kind else frozenset(kinds)
+                            for owner, kinds in asked.items()}
         self.entries = max(1, len(owner_numbers))
         self.unknown_rarity = _rarity(self.entries, 0) * UNKNOWN_SHARE
         self.factors = factors
