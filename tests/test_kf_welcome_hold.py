@@ -50,6 +50,14 @@ def enter(fake: FakeWeCom, customer: str, code: str) -> float:
     return time.time()
 
 
+async def opens_and_is_held(fake: FakeWeCom, client: TestClient, customer: str, code: str) -> float:
+    """She opens the chat and the bot takes it: her welcome is held (her text, if any, comes in another pull)."""
+    opened = enter(fake, customer, code)
+    await notify(client)
+    await held(client, customer)
+    return opened
+
+
 def welcomes(fake: FakeWeCom) -> list[dict[str, Any]]:
     return fake.calls_to("kf/send_msg_on_event")
 
@@ -74,9 +82,7 @@ async def held(client: TestClient, customer: str) -> None:
 async def test_an_after_sales_first_message_within_the_hold_gets_its_answer_and_no_welcome(
         fake: FakeWeCom, redis_store: Store, aiohttp_client: Any) -> None:
     client = await start(fake, redis_store, aiohttp_client)
-    enter(fake, "wmLate", "WLATE")
-    await notify(client)
-    await held(client, "wmLate")
+    await opens_and_is_held(fake, client, "wmLate", "WLATE")
     fake.add_kf_message("wk1", "wmLate", COMPLAINT)
     await notify(client)
     await eventually(lambda: bool(answers(fake, "wmLate")))
@@ -90,9 +96,7 @@ async def test_an_after_sales_first_message_within_the_hold_gets_its_answer_and_
 async def test_a_normal_first_message_within_the_hold_is_welcomed_once_then_answered(
         fake: FakeWeCom, redis_store: Store, aiohttp_client: Any) -> None:
     client = await start(fake, redis_store, aiohttp_client)
-    opened = enter(fake, "wmAsk", "WASK")
-    await notify(client)
-    await held(client, "wmAsk")
+    opened = await opens_and_is_held(fake, client, "wmAsk", "WASK")
     fake.add_kf_message("wk1", "wmAsk", "包邮吗")
     await notify(client)
     await eventually(lambda: bool(answers(fake, "wmAsk")))
@@ -165,9 +169,7 @@ async def test_a_restart_during_the_hold_loses_nothing_and_welcomes_once(
         fake: FakeWeCom, redis_store: Store, aiohttp_client: Any) -> None:
     """The held welcome and its wake-up are in Redis: another process (or this one restarted) decides it."""
     first = await start(fake, redis_store, aiohttp_client)
-    enter(fake, "wmRestart", "WRESTART")
-    await notify(first)
-    await held(first, "wmRestart")
+    await opens_and_is_held(fake, first, "wmRestart", "WRESTART")
     await first.close()
     assert welcomes(fake) == []
     second = await start(fake, redis_store, aiohttp_client)
@@ -184,9 +186,7 @@ async def test_a_welcome_decided_again_after_a_crash_is_not_sent_twice(
     """A crash after the welcome went but before the pending welcome was deleted: the redelivered wake-up decides
     it again, with the same turn, and the outbox keeps the code from being used a second time."""
     client = await start(fake, redis_store, aiohttp_client)
-    enter(fake, "wmTwice", "WTWICE")
-    await notify(client)
-    await held(client, "wmTwice")
+    await opens_and_is_held(fake, client, "wmTwice", "WTWICE")
     kept = await redis_store.get(pending_key("kf:wk1:wmTwice"))
     assert kept is not None
     await eventually(lambda: bool(welcomes(fake)))
