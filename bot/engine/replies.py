@@ -11,7 +11,7 @@ from bot.engine.flows import State
 from bot.engine.followup import FollowUp, product_names
 from bot.engine.machine import FALLBACK
 from bot.engine.memory import ASKED, recent, remember
-from bot.engine.not_for_her import not_for_her
+from bot.engine.not_for_her import not_for_her, only_the_reminder
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
@@ -55,9 +55,12 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     delivered.beside(ctx, entry_id)  # 18号签收的 + 能退吗: still within the 7 days, or not
     order = bool(set(entry.tags) & ctx.content.policy.orders)  # A醇那瓶能退吗 刚拆封: her order, no "not for now"
     hers = asked_about(ctx, asked) & set(avoid) if avoid and not order else set()
+    reminded = False
     for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
         if product.id in hers:
-            not_for_her(ctx, product.id, product.name, said)
+            reminded = not_for_her(ctx, product.id, product.name, said) or reminded
+    if reminded:
+        only_the_reminder(ctx, entry_id, said, asked)
     remember(ctx.session, "topic", entry_id)
     if entry.handover:
         ctx.reply.handover_after = entry_id
