@@ -27,6 +27,7 @@ class _Segmenter:
         self._unknown = self._log_total = 0.0
         self._minor: frozenset[str] | None = None
         self._tagged: dict[bytes, frozenset[str]] = {}
+        self._places: frozenset[str] | None = None
 
     def _ready(self) -> jieba.Tokenizer:
         if self._tokenizer is None:
@@ -92,8 +93,13 @@ class _Segmenter:
         return frozenset(word for word in self.tagged(tag) if len(word) == 1)
 
     def places(self) -> frozenset[str]:
-        """Words jieba's dictionary tags as place names (新疆, 北京, 香港)."""
-        return self.tagged(b"ns")
+        """Words jieba's dictionary tags as place names (新疆, 北京, 香港), less its one-character ones (美, 汀) and
+        the common words it tags so (都一个礼拜了 was remembered as where she lives)."""
+        found = self._places
+        if found is None:
+            found = self._places = frozenset(word for word in self.tagged(b"ns")
+                                             if len(word) > 1 and word not in _NOT_PLACES)
+        return found
 
     def tagged(self, tag: bytes) -> frozenset[str]:
         """The words jieba's dictionary gives this part-of-speech tag. Read once per tag."""
@@ -161,6 +167,13 @@ class _Segmenter:
 
 
 _MINOR_TAGS = (b"m", b"t", b"p", b"c", b"u")  # jieba's part-of-speech tags
+# Common words jieba's dictionary tags ns (place name) that a shop's customers use as words: time, things, adjectives.
+_NOT_PLACES = frozenset({
+    "礼拜", "东西", "京东", "商城", "福利", "香水", "新鲜", "深度", "长度", "美丽", "上市", "庆典",
+    "太阳", "哥哥", "长大", "英雄", "江湖", "山水", "大街", "南路", "治安", "莫非", "开国", "建国",
+    "爱国", "大国", "回国", "海洋", "平原", "高原", "山区", "城镇", "古城", "王国", "大桥", "湖泊",
+    "冰川", "山脉", "海峡", "阿哥", "朝廷", "大都", "东南", "西北", "西南", "东北", "南北", "江南",
+    "华夏", "永乐", "太庙"})
 _MINOR_SINGLE = (b"p", b"c", b"u")  # one-character prepositions, conjunctions and particles: 从, 和, 的
 _ABSENT = 1.0  # no log-probability is positive: a fragment no dictionary word starts with
 _UNSEEN = 2.0  # not looked up yet
