@@ -17,6 +17,8 @@ from bot.understanding.knowledge import Knowledge
 from bot.understanding.normalize import Normalizer
 from bot.understanding.segment import SEGMENTER
 
+_CALLS = "啊哦哈"  # final particles jieba's dictionary does not tag y (啊 and 哦 are zg, 哈 is absent)
+
 
 @dataclass
 class IntentIndex:
@@ -105,6 +107,11 @@ class IntentIndex:
             return False
         own = [example for example, owner in zip(self.examples, self.example_owner, strict=True) if owner == name]
         return process.extractOne(query, own, scorer=fuzz.ratio, processor=None, score_cutoff=threshold) is not None
+
+    def said_example(self, query: str, name: str) -> bool:
+        """Whether the whole message is one of the intent's examples, a final particle aside: 你是男生还是女生啊 is
+        the example 你是男生还是女生 (matcher: small talk the FAQ must not take)."""
+        return any(name in self.exact.get(said, ()) for said in (query, query.rstrip(self.particles + _CALLS)))
 
     def remainder(self, query: str, names: set[str]) -> str:
         """The message without the words by which `names` were detected in it: "" when it is one of their

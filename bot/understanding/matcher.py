@@ -179,7 +179,7 @@ class Understanding:
         asks = self._asks(text, normalized, analysis)
         chat = self.chat(normalized, intents, asks)
         near = near and not chat  # small talk is no question the knowledge nearly answered
-        if chat and decision is not Decision.MISS and self.intents.like_example(normalized, chat, 100):
+        if chat and decision is not Decision.MISS and self.intents.said_example(normalized, chat):
             decision, answers, near = Decision.MISS, [], False  # 下班了 is small talk, not a working-hours question
             reason = f"是闲聊（{chat}）：整句就是它的例句，不按“{reason}”回答"
         offer = (self._suggestion(candidates) if decision is Decision.MISS and asks and not refusing and not chat
