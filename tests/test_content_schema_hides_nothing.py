@@ -82,3 +82,13 @@ def test_schema_errors_in_groups_do_not_hide_wrong_categories_or_profiles(conten
         f"{TYPES}:{line_of(content, TYPES, 'nottify: [owner]')}:5"], lines
     assert "没有类别 “gamblin”" in lines[0] and "“strictt”" in lines[3], lines
     # precise (left out for its unknown field) is still a type, and standard still a profile: nothing else is said
+
+
+def test_rules_are_not_said_missing_when_the_section_defining_them_is_not_a_list(content: Path) -> None:
+    """`words:` written as a mapping is one mistake: warnings.ignore and requires, naming its lists, are not
+    reported rule by rule as missing."""
+    edit(content, MODERATION, "\nwords:\n", "\nwords: {}\nwordz:\n")
+    lines = reported(content)
+    assert len(lines) == 2 and all("没有规则" not in line for line in lines), lines
+    assert lines[0].startswith(f"{MODERATION}:{line_of(content, MODERATION, 'words: {}')}:"), lines
+    assert lines[1].startswith(f"{MODERATION}:{line_of(content, MODERATION, 'wordz:')}:") and "wordz" in lines[1], lines

@@ -7,6 +7,7 @@ own mistake is not also reported as missing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,55 +137,63 @@ def _cross_check(spec: ModerationFile, document: Document, written: object) -> l
     """Categories and rule ids referred to, and the words of each list: `spec` is the file as far as it is
     valid, `document` its positions; what exists is what was `written` (the file's data: a category or a rule
     left out for its own mistake is still there to refer to)."""
-    problems: list[Problem] = []
     categories = {str(name) for _, name in _written(written, "categories")}
+    problems = [document.problem(path, f"没有类别 “{name}”：categories 里没有定义它；{one_of(name, categories)}")
+                for path, name in _categories_named(spec) if categories and name not in categories]
+    problems.extend(_word_problems(spec, document))
+    if _readable(written):  # a section of rules that is not a list at all says so itself
+        known = RESERVED_IDS | {f"msgtype_{name}" for _, name in _written(written, "msgtypes")}
+        known |= {rule for section in ("words", "lexicons") for _, rule in _written(written, section)
+                  if isinstance(rule, str)}
+        for index, words in enumerate(spec.words):
+            problems.extend(document.problem(("words", index, "requires", position), f"没有规则 “{required}”")
+                            for position, required in enumerate(words.requires) if required not in known)
+        for field in ("ignore", "unless") if spec.warnings is not None else ():
+            problems.extend(document.problem(("warnings", field, position), f"没有规则 “{rule}”")
+                            for position, rule in enumerate(getattr(spec.warnings, field)) if rule not in known)
+    return problems
 
-    def category(path: Path_, name: str) -> None:
-        if categories and name not in categories:
-            problems.append(document.problem(path, f"没有类别 “{name}”：categories 里没有定义它；"
-                                                   f"{one_of(name, categories)}"))
 
-    normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants,
-                                spec.normalize.digits)
+def _readable(written: object) -> bool:
+    """Whether the sections that define rule ids are as the schema wants them (or absent)."""
+    data = written if isinstance(written, dict) else {}
+    return (all(isinstance(data.get(section), list | None) for section in ("words", "lexicons"))
+            and isinstance(data.get("msgtypes"), dict | None))
+
+
+def _categories_named(spec: ModerationFile) -> Iterator[tuple[Path_, str]]:
+    """Where each word list, detector, message type, the model and each lexicon name a category."""
     for index, words in enumerate(spec.words):
-        where: Path_ = ("words", index)
-        category((*where, "category"), words.category)
-        seen_words: set[str] = set()
-        for position, word in enumerate(words.words):
-            normal = normalizer.word(word)
-            if not normal:
-                problems.append(document.problem((*where, "words", position),
-                                                 f"“{word}” 规范化后什么也不剩，无法匹配"))
-            elif len(normal) < 2:
-                problems.append(document.problem((*where, "words", position),
-                                                 f"“{word}” 只有一个字，容易误伤正常消息；请写成更长的词组"))
-            elif normal in seen_words:
-                problems.append(document.problem((*where, "words", position),
-                                                 f"“{word}” 在这个列表里重复了（规范化后相同）"))
-            seen_words.add(normal)
-    known = RESERVED_IDS | {f"msgtype_{name}" for _, name in _written(written, "msgtypes")}
-    known |= {rule for section in ("words", "lexicons") for _, rule in _written(written, section)
-              if isinstance(rule, str)}
-    for index, words in enumerate(spec.words):
-        for position, required in enumerate(words.requires):
-            if required not in known:
-                problems.append(document.problem(("words", index, "requires", position), f"没有规则 “{required}”"))
-    if spec.warnings is not None:
-        for field in ("ignore", "unless"):
-            for position, rule in enumerate(getattr(spec.warnings, field)):
-                if rule not in known:
-                    problems.append(document.problem(("warnings", field, position), f"没有规则 “{rule}”"))
+        yield ("words", index, "category"), words.category
     for section in ("contacts", "invite", "phones", "links", "flood", "repeat", "wall"):
         rule = getattr(spec, section)
         if rule is not None:
-            category((section, "category"), rule.category)
+            yield (section, "category"), rule.category
     for name, kind in spec.msgtypes.items():
-        category(("msgtypes", name, "category"), kind.category)
+        yield ("msgtypes", name, "category"), kind.category
     if spec.model is not None:
-        category(("model", "category"), spec.model.category)
+        yield ("model", "category"), spec.model.category
     for index, lexicon in enumerate(spec.lexicons):
         for name, mapping in lexicon.categories.items():
-            category(("lexicons", index, "categories", name, "category"), mapping.category)
+            yield ("lexicons", index, "categories", name, "category"), mapping.category
         if lexicon.default is not None:
-            category(("lexicons", index, "default", "category"), lexicon.default.category)
+            yield ("lexicons", index, "default", "category"), lexicon.default.category
+
+
+def _word_problems(spec: ModerationFile, document: Document) -> list[Problem]:
+    """Words that normalise to nothing, to one character, or to another word of the same list."""
+    problems: list[Problem] = []
+    normalizer = TextNormalizer(spec.normalize.symbols, spec.normalize.tokens, spec.normalize.variants,
+                                spec.normalize.digits)
+    for index, words in enumerate(spec.words):
+        seen: set[str] = set()
+        for position, word in enumerate(words.words):
+            normal, where = normalizer.word(word), ("words", index, "words", position)
+            if not normal:
+                problems.append(document.problem(where, f"“{word}” 规范化后什么也不剩，无法匹配"))
+            elif len(normal) < 2:
+                problems.append(document.problem(where, f"“{word}” 只有一个字，容易误伤正常消息；请写成更长的词组"))
+            elif normal in seen:
+                problems.append(document.problem(where, f"“{word}” 在这个列表里重复了（规范化后相同）"))
+            seen.add(normal)
     return problems
