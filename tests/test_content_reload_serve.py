@@ -166,7 +166,7 @@ async def test_a_fixed_refusal_leaves_no_stale_repeat_count_at_shutdown(
     flow.write_text(text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")
     await until(lambda: "content reload refused" in bot.log_text(), 15, "the refusal")
     flow.write_text(text.replace("goto: chat", "goto: chatt", 1) + "\n", encoding="utf-8")  # saved again, as broken
-    await asyncio.sleep(2.0)  # refused again: held back by the log's throttle
+    await asyncio.sleep(3.0)  # refused again (within the 10 s repeat interval): held back by the log throttle
     flow.write_text(text.replace("goto: chat", "goto: ask_name", 1), encoding="utf-8")  # the fix
     await until(lambda: len(versions_in_use(bot)) == 1, 15, "the fixed content in use")
     bot.stop()
