@@ -7,7 +7,9 @@ text never appears at INFO (callers ensure it). Libraries that narrate their own
 
 A failure that repeats (Redis down for a minute, WeCom busy) is logged once per interval: the first
 occurrence as it is, then one line saying how many more there were. Without this a ten-second Redis
-outage wrote hundreds of tracebacks.
+outage wrote hundreds of tracebacks. A failure that a later success ends (a refused content reload, until
+the content loads again) belongs to an episode: the success closes it, so that no count of the failure is
+said after it as if it went on, and the same failure coming back is said at once.
 """
 
 from __future__ import annotations
@@ -42,9 +44,23 @@ class _Seen:
     repeats: int = 0
     label: str | None = None  # what all records of the key have in common (throttled_as(key, label))
     last: str = ""  # the last suppressed record's message, when there is a label
+    episode: str | None = None  # what the record's failure belongs to (in_episode(name)): closed by a success
 
 
 DISTINCT = {"siyu_distinct": True}  # `extra=` for records whose arguments are the news (file:line of a refusal)
+
+
+def in_episode(name: str, *, distinct: bool = False) -> dict[str, object]:
+    """`extra=` for a failure that a later success ends (`content`: a reload refused until the content loads
+    again); LogThrottle.close_episode(name) at the success. With `distinct`, as DISTINCT too."""
+    return {"siyu_episode": name, **(DISTINCT if distinct else {})}
+
+
+def refusals_held(episode: str) -> str:
+    """Close a refusal's episode as what was refused loads again: the words for how many more times the
+    refusal was logged and held back ("" when none), said in the line that says it is over."""
+    held = LogThrottle.close_episode(episode)
+    return f"; the refusal was repeated {held} more time(s)" if held else ""
 
 
 def throttled_as(key: str, label: str | None = None) -> dict[str, str]:
@@ -86,8 +102,25 @@ class LogThrottle(logging.Filter):
         if seen is not None and seen.repeats:
             self._summarise(seen)
         self._seen[key] = _Seen(now, record.name, record.levelno, record.getMessage(),
-                                label=getattr(record, "siyu_label", None))
+                                label=getattr(record, "siyu_label", None),
+                                episode=getattr(record, "siyu_episode", None))
         return True
+
+    def close(self, episode: str) -> int:
+        """The failures of `episode` are over: how many of their records were held back and not yet said
+        (for the line that says it is over); they are forgotten, so no count of them is said later (at the
+        next flush, or as the service stops) and the same failure coming back is said at once."""
+        held = 0
+        for key, seen in list(self._seen.items()):
+            if seen.episode == episode:
+                held += seen.repeats
+                self._seen.pop(key, None)
+        return held
+
+    @classmethod
+    def close_episode(cls, episode: str) -> int:
+        """close() on the throttle in use; 0 when logging is not throttled (tools, tests)."""
+        return cls.active.close(episode) if cls.active is not None else 0
 
     def _summarise(self, seen: _Seen) -> None:
         repeated = f"repeated {seen.repeats} more time(s) in {human_duration(self.interval_s)}"

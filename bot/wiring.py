@@ -12,6 +12,7 @@ from bot.app import ConversationFactory, Services
 from bot.conversation import Conversation
 from bot.enforcement.detector_judge import DetectorJudge
 from bot.engine.engine import Engine
+from bot.engine.library import EPISODE as CONTENT_EPISODE
 from bot.engine.library import Library
 from bot.followups.facts import ProfileView
 from bot.followups.listener import FollowupListener
@@ -27,6 +28,7 @@ from bot.gateway.queue import Event
 from bot.gateway.timers import TimerPump
 from bot.group_service import build_group_service
 from bot.groups.library import GroupLibrary
+from bot.logging_setup import in_episode
 from bot.tagsync.service import TagSync
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,8 @@ async def reload_all(library: Library, groups: GroupLibrary) -> None:
         groups.reload(library.current)  # groups/ is checked against the personas now in use
     except Exception:
         library.refused = True
-        log.exception("content reload failed, the running version %s stays", library.current.version)
+        log.exception("content reload failed, the running version %s stays", library.current.version,
+                      extra=in_episode(CONTENT_EPISODE))  # closed by the next reload that loads
 
 
 async def watch_content(library: Library, groups: GroupLibrary) -> None:

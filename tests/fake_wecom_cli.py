@@ -4,6 +4,8 @@ every message the bot sends (kf replies, welcomes, owner notices) as it arrives.
 
 Besides WeCom's endpoints (/cgi-bin/…) it answers a few controls that tests/send_callback.py uses:
   POST /_fake/kf     {"open_kfid", "external_userid", "text"}  a customer writes to the kf account
+  POST /_fake/enter  {"open_kfid", "external_userid", "scene", "scene_param"}  a customer opens the kf chat (an
+                     enter_session event with a fresh welcome_code); answers the welcome_code
   POST /_fake/hit    {"chat_id", "sender", "rule_id"}          a group message hits a 数据与智能专区 keyword rule
                      (the group is made, owned by "owner1", when the fake does not know it); answers the Token
   GET  /_fake/sent   everything the bot has sent, oldest first
@@ -39,12 +41,23 @@ class Controls:
         self.fake = fake
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post("/_fake/kf", self.kf), web.post("/_fake/hit", self.hit), web.get("/_fake/sent", self.sent)]
+        return [web.post("/_fake/kf", self.kf), web.post("/_fake/enter", self.enter), web.post("/_fake/hit", self.hit),
+                web.get("/_fake/sent", self.sent)]
 
     async def kf(self, request: web.Request) -> web.Response:
         body = await request.json()
         msgid = self.fake.add_kf_message(str(body["open_kfid"]), str(body["external_userid"]), str(body["text"]))
         return web.json_response({"msgid": msgid})
+
+    async def enter(self, request: web.Request) -> web.Response:
+        """The event WeCom puts in kf/sync_msg when a customer opens the chat (docs: ../shared/WECOM.md §3): the bot
+        answers its welcome_code with kf/send_msg_on_event (valid 20 s, once)."""
+        body = await request.json()
+        code = f"WC{time.time_ns()}"
+        event = {"event_type": "enter_session", "external_userid": str(body["external_userid"]), "welcome_code": code,
+                 "scene": str(body.get("scene", "")), "scene_param": str(body.get("scene_param", ""))}
+        msgid = self.fake.add_kf_event(str(body["open_kfid"]), event)
+        return web.json_response({"msgid": msgid, "welcome_code": code})
 
     async def hit(self, request: web.Request) -> web.Response:
         body = await request.json()

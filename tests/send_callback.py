@@ -4,6 +4,9 @@ whole bot locally").
 A customer's kf message: the text is queued in the fake WeCom (python -m tests.fake_wecom), then an encrypted,
 signed kf_msg_or_event callback (tests/wecom.py, as WeCom builds it) is posted to siyu serve, which pulls the
 message from the fake with kf/sync_msg and answers through kf/send_msg; this prints the answer.
+With --enter: the customer opens the kf chat instead (an enter_session event with a welcome_code, and --scene /
+--scene-param as a kf link carries them); the bot pulls it and sends its welcome with kf/send_msg_on_event after
+SIYU_KF_WELCOME_HOLD (5 s), which this prints. A text sent right after (a second call) is what she typed at once.
 With --hit RULE_ID: a customer-group message that hit a 数据与智能专区 keyword rule instead (hit_keyword), which the
 bot moderates and tells the group's owner (owner1) about, after notices.wait_seconds unless it is an alert.
 """
@@ -47,11 +50,18 @@ async def _run(args: argparse.Namespace) -> int:
     # one request per connection: siyu serve cuts a keep-alive connection left idle (SIYU_READ_TIMEOUT) and logs it
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
         before = len(await _sent(session, args.fake))
+        code = ""  # the enter_session's welcome_code: its welcome goes by code, not to a user
         if args.hit:
             token = (await _post(session, f"{args.fake}/_fake/hit", {"chat_id": args.group, "sender": args.customer,
                                                                       "rule_id": args.hit}))["token"]
             plaintext = event("hit_keyword", Token=token)
             to = "owner1"
+        elif args.enter:
+            code = (await _post(session, f"{args.fake}/_fake/enter", {
+                "open_kfid": args.kf, "external_userid": args.customer, "scene": args.scene,
+                "scene_param": args.scene_param}))["welcome_code"]
+            plaintext = event("kf_msg_or_event", Token=f"T{time.time_ns()}", OpenKfId=args.kf)
+            to = args.customer
         else:
             await _post(session, f"{args.fake}/_fake/kf", {"open_kfid": args.kf, "external_userid": args.customer,
                                                            "text": args.text})
@@ -64,12 +74,11 @@ async def _run(args: argparse.Namespace) -> int:
                 return 1
         deadline = time.monotonic() + args.wait
         while time.monotonic() < deadline:
-            new = [m for m in (await _sent(session, args.fake))[before:] if m.get("touser") == to]
+            new = [m for m in (await _sent(session, args.fake))[before:]
+                   if m.get("touser") == to or (code and m.get("code") == code)]
             if new:
                 for message in new:
-                    kind = message.get("msgtype", "")
-                    content = message.get(kind, {})
-                    print(f"{to} ← {content.get('content') if isinstance(content, dict) else content}")
+                    print(f"{to} ← {_text(message)}")
                 return 0
             await asyncio.sleep(0.2)
         print(f"nothing reached {to} within {args.wait:g} s (an owner notice waits notices.wait_seconds, 60 s in "
@@ -77,18 +86,42 @@ async def _run(args: argparse.Namespace) -> int:
         return 1
 
 
+def _text(message: dict[str, Any]) -> str:
+    """What she reads of a message the bot sent: a text, a menu's lines, a card's title."""
+    kind = message.get("msgtype", "")
+    content = message.get(kind, {})
+    if not isinstance(content, dict):
+        return str(content)
+    if kind == "msgmenu":
+        items = [item.get("click", {}).get("content") or item.get("text", {}).get("content", "")
+                 for item in content.get("list", []) if isinstance(item, dict)]
+        return " / ".join(str(part) for part in [content.get("head_content", ""), *items, content.get("tail_content", "")]
+                          if part)
+    return str(content.get("content") or content.get("title") or content)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.send_callback",
                                      description="Send siyu serve an encrypted WeCom callback, as WeCom would.")
-    parser.add_argument("text", nargs="?", default="你好", help="what the customer writes (kf)")
+    parser.add_argument("text", nargs="?", help="what the customer writes (kf; default 你好)")
     parser.add_argument("--customer", default="wmTryLocal01", help="external_userid (default wmTryLocal01)")
     parser.add_argument("--kf", default="wkTryLocal", help="open_kfid of the kf account (default wkTryLocal)")
+    parser.add_argument("--enter", action="store_true",
+                        help="the customer opens the kf chat instead (enter_session): prints the welcome")
+    parser.add_argument("--scene", default="", help="with --enter: the kf link's scene (default none)")
+    parser.add_argument("--scene-param", default="", help="with --enter: the link's scene_param (default none)")
     parser.add_argument("--hit", metavar="RULE_ID", help="send a keyword-rule hit in a customer group instead")
     parser.add_argument("--group", default="wrTryLocal", help="chat id of that group (default wrTryLocal)")
     parser.add_argument("--bot", default="http://127.0.0.1:8080", help="siyu serve (default http://127.0.0.1:8080)")
     parser.add_argument("--fake", default="http://127.0.0.1:8081", help="the fake WeCom (default :8081)")
     parser.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the answer (default 15)")
-    return asyncio.run(run(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    if args.enter and args.hit:
+        parser.error("--enter and --hit are two different callbacks: send one at a time")
+    if args.enter and args.text is not None:
+        parser.error("--enter sends only the opening of the chat; send what she types with a second call")
+    args.text = "你好" if args.text is None else args.text
+    return asyncio.run(run(args))
 
 
 if __name__ == "__main__":

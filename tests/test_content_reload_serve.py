@@ -147,3 +147,77 @@ def test_two_different_content_refusals_within_the_throttle_interval_both_reach_
     finally:
         logger.removeHandler(handler)
     assert records == ["content reload refused:\ncodebook.yaml:16:7", "content reload refused:\npolicy.yaml:30:11"]
+
+
+async def test_a_fixed_refusal_leaves_no_stale_repeat_count_at_shutdown(
+        tmp_path: Path, redis_store: Store, bots: Callable[..., BotProcess]) -> None:
+    """The same broken edit saved twice was refused twice within the log's repeat interval: the second line was
+    held back, and its count was the last line at shutdown — after the fixed content was in use, as if it were
+    still refused. The line that says the content is good again closes the refusal: nothing of it comes later."""
+    content = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge", "groups"):
+        shutil.copytree(ROOT / folder, content / folder)
+    bot = bots(TEST_REDIS_URL, {"SIYU_CONTENT": str(content)})
+    bot.start()
+    await bot.started()
+    await asyncio.sleep(1.0)  # the file watcher starts after the server
+    flow = content / "flows" / "icebreak.yaml"
+    text = flow.read_text(encoding="utf-8")
+    flow.write_text(text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")
+    await until(lambda: "content reload refused" in bot.log_text(), 15, "the refusal")
+    flow.write_text(text.replace("goto: chat", "goto: chatt", 1) + "\n", encoding="utf-8")  # saved again, as broken
+    await asyncio.sleep(3.0)  # refused again (within the 10 s repeat interval): held back by the log throttle
+    flow.write_text(text.replace("goto: chat", "goto: ask_name", 1), encoding="utf-8")  # the fix
+    await until(lambda: len(versions_in_use(bot)) == 1, 15, "the fixed content in use")
+    bot.stop()
+    lines = bot.log_lines()
+    good = next(number for number, line in enumerate(lines) if "valid again after the refusal" in line)
+    assert "the refusal was repeated 1 more time(s)" in lines[good], lines[good]
+    assert not any("content reload" in line for line in lines[good + 1:]), lines[good:]
+
+
+def test_content_valid_again_closes_the_refusal_in_the_log_throttle(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge", "groups"):
+        shutil.copytree(ROOT / folder, root / folder)
+    library = Library.load(root)
+    groups = GroupLibrary.load(library.current)
+    throttle = LogThrottle(interval_s=10, clock=lambda: 0.0)  # everything below is within one interval
+    monkeypatch.setattr(LogThrottle, "active", throttle)
+    caplog.handler.addFilter(throttle)
+    flow, ladder = root / "flows" / "icebreak.yaml", root / "groups" / "ladder.yaml"
+    flow_text, ladder_text = flow.read_text(encoding="utf-8"), ladder.read_text(encoding="utf-8")
+
+    def said() -> list[str]:
+        lines = [record.getMessage().split("\n")[0] for record in caplog.records]
+        caplog.clear()
+        return lines
+
+    with caplog.at_level(logging.INFO):
+        flow.write_text(flow_text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")
+        assert not library.reload() and not library.reload()
+        running = library.current.version
+        assert said() == [f"content reload refused, the running version {running} stays:"]  # the second held back
+        flow.write_text(flow_text, encoding="utf-8")
+        assert not library.reload()
+        assert said() == [f"content is valid again; version {running} (unchanged) in use; "
+                          "the refusal was repeated 1 more time(s)"]
+        throttle.flush(everything=True)  # as the service stops
+        assert said() == []
+        flow.write_text(flow_text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")  # the same mistake again
+        assert not library.reload()
+        assert said() == [f"content reload refused, the running version {running} stays:"]  # said, not held back
+        flow.write_text(flow_text.replace("goto: chat", "goto: ask_name", 1), encoding="utf-8")
+        assert library.reload()
+        assert said() == [f"content version {library.current.version} in use (valid again after the refusal)"]
+
+        ladder.write_text("ladder: [\n", encoding="utf-8")
+        assert not groups.reload(library.current) and not groups.reload(library.current)
+        assert said() == ["groups/ reload refused, the running version stays:"]
+        ladder.write_text(ladder_text, encoding="utf-8")
+        assert not groups.reload(library.current) and groups.current is not None
+        assert said() == [f"groups/ content is valid again; version {groups.current.version} (unchanged) in use; "
+                          "the refusal was repeated 1 more time(s)"]
+        throttle.flush(everything=True)
+        assert said() == []

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from bot.content.source import ContentError
 from bot.engine.content import Content, content_version, load_content
-from bot.logging_setup import DISTINCT
+from bot.logging_setup import in_episode, refusals_held
 
 log = logging.getLogger(__name__)
 KEPT_VERSIONS = 8
+EPISODE = "content"  # a refused reload, until the content loads again (the log says each once: logging_setup)
+REFUSED = in_episode(EPISODE, distinct=True)
 
 
 class Library:
@@ -47,24 +49,26 @@ class Library:
             if content_version(root) == self.current.version:
                 if self.refused:  # put back as it was: the last thing the operator saw was the refusal
                     self.refused = False
-                    log.info("content is valid again; version %s (unchanged) in use", self.current.version)
+                    log.info("content is valid again; version %s (unchanged) in use%s", self.current.version,
+                             refusals_held(EPISODE))
                 return False
             content = load_content(root, self.persona)
         except ContentError as error:
             self.refused = True
             log.error("content reload refused, the running version %s stays:\n%s", self.current.version, error,
-                      extra=DISTINCT)
+                      extra=REFUSED)
             return False
         except OSError as error:
             self.refused = True
             log.error("content reload failed (%s), the running version %s stays", error, self.current.version,
-                      extra=DISTINCT)
+                      extra=REFUSED)
             return False
         self._remember(content)
         self.current = content
         if self.refused:
             self.refused = False
-            log.info("content version %s in use (valid again after the refusal)", content.version)
+            log.info("content version %s in use (valid again after the refusal%s)", content.version,
+                     refusals_held(EPISODE))
         else:
             log.info("content version %s in use", content.version)
         return True

@@ -2,6 +2,8 @@
 
 Either both load and every reference resolves, or nothing is used and each problem is reported as
 file:line:col. A content folder without groups/ is valid: groups are then registered but not moderated.
+A schema error does not hide the other mistakes of its file: the rest is checked as far as it is valid
+(bot/content/salvage.py), against the profiles and types as written.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from bot.content.source import ContentError, Document, Problem, load_document, validate
+from bot.content.salvage import checked
+from bot.content.source import ContentError, Document, Problem, load_document
 from bot.content.suggest import one_of
 from bot.engine.persona import Persona, Rules, lint_text
 from bot.groups.spec import (
@@ -104,48 +107,53 @@ def load_groups(root: Path, personas: Mapping[str, Persona], rules: Rules, defau
             documents[name] = load_document(path, f"{FOLDER}/{name}.yaml")
         except ContentError as error:
             problems.extend(error.problems)
-    types = _validated(TypesFile, documents.get("types"), problems)
-    ladder = _validated(LadderFile, documents.get("ladder"), problems)
+    types, types_part = _checked(TypesFile, documents.get("types"), problems)
+    ladder, ladder_part = _checked(LadderFile, documents.get("ladder"), problems)
+    if ladder_part is not None:  # a wrong field does not hide an unknown category elsewhere in the file
+        problems.extend(_check_ladder(*ladder_part))
+        if categories is not None:
+            problems.extend(_check_categories(*ladder_part, set(categories)))
+    texts = {}
+    if types_part is not None:
+        types_spec, types_document = types_part
+        persona = personas.get(types_spec.persona or default_persona or "") if personas else None
+        if types_spec.persona and types_spec.persona not in (personas if persona_files is None else persona_files):
+            problems.append(types_document.problem(("persona",), f"没有人设 persona/{types_spec.persona}.yaml"))
+        problems.extend(_check_types(types_spec, _written(documents.get("ladder"), "profiles"), types_document,
+                                     _written(documents.get("types"), "types") or set(types_spec.types)))
+        for type_id, spec in types_spec.types.items():
+            if spec.welcome is not None:
+                text, found = _welcome_text(type_id, spec, persona, rules, types_document)
+                texts[type_id] = text
+                problems.extend(found)
     if problems or types is None or ladder is None:
         raise ContentError(problems or [Problem(FOLDER, 1, 1, "groups/ 无法加载")])
-    problems.extend(_check_ladder(ladder, documents["ladder"]))
-    if categories is not None:
-        problems.extend(_check_categories(ladder, documents["ladder"], set(categories)))
-    texts = {}
-    persona = personas.get(types.persona or default_persona or "") if personas else None
-    if types.persona and types.persona not in (personas if persona_files is None else persona_files):
-        problems.append(documents["types"].problem(("persona",), f"没有人设 persona/{types.persona}.yaml"))
-    problems.extend(_check_types(types, ladder, documents["types"]))
-    for type_id, spec in types.types.items():
-        if spec.welcome is not None:
-            text, found = _welcome_text(type_id, spec, persona, rules, documents["types"])
-            texts[type_id] = text
-            problems.extend(found)
-    if problems:
-        raise ContentError(problems)
     return GroupContent(types=types, ladder=ladder, welcome_texts=texts, version=_version(folder),
                         categories=dict(categories or {}))
 
 
-def _validated(model: type[M], document: Document | None, problems: list[Problem]) -> M | None:
-    if document is None:
-        return None
-    try:
-        return validate(model, document)
-    except ContentError as error:
-        problems.extend(error.problems)
-        return None
+def _checked(model: type[M], document: Document | None, problems: list[Problem]
+             ) -> tuple[M | None, tuple[M, Document] | None]:
+    return checked(model, document, problems) if document is not None else (None, None)
 
 
-def _check_types(types: TypesFile, ladder: LadderFile, doc: Document) -> list[Problem]:
+def _written(document: Document | None, section: str) -> set[str] | None:
+    """The keys of a mapping section as written, valid or not (one with a mistake is still there to name);
+    None when the file or the section cannot be read as a mapping (its own problem says so)."""
+    value = document.data.get(section) if document is not None and isinstance(document.data, dict) else None
+    return {str(key) for key in value} if isinstance(value, dict) else None
+
+
+def _check_types(types: TypesFile, profiles: set[str] | None, doc: Document, written: set[str]) -> list[Problem]:
+    """profiles: ladder.yaml's as written (None: the file could not be read); written: the type ids as written."""
     problems = []
-    if types.default not in types.types:
+    if types.default not in written:
         problems.append(doc.problem(("default",), f"default 指向不存在的群类型 “{types.default}”；"
-                                                 f"{one_of(types.default, types.types)}"))
+                                                 f"{one_of(types.default, written)}"))
     seen_chats: dict[str, str] = {}
     for type_id, spec in types.types.items():
         base = ("types", type_id)
-        if spec.moderation not in ladder.profiles:
+        if profiles is not None and spec.moderation not in profiles:
             problems.append(doc.problem((*base, "moderation"),
                                         f"{type_id}: ladder.yaml 里没有审核方案 “{spec.moderation}”"))
         for index, pattern in enumerate(spec.match.names):

@@ -11,9 +11,11 @@ from pathlib import Path
 from bot.content.source import ContentError
 from bot.engine.content import Content
 from bot.groups.content import GroupContent, load_groups
-from bot.logging_setup import DISTINCT
+from bot.logging_setup import in_episode, refusals_held
 
 log = logging.getLogger(__name__)
+EPISODE = "groups"  # a refused groups/ reload, until groups/ loads again
+REFUSED = in_episode(EPISODE, distinct=True)
 
 
 class GroupLibrary:
@@ -34,18 +36,19 @@ class GroupLibrary:
             loaded = _load(content)
         except ContentError as error:
             self.refused = True
-            log.error("groups/ reload refused, the running version stays:\n%s", error, extra=DISTINCT)
+            log.error("groups/ reload refused, the running version stays:\n%s", error, extra=REFUSED)
             return False
         except OSError as error:
             self.refused = True
-            log.error("groups/ reload failed (%s), the running version stays", error, extra=DISTINCT)
+            log.error("groups/ reload failed (%s), the running version stays", error, extra=REFUSED)
             return False
         changed = (loaded.version if loaded else "") != (self.current.version if self.current else "")
         self.current = loaded
         version = loaded.version if loaded else "(none)"
         if self.refused:
             self.refused = False
-            log.info("groups/ content is valid again; version %s%s in use", version, "" if changed else " (unchanged)")
+            log.info("groups/ content is valid again; version %s%s in use%s", version,
+                     "" if changed else " (unchanged)", refusals_held(EPISODE))
         elif changed:
             log.info("groups content version %s in use", version)
         return changed

@@ -68,21 +68,23 @@ def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> Knowled
     faq, faq_part = _check(FaqFile, docs["faq"], problems)
     intents, intents_part = _check(IntentFile, docs["intents"], problems)
     products, products_part = _check(ProductFile, docs["products"], problems)
-    matching, _ = _check(MatchingFile, docs["matching"], problems)
+    matching, matching_part = _check(MatchingFile, docs["matching"], problems)
     if (faq_doc := docs["faq"]) is not None:
         problems.extend(duplicate_ids(faq_doc, "entries",
                                       lambda i, where: f"FAQ id “{i}” 重复了（{where}）：每条 FAQ 的 id 要不一样"))
         if faq_part is not None:
             problems.extend(_faq_problems(*faq_part, matching, intents, written_ids(faq_doc, "entries")))
-    if matching is not None and (matching_doc := docs["matching"]) is not None and faq_doc is not None \
-            and faq_part is not None:  # an FAQ file that did not load says so itself; naming its entries here is noise
+    # an FAQ file that did not load says so itself; naming its entries here is noise. A schema error elsewhere in
+    # matching.yaml does not hide these: they are checked in the file as far as it is valid
+    if matching_part is not None and faq_doc is not None and faq_part is not None:
+        valid, matching_doc = matching_part
         faq_ids = {entry_id for _, entry_id in written_ids(faq_doc, "entries")}
         problems.extend(matching_doc.problem(("order_numbers", "check", number),
                                              f"没有 id 为 “{named}” 的 FAQ；{one_of(named, faq_ids)}")
-                        for number, named in enumerate(matching.order_numbers.check) if named not in faq_ids)
+                        for number, named in enumerate(valid.order_numbers.check) if named not in faq_ids)
         problems.extend(matching_doc.problem(("delivered", "answers", number),
                                              f"没有 id 为 “{named}” 的 FAQ；{one_of(named, faq_ids)}")
-                        for number, named in enumerate(matching.delivered.answers) if named not in faq_ids)
+                        for number, named in enumerate(valid.delivered.answers) if named not in faq_ids)
     if intents_part is not None and (intents_doc := docs["intents"]) is not None:
         problems.extend(_intent_problems(*intents_part, _written_keys(intents_doc, "intents")))
     if (products_doc := docs["products"]) is not None:
