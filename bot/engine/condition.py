@@ -10,7 +10,9 @@ product's name holds), has no intent of its own and is no 那XX呢 (engine/elide
 
 - first by a product that message names (a醇 → the night serum) or the product in view: its own answer, when
   what she asks now is in the phrasing it matched (脱皮正常吗 for 正常吗);
-- then by the FAQ, on the same condition: the entry answers what she asks now, not only what she said before.
+- then by the FAQ, on the same condition: the entry answers what she asks now, not only what she said before —
+  or, when the knowledge base knows none of her words (要紧), the entry just answered is what it reads as again
+  (刷酸后爆痘 → 要紧吗: the answer is above, tell me more — not "not sure").
 
 Unless the answer just given already speaks of what she asks now (有A醇吗 → 白天能用吗: 白天一定要防晒): then the
 topic's reading quotes that part (engine/followup.py, engine/quote.py), as before.
@@ -61,6 +63,9 @@ def about_condition(session: Session, understanding: Understanding, result: Resu
     if best is not None and said & set(best.evidence) and _asked_now(understanding, result, best.evidence,
                                                                        best.matched):
         return FollowUp(f"{why}：{reading.reason}", result=reading)  # on both: what she said and what she asks
+    unknown = not any(word in understanding.analyze.known for word in result.words)
+    if best is not None and unknown and topic is not None and reading.answers == [topic.id]:
+        return FollowUp(f"{why}：她问的词知识库不认识，还是刚回答的 {topic.id}", result=reading)  # 刷酸后爆痘 → 要紧吗
     return None
 
 
