@@ -164,6 +164,7 @@ def test_a_degree_before_an_answer_is_that_answer(state: str, said: str, chosen:
     ("2", None),  # a bare code belongs to the question asked, not to another one
     ("干皮 有点敏感", None),  # said inside a longer reply: not the reply as a whole
     ("我老公有点干", None),
+    ("我是干皮", "干皮"),
 ])
 def test_a_reply_is_one_option_as_a_whole_only_when_it_says_nothing_else(said: str, whole: str | None) -> None:
     assert matcher("skin").whole(normalize(said)) == whole

@@ -117,7 +117,7 @@ class OptionMatcher:
     def plain(self, text: str) -> str:
         """The reply without the degree words before it (the codebook's `degrees`: 有点, 比较, 偏) and the particles
         after it: 有点干 → 干, 我皮肤偏油 is no such reply (皮肤 stays)."""
-        rest, before = text.removeprefix("我"), None
+        rest, before = text.removeprefix("我").removeprefix("是"), None  # 我是干皮, 我偏油
         while rest != before:
             before = rest
             rest = next((rest[len(d):] for d in self.degrees if rest.startswith(d) and len(rest) > len(d)), rest)
