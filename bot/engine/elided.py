@@ -1,4 +1,6 @@
-"""那A醇呢 right after 孕妇能用吗 was answered: the question just answered again, about A醇.
+"""那A醇呢 right after 孕妇能用吗 was answered: the question just answered again, about A醇 (or what she said, when
+that turn answered a statement: 我怀孕了 → 防晒呢). A product subject takes the place of the product the question
+named (孕妇能用A醇吗 → 防晒呢 asks 孕妇能用吗 of the sunscreen); a message with an intent is none (人呢).
 
 In this order:
 - a product the subject names answers from its own answers (那烟酰胺精华呢);
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.condition import CONDITION
 from bot.engine.followup import FollowUp, answered_by, product_names
 from bot.engine.memory import ASKED, recent
 from bot.engine.quote import part_answering
@@ -28,8 +31,9 @@ from bot.understanding.naming import ProductNames
 
 
 def elided(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
-    subject, asked = understanding.elided(result), str(recent(session, ASKED, within=1) or "")
-    if not subject or not asked:
+    subject = understanding.elided(result)  # 我怀孕了 (a statement answered), then 防晒呢: 我怀孕了, of 防晒
+    asked = str(recent(session, ASKED, within=1) or recent(session, CONDITION, within=1) or "")
+    if not subject or not asked or result.intents:  # 人呢 (nobody_here): the intent speaks, no question of 人
         return None
     names = product_names(understanding)
     asked = _in_place(understanding, names, asked, list(result.words))
