@@ -142,3 +142,29 @@ def test_a_move_names_options_of_its_question(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         load_codebook(tmp_path, tmp_path)
     assert any("哺乳 不是这一题的选项名" in str(problem) for problem in caught.value.problems)
+
+
+@pytest.mark.parametrize(("state", "said", "chosen"), [
+    ("skin", "有点干", "干皮"),  # a degree (the codebook's `degrees`) and an answer: that answer
+    ("skin", "挺干的", "干皮"),
+    ("skin", "我偏油", "油皮"),
+    ("skin", "比较敏感", "敏感肌"),
+    ("concern", "有点干", "缺水"),
+    ("skin", "有点", None),  # a degree alone answers nothing
+    ("skin", "有点困扰", None),
+])
+def test_a_degree_before_an_answer_is_that_answer(state: str, said: str, chosen: str | None) -> None:
+    assert choose(state, said) == chosen
+
+
+@pytest.mark.parametrize(("said", "whole"), [
+    ("有点干", "干皮"),
+    ("油皮", "油皮"),
+    ("混合的", "混合肌"),
+    ("2", None),  # a bare code belongs to the question asked, not to another one
+    ("干皮 有点敏感", None),  # said inside a longer reply: not the reply as a whole
+    ("我老公有点干", None),
+    ("我是干皮", "干皮"),
+])
+def test_a_reply_is_one_option_as_a_whole_only_when_it_says_nothing_else(said: str, whole: str | None) -> None:
+    assert matcher("skin").whole(normalize(said)) == whole

@@ -1,4 +1,6 @@
-"""那A醇呢 right after 孕妇能用吗 was answered: the question just answered again, about A醇.
+"""那A醇呢 right after 孕妇能用吗 was answered: the question just answered again, about A醇 (or what she said, when
+that turn answered a statement: 我怀孕了 → 防晒呢). A product subject takes the place of the product the question
+named (孕妇能用A醇吗 → 防晒呢 asks 孕妇能用吗 of the sunscreen); a message with an intent is none (人呢).
 
 In this order:
 - a product the subject names answers from its own answers (那烟酰胺精华呢);
@@ -19,19 +21,23 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.condition import CONDITION
 from bot.engine.followup import FollowUp, answered_by, product_names
 from bot.engine.memory import ASKED, recent
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
 from bot.understanding.matcher import Decision, Result, Understanding
+from bot.understanding.naming import ProductNames
 
 
 def elided(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
-    subject, asked = understanding.elided(result), str(recent(session, ASKED, within=1) or "")
-    if not subject or not asked:
+    subject = understanding.elided(result)  # 我怀孕了 (a statement answered), then 防晒呢: 我怀孕了, of 防晒
+    asked = str(recent(session, ASKED, within=1) or recent(session, CONDITION, within=1) or "")
+    if not subject or not asked or result.intents:  # 人呢 (nobody_here): the intent speaks, no question of 人
         return None
-    why = f"省略的问法：把“{asked}”换成问 {subject}"
     names = product_names(understanding)
+    asked = _in_place(understanding, names, asked, list(result.words))
+    why = f"省略的问法：把“{asked}”换成问 {subject}"
     named = names.named(subject)
     if named is not None and (found := answered_by(understanding, named.product, asked, why)) is not None:
         return found
@@ -60,6 +66,21 @@ def elided(session: Session, understanding: Understanding, result: Result) -> Fo
         return None  # 包邮吗 → 那A醇呢: read on its own
     said = _as_typed(result.text, list(result.words)) or subject.lstrip("那么")
     return FollowUp(f"{why}：没有哪条回答讲到 {said} 的这件事，老实说不确定", unsure=said, asked=asked)
+
+
+def _in_place(understanding: Understanding, names: ProductNames, asked: str, subject: list[str]) -> str:
+    """The question just answered without its own subject, when the new one takes its place: 孕妇能用A醇吗 → 防晒呢
+    asks 孕妇能用吗 of the sunscreen, not 防晒孕妇能用a醇吗 (which read as the retinol answer). A subject is a
+    product: named, or by a word only one product's name holds. The question is kept whole when the new subject
+    is no product (那敏感肌呢) or the old one is not said in it as typed."""
+    if not any(names.only_holder(word) is not None for word in subject) and names.named("".join(subject)) is None:
+        return asked
+    named = names.named(asked)
+    rest = named.rest if named is not None else asked
+    for word in understanding.analyze(rest).words:
+        if names.only_holder(word) is not None and word in rest:
+            rest = rest.replace(word, "")
+    return rest if rest and not understanding.analyze(rest).empty else asked
 
 
 def _own_part(understanding: Understanding, own: Result, asked: str) -> str | None:

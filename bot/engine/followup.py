@@ -54,10 +54,11 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     if follows is not None:
         return follows
     from bot.engine import held, which  # these build on this module's FollowUp (modules of their own: ≤ ~300 lines)
+    from bot.engine.condition import about_condition
     from bot.engine.elided import elided
 
-    again = elided(session, understanding, result)
-    if again is not None:
+    again = elided(session, understanding, result) or about_condition(session, understanding, result)
+    if again is not None:  # 那A醇呢 asks the question just answered again; 正常吗 asks about what she just said
         return again
     names = product_names(understanding)  # 防嗮霜 read as 防晒, 保时水 as 保湿水: names what she meant
     named = names.named(result.normalized) or (names.named(result.heard) if result.heard != result.normalized

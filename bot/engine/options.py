@@ -57,6 +57,7 @@ class OptionMatcher:
                         self.inside.append((normalized, label))
         self.inside.sort(key=lambda item: len(item[0]), reverse=True)
         self.unknown = sorted({n for n in map(normalize, unknown) if n}, key=len, reverse=True)
+        self.degrees = sorted({n for n in map(normalize, codebook.degrees) if n}, key=len, reverse=True)
         options = question.options.values() if question is not None else ()
         self.together = [(option.label, [[n for n in map(normalize, group) if n] for group in option.together])
                          for option in options if option.together]
@@ -95,6 +96,9 @@ class OptionMatcher:
         framed = _CODE_FRAMES.match(text)
         if framed and framed.group(1) in self.exact:
             return self.exact[framed.group(1)]
+        plain = self.plain(text)  # 有点干, 偏油, 挺敏感的: a degree and an answer
+        if plain != text and plain in self.exact:
+            return self.exact[plain]
         said = self.phrases.read(text)
         inferred = self._together(said)
         if inferred is not None:
@@ -108,6 +112,23 @@ class OptionMatcher:
             found = {label for needed, label in self.by_words if needed <= set(words)}
             if len(found) == 1:
                 return found.pop()
+        return None
+
+    def plain(self, text: str) -> str:
+        """The reply without the degree words before it (the codebook's `degrees`: 有点, 比较, 偏) and the particles
+        after it: 有点干 → 干, 我皮肤偏油 is no such reply (皮肤 stays)."""
+        rest, before = text.removeprefix("我").removeprefix("是"), None  # 我是干皮, 我偏油
+        while rest != before:
+            before = rest
+            rest = next((rest[len(d):] for d in self.degrees if rest.startswith(d) and len(rest) > len(d)), rest)
+        return rest.rstrip(_PARTICLES + "的了") or text
+
+    def whole(self, text: str) -> str | None:
+        """The option a reply is as a whole (its code, label or one of its answers, with a degree word or a particle
+        at most: 有点干, 油皮, 混合的) — never one said inside a longer reply, nor unknown."""
+        for said in (text, text.rstrip(_PARTICLES), self.plain(text)):
+            if said in self.exact and not (said.isascii() and said.isalnum()):
+                return self.exact[said]
         return None
 
     def _together(self, said: Said) -> str | None:

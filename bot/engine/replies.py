@@ -5,7 +5,7 @@ never a loop)."""
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import about, again, delivered, gift, order_number
+from bot.engine import about, again, condition, delivered, gift, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import FollowUp, product_names
@@ -85,6 +85,7 @@ def said_again_last_turn(session: Session) -> bool:
 def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -> None:
     if result.question:  # 孕妇能用吗, then 那A醇呢 asks it again (engine/followup.py)
         remember(ctx.session, ASKED, result.heard)
+    condition.keep(ctx.session, result)  # 用了A醇脸上脱皮, then 正常吗 asks about it (engine/condition.py)
     if asked_again and _quoted(ctx, result, result.normalized):  # 敷完要洗脸吗 asked in words the mask entry knows
         return
     if asked_again and about.turned_away(ctx, result):  # 我对烟酰胺过敏: not 「烟酰胺温和不刺激」 after the line

@@ -59,7 +59,7 @@ def read_messages(ctx: TurnContext, results: list[Result], at: float) -> frozens
     intents = [name for result in read for name, _ in result.intents]
     gift.notice(ctx, read, content.need.mentions.others.named)
     reading = content.need.read(text, intents, profile, at)
-    if all(result.question for result in read):  # 孕妇能用吗 asks for anyone; 我怀孕了 能用吗 says she is
+    if all(r.question or content.understanding.elided(r) for r in read):  # 孕妇能用吗, 那孕妇呢 ask for anyone
         hers = _without_their_people(text, content.codebook)  # 我朋友在哺乳期 能用吗: that 我 is not herself
         kept = [(question, code, phrase) for question, code, phrase in reading.answers
                 if not (words := content.codebook.questions[question].herself) or any(word in hers for word in words)]

@@ -20,6 +20,7 @@ from bot.engine import (
     delivered,
     minors,
     order_number,
+    other_question,
     replies,
     sales,
     situation,
@@ -272,6 +273,8 @@ class TurnRun(TurnTail):
         if both is not None:
             ctx.why.append(f"这句回答既像 {both[0]} 又像 {both[1]}：不猜，把问题轻一点再问一次")
             ctx.say(state.reprompt[0] if state is not None and state.reprompt else "unsure")
+            return
+        if other_question.answered(ctx, state, result):  # 有点干 at 精简派还是步骤党: her skin, the question waits
             return
         said = len(ctx.reply.messages)
         case = aftersales.her_case(ctx, result) if state is not None else ""

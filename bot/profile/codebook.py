@@ -98,10 +98,11 @@ class CodebookFile(Strict):
     no_preference: list[str] = []  # 都可以, 随便 at a choice: no option preferred, the question is skipped like unknown
     others: list[str] = []  # other people (老公, 我妈): what is said about them is not her answer
     acquaintances: list[str] = []  # 朋友, 同事: not others (朋友推荐来的，油皮 is hers), but 我朋友 is not 我 (herself)
+    degrees: list[str] = []  # 有点, 比较, 偏: a reply of a degree and an answer (有点干, 偏油) is that answer
     questions: dict[str, Question] = {}
     groups: dict[str, list[str]] = {}
 
-    _unknown = field_validator("unknown", "no_preference", "others", mode="before")(_listed)
+    _unknown = field_validator("unknown", "no_preference", "others", "degrees", mode="before")(_listed)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Codebook:
         self.unknown = [*spec.unknown, *spec.no_preference]  # both skip the question (recorded as "?")
         self.others = list(spec.others)
         self.acquaintances = list(spec.acquaintances)
+        self.degrees = list(spec.degrees)
         self.tags: dict[str, TagInfo] = {}
         for qid, question in spec.questions.items():
             for code, option in question.options.items() if question.wecom else ():

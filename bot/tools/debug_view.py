@@ -8,7 +8,8 @@ from bot.engine.session import Session
 
 # the conversation's short-term memory (engine/memory.py), as an operator would call each item
 _CONTEXT = {"product": "在聊的商品", "recommended": "刚推荐的商品", "topic": "刚回答的 FAQ", "choice": "给过的编号选择",
-            "offered_human": "问过要不要转人工", "open_question": "问过的开放问题"}
+            "offered_human": "问过要不要转人工", "open_question": "问过的开放问题",
+            "condition": "刚回答的那句话", "other_question": "答了别的题后再问过"}
 _TIMERS = {"silence": "等顾客回复（silence）", "burst": "等连发结束"}
 
 

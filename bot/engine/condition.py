@@ -1,0 +1,114 @@
+"""正常吗 / 要紧吗 / 还能用吗 right after an answer: a short question with no topic of its own asks about what she
+said just before. 用了A醇脸上脱皮 was answered; 正常吗 is 用了A醇脸上脱皮正常吗, not 正常吗 on its own (which leant to
+the allergy answer, and 严重吗 to the oily-skin one).
+
+Her message the last answer answered, as read (a question or a statement: the condition she is in), is kept in
+the conversation's short-term memory (`CONDITION`, beside the product and the topic: engine/memory.py). A short
+question (followup.SHORT) right after it (the turn before, or an earlier piece of the same burst) that names
+nothing the knowledge base talks about (no FAQ keyword, product name or what a product fits, no word only one
+product's name holds), has no intent of its own and is no 那XX呢 (engine/elided.py) is read with it in front:
+
+- first by a product that message names (a醇 → the night serum) or the product in view: its own answer, when
+  what she asks now is in the phrasing it matched (脱皮正常吗 for 正常吗);
+- then by the FAQ, on the same condition: the entry answers what she asks now, not only what she said before —
+  or, when the knowledge base knows none of her words (要紧), the entry just answered is what it reads as again
+  (刷酸后爆痘 → 要紧吗: the answer is above, tell me more — not "not sure").
+
+Unless the answer just given already speaks of what she asks now (有A醇吗 → 白天能用吗: 白天一定要防晒): then the
+topic's reading quotes that part (engine/followup.py, engine/quote.py), as before.
+
+Nothing found: None, and the follow-up is read as before (the product's or topic's keyword in front, or alone).
+"""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from bot.engine.followup import SHORT, FollowUp, product_names
+from bot.engine.memory import recent, remember
+from bot.engine.quote import part_answering
+from bot.engine.session import Session
+from bot.understanding.knowledge import Product
+from bot.understanding.matcher import Decision, Result, Understanding
+from bot.understanding.names import topic_words
+
+CONDITION = "condition"  # context: her message the last answer answered, as read (question or statement)
+
+_TOPICS: WeakKeyDictionary[Understanding, tuple[str, ...]] = WeakKeyDictionary()
+
+
+def keep(session: Session, result: Result) -> None:
+    """Her message was answered: what a short follow-up after it is about."""
+    if result.heard:
+        remember(session, CONDITION, result.heard)
+
+
+def about_condition(session: Session, understanding: Understanding, result: Result) -> FollowUp | None:
+    before = str(recent(session, CONDITION, within=1) or "")
+    if not before or before == result.heard or not elliptical(understanding, result):
+        return None
+    topic = understanding.faq_by_id.get(str(recent(session, "topic", within=1) or ""))
+    if topic is not None and topic.answer and part_answering(understanding, topic.answer, result.normalized):
+        return None  # 有A醇吗 → 白天能用吗: the answer just given says it (the topic's reading quotes that part)
+    combined = before + result.normalized
+    why = f"简短追问没说自己的话题：接着她上一句“{before}”读成“{combined}”"
+    for product in _products(session, understanding, before):
+        found = understanding.product_answer(product.id, combined)
+        if found is not None and _asked_now(understanding, result, found[1].evidence, found[1].matched):
+            return FollowUp(f"{why}：用 {product.id} 的第 {found[0]} 条 answers（{found[1].score:.0f} 分）",
+                            product=product, number=found[0])
+    reading = understanding.understand(combined)
+    best = reading.candidates[0] if reading.decision is Decision.ANSWER and reading.candidates else None
+    said = set(understanding.analyze(before).words)
+    if best is not None and said & set(best.evidence) and _asked_now(understanding, result, best.evidence,
+                                                                       best.matched):
+        return FollowUp(f"{why}：{reading.reason}", result=reading)  # on both: what she said and what she asks
+    unknown = not any(word in understanding.analyze.known for word in result.words)
+    if best is not None and unknown and topic is not None and reading.answers == [topic.id]:
+        return FollowUp(f"{why}：她问的词知识库不认识，还是刚回答的 {topic.id}", result=reading)  # 刷酸后爆痘 → 要紧吗
+    return None
+
+
+def elliptical(understanding: Understanding, result: Result) -> bool:
+    """A short question that names no topic of its own: 正常吗, 要紧吗, 还能用吗 (not 包邮吗, 防晒呢, 多少钱)."""
+    if not result.question or len(result.normalized) > SHORT or result.intents or understanding.elided(result):
+        return False
+    if not result.words and not result.kinds:
+        return False
+    names = product_names(understanding)
+    if any(names.only_holder(word) is not None for word in result.words) or names.named(result.normalized):
+        return False
+    return not any(topic in result.normalized for topic in _topics(understanding))
+
+
+def _topics(understanding: Understanding) -> tuple[str, ...]:
+    topics = _TOPICS.get(understanding)
+    if topics is None:
+        topics = _TOPICS[understanding] = tuple(topic_words(understanding.knowledge, (), understanding.normalize))
+    return topics
+
+
+def _products(session: Session, understanding: Understanding, before: str) -> list[Product]:
+    """The products her message before names (in full, or by a word only one product's name holds), then the one
+    in view."""
+    names = product_names(understanding)
+    found: list[Product] = []
+    named = names.named(before)
+    if named is not None:
+        found.append(named.product)
+    for word in understanding.analyze(before).words:
+        holder = names.only_holder(word)
+        if holder is not None and holder not in found:
+            found.append(holder)
+    viewed = {p.id: p for p in understanding.knowledge.products}.get(str(recent(session, "product") or ""))
+    if viewed is not None and viewed not in found:
+        found.append(viewed)
+    return found
+
+
+def _asked_now(understanding: Understanding, result: Result, evidence: tuple[str, ...], matched: str) -> bool:
+    """What matched speaks of what she asks now, not only of what she said before: a word of hers is among the
+    words it matched on, or (a question of nothing but its kind: 怎么办) the phrasing asks that kind."""
+    if result.words:
+        return any(word in evidence for word in result.words)
+    return bool(result.kinds) and result.kinds <= understanding.analyze(understanding.normalize(matched)).kinds
