@@ -14,9 +14,9 @@ alone (我对烟酰胺过敏: engine/sales.py `disliked`)."""
 
 from __future__ import annotations
 
+from bot.engine.disliked import ALLERGIC
 from bot.engine.followup import product_names
 from bot.engine.memory import recent
-from bot.engine.sales import ALLERGIC
 from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Result

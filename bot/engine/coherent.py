@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from bot.conversation import Outbound
 from bot.engine import again, suggestion, taken_back, urgent
+from bot.engine.disliked import DISLIKED
 from bot.engine.memory import recent, remember
 from bot.engine.replies import AGAIN_SAID, said_again_last_turn
-from bot.engine.sales import DISLIKED
 from bot.engine.turn_context import TurnContext
 
 NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "foreign_language", "unsure", "suggest",

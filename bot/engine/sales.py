@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.engine import about, buying, gift, minors, taken_back
-from bot.engine.followup import POINTING, product_names
+from bot.engine import buying, gift, minors, taken_back
+from bot.engine.disliked import disliked
+from bot.engine.followup import product_names
 from bot.engine.memory import recent, remember
 from bot.engine.not_for_her import not_for_her
 from bot.engine.quote import CLAUSE_END
@@ -25,15 +26,11 @@ from bot.policy.decide import ANSWERED, Action, Decision, decide
 from bot.policy.evidence import apply_reading, note
 from bot.policy.journal import ACTIONS
 from bot.profile.codebook import Codebook, Move
-from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Result
-from bot.understanding.normalize import clauses
 
 PROACTIVE_START = "need"  # the start_on event of the flow the policy starts
 URGENT = "urgent"  # the evidence role of an urgent need (bot/policy/spec.py ROLES)
 SOMEONE_ELSE = "someone_else"  # context: survey answers this turn's message gave about another person
-DISLIKED = "recommend.disliked"  # the persona's line to 那个精华我用了过敏: that one is not recommended again
-ALLERGIC = "product.allergic"  # … and to 我对烟酰胺过敏 (any brand's): avoid ours with it, never recommended again
 KIND = "kind_asked"  # context: the products of the kind an open ask named (有没有推荐的防晒), until it is answered
 ASKED_STAGE = "asked_stage"  # context: situations she asked about, not said were hers (孕妇能用A醇吗): 孕期
 NEED_ASKED = "need_asked"  # context: the concern an open ask named (有啥控油的推荐吗: 出油), until it is answered
@@ -134,48 +131,6 @@ def _named(kind: str, text: str) -> bool:
     """The kind is what she names, not the step around what she asks for (敷完面膜用什么好, 面霜之后涂什么)."""
     return any(not text[:found.start()].endswith(_STEP_BEFORE) and not text[found.end():].startswith(_STEP_AFTER)
                for found in re.finditer(re.escape(kind), text))
-
-
-def disliked(ctx: TurnContext, result: Result) -> None:
-    """A醇那个我用过 不好用 / 那个精华我用了过敏 (bot/policy/disliked.py): that product is never recommended to her
-    again; the persona's `recommend.disliked` says so (a line that is not understood is dropped beside it)."""
-    normalize = ctx.content.understanding.normalize
-    pieces = [result.normalized, *(normalize(part) for part in clauses(result.text))]
-    reader = ctx.content.need.disliked
-    said = "" if result.question else reader.said(pieces)
-    allergic = "" if result.question or said else reader.allergic_to(pieces)  # 我对烟酰胺过敏: any brand's
-    product = tried(ctx, result) if said or allergic else None
-    if product is not None and allergic and not about.said_of(ctx, result, product):
-        return  # 我皮肤容易过敏 想买烟酰胺精华: the allergy is not said of the product
-    if product is None:
-        return
-    ctx.profile.record_dislike(product.id, ctx.now, said or allergic)
-    about.turn_away(ctx, product.id)  # its pitch, its "gentle" FAQ answer: not said to her now (engine/about.py)
-    if allergic:
-        ctx.why.append(f"她说对 {product.id} 里的成分过敏（{allergic}）：以后不再推荐这款，说 {ALLERGIC}")
-        word = next((w for w in result.words if (p := product_names(ctx.content.understanding).only_holder(w))
-                     is not None and p.id == product.id), product.name)
-        if ctx.persona.has(ALLERGIC):
-            at = result.text.lower().find(word)  # as she wrote it (A醇, not the normalised a醇)
-            ctx.say(ALLERGIC, product=product.name, because=result.text[at:at + len(word)] if at >= 0 else word)
-        return
-    ctx.why.append(f"她说 {product.id} 用过、不喜欢（{said}）：以后不再推荐这款")
-    if ctx.persona.has(DISLIKED):
-        ctx.say(DISLIKED, product=product.name)
-
-
-def tried(ctx: TurnContext, result: Result) -> Product | None:
-    """The product a statement is about: named (水杨酸), held by a word she said (A醇: the one name with A醇), or
-    pointed at (那个精华, 那个) when it is the one in view."""
-    names = product_names(ctx.content.understanding)
-    one = names.one_named(result.normalized, result.words)
-    if one is not None:
-        return one
-    viewed = str(recent(ctx.session, "product") or "")
-    kind = {p.id for p in names.kind_asked(result.normalized)}
-    if viewed and any(word in result.normalized for word in POINTING) and (not kind or viewed in kind):
-        return next((p for p in ctx.content.understanding.knowledge.products if p.id == viewed), None)
-    return None
 
 
 def opt_out(ctx: TurnContext) -> None:
