@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.content.durations import human_duration, seconds
 from bot.content.location import VARIABLE, bundled_content_dir, locate_content
 from bot.gateway.kf_welcome import MAX_HOLD_S
-from bot.gateway.monitoring import MonitorSettings, load_monitor_settings
+from bot.gateway.monitoring import MonitorSettings, host_problem, load_monitor_settings
 from bot.groups.settings import GroupSettings, load_group_settings
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
 from bot.retention.policy import Retention
@@ -127,6 +127,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         problems.append(f"{named}：{content_dir} 里没有 flows/ 文件夹")
 
     host = env.get("SIYU_HOST", "").strip() or "0.0.0.0"
+    if problem := host_problem(host, "SIYU_HOST"):
+        problems.append(problem)
     raw_port = env.get("SIYU_PORT", "").strip() or "8080"
     port = 0
     if raw_port.isdigit() and 0 < int(raw_port) < 65536:
