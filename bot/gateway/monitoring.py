@@ -52,7 +52,7 @@ def load_monitor_settings(env: Mapping[str, str], public_host: str, public_port:
             problems.append("SIYU_METRICS_HOST 设置了，但没有设置 SIYU_METRICS_PORT：/metrics 仍在公开的 SIYU_PORT 上；"
                             "要单独的内部端口，两个都设")
         return MonitorSettings()
-    if not (raw_port.isdigit() and 0 < int(raw_port) < 65536):
+    if not (raw_port.isdecimal() and 0 < int(raw_port) < 65536):
         problems.append(f"SIYU_METRICS_PORT 写得不对：应当是 1-65535 的端口号，现在是 {raw_port!r}")
         return MonitorSettings()
     port = int(raw_port)
