@@ -8,6 +8,7 @@ now recorded in siyu:log:kf_unanswered (without its content) and skipped; the pu
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -57,3 +58,21 @@ async def test_an_unreadable_kf_message_is_recorded_and_the_ones_after_it_are_an
     assert "在吗" not in json.dumps(records, ensure_ascii=False)  # what a customer wrote is not kept in the log
     fake.add_kf_message("wk", "wmLater", "还在吗")
     assert await puller.pull("wk", "T") == 1  # the account is not stuck
+
+
+async def test_a_page_that_says_has_more_without_moving_the_cursor_ends_the_pull(
+        api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
+    """has_more with the same (or no) next_cursor made the puller ask for the same page forever, holding the kf
+    account's pull lock and WeCom's rate limit: the pull now ends there; the next notification pulls again."""
+    queue = Queue(store)
+    await queue.setup()
+    fake.add_kf_message("wk", "wmStuck", "在吗")
+    answer = fake._kf_sync_msg
+
+    def stuck(body: dict[str, Any]) -> dict[str, Any]:
+        return {**answer(body), "has_more": 1, "next_cursor": ""}
+
+    fake._kf_sync_msg = stuck  # type: ignore[method-assign]
+    puller = KfPuller(store, api, queue, Metrics())
+    assert await asyncio.wait_for(puller.pull("wk", "T"), 5) == 1
+    assert len(fake.calls_to("kf/sync_msg")) <= 2

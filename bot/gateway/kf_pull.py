@@ -141,11 +141,14 @@ class KfPuller:
                     await self._unreadable(open_kfid, batch[index])
                     continue
                 queued += await self._take(open_kfid, message, fresh, first.get(index))
-            cursor = str(body.get("next_cursor") or cursor)
+            asked, cursor = cursor, str(body.get("next_cursor") or cursor)
             if cursor:  # remembered before it is stored: a store lost during the write must not step us back
                 self._cursors[open_kfid] = cursor
                 await self.store.set(cursor_key, cursor)
             if not body.get("has_more"):
+                return queued
+            if cursor == asked:  # "more" without a new cursor would be this page again, forever
+                log.warning("kf/sync_msg said has_more without a new cursor: this pull ends; the next one goes on")
                 return queued
 
     async def _sync(self, open_kfid: str, cursor: str, token: str) -> dict[str, Any]:
