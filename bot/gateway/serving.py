@@ -21,12 +21,12 @@ import signal
 import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
 from bot.content.durations import human_duration
 from bot.gateway.connections import ConnectionGuard
+from bot.logging_setup import redact_url
 from bot.store.base import Store
 from bot.store.factory import open_store
 
@@ -36,12 +36,7 @@ STORE_CHECK_S = 3.0
 
 
 def redacted(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        host = parts.hostname or ""
-        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    return redact_url(url)
 
 
 NO_AOF = ("Redis runs without AOF (CONFIG GET appendonly: no): a Redis restart loses the queue, sessions and "
