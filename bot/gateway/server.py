@@ -229,8 +229,8 @@ def add_routes(app: web.Application, endpoint: CallbackEndpoint, health: HealthC
                with_metrics: bool = True) -> None:
     """The public routes: the callback and /healthz, and /metrics unless it has an internal port of its own."""
     healthz, metrics = monitoring_routes(endpoint, health)
-    app.router.add_get("/wecom/callback", endpoint.verify_url)
-    app.router.add_post("/wecom/callback", endpoint.receive)
+    app.router.add_get(CALLBACK_PATH, endpoint.verify_url)
+    app.router.add_post(CALLBACK_PATH, endpoint.receive)
     app.router.add_routes([healthz, *([metrics] if with_metrics else [])])
 
 
@@ -239,6 +239,26 @@ def monitoring_app(endpoint: CallbackEndpoint, health: HealthCheck) -> web.Appli
     app = web.Application(middlewares=[never_500])
     app.router.add_routes(monitoring_routes(endpoint, health))
     return app
+
+
+CALLBACK_PATH = "/wecom/callback"
+
+
+@web.middleware
+async def misrouted(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A WeCom callback (it carries msg_signature) to a path with no route: the callback URL saved in the admin
+    console has a typo. The 404 alone left the operator with nothing but the console's 回调URL校验失败."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        if "msg_signature" in request.query:
+            path = request.rel_url.raw_path[:100]
+            log.warning("a WeCom callback came to %r, which siyu serve does not answer: the app's callback URL "
+                        "(接收消息 → API接收) must end in %s", path, CALLBACK_PATH,
+                        extra=throttled_as("callback misrouted", "a WeCom callback came to a path with no route"))
+        raise
 
 
 @web.middleware
