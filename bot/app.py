@@ -26,7 +26,15 @@ from bot.gateway.orders import OrderIntake
 from bot.gateway.profile_events import ProfileEvents
 from bot.gateway.queue import Queue
 from bot.gateway.sender import Sender
-from bot.gateway.server import HEALTH_DEADLINE_S, MAX_BODY, CallbackEndpoint, add_routes, monitoring_app, never_500
+from bot.gateway.server import (
+    HEALTH_DEADLINE_S,
+    MAX_BODY,
+    CallbackEndpoint,
+    add_routes,
+    misrouted,
+    monitoring_app,
+    never_500,
+)
 from bot.gateway.timers import TimerPump
 from bot.gateway.worker import Worker
 from bot.group_service import GroupService, build_group_service
@@ -117,7 +125,7 @@ def build_app(
     cipher = CallbackCipher(settings.token, settings.aes_key, settings.corp_id)
     endpoint = CallbackEndpoint(cipher, queue, metrics, clock=clock, read_timeout_s=limits.read_timeout_s)
 
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[never_500, services.guard.middleware])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[never_500, services.guard.middleware, misrouted])
     app[APP_SERVICES] = services
 
     async def health() -> tuple[bool, str]:

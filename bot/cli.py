@@ -52,12 +52,16 @@ def _serve(_: argparse.Namespace) -> int:
         print(f"siyu serve: 内容目录 {settings.content_dir} 有问题，没有启动：\n{error}", file=sys.stderr)
         return 2
     from bot.app import APP_MONITOR, APP_SERVICES, build_app
-    from bot.gateway.serving import Monitor
+    from bot.gateway.serving import ListenError, Monitor
 
     app = build_app(settings, factory)
     monitor = settings.monitor
     internal = Monitor(app[APP_MONITOR], monitor.host, monitor.port) if monitor.port is not None else None
-    asyncio.run(serve(app, settings.host, settings.port, app[APP_SERVICES].guard, internal))
+    try:
+        asyncio.run(serve(app, settings.host, settings.port, app[APP_SERVICES].guard, internal))
+    except ListenError as error:
+        print(f"siyu serve: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.content.durations import human_duration, seconds
 from bot.content.location import VARIABLE, bundled_content_dir, locate_content
 from bot.gateway.kf_welcome import MAX_HOLD_S
-from bot.gateway.monitoring import MonitorSettings, load_monitor_settings
+from bot.gateway.monitoring import MonitorSettings, host_problem, load_monitor_settings
 from bot.groups.settings import GroupSettings, load_group_settings
 from bot.retention.policy import SETTINGS as RETENTION_SETTINGS
 from bot.retention.policy import Retention
@@ -102,7 +102,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     agent_id: int | None = None
     raw_agent = env.get("WECOM_AGENT_ID", "").strip()
     if raw_agent:
-        if raw_agent.isdigit():
+        if raw_agent.isdecimal():  # what int() reads: isdigit() also takes ² and ①
             agent_id = int(raw_agent)
         else:
             problems.append(f"WECOM_AGENT_ID 写得不对：应当是数字（应用的 AgentId），现在是 {raw_agent!r}")
@@ -127,9 +127,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         problems.append(f"{named}：{content_dir} 里没有 flows/ 文件夹")
 
     host = env.get("SIYU_HOST", "").strip() or "0.0.0.0"
+    if problem := host_problem(host, "SIYU_HOST"):
+        problems.append(problem)
     raw_port = env.get("SIYU_PORT", "").strip() or "8080"
     port = 0
-    if raw_port.isdigit() and 0 < int(raw_port) < 65536:
+    if raw_port.isdecimal() and 0 < int(raw_port) < 65536:
         port = int(raw_port)
     else:
         problems.append(f"SIYU_PORT 写得不对：应当是 1-65535 的端口号，现在是 {raw_port!r}")
@@ -253,7 +255,7 @@ def _faults(env: Mapping[str, str], problems: list[str]) -> tuple[Limits, Retent
         raw = env.get(name, "").strip()
         if not raw:
             return default
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not raw.isdecimal() or not low <= int(raw) <= high:
             problems.append(f"{name} 写得不对：应当是 {low} 到 {high} 之间的整数，现在是 {raw!r}")
             return default
         return int(raw)

@@ -38,7 +38,7 @@ from bot.groups.registry import Registry, member_type_of
 from bot.groups.stats import GroupStats
 from bot.groups.wecom import Caller, GroupAPI
 from bot.metrics import Metrics
-from bot.protocol.api import RETRY_LATER, TOKEN_INVALID, TRANSPORT_ERRCODE, WeComError
+from bot.protocol.api import WeComError, is_misconfigured, is_transient
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,8 @@ class GroupService:
         try:
             outcome = await self.events.handle(event.data, event.received)
         except WeComError as error:
-            if error.errcode in RETRY_LATER or error.errcode in TOKEN_INVALID or error.errcode == TRANSPORT_ERRCODE:
-                raise  # the worker tries again
+            if is_transient(error) or is_misconfigured(error):
+                raise  # the worker tries again (an app misconfigured says nothing about the group: 48002, 60020…)
             # WeCom will not show this group (not visible to the app, gone): retrying cannot help
             log.warning("customer group change not applied: %s", error)
             await self.audit.record("group_change_failed", chat_id=event.data.get("ChatId", ""),

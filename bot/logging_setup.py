@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -179,15 +180,18 @@ def conversation_tag(key: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """A store URL without its password."""
+    """A store URL without its password: the one before the @, and redis-py's `?password=` query parameter."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    netloc = parts.netloc
+    if parts.password is not None:
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+        netloc = (f"{parts.username}:***@" if parts.username else ":***@") + host
+    if netloc == parts.netloc:  # only the query changes (urlunsplit would turn unix:///path into unix:/path)
+        return url.replace("?" + parts.query, "?" + query, 1) if query != parts.query else url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def settings_summary(settings: Settings, content: ContentLocation) -> str:

@@ -4,6 +4,7 @@ follow-up plans (listener, pump, runner, WeCom delivery) and the funnel recorder
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from pathlib import Path
@@ -46,14 +47,60 @@ async def reload_all(library: Library, groups: GroupLibrary) -> None:
                       extra=in_episode(CONTENT_EPISODE))  # closed by the next reload that loads
 
 
-async def watch_content(library: Library, groups: GroupLibrary) -> None:
-    """Reload when a content file changes (validated; on error the running content stays)."""
+async def watch_content(library: Library, groups: GroupLibrary, *, recheck_s: float = 2.0) -> None:
+    """Reload when a content file changes (validated; on error the running content stays).
+
+    The folders are watched by what they are when the watch starts; a deploy that replaces one (rm -rf and a
+    copy, a mv swap) or flips the content's symlink to a new release would leave the watch on folders nobody
+    edits any more. So every `recheck_s` the folders at the content's paths are compared with the watched ones;
+    when one was replaced, appeared or went, the watch starts again on what is there now and the content is read.
+    """
     from watchfiles import awatch
 
-    root = library.current.root
-    folders = [str(root / name) for name in ("flows", "persona", "knowledge", "groups") if (root / name).is_dir()]
-    async for _ in awatch(*folders, debounce=500, recursive=False):
+    root = library.root
+    while True:
+        watched = _folders(root)
+        moved = asyncio.Event()
+        checker = asyncio.create_task(_until_moved(root, watched, moved, recheck_s))
+        try:
+            folders = [path for path, identity in watched.items() if identity is not None]
+            if folders:
+                async for _ in awatch(*folders, debounce=500, recursive=False, stop_event=moved):
+                    await reload_all(library, groups)
+            await moved.wait()
+        except OSError as error:  # a folder went between the look and the watch: look again
+            log.debug("content watch restarts: %s", error)
+            await asyncio.sleep(recheck_s)
+        finally:
+            checker.cancel()
+        log.info("a content folder was replaced, added or removed: watching what is there now and reading the "
+                 "content again")
         await reload_all(library, groups)
+
+
+Identity = tuple[int, int] | None
+
+
+def _folders(root: Path) -> dict[str, Identity]:
+    """The content folders at root's paths, each by (device, inode) of what the path leads to; None: missing."""
+    found: dict[str, Identity] = {}
+    for name in ("flows", "persona", "knowledge", "groups"):
+        path = root / name
+        try:
+            stat = path.stat()
+        except OSError:
+            found[str(path)] = None
+            continue
+        found[str(path)] = (stat.st_dev, stat.st_ino) if path.is_dir() else None
+    return found
+
+
+async def _until_moved(root: Path, watched: dict[str, Identity], moved: asyncio.Event, every: float) -> None:
+    while not moved.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(moved.wait(), every)
+        if _folders(root) != watched:
+            moved.set()
 
 
 def make_conversation_factory(content_dir: Path, persona: str | None = None, *, burst_window: float = 2.0,

@@ -26,7 +26,7 @@ from bot.groups.reconcile import Reconciler
 from bot.groups.registry import EMPLOYEE, Group, Registry, member_type_of
 from bot.groups.spec import GroupType
 from bot.groups.stats import GroupStats
-from bot.protocol.api import WeComError, is_transient
+from bot.protocol.api import WeComError, is_misconfigured, is_transient
 from bot.retention.tags import customer_tag
 from bot.store.base import Store
 
@@ -160,8 +160,11 @@ class Moderation:
         try:  # a group the registry has not met yet (its create event was lost): fetch it
             await self.reconciler.reconcile(chat_id)
         except WeComError as error:
-            if is_transient(error):
-                raise  # WeCom busy or unreachable: the worker waits and tries the message again
+            if is_transient(error) or is_misconfigured(error):
+                # WeCom busy or unreachable: the worker waits and tries the message again; the app misconfigured
+                # (no permission, an untrusted IP, a wrong secret): it says nothing about the group, so the
+                # message is dead-lettered with its ERROR line, for a replay once the app is fixed
+                raise
             await self.store.set(f"siyu:grp:{chat_id}:notcustomer", str(error.errcode), ttl_ms=NOT_CUSTOMER_TTL_MS)
             await self.audit.record("unknown_group", chat_id=chat_id, errcode=error.errcode)
             return None

@@ -22,8 +22,11 @@ REFUSED = in_episode(EPISODE, distinct=True)
 
 
 class Library:
-    def __init__(self, content: Content, persona: str | None = None) -> None:
+    def __init__(self, content: Content, persona: str | None = None, *, root: Path | None = None) -> None:
         self.persona = persona
+        # the folder as configured (SIYU_CONTENT): reloads read it again, so a release symlink flipped to a new
+        # release is followed; content.root is where it led when that content was read
+        self.root = root or content.root
         self._versions: OrderedDict[str, Content] = OrderedDict()
         self.current = content
         self.refused = False  # the last reload was refused: the next valid reading is said, even if unchanged
@@ -31,7 +34,7 @@ class Library:
 
     @classmethod
     def load(cls, root: Path, persona: str | None = None) -> Library:
-        return cls(load_content(root, persona), persona)
+        return cls(load_content(root, persona), persona, root=root)
 
     def _remember(self, content: Content) -> None:
         self._versions[content.version] = content
@@ -44,7 +47,7 @@ class Library:
 
     def reload(self) -> bool:
         """Load the content again; True when a new version is in use."""
-        root = self.current.root
+        root = self.root
         try:
             if content_version(root) == self.current.version:
                 if self.refused:  # put back as it was: the last thing the operator saw was the refusal

@@ -19,7 +19,7 @@ from bot.gateway.sender import DEAD as DEAD_OUTCOME
 from bot.gateway.sender import EXPIRED_OUTCOME, RECONCILED, REFUSED, Send, Sender, retry_transient
 from bot.gateway.sender import SENT as SENT_OUTCOME
 from bot.metrics import Metrics
-from bot.protocol.api import WeComAPI, WeComError
+from bot.protocol.api import WeComAPI, WeComError, is_transient
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,16 @@ class KfChannel:
         async def window() -> float:
             return await self.window_end(open_kfid, customer)
 
-        await retry_transient(lambda: self.api.kf_transfer(open_kfid, customer, 2), window,
-                              cap=self.sender.retry_max_s, what="kf/service_state/trans", clock=self.clock)
+        try:
+            await retry_transient(lambda: self.api.kf_transfer(open_kfid, customer, 2), window,
+                                  cap=self.sender.retry_max_s, what="kf/service_state/trans", clock=self.clock)
+        except WeComError as error:
+            # a session moves only forward: one a person took meanwhile (3) cannot go back to the queue (2)
+            await self.store.delete(f"siyu:kf:state:{open_kfid}:{customer}")
+            if is_transient(error) or await self.service_state(open_kfid, customer) not in HUMAN_STATES:
+                raise
+            log.info("kf handover refused (errcode %d): a person has the session already", error.errcode)
+            return
         await self.note_service_state(open_kfid, customer, 2)
         log.info("kf conversation handed to the human queue")
 

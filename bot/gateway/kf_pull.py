@@ -64,6 +64,24 @@ def first_texts(batch: list[dict[str, Any]]) -> dict[int, str]:
     return found
 
 
+def readable_message(message: Any) -> bool:
+    """Whether a sync_msg entry has the shape _take reads: an object, a numeric origin, and the customer's text or
+    the event as an object. One that has not is skipped, never retried: failing the pull on it kept the cursor
+    before it, and every later pull of the kf account failed on it again (no customer of it was answered)."""
+    if not isinstance(message, dict):
+        return False
+    try:
+        origin = int(str(message.get("origin", 0)))
+    except ValueError:
+        return False
+    msgtype = message.get("msgtype")
+    if origin == 3 and msgtype == "text":
+        return isinstance(message.get("text"), dict)
+    if origin == 4 and msgtype == "event":
+        return isinstance(message.get("event"), dict)
+    return True
+
+
 class KfPuller:
     def __init__(self, store: Store, api: WeComAPI, queue: Queue, metrics: Metrics, *,
                  clock: Callable[[], float] = time.time, max_age_s: float = 300.0,
@@ -115,15 +133,22 @@ class KfPuller:
         queued = 0
         while True:
             body = await self._sync(open_kfid, cursor, token)
-            batch = body.get("msg_list", [])
-            first = first_texts(batch)
-            for index, message in enumerate(batch):
+            batch = body.get("msg_list") or []
+            readable = [message if readable_message(message) else None for message in batch]
+            first = first_texts([message or {} for message in readable])
+            for index, message in enumerate(readable):
+                if message is None:  # skipped, never retried: the pull must not stop on it for good
+                    await self._unreadable(open_kfid, batch[index])
+                    continue
                 queued += await self._take(open_kfid, message, fresh, first.get(index))
-            cursor = str(body.get("next_cursor") or cursor)
+            asked, cursor = cursor, str(body.get("next_cursor") or cursor)
             if cursor:  # remembered before it is stored: a store lost during the write must not step us back
                 self._cursors[open_kfid] = cursor
                 await self.store.set(cursor_key, cursor)
             if not body.get("has_more"):
+                return queued
+            if cursor == asked:  # "more" without a new cursor would be this page again, forever
+                log.warning("kf/sync_msg said has_more without a new cursor: this pull ends; the next one goes on")
                 return queued
 
     async def _sync(self, open_kfid: str, cursor: str, token: str) -> dict[str, Any]:
@@ -171,6 +196,16 @@ class KfPuller:
         entry = await self.queue.put(f"kfmsg:{msgid}", kind, conversation_key(open_kfid, customer), data)
         return 1 if entry else 0
 
+    async def _unreadable(self, open_kfid: str, message: Any) -> None:
+        """Recorded in UNANSWERED_LOG with what identifies it (never its content) and skipped."""
+        fields = message if isinstance(message, dict) else {}
+        record = {"at": round(self.clock(), 3), "open_kfid": open_kfid,
+                  "external_userid": _plain(fields.get("external_userid")), "msgid": _plain(fields.get("msgid")),
+                  "send_time": _plain(fields.get("send_time")), "reason": "unreadable"}
+        await self.store.lpush_capped(UNANSWERED_LOG, json.dumps(record), UNANSWERED_KEPT)
+        self.metrics.events.labels("kf_message", "unreadable").inc()
+        log.warning("kf/sync_msg gave a message that cannot be read: recorded in %s and skipped", UNANSWERED_LOG)
+
     async def _unanswered(self, open_kfid: str, customer: str, msgid: str, send_time: str) -> None:
         record = {"at": round(self.clock(), 3), "open_kfid": open_kfid, "external_userid": customer,
                   "msgid": msgid, "send_time": send_time, "reason": "too old"}
@@ -178,3 +213,7 @@ class KfPuller:
         self.metrics.events.labels("kf_message", "too_old").inc()
         log.warning("kf messages older than %s found without a cursor: recorded in %s, not answered",
                     human_duration(self.max_age_s), UNANSWERED_LOG)
+
+
+def _plain(value: Any) -> str:
+    return str(value) if isinstance(value, str | int) else ""

@@ -26,7 +26,8 @@ class MonitorSettings:
         return self.port is not None
 
 
-def _host_problem(host: str) -> str | None:
+def host_problem(host: str, name: str = "SIYU_METRICS_HOST") -> str | None:
+    """None when `host` is an address or host name to listen on; else the line that says what is wrong."""
     try:
         ipaddress.ip_address(host.strip("[]"))
         return None
@@ -34,7 +35,7 @@ def _host_problem(host: str) -> str | None:
         pass
     if HOSTNAME.fullmatch(host):
         return None
-    return (f"SIYU_METRICS_HOST 写得不对：应当是监听的地址（如 127.0.0.1、10.0.0.5 或主机名），"
+    return (f"{name} 写得不对：应当是监听的地址（如 127.0.0.1、10.0.0.5 或主机名），"
             f"不带 http:// 和端口，现在是 {host!r}")
 
 
@@ -44,14 +45,14 @@ def load_monitor_settings(env: Mapping[str, str], public_host: str, public_port:
     raw_port = env.get("SIYU_METRICS_PORT", "").strip()
     raw_host = env.get("SIYU_METRICS_HOST", "").strip()
     host = raw_host or DEFAULT_HOST
-    if raw_host and (problem := _host_problem(raw_host)):
+    if raw_host and (problem := host_problem(raw_host)):
         problems.append(problem)
     if not raw_port:
         if raw_host:
             problems.append("SIYU_METRICS_HOST 设置了，但没有设置 SIYU_METRICS_PORT：/metrics 仍在公开的 SIYU_PORT 上；"
                             "要单独的内部端口，两个都设")
         return MonitorSettings()
-    if not (raw_port.isdigit() and 0 < int(raw_port) < 65536):
+    if not (raw_port.isdecimal() and 0 < int(raw_port) < 65536):
         problems.append(f"SIYU_METRICS_PORT 写得不对：应当是 1-65535 的端口号，现在是 {raw_port!r}")
         return MonitorSettings()
     port = int(raw_port)

@@ -35,6 +35,8 @@ STORE_DEADLINE_S = 0.7  # a store that has not taken the event by then, and is n
 STORE_ALIVE_S = 0.25  # "answering": it answered some command this recently (it is busy, not frozen)
 STORE_PATIENCE_S = 4.0  # a busy store is waited for, but never past WeCom's 5 s
 HEALTH_DEADLINE_S = 0.5
+WRONG_KEY = ("signed with WECOM_TOKEN but does not decrypt with WECOM_AES_KEY (is it the app's current "
+             "EncodingAESKey?)")
 CLIENT_GONE = (ConnectionResetError, RequestPayloadError, asyncio.IncompleteReadError)
 
 
@@ -68,6 +70,11 @@ class CallbackEndpoint:
                     extra=throttled_as(f"callback rejected {status} {reason} {group}", label))
         return web.Response(status=status, text=text)
 
+    def _refuse(self, kind: str, error: CryptoError) -> web.Response:
+        if error.undecryptable:  # the signature was valid: whoever sent it knows WECOM_TOKEN but used another key
+            return self._reject(kind, error.status, WRONG_KEY, error.reason)
+        return self._reject(kind, error.status, error.reason)
+
     def _check_query(self, request: web.Request, *names: str) -> dict[str, str] | str:
         values = {name: request.query.get(name, "") for name in names}
         missing = [name for name, value in values.items() if not value]
@@ -90,7 +97,7 @@ class CallbackEndpoint:
             self.cipher.verify(query["msg_signature"], query["timestamp"], query["nonce"], query["echostr"])
             plaintext = self.cipher.decrypt(query["echostr"])
         except CryptoError as error:
-            return self._reject("url_verification", error.status, error.reason)
+            return self._refuse("url_verification", error)
         self.metrics.callbacks.labels("url_verification", "ok").inc()
         return web.Response(text=plaintext)
 
@@ -120,7 +127,7 @@ class CallbackEndpoint:
             self.cipher.verify(query["msg_signature"], query["timestamp"], query["nonce"], encrypted)
             callback = classify(self.cipher.decrypt(encrypted))
         except CryptoError as error:
-            return self._reject("unparsed", error.status, error.reason)
+            return self._refuse("unparsed", error)
         except MalformedXML as error:
             return self._reject("unparsed", 400, "malformed XML", str(error), error.group)
         return await self._accept(callback)
@@ -222,8 +229,8 @@ def add_routes(app: web.Application, endpoint: CallbackEndpoint, health: HealthC
                with_metrics: bool = True) -> None:
     """The public routes: the callback and /healthz, and /metrics unless it has an internal port of its own."""
     healthz, metrics = monitoring_routes(endpoint, health)
-    app.router.add_get("/wecom/callback", endpoint.verify_url)
-    app.router.add_post("/wecom/callback", endpoint.receive)
+    app.router.add_get(CALLBACK_PATH, endpoint.verify_url)
+    app.router.add_post(CALLBACK_PATH, endpoint.receive)
     app.router.add_routes([healthz, *([metrics] if with_metrics else [])])
 
 
@@ -232,6 +239,26 @@ def monitoring_app(endpoint: CallbackEndpoint, health: HealthCheck) -> web.Appli
     app = web.Application(middlewares=[never_500])
     app.router.add_routes(monitoring_routes(endpoint, health))
     return app
+
+
+CALLBACK_PATH = "/wecom/callback"
+
+
+@web.middleware
+async def misrouted(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A WeCom callback (it carries msg_signature) to a path with no route: the callback URL saved in the admin
+    console has a typo. The 404 alone left the operator with nothing but the console's 回调URL校验失败."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        if "msg_signature" in request.query:
+            path = request.rel_url.raw_path[:100]
+            log.warning("a WeCom callback came to %r, which siyu serve does not answer: the app's callback URL "
+                        "(接收消息 → API接收) must end in %s", path, CALLBACK_PATH,
+                        extra=throttled_as("callback misrouted", "a WeCom callback came to a path with no route"))
+        raise
 
 
 @web.middleware

@@ -14,17 +14,19 @@ the start-up content version once a reload has retired it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
 from bot.content.durations import human_duration
 from bot.gateway.connections import ConnectionGuard
+from bot.logging_setup import redact_url
 from bot.store.base import Store
 from bot.store.factory import open_store
 
@@ -34,12 +36,7 @@ STORE_CHECK_S = 3.0
 
 
 def redacted(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        host = parts.hostname or ""
-        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    return redact_url(url)
 
 
 NO_AOF = ("Redis runs without AOF (CONFIG GET appendonly: no): a Redis restart loses the queue, sessions and "
@@ -97,20 +94,65 @@ class Monitor:
     port: int
 
 
+class ListenError(Exception):
+    """The address siyu serve was told to listen on cannot be listened on: one line for the operator."""
+
+
+def listen_problem(error: OSError, host: str, port: int, host_name: str, port_name: str) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (f"{port_name} {port} 已被占用：另一个程序（另一个 siyu serve？）已经在 {host}:{port} 上监听；"
+                f"先停掉它，或换一个端口")
+    if error.errno == errno.EACCES:
+        return (f"{port_name} {port} 没有权限监听：1024 以下的端口要 root 或 CAP_NET_BIND_SERVICE，"
+                f"换一个端口（如 8080）")
+    if isinstance(error, socket.gaierror):
+        return f"{host_name} 不对：找不到地址 {host!r}（{error.strerror}）"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"{host_name} 不对：本机没有地址 {host}，监听不了；用 0.0.0.0 或本机的一个 IP"
+    return f"{host_name} / {port_name}：在 {host}:{port} 上监听不了：{error.strerror or error}"
+
+
+async def _bind(factory: Callable[[], asyncio.BaseProtocol], host: str, port: int, host_name: str,
+                port_name: str) -> asyncio.Server:
+    """The listening socket, bound but not yet accepting: a bind that fails stops siyu serve before anything
+    starts (the app's workers would otherwise take queued events up and be cut off by the traceback)."""
+    try:
+        return await asyncio.get_running_loop().create_server(factory, host, port, backlog=1024, reuse_address=True,
+                                                             start_serving=False)
+    except OSError as error:
+        raise ListenError(listen_problem(error, host, port, host_name, port_name)) from error
+
+
 async def serve(app: web.Application, host: str, port: int, guard: ConnectionGuard,
                 monitor: Monitor | None = None) -> None:
+    """Raises ListenError, before the app starts, when an address cannot be listened on."""
     app.cleanup_ctx.append(settle_heap)
     runner = web.AppRunner(app, keepalive_timeout=max(guard.read_timeout_s, 5.0), access_log=None)
-    await runner.setup()
-    loop = asyncio.get_running_loop()
-    assert runner.server is not None
-    server = await loop.create_server(guard.factory(runner.server), host, port, backlog=1024,
-                                      reuse_address=True)
+
+    def handler() -> asyncio.Protocol:
+        assert runner.server is not None  # connections are accepted only once the app has started
+        return runner.server()
+
     internal: web.AppRunner | None = None
-    if monitor is not None:
-        internal = web.AppRunner(monitor.app, access_log=None)
-        await internal.setup()
-        await web.TCPSite(internal, monitor.host, monitor.port, reuse_address=True).start()
+    internal_server: asyncio.Server | None = None
+    server = await _bind(guard.factory(handler), host, port, "SIYU_HOST", "SIYU_PORT")
+    try:
+        if monitor is not None:
+            internal = web.AppRunner(monitor.app, access_log=None)
+            await internal.setup()
+            assert internal.server is not None
+            internal_server = await _bind(internal.server, monitor.host, monitor.port, "SIYU_METRICS_HOST",
+                                          "SIYU_METRICS_PORT")
+    except ListenError:
+        server.close()
+        if internal is not None:
+            await internal.cleanup()
+        raise
+    await runner.setup()
+    await server.start_serving()
+    loop = asyncio.get_running_loop()
+    if internal_server is not None and monitor is not None:
+        await internal_server.start_serving()
         log.info("metrics on %s:%d (/metrics and /healthz; /metrics is not served on %s:%d)",
                  monitor.host, monitor.port, host, port)
     stop = asyncio.Event()
@@ -123,6 +165,8 @@ async def serve(app: web.Application, host: str, port: int, guard: ConnectionGua
         log.info("stopping: finishing the work in hand")
     finally:
         server.close()
+        if internal_server is not None:
+            internal_server.close()
         if internal is not None:
             await internal.cleanup()
         await runner.cleanup()

@@ -30,7 +30,7 @@ class KeyRing:
         problems = []
         for part in (p.strip() for p in spec.split(",") if p.strip()):
             version, sep, path = part.partition(":")
-            if not sep or not version.strip().isdigit():
+            if not sep or not version.strip().isdecimal():
                 problems.append(f"SIYU_MSGAUDIT_KEYS 写得不对：应当是 版本:路径，现在是 {part!r}")
                 continue
             try:

@@ -40,6 +40,16 @@ class WeComError(Exception):
         self.errmsg = errmsg
 
 
+APP_REFUSED = frozenset({48001, 48002, 60020})  # the app lacks the API's permission; the server's IP is not trusted
+
+
+def is_misconfigured(error: WeComError) -> bool:
+    """The app's settings are at fault (secret, permission, trusted IP), not what was asked: the same call works
+    once the operator fixes them, so the answer says nothing about the object asked for."""
+    return (error.endpoint == "gettoken" or error.errcode in APP_REFUSED or error.errcode in CREDENTIALS_REFUSED
+            or error.errcode in TOKEN_INVALID)
+
+
 def is_transient(error: WeComError) -> bool:
     """Busy, rate-limited or no answer: the same call may succeed later."""
     return error.errcode in RETRY_LATER or error.errcode == TRANSPORT_ERRCODE

@@ -23,10 +23,12 @@ BLOCK = 32  # WeCom pads to 32 bytes, not AES's 16
 class CryptoError(Exception):
     """The request cannot be decrypted; `status` is the HTTP answer it deserves."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, *, undecryptable: bool = False) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        # well-formed ciphertext that decrypts to no WeCom plaintext: after a valid signature, another key's
+        self.undecryptable = undecryptable
 
 
 def signature(token: str, timestamp: str, nonce: str, encrypted: str) -> str:
@@ -59,20 +61,20 @@ class CallbackCipher:
         plain = decryptor.update(raw) + decryptor.finalize()
         pad = plain[-1]
         if not 1 <= pad <= BLOCK or plain[-pad:] != bytes([pad]) * pad:
-            raise CryptoError(400, "bad padding")
+            raise CryptoError(400, "bad padding", undecryptable=True)
         body = plain[16:-pad]
         if len(body) < 4:
-            raise CryptoError(400, "plaintext too short")
+            raise CryptoError(400, "plaintext too short", undecryptable=True)
         (length,) = struct.unpack(">I", body[:4])
         if length > len(body) - 4:
-            raise CryptoError(400, "declared length exceeds plaintext")
+            raise CryptoError(400, "declared length exceeds plaintext", undecryptable=True)
         message, receive_id = body[4 : 4 + length], body[4 + length :]
         if not hmac.compare_digest(receive_id, self.receive_id.encode()):
             raise CryptoError(403, "receiveid does not match the CorpID")
         try:
             return message.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise CryptoError(400, "plaintext is not UTF-8") from error
+            raise CryptoError(400, "plaintext is not UTF-8", undecryptable=True) from error
 
     def encrypt(self, message: str) -> str:
         """Encrypt as WeCom does (random 16-byte prefix, length, message, receiveid, PKCS#7/32)."""

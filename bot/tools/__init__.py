@@ -18,6 +18,15 @@ def positive_int(text: str) -> int:
     return value
 
 
+def customer_id(text: str) -> str:
+    """argparse type for a customer id: what was pasted with it (spaces, a tab, the \\r of a CRLF file) is not part
+    of it; `siyu forget "wmX "` looked for "wmX ", found nothing and said so while wmX's data stayed."""
+    value = text.strip()
+    if not value:
+        raise argparse.ArgumentTypeError("顾客 ID 是空的：应为 external_userid（如 wm…）")
+    return value
+
+
 def add_tool_commands(commands: Any) -> None:
     from bot.tools import commands as run
 
@@ -83,19 +92,20 @@ def add_tool_commands(commands: Any) -> None:
 
     forget = commands.add_parser("forget", help="删除一位顾客的全部数据（个人信息保护法：顾客要求删除时；"
                                                 "需要 REDIS_URL）")
-    forget.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid（或成员的 userid）")
+    forget.add_argument("customer", metavar="CUSTOMER", type=customer_id,
+                        help="顾客的 external_userid（或成员的 userid）")
     forget.set_defaults(run=operations.forget)
 
     from bot.tools import customers, funnel
 
     profile = commands.add_parser("profile", help="看一位顾客的档案：调研答案、标签、需求证据、推荐记录"
                                                   "（需要 REDIS_URL）")
-    profile.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
+    profile.add_argument("customer", metavar="CUSTOMER", type=customer_id, help="顾客的 external_userid")
     content_option(profile)
     profile.set_defaults(run=customers.profile)
 
     why = commands.add_parser("why", help="机器人为什么推荐或没推荐：每个决定的原因和证据（需要 REDIS_URL）")
-    why.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
+    why.add_argument("customer", metavar="CUSTOMER", type=customer_id, help="顾客的 external_userid")
     why.add_argument("--limit", type=positive_int, default=10, help="最多显示多少个决定（默认 10，最新的在前）")
     why.set_defaults(run=customers.why)
 
@@ -114,7 +124,7 @@ def add_tool_commands(commands: Any) -> None:
 
     purchase = commands.add_parser("purchase", help="告诉机器人一位顾客买了（订单）：结束推销跟进，开始买后关怀"
                                                     "（需要 REDIS_URL）")
-    purchase.add_argument("customer", metavar="CUSTOMER", help="顾客的 external_userid")
+    purchase.add_argument("customer", metavar="CUSTOMER", type=customer_id, help="顾客的 external_userid")
     purchase.add_argument("--order", default=None, help="订单号（同一个订单只算一次）")
     purchase.add_argument("--product", default=None, help="商品 id（knowledge/products.yaml）")
     purchase.add_argument("--at", type=float, default=None, help="付款时间（unix 秒），默认现在")
@@ -159,7 +169,8 @@ def add_tool_commands(commands: Any) -> None:
     log = moderation_commands.add_parser("log", help="审核记录：每个判定和每个动作，最新的在前（需要 REDIS_URL）")
     log.add_argument("--days", type=positive_int, default=7, help="最近几天（默认 7）")
     log.add_argument("--limit", type=positive_int, default=50, help="最多显示多少条（默认 50）")
-    log.add_argument("--customer", metavar="ID", help="只看这位顾客（external_userid）或收到通知的员工")
+    log.add_argument("--customer", metavar="ID", type=customer_id,
+                     help="只看这位顾客（external_userid）或收到通知的员工")
     log.add_argument("--group", metavar="CHAT_ID_OR_NAME", help="只看这个群")
     log.add_argument("--kind", action="append", help="只看这种记录（decision、notice_sent……，可写多次）")
     log.add_argument("--json", action="store_true", help="每行一个 JSON")

@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TextIO
 
@@ -154,8 +153,9 @@ def chat(args: argparse.Namespace) -> int:
     if not args.store:
         return asyncio.run(run_chat(library, args.channel, burst_window=max(0.0, window), piped=_piped(),
                                     welcome_hold=0.0 if _piped() else hold))
-    return asyncio.run(_chat_on_store(library, args, max(0.0, window), 0.0 if _piped() else hold))
+    from bot.tools.chat_store import chat_on_store
 
+    return asyncio.run(chat_on_store(library, args, max(0.0, window), 0.0 if _piped() else hold, _piped()))
 
 
 def _piped() -> bool:
@@ -164,34 +164,6 @@ def _piped() -> bool:
         return not sys.stdin.isatty()
     except (AttributeError, ValueError):  # closed or replaced stdin
         return True
-
-
-async def _chat_on_store(library: Library, args: argparse.Namespace, window: float, hold: float) -> int:
-    """`siyu chat --store URL`: the conversation, the profile, the policy's decisions and the funnel go to
-    that Redis, so `siyu profile / why / report` can be tried without WeCom (use a store of its own)."""
-    from bot.funnel.recorder import FunnelMetrics, FunnelRecorder
-    from bot.metrics import Metrics
-    from bot.store.factory import open_store
-    from bot.tools.chat import run_chat
-    from bot.tools.simulator import Simulator
-
-    store = open_store(args.store)
-    try:
-        try:
-            answering = await store.ping()
-        except store.unavailable:
-            answering = False
-        if not answering:
-            print(f"siyu chat --store: Redis 不应答（{args.store}）", file=sys.stderr)
-            return 2
-        simulator = Simulator(library, store=store, customer=args.customer, channel=args.channel,
-                              burst_window=window, run=f"{time.time_ns()}/")  # a new run carries the story on
-        simulator.bus.subscribe(FunnelRecorder(store, FunnelMetrics(Metrics().registry),
-                                               clock=lambda: simulator.now))
-        return await run_chat(library, args.channel, burst_window=window, simulator=simulator, piped=_piped(),
-                              welcome_hold=hold)
-    finally:
-        await store.close()
 
 
 def test(args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ the staff member).
 from __future__ import annotations
 
 import re
+import sys
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -235,11 +236,20 @@ def load_cases(path: Path) -> list[tuple[str, TestCase, list[int]]]:
     return cases
 
 
+def nothing_to_run(path: Path) -> str:
+    misnamed = sorted(p.name for p in path.glob("*.yml")) if path.is_dir() else []
+    hint = f"；{'、'.join(misnamed)} 的扩展名是 .yml，改成 .yaml 才会运行" if misnamed else ""
+    return f"没有找到对话测试：{path} 里一条也没有（测试文件是 *.yaml，在 tests: 下面写）{hint}"
+
+
 async def run_tests(library: Library, path: Path, *, coverage: bool = False) -> int:
     try:
         cases = load_cases(path)
     except ContentError as error:
         print(error)
+        return 1
+    if not cases:  # "0 通过, 0 失败" and exit 0 made a CI step that checked nothing green
+        print(nothing_to_run(path), file=sys.stderr)
         return 1
     fired: set[str] = set()
     failed = 0
