@@ -90,6 +90,9 @@ class Intent(Strict):
     # small talk (今天好累啊, 吃饭了吗): the persona's intent.<name> answers it; an example said as the whole message is
     # small talk even where an FAQ shares its words (下班了 is no question about working hours)
     smalltalk: bool = False
+    # a moment of her life (分手了, 后天结婚, 明天面试): the persona's intent.<name> is said first, before whatever the
+    # rest of the message gets (a product, an answer), once in a while (engine/moments.py)
+    moment: bool = False
 
     _blank = field_validator("examples", "keywords", "unless")(non_blank)
 
