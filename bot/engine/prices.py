@@ -25,6 +25,7 @@ from bot.understanding.matcher import Result
 PRICE = "ask_price"  # the required intent
 TOTAL, ITEM = "price.total", "price.item"  # persona keys
 COUNT, COUNT_DEAL = "price.count", "price.count.deal"
+DEAL = "price.deal"  # 买两瓶能打折吗, no product named or in view: the deal in words ({deal})
 _NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
 
 
@@ -48,8 +49,10 @@ def counted(ctx: TurnContext, text: str) -> tuple[int, str, str]:
 
 
 def answered(ctx: TurnContext, result: Result) -> bool:
-    if not result.question or not result.has_intent(PRICE):
+    if not result.question:
         return False
+    if not result.has_intent(PRICE):
+        return _deal_asked(ctx, result)
     names = product_names(ctx.content.understanding)
     several = names.several(result.heard, result.words)
     if several:
@@ -60,6 +63,28 @@ def answered(ctx: TurnContext, result: Result) -> bool:
     products = {p.id: p for p in ctx.content.understanding.knowledge.products}
     product = names.one_named(result.heard, result.words) or products.get(str(recent(ctx.session, "product") or ""))
     return product is not None and _count(ctx, product, number, said, unit)
+
+
+def _deal_asked(ctx: TurnContext, result: Result) -> bool:
+    """买两瓶能打折吗: a count of one product and a word of `quantity.asks` — the total with the deal for the product
+    named or in view (price.count.deal), else the deal itself (`price.deal`), not the coupon paragraph (QA round 16,
+    finding 3: it was coupon_how's 「价格是统一的哦」, said right after the coupons, while 同款第二件半价 is real)."""
+    quantity = ctx.content.understanding.knowledge.quantity
+    text = result.heard or result.normalized
+    number, said, unit = counted(ctx, text)
+    if number < 2 or not quantity.deal or not any(word in text for word in quantity.asks) \
+            or any(word in text for word in quantity.asks_unless):
+        return False
+    names = product_names(ctx.content.understanding)
+    products = {p.id: p for p in ctx.content.understanding.knowledge.products}
+    product = names.one_named(text, result.words) or products.get(str(recent(ctx.session, "product") or ""))
+    if product is not None and _count(ctx, product, number, said, unit):
+        return True
+    if not ctx.persona.has(DEAL):
+        return False
+    ctx.why.append(f"问买{said}{unit}能不能便宜：说 quantity.deal（{quantity.deal}），不是优惠券那段")
+    ctx.say(DEAL, deal=quantity.deal)
+    return True
 
 
 def _each(ctx: TurnContext, products: list[Product]) -> bool:

@@ -44,10 +44,17 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     elif asked_again and entry.answer and said_again_last_turn(ctx.session):
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
         ctx.why.append(f"FAQ {entry_id} 上一轮说了“就是上面这条”，她又换个说法问：不再推给上面，把回答再说一遍")
+    elif entry.answer_key and _said_lately(ctx, entry_id) and ctx.persona.has(f"{entry.answer_key}.again"):
+        ctx.say(f"{entry.answer_key}.again")  # 有优惠吗 → 买两瓶能打折吗: not the coupon paragraph in other words
+        ctx.why.append(f"FAQ {entry_id} 刚回答过（{AGAIN_WITHIN} 轮内），她又问：说 {entry.answer_key}.again，"
+                       "不换个说法再说一遍")
     elif entry.answer_key:
         ctx.say(entry.answer_key)
     elif entry.answer:
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
+    if entry.answer_key:
+        lately = {k: v for k, v in (recent(ctx.session, KEYED) or {}).items() if _lately(ctx, v)}
+        remember(ctx.session, KEYED, {**lately, entry_id: [ctx.session.turns, ctx.now]})
     avoid = to_avoid(ctx.content.codebook, ctx.content.understanding.knowledge.products, ctx.profile)
     if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
         unsold(ctx, said, asked_about(ctx, asked), None if ctx.profile.opted_out else avoid)
@@ -72,6 +79,22 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         ctx.why.append(f"回答里提到 {named[0].id}：接下来的简短追问算它的")
 
 
+AGAIN_WITHIN = 2  # turns: an entry with several wordings asked again this soon says its `.again` line (optional)
+KEYED = "keyed"  # session.context: the entries with several wordings (answer_key) said lately → the turn of each
+
+
+def _said_lately(ctx: TurnContext, entry_id: str) -> bool:
+    """有优惠吗 → 买两瓶能打折吗 → 还有别的优惠吗: the entry was said within AGAIN_WITHIN turns of this session
+    (another answer in between, bulk_buy, does not make the coupon paragraph new again; the next session does)."""
+    return _lately(ctx, (recent(ctx.session, KEYED) or {}).get(entry_id))
+
+
+def _lately(ctx: TurnContext, said: object) -> bool:
+    """`said`: [turn, time] an entry was said at."""
+    if not isinstance(said, list) or len(said) != 2:
+        return False
+    turn, at = said
+    return ctx.session.turns - int(turn) <= AGAIN_WITHIN and ctx.now - float(at) < ctx.content.policy.session_gap
 AGAIN_SAID = "again"  # session.context: faq.again was said (never twice in a row: engine/coherent.py too)
 
 
@@ -160,6 +183,8 @@ def _follow_up(ctx: TurnContext, follow: FollowUp, message: str) -> None:
         _each(ctx, follow)
     elif follow.unsure:  # 那A醇呢, when no answer speaks of A醇 for what was asked: said plainly, not "上面这条"
         ctx.say("faq.unsure_about" if ctx.persona.has("faq.unsure_about") else "fallback", part=follow.unsure)
+    elif follow.result is not None and _upset_again(ctx, follow.result):
+        pass  # 多久发货 → 多久能发货啊 → 到底什么时候发: an apology and a person, not the same answer word for word
     elif follow.result is not None and not _quoted(ctx, follow.result, message):
         answer_all(ctx, follow.result)
     if follow.asked:  # 那视黄醇呢 next asks the same question again, not the one read with A醇
@@ -182,6 +207,15 @@ def _each(ctx: TurnContext, follow: FollowUp) -> None:
         ctx.say("faq.unsure_about" if ctx.persona.has("faq.unsure_about") else "fallback", part=asked)
     if len(follow.each) == 1:
         remember(ctx.session, "product", follow.each[0][0].id)
+
+
+def _upset_again(ctx: TurnContext, result: Result) -> bool:
+    """The answer just given, asked again (read with the topic in front) by a customer who is upset: again.kindly's
+    apology (faq.again.angry), as when the message itself matched the entry."""
+    just = recent(ctx.session, "topic", within=1)
+    if result.answers != [just] or not any(result.has_intent(name) for name in again.ANGER):
+        return False
+    return again.kindly(ctx, ctx.content.understanding.faq_by_id[str(just)], result)
 
 
 def _quoted(ctx: TurnContext, result: Result, message: str) -> bool:
