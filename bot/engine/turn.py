@@ -174,6 +174,7 @@ class TurnRun(TurnTail):
             asked, fired = ctx.asked, len(ctx.session.fired)
             misses, said = ctx.session.misses, len(ctx.reply.messages)
             self._understand_and_answer(result)
+            aftersales.asked_beside(ctx, result, said)  # 用什么好呢？另外你们几点发货？: the shipping answer too
             self.fell_back += [(result, m) for m in ctx.reply.messages[said:] if m.label.split(".")[0] == "fallback"]
             answers.append((result, ctx.reply.messages[said:]))
             if ctx.session.misses > misses:
