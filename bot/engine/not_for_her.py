@@ -14,8 +14,8 @@ AVOIDED = "product.avoided"  # persona: a product asked about is not for her now
 def not_for_her(ctx: TurnContext, product_id: str, name: str, said: int) -> None:
     """我怀孕了 → A醇夜间修护精华怎么样: what she asked is answered, and the persona's `product.avoided` tells her
     it is not for her now — unless the answer says so itself in its first sentence (孕妇能用吗: 孕期和哺乳期都不要用),
-    or it was just said. An answer that says it only at its end (水杨酸: 算温和的～从每周2-3次开始…；孕期先别用) gets the
-    reminder first all the same: a pregnant customer reads 「算温和的」 first (QA round 16, finding 11).
+    or it was just said. An answer that says it only at its end (水杨酸: 算温和的～从每周2-3次开始…；孕期先别用) gets
+    the reminder first all the same: a pregnant customer reads 「算温和的」 first (QA round 16, finding 11).
     The "not now" comes first, before the answer (its usage text, its link): 哺乳期 + 水杨酸那个不行吗 got the how-to
     and only then 「先别用」 (QA round 12, finding 2)."""
     products = ctx.content.understanding.knowledge.products
