@@ -113,8 +113,32 @@ def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -
     told = about.told_of(ctx, result) if asked_again else None
     if told is not None:  # A醇那瓶能退吗: the return answer, not the retinol one (engine/about.py) — and no
         ctx.why.append("说到的商品是主语，问的是别的事：按那件事回答")  # "not for you now" about a bottle she returns
+    said = len(ctx.reply.messages)
     for entry_id in (told or result).answers:
         answer(ctx, entry_id, asked_again=asked_again, asked=None if told else result)
+    _no_how_to(ctx, said)
+
+
+def _no_how_to(ctx: TurnContext, said: int) -> None:
+    """我备孕中 能用A醇吗: the pregnancy answer says 先不要用; the retinol answer read beside it (how to start it,
+    隔天晚上用、从少量开始) is not said to a customer who must avoid it now (QA round 16). Only when another answer of
+    the message speaks of such times (孕期, 哺乳期, 备孕: the products' avoid_when); 我在备孕 A醇怎么用 (one answer) is
+    answered, with product.avoided first."""
+    products = ctx.content.understanding.knowledge.products
+    avoid = to_avoid(ctx.content.codebook, products, ctx.profile)
+    answers = [m for m in ctx.reply.messages[said:] if m.label.startswith("faq")]
+    if not avoid or len(answers) < 2:
+        return
+    stages = {stage for p in products for stage in p.avoid_when}  # 孕期, 哺乳期, 备孕: an answer about such times
+    avoided = [p for p in products if p.id in avoid]
+    words = {name for p in avoided for name in (p.name, *(n for i in p.ingredients for n in i.split("/")))}
+    warned = [m for m in answers if any(stage in m.text for stage in stages)]
+    how_to = [m for m in answers if m not in warned and any(word in m.text for word in words)]
+    if not warned or not how_to:
+        return
+    ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not h for h in how_to)]
+    ctx.why.append(f"她这段时间要避开（{'、'.join(sorted(avoid))}）：另一条回答说了这段时期的事，"
+                   f"不再说 {'、'.join(m.label for m in how_to)} 的用法")
 
 
 def asked_about(ctx: TurnContext, asked: Result | None) -> set[str]:
