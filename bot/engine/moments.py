@@ -7,7 +7,9 @@ message is read without the clause that told it — the clause is answered by th
 not pull the FAQ match away from what she asks (脸上突然冒了好多痘怎么办: the acne answer, not 「你是想问…吗」). A
 message that is nothing but the moment is answered by the line alone; a "not understood" line to the rest is dropped
 beside it (engine/coherent.py), since the line already answered her. The same moment is not reacted to twice within
-`AGAIN_WITHIN` turns (结婚 said in three messages in a row is one wedding)."""
+`AGAIN_WITHIN` turns (结婚 said in three messages in a row is one wedding). The need evidence of the whole message is
+read before (engine/turn.py: 明天面试 makes the need urgent); only what is answered leaves the clause out. A moment
+that carries a fact the answers need (我怀孕了: the pregnancy answers) is no moment: its clause must stay."""
 
 from __future__ import annotations
 
