@@ -104,6 +104,10 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
                 if holder is not None else None
             if found is not None:
                 return found
+        if pointed and viewed:  # 这个学生党用得起吗 right after the lotion was offered: its price (QA round 16)
+            found = _price_of(understanding, {p.id: p for p in understanding.knowledge.products}.get(viewed))
+            if found is not None:
+                return found
     case = _case(session, understanding, result)
     if case is not None:
         return case
@@ -211,6 +215,15 @@ def answered_by(understanding: Understanding, product: Product, asked: str, how:
     number, scored = found
     return FollowUp(f"{how} {product.id}：用它的第 {number} 条 answers（{scored.score:.0f} 分）", product=product,
                     number=number, asked=asked)
+
+
+def _price_of(understanding: Understanding, product: Product | None) -> FollowUp | None:
+    """The product's own price answer: the first of its `answers` asked as a price question (多少钱)."""
+    for number, own in enumerate(product.answers if product is not None else ()):
+        if product is not None and any(understanding.understand(q).has_intent("ask_price") for q in own.questions):
+            return FollowUp(f"问价，说的是刚聊的那一款 {product.id}：用它的第 {number} 条 answers", product=product,
+                            number=number)
+    return None
 
 
 def product_names(understanding: Understanding) -> ProductNames:
