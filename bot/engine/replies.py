@@ -11,7 +11,7 @@ from bot.engine.flows import State
 from bot.engine.followup import FollowUp, product_names
 from bot.engine.machine import FALLBACK
 from bot.engine.memory import ASKED, recent, remember
-from bot.engine.not_for_her import not_for_her
+from bot.engine.not_for_her import AVOIDED, not_for_her
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
@@ -116,23 +116,24 @@ def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -
     said = len(ctx.reply.messages)
     for entry_id in (told or result).answers:
         answer(ctx, entry_id, asked_again=asked_again, asked=None if told else result)
-    _no_how_to(ctx, said)
+    _no_how_to(ctx, said, result)
 
 
-def _no_how_to(ctx: TurnContext, said: int) -> None:
+def _no_how_to(ctx: TurnContext, said: int, result: Result) -> None:
     """我备孕中 能用A醇吗: the pregnancy answer says 先不要用; the retinol answer read beside it (how to start it,
-    隔天晚上用、从少量开始) is not said to a customer who must avoid it now (QA round 16). Only when another answer of
-    the message speaks of such times (孕期, 哺乳期, 备孕: the products' avoid_when); 我在备孕 A醇怎么用 (one answer) is
-    answered, with product.avoided first."""
+    隔天晚上用、从少量开始) is not said to a customer who must avoid it now (QA round 16). Only beside a line that
+    speaks of such times (an answer naming 孕期, 哺乳期, 备孕 — the products' avoid_when — or the product.avoided
+    reminder), and not when she asks how (我在备孕 A醇怎么用: the reminder first, then the how-to)."""
     products = ctx.content.understanding.knowledge.products
     avoid = to_avoid(ctx.content.codebook, products, ctx.profile)
     answers = [m for m in ctx.reply.messages[said:] if m.label.startswith("faq")]
-    if not avoid or len(answers) < 2:
+    if not avoid or not answers or "how" in result.kinds:  # 我在备孕 A醇怎么用: the reminder, then the how-to
         return
     stages = {stage for p in products for stage in p.avoid_when}  # 孕期, 哺乳期, 备孕: an answer about such times
     avoided = [p for p in products if p.id in avoid]
     words = {name for p in avoided for name in (p.name, *(n for i in p.ingredients for n in i.split("/")))}
-    warned = [m for m in answers if any(stage in m.text for stage in stages)]
+    warned = [m for m in answers if any(stage in m.text for stage in stages)] \
+        + [m for m in ctx.reply.messages[said:] if m.label == AVOIDED]  # 提醒一下～…先别用哦 (not_for_her.py)
     how_to = [m for m in answers if m not in warned and any(word in m.text for word in words)]
     if not warned or not how_to:
         return
