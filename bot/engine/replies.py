@@ -11,7 +11,7 @@ from bot.engine.flows import State
 from bot.engine.followup import FollowUp, product_names
 from bot.engine.machine import FALLBACK
 from bot.engine.memory import ASKED, recent, remember
-from bot.engine.not_for_her import AVOIDED, not_for_her
+from bot.engine.not_for_her import not_for_her
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
@@ -21,6 +21,7 @@ from bot.policy.choose import to_avoid
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.overlaps import told_apart
 
+REMINDER = "product.avoided"  # not_for_her.AVOIDED: the reminder that a product is not for her now
 LINK_ASKED = "link_asked"  # session.context: she asked for a link and was asked which product
 
 
@@ -133,7 +134,7 @@ def _no_how_to(ctx: TurnContext, said: int, result: Result) -> None:
     avoided = [p for p in products if p.id in avoid]
     words = {name for p in avoided for name in (p.name, *(n for i in p.ingredients for n in i.split("/")))}
     warned = [m for m in answers if any(stage in m.text for stage in stages)] \
-        + [m for m in ctx.reply.messages[said:] if m.label == AVOIDED]  # 提醒一下～…先别用哦 (not_for_her.py)
+        + [m for m in ctx.reply.messages[said:] if m.label == REMINDER]  # 提醒一下～…先别用哦 (not_for_her.py)
     how_to = [m for m in answers if m not in warned and any(word in m.text for word in words)]
     if not warned or not how_to:
         return
