@@ -133,9 +133,10 @@ def _no_how_to(ctx: TurnContext, said: int, result: Result) -> None:
     stages = {stage for p in products for stage in p.avoid_when}  # 孕期, 哺乳期, 备孕: an answer about such times
     avoided = [p for p in products if p.id in avoid]
     words = {name for p in avoided for name in (p.name, *(n for i in p.ingredients for n in i.split("/")))}
-    warned = [m for m in answers if any(stage in m.text for stage in stages)] \
-        + [m for m in ctx.reply.messages[said:] if m.label == REMINDER]  # 提醒一下～…先别用哦 (not_for_her.py)
-    how_to = [m for m in answers if m not in warned and any(word in m.text for word in words)]
+    reminded = [m for m in ctx.reply.messages[said:] if m.label == REMINDER]  # 提醒一下～…先别用哦 (not_for_her.py)
+    warned = [m for m in answers if any(stage in m.text for stage in stages)] + reminded
+    how_to = [m for m in answers if (m not in warned or (reminded and "can" in result.kinds))
+              and any(word in m.text for word in words)]  # 能用吗 + the reminder: 「先别用」 is the whole answer
     if not warned or not how_to:
         return
     ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not h for h in how_to)]
