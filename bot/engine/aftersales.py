@@ -20,11 +20,14 @@ follow-up step written `by: arrived` says its `.收到了` variant — the care 
 from __future__ import annotations
 
 from bot.conversation import Outbound
+from bot.engine import replies
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.normalize import clauses
 
 ARRIVED = "arrived"  # the optional intent, and the slot it sets
 ARRIVED_VALUE = "收到了"
+_NOT_UNDERSTOOD = frozenset({"fallback", "reprompt", "statement.unclear", "unsure", "suggest", "welcome.reprompt"})
 
 
 def note_arrived(ctx: TurnContext, results: list[Result]) -> None:
@@ -67,3 +70,28 @@ def details_of_the_case(ctx: TurnContext, told: list[tuple[Result, list[Outbound
         if said and not result.question and result.decision is Decision.ANSWER and not her_case(ctx, result):
             ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not s for s in said)]
             ctx.why.append(f"“{result.text}” 是在讲售后这件事的经过：不回答 {'、'.join(result.answers)}")
+
+
+def asked_beside(ctx: TurnContext, result: Result, said: int) -> None:
+    """我是干皮 脸好干 用什么好呢？另外你们几点发货？: the recommendation's flow took the message, and the clause about
+    her order (an entry tagged with one of the policy's `orders`: 物流, 订单, 售后) went unanswered. When a flow said
+    all that the message got (no FAQ answer, no care, nothing "not understood"), a clause of it that asks, and that the
+    FAQ answers with such entries, is answered after it (QA round 16, finding 7)."""
+    parts = clauses(result.text)
+    labels = {message.label for message in ctx.reply.messages[said:]}
+    if len(parts) < 2 or not labels or ctx.reply.handover or any(
+            label.startswith(("faq", "product:", "care", "intent.")) or label in _NOT_UNDERSTOOD for label in labels):
+        return  # only beside what a flow said (the offer), not beside the FAQ's own answers to the message
+    understanding, orders = ctx.content.understanding, ctx.content.policy.orders
+    for part in parts:
+        reading = understanding.understand(part)
+        if reading.decision is not Decision.ANSWER or not reading.question:
+            continue
+        entries = [understanding.faq_by_id[name] for name in reading.answers if name in understanding.faq_by_id]
+        if not entries or not all(set(entry.tags) & orders for entry in entries):
+            continue
+        if any(f"faq:{entry.id}" in labels or (entry.answer_key or "-") in labels for entry in entries):
+            continue
+        ctx.why.append(f"“{part}” 问的是她订单的事（{'、'.join(e.id for e in entries)}），别的回答没说到：接着回答")
+        replies.answer_all(ctx, reading)
+        labels |= {message.label for message in ctx.reply.messages[said:]}

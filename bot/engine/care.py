@@ -26,6 +26,7 @@ COMPLAINT = "complaint"  # the optional intent of knowledge/intents.yaml
 CARE = "care"  # the persona key (care.<concern label> first)
 NOTED = "care.noted"  # the persona key: what else she told of herself is noted ({facts})
 NOTED_FROM = 3  # facts told in one complaint before care.noted says they are noted
+NOTED_NOW = "noted"  # session.context: the facts care.noted said (this turn's, read within=0)
 MORE = "care.more"  # the persona key (care.more.<concern> first): what she tells right after the care line
 CARED = "cared"  # session.context: [the concern, the care line's text] of the care said on the turn before
 SAID = "said"  # session.context: the texts of the turn before (engine/coherent.py)
@@ -115,7 +116,8 @@ def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     elif result.near_miss:
         ctx.reply.near_miss = result
     key = f"{CARE}.{concern}" if concern and ctx.persona.has(f"{CARE}.{concern}") else CARE
-    if any(m.label == CARE or m.label.startswith(CARE + ".") for m in ctx.reply.messages):
+    if any(m.label == CARE or (m.label.startswith(CARE + ".") and m.label not in (NOTED, MORE))
+           for m in ctx.reply.messages):
         ctx.why.append(f"诉苦（{concern or '困扰不明'}）：这一轮已经关心过，不再说一遍")  # 还是爆痘 + 用了还是不行
     else:
         ctx.why.append(f"诉苦（{concern or '困扰不明'}）：说 {key}，不推销；流程停在原地")
@@ -137,7 +139,7 @@ def noted(ctx: TurnContext, result: Result) -> None:
     if len(facts) < NOTED_FROM or not ctx.persona.has(NOTED):
         return
     ctx.why.append(f"这一句还说了 {'、'.join(facts)}：关心之后说一声都记下了（{NOTED}）")
-    ctx.say(NOTED, facts="、".join(facts))
+    _say_noted(ctx, facts)
 
 
 def told(ctx: TurnContext, result: Result, *, in_flow: bool = False) -> bool:
@@ -150,8 +152,18 @@ def told(ctx: TurnContext, result: Result, *, in_flow: bool = False) -> bool:
     if not facts:
         return False
     ctx.why.append(f"她说了自己的情况（{'、'.join(facts)}），没有别的要回答：说一声记下了（{NOTED}）")
-    ctx.say(NOTED, facts="、".join(facts))
+    _say_noted(ctx, facts)
     return True
+
+
+def _say_noted(ctx: TurnContext, facts: list[str]) -> None:
+    """`care.noted` once a turn: 我是学生党 预算不多 | 油皮长痘 (two pieces) is one line with every fact, not
+    「记下啦：预算有限」 and then 「记下啦：油皮、痘痘、预算有限」 (QA round 16, finding 9)."""
+    before = recent(ctx.session, NOTED_NOW, within=0) or []
+    ctx.reply.messages[:] = [m for m in ctx.reply.messages if m.label != NOTED]
+    every = list(dict.fromkeys([*before, *facts]))
+    ctx.say(NOTED, facts="、".join(every))
+    remember(ctx.session, NOTED_NOW, every)
 
 
 def told_only(ctx: TurnContext, result: Result) -> bool:

@@ -27,7 +27,7 @@ RECOMMEND_SLOTS = ("decision", "question", "product", "pitch", "asked", "product
 ENGINE_SLOTS = ("welcome_via", "recipient", "price", "budget", "named_product", "known", "answer", "arrived",
                 "ingredient", "amount", "wrote_first")
 SLOT_VALUES = {"decision": tuple(Action)}  # what the engine puts in a slot a flow may test (recommend: true)
-PRICE_VARIABLES = ("items", "total", "price", "count", "unit", "deal")  # price.total / price.count (engine/prices.py)
+PRICE_VARIABLES = ("items", "total", "price", "count", "unit", "deal", "kind")  # price.* lines (engine/prices.py)
 
 
 Used = dict[str, tuple[str, int, int]]  # persona key -> where a flow first uses it

@@ -97,9 +97,16 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
                                  if topic in understanding.faq_by_id and not in_view else ())
         for word in words:  # 多少钱 right after the sunscreen answer: the price of the one 防晒
             holder = product_names(understanding).only_holder(word)
+            each = _each_question(understanding, holder, result, word) if holder is not None else None
+            if each is not None:  # 防晒多少钱 孕妇能用吗: the price and the pregnancy answer, not the second alone
+                return each
             asked = result.heard.replace(word, "")
             found = answered_by(understanding, holder, asked, "问的是名字里有这个词的那一款的价格") \
                 if holder is not None else None
+            if found is not None:
+                return found
+        if pointed and viewed:  # 这个学生党用得起吗 right after the lotion was offered: its price (QA round 16)
+            found = _price_of(understanding, {p.id: p for p in understanding.knowledge.products}.get(viewed))
             if found is not None:
                 return found
     case = _case(session, understanding, result)
@@ -135,7 +142,7 @@ def follow_up(session: Session, understanding: Understanding, result: Result) ->
     return None
 
 
-def _each_question(understanding: Understanding, product: Product, result: Result) -> FollowUp | None:
+def _each_question(understanding: Understanding, product: Product, result: Result, word: str = "") -> FollowUp | None:
     """你们的舒缓精华会不会刺激 孕妇可以用吗 多少钱: every clause answered, by the product's own answer where it
     has one (its price, whether it suits pregnancy), else by the FAQ; None unless two or more are answered
     and one of them by the product."""
@@ -144,7 +151,8 @@ def _each_question(understanding: Understanding, product: Product, result: Resul
     for part in clauses(result.text):
         normalized = understanding.normalize(part)
         named = names.named(normalized)
-        asked = named.rest if named is not None and named.product.id == product.id else normalized
+        asked = named.rest if named is not None and named.product.id == product.id \
+            else normalized.replace(word, "") if word else normalized  # 防晒多少钱: 防晒 names the one sunscreen
         found = understanding.product_answer(product.id, asked) if asked else None
         if found is not None:
             step: int | str = found[0]
@@ -208,6 +216,15 @@ def answered_by(understanding: Understanding, product: Product, asked: str, how:
     number, scored = found
     return FollowUp(f"{how} {product.id}：用它的第 {number} 条 answers（{scored.score:.0f} 分）", product=product,
                     number=number, asked=asked)
+
+
+def _price_of(understanding: Understanding, product: Product | None) -> FollowUp | None:
+    """The product's own price answer: the first of its `answers` asked as a price question (多少钱)."""
+    for number, own in enumerate(product.answers if product is not None else ()):
+        if product is not None and any(understanding.understand(q).has_intent("ask_price") for q in own.questions):
+            return FollowUp(f"问价，说的是刚聊的那一款 {product.id}：用它的第 {number} 条 answers", product=product,
+                            number=number)
+    return None
 
 
 def product_names(understanding: Understanding) -> ProductNames:

@@ -6,7 +6,7 @@ stays the answer, as does one written in the persona (its wording is not known h
 
 from __future__ import annotations
 
-from bot.engine.followup import FollowUp, answered_by, product_names
+from bot.engine.followup import FollowUp, _each_question, answered_by, product_names
 from bot.understanding.matcher import Decision, Result, Understanding
 
 
@@ -19,6 +19,9 @@ def held_answer(understanding: Understanding, result: Result) -> FollowUp | None
         asked = result.heard.replace(word, "", 1)
         if not asked or understanding.analyze(asked).empty:
             continue  # 防晒 alone names it and asks nothing (product.about elsewhere)
+        each = _each_question(understanding, product, result, word)
+        if each is not None:  # 哺乳期能用你们的防晒吗 油皮: nursing too, not the oily-skin answer alone
+            return each
         found = answered_by(understanding, product, asked, f"“{word}”只有一款商品的名字里有：")
         if found is not None:
             return found

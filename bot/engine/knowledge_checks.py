@@ -58,17 +58,20 @@ def check_answer_keys(root: Path, personas: list[Persona]) -> list[Problem]:
 
 def check_smalltalk_lines(root: Path, personas: list[Persona]) -> list[Problem]:
     """A small-talk intent (`smalltalk: true`) is answered with the persona's intent.<name>: every persona must have
-    it, else small talk would get the honest "not sure". Reported at the intents.yaml line that marks it."""
+    it, else small talk would get the honest "not sure"; so is a moment of her life (`moment: true`,
+    engine/moments.py). Reported at the intents.yaml line that marks it."""
     document = load_document(root / "knowledge" / "intents.yaml", "knowledge/intents.yaml")
     problems = []
     for name, item in (document.data.get("intents") or {}).items():
-        if not isinstance(item, dict) or item.get("smalltalk") is not True:
+        marked = [field for field in ("smalltalk", "moment") if isinstance(item, dict) and item.get(field) is True]
+        if not marked:
             continue
         for persona in personas:
             if f"intent.{name}" not in persona.messages:
                 problems.append(document.problem(
-                    ("intents", name, "smalltalk"),
-                    f"{name}: 闲聊意图要有一句回应：人设 {persona.id} 里没有 “intent.{name}”"
+                    ("intents", name, marked[0]),
+                    f"{name}: {'闲聊意图' if marked[0] == 'smalltalk' else '说到生活里的事的意图'}要有一句回应："
+                    f"人设 {persona.id} 里没有 “intent.{name}”"
                     f"（persona/{persona.id}.yaml 的 messages 里加上它）"))
     return problems
 

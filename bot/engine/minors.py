@@ -11,7 +11,10 @@ The piece that says it is answered by `answers[0]` (kids_use), or by `see_doctor
 `words` (宝宝湿疹: baby_skin, see a paediatrician) — a question (小孩子能用水杨酸吗) by it alone, a statement
 answered otherwise beside it — unless one of those answers a piece already or the
 turn asks for a recommendation (有适合她的吗): the policy's flow holds (`minor`) and says `recommend.minor`, which says
-it."""
+it. When the minor is she (我15岁, 我今年初二, 我是高中生: the age or word right after one of the policy's `me` words),
+she is spoken to, not about: `me_answer` (teen_use) instead of kids_use's 小朋友的话, and the persona's
+`recommend.minor.me` instead of 「就不给TA推荐啦」 (session context `minor_me`, TurnContext.say; QA round 16,
+finding 1)."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import re
 from dataclasses import replace
 
 from bot.engine.memory import recent, remember
-from bot.engine.turn_context import TurnContext
+from bot.engine.turn_context import MINOR_ME, TurnContext
 from bot.policy.price import amount
 from bot.understanding.matcher import Decision, Result
 
@@ -43,17 +46,27 @@ def read(ctx: TurnContext, results: list[Result]) -> list[Result]:
         return results
     if minor(ctx) and any(word in text for word in _normalized(ctx, spec.herself)):
         ctx.session.context.pop(MINOR, None)
+        ctx.session.context.pop(MINOR_ME, None)
         ctx.why.append("她说是给自己用：不再当作给未成年人挑")
         return results
     found = said(ctx, text)
     if not found:
         return results
     remember(ctx.session, MINOR, found)
-    ctx.why.append(f"用的人未成年（{found}）：产品按成人肌肤设计，这次聊天不推荐商品")
     faq = ctx.content.understanding.faq_by_id
+    me = _me(ctx, text, found)
+    if me:
+        remember(ctx.session, MINOR_ME, True)
+    else:
+        ctx.session.context.pop(MINOR_ME, None)
+    ctx.why.append(f"用的人未成年（{found}{'，是她自己' if me else ''}）：产品按成人肌肤设计，这次聊天不推荐商品")
     answers = [name for name in (*spec.answers, spec.see_doctor.answer) if name in faq]
     doctor = spec.see_doctor.answer in faq and any(word in text for word in _normalized(ctx, spec.see_doctor.words))
     answer = spec.see_doctor.answer if doctor else answers[0] if answers else ""
+    if me and not doctor and spec.me_answer in faq:  # 我今年初二 可以用你们家的精华吗: said to her, not 小朋友的话
+        answers, answer = [spec.me_answer, *answers], spec.me_answer
+        results = [replace(r, answers=[spec.me_answer if a in spec.answers else a for a in r.answers])
+                   for r in results]
     if not answers or any(set(answers) & set(r.answers) for r in results if r.decision is Decision.ANSWER) \
             or any(r.has_intent(name) for r in results for name in _ASKS):
         return results  # 宝宝湿疹 has its answer; an ask has the flow's `recommend.minor`, which says it
@@ -104,6 +117,13 @@ def said(ctx: TurnContext, text: str) -> str:
         if 0 < amount(found.group(1)) < spec.under and not _her_past(unless, text, found.start(), end):
             return str(found.group(0))
     return ""
+
+
+def _me(ctx: TurnContext, text: str, found: str) -> bool:
+    """我15岁 / 我今年初二 / 我是高中生: what says a minor uses it follows one of the policy's `me` words — she is
+    the minor (我女儿15岁, 我儿子上初中: a person comes between, not she)."""
+    me = _normalized(ctx, ctx.content.policy.minors.me)
+    return any(text[:at.start()].endswith(word) for at in re.finditer(re.escape(found), text) for word in me)
 
 
 def _normalized(ctx: TurnContext, words: list[str]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.engine.memory import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.choose import to_avoid
@@ -13,13 +15,16 @@ ONLY_CAN = frozenset({"can"})  # the question kind (knowledge/matching.yaml `kin
 
 def not_for_her(ctx: TurnContext, product_id: str, name: str, said: int) -> bool:
     """我怀孕了 → A醇夜间修护精华怎么样: what she asked is answered, and the persona's `product.avoided` tells her
-    it is not for her now — unless the answer says so itself (孕妇能用吗: 孕期和哺乳期都不要用), or it was just said.
+    it is not for her now — unless the answer says so itself in its first sentence (孕妇能用吗: 孕期和哺乳期都不要用),
+    or it was just said. An answer that says it only at its end (水杨酸: 算温和的～从每周2-3次开始…；孕期先别用) gets
+    the reminder first all the same: a pregnant customer reads 「算温和的」 first (QA round 16, finding 11).
     The "not now" comes first, before the answer (its usage text, its link): 哺乳期 + 水杨酸那个不行吗 got the how-to
     and only then 「先别用」 (QA round 12, finding 2)."""
     products = ctx.content.understanding.knowledge.products
     because = to_avoid(ctx.content.codebook, products, ctx.profile).get(product_id)
     text = "".join(m.text for m in ctx.reply.messages[said:])
-    if because and ctx.persona.has(AVOIDED) and not any(label in text for label in because.split("/")) \
+    first = re.split(r"[～~。；;!！]", text, maxsplit=1)[0]  # the answer's first sentence
+    if because and ctx.persona.has(AVOIDED) and not any(label in first for label in because.split("/")) \
             and recent(ctx.session, AVOIDED) != product_id:
         ctx.say(AVOIDED, product=name, because=because)
         ctx.reply.messages.insert(said, ctx.reply.messages.pop())

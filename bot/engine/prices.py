@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from bot.engine.followup import product_names
-from bot.engine.memory import recent, remember
+from bot.engine.memory import ASKED, recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.price import amount
 from bot.understanding.knowledge import Product
@@ -25,6 +25,8 @@ from bot.understanding.matcher import Result
 PRICE = "ask_price"  # the required intent
 TOTAL, ITEM = "price.total", "price.item"  # persona keys
 COUNT, COUNT_DEAL = "price.count", "price.count.deal"
+KIND = "price.kind"  # 防晒多少钱 → 精华呢: the price of each product of a kind ({kind}, {items})
+DEAL = "price.deal"  # 买两瓶能打折吗, no product named or in view: the deal in words ({deal})
 _NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
 
 
@@ -48,8 +50,10 @@ def counted(ctx: TurnContext, text: str) -> tuple[int, str, str]:
 
 
 def answered(ctx: TurnContext, result: Result) -> bool:
-    if not result.question or not result.has_intent(PRICE):
+    if not result.question:
         return False
+    if not result.has_intent(PRICE):
+        return _deal_asked(ctx, result)
     names = product_names(ctx.content.understanding)
     several = names.several(result.heard, result.words)
     if several:
@@ -60,6 +64,54 @@ def answered(ctx: TurnContext, result: Result) -> bool:
     products = {p.id: p for p in ctx.content.understanding.knowledge.products}
     product = names.one_named(result.heard, result.words) or products.get(str(recent(ctx.session, "product") or ""))
     return product is not None and _count(ctx, product, number, said, unit)
+
+
+def of_a_kind(ctx: TurnContext, result: Result) -> bool:
+    """防晒多少钱 → 精华呢: the price question asked again of a kind of product (QA round 16, finding 12: it got how
+    to use the serums)."""
+    understanding = ctx.content.understanding
+    subject, asked = understanding.elided(result), str(recent(ctx.session, ASKED, within=1) or "")
+    if not subject or not asked or not understanding.understand(asked).has_intent(PRICE):
+        return False
+    return _kind(ctx, product_names(understanding).kind_asked(understanding.normalize(subject)))
+
+
+def _kind(ctx: TurnContext, products: list[Product]) -> bool:
+    """The price of each product of the kind (`price.kind`: {kind} {items}). Only for the price asked again of a kind
+    (精华呢): 精华多少钱 asked first is answered "which one?" (intent.ask_price, product.which), by design."""
+    if len(products) < 2 or any(p.price is None for p in products) or not ctx.persona.has(KIND) \
+            or not ctx.persona.has(ITEM):
+        return False
+    names = [p.name for p in products]
+    kind = next((names[0][n:] for n in range(len(names[0]) - 1) if all(name.endswith(names[0][n:]) for name in names)),
+                "")
+    items = "、".join(_rendered(ctx, ITEM, product=p.name, price=yuan(p.price or 0)) for p in products)
+    ctx.why.append(f"问一类（{kind}）的价格：每一款的价格（products.yaml 的 price）")
+    ctx.say(KIND, kind=kind, items=items)
+    remember(ctx.session, ASKED, "多少钱")
+    return True
+
+
+def _deal_asked(ctx: TurnContext, result: Result) -> bool:
+    """买两瓶能打折吗: a count of one product and a word of `quantity.asks` — the total with the deal for the product
+    named or in view (price.count.deal), else the deal itself (`price.deal`), not the coupon paragraph (QA round 16,
+    finding 3: it was coupon_how's 「价格是统一的哦」, said right after the coupons, while 同款第二件半价 is real)."""
+    quantity = ctx.content.understanding.knowledge.quantity
+    text = result.heard or result.normalized
+    number, said, unit = counted(ctx, text)
+    if number < 2 or not quantity.deal or not any(word in text for word in quantity.asks) \
+            or any(word in text for word in quantity.asks_unless):
+        return False
+    names = product_names(ctx.content.understanding)
+    products = {p.id: p for p in ctx.content.understanding.knowledge.products}
+    product = names.one_named(text, result.words) or products.get(str(recent(ctx.session, "product") or ""))
+    if product is not None and _count(ctx, product, number, said, unit):
+        return True
+    if not ctx.persona.has(DEAL):
+        return False
+    ctx.why.append(f"问买{said}{unit}能不能便宜：说 quantity.deal（{quantity.deal}），不是优惠券那段")
+    ctx.say(DEAL, deal=quantity.deal)
+    return True
 
 
 def _each(ctx: TurnContext, products: list[Product]) -> bool:

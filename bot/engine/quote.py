@@ -19,6 +19,9 @@ from bot.understanding.segment import SEGMENTER
 MOST = 0.6  # a run longer than this share of the answer is no part of it
 CLAUSE_END = re.compile(r"(?<=[，,；;。！!？?～~])")
 _SENTENCE_END = re.compile(r"(?<=[；;。！!？?～~])")
+# a part quoted alone does not start with the word that linked it to the clause before: 孕妇能用吗 → 那精华呢 was
+# 「但含A醇的夜间精华…先不要用」 (QA round 16)
+_LINKING = re.compile(r"^(但是|但|不过|而且|而|所以|另外)")
 
 
 def part_answering(understanding: Understanding, answer: str, message: str) -> str | None:
@@ -41,7 +44,7 @@ def part_answering(understanding: Understanding, answer: str, message: str) -> s
                 return None  # the answer does not say it at all
             nearest = min(near, key=lambda n: min(abs(n - first), abs(n - last)))
             first, last = min(first, nearest), max(last, nearest)
-    part = "".join(clauses[first:last + 1]).strip().rstrip("，,；;、")
+    part = _LINKING.sub("", "".join(clauses[first:last + 1]).strip().rstrip("，,；;、"))
     if len(part) > MOST * len(answer):  # most of the answer: not a part of it (faq.again says so instead)
         return None
     return part

@@ -35,6 +35,8 @@ def recall(ctx: TurnContext, result: Result) -> bool:
         return True
     if remembered(ctx, result):
         return True
+    if prices.of_a_kind(ctx, result):  # 防晒多少钱 → 精华呢: each serum's price, not how to use them
+        return True
     if result.question and not result.has_intent(ASK):  # before the follow-ups about one product (followup.py)
         return prices.answered(ctx, result) or _hers(ctx, result)
     if not result.question or not result.has_intent(ASK) or not ctx.persona.has(RECALLED):

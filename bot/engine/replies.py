@@ -21,6 +21,7 @@ from bot.policy.choose import to_avoid
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.overlaps import told_apart
 
+REMINDER = "product.avoided"  # not_for_her.AVOIDED: the reminder that a product is not for her now
 LINK_ASKED = "link_asked"  # session.context: she asked for a link and was asked which product
 
 
@@ -44,10 +45,17 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     elif asked_again and entry.answer and said_again_last_turn(ctx.session):
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
         ctx.why.append(f"FAQ {entry_id} 上一轮说了“就是上面这条”，她又换个说法问：不再推给上面，把回答再说一遍")
+    elif entry.answer_key and _said_lately(ctx, entry_id) and ctx.persona.has(f"{entry.answer_key}.again"):
+        ctx.say(f"{entry.answer_key}.again")  # 有优惠吗 → 买两瓶能打折吗: not the coupon paragraph in other words
+        ctx.why.append(f"FAQ {entry_id} 刚回答过（{AGAIN_WITHIN} 轮内），她又问：说 {entry.answer_key}.again，"
+                       "不换个说法再说一遍")
     elif entry.answer_key:
         ctx.say(entry.answer_key)
     elif entry.answer:
         ctx.reply.messages.append(Outbound(text=entry.answer, label=f"faq:{entry_id}"))
+    if entry.answer_key:
+        lately = {k: v for k, v in (recent(ctx.session, KEYED) or {}).items() if _lately(ctx, v)}
+        remember(ctx.session, KEYED, {**lately, entry_id: [ctx.session.turns, ctx.now]})
     avoid = to_avoid(ctx.content.codebook, ctx.content.understanding.knowledge.products, ctx.profile)
     if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
         unsold(ctx, said, asked_about(ctx, asked), None if ctx.profile.opted_out else avoid)
@@ -75,6 +83,22 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         ctx.why.append(f"回答里提到 {named[0].id}：接下来的简短追问算它的")
 
 
+AGAIN_WITHIN = 2  # turns: an entry with several wordings asked again this soon says its `.again` line (optional)
+KEYED = "keyed"  # session.context: the entries with several wordings (answer_key) said lately → the turn of each
+
+
+def _said_lately(ctx: TurnContext, entry_id: str) -> bool:
+    """有优惠吗 → 买两瓶能打折吗 → 还有别的优惠吗: the entry was said within AGAIN_WITHIN turns of this session
+    (another answer in between, bulk_buy, does not make the coupon paragraph new again; the next session does)."""
+    return _lately(ctx, (recent(ctx.session, KEYED) or {}).get(entry_id))
+
+
+def _lately(ctx: TurnContext, said: object) -> bool:
+    """`said`: [turn, time] an entry was said at."""
+    if not isinstance(said, list) or len(said) != 2:
+        return False
+    turn, at = said
+    return ctx.session.turns - int(turn) <= AGAIN_WITHIN and ctx.now - float(at) < ctx.content.policy.session_gap
 AGAIN_SAID = "again"  # session.context: faq.again was said (never twice in a row: engine/coherent.py too)
 
 
@@ -94,8 +118,34 @@ def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -
     told = about.told_of(ctx, result) if asked_again else None
     if told is not None:  # A醇那瓶能退吗: the return answer, not the retinol one (engine/about.py) — and no
         ctx.why.append("说到的商品是主语，问的是别的事：按那件事回答")  # "not for you now" about a bottle she returns
+    said = len(ctx.reply.messages)
     for entry_id in (told or result).answers:
         answer(ctx, entry_id, asked_again=asked_again, asked=None if told else result)
+    _no_how_to(ctx, said, result)
+
+
+def _no_how_to(ctx: TurnContext, said: int, result: Result) -> None:
+    """我备孕中 能用A醇吗: the pregnancy answer says 先不要用; the retinol answer read beside it (how to start it,
+    隔天晚上用、从少量开始) is not said to a customer who must avoid it now (QA round 16). Only beside a line that
+    speaks of such times (an answer naming 孕期, 哺乳期, 备孕 — the products' avoid_when — or the product.avoided
+    reminder), and not when she asks how (我在备孕 A醇怎么用: the reminder first, then the how-to)."""
+    products = ctx.content.understanding.knowledge.products
+    avoid = to_avoid(ctx.content.codebook, products, ctx.profile)
+    answers = [m for m in ctx.reply.messages[said:] if m.label.startswith("faq")]
+    if not avoid or not answers or "how" in result.kinds:  # 我在备孕 A醇怎么用: the reminder, then the how-to
+        return
+    stages = {stage for p in products for stage in p.avoid_when}  # 孕期, 哺乳期, 备孕: an answer about such times
+    avoided = [p for p in products if p.id in avoid]
+    words = {name for p in avoided for name in (p.name, *(n for i in p.ingredients for n in i.split("/")))}
+    reminded = [m for m in ctx.reply.messages[said:] if m.label == REMINDER]  # 提醒一下～…先别用哦 (not_for_her.py)
+    warned = [m for m in answers if any(stage in m.text for stage in stages)] + reminded
+    how_to = [m for m in answers if (m not in warned or (reminded and "can" in result.kinds))
+              and any(word in m.text for word in words)]  # 能用吗 + the reminder: 「先别用」 is the whole answer
+    if not warned or not how_to:
+        return
+    ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not h for h in how_to)]
+    ctx.why.append(f"她这段时间要避开（{'、'.join(sorted(avoid))}）：另一条回答说了这段时期的事，"
+                   f"不再说 {'、'.join(m.label for m in how_to)} 的用法")
 
 
 def asked_about(ctx: TurnContext, asked: Result | None) -> set[str]:
@@ -164,6 +214,8 @@ def _follow_up(ctx: TurnContext, follow: FollowUp, message: str) -> None:
         _each(ctx, follow)
     elif follow.unsure:  # 那A醇呢, when no answer speaks of A醇 for what was asked: said plainly, not "上面这条"
         ctx.say("faq.unsure_about" if ctx.persona.has("faq.unsure_about") else "fallback", part=follow.unsure)
+    elif follow.result is not None and _upset_again(ctx, follow.result):
+        pass  # 多久发货 → 多久能发货啊 → 到底什么时候发: an apology and a person, not the same answer word for word
     elif follow.result is not None and not _quoted(ctx, follow.result, message):
         answer_all(ctx, follow.result)
     if follow.asked:  # 那视黄醇呢 next asks the same question again, not the one read with A醇
@@ -186,6 +238,15 @@ def _each(ctx: TurnContext, follow: FollowUp) -> None:
         ctx.say("faq.unsure_about" if ctx.persona.has("faq.unsure_about") else "fallback", part=asked)
     if len(follow.each) == 1:
         remember(ctx.session, "product", follow.each[0][0].id)
+
+
+def _upset_again(ctx: TurnContext, result: Result) -> bool:
+    """The answer just given, asked again (read with the topic in front) by a customer who is upset: again.kindly's
+    apology (faq.again.angry), as when the message itself matched the entry."""
+    just = recent(ctx.session, "topic", within=1)
+    if result.answers != [just] or not any(result.has_intent(name) for name in again.ANGER):
+        return False
+    return again.kindly(ctx, ctx.content.understanding.faq_by_id[str(just)], result)
 
 
 def _quoted(ctx: TurnContext, result: Result, message: str) -> bool:

@@ -57,6 +57,10 @@ def check_sales(policy: tuple[Policy | PolicyFile, Document], codebook: Codebook
     if doctor and faq_ids is not None and doctor not in faq_ids:
         problems.append(doc.problem(("minors", "see_doctor", "answer"), f"没有 FAQ “{doctor}”（knowledge/faq.yaml）；"
                                                                         f"{one_of(doctor, faq_ids)}"))
+    teen = spec.minors.me_answer
+    if teen and faq_ids is not None and teen not in faq_ids:
+        problems.append(doc.problem(("minors", "me_answer"), f"没有 FAQ “{teen}”（knowledge/faq.yaml）；"
+                                                             f"{one_of(teen, faq_ids)}"))
     if codebook is None:
         return problems
     questions = codebook.questions

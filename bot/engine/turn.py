@@ -19,6 +19,7 @@ from bot.engine import (
     coherent,
     delivered,
     minors,
+    moments,
     order_number,
     other_question,
     replies,
@@ -157,9 +158,10 @@ class TurnRun(TurnTail):
         results = taken_back(self._without_the_number(results), ctx.why)  # 发货 | 算了 | 包邮吗: 包邮 alone
         results = skin_type.read(ctx, results)  # 我敏感肌 | 一用东西就泛红刺痛: her skin, no after-sales allergy
         results = minors.read(ctx, results)  # 我儿子上初中: our products are for adults (kids_use), none recommended
-        self.pieces = len(results)
         aftersales.note_arrived(ctx, results)  # 收到啦: the care after a purchase does not ask 收到了吗
-        showed_need = sales.read_messages(ctx, results, ctx.now)
+        showed_need = sales.read_messages(ctx, results, ctx.now)  # the whole message is evidence (明天面试: urgent)
+        results = moments.read(ctx, results)  # 后天婚礼 脸好干: 恭喜 first, then the rest of the message is answered
+        self.pieces = len(results)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)
         reprompted: list[Outbound] = []  # "say that again" to a piece of this burst
         answers: list[tuple[Result, list[Outbound]]] = []  # each piece and what was said to it
@@ -173,6 +175,7 @@ class TurnRun(TurnTail):
             asked, fired = ctx.asked, len(ctx.session.fired)
             misses, said = ctx.session.misses, len(ctx.reply.messages)
             self._understand_and_answer(result)
+            aftersales.asked_beside(ctx, result, said)  # 用什么好呢？另外你们几点发货？: the shipping answer too
             self.fell_back += [(result, m) for m in ctx.reply.messages[said:] if m.label.split(".")[0] == "fallback"]
             answers.append((result, ctx.reply.messages[said:]))
             if ctx.session.misses > misses:

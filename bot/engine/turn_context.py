@@ -21,6 +21,9 @@ from bot.profile.model import Profile
 from bot.store.tokens import unique_token
 from bot.understanding.matcher import Result
 
+MINOR_ME = "minor_me"  # session context: the minor the conversation is about is she (engine/minors.py)
+ME = "me"  # a persona key's variant said to her then (recommend.minor.me)
+
 log = logging.getLogger(__name__)
 
 
@@ -97,6 +100,8 @@ class TurnContext:
             key = f"{key}.{gift.GIFT}"  # recommend.which_concern.gift: asks about the one it is for, not her
         elif f"{key}.{RETURNING}" in messages and returning(self.profile, self.content.plans.purchase_tags):
             key = f"{key}.{RETURNING}"  # faq.coupon_how.returning: no new-customer coupon for a customer who bought
+        elif f"{key}.{ME}" in messages and isinstance(session.context.get(MINOR_ME), dict):
+            key = f"{key}.{ME}"  # recommend.minor.me: the minor is she (我15岁), said to her, not about TA
         spoken = self.persona.say(key, seed=self.inbound.event_id, last=session.last_variant.get(key),
                                   channel=session.channel, hour=self.hour, variables=_Variables(self, extra))
         if spoken is None:

@@ -14,6 +14,8 @@ from bot.engine.reading import lets_go, state_of, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
 
+WILL_ASK = "will_ask"  # the optional intent: 我想问个问题 — she is about to ask, the survey's old question waits
+
 
 class TurnTail:
     """Mixed into TurnRun: what it reads and writes of the turn."""
@@ -53,6 +55,10 @@ class TurnTail:
             self.answered = True
             return
         pending = survey.pending_after_silence(ctx)
+        if pending is not None and result.has_intent(WILL_ASK) and ctx.persona.has(f"intent.{WILL_ASK}"):
+            session.asked_at = ctx.now  # 在吗 我想问个问题 on her return: she asks first, the old question waits
+            ctx.say(f"intent.{WILL_ASK}")
+            return
         if pending is not None and result.question and result.words and result.decision is not Decision.ANSWER:
             session.asked_at = ctx.now  # 用了有点干 正常吗 on her return: said so, not the old question over it
             ctx.say("fallback")

@@ -91,6 +91,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         ctx.reply.near_miss = result
     if budget.told(ctx, result):  # 预算500左右, 有没有一百以内的: kept, and said so (the one in view if it fits)
         return []
+    if result.question and _of_the_product(ctx, result):  # 保湿水还有货吗: the stock answer, not "not sure"
+        return []
     offered = suggestion.offer(ctx, result)  # 你是想问「…」吗: one entry leads clearly, not far enough to answer
     if offered is not None:
         return [offered]

@@ -148,8 +148,13 @@ class Minors(Strict):
     not_with: list[str] = []  # 怀孕, 哺乳: 宝宝 is the baby she carries or nurses, not the one using it
     herself: list[str] = []  # 我自己, 给自己: from now on she asks for herself
     see_doctor: SeeDoctor = SeeDoctor()  # 宝宝湿疹: a paediatrician, not only "our products are for adults"
+    # 我15岁 / 我今年初二: the minor is the one writing — told `me_answer` (an FAQ id) instead of `answers[0]`, and a
+    # persona key's `.me` variant (recommend.minor.me) is said to her, not about TA (QA round 16, finding 1)
+    me: list[str] = []  # 我, 我今年, 我是: right before the age or the word, it is she
+    me_answer: str = ""
 
-    _lists = field_validator("answers", "words", "people", "unless", "not_with", "herself", mode="before")(_listed)
+    _lists = field_validator("answers", "words", "people", "unless", "not_with", "herself", "me",
+                             mode="before")(_listed)
 
 
 class TooExpensive(Strict):

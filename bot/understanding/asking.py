@@ -17,16 +17,23 @@ CHOICE = "还是"  # A还是B: which of the two
 
 
 class Asking:
-    def __init__(self, normalize: Callable[[str], str], endings: Sequence[str], words: Sequence[str]) -> None:
+    def __init__(self, normalize: Callable[[str], str], endings: Sequence[str], words: Sequence[str],
+                 negations: Sequence[str] = ()) -> None:
         self.normalize = normalize
         self.endings = [e for e in map(normalize, endings) if e]
         self.words = [w for w in map(normalize, words) if w]
+        # a negation holding a question word asks nothing: 没什么效果, 没什么钱 tell (QA round 16)
+        self.telling = sorted((n for n in map(normalize, negations) if any(w in n for w in self.words)), key=len,
+                              reverse=True)
         self.times = SEGMENTER.tagged(b"t")  # 早上, 晚上, 白天
 
     def __call__(self, text: str, normalized: str, analysis: Analysis) -> bool:
         if analysis.kinds or analysis.either_or or "?" in text or "？" in text:
             return True
-        if any(normalized.endswith(ending) for ending in self.endings) or any(w in normalized for w in self.words):
+        said = normalized
+        for negation in self.telling:
+            said = said.replace(negation, "")
+        if any(normalized.endswith(ending) for ending in self.endings) or any(w in said for w in self.words):
             return True
         if CHOICE in normalized and any(self._choice(self.normalize(part)) for part in clauses(text)):
             return True

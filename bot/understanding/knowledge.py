@@ -90,6 +90,9 @@ class Intent(Strict):
     # small talk (今天好累啊, 吃饭了吗): the persona's intent.<name> answers it; an example said as the whole message is
     # small talk even where an FAQ shares its words (下班了 is no question about working hours)
     smalltalk: bool = False
+    # a moment of her life (分手了, 后天结婚, 明天面试): the persona's intent.<name> is said first, before whatever the
+    # rest of the message gets (a product, an answer), once in a while (engine/moments.py)
+    moment: bool = False
 
     _blank = field_validator("examples", "keywords", "unless")(non_blank)
 
@@ -142,6 +145,11 @@ class Quantity(Strict):
     pays: list[float] = Field([1.0], min_length=1)  # the n-th piece of one product costs pays[(n-1) % len] × price:
     # [1, 0.5] = 同款第二件半价 (each pair); [1] = no deal
     deal: str = ""  # the deal in words, said with a total it changed (同款第二件半价); it must agree with the FAQ
+    # words that, with a count (买两瓶能打折吗, 两支有优惠吗), ask about the deal, not the coupons: the total with the
+    # deal for the product named or in view, else the persona's price.deal ({deal}) (engine/prices.py; QA round 16)
+    asks: list[str] = []
+    # …but not beside these (两瓶用了优惠券没减: the coupon failed; 买了两瓶 退一瓶: her order)
+    asks_unless: list[str] = []
 
     @field_validator("pays")
     @classmethod

@@ -59,7 +59,8 @@ class Understanding:
         self._unless = {e.id: [w for w in map(self.normalize, e.unless) if w] for e in knowledge.faq if e.unless}
         self._unless_intents = {e.id: frozenset(e.unless_intents) for e in knowledge.faq if e.unless_intents}
         self._telling = frozenset(f.intent for e in knowledge.faq for f in e.follows if not f.after)  # 到现在都没到
-        self._asks = Asking(self.normalize, knowledge.language.question_endings, knowledge.language.question_words)
+        self._asks = Asking(self.normalize, knowledge.language.question_endings, knowledge.language.question_words,
+                            knowledge.language.negations)
         self.ellipsis = [e for e in (self.normalize(x) for x in knowledge.language.ellipsis) if e]
         with collector_paused():  # millions of small objects, none of them garbage: 20-30% faster
             built = build(knowledge, self.normalize)  # building.py: the analyzer, index and corrector
