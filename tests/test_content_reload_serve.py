@@ -30,9 +30,7 @@ def versions_in_use(bot: BotProcess) -> list[str]:
 
 async def test_broken_followups_are_refused_with_file_and_line_and_later_edits_still_reload(
         tmp_path: Path, redis_store: Store, bots: Callable[..., BotProcess]) -> None:
-    content = tmp_path / "content"
-    for folder in ("flows", "persona", "knowledge", "groups"):
-        shutil.copytree(ROOT / folder, content / folder)
+    content = _copied_content(tmp_path)
     bot = bots(TEST_REDIS_URL, {"SIYU_CONTENT": str(content)})
     bot.start()
     await bot.started()
@@ -89,43 +87,36 @@ def test_content_put_back_after_a_refusal_says_it_is_valid_again(tmp_path: Path,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
     """After `goto: chatt` was refused, putting the file back logged nothing: the last line the operator saw
     was the refusal, as if the bot were still unhappy with the content."""
-    root = tmp_path / "content"
-    for folder in ("flows", "persona", "knowledge", "groups"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = _copied_content(tmp_path)
     library = Library.load(root)
     groups = GroupLibrary.load(library.current)
     running = library.current.version
     flow, ladder = root / "flows" / "icebreak.yaml", root / "groups" / "ladder.yaml"
     flow_text, ladder_text = flow.read_text(encoding="utf-8"), ladder.read_text(encoding="utf-8")
 
-    def said() -> list[str]:
-        lines = [record.getMessage().split("\n")[0] for record in caplog.records]
-        caplog.clear()
-        return lines
-
     with caplog.at_level(logging.INFO):
         flow.write_text(flow_text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")
         assert not library.reload()
-        assert said() == [f"content reload refused, the running version {running} stays:"]
+        assert _first_lines(caplog) == [f"content reload refused, the running version {running} stays:"]
         flow.write_text(flow_text, encoding="utf-8")  # put back as it was: the same version
         assert not library.reload() and library.current.version == running
-        assert said() == [f"content is valid again; version {running} (unchanged) in use"]
-        assert not library.reload() and said() == []  # said once, not on every later look
+        assert _first_lines(caplog) == [f"content is valid again; version {running} (unchanged) in use"]
+        assert not library.reload() and _first_lines(caplog) == []  # said once, not on every later look
 
         flow.write_text(flow_text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")
         library.reload()
-        said()
+        _first_lines(caplog)
         flow.write_text(flow_text.replace("goto: chat", "goto: ask_name", 1), encoding="utf-8")  # another fix
         assert library.reload()
-        assert said() == [f"content version {library.current.version} in use (valid again after the refusal)"]
+        assert _first_lines(caplog) == [f"content version {library.current.version} in use (valid again after the refusal)"]
 
         ladder.write_text("ladder: [\n", encoding="utf-8")
         assert not groups.reload(library.current)
-        assert said() == ["groups/ reload refused, the running version stays:"]
+        assert _first_lines(caplog) == ["groups/ reload refused, the running version stays:"]
         ladder.write_text(ladder_text, encoding="utf-8")
         assert not groups.reload(library.current)
         assert groups.current is not None
-        assert said() == [f"groups/ content is valid again; version {groups.current.version} (unchanged) in use"]
+        assert _first_lines(caplog) == [f"groups/ content is valid again; version {groups.current.version} (unchanged) in use"]
 
 
 def test_two_different_content_refusals_within_the_throttle_interval_both_reach_the_log() -> None:
@@ -154,9 +145,7 @@ async def test_a_fixed_refusal_leaves_no_stale_repeat_count_at_shutdown(
     """The same broken edit saved twice was refused twice within the log's repeat interval: the second line was
     held back, and its count was the last line at shutdown — after the fixed content was in use, as if it were
     still refused. The line that says the content is good again closes the refusal: nothing of it comes later."""
-    content = tmp_path / "content"
-    for folder in ("flows", "persona", "knowledge", "groups"):
-        shutil.copytree(ROOT / folder, content / folder)
+    content = _copied_content(tmp_path)
     bot = bots(TEST_REDIS_URL, {"SIYU_CONTENT": str(content)})
     bot.start()
     await bot.started()
@@ -178,9 +167,7 @@ async def test_a_fixed_refusal_leaves_no_stale_repeat_count_at_shutdown(
 
 def test_content_valid_again_closes_the_refusal_in_the_log_throttle(
         tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = tmp_path / "content"
-    for folder in ("flows", "persona", "knowledge", "groups"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = _copied_content(tmp_path)
     library = Library.load(root)
     groups = GroupLibrary.load(library.current)
     throttle = LogThrottle(interval_s=10, clock=lambda: 0.0)  # everything below is within one interval
@@ -189,35 +176,44 @@ def test_content_valid_again_closes_the_refusal_in_the_log_throttle(
     flow, ladder = root / "flows" / "icebreak.yaml", root / "groups" / "ladder.yaml"
     flow_text, ladder_text = flow.read_text(encoding="utf-8"), ladder.read_text(encoding="utf-8")
 
-    def said() -> list[str]:
-        lines = [record.getMessage().split("\n")[0] for record in caplog.records]
-        caplog.clear()
-        return lines
-
     with caplog.at_level(logging.INFO):
         flow.write_text(flow_text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")
         assert not library.reload() and not library.reload()
         running = library.current.version
-        assert said() == [f"content reload refused, the running version {running} stays:"]  # the second held back
+        assert _first_lines(caplog) == [f"content reload refused, the running version {running} stays:"]  # the second held back
         flow.write_text(flow_text, encoding="utf-8")
         assert not library.reload()
-        assert said() == [f"content is valid again; version {running} (unchanged) in use; "
+        assert _first_lines(caplog) == [f"content is valid again; version {running} (unchanged) in use; "
                           "the refusal was repeated 1 more time(s)"]
         throttle.flush(everything=True)  # as the service stops
-        assert said() == []
+        assert _first_lines(caplog) == []
         flow.write_text(flow_text.replace("goto: chat", "goto: chatt", 1), encoding="utf-8")  # the same mistake again
         assert not library.reload()
-        assert said() == [f"content reload refused, the running version {running} stays:"]  # said, not held back
+        assert _first_lines(caplog) == [f"content reload refused, the running version {running} stays:"]  # said, not held back
         flow.write_text(flow_text.replace("goto: chat", "goto: ask_name", 1), encoding="utf-8")
         assert library.reload()
-        assert said() == [f"content version {library.current.version} in use (valid again after the refusal)"]
+        assert _first_lines(caplog) == [f"content version {library.current.version} in use (valid again after the refusal)"]
 
         ladder.write_text("ladder: [\n", encoding="utf-8")
         assert not groups.reload(library.current) and not groups.reload(library.current)
-        assert said() == ["groups/ reload refused, the running version stays:"]
+        assert _first_lines(caplog) == ["groups/ reload refused, the running version stays:"]
         ladder.write_text(ladder_text, encoding="utf-8")
         assert not groups.reload(library.current) and groups.current is not None
-        assert said() == [f"groups/ content is valid again; version {groups.current.version} (unchanged) in use; "
+        assert _first_lines(caplog) == [f"groups/ content is valid again; version {groups.current.version} (unchanged) in use; "
                           "the refusal was repeated 1 more time(s)"]
         throttle.flush(everything=True)
-        assert said() == []
+        assert _first_lines(caplog) == []
+
+
+def _copied_content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge", "groups"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
+def _first_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The first line of each record logged since the last call."""
+    lines = [record.getMessage().split("\n")[0] for record in caplog.records]
+    caplog.clear()
+    return lines

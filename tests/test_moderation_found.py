@@ -3,25 +3,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.moderation import Detector, load_moderation
+from bot.moderation import Detector
 from bot.moderation.text import TextNormalizer
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.moderation_kit import bundled_detector
 
 
 @pytest.fixture(scope="module")
 def detector() -> Detector:
-    content = load_moderation(ROOT / "knowledge", ROOT)
-    assert content is not None
-    return Detector(content)
+    return bundled_detector()
 
-
-def rules_of(detector: Detector, text: str) -> set[str]:
-    return {e.rule for e in detector.judge_text(text).evidence}
 
 
 # -- found by the first blind group-chat set (2026-11-26, sixth session) -----------------------------------

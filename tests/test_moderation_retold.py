@@ -3,20 +3,15 @@ behind 加这个 / 新号是 / 群号, and members who retell an invitation or a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.moderation import Detector, load_moderation
-
-ROOT = Path(__file__).resolve().parent.parent
+from bot.moderation import Detector
+from tests.moderation_kit import bundled_detector
 
 
 @pytest.fixture(scope="module")
 def detector() -> Detector:
-    content = load_moderation(ROOT / "knowledge", ROOT)
-    assert content is not None
-    return Detector(content)
+    return bundled_detector()
 
 
 @pytest.mark.parametrize("text", [

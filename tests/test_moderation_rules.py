@@ -8,19 +8,15 @@ import pytest
 
 from bot.moderation import Action, Detector, Message, Role, Severity, load_moderation
 from bot.moderation.text import TextNormalizer
+from tests.moderation_kit import bundled_detector, rules_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def detector() -> Detector:
-    content = load_moderation(ROOT / "knowledge", ROOT)
-    assert content is not None
-    return Detector(content)
+    return bundled_detector()
 
-
-def rules_of(detector: Detector, text: str) -> set[str]:
-    return {e.rule for e in detector.judge_text(text).evidence}
 
 
 # -- contact handles and their disguises -----------------------------------------------------------------
