@@ -168,3 +168,9 @@ def test_a_degree_before_an_answer_is_that_answer(state: str, said: str, chosen:
 ])
 def test_a_reply_is_one_option_as_a_whole_only_when_it_says_nothing_else(said: str, whole: str | None) -> None:
     assert matcher("skin").whole(normalize(said)) == whole
+
+
+@pytest.mark.parametrize("said", ["还行吧", "还可以", "凑合"])
+def test_a_mild_answer_to_how_her_skin_is_is_not_urgent_rather_than_cold(said: str) -> None:
+    """还行吧 at the goal question was the cold intent: tagged 冷淡, which stops every follow-up (a clean-clone trial)."""
+    assert choose("goal", said) == "先了解"
