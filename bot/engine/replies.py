@@ -11,7 +11,7 @@ from bot.engine.flows import State
 from bot.engine.followup import FollowUp, product_names
 from bot.engine.machine import FALLBACK
 from bot.engine.memory import ASKED, recent, remember
-from bot.engine.not_for_her import not_for_her, only_the_reminder
+from bot.engine.not_for_her import CAN, no_how_to, not_for_her
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
 from bot.engine.turn_context import TurnContext
@@ -21,7 +21,6 @@ from bot.policy.choose import to_avoid
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.overlaps import told_apart
 
-REMINDER = "product.avoided"  # not_for_her.AVOIDED: the reminder that a product is not for her now
 LINK_ASKED = "link_asked"  # session.context: she asked for a link and was asked which product
 
 
@@ -63,12 +62,9 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
     delivered.beside(ctx, entry_id)  # 18号签收的 + 能退吗: still within the 7 days, or not
     order = bool(set(entry.tags) & ctx.content.policy.orders)  # A醇那瓶能退吗 刚拆封: her order, no "not for now"
     hers = asked_about(ctx, asked) & set(avoid) if avoid and not order else set()
-    reminded = False
     for product in ctx.content.understanding.knowledge.products:  # 我在哺乳期 → A醇怎么用: the how-to, and not for now
         if product.id in hers:
-            reminded = not_for_her(ctx, product.id, product.name, said) or reminded
-    if reminded:
-        only_the_reminder(ctx, entry_id, said, asked)
+            not_for_her(ctx, product.id, product.name, said)
     remember(ctx.session, "topic", entry_id)
     if entry.handover:
         ctx.reply.handover_after = entry_id
@@ -121,31 +117,7 @@ def answer_all(ctx: TurnContext, result: Result, *, asked_again: bool = False) -
     said = len(ctx.reply.messages)
     for entry_id in (told or result).answers:
         answer(ctx, entry_id, asked_again=asked_again, asked=None if told else result)
-    _no_how_to(ctx, said, result)
-
-
-def _no_how_to(ctx: TurnContext, said: int, result: Result) -> None:
-    """我备孕中 能用A醇吗: the pregnancy answer says 先不要用; the retinol answer read beside it (how to start it,
-    隔天晚上用、从少量开始) is not said to a customer who must avoid it now (QA round 16). Only beside a line that
-    speaks of such times (an answer naming 孕期, 哺乳期, 备孕 — the products' avoid_when — or the product.avoided
-    reminder), and not when she asks how (我在备孕 A醇怎么用: the reminder first, then the how-to)."""
-    products = ctx.content.understanding.knowledge.products
-    avoid = to_avoid(ctx.content.codebook, products, ctx.profile)
-    answers = [m for m in ctx.reply.messages[said:] if m.label.startswith("faq")]
-    if not avoid or not answers or "how" in result.kinds:  # 我在备孕 A醇怎么用: the reminder, then the how-to
-        return
-    stages = {stage for p in products for stage in p.avoid_when}  # 孕期, 哺乳期, 备孕: an answer about such times
-    avoided = [p for p in products if p.id in avoid]
-    words = {name for p in avoided for name in (p.name, *(n for i in p.ingredients for n in i.split("/")))}
-    reminded = [m for m in ctx.reply.messages[said:] if m.label == REMINDER]  # 提醒一下～…先别用哦 (not_for_her.py)
-    warned = [m for m in answers if any(stage in m.text for stage in stages)] + reminded
-    how_to = [m for m in answers if (m not in warned or (reminded and "can" in result.kinds))
-              and any(word in m.text for word in words)]  # 能用吗 + the reminder: 「先别用」 is the whole answer
-    if not warned or not how_to:
-        return
-    ctx.reply.messages[:] = [m for m in ctx.reply.messages if all(m is not h for h in how_to)]
-    ctx.why.append(f"她这段时间要避开（{'、'.join(sorted(avoid))}）：另一条回答说了这段时期的事，"
-                   f"不再说 {'、'.join(m.label for m in how_to)} 的用法")
+    no_how_to(ctx, said, result.kinds)
 
 
 def asked_about(ctx: TurnContext, asked: Result | None) -> set[str]:
@@ -180,6 +152,9 @@ def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
     _follow_up(ctx, follow, message)
     if follow.product is not None:
         not_for_her(ctx, follow.product.id, follow.product.name, said)
+    if follow.asked:  # 我在备孕 → 水杨酸呢: asks whether she can use it then (unless what is carried asks how)
+        asked = ctx.content.understanding.analyze(ctx.content.understanding.normalize(follow.asked)).kinds
+        no_how_to(ctx, said, asked if "how" in asked else asked | CAN)
 
 
 def _follow_up(ctx: TurnContext, follow: FollowUp, message: str) -> None:

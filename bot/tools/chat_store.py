@@ -45,7 +45,8 @@ async def chat_on_store(library: Library, args: argparse.Namespace, window: floa
             return 2
         if await bot_runs_on(store, time.time()):
             print(f"siyu chat --store: {redact_url(args.store)} 是一个正在运行的 siyu serve 用的库："
-                  "试聊会算进它的漏斗、排进它的跟进；用一个单独的库（如把 /0 换成 /9；测试会清空 /15，别用它）", file=sys.stderr)
+                  "试聊会算进它的漏斗、排进它的跟进；用一个单独的库（如把 /0 换成 /9；测试会清空 /15，别用它）",
+                  file=sys.stderr)
             return 2
         simulator = Simulator(library, store=store, customer=args.customer, channel=args.channel,
                               burst_window=window, run=f"{time.time_ns()}/")  # a new run carries the story on
