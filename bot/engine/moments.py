@@ -9,7 +9,8 @@ message that is nothing but the moment is answered by the line alone; a "not und
 beside it (engine/coherent.py), since the line already answered her. The same moment is not reacted to twice within
 `AGAIN_WITHIN` turns (结婚 said in three messages in a row is one wedding). The need evidence of the whole message is
 read before (engine/turn.py: 明天面试 makes the need urgent); only what is answered leaves the clause out. A moment
-that carries a fact the answers need (我怀孕了: the pregnancy answers) is no moment: its clause must stay."""
+that carries a fact the answers need (我怀孕了: the pregnancy answers) is no moment: its clause must stay. Nor is
+someone else's (我闺蜜后天婚礼: the codebook's `others` and `acquaintances` in the clause that tells it)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def read(ctx: TurnContext, results: list[Result]) -> list[Result]:
     if not moments:
         return results
     understand = ctx.content.understanding.understand
+    people = [*ctx.content.codebook.others, *ctx.content.codebook.acquaintances]  # 闺蜜, 同事: their moment
     kept: list[Result] = []
     reacted = False
     for result in results:
@@ -40,11 +42,20 @@ def read(ctx: TurnContext, results: list[Result]) -> list[Result]:
         if reacted or recent(ctx.session, MOMENT, within=AGAIN_WITHIN) == name:
             kept.append(result)  # reacted to already: the message is read as it is
             continue
+        parts = clauses(result.text)
+        told = [part for part in parts if understand(part).has_intent(name)] or [result.text]
+        if any(person in part for part in told for person in people):  # 我闺蜜后天婚礼 我脸好干起皮: not 恭喜呀 to her
+            others = [part for part in parts if part not in told]
+            ctx.why.append(f"说到的 {name} 是别人的事（{'，'.join(told)}）：不当成她自己的，只读别的话")
+            if others:
+                kept.append(understand("，".join(others)))
+            elif len(results) == 1:
+                kept.append(result)  # 我同事分手了, and nothing else: her line for it is kind all the same
+            continue
         ctx.why.append(f"她说到生活里的事（{name}）：先说 intent.{name}，再回答别的")
         ctx.say(f"intent.{name}")
         remember(ctx.session, MOMENT, name)
         reacted = True
-        parts = clauses(result.text)
         rest = [part for part in parts if not understand(part).has_intent(name)]
         if len(parts) == 1 or len(rest) == len(parts):
             kept.append(result)  # one clause (我刚分手了想买点东西): read whole, its "not understood" is dropped
