@@ -27,21 +27,25 @@ def test_a_comma_typo_does_not_hide_a_duplicate_id_or_a_missing_answer_in_the_fa
          "")  # missing_item, line 46
     problems = _problems(content)
     assert any(p.startswith("knowledge/faq.yaml:27:16:") and "全角逗号" in p for p in problems), problems
-    assert ("knowledge/faq.yaml:41:9: FAQ id “shipping_time” 重复了（第一条在 knowledge/faq.yaml:10:9）："
+    assert ("knowledge/faq.yaml:41:9: FAQ id “shipping_time” 重复了（另一条在 knowledge/faq.yaml:10:9）："
+            "每条 FAQ 的 id 要不一样") in problems, problems
+    assert ("knowledge/faq.yaml:10:9: FAQ id “shipping_time” 重复了（另一条在 knowledge/faq.yaml:41:9）："
             "每条 FAQ 的 id 要不一样") in problems, problems
     assert any(p.startswith("knowledge/faq.yaml:46:5:") and "missing_item" in p and "answer 和 answer_key" in p
                for p in problems), problems
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems
 
 
-def test_a_new_faq_entry_reusing_an_id_is_reported_at_itself_naming_the_first(content: Path) -> None:
-    """The operator adds an entry at the end with an id taken: the line to fix is the new one, and the message
-    says where the first one is, so both can be compared."""
+def test_a_faq_id_written_twice_is_reported_at_both_naming_the_other(content: Path) -> None:
+    """The operator adds an entry with an id taken, at the end or above the first (a clean-clone trial wrote it
+    above, and was shown only the original's line): both lines are said, each naming the other."""
     faq = content / "knowledge" / "faq.yaml"
     end = len(faq.read_text(encoding="utf-8").splitlines()) + 1
     with faq.open("a", encoding="utf-8") as out:
         out.write("  - id: shipping_time\n    questions: [几天能发出来]\n    answer: 一般48小时内发货\n")
-    assert _problems(content) == [f"knowledge/faq.yaml:{end}:9: FAQ id “shipping_time” 重复了（第一条在 "
+    assert _problems(content) == [f"knowledge/faq.yaml:10:9: FAQ id “shipping_time” 重复了（另一条在 "
+                                  f"knowledge/faq.yaml:{end}:9）：每条 FAQ 的 id 要不一样",
+                                  f"knowledge/faq.yaml:{end}:9: FAQ id “shipping_time” 重复了（另一条在 "
                                   "knowledge/faq.yaml:10:9）：每条 FAQ 的 id 要不一样"]
 
 

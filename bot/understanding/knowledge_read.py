@@ -70,8 +70,9 @@ def read_knowledge(folder: Path, root: Path, problems: list[Problem]) -> Knowled
     products, products_part = _check(ProductFile, docs["products"], problems)
     matching, matching_part = _check(MatchingFile, docs["matching"], problems)
     if (faq_doc := docs["faq"]) is not None:
-        problems.extend(duplicate_ids(faq_doc, "entries",
-                                      lambda i, where: f"FAQ id “{i}” 重复了（{where}）：每条 FAQ 的 id 要不一样"))
+        problems.extend(duplicate_ids(faq_doc, "entries",  # both: a new entry may be the one written first
+                                      lambda i, where: f"FAQ id “{i}” 重复了（{where}）：每条 FAQ 的 id 要不一样",
+                                      every=True))
         if faq_part is not None:
             problems.extend(_faq_problems(*faq_part, matching, intents, written_ids(faq_doc, "entries")))
     # an FAQ file that did not load says so itself; naming its entries here is noise. A schema error elsewhere in
