@@ -44,8 +44,8 @@ def as_reaction(ctx: TurnContext, result: Result) -> Result:
     hand = held(ctx, result)
     if result.question and hand and _answers_itself(ctx, hand, result):
         hand = None  # 用了三天下巴脱皮了 正常吗 of the serum she bought: its own answer speaks (engine/hers.py)
-    named = _named(ctx, result)
-    if result.question and named and _answers_itself(ctx, named, result):
+    named = product_names(understanding).one_named(result.heard, result.words)
+    if result.question and named and understanding.product_answer(named.id, result.normalized) is not None:
         return result  # 用了A醇脸上脱皮 正常吗: the night serum's own answer on peeling, not how to start retinol
     found = ctx.content.need.disliked.reaction(pieces, hand)
     if found is None or found[1] not in understanding.faq_by_id or result.answers == [found[1]] \
@@ -93,15 +93,3 @@ def _answers_itself(ctx: TurnContext, name: str, result: Result) -> bool:
     understanding = ctx.content.understanding
     product = next((p for p in understanding.knowledge.products if understanding.normalize(p.name) == name), None)
     return product is not None and understanding.product_answer(product.id, result.normalized) is not None
-
-
-def _named(ctx: TurnContext, result: Result) -> str:
-    """The normalised name of the one product of ours her message names, in full or by a word only its name holds
-    (A醇: the night serum); "" when none or several."""
-    understanding = ctx.content.understanding
-    names = product_names(understanding)
-    found = names.named(result.heard)
-    if found is not None:
-        return understanding.normalize(found.product.name)
-    held_by = {p.id: p for word in result.words if (p := names.only_holder(word)) is not None}
-    return understanding.normalize(next(iter(held_by.values())).name) if len(held_by) == 1 else ""
