@@ -43,20 +43,21 @@ def read(ctx: TurnContext, results: list[Result]) -> list[Result]:
             kept.append(result)  # reacted to already: the message is read as it is
             continue
         parts = clauses(result.text)
-        told = [part for part in parts if understand(part).has_intent(name)] or [result.text]
-        if any(person in part for part in told for person in people):  # 我闺蜜后天婚礼 我脸好干起皮: not 恭喜呀 to her
-            others = [part for part in parts if part not in told]
-            ctx.why.append(f"说到的 {name} 是别人的事（{'，'.join(told)}）：不当成她自己的，只读别的话")
-            if others:
-                kept.append(understand("，".join(others)))
-            elif len(results) == 1:
+        telling = [understand(part).has_intent(name) for part in parts]
+        told = [part for part, tells in zip(parts, telling, strict=True) if tells]
+        rest = [part for part, tells in zip(parts, telling, strict=True) if not tells]
+        about = told or [result.text]
+        if any(person in part for part in about for person in people):  # 我闺蜜后天婚礼 我脸好干起皮: not 恭喜呀 to her
+            ctx.why.append(f"说到的 {name} 是别人的事（{'，'.join(about)}）：不当成她自己的，只读别的话")
+            if told and rest:
+                kept.append(understand("，".join(rest)))
+            elif not told or len(results) == 1:
                 kept.append(result)  # 我同事分手了, and nothing else: her line for it is kind all the same
             continue
         ctx.why.append(f"她说到生活里的事（{name}）：先说 intent.{name}，再回答别的")
         ctx.say(f"intent.{name}")
         remember(ctx.session, MOMENT, name)
         reacted = True
-        rest = [part for part in parts if not understand(part).has_intent(name)]
         if len(parts) == 1 or len(rest) == len(parts):
             kept.append(result)  # one clause (我刚分手了想买点东西): read whole, its "not understood" is dropped
         elif rest:
