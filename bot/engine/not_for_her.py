@@ -36,10 +36,12 @@ def no_how_to(ctx: TurnContext, said: int, kinds: frozenset[str]) -> None:
     隔天晚上用、从少量开始) is not said to a customer who must avoid it now (QA round 16). Only beside a line that
     speaks of such times (an answer naming 孕期, 哺乳期, 备孕 — the products' avoid_when — or the product.avoided
     reminder), and not when she asks how (我在备孕 A醇怎么用: the reminder first, then the how-to)."""
-    products = ctx.content.understanding.knowledge.products
-    avoid = to_avoid(ctx.content.codebook, products, ctx.profile)
     answers = [m for m in ctx.reply.messages[said:] if m.label.startswith("faq")]
-    if not avoid or not answers or "how" in kinds:  # 我在备孕 A醇怎么用: the reminder, then the how-to
+    if not answers or "how" in kinds:  # 我在备孕 A醇怎么用: the reminder, then the how-to
+        return
+    products = ctx.content.understanding.knowledge.products
+    avoid = to_avoid(ctx.content.codebook, products, ctx.profile)  # every answered turn comes here: asked last
+    if not avoid:
         return
     stages = {stage for p in products for stage in p.avoid_when}  # 孕期, 哺乳期, 备孕: an answer about such times
     avoided = [p for p in products if p.id in avoid]
