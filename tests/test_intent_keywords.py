@@ -35,3 +35,20 @@ def test_the_same_keywords_standing_alone_still_count(text: str, intent: str) ->
 def test_a_shipping_fee_is_no_price_question() -> None:
     assert "ask_price" not in detected("不满包邮的话运费多少钱")
     assert "ask_price" in detected("精华多少钱")
+
+
+def test_a_variant_written_as_itself_keeps_its_word_whole() -> None:
+    """亲: "" drops the address 亲 (亲 在吗); 相亲: 相亲 and 亲肤: 亲肤 keep those words (knowledge/matching.yaml)."""
+    normalize = UNDERSTANDING.normalize
+    assert normalize("亲 在吗") == "在吗"
+    assert normalize("谢谢亲") == "谢"
+    assert normalize("明天去相亲") == "明天去相亲"
+    assert normalize("这个亲肤吗") == "这个亲肤吗"
+
+
+def test_variants_keep_words_only_where_they_stand() -> None:
+    from bot.variants import Variants
+
+    variants = Variants({"亲": ""}, keep=["相亲"])
+    assert variants.replace("亲相亲亲") == "相亲"
+    assert Variants({}, keep=["相亲"]).replace("相亲") == "相亲"
