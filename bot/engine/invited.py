@@ -1,0 +1,23 @@
+"""多久 / 为什么 at 想先跟我聊聊你的皮肤情况吗: a question of nothing but its kind (no word the knowledge base
+could answer, no intent) asked at a state's question is about that question — how long it takes, why we ask —
+not a question to say 「没太接住」 to. The persona's `<flow>.<state>.<kind>` says it (welcome.invite.how_long,
+survey.intro.why: optional, content), and the state waits for her answer.
+"""
+
+from __future__ import annotations
+
+from bot.engine.turn_context import TurnContext
+from bot.understanding.matcher import Result
+
+
+def answered(ctx: TurnContext, result: Result) -> bool:
+    session = ctx.session
+    if not session.flow or not result.question or result.words or result.intents or not result.kinds:
+        return False
+    for kind in sorted(result.kinds):
+        key = f"{session.flow}.{session.state}.{kind}"
+        if ctx.persona.has(key):
+            ctx.why.append(f"只问了“{result.text}”（{kind}），问的是 {session.flow}.{session.state} 这个问题本身：说 {key}")
+            ctx.say(key)
+            return True
+    return False
