@@ -17,7 +17,7 @@ def answered(ctx: TurnContext, result: Result) -> bool:
     for kind in sorted(result.kinds):
         key = f"{session.flow}.{session.state}.{kind}"
         if ctx.persona.has(key):
-            ctx.why.append(f"只问了“{result.text}”（{kind}），问的是 {session.flow}.{session.state} 这个问题本身：说 {key}")
+            ctx.why.append(f"只问了“{result.text}”（{kind}），问的是 {session.flow}.{session.state} 的问题本身：说 {key}")
             ctx.say(key)
             return True
     return False
