@@ -15,9 +15,10 @@ def answered(ctx: TurnContext, result: Result) -> bool:
     if not session.flow or not result.question or result.words or result.intents or not result.kinds:
         return False
     for kind in sorted(result.kinds):
-        key = f"{session.flow}.{session.state}.{kind}"
+        where = f"{session.flow}.{session.state}"
+        key = f"{where}.{kind}"
         if ctx.persona.has(key):
-            ctx.why.append(f"只问了“{result.text}”（{kind}），问的是 {session.flow}.{session.state} 的问题本身：说 {key}")
+            ctx.why.append(f"只问了“{result.text}”（{kind}），问的是 {where} 的问题本身：说 {key}")
             ctx.say(key)
             return True
     return False
