@@ -35,6 +35,7 @@ from bot.understanding.names import topic_words
 CONDITION = "condition"  # context: her message the last answer answered, as read (question or statement)
 
 _TOPICS: WeakKeyDictionary[Understanding, tuple[str, ...]] = WeakKeyDictionary()
+_AFTER: WeakKeyDictionary[Understanding, frozenset[str]] = WeakKeyDictionary()
 
 
 def keep(session: Session, result: Result) -> None:
@@ -71,14 +72,27 @@ def about_condition(session: Session, understanding: Understanding, result: Resu
 
 def elliptical(understanding: Understanding, result: Result) -> bool:
     """A short question that names no topic of its own: 正常吗, 要紧吗, 还能用吗 (not 包邮吗, 防晒呢, 多少钱)."""
-    if not result.question or len(result.normalized) > SHORT or result.intents or understanding.elided(result):
+    if not result.question or len(result.normalized) > SHORT or understanding.elided(result):
         return False
+    if not all(name in _after_intents(understanding) for name, _ in result.intents):
+        return False  # 多少钱, 在吗: an intent of its own speaks
     if not result.words and not result.kinds:
         return False
     names = product_names(understanding)
     if any(names.only_holder(word) is not None for word in result.words) or names.named(result.normalized):
         return False
     return not any(topic in result.normalized for topic in _topics(understanding))
+
+
+def _after_intents(understanding: Understanding) -> frozenset[str]:
+    """Intents that ask about what was just said: an FAQ entry `follows` them `after` another (还能继续用吗, intent
+    keep_using: after the allergy answer it is reaction_keep_using). Where no entry follows, the condition before
+    tells what it is about (用了A醇脸上脱皮 → 还能继续用吗: the night serum's answer on peeling)."""
+    found = _AFTER.get(understanding)
+    if found is None:
+        found = _AFTER[understanding] = frozenset(f.intent for entry in understanding.knowledge.faq
+                                                  for f in entry.follows if f.after)
+    return found
 
 
 def _topics(understanding: Understanding) -> tuple[str, ...]:
