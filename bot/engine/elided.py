@@ -41,6 +41,9 @@ def elided(session: Session, understanding: Understanding, result: Result) -> Fo
     named = names.named(subject)
     if named is not None and (found := answered_by(understanding, named.product, asked, why)) is not None:
         return found
+    swapped = _swapped(understanding, names, asked, subject, list(result.words))
+    if swapped is not None:  # 孕妇能用A醇吗 → 那敏感肌呢: A醇 for sensitive skin, not the sensitive-skin answer
+        return swapped
     again = understanding.understand(subject + asked)
     topic = understanding.faq_by_id.get(str(recent(session, "topic", within=1) or ""))
     # the subject changed nothing: the question alone gets that answer (A醇敏感肌能用吗 is the sensitive-skin one)
@@ -81,6 +84,31 @@ def _in_place(understanding: Understanding, names: ProductNames, asked: str, sub
         if names.only_holder(word) is not None and word in rest:
             rest = rest.replace(word, "")
     return rest if rest and not understanding.analyze(rest).empty else asked
+
+
+def _swapped(understanding: Understanding, names: ProductNames, asked: str, subject: str,
+             words: list[str]) -> FollowUp | None:
+    """孕妇能用A醇吗 → 那敏感肌呢: a subject that is no product takes the place of the one other thing the question
+    named beside its product (孕妇): 敏感肌能用A醇吗 — the product carries, the condition changes. Answered by the
+    entry that question reads as when its answer speaks of the subject (the retinol answer: 敏感肌等皮肤不泛红不刺痛的
+    时候再开始…, said whole: a clause alone would not say it is about A醇); None when none does."""
+    if any(names.only_holder(word) is not None for word in words) or names.named("".join(words)) is not None:
+        return None  # a product subject: _in_place
+    said = understanding.analyze(asked).words
+    if not any(names.only_holder(word) is not None for word in said) and names.named(asked) is None:
+        return None  # 孕妇能用吗 → 那敏感肌呢: no product carries; the question is read whole with the subject
+    others = [word for word in said if len(word) > 1 and names.only_holder(word) is None
+              and word in understanding.analyze.known and word not in words]
+    if len(others) != 1 or others[0] not in asked:
+        return None
+    rest = asked.replace(others[0], "")
+    again = understanding.understand(subject + rest)
+    entry = understanding.faq_by_id.get(again.answers[0]) if again.decision is Decision.ANSWER else None
+    part = part_answering(understanding, entry.answer, "".join(words)) if entry is not None and entry.answer else None
+    if part is None:
+        return None
+    why = f"省略的问法：“{asked}”里的 {others[0]} 换成 {subject}"
+    return FollowUp(f"{why}：{again.reason}，回答里说到了它", result=again, asked=rest)
 
 
 def _own_part(understanding: Understanding, own: Result, asked: str) -> str | None:
