@@ -119,6 +119,27 @@ def main() -> None:
     print(table(["set", "method", "top-1", "false answers", "wrong answers", "clarify", "in/out",
                  "bound: top-1 / false at the set's own best threshold (≤ 10% false)"], rows))
     chit_chat(bundled, baselines)
+    whole_bot(sets)
+
+
+def whole_bot(sets: dict[str, Path]) -> None:
+    """Each labelled line as a new customer's first message through the whole bot (siyu eval --engine)."""
+    import asyncio
+
+    from bot.engine.library import Library
+    from bot.tools.engine_eval import EngineEvaluation
+
+    evaluation = EngineEvaluation(Library.load(ROOT))
+    rows = []
+    for name, path in sets.items():
+        report = asyncio.run(evaluation.run(LabelledSet.load(path)))
+        rows.append([name, f"{report.right / report.in_scope:.1%}", f"{report.other / report.in_scope:.1%}",
+                     f"{report.unsure / report.in_scope:.1%}", f"{report.false / max(1, report.out_of_scope):.1%}",
+                     f"{report.several_right}/{report.several}"])
+    print("\nWhat customers get: each line as a new customer's first message through the whole bot "
+          "(siyu eval --engine):\n")
+    print(table(["set", "labelled answer said", "another answer", "not understood", "false answers (FAQ)",
+                 "several"], rows))
 
 
 def chit_chat(bundled: Understanding, baselines: dict[str, tuple[Scorer, float]]) -> None:

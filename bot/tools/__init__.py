@@ -73,6 +73,9 @@ def add_tool_commands(commands: Any) -> None:
                                "heldout.yaml（留出）、fresh.yaml 和 blind*.yaml（盲写）")
     evaluate.add_argument("--failures", action="store_true",
                           help="列出每一条没答对的问句和原因（盲写的几份只给总数，不列句子）")
+    evaluate.add_argument("--engine", action="store_true",
+                          help="整个机器人来回答（意图、安全提醒、推荐策略、商品回答都算上，像顾客第一次发这句话）："
+                               "看顾客实际收到什么，而不只是知识库匹配")
     content_option(evaluate)
     evaluate.set_defaults(run=run.evaluate)
 

@@ -8,13 +8,17 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.content.location import ARGUMENT, OPTION, locate_content
 from bot.content.source import ContentError, Problem
 from bot.conversation import Outbound
 from bot.engine.content import Content, load_content
 from bot.engine.library import Library
+
+if TYPE_CHECKING:
+    from bot.tools.engine_eval import EngineReport
+    from bot.understanding.evaluation import LabelledSet
 
 
 def _content_dir(args: argparse.Namespace) -> Path | None:
@@ -193,6 +197,13 @@ def diagram(args: argparse.Namespace) -> int:
     return 0
 
 
+def engine_report(content: Content, labelled: LabelledSet) -> EngineReport:
+    """What the whole bot says to each line (siyu eval --engine; bot/tools/engine_eval.py)."""
+    from bot.tools.engine_eval import EngineEvaluation
+
+    return asyncio.run(EngineEvaluation(Library(content)).run(labelled))
+
+
 def evaluate(args: argparse.Namespace) -> int:
     from bot.understanding.evaluation import SET_MEANINGS, LabelledSet, labelled_sets
     from bot.understanding.evaluation import evaluate as run_eval
@@ -213,7 +224,8 @@ def evaluate(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             print(f"{path}: 标注集格式不对 ({error})", file=sys.stderr)
             return 1
-        report = run_eval(content.understanding.understand, labelled)
+        report = engine_report(content, labelled) if args.engine else run_eval(content.understanding.understand,
+                                                                                  labelled)
         print(f"\n[{name}] {SET_MEANINGS.get(name, '')}（{path}）")
         print(report.table())
         label = path.stem if name == "labelled" else name  # a blind set named by its file is still blind
