@@ -65,6 +65,7 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     port: int = 0
     base_url: str = ""
     extra_routes: list[web.RouteDef] = field(default_factory=list)  # the hand-run server's controls (fake_wecom_cli)
+    refused_cursors: dict[str, int] = field(default_factory=dict)  # a sync_msg cursor WeCom no longer takes: errcode
 
     # -- control ---------------------------------------------------------------------------------
     def fail(self, endpoint: str, errcode: int, times: int = 1) -> None:
@@ -227,6 +228,8 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     # -- endpoints -------------------------------------------------------------------------------
     def _kf_sync_msg(self, body: dict[str, Any]) -> dict[str, Any]:
         log = self.kf_log[body["open_kfid"]]
+        if (refused := self.refused_cursors.get(str(body.get("cursor") or ""))) is not None:
+            return {"errcode": refused, "errmsg": f"invalid cursor (injected {refused})"}
         start = int(body.get("cursor") or 0)
         limit = int(body.get("limit", 1000))
         batch = log[start : start + limit]

@@ -28,7 +28,7 @@ from bot.gateway.queue import Queue
 from bot.gateway.sender import retry_transient
 from bot.gateway.times import unix_time
 from bot.metrics import Metrics
-from bot.protocol.api import WeComAPI, WeComError
+from bot.protocol.api import WeComAPI, WeComError, is_misconfigured, is_transient
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class KfPuller:
             log.warning("the kf cursor was missing from the store; going on from this process's last cursor")
         queued = 0
         while True:
-            body = await self._sync(open_kfid, cursor, token)
+            body, cursor = await self._sync_from(open_kfid, cursor, token)
             batch = body.get("msg_list") or []
             readable = [message if readable_message(message) else None for message in batch]
             first = first_texts([message or {} for message in readable])
@@ -150,6 +150,22 @@ class KfPuller:
             if cursor == asked:  # "more" without a new cursor would be this page again, forever
                 log.warning("kf/sync_msg said has_more without a new cursor: this pull ends; the next one goes on")
                 return queued
+
+    async def _sync_from(self, open_kfid: str, cursor: str, token: str) -> tuple[dict[str, Any], str]:
+        """One page from `cursor`; a cursor WeCom refuses for good (expired, invalid: the errcode is not documented)
+        is dropped once WeCom takes the same pull without it, and the pull starts from the oldest messages WeCom
+        holds: those queued before keep their dedup markers and are not answered twice. Kept, it failed every
+        later pull of the kf account: its customers were never answered again."""
+        try:
+            return await self._sync(open_kfid, cursor, token), cursor
+        except WeComError as error:
+            if not cursor or is_transient(error) or is_misconfigured(error):
+                raise
+            body = await self._sync(open_kfid, "", token)  # refused too: the account, not the cursor, is at fault
+            log.error("kf/sync_msg refused the stored cursor (errcode %d: %s): dropped; pulling again from the "
+                      "oldest messages WeCom holds (3 days), each still answered once", error.errcode, error.errmsg)
+            self.metrics.events.labels("kf_pull", "cursor_dropped").inc()
+            return body, ""
 
     async def _sync(self, open_kfid: str, cursor: str, token: str) -> dict[str, Any]:
         async def once() -> dict[str, Any]:
