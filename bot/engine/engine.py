@@ -164,7 +164,7 @@ class Engine:
                           today=datetime.fromtimestamp(now, self.zone).date())
         TurnRun(ctx, burst_window=self.burst_window, handover_timeout=self.handover_timeout).run()
         session.last_seen = max(session.last_seen, now)
-        if not (inbound.kind is InboundKind.TEXT and session.pending):
+        if not (inbound.kind is InboundKind.TEXT and session.pending) and inbound.kind is not InboundKind.RECALL:
             session.turns += 1  # a message waiting for its burst to end is not a turn: the burst's answer is
 
     def _content_for(self, session: Session) -> Content:

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.conversation import Conversation, Inbound, InboundKind
+from bot.conversation import MSGID, RECALLED, Conversation, Inbound, InboundKind
 from bot.events import ENTERED, EventBus
 from bot.gateway import eventlog
 from bot.gateway.contacts import Contacts, message_kind
@@ -112,7 +112,7 @@ class Handlers:
             customer=customer,
             text=data.get("content", ""),
             at=sent_at,
-            data={"open_kfid": open_kfid, **seen},
+            data={"open_kfid": open_kfid, MSGID: data.get("msgid", ""), **seen},
         )
         key = conversation_key(open_kfid, customer)
         turn = await self.conversation.respond(key, inbound)
@@ -149,6 +149,10 @@ class Handlers:
                 handback = Inbound(event_id=event.key, kind=InboundKind.HANDBACK, customer=customer,
                                    at=self.clock(), data={"open_kfid": open_kfid})
                 await self.conversation.respond(conversation_key(open_kfid, customer), handback)
+        elif kind == "user_recall_msg":  # she took a message back: not answered if its burst still waits
+            recall = Inbound(event_id=event.key, kind=InboundKind.RECALL, customer=customer, at=self.clock(),
+                             data={"open_kfid": open_kfid, RECALLED: data.get(RECALLED, "")})
+            await self.conversation.respond(conversation_key(open_kfid, customer), recall)
         else:
             log.info("kf event %r recorded without action", kind)
 
