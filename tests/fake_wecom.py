@@ -65,11 +65,16 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     port: int = 0
     base_url: str = ""
     extra_routes: list[web.RouteDef] = field(default_factory=list)  # the hand-run server's controls (fake_wecom_cli)
+    raw_answers: dict[str, deque[tuple[int, str]]] = field(default_factory=lambda: defaultdict(deque))
     refused_cursors: dict[str, int] = field(default_factory=dict)  # a sync_msg cursor WeCom no longer takes: errcode
 
     # -- control ---------------------------------------------------------------------------------
     def fail(self, endpoint: str, errcode: int, times: int = 1) -> None:
         self.failures[endpoint].extend([errcode] * times)
+
+    def answer_raw(self, endpoint: str, body: str, status: int = 200, times: int = 1) -> None:
+        """Answer the next calls with this body as it is (an HTML error page, an empty body, not an object)."""
+        self.raw_answers[endpoint].extend([(status, body)] * times)
 
     def slow(self, endpoint: str, seconds: float, times: int = 1) -> None:
         self.delays[endpoint].extend([seconds] * times)
@@ -186,6 +191,9 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     async def _answer(self, endpoint: str, request: web.Request, body: dict[str, Any]) -> web.Response:
         if self.delays[endpoint]:
             await asyncio.sleep(self.delays[endpoint].popleft())
+        if self.raw_answers[endpoint]:
+            status, text = self.raw_answers[endpoint].popleft()
+            return web.Response(status=status, text=text, content_type="text/html" if "<" in text else "text/plain")
         if endpoint in self.outage_codes:
             codes = self.outage_codes[endpoint]
             code = codes[self.refused[body.get("msgid", "")] % len(codes)]
