@@ -14,12 +14,12 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 
 from bot.content.durations import human_duration
 from bot.metrics import Metrics
+from bot.protocol.answers import Json, answer_of, token_of
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -55,19 +55,6 @@ def is_transient(error: WeComError) -> bool:
     return error.errcode in RETRY_LATER or error.errcode == TRANSPORT_ERRCODE
 
 
-Json = dict[str, Any]
-
-
-def _token_of(body: Json) -> tuple[str, int]:
-    """The token of a gettoken answer and how long to keep it: 5 minutes less than WeCom's expiry (7200 s)."""
-    token = body.get("access_token")
-    try:
-        expires_in = int(body.get("expires_in", 7200))
-    except (TypeError, ValueError):
-        expires_in = 0
-    if not isinstance(token, str) or not token or expires_in <= 0:
-        raise WeComError("gettoken", TRANSPORT_ERRCODE, "answer without a usable access_token")
-    return token, max(60, expires_in - 300)
 
 
 class WeComAPI:
@@ -134,7 +121,10 @@ class WeComAPI:
                         self.credentials_refused = error.errcode if error.errcode in CREDENTIALS_REFUSED else 0
                         raise
                     self.credentials_refused = 0
-                    token, ttl_s = _token_of(body)
+                    kept = token_of(body)
+                    if kept is None:
+                        raise WeComError("gettoken", TRANSPORT_ERRCODE, "answer without a usable access_token")
+                    token, ttl_s = kept
                     await self._store.set(self._token_key, token, ttl_ms=ttl_s * 1000)
                     self._local = (token, time.monotonic() + min(60, ttl_s))
                     log.info("wecom access token refreshed (valid %s)", human_duration(ttl_s))
@@ -203,20 +193,14 @@ class WeComAPI:
         self, endpoint: str, method: str, *, params: dict[str, str], json: Json | None = None
     ) -> Json:
         url = f"{self._base}/cgi-bin/{endpoint}"
-        body: Any
         try:
             async with self._session.request(
                 method, url, params=params, json=json, timeout=self._timeout
             ) as response:
                 if response.status != 200:
                     raise WeComError(endpoint, TRANSPORT_ERRCODE, f"HTTP {response.status}")
-                body = await response.json(content_type=None)
-                # an empty body (None), JSON that is no object, an errcode that is no number: not WeCom's answer
-                # (a proxy's page, a cut connection); no answer, as far as the caller can tell
-                errcode = int(body.get("errcode", 0)) if isinstance(body, dict) else None
-                if errcode is None:
-                    raise ValueError("not a WeCom answer")
-        except (aiohttp.ClientError, TimeoutError, ValueError, TypeError) as error:
+                body, errcode = answer_of(await response.json(content_type=None))
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             self._metrics.api_calls.labels(endpoint, str(TRANSPORT_ERRCODE)).inc()
             raise WeComError(endpoint, TRANSPORT_ERRCODE, type(error).__name__) from error
         self._metrics.api_calls.labels(endpoint, str(errcode)).inc()
