@@ -1,4 +1,4 @@
-"""Fault suite (attack15): two `siyu serve` processes of one brand while their Redis restarts (AOF on).
+"""Fault suite (attack15): restarts — two `siyu serve` processes of one brand while their Redis restarts (AOF on),
 
 Customers write before, during and after the restart; WeCom's callbacks during it get 503 and are retried as
 WeCom does (three tries), and later notifications pull whatever the lost ones announced. Every message must be
@@ -58,5 +58,34 @@ async def test_two_processes_answer_everything_once_across_a_redis_restart(
             for bot in (one, two):
                 assert bot.process is not None and bot.process.poll() is None
                 assert await bot.health() == 200
+    finally:
+        redis.kill()
+
+
+async def test_bursts_due_while_the_only_process_is_stopped_are_answered_once_after_it_starts(
+        tmp_path: Path, bots: Bots, fake: FakeWeCom) -> None:
+    """The burst's end (a durable timer) falls due while no process runs: the next start answers each burst once."""
+    need_redis_server()
+    redis = RedisProcess(tmp_path / "aof", persistent=True)
+    redis.start()
+    try:
+        bot = bots(redis.url, {"SIYU_BURST_WINDOW": "2"})
+        bot.start()
+        await bot.started()
+        ledger = Ledger(fake)
+        customers = [f"wmStopped{i}" for i in range(10)]
+        async with aiohttp.ClientSession() as http:
+            for customer in customers:
+                ledger.write(customer)
+            await post_like_wecom(http, bot.base, kf_notice("S1"))
+            await until(lambda: len(fake.calls_to("kf/service_state/get")) >= 10, what="the messages taken")
+            bot.stop()  # before the 2 s burst window ends
+            assert ledger.answered(customers) == 0
+            await asyncio.sleep(3.0)  # the timers fall due with no process running
+            bot.start()
+            await bot.started()
+            await until(lambda: ledger.answered(customers) == 10, within=20, what="the bursts answered")
+            await asyncio.sleep(2.0)
+            assert ledger.summary(customers) == {"messages": 10, "answered": 10, "duplicates": 0, "lost": 0}
     finally:
         redis.kill()
