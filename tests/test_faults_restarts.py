@@ -1,6 +1,5 @@
-"""Fault suite (attack15): restarts — two `siyu serve` processes of one brand while their Redis restarts (AOF on),
-
-Customers write before, during and after the restart; WeCom's callbacks during it get 503 and are retried as
+"""Fault suite (attack15): restarts. Two `siyu serve` processes of one brand while their Redis restarts (AOF on):
+customers write before, during and after the restart; WeCom's callbacks during it get 503 and are retried as
 WeCom does (three tries), and later notifications pull whatever the lost ones announced. Every message must be
 answered exactly once and neither process may die or stay unhealthy.
 """
