@@ -33,6 +33,7 @@ from bot.policy.journal import Journal
 from bot.profile.model import Profile
 from bot.profile.store import PROFILE_TTL_MS, ProfileBusy, Profiles, Snapshot
 from bot.retention.tags import customer_tag
+from bot.retention.tombstone import forgotten_before, tombstone_key
 from bot.store.base import Store, Writes
 from bot.timers import TIMERS_KEY, Timers
 from bot.understanding.matcher import Result
@@ -80,8 +81,11 @@ class Engine:
         customer = inbound.customer or key
         reads = [Sessions.key(key), Profiles.key(customer)]
         if inbound.customer:
-            reads.append(blacklist.key(inbound.customer))
+            reads += [blacklist.key(inbound.customer), tombstone_key(inbound.customer)]
         held = await self.profiles.lock(customer, *reads, busy=Busy)
+        if len(held.values) > 3 and forgotten_before(held.values[3], inbound.at or self.clock()):
+            await self.profiles.release(held)  # she asked to be forgotten after this: nothing said, nothing kept
+            return Turn()
         writes = Writes()
         try:
             session = Sessions.decode(held.values[0])

@@ -24,6 +24,7 @@ from bot.gateway.times import unix_time
 from bot.logging_setup import throttled_as
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI
+from bot.retention.tombstone import customer_of, predates_forget
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,9 @@ class Handlers:
         handler = self.by_kind.get(event.kind)
         if handler is None:
             log.warning("no handler for queued event kind %r; acknowledged", event.kind)
+            return
+        if await predates_forget(self.store, customer_of(event.conversation), event.received):
+            log.info("a %s event of a customer forgotten since it was queued: dropped", event.kind)
             return
         eventlog.inbound(event)
         await handler(event)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from bot.engine.engine import NEAR_MISSES
@@ -27,6 +28,7 @@ from bot.profile.store import STAFFED, TAGS_DIRTY
 from bot.retention.forget_groups import forget_in_groups
 from bot.retention.janitor import LOGS
 from bot.retention.tags import customer_tag
+from bot.retention.tombstone import mark_forgotten
 from bot.store.base import Store
 from bot.tagsync.service import ATTEMPTS
 from bot.timers import TIMERS_KEY
@@ -66,10 +68,11 @@ def _conversation_is(conversation: str, customer: str) -> bool:
     return conversation.rsplit(":", 1)[-1] == customer
 
 
-async def forget(store: Store, customer: str) -> dict[str, int]:
+async def forget(store: Store, customer: str, *, now: float | None = None) -> dict[str, int]:
     """Erase the customer; returns how many records of each kind went."""
     if not customer.strip():
         raise ValueError("no customer id given")
+    await mark_forgotten(store, customer, time.time() if now is None else now)  # first: stops events in flight
     tag, name = customer_tag(customer), _glob_escape(customer)
     counts: dict[str, int] = {}
     keys: set[str] = set()
