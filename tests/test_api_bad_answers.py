@@ -21,7 +21,7 @@ from bot.store.base import Store
 from tests.fake_wecom import FakeWeCom
 
 NOT_ANSWERS = ["", "null", "[]", '"ok"', "123", '{"errcode": "busy"}', '{"errcode": null}',
-               "<html><body>502 Bad Gateway</body></html>"]
+               "<html><body>502 Bad Gateway</body></html>", "[" * 5000 + "]" * 5000]
 
 
 @pytest.fixture

@@ -200,7 +200,7 @@ class WeComAPI:
                 if response.status != 200:
                     raise WeComError(endpoint, TRANSPORT_ERRCODE, f"HTTP {response.status}")
                 body, errcode = answer_of(await response.json(content_type=None))
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        except (aiohttp.ClientError, TimeoutError, ValueError, RecursionError) as error:  # nested too deep to read
             self._metrics.api_calls.labels(endpoint, str(TRANSPORT_ERRCODE)).inc()
             raise WeComError(endpoint, TRANSPORT_ERRCODE, type(error).__name__) from error
         self._metrics.api_calls.labels(endpoint, str(errcode)).inc()
