@@ -60,3 +60,17 @@ async def test_an_account_wecom_refuses_even_without_a_cursor_still_fails_and_ke
     with pytest.raises(WeComError):
         await KfPuller(store, api, queue, Metrics()).pull("wk", "T")
     assert await store.get("siyu:kf:wk:cursor") == "5"  # a cursor is dropped only once WeCom took the pull without it
+
+
+@pytest.mark.parametrize("msg_list", ['"abc"', '{"msgid": "x"}', "42"])
+async def test_a_page_whose_msg_list_is_no_list_is_pulled_again_not_skipped(
+        api: WeComAPI, fake: FakeWeCom, store: Store, msg_list: str) -> None:
+    """A sync_msg answer whose msg_list is no list (a proxy's rewrite, a cut answer) moved the cursor to its
+    next_cursor: the page's messages were skipped for good (and a string's characters logged as messages)."""
+    queue = Queue(store)
+    await queue.setup()
+    fake.add_kf_message("wk", "wmA", "你好")
+    fake.answer_raw("kf/sync_msg", '{"errcode": 0, "next_cursor": "99", "has_more": 0, "msg_list": ' + msg_list + "}")
+    assert await KfPuller(store, api, queue, Metrics(), retry_max_s=0.01).pull("wk", "T") == 1
+    assert await store.get("siyu:kf:wk:cursor") == "1"
+    assert await store.lrange("siyu:log:kf_unanswered", 0, -1) == []

@@ -28,7 +28,7 @@ from bot.gateway.queue import Queue
 from bot.gateway.sender import retry_transient
 from bot.gateway.times import unix_time
 from bot.metrics import Metrics
-from bot.protocol.api import WeComAPI, WeComError, is_misconfigured, is_transient
+from bot.protocol.api import TRANSPORT_ERRCODE, WeComAPI, WeComError, is_misconfigured, is_transient
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -171,13 +171,13 @@ class KfPuller:
         async def once() -> dict[str, Any]:
             nonlocal token
             try:
-                return await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False)
+                return _whole(await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False))
             except WeComError as error:
                 if not token or error.errcode < 0 or error.errcode in (45009, 45033) or error.endpoint == "gettoken":
                     raise  # gettoken refused: the access token (WECOM_SECRET), not the callback's token, is at fault
                 log.info("kf/sync_msg refused the callback token (errcode %d); pulling without it", error.errcode)
                 token = ""  # the token is valid 10 minutes; without one the pull is only rate-limited harder
-                return await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False)
+                return _whole(await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False))
 
         return await retry_transient(once, _never, cap=self.retry_max_s, what="kf/sync_msg", clock=self.clock)
 
@@ -229,6 +229,13 @@ class KfPuller:
         self.metrics.events.labels("kf_message", "too_old").inc()
         log.warning("kf messages older than %s found without a cursor: recorded in %s, not answered",
                     human_duration(self.max_age_s), UNANSWERED_LOG)
+
+
+def _whole(body: dict[str, Any]) -> dict[str, Any]:
+    """A page whose msg_list is no list is no answer (pulled again): taken, its next_cursor skipped its messages."""
+    if not isinstance(body.get("msg_list", []), list):
+        raise WeComError("kf/sync_msg", TRANSPORT_ERRCODE, "msg_list is not a list")
+    return body
 
 
 def _plain(value: Any) -> str:
