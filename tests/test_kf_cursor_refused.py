@@ -9,6 +9,7 @@ messages WeCom still holds; the dedup markers keep those already queued from bei
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -74,3 +75,21 @@ async def test_a_page_whose_msg_list_is_no_list_is_pulled_again_not_skipped(
     assert await KfPuller(store, api, queue, Metrics(), retry_max_s=0.01).pull("wk", "T") == 1
     assert await store.get("siyu:kf:wk:cursor") == "1"
     assert await store.lrange("siyu:log:kf_unanswered", 0, -1) == []
+
+
+async def test_wecom_refusing_its_own_next_cursor_fails_the_pull_instead_of_looping(
+        api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
+    queue = Queue(store)
+    await queue.setup()
+    for n in range(3):
+        fake.add_kf_message("wk", f"wm{n}", "你好")
+    await store.set("siyu:kf:wk:cursor", "STALE")
+    fake.refused_cursors.update({"STALE": INVALID_CURSOR, "1": INVALID_CURSOR})
+    original = fake._kf_sync_msg
+
+    def one_a_page(body: dict[str, object]) -> dict[str, object]:
+        return original({**body, "limit": 1})
+
+    fake._kf_sync_msg = one_a_page  # type: ignore[method-assign]
+    with pytest.raises(WeComError):
+        await asyncio.wait_for(KfPuller(store, api, queue, Metrics()).pull("wk", "T"), 5)

@@ -130,9 +130,10 @@ class KfPuller:
         fresh = stored is None  # the store knows nothing: old messages may have been answered already
         if fresh and cursor:
             log.warning("the kf cursor was missing from the store; going on from this process's last cursor")
-        queued = 0
-        while True:
-            body, cursor = await self._sync_from(open_kfid, cursor, token)
+        queued, first_page = 0, True
+        while True:  # a cursor is dropped only on the first page: WeCom refusing its own next_cursor is no stale one
+            body, cursor = await self._sync_from(open_kfid, cursor, token, may_drop=first_page)
+            first_page = False
             batch = body.get("msg_list") or []
             readable = [message if readable_message(message) else None for message in batch]
             first = first_texts([message or {} for message in readable])
@@ -151,7 +152,8 @@ class KfPuller:
                 log.warning("kf/sync_msg said has_more without a new cursor: this pull ends; the next one goes on")
                 return queued
 
-    async def _sync_from(self, open_kfid: str, cursor: str, token: str) -> tuple[dict[str, Any], str]:
+    async def _sync_from(self, open_kfid: str, cursor: str, token: str, *,
+                         may_drop: bool) -> tuple[dict[str, Any], str]:
         """One page from `cursor`; a cursor WeCom refuses for good (expired, invalid: the errcode is not documented)
         is dropped once WeCom takes the same pull without it, and the pull starts from the oldest messages WeCom
         holds: those queued before keep their dedup markers and are not answered twice. Kept, it failed every
@@ -159,7 +161,7 @@ class KfPuller:
         try:
             return await self._sync(open_kfid, cursor, token), cursor
         except WeComError as error:
-            if not cursor or is_transient(error) or is_misconfigured(error):
+            if not cursor or not may_drop or is_transient(error) or is_misconfigured(error):
                 raise
             body = await self._sync(open_kfid, "", token)  # refused too: the account, not the cursor, is at fault
             log.error("kf/sync_msg refused the stored cursor (errcode %d: %s): dropped; pulling again from the "
