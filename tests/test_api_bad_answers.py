@@ -58,3 +58,14 @@ async def test_a_gettoken_answer_without_a_usable_token_is_a_wecom_error(
     with pytest.raises(WeComError) as caught:
         await api.access_token()
     assert caught.value.endpoint == "gettoken"
+
+
+@pytest.mark.parametrize("body", ['{"errcode": 0, "service_state": "busy"}', '{"errcode": 0, "service_state": null}',
+                                  '{"errcode": 0, "service_state": [3]}'])
+async def test_a_service_state_that_is_no_number_is_a_wecom_error(api: WeComAPI, fake: FakeWeCom, body: str) -> None:
+    """It escaped as ValueError/TypeError past kf.service_state's WeComError handling: the customer's message
+    failed four times and was dead-lettered instead of being answered (the send itself tells a human's session)."""
+    await api.access_token()
+    fake.answer_raw("kf/service_state/get", body, times=10)
+    with pytest.raises(WeComError):
+        await api.kf_service_state("wk", "wm")

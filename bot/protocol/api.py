@@ -230,7 +230,10 @@ class WeComAPI:
         body = await self.call(
             "kf/service_state/get", {"open_kfid": open_kfid, "external_userid": external_userid}
         )
-        return int(body.get("service_state", 0))
+        state = body.get("service_state", 0)
+        if not isinstance(state, int | str) or not str(state).isdigit():  # no number: WeCom could not say
+            raise WeComError("kf/service_state/get", TRANSPORT_ERRCODE, "service_state is not a number")
+        return int(state)
 
     async def kf_transfer(
         self, open_kfid: str, external_userid: str, state: int, servicer_userid: str = ""
