@@ -27,8 +27,11 @@ class InboundKind(StrEnum):
     TIMER = "timer"  # a durable timer that the conversation itself set has fired
     HANDBACK = "handback"  # the human ended the conversation they had taken over: the bot may speak again
     FOLLOWUP = "followup"  # a follow-up step is due: data holds what to say (bot/followups)
+    RECALL = "recall"  # the customer recalled a message: data[RECALLED] is its msgid (bot/engine/recalled.py)
 
 
+MSGID = "msgid"  # a customer message's data: WeCom's msgid, which a later RECALL names
+RECALLED = "recall_msgid"  # a RECALL's data: the msgid of the message she took back
 FIRST_TEXT = "first_text"  # an enter_session's data: what she wrote right after opening the chat ("" if no text)
 
 

@@ -34,7 +34,11 @@ class Timers:
         found = []
         for member, _ in await self.store.zdue(self.key, now, limit):
             try:
-                found.append((member, json.loads(member)))
+                data = json.loads(member)
             except ValueError:
-                await self.cancel(member)  # not ours; never let it block the pump
+                data = None
+            if isinstance(data, dict):
+                found.append((member, data))
+            else:
+                await self.cancel(member)  # not ours (not JSON, or JSON but no object): never let it block the pump
         return found

@@ -65,10 +65,21 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     port: int = 0
     base_url: str = ""
     extra_routes: list[web.RouteDef] = field(default_factory=list)  # the hand-run server's controls (fake_wecom_cli)
+    late: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))  # taken, answered late
+    raw_answers: dict[str, deque[tuple[int, str]]] = field(default_factory=lambda: defaultdict(deque))
+    refused_cursors: dict[str, int] = field(default_factory=dict)  # a sync_msg cursor WeCom no longer takes: errcode
 
     # -- control ---------------------------------------------------------------------------------
     def fail(self, endpoint: str, errcode: int, times: int = 1) -> None:
         self.failures[endpoint].extend([errcode] * times)
+
+    def answer_late(self, endpoint: str, seconds: float, times: int = 1) -> None:
+        """Do the next calls at once but answer them only after `seconds` (a caller that gave up missed it)."""
+        self.late[endpoint].extend([seconds] * times)
+
+    def answer_raw(self, endpoint: str, body: str, status: int = 200, times: int = 1) -> None:
+        """Answer the next calls with this body as it is (an HTML error page, an empty body, not an object)."""
+        self.raw_answers[endpoint].extend([(status, body)] * times)
 
     def slow(self, endpoint: str, seconds: float, times: int = 1) -> None:
         self.delays[endpoint].extend([seconds] * times)
@@ -185,6 +196,9 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     async def _answer(self, endpoint: str, request: web.Request, body: dict[str, Any]) -> web.Response:
         if self.delays[endpoint]:
             await asyncio.sleep(self.delays[endpoint].popleft())
+        if self.raw_answers[endpoint]:
+            status, text = self.raw_answers[endpoint].popleft()
+            return web.Response(status=status, text=text, content_type="text/html" if "<" in text else "text/plain")
         if endpoint in self.outage_codes:
             codes = self.outage_codes[endpoint]
             code = codes[self.refused[body.get("msgid", "")] % len(codes)]
@@ -222,11 +236,15 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
             return web.json_response({"errcode": errcode, "errmsg": result.get("errmsg", "")})
         if endpoint in SEND_ENDPOINTS:
             self.delivered.append({"endpoint": endpoint, **body})
+        if self.late[endpoint]:
+            await asyncio.sleep(self.late[endpoint].popleft())
         return web.json_response({"errcode": 0, "errmsg": "ok", **result})
 
     # -- endpoints -------------------------------------------------------------------------------
     def _kf_sync_msg(self, body: dict[str, Any]) -> dict[str, Any]:
         log = self.kf_log[body["open_kfid"]]
+        if (refused := self.refused_cursors.get(str(body.get("cursor") or ""))) is not None:
+            return {"errcode": refused, "errmsg": f"invalid cursor (injected {refused})"}
         start = int(body.get("cursor") or 0)
         limit = int(body.get("limit", 1000))
         batch = log[start : start + limit]
@@ -252,6 +270,10 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
         return {}
 
     def _externalcontact_send_welcome_msg(self, body: dict[str, Any]) -> dict[str, Any]:
+        code = str(body.get("welcome_code", ""))
+        if code in self.used_codes:  # valid once: a second sender gets 41051 (path/92137)
+            return {"errcode": 41051, "errmsg": "welcome code has been used"}
+        self.used_codes.add(code)
         return {}
 
     def _kf_add_contact_way(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from bot.policy.journal import Journal
 from bot.profile.model import Profile
 from bot.profile.store import PROFILE_TTL_MS, ProfileBusy, Profiles, Snapshot
 from bot.retention.tags import customer_tag
+from bot.retention.tombstone import forgotten_before, tombstone_key
 from bot.store.base import Store, Writes
 from bot.timers import TIMERS_KEY, Timers
 from bot.understanding.matcher import Result
@@ -80,8 +81,11 @@ class Engine:
         customer = inbound.customer or key
         reads = [Sessions.key(key), Profiles.key(customer)]
         if inbound.customer:
-            reads.append(blacklist.key(inbound.customer))
+            reads += [blacklist.key(inbound.customer), tombstone_key(inbound.customer)]
         held = await self.profiles.lock(customer, *reads, busy=Busy)
+        if len(held.values) > 3 and forgotten_before(held.values[3], inbound.at or self.clock()):
+            await self.profiles.release(held)  # she asked to be forgotten after this: nothing said, nothing kept
+            return Turn()
         writes = Writes()
         try:
             session = Sessions.decode(held.values[0])
@@ -164,7 +168,7 @@ class Engine:
                           today=datetime.fromtimestamp(now, self.zone).date())
         TurnRun(ctx, burst_window=self.burst_window, handover_timeout=self.handover_timeout).run()
         session.last_seen = max(session.last_seen, now)
-        if not (inbound.kind is InboundKind.TEXT and session.pending):
+        if not (inbound.kind is InboundKind.TEXT and session.pending) and inbound.kind is not InboundKind.RECALL:
             session.turns += 1  # a message waiting for its burst to end is not a turn: the burst's answer is
 
     def _content_for(self, session: Session) -> Content:

@@ -27,7 +27,7 @@ from bot.policy.decide import Action
 from bot.profile.model import Profile
 
 _NOT_THE_CUSTOMER = {InboundKind.TIMER, InboundKind.WELCOME, InboundKind.ENTER_SESSION, InboundKind.FOLLOWUP,
-                     InboundKind.HANDBACK}
+                     InboundKind.HANDBACK, InboundKind.RECALL}
 _NEED = (Action.RECOMMEND, Action.ASK_FIRST)
 
 

@@ -33,7 +33,7 @@ class Session:
     misses: int = 0  # answers not understood in the current state
     last_variant: dict[str, int] = field(default_factory=dict)
     timer: dict[str, Any] | None = None  # {"member", "token", "kind"}
-    pending: list[list[Any]] = field(default_factory=list)  # [text, at] waiting for the burst to end
+    pending: list[list[Any]] = field(default_factory=list)  # [text, at, msgid] waiting for the burst to end
     handover_at: float = 0.0  # a human has the conversation since (0: the bot has it)
     asked_at: float = 0.0  # when the question of the current state was (last) asked
     last_seen: float = 0.0

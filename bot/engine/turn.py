@@ -10,7 +10,7 @@ she wrote showed need (an urgent need does not wait for the end of another flow)
 
 from __future__ import annotations
 
-from bot.conversation import InboundKind, Outbound
+from bot.conversation import MSGID, InboundKind, Outbound
 from bot.engine import (
     aftersales,
     allergen,
@@ -22,6 +22,7 @@ from bot.engine import (
     moments,
     order_number,
     other_question,
+    recalled,
     replies,
     sales,
     situation,
@@ -82,6 +83,8 @@ class TurnRun(TurnTail):
             followup(ctx, self.flows)
         elif kind in (InboundKind.WELCOME, InboundKind.ENTER_SESSION):
             welcome.start(self.ctx, self.flows, kind)
+        elif kind is InboundKind.RECALL:
+            recalled.take_back(ctx)
         elif handed_over(ctx, self.handover_timeout):
             ctx.why.append("已转人工：机器人不说话")
             if kind is InboundKind.TEXT:  # the number she gives the person is kept for after the handback
@@ -89,7 +92,7 @@ class TurnRun(TurnTail):
         elif kind is InboundKind.TEXT:
             ctx.cancel_timer()
             if self.burst_window > 0:
-                session.pending.append([ctx.inbound.text, ctx.now])
+                session.pending.append([ctx.inbound.text, ctx.now, ctx.inbound.data.get(MSGID, "")])
                 ctx.set_timer("settle", ctx.now + self.burst_window)
                 ctx.why.append("等顾客把连发的几条发完再一起回答")
             else:
@@ -116,7 +119,7 @@ class TurnRun(TurnTail):
 
     def _answer_pending(self) -> None:
         """Answer the texts of a burst as one turn."""
-        texts = [str(text) for text, _ in self.ctx.session.pending]
+        texts = [str(entry[0]) for entry in self.ctx.session.pending]
         self.ctx.session.pending.clear()
         if texts:
             self.ctx.why.append(f"连发的 {len(texts)} 条消息一起回答一次")

@@ -149,8 +149,11 @@ class Contacts:
         send = Send("welcome", "externalcontact/send_welcome_msg", payload, customer, event.key)
         result = await self.outbox.send_once(self.sender, msgid, send, code_valid_until, status=status,
                                              expected=frozenset({WELCOME_USED}))
-        sent = result.outcome not in _NOT_SENT
-        if result.errcode == WELCOME_USED:
+        # the code works once: refused after a try of ours that may have reached WeCom (no answer in time, a
+        # crash mid-send), it was most likely that try that used it (WeCom says nothing of who did)
+        ours = result.errcode == WELCOME_USED and result.uncertain
+        sent = result.outcome not in _NOT_SENT or ours
+        if result.errcode == WELCOME_USED and not ours:
             log.info("welcome code already used (another sender or the admin console welcome)")
         elif sent:
             await self.tell(WELCOMED, customer, self.clock(), event.conversation, channel=channel)

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.conversation import Conversation, Inbound, InboundKind
+from bot.conversation import MSGID, RECALLED, Conversation, Inbound, InboundKind
 from bot.events import ENTERED, EventBus
 from bot.gateway import eventlog
 from bot.gateway.contacts import Contacts, message_kind
@@ -24,6 +24,7 @@ from bot.gateway.times import unix_time
 from bot.logging_setup import throttled_as
 from bot.metrics import Metrics
 from bot.protocol.api import WeComAPI
+from bot.retention.tombstone import customer_of, predates_forget
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,9 @@ class Handlers:
         if handler is None:
             log.warning("no handler for queued event kind %r; acknowledged", event.kind)
             return
+        if await predates_forget(self.store, customer_of(event.conversation), event.received):
+            log.info("a %s event of a customer forgotten since it was queued: dropped", event.kind)
+            return
         eventlog.inbound(event)
         await handler(event)
 
@@ -112,7 +116,7 @@ class Handlers:
             customer=customer,
             text=data.get("content", ""),
             at=sent_at,
-            data={"open_kfid": open_kfid, **seen},
+            data={"open_kfid": open_kfid, MSGID: data.get("msgid", ""), **seen},
         )
         key = conversation_key(open_kfid, customer)
         turn = await self.conversation.respond(key, inbound)
@@ -149,6 +153,10 @@ class Handlers:
                 handback = Inbound(event_id=event.key, kind=InboundKind.HANDBACK, customer=customer,
                                    at=self.clock(), data={"open_kfid": open_kfid})
                 await self.conversation.respond(conversation_key(open_kfid, customer), handback)
+        elif kind == "user_recall_msg":  # she took a message back: not answered if its burst still waits
+            recall = Inbound(event_id=event.key, kind=InboundKind.RECALL, customer=customer, at=self.clock(),
+                             data={"open_kfid": open_kfid, RECALLED: data.get(RECALLED, "")})
+            await self.conversation.respond(conversation_key(open_kfid, customer), recall)
         else:
             log.info("kf event %r recorded without action", kind)
 

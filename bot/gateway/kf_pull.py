@@ -28,7 +28,7 @@ from bot.gateway.queue import Queue
 from bot.gateway.sender import retry_transient
 from bot.gateway.times import unix_time
 from bot.metrics import Metrics
-from bot.protocol.api import WeComAPI, WeComError
+from bot.protocol.api import TRANSPORT_ERRCODE, WeComAPI, WeComError, is_misconfigured, is_transient
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -130,9 +130,10 @@ class KfPuller:
         fresh = stored is None  # the store knows nothing: old messages may have been answered already
         if fresh and cursor:
             log.warning("the kf cursor was missing from the store; going on from this process's last cursor")
-        queued = 0
-        while True:
-            body = await self._sync(open_kfid, cursor, token)
+        queued, first_page = 0, True
+        while True:  # a cursor is dropped only on the first page: WeCom refusing its own next_cursor is no stale one
+            body, cursor = await self._sync_from(open_kfid, cursor, token, may_drop=first_page)
+            first_page = False
             batch = body.get("msg_list") or []
             readable = [message if readable_message(message) else None for message in batch]
             first = first_texts([message or {} for message in readable])
@@ -151,17 +152,34 @@ class KfPuller:
                 log.warning("kf/sync_msg said has_more without a new cursor: this pull ends; the next one goes on")
                 return queued
 
+    async def _sync_from(self, open_kfid: str, cursor: str, token: str, *,
+                         may_drop: bool) -> tuple[dict[str, Any], str]:
+        """One page from `cursor`; a cursor WeCom refuses for good (expired, invalid: the errcode is not documented)
+        is dropped once WeCom takes the same pull without it, and the pull starts from the oldest messages WeCom
+        holds: those queued before keep their dedup markers and are not answered twice. Kept, it failed every
+        later pull of the kf account: its customers were never answered again."""
+        try:
+            return await self._sync(open_kfid, cursor, token), cursor
+        except WeComError as error:
+            if not cursor or not may_drop or is_transient(error) or is_misconfigured(error):
+                raise
+            body = await self._sync(open_kfid, "", token)  # refused too: the account, not the cursor, is at fault
+            log.error("kf/sync_msg refused the stored cursor (errcode %d: %s): dropped; pulling again from the "
+                      "oldest messages WeCom holds (3 days), each still answered once", error.errcode, error.errmsg)
+            self.metrics.events.labels("kf_pull", "cursor_dropped").inc()
+            return body, ""
+
     async def _sync(self, open_kfid: str, cursor: str, token: str) -> dict[str, Any]:
         async def once() -> dict[str, Any]:
             nonlocal token
             try:
-                return await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False)
+                return _whole(await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False))
             except WeComError as error:
                 if not token or error.errcode < 0 or error.errcode in (45009, 45033) or error.endpoint == "gettoken":
                     raise  # gettoken refused: the access token (WECOM_SECRET), not the callback's token, is at fault
                 log.info("kf/sync_msg refused the callback token (errcode %d); pulling without it", error.errcode)
                 token = ""  # the token is valid 10 minutes; without one the pull is only rate-limited harder
-                return await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False)
+                return _whole(await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False))
 
         return await retry_transient(once, _never, cap=self.retry_max_s, what="kf/sync_msg", clock=self.clock)
 
@@ -213,6 +231,13 @@ class KfPuller:
         self.metrics.events.labels("kf_message", "too_old").inc()
         log.warning("kf messages older than %s found without a cursor: recorded in %s, not answered",
                     human_duration(self.max_age_s), UNANSWERED_LOG)
+
+
+def _whole(body: dict[str, Any]) -> dict[str, Any]:
+    """A page whose msg_list is no list is no answer (pulled again): taken, its next_cursor skipped its messages."""
+    if not isinstance(body.get("msg_list", []), list):
+        raise WeComError("kf/sync_msg", TRANSPORT_ERRCODE, "msg_list is not a list")
+    return body
 
 
 def _plain(value: Any) -> str:

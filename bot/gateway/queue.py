@@ -51,13 +51,17 @@ class Event:
 
 
 def decode(stream: str, entry: Entry) -> Event:
+    """The queued event; ValueError when the entry cannot be one (data not a JSON object, `at` no number)."""
     fields = entry.fields
+    data = json.loads(fields.get("data", "{}"))
+    if not isinstance(data, dict):
+        raise ValueError("the event's data is not an object")
     return Event(
         id=entry.id,
         stream=stream,
         kind=fields.get("kind", ""),
         conversation=fields.get("conv", ""),
-        data=json.loads(fields.get("data", "{}")),
+        data=data,
         received=float(fields.get("at", "0")),
         replay_of=fields.get("replay_of", ""),
         fields=dict(fields),

@@ -49,6 +49,7 @@ class Result:
     outcome: str
     errcode: int = 0
     body: dict[str, Any] | None = None  # WeCom's answer to a send it took (add_msg_template: msgid, fail_list)
+    uncertain: bool = False  # a refusal after an earlier try of this message may have reached WeCom
 
 
 class Backoff:
@@ -122,7 +123,7 @@ class Sender:
                     await self.sleep(delay)
                     continue
                 if error.errcode in expected:
-                    return Result(REFUSED, error.errcode)
+                    return Result(REFUSED, error.errcode, uncertain=uncertain)
                 if uncertain and item.endpoint in IDEMPOTENT:
                     self.metrics.outbound.labels(item.channel, RECONCILED).inc()
                     log.info("%s refused a repeated msgid (errcode %d): it had been delivered",

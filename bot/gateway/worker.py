@@ -196,7 +196,14 @@ class Worker:
     async def _process(self, stream: str, entries: list[Entry]) -> None:
         by_conversation: dict[str, list[Event]] = defaultdict(list)
         for entry in entries:
-            event = decode(stream, entry)
+            try:
+                event = decode(stream, entry)
+            except ValueError as error:  # raised here, it killed the partition's task at every claim of it
+                log.error("queue entry %s cannot be read (%s): dead-lettered whole", entry.id, error)
+                await self._dead_letter(Event(entry.id, stream, entry.fields.get("kind", ""), "", {}, 0.0,
+                                              fields=dict(entry.fields)), error)
+                await self.store.ack(stream, GROUP, entry.id)
+                continue
             by_conversation[event.conversation].append(event)
         # every conversation finishes (or fails) before the batch is left: none may run on while its
         # entries are claimed again

@@ -14,12 +14,12 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 
 from bot.content.durations import human_duration
 from bot.metrics import Metrics
+from bot.protocol.answers import Json, answer_of, token_of
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,6 @@ def is_transient(error: WeComError) -> bool:
     return error.errcode in RETRY_LATER or error.errcode == TRANSPORT_ERRCODE
 
 
-Json = dict[str, Any]
 
 
 class WeComAPI:
@@ -122,9 +121,10 @@ class WeComAPI:
                         self.credentials_refused = error.errcode if error.errcode in CREDENTIALS_REFUSED else 0
                         raise
                     self.credentials_refused = 0
-                    token = str(body["access_token"])
-                    # refresh 5 minutes before WeCom's expiry (7200 s)
-                    ttl_s = max(60, int(body.get("expires_in", 7200)) - 300)
+                    kept = token_of(body)
+                    if kept is None:
+                        raise WeComError("gettoken", TRANSPORT_ERRCODE, "answer without a usable access_token")
+                    token, ttl_s = kept
                     await self._store.set(self._token_key, token, ttl_ms=ttl_s * 1000)
                     self._local = (token, time.monotonic() + min(60, ttl_s))
                     log.info("wecom access token refreshed (valid %s)", human_duration(ttl_s))
@@ -199,11 +199,10 @@ class WeComAPI:
             ) as response:
                 if response.status != 200:
                     raise WeComError(endpoint, TRANSPORT_ERRCODE, f"HTTP {response.status}")
-                body: Json = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+                body, errcode = answer_of(await response.json(content_type=None))
+        except (aiohttp.ClientError, TimeoutError, ValueError, RecursionError) as error:  # nested too deep to read
             self._metrics.api_calls.labels(endpoint, str(TRANSPORT_ERRCODE)).inc()
             raise WeComError(endpoint, TRANSPORT_ERRCODE, type(error).__name__) from error
-        errcode = int(body.get("errcode", 0))
         self._metrics.api_calls.labels(endpoint, str(errcode)).inc()
         if errcode != 0:
             raise WeComError(endpoint, errcode, str(body.get("errmsg", "")))
@@ -231,7 +230,10 @@ class WeComAPI:
         body = await self.call(
             "kf/service_state/get", {"open_kfid": open_kfid, "external_userid": external_userid}
         )
-        return int(body.get("service_state", 0))
+        state = body.get("service_state", 0)
+        if not isinstance(state, int | str) or not str(state).isdigit():  # no number: WeCom could not say
+            raise WeComError("kf/service_state/get", TRANSPORT_ERRCODE, "service_state is not a number")
+        return int(state)
 
     async def kf_transfer(
         self, open_kfid: str, external_userid: str, state: int, servicer_userid: str = ""

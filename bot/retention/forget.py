@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from bot.engine.engine import NEAR_MISSES
 from bot.followups.record import DUE_KEY, customer_of
 from bot.funnel.stages import CUSTOMER_KEY
 from bot.gateway.deadletters import DEAD_LETTERS
+from bot.gateway.kf_welcome import HOLDS_KEY, pending_key
 from bot.gateway.queue import PARTITIONS, stream_name
 from bot.profile.store import STAFFED, TAGS_DIRTY
 from bot.retention.forget_groups import forget_in_groups
 from bot.retention.janitor import LOGS
 from bot.retention.tags import customer_tag
+from bot.retention.tombstone import mark_forgotten
 from bot.store.base import Store
 from bot.tagsync.service import ATTEMPTS
 from bot.timers import TIMERS_KEY
@@ -65,21 +68,24 @@ def _conversation_is(conversation: str, customer: str) -> bool:
     return conversation.rsplit(":", 1)[-1] == customer
 
 
-async def forget(store: Store, customer: str) -> dict[str, int]:
+async def forget(store: Store, customer: str, *, now: float | None = None) -> dict[str, int]:
     """Erase the customer; returns how many records of each kind went."""
     if not customer.strip():
         raise ValueError("no customer id given")
+    await mark_forgotten(store, customer, time.time() if now is None else now)  # first: stops events in flight
     tag, name = customer_tag(customer), _glob_escape(customer)
     counts: dict[str, int] = {}
     keys: set[str] = set()
     for pattern in (f"siyu:session:*:{name}", f"siyu:kf:budget:*:{name}", f"siyu:kf:state:*:{name}",
                     f"siyu:lock:*:{name}", f"siyu:customer:{name}", f"siyu:profile:{name}", f"siyu:why:{name}",
-                    f"siyu:fu:{name}", f"siyu:fu:lock:{name}", f"{CUSTOMER_KEY}{name}", f"siyu:outbox:fu:{name}:*"):
+                    f"siyu:fu:{name}", f"siyu:fu:lock:{name}", f"{CUSTOMER_KEY}{name}", f"siyu:outbox:fu:{name}:*",
+                    f"{pending_key('*')}:{name}"):  # a kf welcome held for her first message
         keys.update(await store.scan(pattern))
     counts["keys"] = await store.delete(*sorted(keys))
     counts["index entries"] = await _forget_indexed(store, customer)
     counts["queued events"] = await _forget_queued(store, customer, tag)
-    counts["timers"] = await _forget_timers(store, customer)
+    counts["timers"] = await _forget_timers(store, customer, TIMERS_KEY)
+    counts["timers"] += await _forget_timers(store, customer, HOLDS_KEY)  # the held welcome's wake-up
     logged = 0
     for key in (*LOGS, NEAR_MISSES, DEAD_LETTERS):
         for raw in await store.lrange(key, 0, -1):
@@ -122,13 +128,15 @@ async def _forget_indexed(store: Store, customer: str) -> int:
     return removed
 
 
-async def _forget_timers(store: Store, customer: str) -> int:
+async def _forget_timers(store: Store, customer: str, key: str) -> int:
     removed = 0
-    for member, _ in await store.zdue(TIMERS_KEY, float("inf"), 1_000_000):
+    for member, _ in await store.zdue(key, float("inf"), 1_000_000):
         try:
             data = json.loads(member)
         except ValueError:
             continue
+        if not isinstance(data, dict):
+            continue
         if data.get("customer") == customer or _conversation_is(str(data.get("conv", "")), customer):
-            removed += int(await store.zrem(TIMERS_KEY, member))
+            removed += int(await store.zrem(key, member))
     return removed

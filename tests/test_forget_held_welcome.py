@@ -1,0 +1,52 @@
+"""`siyu forget` while her kf welcome is held (attack15).
+
+A customer who opens the kf chat has her welcome held `SIYU_KF_WELCOME_HOLD` for her first message
+(bot/gateway/kf_welcome.py): the enter_session's fields (her id among them) wait in `siyu:kf:welcome:<conv>` and
+a wake-up naming her conversation in `siyu:kf:welcome_holds`. `siyu forget` erased neither: her id stayed in
+the store, and when the wake-up came the welcome went out to the customer who had asked to be forgotten and a
+new session was written for her. Both are now erased with the rest. The whole bot on a real Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from bot.retention.forget import forget
+from bot.store.base import Store
+from tests.conftest import TEST_REDIS_URL
+from tests.fake_wecom import FakeWeCom
+from tests.test_kf_welcome_hold import HOLD, held, notify, start, welcomes
+
+CUSTOMER = "wmForgetMe"
+
+
+async def test_forget_during_a_held_welcome_erases_it_and_nothing_is_sent(
+        fake: FakeWeCom, redis_store: Store, aiohttp_client: Any) -> None:
+    client = await start(fake, redis_store, aiohttp_client)
+    fake.add_kf_event("wk1", {"event_type": "enter_session", "external_userid": CUSTOMER, "welcome_code": "WF",
+                              "scene": "qr", "scene_param": ""})
+    await notify(client)
+    await held(client, CUSTOMER)
+    await forget(redis_store, CUSTOMER)
+    await asyncio.sleep(HOLD + 1.5)  # the wake-up's time has come and gone
+    assert welcomes(fake) == []
+    raw = aioredis.Redis.from_url(TEST_REDIS_URL)
+    try:
+        found = []
+        async for key in raw.scan_iter(count=1000):
+            kind = await raw.type(key)
+            text = key.decode()
+            if kind == b"string":
+                text += (await raw.get(key) or b"").decode(errors="replace")
+            elif kind == b"zset":
+                text += " ".join(m.decode() for m in await raw.zrange(key, 0, -1))
+            elif kind == b"hash":
+                text += " ".join(f"{k!r}{v!r}" for k, v in (await raw.hgetall(key)).items())
+            if CUSTOMER in text:
+                found.append(key.decode())
+    finally:
+        await raw.aclose()
+    assert found == []

@@ -1,0 +1,105 @@
+"""`siyu forget` while the customer's burst waits to be answered, or while her message is being handled (attack15).
+
+A message already in a worker's hands when `siyu forget` ran (read from the queue, waiting for WeCom) was handled
+afterwards: her session (with her words), profile, follow-up record, kf budget and state were written again and
+her burst's timer set anew, after she had asked to be forgotten. `siyu forget` now leaves a mark (a digest of her
+id and the time, bot/retention/tombstone.py) that the gateway and the engine check: what she sent before it is
+neither answered nor kept.
+
+The whole bot (gateway, engine, bundled content) on a real Redis, the fake WeCom API; afterwards the store is
+dumped and must not name her.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp.test_utils import TestClient
+
+from bot.app import build_app
+from bot.retention.forget import forget
+from bot.store.base import Store
+from bot.wiring import make_conversation_factory
+from tests.conftest import TEST_REDIS_URL
+from tests.fake_wecom import FakeWeCom
+from tests.gateway_kit import ROOT, eventually, settings
+from tests.wecom import callback, event
+
+FAST = {"lease_ms": 1000, "block_ms": 50, "retry_delay_s": 0.01}
+WINDOW = 2.0
+_tokens = iter(range(1, 10**6))
+
+
+async def start(fake: FakeWeCom, store: Store, aiohttp_client: Any) -> TestClient:
+    factory = make_conversation_factory(ROOT, burst_window=WINDOW, hot_reload=False)
+    app = build_app(settings(fake.base_url), factory, store=store, worker_options=FAST)
+    return await aiohttp_client(app)
+
+
+async def notify(client: TestClient) -> None:
+    query, body = callback(event("kf_msg_or_event", Token=f"TF{next(_tokens)}", OpenKfId="wk1"))
+    assert (await client.post("/wecom/callback", params=query, data=body)).status == 200
+
+
+async def naming(customer: str) -> list[str]:
+    """Every key whose name or value names the customer."""
+    raw = aioredis.Redis.from_url(TEST_REDIS_URL)
+    found = []
+    try:
+        async for key in raw.scan_iter(count=1000):
+            kind, text = await raw.type(key), key.decode()
+            if kind == b"string":
+                text += (await raw.get(key) or b"").decode(errors="replace")
+            elif kind == b"zset":
+                text += " ".join(m.decode() for m in await raw.zrange(key, 0, -1))
+            elif kind == b"hash":
+                text += " ".join(f"{k!r}{v!r}" for k, v in (await raw.hgetall(key)).items())
+            elif kind == b"list":
+                text += " ".join(m.decode(errors="replace") for m in await raw.lrange(key, 0, -1))
+            elif kind == b"stream":
+                text += " ".join(repr(entry) for entry in await raw.xrange(key))
+            if customer in text:
+                found.append(key.decode())
+    finally:
+        await raw.aclose()
+    return found
+
+
+def answers(fake: FakeWeCom, customer: str) -> list[dict[str, Any]]:
+    return [c for c in fake.calls_to("kf/send_msg") if c["touser"] == customer]
+
+
+async def test_forget_during_a_pending_burst_leaves_nothing_and_sends_nothing(
+        fake: FakeWeCom, redis_store: Store, aiohttp_client: Any) -> None:
+    client = await start(fake, redis_store, aiohttp_client)
+    fake.add_kf_message("wk1", "wmBurst", "包邮吗")
+    await notify(client)
+    await eventually(lambda: bool(fake.calls_to("kf/service_state/get")))
+    await asyncio.sleep(0.3)  # her message waits in the burst
+    await forget(redis_store, "wmBurst")
+    await asyncio.sleep(WINDOW + 1.5)
+    assert answers(fake, "wmBurst") == []
+    assert await naming("wmBurst") == []
+
+
+async def test_forget_while_her_message_is_being_handled_leaves_nothing(
+        fake: FakeWeCom, redis_store: Store, aiohttp_client: Any) -> None:
+    client = await start(fake, redis_store, aiohttp_client)
+    fake.hold("kf/service_state/get")  # the worker has her message in hand and waits for WeCom
+    fake.add_kf_message("wk1", "wmInFlight", "我是干皮 孕妇能用吗")
+    await notify(client)
+    await eventually(lambda: fake.held > 0)
+    await forget(redis_store, "wmInFlight")
+    fake.release()
+    await asyncio.sleep(WINDOW + 1.5)
+    assert answers(fake, "wmInFlight") == []
+    found = await naming("wmInFlight")
+    # the service state WeCom gave the worker mid-forget is cached for 10 s under her id, then gone by itself
+    assert found in ([], ["siyu:kf:state:wk1:wmInFlight"]), found
+    raw = aioredis.Redis.from_url(TEST_REDIS_URL)
+    try:
+        assert all(0 < ttl <= 10_000 for ttl in [await raw.pttl(key) for key in found])
+    finally:
+        await raw.aclose()
