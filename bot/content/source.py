@@ -18,7 +18,7 @@ from bot.content.fields import describe, fields_at
 from bot.content.messages import empty_file, explain, not_utf8, too_big, unreadable
 from bot.content.schema import Strict
 from bot.content.suggest import one_of
-from bot.content.syntax import syntax_problem
+from bot.content.syntax import control_character, quoted_line, syntax_problem
 from bot.content.typos import FULL_WIDTH_SPACE, colon_problems, comma_problems, indent_message
 
 Path_ = tuple[str | int, ...]
@@ -179,7 +179,9 @@ def load_document(path: Path, display: str | None = None) -> Document:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         line, col, message = syntax_problem(error, text, field_names())
-        raise ContentError([Problem(file, line, col, f"YAML 语法错误: {message}")]) from None
+        raise ContentError([Problem(file, line, col, f"YAML 语法错误: {message}{quoted_line(text, line)}")]) from None
+    except yaml.reader.ReaderError as error:  # a control character pasted from Word or a web page
+        raise ContentError([Problem(file, *control_character(text, error.character))]) from None
     if node is None:
         return Document(file, None, {})
     found = [Problem(file, *spot) for spot in comma_problems(node) + colon_problems(node, text, field_names())]
