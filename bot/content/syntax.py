@@ -70,7 +70,8 @@ def _quote_run_on(error: yaml.MarkedYAMLError, text: str) -> Spot | None:
     if begun.line == ended.line or ended.line != stopped.line:
         return None
     return (begun.line + 1, begun.column + 1,
-            f"第 {begun.line + 1} 行的引号 {last.style} 没有在这一行结束，一直读到第 {ended.line + 1} 行的 {last.style}："
+            f"第 {begun.line + 1} 行的引号 {last.style} 没有在这一行结束，"
+            f"一直读到第 {ended.line + 1} 行的 {last.style}："
             "这一行少了结尾的引号（文字里要用引号就换另一种，或者整句不加引号）")
 
 

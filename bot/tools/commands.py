@@ -53,7 +53,7 @@ def _report(error: ContentError, root: Path, out: TextIO | None = None) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from bot.tools.checking import check_all, comma_warnings
+    from bot.tools.checking import check_all, comma_warnings, report_tests
 
     # `siyu check DIR` is the same as `siyu check --content DIR` (_content_dir reads either)
     if args.folder and args.content and Path(args.content).resolve() != Path(args.folder).resolve():
@@ -67,6 +67,7 @@ def check(args: argparse.Namespace) -> int:
         content, groups = check_all(root, os.environ.get("SIYU_PERSONA") or None)
     except ContentError as error:  # the report is what was asked for: stdout, so `siyu check | less` shows it
         _report(error, root, sys.stdout)
+        report_tests(root, None)  # their structure still: one round finds every mistake
         _comma_warnings(warnings)
         return 1
     knowledge = content.understanding.knowledge
@@ -84,9 +85,10 @@ def check(args: argparse.Namespace) -> int:
               f"（{detector.content.file}）")
     else:
         print("   群审核: 没有 knowledge/moderation.yaml，客户群消息不审核")
+    tests_wrong = report_tests(root, content)
     _faq_warnings(content)
     _comma_warnings(warnings)
-    return 0
+    return 1 if tests_wrong else 0
 
 
 def _comma_warnings(warnings: list[Problem]) -> None:
