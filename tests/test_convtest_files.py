@@ -107,3 +107,19 @@ def test_siyu_check_reads_them_when_the_content_does_not_load(tmp_path: Path) ->
     result = run_siyu("check", str(root), env=env)
     assert result.returncode == 1 and "answr" in result.stdout, result.stdout
     assert "flows/tests/bad.yaml:6:9: 第 1 个测试" in result.stdout, result.stdout
+
+
+def test_siyu_check_names_content_files_it_does_not_read(tmp_path: Path) -> None:
+    """flows/extra.yml, knowledge/more.yaml.txt (Notepad's hidden .txt): their content was silently missing."""
+    root = tmp_path / "content"
+    for folder in ("flows", "persona", "knowledge"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("tests"))
+    shutil.copy(root / "flows" / "icebreak.yaml", root / "flows" / "extra.yml")
+    shutil.copy(root / "knowledge" / "faq.yaml", root / "knowledge" / "more.yaml.txt")
+    (root / "flows" / "notes.txt").write_text("草稿", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIYU_", "REDIS_URL"))}
+    result = run_siyu("check", str(root), env=env)
+    assert result.returncode == 1, result.stdout
+    assert "flows/extra.yml:1:1: 这个文件没有被读取" in result.stdout and "改名为 extra.yaml" in result.stdout
+    assert "knowledge/more.yaml.txt:1:1: 这个文件没有被读取" in result.stdout and "改名为 more.yaml" in result.stdout
+    assert "notes.txt" not in result.stdout, result.stdout

@@ -76,3 +76,22 @@ def report_tests(root: Path, content: Content | None) -> bool:
     elif files:
         print(f"   对话测试: {files} 个文件 / {tests} 个测试，格式和引用都对（siyu test 运行它们）")
     return bool(problems)
+
+
+_FOLDERS = ("flows", "flows/tests", "persona", "knowledge", "knowledge/tests", "groups")
+
+
+def misnamed(root: Path) -> list[Problem]:
+    """Content files no command reads, for their name: `extra.yml`, `Welcome.YAML`, `faq.yaml.txt` (Notepad adds .txt
+    and Windows hides it). Their flows, keys and answers were silently missing."""
+    problems = []
+    for folder in _FOLDERS:
+        for path in sorted((root / folder).glob("*")):
+            name = path.name
+            base = name[:-4] if name.lower().endswith(".txt") else name
+            if not path.is_file() or name.endswith(".yaml") or not base.lower().endswith((".yml", ".yaml")):
+                continue
+            right = base.rsplit(".", 1)[0] + ".yaml"
+            problems.append(Problem(f"{folder}/{name}", 1, 1, f"这个文件没有被读取：只读扩展名是 .yaml（小写）的文件，"
+                                                              f"把它改名为 {right}"))
+    return problems

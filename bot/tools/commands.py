@@ -53,7 +53,7 @@ def _report(error: ContentError, root: Path, out: TextIO | None = None) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from bot.tools.checking import check_all, comma_warnings, report_tests
+    from bot.tools.checking import check_all, comma_warnings, misnamed, report_tests
 
     # `siyu check DIR` is the same as `siyu check --content DIR` (_content_dir reads either)
     if args.folder and args.content and Path(args.content).resolve() != Path(args.folder).resolve():
@@ -63,10 +63,11 @@ def check(args: argparse.Namespace) -> int:
     if root is None:
         return 1
     warnings = comma_warnings(root)
+    unread = misnamed(root)
     try:
         content, groups = check_all(root, os.environ.get("SIYU_PERSONA") or None)
     except ContentError as error:  # the report is what was asked for: stdout, so `siyu check | less` shows it
-        _report(error, root, sys.stdout)
+        _report(ContentError([*error.problems, *unread], error.note), root, sys.stdout)
         report_tests(root, None)  # their structure still: one round finds every mistake
         _comma_warnings(warnings)
         return 1
@@ -86,9 +87,11 @@ def check(args: argparse.Namespace) -> int:
     else:
         print("   群审核: 没有 knowledge/moderation.yaml，客户群消息不审核")
     tests_wrong = report_tests(root, content)
+    for problem in unread:
+        print(problem)
     _faq_warnings(content)
     _comma_warnings(warnings)
-    return 1 if tests_wrong else 0
+    return 1 if tests_wrong or unread else 0
 
 
 def _comma_warnings(warnings: list[Problem]) -> None:
