@@ -60,3 +60,12 @@ async def test_welcome_with_a_known_channel_still_greets_by_it(capsys: pytest.Ca
 
 def test_the_channels_are_those_the_welcome_tells_apart() -> None:
     assert channels(LIBRARY.current) == ["live", "pkgcard"]  # not kf_again: the welcome flow says it by name
+
+
+async def test_debug_counts_her_turns_from_1(capsys: pytest.CaptureFixture[str]) -> None:
+    """/debug said “entered: welcome.invite（第 0 轮）” for the welcome: a count from 0 (new-operator trial)."""
+    out, _ = await chat(["/debug", "好呀", "/debug"], capsys)
+    first = next(line for line in out if line.strip().startswith("上下文:"))
+    assert "第 0 轮" not in first and "（开场：她还没说话）" in first, first
+    second = [line for line in out if line.strip().startswith("上下文:")][1]
+    assert "（她第 1 次说话时）" in second, second
