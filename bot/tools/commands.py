@@ -199,6 +199,7 @@ def diagram(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    from bot.tools.eval_sets import set_problems
     from bot.understanding.evaluation import SET_MEANINGS, LabelledSet, labelled_sets
     from bot.understanding.evaluation import evaluate as run_eval
 
@@ -212,6 +213,10 @@ def evaluate(args: argparse.Namespace) -> int:
     for name, path in sets:
         if not path.exists():
             print(f"找不到标注集 {path}", file=sys.stderr)
+            return 1
+        problems = set_problems(path, {entry.id for entry in content.understanding.knowledge.faq})
+        if problems:  # a set written wrong scored as nothing (0 questions, 0.0%, exit 0)
+            print("\n".join(map(str, problems)), file=sys.stderr)
             return 1
         try:
             labelled = LabelledSet.load(path)
