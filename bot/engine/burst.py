@@ -51,8 +51,11 @@ def pieces(texts: list[str], understand: Callable[[str], Result],
                 found.append(part)
             else:
                 rest.append(part)
-        if rest:
+        closing = rest.pop() if len(rest) > 1 and _closing(understand(rest[-1])) else ""
+        if rest:  # 快递单号发我下 谢谢亲: the request is answered, the thanks after it is a piece of its own
             found.append("，".join(rest))
+        if closing:
+            found.append(closing)
     if introductions is not None:  # 我是李姐 + 孕妇能用吗 sent as two messages of a burst: the same introduction
         introductions.update(before for before, after in pairwise(found)
                              if before not in introductions and understand(after).question
@@ -180,6 +183,11 @@ def _short_reply(result: Result) -> bool:
     A greeting asked as a question (在吗, 在不在) is one too."""
     return (bool(result.intents) and result.decision is Decision.MISS and (not result.question or _only_hello(result))
             and not any(name in _ASKS_FOR for name, _ in result.intents))
+
+
+def _closing(result: Result) -> bool:
+    """谢谢, 谢谢亲 at the end of a message: thanks and nothing else."""
+    return _short_reply(result) and {name for name, _ in result.intents} == {"thanks"}
 
 
 _ASKS_FOR = frozenset({"ask_recommendation", "gift"})  # 买给妈妈 她干皮: what follows says what the request is for

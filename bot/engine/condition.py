@@ -14,8 +14,13 @@ product's name holds), has no intent of its own and is no 那XX呢 (engine/elide
   or, when the knowledge base knows none of her words (要紧), the entry just answered is what it reads as again
   (刷酸后爆痘 → 要紧吗: the answer is above, tell me more — not "not sure").
 
-Unless the answer just given already speaks of what she asks now (有A醇吗 → 白天能用吗: 白天一定要防晒): then the
-topic's reading quotes that part (engine/followup.py, engine/quote.py), as before.
+Unless the answer just given already speaks of what she asks now (有A醇吗 → 白天能用吗: 白天一定要防晒;
+刚开始用精华就冒闭口 → 正常吗: 多半是皮肤在适应、是正常的): then that part is quoted (persona `faq.quote`,
+engine/quote.py) — before, this was left to the topic's reading, which 痘痘正常吗 did not reach (the fallback), or
+which found the entry just answered and pointed back up (「上面回过你啦」).
+
+An intent that an FAQ entry follows only `after` another (还能继续用吗, keep_using) names no topic either: when no
+entry follows it here (the follows go first, engine/followup.py), it is read with her condition in front too.
 
 Nothing found: None, and the follow-up is read as before (the product's or topic's keyword in front, or alone).
 """
@@ -35,6 +40,7 @@ from bot.understanding.names import topic_words
 CONDITION = "condition"  # context: her message the last answer answered, as read (question or statement)
 
 _TOPICS: WeakKeyDictionary[Understanding, tuple[str, ...]] = WeakKeyDictionary()
+_AFTER: WeakKeyDictionary[Understanding, frozenset[str]] = WeakKeyDictionary()
 
 
 def keep(session: Session, result: Result) -> None:
@@ -49,7 +55,9 @@ def about_condition(session: Session, understanding: Understanding, result: Resu
         return None
     topic = understanding.faq_by_id.get(str(recent(session, "topic", within=1) or ""))
     if topic is not None and topic.answer and part_answering(understanding, topic.answer, result.normalized):
-        return None  # 有A醇吗 → 白天能用吗: the answer just given says it (the topic's reading quotes that part)
+        quoted = Result(result.text, result.normalized, Decision.ANSWER, [topic.id], [], result.intents, "刚说过")
+        return FollowUp(f"简短追问没说自己的话题，接着她上一句“{before}”：刚回答的 {topic.id} 就说到了，引出那几句",
+                        result=quoted)  # 「…多半是皮肤在适应、是正常的」, not 上面回过你啦
     combined = before + result.normalized
     why = f"简短追问没说自己的话题：接着她上一句“{before}”读成“{combined}”"
     for product in _products(session, understanding, before):
@@ -71,14 +79,27 @@ def about_condition(session: Session, understanding: Understanding, result: Resu
 
 def elliptical(understanding: Understanding, result: Result) -> bool:
     """A short question that names no topic of its own: 正常吗, 要紧吗, 还能用吗 (not 包邮吗, 防晒呢, 多少钱)."""
-    if not result.question or len(result.normalized) > SHORT or result.intents or understanding.elided(result):
+    if not result.question or len(result.normalized) > SHORT or understanding.elided(result):
         return False
+    if not all(name in _after_intents(understanding) for name, _ in result.intents):
+        return False  # 多少钱, 在吗: an intent of its own speaks
     if not result.words and not result.kinds:
         return False
     names = product_names(understanding)
     if any(names.only_holder(word) is not None for word in result.words) or names.named(result.normalized):
         return False
     return not any(topic in result.normalized for topic in _topics(understanding))
+
+
+def _after_intents(understanding: Understanding) -> frozenset[str]:
+    """Intents that ask about what was just said: an FAQ entry `follows` them `after` another (还能继续用吗, intent
+    keep_using: after the allergy answer it is reaction_keep_using). Where no entry follows, the condition before
+    tells what it is about (用了A醇脸上脱皮 → 还能继续用吗: the night serum's answer on peeling)."""
+    found = _AFTER.get(understanding)
+    if found is None:
+        found = _AFTER[understanding] = frozenset(f.intent for entry in understanding.knowledge.faq
+                                                  for f in entry.follows if f.after)
+    return found
 
 
 def _topics(understanding: Understanding) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from bot.engine.followup import FollowUp, answered_by, product_names
 from bot.engine.memory import ASKED, recent
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
+from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result, Understanding
 from bot.understanding.naming import ProductNames
 
@@ -41,6 +42,12 @@ def elided(session: Session, understanding: Understanding, result: Result) -> Fo
     named = names.named(subject)
     if named is not None and (found := answered_by(understanding, named.product, asked, why)) is not None:
         return found
+    products = {p.id: p for p in understanding.knowledge.products}  # answered by its own answers, not the FAQ:
+    viewed = products.get(str(recent(session, "product", within=1) or "")) \
+        if recent(session, "topic", within=1) is None else None  # 孕妇能用水杨酸吗 asked 孕妇能用吗 of it
+    swapped = _swapped(understanding, names, asked, subject, list(result.words), viewed)
+    if swapped is not None:  # 孕妇能用A醇吗 → 那敏感肌呢: A醇 for sensitive skin, not the sensitive-skin answer
+        return swapped
     again = understanding.understand(subject + asked)
     topic = understanding.faq_by_id.get(str(recent(session, "topic", within=1) or ""))
     # the subject changed nothing: the question alone gets that answer (A醇敏感肌能用吗 is the sensitive-skin one)
@@ -81,6 +88,38 @@ def _in_place(understanding: Understanding, names: ProductNames, asked: str, sub
         if names.only_holder(word) is not None and word in rest:
             rest = rest.replace(word, "")
     return rest if rest and not understanding.analyze(rest).empty else asked
+
+
+def _swapped(understanding: Understanding, names: ProductNames, asked: str, subject: str,
+             words: list[str], viewed: Product | None) -> FollowUp | None:
+    """孕妇能用A醇吗 → 那敏感肌呢: a subject that is no product takes the place of the one other thing the question
+    named beside its product (孕妇): 敏感肌能用A醇吗 — the product carries, the condition changes. Answered by the
+    entry that question reads as when its answer speaks of the subject (the retinol answer: 敏感肌等皮肤不泛红不刺痛的
+    时候再开始…, said whole: a clause alone would not say it is about A醇); None when none does. The product may be
+    the one whose own answer was just given (`viewed`: 孕妇能用水杨酸吗 was asked of the salicylic serum as 孕妇能用吗):
+    its own answer for the subject (敏感肌能用吗), else the question read with its name."""
+    if any(names.only_holder(word) is not None for word in words) or names.named("".join(words)) is not None:
+        return None  # a product subject: _in_place
+    said = understanding.analyze(asked).words
+    carried = any(names.only_holder(word) is not None for word in said) or names.named(asked) is not None
+    if not carried and viewed is None:
+        return None  # 孕妇能用吗 → 那敏感肌呢: no product carries; the question is read whole with the subject
+    others = [word for word in said if len(word) > 1 and names.only_holder(word) is None
+              and word in understanding.analyze.known and word not in words]
+    if len(others) != 1 or others[0] not in asked:
+        return None
+    rest = asked.replace(others[0], "")
+    if not carried and viewed is not None:
+        own = answered_by(understanding, viewed, "".join(words) + rest, f"“{asked}”里的 {others[0]} 换成 {subject}，问")
+        if own is not None:
+            return own
+    again = understanding.understand(subject + (viewed.name if not carried and viewed is not None else "") + rest)
+    entry = understanding.faq_by_id.get(again.answers[0]) if again.decision is Decision.ANSWER else None
+    part = part_answering(understanding, entry.answer, "".join(words)) if entry is not None and entry.answer else None
+    if part is None:
+        return None
+    why = f"省略的问法：“{asked}”里的 {others[0]} 换成 {subject}"
+    return FollowUp(f"{why}：{again.reason}，回答里说到了它", result=again, asked=rest)
 
 
 def _own_part(understanding: Understanding, own: Result, asked: str) -> str | None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.engine.followup import product_names
 from bot.engine.memory import recent, remember
 from bot.engine.turn_context import MINOR_ME, TurnContext
 from bot.policy.price import amount
@@ -28,6 +29,7 @@ from bot.understanding.matcher import Decision, Result
 
 MINOR = "minor"  # session context: what said the user is a minor
 KEPT = 10_000  # turns: for the rest of the conversation
+CAN = "can"  # matching.yaml's question kind: 能用吗, 可以用吗
 _ASKS = ("ask_recommendation", "gift")  # an ask is the policy's flow's to answer
 _AGE = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})(?:周岁|岁)")
 _NOT_AN_AGE = "0123456789元块号天点个瓶支件毫米克月日年%"
@@ -51,7 +53,7 @@ def read(ctx: TurnContext, results: list[Result]) -> list[Result]:
         return results
     found = said(ctx, text)
     if not found:
-        return results
+        return _later(ctx, results)
     remember(ctx.session, MINOR, found)
     faq = ctx.content.understanding.faq_by_id
     me = _me(ctx, text, found)
@@ -92,7 +94,32 @@ def asked(ctx: TurnContext, result: Result) -> bool:
     spec = ctx.content.policy.minors
     answers = {*spec.answers, spec.see_doctor.answer}
     return (result.question and result.decision is Decision.ANSWER and bool(answers & set(result.answers))
-            and bool(said(ctx, result.normalized)))
+            and bool(said(ctx, result.normalized) or uses_product(ctx, result)))
+
+
+def uses_product(ctx: TurnContext, result: Result) -> bool:
+    """那防晒能用吗 later in a conversation where a minor uses it: whether a product (named, or a kind of them) can be
+    used — asked of the minor, whatever the message itself says."""
+    if not minor(ctx) or not result.question or CAN not in result.kinds:
+        return False
+    names = product_names(ctx.content.understanding)
+    return names.one_named(result.heard, result.words) is not None or bool(names.kind_asked(result.heard))
+
+
+def _later(ctx: TurnContext, results: list[Result]) -> list[Result]:
+    """我15岁 was said before: 那防晒能用吗 gets the answer for her (me_answer, else the first of `answers`), never the
+    product's description — a pitch to a minor (a clean-clone trial)."""
+    spec, faq = ctx.content.policy.minors, ctx.content.understanding.faq_by_id
+    answer = spec.me_answer if recent(ctx.session, MINOR_ME, within=KEPT) and spec.me_answer in faq \
+        else next((name for name in spec.answers if name in faq), "")
+    if not answer:
+        return results
+    read_again = list(results)
+    for number, result in enumerate(results):
+        if uses_product(ctx, result) and not any(result.has_intent(name) for name in _ASKS):
+            read_again[number] = replace(result, decision=Decision.ANSWER, answers=[answer])
+            ctx.why.append(f"用的人未成年（{minor(ctx)}，前面说的）：“{result.text}” 问能不能用，回答 {answer}")
+    return read_again
 
 
 def said(ctx: TurnContext, text: str) -> str:

@@ -155,12 +155,27 @@ class Revealed:
                  understand: Callable[[str], Result] | None = None) -> None:
         self.mentions = Mentions(codebook, normalize, phrases or Phrases(normalize))
         self.understand = understand
+        self.wholes = [(question, OptionMatcher(Ask(code=question), normalize, codebook, understand, phrases))
+                       for question, spec in codebook.questions.items()
+                       if any(option.mentions for option in spec.options.values())]
 
     def questions(self, result: Result) -> set[str]:
         if self._asks(result):
             return set()  # 我是油皮，怎么控油: a question to answer, not an answer to ours
         texts = {result.normalized, result.heard} - {""}  # as typed and with typos corrected (敏敢肌)
-        return {question for text in texts for question, _, _ in self.mentions.answers(text)}
+        found = {question for text in texts for question, _, _ in self.mentions.answers(text)}
+        whole = self.whole(result.heard or result.normalized)
+        return found | {whole[0]} if whole is not None and not result.question else found
+
+    def whole(self, text: str) -> tuple[str, str] | None:
+        """(question, label): the first question with `mentions` (the codebook's order, the survey's) whose
+        option the reply is as a whole, with a degree word at most: 有点干 is 干皮, as at the skin question
+        itself (engine/other_question.py records it)."""
+        for question, matcher in self.wholes:
+            label = matcher.whole(text) if text else None
+            if label is not None and label not in (UNKNOWN_OPTION, SOMEONE_ELSE):
+                return question, label
+        return None
 
     def _asks(self, result: Result) -> bool:
         """A question of hers; 可以，我是油皮 is none: the clause that asks is a bare yes (可以 holds the cue of

@@ -32,6 +32,9 @@ def answered(ctx: TurnContext, state: State | None, result: Result) -> bool:
     """The reply answers another question: recorded, noted, and the state's question asked again."""
     if state is None or result.question or not result.normalized or gift.answers(ctx) is not None:
         return False
+    if any(rule.reveals for rule in state.on):
+        _revealed(ctx, result)  # 有点干 at 问你几个小问题可以吗: her skin, and a yes (the state's `reveals` rule)
+        return False
     asks = state.ask is not None or (takes_free_answers(state) and not lets_go(state))
     names = any(rule.name for rule in state.on)  # 怎么称呼你: 有点干 is no name; 我是敏感肌 gets its FAQ answer
     if not asks and not (names and result.decision is not Decision.ANSWER):
@@ -55,6 +58,17 @@ def answered(ctx: TurnContext, state: State | None, result: Result) -> bool:
     survey.question_again(ctx)
     ctx.session.context[AGAIN] = {"value": where, "turn": ctx.session.turns}
     return True
+
+
+def _revealed(ctx: TurnContext, result: Result) -> None:
+    """A state with a `reveals` rule (the survey's invitation): a reply that is, as a whole, an option of a question
+    with `mentions` (有点干: a degree and an answer) reveals it as a mention would (options.Revealed.whole): it is
+    recorded before the rules run, which take it as a yes and skip the question."""
+    found = _other(ctx, "", result.heard or result.normalized)
+    if found is not None and not ctx.profile.known(found[0]):
+        question, code, label = found
+        ctx.why.extend(ctx.profile.set_answer(ctx.content.codebook, question, code, "said"))
+        ctx.why.append(f"“{result.text}” 整句就是 {question} 的一个选项（{label}）：记下，当作她答了题")
 
 
 def _asked_again(ctx: TurnContext, where: str) -> bool:

@@ -89,6 +89,7 @@ def _kind(ctx: TurnContext, products: list[Product]) -> bool:
     ctx.why.append(f"问一类（{kind}）的价格：每一款的价格（products.yaml 的 price）")
     ctx.say(KIND, kind=kind, items=items)
     remember(ctx.session, ASKED, "多少钱")
+    ctx.session.context.pop("product", None)  # several in view, none alone: 买两瓶 is not of the 防晒 before
     return True
 
 

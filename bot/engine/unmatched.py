@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import about, backoff, budget, buying, care, have, replies, suggestion, survey
+from bot.engine import about, backoff, budget, buying, care, have, invited, replies, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import WHAT_MEANT, product_names
@@ -86,6 +86,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         return []
     if not in_flow and (result.has_intent("affirm") or result.has_intent("deny")):
         ctx.say("ack")
+        return []
+    if in_flow and invited.answered(ctx, result):  # 多久 / 为什么 at 想先跟我聊聊你的皮肤情况吗: about that question
         return []
     if result.near_miss:
         ctx.reply.near_miss = result

@@ -235,7 +235,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 # written blind: their lines never go into content
-# blind4, blind6, blind7 and fresh are dev sets now (docs/understanding.md)
+# blind4, blind6, blind7, blind8 and fresh are dev sets now (docs/understanding.md)
 BLIND_SETS = frozenset({"blind", "blind2", "blind3", "blind5"})
 
 

@@ -2,9 +2,9 @@
 
 The labelled sets live with the content they test, in knowledge/tests/: `eval.yaml` is the set the
 thresholds are calibrated on, `heldout.yaml` is never tuned on and says how unseen questions fare, and
-`fresh.yaml` and `blind.yaml` to `blind7.yaml` were written blind (by people who had not seen the knowledge)
+`fresh.yaml` and `blind.yaml` to `blind8.yaml` were written blind (by people who had not seen the knowledge)
 in customers' own words: their lines never go into the content, so they say how real phrasing fares
-(`blind2.yaml` to `blind7.yaml` were labelled from the FAQ answers alone; blind2, blind3 and blind5 are read as
+(`blind2.yaml` to `blind8.yaml` were labelled from the FAQ answers alone; blind2, blind3 and blind5 are read as
 totals only, blind, blind4, blind6, blind7 and fresh became dev sets once their misses were read;
 docs/understanding.md says which set was read how often).
 """
@@ -23,6 +23,7 @@ from bot.understanding.matcher import Decision, Result
 TUNE, HELD_OUT, FRESH = "eval.yaml", "heldout.yaml", "fresh.yaml"
 BLIND, BLIND2, BLIND3 = "blind.yaml", "blind2.yaml", "blind3.yaml"
 BLIND4, BLIND5, BLIND6, BLIND7 = "blind4.yaml", "blind5.yaml", "blind6.yaml", "blind7.yaml"
+BLIND8 = "blind8.yaml"
 
 
 def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
@@ -31,7 +32,7 @@ def labelled_sets(content_root: Path) -> list[tuple[str, Path]]:
     found = [("tune", folder / TUNE), ("held-out", folder / HELD_OUT), ("fresh", folder / FRESH),
              ("blind", folder / BLIND), ("blind2", folder / BLIND2), ("blind3", folder / BLIND3),
              ("blind4", folder / BLIND4), ("blind5", folder / BLIND5), ("blind6", folder / BLIND6),
-             ("blind7", folder / BLIND7)]
+             ("blind7", folder / BLIND7), ("blind8", folder / BLIND8)]
     return [(name, path) for name, path in found if path.exists()]
 
 
@@ -138,6 +139,7 @@ SET_MEANINGS = {
     "blind4": "开发集：原是盲写集，第十次会话起看过它的错处，数字会偏高",
     "blind6": "开发集：原是盲写集（第一次测 61.6%），第十二次会话起看过它的错处，数字会偏高",
     "blind7": "开发集：原是盲写集（第一次测 63.1%），第十三次会话起看过它的错处，数字会偏高",
+    "blind8": "开发集：原是盲写集（第一次测 60.6%），第十五次会话起看过它的错处，数字会偏高",
     "labelled": "用 --set 指定的标注集",
 }
 _DECISIONS = {Decision.ANSWER: "回答了", Decision.CLARIFY: "反问", Decision.MISS: "没答上"}

@@ -81,7 +81,7 @@ class IntentIndex:
             scores[name] = 100.0  # 嗯 is an example of affirm (嗯嗯) and of cold: both, and the flow decides
         if self.keywords is not None:
             for _, (word, name) in self.keywords.iter(query):
-                if not any(other in query for other in self.unless.get(name, ())):
+                if not any(other in query for other in self.unless.get(name, ())) and self._stands(word, query):
                     scores[name] = max(scores.get(name, 0.0), 90.0 + 10 * len(word) / len(query))
         if len(query) <= 12 and self.examples and query not in self.exact:
             examples, owners = self._reachable(len(query), threshold)
@@ -91,6 +91,12 @@ class IntentIndex:
                 scores[name] = max(scores.get(name, 0.0), float(score))
         return sorted(((n, round(s, 1)) for n, s in scores.items() if s >= threshold),
                       key=lambda item: item[1], reverse=True)
+
+    @staticmethod
+    def _stands(word: str, query: str) -> bool:
+        """A keyword of one character (拜拜, 哈哈哈 and 相亲 normalise to 拜, 哈, 相) only counts as a word of its own:
+        用了一个礼拜 says no goodbye, 哈尔滨 no laugh, 相信 no blind date."""
+        return len(word) > 1 or word == query or word in SEGMENTER.cut(query)
 
     def _reachable(self, length: int, threshold: float) -> tuple[list[str], list[str]]:
         """The examples a message of this length can reach at `threshold`, and their intents: fuzz.ratio is at most
@@ -135,6 +141,7 @@ class IntentIndex:
         rest = query
         if self.keywords is not None:
             for _, (word, name) in self.keywords.iter(query):
-                if name in names and not any(other in query for other in self.unless.get(name, ())):
+                if (name in names and not any(other in query for other in self.unless.get(name, ()))
+                        and self._stands(word, query)):
                     rest = rest.replace(word, "")
         return "" if rest == query else rest

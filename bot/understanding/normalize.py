@@ -65,7 +65,9 @@ def base_normalize(text: str) -> str:
 
 class Normalizer:
     def __init__(self, variants: Mapping[str, str] | None = None, emoji: Mapping[str, str] | None = None) -> None:
-        self._variants = Variants({base_normalize(k): base_normalize(v) for k, v in (variants or {}).items()})
+        read = [(base_normalize(k), base_normalize(v)) for k, v in (variants or {}).items()]
+        # a variant written as itself (相亲: 相亲) keeps a word whole against a shorter variant inside it (亲: "")
+        self._variants = Variants(dict(read), keep=[k for k, v in read if k == v])
         # a message of nothing but emoji (👍, 🙏🙏) is read as the words the operator gave it (好的, 谢谢)
         self._emoji = {key: word for key, word in ((_bare(k), base_normalize(v)) for k, v in (emoji or {}).items())
                        if key and word}
