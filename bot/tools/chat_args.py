@@ -27,7 +27,9 @@ def channels(content: Content) -> list[str]:
     """The channels the content tells apart: a persona's `channels`, a flow rule's `when: {channel: …}`, and the
     `<channel>` of a persona key `key.<channel>` for a key the welcome flow says (a flow started by the
     `welcome` event) that the flow does not say by its own name (welcome.live; not welcome.kf_again, which the
-    welcome flow says itself) and that is not a time of day."""
+    welcome flow says itself) and that is not a time of day, `gift`, `returning` nor a question kind of
+    knowledge/matching.yaml (welcome.invite.how_long: engine/invited.py's `<flow>.<state>.<kind>`)."""
+    others = _NOT_CHANNELS | set(content.understanding.knowledge.language.kinds)
     found: set[str] = set()
     said: set[str] = set()  # what the welcome flows say, by the names they write
     for flow in content.flows.values():
@@ -41,7 +43,7 @@ def channels(content: Content) -> list[str]:
         found.update(persona.spec.channels)
         for key in persona.messages:
             base, dot, suffix = key.rpartition(".")
-            if dot and base in said and key not in said and suffix not in _NOT_CHANNELS:
+            if dot and base in said and key not in said and suffix not in others:
                 found.add(suffix)
     return sorted(found)
 
