@@ -123,3 +123,10 @@ def test_siyu_check_names_content_files_it_does_not_read(tmp_path: Path) -> None
     assert "flows/extra.yml:1:1: 这个文件没有被读取" in result.stdout and "改名为 extra.yaml" in result.stdout
     assert "knowledge/more.yaml.txt:1:1: 这个文件没有被读取" in result.stdout and "改名为 more.yaml" in result.stdout
     assert "notes.txt" not in result.stdout, result.stdout
+
+
+def test_a_survey_question_under_profile_is_sent_to_codes(tmp_path: Path) -> None:
+    """`profile: {stage: null}` in two bundled tests checked nothing: stage is a survey question (codes)."""
+    found = problems(tmp_path, "tests:\n  - name: x\n    steps:\n      - say: 孕妇能用A醇吗\n        profile: {stage: null}\n")
+    assert found == ["bad.yaml:5:19: 第 1 个测试（x）第 1 步的 profile: 顾客档案没有字段 “stage”；"
+                     "stage 是编码本的题目：写在 codes 里（codes: {stage: …}）"], found

@@ -27,6 +27,7 @@ Cases = list[tuple[str, TestCase, list[int]]]
 
 # labels a message carries that are no persona key: the kf link card of a contact welcome
 ENGINE_LABELS = frozenset({"kf_card"})
+NAME_SHOWN = 24  # characters of a test's name said with its mistakes (the bundled ones run to 60)
 _LEVELS: tuple[tuple[str, type[TestFile] | type[TestCase] | type[TestStep]], ...] = (
     ("文件", TestFile), ("测试", TestCase), ("步", TestStep))
 _WHERE = re.compile(r"^tests\.(\d+)(?:\.steps\.(\d+))?((?:\.[^.:\s]+)*): ")
@@ -87,7 +88,9 @@ def _step_name(data: object, case: int, step: int | None) -> str:
     tests = data.get("tests") if isinstance(data, dict) else None
     item = tests[case] if isinstance(tests, list) and 0 <= case < len(tests) else None
     name = item.get("name") if isinstance(item, dict) else None
-    named = f"第 {case + 1} 个测试" + (f"（{name}）" if isinstance(name, str) and name.strip() else "")
+    shown = name.strip() if isinstance(name, str) else ""
+    shown = shown if len(shown) <= NAME_SHOWN else shown[:NAME_SHOWN] + "…"  # enough to find it by
+    named = f"第 {case + 1} 个测试" + (f"（{shown}）" if shown else "")
     return named + (f"第 {step + 1} 步" if step is not None else "")
 
 
@@ -130,7 +133,9 @@ def references(parsed: TestFile, document: Document, content: Content) -> list[P
                         key=True)
             for name in step.profile or {}:
                 if name not in fields:
-                    add(("profile", name), f"profile: 顾客档案没有字段 “{name}”；{one_of(name, fields)}", key=True)
+                    hint = (f"{name} 是编码本的题目：写在 codes 里（codes: {{{name}: …}}）" if name in questions
+                            else one_of(name, fields))
+                    add(("profile", name), f"profile: 顾客档案没有字段 “{name}”；{hint}", key=True)
     return problems
 
 
