@@ -63,7 +63,7 @@ def test_siyu_test_says_what_is_wrong_with_a_test_file_in_chinese(content: Path,
                          capture_output=True, text=True)
     assert run.returncode == 1
     assert f"{tests / 'empty.yaml'}:1:8: tests: 不能是空的：至少要写 1 项" in run.stdout, run.stdout
-    assert (f"{tests / 'steps.yaml'}:4:16: tests.0.steps.0.event: 只能是 welcome / welcome_plain / enter_session / "
+    assert (f"{tests / 'steps.yaml'}:4:16: 第 1 个测试（x）第 1 步的 event: 只能是 welcome / welcome_plain / enter_session / "
             "enter_from_welcome / handback / purchase / delete，现在写的是 “hello”") in run.stdout, run.stdout
     assert "decision: 只能是 recommend / ask_first / light / hold / none，现在写的是 “maybe”" in run.stdout
     assert not any(word in run.stdout for word in ENGLISH), run.stdout
@@ -169,7 +169,7 @@ def test_a_bad_regex_in_a_conversation_test_is_one_line_not_a_crash(content: Pat
     run = run_siyu("test", "--content", str(content), str(tmp_path / "bad.yaml"))  # tests/cli_kit.py
     assert run.returncode == 1
     assert "Traceback" not in run.stderr, run.stderr
-    assert f"{tmp_path / 'bad.yaml'}:5:17: tests.0.steps.0.expect: “~[abc” 不是能用的正则" in run.stdout, run.stdout
+    assert f"{tmp_path / 'bad.yaml'}:5:17: 第 1 个测试（x）第 1 步的 expect: “~[abc” 不是能用的正则" in run.stdout, run.stdout
 
 
 def test_a_missing_persona_key_names_the_key_that_was_probably_meant(content: Path) -> None:

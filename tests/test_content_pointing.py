@@ -58,9 +58,15 @@ WIDE_INDENT = "这一行开头是全角空格「　」：全角空格不能用�
 )
 def test_an_indent_of_full_width_spaces_is_named(content: Path, file: str, old: str, new: str, expected: str) -> None:
     """A Chinese input method types 「　」 for a space: PyYAML's “second ': '” would send the operator hunting colons."""
-    problems = problems_after(content, file, old, new)
+    problems = [without_line(p) for p in problems_after(content, file, old, new)]
     assert expected in problems, problems
     assert not any("第二个“: ”" in p for p in problems), problems
+
+
+
+def without_line(problem: str) -> str:
+    """A syntax error without the text of its line, which it ends with (｜第 N 行：…)."""
+    return problem.split("｜第 ")[0]
 
 
 BRACES = "YAML 语法错误: 花括号 { } 没有配对：少了 }"
@@ -84,7 +90,10 @@ BRACES = "YAML 语法错误: 花括号 { } 没有配对：少了 }"
 def test_a_bracket_never_closed_is_pointed_at_where_it_was_opened(content: Path, file: str, old: str, new: str,
                                                                   expected: str) -> None:
     """PyYAML notices a missing } on the next line; the operator has to add it on the line of the {."""
-    assert problems_after(content, file, old, new) == [expected]
+    [problem] = problems_after(content, file, old, new)
+    assert without_line(problem) == expected
+    line = int(expected.split(":")[1])  # the line quoted is the line pointed at (it was the one after, at times)
+    assert f"｜第 {line} 行：" in problem and new.strip().splitlines()[0] in problem.split("｜第 ")[1], problem
 
 
 def test_a_line_opening_with_a_placeholder_is_told_to_be_quoted(content: Path) -> None:

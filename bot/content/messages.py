@@ -133,3 +133,11 @@ def _written(kind: str, value: Any) -> str:
         return f"，现在写的是 {value}"
     name = _TYPE_NAMES.get(type(value))
     return f"，现在是{name}" if name else ""
+
+
+def read_as(written: str, value: Any) -> str:
+    """Text YAML reads as something else: `answer: yes` is true, `12:30` is 750 (YAML 1.1 minutes), a date a date."""
+    kind = "是非值" if isinstance(value, bool) else "数字" if isinstance(value, int | float) else (
+        "空值" if value is None else "日期")
+    shown = str(value).lower() if isinstance(value, bool) else str(value)
+    return f"应为文字：写的 “{written}” 会被 YAML 当成{kind} {shown}；整句加上引号（\"{written}\"）就是文字了"

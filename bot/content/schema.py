@@ -18,3 +18,11 @@ def non_blank(values: list[str]) -> list[str]:
     if any(not v for v in cleaned):
         raise ValueError("列表里有一项是空的：删掉它，或者写上内容")
     return cleaned
+
+
+def filled(value: str | None) -> str | None:
+    """What the bot says (an answer, a pitch): written out. `answer: ""` or `answer:` with nothing after it sent an
+    empty message, or was read as no answer at all (“answer 和 answer_key 必须且只能写一个”)."""
+    if value is None or not value.strip():
+        raise ValueError("是空的：写上要说的话（空的会发出一条空消息）；不用这一项就把这一行删掉")
+    return value

@@ -15,10 +15,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.content.fields import describe, fields_at
-from bot.content.messages import empty_file, explain, not_utf8, too_big, unreadable
+from bot.content.messages import empty_file, explain, not_utf8, read_as, too_big, unreadable
 from bot.content.schema import Strict
 from bot.content.suggest import one_of
-from bot.content.syntax import syntax_problem
+from bot.content.syntax import control_character, quoted_line, syntax_problem
 from bot.content.typos import FULL_WIDTH_SPACE, colon_problems, comma_problems, indent_message
 
 Path_ = tuple[str | int, ...]
@@ -56,6 +56,8 @@ class Document:
     # where each mapping key itself was written (the value's line may be the next one, `mesages:` above its
     # children): an unknown key is reported at the key the operator typed, not at its value
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # a plain scalar YAML read as no text (yes → true, 12:30 → 750, 2026-11-11 → a date): its text as written
+    raw: dict[Path_, str] = field(default_factory=dict)
 
     def where(self, path: Path_) -> tuple[int, int]:
         """The position of path, or of its nearest ancestor that has one."""
@@ -83,7 +85,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]], found: list[Problem],
-           file: str, keys: dict[Path_, tuple[int, int]]) -> Any:
+           file: str, keys: dict[Path_, tuple[int, int]], raw: dict[Path_, str] | None = None) -> Any:
     """Plain data of node; keys written twice go to `found` (the first one is kept, so the rest is checked)."""
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
@@ -93,18 +95,21 @@ def _plain(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]]
         for key_node, value_node in node.value:
             # keys stay as written: YAML 1.1 would read `on:` and `yes:` as booleans
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(
-                _plain(key_node, (*path, "<key>"), {}, found, file, {}))
+                _plain(key_node, (*path, "<key>"), {}, found, file, {}, {}))
             if key in out:
                 again.append((key, key_node))
                 continue
             first[key] = key_node.start_mark.line + 1
             keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _plain(value_node, (*path, key), positions, found, file, keys)
+            out[key] = _plain(value_node, (*path, key), positions, found, file, keys, raw)
         found.extend(_written_twice(file, again, first, in_list=bool(path) and isinstance(path[-1], int)))
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, (*path, i), positions, found, file, keys) for i, item in enumerate(node.value)]
-    return _scalar(node)
+        return [_plain(item, (*path, i), positions, found, file, keys, raw) for i, item in enumerate(node.value)]
+    value = _scalar(node)
+    if raw is not None and not isinstance(value, str) and isinstance(node, yaml.ScalarNode) and node.value:
+        raw[path] = node.value
+    return value
 
 
 _constructors = threading.local()
@@ -179,14 +184,17 @@ def load_document(path: Path, display: str | None = None) -> Document:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         line, col, message = syntax_problem(error, text, field_names())
-        raise ContentError([Problem(file, line, col, f"YAML 语法错误: {message}")]) from None
+        raise ContentError([Problem(file, line, col, f"YAML 语法错误: {message}{quoted_line(text, line)}")]) from None
+    except yaml.reader.ReaderError as error:  # a control character pasted from Word or a web page
+        raise ContentError([Problem(file, *control_character(text, error.character))]) from None
     if node is None:
         return Document(file, None, {})
     found = [Problem(file, *spot) for spot in comma_problems(node) + colon_problems(node, text, field_names())]
     positions: dict[Path_, tuple[int, int]] = {}
     keys: dict[Path_, tuple[int, int]] = {}
-    data = _plain(node, (), positions, found, file, keys)
-    return Document(file, data, positions, found, keys)
+    raw: dict[Path_, str] = {}
+    data = _plain(node, (), positions, found, file, keys, raw)
+    return Document(file, data, positions, found, keys, raw)
 
 
 def field_names() -> frozenset[str]:
@@ -231,6 +239,8 @@ def _schema_problems(model: type[BaseModel], document: Document, error: Validati
         unknown = item.get("type") == "extra_forbidden" and bool(loc)
         if unknown and str(loc[-1]).startswith(FULL_WIDTH_SPACE):  # `　　answer:` read as a key of the level above
             said = indent_message()
+        elif item.get("type") == "string_type" and (*base, *loc) in document.raw:  # yes, 12:30 as text
+            said = read_as(document.raw[(*base, *loc)], item.get("input"))
         elif unknown:  # tag: for tags: — name the field that was meant
             said += f" “{loc[-1]}”；{one_of(str(loc[-1]), fields_at(model, loc[:-1]) or [])}"
         if not document.mistyped((*base, *loc)):

@@ -17,8 +17,11 @@ from bot.content.typos import Spot, syntax_colon, syntax_indent
 def syntax_problem(error: yaml.MarkedYAMLError, text: str, fields: frozenset[str]) -> Spot:
     """(line, column, what to look for), counted from 1 as an editor does; fields: the schemas' field names,
     to tell `answer：好的` (a field typed with a full-width colon) from text."""
-    lines = text.splitlines()
+    lines = source_lines(text)
     bracket = _unclosed(error, lines)
+    quote = None if bracket else _quote_run_on(error, text)
+    if quote is not None:
+        return quote
     mark = (bracket[0], bracket[1]) if bracket else _error_mark(error)
     context = error.context_mark.line if error.context_mark is not None else None
     typed = (syntax_indent(text, mark[0], context) or syntax_colon(text, mark[0], context, fields)
@@ -27,6 +30,49 @@ def syntax_problem(error: yaml.MarkedYAMLError, text: str, fields: frozenset[str
         return typed
     line, col = (mark[0] + 1, mark[1] + 1) if mark else (1, 1)  # PyYAML counts from 0, editors from 1
     return line, col, _BRACKETS[bracket[2]] if bracket else _yaml_hint(error, lines, mark[0] if mark else None)
+
+
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what PyYAML counts as a line break (splitlines has more)
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of text as PyYAML numbers them (its marks count from 0)."""
+    return _BREAKS.split(text)
+
+
+def quoted_line(text: str, line: int, width: int = 60) -> str:
+    """The text of line (counted from 1) to put after a message: the operator sees the line that is meant."""
+    lines = source_lines(text)
+    shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    shown = "".join(c if c.isprintable() else "�" for c in shown)
+    if not shown:
+        return ""
+    return f"｜第 {line} 行：{shown if len(shown) <= width else shown[:width] + '…'}"
+
+
+def _quote_run_on(error: yaml.MarkedYAMLError, text: str) -> Spot | None:
+    """A quote never closed on its line runs on to the next quote, lines below, where PyYAML then stops (`- "嗨…`
+    on line 22 ends at the `"` that opens line 64): the quote to fix is where that text began."""
+    stopped = error.problem_mark
+    if stopped is None:
+        return None
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= stopped.index:
+                break
+            last = token
+    except yaml.YAMLError:
+        pass
+    if not isinstance(last, yaml.ScalarToken) or last.style not in ('"', "'"):
+        return None
+    begun, ended = last.start_mark, last.end_mark
+    if begun.line == ended.line or ended.line != stopped.line:
+        return None
+    return (begun.line + 1, begun.column + 1,
+            f"第 {begun.line + 1} 行的引号 {last.style} 没有在这一行结束，"
+            f"一直读到第 {ended.line + 1} 行的 {last.style}："
+            "这一行少了结尾的引号（文字里要用引号就换另一种，或者整句不加引号）")
 
 
 _SQUARE = "方括号 [ ] 没有配对：少了 ]，或者文字里带逗号、括号要加引号"
@@ -189,3 +235,12 @@ def _error_mark(error: yaml.MarkedYAMLError) -> tuple[int, int] | None:
     mark = error.context_mark if error.context in _AT_CONTEXT and error.context_mark is not None else (
         error.problem_mark or error.context_mark)
     return (mark.line, mark.column) if mark is not None else None
+
+
+def control_character(text: str, character: int) -> Spot:
+    """Where the first character YAML refuses is (PyYAML's C reader counts bytes, so it is found by itself)."""
+    at = text.find(chr(character))
+    before = source_lines(text[:at]) if at >= 0 else [""]
+    line, col = len(before), len(before[-1]) + 1
+    return line, col, (f"这一行有一个看不见的控制字符（U+{character:04X}），多半是从 Word、网页或聊天记录复制来的："
+                       f"把这一行删掉重新打一遍{quoted_line(text, line)}")

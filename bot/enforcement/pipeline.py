@@ -18,6 +18,7 @@ from bot.enforcement import blacklist
 from bot.enforcement.audit import Audit, excerpt
 from bot.enforcement.digest import ABOUT, Notice
 from bot.enforcement.ladder import Step, Strikes
+from bot.enforcement.names import member_label
 from bot.enforcement.notices import Notifier
 from bot.enforcement.tagging import Tagger
 from bot.group_messages.observed import Observed
@@ -213,7 +214,7 @@ class Moderation:
                    content: GroupContent) -> dict[str, str]:
         ladder = content.ladder
         member = await self.registry.member(group.chat_id, observed.sender)
-        who = f"{member.name}（{observed.sender[-6:]}）" if member and member.name else observed.sender
+        who = member_label(member.name if member else "", observed.sender)
         what = excerpt(observed.text) if observed.text else f"[{observed.msgtype}]"
         if observed.source == "keyword":
             what = ladder.notices.texts.keyword_what  # the zone says which rule a message hit, never its text

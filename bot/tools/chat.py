@@ -13,6 +13,7 @@ from bot.conversation import InboundKind, Outbound
 from bot.engine.library import Library
 from bot.policy.journal import describe
 from bot.profile.report import describe_profile
+from bot.tools.chat_args import unknown_channel, unknown_product
 from bot.tools.chat_help import HELP
 from bot.tools.commands import render
 from bot.tools.debug_view import state_lines
@@ -203,14 +204,19 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             await simulator.reset()
             handed = False
             print("  已忘掉这位顾客。")
+        elif command == "/welcome" and rest and (unknown := unknown_channel(library.current, rest)):
+            print(unknown)  # nothing changes: the customer stays who she was
         elif command == "/welcome":
             await simulator.reset()
-            simulator.channel = rest.strip() or channel
+            simulator.channel = rest or channel
             print(NEW_CONTACT)
             await show(await simulator.welcome())
             on_card = True
         elif command == "/buy":  # /buy [商品]: an order of that product, else of the one in view (POST /orders)
             product = await simulator.bought(rest)
+            if rest and not product:  # a name no product has: no order of nothing is recorded
+                print(unknown_product(library.current, rest))
+                continue
             names = {p.id: p.name for p in library.current.understanding.knowledge.products}
             print(f"  （{BOUGHT.format(product=names[product]) if product else BOUGHT_NONE}）")
             await show(await simulator.purchase(product))

@@ -48,3 +48,50 @@ def comma_warnings(root: Path) -> list[Problem]:
                 display = path.relative_to(root).as_posix()
                 warnings.extend(Problem(display, *spot) for spot in phrase_comma_warnings(node))
     return warnings
+
+
+def test_file_problems(root: Path, content: Content | None) -> tuple[int, int, list[Problem]]:
+    """(files, tests, problems) of the conversation tests in root/flows/tests, read, not run: their structure, and
+    when the content loaded, what they expect of it (bot/tools/convtest_load.py). `siyu test` would refuse them."""
+    from bot.tools.convtest_load import read_test_file
+
+    files = sorted((root / "flows" / "tests").glob("*.yaml"))
+    tests = 0
+    problems: list[Problem] = []
+    for path in files:
+        cases, found = read_test_file(path, path.relative_to(root).as_posix(), content)
+        tests += len(cases)
+        problems += found
+    return len(files), tests, sorted(problems)
+
+
+def report_tests(root: Path, content: Content | None) -> bool:
+    """Print what test_file_problems found (one line when all is well); True when there were problems."""
+    files, tests, problems = test_file_problems(root, content)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"   对话测试: {len(problems)} 个问题（flows/tests/，siyu test 不会运行这些文件；"
+              "机器人本身不读它们）")
+    elif files:
+        print(f"   对话测试: {files} 个文件 / {tests} 个测试，格式和引用都对（siyu test 运行它们）")
+    return bool(problems)
+
+
+_FOLDERS = ("flows", "flows/tests", "persona", "knowledge", "knowledge/tests", "groups")
+
+
+def misnamed(root: Path) -> list[Problem]:
+    """Content files no command reads, for their name: `extra.yml`, `Welcome.YAML`, `faq.yaml.txt` (Notepad adds .txt
+    and Windows hides it). Their flows, keys and answers were silently missing."""
+    problems = []
+    for folder in _FOLDERS:
+        for path in sorted((root / folder).glob("*")):
+            name = path.name
+            base = name[:-4] if name.lower().endswith(".txt") else name
+            if not path.is_file() or name.endswith(".yaml") or not base.lower().endswith((".yml", ".yaml")):
+                continue
+            right = base.rsplit(".", 1)[0] + ".yaml"
+            problems.append(Problem(f"{folder}/{name}", 1, 1, f"这个文件没有被读取：只读扩展名是 .yaml（小写）的文件，"
+                                                              f"把它改名为 {right}"))
+    return problems

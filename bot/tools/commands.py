@@ -57,7 +57,7 @@ def _report(error: ContentError, root: Path, out: TextIO | None = None) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from bot.tools.checking import check_all, comma_warnings
+    from bot.tools.checking import check_all, comma_warnings, misnamed, report_tests
 
     # `siyu check DIR` is the same as `siyu check --content DIR` (_content_dir reads either)
     if args.folder and args.content and Path(args.content).resolve() != Path(args.folder).resolve():
@@ -67,10 +67,12 @@ def check(args: argparse.Namespace) -> int:
     if root is None:
         return 1
     warnings = comma_warnings(root)
+    unread = misnamed(root)
     try:
         content, groups = check_all(root, os.environ.get("SIYU_PERSONA") or None)
     except ContentError as error:  # the report is what was asked for: stdout, so `siyu check | less` shows it
-        _report(error, root, sys.stdout)
+        _report(ContentError([*error.problems, *unread], error.note), root, sys.stdout)
+        report_tests(root, None)  # their structure still: one round finds every mistake
         _comma_warnings(warnings)
         return 1
     knowledge = content.understanding.knowledge
@@ -88,9 +90,12 @@ def check(args: argparse.Namespace) -> int:
               f"（{detector.content.file}）")
     else:
         print("   群审核: 没有 knowledge/moderation.yaml，客户群消息不审核")
+    tests_wrong = report_tests(root, content)
+    for problem in unread:
+        print(problem)
     _faq_warnings(content)
     _comma_warnings(warnings)
-    return 0
+    return 1 if tests_wrong or unread else 0
 
 
 def _comma_warnings(warnings: list[Problem]) -> None:
@@ -205,6 +210,7 @@ def engine_report(content: Content, labelled: LabelledSet) -> EngineReport:
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    from bot.tools.eval_sets import set_problems
     from bot.understanding.evaluation import SET_MEANINGS, LabelledSet, labelled_sets
     from bot.understanding.evaluation import evaluate as run_eval
 
@@ -218,6 +224,10 @@ def evaluate(args: argparse.Namespace) -> int:
     for name, path in sets:
         if not path.exists():
             print(f"找不到标注集 {path}", file=sys.stderr)
+            return 1
+        problems = set_problems(path, {entry.id for entry in content.understanding.knowledge.faq})
+        if problems:  # a set written wrong scored as nothing (0 questions, 0.0%, exit 0)
+            print("\n".join(map(str, problems)), file=sys.stderr)
             return 1
         try:
             labelled = LabelledSet.load(path)

@@ -19,7 +19,7 @@ def state_lines(session: Session, next_followup: str) -> list[str]:
             f"内容版本: {session.version or '-'}")
     slots = "  ".join(f"{name}={_value(value)}" for name, value in session.slots.items()) or "无"
     context = "  ".join(f"{_CONTEXT.get(name, name)}: {_value(item.get('value') if isinstance(item, dict) else item)}"
-                        + (f"（第 {item['turn']} 轮）" if isinstance(item, dict) and "turn" in item else "")
+                        + (_turn(item["turn"]) if isinstance(item, dict) and "turn" in item else "")
                         for name, item in session.context.items()) or "无"
     timer = session.timer
     waiting = _TIMERS.get(str(timer.get("kind")), str(timer.get("kind"))) if isinstance(timer, dict) else "无"
@@ -34,3 +34,9 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(map(str, value))
     return str(value)
+
+
+def _turn(turn: Any) -> str:
+    """Her messages are counted from 1 (engine.py: `turns` goes up as one is answered); 0 is before her first one,
+    the welcome — “第 0 轮” read as a count from 0."""
+    return "（开场：她还没说话）" if str(turn) == "0" else f"（她第 {turn} 次说话时）"

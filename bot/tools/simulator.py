@@ -154,7 +154,10 @@ class Simulator:
             return said.strip()
         if said.strip():
             named = product_names(understanding).named(understanding.normalize(said))
-            return named.product.id if named is not None else ""
+            if named is None:  # 舒缓 of 舒缓修护精华: a piece of one product's name only
+                holding = [p.id for p in products.values() if said.strip() in p.name]
+                return holding[0] if len(holding) == 1 else ""
+            return named.product.id
         item = (await self.session()).context.get("product")
         value = str(item.get("value")) if isinstance(item, dict) else ""
         return value if value in products else ""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.content.schema import Strict, non_blank
+from bot.content.schema import Strict, filled, non_blank
 from bot.content.source import ContentError, Problem
 from bot.understanding.normalize import base_normalize
 
@@ -46,6 +46,7 @@ class FaqEntry(Strict):
     # message matches, first, and nothing else is answered in that turn (engine/urgent.py)
 
     _blank = field_validator("questions", "keywords", "unless", "unless_intents")(non_blank)
+    _filled = field_validator("answer", "answer_key")(filled)
 
     @model_validator(mode="after")
     def _one_answer(self) -> FaqEntry:
@@ -114,6 +115,7 @@ class ProductAnswer(Strict):
     answer: str
 
     _blank = field_validator("questions")(non_blank)
+    _filled = field_validator("answer")(filled)
 
 
 class Product(Strict):
