@@ -117,7 +117,7 @@ def test_siyu_eval_reports_a_missing_or_broken_set(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("in_scope: [1, 2]\n", encoding="utf-8")
     result = run_siyu("eval", "--set", str(broken))
-    assert result.returncode == 1 and "格式不对" in result.stderr
+    assert result.returncode == 1 and f"{broken}:1:" in result.stderr and "in_scope" in result.stderr  # file:line
 
 
 @pytest.mark.parametrize(("sent", "read"), [("👍", "好的"), ("👍🏻👍🏻", "好的"), ("❤️", "谢谢"), ("🙏🙏", "谢谢"),
