@@ -65,7 +65,7 @@ def tidy(ctx: TurnContext, unsure: list[Outbound]) -> None:
         return _key(message) in NOT_UNDERSTOOD or (reprompted and any(message is u for u in unsure))
 
     if ctx.reply.handover_after:  # 我用了水杨酸精华过敏了: the after-sales answer and the person speak, not 以后不推啦
-        reaction = ctx.reply.handover_after in {answer for _, _, answer, _ in ctx.content.need.disliked.reactions}
+        reaction = ctx.reply.handover_after in {answer for _, _, answer, *_ in ctx.content.need.disliked.reactions}
         messages[:] = [m for m in messages if m.label != DISLIKED  # … nor, to 用了提亮精华过敏了 还能用吗, how to
                        and not (reaction and m.label.startswith(PRODUCT))]  # apply it (QA round 14)
     social = [m for m in messages if _key(m) in SOCIAL]

@@ -20,6 +20,7 @@ In this order:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.engine.condition import CONDITION
 from bot.engine.followup import FollowUp, answered_by, product_names
@@ -40,7 +41,7 @@ def elided(session: Session, understanding: Understanding, result: Result) -> Fo
     asked = _in_place(understanding, names, asked, list(result.words))
     why = f"省略的问法：把“{asked}”换成问 {subject}"
     named = names.named(subject)
-    if named is not None and (found := answered_by(understanding, named.product, asked, why)) is not None:
+    if named is not None and (found := _of_product(understanding, named.product, asked, why)) is not None:
         return found
     products = {p.id: p for p in understanding.knowledge.products}  # answered by its own answers, not the FAQ:
     viewed = products.get(str(recent(session, "product", within=1) or "")) \
@@ -55,7 +56,7 @@ def elided(session: Session, understanding: Understanding, result: Result) -> Fo
         or (topic is not None and again.answers == [topic.id])
     for word in result.words:
         holder = names.only_holder(word)
-        if holder is not None and (found := answered_by(understanding, holder, asked, why)) is not None:
+        if holder is not None and (found := _of_product(understanding, holder, asked, why)) is not None:
             return found
     if topic is not None and again.answers == [topic.id] and topic.answer:
         part = part_answering(understanding, topic.answer, subject)
@@ -73,6 +74,23 @@ def elided(session: Session, understanding: Understanding, result: Result) -> Fo
         return None  # 包邮吗 → 那A醇呢: read on its own
     said = _as_typed(result.text, list(result.words)) or subject.lstrip("那么")
     return FollowUp(f"{why}：没有哪条回答讲到 {said} 的这件事，老实说不确定", unsure=said, asked=asked)
+
+
+def _of_product(understanding: Understanding, product: Product, asked: str, why: str) -> FollowUp | None:
+    """The product's own answer to the question just answered — as she asked it, else in the words the knowledge
+    base read it by: 我老婆怀孕了 (read as 孕妇) → 那防晒呢 is the sunscreen's 孕妇能用吗, whatever else she said (老婆,
+    三个月) that no phrasing of the product's holds."""
+    found = answered_by(understanding, product, asked, why)
+    if found is not None:
+        return found
+    reading = understanding.understand(asked)
+    if reading.decision is not Decision.ANSWER or not reading.candidates:
+        return None
+    matched = reading.candidates[0].matched
+    if not matched or matched == asked:
+        return None
+    found = answered_by(understanding, product, matched, f"{why}（她那句读作“{matched}”）")
+    return replace(found, asked=asked) if found is not None else None
 
 
 def _in_place(understanding: Understanding, names: ProductNames, asked: str, subject: list[str]) -> str:

@@ -17,7 +17,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.engine.followup import product_names
+from bot.engine.memory import recent
+from bot.engine.sales import ASKED_STAGE
 from bot.engine.turn_context import TurnContext
+from bot.policy.choose import situation
 from bot.understanding.matcher import Decision, Result
 from bot.understanding.normalize import clauses
 
@@ -47,7 +50,7 @@ def as_reaction(ctx: TurnContext, result: Result) -> Result:
     named = product_names(understanding).one_named(result.heard, result.words)
     if result.question and named and understanding.product_answer(named.id, result.normalized) is not None:
         return result  # 用了A醇脸上脱皮 正常吗: the night serum's own answer on peeling, not how to start retinol
-    found = ctx.content.need.disliked.reaction(pieces, hand)
+    found = ctx.content.need.disliked.reaction(pieces, hand, times(ctx))
     if found is None or found[1] not in understanding.faq_by_id or result.answers == [found[1]] \
             or any(result.has_intent(f.intent) for f in understanding.faq_by_id[found[1]].follows):
         return result  # 孕妇用了A醇怎么办: the entry already follows its intent (unaware_pregnant), as before
@@ -61,7 +64,7 @@ def _told_before_asking(ctx: TurnContext, normalized: str) -> list[str]:
     """我用了两天水杨酸有点刺痛还能继续用吗, typed as one clause: the longest beginning that asks nothing, when what
     follows (three characters or more: 还能继续用吗, 怎么办) asks by itself — [] when the words of a reaction are not
     all in the message, or no such beginning holds them (用了会刺痛吗: 刺痛 is in what she asks)."""
-    if ctx.content.need.disliked.reaction([normalized]) is None:
+    if ctx.content.need.disliked.reaction([normalized], during=times(ctx)) is None:
         return []
     asks = ctx.content.understanding.asks
     for cut in range(len(normalized) - ASKING_LEAST, 1, -1):
@@ -69,6 +72,13 @@ def _told_before_asking(ctx: TurnContext, normalized: str) -> list[str]:
         if asks(asked) and not asks(told):
             return [told]
     return []
+
+
+def times(ctx: TurnContext) -> set[str]:
+    """Her special times (孕期): said as hers (the profile), or asked about in this conversation (孕妇能用吗: she may
+    well be asking for herself)."""
+    asked = recent(ctx.session, ASKED_STAGE) or ()
+    return situation(ctx.content.codebook, ctx.profile) | {str(label) for label in asked}
 
 
 def held(ctx: TurnContext, result: Result) -> str | None:

@@ -2,7 +2,7 @@
 
 - Ambiguous: the two best intents tie and the state's rules send them different ways (yes or no?). The
   state's question is asked again, lighter. Not a yes that is also lukewarm (嗯, 还行: examples of affirm and of
-  cold): asked 问你三个小问题可以吗, that is a yes (QA round 6).
+  cold; 随便: of go_ahead, "ask away", and of cold): asked 问你三个小问题可以吗, that is a yes (QA rounds 6 and 16).
 - A free answer: the state has a catch-all rule (`any`) — it asked an open question. A statement there
   is the answer, even if it shares words with an FAQ (步骤党，水乳精华防晒一个不落 is not about sunscreen).
 - A question: a question kind (多久, 怎么), a question ending (吗) or a question mark. A clear question is
@@ -18,7 +18,7 @@ from bot.engine.session import Session
 from bot.understanding.matcher import Decision, Result
 
 TIE = 1.0  # intent scores this close are a tie
-LUKEWARM_YES = {"affirm", "cold"}  # a reply that is an example of both is a yes, said without enthusiasm
+COLD, YES = "cold", frozenset({"affirm", "go_ahead"})  # 嗯, 随便: an example of cold and of a yes is a lukewarm yes
 ENTERED = "entered"  # session.context: the state the flow last entered, with the turn it was entered on
 ANSWERED = ("topic", "product")  # session.context: an FAQ answered, a product's own answer given (with their turn)
 
@@ -32,7 +32,7 @@ def ambiguous(state: State | None, result: Result) -> tuple[str, str] | None:
     if state is None or len(result.intents) < 2:
         return None
     (first, first_score), (second, second_score) = result.intents[:2]
-    if first_score - second_score > TIE or {first, second} == LUKEWARM_YES:
+    if first_score - second_score > TIE or (COLD in (first, second) and {first, second} & YES):
         return None  # 嗯, 还行 to 可以吗: a lukewarm yes is still a yes (a state's yes rule comes before its cold one)
     found = [next((i for i, rule in enumerate(state.on) if rule.intent and name in rule.intent), None)
              for name in (first, second)]

@@ -14,7 +14,7 @@ from bot.engine.memory import ASKED, recent, remember
 from bot.engine.not_for_her import CAN, no_how_to, not_for_her
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
-from bot.engine.turn_context import TurnContext
+from bot.engine.turn_context import AGAIN_WITHIN, TurnContext  # an entry asked again this soon: `.again`
 from bot.engine.unsold import unsold
 from bot.engine.which import WHICH
 from bot.policy.choose import to_avoid
@@ -79,7 +79,6 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         ctx.why.append(f"回答里提到 {named[0].id}：接下来的简短追问算它的")
 
 
-AGAIN_WITHIN = 2  # turns: an entry with several wordings asked again this soon says its `.again` line (optional)
 KEYED = "keyed"  # session.context: the entries with several wordings (answer_key) said lately → the turn of each
 
 

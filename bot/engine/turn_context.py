@@ -13,6 +13,7 @@ from bot.engine import gift
 from bot.engine.burst import Asked
 from bot.engine.conditions import RETURNING, returning
 from bot.engine.content import Content
+from bot.engine.memory import recent, remember
 from bot.engine.persona import Persona
 from bot.engine.session import Session
 from bot.policy.decide import Decision
@@ -23,6 +24,8 @@ from bot.understanding.matcher import Result
 
 MINOR_ME = "minor_me"  # session context: the minor the conversation is about is she (engine/minors.py)
 ME = "me"  # a persona key's variant said to her then (recommend.minor.me)
+AGAIN, AGAIN_WITHIN = "again", 2  # a persona key's variant said when it was said this few turns ago (optional)
+SAID = "said:"  # session context: a persona key with an `.again` line was said (on that turn)
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +99,9 @@ class TurnContext:
     def say(self, key: str, **extra: str) -> None:
         session = self.session
         messages = self.persona.messages
-        if f"{key}.{gift.GIFT}" in messages and gift.active(session, self.content.policy.flow) is not None:
+        if f"{key}.{AGAIN}" in messages and self._said_lately(key):
+            key = f"{key}.{AGAIN}"  # intent.ask_identity asked again in other words: a shorter line, not the same one
+        elif f"{key}.{gift.GIFT}" in messages and gift.active(session, self.content.policy.flow) is not None:
             key = f"{key}.{gift.GIFT}"  # recommend.which_concern.gift: asks about the one it is for, not her
         elif f"{key}.{RETURNING}" in messages and returning(self.profile, self.content.plans.purchase_tags):
             key = f"{key}.{RETURNING}"  # faq.coupon_how.returning: no new-customer coupon for a customer who bought
@@ -109,6 +114,13 @@ class TurnContext:
             return
         session.last_variant[key] = spoken.index
         self.reply.messages.append(Outbound(text=spoken.text, label=spoken.key))
+
+    def _said_lately(self, key: str) -> bool:
+        """Whether the persona's `key` (one with an `.again` line) was said within AGAIN_WITHIN turns of this visit
+        (the policy's session gap); now it is."""
+        said = recent(self.session, f"{SAID}{key}", within=AGAIN_WITHIN)
+        remember(self.session, f"{SAID}{key}", self.now)
+        return isinstance(said, (int, float)) and self.now - said < self.content.policy.session_gap  # not last visit
 
     def _options(self) -> str:
         """{options}: the codes and labels of the current state's codebook question ("1 干皮 2 油皮")."""

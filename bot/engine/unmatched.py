@@ -5,7 +5,7 @@ the product in view, the persona's own line for an intent, silence for a cold re
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import about, backoff, budget, buying, care, have, invited, replies, suggestion, survey
+from bot.engine import about, backoff, budget, buying, care, english, have, invited, replies, suggestion, survey
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import WHAT_MEANT, product_names
@@ -122,6 +122,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         remember(session, "product", named.product.id)
         return []
     before = len(ctx.reply.messages)
+    if written_in_latin(result.text) and english.answered(ctx, result):  # do you ship to hong kong: 香港 is plain
+        return []
     if written_in_latin(result.text) and ctx.persona.has("foreign_language"):
         ctx.why.append("整句是英文或拼音，没听懂：说只看得懂中文，不让她用英文换个说法")
         ctx.say("foreign_language")

@@ -7,7 +7,7 @@ nothing). Which product is for the engine to say: the one named, or the one in v
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from bot.policy.spec import Policy
 from bot.understanding.phrases import Phrases
@@ -19,7 +19,7 @@ class DislikeReader:
         self.bad = sorted((n for n in map(normalize, policy.disliked.bad) if n), key=len, reverse=True)
         self.unless = [n for n in map(normalize, policy.disliked.unless) if n]
         self.reactions = [(sorted((n for n in map(normalize, r.words) if n), key=len, reverse=True),
-                           [n for n in map(normalize, r.with_) if n], r.answer, r.held)
+                           [n for n in map(normalize, r.with_) if n], r.answer, r.held, r.during)
                           for r in policy.disliked.reactions]
         self.allergic = sorted((n for n in map(normalize, policy.disliked.allergic) if n), key=len, reverse=True)
         self.refuse = [n for n in map(normalize, policy.disliked.refuse) if n]
@@ -41,24 +41,27 @@ class DislikeReader:
         bad = next((word for word in self.bad if any(word in said for said in read)), "") if used else ""
         return f"{used}+{bad}" if bad else ""
 
-    def reaction(self, pieces: list[str], held: str | None = None) -> tuple[str, str] | None:
+    def reaction(self, pieces: list[str], held: str | None = None,
+                 during: Collection[str] = ()) -> tuple[str, str] | None:
         """(what she said, the FAQ entry that answers it) when a statement says she used it and her skin reacted
         (用过你们的水杨酸 刺激: 用过+刺激) — about ours (not 别家的); None otherwise. The reactions are tried in
         file order: the first one whose words she said (and one of its `with` words, when it has any: 用了A醇 起皮
         is the retinol answer, 用了A醇 过敏 the allergy one written before it) answers. `held`: she has one of
         ours in hand and names no product — its normalised name ("" when the order named none; None: nothing in
         hand): a `with` word may be in that name (she bought the retinol serum: 用了三天下巴脱皮了 is its
-        answer), and a reaction marked `held` counts."""
+        answer), and a reaction marked `held` counts. `during`: her special times (孕期, said or asked about in this
+        conversation): a reaction's `during` label among them counts as one of its words said."""
         if not self.used or any(word in piece for piece in pieces for word in self.unless):
             return None
         read = [self.phrases.read(piece) for piece in pieces if piece]
         used = next((word for word in self.used if any(word in said for said in read)), "")
-        for words, along, answer, needs_held in self.reactions if used else ():
+        for words, along, answer, needs_held, times in self.reactions if used else ():
             if needs_held and held is None:
                 continue
             if along and not any(word in piece for piece in [*pieces, held or ""] for word in along):
                 continue
-            word = next((word for word in words if any(word in said for said in read)), "")
+            word = next((word for word in words if any(word in said for said in read)), "") \
+                or next((time for time in times if time in during), "")
             if word:
                 return f"{used}+{word}", answer
         return None

@@ -84,8 +84,11 @@ class Reaction(Strict):
     with_: list[str] = Field(default=[], alias="with")  # only when one of these is said too (A醇: its own answer)
     # only when she has one of ours in hand (an order on record, the product in view): 用了三天下巴脱皮了 after buying
     held: bool = False
+    # her special time (codebook stage: 孕期), said or asked about in this conversation, counts as one of the words:
+    # 我怀孕了, then 一直在用A醇 要紧吗
+    during: list[str] = []
 
-    _lists = field_validator("words", "with_", mode="before")(_listed)
+    _lists = field_validator("words", "with_", "during", mode="before")(_listed)
 
 
 class Disliked(Strict):

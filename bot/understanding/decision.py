@@ -41,7 +41,7 @@ def decide(candidates: list[Scored], t: Thresholds, settled: str = "") -> tuple[
                 other = "、".join(entry for entry in close if entry != settled)
                 return (Decision.ANSWER, [settled],
                         f"{why}，和 {second.entry} {second.score:.0f} 分很接近，但只有 {settled} 的回答说到了这句话的"
-                        f"每个词（{other} 的没有）：直接回答", False)
+                        f"每个词、或她说了它的关键词（{other} 的没有）：直接回答", False)
             return (Decision.CLARIFY, [top.entry, second.entry],
                     f"{why}，和 {second.entry} {second.score:.0f} 分太接近：请顾客选", False)
         return Decision.ANSWER, [top.entry], why, False

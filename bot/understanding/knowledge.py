@@ -199,6 +199,7 @@ class Language(Strict):
     question_words: list[str] = []  # a message holding one anywhere is a question (有没有赠品, 是不是正品)
     ellipsis: list[str] = []  # 那A醇呢: a message ending so asks the question just answered again, about A醇
     caution: list[str] = []  # holding back without a negation (先停掉A醇, 问问医生): a warning, not advice to use it
+    english: dict[str, str] = {}  # a question all in English: its words naming a topic, in Chinese (engine/english.py)
 
     _blank = field_validator("filler", "negations", "negation_ends", "confusions", "question_endings", "question_words",
                              "ellipsis", "caution")(non_blank)

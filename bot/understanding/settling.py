@@ -19,12 +19,15 @@ if TYPE_CHECKING:
 
 
 _ANSWER_WORDS: WeakKeyDictionary[Understanding, dict[str, frozenset[str]]] = WeakKeyDictionary()
+_KEYWORDS: WeakKeyDictionary[Understanding, dict[str, tuple[str, ...]]] = WeakKeyDictionary()  # normalised, per entry
 
 
 def settles(u: Understanding, candidates: list[Scored], analysis: Analysis) -> str:
     """The one of the candidates close to the best (the best two, and a third as close to the best as the second
     is: 孕期能用A醇精华吗 has the A醇, pairing and pregnancy entries within three points) whose matched words and
-    answer hold every content word of the message; "" when none or several do, or when there is nothing to settle."""
+    answer hold every content word of the message — else the best, when the message says one of its keywords and
+    none of the others' (a keyword of the one behind does not overturn the lead: 主播讲的优惠券在哪领 is the live
+    price's, not coupon_how's for 优惠券); "" when none or several do, or when there is nothing to settle."""
     if len(candidates) < 2:
         return ""
     asked = {word for word in analysis.words if not word.startswith(NEGATED)}
@@ -33,7 +36,24 @@ def settles(u: Understanding, candidates: list[Scored], analysis: Analysis) -> s
     margin = u.thresholds.clarify_margin
     close = [c for c in candidates[:3] if candidates[0].score - c.score < margin]
     holding = [c.entry for c in close if asked <= {*c.evidence, *answer_words(u, c.entry)}]
-    return holding[0] if len(holding) == 1 and len(close) >= 2 else ""
+    if len(close) < 2:
+        return ""
+    if len(holding) == 1:
+        return holding[0]
+    keyed = [c.entry for c in close if _keyword_said(u, c.entry, analysis.text)]
+    return keyed[0] if keyed == [close[0].entry] else ""  # the lead, confirmed by its keyword; not the one behind
+
+
+def _keyword_said(u: Understanding, entry_id: str, text: str) -> bool:
+    """Whether the message says one of the entry's keywords whole (我买的东西到哪了: order_status's 到哪了). A keyword
+    is a word that all but settles what is asked (docs/authoring.md): of close entries, the one whose keyword she
+    said is what she asks (late_delivery, near it on 买的东西, has none of its keywords in the message)."""
+    keywords = _KEYWORDS.setdefault(u, {})
+    found = keywords.get(entry_id)
+    if found is None:
+        entry = u.faq_by_id.get(entry_id)
+        found = keywords[entry_id] = tuple(w for w in map(u.normalize, entry.keywords if entry else ()) if w)
+    return any(word in text for word in found)
 
 
 def answer_words(u: Understanding, entry_id: str) -> frozenset[str]:
