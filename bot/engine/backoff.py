@@ -18,10 +18,13 @@ from bot.engine import sales
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.memory import recent
 from bot.engine.turn_context import TurnContext
-from bot.understanding.matcher import REFUSALS, Result
+from bot.understanding.matcher import REFUSALS, Decision, Result
+from bot.understanding.normalize import clauses
 
 FORGET_ME = "forget_me"
 ANNOYED = "annoyed"
+HUMAN = "ask_human"
+WHEN = "how_long"  # the question kind of 几点, 什么时候 (knowledge/matching.yaml `kinds`)
 
 
 def stops(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
@@ -34,10 +37,21 @@ def stops(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
         flows.end("顾客说了别推了")
         ctx.say("opt_out")
         return True
-    if result.has_intent("ask_human"):
+    if result.has_intent(HUMAN) and not asks_when(ctx, result):
         flows.hand_over("顾客要人工")
         return True
     return annoyed(ctx, flows, result)
+
+
+def asks_when(ctx: TurnContext, result: Result) -> bool:
+    """人工客服几点在 / 人工什么时候上班: asking when a person is there is no asking for one now — the knowledge base
+    answers it (working_hours), rather than a handover that may find nobody (engread). 转人工, 能不能转人工 and
+    怎么找真人 still hand over."""
+    if WHEN not in result.kinds or result.decision is not Decision.ANSWER:
+        return False
+    understand = ctx.content.understanding.understand  # 几点上班 我现在就要找人工: that clause asks for one now
+    asking = [r for r in map(understand, clauses(result.text)) if r.has_intent(HUMAN)]
+    return all(WHEN in r.kinds for r in asking)
 
 
 def forget_me(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:

@@ -15,6 +15,8 @@ not bring the product back.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.engine import replies
 from bot.engine.memory import recent, remember
 from bot.engine.reading import ENTERED
@@ -105,6 +107,12 @@ def _asked_since(ctx: TurnContext) -> bool:
 
 def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     """Answer a complaint: the knowledge base's answer when it sells nothing, else the persona's care."""
+    told = caused(ctx, result)
+    if told is not None:
+        ctx.why.append(f"诉苦（{concern or '困扰不明'}）：她还说了原因（{'、'.join(told.reason.split('|'))}），"
+                       f"{told.answers[0]} 差一点就答、说的正是这件事：用它回答，不只说关心的话")
+        replies.answer_all(ctx, replace(told, reason=result.reason))
+        return
     if result.decision is Decision.ANSWER and by_faq(ctx, result):
         ctx.why.append(f"诉苦（{concern or '困扰不明'}）：FAQ 的回答不提商品，用它回答")
         replies.answer_all(ctx, result)
@@ -209,3 +217,25 @@ def _clause_answered(ctx: TurnContext, result: Result) -> Result | None:
     if len(found) != 1 or sells(ctx, found[0]):
         return None
     return found[0]
+
+
+def caused(ctx: TurnContext, result: Result) -> Result | None:
+    """用水杨酸那个精华之后反而爆逗了, 去海边晒伤了 脸又红又疼还脱皮: a complaint that also says what caused it (a
+    product she used, the sun). The care line speaks to the concern alone (痘痘, 缺水): it is no answer when the
+    knowledge base narrowly missed an entry matched by her words beyond the concern's own (用 反而, 晒伤) — within
+    two `clarify_margin`s of `hit`, ahead of every other such entry by one — whose answer names no product: that
+    entry answers (breakout_after_use, after_sun), as an answer would. None when it does not hold."""
+    if result.decision is not Decision.MISS or not result.candidates:
+        return None
+    understanding = ctx.content.understanding
+    concern_words = {word for phrase, _, _ in ctx.content.need.mentions.found(result.heard)
+                     for word in understanding.analyze(phrase).words}
+    beyond = [c for c in result.candidates if set(c.evidence) - concern_words]
+    t = understanding.thresholds
+    if not beyond or beyond[0] is not result.candidates[0] or beyond[0].score < t.hit - 2 * t.clarify_margin \
+            or (len(beyond) > 1 and beyond[0].score - beyond[1].score < t.clarify_margin):
+        return None
+    words = sorted(set(beyond[0].evidence) - concern_words)
+    told = replace(result, decision=Decision.ANSWER, answers=[beyond[0].entry], near_miss=False, suggestion="",
+                   reason="|".join(words))
+    return None if sells(ctx, told) else told

@@ -20,7 +20,7 @@ from bot.engine.memory import ASKED, recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.price import amount
 from bot.understanding.knowledge import Product
-from bot.understanding.matcher import Result
+from bot.understanding.matcher import Decision, Result
 
 PRICE = "ask_price"  # the required intent
 TOTAL, ITEM = "price.total", "price.item"  # persona keys
@@ -101,7 +101,7 @@ def _deal_asked(ctx: TurnContext, result: Result) -> bool:
     text = result.heard or result.normalized
     number, said, unit = counted(ctx, text)
     if number < 2 or not quantity.deal or not any(word in text for word in quantity.asks) \
-            or any(word in text for word in quantity.asks_unless):
+            or any(word in text for word in quantity.asks_unless) or _known_count(result, said + unit):
         return False
     names = product_names(ctx.content.understanding)
     products = {p.id: p for p in ctx.content.understanding.knowledge.products}
@@ -113,6 +113,13 @@ def _deal_asked(ctx: TurnContext, result: Result) -> bool:
     ctx.why.append(f"问买{said}{unit}能不能便宜：说 quantity.deal（{quantity.deal}），不是优惠券那段")
     ctx.say(DEAL, deal=quantity.deal)
     return True
+
+
+def _known_count(result: Result, count: str) -> bool:
+    """我想买十瓶能便宜吗: the FAQ answers the message by the very count she said (bulk_buy's 十瓶: batch buying, a
+    person to contact), which says more than the deal on a pair (engread)."""
+    return result.decision is Decision.ANSWER and any(count in c.evidence for c in result.candidates
+                                                      if c.entry in result.answers)
 
 
 def _each(ctx: TurnContext, products: list[Product]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.engine import delivered, have, urgent
+from bot.engine.gift_case import as_her_order
 from bot.engine.reaction import as_reaction
 from bot.engine.turn_context import TurnContext
 from bot.engine.wanting import as_ask
@@ -19,7 +20,8 @@ from bot.understanding.matcher import Decision, Result
 def as_told(ctx: TurnContext, result: Result) -> Result:
     """`result` as told: wanting a kind of product is an ask (engine/wanting.py), a reaction to a product
     (engine/reaction.py) comes first — unless it is an emergency (engine/urgent.py) — then skin in her own words."""
-    result = urgent.as_urgent(ctx, delivered.as_told(ctx, as_reaction(ctx, as_ask(ctx, have.as_named(ctx, result)))))
+    result = as_ask(ctx, have.as_named(ctx, result))
+    result = urgent.as_urgent(ctx, delivered.as_told(ctx, as_reaction(ctx, as_her_order(ctx, result))))
     if result.decision is not Decision.MISS or not result.normalized:
         return result
     need, understanding = ctx.content.need, ctx.content.understanding

@@ -12,6 +12,19 @@ from collections.abc import Callable, Collection
 from bot.policy.spec import Policy
 from bot.understanding.phrases import Phrases
 
+USE = "用"
+WISHING = "想要能敢会以备算该怕"  # 想用A醇 但怕脱皮, 可以用水杨酸吗: a use she plans or fears, not one she made
+
+
+def _did(used: str, said: str) -> bool:
+    """用A醇 in the text, not after a word of wishing (想用A醇 但是怕脱皮 tells no reaction)."""
+    at = said.find(used)
+    while at >= 0:
+        if at == 0 or said[at - 1] not in WISHING:
+            return True
+        at = said.find(used, at + 1)
+    return False
+
 
 class DislikeReader:
     def __init__(self, policy: Policy, normalize: Callable[[str], str], phrases: Phrases) -> None:
@@ -21,6 +34,9 @@ class DislikeReader:
         self.reactions = [(sorted((n for n in map(normalize, r.words) if n), key=len, reverse=True),
                            [n for n in map(normalize, r.with_) if n], r.answer, r.held, r.during)
                           for r in policy.disliked.reactions]
+        # 用A醇第三天下巴开始脱皮: 用 right before what a reaction is `with` says she used it, as 用了 does (engread)
+        self.used_named = sorted({USE + word for _, along, _, _, _ in self.reactions for word in along}, key=len,
+                                 reverse=True)
         self.allergic = sorted((n for n in map(normalize, policy.disliked.allergic) if n), key=len, reverse=True)
         self.refuse = [n for n in map(normalize, policy.disliked.refuse) if n]
         self.phrases = phrases
@@ -54,7 +70,9 @@ class DislikeReader:
         if not self.used or any(word in piece for piece in pieces for word in self.unless):
             return None
         read = [self.phrases.read(piece) for piece in pieces if piece]
-        used = next((word for word in self.used if any(word in said for said in read)), "")
+        used = next((word for word in self.used if any(word in said for said in read)), "") \
+            or next((word for word in self.used_named if any(word in said and _did(word, said.text) for said in read)),
+                    "")
         for words, along, answer, needs_held, times in self.reactions if used else ():
             if needs_held and held is None:
                 continue
