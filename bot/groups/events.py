@@ -11,9 +11,11 @@ create, change_owner, change_name and change_notice carry no new values, so they
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
+from bot.gateway.eventlog import UNKNOWN_LOG
 from bot.gateway.times import unix_time
 from bot.groups.reconcile import Reconciler
 from bot.groups.registry import Member, Registry, member_type_of
@@ -40,8 +42,12 @@ class GroupEvents:
         CreateTime that is not a number is taken as the time the callback arrived (`received`, else now): read
         as 0, a dismissal dated 1970 had its group's records purged at once."""
         chat_id = data.get("ChatId", "")
-        if not chat_id:
-            log.warning("change_external_chat without ChatId: nothing to apply")
+        if not chat_id:  # nothing to fetch: kept for the operator like a contact change naming no customer
+            log.warning("change_external_chat %r without ChatId: nothing to apply; kept in %s",
+                        data.get("ChangeType", ""), UNKNOWN_LOG)
+            kept = {"kind": "external_chat", "change": data.get("ChangeType", ""),
+                    "detail": data.get("UpdateDetail", ""), "at": received or time.time(), "why": "no ChatId"}
+            await self.registry.store.lpush_capped(UNKNOWN_LOG, json.dumps(kept), 1000)
             return "ignored"
         change, detail = data.get("ChangeType", ""), data.get("UpdateDetail", "")
         created = unix_time(data.get("CreateTime"), received or time.time())

@@ -1,0 +1,158 @@
+"""groupchat/get and groupchat/list answers the registry cannot use, and group callbacks it cannot act on (attack15b).
+
+A member list that was no list, an item that was no object, a type that was no number: AttributeError/ValueError/
+TypeError out of the registry — a group change dead-lettered with a bare Python message, and one such group
+stopped the whole periodic reconcile for good (it caught only WeComError). An answer without `group_chat` or with
+`member_list: null` was applied as a group with no name, owner or members: every member counted as leaving. A
+change naming no ChatId was dropped with a log line only. 60011 (the owner outside the app's visible range: the
+operator's to fix) was recorded as a group WeCom will not show and the change dropped for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from bot.app import APP_SERVICES, build_app
+from bot.gateway.deadletters import DeadLetters
+from bot.gateway.eventlog import UNKNOWN_LOG
+from bot.groups.answers import MalformedAnswer
+from bot.store.base import Store
+from tests.fake_wecom import FakeWeCom
+from tests.gateway_kit import EchoConversation, settings
+from tests.groups_kit import group_stack, member_event
+from tests.wecom import callback, event
+
+GET = "externalcontact/groupchat/get"
+OWNER = {"userid": "anna", "type": 1, "join_time": 1, "join_scene": 1}
+
+
+def answer(**group: Any) -> str:
+    base = {"chat_id": "wrX", "name": "日常1群", "owner": "anna", "create_time": 1, "member_version": "v9",
+            "member_list": [OWNER, {"userid": "wmA", "type": 2}], "admin_list": []}
+    return json.dumps({"errcode": 0, "errmsg": "ok", "group_chat": {**base, **group}})
+
+
+UNUSABLE = {
+    "no group_chat": json.dumps({"errcode": 0, "errmsg": "ok"}),
+    "group_chat a string": json.dumps({"errcode": 0, "group_chat": "wrX"}),
+    "group_chat a list": json.dumps({"errcode": 0, "group_chat": []}),
+    "member_list null": answer(member_list=None),
+    "member_list empty": answer(member_list=[]),
+    "member_list a string": answer(member_list="anna,wmA"),
+    "member_list an object": answer(member_list={"anna": 1}),
+    "a member that is a string": answer(member_list=[OWNER, "wmA"]),
+    "a member that is null": answer(member_list=[OWNER, None]),
+    "a member without userid": answer(member_list=[OWNER, {"type": 2}]),
+}
+
+
+@pytest.mark.parametrize("body", UNUSABLE.values(), ids=UNUSABLE.keys())
+async def test_an_unusable_group_answer_is_a_clear_wecom_error_and_changes_nothing(
+        store: Store, fake: FakeWeCom, body: str) -> None:
+    fake.add_group("wrX", "日常1群", "anna", ["wmA", "wmB"])
+    async with group_stack(store, fake) as stack:
+        await stack.reconciler.reconcile("wrX")
+        before = await stack.registry.members("wrX")
+        fake.answer_raw(GET, body, times=5)
+        with pytest.raises(MalformedAnswer) as caught:
+            await stack.events.handle({"ChatId": "wrX", "ChangeType": "update", "UpdateDetail": "change_name",
+                                       "CreateTime": "1700000100"})
+        assert "malformed answer" in str(caught.value) and "wrX" in str(caught.value)
+        assert await stack.registry.members("wrX") == before  # nobody counted as leaving
+        assert (await stack.registry.get("wrX")).owner == "anna"  # type: ignore[union-attr]
+
+
+LENIENT = {
+    "type a word": answer(member_list=[OWNER, {"userid": "wmA", "type": "external"}]),
+    "join_time a word": answer(member_list=[OWNER, {"userid": "wmA", "type": 2, "join_time": "yesterday"}]),
+    "join_scene a list": answer(member_list=[OWNER, {"userid": "wmA", "type": 2, "join_scene": [3]}]),
+    "admins as bare ids": answer(admin_list=["anna"]),
+    "admin_list a string": answer(admin_list="anna"),
+}
+
+
+@pytest.mark.parametrize("body", LENIENT.values(), ids=LENIENT.keys())
+async def test_a_field_the_registry_can_do_without_takes_its_default_with_one_warning(
+        store: Store, fake: FakeWeCom, body: str, caplog: pytest.LogCaptureFixture) -> None:
+    async with group_stack(store, fake) as stack:
+        fake.answer_raw(GET, body)
+        with caplog.at_level(logging.WARNING, logger="bot.groups.answers"):
+            assert await stack.events.handle({"ChatId": "wrX", "ChangeType": "create", "CreateTime": "1"}) == "created"
+        members = await stack.registry.members("wrX")
+        assert set(members) == {"anna", "wmA"} and members["wmA"].type == 2
+        assert len([r for r in caplog.records if r.name == "bot.groups.answers"]) == 1
+
+
+async def test_one_unusable_group_does_not_stop_the_full_reconcile(store: Store, fake: FakeWeCom) -> None:
+    fake.add_group("wrBad", "日常1群", "anna", ["wmA"])
+    fake.add_group("wrGood", "日常2群", "anna", ["wmB"])
+    async with group_stack(store, fake) as stack:
+        fake.answer_raw(GET, answer(member_list=[OWNER, "wmA"]))  # the first groupchat/get of the sync
+        report = await stack.reconciler.sync_all(concurrency=1)
+        assert len(report.failed) == 1 and report.reconciled == 1  # before: the sync raised AttributeError
+        [failed] = report.failed
+        assert "malformed answer" in report.failed[failed]
+        assert await stack.registry.get("wrGood" if failed == "wrBad" else "wrBad") is not None
+
+
+async def test_a_listing_page_without_chat_ids_is_refused_and_marks_nothing_dismissed(
+        store: Store, fake: FakeWeCom) -> None:
+    fake.add_group("wrKeep", "日常1群", "anna", ["wmA"])
+    async with group_stack(store, fake) as stack:
+        await stack.reconciler.sync_all()
+        page = json.dumps({"errcode": 0, "group_chat_list": [{"status": 0}, {"chat_id": "wrKeep", "status": "x"}]})
+        fake.answer_raw("externalcontact/groupchat/list", page)
+        with pytest.raises(MalformedAnswer):
+            await stack.reconciler.sync_all()
+        assert (await stack.registry.get("wrKeep")).status == "live"  # type: ignore[union-attr]
+
+
+async def _serve(fake: FakeWeCom, store: Store, aiohttp_client: Any) -> Any:
+    app = build_app(settings(fake.base_url), lambda _: EchoConversation(), store=store,
+                    worker_options={"lease_ms": 1000, "block_ms": 50, "retry_delay_s": 0.01})
+    return await aiohttp_client(app)
+
+
+async def _until(check: Any, within: float = 8.0) -> None:
+    for _ in range(int(within / 0.02)):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("never happened")
+
+
+@pytest.mark.parametrize("refusal", ["unusable", "60011"])
+async def test_a_group_change_wecom_answers_badly_is_dead_lettered_for_a_replay(
+        fake: FakeWeCom, store: Store, aiohttp_client: Any, refusal: str) -> None:
+    fake.add_group("wrLate", "日常新群", "anna", ["wmA"])
+    if refusal == "unusable":
+        fake.answer_raw(GET, json.dumps({"errcode": 0, "group_chat": {"chat_id": "wrLate", "member_list": None}}),
+                        times=20)
+    else:
+        fake.fail(GET, 60011, times=20)
+    client = await _serve(fake, store, aiohttp_client)
+    query, body = callback(event("change_external_chat", ChatId="wrLate", ChangeType="create"))
+    assert (await client.post("/wecom/callback", params=query, data=body)).status == 200
+    letters = DeadLetters(store)
+    await _until(lambda: _dead(letters))
+    [(_, letter)] = await letters.list()
+    assert letter.fields and "wrLate" in json.dumps(letter.fields)
+    groups = client.app[APP_SERVICES].groups
+    assert await groups.audit.read(days=1, limit=5) == []  # not recorded as a group WeCom will not show
+
+
+async def _dead(letters: DeadLetters) -> bool:
+    return bool(await letters.list())
+
+
+async def test_a_group_change_without_chat_id_is_kept_for_the_operator(store: Store, fake: FakeWeCom) -> None:
+    async with group_stack(store, fake) as stack:
+        data = member_event("", "add_member", ["wmA"], "v1", "v2", created=1_700_000_000)
+        assert await stack.events.handle(data) == "ignored"
+        [kept] = [json.loads(item) for item in await store.lrange(UNKNOWN_LOG, 0, -1)]
+        assert kept["kind"] == "external_chat" and kept["why"] == "no ChatId"
