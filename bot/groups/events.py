@@ -95,13 +95,22 @@ class GroupEvents:
             joined = [Member(uid, member_type_of(uid), scene, int(created)) for uid in changed]
             diff = await self.registry.apply_delta(chat_id, joined=joined, left=[], version=current,
                                                    updated_at=created)
+            if not diff.known_before:
+                return await self._unreadable(chat_id)
             await self.stats.joined(chat_id, group.type, diff.joined, created)
         else:
             diff = await self.registry.apply_delta(chat_id, joined=[], left=changed, version=current,
                                                    updated_at=created)
+            if not diff.known_before:
+                return await self._unreadable(chat_id)
             await self.stats.left(chat_id, group.type, diff.left, created, {uid: scene for uid in changed})
         if _int(data.get("MemChangeCnt")) and len(changed) < _int(data.get("MemChangeCnt")):
             # WeCom lists at most a part of a big change: the rest is only in a snapshot
             await self.reconciler.reconcile(chat_id)
             return "applied+reconciled"
         return "applied"
+
+    async def _unreadable(self, chat_id: str) -> str:
+        """The stored members could not be read (registry.py kept them for the operator): fetch the group."""
+        await self.reconciler.reconcile(chat_id)
+        return "reconciled:unreadable"
