@@ -19,9 +19,12 @@ import redis.asyncio as aioredis
 
 from bot.conversation import Inbound, InboundKind
 from bot.engine.engine import Engine
+from bot.gateway.queue import Queue
+from bot.gateway.timers import TimerPump
 from bot.store.base import Store
 from bot.store.redis import RedisStore
 from bot.store.unreadable import UNREADABLE_LOG
+from bot.timers import Timers
 from tests.conftest import TEST_REDIS_URL
 from tests.content_cache import bundled_library
 
@@ -94,3 +97,19 @@ async def test_a_value_that_is_not_utf8_neither_fails_the_turn_nor_drops_the_con
     assert (await engine.respond("kf:wk1:wmOther", other)).messages
     assert {e["key"] for e in await kept(redis_store)} == {f"siyu:session:{KEY}", "siyu:profile:wmOther"}
     assert await redis_store.get(f"siyu:session:{KEY}") is not None
+
+
+async def test_a_timer_that_cannot_fire_is_kept_for_the_operator_and_the_rest_fire(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    """Such a timer was cancelled without a word: a check-in that never came could not be traced."""
+    queue = Queue(store)
+    await queue.setup()
+    timers = Timers(store)
+    for poison in ('["settle"]', '{"kind": "settle", "customer": "wm"}'):  # no object; an older version's
+        await store.zadd("siyu:timers", poison, 1.0)
+    await timers.schedule(2.0, {"conv": "kf:wk:wm", "customer": "wm", "token": "t1", "kind": "settle"})
+    with caplog.at_level(logging.WARNING, logger="bot.store.unreadable"):
+        assert await TimerPump(timers, queue, clock=lambda: 100.0).pump_once() == 1
+    assert [e["value"] for e in await kept(store)] == ['{"kind": "settle", "customer": "wm"}', '["settle"]']
+    assert len([r for r in caplog.records if "siyu:timers" in r.getMessage()]) == 2
+    assert await timers.due(100.0) == []
