@@ -91,7 +91,8 @@ class Engine:
             session = Sessions.decode(held.values[0], reads[0], writes)
             # the group blacklist (docs/groups.md): why nothing may be marketed to this customer, read in the
             # same round trip as the session; the restraint policy holds every recommendation back for it
-            session.restrained = blacklist.restraint_of(held.values[2] if len(held.values) > 2 else None) or ""
+            session.restrained = blacklist.restraint_of(held.values[2] if len(held.values) > 2 else None,
+                                                        inbound.customer) or ""
             done = session.done_turn(inbound.event_id)
             if done is not None:  # a redelivery: the same turn, its events told again, nothing written
                 turn, events = _turn_from(done), unpack(done)

@@ -17,6 +17,7 @@ import re
 import time
 from typing import Any, TypeVar
 
+from bot.logging_setup import conversation_tag
 from bot.store.base import Store, Writes
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,21 @@ def entry(key: str, why: str, raw: str, at: float | None = None) -> str:
                        "value": raw[:VALUE_MAX]}, ensure_ascii=False)
 
 
+PRIVATE = ("siyu:session:", "siyu:profile:", "siyu:blacklist:")  # the rest of these keys names a customer
+
+
+def shown(key: str) -> str:
+    """The key as the log may show it: a customer's part is replaced by its tag (docs/operations.md, the serve log
+    holds no customer id); the whole key is in UNREADABLE_LOG."""
+    for prefix in PRIVATE:
+        if key.startswith(prefix):
+            return f"{prefix}<tag {conversation_tag(key[len(prefix):])}>"
+    return key
+
+
 def warn(key: str, why: str, outcome: str) -> None:
     log.warning("store record %s cannot be read as it is (%s): %s; the bad value is kept in %s",
-                key, why, outcome, UNREADABLE_LOG)
+                shown(key), why, outcome, UNREADABLE_LOG)
 
 
 async def keep(store: Store, key: str, why: str, raw: str, outcome: str) -> None:

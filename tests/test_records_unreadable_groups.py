@@ -1,0 +1,54 @@
+"""A waiting owner notice or a blacklist record in Redis that cannot be read (attack15b).
+
+A waiting notice of another shape (an older version's, a hand edit) raised in every flush of its recipient: none
+of that owner's notices went out again, the notice task failing once a second for good. A blacklist record that
+was no JSON object raised in every turn of the customer (the engine reads it with the session): every message
+dead-lettered. Now the notice is kept in `siyu:log:unreadable` and dropped, the rest sent; the blacklist record is
+taken as blacklisted (the safe side: nothing is sold to her) with a WARNING, and the customer is answered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from bot.conversation import Inbound, InboundKind
+from bot.enforcement import blacklist
+from bot.enforcement.notices import Notice, pending_key
+from bot.engine.engine import Engine
+from bot.store.base import Store
+from bot.store.unreadable import UNREADABLE_LOG
+from tests.content_cache import bundled_library
+from tests.fake_wecom import FakeWeCom
+from tests.groups_kit import moderation_stack
+
+
+@pytest.mark.parametrize("bad", ["{not json", '["notice"]', '{"kind": "notice"}', '{"id": "x", "kind": "n", "fields": 5}'])
+async def test_an_unreadable_waiting_notice_is_kept_and_the_rest_are_sent(
+        store: Store, fake: FakeWeCom, bad: str) -> None:
+    async with moderation_stack(store, fake) as stack:
+        await stack.notifier.add("anna", Notice("msgaudit:m1:alert", "alert", {
+            "customer": "顾客1", "group": "护肤日常1群", "rule": "contact", "what": "加我微信", "strike": "1",
+            "window_days": "30"}))
+        await store.zadd(pending_key("anna"), bad, stack.groups.clock() - 1)
+        assert await stack.notifier.flush() == 1
+        assert len(fake.messages_to("anna")) == 1
+        [kept] = [json.loads(item) for item in await store.lrange(UNREADABLE_LOG, 0, -1)]
+        assert kept["key"] == pending_key("anna") and kept["value"] == bad
+        assert await store.zdue(pending_key("anna"), float("inf"), 10) == []
+
+
+@pytest.mark.parametrize("bad", ["{truncated", "[]", '"fraud"'])
+async def test_an_unreadable_blacklist_record_still_blacklists_and_the_customer_is_answered(
+        store: Store, bad: str, caplog: pytest.LogCaptureFixture) -> None:
+    engine = Engine(bundled_library(), store, burst_window=0)
+    await store.set(blacklist.key("wmBad"), bad)
+    with caplog.at_level(logging.WARNING):
+        turn = await engine.respond("kf:wk1:wmBad", Inbound("e1", InboundKind.TEXT, "wmBad", text="你好",
+                                                             at=1_767_232_800.0))
+    assert turn.messages
+    assert await blacklist.restraint(store, "wmBad") == "blacklisted: record unreadable"
+    warnings = [r.getMessage() for r in caplog.records if "siyu:blacklist:" in r.getMessage()]
+    assert warnings and "wmBad" not in warnings[0]  # the serve log names no customer
