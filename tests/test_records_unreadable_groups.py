@@ -17,7 +17,10 @@ import pytest
 from bot.conversation import Inbound, InboundKind
 from bot.enforcement import blacklist
 from bot.enforcement.notices import Notice, pending_key
+from bot.enforcement.tagging import TAG_KEY
 from bot.engine.engine import Engine
+from bot.groups.answers import MalformedAnswer
+from bot.groups.spec import TagSpec
 from bot.store.base import Store
 from bot.store.unreadable import UNREADABLE_LOG
 from tests.content_cache import bundled_library
@@ -52,3 +55,28 @@ async def test_an_unreadable_blacklist_record_still_blacklists_and_the_customer_
     assert await blacklist.restraint(store, "wmBad") == "blacklisted: record unreadable"
     warnings = [r.getMessage() for r in caplog.records if "siyu:blacklist:" in r.getMessage()]
     assert warnings and "wmBad" not in warnings[0]  # the serve log names no customer
+
+
+SPEC = TagSpec(group="社群风控", name="违规")
+
+
+@pytest.mark.parametrize("bad", ["{trunc", "[]", '{"group": "社群风控", "name": "违规"}'])
+async def test_an_unreadable_remembered_tag_is_kept_and_looked_up_again(store: Store, fake: FakeWeCom,
+                                                                         bad: str) -> None:
+    """The one key every strike's tag reads: unreadable, it failed the moderation of every violation (no notice,
+    no blacklist) until an operator found it."""
+    async with moderation_stack(store, fake) as stack:
+        await store.set(TAG_KEY, bad)
+        fake.relations["wmA"] = {"anna": set()}
+        assert await stack.tagger.tag("wmA", "anna", SPEC) == "tagged:anna"
+        assert [json.loads(item)["key"] for item in await store.lrange(UNREADABLE_LOG, 0, -1)] == [TAG_KEY]
+
+
+@pytest.mark.parametrize("tag_group", [["社群风控"], [{"group_name": "社群风控", "tag": "违规"}],
+                                       [{"group_name": "社群风控", "tag": [{"name": "违规"}]}]])
+async def test_a_malformed_tag_library_is_a_clear_wecom_error(store: Store, fake: FakeWeCom,
+                                                               tag_group: list[object]) -> None:
+    async with moderation_stack(store, fake) as stack:
+        fake.answer_raw("externalcontact/get_corp_tag_list", json.dumps({"errcode": 0, "tag_group": tag_group}))
+        with pytest.raises(MalformedAnswer, match="tag_group"):
+            await stack.tagger.ensure(SPEC)
