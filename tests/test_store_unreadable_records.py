@@ -21,6 +21,7 @@ from bot.conversation import Inbound, InboundKind
 from bot.engine.engine import Engine
 from bot.gateway.queue import Queue
 from bot.gateway.timers import TimerPump
+from bot.retention.forget import forget
 from bot.store.base import Store
 from bot.store.redis import RedisStore
 from bot.store.unreadable import UNREADABLE_LOG
@@ -114,3 +115,13 @@ async def test_a_timer_that_cannot_fire_is_kept_for_the_operator_and_the_rest_fi
     assert [e["value"] for e in await kept(store)] == ['{"kind": "settle", "customer": "wm"}', '["settle"]']
     assert len([r for r in caplog.records if "siyu:timers" in r.getMessage()]) == 2
     assert await timers.due(100.0) == []
+
+
+async def test_a_kept_value_goes_with_siyu_forget(store: Store) -> None:
+    """The kept value may hold what she wrote (a session's pending texts): erasing her erases it too."""
+    engine = Engine(LIBRARY, store, burst_window=0)
+    await store.set(f"siyu:session:{KEY}", '{"pending": [["我的手机号是')
+    await engine.respond(KEY, text("e1", "你好"))
+    assert len(await kept(store)) == 1
+    await forget(store, "wmBroken")
+    assert await kept(store) == []

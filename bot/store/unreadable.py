@@ -29,8 +29,14 @@ T = TypeVar("T")
 
 
 def entry(key: str, why: str, raw: str, at: float | None = None) -> str:
-    return json.dumps({"key": key, "why": why, "at": at if at is not None else time.time(),
-                       "value": raw[:VALUE_MAX]}, ensure_ascii=False)
+    """One kept value; `customer` (for a customer's record) lets `siyu forget` find it, and the janitor drops it
+    after SIYU_RETAIN_LOGS like the other operator logs."""
+    record: dict[str, Any] = {"key": key, "why": why, "at": at if at is not None else time.time(),
+                              "value": raw[:VALUE_MAX]}
+    for prefix in PRIVATE:
+        if key.startswith(prefix):
+            record["customer"] = key[len(prefix):].rsplit(":", 1)[-1]
+    return json.dumps(record, ensure_ascii=False)
 
 
 PRIVATE = ("siyu:session:", "siyu:profile:", "siyu:blacklist:")  # the rest of these keys names a customer
