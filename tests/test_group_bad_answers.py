@@ -20,8 +20,11 @@ import pytest
 from bot.app import APP_SERVICES, build_app
 from bot.gateway.deadletters import DeadLetters
 from bot.gateway.eventlog import UNKNOWN_LOG
+from bot.group_messages.hit_keyword import CURSOR_KEY, HitKeywordSource
+from bot.group_messages.observed import Observed
 from bot.groups.answers import MalformedAnswer
 from bot.store.base import Store
+from bot.store.unreadable import UNREADABLE_LOG
 from tests.fake_wecom import FakeWeCom
 from tests.gateway_kit import EchoConversation, settings
 from tests.groups_kit import group_stack, member_event
@@ -156,3 +159,37 @@ async def test_a_group_change_without_chat_id_is_kept_for_the_operator(store: St
         assert await stack.events.handle(data) == "ignored"
         [kept] = [json.loads(item) for item in await store.lrange(UNKNOWN_LOG, 0, -1)]
         assert kept["kind"] == "external_chat" and kept["why"] == "no ChatId"
+
+
+BAD_HITS = {
+    "no object": "h-bad",
+    "sender type a word": {"msgid": "h-bad", "msg_detail": {"sender": {"type": "staff", "id": "wmX"},
+                                                            "chatid": "wrC", "send_time": 1},
+                           "hit_rule_list": [{"rule_id": "r"}]},
+    "send_time a word": {"msgid": "h-bad", "msg_detail": {"sender": {"type": 2, "id": "wmX"}, "chatid": "wrC",
+                                                          "send_time": "today"}, "hit_rule_list": [{"rule_id": "r"}]},
+    "a rule that is a string": {"msgid": "h-bad", "msg_detail": {"sender": {"type": 2, "id": "wmX"},
+                                                                 "chatid": "wrC", "send_time": 1},
+                                "hit_rule_list": ["r"]},
+}
+
+
+@pytest.mark.parametrize("bad", BAD_HITS.values(), ids=BAD_HITS.keys())
+async def test_a_keyword_hit_that_cannot_be_read_is_kept_and_the_pull_goes_past_it(
+        store: Store, fake: FakeWeCom, bad: Any) -> None:
+    """It failed the pull at the same place every time: the cursor stayed before it, so every later hit was never
+    read and keyword moderation was silent for good."""
+    fake.add_hit("h1", "wrC", "wmA", "rule-ad")
+    fake.hit_log.append(bad)
+    fake.add_hit("h3", "wrC", "wmB", "rule-ad")
+    async with group_stack(store, fake) as stack:
+        seen: list[str] = []
+
+        async def sink(observed: Observed) -> bool:
+            seen.append(observed.msgid)
+            return True
+
+        assert await HitKeywordSource(stack.groups_api, store, sink).pull("") == 2
+        assert seen == ["h1", "h3"] and await store.get(CURSOR_KEY) == "3"
+        [kept] = [json.loads(item) for item in await store.lrange(UNREADABLE_LOG, 0, -1)]
+        assert kept["key"] == "wecom:chatdata/keyword/get_hit_msg_list" and "h-bad" in kept["value"]
