@@ -20,14 +20,18 @@ import pytest
 from bot.app import APP_SERVICES, build_app
 from bot.gateway.deadletters import DeadLetters
 from bot.gateway.eventlog import UNKNOWN_LOG
+from bot.gateway.queue import Queue
 from bot.group_messages.hit_keyword import CURSOR_KEY, HitKeywordSource
+from bot.group_messages.msgaudit import UNDECRYPTABLE_LOG, MsgAuditSource
 from bot.group_messages.observed import Observed
 from bot.groups.answers import MalformedAnswer
 from bot.store.base import Store
 from bot.store.unreadable import UNREADABLE_LOG
+from tests.fake_finance_sdk import group_message
 from tests.fake_wecom import FakeWeCom
 from tests.gateway_kit import EchoConversation, settings
 from tests.groups_kit import group_stack, member_event
+from tests.test_group_sources import Recorder, customer_groups_only, fake_sdk, ring
 from tests.wecom import callback, event
 
 GET = "externalcontact/groupchat/get"
@@ -193,3 +197,31 @@ async def test_a_keyword_hit_that_cannot_be_read_is_kept_and_the_pull_goes_past_
         assert seen == ["h1", "h3"] and await store.get(CURSOR_KEY) == "3"
         [kept] = [json.loads(item) for item in await store.lrange(UNREADABLE_LOG, 0, -1)]
         assert kept["key"] == "wecom:chatdata/keyword/get_hit_msg_list" and "h-bad" in kept["value"]
+
+
+BAD_ARCHIVED = {
+    "msgtime a word": {"msgid": "m-bad", "action": "send", "from": "wmX", "roomid": "wrCustomer1",
+                       "msgtime": "today", "msgtype": "text", "text": {"content": "hi"}},
+    "mixed content no JSON": {"msgid": "m-bad", "action": "send", "from": "wmX", "roomid": "wrCustomer1",
+                              "msgtime": 1, "msgtype": "mixed",
+                              "mixed": {"item": [{"type": "text", "content": "{not json"}]}},
+    "news items no objects": {"msgid": "m-bad", "action": "send", "from": "wmX", "roomid": "wrCustomer1",
+                              "msgtime": 1, "msgtype": "news", "news": {"info": {"item": ["x"]}}},
+}
+
+
+@pytest.mark.parametrize("bad", BAD_ARCHIVED.values(), ids=BAD_ARCHIVED.keys())
+async def test_an_archived_message_that_cannot_be_read_is_recorded_and_the_pull_goes_past_it(
+        store: Store, bad: dict[str, Any]) -> None:
+    """It failed the pull at its seq every time (before the seq was stored): msgaudit moderation stalled for good."""
+    sdk = fake_sdk()
+    sdk.add(group_message("m1", "wrCustomer1", "wmA", "加我微信"))
+    sdk.add(bad)
+    sdk.add(group_message("m3", "wrCustomer1", "wmB", "刷单"))
+    queue = Queue(store)
+    await queue.setup()
+    sink = Recorder(queue)
+    report = await MsgAuditSource(sdk, ring(1), store, sink, customer_groups_only).pull_report()
+    assert [o.msgid for o in sink.seen] == ["m1", "m3"] and report.seq == 3 and report.undecryptable == 1
+    [kept] = [json.loads(item) for item in await store.lrange(UNDECRYPTABLE_LOG, 0, -1)]
+    assert kept["msgid"] == "m-bad" and "hi" not in json.dumps(kept)  # ids and why, never the text
