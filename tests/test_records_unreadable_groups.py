@@ -16,6 +16,7 @@ import pytest
 
 from bot.conversation import Inbound, InboundKind
 from bot.enforcement import blacklist
+from bot.enforcement.ladder import decision_key
 from bot.enforcement.notices import Notice, pending_key
 from bot.enforcement.tagging import TAG_KEY
 from bot.engine.engine import Engine
@@ -25,7 +26,7 @@ from bot.store.base import Store
 from bot.store.unreadable import UNREADABLE_LOG
 from tests.content_cache import bundled_library
 from tests.fake_wecom import FakeWeCom
-from tests.groups_kit import moderation_stack
+from tests.groups_kit import moderation_stack, said
 
 
 @pytest.mark.parametrize("bad", ["{not json", '["notice"]', '{"kind": "notice"}', '{"id": "x", "kind": "n", "fields": 5}'])
@@ -80,3 +81,19 @@ async def test_a_malformed_tag_library_is_a_clear_wecom_error(store: Store, fake
         fake.answer_raw("externalcontact/get_corp_tag_list", json.dumps({"errcode": 0, "tag_group": tag_group}))
         with pytest.raises(MalformedAnswer, match="tag_group"):
             await stack.tagger.ensure(SPEC)
+
+
+@pytest.mark.parametrize("bad", ["{trunc", "[]", '{"strike": "one", "severe": false, "actions": []}'])
+async def test_an_unreadable_strike_decision_is_kept_and_decided_again(store: Store, fake: FakeWeCom,
+                                                                      bad: str) -> None:
+    """The step stored for a message (so a redelivery repeats it): unreadable, the message failed for good, and
+    its dead letter failed again on every replay."""
+    fake.add_group("wrX", "日常1群", "anna", ["wmSpam"])
+    async with moderation_stack(store, fake) as stack:
+        await stack.groups.reconciler.reconcile("wrX")
+        await store.set(decision_key("msgaudit:m1"), bad)
+        now = stack.groups.clock()
+        assert await stack.moderation.handle(said("m1", "wrX", "wmSpam", "加我微信", now)) == "acted"
+        assert [json.loads(i)["key"] for i in await store.lrange(UNREADABLE_LOG, 0, -1)] == [
+            decision_key("msgaudit:m1")]
+        assert await stack.strikes.history("wmSpam") == [("msgaudit:m1", now)]
