@@ -225,3 +225,21 @@ async def test_an_archived_message_that_cannot_be_read_is_recorded_and_the_pull_
     assert [o.msgid for o in sink.seen] == ["m1", "m3"] and report.seq == 3 and report.undecryptable == 1
     [kept] = [json.loads(item) for item in await store.lrange(UNDECRYPTABLE_LOG, 0, -1)]
     assert kept["msgid"] == "m-bad" and "hi" not in json.dumps(kept)  # ids and why, never the text
+
+
+async def test_odd_group_callbacks_fetch_the_group_and_count_nothing_twice(store: Store, fake: FakeWeCom) -> None:
+    """Held (attack15b): an UpdateDetail or ChangeType WeCom may add later fetches the group; a JoinScene or
+    MemChangeCnt that is no number is read as 0; a redelivered change is a duplicate."""
+    fake.add_group("wrX", "日常1群", "anna", ["wmA"])
+    async with group_stack(store, fake) as stack:
+        await stack.reconciler.reconcile("wrX")
+        base = {"ChatId": "wrX", "CreateTime": str(int(stack.clock()) + 5)}
+        assert await stack.events.handle({**base, "ChangeType": "update", "UpdateDetail": "change_avatar"}) == (
+            "reconciled:change_avatar")
+        assert await stack.events.handle({**base, "ChangeType": "archive"}) == "reconciled"
+        last, current = fake.change_members("wrX", add=["wmB"])
+        added = {**member_event("wrX", "add_member", ["wmB"], last, current, created=stack.clock() + 10),
+                 "JoinScene": "qr", "MemChangeCnt": "many"}
+        assert await stack.events.handle(added) == "applied"
+        assert await stack.events.handle(added) == "duplicate"
+        assert (await stack.stats.for_group("wrX"))["joins"] == 1
