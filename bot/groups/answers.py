@@ -63,7 +63,8 @@ def checked_group(chat_id: str, body: Json) -> Json:
     members: list[Json] = []
     for index, item in enumerate(listed):
         if not isinstance(item, dict) or not item.get("userid") or isinstance(item.get("userid"), (dict, list)):
-            raise MalformedAnswer(endpoint, f"member_list[{index}] of {chat_id} is no member: {str(item)[:60]!r}")
+            what = f"a {type(item).__name__}" if not isinstance(item, dict) else "an object without a userid"
+            raise MalformedAnswer(endpoint, f"member_list[{index}] of {chat_id} is {what}")  # no ids in the log
         userid = str(item["userid"])
         members.append({
             "userid": userid,
