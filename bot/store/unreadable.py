@@ -39,7 +39,8 @@ def entry(key: str, why: str, raw: str, at: float | None = None) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
-PRIVATE = ("siyu:session:", "siyu:profile:", "siyu:blacklist:", "siyu:fu:", "siyu:kf:welcome:")  # the rest of these keys names a customer
+# the rest of these keys names a customer
+PRIVATE = ("siyu:session:", "siyu:profile:", "siyu:blacklist:", "siyu:fu:", "siyu:kf:welcome:")
 
 
 def shown(key: str) -> str:
