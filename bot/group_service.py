@@ -30,6 +30,7 @@ from bot.group_messages.finance_sdk import FinanceSdk, FinanceSdkError
 from bot.group_messages.hit_keyword import HitKeywordSource
 from bot.group_messages.msgaudit import MsgAuditSource, Sdk
 from bot.group_messages.observed import GROUP_MESSAGE, Observed, QueueSink
+from bot.groups.answers import not_about_the_group
 from bot.groups.content import GroupContent
 from bot.groups.events import GroupEvents
 from bot.groups.ratelimit import RateLimit
@@ -38,7 +39,7 @@ from bot.groups.registry import Registry, member_type_of
 from bot.groups.stats import GroupStats
 from bot.groups.wecom import Caller, GroupAPI
 from bot.metrics import Metrics
-from bot.protocol.api import WeComError, is_misconfigured, is_transient
+from bot.protocol.api import WeComError
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,8 @@ class GroupService:
         try:
             outcome = await self.events.handle(event.data, event.received)
         except WeComError as error:
-            if is_transient(error) or is_misconfigured(error):
-                raise  # the worker tries again (an app misconfigured says nothing about the group: 48002, 60020…)
+            if not_about_the_group(error):
+                raise  # the worker tries again, then dead-letters (48002, 60020, 60011, an unusable answer…)
             # WeCom will not show this group (not visible to the app, gone): retrying cannot help
             log.warning("customer group change not applied: %s", error)
             await self.audit.record("group_change_failed", chat_id=event.data.get("ChatId", ""),

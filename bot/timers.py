@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from bot.store.base import Store
+from bot.store.unreadable import keep
 
 TIMERS_KEY = "siyu:timers"
 
@@ -37,8 +38,10 @@ class Timers:
                 data = json.loads(member)
             except ValueError:
                 data = None
-            if isinstance(data, dict):
+            if isinstance(data, dict) and data.get("token") and data.get("conv"):
                 found.append((member, data))
-            else:
-                await self.cancel(member)  # not ours (not JSON, or JSON but no object): never let it block the pump
+            else:  # not ours, or from another version: never let it block the pump; kept for the operator
+                why = "no JSON object" if not isinstance(data, dict) else "no token or conversation"
+                await keep(self.store, self.key, f"a timer with {why}", member, "dropped, it cannot fire")
+                await self.cancel(member)
         return found

@@ -17,9 +17,11 @@ import json
 from typing import Any
 
 from bot.store.base import Store
+from bot.store.unreadable import warn
 
 PREFIX = "siyu:blacklist:"
 INDEX = "siyu:blacklist:index"
+UNREADABLE_REASON = "record unreadable"
 
 
 def key(external_userid: str) -> str:
@@ -27,24 +29,38 @@ def key(external_userid: str) -> str:
     return PREFIX + external_userid
 
 
-def restraint_of(raw: str | None) -> str | None:
-    """The reason to hold back that a stored record (the value at `key(...)`, or None) gives."""
+def restraint_of(raw: str | None, customer: str = "") -> str | None:
+    """The reason to hold back that a stored record (the value at `key(customer)`, or None) gives."""
     if not raw:
         return None
-    reason = str(json.loads(raw).get("reason", ""))
+    record = _record(raw, customer)
+    reason = str(record.get("reason", ""))
     return f"blacklisted: {reason}" if reason else "blacklisted"
+
+
+def _record(raw: str, customer: str) -> dict[str, Any]:
+    """A record that cannot be read still blacklists (the safe side: nothing is sold to her) and says so; raising,
+    it failed every turn of the customer. The record stays where it is for the operator (docs/operations.md)."""
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        record = None
+    if isinstance(record, dict):
+        return record
+    warn(key(customer), "not a JSON object", "taken as blacklisted (nothing is sold to her); fix or remove it")
+    return {"reason": UNREADABLE_REASON}
 
 
 async def restraint(store: Store, external_userid: str) -> str | None:
     """Why the bot must not market to or recommend anything to this customer, or None."""
-    return restraint_of(await store.get(key(external_userid))) if external_userid else None
+    return restraint_of(await store.get(key(external_userid)), external_userid) if external_userid else None
 
 
 async def entry(store: Store, external_userid: str) -> dict[str, Any] | None:
     if not external_userid:
         return None
     raw = await store.get(key(external_userid))
-    return dict(json.loads(raw)) if raw else None
+    return _record(raw, external_userid) if raw else None
 
 
 async def add(store: Store, external_userid: str, record: dict[str, Any], at: float) -> bool:

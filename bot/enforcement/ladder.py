@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.groups.spec import Action, Ladder
 from bot.store.base import Store
+from bot.store.unreadable import keep
 
 LEASE_MS = 10_000
 DECISION_TTL_MS = 40 * 24 * 3600 * 1000  # longer than any redelivery
@@ -68,8 +69,12 @@ class Strikes:
         try:
             known = await self.store.get(decided)
             if known:
-                data = json.loads(known)
-                return Step(int(data["strike"]), bool(data["severe"]), tuple(data["actions"]))
+                try:
+                    data = json.loads(known)
+                    return Step(int(data["strike"]), bool(data["severe"]), tuple(data["actions"]))
+                except (ValueError, TypeError, KeyError) as error:  # failing, the message failed for good
+                    await keep(self.store, decided, f"a decision that cannot be read: {error!r}", known,
+                               "decided again (the strike itself is counted once)")
             # the store's sliding window: strikes older than the window go, and the set itself expires a
             # window after the customer's last strike (nothing about them outlives it)
             window_ms = int(ladder.window_days * 86400 * 1000)

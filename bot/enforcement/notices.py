@@ -39,6 +39,7 @@ from bot.gateway.sender import EXPIRED_OUTCOME, Send, Sender
 from bot.groups.spec import Notices
 from bot.loops import pause
 from bot.store.base import Store
+from bot.store.unreadable import keep
 
 __all__ = ["DUE", "Notice", "Notifier", "notice_key", "pending_key"]
 
@@ -105,8 +106,23 @@ class Notifier:
             with contextlib.suppress(*self.store.unavailable):
                 await self.store.renew(lock, self.owner, LEASE_MS)
 
+    async def _readable(self, recipient: str, pending: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """A waiting notice that cannot be read (another version's, a hand edit) failed every flush of its
+        recipient, so none of their notices went out again: it is kept for the operator and dropped."""
+        readable = []
+        for member, due in pending:
+            try:
+                Notice.parse(member)
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                await keep(self.store, pending_key(recipient), f"a notice that cannot be read: {error!r}", member,
+                           "dropped, the rest are sent")
+                await self.store.zrem(pending_key(recipient), member)
+                continue
+            readable.append((member, due))
+        return readable
+
     async def _flush(self, recipient: str) -> int:
-        pending = await self.store.zdue(pending_key(recipient), float("inf"), 1000)
+        pending = await self._readable(recipient, await self.store.zdue(pending_key(recipient), float("inf"), 1000))
         now = self.clock()
         if not pending:
             await self.store.zrem(DUE, recipient)

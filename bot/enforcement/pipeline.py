@@ -22,12 +22,13 @@ from bot.enforcement.names import member_label
 from bot.enforcement.notices import Notifier
 from bot.enforcement.tagging import Tagger
 from bot.group_messages.observed import Observed
+from bot.groups.answers import not_about_the_group
 from bot.groups.content import GroupContent
 from bot.groups.reconcile import Reconciler
 from bot.groups.registry import EMPLOYEE, Group, Registry, member_type_of
 from bot.groups.spec import GroupType
 from bot.groups.stats import GroupStats
-from bot.protocol.api import WeComError, is_misconfigured, is_transient
+from bot.protocol.api import WeComError, is_transient
 from bot.retention.tags import customer_tag
 from bot.store.base import Store
 
@@ -161,7 +162,7 @@ class Moderation:
         try:  # a group the registry has not met yet (its create event was lost): fetch it
             await self.reconciler.reconcile(chat_id)
         except WeComError as error:
-            if is_transient(error) or is_misconfigured(error):
+            if not_about_the_group(error):  # also an answer that could not be used, or 60011 (visible range)
                 # WeCom busy or unreachable: the worker waits and tries the message again; the app misconfigured
                 # (no permission, an untrusted IP, a wrong secret): it says nothing about the group, so the
                 # message is dead-lettered with its ERROR line, for a replay once the app is fixed

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
+from bot.groups.answers import MalformedAnswer
 from bot.groups.spec import TagSpec
 from bot.groups.wecom import INVALID_TAG, NO_RELATION, GroupAPI
 from bot.protocol.api import WeComError
 from bot.store.base import Store
+from bot.store.unreadable import keep
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +38,10 @@ class Tagger:
 
     async def ensure(self, spec: TagSpec) -> tuple[str, bool]:
         """The tag's id, creating the tag (and its group) when WeCom has none; True when created."""
-        for group in await self.api.corp_tags():
+        for group in _checked(await self.api.corp_tags()):
             if group.get("group_name") != spec.group or group.get("deleted"):
                 continue
-            for tag in group.get("tag") or []:
+            for tag in group["tag"]:
                 if tag.get("name") == spec.name and not tag.get("deleted"):
                     await self._remember(spec, str(tag["id"]))
                     return str(tag["id"]), False
@@ -50,7 +53,7 @@ class Tagger:
     async def _from_created(self, spec: TagSpec, group: dict[str, object]) -> str:
         tags = group.get("tag")
         for tag in tags if isinstance(tags, list) else []:
-            if tag.get("name") == spec.name:
+            if isinstance(tag, dict) and tag.get("name") == spec.name and tag.get("id"):
                 await self._remember(spec, str(tag["id"]))
                 return str(tag["id"])
         raise WeComError("externalcontact/add_corp_tag", -100, "the created tag is not in the answer")
@@ -61,8 +64,13 @@ class Tagger:
     async def tag_id(self, spec: TagSpec) -> str:
         raw = await self.store.get(TAG_KEY)
         if raw:
-            known = json.loads(raw)
-            if known.get("group") == spec.group and known.get("name") == spec.name:
+            try:
+                known = json.loads(raw)
+            except ValueError:
+                known = None
+            if not isinstance(known, dict) or not known.get("id"):  # failing here failed every strike's tag
+                await keep(self.store, TAG_KEY, "not the remembered tag", raw, "the tag is looked up again")
+            elif known.get("group") == spec.group and known.get("name") == spec.name:
                 return str(known["id"])
         return (await self.ensure(spec))[0]
 
@@ -107,3 +115,17 @@ class Tagger:
                 return None
             looked_up = True
             queue = [e for e in await self.api.contact_followers(customer) if e not in tried]
+
+
+def _checked(groups: list[dict[str, object]]) -> list[dict[str, Any]]:
+    """get_corp_tag_list's groups, each an object whose `tag` is a list of objects with an id: anything else is a
+    MalformedAnswer (a WeComError: the strike's other actions go on, the tag is reported failed)."""
+    checked: list[dict[str, Any]] = []
+    for index, group in enumerate(groups):
+        tags: Any = group.get("tag") if isinstance(group, dict) else None
+        tags = [] if tags is None else tags
+        if not isinstance(group, dict) or not isinstance(tags, list) or not all(
+                isinstance(tag, dict) and tag.get("id") for tag in tags):
+            raise MalformedAnswer("externalcontact/get_corp_tag_list", f"tag_group[{index}] is not a tag group")
+        checked.append({**group, "tag": tags})
+    return checked

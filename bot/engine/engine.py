@@ -88,15 +88,16 @@ class Engine:
             return Turn()
         writes = Writes()
         try:
-            session = Sessions.decode(held.values[0])
+            session = Sessions.decode(held.values[0], reads[0], writes)
             # the group blacklist (docs/groups.md): why nothing may be marketed to this customer, read in the
             # same round trip as the session; the restraint policy holds every recommendation back for it
-            session.restrained = blacklist.restraint_of(held.values[2] if len(held.values) > 2 else None) or ""
+            session.restrained = blacklist.restraint_of(held.values[2] if len(held.values) > 2 else None,
+                                                        inbound.customer) or ""
             done = session.done_turn(inbound.event_id)
             if done is not None:  # a redelivery: the same turn, its events told again, nothing written
                 turn, events = _turn_from(done), unpack(done)
             else:
-                profile = Profiles.decode(held.values[1], customer)
+                profile = Profiles.decode(held.values[1], customer, writes)
                 turn, events = self._respond(key, customer, session, profile, inbound, writes)
         except BaseException:
             await self.profiles.release(held)  # the turn's own error is the one to report

@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.store.base import Store
+from bot.store.base import Store, Writes
 from bot.store.codec import dumps
+from bot.store.unreadable import read_record
 
 SESSION_TTL_MS = 90 * 24 * 3600 * 1000  # default retention (SIYU_RETAIN_SESSIONS): renewed by every turn
 DONE_KEPT = 16  # turns remembered for redelivered events
@@ -80,11 +81,14 @@ class Sessions:
 
     async def load(self, conversation: str) -> Session:
         raw = await self.store.get(self.key(conversation))
-        return self.decode(raw)
+        return self.decode(raw, self.key(conversation))
 
     @staticmethod
-    def decode(raw: str | None) -> Session:
-        return Session.from_json(raw) if raw else Session()
+    def decode(raw: str | None, key: str = "", writes: Writes | None = None) -> Session:
+        """A record that cannot be read as it is (truncated, a field of the wrong type) starts fresh, or
+        without those fields, with a WARNING naming `key`; its value is kept through `writes`
+        (bot/store/unreadable.py): failing, it failed every turn of the customer for good."""
+        return read_record(Session, key, raw, writes)
 
     def encode(self, session: Session) -> str:
         return session.to_json(keep_trace=self.keep_trace)

@@ -68,7 +68,8 @@ class ProfileView:
         conversation = record.fields.get("conv", "")
         session = await self.sessions.load(conversation) if conversation else Session()
         session.channel = session.channel or profile.channel or record.fields.get("ch", "")
-        session.restrained = blacklist.restraint_of(await self.store.get(blacklist.key(record.customer))) or ""
+        session.restrained = blacklist.restraint_of(await self.store.get(blacklist.key(record.customer)),
+                                                     record.customer) or ""
         return Facts(profile, session, self.content().policy.forget_after)
 
     async def may_offer(self, record: Record, facts: Facts, now: float) -> tuple[bool, str]:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.store.base import Store
+from bot.store.unreadable import warn
 
 DUE_KEY = "siyu:fu:due"
 RECORD_TTL_MS = 400 * 24 * 3600 * 1000
@@ -97,7 +98,14 @@ class Record:
 
     def plan(self, name: str) -> PlanState | None:
         raw = self.fields.get(f"p:{name}")
-        return PlanState.decode(raw) if raw else None
+        if not raw:
+            return None
+        try:
+            return PlanState.decode(raw)
+        except ValueError:  # raising, it failed her follow-ups and the listener at each of her turns, for good
+            warn(record_key(self.customer), f"plan {name}'s state {raw[:60]!r} is not a plan state",
+                 "taken as over: nothing more of this plan is sent to her (a plan started again could repeat a step)")
+            return PlanState(started=1.0)
 
     @property
     def plan_names(self) -> list[str]:

@@ -38,6 +38,7 @@ from bot.gateway.queue import Event
 from bot.gateway.times import unix_time
 from bot.metrics import Metrics
 from bot.store.base import Store
+from bot.store.unreadable import keep
 from bot.timers import Timers
 
 log = logging.getLogger(__name__)
@@ -89,22 +90,38 @@ class KfWelcome:
 
     async def wrote(self, event: Event) -> None:
         """Her message, before it is answered: a welcome held for her is decided with what she wrote first."""
-        raw = await self.store.get(pending_key(event.conversation))
-        if raw is None:
+        pending = await self._pending(event.conversation)
+        if pending is None:
             return
-        pending: dict[str, Any] = json.loads(raw)
         first = event.data.get("content", "") if event.data.get("msgtype") == "text" else ""
         await self._decide(event.conversation, pending, first)
 
     async def due(self, event: Event) -> None:
         """The hold ended and she has not written: the welcome is decided without a text."""
-        raw = await self.store.get(pending_key(event.conversation))
-        if raw is None:
+        pending = await self._pending(event.conversation)
+        if pending is None:
             return  # her message decided it
-        pending: dict[str, Any] = json.loads(raw)
         if pending.get("event") != event.data.get("event"):
             return  # she opened the chat again since: that enter_session's own wake-up decides it
         await self._decide(event.conversation, pending, None)
+
+    async def _pending(self, conversation: str) -> dict[str, Any] | None:
+        """The held welcome; one that cannot be read (another version's) failed her first message four times and
+        dead-lettered it: it is kept for the operator and dropped (its 20 s code is of no use by a replay)."""
+        raw = await self.store.get(pending_key(conversation))
+        if raw is None:
+            return None
+        try:
+            pending = json.loads(raw)
+            if isinstance(pending, dict) and isinstance(pending.get("data", {}), dict):
+                float(pending.get("received") or 0)
+                return pending
+        except (ValueError, TypeError):
+            pass
+        await keep(self.store, pending_key(conversation), "a held welcome that cannot be read", raw,
+                   "dropped: the welcome is not said, her message is answered")
+        await self.store.delete(pending_key(conversation))
+        return None
 
     async def _decide(self, conversation: str, pending: dict[str, Any], first: str | None) -> None:
         data = {str(k): str(v) for k, v in pending.get("data", {}).items()}

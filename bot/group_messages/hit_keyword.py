@@ -8,6 +8,7 @@ customers are handed on. What a rule means (category, severity) is in groups/lad
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,10 +18,12 @@ from bot.group_messages.observed import Observed
 from bot.groups.wecom import GroupAPI
 from bot.protocol.api import WeComError, is_transient
 from bot.store.base import Store
+from bot.store.unreadable import keep
 
 log = logging.getLogger(__name__)
 
 CURSOR_KEY = "siyu:hitkw:cursor"
+HIT_ENDPOINT = "wecom:chatdata/keyword/get_hit_msg_list"  # the kept hits' "key": where they came from
 EMPLOYEE_SENDER = 1
 
 
@@ -49,17 +52,29 @@ class HitKeywordSource:
                     log.info("keyword hits: the event's token was refused (%s); reading without it", error.errcode)
                     token = ""
                     continue
-                for item in page.get("msg_list") or []:
-                    queued += await self._one(item)
+                items = page.get("msg_list") or []
+                for item in items if isinstance(items, list) else [items]:
+                    queued += await self._readable(item)
                 cursor = str(page.get("next_cursor") or cursor)
                 await self.store.set(CURSOR_KEY, cursor)
                 await self.exclusive.renew()
-                if not int(page.get("has_more") or 0):
+                if page.get("has_more") not in (1, "1", True):
                     return
 
         if not await self.exclusive.run(drain):
             log.info("another process is reading keyword hits; it will read this notification's too")
         return queued
+
+    async def _readable(self, item: Any) -> int:
+        """A hit WeCom wrote in another shape (no object, a type or time that is no number) failed the pull at the
+        same place every time: the cursor stayed before it and keyword moderation was silent for good. It is now
+        kept for the operator (siyu:log:unreadable; a hit holds ids and times, never text) and the pull goes on."""
+        try:
+            return await self._one(item)
+        except (AttributeError, TypeError, ValueError) as error:
+            await keep(self.store, HIT_ENDPOINT, f"a keyword hit that cannot be read: {error!r}", json.dumps(item),
+                       "skipped, the pull goes on")
+            return 0
 
     async def _one(self, item: dict[str, Any]) -> int:
         detail = item.get("msg_detail")

@@ -139,9 +139,12 @@ class MsgAuditSource:
                 report.seq = seq
                 return
             report.batches += 1
-            for item in items:
+            for item in items if isinstance(items, list) else [items]:
+                if not isinstance(item, dict):
+                    await self._unreadable({}, "an entry that is no object", report)
+                    continue
                 await self._one(item, report)
-                seq = max(seq, int(item.get("seq", 0)))
+                seq = max(seq, _seq(item.get("seq")))
             await self.store.set(SEQ_KEY, str(seq))  # only after the whole batch is queued
             await self.exclusive.renew()
             report.seq = seq
@@ -155,18 +158,37 @@ class MsgAuditSource:
                                                    str(item.get("encrypt_random_key", "")))
             plain = await asyncio.to_thread(self.sdk.decrypt_data, random_key, str(item.get("encrypt_chat_msg", "")))
             message = json.loads(plain)
-        except (CannotDecrypt, FinanceSdkError, ValueError) as error:
-            report.undecryptable += 1
-            record = {"seq": item.get("seq"), "msgid": item.get("msgid"), "publickey_ver": item.get("publickey_ver"),
-                      "error": str(error)[:200], "at": round(self.clock(), 3)}  # `at`: the janitor trims by it
-            await self.store.lpush_capped(UNDECRYPTABLE_LOG, json.dumps(record), 10_000)
-            log.warning("msgaudit message at seq %s could not be decrypted: %s", item.get("seq"), error)
+        except (CannotDecrypt, FinanceSdkError, ValueError, TypeError) as error:
+            await self._unreadable(item, f"could not be decrypted: {error}", report)
             return
-        room = str(message.get("roomid") or "")
-        if not room or message.get("action", "send") != "send":
-            return  # 1:1 chats, recalls and switch records are not group messages to moderate
+        try:
+            if not isinstance(message, dict):
+                raise TypeError(f"the message is JSON {type(message).__name__}, not an object")
+            room = str(message.get("roomid") or "")
+            if not room or message.get("action", "send") != "send":
+                return  # 1:1 chats, recalls and switch records are not group messages to moderate
+            observed = observe(message)
+        except (AttributeError, TypeError, ValueError, KeyError) as error:
+            # a message of another shape failed the pull at its seq every time: moderation stalled for good
+            await self._unreadable(item, f"could not be read: {type(error).__name__}", report)
+            return
         if not await self.is_customer_group(room, message):
             return
         report.kept += 1
-        if await self.sink(observe(message)):
+        if await self.sink(observed):
             report.queued += 1
+
+    async def _unreadable(self, item: dict[str, Any], why: str, report: PullReport) -> None:
+        """Kept with its seq, msgid and why (never its text) for the operator; the pull goes on past it."""
+        report.undecryptable += 1
+        record = {"seq": item.get("seq"), "msgid": item.get("msgid"), "publickey_ver": item.get("publickey_ver"),
+                  "error": why[:200], "at": round(self.clock(), 3)}  # `at`: the janitor trims by it
+        await self.store.lpush_capped(UNDECRYPTABLE_LOG, json.dumps(record, default=str), 10_000)
+        log.warning("msgaudit message at seq %s %s", str(item.get("seq"))[:20], why[:200])
+
+
+def _seq(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0

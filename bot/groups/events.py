@@ -11,9 +11,11 @@ create, change_owner, change_name and change_notice carry no new values, so they
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
+from bot.gateway.eventlog import UNKNOWN_LOG
 from bot.gateway.times import unix_time
 from bot.groups.reconcile import Reconciler
 from bot.groups.registry import Member, Registry, member_type_of
@@ -40,8 +42,12 @@ class GroupEvents:
         CreateTime that is not a number is taken as the time the callback arrived (`received`, else now): read
         as 0, a dismissal dated 1970 had its group's records purged at once."""
         chat_id = data.get("ChatId", "")
-        if not chat_id:
-            log.warning("change_external_chat without ChatId: nothing to apply")
+        if not chat_id:  # nothing to fetch: kept for the operator like a contact change naming no customer
+            log.warning("change_external_chat %r without ChatId: nothing to apply; kept in %s",
+                        data.get("ChangeType", ""), UNKNOWN_LOG)
+            kept = {"kind": "external_chat", "change": data.get("ChangeType", ""),
+                    "detail": data.get("UpdateDetail", ""), "at": received or time.time(), "why": "no ChatId"}
+            await self.registry.store.lpush_capped(UNKNOWN_LOG, json.dumps(kept), 1000)
             return "ignored"
         change, detail = data.get("ChangeType", ""), data.get("UpdateDetail", "")
         created = unix_time(data.get("CreateTime"), received or time.time())
@@ -89,13 +95,22 @@ class GroupEvents:
             joined = [Member(uid, member_type_of(uid), scene, int(created)) for uid in changed]
             diff = await self.registry.apply_delta(chat_id, joined=joined, left=[], version=current,
                                                    updated_at=created)
+            if not diff.known_before:
+                return await self._unreadable(chat_id)
             await self.stats.joined(chat_id, group.type, diff.joined, created)
         else:
             diff = await self.registry.apply_delta(chat_id, joined=[], left=changed, version=current,
                                                    updated_at=created)
+            if not diff.known_before:
+                return await self._unreadable(chat_id)
             await self.stats.left(chat_id, group.type, diff.left, created, {uid: scene for uid in changed})
         if _int(data.get("MemChangeCnt")) and len(changed) < _int(data.get("MemChangeCnt")):
             # WeCom lists at most a part of a big change: the rest is only in a snapshot
             await self.reconciler.reconcile(chat_id)
             return "applied+reconciled"
         return "applied"
+
+    async def _unreadable(self, chat_id: str) -> str:
+        """The stored members could not be read (registry.py kept them for the operator): fetch the group."""
+        await self.reconciler.reconcile(chat_id)
+        return "reconciled:unreadable"

@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.store.base import Store
+from bot.store.unreadable import keep
 
 INDEX = "siyu:grp:index"  # sorted set of every chat id ever seen, scored by first sight
 DISMISSED_INDEX = "siyu:grp:dismissed"  # dismissed chat ids by dismissal time: the janitor drops them later
 LOCK_TTL_MS = 15_000
 EMPLOYEE, EXTERNAL = 1, 2
 LIVE, DISMISSED = "live", "dismissed"
+NUMBERS = {"members": int, "synced_at": float, "follow_status": int}  # the hash's fields read as numbers
+UNREADABLE = "unreadable"  # set when the members could not be read: the next snapshot counts no joins
 
 
 def group_key(chat_id: str) -> str:
@@ -98,10 +101,32 @@ class Registry:
 
     async def get(self, chat_id: str) -> Group | None:
         raw = await self.store.hgetall(group_key(chat_id))
-        return Group.from_hash(chat_id, raw) if raw else None
+        if not raw:
+            return None
+        try:
+            return Group.from_hash(chat_id, raw)
+        except ValueError as error:  # a hand edit, another tool: failing here failed every event of the group
+            await keep(self.store, group_key(chat_id), f"a number field is not a number: {error}",
+                       json.dumps(raw, ensure_ascii=False), "read without it; the group is fetched again")
+            bad = {name: "" for name, kind in NUMBERS.items() if not _is_number(kind, raw.get(name))}
+            await self.store.hset(group_key(chat_id), bad | {"version": ""})  # no version: the next change fetches
+            return Group.from_hash(chat_id, await self.store.hgetall(group_key(chat_id)))
 
     async def members(self, chat_id: str) -> dict[str, Member]:
-        return _unpack(await self.store.get(members_key(chat_id)))
+        return (await self._read_members(chat_id))[0]
+
+    async def _read_members(self, chat_id: str) -> tuple[dict[str, Member], bool]:
+        """The members, and False when they could not be read (kept for the operator, dropped, to be fetched)."""
+        raw = await self.store.get(members_key(chat_id))
+        try:
+            return _unpack(raw), True
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
+            assert raw is not None
+            await keep(self.store, members_key(chat_id), f"{type(error).__name__}: {error}", raw,
+                       "the members are fetched again from WeCom, without counting joins")
+            await self.store.delete(members_key(chat_id))
+            await self.store.hset(group_key(chat_id), {"version": "", UNREADABLE: "1"})
+            return {}, False
 
     async def member(self, chat_id: str, userid: str) -> Member | None:
         return (await self.members(chat_id)).get(userid)
@@ -129,8 +154,8 @@ class Registry:
             if item.get("userid")
         }
         async with self._locked(chat_id):
-            before_raw = await self.store.hgetall(group_key(chat_id))
             before = await self.members(chat_id)
+            before_raw = await self.store.hgetall(group_key(chat_id))
             fields = {
                 "name": str(snapshot.get("name", "")),
                 "owner": str(snapshot.get("owner", "")),
@@ -142,6 +167,7 @@ class Registry:
                 "members": str(len(members)),
                 "synced_at": f"{now:.3f}",
                 "admins": ",".join(str(a.get("userid", "")) for a in snapshot.get("admin_list") or []),
+                UNREADABLE: "",
             }
             if follow_status is not None:
                 fields["follow_status"] = str(follow_status)
@@ -152,14 +178,17 @@ class Registry:
             return Diff(
                 joined=[m for uid, m in members.items() if uid not in before],
                 left=[m for uid, m in before.items() if uid not in members],
-                known_before=bool(before_raw) and before_raw.get("status") != DISMISSED,
+                known_before=(bool(before_raw) and before_raw.get("status") != DISMISSED
+                              and not before_raw.get(UNREADABLE)),
             )
 
     async def apply_delta(self, chat_id: str, *, joined: list[Member], left: list[str], version: str,
                           updated_at: float) -> Diff:
         """Apply one add_member/del_member event whose LastMemVer matched the stored version."""
         async with self._locked(chat_id):
-            members = await self.members(chat_id)
+            members, readable = await self._read_members(chat_id)
+            if not readable:
+                return Diff(known_before=False)  # nothing to apply the change to: the caller fetches the group
             diff = Diff()
             for member in joined:
                 if member.userid not in members:
@@ -213,6 +242,14 @@ class _Lease:
 
     async def __aexit__(self, *_: object) -> None:
         await self.store.release(self.key, self.owner)
+
+
+def _is_number(kind: type[int] | type[float], value: str | None) -> bool:
+    try:
+        kind(value or 0)
+    except ValueError:
+        return False
+    return True
 
 
 def _pack(members: dict[str, Member]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from bot.groups.answers import checked_group, checked_page
 from bot.protocol.api import WeComError
 
 Json = dict[str, Any]
@@ -30,9 +31,9 @@ class GroupAPI:
 
     # -- customer groups ---------------------------------------------------------------------------
     async def groupchat_get(self, chat_id: str) -> Json:
+        """The group, checked and normalised (answers.py): MalformedAnswer when the registry cannot use it."""
         body = await self.api.call("externalcontact/groupchat/get", {"chat_id": chat_id, "need_name": 1})
-        group: Json = body.get("group_chat") or {}
-        return group
+        return checked_group(chat_id, body)
 
     async def groupchat_pages(self, owners: list[str] | None, limit: int = 1000) -> AsyncIterator[list[Json]]:
         """Every page of groupchat/list (status_filter 0: all groups), following next_cursor."""
@@ -44,7 +45,7 @@ class GroupAPI:
             if cursor:
                 payload["cursor"] = cursor
             body = await self.api.call("externalcontact/groupchat/list", payload)
-            yield list(body.get("group_chat_list") or [])
+            yield checked_page(body)
             cursor = str(body.get("next_cursor") or "")
             if not cursor:
                 return

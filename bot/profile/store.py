@@ -22,12 +22,14 @@ from bot.profile.model import Profile
 from bot.store.base import Store, Writes
 from bot.store.codec import dumps
 from bot.store.tokens import unique_token
+from bot.store.unreadable import read_record
 
 PROFILE_TTL_MS = 400 * 24 * 3600 * 1000  # default retention (SIYU_RETAIN_PROFILES): renewed by every write
 LOCK_TTL_MS = 4_000  # a turn takes milliseconds; a process that dies holding it holds the customer up this long
 LOCK_WAIT_S = 10.0  # then the caller raises ProfileBusy and its event is retried later
 TAGS_DIRTY = "siyu:tags:dirty"  # customers whose tags changed since the tag sync last pushed them
 STAFFED = "siyu:profile:staffed"  # customers with at least one staff relation: what a reconcile visits
+SALVAGED = ("opted_out_at", "churned_at", "first_seen")  # kept from a profile that is no longer JSON
 TOUCH_S = 60.0  # last_seen alone is written at most this often (it only feeds 30-minute session gaps)
 
 
@@ -78,8 +80,13 @@ class Profiles:
         return f"siyu:lock:customer:{customer}"
 
     @staticmethod
-    def decode(raw: str | None, customer: str) -> Profile:
-        return Profile.from_json(raw) if raw else Profile(customer=customer)
+    def decode(raw: str | None, customer: str, writes: Writes | None = None) -> Profile:
+        """Read as far as it can be (bot/store/unreadable.py); a profile that is no JSON object starts fresh but
+        keeps the opt-out and churn times its text still shows: 别推了 must survive a corrupted record."""
+        profile = read_record(Profile, Profiles.key(customer), raw, writes, fresh={"customer": customer},
+                              salvage=SALVAGED)
+        profile.customer = profile.customer or customer
+        return profile
 
     async def load(self, customer: str) -> Profile:
         """Read without the lock (for reports and decisions that change nothing)."""
@@ -108,14 +115,14 @@ class Profiles:
         """Lock and load, let the caller change it, save and unlock: two store calls. Nothing is saved if
         the block raises."""
         held = await self.lock(customer, self.key(customer))
+        writes = Writes()  # a record that could not be read is kept first (bot/store/unreadable.py)
         try:
-            profile = self.decode(held.values[0], customer)
+            profile = self.decode(held.values[0], customer, writes)
             before = Snapshot.of(profile)
             yield profile
         except BaseException:
             await self.release(held)
             raise
-        writes = Writes()
         self.write(writes, profile, before)
         await self.store.commit_and_release(held.lock, held.owner, writes)
 

@@ -26,12 +26,13 @@ from bot.groups.cleanup import drop_dismissed
 from bot.loops import pause
 from bot.retention.policy import Retention
 from bot.store.base import Store
+from bot.store.unreadable import UNREADABLE_LOG
 from bot.tagsync.service import TAGSYNC_LOG
 
 log = logging.getLogger(__name__)
 
 LOGS = ("siyu:log:churn", "siyu:log:kf_send_fail", "siyu:log:unknown_callbacks", "siyu:log:kf_unanswered",
-        "siyu:log:data_loss", TAGSYNC_LOG, UNDECRYPTABLE_LOG)
+        "siyu:log:data_loss", TAGSYNC_LOG, UNDECRYPTABLE_LOG, UNREADABLE_LOG)
 LEASE_KEY = "siyu:janitor"
 CHUNK = 200
 

@@ -77,7 +77,7 @@ class _Protocol(asyncio.Protocol):
         self.timeout_s = timeout_s
         self.loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
-        self.reader = hiredis.Reader(encoding="utf-8", replyError=BaseParser.parse_error)
+        self.reader = hiredis.Reader(encoding="utf-8", errors="replace", replyError=BaseParser.parse_error)
         self.batches: deque[_Batch] = deque()
         self.lost: Exception | None = None
         self._heard = 0.0  # loop time of the last progress: bytes received, or a wait began

@@ -61,6 +61,9 @@ class RedisStore(Store):
     def __init__(self, url: str, *, pool_size: int = 64, blocking_readers: int = 20) -> None:
         options: dict[str, Any] = {
             "decode_responses": True,
+            # a value that is not UTF-8 (written by another tool) reads with U+FFFD: raising, it failed the
+            # call for good and (on the lean connection) dropped the connection with every batch on it
+            "encoding_errors": "replace",
             "socket_connect_timeout": 1.0,
             "health_check_interval": 30,
             "retry": Retry(NoBackoff(), 1),  # one reconnect: a restarted Redis is used at once
