@@ -197,8 +197,10 @@ def test_two_close_candidates_ask_which_one() -> None:
     knowledge = load_knowledge(ROOT / "knowledge")
     understanding = Understanding(knowledge.model_copy(update={
         "thresholds": knowledge.thresholds.model_copy(update={"clarify_margin": 100})}))
-    result = understanding.understand("多久发货")
+    result = understanding.understand("发货要等多久")
     assert result.decision is Decision.CLARIFY and len(result.answers) == 2
+    # a keyword of the lead that the other never says settles it (多久发货 is shipping_time's keyword): settling.py
+    assert understanding.understand("多久发货").answers == ["shipping_time"]
 
 
 def test_thresholds_are_per_knowledge_base(tmp_path: Path) -> None:

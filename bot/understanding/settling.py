@@ -40,20 +40,31 @@ def settles(u: Understanding, candidates: list[Scored], analysis: Analysis) -> s
         return ""
     if len(holding) == 1:
         return holding[0]
-    keyed = [c.entry for c in close if _keyword_said(u, c.entry, analysis.text)]
+    others = [c.entry for c in close[1:]]
+    keyed = [c.entry for c in close if _keyword_said(u, c.entry, analysis.text, others if c is close[0] else [])]
     return keyed[0] if keyed == [close[0].entry] else ""  # the lead, confirmed by its keyword; not the one behind
 
 
-def _keyword_said(u: Understanding, entry_id: str, text: str) -> bool:
-    """Whether the message says one of the entry's keywords whole (我买的东西到哪了: order_status's 到哪了). A keyword
-    is a word that all but settles what is asked (docs/authoring.md): of close entries, the one whose keyword she
-    said is what she asks (late_delivery, near it on 买的东西, has none of its keywords in the message)."""
-    keywords = _KEYWORDS.setdefault(u, {})
-    found = keywords.get(entry_id)
+def _keyword_said(u: Understanding, entry_id: str, text: str, others: list[str]) -> bool:
+    """Whether the message says one of the entry's keywords whole (我买的东西到哪了: order_status's 到哪了) that none of
+    the `others` says in a phrasing of its own. A keyword is a word that all but settles what is asked
+    (docs/authoring.md): of close entries, the one whose keyword she said is what she asks (late_delivery, near it
+    on 买的东西, has none of its keywords in the message) — unless the other entry asks it too (包邮 in 会员包邮吗:
+    two entries an operator wrote for the same words are offered as a numbered choice)."""
+    said = [word for word in _phrasings(u, entry_id, keywords_only=True) if word in text]
+    return any(not any(word in phrasing for other in others for phrasing in _phrasings(u, other)) for word in said)
+
+
+def _phrasings(u: Understanding, entry_id: str, *, keywords_only: bool = False) -> tuple[str, ...]:
+    """The entry's keywords (normalised), or its keywords and questions."""
+    cache = _KEYWORDS.setdefault(u, {})
+    key = f"{entry_id}\0{keywords_only}"
+    found = cache.get(key)
     if found is None:
         entry = u.faq_by_id.get(entry_id)
-        found = keywords[entry_id] = tuple(w for w in map(u.normalize, entry.keywords if entry else ()) if w)
-    return any(word in text for word in found)
+        texts = [] if entry is None else entry.keywords if keywords_only else [*entry.keywords, *entry.questions]
+        found = cache[key] = tuple(w for w in map(u.normalize, texts) if w)
+    return found
 
 
 def answer_words(u: Understanding, entry_id: str) -> frozenset[str]:
