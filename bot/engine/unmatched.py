@@ -116,7 +116,11 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
     if _of_the_product(ctx, result):  # 收到的保湿水漏液了, 不买烟酰胺 买舒缓的: not a wish to hear about it
         return []
     named = product_names(ctx.content.understanding).named(result.heard)
-    if named is not None and ctx.persona.has("product.about"):  # 我之前买过你们的水杨酸: the product is in view now
+    if named is not None and result.question and result.kinds:  # 保湿水150ml的大概用多久: its pitch answers no 多久
+        asked = "、".join(sorted(result.kinds))
+        ctx.why.append(f"问了商品 {named.product.id} 的事（{asked}），没有回答能答：不拿介绍充数")
+        remember(session, "product", named.product.id)  # … and what she asks next is about it
+    elif named is not None and ctx.persona.has("product.about"):  # 我之前买过你们的水杨酸: the product is in view now
         ctx.why.append(f"说到了商品 {named.product.id}：说说它，接下来的问题按它回答")
         ctx.say("product.about", product=named.product.name, pitch=named.product.pitch)
         remember(session, "product", named.product.id)
