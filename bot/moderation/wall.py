@@ -12,6 +12,7 @@ from bot.moderation.message import Evidence
 from bot.moderation.spec import Wall
 
 RULE = "wall"
+_EMOJI_CODE = re.compile(r"\[[^\[\]]{1,6}\]")  # WeCom's own emoji as text: [炸弹], [强]
 
 
 class WallRule:
@@ -36,7 +37,7 @@ class WallRule:
             if len(run[0]) > longest:
                 piece, longest = run[1], len(run[0])
         # words must fill the whole message (怎么啦×15 又怎么啦 is a friend's impatience); decoration (🧧, [炸弹]) most of it
-        share = 1.0 if any(ch.isalnum() for ch in piece) else self.spec.min_share
+        share = 1.0 if any(ch.isalnum() for ch in _EMOJI_CODE.sub("", piece)) else self.spec.min_share
         if not piece or covered < share * len(compact):
             return []
         return [Evidence(RULE, self.spec.category, self.spec.weight, piece * 3 + "…", compact[:12] + "…",
