@@ -1,8 +1,8 @@
-"""One message that is nothing but a short piece typed over and over — 1111…, 顶顶顶…, [炸弹] twenty times, 领红包
-ten times, 便宜面膜找我 eight times: it pushes the chat off the screen by itself, the one-message form of flooding
-(knowledge/moderation.yaml `wall`). Repeated words must fill the whole message; repeated decoration (🧧, [炸弹]) only
-`min_share` of it, so a few words wrapped in thirty 🧧 on each side are a wall too. Laughter (哈哈哈…) and other pieces the operator allows are fine up
-to `allow_up_to` characters (three hundred 哈 are a wall again)."""
+"""One message that is nothing but a short piece typed over and over — 1111…, 顶顶顶…, [炸弹] twenty times,
+领红包 ten times, 便宜面膜找我 eight times: it pushes the chat off the screen by itself, the one-message form of
+flooding (knowledge/moderation.yaml `wall`). Repeated words must fill the whole message; repeated decoration (🧧,
+[炸弹]) only `min_share` of it, so a few words wrapped in thirty 🧧 on each side are a wall too. Laughter (哈哈哈…)
+and other pieces the operator allows are fine up to `allow_up_to` characters (three hundred 哈 are a wall)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class WallRule:
             covered += len(run[0])
             if len(run[0]) > longest:
                 piece, longest = run[1], len(run[0])
-        # words must fill the whole message (怎么啦×15 又怎么啦 is a friend's impatience); decoration (🧧, [炸弹]) most of it
+        # words must fill the message (怎么啦×15 又怎么啦 is impatience); decoration (🧧, [炸弹]) most of it
         share = 1.0 if any(ch.isalnum() for ch in _EMOJI_CODE.sub("", piece)) else self.spec.min_share
         if not piece or covered < share * len(compact):
             return []
