@@ -22,7 +22,7 @@ def detector() -> Detector:
     "吃了我们的酵素 停药也没事 血压稳稳的",
     "美白精华一抹就白 三天见效",
     "减肥茶 一周瘦十斤 不节食",
-    "我们的草本丸 吃了不饿 一个月瘦二十斤",
+    "瘦身茶 喝了就瘦 一天拉掉两斤",
     "祖传秘方 专治老寒腿",
 ])
 def test_adverts_that_promise_a_cure_or_a_miracle(detector: Detector, text: str) -> None:
@@ -37,6 +37,12 @@ def test_adverts_that_promise_a_cure_or_a_miracle(detector: Detector, text: str)
     "宝宝湿疹能根治吗？用了好几个疗程了",
     "我妈差点被“吃了能抗癌”那套骗了，大家家里老人要注意",  # a story that quotes the advert
     "祛斑的产品有推荐的吗",
+    "这个面霜一抹就起泥",
+    "宝妈在家亲测，这个减肥茶有货吗",
+    "这个能抗癌吗 我妈肿瘤刚做完手术",
+    "最近一周瘦了三斤，吃了不饿的那种代餐好用吗",
+    "增高药有用吗 孩子一个疗程长了多少",
+    "纯中药的东西孕妇都能吃吗",
 ])
 def test_members_talking_about_health_are_not(detector: Detector, text: str) -> None:
     assert not detector.judge_text(text).violation, detector.judge_text(text).explain()
@@ -77,6 +83,7 @@ def test_routes_away_from_the_group(detector: Detector, text: str, rule: str) ->
     "昨天被冒充客服的骗着开了屏幕共享，大家千万注意",
     "我朋友是做保险的，问下大家有推荐的吗",  # ordinary words: 做保险
     "搜公众号能找到咱们官方吗",
+    "有人开会用会议软件共享屏幕卡吗",
 ])
 def test_reports_stories_and_ordinary_questions_are_not(detector: Detector, text: str) -> None:
     assert not detector.judge_text(text).violation, detector.judge_text(text).explain()
