@@ -160,7 +160,7 @@ def main() -> None:
            ("blind5 (written blind; rules extended on its errors)", load_own("blind5")),
            ("blind6 (written blind; rules extended on its errors)", load_own("blind6")),
            ("blind7 (written blind; rules extended on its errors)", load_own("blind7")),
-           ("blind8 (written blind; first reading)", load_own("blind8"))]
+           ("blind8 (written blind; rules extended on its errors)", load_own("blind8"))]
 
     if not sms_available():
         print("../shared/data/moderation/ is not here: SMS measurements and baselines skipped.\n")

@@ -32,7 +32,7 @@ def reported(root: Path) -> list[str]:
 
 
 def test_a_schema_error_in_moderation_does_not_hide_an_unknown_category_elsewhere_in_the_file(content: Path) -> None:
-    edit(content, MODERATION, "  min_length: 16\n  longest_piece: 4", "  min_length: 2\n  longest_piece: 4")  # wall
+    edit(content, MODERATION, "  min_length: 16\n  longest_piece: 8", "  min_length: 2\n  longest_piece: 8")  # wall
     edit(content, MODERATION, "  - id: gambling_weak\n    category: gambling", "  - id: gambling_weak\n    category: gamblin")
     lines = reported(content)
     wall, category = line_of(content, MODERATION, "min_length: 2"), line_of(content, MODERATION, "category: gamblin")

@@ -43,3 +43,16 @@ def test_a_wall_rule_written_wrong_is_refused_where_it_is(tmp_path: Path) -> Non
     result = subprocess.run([sys.executable, "-m", "bot", "check", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 1
     assert f"knowledge/moderation.yaml:{line}:" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("text", ["便宜面膜找我 " * 8, "🧧" * 30 + "扫码抢红包" + "🧧" * 30, "哈" * 150,
+                                  "[炸弹]" * 20 + "看这里"])
+def test_a_long_phrase_a_decorated_line_and_endless_laughter_are_walls(text: str) -> None:
+    verdict = DETECTOR.judge_text(text)
+    assert verdict.violation and verdict.category == "flood", verdict
+
+
+@pytest.mark.parametrize("text", ["怎么啦" * 15 + "又怎么啦", "喂" + "~" * 40, "要看" * 30 + "~~~", "？" * 20,
+                                  "生日快乐🎂🎂🎂🎂", "哈" * 90])
+def test_words_that_do_not_fill_the_message_and_punctuation_are_not(text: str) -> None:
+    assert not DETECTOR.judge_text(text).violation

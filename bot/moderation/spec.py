@@ -147,7 +147,9 @@ class Wall(Weighted):
     min_length: int = Field(16, ge=4, le=500)  # characters (spaces not counted)
     longest_piece: int = Field(4, ge=1, le=10)
     min_repeats: int = Field(8, ge=2, le=500)  # 为什么×6 is insistence and [强]×6 applause, not a wall
-    allow: list[str] = []  # pieces that are fine however long: 哈 (laughter)
+    allow: list[str] = []  # pieces that are fine (哈, laughter) up to allow_up_to characters
+    allow_up_to: int = Field(0, ge=0, le=1000)  # 0: allowed pieces are fine however long
+    min_share: float = Field(1.0, gt=0.5, le=1.0)  # share of the message the repeated runs must cover
 
 
 class Repeat(Weighted):
