@@ -15,27 +15,17 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from bot.app import build_app
 from bot.store.base import Store
-from bot.wiring import make_conversation_factory
+from tests import kf_kit
 from tests.fake_wecom import FakeWeCom
-from tests.gateway_kit import ROOT, eventually, settings
-from tests.wecom import callback, event
+from tests.gateway_kit import eventually
+from tests.kf_kit import notify
 
-FAST = {"lease_ms": 1000, "block_ms": 50, "retry_delay_s": 0.01}
 WINDOW = 2.0
-_tokens = iter(range(1, 10**6))
 
 
 async def start(fake: FakeWeCom, store: Store, aiohttp_client: Any) -> TestClient:
-    factory = make_conversation_factory(ROOT, burst_window=WINDOW, hot_reload=False)
-    app = build_app(settings(fake.base_url), factory, store=store, worker_options=FAST)
-    return await aiohttp_client(app)
-
-
-async def notify(client: TestClient) -> None:
-    query, body = callback(event("kf_msg_or_event", Token=f"TR{next(_tokens)}", OpenKfId="wk1"))
-    assert (await client.post("/wecom/callback", params=query, data=body)).status == 200
+    return await kf_kit.start(fake, store, aiohttp_client, burst_window=WINDOW)
 
 
 def recall(fake: FakeWeCom, customer: str, msgid: str) -> None:
