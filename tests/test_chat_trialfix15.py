@@ -52,3 +52,9 @@ def test_a_negative_duration_is_told_to_be_positive() -> None:
     with pytest.raises(ValueError, match="正数") as error:
         seconds("-1d")
     assert "单位" not in str(error.value)
+
+
+async def test_a_second_buy_says_it_is_a_second_order(capsys: pytest.CaptureFixture[str]) -> None:
+    out = await transcript(["/buy 水杨酸", "/buy 水杨酸"], capsys)
+    first, second = out.index("你: /buy 水杨酸"), len(out) - 1 - out[::-1].index("你: /buy 水杨酸")
+    assert "第 2 单" not in out[first + 1] and "这是记下的第 2 单" in out[second + 1], out

@@ -233,7 +233,9 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                 print(unknown_product(library.current, rest))
                 continue
             names = {p.id: p.name for p in library.current.understanding.knowledge.products}
-            print(f"  （{BOUGHT.format(product=names[product]) if product else BOUGHT_NONE}）")
+            earlier = len((await simulator.profile()).purchases)  # each /buy is one more order, said so
+            again = f"；这是记下的第 {earlier + 1} 单（每次 /buy 是一个新订单）" if earlier else ""
+            print(f"  （{BOUGHT.format(product=names[product]) if product else BOUGHT_NONE}{again}）")
             await show(await simulator.purchase(product))
         elif command == "/delete":  # an event, not a message: recorded during a handover too
             if STAFF not in (await simulator.profile()).staff:
