@@ -10,3 +10,12 @@ from bot.tools.operations import FORGOTTEN
 async def test_every_kind_forget_counts_has_a_chinese_name(redis_store: Store) -> None:
     counts = await forget(redis_store, "wmNobodyHere")
     assert set(counts) <= set(FORGOTTEN), set(counts) - set(FORGOTTEN)
+
+
+def test_a_missing_keys_own_variant_is_not_suggested() -> None:
+    """trial15: faq.card_note renamed faq.card_nots → 「是不是 faq.card_note.live / faq.card_nots？」."""
+    from bot.content.suggest import maybe
+
+    said = maybe("faq.card_note", ["faq.card_note.live", "faq.card_nots", "welcome"])
+    assert said == "；是不是 faq.card_nots？", said
+    assert maybe("icebreak.ask_name", ["icebreak.ask_name_again"]) == "；是不是 icebreak.ask_name_again？"
