@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from bot.retention.forget import forget
 from bot.store.base import Store
 from bot.tools.operations import FORGOTTEN
@@ -19,3 +23,21 @@ def test_a_missing_keys_own_variant_is_not_suggested() -> None:
     said = maybe("faq.card_note", ["faq.card_note.live", "faq.card_nots", "welcome"])
     assert said == "；是不是 faq.card_nots？", said
     assert maybe("icebreak.ask_name", ["icebreak.ask_name_again"]) == "；是不是 icebreak.ask_name_again？"
+
+
+async def test_sighup_with_unchanged_content_says_so(content: object, caplog: pytest.LogCaptureFixture) -> None:
+    """trial15: `kill -HUP` with nothing changed logged nothing: nobody could tell the reload happened."""
+    from pathlib import Path
+
+    from bot.engine.library import Library
+    from bot.groups.library import GroupLibrary
+    from bot.wiring import reload_all
+
+    assert isinstance(content, Path)
+    library = Library.load(content)
+    groups = GroupLibrary.load(library.current)
+    caplog.set_level(logging.INFO)
+    await reload_all(library, groups)  # the file watcher: quiet when nothing changed
+    assert "unchanged" not in caplog.text
+    await reload_all(library, groups, signalled=True)
+    assert f"SIGHUP: content unchanged; version {library.current.version} stays in use" in caplog.text

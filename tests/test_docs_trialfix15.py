@@ -32,3 +32,11 @@ def test_authoring_gives_no_test_counts_that_go_stale() -> None:
 
 def test_the_icebreak_comment_calls_a_surname_as_the_persona_does() -> None:
     assert "李女士" not in (ROOT / "flows" / "icebreak.yaml").read_text(encoding="utf-8")
+
+
+def test_the_serve_log_table_lists_the_lines_a_trial_saw() -> None:
+    """trial15 saw these at INFO though operations.md says the log is exactly its table's lines."""
+    operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    for line in ("kf welcome not said: she wrote first", "kf conversation handed to the human queue",
+                 "SIGHUP: content unchanged", "`followup` due", "sent 1 of 3"):
+        assert line in operations, line
