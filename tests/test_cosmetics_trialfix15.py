@@ -41,3 +41,14 @@ async def test_sighup_with_unchanged_content_says_so(content: object, caplog: py
     assert "unchanged" not in caplog.text
     await reload_all(library, groups, signalled=True)
     assert f"SIGHUP: content unchanged; version {library.current.version} stays in use" in caplog.text
+
+
+def test_a_port_in_use_names_where_this_one_tried_not_where_the_other_listens() -> None:
+    """trial15: 「已经在 0.0.0.0:18080 上监听」 while the other serve listened on 127.0.0.1:18080."""
+    import errno
+
+    from bot.gateway.serving import listen_problem
+
+    line = listen_problem(OSError(errno.EADDRINUSE, "in use"), "0.0.0.0", 18080, "SIYU_HOST", "SIYU_PORT")
+    assert "已经在 0.0.0.0:18080 上监听" not in line and "这里要监听 0.0.0.0:18080" in line, line
+    assert line.startswith("SIYU_PORT 18080 已被占用") and "已经在用端口 18080" in line
