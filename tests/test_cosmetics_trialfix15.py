@@ -52,3 +52,18 @@ def test_a_port_in_use_names_where_this_one_tried_not_where_the_other_listens() 
     line = listen_problem(OSError(errno.EADDRINUSE, "in use"), "0.0.0.0", 18080, "SIYU_HOST", "SIYU_PORT")
     assert "已经在 0.0.0.0:18080 上监听" not in line and "这里要监听 0.0.0.0:18080" in line, line
     assert line.startswith("SIYU_PORT 18080 已被占用") and "已经在用端口 18080" in line
+
+
+def test_siyu_test_quiet_prints_failures_and_the_summary_only(tmp_path: object) -> None:
+    """trial15: 875 「ok」 lines put the summary and the coverage gaps at the bottom of a long scroll."""
+    from pathlib import Path
+
+    from tests.cli_kit import run_siyu
+
+    assert isinstance(tmp_path, Path)
+    tests = tmp_path / "two.yaml"
+    tests.write_text("tests:\n  - name: 包邮\n    steps:\n      - say: 包邮吗\n        expect: [\"faq:shipping_fee\"]\n"
+                     "  - name: 错的\n    steps:\n      - say: 包邮吗\n        expect: [welcome]\n", encoding="utf-8")
+    result = run_siyu("test", "-q", str(tests))
+    assert result.returncode == 1
+    assert "ok   包邮" not in result.stdout and "FAIL 错的" in result.stdout and "1 通过, 1 失败" in result.stdout

@@ -186,7 +186,7 @@ def test(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"找不到测试 {path}", file=sys.stderr)
         return 1
-    return asyncio.run(run_tests(Library(content), path, coverage=args.coverage))
+    return asyncio.run(run_tests(Library(content), path, coverage=args.coverage, quiet=args.quiet))
 
 
 def diagram(args: argparse.Namespace) -> int:

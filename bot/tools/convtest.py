@@ -140,7 +140,8 @@ async def _event(simulator: Simulator, event: str, first: str | None = None) -> 
     return await simulator.delete()
 
 
-async def run_tests(library: Library, path: Path, *, coverage: bool = False) -> int:
+async def run_tests(library: Library, path: Path, *, coverage: bool = False, quiet: bool = False) -> int:
+    """Each test's result (with `quiet`, the failures only), the totals, the coverage; exit 1 on a failure."""
     try:
         cases = load_cases(path, library.current)
     except ContentError as error:
@@ -159,7 +160,7 @@ async def run_tests(library: Library, path: Path, *, coverage: bool = False) -> 
             print(f"FAIL {case.name}")
             for failure in outcome.failures:
                 print(f"  {failure}")
-        else:
+        elif not quiet:
             print(f"ok   {case.name}")
     print(f"\n{len(cases) - failed} 通过, {failed} 失败")
     missing = uncovered(library, fired)
