@@ -128,7 +128,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except ValueError as error:
         if "Redis URL" not in str(error):  # redis-py's words for a URL it cannot read
             raise
-        print(f"siyu {args.command}: Redis 地址写得不对（应当像 redis://127.0.0.1:6379/0）: {error}", file=sys.stderr)
+        given = " --store" if getattr(args, "store", None) else ""  # name the flag the operator typed it in
+        print(f"siyu {args.command}{given}: Redis 地址写得不对（应当像 redis://127.0.0.1:6379/0）: {error}",
+              file=sys.stderr)
         return 2
     return result
 

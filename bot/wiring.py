@@ -35,12 +35,16 @@ from bot.tagsync.service import TagSync
 log = logging.getLogger(__name__)
 
 
-async def reload_all(library: Library, groups: GroupLibrary) -> None:
+async def reload_all(library: Library, groups: GroupLibrary, *, signalled: bool = False) -> None:
     """Reload content; whatever goes wrong, the running content stays and the watcher goes on (broken
-    content is refused with file:line by the loaders; anything else is a bug, logged with its traceback)."""
+    content is refused with file:line by the loaders; anything else is a bug, logged with its traceback).
+    `signalled` (SIGHUP): the operator asked, so a reload that found nothing changed says so too."""
     try:
-        await library.reload_async()
+        was_refused = library.refused
+        changed = await library.reload_async()
         groups.reload(library.current)  # groups/ is checked against the personas now in use
+        if signalled and not changed and not was_refused and not library.refused:
+            log.info("SIGHUP: content unchanged; version %s stays in use", library.current.version)
     except Exception:
         library.refused = True
         log.exception("content reload failed, the running version %s stays", library.current.version,
@@ -135,7 +139,8 @@ def make_conversation_factory(content_dir: Path, persona: str | None = None, *, 
             services.auxiliary.append(asyncio.create_task(watch_content(library, groups)))
             loop = asyncio.get_running_loop()
             try:
-                loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(reload_all(library, groups)))
+                loop.add_signal_handler(signal.SIGHUP,
+                                        lambda: loop.create_task(reload_all(library, groups, signalled=True)))
             except (NotImplementedError, RuntimeError, ValueError):
                 log.info("SIGHUP reload is not available here; file changes still reload")
         return engine

@@ -36,13 +36,20 @@ def settings_lines(base_url: str) -> list[str]:
             f"export WECOM_SECRET=test-secret WECOM_AGENT_ID={AGENT_ID} WECOM_API_BASE={base_url}"]
 
 
+def then_line(base_url: str) -> str:
+    """The follow-up command, runnable as printed: it names this fake unless it is on send_callback's default."""
+    fake = "" if base_url == "http://127.0.0.1:8081" else f" --fake {base_url}"
+    return (f"then: python -m tests.send_callback 包邮吗{fake}     (add --bot http://127.0.0.1:PORT if siyu serve "
+            "is not on 8080; docs/operations.md, 'Try the whole bot locally')")
+
+
 class Controls:
     def __init__(self, fake: FakeWeCom) -> None:
         self.fake = fake
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/_fake/kf", self.kf), web.post("/_fake/enter", self.enter), web.post("/_fake/hit", self.hit),
-                web.get("/_fake/sent", self.sent)]
+                web.get("/_fake/sent", self.sent), web.get("/_fake/state", self.state)]
 
     async def kf(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -68,6 +75,11 @@ class Controls:
                           send_time=int(time.time()))
         return web.json_response({"token": self.fake.issue_hit_token()})
 
+    async def state(self, request: web.Request) -> web.Response:
+        """A kf conversation's service_state as the bot last set it (1 bot, 2 queued for a human, 3 with a human)."""
+        key = (request.query.get("open_kfid", ""), request.query.get("external_userid", ""))
+        return web.json_response({"service_state": self.fake.service_states.get(key, 1)})
+
     async def sent(self, _: web.Request) -> web.Response:
         return web.json_response(self.fake.delivered, dumps=lambda data: json.dumps(data, ensure_ascii=False))
 
@@ -90,7 +102,7 @@ async def run(host: str, port: int) -> None:
     print(f"fake WeCom API on {base_url} (Ctrl-C stops it). Point siyu serve at it:", flush=True)
     for line in settings_lines(base_url):
         print(line, flush=True)
-    print("then: python -m tests.send_callback 包邮吗     (docs/operations.md, 'Try the whole bot locally')", flush=True)
+    print(then_line(base_url), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -19,6 +19,7 @@ import json
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -81,9 +82,26 @@ async def _run(args: argparse.Namespace) -> int:
                     print(f"{to} ← {_text(message)}")
                 return 0
             await asyncio.sleep(0.2)
+        return await _silent(session, args, to)
+
+
+async def _silent(session: aiohttp.ClientSession, args: argparse.Namespace, to: str) -> int:
+    """Nothing came within --wait: say why when it is known. A conversation with a person is the bot's silence on
+    purpose (0); an owner notice is only late (--hit); anything else is for siyu serve's log (1)."""
+    if args.hit:
         print(f"nothing reached {to} within {args.wait:g} s (an owner notice waits notices.wait_seconds, 60 s in "
               "the sample; the fake's window shows it when it comes)", file=sys.stderr)
         return 1
+    async with session.get(f"{args.fake}/_fake/state",
+                           params={"open_kfid": args.kf, "external_userid": args.customer}) as response:
+        state = int((await response.json()).get("service_state", 1)) if response.status == 200 else 1
+    if state in (2, 3):
+        print(f"{to} is with a person now (handed over: kf service_state {state}); the bot stays silent and a "
+              "servicer answers in WeCom")
+        return 0
+    print(f"nothing reached {to} within {args.wait:g} s (siyu serve's log says what it did with the message)",
+          file=sys.stderr)
+    return 1
 
 
 def _text(message: dict[str, Any]) -> str:
@@ -100,6 +118,24 @@ def _text(message: dict[str, Any]) -> str:
     return str(content.get("content") or content.get("title") or content)
 
 
+def base_url(value: str) -> str:
+    """`:8081`, `127.0.0.1:8081` or `http://127.0.0.1:8081` → the last; ValueError (one line) for anything else."""
+    text = value.strip().rstrip("/")
+    if text.startswith(":"):
+        text = f"127.0.0.1{text}"
+    if "://" not in text:
+        text = f"http://{text}"
+    wrong = ValueError(f"{value!r} is not an address: write :PORT, HOST:PORT or http://HOST:PORT")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise wrong from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port is None or parts.path:
+        raise wrong
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.send_callback",
                                      description="Send siyu serve an encrypted WeCom callback, as WeCom would.")
@@ -112,8 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scene-param", default="", help="with --enter: the link's scene_param (default none)")
     parser.add_argument("--hit", metavar="RULE_ID", help="send a keyword-rule hit in a customer group instead")
     parser.add_argument("--group", default="wrTryLocal", help="chat id of that group (default wrTryLocal)")
-    parser.add_argument("--bot", default="http://127.0.0.1:8080", help="siyu serve (default http://127.0.0.1:8080)")
-    parser.add_argument("--fake", default="http://127.0.0.1:8081", help="the fake WeCom (default :8081)")
+    parser.add_argument("--bot", default="http://127.0.0.1:8080",
+                        help="siyu serve: :PORT, HOST:PORT or a URL (default http://127.0.0.1:8080)")
+    parser.add_argument("--fake", default="http://127.0.0.1:8081",
+                        help="the fake WeCom: :PORT, HOST:PORT or a URL (default http://127.0.0.1:8081)")
     parser.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the answer (default 15)")
     args = parser.parse_args(argv)
     if args.enter and args.hit:
@@ -121,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.enter and args.text is not None:
         parser.error("--enter sends only the opening of the chat; send what she types with a second call")
     args.text = "你好" if args.text is None else args.text
+    for flag in ("bot", "fake"):
+        try:
+            setattr(args, flag, base_url(getattr(args, flag)))
+        except ValueError as error:
+            parser.error(f"--{flag}: {error}")
     return asyncio.run(run(args))
 
 

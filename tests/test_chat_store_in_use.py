@@ -42,3 +42,20 @@ async def test_a_store_whose_bot_stopped_long_ago_is_taken(redis_store: Store) -
 def test_the_password_of_a_store_that_does_not_answer_is_not_printed() -> None:
     result = siyu("chat", "--store", "redis://:hunter2@127.0.0.1:1/0")
     assert result.returncode == 2 and "hunter2" not in result.stderr + result.stdout
+
+
+async def test_the_refusal_suggests_an_empty_database_that_no_doc_gives_serve(redis_store: Store) -> None:
+    """trial15: it said 「把 /0 换成 /9」 whatever was typed, and /9 is the db docs/operations.md runs siyu serve on."""
+    from bot.tools.chat_store import free_database
+
+    url = TEST_REDIS_URL.rsplit("/", 1)[0]
+    free = await free_database(f"{url}/1")
+    assert free is None or (free.rsplit("/", 1)[1] not in ("0", "1", "9", "15") and free.startswith(url)), free
+    await redis_store.hset(WORKERS_KEY, {"w-123-abcd": f"{time.time():.3f}"})
+    result = await asyncio.to_thread(siyu, "chat", "--store", TEST_REDIS_URL, "--customer", "wmTry", stdin="你好\n")
+    assert result.returncode == 2 and "换成 /9" not in result.stderr and "别用 /9" in result.stderr, result.stderr
+
+
+def test_a_wrong_store_address_names_the_flag() -> None:
+    result = siyu("chat", "--store", "redis://127.0.0.1:6379/11x")
+    assert result.returncode == 2 and "siyu chat --store: Redis 地址写得不对" in result.stderr, result.stderr

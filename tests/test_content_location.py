@@ -143,3 +143,17 @@ def test_check_takes_content_like_the_other_commands(tmp_path: Path) -> None:
     assert typed.returncode == 0 and content_lines(typed.stderr) == [f"内容目录: {mine.resolve()} ({ARGUMENT})"]
     both = siyu("check", str(mine), "--content", str(elsewhere), cwd=elsewhere)
     assert both.returncode == 2 and "只写一个" in both.stderr
+
+
+def test_check_and_test_refuse_a_half_made_current_folder(tmp_path: Path) -> None:
+    """trial15: `mkdir -p partial/flows && cd partial && siyu check` checked the bundled sample and printed OK with
+    exit 0 — a green CI run over files that are not hers. check and test now refuse (exit 1) and say why; chat
+    still falls back to the sample with the note (trying the bot needs no content of her own)."""
+    (tmp_path / "flows").mkdir()
+    for command in ("check", "test"):
+        result = siyu(command, cwd=tmp_path)
+        assert result.returncode == 1 and "OK " not in result.stdout, result.stdout
+        assert result.stderr.splitlines() == [
+            f"siyu {command}: 当前目录 {tmp_path.resolve()} 只有 flows/，缺少 persona/ knowledge/：没有检查，也不改查"
+            "自带示例（那不是你的文件）。补齐三个文件夹，或用 --content DIR 指定内容目录"], result.stderr
+    assert siyu("check", "--content", str(ROOT), cwd=tmp_path).returncode == 0  # a folder named is checked

@@ -224,6 +224,10 @@ async def test_siyu_report_prints_tables_writes_a_page_and_refuses_bad_options(r
     page = tmp_path / "r.html"
     done = await asyncio.to_thread(siyu, "--since", "30d", "--channel", "pkgcard", "--html", str(page))
     assert done.returncode == 0 and page.read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert "没有数据" not in done.stderr
+    done = await asyncio.to_thread(siyu, "--since", "30d", "--channel", "nosuch")  # trial15: a silent zero funnel
+    assert done.returncode == 0 and "渠道 “nosuch” 这段时间" in done.stderr, done.stderr
+    assert "live" in done.stderr.split("有数据的渠道：")[1] and "pkgcard" in done.stderr, done.stderr
     bad = await asyncio.to_thread(siyu, "--since", "last week")
     assert bad.returncode == 2 and "--since 写法不对" in bad.stderr
     env.pop("REDIS_URL")

@@ -185,7 +185,7 @@ async def test_siyu_forget_command(redis_store: RedisStore) -> None:
     assert process.returncode == 0 and "wmCli" in out.decode(), out.decode()
     assert await redis_store.get("siyu:session:kf:wk1:wmCli") is None
     assert await redis_store.get("siyu:session:kf:wk1:wmOther") == "{}"
-    assert out.decode().splitlines()[-1] == "已删除顾客 wmCli 的全部数据：keys 1"  # what went, not every zero
+    assert out.decode().splitlines()[-1] == "已删除顾客 wmCli 的全部数据：存储键 1"  # what went, in Chinese (trial15), not every zero
     for customer in ("wmCli", "nobody"):  # forgotten already, or never known: nothing stored, and it says so
         again = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "forget", customer, env={**env, "REDIS_URL": TEST_REDIS_URL},

@@ -27,6 +27,8 @@ def seconds(duration: str) -> int:
     if _NUMBER.match(text):
         raise ValueError(missing_unit(text))
     match = _DURATION.match(text)
+    if not match and text.startswith("-") and _DURATION.match(text[1:].strip()):
+        raise ValueError(f"时长要是正数：“{duration}”不行，写成 {text[1:].strip()} 这样（不带负号）")
     if not match:
         raise ValueError(f"时长写法不对：“{duration}”，{UNITS}")
     return int(match.group(1)) * _UNITS[match.group(2)]

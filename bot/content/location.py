@@ -25,6 +25,17 @@ class ContentLocation:
     path: Path
     source: str  # OPTION, VARIABLE, CURRENT or BUNDLED
     note: str = ""  # why the current directory was not used, when it nearly was
+    partial: Path | None = None  # that current directory: it holds some of flows/ persona/ knowledge/, not all
+
+    def refused_partial(self, command: str) -> str:
+        """`siyu check` and `siyu test` verify the operator's own files: in a folder she has begun (flows/ only), a
+        green run over the bundled sample would read as hers passing — so they refuse (exit 1) with this line."""
+        if self.partial is None:
+            return ""
+        have = " ".join(f"{name}/" for name in FOLDERS if (self.partial / name).is_dir())
+        missing = " ".join(f"{name}/" for name in FOLDERS if not (self.partial / name).is_dir())
+        return (f"siyu {command}: 当前目录 {self.partial} 只有 {have}，缺少 {missing}：没有检查，也不改查自带示例"
+                f"（那不是你的文件）。补齐三个文件夹，或用 --content DIR 指定内容目录")
 
     def unusable(self) -> str:
         """Why this folder cannot be content at all, in one line ("" when it can be read): a folder that does not
@@ -72,4 +83,4 @@ def locate_content(explicit: str | None, env: Mapping[str, str], cwd: Path | Non
     if present:
         missing = " ".join(f"{name}/" for name in FOLDERS if name not in present)
         note = f"当前目录缺少 {missing}，没有使用它 (the current directory lacks {missing})"
-    return ContentLocation(bundled_content_dir(), BUNDLED, note)
+    return ContentLocation(bundled_content_dir(), BUNDLED, note, here if present else None)

@@ -37,8 +37,10 @@ def one_of(name: str, valid: Iterable[str]) -> str:
 def maybe(name: str, valid: Iterable[str], cutoff: float = 0.8, braces: bool = False) -> str:
     """“；是不是 icebreak.ask_name_again？” when some valid names are close to `name` (a few typos, or `cutoff`
     alike), else nothing: for a name among many (persona keys, variables) whose full list would not help. A name
-    that only goes on after the one written (ask_name → ask_name_again) comes first: its end was left out."""
-    others = set(valid) - {name}
+    that only goes on after the one written (ask_name → ask_name_again) comes first: its end was left out. A
+    channel variant of the name itself (faq.card_note.live of faq.card_note) is not offered: it is the missing
+    key's own variant, never what was meant."""
+    others = {other for other in valid if other != name and not other.startswith(f"{name}.")}
     longer = sorted((other for other in others if other.startswith(name)), key=len)[:1]
     close = [*longer, *(other for other in closest(name, others, CLOSEST, cutoff) if other not in longer)][:CLOSEST]
     shown = [f"{{{other}}}" if braces else other for other in close]

@@ -146,8 +146,11 @@ class FlowChecker:
                                                 f"（knowledge/intents.yaml）；{one_of(intent, self.intents)}"))
             problems.extend(self._check_when(doc, ("start_on", index, "when"), start_on.when))
 
+        broken: list[str] = []  # gotos to no state: the whole-flow checks (走不到) wait until they are fixed
+
         def target(path: Path_, rule: Target) -> None:
             if rule.goto is not None and rule.goto not in states:
+                broken.append(rule.goto)
                 problems.append(doc.problem((*path, "goto"), f"goto 指向不存在的状态 “{rule.goto}”；"
                                                              f"{one_of(rule.goto, states)}"))
             if rule.flow is not None and rule.flow not in self.flow_files:
@@ -184,7 +187,7 @@ class FlowChecker:
             if state.next and state.next[-1].when is not None and written is None:  # partial: a move left out
                 problems.append(doc.problem((*base, "next"),
                                             "next 的最后一条不能带 when，否则条件都不满足时会卡住"))
-        if written is None:
+        if written is None and not broken:
             problems.extend(self._graph(name, spec, doc))
         return problems
 

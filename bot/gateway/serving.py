@@ -100,8 +100,9 @@ class ListenError(Exception):
 
 def listen_problem(error: OSError, host: str, port: int, host_name: str, port_name: str) -> str:
     if error.errno == errno.EADDRINUSE:
-        return (f"{port_name} {port} 已被占用：另一个程序（另一个 siyu serve？）已经在 {host}:{port} 上监听；"
-                f"先停掉它，或换一个端口")
+        # where the other one listens is not known (127.0.0.1 blocks 0.0.0.0 too): only where this one tried
+        return (f"{port_name} {port} 已被占用：这里要监听 {host}:{port}，而另一个程序（另一个 siyu serve？）"
+                f"已经在用端口 {port}；先停掉它，或换一个端口")
     if error.errno == errno.EACCES:
         return (f"{port_name} {port} 没有权限监听：1024 以下的端口要 root 或 CAP_NET_BIND_SERVICE，"
                 f"换一个端口（如 8080）")

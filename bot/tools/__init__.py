@@ -60,6 +60,7 @@ def add_tool_commands(commands: Any) -> None:
     test.add_argument("path", nargs="?", metavar="PATH", help="测试文件或目录，默认 内容目录/flows/tests")
     content_option(test)
     test.add_argument("--coverage", action="store_true", help="列出没有被测试走到的流程规则，有遗漏时退出码 1")
+    test.add_argument("-q", "--quiet", action="store_true", help="只列出失败的测试（不逐条打印 ok），再是汇总")
     test.set_defaults(run=run.test)
 
     diagram = commands.add_parser("diagram", help="输出流程的 Mermaid 状态图")

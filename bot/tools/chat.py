@@ -17,7 +17,7 @@ from bot.tools.chat_args import unknown_channel, unknown_product
 from bot.tools.chat_help import HELP
 from bot.tools.commands import render
 from bot.tools.debug_view import state_lines
-from bot.tools.simulator import Simulator
+from bot.tools.simulator import STAFF, Simulator
 
 HANDED_OVER = "  （已转人工：之后顾客的消息由人工客服回复，机器人不再回答；输入 /handback 模拟人工结束会话）"
 STILL_HANDED = "  （已转人工，机器人不回复；/handback 把顾客交回机器人）"
@@ -27,6 +27,9 @@ OPENS_CARD = "  （她点开了欢迎语里的客服卡片，进入微信客服�
 BOUGHT = "她下单买了 {product}（和 POST /orders 带着商品记下的一样）"
 BOUGHT_NONE = "她下单了，没说是哪一款（/buy 后面写商品名，或先聊到那一款再 /buy）"
 BLANK = "  （空消息不会发出去：微信里也发不了只有空格的消息。输入 /help 看命令）"
+DELETED = "  （她删除了员工：记为流失（/debug 的“流失”），之后的跟进不再发给她）"
+NO_STAFF = "  （她还没有添加员工，没有可删除的：先 /welcome 让一位新顾客加员工，再 /delete）"
+RESET = "  已忘掉这位顾客：从头开始，她重新打开微信客服。"
 WAIT_USAGE = "  /wait 后面写要过去多久，例如 /wait 30m、/wait 2h、/wait 3d（s 秒、m 分钟、h 小时、d 天）"
 
 _KINDS = {"/image": InboundKind.IMAGE, "/voice": InboundKind.VOICE, "/sticker": InboundKind.STICKER,
@@ -68,6 +71,8 @@ async def _wait(simulator: Simulator, duration: str, show: Callable[[list[Outbou
             print(f"  （过了 {human_duration(at - start)}，{local:%m-%d %H:%M}）")
             shown_at = at
         await show([message])
+    local = datetime.fromtimestamp(simulator.now, simulator.zone)
+    print(f"  （共过了 {human_duration(waited)}，现在 {local:%m-%d %H:%M}）")
 
 
 def welcome_hold_from_env() -> float | None:
@@ -132,13 +137,21 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
         await show(await simulator.enter())
     on_card = False  # after /welcome she is a new contact who has not opened the welcome's kf card yet
 
-    async def opens_card() -> None:
-        """Her first message after /welcome is written in kf: she opened the card to get there."""
+    async def opens_card(first: str | None = None) -> list[Outbound] | None:
+        """Her first message after /welcome is written in kf: she opened the card to get there. With `first` (her
+        text) the welcome waits for it, as the held kf welcome does (bot/gateway/kf_welcome.py), so it is decided
+        knowing it — a 你好 is not greeted twice — and her text is sent too: what went out is returned, unshown.
+        None when she had opened it already."""
         nonlocal on_card
-        if on_card:
-            on_card = False
-            print(OPENS_CARD)
-            await show(await simulator.enter(from_welcome=True))
+        if not on_card:
+            return None
+        on_card = False
+        print(OPENS_CARD)
+        messages = await simulator.enter(from_welcome=True, first=first)
+        if first is None:
+            await show(messages)
+            return None
+        return messages
     typing = typed_first  # a burst is open: its messages wait for the window to pass
     while True:
         if reading is None:
@@ -200,10 +213,12 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                 print("  （人工结束了会话：顾客交回机器人，接下来的消息机器人回答）")
                 for message in messages:
                     print(render(message, speaker))
-        elif command == "/reset":
+        elif command == "/reset":  # 从头开始: as a fresh siyu chat — the kf welcome, not the card of a /welcome
             await simulator.reset()
-            handed = False
-            print("  已忘掉这位顾客。")
+            handed = on_card = False
+            simulator.channel = channel
+            print(RESET)
+            await show(await simulator.enter())
         elif command == "/welcome" and rest and (unknown := unknown_channel(library.current, rest)):
             print(unknown)  # nothing changes: the customer stays who she was
         elif command == "/welcome":
@@ -218,19 +233,31 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                 print(unknown_product(library.current, rest))
                 continue
             names = {p.id: p.name for p in library.current.understanding.knowledge.products}
-            print(f"  （{BOUGHT.format(product=names[product]) if product else BOUGHT_NONE}）")
+            earlier = len((await simulator.profile()).purchases)  # each /buy is one more order, said so
+            again = f"；这是记下的第 {earlier + 1} 单（每次 /buy 是一个新订单）" if earlier else ""
+            print(f"  （{BOUGHT.format(product=names[product]) if product else BOUGHT_NONE}{again}）")
             await show(await simulator.purchase(product))
-        elif command == "/delete":
-            await show(await simulator.delete())
+        elif command == "/delete":  # an event, not a message: recorded during a handover too
+            if STAFF not in (await simulator.profile()).staff:
+                print(NO_STAFF)
+                continue
+            print(DELETED)
+            for message in await simulator.delete():
+                print(render(message, speaker))
         elif command in _KINDS:
             await opens_card()
             await show(await simulator.send(_KINDS[command]))
         elif command.startswith("/"):
             print("  不认识的命令，/help 看看有哪些")
         elif burst_window > 0 and not piped:
-            await opens_card()
-            await simulator.send(InboundKind.TEXT, line)  # answered when the window passes
+            carded = await opens_card(line)
+            if carded is None:
+                await simulator.send(InboundKind.TEXT, line)  # answered when the window passes
+            elif carded:
+                await show(carded)
             typing = True
         else:  # one turn: the line, then a pause as long as the burst window
-            await opens_card()
-            await show(await simulator.send(InboundKind.TEXT, line) + await simulator.wait(burst_window))
+            carded = await opens_card(line)
+            if carded is None:
+                carded = await simulator.send(InboundKind.TEXT, line)
+            await show(carded + await simulator.wait(burst_window))

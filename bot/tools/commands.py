@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     from bot.understanding.evaluation import LabelledSet
 
 
-def _content_dir(args: argparse.Namespace) -> Path | None:
+def _content_dir(args: argparse.Namespace, verify: bool = False) -> Path | None:
     """The folder this command works on, said on stderr so the sample is never used by surprise; None (and one
-    line saying why) when that folder is missing or holds no content at all."""
+    line saying why) when that folder is missing or holds no content at all, or (`verify`: check, test) when the
+    current folder is half made."""
     folder = getattr(args, "folder", None)  # siyu check DIR
     location = locate_content(folder or getattr(args, "content", None), os.environ,
                               source=ARGUMENT if folder else OPTION)
-    problem = location.unusable()
+    problem = location.unusable() or (location.refused_partial(args.command) if verify else "")
     if problem:
         print(problem, file=sys.stderr)
         return None
@@ -35,8 +36,8 @@ def _content_dir(args: argparse.Namespace) -> Path | None:
     return location.path
 
 
-def _load(args: argparse.Namespace, persona: str | None = None) -> Content | None:
-    root = _content_dir(args)
+def _load(args: argparse.Namespace, persona: str | None = None, verify: bool = False) -> Content | None:
+    root = _content_dir(args, verify)
     if root is None:
         return None
     try:
@@ -63,7 +64,7 @@ def check(args: argparse.Namespace) -> int:
     if args.folder and args.content and Path(args.content).resolve() != Path(args.folder).resolve():
         print(f"siyu check: 内容目录写了两个（{args.folder} 和 --content {args.content}），只写一个", file=sys.stderr)
         return 2
-    root = _content_dir(args)
+    root = _content_dir(args, verify=True)  # a half-made current folder is refused, not swapped for the sample
     if root is None:
         return 1
     warnings = comma_warnings(root)
@@ -178,14 +179,14 @@ def _piped() -> bool:
 def test(args: argparse.Namespace) -> int:
     from bot.tools.convtest import run_tests
 
-    content = _load(args)
+    content = _load(args, verify=True)
     if content is None:
         return 1
     path = Path(args.path) if args.path else content.root / "flows" / "tests"
     if not path.exists():
         print(f"找不到测试 {path}", file=sys.stderr)
         return 1
-    return asyncio.run(run_tests(Library(content), path, coverage=args.coverage))
+    return asyncio.run(run_tests(Library(content), path, coverage=args.coverage, quiet=args.quiet))
 
 
 def diagram(args: argparse.Namespace) -> int:

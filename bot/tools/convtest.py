@@ -140,7 +140,8 @@ async def _event(simulator: Simulator, event: str, first: str | None = None) -> 
     return await simulator.delete()
 
 
-async def run_tests(library: Library, path: Path, *, coverage: bool = False) -> int:
+async def run_tests(library: Library, path: Path, *, coverage: bool = False, quiet: bool = False) -> int:
+    """Each test's result (with `quiet`, the failures only), the totals, the coverage; exit 1 on a failure."""
     try:
         cases = load_cases(path, library.current)
     except ContentError as error:
@@ -159,16 +160,25 @@ async def run_tests(library: Library, path: Path, *, coverage: bool = False) -> 
             print(f"FAIL {case.name}")
             for failure in outcome.failures:
                 print(f"  {failure}")
-        else:
+        elif not quiet:
             print(f"ok   {case.name}")
     print(f"\n{len(cases) - failed} 通过, {failed} 失败")
     missing = uncovered(library, fired)
     rules = sum(len(flow.rule_ids) for flow in library.current.flows.values())
     print(f"流程规则覆盖: {rules - len(missing)}/{rules}")
     if coverage and missing:
-        print("没有测试走到的规则:\n  " + "\n  ".join(missing))
+        print("没有测试走到的规则:\n  " + "\n  ".join(rule_name(rule) for rule in missing))
     return 1 if failed or (coverage and missing) else 0
 
 
 def uncovered(library: Library, fired: set[str]) -> list[str]:
     return [rule for flow in library.current.flows.values() for rule in flow.rule_ids if rule not in fired]
+
+
+def rule_name(rule_id: str) -> str:
+    """A rule id (icebreak.chat.on[3], counted from 0 inside the engine) as `siyu check` names the rule: its state
+    and its place counted from 1, as the editor shows — icebreak 状态 chat 的第 4 条 on."""
+    flow, state, where = rule_id.split(".", 2)
+    kind, _, number = where.partition("[")
+    place = f"第 {int(number.rstrip(']')) + 1} 条 {kind}" if number else f" {kind}"
+    return f"{flow} 状态 {state} 的{place}"

@@ -41,7 +41,7 @@ def _alarm(args: argparse.Namespace) -> PushyAlarm:
 
 def report(args: argparse.Namespace) -> int:
     from bot.funnel.html import render_html
-    from bot.funnel.report import Report, days_back, load_report, render_text
+    from bot.funnel.report import Report, channel_name, days_back, load_report, render_text
 
     url, zone = running_store_url("report"), _zone()
     if url is None or zone is None:
@@ -53,14 +53,22 @@ def report(args: argparse.Namespace) -> int:
         return 2
     alarm = _alarm(args)
 
-    async def read() -> Report:
+    async def read() -> tuple[Report, list[str]]:
         store = open_store(url)
         try:
-            return await load_report(store, zone, args.since, args.channel, alarm, time.time())
+            now = time.time()
+            found = await load_report(store, zone, args.since, args.channel, alarm, now)
+            if args.channel is None or found.stages:
+                return found, []
+            return found, (await load_report(store, zone, args.since, None, alarm, now)).channels
         finally:
             await store.close()
 
-    found = asyncio.run(read())
+    found, others = asyncio.run(read())
+    if args.channel is not None and not found.stages:  # a typo reads as an all-zero funnel otherwise
+        listed = "、".join(channel_name(c) for c in others) or "（没有，这段时间一条记录都没有）"
+        print(f"渠道 “{args.channel}” 这段时间（{found.first} … {found.last}）没有数据。有数据的渠道：{listed}",
+              file=sys.stderr)
     if args.html:
         try:
             Path(args.html).write_text(render_html(found), encoding="utf-8")

@@ -14,6 +14,12 @@ from bot.store.base import Store
 from bot.store.factory import open_store
 from bot.tools.running import running_store_url
 
+FORGOTTEN = {  # bot/retention/forget.py's counts, as `siyu forget` says them (the CLI speaks Chinese)
+    "keys": "存储键", "index entries": "索引项", "queued events": "排队的事件", "timers": "定时",
+    "log records": "日志记录", "moderation keys": "群审核记录", "audit records": "审核留档",
+    "owner notices": "群主通知", "group memberships": "群成员记录",
+}
+
 
 def _age(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
@@ -110,6 +116,6 @@ def forget(args: argparse.Namespace) -> int:
     if not any(counts.values()):  # exit 0 all the same: nothing is kept about this id, which is what was asked
         print(f"没有顾客 {args.customer} 的任何数据，没有要删除的（顾客 ID 写对了吗？应为 external_userid，如 wm…）")
         return 0
-    summary = "，".join(f"{kind} {count}" for kind, count in counts.items() if count)
+    summary = "，".join(f"{FORGOTTEN.get(kind, kind)} {count}" for kind, count in counts.items() if count)
     print(f"已删除顾客 {args.customer} 的全部数据：{summary}")
     return 0

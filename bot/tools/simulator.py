@@ -170,7 +170,12 @@ class Simulator:
         return await self.wait(0)
 
     async def delete(self) -> list[Outbound]:
-        """The customer deletes the staff member (del_follow_user)."""
+        """The customer deletes the staff member (del_follow_user): the profile loses the relation and records the
+        churn, as bot/gateway/profile_events.py does, then the event (a handover does not stop either)."""
+        async with self.engine.profiles.edit(self.customer) as profile:
+            profile.staff.pop(STAFF, None)
+            if not profile.churned_at:
+                profile.churned_at = self.now
         await self.tell(CHURNED, staff=STAFF)
         return await self.wait(0)
 
