@@ -6,7 +6,7 @@ and what nothing took (engine/unmatched.py). A module of its own: turn.py stays 
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import aftersales, care, have, minors, recall, replies, survey, unmatched, usable
+from bot.engine import aftersales, care, have, minors, recall, replies, stage_can, survey, unmatched, usable
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import follow_up
 from bot.engine.machine import OTHERWISE
@@ -46,6 +46,9 @@ class TurnTail:
             return
         if usable.answered(ctx, result):  # 我怀孕了 → 有什么能用的: what she can use now, not the stage's FAQ again
             self.answered = True  # a survey question waiting is asked again, lighter
+            return
+        if stage_can.answered(ctx, result):  # 我怀孕了 … 防晒能用吗: the sunscreen's own answer for her time
+            self.answered = True
             return
         if flows.start_by_intent(result) and self._answered(said):
             return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
