@@ -8,7 +8,7 @@ from bot.conversation import Outbound
 from bot.engine import about, again, condition, delivered, gift, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
-from bot.engine.followup import FollowUp, product_names
+from bot.engine.followup import FollowUp, mentioned, product_names
 from bot.engine.machine import FALLBACK
 from bot.engine.memory import ASKED, recent, remember
 from bot.engine.not_for_her import CAN, no_how_to, not_for_her
@@ -70,7 +70,7 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         ctx.reply.handover_after = entry_id
     ctx.why.append(f"回答了 FAQ {entry_id}；流程停在原地，接着等")
     text = "".join(message.text for message in ctx.reply.messages[said:])
-    named = [p for p in ctx.content.understanding.knowledge.products if p.name and p.name in text]
+    named = mentioned(ctx.content.understanding, ctx.session, text)  # 含A醇的夜间修护精华: not the older
     recommended = recent(ctx.session, "recommended")
     if len(named) == 1 and recommended not in (None, named[0].id):
         ctx.why.append(f"回答里提到 {named[0].id}，但刚推荐的是 {recommended}：追问还算它的")
