@@ -13,6 +13,7 @@ from bot.engine.machine import OTHERWISE
 from bot.engine.reading import lets_go, state_of, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.names import told_name
 
 WILL_ASK = "will_ask"  # the optional intent: 我想问个问题 — she is about to ask, the survey's old question waits
 
@@ -76,6 +77,7 @@ class TurnTail:
                 and not aftersales.her_case(ctx, result)  # 我要取消订单 不想要了: her order, no answer to it
                 and (lets_go(state) or not care.hers(ctx, result)) and result.text not in self.introduced
                 and not care.told_only(ctx, result)  # 学生党 预算不多 at 精简派还是步骤党: noted, the question waits
+                and not told_name(result, ctx.content.understanding.understand)  # 其实叫我美美就好: her name
                 and flows.fire(OTHERWISE, result)):
             if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow
                 self._beyond_the_rules(result, said)
