@@ -134,12 +134,15 @@ def question_again(ctx: TurnContext) -> None:
     session.asked_at = ctx.now
 
 
-def invite_left(ctx: TurnContext, flows: FlowRunner) -> None:
-    """Back in a new session (days later) with an invitation still open (想先跟我聊聊你的皮肤情况吗, 问你几个小问题可以
-    吗: a state with no question of the codebook): it is let go, and what she says now is read as outside any flow —
-    not 「回“好”我就开始问啦」 to 我又来了 or 上次你推荐那个 我买了 (QA round 17). A survey question left open is asked
-    again as before (pending_after_silence)."""
+LET_GO = 86400.0  # seconds away after which an open invitation is let go: the day-1 check-in has come in between
+
+
+def invite_left(ctx: TurnContext, flows: FlowRunner, away: float) -> None:
+    """Back a day or more later (`away`: seconds since she last wrote) with an invitation still open
+    (想先跟我聊聊你的皮肤情况吗, 问你几个小问题可以吗: a state with no question of the codebook): it is let go, and what
+    she says now is read as outside any flow — not 「回“好”我就开始问啦」 to 我又来了 or 上次你推荐那个 我买了 (QA
+    round 17). A survey question left open is asked again as before (pending_after_silence)."""
     flow = ctx.content.flows.get(ctx.session.flow)
     state = flow.spec.states.get(ctx.session.state) if flow is not None else None
-    if state is not None and state.ask is None and state.reprompt:
-        flows.end("她隔了一次会话才回来：开场时的邀请不再等她回答")
+    if away >= LET_GO and state is not None and state.ask is None and state.reprompt:
+        flows.end("她隔了一天多才回来：开场时的邀请不再等她回答")
