@@ -70,7 +70,8 @@ class TurnTail:
         if pending is not None:
             if result.decision is Decision.ANSWER:  # their question first, then the pending one
                 replies.answer_all(ctx, result)
-            survey.ask_again(ctx, pending)
+            if not ctx.reply.handover_after:  # 用了脸有点红 还痒: handed over, no survey question after it
+                survey.ask_again(ctx, pending)
             return
         state = state_of(flows.current, session.state)
         if (takes_free_answers(state) and replies.free_answer(result, state) and not replies.needs_a_person(ctx, result)
