@@ -18,7 +18,7 @@ from bot.engine.followup import FollowUp, answered_by, product_names
 from bot.engine.turn_context import TurnContext
 from bot.engine.usable import stages
 from bot.understanding.knowledge import Product
-from bot.understanding.matcher import Result
+from bot.understanding.matcher import Decision, Result
 
 CAN = "can"  # the question kind: 能用吗 / 可以用吗
 
@@ -40,11 +40,16 @@ def _product(ctx: TurnContext, result: Result) -> Product | None:
     return None
 
 
-def follow(ctx: TurnContext, result: Result) -> FollowUp | None:
+def _can(ctx: TurnContext, result: Result) -> bool:
+    """A question whether it can be used (能用吗, 可以用吗; 保湿水能用吗, where 水能 took the cue as a word)."""
     heard = result.heard or result.normalized
     cues = ctx.content.understanding.knowledge.language.kinds.get(CAN, [])
-    can = CAN in result.kinds or any(cue in heard for cue in cues)  # 保湿水能用吗: 水能 took the cue
-    if not result.question or not can or result.has_intent("ask_recommendation"):
+    return result.question and (CAN in result.kinds or any(cue in heard for cue in cues))
+
+
+def follow(ctx: TurnContext, result: Result) -> FollowUp | None:
+    heard = result.heard or result.normalized
+    if not _can(ctx, result) or result.has_intent("ask_recommendation"):
         return None
     told, _ = stages(ctx)
     if not told or any(word in heard for word in ctx.content.policy.minors.not_with):
@@ -60,11 +65,30 @@ def follow(ctx: TurnContext, result: Result) -> FollowUp | None:
     return None
 
 
+def _of_a_kind(ctx: TurnContext, result: Result) -> Result | None:
+    """精华可以用吗 (four serums) from a pregnant customer: 「<stage>能用精华吗」 as the knowledge base answers it
+    (pregnancy_safe: which of them to leave alone now), when it answers it outright."""
+    heard = result.heard or result.normalized
+    told, _ = stages(ctx)
+    end, kind = hers.kind_said(ctx, heard)
+    if not told or len(kind) < 2 or not _can(ctx, result) or result.has_intent("ask_recommendation") \
+            or any(word in heard for word in ctx.content.policy.minors.not_with) \
+            or product_names(ctx.content.understanding).one_named(heard, result.words) is not None:
+        return None  # a醇的精华可以用吗 names one: its own answer (or product.avoided)
+    asked = ctx.content.understanding.understand(f"{told[0]}能用{end}吗")
+    return asked if asked.decision is Decision.ANSWER else None
+
+
 def answered(ctx: TurnContext, result: Result) -> bool:
-    found = follow(ctx, result)
-    if found is None:
-        return False
     from bot.engine import replies  # replies builds on this module's neighbours (followup.py)
 
-    replies.follow_up(ctx, found, result.text)
+    found = follow(ctx, result)
+    if found is not None:
+        replies.follow_up(ctx, found, result.text)
+        return True
+    kind = _of_a_kind(ctx, result)
+    if kind is None:
+        return False
+    ctx.why.append(f"她在{'、'.join(stages(ctx)[0])}，问一类（几款）能不能用：按“{kind.text}”回答")
+    replies.answer_all(ctx, kind)
     return True
