@@ -227,6 +227,22 @@ def _price_of(understanding: Understanding, product: Product | None) -> FollowUp
     return None
 
 
+def mentioned(understanding: Understanding, session: Session, text: str) -> list[Product]:
+    """The products an answer of the bot's names by their whole names. One it names only by a piece that ends its
+    name (细纹可以用含A醇的夜间修护精华) is not taken as in view — but the product in view before, when it is another,
+    is forgotten: 多少钱 next asks which one, not the price of 舒缓修护精华 two answers back (QA round 17)."""
+    products = understanding.knowledge.products
+    whole = [p for p in products if p.name and p.name in text]
+    named = None if whole else product_names(understanding).named(understanding.normalize(text), by_word=False)
+    if named is not None:
+        name = understanding.normalize(named.product.name)
+        item = session.context.get("product")
+        if (any(len(piece) > 2 and name.endswith(piece) for piece in named.said) and isinstance(item, dict)
+                and item.get("value") != named.product.id):
+            del session.context["product"]
+    return whole
+
+
 def product_names(understanding: Understanding) -> ProductNames:
     names = _NAMES.get(understanding)
     if names is None:

@@ -77,8 +77,9 @@ def follow(ctx: TurnContext, result: Result) -> FollowUp | None:
         mine = [p for p in mine if p in kind]
     elif not pointed and (result.decision is Decision.ANSWER or not _in_hand(ctx)):
         return None  # 早上用还是晚上 asks of hers only when she has it in hand and the FAQ has nothing to say
-    if len(mine) != 1:
-        return None
+    other = names.one_named(heard, result.words)
+    if len(mine) != 1 or (other is not None and other != mine[0]):
+        return None  # 哺乳期可以用a醇了吗 with the salicylic serum in view: she names another (QA 17)
     how = f"问的是她的那{'一类' if end else '一款'}（推荐过、买过或聊过的只有这一款）："
     understanding = ctx.content.understanding
     parts = [understanding.normalize(part) for part in clauses(result.text)]

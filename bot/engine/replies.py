@@ -5,10 +5,10 @@ never a loop)."""
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import about, again, condition, delivered, gift, order_number
+from bot.engine import about, again, condition, delivered, gift, minors, order_number
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
-from bot.engine.followup import FollowUp, product_names
+from bot.engine.followup import FollowUp, mentioned, product_names
 from bot.engine.machine import FALLBACK
 from bot.engine.memory import ASKED, recent, remember
 from bot.engine.not_for_her import CAN, no_how_to, not_for_her
@@ -56,8 +56,8 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         lately = {k: v for k, v in (recent(ctx.session, KEYED) or {}).items() if _lately(ctx, v)}
         remember(ctx.session, KEYED, {**lately, entry_id: [ctx.session.turns, ctx.now]})
     avoid = to_avoid(ctx.content.codebook, ctx.content.understanding.knowledge.products, ctx.profile)
-    if ctx.profile.opted_out or avoid:  # 我怀孕了 → 长痘怎么办: not 我们的水杨酸控痘精华适合闭口粉刺
-        unsold(ctx, said, asked_about(ctx, asked), None if ctx.profile.opted_out else avoid)
+    if ctx.profile.opted_out or avoid or minors.minor(ctx):  # 我怀孕了 → 长痘怎么办 / 女儿15岁 → 敏感: no product named
+        unsold(ctx, said, asked_about(ctx, asked), None if ctx.profile.opted_out or minors.minor(ctx) else avoid)
     order_number.not_asked_again(ctx, said)  # 把订单号发在这里, when she gave it: not asked again
     delivered.beside(ctx, entry_id)  # 18号签收的 + 能退吗: still within the 7 days, or not
     order = bool(set(entry.tags) & ctx.content.policy.orders)  # A醇那瓶能退吗 刚拆封: her order, no "not for now"
@@ -70,7 +70,7 @@ def answer(ctx: TurnContext, entry_id: str, *, asked_again: bool = False, asked:
         ctx.reply.handover_after = entry_id
     ctx.why.append(f"回答了 FAQ {entry_id}；流程停在原地，接着等")
     text = "".join(message.text for message in ctx.reply.messages[said:])
-    named = [p for p in ctx.content.understanding.knowledge.products if p.name and p.name in text]
+    named = mentioned(ctx.content.understanding, ctx.session, text)  # 含A醇的夜间修护精华: not the older
     recommended = recent(ctx.session, "recommended")
     if len(named) == 1 and recommended not in (None, named[0].id):
         ctx.why.append(f"回答里提到 {named[0].id}，但刚推荐的是 {recommended}：追问还算它的")

@@ -4,12 +4,17 @@ pending is asked again first when the customer comes back later."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.engine import gift
 from bot.engine.flows import UNKNOWN_OPTION, State
 from bot.engine.reading import ENTERED
 from bot.engine.sales import flow_evidence
 from bot.engine.turn_context import TurnContext
 from bot.profile.codebook import UNKNOWN
+
+if TYPE_CHECKING:
+    from bot.engine.flow_runner import FlowRunner
 
 
 def state_spec(ctx: TurnContext, flow: str, state: str) -> State:
@@ -127,3 +132,17 @@ def question_again(ctx: TurnContext) -> None:
     for key in spec.reprompt[:1] or spec.say:
         ctx.say(key)
     session.asked_at = ctx.now
+
+
+LET_GO = 86400.0  # seconds away after which an open invitation is let go: the day-1 check-in has come in between
+
+
+def invite_left(ctx: TurnContext, flows: FlowRunner, away: float) -> None:
+    """Back a day or more later (`away`: seconds since she last wrote) with an invitation still open
+    (想先跟我聊聊你的皮肤情况吗, 问你几个小问题可以吗: a state with no question of the codebook): it is let go, and what
+    she says now is read as outside any flow — not 「回“好”我就开始问啦」 to 我又来了 or 上次你推荐那个 我买了 (QA
+    round 17). A survey question left open is asked again as before (pending_after_silence)."""
+    flow = ctx.content.flows.get(ctx.session.flow)
+    state = flow.spec.states.get(ctx.session.state) if flow is not None else None
+    if away >= LET_GO and state is not None and state.ask is None and state.reprompt:
+        flows.end("她隔了一天多才回来：开场时的邀请不再等她回答")

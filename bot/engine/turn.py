@@ -162,7 +162,9 @@ class TurnRun(TurnTail):
         results = skin_type.read(ctx, results)  # 我敏感肌 | 一用东西就泛红刺痛: her skin, no after-sales allergy
         results = minors.read(ctx, results)  # 我儿子上初中: our products are for adults (kids_use), none recommended
         aftersales.note_arrived(ctx, results)  # 收到啦: the care after a purchase does not ask 收到了吗
+        away = ctx.now - (ctx.profile.last_seen or ctx.now)  # before read_messages sees her
         showed_need = sales.read_messages(ctx, results, ctx.now)  # the whole message is evidence (明天面试: urgent)
+        survey.invite_left(ctx, self.flows, away)  # back days later: an invitation left open is let go
         results = moments.read(ctx, results)  # 后天婚礼 脸好干: 恭喜 first, then the rest of the message is answered
         self.pieces = len(results)
         answering = ctx.session.flow == ctx.content.policy.flow  # a reply to the policy's own flow (its offer)

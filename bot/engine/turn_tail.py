@@ -6,13 +6,14 @@ and what nothing took (engine/unmatched.py). A module of its own: turn.py stays 
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import aftersales, care, have, minors, recall, replies, survey, unmatched, usable
+from bot.engine import aftersales, care, have, minors, recall, replies, stage_can, survey, unmatched, usable
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import follow_up
 from bot.engine.machine import OTHERWISE
 from bot.engine.reading import lets_go, state_of, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Decision, Result
+from bot.understanding.names import told_name
 
 WILL_ASK = "will_ask"  # the optional intent: 我想问个问题 — she is about to ask, the survey's old question waits
 
@@ -47,6 +48,9 @@ class TurnTail:
         if usable.answered(ctx, result):  # 我怀孕了 → 有什么能用的: what she can use now, not the stage's FAQ again
             self.answered = True  # a survey question waiting is asked again, lighter
             return
+        if stage_can.answered(ctx, result):  # 我怀孕了 … 防晒能用吗: the sunscreen's own answer for her time
+            self.answered = True
+            return
         if flows.start_by_intent(result) and self._answered(said):
             return  # 有什么推荐的吗, 推荐什么 right after the dry-skin answer: a recommendation, not that again
         follow = follow_up(session, ctx.content.understanding, result)
@@ -66,13 +70,15 @@ class TurnTail:
         if pending is not None:
             if result.decision is Decision.ANSWER:  # their question first, then the pending one
                 replies.answer_all(ctx, result)
-            survey.ask_again(ctx, pending)
+            if not ctx.reply.handover_after:  # 用了脸有点红 还痒: handed over, no survey question after it
+                survey.ask_again(ctx, pending)
             return
         state = state_of(flows.current, session.state)
         if (takes_free_answers(state) and replies.free_answer(result, state) and not replies.needs_a_person(ctx, result)
                 and not aftersales.her_case(ctx, result)  # 我要取消订单 不想要了: her order, no answer to it
                 and (lets_go(state) or not care.hers(ctx, result)) and result.text not in self.introduced
                 and not care.told_only(ctx, result)  # 学生党 预算不多 at 精简派还是步骤党: noted, the question waits
+                and not told_name(result, ctx.content.understanding.understand)  # 其实叫我美美就好: her name
                 and flows.fire(OTHERWISE, result)):
             if not self._answered(said):  # its catch-all ended the flow: read again, as outside any flow
                 self._beyond_the_rules(result, said)

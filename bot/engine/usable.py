@@ -38,7 +38,7 @@ def asks_what_to_use(ctx: TurnContext, result: Result) -> bool:
     return product_names(ctx.content.understanding).named(text) is None
 
 
-def _stages(ctx: TurnContext) -> tuple[list[str], bool]:
+def stages(ctx: TurnContext) -> tuple[list[str], bool]:
     """The labels of her special time that some product avoids (孕期), and whether she only asked about it."""
     products = ctx.content.understanding.knowledge.products
     avoidable = {label for product in products for label in product.avoid_when}
@@ -59,14 +59,14 @@ def _fit(ctx: TurnContext, product: Product) -> float:
 def answered(ctx: TurnContext, result: Result) -> bool:
     if not asks_what_to_use(ctx, result) or not ctx.persona.has(USABLE):
         return False
-    stages, only_asked = _stages(ctx)
-    if not stages:
+    told, only_asked = stages(ctx)
+    if not told:
         return False
     names = product_names(ctx.content.understanding)
     kind = {p.id for p in names.kind_asked(result.heard or result.normalized)}
     disliked = {str(d[0]) for d in ctx.profile.disliked}
     catalogue = ctx.content.understanding.knowledge.products
-    avoided = [p for p in catalogue if any(label in stages for label in p.avoid_when)]  # of every kind: a warning
+    avoided = [p for p in catalogue if any(label in told for label in p.avoid_when)]  # of every kind: a warning
     usable = sorted((p for p in catalogue if p not in avoided and (not kind or p.id in kind) and p.id not in disliked),
                     key=lambda p: -_fit(ctx, p))
     if not usable:
@@ -77,7 +77,7 @@ def answered(ctx: TurnContext, result: Result) -> bool:
         key = f"{USABLE}.{Say.QUIET}" if ctx.persona.has(f"{USABLE}.{Say.QUIET}") else ""
     if not key:
         return False
-    stage = "、".join(stages)
+    stage = "、".join(told)
     ctx.why.append(f"{stage}{'（她问到过，没说是自己）' if only_asked else ''}问能用什么：{why}；能用的："
                    f"{'、'.join(p.id for p in usable)}；避开：{'、'.join(p.id for p in avoided) or '无'}")
     ctx.say(key, because=stage, usable="、".join(p.name for p in usable),

@@ -31,6 +31,7 @@ PERMISSION = "permission"  # ask_first without a survey question: "may I pick on
 ANSWERED = "ask_done"  # an explicit ask that has had its answer (it still counts as need)
 _COLD = ("cold", "silence", "refusal")
 _WARM = ("ask", ANSWERED, "urgent")
+SKIN = "skin"  # the codebook question of the skin type: a gift whose recipient's skin is told gets no safe_gift
 
 
 class Action(StrEnum):
@@ -161,7 +162,8 @@ def decide(policy: Policy, codebook: Codebook, products: Sequence[Product], prof
                 reasons.append(f"她点名的那一类里没有对症的；别的品类里 {wider.product.id} 对症：说一句，不推")
                 return done(Action.HOLD, asked=True, other_kind=wider.product.name)
         safe = safe_pick(codebook, products, profile, policy.safe_gift, answers=someone_else, limit=limit) \
-            if choice.product is None and someone_else is not None and not kind and not choice.avoided else None
+            if choice.product is None and someone_else is not None and not kind and not choice.avoided \
+            and not someone_else.get(SKIN) else None  # her skin told (她干皮): the fitting one was offered already
         if safe is not None:  # 送女朋友 + 不知道她什么皮肤: one anyone can use, not 暂时没有特别对症的
             reasons.append(f"送礼，不知道 TA 的情况：挑一款谁用都合适的 {safe.id}（safe_gift）")
             return done(Action.RECOMMEND, asked=True, product=safe, fit="送礼：谁用都合适", safe=True)

@@ -27,7 +27,7 @@ from bot.understanding.normalize import clauses
 from bot.understanding.segment import SEGMENTER
 
 LONGEST = 8  # characters: 小雨, 阿美, Lily, 王女士 — a sentence is not a name
-_POLITE = r"(?:你|您)?(?:可以|就|直接|随便|以后|以后就)*"
+_POLITE = r"(?:其实|那|还是)?(?:你|您)?(?:可以|就|直接|随便|以后|以后就)*"  # 其实叫我美美就好: she changes it
 _WHO = r"(?:大家|朋友|朋友们|别人|身边人|身边的人|家里人|同事|同学|他们|闺蜜|我朋友|姐妹们)?"
 _USUALLY = r"(?:都|一般|平时|一般都|平时都|通常|经常)?"
 _NICK = r"(?:我的?)?(?:网名|昵称|小名|外号|微信名|英文名|绰号)(?:叫做|叫|是)"
@@ -50,6 +50,11 @@ def name_in(result: Result, understand: Callable[[str], Result]) -> str | None:
         first = understand(parts[0])
         if _FRAMED.match(first.normalized):
             result, text = first, first.normalized
+            framed = _FRAMED.match(text)
+    elif len(parts) > 1:  # 干皮 叫我琪琪: her skin first, then the name in so many words (QA round 17)
+        naming = [reading for part in parts[1:] if _TOLD.match((reading := understand(part)).normalized)]
+        if len(naming) == 1:
+            result, text = naming[0], naming[0].normalized
             framed = _FRAMED.match(text)
     if not text or "?" in result.text or "？" in result.text or (result.question and not framed):
         return None  # (你可以叫我Lily reads as a question only because of 可以: the name inside decides)
