@@ -54,15 +54,19 @@ class _Segmenter:
         return cost
 
     def add(self, words: Iterable[str]) -> None:
+        """Each word's frequency is picked against the dictionary as it stands, so the order words are added in
+        changes how later text is cut: they are added sorted, so that every process cuts alike whatever order a
+        set gave them in (PYTHONHASHSEED: 想问防晒能用吗 was 想问 + … in most processes and 想 + 问 + … in some)."""
         with self._lock:
             tokenizer = self._ready()
-            for word in words:
+            for word in sorted(set(words)):
                 if len(word) > 1 and word not in self._added:
                     self._added.add(word)
                     split = self._score(word)  # the best cut without it: it must beat that to stay whole
                     tokenizer.add_word(word)
-                    for end in range(1, len(word)):
-                        self._costs.pop(word[:end], None)  # looked up again: now a prefix
+                    for end in range(1, len(word)):  # looked up again: now a prefix — but an added word keeps
+                        if word[:end] not in self._added:  # the cost that keeps it whole (想问 under 想问下)
+                            self._costs.pop(word[:end], None)
                     # the total barely moves, so the other words' costs stand
                     own = math.log(tokenizer.FREQ[word]) - self._log_total
                     self._costs[word] = max(own, split + 1e-6)
