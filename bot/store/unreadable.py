@@ -113,9 +113,8 @@ def read_record(cls: type[T], key: str, raw: str | None, writes: Writes | None, 
         return cls(**{**base, **kept})
     known = {k: v for k, v in data.items() if k in fields}
     wrong = sorted(k for k, v in known.items() if not _fits(v, _expected(fields[k])))
-    if "\ufffd" in raw:  # bytes that were not UTF-8 (the store reads them as U+FFFD)
-        _report(key, "bytes that are not UTF-8, read as U+FFFD", raw, "read with the replacement characters",
-                writes)
+    # bytes that were not UTF-8 arrive as U+FFFD and are used as read: not reported, since a U+FFFD she typed is
+    # the same character, and the record rewritten by the turn would be reported (and kept) again on every read
     if wrong:
         _report(key, f"wrong type in {', '.join(wrong)}", raw, "those fields take their defaults", writes)
         for name in wrong:
