@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -93,3 +94,17 @@ async def test_wecom_refusing_its_own_next_cursor_fails_the_pull_instead_of_loop
     fake._kf_sync_msg = one_a_page  # type: ignore[method-assign]
     with pytest.raises(WeComError):
         await asyncio.wait_for(KfPuller(store, api, queue, Metrics()).pull("wk", "T"), 5)
+
+
+async def test_after_a_dropped_cursor_messages_too_old_to_answer_are_recorded_not_answered(
+        api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
+    """The pull starts again from the oldest messages WeCom holds, as with no cursor at all: one sent while the pull
+    was stuck (two days ago) is recorded in kf_unanswered, not answered days late (review15)."""
+    queue = Queue(store)
+    await queue.setup()
+    await store.set("siyu:kf:wk:cursor", "STALE")
+    fake.refused_cursors["STALE"] = INVALID_CURSOR
+    fake.add_kf_message("wk", "wmStuck", "在吗", send_time=int(time.time()) - 2 * 86400)
+    fake.add_kf_message("wk", "wmNow", "包邮吗")
+    assert await KfPuller(store, api, queue, Metrics()).pull("wk", "T") == 1  # only the message of now
+    assert len(await store.lrange("siyu:log:kf_unanswered", 0, -1)) == 1

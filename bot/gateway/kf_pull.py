@@ -132,7 +132,10 @@ class KfPuller:
             log.warning("the kf cursor was missing from the store; going on from this process's last cursor")
         queued, first_page = 0, True
         while True:  # a cursor is dropped only on the first page: WeCom refusing its own next_cursor is no stale one
+            before = cursor
             body, cursor = await self._sync_from(open_kfid, cursor, token, may_drop=first_page)
+            if before and not cursor:  # dropped: from the oldest messages WeCom holds, as with no cursor at all
+                fresh = True
             first_page = False
             batch = body.get("msg_list") or []
             readable = [message if readable_message(message) else None for message in batch]
