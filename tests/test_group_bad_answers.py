@@ -107,13 +107,14 @@ async def test_one_unusable_group_does_not_stop_the_full_reconcile(store: Store,
         assert await stack.registry.get("wrGood" if failed == "wrBad" else "wrBad") is not None
 
 
+@pytest.mark.parametrize("page", [{"errcode": 0, "group_chat_list": [{"status": 0}, {"chat_id": "wrKeep", "status": "x"}]},
+                                  {"errcode": 0}, {"errcode": 0, "group_chat_list": None}])  # no list: review15
 async def test_a_listing_page_without_chat_ids_is_refused_and_marks_nothing_dismissed(
-        store: Store, fake: FakeWeCom) -> None:
+        store: Store, fake: FakeWeCom, page: dict[str, Any]) -> None:
     fake.add_group("wrKeep", "日常1群", "anna", ["wmA"])
     async with group_stack(store, fake) as stack:
         await stack.reconciler.sync_all()
-        page = json.dumps({"errcode": 0, "group_chat_list": [{"status": 0}, {"chat_id": "wrKeep", "status": "x"}]})
-        fake.answer_raw("externalcontact/groupchat/list", page)
+        fake.answer_raw("externalcontact/groupchat/list", json.dumps(page))
         with pytest.raises(MalformedAnswer):
             await stack.reconciler.sync_all()
         assert (await stack.registry.get("wrKeep")).status == "live"  # type: ignore[union-attr]

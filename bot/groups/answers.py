@@ -100,8 +100,8 @@ def checked_page(body: Json) -> list[Json]:
     whole is refused (a listing missing a group would mark it dismissed)."""
     endpoint = "externalcontact/groupchat/list"
     items = body.get("group_chat_list")
-    if items is None:
-        return []
+    if items is None:  # an empty listing says [] — a page without the list would mark every group dismissed
+        raise MalformedAnswer(endpoint, "no group_chat_list")
     if not isinstance(items, list):
         raise MalformedAnswer(endpoint, f"group_chat_list is {type(items).__name__}, not a list")
     page: list[Json] = []
