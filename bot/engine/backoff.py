@@ -51,7 +51,7 @@ def asks_when(ctx: TurnContext, result: Result) -> bool:
         return False
     understand = ctx.content.understanding.understand  # 几点上班 我现在就要找人工: that clause asks for one now
     asking = [r for r in map(understand, clauses(result.text)) if r.has_intent(HUMAN)]
-    return all(WHEN in r.kinds for r in asking)
+    return bool(asking) and all(WHEN in r.kinds for r in asking)  # no clause alone asks for one: hand over
 
 
 def forget_me(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:
