@@ -68,3 +68,15 @@ async def test_a_message_in_a_group_with_unreadable_members_is_still_moderated(s
         await store.set(members_key("wrX"), "{not json")
         now = stack.groups.clock()
         assert await stack.moderation.handle(said("m1", "wrX", "wmSpam", "加我微信", now)) == "acted"
+
+
+async def test_reading_unreadable_members_outside_a_change_writes_nothing(store: Store, fake: FakeWeCom) -> None:
+    """A reader (the owner notice's member lookup) holds no lease: deleting the list there could wipe the one another
+    process had just written (review15). Only a change, under the lease, keeps and drops it."""
+    fake.add_group("wrX", "日常1群", "anna", ["wmA"])
+    async with group_stack(store, fake) as stack:
+        await stack.reconciler.reconcile("wrX")
+        await store.set(members_key("wrX"), "{not json")
+        assert await stack.registry.members("wrX") == {}
+        assert await store.get(members_key("wrX")) == "{not json"
+        assert await kept_keys(store) == []

@@ -113,15 +113,20 @@ class Registry:
             return Group.from_hash(chat_id, await self.store.hgetall(group_key(chat_id)))
 
     async def members(self, chat_id: str) -> dict[str, Member]:
-        return (await self._read_members(chat_id))[0]
+        """The members ({} when unreadable: only a change, under the group's lease, keeps and drops such a list —
+        a reader deleting it could wipe the list another process had just written)."""
+        return (await self._read_members(chat_id, repair=False))[0]
 
-    async def _read_members(self, chat_id: str) -> tuple[dict[str, Member], bool]:
-        """The members, and False when they could not be read (kept for the operator, dropped, to be fetched)."""
+    async def _read_members(self, chat_id: str, *, repair: bool = True) -> tuple[dict[str, Member], bool]:
+        """The members, and False when they could not be read (with `repair`, under the lease: kept for the
+        operator, dropped, to be fetched)."""
         raw = await self.store.get(members_key(chat_id))
         try:
             return _unpack(raw), True
         except (ValueError, TypeError, IndexError, KeyError, AttributeError) as error:
             assert raw is not None
+            if not repair:
+                return {}, False
             await keep(self.store, members_key(chat_id), f"{type(error).__name__}: {error}", raw,
                        "the members are fetched again from WeCom, without counting joins")
             await self.store.delete(members_key(chat_id))
