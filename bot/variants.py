@@ -15,7 +15,7 @@ class Variants:
     def __init__(self, pairs: Mapping[str, str], keep: Iterable[str] = ()) -> None:
         """`pairs` maps a variant to its canonical form, both already normalised; empty or unchanged pairs
         are ignored. `keep`: words left as they are, so that a shorter variant inside them is not replaced
-        (亲 → "" drops the address 亲, and 相亲, 亲肤 and 母亲 are kept)."""
+        (亲 → "" drops the address 亲; 相亲 and 亲肤 are kept — not 母亲: docs/understanding.md)."""
         kept = {variant: canonical for variant, canonical in pairs.items() if variant and variant != canonical}
         kept.update((word, word) for word in keep if word and word not in kept)
         self._automaton: ahocorasick.Automaton | None = None

@@ -55,8 +55,6 @@ def is_transient(error: WeComError) -> bool:
     return error.errcode in RETRY_LATER or error.errcode == TRANSPORT_ERRCODE
 
 
-
-
 class WeComAPI:
     def __init__(
         self,
