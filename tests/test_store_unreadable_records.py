@@ -128,3 +128,14 @@ async def test_a_kept_value_goes_with_siyu_forget(store: Store) -> None:
     assert len(await kept(store)) == 1
     await forget(store, "wmBroken")
     assert await kept(store) == []
+
+
+async def test_a_kept_timer_naming_her_only_by_its_conversation_is_found_by_forget(store: Store) -> None:
+    """A timer kept for the operator names her by `conv` (kf:<kfid>:<customer>) only: `siyu forget` left it (review15)."""
+    queue = Queue(store)
+    await queue.setup()
+    await store.zadd("siyu:timers", '{"kind": "settle", "conv": "kf:wk:wmGone"}', 1.0)  # no token: cannot fire
+    await TimerPump(Timers(store), queue, clock=lambda: 100.0).pump_once()
+    assert len(await kept(store)) == 1
+    await forget(store, "wmGone")
+    assert await kept(store) == []

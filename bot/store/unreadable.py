@@ -36,7 +36,20 @@ def entry(key: str, why: str, raw: str, at: float | None = None) -> str:
     for prefix in PRIVATE:
         if key.startswith(prefix):
             record["customer"] = key[len(prefix):].rsplit(":", 1)[-1]
+    if "customer" not in record:  # a timer or hold member names her only by its conversation (kf:<kfid>:<customer>)
+        conversation = _conversation_in(raw)
+        if conversation:
+            record["customer"] = conversation.rsplit(":", 1)[-1]
     return json.dumps(record, ensure_ascii=False)
+
+
+def _conversation_in(raw: str) -> str:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return ""
+    conversation = data.get("conv") if isinstance(data, dict) else None
+    return conversation if isinstance(conversation, str) and ":" in conversation else ""
 
 
 # the rest of these keys names a customer
