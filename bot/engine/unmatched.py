@@ -10,6 +10,7 @@ from bot.engine.flow_runner import FlowRunner
 from bot.engine.flows import State
 from bot.engine.followup import WHAT_MEANT, product_names
 from bot.engine.memory import recent, remember
+from bot.engine.not_understood import not_understood
 from bot.engine.reading import disputes_answer, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
@@ -132,7 +133,7 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         ctx.why.append("整句是英文或拼音，没听懂：说只看得懂中文，不让她用英文换个说法")
         ctx.say("foreign_language")
         return ctx.reply.messages[before:]
-    replies.not_understood(ctx, flows, question=result.question)
+    not_understood(ctx, flows, question=result.question)
     return ctx.reply.messages[before:]
 
 
