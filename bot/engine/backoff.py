@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bot.engine import sales
 from bot.engine.flow_runner import FlowRunner
+from bot.engine.kinds import WHEN
 from bot.engine.memory import recent
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import REFUSALS, Decision, Result
@@ -24,7 +25,6 @@ from bot.understanding.normalize import clauses
 FORGET_ME = "forget_me"
 ANNOYED = "annoyed"
 HUMAN = "ask_human"
-WHEN = "how_long"  # the question kind of 几点, 什么时候 (knowledge/matching.yaml `kinds`)
 
 
 def stops(ctx: TurnContext, flows: FlowRunner, result: Result) -> bool:

@@ -22,6 +22,7 @@ import re
 from dataclasses import replace
 
 from bot.engine.followup import product_names
+from bot.engine.kinds import CAN
 from bot.engine.memory import recent, remember
 from bot.engine.turn_context import MINOR_ME, TurnContext
 from bot.policy.price import amount
@@ -29,7 +30,6 @@ from bot.understanding.matcher import Decision, Result
 
 MINOR = "minor"  # session context: what said the user is a minor
 KEPT = 10_000  # turns: for the rest of the conversation
-CAN = "can"  # matching.yaml's question kind: 能用吗, 可以用吗
 _ASKS = ("ask_recommendation", "gift")  # an ask is the policy's flow's to answer
 _AGE = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})(?:周岁|岁)")
 _NOT_AN_AGE = "0123456789元块号天点个瓶支件毫米克月日年%"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.kinds import CAN
 from bot.engine.memory import recent, remember
 from bot.engine.turn_context import TurnContext
 from bot.policy.choose import to_avoid
 
 AVOIDED = "product.avoided"  # persona: a product asked about is not for her now (avoid_when: 孕期)
-CAN = frozenset({"can"})  # the question kind (knowledge/matching.yaml `kinds`) of 还能用吗 / 可以用吗
+ASKS_CAN = frozenset({CAN})  # what 还能用吗 / 可以用吗 asks
 
 
 def not_for_her(ctx: TurnContext, product_id: str, name: str, said: int) -> None:
@@ -48,7 +49,7 @@ def no_how_to(ctx: TurnContext, said: int, kinds: frozenset[str]) -> None:
     words = {name for p in avoided for name in (p.name, *(n for i in p.ingredients for n in i.split("/")))}
     reminded = [m for m in ctx.reply.messages[said:] if m.label == AVOIDED]  # 提醒一下～…先别用哦 (not_for_her.py)
     warned = [m for m in answers if any(stage in m.text for stage in stages)] + reminded
-    how_to = [m for m in answers if (m not in warned or (reminded and "can" in kinds))
+    how_to = [m for m in answers if (m not in warned or (reminded and CAN in kinds))
               and any(word in m.text for word in words)]  # 能用吗 + the reminder: 「先别用」 is the whole answer
     if not warned or not how_to:
         return

@@ -9,7 +9,7 @@ from bot.engine import about, again, condition, delivered, gift, minors, order_n
 from bot.engine.flows import State
 from bot.engine.followup import FollowUp, mentioned, product_names
 from bot.engine.memory import ASKED, recent, remember
-from bot.engine.not_for_her import CAN, no_how_to, not_for_her
+from bot.engine.not_for_her import ASKS_CAN, no_how_to, not_for_her
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
 from bot.engine.turn_context import AGAIN_WITHIN, TurnContext  # an entry asked again this soon: `.again`
@@ -151,7 +151,7 @@ def follow_up(ctx: TurnContext, follow: FollowUp, message: str = "") -> None:
         not_for_her(ctx, follow.product.id, follow.product.name, said)
     if follow.asked:  # 我在备孕 → 水杨酸呢: asks whether she can use it then (unless what is carried asks how)
         asked = ctx.content.understanding.analyze(ctx.content.understanding.normalize(follow.asked)).kinds
-        no_how_to(ctx, said, asked if "how" in asked else asked | CAN)
+        no_how_to(ctx, said, asked if "how" in asked else asked | ASKS_CAN)
 
 
 def _follow_up(ctx: TurnContext, follow: FollowUp, message: str) -> None:

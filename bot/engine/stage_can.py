@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from bot.engine import hers
 from bot.engine.followup import FollowUp, answered_by, product_names
+from bot.engine.kinds import CAN
 from bot.engine.turn_context import TurnContext
 from bot.engine.usable import stages
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result
-
-CAN = "can"  # the question kind: 能用吗 / 可以用吗
 
 
 def _product(ctx: TurnContext, result: Result) -> Product | None:

@@ -14,6 +14,7 @@ Nothing is offered: no link, no offer recorded; one product named is the product
 from __future__ import annotations
 
 from bot.engine.followup import product_names
+from bot.engine.kinds import CAN, WHICH
 from bot.engine.memory import recent, remember
 from bot.engine.sales import ASKED_STAGE
 from bot.engine.turn_context import TurnContext
@@ -23,7 +24,7 @@ from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Result
 
 USABLE = "stage.usable"  # persona; `.light` and `.quiet` by the restraint
-KINDS = frozenset({"can", "which"})  # what else the question may ask: 能用 / 哪款
+KINDS = frozenset({CAN, WHICH})  # what else the question may ask: 能用 / 哪款
 
 
 def asks_what_to_use(ctx: TurnContext, result: Result) -> bool:
