@@ -40,11 +40,13 @@ async def test_a_message_recalled_within_the_burst_window_is_not_answered(
         fake: FakeWeCom, redis_store: Store, aiohttp_client: Any) -> None:
     client = await start(fake, redis_store, aiohttp_client)
     sent = fake.add_kf_message("wk1", "wmOops", "包邮吗")
+    fake.add_kf_message("wk1", "wmKept", "包邮吗")  # the control: not recalled, answered in the same wait (review15)
     await notify(client)
     await asyncio.sleep(0.3)
     recall(fake, "wmOops", sent)
     await notify(client)
-    await asyncio.sleep(WINDOW + 2.0)  # the burst's end has come and gone
+    await eventually(lambda: bool(answers(fake, "wmKept")), within=WINDOW + 8)
+    await asyncio.sleep(0.5)  # the burst's end has come and gone for both
     assert answers(fake, "wmOops") == []
 
 

@@ -8,9 +8,12 @@ and no burst was answered and no check-in fired again. It is now dropped like a 
 
 from __future__ import annotations
 
+import json
+
 from bot.gateway.queue import Queue
 from bot.gateway.timers import TimerPump
 from bot.store.base import Store
+from bot.store.unreadable import UNREADABLE_LOG
 from bot.timers import Timers
 
 
@@ -24,3 +27,6 @@ async def test_a_timer_that_is_no_object_is_dropped_and_the_rest_fire(store: Sto
     pump = TimerPump(timers, queue, clock=lambda: 100.0)
     assert await pump.pump_once() == 1
     assert await timers.due(100.0) == []
+    kept = [json.loads(item) for item in await store.lrange(UNREADABLE_LOG, 0, -1)]  # for the operator (review15)
+    assert sorted(entry["value"] for entry in kept) == sorted(['["settle"]', '"settle"', "42", "null"])
+    assert all("no JSON object" in entry["why"] for entry in kept)
