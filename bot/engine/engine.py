@@ -83,21 +83,22 @@ class Engine:
         if inbound.customer:
             reads += [blacklist.key(inbound.customer), tombstone_key(inbound.customer)]
         held = await self.profiles.lock(customer, *reads, busy=Busy)
-        if len(held.values) > 3 and forgotten_before(held.values[3], inbound.at or self.clock()):
+        session_raw, profile_raw, *customer_reads = held.values
+        listed, forgotten = customer_reads if customer_reads else (None, None)
+        if forgotten_before(forgotten, inbound.at or self.clock()):
             await self.profiles.release(held)  # she asked to be forgotten after this: nothing said, nothing kept
             return Turn()
         writes = Writes()
         try:
-            session = Sessions.decode(held.values[0], reads[0], writes)
+            session = Sessions.decode(session_raw, reads[0], writes)
             # the group blacklist (docs/groups.md): why nothing may be marketed to this customer, read in the
             # same round trip as the session; the restraint policy holds every recommendation back for it
-            session.restrained = blacklist.restraint_of(held.values[2] if len(held.values) > 2 else None,
-                                                        inbound.customer) or ""
+            session.restrained = blacklist.restraint_of(listed, inbound.customer) or ""
             done = session.done_turn(inbound.event_id)
             if done is not None:  # a redelivery: the same turn, its events told again, nothing written
                 turn, events = _turn_from(done), unpack(done)
             else:
-                profile = Profiles.decode(held.values[1], customer, writes)
+                profile = Profiles.decode(profile_raw, customer, writes)
                 turn, events = self._respond(key, customer, session, profile, inbound, writes)
         except BaseException:
             await self.profiles.release(held)  # the turn's own error is the one to report
