@@ -213,7 +213,8 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
                 print("  （人工结束了会话：顾客交回机器人，接下来的消息机器人回答）")
                 for message in messages:
                     print(render(message, speaker))
-        elif command == "/reset":  # 从头开始: as a fresh siyu chat — the kf welcome, not the card of a /welcome
+        elif command == "/reset":  # 从头开始: the kf welcome, not the card of a /welcome (sent at once: the welcome
+            # hold that waits for her first line applies only when siyu chat starts)
             await simulator.reset()
             handed = on_card = False
             simulator.channel = channel
