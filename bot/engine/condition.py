@@ -81,8 +81,9 @@ def about_condition(session: Session, understanding: Understanding, result: Resu
 
 def told_more(ctx: TurnContext, result: Result) -> bool:
     """`continued`: the persona's `faq.told` says it is noted (the answer above holds), not another answer."""
-    if ctx.content.need.labels(result.normalized):
-        return False  # 我皮肤好干 tells a need of her own (缺水): its answer
+    need, before = ctx.content.need, str(recent(ctx.session, CONDITION, within=1) or "")
+    if need.labels(result.normalized) or not need.labels(before):
+        return False  # 我皮肤好干 tells a need of its own (缺水); after 能发顺丰吗 she told nothing to continue
     topic = continued(ctx.session, ctx.content.understanding, result)
     if topic is None or not ctx.persona.has(TOLD):
         return False
@@ -95,7 +96,7 @@ def told_more(ctx: TurnContext, result: Result) -> bool:
 
 def continued(session: Session, understanding: Understanding, result: Result) -> str | None:
     """四个月了 right after 我怀孕了 was answered (pregnancy_safe): a short statement that names no topic of its own
-    tells more about what she just told (a statement) — how far along she is — and asks nothing, though an entry
+    tells more about what she just told of herself — how far along she is — and asks nothing, though an entry
     shares a word with it (月: bottle_lasts). Read with her message before in front (我怀孕了四个月了), it is
     the entry just answered, and her own reading is another one: that entry's id (she hears it noted, not the
     other answer).
@@ -105,8 +106,6 @@ def continued(session: Session, understanding: Understanding, result: Result) ->
     if result.question or not before or not topic or before == result.heard or result.decision is not Decision.ANSWER \
             or topic in result.answers or not _names_nothing(understanding, result):
         return None
-    if understanding.understand(before).question:
-        return None  # 能发顺丰吗 asked; she told nothing this could continue
     reading = understanding.understand(before + result.normalized)
     return topic if reading.decision is Decision.ANSWER and reading.answers == [topic] else None
 
