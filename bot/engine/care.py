@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.engine import replies
+from bot.engine.followup import SHORT
 from bot.engine.memory import recent, remember
 from bot.engine.reading import ENTERED
 from bot.engine.turn_context import TurnContext
@@ -99,6 +100,16 @@ def more(ctx: TurnContext, result: Result) -> bool:
     return True
 
 
+def detail(ctx: TurnContext, result: Result, concern: str) -> bool:
+    """下巴两颗 红红的 right after the care for 长痘: a short statement whose words touch another concern (红的 →
+    泛红) without naming it (not 还有点泛红) tells more about the concern just cared for — `more`, not care.泛红."""
+    cared = recent(ctx.session, CARED, within=1)
+    if not cared or not cared[0] or cared[0] == concern or len(result.normalized) > SHORT \
+            or concern in result.normalized:
+        return False
+    return more(ctx, result)
+
+
 def _asked_since(ctx: TurnContext) -> bool:
     """A flow entered a state on the care's turn or after it (the policy's 要不要我帮你挑一款 follows the care)."""
     cared, entered = ctx.session.context.get(CARED), ctx.session.context.get(ENTERED)
@@ -107,6 +118,8 @@ def _asked_since(ctx: TurnContext) -> bool:
 
 def comfort(ctx: TurnContext, result: Result, concern: str) -> None:
     """Answer a complaint: the knowledge base's answer when it sells nothing, else the persona's care."""
+    if detail(ctx, result, concern):
+        return
     told = caused(ctx, result)
     if told is not None:
         ctx.why.append(f"诉苦（{concern or '困扰不明'}）：她还说了原因（{'、'.join(told.reason.split('|'))}），"

@@ -33,10 +33,12 @@ from bot.engine.followup import SHORT, FollowUp, product_names
 from bot.engine.memory import recent, remember
 from bot.engine.quote import part_answering
 from bot.engine.session import Session
+from bot.engine.turn_context import TurnContext
 from bot.understanding.knowledge import Product
 from bot.understanding.matcher import Decision, Result, Understanding
 from bot.understanding.names import topic_words
 
+TOLD = "faq.told"  # the persona key (optional): what she told right after an answer continues it, noted
 CONDITION = "condition"  # context: her message the last answer answered, as read (question or statement)
 
 _TOPICS: WeakKeyDictionary[Understanding, tuple[str, ...]] = WeakKeyDictionary()
@@ -77,9 +79,45 @@ def about_condition(session: Session, understanding: Understanding, result: Resu
     return None
 
 
+def told_more(ctx: TurnContext, result: Result) -> bool:
+    """`continued`: the persona's `faq.told` says it is noted (the answer above holds), not another answer."""
+    need, before = ctx.content.need, str(recent(ctx.session, CONDITION, within=1) or "")
+    if need.labels(result.normalized) or not need.labels(before):
+        return False  # 我皮肤好干 tells a need of its own (缺水); after 能发顺丰吗 she told nothing to continue
+    topic = continued(ctx.session, ctx.content.understanding, result)
+    if topic is None or not ctx.persona.has(TOLD):
+        return False
+    ctx.why.append(f"她接着上一句补充情况（连起来还是 {topic}），不是在问 {'、'.join(result.answers)}：说 {TOLD}")
+    ctx.say(TOLD)
+    remember(ctx.session, CONDITION, str(recent(ctx.session, CONDITION, within=1)) + result.normalized)
+    remember(ctx.session, "topic", topic)  # 我怀孕了 → 四个月了 → 三个月的时候用过a醇: still about it
+    return True
+
+
+def continued(session: Session, understanding: Understanding, result: Result) -> str | None:
+    """四个月了 right after 我怀孕了 was answered (pregnancy_safe): a short statement that names no topic of its own
+    tells more about what she just told of herself — how far along she is — and asks nothing, though an entry
+    shares a word with it (月: bottle_lasts). Read with her message before in front (我怀孕了四个月了), it is
+    the entry just answered, and her own reading is another one: that entry's id (she hears it noted, not the
+    other answer).
+    None when it does not hold (脸好干 names a topic: the dry-skin answer)."""
+    before = str(recent(session, CONDITION, within=1) or "")
+    topic = str(recent(session, "topic", within=1) or "")
+    if result.question or not before or not topic or before == result.heard or result.decision is not Decision.ANSWER \
+            or topic in result.answers or not _names_nothing(understanding, result):
+        return None
+    reading = understanding.understand(before + result.normalized)
+    return topic if reading.decision is Decision.ANSWER and reading.answers == [topic] else None
+
+
 def elliptical(understanding: Understanding, result: Result) -> bool:
     """A short question that names no topic of its own: 正常吗, 要紧吗, 还能用吗 (not 包邮吗, 防晒呢, 多少钱)."""
-    if not result.question or len(result.normalized) > SHORT or understanding.elided(result):
+    return result.question and _names_nothing(understanding, result)
+
+
+def _names_nothing(understanding: Understanding, result: Result) -> bool:
+    """A short message that names no topic, product or intent of its own (a question, or a statement: 四个月了)."""
+    if len(result.normalized) > SHORT or understanding.elided(result):
         return False
     if not all(name in _after_intents(understanding) for name, _ in result.intents):
         return False  # 多少钱, 在吗: an intent of its own speaks

@@ -88,6 +88,12 @@ def _session(ctx: TurnContext) -> int:
     return profile.sessions + (1 if not profile.last_seen or ctx.now - profile.last_seen > gap else 0)
 
 
+def spoken_of(ctx: TurnContext, text: str) -> bool:
+    """订单号是多少你们不会自己查吗: her message speaks of the order number (a `cue`) and none is known — a line
+    of the persona's `<key>.order` (the phone number she ordered with works too) says so, not 「有订单号更好」."""
+    return any(cue in text for cue in ctx.content.understanding.knowledge.order_numbers.cues) and not known(ctx)
+
+
 def known(ctx: TurnContext) -> str:
     """The number she gave in this conversation session — or, with `keep_days`, within that many days (化妆包还没收到
     three days after she gave it: the case goes on, she is not asked again; QA round 12, finding 10)."""

@@ -6,7 +6,7 @@ and what nothing took (engine/unmatched.py). A module of its own: turn.py stays 
 from __future__ import annotations
 
 from bot.conversation import Outbound
-from bot.engine import aftersales, care, have, minors, recall, replies, stage_can, survey, unmatched, usable
+from bot.engine import aftersales, care, condition, have, minors, recall, replies, stage_can, survey, unmatched, usable
 from bot.engine.flow_runner import FlowRunner
 from bot.engine.followup import follow_up
 from bot.engine.machine import OTHERWISE
@@ -86,6 +86,8 @@ class TurnTail:
         # 我最近脸上冒痘 at 精简派还是步骤党: her complaint is no answer to an open question — care, the question waits
         in_flow = flows.current is not None
         concern = care.complaint(ctx, result)
+        if condition.told_more(ctx, result):  # 我怀孕了 → 四个月了: how far along she is, not how long a bottle lasts
+            return
         if result.decision is Decision.ANSWER and (concern is None or care.by_faq(ctx, result)):
             replies.answer_all(ctx, result, asked_again=True)
             self.answered = True

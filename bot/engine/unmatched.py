@@ -11,6 +11,7 @@ from bot.engine.flows import State
 from bot.engine.followup import WHAT_MEANT, product_names
 from bot.engine.memory import recent, remember
 from bot.engine.not_understood import not_understood
+from bot.engine.order_number import spoken_of
 from bot.engine.reading import disputes_answer, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
@@ -73,7 +74,8 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         if ctx.persona.has(f"intent.{name}"):
             if _said(ctx, f"intent.{name}"):  # 你好笨啊 什么都不懂: one apology for the two clauses
                 return []
-            ctx.say(f"intent.{name}")
+            order = f"intent.{name}.order"  # 订单号是多少你们不会自己查吗: not asked for it again
+            ctx.say(order if ctx.persona.has(order) and spoken_of(ctx, result.text) else f"intent.{name}")
             if name == "ask_link":  # which product? — the next turn's name gets its link
                 remember(session, replies.LINK_ASKED, True)
             if result.question:  # 多少钱 → (which one?) → 舒缓修护精华: its price

@@ -48,11 +48,19 @@ def as_ask(ctx: TurnContext, result: Result) -> Result:
     word = next((w for w in words if re.search(_NEGATED + re.escape(w) + _RELATIVE, said)), "")
     if not word:
         return result
-    kind = "、".join(p.name for p in product_names(understanding).kind_asked(said)) or not_carried(ctx, said)
+    kind = "、".join(p.name for p in product_names(understanding).kind_asked(said)) or not_carried(ctx, said) \
+        or for_need(ctx, said, word)
     if not kind:
         return result
     return replace(result, intents=[(ask.intents[0], 100.0), *result.intents],
                    reason=f"{result.reason}；“{word}”加上一类商品（{kind}）：是在要推荐（{ask.intents[0]}）")
+
+
+def for_need(ctx: TurnContext, said: str, word: str) -> str:
+    """想要保湿的, 想买个祛痘的: a kind of product told by the need it meets (`<need>的`, a need the catalogue is
+    chosen by: 保湿的 → 缺水), not by its name; the policy chooses within that need (想要便宜的 is none)."""
+    found = re.search(re.escape(word) + r"(?:一个|一款|一瓶|个|款|点|些)?(\w{1,4}?的)", said)
+    return found.group(1) if found and ctx.content.need.labels(found.group(1), needs_only=True) else ""
 
 
 def as_question(ctx: TurnContext, result: Result, intents: list[str]) -> Result:
