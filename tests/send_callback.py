@@ -119,8 +119,11 @@ def _text(message: dict[str, Any]) -> str:
 
 
 def base_url(value: str) -> str:
-    """`:8081`, `127.0.0.1:8081` or `http://127.0.0.1:8081` → the last; ValueError (one line) for anything else."""
+    """`8081`, `:8081`, `127.0.0.1:8081` or `http://127.0.0.1:8081` → the last; ValueError (one line) for anything
+    else (a path, a query or a fragment too: the callback's path is added to it)."""
     text = value.strip().rstrip("/")
+    if text.isdigit():  # 8081: the port alone
+        text = f":{text}"
     if text.startswith(":"):
         text = f"127.0.0.1{text}"
     if "://" not in text:
@@ -131,7 +134,9 @@ def base_url(value: str) -> str:
         port = parts.port
     except ValueError:
         raise wrong from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or port is None or parts.path:
+    # a query or fragment would come before /wecom/callback: the request went to the server's root
+    if (parts.scheme not in ("http", "https") or not parts.hostname or port is None or parts.path or parts.query
+            or parts.fragment or text.endswith(("?", "#"))):
         raise wrong
     return text
 
