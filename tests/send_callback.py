@@ -141,6 +141,17 @@ def base_url(value: str) -> str:
     return text
 
 
+def _seconds(value: str) -> float:
+    """--wait: a number of seconds above 0 (-5 or nan waited not at all and said nothing came "within -5 s")."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds above 0 (e.g. --wait 30)")
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.send_callback",
                                      description="Send siyu serve an encrypted WeCom callback, as WeCom would.")
@@ -157,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="siyu serve: :PORT, HOST:PORT or a URL (default http://127.0.0.1:8080)")
     parser.add_argument("--fake", default="http://127.0.0.1:8081",
                         help="the fake WeCom: :PORT, HOST:PORT or a URL (default http://127.0.0.1:8081)")
-    parser.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the answer (default 15)")
+    parser.add_argument("--wait", type=_seconds, default=15.0, help="seconds to wait for the answer (default 15)")
     args = parser.parse_args(argv)
     if args.enter and args.hit:
         parser.error("--enter and --hit are two different callbacks: send one at a time")
