@@ -58,3 +58,12 @@ def test_an_empty_question_is_refused_at_its_place(tmp_path: Path) -> None:
     code, said = siyu_eval(path)
     assert code == 1, said
     assert said.count("这一句是空的") == 3 and f"{path}:2:" in said and f"{path}:3:" in said, said
+
+
+def test_true_or_false_is_no_question(tmp_path: Path) -> None:
+    # attack15c: `out_of_scope: [true]` was scored as the question "True" (pydantic's lax int took it for 1)
+    path = tmp_path / "mine.yaml"
+    path.write_text("in_scope:\n  shipping_fee: [包邮吗, 12345]\nout_of_scope: [true]\n", encoding="utf-8")
+    code, said = siyu_eval(path)
+    assert code == 1 and f"{path}:3:" in said, said
+    assert f"{path}:2:" not in said, said  # a number is still a question (an order number sent alone)

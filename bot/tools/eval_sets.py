@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from bot.content.schema import Strict
 from bot.content.source import ContentError, Path_, Problem, load_document, validate
@@ -20,13 +20,13 @@ from bot.content.suggest import maybe
 
 
 class Several(Strict):
-    q: str | int
+    q: str | StrictInt  # true / false are no questions (lax int took them as 1 and 0)
     expect: list[str] = Field(min_length=1)
 
 
 class LabelledFile(Strict):
-    in_scope: dict[str, list[str | int]] = Field(default_factory=dict)  # FAQ id → questions it should answer
-    out_of_scope: list[str | int] = Field(default_factory=list)  # what no FAQ should answer
+    in_scope: dict[str, list[str | StrictInt]] = Field(default_factory=dict)  # FAQ id → questions it should answer
+    out_of_scope: list[str | StrictInt] = Field(default_factory=list)  # what no FAQ should answer
     several: list[Several] = Field(default_factory=list)  # a message asking several things → the FAQ ids
 
 
