@@ -119,8 +119,11 @@ def _text(message: dict[str, Any]) -> str:
 
 
 def base_url(value: str) -> str:
-    """`:8081`, `127.0.0.1:8081` or `http://127.0.0.1:8081` → the last; ValueError (one line) for anything else."""
+    """`8081`, `:8081`, `127.0.0.1:8081` or `http://127.0.0.1:8081` → the last; ValueError (one line) for anything
+    else (a path, a query or a fragment too: the callback's path is added to it)."""
     text = value.strip().rstrip("/")
+    if text.isdigit():  # 8081: the port alone
+        text = f":{text}"
     if text.startswith(":"):
         text = f"127.0.0.1{text}"
     if "://" not in text:
@@ -131,9 +134,22 @@ def base_url(value: str) -> str:
         port = parts.port
     except ValueError:
         raise wrong from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or port is None or parts.path:
+    # a query or fragment would come before /wecom/callback: the request went to the server's root
+    if (parts.scheme not in ("http", "https") or not parts.hostname or port is None or parts.path or parts.query
+            or parts.fragment or text.endswith(("?", "#"))):
         raise wrong
     return text
+
+
+def _seconds(value: str) -> float:
+    """--wait: a number of seconds above 0 (-5 or nan waited not at all and said nothing came "within -5 s")."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds above 0 (e.g. --wait 30)")
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="siyu serve: :PORT, HOST:PORT or a URL (default http://127.0.0.1:8080)")
     parser.add_argument("--fake", default="http://127.0.0.1:8081",
                         help="the fake WeCom: :PORT, HOST:PORT or a URL (default http://127.0.0.1:8081)")
-    parser.add_argument("--wait", type=float, default=15.0, help="seconds to wait for the answer (default 15)")
+    parser.add_argument("--wait", type=_seconds, default=15.0, help="seconds to wait for the answer (default 15)")
     args = parser.parse_args(argv)
     if args.enter and args.hit:
         parser.error("--enter and --hit are two different callbacks: send one at a time")

@@ -48,3 +48,22 @@ def test_a_good_set_is_scored(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text("in_scope:\n  shipping_fee: [包邮吗]\nout_of_scope: [今天天气不错]\n", encoding="utf-8")
     assert siyu_eval(path)[0] == 0
+
+
+def test_an_empty_question_is_refused_at_its_place(tmp_path: Path) -> None:
+    # attack15c: "" and "   " were scored, each as a line the bot did not answer
+    path = tmp_path / "mine.yaml"
+    path.write_text('in_scope:\n  shipping_fee: [包邮吗, "  "]\nout_of_scope: [""]\nseveral:\n  - q: ""\n'
+                    '    expect: [shipping_fee]\n', encoding="utf-8")
+    code, said = siyu_eval(path)
+    assert code == 1, said
+    assert said.count("这一句是空的") == 3 and f"{path}:2:" in said and f"{path}:3:" in said, said
+
+
+def test_true_or_false_is_no_question(tmp_path: Path) -> None:
+    # attack15c: `out_of_scope: [true]` was scored as the question "True" (pydantic's lax int took it for 1)
+    path = tmp_path / "mine.yaml"
+    path.write_text("in_scope:\n  shipping_fee: [包邮吗, 12345]\nout_of_scope: [true]\n", encoding="utf-8")
+    code, said = siyu_eval(path)
+    assert code == 1 and f"{path}:3:" in said, said
+    assert f"{path}:2:" not in said, said  # a number is still a question (an order number sent alone)

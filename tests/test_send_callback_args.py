@@ -58,3 +58,23 @@ async def test_silence_after_a_handover_says_a_person_has_the_conversation(capsy
         await fake.stop()
     out = capsys.readouterr().out
     assert "wmTryLocal05 is with a person now" in out and "owner notice" not in out
+
+
+@pytest.mark.parametrize("given", ["localhost:18081?x=1", "http://127.0.0.1:18081#top", "127.0.0.1:18081?"])
+def test_an_address_with_a_query_or_fragment_is_refused(given: str) -> None:
+    # attack15c: "http://localhost:18081?x=1" + "/wecom/callback" posted to the server's root with a query
+    with pytest.raises(ValueError, match="is not an address"):
+        base_url(given)
+
+
+def test_a_port_alone_is_a_local_address() -> None:
+    assert base_url("18081") == "http://127.0.0.1:18081"
+
+
+@pytest.mark.parametrize("wait", ["-5", "0", "nan", "inf", "soon"])
+def test_a_wait_that_is_no_time_is_refused(wait: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # attack15c: --wait -5 sent the callback, waited not at all and said nothing came "within -5 s"
+    with pytest.raises(SystemExit) as exited:
+        main(["包邮吗", "--wait", wait])
+    assert exited.value.code == 2
+    assert "not a number of seconds above 0" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BeforeValidator
 _DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)$")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+LONGEST = 3650 * 86400  # ten years: siyu chat's /wait 99999999999999999999d left the calendar (OverflowError)
 UNITS = "单位写 s（秒）、m（分钟）、h（小时）或 d（天），例如 3d、12h、30m"
 
 
@@ -31,7 +32,10 @@ def seconds(duration: str) -> int:
         raise ValueError(f"时长要是正数：“{duration}”不行，写成 {text[1:].strip()} 这样（不带负号）")
     if not match:
         raise ValueError(f"时长写法不对：“{duration}”，{UNITS}")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    length = int(match.group(1)) * _UNITS[match.group(2)]
+    if length > LONGEST:
+        raise ValueError(f"时长太长：“{duration}”，最长 3650d（十年）")
+    return length
 
 
 def _not_a_number(value: object) -> object:

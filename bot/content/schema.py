@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -26,3 +28,22 @@ def filled(value: str | None) -> str | None:
     if value is None or not value.strip():
         raise ValueError("是空的：写上要说的话（空的会发出一条空消息）；不用这一项就把这一行删掉")
     return value
+
+
+_ENGLISH = re.compile(r"[A-Za-z0-9]+( [A-Za-z0-9]+)*")
+
+
+def english_words(table: dict[str, str]) -> dict[str, str]:
+    """matching.yaml's `language.english`: each entry words the engine can find in a message (letters and digits,
+    any case) that say something in Chinese. A blank key hung the turn for good (engine/english.py), `don't` or
+    `中文` never matched, and a blank value read the question as nothing."""
+    cleaned: dict[str, str] = {}
+    for english, chinese in table.items():
+        words = " ".join(str(english).split())
+        if not _ENGLISH.fullmatch(words):
+            raise ValueError(f"english 的 “{english}” 不是英文单词：只写字母和数字（词之间用空格），"
+                             f"撇号、标点和中文在顾客的话里读不到")
+        if not str(chinese).strip():
+            raise ValueError(f"english 的 “{english}” 后面是空的：写上它的中文（ship: 发货）")
+        cleaned[words] = str(chinese).strip()
+    return cleaned

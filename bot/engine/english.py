@@ -42,6 +42,8 @@ def in_chinese(text: str, table: dict[str, str]) -> str:
     found: list[tuple[int, str]] = []
     for english in sorted(table, key=len, reverse=True):
         phrase = f" {' '.join(english.lower().split())} "
+        if not phrase.strip():
+            continue  # the schema refuses a blank entry; found anywhere, it would be replaced by itself for ever
         at = plain.find(phrase)
         while at >= 0:
             found.append((at, table[english]))

@@ -34,10 +34,13 @@ _SENT = "发|给|告诉|私信|留"  # 把订单号发在这里: the clause asks
 _MOBILE = re.compile(r"1[3-9]\d{9}")  # a mainland mobile number
 
 
+LONGEST = 40  # digits: order numbers are 10-25 long; a longer run was read back to her whole and handed to staff
+
+
 def _pattern(spec: OrderNumbers) -> re.Pattern[str] | None:
     if not spec.cues and not spec.letters:
         return None
-    digits = rf"\d{{{spec.digits},}}"
+    digits = rf"\d{{{spec.digits},{max(spec.digits, LONGEST)}}}"  # a run of hundreds of digits is no order number
     letters = "|".join(map(re.escape, sorted(spec.letters, key=len, reverse=True)))
     cues = "|".join(map(re.escape, sorted(spec.cues, key=len, reverse=True)))
     forms = [rf"(?<![A-Za-z0-9])((?:{letters}){digits})(?!\d)"] if letters else []

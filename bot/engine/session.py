@@ -16,6 +16,7 @@ from bot.store.unreadable import read_record
 
 SESSION_TTL_MS = 90 * 24 * 3600 * 1000  # default retention (SIYU_RETAIN_SESSIONS): renewed by every turn
 DONE_KEPT = 16  # turns remembered for redelivered events
+RECALLS_KEPT = 20  # message ids she recalled before they came (engine/recalled.py)
 DEBUG_ONLY = ("trace", "fired")  # why the last turn did what it did: for siyu chat /debug and siyu test only
 
 
@@ -35,6 +36,7 @@ class Session:
     last_variant: dict[str, int] = field(default_factory=dict)
     timer: dict[str, Any] | None = None  # {"member", "token", "kind"}
     pending: list[list[Any]] = field(default_factory=list)  # [text, at, msgid] waiting for the burst to end
+    recalled: list[str] = field(default_factory=list)  # msgids recalled when nothing of theirs waited
     handover_at: float = 0.0  # a human has the conversation since (0: the bot has it)
     asked_at: float = 0.0  # when the question of the current state was (last) asked
     last_seen: float = 0.0

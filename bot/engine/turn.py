@@ -85,6 +85,8 @@ class TurnRun(TurnTail):
             welcome.start(self.ctx, self.flows, kind)
         elif kind is InboundKind.RECALL:
             recalled.take_back(ctx)
+        elif recalled.came_after_recall(ctx):
+            pass
         elif handed_over(ctx, self.handover_timeout):
             ctx.why.append("已转人工：机器人不说话")
             if kind is InboundKind.TEXT:  # the number she gives the person is kept for after the handback

@@ -16,7 +16,7 @@ from bot.engine.reading import disputes_answer, takes_free_answers
 from bot.engine.turn_context import TurnContext
 from bot.understanding.matcher import Result
 from bot.understanding.names import introduced_name, told_name, told_surname
-from bot.understanding.script import written_in_latin
+from bot.understanding.script import latin_only, written_in_latin
 
 LINKED = ("ask_link", "will_buy")  # 直接给我链接, 那我买一瓶试试: the link of the product in view goes with the line
 
@@ -129,7 +129,7 @@ def reply(ctx: TurnContext, flows: FlowRunner, result: Result, state: State | No
         remember(session, "product", named.product.id)
         return []
     before = len(ctx.reply.messages)
-    if written_in_latin(result.text) and english.answered(ctx, result):  # do you ship to hong kong: 香港 is plain
+    if latin_only(result.text) and english.answered(ctx, result):  # do you ship to hong kong / free shipping?
         return []
     if written_in_latin(result.text) and ctx.persona.has("foreign_language"):
         ctx.why.append("整句是英文或拼音，没听懂：说只看得懂中文，不让她用英文换个说法")

@@ -155,7 +155,9 @@ class Handlers:
                                    at=self.clock(), data={"open_kfid": open_kfid})
                 await self.conversation.respond(conversation_key(open_kfid, customer), handback)
         elif kind == "user_recall_msg":  # she took a message back: not answered if its burst still waits
-            recall = Inbound(event_id=event.key, kind=InboundKind.RECALL, customer=customer, at=self.clock(),
+            # dated when she recalled, as her messages are: a recall from before a forget leaves nothing
+            recall = Inbound(event_id=event.key, kind=InboundKind.RECALL, customer=customer,
+                             at=unix_time(data.get("send_time"), self.clock()),
                              data={"open_kfid": open_kfid, RECALLED: data.get(RECALLED, "")})
             await self.conversation.respond(conversation_key(open_kfid, customer), recall)
         else:

@@ -55,6 +55,9 @@ def checked_group(chat_id: str, body: Json) -> Json:
     group = body.get("group_chat")
     if not isinstance(group, dict):
         raise MalformedAnswer(endpoint, f"group_chat of {chat_id} is {type(group).__name__}, not an object")
+    named = group.get("chat_id")
+    if named not in (None, "", chat_id):  # applied, it replaced the members of the group it names
+        raise MalformedAnswer(endpoint, f"the answer for {chat_id} is about another group")
     listed = group.get("member_list")
     if not isinstance(listed, list) or not listed:
         what = "empty" if isinstance(listed, list) else type(listed).__name__

@@ -29,6 +29,7 @@ BOUGHT_NONE = "她下单了，没说是哪一款（/buy 后面写商品名，或
 BLANK = "  （空消息不会发出去：微信里也发不了只有空格的消息。输入 /help 看命令）"
 DELETED = "  （她删除了员工：记为流失（/debug 的“流失”），之后的跟进不再发给她）"
 NO_STAFF = "  （她还没有添加员工，没有可删除的：先 /welcome 让一位新顾客加员工，再 /delete）"
+DELETED_BEFORE = "  （她已经删除了员工（上一次 /delete），没有可再删的：/welcome 换一位新顾客加员工）"
 RESET = "  已忘掉这位顾客：从头开始，她重新打开微信客服。"
 WAIT_USAGE = "  /wait 后面写要过去多久，例如 /wait 30m、/wait 2h、/wait 3d（s 秒、m 分钟、h 小时、d 天）"
 
@@ -239,8 +240,8 @@ async def run_chat(library: Library, channel: str, burst_window: float = 2.0,
             print(f"  （{BOUGHT.format(product=names[product]) if product else BOUGHT_NONE}{again}）")
             await show(await simulator.purchase(product))
         elif command == "/delete":  # an event, not a message: recorded during a handover too
-            if STAFF not in (await simulator.profile()).staff:
-                print(NO_STAFF)
+            if STAFF not in (profile := await simulator.profile()).staff:
+                print(DELETED_BEFORE if profile.churned_at else NO_STAFF)  # a second /delete is not "never added"
                 continue
             print(DELETED)
             for message in await simulator.delete():

@@ -12,21 +12,21 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from bot.content.schema import Strict
-from bot.content.source import ContentError, Problem, load_document, validate
+from bot.content.source import ContentError, Path_, Problem, load_document, validate
 from bot.content.suggest import maybe
 
 
 class Several(Strict):
-    q: str | int
+    q: str | StrictInt  # true / false are no questions (lax int took them as 1 and 0)
     expect: list[str] = Field(min_length=1)
 
 
 class LabelledFile(Strict):
-    in_scope: dict[str, list[str | int]] = Field(default_factory=dict)  # FAQ id → questions it should answer
-    out_of_scope: list[str | int] = Field(default_factory=list)  # what no FAQ should answer
+    in_scope: dict[str, list[str | StrictInt]] = Field(default_factory=dict)  # FAQ id → questions it should answer
+    out_of_scope: list[str | StrictInt] = Field(default_factory=list)  # what no FAQ should answer
     several: list[Several] = Field(default_factory=list)  # a message asking several things → the FAQ ids
 
 
@@ -43,6 +43,12 @@ def set_problems(path: Path, faq_ids: Collection[str]) -> list[Problem]:
         if entry not in faq_ids:
             problems.append(document.key_problem(("in_scope", entry), f"in_scope: 没有 id 是 “{entry}” 的 FAQ"
                                                                       f"{maybe(entry, faq_ids, cutoff=0.6)}"))
+    blank: list[Path_] = [("in_scope", entry, index) for entry, queries in labelled.in_scope.items()
+             for index, query in enumerate(queries) if not str(query).strip()]
+    blank += [("out_of_scope", index) for index, query in enumerate(labelled.out_of_scope) if not str(query).strip()]
+    blank += [("several", index, "q") for index, item in enumerate(labelled.several) if not str(item.q).strip()]
+    for where in blank:  # scored, an empty line counted as a miss of the bot: nobody sends one
+        problems.append(document.problem(where, "这一句是空的：写上顾客的话，或者删掉这一项"))
     for number, item in enumerate(labelled.several):
         for index, entry in enumerate(item.expect):
             if entry not in faq_ids:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.content.schema import Strict, filled, non_blank
+from bot.content.schema import Strict, english_words, filled, non_blank
 from bot.content.source import ContentError, Problem
 from bot.understanding.normalize import base_normalize
 
@@ -203,6 +203,7 @@ class Language(Strict):
 
     _blank = field_validator("filler", "negations", "negation_ends", "confusions", "question_endings", "question_words",
                              "ellipsis", "caution")(non_blank)
+    _english = field_validator("english")(english_words)
 
     @field_validator("synonyms")
     @classmethod

@@ -15,3 +15,10 @@ def written_in_latin(text: str) -> bool:
     (vc精华, spf50, ok的) do not count."""
     plain = unicodedata.normalize("NFKC", text)
     return not _HAN.search(plain) and len(_LATIN_WORD.findall(plain)) >= 3
+
+
+def latin_only(text: str) -> bool:
+    """A Latin word or more and no Chinese character (free shipping?, refund?): too short to say she writes only
+    English, long enough for matching.yaml's `language.english` to read a topic in it."""
+    plain = unicodedata.normalize("NFKC", text)
+    return not _HAN.search(plain) and bool(_LATIN_WORD.search(plain))
