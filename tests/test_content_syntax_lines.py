@@ -45,8 +45,8 @@ def test_an_unclosed_quote_in_the_persona_is_reported_where_it_was_opened(tmp_pa
 @pytest.mark.parametrize(("file", "start", "change"), [
     ("persona/xiaowanzi.yaml", "welcome.live:", lambda text: text.replace(":", "", 1)),  # a key without its “: ”
     ("persona/xiaowanzi.yaml", "welcome.live:", lambda text: " " + text),  # one space too many
-    ("flows/welcome.yaml", "say: welcome.kf_again", lambda text: "\t" + text.lstrip()),
-    ("flows/welcome.yaml", "say: welcome.kf_again", lambda text: text + " 注意: 这里"),
+    ("flows/welcome.yaml", "say: welcome.to_kf", lambda text: "\t" + text.lstrip()),
+    ("flows/welcome.yaml", "say: welcome.to_kf", lambda text: text + " 注意: 这里"),
     ("knowledge/faq.yaml", "- id: shipping_courier", lambda text: text.replace("id: ", "id: [", 1)),
     ("knowledge/faq.yaml", "- id: shipping_courier", lambda text: text.replace("- ", "-  ", 1)),
 ])
