@@ -68,6 +68,7 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     late: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))  # taken, answered late
     raw_answers: dict[str, deque[tuple[int, str]]] = field(default_factory=lambda: defaultdict(deque))
     refused_cursors: dict[str, int] = field(default_factory=dict)  # a sync_msg cursor WeCom no longer takes: errcode
+    refused_tokens: set[str] = field(default_factory=set)  # callback tokens sync_msg refuses (95007 不合法的msgtoken)
 
     # -- control ---------------------------------------------------------------------------------
     def fail(self, endpoint: str, errcode: int, times: int = 1) -> None:
@@ -243,6 +244,8 @@ class FakeWeCom(FakeGroups, GroupMessages, CustomerTags):
     # -- endpoints -------------------------------------------------------------------------------
     def _kf_sync_msg(self, body: dict[str, Any]) -> dict[str, Any]:
         log = self.kf_log[body["open_kfid"]]
+        if str(body.get("token") or "") in self.refused_tokens:
+            return {"errcode": 95007, "errmsg": "invalid msg token (injected)"}
         if (refused := self.refused_cursors.get(str(body.get("cursor") or ""))) is not None:
             return {"errcode": refused, "errmsg": f"invalid cursor (injected {refused})"}
         start = int(body.get("cursor") or 0)

@@ -108,3 +108,30 @@ async def test_after_a_dropped_cursor_messages_too_old_to_answer_are_recorded_no
     fake.add_kf_message("wk", "wmNow", "包邮吗")
     assert await KfPuller(store, api, queue, Metrics()).pull("wk", "T") == 1  # only the message of now
     assert len(await store.lrange("siyu:log:kf_unanswered", 0, -1)) == 1
+
+
+async def test_a_refused_cursor_is_not_first_blamed_on_the_callback_token(
+        api: WeComAPI, fake: FakeWeCom, store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    """It was pulled again without the token (on the tighter rate limit) and logged as the token's fault before the
+    cursor was dropped: three calls and a misleading line (review15). Now two calls, one ERROR, no token line."""
+    queue = Queue(store)
+    await queue.setup()
+    await store.set("siyu:kf:wk:cursor", "STALE")
+    fake.refused_cursors["STALE"] = INVALID_CURSOR
+    fake.add_kf_message("wk", "wmNew", "包邮吗")
+    with caplog.at_level(logging.INFO, logger="bot.gateway.kf_pull"):
+        assert await KfPuller(store, api, queue, Metrics()).pull("wk", "T") == 1
+    assert not [r for r in caplog.records if "callback token" in r.getMessage()]
+    assert [c.get("token") for c in fake.calls_to("kf/sync_msg")] == ["T", "T"]
+
+
+async def test_a_refused_callback_token_keeps_a_good_cursor(api: WeComAPI, fake: FakeWeCom, store: Store) -> None:
+    """The token's refusal (WeCom takes the pull only without it) must not drop the cursor."""
+    queue = Queue(store)
+    await queue.setup()
+    for n in range(2):
+        fake.add_kf_message("wk", f"wm{n}", "你好")
+    await store.set("siyu:kf:wk:cursor", "1")
+    fake.refused_tokens.add("BAD")
+    assert await KfPuller(store, api, queue, Metrics()).pull("wk", "BAD") == 1  # only the message after the cursor
+    assert await store.get("siyu:kf:wk:cursor") == "2"

@@ -161,24 +161,29 @@ class KfPuller:
         is dropped once WeCom takes the same pull without it, and the pull starts from the oldest messages WeCom
         holds: those queued before keep their dedup markers and are not answered twice. Kept, it failed every
         later pull of the kf account: its customers were never answered again."""
-        try:
-            return await self._sync(open_kfid, cursor, token), cursor
+        droppable = bool(cursor) and may_drop
+        try:  # a cursor that may be dropped is tried first with the token kept: a refusal blames the cursor, not it
+            return await self._sync(open_kfid, cursor, token, token_fallback=not droppable), cursor
         except WeComError as error:
-            if not cursor or not may_drop or is_transient(error) or is_misconfigured(error):
+            if not droppable or is_transient(error) or is_misconfigured(error):
                 raise
-            body = await self._sync(open_kfid, "", token)  # refused too: the account, not the cursor, is at fault
+            try:
+                body = await self._sync(open_kfid, "", token, token_fallback=False)
+            except WeComError:  # refused without the cursor too: not the cursor's fault (the callback token's, or
+                return await self._sync(open_kfid, cursor, token), cursor  # the account's): kept, token dropped
             log.error("kf/sync_msg refused the stored cursor (errcode %d: %s): dropped; pulling again from the "
                       "oldest messages WeCom holds (3 days), each still answered once", error.errcode, error.errmsg)
             self.metrics.events.labels("kf_pull", "cursor_dropped").inc()
             return body, ""
 
-    async def _sync(self, open_kfid: str, cursor: str, token: str) -> dict[str, Any]:
+    async def _sync(self, open_kfid: str, cursor: str, token: str, *, token_fallback: bool = True) -> dict[str, Any]:
         async def once() -> dict[str, Any]:
             nonlocal token
             try:
                 return _whole(await self.api.kf_sync_msg(open_kfid, cursor, token, retry=False))
             except WeComError as error:
-                if not token or error.errcode < 0 or error.errcode in (45009, 45033) or error.endpoint == "gettoken":
+                if not token or not token_fallback or error.errcode < 0 or error.errcode in (45009, 45033) \
+                        or error.endpoint == "gettoken":
                     raise  # gettoken refused: the access token (WECOM_SECRET), not the callback's token, is at fault
                 log.info("kf/sync_msg refused the callback token (errcode %d); pulling without it", error.errcode)
                 token = ""  # the token is valid 10 minutes; without one the pull is only rate-limited harder
