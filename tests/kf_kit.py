@@ -6,11 +6,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
 from bot.app import build_app
 from bot.store.base import Store
 from bot.wiring import make_conversation_factory
+from tests.conftest import TEST_REDIS_URL
 from tests.fake_wecom import FakeWeCom
 from tests.gateway_kit import ROOT, settings
 from tests.wecom import callback, event
@@ -30,3 +32,27 @@ async def notify(client: TestClient) -> None:
     """WeCom's kf_msg_or_event callback: there is something to pull."""
     query, body = callback(event("kf_msg_or_event", Token=f"TK{next(_tokens)}", OpenKfId="wk1"))
     assert (await client.post("/wecom/callback", params=query, data=body)).status == 200
+
+
+async def naming(customer: str) -> list[str]:
+    """Every key whose name or value names the customer."""
+    raw = aioredis.Redis.from_url(TEST_REDIS_URL)
+    found = []
+    try:
+        async for key in raw.scan_iter(count=1000):
+            kind, text = await raw.type(key), key.decode()
+            if kind == b"string":
+                text += (await raw.get(key) or b"").decode(errors="replace")
+            elif kind == b"zset":
+                text += " ".join(m.decode() for m in await raw.zrange(key, 0, -1))
+            elif kind == b"hash":
+                text += " ".join(f"{k!r}{v!r}" for k, v in (await raw.hgetall(key)).items())
+            elif kind == b"list":
+                text += " ".join(m.decode(errors="replace") for m in await raw.lrange(key, 0, -1))
+            elif kind == b"stream":
+                text += " ".join(repr(entry) for entry in await raw.xrange(key))
+            if customer in text:
+                found.append(key.decode())
+    finally:
+        await raw.aclose()
+    return found

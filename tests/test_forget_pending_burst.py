@@ -24,37 +24,13 @@ from tests import kf_kit
 from tests.conftest import TEST_REDIS_URL
 from tests.fake_wecom import FakeWeCom
 from tests.gateway_kit import eventually
-from tests.kf_kit import notify
+from tests.kf_kit import naming, notify
 
 WINDOW = 2.0
 
 
 async def start(fake: FakeWeCom, store: Store, aiohttp_client: Any) -> TestClient:
     return await kf_kit.start(fake, store, aiohttp_client, burst_window=WINDOW)
-
-
-async def naming(customer: str) -> list[str]:
-    """Every key whose name or value names the customer."""
-    raw = aioredis.Redis.from_url(TEST_REDIS_URL)
-    found = []
-    try:
-        async for key in raw.scan_iter(count=1000):
-            kind, text = await raw.type(key), key.decode()
-            if kind == b"string":
-                text += (await raw.get(key) or b"").decode(errors="replace")
-            elif kind == b"zset":
-                text += " ".join(m.decode() for m in await raw.zrange(key, 0, -1))
-            elif kind == b"hash":
-                text += " ".join(f"{k!r}{v!r}" for k, v in (await raw.hgetall(key)).items())
-            elif kind == b"list":
-                text += " ".join(m.decode(errors="replace") for m in await raw.lrange(key, 0, -1))
-            elif kind == b"stream":
-                text += " ".join(repr(entry) for entry in await raw.xrange(key))
-            if customer in text:
-                found.append(key.decode())
-    finally:
-        await raw.aclose()
-    return found
 
 
 def answers(fake: FakeWeCom, customer: str) -> list[dict[str, Any]]:
