@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 _ANSWER_WORDS: WeakKeyDictionary[Understanding, dict[str, frozenset[str]]] = WeakKeyDictionary()
-_KEYWORDS: WeakKeyDictionary[Understanding, dict[str, tuple[str, ...]]] = WeakKeyDictionary()  # normalised, per entry
+# per content load: (entry, keywords only) → its phrasings, normalised
+_PHRASINGS: WeakKeyDictionary[Understanding, dict[tuple[str, bool], tuple[str, ...]]] = WeakKeyDictionary()
 
 
 def settles(u: Understanding, candidates: list[Scored], analysis: Analysis) -> str:
@@ -57,8 +58,8 @@ def _keyword_said(u: Understanding, entry_id: str, text: str, others: list[str])
 
 def _phrasings(u: Understanding, entry_id: str, *, keywords_only: bool = False) -> tuple[str, ...]:
     """The entry's keywords (normalised), or its keywords and questions."""
-    cache = _KEYWORDS.setdefault(u, {})
-    key = f"{entry_id}\0{keywords_only}"
+    cache = _PHRASINGS.setdefault(u, {})
+    key = (entry_id, keywords_only)
     found = cache.get(key)
     if found is None:
         entry = u.faq_by_id.get(entry_id)
