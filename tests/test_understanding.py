@@ -302,3 +302,9 @@ def test_every_shipped_set_is_headed_by_what_it_is_for() -> None:
     from bot.understanding.evaluation import SET_MEANINGS
 
     assert {name for name, _ in labelled_sets(ROOT)} <= set(SET_MEANINGS)
+
+
+def test_siyu_eval_set_on_a_shipped_set_keeps_its_name_and_meaning() -> None:
+    done = run_siyu("eval", "--set", str(BLIND8))  # trial15b: it was headed [labelled], losing "数字会偏高"
+    done.check_returncode()
+    assert "[blind8] 开发集" in done.stdout, done.stdout

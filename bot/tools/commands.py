@@ -218,7 +218,9 @@ def evaluate(args: argparse.Namespace) -> int:
     content = _load(args)
     if content is None:
         return 1
-    sets = [("labelled", Path(args.labelled))] if args.labelled else labelled_sets(content.root)
+    shipped = {path.resolve(): name for name, path in labelled_sets(content.root)}  # --set on one keeps its name
+    sets = [(shipped.get(Path(args.labelled).resolve(), "labelled"), Path(args.labelled))] if args.labelled \
+        else labelled_sets(content.root)
     if not sets:
         print(f"找不到标注集 {content.root / 'knowledge' / 'tests'}/eval.yaml；用 --set 指定", file=sys.stderr)
         return 1
